@@ -1,0 +1,76 @@
+"""rag: cited answers from a folder of news articles, offline.
+
+Public API (everything else lives in private modules and may change)::
+
+    from rag import ask, Assistant
+    answer = ask("How many troops?")
+    print(answer.text)             # "... [1][2]"
+    for c in answer.citations:     # exact quotes with offsets
+        print(c.n, c.title, c.quote)
+
+Stages, one module each: loading -> chunking -> embedding -> index ->
+retrieval -> answering; see ``docs/architecture.md``.
+"""
+
+from ._answering import REFUSAL_TEXT, ExtractiveAnswerer
+from ._assistant import Assistant, ask, bundled_articles_dir
+from ._chunking import TokenChunker
+from ._config import Settings, default_index_dir
+from ._embedding import MiniLMEmbeddings
+from ._exceptions import (
+    ConfigError,
+    EmbeddingError,
+    EmptyQuestionError,
+    GoldFileError,
+    IndexCorruptError,
+    IndexError_,
+    IndexMismatchError,
+    IndexNotFoundError,
+    InputError,
+    LoadError,
+    RagError,
+)
+from ._index import BuildReport, build_index, load_index
+from ._loading import LoadResult, Skipped, load_paths
+from ._retrieval import HybridSearcher, PassageRetriever, rrf_fuse
+from ._types import Answer, Chunk, Citation, Passage, Sentence, SourceDocument
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "REFUSAL_TEXT",
+    "Answer",
+    "Assistant",
+    "BuildReport",
+    "Chunk",
+    "Citation",
+    "ConfigError",
+    "EmbeddingError",
+    "EmptyQuestionError",
+    "ExtractiveAnswerer",
+    "GoldFileError",
+    "HybridSearcher",
+    "IndexCorruptError",
+    "IndexError_",
+    "IndexMismatchError",
+    "IndexNotFoundError",
+    "InputError",
+    "LoadError",
+    "LoadResult",
+    "MiniLMEmbeddings",
+    "Passage",
+    "PassageRetriever",
+    "RagError",
+    "Sentence",
+    "Settings",
+    "Skipped",
+    "SourceDocument",
+    "TokenChunker",
+    "ask",
+    "build_index",
+    "bundled_articles_dir",
+    "default_index_dir",
+    "load_index",
+    "load_paths",
+    "rrf_fuse",
+]

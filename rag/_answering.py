@@ -1,0 +1,234 @@
+"""The extractive answerer: cited sentences from the retrieved passages, or a refusal.
+
+Each sentence of the retrieved passages is scored from three signals, all
+computed without embedding anything but the question (sentence vectors are
+stored at index time):
+
+- ``dense``: cosine of the question and the sentence vectors;
+- ``lexical``: the IDF-weighted share of the question's content terms that the
+  sentence (or, at half weight, its neighbours) contains;
+- ``context``: the cosine of the question and the passage the sentence is in.
+
+A question that asks for a figure or a time ("how many", "when") marks down
+sentences that state none. The answer is the best sentence plus any close
+runners-up; sentences of other articles that say the same thing (high
+cosine, or the same figure) are merged into that statement with all their
+citations.
+
+Trade-offs: it can only quote, never paraphrase or combine facts across
+sentences. It refuses when the best sentence scores below ``min_score``, or
+when the question names a term that appears nowhere in the index and no
+sentence is a strong semantic match; that trades a few paraphrased questions
+for not answering questions about things the articles never mention.
+
+Example:
+    >>> answerer = ExtractiveAnswerer(min_score=0.4)
+    >>> answer = answerer.answer(question, passages, index, query_vector)  # doctest: +SKIP
+    >>> answer.citations[0].quote  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._index import IndexData
+from ._text import content_terms, numbers_in
+from ._types import Answer, Citation, Passage
+
+__all__ = ["REFUSAL_TEXT", "ExtractiveAnswerer", "question_type"]
+
+REFUSAL_TEXT = "The articles don't contain the answer to this question."
+
+_TIME_WORDS = re.compile(
+    r"\b(?:1[5-9]\d\d|20\d\d|january|february|march|april|may|june|july|august|september|october|"
+    r"november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|"
+    r"tomorrow|week|month|year|century|decade|spring|summer|autumn|fall|winter|morning|evening|"
+    r"night|ago|since|until|day)s?\b",
+    re.IGNORECASE,
+)
+
+
+def question_type(question: str) -> str:
+    """Coarse expected-answer type: ``number``, ``time``, ``reason`` or ``other``."""
+    q = question.lower()
+    if re.search(r"\bhow (?:many|much|long|far|big|large|old|often)\b|\bwhat (?:number|percentage|share)\b", q):
+        return "number"
+    if re.search(r"^\s*when\b|\bwhat (?:year|date|day|month|time)\b|\bin which year\b", q):
+        return "time"
+    if re.search(r"^\s*why\b|\bwhat (?:for|reason)\b", q):
+        return "reason"
+    return "other"
+
+
+def _figures(text: str) -> frozenset[float]:
+    """Numbers that can identify a claim: years are left out, most articles name one."""
+    return frozenset(n for n in numbers_in(text) if not (n.is_integer() and 1800 <= n <= 2100))
+
+
+@dataclass(frozen=True)
+class _Scored:
+    row: int
+    doc_i: int
+    start: int
+    end: int
+    score: float
+    dense: float
+    passage_rank: int
+
+
+class ExtractiveAnswerer:
+    """Answers by quoting the retrieved sentences that answer the question.
+
+    Args:
+        min_score: Refuse when the best sentence scores below this.
+        strong_dense: Cosine at which a sentence counts as a strong semantic
+            match even if a question term appears nowhere in the index.
+        max_statements: Most statements in one answer.
+        runner_up: A further statement needs this share of the best score.
+        merge_similarity: Cosine at which two sentences say the same thing.
+    """
+
+    def __init__(
+        self,
+        *,
+        min_score: float = 0.42,
+        strong_dense: float = 0.62,
+        max_statements: int = 3,
+        runner_up: float = 0.85,
+        merge_similarity: float = 0.8,
+    ):
+        self.min_score = min_score
+        self.strong_dense = strong_dense
+        self.max_statements = max_statements
+        self.runner_up = runner_up
+        self.merge_similarity = merge_similarity
+
+    def answer(
+        self,
+        question: str,
+        passages: list[Passage],
+        index: IndexData,
+        query_vector: np.ndarray,
+    ) -> Answer:
+        """Build the cited answer (or refusal) for ``question`` from ``passages``."""
+        scored = self.score_sentences(question, passages, index, query_vector)
+        best = scored[0] if scored else None
+        if best is None or self._refuse(question, best, scored, index):
+            return Answer(question=question, text=REFUSAL_TEXT, refused=True, passages=tuple(passages))
+        statements = self._statements(question, scored, index)
+        citations: list[Citation] = []
+        parts: list[str] = []
+        for group in statements:
+            markers = []
+            for item in group:
+                doc = index.documents[item.doc_i]
+                citation = Citation(
+                    n=len(citations) + 1,
+                    doc_id=doc.id,
+                    title=doc.title,
+                    source=doc.source,
+                    start=item.start,
+                    end=item.end,
+                    quote=doc.text[item.start : item.end],
+                    score=round(item.score, 4),
+                )
+                citations.append(citation)
+                markers.append(f"[{citation.n}]")
+            lead = group[0]
+            parts.append(f"{index.documents[lead.doc_i].text[lead.start:lead.end]} {''.join(markers)}")
+        return Answer(
+            question=question, text=" ".join(parts), refused=False, citations=tuple(citations), passages=tuple(passages)
+        )
+
+    def score_sentences(
+        self, question: str, passages: list[Passage], index: IndexData, query_vector: np.ndarray
+    ) -> list[_Scored]:
+        """Score every sentence of the passages, best first."""
+        terms = content_terms(question)
+        weights = self._idf(terms, index)
+        total_weight = sum(weights.values()) or 1.0
+        qtype = question_type(question)
+        rows: list[int] = []
+        origin: dict[int, Passage] = {}
+        for passage in passages:
+            doc_i = index.doc_index[passage.doc_id]
+            for row in index.sentences_in(doc_i, passage.start, passage.end):
+                if row not in origin:
+                    origin[row] = passage
+                    rows.append(row)
+        if not rows:
+            return []
+        dense = np.asarray(index.sentence_vectors[rows]) @ query_vector
+        term_sets = {row: set(content_terms(self._text(index, row))) for row in rows}
+        scored: list[_Scored] = []
+        for row, cosine in zip(rows, dense.tolist()):
+            doc_i, start, end = (int(v) for v in index.sentence_rows[row])
+            own = term_sets[row]
+            neighbours: set[str] = set()
+            for other in (row - 1, row + 1):
+                if 0 <= other < len(index.sentence_rows) and int(index.sentence_rows[other, 0]) == doc_i:
+                    neighbours |= term_sets.get(other) or set(content_terms(self._text(index, other)))
+            lexical = sum(w if t in own else (0.5 * w if t in neighbours else 0.0) for t, w in weights.items())
+            lexical /= total_weight
+            passage = origin[row]
+            context = passage.dense_score if passage.dense_score is not None else cosine
+            score = 0.55 * cosine + 0.35 * lexical + 0.10 * context
+            text = index.documents[doc_i].text[start:end]
+            if qtype == "number" and not numbers_in(text):
+                score *= 0.8
+            elif qtype == "time" and not _TIME_WORDS.search(text):
+                score *= 0.8
+            scored.append(_Scored(row, doc_i, start, end, score, cosine, passage.rank))
+        scored.sort(key=lambda s: (-s.score, s.passage_rank, s.start))
+        return scored
+
+    def _refuse(self, question: str, best: _Scored, scored: list[_Scored], index: IndexData) -> bool:
+        if best.score < self.min_score:
+            return True
+        unknown = [t for t in content_terms(question) if index.term_df.get(t, 0) == 0 and not t.isdigit()]
+        strongest = max(s.dense for s in scored)
+        return bool(unknown) and strongest < self.strong_dense
+
+    def _statements(self, question: str, scored: list[_Scored], index: IndexData) -> list[list[_Scored]]:
+        wants_number = question_type(question) == "number"
+        best = scored[0].score
+        floor = max(self.min_score, best * self.runner_up)
+        used: set[int] = set()
+        groups: list[list[_Scored]] = []
+        for lead in scored:
+            if lead.score < floor or len(groups) >= self.max_statements:
+                break
+            if lead.row in used:
+                continue
+            group = [lead]
+            used.add(lead.row)
+            lead_vec = np.asarray(index.sentence_vectors[lead.row])
+            lead_numbers = _figures(self._text(index, lead.row))
+            for other in scored:
+                if other.row in used or any(other.doc_i == g.doc_i for g in group):
+                    continue
+                similarity = float(np.asarray(index.sentence_vectors[other.row]) @ lead_vec)
+                same_figure = bool(lead_numbers & _figures(self._text(index, other.row)))
+                if similarity >= self.merge_similarity or (wants_number and same_figure and similarity >= 0.5):
+                    group.append(other)
+                    used.add(other.row)
+            # Near-copies within one article add nothing: mark them used.
+            for other in scored:
+                if other.row not in used and float(np.asarray(index.sentence_vectors[other.row]) @ lead_vec) >= 0.95:
+                    used.add(other.row)
+            groups.append(group)
+        return groups
+
+    @staticmethod
+    def _text(index: IndexData, row: int) -> str:
+        doc_i, start, end = (int(v) for v in index.sentence_rows[row])
+        return index.documents[doc_i].text[start:end]
+
+    @staticmethod
+    def _idf(terms: list[str], index: IndexData) -> dict[str, float]:
+        n = max(index.n_chunks, 1)
+        return {t: math.log(1 + (n + 1) / (index.term_df.get(t, 0) + 0.5)) for t in terms}

@@ -1,0 +1,269 @@
+"""The assistant: loads the model and index once, answers many questions.
+
+:class:`Assistant` is the one object the CLI, the UI and Python callers use.
+It wires the stages together (embedding, retrieval, answering) and holds
+no logic of its own beyond that, plus a lock so an index update (an upload
+in the UI) swaps in a complete new index between questions, never during one.
+
+Example:
+    >>> assistant = Assistant.load()  # doctest: +SKIP
+    >>> answer = assistant.ask("How many troops?")  # doctest: +SKIP
+    >>> answer.citations[0].quote  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+
+from ._answering import ExtractiveAnswerer
+from ._chunking import TokenChunker
+from ._config import Settings, default_index_dir
+from ._embedding import MiniLMEmbeddings, model_name_of
+from ._exceptions import EmptyQuestionError, IndexNotFoundError, InputError, LoadError
+from ._followup import standalone_question
+from ._index import BuildReport, IndexData, build_index, index_size_bytes, load_index
+from ._loading import load_paths
+from ._retrieval import HybridSearcher
+from ._types import Answer, SourceDocument
+
+__all__ = ["MAX_QUESTION_CHARS", "Assistant", "ask", "bundled_articles_dir"]
+
+MAX_QUESTION_CHARS = 2000
+
+
+def bundled_articles_dir() -> Path:
+    """The folder of the demo articles shipped inside the package."""
+    return Path(str(resources.files("rag") / "data" / "articles"))
+
+
+class Assistant:
+    """Question answering over one index, with models kept loaded.
+
+    Use :meth:`load` to get a ready assistant; the constructor loads nothing.
+
+    Args:
+        index_dir: The index folder (default: ``$RAG_INDEX_DIR`` or ``index/default``).
+        settings: Tunables; defaults are sensible for news articles.
+        embeddings: A LangChain ``Embeddings``; defaults to packaged MiniLM.
+
+    Example:
+        >>> assistant = Assistant.load("index/default")  # doctest: +SKIP
+        >>> assistant.ask("Why Tajikistan?").text  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        index_dir: str | Path | None = None,
+        *,
+        settings: Settings | None = None,
+        embeddings: Embeddings | None = None,
+    ):
+        self.index_dir = Path(index_dir) if index_dir is not None else default_index_dir()
+        self.settings = settings or Settings()
+        self.embeddings = embeddings or MiniLMEmbeddings(batch_size=self.settings.embed_batch_size)
+        self.chunker = TokenChunker(self.settings.chunk_tokens, self.settings.chunk_overlap)
+        self.answerer = ExtractiveAnswerer(
+            min_score=self.settings.min_score, max_statements=self.settings.max_statements
+        )
+        self._lock = threading.RLock()
+        self._index: IndexData | None = None
+        self._searcher: HybridSearcher | None = None
+
+    @classmethod
+    def load(
+        cls,
+        index_dir: str | Path | None = None,
+        *,
+        settings: Settings | None = None,
+        embeddings: Embeddings | None = None,
+        progress: bool = False,
+    ) -> Assistant:
+        """Load the model and the index, building the demo index if it is the missing default.
+
+        Raises:
+            IndexNotFoundError: A non-default ``index_dir`` has no index.
+            IndexCorruptError, IndexMismatchError: The index can't be used.
+        """
+        assistant = cls(index_dir, settings=settings, embeddings=embeddings)
+        assistant.warm_up(progress=progress)
+        return assistant
+
+    def warm_up(self, *, progress: bool = False) -> None:
+        """Load the embedding model and the index (idempotent)."""
+        if isinstance(self.embeddings, MiniLMEmbeddings):
+            self.embeddings.load()
+        with self._lock:
+            if self._index is not None:
+                return
+            try:
+                self._swap(load_index(self.index_dir, model_name=model_name_of(self.embeddings)))
+            except IndexNotFoundError:
+                if self.index_dir.resolve() != default_index_dir().resolve():
+                    raise
+                self.index([bundled_articles_dir()], progress=progress)
+
+    def _swap(self, index: IndexData) -> None:
+        searcher = HybridSearcher(
+            index,
+            self.embeddings,
+            mode=self.settings.retrieval,
+            candidates=self.settings.candidates,
+            rrf_k=self.settings.rrf_k,
+        )
+        with self._lock:
+            self._index, self._searcher = index, searcher
+
+    def _ready(self) -> tuple[IndexData, HybridSearcher]:
+        with self._lock:
+            if self._index is None or self._searcher is None:
+                self.warm_up()
+            assert self._index is not None and self._searcher is not None  # for the type checker
+            return self._index, self._searcher
+
+    def index(
+        self, paths: Iterable[str | Path], *, rebuild: bool = False, prune: bool = True, progress: bool = False
+    ) -> BuildReport:
+        """Index (or re-index) files and folders into this assistant's index.
+
+        Args:
+            paths: Files and folders to load.
+            rebuild: Start from scratch (needed after changing model or chunker).
+            prune: Drop indexed documents that vanished under the given folders.
+            progress: Show progress bars.
+
+        Raises:
+            LoadError: Nothing could be loaded and the index would be empty.
+        """
+        loaded = load_paths(paths, max_file_bytes=int(self.settings.max_file_mb * 1024 * 1024))
+        with self._lock:
+            has_index = self._index is not None or (self.index_dir / "manifest.json").exists()
+            if not loaded.documents and not has_index:
+                reasons = "; ".join(str(s) for s in loaded.skipped[:3]) or "no supported files found"
+                raise LoadError(f"nothing to index ({reasons}): give .txt, .md, .html, .pdf or .json files")
+            report = build_index(
+                self.index_dir,
+                loaded,
+                embeddings=self.embeddings,
+                chunker=self.chunker,
+                rebuild=rebuild,
+                prune=prune,
+                progress=progress,
+            )
+            self._swap(load_index(self.index_dir))
+        return report
+
+    def add(self, paths: Iterable[str | Path], *, progress: bool = False) -> BuildReport:
+        """Add or update documents without removing any (used by uploads)."""
+        return self.index(paths, prune=False, progress=progress)
+
+    def ask(self, question: str, *, top_k: int | None = None, history: Sequence[str] = ()) -> Answer:
+        """Answer a question with citations, or refuse.
+
+        Args:
+            question: The question.
+            top_k: Passages to retrieve (default from settings).
+            history: Earlier questions of the conversation, oldest first; a
+                follow-up ("and how many aircraft?") is made standalone first.
+
+        Raises:
+            EmptyQuestionError: The question is blank.
+            InputError: The question is too long.
+        """
+        started = time.perf_counter()
+        question = (question or "").strip()
+        if not question:
+            raise EmptyQuestionError("the question is empty: type a question, e.g. 'how many troops?'")
+        if len(question) > MAX_QUESTION_CHARS:
+            raise InputError(
+                f"the question is {len(question)} characters long: keep it under {MAX_QUESTION_CHARS}"
+            )
+        top_k = self.settings.top_k if top_k is None else top_k
+        if top_k < 1:
+            raise InputError(f"top_k must be at least 1, got {top_k}")
+        index, searcher = self._ready()
+        standalone = standalone_question(question, history)
+        t0 = time.perf_counter()
+        vector = searcher.embed_query(standalone)
+        t1 = time.perf_counter()
+        passages = searcher.search(standalone, top_k, query_vector=vector)
+        t2 = time.perf_counter()
+        answer = self.answerer.answer(standalone, passages, index, vector)
+        t3 = time.perf_counter()
+        timings = {
+            "embed": (t1 - t0) * 1000,
+            "retrieve": (t2 - t1) * 1000,
+            "answer": (t3 - t2) * 1000,
+            "total": (t3 - started) * 1000,
+        }
+        return Answer(
+            question=question,
+            text=answer.text,
+            refused=answer.refused,
+            citations=answer.citations,
+            passages=answer.passages,
+            timings_ms=timings,
+            standalone_question=standalone if standalone != question else None,
+        )
+
+    def document(self, doc_id: str) -> SourceDocument:
+        """The indexed document with its stored text.
+
+        Raises:
+            InputError: No document has that id.
+        """
+        index, _ = self._ready()
+        position = index.doc_index.get(doc_id)
+        if position is None:
+            raise InputError(f"no document with id {doc_id!r}: see `rag info` for the indexed documents")
+        return index.documents[position]
+
+    def documents(self) -> list[SourceDocument]:
+        """All indexed documents, in index order."""
+        index, _ = self._ready()
+        return list(index.documents)
+
+    def info(self) -> dict[str, Any]:
+        """Counts, model and size of the loaded index."""
+        index, _ = self._ready()
+        manifest = index.manifest
+        return {
+            "index_dir": str(self.index_dir),
+            "documents": len(index.documents),
+            "chunks": index.n_chunks,
+            "sentences": int(len(index.sentence_rows)),
+            "embedding_model": manifest.get("embedding_model"),
+            "dimension": manifest.get("dimension"),
+            "chunker": manifest.get("chunker"),
+            "updated_at": manifest.get("updated_at"),
+            "size_bytes": index_size_bytes(self.index_dir),
+        }
+
+
+_assistants: dict[Path, Assistant] = {}
+_assistants_lock = threading.Lock()
+
+
+def ask(question: str, *, index_dir: str | Path | None = None, top_k: int | None = None, history: Sequence[str] = ()) -> Answer:
+    """Answer one question; loads (and caches) an :class:`Assistant` on first use.
+
+    On first use with the default index, the demo index is built from the
+    bundled articles if it is missing.
+
+    Example:
+        >>> from rag import ask
+        >>> ask("how many troops?").text  # doctest: +SKIP
+        'More than ten thousand troops will be dispatched, ... [1][2]'
+    """
+    key = (Path(index_dir) if index_dir is not None else default_index_dir()).resolve()
+    with _assistants_lock:
+        assistant = _assistants.get(key)
+        if assistant is None:
+            assistant = _assistants[key] = Assistant.load(key if index_dir is not None else None)
+    return assistant.ask(question, top_k=top_k, history=history)

@@ -1,0 +1,102 @@
+"""Settings: one frozen object, built once at the edge (CLI, UI, caller).
+
+A misspelled setting is an error that suggests the right name, never a silent
+default. Settings can come from keyword arguments, a mapping, or a TOML file
+(``rag.toml`` with the same keys, optionally under a ``[rag]`` table).
+
+Example:
+    >>> Settings(top_k=3).top_k
+    3
+    >>> Settings.from_mapping({"top_k": 3, "chunk_tokens": 150}).chunk_tokens
+    150
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from ._exceptions import ConfigError
+
+__all__ = ["DEFAULT_INDEX_DIR", "Settings", "default_index_dir"]
+
+DEFAULT_INDEX_DIR = Path("index") / "default"
+
+
+def default_index_dir() -> Path:
+    """``$RAG_INDEX_DIR`` if set, else ``index/default`` under the current folder."""
+    return Path(os.environ.get("RAG_INDEX_DIR") or DEFAULT_INDEX_DIR)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every tunable of the assistant.
+
+    Attributes:
+        top_k: Passages retrieved per question.
+        retrieval: ``hybrid``, ``dense`` or ``bm25``.
+        candidates: Hits per retriever before fusion.
+        rrf_k: Reciprocal-rank fusion constant.
+        chunk_tokens: Largest chunk in tokens (cl100k_base).
+        chunk_overlap: Tokens of whole sentences shared by neighbouring chunks.
+        embed_batch_size: Texts per embedding forward pass.
+        max_file_mb: Larger files are skipped when indexing.
+        min_score: Below this evidence score the answerer refuses.
+        max_statements: Most statements in one extractive answer.
+    """
+
+    top_k: int = 5
+    retrieval: str = "hybrid"
+    candidates: int = 50
+    rrf_k: int = 60
+    chunk_tokens: int = 200
+    chunk_overlap: int = 40
+    embed_batch_size: int = 64
+    max_file_mb: float = 20.0
+    min_score: float = 0.42
+    max_statements: int = 3
+
+    def __post_init__(self) -> None:
+        for item in fields(self):
+            value = getattr(self, item.name)
+            expected = {"int": int, "float": (int, float), "str": str}[str(item.type)]
+            if isinstance(value, bool) or not isinstance(value, expected):
+                raise ConfigError(f"setting {item.name} must be {item.type}, got {value!r}")
+        if self.retrieval not in ("hybrid", "dense", "bm25"):
+            raise ConfigError(f"setting retrieval={self.retrieval!r} is unknown: use hybrid, dense or bm25")
+        for name in ("top_k", "candidates", "rrf_k", "embed_batch_size", "max_statements"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"setting {name} must be at least 1, got {getattr(self, name)}")
+        if self.max_file_mb <= 0:
+            raise ConfigError(f"setting max_file_mb must be positive, got {self.max_file_mb}")
+
+    @classmethod
+    def from_mapping(cls, data: dict[str, Any]) -> Settings:
+        """Build settings from a mapping; unknown keys are errors with a suggestion."""
+        names = [item.name for item in fields(cls)]
+        for key in data:
+            if key not in names:
+                close = difflib.get_close_matches(key, names, n=1)
+                hint = f"did you mean {close[0]!r}?" if close else f"known settings: {', '.join(names)}"
+                raise ConfigError(f"unknown setting {key!r}: {hint}")
+        return cls(**data)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Settings:
+        """Read settings from a TOML file (keys at top level or under ``[rag]``)."""
+        try:
+            data = tomllib.loads(Path(path).read_text("utf-8"))
+        except FileNotFoundError as error:
+            raise ConfigError(f"config file {path} does not exist: check the path") from error
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+            raise ConfigError(f"config file {path} is not valid TOML: {error}") from error
+        return cls.from_mapping(data.get("rag", data))
+
+    def updated(self, **changes: Any) -> Settings:
+        """A copy with some settings changed (``None`` values are ignored)."""
+        return self.from_mapping({**self.__dict__, **{k: v for k, v in changes.items() if v is not None}})
+

@@ -1,0 +1,526 @@
+"""The on-disk index: FAISS vectors, BM25, documents, chunks and sentences.
+
+Layout of ``index/<name>/``::
+
+    manifest.json        format version, embedding model, dimension, chunker
+                         settings, counts, and the live generation's folder
+    gen-<stamp>/         one complete, immutable build:
+        documents.jsonl  one document per line, with its stored text
+        chunks.npy       int32 rows: doc, start, end, first sentence, end sentence, tokens
+        sentences.npy    int32 rows: doc, start, end
+        chunk_vectors.npy, sentence_vectors.npy   float32 unit vectors
+        dense.faiss      FAISS inner-product index over the chunk vectors
+        bm25/            bm25s index over the chunk texts
+        terms.json       chunk document frequency of each stemmed term
+
+Trade-offs: a build writes a whole new generation folder and then swaps
+``manifest.json`` with an atomic rename, so a reader or an interrupted build
+always sees one complete index; the cost is writing every file per build.
+The vectors are kept beside the FAISS index because re-indexing reuses the
+vectors of unchanged documents (matched by content hash), so unchanged
+content is never embedded twice. Sentence vectors are stored so answering
+needs no embedding beyond the question.
+
+Example:
+    >>> report = build_index("index/demo", load_paths(["rag/data/articles"]),  # doctest: +SKIP
+    ...                      embeddings=MiniLMEmbeddings(), chunker=TokenChunker())
+    >>> data = load_index("index/demo")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from ._chunking import TokenChunker
+from ._embedding import embed_array, model_name_of
+from ._exceptions import IndexCorruptError, IndexMismatchError, IndexNotFoundError
+from ._loading import LoadResult, Skipped
+from ._text import bm25_terms
+from ._types import Chunk, Sentence, SourceDocument
+
+__all__ = ["FORMAT_VERSION", "BuildReport", "IndexData", "build_index", "load_index", "write_atomic"]
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+_FILES = (
+    "documents.jsonl",
+    "chunks.npy",
+    "sentences.npy",
+    "chunk_vectors.npy",
+    "sentence_vectors.npy",
+    "dense.faiss",
+    "terms.json",
+)
+
+
+def write_atomic(path: Path, data: bytes | str) -> None:
+    """Write a file so readers see the old or the new content, never a mix."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+@dataclass
+class IndexData:
+    """A loaded index, read-only in use.
+
+    Attributes:
+        manifest: The parsed ``manifest.json``.
+        documents: Documents in index order.
+        chunk_rows: ``(n, 6)`` int32: doc, start, end, sentence range, tokens.
+        sentence_rows: ``(m, 3)`` int32: doc, start, end.
+        chunk_vectors / sentence_vectors: Unit vectors, row-aligned.
+        dense: The FAISS index over ``chunk_vectors``.
+        bm25: The bm25s index over the chunk texts.
+        term_df: Chunk document frequency per stemmed term.
+    """
+
+    path: Path
+    manifest: dict[str, Any]
+    documents: list[SourceDocument]
+    chunk_rows: np.ndarray
+    sentence_rows: np.ndarray
+    chunk_vectors: np.ndarray
+    sentence_vectors: np.ndarray
+    dense: Any
+    bm25: Any
+    term_df: dict[str, int]
+    doc_index: dict[str, int] = field(init=False)
+
+    _doc_sentences: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.doc_index = {doc.id: i for i, doc in enumerate(self.documents)}
+        bounds = np.arange(len(self.documents) + 1)
+        self._doc_sentences = np.searchsorted(self.sentence_rows[:, 0], bounds, side="left")
+
+    def sentences_in(self, doc_i: int, start: int, end: int) -> range:
+        """Rows of the sentences of document ``doc_i`` lying inside ``[start, end)``."""
+        lo, hi = int(self._doc_sentences[doc_i]), int(self._doc_sentences[doc_i + 1])
+        starts = self.sentence_rows[lo:hi, 1]
+        ends = self.sentence_rows[lo:hi, 2]
+        first = lo + int(np.searchsorted(starts, start, side="left"))
+        last = lo + int(np.searchsorted(ends, end, side="right"))
+        return range(first, max(first, last))
+
+    @property
+    def n_chunks(self) -> int:
+        return int(self.chunk_rows.shape[0])
+
+    def chunk(self, row: int) -> Chunk:
+        """Rebuild the :class:`Chunk` of a row."""
+        doc_i, start, end, s0, s1, n_tokens = (int(v) for v in self.chunk_rows[row])
+        doc = self.documents[doc_i]
+        ordinal = row - int(np.searchsorted(self.chunk_rows[:, 0], doc_i, side="left"))
+        sentences = tuple(self.sentence(i) for i in range(s0, s1))
+        return Chunk(f"{doc.id}#{ordinal}", doc.id, start, end, doc.text[start:end], n_tokens, sentences)
+
+    def sentence(self, row: int) -> Sentence:
+        doc_i, start, end = (int(v) for v in self.sentence_rows[row])
+        return Sentence(self.documents[doc_i].id, start, end)
+
+    def chunk_text(self, row: int) -> str:
+        doc_i, start, end = (int(v) for v in self.chunk_rows[row, :3])
+        return self.documents[doc_i].text[start:end]
+
+
+@dataclass
+class BuildReport:
+    """What a build did.
+
+    Attributes:
+        added / updated / removed / unchanged: Document ids per outcome.
+        skipped: Files or records that could not be loaded.
+        embedded_chunks / embedded_sentences: Texts embedded by this build.
+    """
+
+    index_dir: str
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    embedded_chunks: int = 0
+    embedded_sentences: int = 0
+    n_documents: int = 0
+    n_chunks: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        """One line for people."""
+        return (
+            f"{self.index_dir}: {len(self.added)} added, {len(self.updated)} updated, "
+            f"{len(self.removed)} removed, {len(self.unchanged)} unchanged, {len(self.skipped)} skipped; "
+            f"{self.n_documents} documents, {self.n_chunks} chunks ({self.seconds:.1f}s)"
+        )
+
+
+# ---------------------------------------------------------------- loading
+
+
+def read_manifest(index_dir: str | Path) -> dict[str, Any]:
+    """Parse ``manifest.json``, with clear errors for a missing or corrupt index."""
+    path = Path(index_dir) / MANIFEST
+    if not path.exists():
+        raise IndexNotFoundError(f"no index at {index_dir}: build one with `rag index PATH --index {index_dir}`")
+    try:
+        manifest = json.loads(path.read_text("utf-8"))
+        if not isinstance(manifest, dict) or "generation" not in manifest:
+            raise ValueError("missing 'generation'")
+    except (ValueError, OSError) as error:
+        raise IndexCorruptError(
+            f"index at {index_dir} is corrupt ({MANIFEST}: {error}): rebuild it with `rag index PATH --index {index_dir} --rebuild`"
+        ) from error
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexMismatchError(
+            f"index at {index_dir} has format {manifest.get('format_version')}, this version reads {FORMAT_VERSION}: "
+            f"rebuild it with `rag index PATH --index {index_dir} --rebuild`"
+        )
+    return manifest
+
+
+def check_compatible(manifest: dict[str, Any], index_dir: str | Path, model_name: str, chunker: TokenChunker | None) -> None:
+    """Raise :class:`IndexMismatchError` if the index was built differently."""
+    built = manifest.get("embedding_model")
+    if built != model_name:
+        raise IndexMismatchError(
+            f"index at {index_dir} was built with embedding model {built!r}, not {model_name!r}: "
+            f"rebuild it with `rag index PATH --index {index_dir} --rebuild`"
+        )
+    if chunker is not None and manifest.get("chunker") != chunker.settings():
+        raise IndexMismatchError(
+            f"index at {index_dir} was built with chunker {manifest.get('chunker')}, not {chunker.settings()}: "
+            f"rebuild it with `rag index PATH --index {index_dir} --rebuild`"
+        )
+
+
+def load_index(index_dir: str | Path, *, model_name: str | None = None) -> IndexData:
+    """Load a built index.
+
+    Args:
+        index_dir: The index folder (holds ``manifest.json``).
+        model_name: If given, the embedding model the caller will query with;
+            a different one raises :class:`IndexMismatchError`.
+
+    Raises:
+        IndexNotFoundError, IndexCorruptError, IndexMismatchError.
+    """
+    import bm25s
+    import faiss
+
+    index_dir = Path(index_dir)
+    manifest = read_manifest(index_dir)
+    if model_name is not None:
+        check_compatible(manifest, index_dir, model_name, None)
+    gen = index_dir / str(manifest["generation"])
+    fix = f"rebuild it with `rag index PATH --index {index_dir} --rebuild`"
+    try:
+        for name in _FILES:
+            expected = manifest.get("files", {}).get(name)
+            actual = (gen / name).stat().st_size
+            if expected is not None and expected != actual:
+                raise ValueError(f"{name} is {actual} bytes, manifest says {expected}")
+        documents = [_doc_from_json(line) for line in (gen / "documents.jsonl").read_text("utf-8").splitlines()]
+        chunk_rows = np.load(gen / "chunks.npy")
+        sentence_rows = np.load(gen / "sentences.npy")
+        chunk_vectors = np.load(gen / "chunk_vectors.npy", mmap_mode="r")
+        sentence_vectors = np.load(gen / "sentence_vectors.npy", mmap_mode="r")
+        dense = faiss.read_index(str(gen / "dense.faiss"))
+        bm25 = bm25s.BM25.load(str(gen / "bm25"), mmap=False, show_progress=False, verbosity=0) if chunk_rows.size else None
+        term_df = json.loads((gen / "terms.json").read_text("utf-8"))
+        if not (len(chunk_rows) == len(chunk_vectors) == dense.ntotal and len(sentence_rows) == len(sentence_vectors)):
+            raise ValueError("row counts of chunks, vectors and FAISS disagree")
+    except (OSError, ValueError, KeyError, RuntimeError, TypeError) as error:
+        raise IndexCorruptError(f"index at {index_dir} is corrupt ({error}): {fix}") from error
+    return IndexData(
+        index_dir, manifest, documents, chunk_rows, sentence_rows, chunk_vectors, sentence_vectors, dense, bm25, term_df
+    )
+
+
+def _doc_from_json(line: str) -> SourceDocument:
+    data = json.loads(line)
+    return SourceDocument(**data)
+
+
+# ---------------------------------------------------------------- building
+
+
+@contextlib.contextmanager
+def _locked(index_dir: Path) -> Iterator[None]:
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _within(source: str, roots: list[str]) -> bool:
+    return any(source == root or source.startswith(root.rstrip("/") + "/") for root in roots)
+
+
+def build_index(
+    index_dir: str | Path,
+    loaded: LoadResult,
+    *,
+    embeddings: Embeddings,
+    chunker: TokenChunker,
+    rebuild: bool = False,
+    prune: bool = True,
+    progress: bool = False,
+) -> BuildReport:
+    """Create or incrementally update the index at ``index_dir``.
+
+    Documents whose content hash is unchanged keep their stored vectors;
+    new and changed ones are chunked and embedded. With ``prune``, indexed
+    documents whose source lies under one of ``loaded.roots`` but was not
+    loaded this time, or whose source file is gone, are removed.
+
+    Args:
+        index_dir: Target folder.
+        loaded: The documents to index (from :func:`load_paths`).
+        embeddings: The embedding model.
+        chunker: The chunker.
+        rebuild: Ignore the existing index (required after a model change).
+        prune: Remove documents that disappeared under the given roots.
+        progress: Show progress bars.
+
+    Returns:
+        A :class:`BuildReport`.
+    """
+    started = time.perf_counter()
+    index_dir = Path(index_dir)
+    model_name = model_name_of(embeddings)
+    report = BuildReport(str(index_dir), skipped=list(loaded.skipped))
+    with _locked(index_dir):
+        old: IndexData | None = None
+        if not rebuild and (index_dir / MANIFEST).exists():
+            old = load_index(index_dir)
+            check_compatible(old.manifest, index_dir, model_name, chunker)
+        plan = _plan(old, loaded, report, prune)
+        parts = _assemble(old, plan, embeddings, chunker, report, progress)
+        _write_generation(index_dir, parts, model_name, chunker)
+    report.n_documents = len(parts.documents)
+    report.n_chunks = len(parts.chunk_rows)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+@dataclass
+class _Plan:
+    keep: list[int]  # old document positions to keep as they are
+    embed: list[SourceDocument]  # new or changed documents
+
+
+def _plan(old: IndexData | None, loaded: LoadResult, report: BuildReport, prune: bool) -> _Plan:
+    new_by_id = {doc.id: doc for doc in loaded.documents}
+    keep: list[int] = []
+    if old is not None:
+        for position, doc in enumerate(old.documents):
+            incoming = new_by_id.get(doc.id)
+            if incoming is not None:
+                if incoming.sha256 == doc.sha256:
+                    keep.append(position)
+                    report.unchanged.append(doc.id)
+                    new_by_id.pop(doc.id)
+                else:
+                    report.updated.append(doc.id)
+            elif prune and (_within(doc.source, loaded.roots) or not _source_exists(doc.source)):
+                report.removed.append(doc.id)
+            else:
+                keep.append(position)
+    updated = set(report.updated)
+    report.added.extend(doc_id for doc_id in new_by_id if doc_id not in updated)
+    return _Plan(keep, list(new_by_id.values()))
+
+
+def _source_exists(source: str) -> bool:
+    return not source.startswith("/") or Path(source).exists()
+
+
+@dataclass
+class _Parts:
+    documents: list[SourceDocument]
+    chunk_rows: np.ndarray
+    sentence_rows: np.ndarray
+    chunk_vectors: np.ndarray
+    sentence_vectors: np.ndarray
+    chunk_texts: list[str]
+
+
+def _assemble(
+    old: IndexData | None,
+    plan: _Plan,
+    embeddings: Embeddings,
+    chunker: TokenChunker,
+    report: BuildReport,
+    progress: bool,
+) -> _Parts:
+    documents: list[SourceDocument] = []
+    chunk_rows: list[np.ndarray] = []
+    sentence_rows: list[np.ndarray] = []
+    chunk_vec_parts: list[np.ndarray] = []
+    sent_vec_parts: list[np.ndarray] = []
+    n_sentences = 0
+    if old is not None and plan.keep:
+        doc_of_chunk = old.chunk_rows[:, 0]
+        doc_of_sentence = old.sentence_rows[:, 0]
+        for new_i, old_i in enumerate(plan.keep):
+            documents.append(old.documents[old_i])
+            c_mask = doc_of_chunk == old_i
+            s_mask = doc_of_sentence == old_i
+            rows = old.chunk_rows[c_mask].copy()
+            s_rows = old.sentence_rows[s_mask].copy()
+            first_sentence = int(np.argmax(s_mask)) if s_mask.any() else 0
+            rows[:, 0] = new_i
+            rows[:, 3:5] += n_sentences - first_sentence
+            s_rows[:, 0] = new_i
+            chunk_rows.append(rows)
+            sentence_rows.append(s_rows)
+            chunk_vec_parts.append(np.asarray(old.chunk_vectors[c_mask]))
+            sent_vec_parts.append(np.asarray(old.sentence_vectors[s_mask]))
+            n_sentences += len(s_rows)
+    new_chunk_texts: list[str] = []
+    new_sentence_texts: list[str] = []
+    docs_iter: Any = plan.embed
+    if progress and plan.embed:
+        from tqdm.auto import tqdm
+
+        docs_iter = tqdm(plan.embed, desc="chunking", unit="doc", leave=False)
+    for doc in docs_iter:
+        doc_i = len(documents)
+        documents.append(doc)
+        sentences = chunker.sentences(doc)
+        starts = {(s.start, s.end): n_sentences + i for i, s in enumerate(sentences)}
+        sentence_rows.append(np.array([[doc_i, s.start, s.end] for s in sentences], dtype=np.int32).reshape(-1, 3))
+        new_sentence_texts.extend(doc.text[s.start : s.end] for s in sentences)
+        rows = []
+        for chunk in chunker.split(doc):
+            s0 = starts[(chunk.sentences[0].start, chunk.sentences[0].end)]
+            rows.append([doc_i, chunk.start, chunk.end, s0, s0 + len(chunk.sentences), chunk.n_tokens])
+            new_chunk_texts.append(chunk.text)
+        chunk_rows.append(np.array(rows, dtype=np.int32).reshape(-1, 6))
+        n_sentences += len(sentences)
+    if new_chunk_texts:
+        chunk_vec_parts.append(_embed(embeddings, new_chunk_texts, "embedding chunks", progress))
+        sent_vec_parts.append(_embed(embeddings, new_sentence_texts, "embedding sentences", progress))
+    report.embedded_chunks = len(new_chunk_texts)
+    report.embedded_sentences = len(new_sentence_texts)
+    dim = _dimension(embeddings, chunk_vec_parts)
+    all_chunk_rows = np.concatenate(chunk_rows) if chunk_rows else np.zeros((0, 6), np.int32)
+    parts = _Parts(
+        documents=documents,
+        chunk_rows=all_chunk_rows.astype(np.int32),
+        sentence_rows=(np.concatenate(sentence_rows) if sentence_rows else np.zeros((0, 3), np.int32)).astype(np.int32),
+        chunk_vectors=np.concatenate(chunk_vec_parts) if chunk_vec_parts else np.zeros((0, dim), np.float32),
+        sentence_vectors=np.concatenate(sent_vec_parts) if sent_vec_parts else np.zeros((0, dim), np.float32),
+        chunk_texts=[documents[d].text[s:e] for d, s, e in all_chunk_rows[:, :3].tolist()],
+    )
+    return parts
+
+
+def _embed(embeddings: Embeddings, texts: list[str], what: str, progress: bool) -> np.ndarray:
+    if progress:
+        import sys
+
+        print(f"{what}: {len(texts)}", file=sys.stderr)
+    return embed_array(embeddings, texts, progress=progress)
+
+
+def _dimension(embeddings: Embeddings, parts: list[np.ndarray]) -> int:
+    for part in parts:
+        if part.ndim == 2 and part.shape[0]:
+            return int(part.shape[1])
+    dim = getattr(embeddings, "dimension", None)
+    return int(dim) if dim else len(embeddings.embed_query("dimension probe"))
+
+
+def _write_generation(index_dir: Path, parts: _Parts, model_name: str, chunker: TokenChunker) -> None:
+    import logging
+
+    import bm25s
+    import faiss
+
+    logging.getLogger("bm25s").setLevel(logging.ERROR)
+
+    generation = f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    tmp = index_dir / f".{generation}.tmp"
+    tmp.mkdir(parents=True)
+    try:
+        with open(tmp / "documents.jsonl", "w", encoding="utf-8") as handle:
+            for doc in parts.documents:
+                handle.write(json.dumps(doc.__dict__, ensure_ascii=False) + "\n")
+        np.save(tmp / "chunks.npy", parts.chunk_rows)
+        np.save(tmp / "sentences.npy", parts.sentence_rows)
+        np.save(tmp / "chunk_vectors.npy", np.ascontiguousarray(parts.chunk_vectors, dtype=np.float32))
+        np.save(tmp / "sentence_vectors.npy", np.ascontiguousarray(parts.sentence_vectors, dtype=np.float32))
+        dense = faiss.IndexFlatIP(parts.chunk_vectors.shape[1])
+        if len(parts.chunk_vectors):
+            dense.add(np.ascontiguousarray(parts.chunk_vectors, dtype=np.float32))
+        faiss.write_index(dense, str(tmp / "dense.faiss"))
+        corpus_terms = [bm25_terms(text) for text in parts.chunk_texts]
+        df: Counter[str] = Counter()
+        for terms in corpus_terms:
+            df.update(set(terms))
+        (tmp / "terms.json").write_text(json.dumps(df, ensure_ascii=False), "utf-8")
+        if corpus_terms:
+            bm25 = bm25s.BM25()
+            bm25.index(corpus_terms, show_progress=False)
+            bm25.save(str(tmp / "bm25"), show_progress=False)
+        for path in tmp.rglob("*"):
+            if path.is_file():
+                with open(path, "rb") as handle:
+                    os.fsync(handle.fileno())
+        os.rename(tmp, index_dir / generation)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "generation": generation,
+        "embedding_model": model_name,
+        "dimension": int(parts.chunk_vectors.shape[1]),
+        "chunker": chunker.settings(),
+        "n_documents": len(parts.documents),
+        "n_chunks": int(len(parts.chunk_rows)),
+        "n_sentences": int(len(parts.sentence_rows)),
+        "updated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "files": {name: (index_dir / generation / name).stat().st_size for name in _FILES},
+    }
+    write_atomic(index_dir / MANIFEST, json.dumps(manifest, indent=2))
+    for stale in index_dir.iterdir():  # older generations and leftovers of interrupted builds
+        if stale.is_dir() and stale.name != generation and (stale.name.startswith(("gen-", ".gen-"))):
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def index_size_bytes(index_dir: str | Path) -> int:
+    """Bytes on disk of the live generation plus the manifest."""
+    index_dir = Path(index_dir)
+    manifest = read_manifest(index_dir)
+    gen = index_dir / str(manifest["generation"])
+    return sum(p.stat().st_size for p in gen.rglob("*") if p.is_file()) + (index_dir / MANIFEST).stat().st_size

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Quick start: set up (with test tools and Debian's Chromium for the browser test) and run the tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh --dev
+if ! command -v chromium >/dev/null 2>&1; then
+    if [ "$(id -u)" = "0" ]; then
+        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+            || echo "warning: could not install chromium; browser tests will be skipped"
+    else
+        echo "warning: chromium is not installed (apt-get install chromium); browser tests will be skipped"
+    fi
+fi
+exec .venv/bin/python -m pytest "$@"

