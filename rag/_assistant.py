@@ -33,7 +33,7 @@ from ._loading import load_paths
 from ._retrieval import HybridSearcher
 from ._types import Answer, SourceDocument
 
-__all__ = ["MAX_QUESTION_CHARS", "Assistant", "ask", "bundled_articles_dir"]
+__all__ = ["MAX_QUESTION_CHARS", "Assistant", "ask", "bundled_articles_dir", "validate_question"]
 
 MAX_QUESTION_CHARS = 2000
 
@@ -41,6 +41,21 @@ MAX_QUESTION_CHARS = 2000
 def bundled_articles_dir() -> Path:
     """The folder of the demo articles shipped inside the package."""
     return Path(str(resources.files("rag") / "data" / "articles"))
+
+
+def validate_question(question: str) -> str:
+    """The question stripped of surrounding whitespace.
+
+    Raises:
+        EmptyQuestionError: It is blank.
+        InputError: It is longer than ``MAX_QUESTION_CHARS``.
+    """
+    question = (question or "").strip()
+    if not question:
+        raise EmptyQuestionError("the question is empty: type a question, e.g. 'how many troops?'")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise InputError(f"the question is {len(question)} characters long: keep it under {MAX_QUESTION_CHARS}")
+    return question
 
 
 class Assistant:
@@ -96,18 +111,20 @@ class Assistant:
         return assistant
 
     def warm_up(self, *, progress: bool = False) -> None:
-        """Load the embedding model and the index (idempotent)."""
+        """Load the index and the embedding model (idempotent).
+
+        The index is read first, so a missing or corrupt index fails fast.
+        """
+        with self._lock:
+            if self._index is None:
+                try:
+                    self._swap(load_index(self.index_dir, model_name=model_name_of(self.embeddings)))
+                except IndexNotFoundError:
+                    if self.index_dir.resolve() != default_index_dir().resolve():
+                        raise
+                    self.index([bundled_articles_dir()], progress=progress)
         if isinstance(self.embeddings, MiniLMEmbeddings):
             self.embeddings.load()
-        with self._lock:
-            if self._index is not None:
-                return
-            try:
-                self._swap(load_index(self.index_dir, model_name=model_name_of(self.embeddings)))
-            except IndexNotFoundError:
-                if self.index_dir.resolve() != default_index_dir().resolve():
-                    raise
-                self.index([bundled_articles_dir()], progress=progress)
 
     def _swap(self, index: IndexData) -> None:
         searcher = HybridSearcher(
@@ -177,13 +194,7 @@ class Assistant:
             InputError: The question is too long.
         """
         started = time.perf_counter()
-        question = (question or "").strip()
-        if not question:
-            raise EmptyQuestionError("the question is empty: type a question, e.g. 'how many troops?'")
-        if len(question) > MAX_QUESTION_CHARS:
-            raise InputError(
-                f"the question is {len(question)} characters long: keep it under {MAX_QUESTION_CHARS}"
-            )
+        question = validate_question(question)
         top_k = self.settings.top_k if top_k is None else top_k
         if top_k < 1:
             raise InputError(f"top_k must be at least 1, got {top_k}")

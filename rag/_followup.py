@@ -29,7 +29,7 @@ __all__ = ["is_follow_up", "standalone_question"]
 
 _LEAD = re.compile(r"^\s*(?:and|also|so|but|what about|how about|and what about)\b[\s,]*", re.IGNORECASE)
 _REFERS_BACK = frozenset("there it its they them their that this those these he she his her him then".split())
-_FOCUS = re.compile(r"^\s*(?:how many|how much|which|what|who|whom)\s+([\w-]+)", re.IGNORECASE)
+_FOCUS = re.compile(r"^\s*(?:how many|how much|which|what)\s+([\w-]+)", re.IGNORECASE)
 
 
 def is_follow_up(question: str) -> bool:

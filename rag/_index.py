@@ -411,7 +411,7 @@ def _assemble(
     if progress and plan.embed:
         from tqdm.auto import tqdm
 
-        docs_iter = tqdm(plan.embed, desc="chunking", unit="doc", leave=False)
+        docs_iter = tqdm(plan.embed, desc="chunking", unit="doc", leave=False, disable=None)
     for doc in docs_iter:
         doc_i = len(documents)
         documents.append(doc)

@@ -44,11 +44,16 @@ def _cmd_index(args: argparse.Namespace) -> int:
 
     assistant = Assistant(args.index, settings=_settings(args))
     report = assistant.index(args.paths, rebuild=args.rebuild, prune=not args.no_prune, progress=True)
+    for skipped in report.skipped:
+        print(f"warning: {skipped}", file=sys.stderr)
     print(report.summary())
     return 0
 
 
 def _cmd_ask(args: argparse.Namespace) -> int:
+    from ._assistant import validate_question
+
+    validate_question(args.question)  # fail before loading anything
     assistant = _assistant(args)
     answer = assistant.ask(args.question, top_k=args.top_k)
     if args.json:
@@ -146,7 +151,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
-    logging.basicConfig(level=logging.WARNING, format="warning: %(message)s", stream=sys.stderr)
+    logging.getLogger("rag").setLevel(logging.ERROR)  # the CLI prints skipped files itself
     args = _parser().parse_args(argv)
     try:
         return int(args.func(args))

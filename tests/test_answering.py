@@ -1,0 +1,124 @@
+"""The extractive answerer on the bundled articles: answers, merged citations, refusals."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag import REFUSAL_TEXT, Assistant, EmptyQuestionError, InputError
+from rag._answering import question_type
+
+TROOPS_1 = "More than ten thousand troops will be dispatched"
+TROOPS_2 = "More than 10,000 troops are taking part"
+
+
+def check_citations(assistant: Assistant, answer) -> None:  # type: ignore[no-untyped-def]
+    for citation in answer.citations:
+        document = assistant.document(citation.doc_id)
+        assert document.text[citation.start : citation.end] == citation.quote
+        assert citation.title == document.title and citation.source == document.source
+        assert f"[{citation.n}]" in answer.text
+    assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+
+
+@pytest.mark.parametrize("question", ["how many troops?", "How many troops?", "How many soldiers took part?"])
+def test_troops_cites_both_articles_in_one_statement(assistant: Assistant, question: str) -> None:
+    answer = assistant.ask(question)
+    assert not answer.refused
+    assert "ten thousand" in answer.text or "10,000" in answer.text
+    assert {c.doc_id for c in answer.citations} >= {"russia-china-drill-report", "zapad-interaction-2021-begins"}
+    quotes = " ".join(c.quote for c in answer.citations)
+    assert TROOPS_1 in quotes and TROOPS_2 in quotes
+    # Merged: the two sources are cited side by side on one statement.
+    assert "[1][2]" in answer.text
+    check_citations(assistant, answer)
+
+
+def test_why_tajikistan_cites_the_border_request(assistant: Assistant) -> None:
+    answer = assistant.ask("why Tajikistan?")
+    assert not answer.refused
+    first = answer.citations[0]
+    assert "Tajikistan asked the Russian-led Collective Security Treaty Organization" in first.quote
+    assert "border with Afghanistan" in first.quote
+    check_citations(assistant, answer)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how many ships took part?",
+        "how many tanks were deployed?",
+        "who won the world cup?",
+        "what is the capital of France?",
+        "what is the recipe for banana bread?",
+    ],
+)
+def test_unanswerable_questions_are_refused(assistant: Assistant, question: str) -> None:
+    answer = assistant.ask(question)
+    assert answer.refused
+    assert answer.text == REFUSAL_TEXT
+    assert answer.citations == ()
+    assert answer.passages, "the closest passages are still shown"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("what weapons will Russian troops use?", "Chinese-made weapons"),
+        ("what percentage of the country do the Taliban control?", "85 percent"),
+        ("who is Wei Fenghe?", "Chinese Defense Minister Wei Fenghe"),
+        ("how long is Tajikistan's border with Afghanistan?", "843-mile"),
+        ("what did the Russian military dispatch to the drill ground?", "Su-30SM fighters"),
+    ],
+)
+def test_single_article_answers(assistant: Assistant, question: str, expected: str) -> None:
+    answer = assistant.ask(question)
+    assert not answer.refused
+    assert expected in answer.text
+    check_citations(assistant, answer)
+
+
+def test_every_citation_matches_its_offsets_over_many_questions(assistant: Assistant) -> None:
+    questions = [
+        "Where is the drill held?", "What is the SCO?", "What did Putin hint at?", "When did the exercises begin?",
+        "Who announced the drill?", "What does the Global Times say?", "Since when have they held exercises?",
+        "What happened in 2014?", "What are the objectives of the exercise?", "Where do refugees go?",
+    ]
+    for question in questions:
+        answer = assistant.ask(question)
+        check_citations(assistant, answer)
+        assert answer.refused == (not answer.citations)
+
+
+def test_answer_to_dict_shape(assistant: Assistant) -> None:
+    data = assistant.ask("how many troops?").to_dict()
+    assert set(data) >= {"question", "answer", "refused", "citations", "passages", "timings_ms"}
+    assert set(data["citations"][0]) == {"n", "doc_id", "title", "source", "start", "end", "quote", "score"}
+    assert data["timings_ms"]["total"] > 0
+    assert data["passages"][0]["rank"] == 1
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\n\t"])
+def test_empty_question_is_rejected(assistant: Assistant, question: str) -> None:
+    with pytest.raises(EmptyQuestionError, match="empty"):
+        assistant.ask(question)
+
+
+def test_overlong_question_and_bad_top_k(assistant: Assistant) -> None:
+    with pytest.raises(InputError, match="characters long"):
+        assistant.ask("troops " * 1000)
+    with pytest.raises(InputError, match="top_k"):
+        assistant.ask("troops?", top_k=0)
+
+
+def test_unknown_document_id(assistant: Assistant) -> None:
+    with pytest.raises(InputError, match="no document with id"):
+        assistant.document("nope")
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [("How many troops?", "number"), ("how much did it cost", "number"), ("When did it start?", "time"),
+     ("What year was it?", "time"), ("Why Tajikistan?", "reason"), ("Who is Wei?", "other")],
+)
+def test_question_type(question: str, kind: str) -> None:
+    assert question_type(question) == kind

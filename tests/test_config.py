@@ -1,0 +1,40 @@
+"""Settings: misspellings and bad values are errors, never silent defaults."""
+
+from pathlib import Path
+
+import pytest
+
+from rag import ConfigError, Settings
+
+
+def test_defaults_and_overrides() -> None:
+    assert Settings().top_k == 5
+    assert Settings.from_mapping({"top_k": 3}).top_k == 3
+    assert Settings().updated(top_k=None, retrieval="bm25").retrieval == "bm25"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"topk": 3}, "unknown setting 'topk': did you mean 'top_k'?"),
+        ({"zzz": 1}, "unknown setting 'zzz': known settings"),
+        ({"top_k": "5"}, "must be int"),
+        ({"top_k": True}, "must be int"),
+        ({"top_k": 0}, "at least 1"),
+        ({"retrieval": "semantic"}, "unknown: use hybrid, dense or bm25"),
+        ({"max_file_mb": -1}, "must be positive"),
+    ],
+)
+def test_bad_settings(data: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message.replace("?", r"\?")):
+        Settings.from_mapping(data)
+
+
+def test_from_toml(tmp_path: Path) -> None:
+    (tmp_path / "a.toml").write_text("top_k = 7\nretrieval = 'dense'\n")
+    (tmp_path / "b.toml").write_text("[rag]\nchunk_tokens = 150\n")
+    (tmp_path / "c.toml").write_text("top_k = = 1")
+    assert Settings.from_file(tmp_path / "a.toml").top_k == 7
+    assert Settings.from_file(tmp_path / "b.toml").chunk_tokens == 150
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        Settings.from_file(tmp_path / "c.toml")

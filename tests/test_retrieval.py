@@ -1,0 +1,85 @@
+"""Retrieval: RRF arithmetic, modes, merging of overlapping hits, the LangChain seam."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from langchain_core.retrievers import BaseRetriever
+
+from rag import Assistant, ConfigError, HybridSearcher, MiniLMEmbeddings, PassageRetriever, Settings, rrf_fuse
+
+
+def test_rrf_hand_computed() -> None:
+    fused = dict(rrf_fuse([[10, 20, 30], [30, 10]], k=60))
+    assert fused[10] == pytest.approx(1 / 61 + 1 / 62)
+    assert fused[30] == pytest.approx(1 / 63 + 1 / 61)
+    assert fused[20] == pytest.approx(1 / 62)
+    assert [i for i, _ in rrf_fuse([[10, 20, 30], [30, 10]], k=60)] == [10, 30, 20]
+
+
+def test_rrf_edge_cases() -> None:
+    assert rrf_fuse([]) == []
+    assert rrf_fuse([[], []]) == []
+    assert [i for i, _ in rrf_fuse([[1, 2], []])] == [1, 2]
+    # k=0 gives the plain reciprocal rank.
+    assert dict(rrf_fuse([[5]], k=0))[5] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
+def test_modes_find_the_troops_passage(assistant: Assistant, embedder: MiniLMEmbeddings, mode: str) -> None:
+    searcher = HybridSearcher(assistant._ready()[0], embedder, mode=mode)
+    passages = searcher.search("how many troops are taking part?", top_k=3)
+    assert passages and passages[0].rank == 1
+    assert any("10,000 troops" in p.text or "ten thousand troops" in p.text for p in passages)
+    assert [p.rank for p in passages] == list(range(1, len(passages) + 1))
+    assert all(p.dense_score is not None for p in passages) or mode == "bm25"
+
+
+def test_passages_do_not_overlap_and_match_documents(assistant: Assistant) -> None:
+    passages = assistant.ask("Russia China joint military drill troops Afghanistan", top_k=10).passages
+    for p in passages:
+        assert assistant.document(p.doc_id).text[p.start : p.end] == p.text
+    for a in passages:
+        for b in passages:
+            if a is not b and a.doc_id == b.doc_id:
+                assert a.end <= b.start or b.end <= a.start, "overlapping chunks must be merged"
+
+
+def test_merging_overlapping_chunks_into_one_passage(make_assistant, articles_copy: Path) -> None:  # type: ignore[no-untyped-def]
+    small = make_assistant("small", Settings(chunk_tokens=100, chunk_overlap=45))
+    small.index([articles_copy])
+    searcher = small._ready()[1]
+    passages = searcher.search("Tajikistan border Afghanistan Taliban control refugees", top_k=10)
+    merged = [p for p in passages if len(p.chunk_ids) > 1]
+    assert merged, "neighbouring overlapping chunks should merge"
+    for p in merged:
+        assert small.document(p.doc_id).text[p.start : p.end] == p.text
+
+
+def test_duplicate_text_in_two_documents_is_returned_once(make_assistant, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "dup"
+    folder.mkdir()
+    text = "Wire story\nThe central bank raised interest rates by half a point on Thursday."
+    (folder / "a.txt").write_text(text)
+    (folder / "b.txt").write_text(text)
+    (folder / "c.txt").write_text("Other\nThe football club signed a new striker.")
+    assistant = make_assistant("dup")
+    assistant.index([folder])
+    passages = assistant._ready()[1].search("interest rates central bank", top_k=3)
+    assert sum("interest rates" in p.text for p in passages) == 1
+
+
+def test_unknown_mode_is_config_error(assistant: Assistant, embedder: MiniLMEmbeddings) -> None:
+    with pytest.raises(ConfigError, match="unknown retrieval mode"):
+        HybridSearcher(assistant._ready()[0], embedder, mode="semantic")
+
+
+def test_langchain_retriever_interface(assistant: Assistant) -> None:
+    retriever = PassageRetriever(searcher=assistant._ready()[1], top_k=2)
+    assert isinstance(retriever, BaseRetriever)
+    docs = retriever.invoke("why Tajikistan?")
+    assert 1 <= len(docs) <= 2
+    assert "Tajikistan" in " ".join(d.page_content for d in docs)
+    meta = docs[0].metadata
+    assert {"doc_id", "title", "source", "start", "end", "score"} <= set(meta)
