@@ -16,10 +16,11 @@ cosine, or the same figure) are merged into that statement with all their
 citations.
 
 Trade-offs: it can only quote, never paraphrase or combine facts across
-sentences. It refuses when the best sentence scores below ``min_score``, or
-when the question names a term that appears nowhere in the index and no
-sentence is a strong semantic match; that trades a few paraphrased questions
-for not answering questions about things the articles never mention.
+sentences. It refuses when the best sentence scores below ``min_score``. A
+question term that appears nowhere in the index keeps its full IDF weight in
+the lexical share, so a question about something the articles never mention
+("ships") scores low; the price is that a paraphrase the articles word
+differently ("begin" for "kicked off") scores lower too.
 
 Example:
     >>> answerer = ExtractiveAnswerer(min_score=0.4)
@@ -85,8 +86,6 @@ class ExtractiveAnswerer:
 
     Args:
         min_score: Refuse when the best sentence scores below this.
-        strong_dense: Cosine at which a sentence counts as a strong semantic
-            match even if a question term appears nowhere in the index.
         max_statements: Most statements in one answer.
         runner_up: A further statement needs this share of the best score.
         merge_similarity: Cosine at which two sentences say the same thing.
@@ -96,13 +95,11 @@ class ExtractiveAnswerer:
         self,
         *,
         min_score: float = 0.42,
-        strong_dense: float = 0.62,
         max_statements: int = 3,
         runner_up: float = 0.85,
         merge_similarity: float = 0.8,
     ):
         self.min_score = min_score
-        self.strong_dense = strong_dense
         self.max_statements = max_statements
         self.runner_up = runner_up
         self.merge_similarity = merge_similarity
@@ -117,7 +114,7 @@ class ExtractiveAnswerer:
         """Build the cited answer (or refusal) for ``question`` from ``passages``."""
         scored = self.score_sentences(question, passages, index, query_vector)
         best = scored[0] if scored else None
-        if best is None or self._refuse(question, best, scored, index):
+        if best is None or best.score < self.min_score:
             return Answer(question=question, text=REFUSAL_TEXT, refused=True, passages=tuple(passages))
         statements = self._statements(question, scored, index)
         citations: list[Citation] = []
@@ -186,12 +183,6 @@ class ExtractiveAnswerer:
         scored.sort(key=lambda s: (-s.score, s.passage_rank, s.start))
         return scored
 
-    def _refuse(self, question: str, best: _Scored, scored: list[_Scored], index: IndexData) -> bool:
-        if best.score < self.min_score:
-            return True
-        unknown = [t for t in content_terms(question) if index.term_df.get(t, 0) == 0 and not t.isdigit()]
-        strongest = max(s.dense for s in scored)
-        return bool(unknown) and strongest < self.strong_dense
 
     def _statements(self, question: str, scored: list[_Scored], index: IndexData) -> list[list[_Scored]]:
         wants_number = question_type(question) == "number"

@@ -29,7 +29,7 @@ from ._embedding import MiniLMEmbeddings, model_name_of
 from ._exceptions import EmptyQuestionError, IndexNotFoundError, InputError, LoadError
 from ._followup import standalone_question
 from ._index import BuildReport, IndexData, build_index, index_size_bytes, load_index
-from ._loading import load_paths
+from ._loading import LoadResult, load_paths
 from ._retrieval import HybridSearcher
 from ._types import Answer, SourceDocument
 
@@ -159,6 +159,12 @@ class Assistant:
             LoadError: Nothing could be loaded and the index would be empty.
         """
         loaded = load_paths(paths, max_file_bytes=int(self.settings.max_file_mb * 1024 * 1024))
+        return self.index_loaded(loaded, rebuild=rebuild, prune=prune, progress=progress)
+
+    def index_loaded(
+        self, loaded: LoadResult, *, rebuild: bool = False, prune: bool = True, progress: bool = False
+    ) -> BuildReport:
+        """Index documents already loaded (e.g. an evaluation set's corpus); see :meth:`index`."""
         with self._lock:
             has_index = self._index is not None or (self.index_dir / "manifest.json").exists()
             if not loaded.documents and not has_index:
@@ -172,6 +178,7 @@ class Assistant:
                 rebuild=rebuild,
                 prune=prune,
                 progress=progress,
+                sentence_vectors=self.settings.sentence_vectors,
             )
             self._swap(load_index(self.index_dir))
         return report

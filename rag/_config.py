@@ -47,6 +47,8 @@ class Settings:
         max_file_mb: Larger files are skipped when indexing.
         min_score: Below this evidence score the answerer refuses.
         max_statements: Most statements in one extractive answer.
+        sentence_vectors: ``contextual`` (pooled from each chunk's forward
+            pass, one pass for both) or ``separate`` (each sentence embedded alone).
     """
 
     top_k: int = 5
@@ -59,6 +61,7 @@ class Settings:
     max_file_mb: float = 20.0
     min_score: float = 0.42
     max_statements: int = 3
+    sentence_vectors: str = "separate"
 
     def __post_init__(self) -> None:
         for item in fields(self):
@@ -68,6 +71,8 @@ class Settings:
                 raise ConfigError(f"setting {item.name} must be {item.type}, got {value!r}")
         if self.retrieval not in ("hybrid", "dense", "bm25"):
             raise ConfigError(f"setting retrieval={self.retrieval!r} is unknown: use hybrid, dense or bm25")
+        if self.sentence_vectors not in ("contextual", "separate"):
+            raise ConfigError(f"setting sentence_vectors={self.sentence_vectors!r} is unknown: use contextual or separate")
         for name in ("top_k", "candidates", "rrf_k", "embed_batch_size", "max_statements"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"setting {name} must be at least 1, got {getattr(self, name)}")

@@ -107,6 +107,65 @@ class MiniLMEmbeddings(Embeddings):
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
+    def encode_with_spans(
+        self, texts: list[str], spans: list[list[tuple[int, int]]], *, progress: bool = False
+    ) -> tuple[np.ndarray, list[list[np.ndarray | None]]]:
+        """Embed texts and, from the same forward pass, character spans inside them.
+
+        A span's vector is the mean of the contextual token embeddings that lie
+        inside it, normalized ("late chunking"): a sentence is embedded in the
+        context of its chunk at no extra cost. The text vectors equal
+        :meth:`encode`'s. A span cut off by the model's 256-token limit gets
+        ``None``; the caller embeds it on its own.
+
+        Args:
+            texts: The texts (chunks).
+            spans: Per text, ``(start, end)`` character offsets into it.
+            progress: Show a progress bar over batches.
+
+        Returns:
+            ``(text_vectors, span_vectors)`` with ``span_vectors[i][j]`` for ``spans[i][j]``.
+        """
+        import torch
+
+        self.load()
+        model = self._model
+        tokenizer, bert = model.tokenizer, model[0].auto_model
+        max_length = int(model.max_seq_length)
+        text_vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        span_vectors: list[list[np.ndarray | None]] = [[None] * len(s) for s in spans]
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # length-sorted: little padding
+        batches = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+        iterator: Any = batches
+        if progress and self.show_progress and len(batches) > 1:
+            from tqdm.auto import tqdm
+
+            iterator = tqdm(batches, desc="embedding", unit="batch", leave=False, disable=None)
+        for batch in iterator:
+            encoded = tokenizer(
+                [texts[i] for i in batch], padding=True, truncation=True, max_length=max_length,
+                return_offsets_mapping=True, return_tensors="pt",
+            )
+            offsets = encoded.pop("offset_mapping").numpy()
+            with torch.inference_mode():
+                tokens = bert(**encoded).last_hidden_state
+            mask = encoded["attention_mask"].unsqueeze(-1).to(tokens.dtype)
+            pooled = (tokens * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            text_vectors[batch] = torch.nn.functional.normalize(pooled, dim=-1).numpy()
+            token_array = tokens.numpy()
+            for row, i in enumerate(batch):
+                starts, ends = offsets[row, :, 0], offsets[row, :, 1]
+                real = ends > starts  # special and padding tokens have empty offsets
+                last_end = int(ends[real].max()) if real.any() else 0
+                for j, (start, end) in enumerate(spans[i]):
+                    if end > last_end:  # truncated away, in whole or part
+                        continue
+                    inside = real & (starts >= start) & (ends <= end)
+                    if inside.any():
+                        vector = token_array[row, inside].mean(0)
+                        span_vectors[i][j] = (vector / (np.linalg.norm(vector) or 1.0)).astype(np.float32)
+        return text_vectors, span_vectors
+
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """LangChain: embed documents."""
         return self.encode(list(texts), progress=True).tolist()

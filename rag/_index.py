@@ -47,7 +47,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from ._chunking import TokenChunker
-from ._embedding import embed_array, model_name_of
+from ._embedding import MiniLMEmbeddings, embed_array, model_name_of
 from ._exceptions import IndexCorruptError, IndexMismatchError, IndexNotFoundError
 from ._loading import LoadResult, Skipped
 from ._text import bm25_terms
@@ -203,7 +203,13 @@ def read_manifest(index_dir: str | Path) -> dict[str, Any]:
     return manifest
 
 
-def check_compatible(manifest: dict[str, Any], index_dir: str | Path, model_name: str, chunker: TokenChunker | None) -> None:
+def check_compatible(
+    manifest: dict[str, Any],
+    index_dir: str | Path,
+    model_name: str,
+    chunker: TokenChunker | None,
+    sentence_vectors: str | None = None,
+) -> None:
     """Raise :class:`IndexMismatchError` if the index was built differently."""
     built = manifest.get("embedding_model")
     if built != model_name:
@@ -214,6 +220,11 @@ def check_compatible(manifest: dict[str, Any], index_dir: str | Path, model_name
     if chunker is not None and manifest.get("chunker") != chunker.settings():
         raise IndexMismatchError(
             f"index at {index_dir} was built with chunker {manifest.get('chunker')}, not {chunker.settings()}: "
+            f"rebuild it with `rag index PATH --index {index_dir} --rebuild`"
+        )
+    if sentence_vectors is not None and manifest.get("sentence_vectors") != sentence_vectors:
+        raise IndexMismatchError(
+            f"index at {index_dir} has {manifest.get('sentence_vectors')} sentence vectors, not {sentence_vectors}: "
             f"rebuild it with `rag index PATH --index {index_dir} --rebuild`"
         )
 
@@ -293,6 +304,7 @@ def build_index(
     rebuild: bool = False,
     prune: bool = True,
     progress: bool = False,
+    sentence_vectors: str = "separate",
 ) -> BuildReport:
     """Create or incrementally update the index at ``index_dir``.
 
@@ -309,6 +321,8 @@ def build_index(
         rebuild: Ignore the existing index (required after a model change).
         prune: Remove documents that disappeared under the given roots.
         progress: Show progress bars.
+        sentence_vectors: ``"contextual"`` (pooled from the chunk's forward
+            pass; MiniLM only) or ``"separate"`` (each sentence embedded alone).
 
     Returns:
         A :class:`BuildReport`.
@@ -321,10 +335,10 @@ def build_index(
         old: IndexData | None = None
         if not rebuild and (index_dir / MANIFEST).exists():
             old = load_index(index_dir)
-            check_compatible(old.manifest, index_dir, model_name, chunker)
+            check_compatible(old.manifest, index_dir, model_name, chunker, sentence_vectors)
         plan = _plan(old, loaded, report, prune)
-        parts = _assemble(old, plan, embeddings, chunker, report, progress)
-        _write_generation(index_dir, parts, model_name, chunker)
+        parts = _assemble(old, plan, embeddings, chunker, report, progress, sentence_vectors)
+        _write_generation(index_dir, parts, model_name, chunker, sentence_vectors)
     report.n_documents = len(parts.documents)
     report.n_chunks = len(parts.chunk_rows)
     report.seconds = time.perf_counter() - started
@@ -380,6 +394,7 @@ def _assemble(
     chunker: TokenChunker,
     report: BuildReport,
     progress: bool,
+    sentence_vectors: str,
 ) -> _Parts:
     documents: list[SourceDocument] = []
     chunk_rows: list[np.ndarray] = []
@@ -406,6 +421,8 @@ def _assemble(
             sent_vec_parts.append(np.asarray(old.sentence_vectors[s_mask]))
             n_sentences += len(s_rows)
     new_chunk_texts: list[str] = []
+    new_chunk_spans: list[list[tuple[int, int]]] = []  # sentence spans relative to each chunk
+    new_chunk_sentences: list[list[int]] = []  # their positions among the new sentences
     new_sentence_texts: list[str] = []
     docs_iter: Any = plan.embed
     if progress and plan.embed:
@@ -416,21 +433,28 @@ def _assemble(
         doc_i = len(documents)
         documents.append(doc)
         sentences = chunker.sentences(doc)
-        starts = {(s.start, s.end): n_sentences + i for i, s in enumerate(sentences)}
+        first_new = len(new_sentence_texts)
+        position = {(s.start, s.end): i for i, s in enumerate(sentences)}
         sentence_rows.append(np.array([[doc_i, s.start, s.end] for s in sentences], dtype=np.int32).reshape(-1, 3))
         new_sentence_texts.extend(doc.text[s.start : s.end] for s in sentences)
         rows = []
         for chunk in chunker.split(doc):
-            s0 = starts[(chunk.sentences[0].start, chunk.sentences[0].end)]
-            rows.append([doc_i, chunk.start, chunk.end, s0, s0 + len(chunk.sentences), chunk.n_tokens])
+            s0 = position[(chunk.sentences[0].start, chunk.sentences[0].end)]
+            rows.append([doc_i, chunk.start, chunk.end, n_sentences + s0, n_sentences + s0 + len(chunk.sentences), chunk.n_tokens])
             new_chunk_texts.append(chunk.text)
+            new_chunk_spans.append([(s.start - chunk.start, s.end - chunk.start) for s in chunk.sentences])
+            new_chunk_sentences.append([first_new + s0 + k for k in range(len(chunk.sentences))])
         chunk_rows.append(np.array(rows, dtype=np.int32).reshape(-1, 6))
         n_sentences += len(sentences)
     if new_chunk_texts:
-        chunk_vec_parts.append(_embed(embeddings, new_chunk_texts, "embedding chunks", progress))
-        sent_vec_parts.append(_embed(embeddings, new_sentence_texts, "embedding sentences", progress))
+        chunk_vectors, sentence_vectors, separately = _embed_chunks_and_sentences(
+            embeddings, new_chunk_texts, new_chunk_spans, new_chunk_sentences, new_sentence_texts, progress,
+            contextual=sentence_vectors == "contextual",
+        )
+        chunk_vec_parts.append(chunk_vectors)
+        sent_vec_parts.append(sentence_vectors)
+        report.embedded_sentences = separately
     report.embedded_chunks = len(new_chunk_texts)
-    report.embedded_sentences = len(new_sentence_texts)
     dim = _dimension(embeddings, chunk_vec_parts)
     all_chunk_rows = np.concatenate(chunk_rows) if chunk_rows else np.zeros((0, 6), np.int32)
     parts = _Parts(
@@ -444,12 +468,41 @@ def _assemble(
     return parts
 
 
-def _embed(embeddings: Embeddings, texts: list[str], what: str, progress: bool) -> np.ndarray:
-    if progress:
-        import sys
+def _embed_chunks_and_sentences(
+    embeddings: Embeddings,
+    chunk_texts: list[str],
+    chunk_spans: list[list[tuple[int, int]]],
+    chunk_sentences: list[list[int]],
+    sentence_texts: list[str],
+    progress: bool,
+    *,
+    contextual: bool,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Chunk vectors, sentence vectors, and how many sentences needed a pass of their own.
 
-        print(f"{what}: {len(texts)}", file=sys.stderr)
-    return embed_array(embeddings, texts, progress=progress)
+    With MiniLM, a sentence's vector is pooled from the first chunk that holds
+    it whole (one forward pass for both); other models, and sentences cut off
+    by the model's length limit, are embedded sentence by sentence.
+    """
+    if contextual and isinstance(embeddings, MiniLMEmbeddings):
+        chunk_vectors, span_vectors = embeddings.encode_with_spans(chunk_texts, chunk_spans, progress=progress)
+        found: list[np.ndarray | None] = [None] * len(sentence_texts)
+        for positions, vectors in zip(chunk_sentences, span_vectors):
+            for position, vector in zip(positions, vectors):
+                if found[position] is None and vector is not None:
+                    found[position] = vector
+        missing = [i for i, vector in enumerate(found) if vector is None]
+    else:
+        chunk_vectors = embed_array(embeddings, chunk_texts, progress=progress)
+        found = [None] * len(sentence_texts)
+        missing = list(range(len(sentence_texts)))
+    if missing:
+        extra = embed_array(embeddings, [sentence_texts[i] for i in missing], progress=progress)
+        for i, vector in zip(missing, extra):
+            found[i] = vector
+    dim = chunk_vectors.shape[1]
+    sentence_vectors = np.stack(found) if found else np.zeros((0, dim), np.float32)  # type: ignore[arg-type]
+    return chunk_vectors, sentence_vectors.astype(np.float32), len(missing)
 
 
 def _dimension(embeddings: Embeddings, parts: list[np.ndarray]) -> int:
@@ -460,7 +513,9 @@ def _dimension(embeddings: Embeddings, parts: list[np.ndarray]) -> int:
     return int(dim) if dim else len(embeddings.embed_query("dimension probe"))
 
 
-def _write_generation(index_dir: Path, parts: _Parts, model_name: str, chunker: TokenChunker) -> None:
+def _write_generation(
+    index_dir: Path, parts: _Parts, model_name: str, chunker: TokenChunker, sentence_vectors: str
+) -> None:
     import logging
 
     import bm25s
@@ -506,6 +561,7 @@ def _write_generation(index_dir: Path, parts: _Parts, model_name: str, chunker: 
         "embedding_model": model_name,
         "dimension": int(parts.chunk_vectors.shape[1]),
         "chunker": chunker.settings(),
+        "sentence_vectors": sentence_vectors,
         "n_documents": len(parts.documents),
         "n_chunks": int(len(parts.chunk_rows)),
         "n_sentences": int(len(parts.sentence_rows)),

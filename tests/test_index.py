@@ -215,3 +215,28 @@ def test_nothing_to_index_is_a_clear_error(make_assistant, tmp_path: Path) -> No
     (tmp_path / "junk.bin").write_bytes(b"\x00\x01")
     with pytest.raises(LoadError, match="nothing to index"):
         make_assistant(settings=Settings()).index([tmp_path / "junk.bin"])
+
+
+def test_encode_with_spans_matches_encode_and_flags_truncation(embedder: MiniLMEmbeddings) -> None:
+    texts = ["The harbour reopened on Tuesday. Ships waited offshore.", "word " * 400 + "Tail sentence."]
+    spans = [[(0, 32), (33, 55)], [(0, 10), (2000, 2014)]]
+    text_vectors, span_vectors = embedder.encode_with_spans(texts, spans)
+    assert np.allclose(text_vectors, embedder.encode(texts), atol=1e-5)
+    first, second = span_vectors[0]
+    assert first is not None and second is not None
+    assert np.linalg.norm(first) == pytest.approx(1, abs=1e-5)
+    assert float(first @ second) < 0.99  # two sentences, two different vectors
+    assert span_vectors[1][0] is not None and span_vectors[1][1] is None  # beyond 256 tokens: caller embeds it
+
+
+def test_contextual_sentence_vectors_need_no_extra_pass(tmp_path: Path, articles_copy: Path, embedder: MiniLMEmbeddings) -> None:
+    counting = CountingEmbeddings(embedder)
+    report = build_index(tmp_path / "ix", load_paths([articles_copy]), embeddings=embedder, chunker=CHUNKER,
+                         sentence_vectors="contextual")
+    assert report.embedded_sentences == 0
+    data = load_index(tmp_path / "ix")
+    assert data.manifest["sentence_vectors"] == "contextual"
+    assert np.allclose(np.linalg.norm(data.sentence_vectors, axis=1), 1, atol=1e-4)
+    with pytest.raises(IndexMismatchError, match="contextual sentence vectors"):
+        build_index(tmp_path / "ix", load_paths([articles_copy]), embeddings=counting, chunker=CHUNKER)
+    assert counting.texts == []
