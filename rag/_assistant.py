@@ -88,6 +88,7 @@ class Assistant:
             min_score=self.settings.min_score, max_statements=self.settings.max_statements
         )
         self._lock = threading.RLock()
+        self._build_lock = threading.Lock()
         self._index: IndexData | None = None
         self._searcher: HybridSearcher | None = None
 
@@ -116,13 +117,14 @@ class Assistant:
         The index is read first, so a missing or corrupt index fails fast.
         """
         with self._lock:
-            if self._index is None:
-                try:
-                    self._swap(load_index(self.index_dir, model_name=model_name_of(self.embeddings)))
-                except IndexNotFoundError:
-                    if self.index_dir.resolve() != default_index_dir().resolve():
-                        raise
-                    self.index([bundled_articles_dir()], progress=progress)
+            ready = self._index is not None
+        if not ready:  # load (or build) outside the lock; index() takes the build lock itself
+            try:
+                self._swap(load_index(self.index_dir, model_name=model_name_of(self.embeddings)))
+            except IndexNotFoundError:
+                if self.index_dir.resolve() != default_index_dir().resolve():
+                    raise
+                self.index([bundled_articles_dir()], progress=progress)
         if isinstance(self.embeddings, MiniLMEmbeddings):
             self.embeddings.load()
 
@@ -138,11 +140,16 @@ class Assistant:
             self._index, self._searcher = index, searcher
 
     def _ready(self) -> tuple[IndexData, HybridSearcher]:
+        """The current index and its searcher, as one consistent pair."""
         with self._lock:
-            if self._index is None or self._searcher is None:
-                self.warm_up()
-            assert self._index is not None and self._searcher is not None  # for the type checker
-            return self._index, self._searcher
+            index, searcher = self._index, self._searcher
+        if index is None or searcher is None:
+            self.warm_up()
+            with self._lock:
+                index, searcher = self._index, self._searcher
+        if index is None or searcher is None:
+            raise IndexNotFoundError(f"no index at {self.index_dir}: build one with `rag index PATH --index {self.index_dir}`")
+        return index, searcher
 
     def index(
         self, paths: Iterable[str | Path], *, rebuild: bool = False, prune: bool = True, progress: bool = False
@@ -165,7 +172,9 @@ class Assistant:
         self, loaded: LoadResult, *, rebuild: bool = False, prune: bool = True, progress: bool = False
     ) -> BuildReport:
         """Index documents already loaded (e.g. an evaluation set's corpus); see :meth:`index`."""
-        with self._lock:
+        # Builds are serialized by their own lock; questions keep using the
+        # current index until the finished one is swapped in.
+        with self._build_lock:
             has_index = self._index is not None or (self.index_dir / "manifest.json").exists()
             if not loaded.documents and not has_index:
                 reasons = "; ".join(str(s) for s in loaded.skipped[:3]) or "no supported files found"

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -39,7 +40,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -352,7 +353,7 @@ class _Plan:
 
 
 def _plan(old: IndexData | None, loaded: LoadResult, report: BuildReport, prune: bool) -> _Plan:
-    new_by_id = {doc.id: doc for doc in loaded.documents}
+    new_by_id = {doc.id: doc for doc in _distinct_ids(old, loaded.documents)}
     keep: list[int] = []
     if old is not None:
         for position, doc in enumerate(old.documents):
@@ -371,6 +372,20 @@ def _plan(old: IndexData | None, loaded: LoadResult, report: BuildReport, prune:
     updated = set(report.updated)
     report.added.extend(doc_id for doc_id in new_by_id if doc_id not in updated)
     return _Plan(keep, list(new_by_id.values()))
+
+
+def _distinct_ids(old: IndexData | None, documents: list[SourceDocument]) -> list[SourceDocument]:
+    """Rename incoming documents whose id is taken by another source, so nothing is overwritten."""
+    if old is None:
+        return documents
+    source_of = {doc.id: doc.source for doc in old.documents}
+    out = []
+    for doc in documents:
+        taken_by = source_of.get(doc.id)
+        if taken_by is not None and taken_by != doc.source:
+            doc = replace(doc, id=f"{doc.id}-{hashlib.sha1(doc.source.encode()).hexdigest()[:6]}")
+        out.append(doc)
+    return out
 
 
 def _source_exists(source: str) -> bool:

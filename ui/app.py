@@ -1,0 +1,274 @@
+"""The Gradio chat UI: presentation only, every answer comes from ``rag.Assistant``.
+
+Layout: the chat on the left; on the right the sources of each answer (the
+cited passage with the cited sentence highlighted), then upload, index and
+settings panels. Each ``[n]`` in an answer links to its source card; a click
+scrolls the card into view and flashes it (a few lines of JavaScript in
+``HEAD``, because Gradio's chat renders links but has no scroll-to event).
+
+Example:
+    >>> from rag import Assistant
+    >>> app = build_app(Assistant.load())  # doctest: +SKIP
+    >>> app.queue().launch(server_name="127.0.0.1", server_port=7860)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from rag import REFUSAL_TEXT, Answer, Assistant, RagError, Settings
+from rag._loading import SUPPORTED_SUFFIXES
+
+__all__ = ["EXAMPLES", "build_app", "launch", "launch_options", "render_answer", "render_sources"]
+
+EXAMPLES = ["How many troops?", "Why Tajikistan?", "How many soldiers took part?", "What weapons will Russian troops use?"]
+
+CSS = """
+.src-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px; margin: 6px 0;
+            transition: box-shadow .3s, background-color .3s; }
+.src-card.flash { box-shadow: 0 0 0 3px #f59e0b; background-color: rgba(245, 158, 11, .08); }
+.src-card .src-head { font-weight: 600; }
+.src-card .src-meta { font-size: .85em; opacity: .75; margin-bottom: 4px; word-break: break-all; }
+.src-card mark { background: #fde68a; color: inherit; padding: 0 2px; border-radius: 2px; }
+.src-turn > summary { cursor: pointer; font-weight: 600; margin: 4px 0; }
+.refusal-note { font-size: .9em; opacity: .8; }
+"""
+
+HEAD = """
+<script>
+document.addEventListener("click", function (event) {
+  const link = event.target.closest && event.target.closest("a[href^='#src-']");
+  if (!link) return;
+  event.preventDefault();
+  event.stopPropagation();
+  const card = document.getElementById(link.getAttribute("href").slice(1));
+  if (!card) return;
+  const turn = card.closest("details");
+  if (turn) turn.open = true;
+  card.scrollIntoView({ behavior: "smooth", block: "center" });
+  card.classList.add("flash");
+  setTimeout(function () { card.classList.remove("flash"); }, 1600);
+}, true);
+</script>
+"""
+
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+def render_answer(answer: Answer, turn: int) -> str:
+    """Answer text for the chat, each ``[n]`` a link to its source card."""
+    if answer.refused:
+        return (
+            f"**{REFUSAL_TEXT}**\n\n<span class='refusal-note'>Nothing in the indexed articles is strong enough "
+            "evidence. The closest passages are listed under Sources.</span>"
+        )
+    text = html.escape(answer.text, quote=False)
+    return _MARKER.sub(lambda m: f"<a href='#src-{turn}-{m.group(1)}'>[{m.group(1)}]</a>", text)
+
+
+def _score(passage: Any) -> str:
+    similarity = f" · similarity {passage.dense_score:.2f}" if passage.dense_score is not None else ""
+    return f"rank {passage.rank}{similarity}"
+
+
+def _card(card_id: str, head: str, meta: str, body: str) -> str:
+    return (
+        f"<div class='src-card' id='{card_id}'><div class='src-head'>{head}</div>"
+        f"<div class='src-meta'>{meta}</div><div class='src-body'>{body}</div></div>"
+    )
+
+
+def render_sources(answer: Answer, turn: int) -> str:
+    """One turn's source cards: the passage of each citation with its quote highlighted."""
+    cards = []
+    if answer.refused:
+        for passage in answer.passages[:3]:
+            meta = f"{html.escape(passage.source)} · {_score(passage)}"
+            cards.append(_card(f"src-{turn}-p{passage.rank}", html.escape(passage.title), meta, html.escape(passage.text)))
+        title = f"Q{turn}: {html.escape(answer.question)} (not answered; closest passages)"
+    else:
+        for citation in answer.citations:
+            passage = next(
+                (p for p in answer.passages if p.doc_id == citation.doc_id and p.start <= citation.start and citation.end <= p.end),
+                None,
+            )
+            if passage is not None:
+                lo, hi = citation.start - passage.start, citation.end - passage.start
+                body = (
+                    html.escape(passage.text[:lo]) + "<mark>" + html.escape(passage.text[lo:hi]) + "</mark>"
+                    + html.escape(passage.text[hi:])
+                )
+                score = f"{_score(passage)} · sentence score {citation.score:.2f}"
+            else:
+                body, score = "<mark>" + html.escape(citation.quote) + "</mark>", f"sentence score {citation.score:.2f}"
+            meta = f"{html.escape(citation.source)} · chars {citation.start}–{citation.end} · {score}"
+            cards.append(_card(f"src-{turn}-{citation.n}", f"[{citation.n}] {html.escape(citation.title)}", meta, "".join(body)))
+        title = f"Q{turn}: {html.escape(answer.question)}"
+    return f"<details class='src-turn' open><summary>{title}</summary>{''.join(cards)}</details>"
+
+
+def _index_summary(assistant: Assistant) -> str:
+    info = assistant.info()
+    lines = [
+        f"**{info['documents']} documents · {info['chunks']} chunks** · model `{info['embedding_model']}`",
+        f"index `{info['index_dir']}` ({info['size_bytes'] / 1024:.0f} KiB)",
+        "",
+    ]
+    lines += [f"- {html.escape(doc.title)} (`{doc.id}`)" for doc in assistant.documents()[:50]]
+    if info["documents"] > 50:
+        lines.append(f"- … and {info['documents'] - 50} more")
+    return "\n".join(lines)
+
+
+def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> gr.Blocks:
+    """Build the Blocks app around a loaded assistant.
+
+    Args:
+        assistant: A loaded :class:`rag.Assistant` (all answering happens there).
+        upload_dir: Where uploaded files are kept (default: ``<index>/uploads``),
+            so their sources stay readable after Gradio clears its cache.
+    """
+    uploads = Path(upload_dir) if upload_dir else assistant.index_dir / "uploads"
+    max_mb = assistant.settings.max_file_mb
+
+    def respond(message: str, history: list[dict[str, Any]], top_k: float, sources: list[str]) -> Iterator[tuple[Any, ...]]:
+        history = list(history or [])
+        sources = list(sources or [])
+        question = (message or "").strip()
+        history.append({"role": "user", "content": question or "(empty)"})
+        earlier = [m["content"] for m in history[:-1] if m.get("role") == "user" and isinstance(m.get("content"), str)]
+        try:
+            answer = assistant.ask(question, top_k=int(top_k), history=earlier)
+        except RagError as error:
+            history.append({"role": "assistant", "content": f"⚠️ {error}"})
+            yield "", history, sources, _sources_html(sources)
+            return
+        except Exception as error:  # noqa: BLE001 - the person sees one line, never a traceback
+            history.append({"role": "assistant", "content": f"⚠️ Something went wrong ({type(error).__name__}: {error})."})
+            yield "", history, sources, _sources_html(sources)
+            return
+        turn = len(sources) + 1
+        sources = [render_sources(answer, turn)] + [s.replace("<details class='src-turn' open>", "<details class='src-turn'>") for s in sources]
+        full = render_answer(answer, turn)
+        if answer.standalone_question:
+            full = f"<span class='refusal-note'>(understood as: {html.escape(answer.standalone_question)})</span>\n\n{full}"
+        history.append({"role": "assistant", "content": ""})
+        # Stream word by word; the sources are complete from the first update.
+        words = re.split(r"(\s+)", full)
+        step = max(1, len(words) // 24)
+        for i, end in enumerate(range(step, len(words) + step, step)):
+            history[-1] = {"role": "assistant", "content": "".join(words[:end])}
+            # Clear the question box once; later updates leave it alone so typing isn't wiped.
+            yield ("" if i == 0 else gr.skip()), history, sources, _sources_html(sources)
+            time.sleep(0.01)
+
+    def upload(files: list[Any] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, str]:  # noqa: B008 - Gradio's idiom
+        if not files:
+            return "No file chosen.", _index_summary(assistant)
+        accepted: list[Path] = []
+        rejected: list[str] = []
+        uploads.mkdir(parents=True, exist_ok=True)
+        for item in files:
+            path = Path(item if isinstance(item, str) else getattr(item, "name", str(item)))
+            name = path.name
+            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                rejected.append(f"{name}: unsupported type {path.suffix or '(none)'}; use {', '.join(SUPPORTED_SUFFIXES)}")
+                continue
+            size_mb = path.stat().st_size / (1024 * 1024)
+            if size_mb > max_mb:
+                rejected.append(f"{name}: {size_mb:.1f} MB is over the {max_mb:.0f} MB limit")
+                continue
+            target = uploads / name
+            tmp = uploads / f".{name}.tmp"
+            shutil.copyfile(path, tmp)
+            os.replace(tmp, target)
+            accepted.append(target)
+        added: list[str] = []
+        if accepted:
+            progress(0.2, desc=f"Indexing {len(accepted)} file(s)")
+            try:
+                report = assistant.add(accepted)
+            except RagError as error:
+                rejected.append(str(error))
+            else:
+                rejected.extend(f"{Path(s.source).name}: {s.reason}" for s in report.skipped)
+                added = report.added + report.updated
+            progress(1.0, desc="Done")
+        lines = []
+        if added:
+            lines.append(f"**Added** {len(added)} document(s): {', '.join(added)}. They are searchable now.")
+        for reason in rejected:
+            lines.append(f"**Rejected** {reason}")
+        if not lines:
+            lines.append("Nothing new: these files are already indexed.")
+        return "\n\n".join(lines), _index_summary(assistant)
+
+    with gr.Blocks(title="News Q&A with citations", analytics_enabled=False) as app:
+        sources_state = gr.State([])
+        gr.Markdown("## Ask the articles\nEvery statement cites the sentences it comes from; click a **[n]** to see its source.")
+        with gr.Row():
+            with gr.Column(scale=3):
+                chat = gr.Chatbot(elem_id="chat", height=520, label="Chat", sanitize_html=True)
+                with gr.Row():
+                    question = gr.Textbox(
+                        elem_id="question", placeholder="Ask a question, e.g. How many troops?", show_label=False, scale=5,
+                        lines=1, max_lines=3,
+                    )
+                    ask_button = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+                with gr.Row():
+                    example_buttons = [gr.Button(text, size="sm", elem_classes=["example"]) for text in EXAMPLES]
+            with gr.Column(scale=2):
+                gr.Markdown("### Sources")
+                sources_html = gr.HTML("<p>Sources of each answer appear here.</p>", elem_id="sources", max_height=600)
+                with gr.Accordion("Add articles", open=False):
+                    files = gr.File(
+                        label=f"Upload .txt, .md, .html, .pdf or .json (max {max_mb:.0f} MB each)",
+                        file_count="multiple", elem_id="upload",
+                    )
+                    upload_status = gr.Markdown(elem_id="upload-status")
+                with gr.Accordion("Index", open=False):
+                    index_panel = gr.Markdown(_index_summary(assistant), elem_id="index-panel")
+                with gr.Accordion("Settings", open=False):
+                    top_k = gr.Slider(1, 10, value=assistant.settings.top_k, step=1, label="Passages per question (top-k)")
+                    gr.Markdown("Answering backend: **extractive** (quotes the articles; no LLM needed).")
+        outputs = [question, chat, sources_state, sources_html]
+        inputs = [question, chat, top_k, sources_state]
+        question.submit(respond, inputs, outputs, api_name="chat")
+        ask_button.click(respond, inputs, outputs, api_name=False)
+        for button, text in zip(example_buttons, EXAMPLES):
+            button.click(lambda t=text: t, None, question, api_name=False).then(respond, inputs, outputs, api_name=False)
+        files.upload(upload, files, [upload_status, index_panel], api_name="upload")
+    return app
+
+
+def launch_options() -> dict[str, Any]:
+    """Styling and script for ``Blocks.launch`` (Gradio 6 takes them there); system fonts, no downloads."""
+    theme = gr.themes.Default(font=["ui-sans-serif", "system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
+    return {"css": CSS, "head": HEAD, "theme": theme, "ssr_mode": False, "quiet": True}
+
+
+def _sources_html(sources: list[str]) -> str:
+    return "".join(sources) or "<p>Sources of each answer appear here.</p>"
+
+
+def launch(
+    *, index_dir: str | Path | None = None, settings: Settings | None = None, host: str = "127.0.0.1",
+    port: int = 7860, share: bool = False,
+) -> None:
+    """Load the assistant and serve the app until interrupted (``rag ui``)."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    assistant = Assistant.load(index_dir, settings=settings, progress=True)
+    app = build_app(assistant)
+    print(f"serving on http://{host}:{port}", flush=True)
+    app.queue(default_concurrency_limit=4).launch(
+        server_name=host, server_port=port, share=share, **launch_options()
+    )
