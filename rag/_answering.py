@@ -1,13 +1,9 @@
 """The extractive answerer: cited sentences from the retrieved passages, or a refusal.
 
-Each sentence of the retrieved passages is scored from three signals, all
-computed without embedding anything but the question (sentence vectors are
-stored at index time):
-
-- ``dense``: cosine of the question and the sentence vectors;
-- ``lexical``: the IDF-weighted share of the question's content terms that the
-  sentence (or, at half weight, its neighbours) contains;
-- ``context``: the cosine of the question and the passage the sentence is in.
+Each sentence of the retrieved passages is scored by its evidence score
+(:mod:`rag._evidence`: question-sentence cosine plus IDF-weighted term
+overlap, computed without embedding anything but the question), plus a
+small share of its passage's similarity to the question.
 
 A question that asks for a figure or a time ("how many", "when") marks down
 sentences that state none. The answer is the best sentence plus any close
@@ -30,19 +26,20 @@ Example:
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 
 import numpy as np
 
+from ._evidence import QuestionTerms, sentence_evidence
 from ._index import IndexData
-from ._text import content_terms, numbers_in
+from ._text import numbers_in
 from ._types import Answer, Citation, Passage
 
 __all__ = ["REFUSAL_TEXT", "ExtractiveAnswerer", "question_type"]
 
 REFUSAL_TEXT = "The articles don't contain the answer to this question."
+CONTEXT_WEIGHT = 0.10  # the passage's own similarity: a sentence in a relevant passage is likelier evidence
 
 _TIME_WORDS = re.compile(
     r"\b(?:1[5-9]\d\d|20\d\d|january|february|march|april|may|june|july|august|september|october|"
@@ -53,10 +50,18 @@ _TIME_WORDS = re.compile(
 )
 
 
+_DURATION = re.compile(
+    r"\b(?:second|minute|hour|day|night|week|month|year|decade|century|mile|kilomet(?:er|re)|km|meter|metre|foot|feet)s?\b",
+    re.IGNORECASE,
+)
+
+
 def question_type(question: str) -> str:
-    """Coarse expected-answer type: ``number``, ``time``, ``reason`` or ``other``."""
+    """Coarse expected-answer type: ``duration``, ``number``, ``time``, ``reason`` or ``other``."""
     q = question.lower()
-    if re.search(r"\bhow (?:many|much|long|far|big|large|old|often)\b|\bwhat (?:number|percentage|share)\b", q):
+    if re.search(r"\bhow long\b|\bfor how many (?:days|weeks|months|years|hours)\b", q):
+        return "duration"
+    if re.search(r"\bhow (?:many|much|far|big|large|old|often)\b|\bwhat (?:number|percentage|share)\b", q):
         return "number"
     if re.search(r"^\s*when\b|\bwhat (?:year|date|day|month|time)\b|\bin which year\b", q):
         return "time"
@@ -96,7 +101,7 @@ class ExtractiveAnswerer:
         *,
         min_score: float = 0.42,
         max_statements: int = 3,
-        runner_up: float = 0.85,
+        runner_up: float = 0.9,
         merge_similarity: float = 0.8,
     ):
         self.min_score = min_score
@@ -145,9 +150,6 @@ class ExtractiveAnswerer:
         self, question: str, passages: list[Passage], index: IndexData, query_vector: np.ndarray
     ) -> list[_Scored]:
         """Score every sentence of the passages, best first."""
-        terms = content_terms(question)
-        weights = self._idf(terms, index)
-        total_weight = sum(weights.values()) or 1.0
         qtype = question_type(question)
         rows: list[int] = []
         origin: dict[int, Passage] = {}
@@ -157,32 +159,22 @@ class ExtractiveAnswerer:
                 if row not in origin:
                     origin[row] = passage
                     rows.append(row)
-        if not rows:
-            return []
-        dense = np.asarray(index.sentence_vectors[rows]) @ query_vector
-        term_sets = {row: set(content_terms(self._text(index, row))) for row in rows}
         scored: list[_Scored] = []
-        for row, cosine in zip(rows, dense.tolist()):
-            doc_i, start, end = (int(v) for v in index.sentence_rows[row])
-            own = term_sets[row]
-            neighbours: set[str] = set()
-            for other in (row - 1, row + 1):
-                if 0 <= other < len(index.sentence_rows) and int(index.sentence_rows[other, 0]) == doc_i:
-                    neighbours |= term_sets.get(other) or set(content_terms(self._text(index, other)))
-            lexical = sum(w if t in own else (0.5 * w if t in neighbours else 0.0) for t, w in weights.items())
-            lexical /= total_weight
-            passage = origin[row]
-            context = passage.dense_score if passage.dense_score is not None else cosine
-            score = 0.55 * cosine + 0.35 * lexical + 0.10 * context
+        for evidence in sentence_evidence(rows, QuestionTerms.of(question, index), query_vector, index):
+            doc_i, start, end = (int(v) for v in index.sentence_rows[evidence.row])
+            passage = origin[evidence.row]
+            context = passage.dense_score if passage.dense_score is not None else evidence.dense
+            score = evidence.score + CONTEXT_WEIGHT * context
             text = index.documents[doc_i].text[start:end]
             if qtype == "number" and not numbers_in(text):
                 score *= 0.8
             elif qtype == "time" and not _TIME_WORDS.search(text):
                 score *= 0.8
-            scored.append(_Scored(row, doc_i, start, end, score, cosine, passage.rank))
+            elif qtype == "duration" and not (_DURATION.search(text) and numbers_in(text)):
+                score *= 0.8
+            scored.append(_Scored(evidence.row, doc_i, start, end, score, evidence.dense, passage.rank))
         scored.sort(key=lambda s: (-s.score, s.passage_rank, s.start))
         return scored
-
 
     def _statements(self, question: str, scored: list[_Scored], index: IndexData) -> list[list[_Scored]]:
         wants_number = question_type(question) == "number"
@@ -218,8 +210,3 @@ class ExtractiveAnswerer:
     def _text(index: IndexData, row: int) -> str:
         doc_i, start, end = (int(v) for v in index.sentence_rows[row])
         return index.documents[doc_i].text[start:end]
-
-    @staticmethod
-    def _idf(terms: list[str], index: IndexData) -> dict[str, float]:
-        n = max(index.n_chunks, 1)
-        return {t: math.log(1 + (n + 1) / (index.term_df.get(t, 0) + 0.5)) for t in terms}

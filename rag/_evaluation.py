@@ -264,7 +264,8 @@ def metrics_table(results: dict[str, ConfigResult], ks: list[int]) -> str:
     keys = [("retrieval", f"hit@{k}") for k in ks] + [("retrieval", f"recall@{k}") for k in ks]
     keys += [("retrieval", "mrr@10"), ("retrieval", "ndcg@10")]
     keys += [("answer", "em"), ("answer", "contained"), ("answer", "f1"), ("citations", "precision"),
-             ("citations", "recall"), ("refusal", "precision"), ("refusal", "recall"), ("latency_ms", "p50"),
+             ("citations", "recall"), ("refusal", "precision"), ("refusal", "recall"), ("refusal", "false_refusal_rate"),
+             ("latency_ms", "p50"),
              ("latency_ms", "p95")]
     for group, key in keys:
         values = [results[n].metrics.get(group, {}).get(key) for n in names]

@@ -117,7 +117,8 @@ def test_unknown_document_id(assistant: Assistant) -> None:
 
 @pytest.mark.parametrize(
     ("question", "kind"),
-    [("How many troops?", "number"), ("how much did it cost", "number"), ("When did it start?", "time"),
+    [("How many troops?", "number"), ("how much did it cost", "number"), ("How long will it last?", "duration"),
+     ("When did it start?", "time"),
      ("What year was it?", "time"), ("Why Tajikistan?", "reason"), ("Who is Wei?", "other")],
 )
 def test_question_type(question: str, kind: str) -> None:

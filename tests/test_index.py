@@ -240,3 +240,15 @@ def test_contextual_sentence_vectors_need_no_extra_pass(tmp_path: Path, articles
     with pytest.raises(IndexMismatchError, match="contextual sentence vectors"):
         build_index(tmp_path / "ix", load_paths([articles_copy]), embeddings=counting, chunker=CHUNKER)
     assert counting.texts == []
+
+
+def test_same_file_name_from_another_folder_never_overwrites(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "report.txt").write_text("Budget report\nThe council passed the budget.")
+    (tmp_path / "b" / "report.txt").write_text("Weather report\nIt rained all week in the valley.")
+    build(tmp_path / "ix", [tmp_path / "a"], embedder)
+    report = build(tmp_path / "ix", [tmp_path / "b"], embedder, prune=False)
+    assert report.updated == [] and len(report.added) == 1 and report.added[0].startswith("report-")
+    texts = {d.id: d.text for d in load_index(tmp_path / "ix").documents}
+    assert texts["report"].startswith("Budget report") and texts[report.added[0]].startswith("Weather report")
