@@ -9,7 +9,8 @@ Layout of ``index/<name>/``::
         chunks.npy       int32 rows: doc, start, end, first sentence, end sentence, tokens
         sentences.npy    int32 rows: doc, start, end
         chunk_vectors.npy, sentence_vectors.npy   float32 unit vectors
-        dense.faiss      FAISS inner-product index over the chunk vectors
+        dense.faiss      FAISS inner-product index over the chunk vectors (exact
+                         while small, IVF-SQ8 when large: see rag/_ann.py)
         bm25/            bm25s index over the chunk texts
         terms.json       chunk document frequency of each stemmed term
 
@@ -47,6 +48,7 @@ from typing import Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from ._ann import build_dense_index, configure_loaded
 from ._chunking import TokenChunker
 from ._embedding import MiniLMEmbeddings, embed_array, model_name_of
 from ._exceptions import IndexCorruptError, IndexMismatchError, IndexNotFoundError
@@ -261,7 +263,10 @@ def load_index(index_dir: str | Path, *, model_name: str | None = None) -> Index
         sentence_rows = np.load(gen / "sentences.npy")
         chunk_vectors = np.load(gen / "chunk_vectors.npy", mmap_mode="r")
         sentence_vectors = np.load(gen / "sentence_vectors.npy", mmap_mode="r")
-        dense = faiss.read_index(str(gen / "dense.faiss"))
+        dense = configure_loaded(
+            faiss.read_index(str(gen / "dense.faiss"), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY),
+            manifest.get("dense_index", {"type": "flat"}),
+        )
         bm25 = bm25s.BM25.load(str(gen / "bm25"), mmap=False, show_progress=False, verbosity=0) if chunk_rows.size else None
         term_df = json.loads((gen / "terms.json").read_text("utf-8"))
         if not (len(chunk_rows) == len(chunk_vectors) == dense.ntotal and len(sentence_rows) == len(sentence_vectors)):
@@ -549,9 +554,7 @@ def _write_generation(
         np.save(tmp / "sentences.npy", parts.sentence_rows)
         np.save(tmp / "chunk_vectors.npy", np.ascontiguousarray(parts.chunk_vectors, dtype=np.float32))
         np.save(tmp / "sentence_vectors.npy", np.ascontiguousarray(parts.sentence_vectors, dtype=np.float32))
-        dense = faiss.IndexFlatIP(parts.chunk_vectors.shape[1])
-        if len(parts.chunk_vectors):
-            dense.add(np.ascontiguousarray(parts.chunk_vectors, dtype=np.float32))
+        dense, dense_info = build_dense_index(parts.chunk_vectors)
         faiss.write_index(dense, str(tmp / "dense.faiss"))
         corpus_terms = [bm25_terms(text) for text in parts.chunk_texts]
         df: Counter[str] = Counter()
@@ -577,6 +580,7 @@ def _write_generation(
         "dimension": int(parts.chunk_vectors.shape[1]),
         "chunker": chunker.settings(),
         "sentence_vectors": sentence_vectors,
+        "dense_index": dense_info,
         "n_documents": len(parts.documents),
         "n_chunks": int(len(parts.chunk_rows)),
         "n_sentences": int(len(parts.sentence_rows)),

@@ -1,0 +1,34 @@
+"""A smoke run of the benchmark code (tiny sizes; figures are not checked, shapes are)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SQUAD = ROOT.parent / "shared" / "data" / "squad-dev-v1.1.json"
+
+
+@pytest.mark.slow
+def test_bench_smoke(tmp_path: Path) -> None:
+    if not SQUAD.exists():
+        pytest.skip("../shared/data/squad-dev-v1.1.json is not beside the project")
+    subprocess.run([sys.executable, "-m", "bench", "--smoke", "--out", str(tmp_path)], cwd=ROOT, check=True,
+                   capture_output=True, timeout=600)
+    summary = json.loads((tmp_path / "smoke.json").read_text())
+    for side in ("ours", "baseline"):
+        assert summary[side]["documents"] == 20 and summary[side]["chunks"] > 0
+        assert summary[side]["query_p50_ms"] > 0 and summary[side]["cold_start_s"] > 0
+    assert all(value > 0 for value in summary["ratios_ours_over_baseline"].values())
+    assert (tmp_path / "smoke.png").stat().st_size > 0
+
+
+def test_scale_smoke(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, "-m", "bench.scale", "--sizes", "3000", "--queries", "20", "--out", str(tmp_path)],
+                   cwd=ROOT, check=True, capture_output=True, timeout=300)
+    (row,) = json.loads((tmp_path / "scale.json").read_text())
+    assert row["n"] == 3000 and row["recall_at_10_vs_exact"] == 1.0 and row["structure"]["type"] == "flat"
