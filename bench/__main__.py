@@ -91,7 +91,7 @@ def plot(summary: dict, path: Path) -> None:
     labels = list(summary["ratios_ours_over_baseline"])
     values = list(summary["ratios_ours_over_baseline"].values())
     fig, ax = plt.subplots(figsize=(8, 4))
-    ax.barh([label.split(" (")[0] for label in labels], values, color=["#2563eb" if "higher" in l else "#f59e0b" for l in labels])
+    ax.barh([label.split(" (")[0] for label in labels], values, color=["#2563eb" if "higher" in label else "#f59e0b" for label in labels])
     ax.axvline(1.0, color="black", linewidth=1)
     ax.set_xlabel("ours / LangChain recipe (same run)")
     ax.set_title(f"Benchmark ratios: {summary['name']}")

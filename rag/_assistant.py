@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -229,14 +230,8 @@ class Assistant:
             "answer": (t3 - t2) * 1000,
             "total": (t3 - started) * 1000,
         }
-        return Answer(
-            question=question,
-            text=answer.text,
-            refused=answer.refused,
-            citations=answer.citations,
-            passages=answer.passages,
-            timings_ms=timings,
-            standalone_question=standalone if standalone != question else None,
+        return replace(
+            answer, question=question, timings_ms=timings, standalone_question=standalone if standalone != question else None
         )
 
     def document(self, doc_id: str) -> SourceDocument:

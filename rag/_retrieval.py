@@ -30,8 +30,8 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from ._embedding import embed_array
-from ._exceptions import ConfigError
 from ._evidence import QuestionTerms, sentence_evidence
+from ._exceptions import ConfigError
 from ._index import IndexData
 from ._text import bm25_terms
 from ._types import Passage
@@ -197,7 +197,7 @@ class HybridSearcher:
             dense_score = float(np.max(np.asarray(index.chunk_vectors[span.rows]) @ query_vector))
         lexical_scores = [lexical[row] for row in span.rows if row in lexical]
         chunk_ids = tuple(index.chunk(row).id for row in span.rows)
-        score = span.score if self.mode == "hybrid" else (dense_score or 0.0) if self.mode == "dense" else span.score
+        score = (dense_score or 0.0) if self.mode == "dense" else span.score
         return Passage(
             rank=rank,
             doc_id=doc.id,

