@@ -27,19 +27,21 @@ from ._exceptions import (
     IndexMismatchError,
     IndexNotFoundError,
     InputError,
+    LLMError,
     LoadError,
     RagError,
 )
 from ._index import BuildReport, build_index, load_index
 from ._loading import LoadResult, Skipped, load_paths
 from ._retrieval import HybridSearcher, PassageRetriever, rrf_fuse
-from ._types import Answer, Chunk, Citation, Passage, Sentence, SourceDocument
+from ._types import Answer, AnswerEvent, Chunk, Citation, Passage, Sentence, SourceDocument
 
 __version__ = "0.1.0"
 
 __all__ = [
     "REFUSAL_TEXT",
     "Answer",
+    "AnswerEvent",
     "Assistant",
     "BuildReport",
     "Chunk",
@@ -55,6 +57,7 @@ __all__ = [
     "IndexMismatchError",
     "IndexNotFoundError",
     "InputError",
+    "LLMError",
     "LoadError",
     "LoadResult",
     "MiniLMEmbeddings",

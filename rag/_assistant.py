@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
@@ -32,7 +32,7 @@ from ._followup import standalone_question
 from ._index import BuildReport, IndexData, build_index, index_size_bytes, load_index
 from ._loading import LoadResult, load_paths
 from ._retrieval import HybridSearcher
-from ._types import Answer, SourceDocument
+from ._types import Answer, AnswerEvent, SourceDocument
 
 __all__ = ["MAX_QUESTION_CHARS", "Assistant", "ask", "bundled_articles_dir", "validate_question"]
 
@@ -90,6 +90,7 @@ class Assistant:
         )
         self._lock = threading.RLock()
         self._build_lock = threading.Lock()
+        self._llm_answerer: Any = None
         self._index: IndexData | None = None
         self._searcher: HybridSearcher | None = None
 
@@ -210,6 +211,19 @@ class Assistant:
             EmptyQuestionError: The question is blank.
             InputError: The question is too long.
         """
+        final: Answer | None = None
+        for event in self.stream(question, top_k=top_k, history=history):
+            final = event.answer or final
+        assert final is not None  # stream() always ends with a final event
+        return final
+
+    def stream(self, question: str, *, top_k: int | None = None, history: Sequence[str] = ()) -> Iterator[AnswerEvent]:
+        """Like :meth:`ask`, as events: ``sources`` first, then ``token`` pieces (LLM only), then ``final``.
+
+        Raises:
+            EmptyQuestionError, InputError: Bad question or top_k.
+            LLMError: The configured LLM backend cannot be used.
+        """
         started = time.perf_counter()
         question = validate_question(question)
         top_k = self.settings.top_k if top_k is None else top_k
@@ -222,7 +236,17 @@ class Assistant:
         t1 = time.perf_counter()
         passages = searcher.search(standalone, top_k, query_vector=vector)
         t2 = time.perf_counter()
-        answer = self.answerer.answer(standalone, passages, index, vector)
+        if self.settings.llm == "none":
+            answer = self.answerer.answer(standalone, passages, index, vector)
+            yield AnswerEvent("sources", passages=answer.passages)
+        else:
+            answer = None
+            for event in self._llm().stream(standalone, passages, index, vector):
+                if event.kind == "final":
+                    answer = event.answer
+                else:
+                    yield event
+            assert answer is not None
         t3 = time.perf_counter()
         timings = {
             "embed": (t1 - t0) * 1000,
@@ -230,9 +254,27 @@ class Assistant:
             "answer": (t3 - t2) * 1000,
             "total": (t3 - started) * 1000,
         }
-        return replace(
+        yield AnswerEvent("final", answer=replace(
             answer, question=question, timings_ms=timings, standalone_question=standalone if standalone != question else None
-        )
+        ))
+
+    def _llm(self) -> Any:
+        """The LLM answerer; its backend is probed when a question first needs it."""
+        with self._lock:
+            if self._llm_answerer is None:
+                from ._generative import LLMAnswerer
+                from ._llm import LLMConfig, make_chat_model
+
+                settings = self.settings
+                config = LLMConfig(
+                    settings.llm, settings.llm_model, settings.llm_base_url or None,
+                    settings.llm_context_tokens, settings.llm_max_tokens,
+                )
+                self._llm_answerer = LLMAnswerer(
+                    lambda: make_chat_model(config), context_tokens=config.context_tokens, max_tokens=config.max_tokens,
+                    min_score=settings.min_score,
+                )
+            return self._llm_answerer
 
     def document(self, doc_id: str) -> SourceDocument:
         """The indexed document with its stored text.

@@ -49,6 +49,11 @@ class Settings:
         max_statements: Most statements in one extractive answer.
         sentence_vectors: ``contextual`` (pooled from each chunk's forward
             pass, one pass for both) or ``separate`` (each sentence embedded alone).
+        llm: ``none`` (extractive answers, the default), ``openai``, ``ollama`` or ``llamacpp``.
+        llm_model: Model name, or the GGUF path for ``llamacpp``.
+        llm_base_url: Server URL for ``openai``/``ollama`` (API keys come from the environment).
+        llm_context_tokens: Prompt budget in tokens; passages beyond it are dropped.
+        llm_max_tokens: Longest generated answer.
     """
 
     top_k: int = 5
@@ -62,6 +67,11 @@ class Settings:
     min_score: float = 0.42
     max_statements: int = 3
     sentence_vectors: str = "separate"
+    llm: str = "none"
+    llm_model: str = ""
+    llm_base_url: str = ""
+    llm_context_tokens: int = 4096
+    llm_max_tokens: int = 256
 
     def __post_init__(self) -> None:
         for item in fields(self):
@@ -71,6 +81,8 @@ class Settings:
                 raise ConfigError(f"setting {item.name} must be {item.type}, got {value!r}")
         if self.retrieval not in ("hybrid", "dense", "bm25"):
             raise ConfigError(f"setting retrieval={self.retrieval!r} is unknown: use hybrid, dense or bm25")
+        if self.llm not in ("none", "openai", "ollama", "llamacpp"):
+            raise ConfigError(f"setting llm={self.llm!r} is unknown: use none, openai, ollama or llamacpp")
         if self.sentence_vectors not in ("contextual", "separate"):
             raise ConfigError(f"setting sentence_vectors={self.sentence_vectors!r} is unknown: use contextual or separate")
         for name in ("top_k", "candidates", "rrf_k", "embed_batch_size", "max_statements"):

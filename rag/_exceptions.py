@@ -5,6 +5,7 @@ the UI can show ``str(error)`` as it is::
 
     RagError
     ├── ConfigError          a misspelled or invalid setting
+    │   └── LLMError         the LLM backend is unreachable or misconfigured
     ├── InputError           bad input from the user
     │   ├── EmptyQuestionError
     │   └── GoldFileError    a malformed evaluation file (names the line)
@@ -36,6 +37,7 @@ __all__ = [
     "IndexMismatchError",
     "IndexNotFoundError",
     "InputError",
+    "LLMError",
     "LoadError",
     "RagError",
 ]
@@ -47,6 +49,10 @@ class RagError(Exception):
 
 class ConfigError(RagError):
     """A setting is unknown, misspelled or out of range."""
+
+
+class LLMError(ConfigError):
+    """The configured LLM backend cannot be used (unreachable, unknown model, bad key)."""
 
 
 class InputError(RagError):

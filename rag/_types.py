@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["Answer", "Chunk", "Citation", "Passage", "Sentence", "SourceDocument"]
+__all__ = ["Answer", "AnswerEvent", "Chunk", "Citation", "Passage", "Sentence", "SourceDocument"]
 
 
 @dataclass(frozen=True)
@@ -122,6 +122,9 @@ class Citation:
 class Answer:
     """The result of a question: text with ``[n]`` markers, or a refusal.
 
+    ``supported`` is the share of an LLM answer's sentences that its cited
+    passages support (``None`` for extractive answers, which only quote).
+
     Example:
         >>> a = Answer(question="q?", text="The articles don't say.", refused=True)
         >>> a.to_dict()["refused"]
@@ -135,6 +138,7 @@ class Answer:
     passages: tuple[Passage, ...] = ()
     timings_ms: dict[str, float] = field(default_factory=dict, compare=False, hash=False)
     standalone_question: str | None = None
+    supported: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON shape printed by ``rag ask --json``."""
@@ -143,7 +147,23 @@ class Answer:
             "standalone_question": self.standalone_question or self.question,
             "answer": self.text,
             "refused": self.refused,
+            "supported": self.supported,
             "citations": [c.to_dict() for c in self.citations],
             "passages": [p.to_dict() for p in self.passages],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
         }
+
+
+@dataclass(frozen=True)
+class AnswerEvent:
+    """One step of a streamed answer.
+
+    Attributes:
+        kind: ``sources`` (passages known, before any token), ``token``
+            (a piece of raw model text) or ``final`` (the checked answer).
+    """
+
+    kind: str
+    passages: tuple[Passage, ...] = ()
+    text: str = ""
+    answer: Answer | None = None

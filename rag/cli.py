@@ -30,7 +30,13 @@ __all__ = ["main"]
 
 def _settings(args: argparse.Namespace) -> Settings:
     base = Settings.from_file(args.config) if getattr(args, "config", None) else Settings()
-    return base.updated(top_k=getattr(args, "top_k", None), retrieval=getattr(args, "retrieval", None))
+    return base.updated(
+        top_k=getattr(args, "top_k", None),
+        retrieval=getattr(args, "retrieval", None),
+        llm=getattr(args, "llm", None),
+        llm_model=getattr(args, "model", None),
+        llm_base_url=getattr(args, "base_url", None),
+    )
 
 
 def _assistant(args: argparse.Namespace, *, progress: bool = True):  # type: ignore[no-untyped-def]
@@ -55,7 +61,17 @@ def _cmd_ask(args: argparse.Namespace) -> int:
 
     validate_question(args.question)  # fail before loading anything
     assistant = _assistant(args)
-    answer = assistant.ask(args.question, top_k=args.top_k)
+    answer = None
+    streamed = False
+    for event in assistant.stream(args.question, top_k=args.top_k):
+        if event.kind == "token" and not args.json:
+            print(event.text, end="", flush=True)
+            streamed = True
+        answer = event.answer or answer
+    if answer is None:  # pragma: no cover - stream() always ends with a final event
+        raise RuntimeError("no answer")
+    if streamed:
+        print("\n\nChecked answer (unsupported sentences removed, citations verified):")
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         return 0
@@ -108,6 +124,12 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--index", metavar="DIR", default=None, help="index folder (default: index/default)")
         p.add_argument("--config", metavar="FILE", default=None, help="TOML file of settings")
 
+    def llm_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--llm", choices=["none", "openai", "ollama", "llamacpp"], default=None,
+                       help="answer with an LLM instead of quoting (default: none, the extractive answerer)")
+        p.add_argument("--model", default=None, help="LLM model name, or GGUF path for --llm llamacpp")
+        p.add_argument("--base-url", default=None, help="OpenAI-compatible or Ollama server URL (keys from $OPENAI_API_KEY)")
+
     p = sub.add_parser("index", help="index files and folders (incremental)")
     p.add_argument("paths", nargs="+", metavar="PATH")
     common(p)
@@ -121,6 +143,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--top-k", type=int, default=None, help="passages to retrieve (default 5)")
     p.add_argument("--retrieval", choices=["hybrid", "dense", "bm25"], default=None)
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    llm_options(p)
     p.set_defaults(func=_cmd_ask)
 
     p = sub.add_parser("info", help="show what the index holds")
@@ -145,6 +168,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--share", action="store_true", help="ask Gradio for a public link (needs internet)")
+    llm_options(p)
     p.set_defaults(func=_cmd_ui)
     return parser
 

@@ -3,9 +3,9 @@
 import rag
 
 EXPECTED = {
-    "REFUSAL_TEXT", "Answer", "Assistant", "BuildReport", "Chunk", "Citation", "ConfigError", "EmbeddingError",
+    "REFUSAL_TEXT", "Answer", "AnswerEvent", "Assistant", "BuildReport", "Chunk", "Citation", "ConfigError", "EmbeddingError",
     "EmptyQuestionError", "ExtractiveAnswerer", "GoldFileError", "HybridSearcher", "IndexCorruptError",
-    "IndexError_", "IndexMismatchError", "IndexNotFoundError", "InputError", "LoadError", "LoadResult",
+    "IndexError_", "IndexMismatchError", "IndexNotFoundError", "InputError", "LLMError", "LoadError", "LoadResult",
     "MiniLMEmbeddings", "Passage", "PassageRetriever", "RagError", "Sentence", "Settings", "Skipped",
     "SourceDocument", "TokenChunker", "ask", "build_index", "bundled_articles_dir", "default_index_dir",
     "load_index", "load_paths", "rrf_fuse",
