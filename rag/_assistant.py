@@ -198,7 +198,9 @@ class Assistant:
         """Add or update documents without removing any (used by uploads)."""
         return self.index(paths, prune=False, progress=progress)
 
-    def ask(self, question: str, *, top_k: int | None = None, history: Sequence[str] = ()) -> Answer:
+    def ask(
+        self, question: str, *, top_k: int | None = None, history: Sequence[str] = (), use_llm: bool | None = None
+    ) -> Answer:
         """Answer a question with citations, or refuse.
 
         Args:
@@ -206,18 +208,22 @@ class Assistant:
             top_k: Passages to retrieve (default from settings).
             history: Earlier questions of the conversation, oldest first; a
                 follow-up ("and how many aircraft?") is made standalone first.
+            use_llm: Override the settings: ``False`` quotes (extractive),
+                ``True`` uses the configured LLM backend.
 
         Raises:
             EmptyQuestionError: The question is blank.
             InputError: The question is too long.
         """
         final: Answer | None = None
-        for event in self.stream(question, top_k=top_k, history=history):
+        for event in self.stream(question, top_k=top_k, history=history, use_llm=use_llm):
             final = event.answer or final
         assert final is not None  # stream() always ends with a final event
         return final
 
-    def stream(self, question: str, *, top_k: int | None = None, history: Sequence[str] = ()) -> Iterator[AnswerEvent]:
+    def stream(
+        self, question: str, *, top_k: int | None = None, history: Sequence[str] = (), use_llm: bool | None = None
+    ) -> Iterator[AnswerEvent]:
         """Like :meth:`ask`, as events: ``sources`` first, then ``token`` pieces (LLM only), then ``final``.
 
         Raises:
@@ -236,7 +242,9 @@ class Assistant:
         t1 = time.perf_counter()
         passages = searcher.search(standalone, top_k, query_vector=vector)
         t2 = time.perf_counter()
-        if self.settings.llm == "none":
+        if use_llm and self.settings.llm == "none":
+            raise InputError("no LLM backend is configured: start with --llm openai|ollama|llamacpp")
+        if not (self.settings.llm != "none" if use_llm is None else use_llm):
             answer = self.answerer.answer(standalone, passages, index, vector)
             yield AnswerEvent("sources", passages=answer.passages)
         else:

@@ -66,7 +66,7 @@ def test_concurrent_chat_requests_each_get_their_own_answer(served: tuple[str, A
 
     def ask(question: str) -> str:
         client = Client(url, verbose=False)
-        _, history, sources = client.predict(question, [], 5, api_name="/chat")
+        _, history, sources = client.predict(question, [], 5, "Extractive (quotes)", api_name="/chat")
         return str(history[-1]["content"]) + "\n" + str(sources)
 
     with ThreadPoolExecutor(max_workers=len(cases)) as pool:

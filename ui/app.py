@@ -87,14 +87,14 @@ def _card(card_id: str, head: str, meta: str, body: str) -> str:
     )
 
 
-def render_sources(answer: Answer, turn: int) -> str:
+def render_sources(answer: Answer, turn: int, heading: str = "") -> str:
     """One turn's source cards: the passage of each citation with its quote highlighted."""
     cards = []
     if answer.refused:
-        for passage in answer.passages[:3]:
+        for passage in answer.passages[: 5 if heading else 3]:
             meta = f"{html.escape(passage.source)} · {_score(passage)}"
             cards.append(_card(f"src-{turn}-p{passage.rank}", html.escape(passage.title), meta, html.escape(passage.text)))
-        title = f"Q{turn}: {html.escape(answer.question)} (not answered; closest passages)"
+        title = f"Q{turn}: {html.escape(answer.question)} ({heading or 'not answered; closest passages'})"
     else:
         for citation in answer.citations:
             passage = next(
@@ -140,35 +140,61 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> 
     uploads = Path(upload_dir) if upload_dir else assistant.index_dir / "uploads"
     max_mb = assistant.settings.max_file_mb
 
-    def respond(message: str, history: list[dict[str, Any]], top_k: float, sources: list[str]) -> Iterator[tuple[Any, ...]]:
+    llm_label = f"LLM: {assistant.settings.llm} {assistant.settings.llm_model}".strip()
+    backends = ["Extractive (quotes)"] + ([llm_label] if assistant.settings.llm != "none" else [])
+
+    def respond(
+        message: str, history: list[dict[str, Any]], top_k: float, backend: str, sources: list[str]
+    ) -> Iterator[tuple[Any, ...]]:
         history = list(history or [])
         sources = list(sources or [])
         question = (message or "").strip()
         history.append({"role": "user", "content": question or "(empty)"})
         earlier = [m["content"] for m in history[:-1] if m.get("role") == "user" and isinstance(m.get("content"), str)]
+        turn = len(sources) + 1
+        older = [s.replace("<details class='src-turn' open>", "<details class='src-turn'>") for s in sources]
+        answer: Answer | None = None
+        raw = ""
+        history.append({"role": "assistant", "content": "…"})
         try:
-            answer = assistant.ask(question, top_k=int(top_k), history=earlier)
+            first = True
+            for event in assistant.stream(question, top_k=int(top_k), history=earlier, use_llm=backend != backends[0]):
+                if event.kind == "sources" and event.passages:
+                    preview = Answer(question, "", True, passages=event.passages)
+                    shown = [render_sources(preview, turn, heading="retrieved passages")] + older
+                    yield ("" if first else gr.skip()), history, sources, _sources_html(shown)
+                    first = False
+                elif event.kind == "token":
+                    raw += event.text
+                    history[-1] = {"role": "assistant", "content": html.escape(raw, quote=False)}
+                    yield ("" if first else gr.skip()), history, sources, gr.skip()
+                    first = False
+                answer = event.answer or answer
         except RagError as error:
-            history.append({"role": "assistant", "content": f"⚠️ {error}"})
+            history[-1] = {"role": "assistant", "content": f"⚠️ {error}"}
             yield "", history, sources, _sources_html(sources)
             return
         except Exception as error:  # noqa: BLE001 - the person sees one line, never a traceback
-            history.append({"role": "assistant", "content": f"⚠️ Something went wrong ({type(error).__name__}: {error})."})
+            history[-1] = {"role": "assistant", "content": f"⚠️ Something went wrong ({type(error).__name__}: {error})."}
             yield "", history, sources, _sources_html(sources)
             return
-        turn = len(sources) + 1
-        sources = [render_sources(answer, turn)] + [s.replace("<details class='src-turn' open>", "<details class='src-turn'>") for s in sources]
+        if answer is None:
+            return
+        sources = [render_sources(answer, turn)] + older
         full = render_answer(answer, turn)
         if answer.standalone_question:
             full = f"<span class='refusal-note'>(understood as: {html.escape(answer.standalone_question)})</span>\n\n{full}"
-        history.append({"role": "assistant", "content": ""})
-        # Stream word by word; the sources are complete from the first update.
+        if raw:  # an LLM answer: show the checked text at once
+            history[-1] = {"role": "assistant", "content": full}
+            yield gr.skip(), history, sources, _sources_html(sources)
+            return
+        # Extractive: stream the answer word by word; the sources are complete from the first update.
         words = re.split(r"(\s+)", full)
         step = max(1, len(words) // 24)
         for i, end in enumerate(range(step, len(words) + step, step)):
             history[-1] = {"role": "assistant", "content": "".join(words[:end])}
             # Clear the question box once; later updates leave it alone so typing isn't wiped.
-            yield ("" if i == 0 else gr.skip()), history, sources, _sources_html(sources)
+            yield ("" if first and i == 0 else gr.skip()), history, sources, _sources_html(sources)
             time.sleep(0.01)
 
     def upload(files: list[Any] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, str]:  # noqa: B008 - Gradio's idiom
@@ -239,9 +265,13 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> 
                     index_panel = gr.Markdown(_index_summary(assistant), elem_id="index-panel")
                 with gr.Accordion("Settings", open=False):
                     top_k = gr.Slider(1, 10, value=assistant.settings.top_k, step=1, label="Passages per question (top-k)")
-                    gr.Markdown("Answering backend: **extractive** (quotes the articles; no LLM needed).")
+                    backend = gr.Radio(backends, value=backends[-1], label="Answering backend", elem_id="backend")
+                    gr.Markdown(
+                        "Extractive answers quote the articles and need no LLM. An LLM backend is configured at start: "
+                        "`rag ui --llm openai --base-url URL --model NAME` (or `ollama`, `llamacpp --model FILE.gguf`)."
+                    )
         outputs = [question, chat, sources_state, sources_html]
-        inputs = [question, chat, top_k, sources_state]
+        inputs = [question, chat, top_k, backend, sources_state]
         question.submit(respond, inputs, outputs, api_name="chat")
         ask_button.click(respond, inputs, outputs, api_name=False)
         for button, text in zip(example_buttons, EXAMPLES):
