@@ -81,7 +81,7 @@ def _cmd_ask(args: argparse.Namespace) -> int:
         for c in answer.citations:
             print(f"  [{c.n}] {c.title} ({c.doc_id}, chars {c.start}-{c.end})\n      “{c.quote}”")
     elif answer.passages:
-        print("\nClosest passages (not enough to answer):")
+        print("\nRetrieved passages:")
         for p in answer.passages[:3]:
             print(f"  - {p.title} ({p.doc_id}, score {p.score:.3f})")
     return 0
