@@ -28,7 +28,7 @@ from ._chunking import TokenChunker
 from ._config import Settings, default_index_dir
 from ._embedding import MiniLMEmbeddings, model_name_of
 from ._exceptions import EmptyQuestionError, IndexNotFoundError, InputError, LoadError
-from ._followup import standalone_question
+from ._followup import is_follow_up, standalone_question
 from ._index import BuildReport, IndexData, build_index, index_size_bytes, load_index
 from ._loading import LoadResult, load_paths
 from ._retrieval import HybridSearcher
@@ -236,7 +236,8 @@ class Assistant:
         if top_k < 1:
             raise InputError(f"top_k must be at least 1, got {top_k}")
         index, searcher = self._ready()
-        standalone = standalone_question(question, history)
+        llm = self.settings.llm != "none" if use_llm is None else use_llm
+        standalone = self._standalone(question, history, llm)
         t0 = time.perf_counter()
         vector = searcher.embed_query(standalone)
         t1 = time.perf_counter()
@@ -244,7 +245,7 @@ class Assistant:
         t2 = time.perf_counter()
         if use_llm and self.settings.llm == "none":
             raise InputError("no LLM backend is configured: start with --llm openai|ollama|llamacpp")
-        if not (self.settings.llm != "none" if use_llm is None else use_llm):
+        if not llm:
             answer = self.answerer.answer(standalone, passages, index, vector)
             yield AnswerEvent("sources", passages=answer.passages)
         else:
@@ -265,6 +266,15 @@ class Assistant:
         yield AnswerEvent("final", answer=replace(
             answer, question=question, timings_ms=timings, standalone_question=standalone if standalone != question else None
         ))
+
+    def _standalone(self, question: str, history: Sequence[str], llm: bool) -> str:
+        """The follow-up made standalone: by the LLM when one answers, else by the visible heuristic."""
+        earlier = [h for h in history if h and h.strip()]
+        if llm and earlier and is_follow_up(question):
+            rewritten = self._llm().rewrite(question, earlier)
+            if rewritten:
+                return rewritten
+        return standalone_question(question, history)
 
     def _llm(self) -> Any:
         """The LLM answerer; its backend is probed when a question first needs it."""

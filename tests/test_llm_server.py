@@ -120,3 +120,12 @@ def test_llamacpp_in_process_backend(demo_index_dir: Path, embedder: MiniLMEmbed
     events = list(assistant.stream("What weapons will Russian troops use?"))
     assert events[0].kind == "sources" and events[-1].kind == "final"
     check_final(assistant, events[-1].answer)
+
+
+def test_follow_up_is_rewritten_by_the_llm(server: str, demo_index_dir: Path, embedder: MiniLMEmbeddings) -> None:
+    assistant = llm_assistant(demo_index_dir, embedder, llm="openai", llm_model="smollm2", llm_base_url=server,
+                              llm_max_tokens=48)
+    answer = assistant.ask("and how many aircraft?", history=["How many troops are taking part in the drills?"])
+    assert answer.standalone_question, "a follow-up is always made standalone"
+    assert answer.standalone_question != "and how many aircraft?"
+    check_final(assistant, answer)
