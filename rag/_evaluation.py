@@ -133,9 +133,11 @@ def _evaluate_mode(
         answer = assistant.answerer.answer(example.question, passages[:top_k], index, vector)
         latency = (time.perf_counter() - started) * 1000
         ranked = unique(p.doc_id for p in passages)
+        # Sets without gold answers (BEIR) are scored on retrieval only; the answer is timed, not judged.
+        judged = eval_set.has_answers
         result = ExampleResult(
             example.id, example.question, example.answerable, list(example.answers), ranked,
-            answer.text, answer.refused, latency,
+            answer.text if judged else None, answer.refused if judged else None, latency,
         )
         result.scores = _retrieval_scores(ranked, example, ks)
         if eval_set.has_answers:
