@@ -64,29 +64,18 @@ class SentenceEvidence:
         return DENSE_WEIGHT * self.dense + LEXICAL_WEIGHT * self.lexical
 
 
-def _sentence_text(index: IndexData, row: int) -> str:
-    doc_i, start, end = (int(v) for v in index.sentence_rows[row])
-    return index.documents[doc_i].text[start:end]
-
-
 def sentence_evidence(rows: list[int], terms: QuestionTerms, query_vector: np.ndarray, index: IndexData) -> list[SentenceEvidence]:
     """Score the given sentence rows against the question (in the given order)."""
     if not rows:
         return []
     dense = (np.asarray(index.sentence_vectors[rows]) @ query_vector).tolist()
-    cache: dict[int, set[str]] = {}
-
-    def terms_of(row: int) -> set[str]:
-        if row not in cache:
-            cache[row] = set(content_terms(_sentence_text(index, row)))
-        return cache[row]
-
+    terms_of = index.sentence_terms
     out = []
     n_rows = len(index.sentence_rows)
     for row, cosine in zip(rows, dense):
         own = terms_of(row)
         doc_i = int(index.sentence_rows[row, 0])
-        neighbours: set[str] = set()
+        neighbours: frozenset[str] = frozenset()
         for other in (row - 1, row + 1):
             if 0 <= other < n_rows and int(index.sentence_rows[other, 0]) == doc_i:
                 neighbours |= terms_of(other)

@@ -53,7 +53,7 @@ from ._chunking import TokenChunker
 from ._embedding import MiniLMEmbeddings, embed_array, model_name_of
 from ._exceptions import IndexCorruptError, IndexMismatchError, IndexNotFoundError
 from ._loading import LoadResult, Skipped
-from ._text import bm25_terms
+from ._text import bm25_terms, content_terms
 from ._types import Chunk, Sentence, SourceDocument
 
 __all__ = ["FORMAT_VERSION", "BuildReport", "IndexData", "build_index", "load_index", "write_atomic"]
@@ -115,6 +115,17 @@ class IndexData:
     doc_index: dict[str, int] = field(init=False)
 
     _doc_sentences: np.ndarray = field(init=False, repr=False)
+    _sentence_terms: dict[int, frozenset[str]] = field(init=False, repr=False, default_factory=dict)
+
+    def sentence_terms(self, row: int) -> frozenset[str]:
+        """Content terms of a sentence, cached: retrieval and answering score the same sentences."""
+        terms = self._sentence_terms.get(row)
+        if terms is None:
+            if len(self._sentence_terms) > 200_000:  # bound the memory on huge indexes
+                self._sentence_terms.clear()
+            doc_i, start, end = (int(v) for v in self.sentence_rows[row])
+            terms = self._sentence_terms[row] = frozenset(content_terms(self.documents[doc_i].text[start:end]))
+        return terms
 
     def __post_init__(self) -> None:
         self.doc_index = {doc.id: i for i, doc in enumerate(self.documents)}

@@ -129,7 +129,8 @@ def make_chat_model(config: LLMConfig) -> Any:
         raise LLMError(f"the llamacpp backend needs llama-cpp-python and langchain-community, {_HINT}") from error
     try:
         return ChatLlamaCpp(
-            model_path=str(path), n_ctx=config.context_tokens, max_tokens=config.max_tokens, temperature=0,
+            # The budget is counted in cl100k tokens; the model's own tokenizer may need up to ~25% more.
+            model_path=str(path), n_ctx=int(config.context_tokens * 1.25), max_tokens=config.max_tokens, temperature=0,
             verbose=False, n_threads=max(1, os.cpu_count() or 1),
         )
     except (ValueError, RuntimeError, OSError) as error:

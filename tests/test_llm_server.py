@@ -62,6 +62,14 @@ def llm_assistant(index_dir: Path, embedder: MiniLMEmbeddings, **settings: objec
     return Assistant.load(index_dir, embeddings=embedder, settings=Settings.from_mapping(settings))
 
 
+@pytest.fixture(params=["server", "in-process"])
+def backend(request: pytest.FixtureRequest) -> dict[str, object]:
+    """The same tests run over llama.cpp's OpenAI-compatible server and llama.cpp in-process."""
+    if request.param == "server":
+        return {"llm": "openai", "llm_model": "smollm2", "llm_base_url": request.getfixturevalue("server")}
+    return {"llm": "llamacpp", "llm_model": str(GGUF)}
+
+
 def check_final(assistant: Assistant, answer) -> None:  # type: ignore[no-untyped-def]
     if answer.refused:
         assert answer.text in (REFUSAL_TEXT, UNSUPPORTED_TEXT) and answer.citations == ()
@@ -73,9 +81,8 @@ def check_final(assistant: Assistant, answer) -> None:  # type: ignore[no-untype
     assert {int(n) for n in __import__("re").findall(r"\[(\d+)\]", answer.text)} == {c.n for c in answer.citations}
 
 
-def test_openai_compatible_server_streams_and_checks(server: str, demo_index_dir: Path, embedder: MiniLMEmbeddings) -> None:
-    assistant = llm_assistant(demo_index_dir, embedder, llm="openai", llm_model="smollm2", llm_base_url=server,
-                              llm_max_tokens=64)
+def test_streams_tokens_and_checks_the_answer(backend: dict, demo_index_dir: Path, embedder: MiniLMEmbeddings) -> None:
+    assistant = llm_assistant(demo_index_dir, embedder, **backend, llm_max_tokens=64)
     events = list(assistant.stream("How many troops are taking part in the drills?"))
     kinds = [e.kind for e in events]
     assert kinds[0] == "sources" and kinds[-1] == "final" and "token" in kinds
@@ -84,16 +91,15 @@ def test_openai_compatible_server_streams_and_checks(server: str, demo_index_dir
     check_final(assistant, events[-1].answer)
 
 
-def test_refusal_is_decided_without_calling_the_model(server: str, demo_index_dir: Path, embedder: MiniLMEmbeddings) -> None:
-    assistant = llm_assistant(demo_index_dir, embedder, llm="openai", llm_model="smollm2", llm_base_url=server)
+def test_refusal_is_decided_without_calling_the_model(backend: dict, demo_index_dir: Path, embedder: MiniLMEmbeddings) -> None:
+    assistant = llm_assistant(demo_index_dir, embedder, **backend)
     answer = assistant.ask("how many ships took part?")
     assert answer.refused and answer.text == REFUSAL_TEXT
     assert assistant._llm()._chat_model is None, "the backend was never contacted"
 
 
-def test_tight_budget_still_fits_the_server_context(server: str, demo_index_dir: Path, embedder: MiniLMEmbeddings) -> None:
-    assistant = llm_assistant(demo_index_dir, embedder, llm="openai", llm_model="smollm2", llm_base_url=server,
-                              llm_context_tokens=400, llm_max_tokens=32, top_k=10)
+def test_tight_budget_still_fits_the_model_context(backend: dict, demo_index_dir: Path, embedder: MiniLMEmbeddings) -> None:
+    assistant = llm_assistant(demo_index_dir, embedder, **backend, llm_context_tokens=400, llm_max_tokens=32, top_k=10)
     answer = assistant.ask("Why Tajikistan?")
     check_final(assistant, answer)
 
@@ -114,17 +120,8 @@ def test_cli_streams_tokens_then_the_checked_answer(server: str, demo_index_dir:
     assert "Traceback" not in result.stderr
 
 
-def test_llamacpp_in_process_backend(demo_index_dir: Path, embedder: MiniLMEmbeddings) -> None:
-    assistant = llm_assistant(demo_index_dir, embedder, llm="llamacpp", llm_model=str(GGUF), llm_max_tokens=48,
-                              llm_context_tokens=2048)
-    events = list(assistant.stream("What weapons will Russian troops use?"))
-    assert events[0].kind == "sources" and events[-1].kind == "final"
-    check_final(assistant, events[-1].answer)
-
-
-def test_follow_up_is_rewritten_by_the_llm(server: str, demo_index_dir: Path, embedder: MiniLMEmbeddings) -> None:
-    assistant = llm_assistant(demo_index_dir, embedder, llm="openai", llm_model="smollm2", llm_base_url=server,
-                              llm_max_tokens=48)
+def test_follow_up_is_rewritten_by_the_llm(backend: dict, demo_index_dir: Path, embedder: MiniLMEmbeddings) -> None:
+    assistant = llm_assistant(demo_index_dir, embedder, **backend, llm_max_tokens=48)
     answer = assistant.ask("and how many aircraft?", history=["How many troops are taking part in the drills?"])
     assert answer.standalone_question, "a follow-up is always made standalone"
     assert answer.standalone_question != "and how many aircraft?"
