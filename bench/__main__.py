@@ -93,7 +93,7 @@ def plot(summary: dict, path: Path) -> None:
     fig, ax = plt.subplots(figsize=(8, 4))
     ax.barh([label.split(" (")[0] for label in labels], values, color=["#2563eb" if "higher" in label else "#f59e0b" for label in labels])
     ax.axvline(1.0, color="black", linewidth=1)
-    ax.set_xlabel("ours / LangChain recipe (same run)")
+    ax.set_xlabel("ours / LangChain recipe, same run (blue: higher is better; orange: lower is better)")
     ax.set_title(f"Benchmark ratios: {summary['name']}")
     for y, v in enumerate(values):
         ax.text(v, y, f" {v:.2f}", va="center")
