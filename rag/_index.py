@@ -145,13 +145,18 @@ class IndexData:
     def n_chunks(self) -> int:
         return int(self.chunk_rows.shape[0])
 
+    def chunk_id(self, row: int) -> str:
+        """``"<doc_id>#<ordinal>"`` of a chunk row (its ordinal within its document)."""
+        doc_i = int(self.chunk_rows[row, 0])
+        ordinal = row - int(np.searchsorted(self.chunk_rows[:, 0], doc_i, side="left"))
+        return f"{self.documents[doc_i].id}#{ordinal}"
+
     def chunk(self, row: int) -> Chunk:
         """Rebuild the :class:`Chunk` of a row."""
         doc_i, start, end, s0, s1, n_tokens = (int(v) for v in self.chunk_rows[row])
         doc = self.documents[doc_i]
-        ordinal = row - int(np.searchsorted(self.chunk_rows[:, 0], doc_i, side="left"))
         sentences = tuple(self.sentence(i) for i in range(s0, s1))
-        return Chunk(f"{doc.id}#{ordinal}", doc.id, start, end, doc.text[start:end], n_tokens, sentences)
+        return Chunk(self.chunk_id(row), doc.id, start, end, doc.text[start:end], n_tokens, sentences)
 
     def sentence(self, row: int) -> Sentence:
         doc_i, start, end = (int(v) for v in self.sentence_rows[row])

@@ -196,7 +196,7 @@ class HybridSearcher:
         if query_vector is not None:
             dense_score = float(np.max(np.asarray(index.chunk_vectors[span.rows]) @ query_vector))
         lexical_scores = [lexical[row] for row in span.rows if row in lexical]
-        chunk_ids = tuple(index.chunk(row).id for row in span.rows)
+        chunk_ids = tuple(index.chunk_id(row) for row in span.rows)
         score = (dense_score or 0.0) if self.mode == "dense" else span.score
         return Passage(
             rank=rank,
