@@ -178,35 +178,29 @@ class ExtractiveAnswerer:
 
     def _statements(self, question: str, scored: list[_Scored], index: IndexData) -> list[list[_Scored]]:
         wants_number = question_type(question) == "number"
-        best = scored[0].score
-        floor = max(self.min_score, best * self.runner_up)
+        floor = max(self.min_score, scored[0].score * self.runner_up)
+        vectors = np.asarray(index.sentence_vectors[[s.row for s in scored]])
+        similarity = vectors @ vectors.T  # every pair once, for merging and for near-copies
+        figures = [_figures(index.sentence_text(s.row)) if wants_number else frozenset() for s in scored]
         used: set[int] = set()
         groups: list[list[_Scored]] = []
-        for lead in scored:
+        for i, lead in enumerate(scored):
             if lead.score < floor or len(groups) >= self.max_statements:
                 break
             if lead.row in used:
                 continue
             group = [lead]
             used.add(lead.row)
-            lead_vec = np.asarray(index.sentence_vectors[lead.row])
-            lead_numbers = _figures(self._text(index, lead.row))
-            for other in scored:
+            for j, other in enumerate(scored):
                 if other.row in used or any(other.doc_i == g.doc_i for g in group):
                     continue
-                similarity = float(np.asarray(index.sentence_vectors[other.row]) @ lead_vec)
-                same_figure = bool(lead_numbers & _figures(self._text(index, other.row)))
-                if similarity >= self.merge_similarity or (wants_number and same_figure and similarity >= 0.5):
+                same_figure = bool(figures[i] & figures[j])
+                if similarity[i, j] >= self.merge_similarity or (wants_number and same_figure and similarity[i, j] >= 0.5):
                     group.append(other)
                     used.add(other.row)
             # Near-copies within one article add nothing: mark them used.
-            for other in scored:
-                if other.row not in used and float(np.asarray(index.sentence_vectors[other.row]) @ lead_vec) >= 0.95:
+            for j, other in enumerate(scored):
+                if other.row not in used and similarity[i, j] >= 0.95:
                     used.add(other.row)
             groups.append(group)
         return groups
-
-    @staticmethod
-    def _text(index: IndexData, row: int) -> str:
-        doc_i, start, end = (int(v) for v in index.sentence_rows[row])
-        return index.documents[doc_i].text[start:end]

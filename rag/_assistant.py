@@ -235,6 +235,8 @@ class Assistant:
         top_k = self.settings.top_k if top_k is None else top_k
         if top_k < 1:
             raise InputError(f"top_k must be at least 1, got {top_k}")
+        if use_llm and self.settings.llm == "none":
+            raise InputError("no LLM backend is configured: start with --llm openai|ollama|llamacpp")
         index, searcher = self._ready()
         llm = self.settings.llm != "none" if use_llm is None else use_llm
         standalone = self._standalone(question, history, llm)
@@ -243,8 +245,6 @@ class Assistant:
         t1 = time.perf_counter()
         passages = searcher.search(standalone, top_k, query_vector=vector)
         t2 = time.perf_counter()
-        if use_llm and self.settings.llm == "none":
-            raise InputError("no LLM backend is configured: start with --llm openai|ollama|llamacpp")
         if not llm:
             answer = self.answerer.answer(standalone, passages, index, vector)
             yield AnswerEvent("sources", passages=answer.passages)

@@ -247,7 +247,7 @@ class LLMAnswerer:
         best, best_overlap = None, -1
         for row in index.sentences_in(doc_i, passage.start, passage.end):
             _, start, end = (int(v) for v in index.sentence_rows[row])
-            overlap = len(claim & set(content_terms(doc.text[start:end])))
+            overlap = len(claim & index.sentence_terms(row))
             if overlap > best_overlap:
                 best, best_overlap = (start, end), overlap
         if best is None:

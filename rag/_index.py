@@ -117,14 +117,18 @@ class IndexData:
     _doc_sentences: np.ndarray = field(init=False, repr=False)
     _sentence_terms: dict[int, frozenset[str]] = field(init=False, repr=False, default_factory=dict)
 
+    def sentence_text(self, row: int) -> str:
+        """The text of a sentence row."""
+        doc_i, start, end = (int(v) for v in self.sentence_rows[row])
+        return self.documents[doc_i].text[start:end]
+
     def sentence_terms(self, row: int) -> frozenset[str]:
         """Content terms of a sentence, cached: retrieval and answering score the same sentences."""
         terms = self._sentence_terms.get(row)
         if terms is None:
             if len(self._sentence_terms) > 200_000:  # bound the memory on huge indexes
                 self._sentence_terms.clear()
-            doc_i, start, end = (int(v) for v in self.sentence_rows[row])
-            terms = self._sentence_terms[row] = frozenset(content_terms(self.documents[doc_i].text[start:end]))
+            terms = self._sentence_terms[row] = frozenset(content_terms(self.sentence_text(row)))
         return terms
 
     def __post_init__(self) -> None:

@@ -125,3 +125,8 @@ def test_unknown_backend_is_a_config_error() -> None:
         LLMConfig("gpt")
     with pytest.raises(Exception, match="setting llm='gpt' is unknown"):
         Settings(llm="gpt")
+
+
+def test_use_llm_without_a_backend_is_a_clear_error(assistant: Assistant) -> None:
+    with pytest.raises(Exception, match="no LLM backend is configured"):
+        assistant.ask("and why there?", history=["how many troops?"], use_llm=True)
