@@ -83,7 +83,9 @@ class Assistant:
     ):
         self.index_dir = Path(index_dir) if index_dir is not None else default_index_dir()
         self.settings = settings or Settings()
-        self.embeddings = embeddings or MiniLMEmbeddings(batch_size=self.settings.embed_batch_size)
+        self.embeddings = embeddings or MiniLMEmbeddings(
+            backend=self.settings.embed_backend, batch_size=self.settings.embed_batch_size
+        )
         self.chunker = TokenChunker(self.settings.chunk_tokens, self.settings.chunk_overlap)
         self.answerer = ExtractiveAnswerer(
             min_score=self.settings.min_score, max_statements=self.settings.max_statements

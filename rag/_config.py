@@ -43,6 +43,8 @@ class Settings:
         rrf_k: Reciprocal-rank fusion constant.
         chunk_tokens: Largest chunk in tokens (cl100k_base).
         chunk_overlap: Tokens of whole sentences shared by neighbouring chunks.
+        embed_backend: ``onnx`` (default; ONNX Runtime, torch's vectors),
+            ``onnx-int8`` (faster, slightly different vectors) or ``torch``.
         embed_batch_size: Texts per embedding forward pass.
         max_file_mb: Larger files are skipped when indexing.
         min_score: Below this evidence score the answerer refuses.
@@ -62,7 +64,8 @@ class Settings:
     rrf_k: int = 60
     chunk_tokens: int = 200
     chunk_overlap: int = 40
-    embed_batch_size: int = 64
+    embed_backend: str = "onnx"
+    embed_batch_size: int = 32
     max_file_mb: float = 20.0
     min_score: float = 0.42
     max_statements: int = 3
@@ -83,6 +86,8 @@ class Settings:
             raise ConfigError(f"setting retrieval={self.retrieval!r} is unknown: use hybrid, dense or bm25")
         if self.llm not in ("none", "openai", "ollama", "llamacpp"):
             raise ConfigError(f"setting llm={self.llm!r} is unknown: use none, openai, ollama or llamacpp")
+        if self.embed_backend not in ("onnx", "onnx-int8", "torch"):
+            raise ConfigError(f"setting embed_backend={self.embed_backend!r} is unknown: use onnx, onnx-int8 or torch")
         if self.sentence_vectors not in ("contextual", "separate"):
             raise ConfigError(f"setting sentence_vectors={self.sentence_vectors!r} is unknown: use contextual or separate")
         for name in ("top_k", "candidates", "rrf_k", "embed_batch_size", "max_statements"):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,11 @@ from rag import Assistant, MiniLMEmbeddings, Settings, bundled_articles_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A fresh ONNX cache per run, so every run exercises the local export (subprocesses inherit it)."""
+    os.environ["RAG_CACHE_DIR"] = tempfile.mkdtemp(prefix="rag-cache-")
 
 
 @pytest.fixture(scope="session")
