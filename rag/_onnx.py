@@ -73,8 +73,8 @@ def onnx_file(model_dir: Path, *, quantized: bool) -> Path:
 def _export(model_dir: Path, target: Path, *, quantized: bool) -> None:
     """Export, optimize and (optionally) quantize; the file appears only when complete."""
     import torch
-    from onnxruntime.transformers import optimizer
     import transformers
+    from onnxruntime.transformers import optimizer
     from transformers import AutoConfig, AutoModel
 
     transformers.logging.set_verbosity_error()
