@@ -38,11 +38,11 @@ print(store.similarity_search(sys.argv[2], k=4)[0].page_content[:60])
 """
 
 
-def run_system(system: str, docs: int, questions: int, workdir: Path, squad: Path) -> dict:
+def run_system(system: str, docs: int, questions: int, workdir: Path, squad: Path, config: list[str]) -> dict:
     out = workdir / f"{system}.json"
     subprocess.run(
         [sys.executable, "-m", "bench.run_one", system, "--docs", str(docs), "--questions", str(questions),
-         "--workdir", str(workdir), "--out", str(out), "--squad", str(squad)],
+         "--workdir", str(workdir), "--out", str(out), "--squad", str(squad), *config],
         check=True, cwd=ROOT,
     )
     return json.loads(out.read_text())
@@ -109,6 +109,8 @@ def main() -> int:
     size.add_argument("--smoke", action="store_true")
     parser.add_argument("--squad", type=Path, default=ROOT.parent / "shared" / "data" / "squad-dev-v1.1.json")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--config", type=Path, default=None, help="settings TOML for ours (e.g. another embed_backend)")
+    parser.add_argument("--name", default=None, help="results file name (default: the size)")
     args = parser.parse_args()
     if not args.squad.exists():
         print(f"error: {args.squad} not found: pass --squad PATH to SQuAD v1.1 dev JSON", file=sys.stderr)
@@ -118,20 +120,23 @@ def main() -> int:
         name, docs, questions, runs = ("quick", 300, 100, 3)
     if args.smoke:
         name, docs, questions, runs = ("smoke", 20, 10, 1)
+    name = args.name or name
+    config = ["--config", str(args.config.resolve())] if args.config else []
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     with tempfile.TemporaryDirectory(prefix="rag-bench-") as tmp:
         workdir = Path(tmp)
         print(f"[{name}] ours: building and querying ...", file=sys.stderr)
-        ours = run_system("ours", docs, questions, workdir, args.squad)
+        ours = run_system("ours", docs, questions, workdir, args.squad, config)
         print(f"[{name}] baseline: building and querying ...", file=sys.stderr)
-        base = run_system("baseline", docs, questions, workdir, args.squad)
+        base = run_system("baseline", docs, questions, workdir, args.squad, [])
         print(f"[{name}] cold starts ...", file=sys.stderr)
         question = "Which NFL team represented the AFC at Super Bowl 50?"
         cold = {
-            "ours": cold_start([sys.executable, "-m", "rag.cli", "ask", question, "--index", str(workdir / "ours")], runs),
+            "ours": cold_start([sys.executable, "-m", "rag.cli", "ask", question, "--index", str(workdir / "ours"), *config], runs),
             "baseline": cold_start([sys.executable, "-c", BASELINE_COLD, str(workdir / "baseline"), question], runs),
         }
     summary = summarize(name, ours, base, cold)
+    summary["config"] = args.config.read_text("utf-8") if args.config else "defaults"
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / f"{name}.json").write_text(json.dumps(summary, indent=2))
     plot(summary, args.out / f"{name}.png")

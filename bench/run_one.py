@@ -1,6 +1,6 @@
 """One system's benchmark in a process of its own (so its peak RSS is its own).
 
-Usage: python -m bench.run_one {ours,baseline} --docs N --questions M --workdir DIR --out FILE.json
+Usage: python -m bench.run_one {ours,baseline} --docs N --questions M --workdir DIR --out FILE.json [--config TOML]
 Prints nothing; writes build throughput, warm query latencies, peak RSS and index size.
 """
 
@@ -31,11 +31,12 @@ def dir_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def run_ours(docs: list, questions: list[str], workdir: Path) -> dict:
-    from rag import Assistant
+def run_ours(docs: list, questions: list[str], workdir: Path, config: Path | None) -> dict:
+    from rag import Assistant, Settings
     from rag._loading import LoadResult
 
-    assistant = Assistant(workdir / "ours")
+    settings = Settings.from_file(config) if config else Settings()
+    assistant = Assistant(workdir / "ours", settings=settings)
     assistant.embeddings.load()  # model load is not indexing work; both systems load first
     started = time.perf_counter()
     report = assistant.index_loaded(LoadResult(documents=docs))
@@ -50,7 +51,7 @@ def run_ours(docs: list, questions: list[str], workdir: Path) -> dict:
             "index_bytes": dir_size(workdir / "ours")}
 
 
-def run_baseline(docs: list, questions: list[str], workdir: Path) -> dict:
+def run_baseline(docs: list, questions: list[str], workdir: Path, config: Path | None) -> dict:
     from rag._baseline import LangChainRecipe
 
     recipe = LangChainRecipe()
@@ -77,9 +78,10 @@ def main() -> None:
     parser.add_argument("--squad", type=Path, default=SQUAD)
     parser.add_argument("--workdir", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--config", type=Path, default=None, help="settings TOML for ours")
     args = parser.parse_args()
     docs, questions = squad_sample(args.squad, args.docs, args.questions)
-    result = (run_ours if args.system == "ours" else run_baseline)(docs, questions, args.workdir)
+    result = (run_ours if args.system == "ours" else run_baseline)(docs, questions, args.workdir, args.config)
     result["documents"] = len(docs)
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     args.out.write_text(json.dumps(result))

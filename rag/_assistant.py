@@ -192,6 +192,7 @@ class Assistant:
                 prune=prune,
                 progress=progress,
                 sentence_vectors=self.settings.sentence_vectors,
+                chunk_vectors=self.settings.chunk_vectors,
             )
             self._swap(load_index(self.index_dir))
         return report

@@ -51,6 +51,8 @@ class Settings:
         max_statements: Most statements in one extractive answer.
         sentence_vectors: ``contextual`` (pooled from each chunk's forward
             pass, one pass for both) or ``separate`` (each sentence embedded alone).
+        chunk_vectors: ``embedded`` (each chunk embedded whole) or ``pooled``
+            (the mean of its separate sentence vectors; one pass instead of two).
         llm: ``none`` (extractive answers, the default), ``openai``, ``ollama`` or ``llamacpp``.
         llm_model: Model name, or the GGUF path for ``llamacpp``.
         llm_base_url: Server URL for ``openai``/``ollama`` (API keys come from the environment).
@@ -70,6 +72,7 @@ class Settings:
     min_score: float = 0.42
     max_statements: int = 3
     sentence_vectors: str = "separate"
+    chunk_vectors: str = "embedded"
     llm: str = "none"
     llm_model: str = ""
     llm_base_url: str = ""
@@ -90,6 +93,12 @@ class Settings:
             raise ConfigError(f"setting embed_backend={self.embed_backend!r} is unknown: use onnx, onnx-int8 or torch")
         if self.sentence_vectors not in ("contextual", "separate"):
             raise ConfigError(f"setting sentence_vectors={self.sentence_vectors!r} is unknown: use contextual or separate")
+        if self.chunk_vectors not in ("embedded", "pooled"):
+            raise ConfigError(f"setting chunk_vectors={self.chunk_vectors!r} is unknown: use embedded or pooled")
+        if self.chunk_vectors == "pooled" and self.sentence_vectors == "contextual":
+            raise ConfigError(
+                'setting chunk_vectors="pooled" needs sentence_vectors="separate" (pooled chunks are made from them)'
+            )
         for name in ("top_k", "candidates", "rrf_k", "embed_batch_size", "max_statements"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"setting {name} must be at least 1, got {getattr(self, name)}")

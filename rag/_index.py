@@ -232,6 +232,7 @@ def check_compatible(
     model_name: str,
     chunker: TokenChunker | None,
     sentence_vectors: str | None = None,
+    chunk_vectors: str | None = None,
 ) -> None:
     """Raise :class:`IndexMismatchError` if the index was built differently."""
     built = manifest.get("embedding_model")
@@ -248,6 +249,12 @@ def check_compatible(
     if sentence_vectors is not None and manifest.get("sentence_vectors") != sentence_vectors:
         raise IndexMismatchError(
             f"index at {index_dir} has {manifest.get('sentence_vectors')} sentence vectors, not {sentence_vectors}: "
+            f"rebuild it with `rag index PATH --index {index_dir} --rebuild`"
+        )
+    built_chunks = manifest.get("chunk_vectors", "embedded")  # indexes from before the setting embedded them
+    if chunk_vectors is not None and built_chunks != chunk_vectors:
+        raise IndexMismatchError(
+            f"index at {index_dir} has {built_chunks} chunk vectors, not {chunk_vectors}: "
             f"rebuild it with `rag index PATH --index {index_dir} --rebuild`"
         )
 
@@ -331,6 +338,7 @@ def build_index(
     prune: bool = True,
     progress: bool = False,
     sentence_vectors: str = "separate",
+    chunk_vectors: str = "embedded",
 ) -> BuildReport:
     """Create or incrementally update the index at ``index_dir``.
 
@@ -349,6 +357,9 @@ def build_index(
         progress: Show progress bars.
         sentence_vectors: ``"contextual"`` (pooled from the chunk's forward
             pass; MiniLM only) or ``"separate"`` (each sentence embedded alone).
+        chunk_vectors: ``"embedded"`` (each chunk embedded whole) or
+            ``"pooled"`` (the normalized mean of its separate sentence
+            vectors: one embedding pass instead of two).
 
     Returns:
         A :class:`BuildReport`.
@@ -361,10 +372,11 @@ def build_index(
         old: IndexData | None = None
         if not rebuild and (index_dir / MANIFEST).exists():
             old = load_index(index_dir)
-            check_compatible(old.manifest, index_dir, model_name, chunker, sentence_vectors)
+            check_compatible(old.manifest, index_dir, model_name, chunker, sentence_vectors, chunk_vectors)
         plan = _plan(old, loaded, report, prune)
-        parts = _assemble(old, plan, embeddings, chunker, report, progress, sentence_vectors)
-        _write_generation(index_dir, parts, model_name, chunker, sentence_vectors)
+        layout = {"sentence_vectors": sentence_vectors, "chunk_vectors": chunk_vectors}
+        parts = _assemble(old, plan, embeddings, chunker, report, progress, layout)
+        _write_generation(index_dir, parts, model_name, chunker, layout)
     report.n_documents = len(parts.documents)
     report.n_chunks = len(parts.chunk_rows)
     report.seconds = time.perf_counter() - started
@@ -434,7 +446,7 @@ def _assemble(
     chunker: TokenChunker,
     report: BuildReport,
     progress: bool,
-    sentence_vectors: str,
+    layout: dict[str, str],
 ) -> _Parts:
     documents: list[SourceDocument] = []
     chunk_rows: list[np.ndarray] = []
@@ -489,7 +501,7 @@ def _assemble(
     if new_chunk_texts:
         chunk_vectors, sentence_vectors, separately = _embed_chunks_and_sentences(
             embeddings, new_chunk_texts, new_chunk_spans, new_chunk_sentences, new_sentence_texts, progress,
-            contextual=sentence_vectors == "contextual",
+            contextual=layout["sentence_vectors"] == "contextual", pooled=layout["chunk_vectors"] == "pooled",
         )
         chunk_vec_parts.append(chunk_vectors)
         sent_vec_parts.append(sentence_vectors)
@@ -517,13 +529,21 @@ def _embed_chunks_and_sentences(
     progress: bool,
     *,
     contextual: bool,
+    pooled: bool,
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """Chunk vectors, sentence vectors, and how many sentences needed a pass of their own.
 
-    With MiniLM, a sentence's vector is pooled from the first chunk that holds
-    it whole (one forward pass for both); other models, and sentences cut off
-    by the model's length limit, are embedded sentence by sentence.
+    ``pooled``: sentences are embedded alone and a chunk's vector is the
+    normalized mean of its sentences' (one pass). ``contextual`` (MiniLM): a
+    sentence's vector is pooled from the first chunk that holds it whole (one
+    pass); other models, and sentences cut off by the model's length limit,
+    are embedded sentence by sentence. Otherwise both are embedded.
     """
+    if pooled:
+        sentence_vectors = embed_array(embeddings, sentence_texts, progress=progress)
+        chunk_vectors = np.stack([sentence_vectors[positions].mean(0) for positions in chunk_sentences])
+        chunk_vectors /= np.maximum(np.linalg.norm(chunk_vectors, axis=1, keepdims=True), 1e-12)
+        return chunk_vectors.astype(np.float32), sentence_vectors, len(sentence_texts)
     if contextual and isinstance(embeddings, MiniLMEmbeddings):
         chunk_vectors, span_vectors = embeddings.encode_with_spans(chunk_texts, chunk_spans, progress=progress)
         found: list[np.ndarray | None] = [None] * len(sentence_texts)
@@ -554,7 +574,7 @@ def _dimension(embeddings: Embeddings, parts: list[np.ndarray]) -> int:
 
 
 def _write_generation(
-    index_dir: Path, parts: _Parts, model_name: str, chunker: TokenChunker, sentence_vectors: str
+    index_dir: Path, parts: _Parts, model_name: str, chunker: TokenChunker, layout: dict[str, str]
 ) -> None:
     import logging
 
@@ -599,7 +619,7 @@ def _write_generation(
         "embedding_model": model_name,
         "dimension": int(parts.chunk_vectors.shape[1]),
         "chunker": chunker.settings(),
-        "sentence_vectors": sentence_vectors,
+        **layout,
         "dense_index": dense_info,
         "n_documents": len(parts.documents),
         "n_chunks": int(len(parts.chunk_rows)),

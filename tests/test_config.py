@@ -38,3 +38,11 @@ def test_from_toml(tmp_path: Path) -> None:
     assert Settings.from_file(tmp_path / "b.toml").chunk_tokens == 150
     with pytest.raises(ConfigError, match="not valid TOML"):
         Settings.from_file(tmp_path / "c.toml")
+
+
+def test_pooled_chunks_need_separate_sentences() -> None:
+    assert Settings(chunk_vectors="pooled").chunk_vectors == "pooled"
+    with pytest.raises(ConfigError, match='chunk_vectors="pooled" needs sentence_vectors="separate"'):
+        Settings(chunk_vectors="pooled", sentence_vectors="contextual")
+    with pytest.raises(ConfigError, match="chunk_vectors='mean' is unknown"):
+        Settings(chunk_vectors="mean")

@@ -242,6 +242,24 @@ def test_contextual_sentence_vectors_need_no_extra_pass(tmp_path: Path, articles
     assert counting.texts == []
 
 
+def test_pooled_chunk_vectors_are_one_pass_over_sentences(
+    tmp_path: Path, articles_copy: Path, embedder: MiniLMEmbeddings
+) -> None:
+    counting = CountingEmbeddings(embedder)
+    build_index(tmp_path / "ix", load_paths([articles_copy]), embeddings=counting, chunker=CHUNKER, chunk_vectors="pooled")
+    data = load_index(tmp_path / "ix")
+    assert data.manifest["chunk_vectors"] == "pooled"
+    assert len(counting.texts) == len(data.sentence_rows)  # sentences only: no chunk pass
+    for row, vector in zip(data.chunk_rows, data.chunk_vectors):
+        mean = data.sentence_vectors[row[3] : row[4]].mean(0)
+        assert np.allclose(vector, mean / np.linalg.norm(mean), atol=1e-5)
+    assert np.allclose(embedder.encode([data.sentence_text(5)])[0], data.sentence_vectors[5], atol=1e-5)
+    counting.texts.clear()
+    with pytest.raises(IndexMismatchError, match="pooled chunk vectors, not embedded"):
+        build_index(tmp_path / "ix", load_paths([articles_copy]), embeddings=counting, chunker=CHUNKER)
+    assert counting.texts == []
+
+
 def test_same_file_name_from_another_folder_never_overwrites(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
