@@ -123,3 +123,26 @@ def test_unknown_document_id(assistant: Assistant) -> None:
 )
 def test_question_type(question: str, kind: str) -> None:
     assert question_type(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "dropped", "kept"),
+    [
+        ("How large is the troop deployment?", {"larg"}, {"troop", "deploy"}),
+        ("how LONG will the drills last?", {"long"}, {"drill", "last"}),
+        ("How long did the Large Hadron Collider run?", {"long"}, {"larg", "hadron", "collid"}),
+        ("How big?", {"big"}, set()),
+        ("Why did Tajikistan ask for help?", set(), {"tajikistan", "help"}),
+    ],
+)
+def test_the_word_after_how_is_not_a_question_term(assistant: Assistant, question: str, dropped: set, kept: set) -> None:
+    from rag._evidence import QuestionTerms
+
+    terms = set(QuestionTerms.of(question, assistant._index).weights)  # type: ignore[arg-type]
+    assert not terms & dropped and kept <= terms
+
+
+def test_how_large_is_answered_with_the_figure(assistant: Assistant) -> None:
+    answer = assistant.ask("How large is the troop deployment in the exercise?")
+    assert not answer.refused and ("10,000" in answer.text or "ten thousand" in answer.text)
+    check_citations(assistant, answer)
