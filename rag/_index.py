@@ -484,13 +484,14 @@ def _assemble(
     for doc in docs_iter:
         doc_i = len(documents)
         documents.append(doc)
-        sentences = chunker.sentences(doc)
+        chunks = chunker.split(doc)
+        sentences = list(dict.fromkeys(s for chunk in chunks for s in chunk.sentences))  # in order, once each
         first_new = len(new_sentence_texts)
         position = {(s.start, s.end): i for i, s in enumerate(sentences)}
         sentence_rows.append(np.array([[doc_i, s.start, s.end] for s in sentences], dtype=np.int32).reshape(-1, 3))
         new_sentence_texts.extend(doc.text[s.start : s.end] for s in sentences)
         rows = []
-        for chunk in chunker.split(doc):
+        for chunk in chunks:
             s0 = position[(chunk.sentences[0].start, chunk.sentences[0].end)]
             rows.append([doc_i, chunk.start, chunk.end, n_sentences + s0, n_sentences + s0 + len(chunk.sentences), chunk.n_tokens])
             new_chunk_texts.append(chunk.text)
