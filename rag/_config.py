@@ -43,16 +43,18 @@ class Settings:
         rrf_k: Reciprocal-rank fusion constant.
         chunk_tokens: Largest chunk in tokens (cl100k_base).
         chunk_overlap: Tokens of whole sentences shared by neighbouring chunks.
-        embed_backend: ``onnx`` (default; ONNX Runtime, torch's vectors),
-            ``onnx-int8`` (faster, slightly different vectors) or ``torch``.
-        embed_batch_size: Texts per embedding forward pass.
+        embed_backend: ``onnx-int8`` (default; ONNX Runtime, int8 weights),
+            ``onnx`` (fp32: torch's exact vectors) or ``torch``.
+        embed_batch_size: Texts per embedding forward pass; 0 (default) picks
+            the fastest for the backend (1 for ONNX, 32 for torch).
         max_file_mb: Larger files are skipped when indexing.
         min_score: Below this evidence score the answerer refuses.
         max_statements: Most statements in one extractive answer.
         sentence_vectors: ``contextual`` (pooled from each chunk's forward
             pass, one pass for both) or ``separate`` (each sentence embedded alone).
-        chunk_vectors: ``embedded`` (each chunk embedded whole) or ``pooled``
-            (the mean of its separate sentence vectors; one pass instead of two).
+        chunk_vectors: ``pooled`` (default; the mean of its separate sentence
+            vectors: one pass instead of two) or ``embedded`` (each chunk
+            embedded whole: better for ``retrieval = "dense"``).
         llm: ``none`` (extractive answers, the default), ``openai``, ``ollama`` or ``llamacpp``.
         llm_model: Model name, or the GGUF path for ``llamacpp``.
         llm_base_url: Server URL for ``openai``/``ollama`` (API keys come from the environment).
@@ -66,13 +68,13 @@ class Settings:
     rrf_k: int = 60
     chunk_tokens: int = 200
     chunk_overlap: int = 40
-    embed_backend: str = "onnx"
-    embed_batch_size: int = 32
+    embed_backend: str = "onnx-int8"
+    embed_batch_size: int = 0
     max_file_mb: float = 20.0
     min_score: float = 0.42
     max_statements: int = 3
     sentence_vectors: str = "separate"
-    chunk_vectors: str = "embedded"
+    chunk_vectors: str = "pooled"
     llm: str = "none"
     llm_model: str = ""
     llm_base_url: str = ""
@@ -99,7 +101,9 @@ class Settings:
             raise ConfigError(
                 'setting chunk_vectors="pooled" needs sentence_vectors="separate" (pooled chunks are made from them)'
             )
-        for name in ("top_k", "candidates", "rrf_k", "embed_batch_size", "max_statements"):
+        if self.embed_batch_size < 0:
+            raise ConfigError(f"setting embed_batch_size must be 0 (automatic) or more, got {self.embed_batch_size}")
+        for name in ("top_k", "candidates", "rrf_k", "max_statements"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"setting {name} must be at least 1, got {getattr(self, name)}")
         if self.max_file_mb <= 0:

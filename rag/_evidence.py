@@ -13,7 +13,10 @@ half, since news prose often names the subject one sentence earlier).
 The word after "how" ("how large", "how long", "how old") names the
 quantity asked for, not a term the answer repeats: "More than 10,000 troops"
 answers "how large is the deployment?". So it is left out of the question's
-terms; the answerer's question type already asks for a figure.
+terms; the answerer's question type already asks for a figure. For the same
+reason the verb of "how long did it last?" is left out: it restates the
+question type, and in news prose "last" is mostly the adjective of "last
+Thursday", a false match.
 
 Trade-offs: the weights were set once for the general case (checked on SQuAD
 and the bundled set, not fitted per question). Two further rules were tried
@@ -40,6 +43,8 @@ from ._text import content_terms
 __all__ = ["DENSE_WEIGHT", "LEXICAL_WEIGHT", "QuestionTerms", "SentenceEvidence", "sentence_evidence"]
 
 _HOW_MEASURE = re.compile(r"\bhow\s+[a-z]+\b", re.IGNORECASE)
+_HOW_LONG = re.compile(r"\bhow\s+long\b", re.IGNORECASE)
+_LAST = re.compile(r"\blast(?:s|ed|ing)?\b", re.IGNORECASE)
 
 DENSE_WEIGHT = 0.55
 LEXICAL_WEIGHT = 0.35
@@ -55,7 +60,10 @@ class QuestionTerms:
     @classmethod
     def of(cls, question: str, index: IndexData) -> QuestionTerms:
         n = max(index.n_chunks, 1)
-        terms = content_terms(_HOW_MEASURE.sub("how", question))
+        text = _HOW_MEASURE.sub("how", question)
+        if _HOW_LONG.search(question):
+            text = _LAST.sub(" ", text)
+        terms = content_terms(text)
         weights = {t: math.log(1 + (n + 1) / (index.term_df.get(t, 0) + 0.5)) for t in terms}
         return cls(weights, sum(weights.values()) or 1.0)
 

@@ -129,7 +129,9 @@ def test_question_type(question: str, kind: str) -> None:
     ("question", "dropped", "kept"),
     [
         ("How large is the troop deployment?", {"larg"}, {"troop", "deploy"}),
-        ("how LONG will the drills last?", {"long"}, {"drill", "last"}),
+        ("how LONG will the drills last?", {"long", "last"}, {"drill"}),
+        ("How long did the war last for?", {"long", "last"}, {"war"}),
+        ("Who spoke last Thursday?", set(), {"last", "thursday", "spoke"}),
         ("How long did the Large Hadron Collider run?", {"long"}, {"larg", "hadron", "collid"}),
         ("How big?", {"big"}, set()),
         ("Why did Tajikistan ask for help?", set(), {"tajikistan", "help"}),

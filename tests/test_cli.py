@@ -76,5 +76,5 @@ def test_index_ask_info_in_process(tmp_path: Path, articles_copy: Path, capsys: 
 
     assert main(["info", "--index", index, "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
-    assert info["documents"] == 2 and info["embedding_model"].endswith("all-MiniLM-L6-v2")
+    assert info["documents"] == 2 and info["embedding_model"].startswith("sentence-transformers/all-MiniLM-L6-v2")
     assert info["size_bytes"] > 0 and len(info["documents_list"]) == 2

@@ -78,7 +78,7 @@ def test_build_and_load_roundtrip(tmp_path: Path, articles_copy: Path, embedder:
     assert sorted(report.added) == ["russia-china-drill-report", "zapad-interaction-2021-begins"]
     data = load_index(tmp_path / "ix", model_name=embedder.model_name)
     manifest = json.loads((tmp_path / "ix" / "manifest.json").read_text())
-    assert manifest["embedding_model"] == "sentence-transformers/all-MiniLM-L6-v2"
+    assert manifest["embedding_model"] == embedder.model_name == "sentence-transformers/all-MiniLM-L6-v2 (onnx-int8)"
     assert manifest["dimension"] == 384 and manifest["chunker"] == CHUNKER.settings()
     assert data.n_chunks == report.n_chunks == data.dense.ntotal
     assert np.allclose(np.linalg.norm(data.chunk_vectors, axis=1), 1, atol=1e-4)
