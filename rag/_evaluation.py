@@ -31,7 +31,7 @@ from typing import Any
 
 from ._assistant import Assistant
 from ._config import Settings
-from ._exceptions import ConfigError
+from ._exceptions import ConfigError, IndexMismatchError
 from ._goldsets import EvalSet, GoldExample, load_eval_set
 from ._index import write_atomic
 from ._loading import LoadResult
@@ -349,7 +349,13 @@ def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
     assistant = Assistant(index_dir, settings=settings)
     if eval_set.corpus is not None:
         print(f"indexing {len(eval_set.corpus)} documents of {eval_set.name} into {assistant.index_dir} ...", file=sys.stderr)
-        report = assistant.index_loaded(LoadResult(documents=eval_set.corpus), progress=True)
+        try:
+            report = assistant.index_loaded(LoadResult(documents=eval_set.corpus), progress=True)
+        except IndexMismatchError:
+            if args.index is not None:  # the user's own index: never rebuilt behind their back
+                raise
+            print(f"{assistant.index_dir} was built with other settings; rebuilding it ...", file=sys.stderr)
+            report = assistant.index_loaded(LoadResult(documents=eval_set.corpus), rebuild=True, progress=True)
         print(report.summary(), file=sys.stderr)
     assistant.warm_up(progress=True)
     results = evaluate(assistant, eval_set, modes=modes, ks=ks, top_k=settings.top_k, progress=True)

@@ -55,3 +55,27 @@ def test_beir_set_is_scored_on_retrieval_only(tmp_path: Path, make_assistant) ->
         assert "answer" not in result.metrics and worst_failures(result) == []
     with pytest.raises(ConfigError, match="unknown configuration 'semantic'"):
         evaluate(assistant, eval_set, modes=["semantic"], ks=[1], top_k=5)
+
+
+def test_eval_rebuilds_its_own_index_after_a_settings_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = {"version": "1.1", "data": [{"title": "Super_Bowl", "paragraphs": [
+        {"context": "The game was played in Santa Clara. Denver won the title.",
+         "qas": [{"id": "a", "question": "Who won the title?", "answers": [{"answer_start": 36, "text": "Denver"}]}]},
+        {"context": "Tickets were expensive. Parking cost forty dollars.", "qas": []},
+    ]}]}
+    (tmp_path / "tiny.json").write_text(json.dumps(data))
+    (tmp_path / "embedded.toml").write_text('chunk_vectors = "embedded"\n')
+    monkeypatch.chdir(tmp_path)
+    assert main(["eval", "tiny.json", "--config", "embedded.toml"]) == 0
+    manifest = json.loads((tmp_path / "index" / "eval-tiny" / "manifest.json").read_text())
+    assert manifest["chunk_vectors"] == "embedded"
+    capsys.readouterr()
+    assert main(["eval", "tiny.json"]) == 0  # the defaults pool chunk vectors: its own cache is rebuilt
+    assert "rebuilding it" in capsys.readouterr().err
+    manifest = json.loads((tmp_path / "index" / "eval-tiny" / "manifest.json").read_text())
+    assert manifest["chunk_vectors"] == "pooled"
+    # A user's own index (--index) is never rebuilt behind their back: one line says how.
+    assert main(["eval", "tiny.json", "--index", "index/eval-tiny", "--config", "embedded.toml"]) != 0
+    assert "has pooled chunk vectors, not embedded: rebuild it with" in capsys.readouterr().err
