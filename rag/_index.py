@@ -374,7 +374,7 @@ def build_index(
             old = load_index(index_dir)
             check_compatible(old.manifest, index_dir, model_name, chunker, sentence_vectors, chunk_vectors)
         plan = _plan(old, loaded, report, prune)
-        layout = {"sentence_vectors": sentence_vectors, "chunk_vectors": chunk_vectors}
+        layout = _Layout(sentence_vectors, chunk_vectors)
         parts = _assemble(old, plan, embeddings, chunker, report, progress, layout)
         _write_generation(index_dir, parts, model_name, chunker, layout)
     report.n_documents = len(parts.documents)
@@ -429,6 +429,14 @@ def _source_exists(source: str) -> bool:
     return not source.startswith("/") or Path(source).exists()
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """How the vectors were made; recorded in the manifest and checked on update."""
+
+    sentence_vectors: str
+    chunk_vectors: str
+
+
 @dataclass
 class _Parts:
     documents: list[SourceDocument]
@@ -446,7 +454,7 @@ def _assemble(
     chunker: TokenChunker,
     report: BuildReport,
     progress: bool,
-    layout: dict[str, str],
+    layout: _Layout,
 ) -> _Parts:
     documents: list[SourceDocument] = []
     chunk_rows: list[np.ndarray] = []
@@ -502,7 +510,7 @@ def _assemble(
     if new_chunk_texts:
         chunk_vectors, sentence_vectors, separately = _embed_chunks_and_sentences(
             embeddings, new_chunk_texts, new_chunk_spans, new_chunk_sentences, new_sentence_texts, progress,
-            contextual=layout["sentence_vectors"] == "contextual", pooled=layout["chunk_vectors"] == "pooled",
+            contextual=layout.sentence_vectors == "contextual", pooled=layout.chunk_vectors == "pooled",
         )
         chunk_vec_parts.append(chunk_vectors)
         sent_vec_parts.append(sentence_vectors)
@@ -575,7 +583,7 @@ def _dimension(embeddings: Embeddings, parts: list[np.ndarray]) -> int:
 
 
 def _write_generation(
-    index_dir: Path, parts: _Parts, model_name: str, chunker: TokenChunker, layout: dict[str, str]
+    index_dir: Path, parts: _Parts, model_name: str, chunker: TokenChunker, layout: _Layout
 ) -> None:
     import logging
 
@@ -620,7 +628,8 @@ def _write_generation(
         "embedding_model": model_name,
         "dimension": int(parts.chunk_vectors.shape[1]),
         "chunker": chunker.settings(),
-        **layout,
+        "sentence_vectors": layout.sentence_vectors,
+        "chunk_vectors": layout.chunk_vectors,
         "dense_index": dense_info,
         "n_documents": len(parts.documents),
         "n_chunks": int(len(parts.chunk_rows)),
