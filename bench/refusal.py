@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag import Assistant, Settings
+from rag import Assistant, IndexMismatchError, Settings
 from rag._loading import LoadResult
 from rag._metrics import answer_contained
 from rag._types import SourceDocument
@@ -47,7 +47,10 @@ def main() -> int:
     args = parser.parse_args()
     rows, docs = load_rgb(args.rgb)
     assistant = Assistant(args.index, settings=Settings())
-    assistant.index_loaded(LoadResult(documents=docs), progress=True)
+    try:
+        assistant.index_loaded(LoadResult(documents=docs), progress=True)
+    except IndexMismatchError:  # its own cache, built with other settings
+        assistant.index_loaded(LoadResult(documents=docs), rebuild=True, progress=True)
     index, searcher = assistant._ready()
     searcher.candidates = index.n_chunks
     cases = []  # (answerable, best score, gold answer contained in the answer)

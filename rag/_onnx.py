@@ -47,6 +47,7 @@ from typing import Any
 
 import numpy as np
 
+from ._cpu import cores
 from ._exceptions import EmbeddingError
 
 __all__ = ["OnnxEncoder", "cache_dir", "max_seq_length", "onnx_file"]
@@ -210,7 +211,7 @@ class OnnxEncoder:
         with self._lock:
             if self._bulk_session is None and self._path is not None:
                 self._bulk_session = _open_session(self._path, threads=1)
-        workers = _cores()
+        workers = cores()
         if workers < 2 or self._bulk_session is None:
             yield from (self.run(batch) for batch in batches)
             return
@@ -234,19 +235,14 @@ class OnnxEncoder:
         return hidden, mask, offsets
 
 
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))  # respects CPU pinning and container limits
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
 def _open_session(path: Path, *, threads: int) -> Any:
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
     options.log_severity_level = 3
     options.intra_op_num_threads = threads
+    # No busy-waiting after a call: spinning threads would take the cores FAISS and BM25 need next.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 

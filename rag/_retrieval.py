@@ -29,6 +29,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from ._ann import search_one
 from ._embedding import embed_array
 from ._evidence import QuestionTerms, sentence_evidence
 from ._exceptions import ConfigError
@@ -124,8 +125,7 @@ class HybridSearcher:
         lexical: dict[int, float] = {}
         if self.mode in ("hybrid", "dense"):
             vector = self.embed_query(question) if query_vector is None else query_vector
-            _, ids = index.dense.search(np.ascontiguousarray(vector[None, :], dtype=np.float32), n)
-            dense_rows = [int(i) for i in ids[0] if i >= 0]
+            dense_rows = [int(i) for i in search_one(index.dense, vector, n) if i >= 0]
         if self.mode in ("hybrid", "bm25"):
             lexical = self._bm25(question, n)
         if self.mode == "dense":
