@@ -179,7 +179,7 @@ class ExtractiveAnswerer:
     def _statements(self, question: str, scored: list[_Scored], index: IndexData) -> list[list[_Scored]]:
         wants_number = question_type(question) == "number"
         floor = max(self.min_score, scored[0].score * self.runner_up)
-        vectors = np.asarray(index.sentence_vectors[[s.row for s in scored]])
+        vectors = index.sentence_vectors_of([s.row for s in scored])
         similarity = vectors @ vectors.T  # every pair once, for merging and for near-copies
         figures = [_figures(index.sentence_text(s.row)) if wants_number else frozenset() for s in scored]
         used: set[int] = set()

@@ -85,7 +85,7 @@ def sentence_evidence(rows: list[int], terms: QuestionTerms, query_vector: np.nd
     """Score the given sentence rows against the question (in the given order)."""
     if not rows:
         return []
-    dense = (np.asarray(index.sentence_vectors[rows]) @ query_vector).tolist()
+    dense = (index.sentence_vectors_of(rows) @ query_vector).tolist()
     terms_of = index.sentence_terms
     out = []
     n_rows = len(index.sentence_rows)

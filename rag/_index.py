@@ -8,7 +8,9 @@ Layout of ``index/<name>/``::
         documents.jsonl  one document per line, with its stored text
         chunks.npy       int32 rows: doc, start, end, first sentence, end sentence, tokens
         sentences.npy    int32 rows: doc, start, end
-        chunk_vectors.npy, sentence_vectors.npy   float32 unit vectors
+        chunk_vectors.npy                         float32 unit vectors
+        sentence_vectors.npy                      float16 unit vectors (half the disk; a
+                                                  cosine moves by < 1e-3, scored in float32)
         dense.faiss      FAISS inner-product index over the chunk vectors (exact
                          while small, IVF-SQ8 when large: see rag/_ann.py)
         bm25/            bm25s index over the chunk texts
@@ -116,6 +118,10 @@ class IndexData:
 
     _doc_sentences: np.ndarray = field(init=False, repr=False)
     _sentence_terms: dict[int, frozenset[str]] = field(init=False, repr=False, default_factory=dict)
+
+    def sentence_vectors_of(self, rows: list[int]) -> np.ndarray:
+        """Float32 vectors of the given sentence rows (stored as float16)."""
+        return np.asarray(self.sentence_vectors[rows], dtype=np.float32)
 
     def sentence_text(self, row: int) -> str:
         """The text of a sentence row."""
@@ -478,7 +484,7 @@ def _assemble(
             chunk_rows.append(rows)
             sentence_rows.append(s_rows)
             chunk_vec_parts.append(np.asarray(old.chunk_vectors[c_mask]))
-            sent_vec_parts.append(np.asarray(old.sentence_vectors[s_mask]))
+            sent_vec_parts.append(np.asarray(old.sentence_vectors[s_mask], dtype=np.float32))
             n_sentences += len(s_rows)
     new_chunk_texts: list[str] = []
     new_chunk_spans: list[list[tuple[int, int]]] = []  # sentence spans relative to each chunk
@@ -602,7 +608,7 @@ def _write_generation(
         np.save(tmp / "chunks.npy", parts.chunk_rows)
         np.save(tmp / "sentences.npy", parts.sentence_rows)
         np.save(tmp / "chunk_vectors.npy", np.ascontiguousarray(parts.chunk_vectors, dtype=np.float32))
-        np.save(tmp / "sentence_vectors.npy", np.ascontiguousarray(parts.sentence_vectors, dtype=np.float32))
+        np.save(tmp / "sentence_vectors.npy", np.ascontiguousarray(parts.sentence_vectors, dtype=np.float16))
         dense, dense_info = build_dense_index(parts.chunk_vectors)
         faiss.write_index(dense, str(tmp / "dense.faiss"))
         corpus_terms = [bm25_terms(text) for text in parts.chunk_texts]
