@@ -20,6 +20,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from ._embedding import EMBED_BACKENDS
 from ._exceptions import ConfigError
 
 __all__ = ["DEFAULT_INDEX_DIR", "Settings", "default_index_dir"]
@@ -91,8 +92,8 @@ class Settings:
             raise ConfigError(f"setting retrieval={self.retrieval!r} is unknown: use hybrid, dense or bm25")
         if self.llm not in ("none", "openai", "ollama", "llamacpp"):
             raise ConfigError(f"setting llm={self.llm!r} is unknown: use none, openai, ollama or llamacpp")
-        if self.embed_backend not in ("onnx", "onnx-int8", "torch"):
-            raise ConfigError(f"setting embed_backend={self.embed_backend!r} is unknown: use onnx, onnx-int8 or torch")
+        if self.embed_backend not in EMBED_BACKENDS:
+            raise ConfigError(f"setting embed_backend={self.embed_backend!r} is unknown: use {', '.join(EMBED_BACKENDS)}")
         if self.sentence_vectors not in ("contextual", "separate"):
             raise ConfigError(f"setting sentence_vectors={self.sentence_vectors!r} is unknown: use contextual or separate")
         if self.chunk_vectors not in ("embedded", "pooled"):

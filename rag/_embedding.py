@@ -84,12 +84,13 @@ class _TorchEncoder:
         return hidden, encoded["attention_mask"].numpy(), offsets
 
 
-def _hidden_size(model_dir: Path, default: int) -> int:
+def _config_int(model_dir: Path, file_name: str, key: str, default: int) -> int:
+    """An integer from one of the model folder's JSON files, or ``default``."""
     import json
 
     try:
-        return int(json.loads((model_dir / "config.json").read_text("utf-8"))["hidden_size"])
-    except (OSError, ValueError, KeyError):
+        return int(json.loads((model_dir / file_name).read_text("utf-8"))[key])
+    except (OSError, ValueError, KeyError, TypeError):
         return default
 
 
@@ -174,17 +175,17 @@ class MiniLMEmbeddings(Embeddings):
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         path = self._model_dir()
-        self.dimension = _hidden_size(path, self.dimension)
+        self.dimension = _config_int(path, "config.json", "hidden_size", self.dimension)
         if self.backend == "torch":
             try:
                 return _TorchEncoder(path)
             except (OSError, ValueError, RuntimeError) as error:
                 raise EmbeddingError(f"cannot load the embedding model from {path}: {error}") from error
-        from ._onnx import OnnxEncoder, max_seq_length
+        from ._onnx import OnnxEncoder
 
         if not (path / "tokenizer.json").exists():
             raise EmbeddingError(f'no tokenizer.json in {path}: set embed_backend = "torch" for this model')
-        return OnnxEncoder(path, quantized=self.backend == "onnx-int8", max_length=max_seq_length(path)).load()
+        return OnnxEncoder(path, quantized=self.backend == "onnx-int8", max_length=_config_int(path, "sentence_bert_config.json", "max_seq_length", 256)).load()
 
     def _batches(self, texts: list[str], progress: bool) -> Iterator[tuple[list[int], tuple[np.ndarray, ...]]]:
         """Length-sorted batches of indices into ``texts``, with their encoder outputs."""

@@ -33,7 +33,6 @@ Example:
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import tempfile
@@ -50,7 +49,7 @@ import numpy as np
 from ._cpu import cores
 from ._exceptions import EmbeddingError
 
-__all__ = ["OnnxEncoder", "cache_dir", "max_seq_length", "onnx_file"]
+__all__ = ["OnnxEncoder", "cache_dir", "onnx_file"]
 
 _WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 
@@ -244,11 +243,3 @@ def _open_session(path: Path, *, threads: int) -> Any:
     # No busy-waiting after a call: spinning threads would take the cores FAISS and BM25 need next.
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-
-
-def max_seq_length(model_dir: Path, default: int = 256) -> int:
-    """The model's input limit from ``sentence_bert_config.json``."""
-    try:
-        return int(json.loads((model_dir / "sentence_bert_config.json").read_text("utf-8"))["max_seq_length"])
-    except (OSError, ValueError, KeyError):
-        return default
