@@ -85,7 +85,6 @@ def _export(model_dir: Path, target: Path, *, quantized: bool) -> None:
     """Export, optimize and (optionally) quantize; the file appears only when complete."""
     import torch
     import transformers
-    from onnxruntime.transformers import optimizer
     from transformers import AutoConfig, AutoModel
 
     transformers.logging.set_verbosity_error()
@@ -104,7 +103,19 @@ def _export(model_dir: Path, target: Path, *, quantized: bool) -> None:
             ).last_hidden_state
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    logging.getLogger().setLevel(max(logging.getLogger().level, logging.ERROR))  # quantizer's advice lines
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(max(level, logging.ERROR))  # the quantizer logs advice lines on the root logger
+    try:
+        _export_files(LastHidden(model), config, target, quantized=quantized)
+    finally:
+        root.setLevel(level)
+
+
+def _export_files(module: Any, config: Any, target: Path, *, quantized: bool) -> None:
+    import torch
+    from onnxruntime.transformers import optimizer
+
     names = ["input_ids", "attention_mask", "token_type_ids"]
     example = tuple(torch.ones((1, 4), dtype=torch.long) for _ in names)
     with tempfile.TemporaryDirectory(dir=target.parent) as work:
@@ -112,7 +123,7 @@ def _export(model_dir: Path, target: Path, *, quantized: bool) -> None:
         with torch.inference_mode(), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # tracer warnings about shape-dependent Python branches
             torch.onnx.export(
-                LastHidden(model),
+                module,
                 example,
                 str(raw),
                 input_names=names,
