@@ -21,8 +21,6 @@ embedding runtime's; building uses every core again.
 
 Example:
     >>> import numpy as np
-
-from ._cpu import cores
     >>> index, info = build_dense_index(np.eye(4, dtype="float32"))
     >>> info["type"], index.ntotal
     ('flat', 4)
