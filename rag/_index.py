@@ -252,17 +252,14 @@ def check_compatible(
             f"index at {index_dir} was built with chunker {manifest.get('chunker')}, not {chunker.settings()}: "
             f"rebuild it with `rag index PATH --index {index_dir} --rebuild`"
         )
-    if sentence_vectors is not None and manifest.get("sentence_vectors") != sentence_vectors:
-        raise IndexMismatchError(
-            f"index at {index_dir} has {manifest.get('sentence_vectors')} sentence vectors, not {sentence_vectors}: "
-            f"rebuild it with `rag index PATH --index {index_dir} --rebuild`"
-        )
-    built_chunks = manifest.get("chunk_vectors", "embedded")  # indexes from before the setting embedded them
-    if chunk_vectors is not None and built_chunks != chunk_vectors:
-        raise IndexMismatchError(
-            f"index at {index_dir} has {built_chunks} chunk vectors, not {chunk_vectors}: "
-            f"rebuild it with `rag index PATH --index {index_dir} --rebuild`"
-        )
+    # Indexes from before chunk_vectors existed embedded their chunks.
+    for kind, wanted, missing in (("sentence", sentence_vectors, None), ("chunk", chunk_vectors, "embedded")):
+        built_as = manifest.get(f"{kind}_vectors", missing)
+        if wanted is not None and built_as != wanted:
+            raise IndexMismatchError(
+                f"index at {index_dir} has {built_as} {kind} vectors, not {wanted}: "
+                f"rebuild it with `rag index PATH --index {index_dir} --rebuild`"
+            )
 
 
 def load_index(index_dir: str | Path, *, model_name: str | None = None) -> IndexData:
