@@ -5,7 +5,11 @@ Pure functions over plain values, so each can be checked by hand.
 Retrieval metrics take ``ranked`` (document ids, best first, duplicates
 ignored after their first appearance) and ``relevant`` (id -> graded
 relevance > 0). Answer metrics follow the SQuAD evaluation script's
-normalization (lower case, no punctuation, no articles, single spaces).
+normalization (lower case, no punctuation, no articles, single spaces), with
+one change: punctuation becomes a space instead of vanishing, and a
+possessive "'s" is dropped first, so "Apple’s" still contains "Apple" and
+"101-year-old" reads "101 year old" rather than "101yearold". Separators
+inside a number are still deleted ("10,000" and "10000" match).
 Citation precision and recall follow the spirit of ALCE (Gao et al., 2023):
 a citation is correct if its quote supports the answer (overlaps gold
 evidence, or contains a gold answer); recall is the share of gold evidence
@@ -16,6 +20,8 @@ Example:
     (0.0, 1.0)
     >>> round(token_f1("the ten thousand troops", ["10,000 troops", "ten thousand"]), 3)
     0.8
+    >>> normalize_answer("Apple’s 101-year-old founder [1]")
+    'apple 101 year old founder'
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from __future__ import annotations
 import math
 import re
 import string
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
@@ -76,13 +83,35 @@ def ndcg_at_k(ranked: Sequence[str], relevant: dict[str, float], k: int = 10) ->
 
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
-_PUNCT = str.maketrans({**dict.fromkeys(string.punctuation + "“”‘’"), "—": " ", "–": " "})
 _CITATION_MARK = re.compile(r"\[\d+\]")
+# "Apple's"/"Apple’s" -> "Apple": the possessive would otherwise leave a stray "s".
+_POSSESSIVE = re.compile(r"(?<=\w)['’`]s\b", re.IGNORECASE)
+# Thousands separators and decimal points inside a number vanish, as in SQuAD,
+# so "10,000" and "10000" stay one token.
+_NUMBER_SEPARATOR = re.compile(r"(?<=\d)[.,](?=\d)")
+
+
+def _is_punctuation(char: str) -> bool:
+    # ASCII punctuation plus every Unicode punctuation or symbol (’ “ ” – — € …).
+    return char in string.punctuation or unicodedata.category(char)[0] in "PS"
 
 
 def normalize_answer(text: str) -> str:
-    """SQuAD normalization, after dropping ``[n]`` citation markers."""
-    text = _CITATION_MARK.sub(" ", text).lower().translate(_PUNCT)
+    """SQuAD-style normalization that never glues words together.
+
+    Drops ``[n]`` citation markers and possessive "'s", turns punctuation
+    (ASCII and Unicode) into spaces, lower-cases, removes the articles
+    a/an/the and collapses whitespace.
+
+    Args:
+        text: An answer, predicted or gold.
+
+    Returns:
+        The normalized answer; words are separated by single spaces.
+    """
+    text = unicodedata.normalize("NFC", _CITATION_MARK.sub(" ", text))
+    text = _NUMBER_SEPARATOR.sub("", _POSSESSIVE.sub("", text)).lower()
+    text = "".join(" " if _is_punctuation(char) else char for char in text)
     return " ".join(_ARTICLES.sub(" ", text).split())
 
 

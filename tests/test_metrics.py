@@ -52,10 +52,40 @@ def test_ndcg_graded() -> None:
 
 @pytest.mark.parametrize(
     ("text", "normalized"),
-    [("The Denver Broncos!", "denver broncos"), ("More than 10,000 [1][2]", "more than 10000"), ("“A” and—an", "and")],
+    [
+        # Plain SQuAD cases: case, punctuation, articles, whitespace.
+        ("The Denver Broncos!", "denver broncos"),
+        ("  an   Apple pie. ", "apple pie"),
+        ("More than 10,000 [1][2]", "more than 10000"),  # citation markers and thousands separators go
+        ("“A” and—an", "and"),
+        # Punctuation becomes a space, so words are never glued together.
+        ("101-year-old", "101 year old"),
+        ("Apple’s", "apple"),  # possessive dropped first, curly apostrophe
+        ("Apple's CEO", "apple ceo"),
+        ("APPLE'S", "apple"),
+        ("the troops’ base", "troops base"),  # plural possessive: the apostrophe is just punctuation
+        ("Moscow–Minsk ‘Zapad’ drill…", "moscow minsk zapad drill"),
+        ("Shoigu [12] said", "shoigu said"),
+        ("3.5 million", "35 million"),  # SQuAD also deletes a decimal point
+    ],
 )
 def test_normalize(text: str, normalized: str) -> None:
     assert normalize_answer(text) == normalized
+
+
+@pytest.mark.parametrize(
+    ("prediction", "gold"),
+    [
+        ("Apple’s shares fell [1].", "Apple"),
+        ("A 101-year-old veteran.", "101 year old"),
+        ("A 101-year-old veteran.", "101-year-old"),
+        ("More than 10,000 troops", "10000"),
+        ("Russia’s defence minister Shoigu", "Russia"),
+    ],
+)
+def test_contained_across_punctuation(prediction: str, gold: str) -> None:
+    assert answer_contained(prediction, [gold]) == 1.0
+    assert token_f1(prediction, [gold]) > 0.0
 
 
 def test_exact_contained_f1() -> None:
