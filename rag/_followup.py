@@ -1,21 +1,33 @@
 """Turning a follow-up question into a standalone one, transparently.
 
-With no LLM, follow-ups are rewritten by a visible rule: if the question
-looks like a follow-up (starts with "and"/"what about", refers back with
-"there"/"it"/"they"…, or names at most one content word), the content words
-of the previous question are carried over, except the thing the previous
-question asked about ("troops" in "how many troops?"), which the follow-up
-replaces. The result is shown to the user as ``standalone_question``.
+With no LLM, follow-ups are rewritten by a visible rule. A question is a
+follow-up if it
+
+* starts with a continuation lead ("and", "also", "what about"…), or
+* refers back with a pronoun, "there" or "then" ("why did they do it?"), or
+* names no subject of its own: a fragment with no question word and at most
+  one content word ("the navy?"), or a question whose only content word is
+  the thing it asks about ("how many aircraft?", "why?").
+
+A question that opens with a question word or auxiliary ("why", "who",
+"is", "did"…) and names a subject beyond its focus word stands alone
+("Why Tajikistan?", "Where is the drill?") and is never rewritten. For a
+follow-up, the content words of the previous question are carried over,
+except the thing the previous question asked about ("troops" in "how many
+troops?"), which the follow-up replaces. The result is shown to the user as
+``standalone_question``.
 
 Trade-offs: it never resolves a pronoun to an entity from the previous
-*answer*, and it may carry a word that no longer applies; it is predictable
-and costs nothing, which is what the default, LLM-free path needs.
+*answer*, it may carry a word that no longer applies, and a complete
+question whose only subject is a weak word ("how many aircraft took part?")
+stands alone; it is predictable and costs nothing, which is what the
+default, LLM-free path needs.
 
 Example:
     >>> standalone_question("and how many aircraft?", ["how many troops took part in the drill?"])
     'how many aircraft? (part drill)'
-    >>> standalone_question("why Tajikistan?", [])
-    'why Tajikistan?'
+    >>> standalone_question("Why Tajikistan?", ["What did the Taliban claim?"])
+    'Why Tajikistan?'
 """
 
 from __future__ import annotations
@@ -23,19 +35,48 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ._text import STOPWORDS, content_terms, tokenize_words
+from ._text import STOPWORDS, content_terms, stem, tokenize_words
 
 __all__ = ["is_follow_up", "standalone_question"]
 
 _LEAD = re.compile(r"^\s*(?:and|also|so|but|what about|how about|and what about)\b[\s,]*", re.IGNORECASE)
 _REFERS_BACK = frozenset("there it its they them their that this those these he she his her him then".split())
 _FOCUS = re.compile(r"^\s*(?:how many|how much|which|what)\s+([\w-]+)", re.IGNORECASE)
+# Words that open a complete question (wh-words, auxiliaries) or request.
+_QUESTION_WORDS = frozenset(
+    """what which who whom whose where when why how is are was were am do does did can could will would
+    should shall may might must has have had describe explain list name summarize summarise tell""".split()
+)
+
+
+def _focus_word(question: str) -> str | None:
+    """The thing a "how many X"/"which X"/"what X" question asks about, lower-cased."""
+    match = _FOCUS.match(question)
+    return match.group(1).lower() if match else None
 
 
 def is_follow_up(question: str) -> bool:
-    """Whether ``question`` leans on an earlier one."""
+    """Whether ``question`` leans on an earlier one.
+
+    Args:
+        question: The new question.
+
+    Returns:
+        True if it starts with a continuation lead, refers back with a
+        pronoun/"there"/"then", or names no subject of its own (see the
+        module docstring); False for a complete question.
+    """
     words = tokenize_words(question)
-    return bool(_LEAD.match(question)) or bool(_REFERS_BACK & set(words)) or len(content_terms(question)) <= 1
+    if _LEAD.match(question) or _REFERS_BACK & set(words):
+        return True
+    terms = content_terms(question)
+    if not words or words[0] not in _QUESTION_WORDS:
+        return len(terms) <= 1  # a fragment: "the navy?", "aircraft?"
+    # A question word opens it: it stands alone if it names something besides
+    # what it asks about ("Why Tajikistan?" yes, "how many aircraft?" no).
+    focus = _focus_word(question)
+    subject = [t for t in terms if focus is None or t != stem(focus)]
+    return not subject
 
 
 def standalone_question(question: str, history: Sequence[str]) -> str:
@@ -55,8 +96,8 @@ def standalone_question(question: str, history: Sequence[str]) -> str:
     current = _LEAD.sub("", question).strip() or question.strip()
     if current:
         current = current[0].upper() + current[1:] if question[:1].isupper() else current
-    focus = _FOCUS.match(previous)
-    skip = {focus.group(1).lower()} if focus else set()
+    focus = _focus_word(previous)
+    skip = {focus} if focus else set()
     have = set(tokenize_words(current))
     carried = [
         w for w in tokenize_words(previous) if w not in STOPWORDS and w not in skip and w not in have and len(w) > 1

@@ -21,10 +21,58 @@ def test_standalone_question(question: str, history: list[str], expected: str) -
     assert standalone_question(question, history) == expected
 
 
-def test_is_follow_up() -> None:
-    assert is_follow_up("and the aircraft?")
-    assert is_follow_up("why did they do it?")
-    assert not is_follow_up("How many troops joined the Zapad drill?")
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Why Tajikistan?",
+        "why Tajikistan?",
+        "Who is Russia's defence minister?",
+        "Where is the drill?",
+        "When did the Zapad drill start?",
+        "What did the Taliban claim?",
+        "Is Belarus taking part?",
+        "Did Shoigu visit Dushanbe?",
+        "How many troops joined the Zapad drill?",
+        "How many aircraft took part in the drill?",
+        "Russian troops in Belarus",  # no question word, but two content words
+    ],
+)
+def test_complete_question_stands_alone(question: str) -> None:
+    assert not is_follow_up(question)
+    assert standalone_question(question, ["What did the Taliban claim?"]) == question
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "and how many aircraft?",  # continuation lead
+        "what about aircraft?",
+        "also the navy?",
+        "how many were there?",  # refers back
+        "why did they do it?",
+        "what happened then?",
+        "Who did they meet in Dushanbe?",  # a pronoun, even with a subject of its own
+        "and aircraft?",  # fragments: no question word, one content word at most
+        "the navy?",
+        "how many aircraft?",  # a question word, but only its focus word
+        "which units?",
+        "why?",
+    ],
+)
+def test_follow_up_detected(question: str) -> None:
+    assert is_follow_up(question)
+
+
+def test_complete_question_not_rewritten_with_previous_subject() -> None:
+    # The bug: "Why Tajikistan?" borrowed the Taliban question's words, so the
+    # answer was about the Taliban.
+    rewritten = standalone_question("Why Tajikistan?", ["What did the Taliban claim?"])
+    assert rewritten == "Why Tajikistan?"
+    assert "taliban" not in rewritten.lower()
+
+
+def test_fragment_borrows_previous_subject() -> None:
+    assert standalone_question("the navy?", ["how many troops took part in the drill?"]) == "the navy? (part drill)"
 
 
 def test_follow_up_through_ask(assistant: Assistant) -> None:
