@@ -183,6 +183,8 @@ class BuildReport:
 
     Attributes:
         added / updated / removed / unchanged: Document ids per outcome.
+        kept: Ids of documents kept as they were because their file still
+            exists but could not be loaded this time (its skip says so).
         skipped: Files or records that could not be loaded.
         embedded_chunks / embedded_sentences: Texts embedded by this build.
     """
@@ -192,6 +194,7 @@ class BuildReport:
     updated: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     embedded_chunks: int = 0
     embedded_sentences: int = 0
@@ -201,9 +204,10 @@ class BuildReport:
 
     def summary(self) -> str:
         """One line for people."""
+        kept = f"{len(self.kept)} kept, " if self.kept else ""
         return (
             f"{self.index_dir}: {len(self.added)} added, {len(self.updated)} updated, "
-            f"{len(self.removed)} removed, {len(self.unchanged)} unchanged, {len(self.skipped)} skipped; "
+            f"{len(self.removed)} removed, {len(self.unchanged)} unchanged, {kept}{len(self.skipped)} skipped; "
             f"{self.n_documents} documents, {self.n_chunks} chunks ({self.seconds:.1f}s)"
         )
 
@@ -348,7 +352,11 @@ def build_index(
     Documents whose content hash is unchanged keep their stored vectors;
     new and changed ones are chunked and embedded. With ``prune``, indexed
     documents whose source lies under one of ``loaded.roots`` but was not
-    loaded this time, or whose source file is gone, are removed.
+    loaded this time, or whose source file is gone, are removed; but a file
+    that still exists and failed to load (unreadable, unparsable, oversized,
+    or some of its records unusable) keeps its earlier documents, listed in
+    ``report.kept`` and noted on that file's skip line, so a damaged file
+    never loses what was indexed from it.
 
     Args:
         index_dir: Target folder.
@@ -356,7 +364,8 @@ def build_index(
         embeddings: The embedding model.
         chunker: The chunker.
         rebuild: Ignore the existing index (required after a model change).
-        prune: Remove documents that disappeared under the given roots.
+        prune: Remove documents that disappeared under the given roots
+            (never those of a file that exists but failed to load).
         progress: Show progress bars.
         sentence_vectors: ``"contextual"`` (pooled from the chunk's forward
             pass; MiniLM only) or ``"separate"`` (each sentence embedded alone).
@@ -394,6 +403,9 @@ class _Plan:
 
 def _plan(old: IndexData | None, loaded: LoadResult, report: BuildReport, prune: bool) -> _Plan:
     new_by_id = {doc.id: doc for doc in _distinct_ids(old, loaded.documents)}
+    # Files that exist but (partly) failed to load: "not loaded" must not read as "deleted".
+    failed = {s.file for s in loaded.skipped if s.file is not None}
+    kept_of: dict[str, int] = {}
     keep: list[int] = []
     if old is not None:
         for position, doc in enumerate(old.documents):
@@ -405,13 +417,34 @@ def _plan(old: IndexData | None, loaded: LoadResult, report: BuildReport, prune:
                     new_by_id.pop(doc.id)
                 else:
                     report.updated.append(doc.id)
+            elif prune and doc.source in failed and _source_exists(doc.source):
+                keep.append(position)
+                report.kept.append(doc.id)
+                kept_of[doc.source] = kept_of.get(doc.source, 0) + 1
             elif prune and (_within(doc.source, loaded.roots) or not _source_exists(doc.source)):
                 report.removed.append(doc.id)
             else:
                 keep.append(position)
     updated = set(report.updated)
     report.added.extend(doc_id for doc_id in new_by_id if doc_id not in updated)
+    report.skipped = _note_kept(report.skipped, kept_of)
     return _Plan(keep, list(new_by_id.values()))
+
+
+def _note_kept(skipped: list[Skipped], kept_of: dict[str, int]) -> list[Skipped]:
+    """Say on the first skip of each such file how many earlier documents were kept, so its one warning line tells all."""
+    out = []
+    for skip in skipped:
+        count = kept_of.pop(skip.file, 0) if skip.file is not None else 0
+        if count:
+            name = Path(skip.file or skip.source).name
+            skip = replace(
+                skip,
+                reason=f"{skip.reason}; kept the {count} document(s) indexed from {name} before "
+                "(fix the file to update them, or delete it to remove them)",
+            )
+        out.append(skip)
+    return out
 
 
 def _distinct_ids(old: IndexData | None, documents: list[SourceDocument]) -> list[SourceDocument]:

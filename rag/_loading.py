@@ -5,8 +5,11 @@ trafilatura), ``.pdf`` (pypdf) and ``.json``/``.jsonl`` records with
 ``title``, ``text`` or ``body``, and optional ``id``, ``url``, ``published``.
 
 Trade-offs: a file that can't be used (unsupported type, binary, empty,
-oversized, unreadable) is skipped with one reason line and never aborts the
+oversized, unreadable, or one its parser fails on in any way, e.g. JSON
+nested too deeply) is skipped with one reason line and never aborts the
 run, because one bad file in a folder of thousands should not cost the rest.
+Each skip names the file it concerns, so a re-index can keep that file's
+earlier documents instead of treating it as deleted.
 Document ids come from the path relative to the folder that was given (or
 the file name), so the same folder gives the same ids on every machine; a
 clash between two sources is broken by a short hash of the source path.
@@ -42,10 +45,18 @@ _TITLE_CHARS = 120
 
 @dataclass(frozen=True)
 class Skipped:
-    """A file or record that was not loaded, and why."""
+    """A file or record that was not loaded, and why.
+
+    Attributes:
+        source: The file, or ``"<file>:<record number>"`` for a record.
+        reason: Why, in one line.
+        file: The existing file this concerns (the ``source`` of its
+            documents); ``None`` for a path that does not exist.
+    """
 
     source: str
     reason: str
+    file: str | None = None
 
     def __str__(self) -> str:
         return f"skipped {self.source}: {self.reason}"
@@ -87,8 +98,17 @@ def load_paths(paths: Iterable[str | Path], *, max_file_bytes: int = DEFAULT_MAX
         try:
             docs = list(_load_file(path, _base_id(root, path), max_file_bytes, result))
         except _Skip as skip:
-            result.skipped.append(Skipped(str(path), str(skip)))
-            log.warning("skipped %s: %s", path, skip)
+            reason = str(skip)
+        except Exception as error:  # noqa: BLE001 - see below
+            # Parsers fail in their own ways (RecursionError on deep nesting,
+            # a library's ValueError, MemoryError): that costs this file only.
+            # KeyboardInterrupt and SystemExit are not Exceptions, so they still stop the run.
+            reason = _parse_failure(error)
+        else:
+            reason = ""
+        if reason:
+            result.skipped.append(Skipped(str(path), reason, str(path)))
+            log.warning("skipped %s: %s", path, reason)
             continue
         for doc in docs:
             doc_id = doc.id
@@ -133,7 +153,7 @@ def _load_file(path: Path, base_id: str, max_bytes: int, result: LoadResult) -> 
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise _Skip(f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit (raise max_file_mb)")
+            raise _Skip(f"file is {_mb(size)} MB, over the {_mb(max_bytes)} MB limit (raise max_file_mb)")
         data = path.read_bytes()
     except OSError as error:
         raise _Skip(f"cannot read: {error.strerror or error}") from error
@@ -150,6 +170,24 @@ def _load_file(path: Path, base_id: str, max_bytes: int, result: LoadResult) -> 
         text = _decode(data)
         first_line = text.strip().split("\n", 1)[0].lstrip("#").strip() if text.strip() else ""
         yield _document(base_id, first_line, source, text)
+
+
+def _mb(n_bytes: int) -> str:
+    """Megabytes as ``max_file_mb`` counts them (2**20 bytes), with enough digits for a small limit."""
+    return f"{round(n_bytes / 2**20, 3):g}"
+
+
+def _parse_failure(error: Exception) -> str:
+    """One line for an unexpected parser failure: what broke and what to do."""
+    if isinstance(error, RecursionError):
+        problem = "nested too deeply to parse"
+    elif isinstance(error, MemoryError):
+        problem = "too large to parse in memory"
+    else:
+        detail = " ".join(str(error).split())
+        detail = detail if len(detail) <= 160 else detail[:160].rstrip() + "…"
+        problem = f"could not be parsed ({type(error).__name__}{': ' + detail if detail else ''})"
+    return f"{problem}; fix or remove the file"
 
 
 def _decode(data: bytes) -> str:
@@ -214,7 +252,7 @@ def _records(
                 try:
                     items.append((line_no, json.loads(line)))
                 except json.JSONDecodeError as error:
-                    _skip_record(result, f"{source}:{line_no}", f"invalid JSON ({error.msg})")
+                    _skip_record(result, source, line_no, f"invalid JSON ({error.msg})")
     else:
         try:
             data = json.loads(raw)
@@ -223,13 +261,12 @@ def _records(
         records = data if isinstance(data, list) else [data]
         items = [(i, record) for i, record in enumerate(records, start=1)]
     for number, record in items:
-        where = f"{source}:{number}"
         if not isinstance(record, dict):
-            _skip_record(result, where, "record is not a JSON object")
+            _skip_record(result, source, number, "record is not a JSON object")
             continue
         body = record.get("text", record.get("body"))
         if not isinstance(body, str) or not body.strip():
-            _skip_record(result, where, "record has no 'text' or 'body' string")
+            _skip_record(result, source, number, "record has no 'text' or 'body' string")
             continue
         title = str(record.get("title") or "")
         text = body if not title or body.lstrip().startswith(title) else f"{title}\n\n{body}"
@@ -239,7 +276,7 @@ def _records(
         try:
             yield _document(doc_id, title, source, text, _opt(record, "url"), _opt(record, "published"))
         except _Skip as skip:
-            _skip_record(result, where, str(skip))
+            _skip_record(result, source, number, str(skip))
     if not items:
         raise _Skip("no records found")
 
@@ -249,6 +286,7 @@ def _opt(record: dict[str, Any], key: str) -> str | None:
     return None if value in (None, "") else str(value)
 
 
-def _skip_record(result: LoadResult, where: str, reason: str) -> None:
-    result.skipped.append(Skipped(where, reason))
+def _skip_record(result: LoadResult, source: str, number: int, reason: str) -> None:
+    where = f"{source}:{number}"
+    result.skipped.append(Skipped(where, reason, source))
     log.warning("skipped %s: %s", where, reason)

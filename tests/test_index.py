@@ -271,3 +271,83 @@ def test_same_file_name_from_another_folder_never_overwrites(tmp_path: Path, emb
     assert report.updated == [] and len(report.added) == 1 and report.added[0].startswith("report-")
     texts = {d.id: d.text for d in load_index(tmp_path / "ix").documents}
     assert texts["report"].startswith("Budget report") and texts[report.added[0]].startswith("Weather report")
+
+
+FEED = [
+    {"title": "Rates rise", "text": "The central bank raised interest rates by half a point on Monday."},
+    {"title": "Harbour reopens", "text": "The harbour reopened after a three-day closure caused by the storm."},
+    {"title": "Bridge closed", "text": "The old bridge was closed to traffic for repairs until next spring."},
+]
+
+
+def test_a_file_that_fails_to_parse_is_skipped_and_the_rest_indexed(
+    tmp_path: Path, embedder: MiniLMEmbeddings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rag.cli import main
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "bad.json").write_text("[" * 100_000 + "]" * 100_000)  # RecursionError inside json
+    (folder / "good.txt").write_text("Good news\nThe library opened a new reading room downtown.")
+    report = build(tmp_path / "ix", [folder], embedder)
+    assert report.added == ["good"] and report.n_documents == 1
+    assert [s.source for s in report.skipped] == [str(folder / "bad.json")]
+
+    assert main(["index", str(folder), "--index", str(tmp_path / "cli-ix")]) == 0
+    out = capsys.readouterr()
+    assert "1 added, 0 updated, 0 removed, 0 unchanged, 1 skipped; 1 documents" in out.out
+    (warning,) = out.err.strip().splitlines()
+    assert warning == f"warning: skipped {folder / 'bad.json'}: nested too deeply to parse; fix or remove the file"
+
+
+def test_a_file_that_fails_to_load_keeps_its_documents_until_deleted(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    feed = folder / "feed.json"
+    feed.write_text(json.dumps(FEED))
+    (folder / "other.txt").write_text("Other news\nThe museum extended its opening hours.")
+    first = build(tmp_path / "ix", [folder], embedder)
+    assert sorted(first.added) == ["feed-1", "feed-2", "feed-3", "other"]
+
+    # Truncated feed, and other.txt deleted: the feed's documents stay, the deleted file's go.
+    feed.write_text(json.dumps(FEED)[:40])
+    (folder / "other.txt").unlink()
+    report = build(tmp_path / "ix", [folder], embedder)
+    assert report.removed == ["other"] and report.kept == ["feed-1", "feed-2", "feed-3"] and report.added == []
+    (skip,) = report.skipped
+    assert skip.reason.startswith("invalid JSON at line 1") and "\n" not in str(skip)
+    assert skip.reason.endswith(
+        "; kept the 3 document(s) indexed from feed.json before (fix the file to update them, or delete it to remove them)"
+    )
+    assert "0 removed" not in report.summary() and "3 kept, 1 skipped; 3 documents" in report.summary()
+    docs = {d.id: d for d in load_index(tmp_path / "ix").documents}
+    assert sorted(docs) == ["feed-1", "feed-2", "feed-3"] and docs["feed-2"].text.startswith("Harbour reopens")
+
+    # One record unusable: the others are re-read, that one keeps its earlier version.
+    feed.write_text(json.dumps([FEED[0], {"title": "Harbour reopens"}, FEED[2]]))
+    report = build(tmp_path / "ix", [folder], embedder)
+    assert report.unchanged == ["feed-1", "feed-3"] and report.kept == ["feed-2"] and report.removed == []
+    assert report.skipped[0].source == f"{feed}:2" and "kept the 1 document(s) indexed from feed.json" in report.skipped[0].reason
+
+    # Deleted for real: now its documents go.
+    feed.unlink()
+    (folder / "new.txt").write_text("New\nA new article keeps the folder non-empty.")
+    report = build(tmp_path / "ix", [folder], embedder)
+    assert report.removed == ["feed-1", "feed-2", "feed-3"] and report.kept == [] and report.added == ["new"]
+    assert [d.id for d in load_index(tmp_path / "ix").documents] == ["new"]
+
+
+def test_an_oversized_file_keeps_its_earlier_version(make_assistant, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    article = folder / "article.txt"
+    article.write_text("Storm warning\nA storm is expected to reach the coast on Friday evening.")
+    assistant = make_assistant(settings=Settings(max_file_mb=0.001, reader="fast"))  # about 1 kB
+    assert assistant.index([folder]).added == ["article"]
+
+    article.write_text("Storm warning\n" + "The storm grew stronger overnight. " * 100)
+    report = assistant.index([folder])
+    assert report.removed == [] and report.kept == ["article"] and report.n_documents == 1
+    assert "over the 0.001 MB limit (raise max_file_mb); kept the 1 document(s) indexed from article.txt" in report.skipped[0].reason
+    (doc,) = assistant.documents()
+    assert doc.text.endswith("on Friday evening.")

@@ -127,3 +127,26 @@ def test_id_clash_between_sources_is_disambiguated(tmp_path: Path) -> None:
     assert ids[0] == "same" and ids[1].startswith("same-") and len(set(ids)) == 2
     # Nested folders give path-based ids, stable across machines.
     assert {d.id for d in load_paths([tmp_path]).documents} == {"x-same", "y-same"}
+
+
+@pytest.mark.parametrize("name", ["bad.json", "bad.jsonl"])
+def test_a_parser_failure_costs_only_that_file(tmp_path: Path, name: str) -> None:
+    """Deep nesting makes json raise RecursionError, not JSONDecodeError: still one skip, not an abort."""
+    (tmp_path / name).write_text("[" * 100_000 + "]" * 100_000)
+    (tmp_path / "good.txt").write_text("Good title\nA good sentence.")
+    result = load_paths([tmp_path])
+    assert [d.id for d in result.documents] == ["good"]
+    (skipped,) = result.skipped
+    assert skipped.source == str(tmp_path / name) and skipped.file == str(tmp_path / name)
+    assert skipped.reason == "nested too deeply to parse; fix or remove the file"
+    assert "\n" not in str(skipped)
+
+
+def test_skips_name_the_file_they_concern(tmp_path: Path) -> None:
+    """A re-index keeps a failed file's documents by this field, so records and missing paths must be right."""
+    (tmp_path / "feed.jsonl").write_text('{"title": "ok", "text": "Fine text."}\n{"title": "no body"}\n')
+    result = load_paths([tmp_path, tmp_path / "missing.txt"])
+    assert [(s.source, s.file) for s in result.skipped] == [
+        (f"{tmp_path / 'feed.jsonl'}:2", str(tmp_path / "feed.jsonl")),
+        (str(tmp_path / "missing.txt"), None),
+    ]
