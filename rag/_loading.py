@@ -22,10 +22,14 @@ Example:
 
 from __future__ import annotations
 
+import codecs
+import errno
 import hashlib
 import json
 import logging
 import re
+import stat
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -59,7 +63,21 @@ class Skipped:
     file: str | None = None
 
     def __str__(self) -> str:
-        return f"skipped {self.source}: {self.reason}"
+        # A file name may hold a newline or an escape sequence: quote it, so one skip stays one line
+        # and can't pass for a line of its own ("evil\nwarning: fake.txt").
+        return f"skipped {_shown_path(self.source)}: {_escape_controls(self.reason)}"
+
+
+def _shown_path(path: str) -> str:
+    """``path`` as it is if it prints plainly on one line, else Python-quoted (``'evil\\nname.txt'``)."""
+    return path if path.isprintable() and path == path.strip() else repr(path)
+
+
+def _escape_controls(text: str) -> str:
+    """``text`` with non-printable characters (newlines, escapes) written as ``\\n``-style escapes."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 @dataclass
@@ -107,8 +125,9 @@ def load_paths(paths: Iterable[str | Path], *, max_file_bytes: int = DEFAULT_MAX
         else:
             reason = ""
         if reason:
-            result.skipped.append(Skipped(str(path), reason, str(path)))
-            log.warning("skipped %s: %s", path, reason)
+            skipped = Skipped(str(path), reason, str(path))
+            result.skipped.append(skipped)
+            log.warning("%s", skipped)
             continue
         for doc in docs:
             doc_id = doc.id
@@ -126,18 +145,61 @@ def _walk(paths: Iterable[str | Path], result: LoadResult) -> Iterator[tuple[Pat
     for given in paths:
         path = Path(given).expanduser()
         if not path.exists():
-            result.skipped.append(Skipped(str(path), "no such file or folder"))
+            reason = _not_a_file(path) if path.is_symlink() else None
+            _skip_path(result, path, reason or "no such file or folder", exists=False)
             continue
         resolved = path.resolve()
-        result.roots.append(str(resolved))
-        if resolved.is_file():
+        if resolved.is_dir():
+            result.roots.append(str(resolved))
+        else:
+            reason = _not_a_file(resolved)
+            if reason:
+                _skip_path(result, resolved, reason, exists=True)
+                continue
+            result.roots.append(str(resolved))
             yield resolved.parent, resolved
             continue
         for child in sorted(resolved.rglob("*")):
             relative = child.relative_to(resolved)
-            if any(part.startswith(".") for part in relative.parts) or not child.is_file():
+            if any(part.startswith(".") for part in relative.parts):
+                continue
+            if child.is_dir() and not child.is_symlink():
+                continue  # rglob walks into it
+            reason = _not_a_file(child)
+            if reason:
+                _skip_path(result, child, reason, exists=child.exists())
                 continue
             yield resolved, child
+
+
+def _not_a_file(path: Path) -> str | None:
+    """Why ``path`` can't be read as a file, or ``None`` for a regular file; it is never opened.
+
+    A FIFO is never opened, since reading one waits for a writer forever.
+    Symbolic links to folders are not followed inside a folder (that is how
+    loops are avoided); give the linked folder itself to index it.
+    """
+    try:
+        mode = path.stat().st_mode  # follows symbolic links
+    except OSError as error:
+        if path.is_symlink() and error.errno == errno.ELOOP:
+            return "symbolic link loop; fix or remove the link"
+        if path.is_symlink() and error.errno in (errno.ENOENT, errno.ENOTDIR):
+            return "dangling symbolic link (its target does not exist); fix or remove the link"
+        return f"cannot read: {error.strerror or error}"
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "symbolic link to a folder, not followed; give the folder itself to index it"
+    kinds = {stat.S_ISFIFO: "FIFO", stat.S_ISSOCK: "socket", stat.S_ISCHR: "character device", stat.S_ISBLK: "block device"}
+    kind = next((name for test, name in kinds.items() if test(mode)), "special file")
+    return f"not a regular file ({kind}); give regular files only"
+
+
+def _skip_path(result: LoadResult, path: Path, reason: str, *, exists: bool) -> None:
+    skipped = Skipped(str(path), reason, str(path) if exists else None)
+    result.skipped.append(skipped)
+    log.warning("%s", skipped)
 
 
 def _base_id(root: Path, path: Path) -> str:
@@ -151,7 +213,10 @@ def _load_file(path: Path, base_id: str, max_bytes: int, result: LoadResult) -> 
     if suffix not in SUPPORTED_SUFFIXES:
         raise _Skip(f"unsupported file type {suffix or '(none)'}; use one of {', '.join(SUPPORTED_SUFFIXES)}")
     try:
-        size = path.stat().st_size
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):  # replaced since the walk; never open a FIFO
+            raise _Skip(_not_a_file(path) or "not a regular file; give regular files only")
+        size = status.st_size
         if size > max_bytes:
             raise _Skip(f"file is {_mb(size)} MB, over the {_mb(max_bytes)} MB limit (raise max_file_mb)")
         data = path.read_bytes()
@@ -190,7 +255,27 @@ def _parse_failure(error: Exception) -> str:
     return f"{problem}; fix or remove the file"
 
 
+# UTF-8 with a BOM needs nothing here: "utf-8-sig" below drops its mark.
+_BOMS = (  # longest first: the UTF-32 LE mark starts with the UTF-16 LE one
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
 def _decode(data: bytes) -> str:
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):  # the byte order mark says the encoding (UTF-16 text is full of NUL bytes)
+            try:
+                text = data[len(bom):].decode(encoding)
+            except UnicodeDecodeError as error:
+                name = encoding.upper().replace("-LE", " LE").replace("-BE", " BE")
+                raise _Skip(f"starts with a {name} byte order mark but is not valid {name} (byte {error.start + len(bom)}); "
+                            "re-save it as UTF-8") from None
+            if "\x00" in text[:8192]:
+                raise _Skip("binary file (contains NUL characters), not text")
+            return text
     if b"\x00" in data[:8192]:
         raise _Skip("binary file (contains NUL bytes), not text")
     for encoding in ("utf-8-sig", "cp1252"):
@@ -215,17 +300,28 @@ def _document(
 
 
 def _pdf(data: bytes) -> tuple[str, str]:
+    """Title and text of a PDF; pypdf's own log lines and warnings are silenced, its failure is the one skip line."""
     import io
 
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import PyPdfError
 
+    # pypdf logs repairs ("EOF marker not found") to stderr and may warn; the
+    # skip line, or nothing when it recovered, is all a reader of the output needs.
+    pypdf_log = logging.getLogger("pypdf")
+    pypdf_log.setLevel(logging.ERROR)
+    if not pypdf_log.handlers:  # and no fallback printing of its errors to stderr either
+        pypdf_log.addHandler(logging.NullHandler())
     try:
-        reader = PdfReader(io.BytesIO(data))
-        pages = [page.extract_text() or "" for page in reader.pages]
-        title = str((reader.metadata or {}).get("/Title") or "")
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as error:
-        raise _Skip(f"unreadable PDF ({error})") from error
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reader = PdfReader(io.BytesIO(data))
+            pages = [page.extract_text() or "" for page in reader.pages]
+            title = str((reader.metadata or {}).get("/Title") or "")
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError, AttributeError, IndexError, AssertionError) as error:
+        detail = " ".join(str(error).split()) or type(error).__name__
+        detail = detail if len(detail) <= 160 else detail[:160].rstrip() + "…"
+        raise _Skip(f"unreadable PDF ({detail}); fix or remove the file") from error
     return title, "\n\n".join(pages)
 
 
@@ -287,6 +383,6 @@ def _opt(record: dict[str, Any], key: str) -> str | None:
 
 
 def _skip_record(result: LoadResult, source: str, number: int, reason: str) -> None:
-    where = f"{source}:{number}"
-    result.skipped.append(Skipped(where, reason, source))
-    log.warning("skipped %s: %s", where, reason)
+    skipped = Skipped(f"{source}:{number}", reason, source)
+    result.skipped.append(skipped)
+    log.warning("%s", skipped)

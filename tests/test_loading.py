@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import warnings
 from pathlib import Path
 
 import pytest
 
 from rag import bundled_articles_dir, load_paths
+from rag._loading import Skipped
 from tests.helpers import ARTICLE_HTML, make_pdf
 
 
@@ -150,3 +153,104 @@ def test_skips_name_the_file_they_concern(tmp_path: Path) -> None:
         (f"{tmp_path / 'feed.jsonl'}:2", str(tmp_path / "feed.jsonl")),
         (str(tmp_path / "missing.txt"), None),
     ]
+
+
+# Issue #13: encodings, odd directory entries and file names, and pypdf's own output.
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-8-sig"])
+def test_text_with_a_byte_order_mark_is_decoded(tmp_path: Path, encoding: str) -> None:
+    text = "Ünïcode storm hits coast\n\nThe storm hit the coast on Monday, 5 € damage."
+    data = text.encode(encoding)
+    if encoding in ("utf-16-le", "utf-16-be"):  # these codecs write no mark; add the one the file would carry
+        data = ("\ufeff" + text).encode(encoding)
+    (tmp_path / "storm.txt").write_bytes(data)
+    result = load_paths([tmp_path])
+    assert not result.skipped
+    (doc,) = result.documents
+    assert doc.title == "Ünïcode storm hits coast"
+    assert doc.text == text and "\ufeff" not in doc.text
+
+
+def test_utf16_json_records_are_decoded(tmp_path: Path) -> None:
+    (tmp_path / "feed.json").write_bytes(json.dumps({"title": "Rates rise", "text": "The bank raised rates."}).encode("utf-16"))
+    (doc,) = load_paths([tmp_path]).documents
+    assert doc.title == "Rates rise"
+
+
+def test_damaged_utf16_is_one_clear_skip(tmp_path: Path) -> None:
+    (tmp_path / "cut.txt").write_bytes("Title\nBody text.".encode("utf-16")[:-1])  # odd byte count
+    (skipped,) = load_paths([tmp_path]).skipped
+    assert skipped.reason.startswith("starts with a UTF-16 LE byte order mark but is not valid UTF-16 LE")
+    assert skipped.reason.endswith("re-save it as UTF-8")
+
+
+def test_links_and_fifos_in_a_folder_are_skipped_with_a_reason(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "far.txt").write_text("Far title\nFar text.")
+    docs.mkdir()
+    (docs / "good.txt").write_text("Good title\nA good sentence.")
+    os.symlink(docs / "good.txt", docs / "alias.txt")  # a link to a file is read like the file
+    os.symlink(docs / "missing.txt", docs / "dangling.txt")
+    os.symlink(docs / "loop.txt", docs / "loop.txt")
+    os.symlink(tmp_path / "elsewhere", docs / "linked-folder")
+    has_fifo = hasattr(os, "mkfifo")
+    if has_fifo:
+        os.mkfifo(docs / "pipe.txt")  # opening it would wait for a writer forever
+    result = load_paths([docs])
+    assert sorted(d.id for d in result.documents) == ["alias", "good"]
+    reasons = {Path(s.source).name: s for s in result.skipped}
+    assert reasons["dangling.txt"].reason == "dangling symbolic link (its target does not exist); fix or remove the link"
+    assert reasons["loop.txt"].reason == "symbolic link loop; fix or remove the link"
+    assert reasons["linked-folder"].reason.startswith("symbolic link to a folder, not followed")
+    assert reasons["dangling.txt"].file is None and reasons["loop.txt"].file is None
+    if has_fifo:
+        assert reasons["pipe.txt"].reason == "not a regular file (FIFO); give regular files only"
+    assert len(result.skipped) == 3 + has_fifo
+    assert all("\n" not in str(s) for s in result.skipped)
+
+
+def test_links_and_fifos_given_directly_are_skipped_with_a_reason(tmp_path: Path) -> None:
+    os.symlink(tmp_path / "missing.txt", tmp_path / "dangling.txt")
+    os.symlink(tmp_path / "loop.txt", tmp_path / "loop.txt")
+    given = [tmp_path / "dangling.txt", tmp_path / "loop.txt"]
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "pipe.txt")
+        given.append(tmp_path / "pipe.txt")
+    result = load_paths(given)
+    assert not result.documents
+    assert [s.reason.split(";")[0] for s in result.skipped] == [
+        "dangling symbolic link (its target does not exist)", "symbolic link loop", "not a regular file (FIFO)"
+    ][: len(given)]
+
+
+def test_a_newline_in_a_file_name_stays_inside_one_quoted_line(tmp_path: Path) -> None:
+    name, escape = "evil\nwarning: fake.bin", "esc\x1b[2J.txt"
+    (tmp_path / name).write_bytes(b"x")
+    (tmp_path / escape).write_bytes(b"\x00binary")
+    result = load_paths([tmp_path])
+    by_name = {Path(s.source).name: s for s in result.skipped}
+    assert by_name[name].source == str(tmp_path / name)  # the source itself is unchanged, for matching
+    assert str(by_name[name]) == (
+        f"skipped {str(tmp_path / name)!r}: unsupported file type .bin; use one of .txt, .md, .markdown, .html, .htm, .pdf, .json, .jsonl"
+    )
+    assert str(by_name[escape]).startswith(f"skipped {str(tmp_path / escape)!r}: binary file")
+    assert all("\n" not in str(s) and "\x1b" not in str(s) for s in result.skipped)
+    assert str(Skipped(str(tmp_path / "plain name.txt"), "r")) == f"skipped {tmp_path / 'plain name.txt'}: r"
+
+
+@pytest.mark.parametrize("cut", [200, 400])
+def test_a_damaged_pdf_is_one_skip_without_pypdf_output(
+    tmp_path: Path, cut: int, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "broken.pdf").write_bytes(make_pdf(["Council approves new bridge", "It will cost 12 million."])[:cut])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = load_paths([tmp_path])
+    (skipped,) = result.skipped
+    assert skipped.reason.startswith("unreadable PDF (") and skipped.reason.endswith("; fix or remove the file")
+    assert "\n" not in str(skipped)
+    assert not [r for r in caplog.records if r.name.startswith("pypdf")]  # e.g. "EOF marker not found"
+    assert not [w for w in caught if "pypdf" in str(w.filename)]
+    assert capfd.readouterr().err == ""
