@@ -11,6 +11,7 @@ the UI can show ``str(error)`` as it is::
     │   └── GoldFileError    a malformed evaluation file (names the line)
     ├── LoadError            no readable document in what was given
     ├── EmbeddingError       the embedding model cannot be loaded or used
+    ├── ReaderError          the reader model is missing or damaged
     └── IndexError_          base of the index problems
         ├── IndexNotFoundError
         ├── IndexCorruptError
@@ -27,6 +28,8 @@ Example:
 
 from __future__ import annotations
 
+import re
+
 __all__ = [
     "ConfigError",
     "EmbeddingError",
@@ -40,7 +43,41 @@ __all__ = [
     "LLMError",
     "LoadError",
     "RagError",
+    "ReaderError",
+    "redact",
 ]
+
+# ``scheme://user:password@host``: the userinfo part, up to the last "@" before the path.
+_USERINFO = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://)[^\s/?#@]*(?:@[^\s/?#@]*)*@")
+# ``api_key=...``, ``OPENAI_API_KEY: ...``, ``"password": "..."``, ``client_secret=...``.
+_SECRET_FIELD = re.compile(
+    r"(?i)\b([\w-]*(?:api[_-]?key|access[_-]?token|auth[_-]?token|refresh[_-]?token|secret|password|passwd))"
+    r"([\"']?\s*[=:]\s*)([\"']?)[^\s\"'&,;]+"
+)
+# ``Authorization: Basic ...`` (any scheme), ``Bearer ...`` anywhere, OpenAI-style ``sk-...`` keys anywhere.
+_AUTHORIZATION = re.compile(r"(?i)\b(authorization[\"']?\s*[=:]\s*[\"']?)((?:basic|bearer|token)\s+)?[^\s\"',;]+")
+_BEARER = re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]{6,}")
+_KEY_LIKE = re.compile(r"\bsk-[A-Za-z0-9_-]{12,}")
+
+
+def redact(text: str) -> str:
+    """``text`` with credentials masked, for messages that may quote a URL or a header.
+
+    Masks the userinfo of URLs (``//user:pass@host`` becomes ``//***@host``),
+    ``api_key=...``-style fields, ``Authorization`` values, ``Bearer``
+    tokens and ``sk-...`` keys. Everything else is left as it is.
+
+    Example:
+        >>> redact("LLM backend openai at http://me:s3cret@host/v1 is unreachable")
+        'LLM backend openai at http://***@host/v1 is unreachable'
+        >>> redact("sent api_key=abc123 and Authorization: Basic dXNlcjpwYXNz")
+        'sent api_key=*** and Authorization: Basic ***'
+    """
+    text = _USERINFO.sub(r"\1***@", text)
+    text = _SECRET_FIELD.sub(r"\1\2\3***", text)
+    text = _AUTHORIZATION.sub(lambda m: f"{m.group(1)}{m.group(2) or ''}***", text)
+    text = _BEARER.sub(r"\1 ***", text)
+    return _KEY_LIKE.sub("sk-***", text)
 
 
 class RagError(Exception):
@@ -73,6 +110,10 @@ class LoadError(RagError):
 
 class EmbeddingError(RagError):
     """The embedding model could not be loaded or used."""
+
+
+class ReaderError(RagError):
+    """The trained reader model is missing or damaged; the message says how to retrain."""
 
 
 class IndexError_(RagError):  # noqa: N801 - avoid shadowing the builtin IndexError

@@ -19,15 +19,17 @@ Example:
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ._exceptions import ConfigError, LLMError
+from ._exceptions import ConfigError, LLMError, redact
 
 __all__ = ["BACKENDS", "LLMConfig", "LLMError", "make_chat_model"]
 
@@ -63,6 +65,13 @@ class LLMConfig:
 
 
 def _get_json(url: str, timeout: float, headers: dict[str, str]) -> Any:
+    parts = urllib.parse.urlsplit(url)
+    if "@" in parts.netloc:  # urllib would take ``user:pass@host`` for the host name; send it as Basic auth
+        userinfo, _, host = parts.netloc.rpartition("@")
+        url = urllib.parse.urlunsplit(parts._replace(netloc=host))
+        if "Authorization" not in headers:
+            credentials = base64.b64encode(urllib.parse.unquote(userinfo).encode("utf-8")).decode("ascii")
+            headers = {**headers, "Authorization": f"Basic {credentials}"}
     request = urllib.request.Request(url, headers=headers)
     with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - URL is the user's setting
         return json.loads(response.read().decode("utf-8"))
@@ -70,27 +79,29 @@ def _get_json(url: str, timeout: float, headers: dict[str, str]) -> Any:
 
 def _probe_openai(config: LLMConfig, api_key: str) -> None:
     base = (config.base_url or "https://api.openai.com/v1").rstrip("/")
+    shown = redact(base)  # a password in the URL never reaches a message
     try:
         listing = _get_json(f"{base}/models", min(config.timeout_s, 10), {"Authorization": f"Bearer {api_key}"})
     except urllib.error.HTTPError as error:
         if error.code in (401, 403):
-            raise LLMError(f"LLM backend openai at {base} rejected the API key (HTTP {error.code}): set OPENAI_API_KEY, {_HINT}") from error
-        raise LLMError(f"LLM backend openai at {base} answered HTTP {error.code}: check --base-url, {_HINT}") from error
+            raise LLMError(f"LLM backend openai at {shown} rejected the API key (HTTP {error.code}): set OPENAI_API_KEY, {_HINT}") from error
+        raise LLMError(f"LLM backend openai at {shown} answered HTTP {error.code}: check --base-url, {_HINT}") from error
     except (urllib.error.URLError, OSError, ValueError) as error:
-        reason = getattr(error, "reason", error)
-        raise LLMError(f"LLM backend openai at {base} is unreachable ({reason}): check --base-url, {_HINT}") from error
+        reason = redact(str(getattr(error, "reason", error)))
+        raise LLMError(f"LLM backend openai at {shown} is unreachable ({reason}): check --base-url, {_HINT}") from error
     names = [m.get("id") for m in listing.get("data", []) if isinstance(m, dict)]
     if config.model and names and config.model not in names:
-        raise LLMError(f"LLM backend openai at {base} has no model {config.model!r} (it has {', '.join(names[:5])}): check --model, {_HINT}")
+        raise LLMError(f"LLM backend openai at {shown} has no model {config.model!r} (it has {', '.join(names[:5])}): check --model, {_HINT}")
 
 
 def _probe_ollama(config: LLMConfig) -> None:
     base = (config.base_url or "http://127.0.0.1:11434").rstrip("/")
+    shown = redact(base)  # a password in the URL never reaches a message
     try:
         listing = _get_json(f"{base}/api/tags", min(config.timeout_s, 10), {})
     except (urllib.error.URLError, OSError, ValueError) as error:
-        reason = getattr(error, "reason", error)
-        raise LLMError(f"LLM backend ollama at {base} is unreachable ({reason}): start `ollama serve`, {_HINT}") from error
+        reason = redact(str(getattr(error, "reason", error)))
+        raise LLMError(f"LLM backend ollama at {shown} is unreachable ({reason}): start `ollama serve`, {_HINT}") from error
     names = [m.get("name") for m in listing.get("models", []) if isinstance(m, dict)]
     if config.model not in names and f"{config.model}:latest" not in names:
         raise LLMError(f"LLM backend ollama has no model {config.model!r}: run `ollama pull {config.model}`, {_HINT}")
@@ -134,4 +145,4 @@ def make_chat_model(config: LLMConfig) -> Any:
             verbose=False, n_threads=max(1, os.cpu_count() or 1),
         )
     except (ValueError, RuntimeError, OSError) as error:
-        raise LLMError(f"LLM backend llamacpp cannot load {path}: {error}, {_HINT}") from error
+        raise LLMError(f"LLM backend llamacpp cannot load {path}: {redact(str(error))}, {_HINT}") from error
