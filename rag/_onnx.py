@@ -49,7 +49,7 @@ import numpy as np
 from ._cpu import cores
 from ._exceptions import EmbeddingError
 
-__all__ = ["OnnxEncoder", "cache_dir", "onnx_file"]
+__all__ = ["OnnxEncoder", "cache_dir", "export_bert", "onnx_file"]
 
 _WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 
@@ -102,17 +102,51 @@ def _export(model_dir: Path, target: Path, *, quantized: bool) -> None:
                 input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
             ).last_hidden_state
 
+    export_bert(
+        LastHidden(model),
+        target,
+        outputs={"last_hidden_state": {0: "batch", 1: "tokens"}},
+        num_heads=int(config.num_attention_heads),
+        hidden_size=int(config.hidden_size),
+        quantized=quantized,
+    )
+
+
+def export_bert(
+    module: Any,
+    target: Path,
+    *,
+    outputs: dict[str, dict[int, str]],
+    num_heads: int,
+    hidden_size: int,
+    quantized: bool,
+) -> None:
+    """Export a BERT-based torch module taking ``(input_ids, attention_mask, token_type_ids)``.
+
+    The graph is fused by ONNX Runtime's BERT optimizer and, if ``quantized``,
+    given per-channel int8 weights; ``target`` appears only when complete.
+
+    Args:
+        module: The torch module, in eval mode.
+        target: Where the ``.onnx`` file goes.
+        outputs: Each output's name and its dynamic axes.
+        num_heads: Attention heads (for the fusion).
+        hidden_size: Hidden width (for the fusion).
+        quantized: Write int8 weights instead of fp32.
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
     root = logging.getLogger()
     level = root.level
     root.setLevel(max(level, logging.ERROR))  # the quantizer logs advice lines on the root logger
     try:
-        _export_files(LastHidden(model), config, target, quantized=quantized)
+        _export_files(module, target, outputs=outputs, num_heads=num_heads, hidden_size=hidden_size, quantized=quantized)
     finally:
         root.setLevel(level)
 
 
-def _export_files(module: Any, config: Any, target: Path, *, quantized: bool) -> None:
+def _export_files(
+    module: Any, target: Path, *, outputs: dict[str, dict[int, str]], num_heads: int, hidden_size: int, quantized: bool
+) -> None:
     import torch
     from onnxruntime.transformers import optimizer
 
@@ -127,16 +161,16 @@ def _export_files(module: Any, config: Any, target: Path, *, quantized: bool) ->
                 example,
                 str(raw),
                 input_names=names,
-                output_names=["last_hidden_state"],
-                dynamic_axes={name: {0: "batch", 1: "tokens"} for name in [*names, "last_hidden_state"]},
+                output_names=list(outputs),
+                dynamic_axes={**{name: {0: "batch", 1: "tokens"} for name in names}, **outputs},
                 opset_version=17,
                 dynamo=False,
             )
         optimized = optimizer.optimize_model(
             str(raw),
             model_type="bert",
-            num_heads=int(config.num_attention_heads),
-            hidden_size=int(config.hidden_size),
+            num_heads=num_heads,
+            hidden_size=hidden_size,
             opt_level=1,
         )
         optimized.save_model_to_file(str(fused))

@@ -1,0 +1,248 @@
+"""The reader: a small cross-encoder that reads a question with one candidate sentence.
+
+It answers two things for each candidate: the probability that the sentence
+answers the question (``probability``), and where the answer's words are (a
+span head over the sentence, the sentence before it and the title). A
+sentence that matches the question but names its answer only in the
+sentence before ("The president's son will plead guilty…" after "Hunter
+Biden reached a deal…") counts as answering, with its span in ``before``. The
+model is trained by ``python -m rag.train_reader`` from the packaged
+all-MiniLM-L6-v2 weights on SQuAD 1.1 train, and shipped in the repository
+as an int8 ONNX file (``rag/data/reader/``) with its tokenizer and model
+card. Loading needs ONNX Runtime and ``tokenizers`` only: no torch, no
+download.
+
+One input is laid out as::
+
+    [CLS] question [SEP] title [SEP] before SENTENCE [SEP]
+
+with token type 1 on the candidate sentence only, so the model knows which
+sentence it is judging while it still sees the sentence before, which often
+names its subject. :func:`encode` is the one place that layout is built, for
+training and for inference alike.
+
+Trade-offs: the model keeps 4 of MiniLM's 6 layers and reads at most 80
+word pieces, which keeps a question's 8 candidates to a few tens of
+milliseconds on two cores (docs/benchmarks.md); a longer sentence is cut
+and its tail is not read. The sentence after is not shown: a first version
+that saw it learned to say yes to a sentence whose *neighbour* held the
+answer. Candidates are read independently, so a fact split across two
+sentences is found only through the sentence before.
+
+Example:
+    >>> reader = Reader().warm_up()  # doctest: +SKIP
+    >>> out = reader.read([ReaderInput("How many troops?", "More than 10,000 troops take part.")])  # doctest: +SKIP
+    >>> round(out[0].probability, 2), out[0].span  # doctest: +SKIP
+    (0.97, Span(piece='sentence', start=0, end=21, score=14.2))
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._exceptions import ReaderError
+
+__all__ = [
+    "MAX_LENGTH",
+    "PIECES",
+    "READER_DIR",
+    "Encoded",
+    "Reader",
+    "ReaderInput",
+    "ReaderOutput",
+    "Span",
+    "encode",
+    "load_tokenizer",
+]
+
+READER_DIR = Path(__file__).parent / "data" / "reader"
+MODEL_FILE = "reader-int8.onnx"
+MAX_LENGTH = 80
+PIECES = ("question", "title", "before", "sentence")
+_Q, _TITLE, _BEFORE, _SENTENCE = range(4)
+_MAX_QUESTION, _MAX_SENTENCE, _MAX_TITLE = 24, 40, 10
+_MAX_SPAN_TOKENS = 16
+_RETRAIN = "retrain it with `python -m rag.train_reader` or restore rag/data/reader/ from git"
+
+
+@dataclass(frozen=True)
+class ReaderInput:
+    """One candidate: the question, the sentence, and its context (the sentence before, the title)."""
+
+    question: str
+    sentence: str
+    before: str = ""
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Span:
+    """The answer's words: ``piece`` is ``sentence``, ``before`` or ``title``; offsets are into that text."""
+
+    piece: str
+    start: int
+    end: int
+    score: float
+
+
+@dataclass(frozen=True)
+class ReaderOutput:
+    """The reader's verdict on one candidate."""
+
+    probability: float
+    span: Span | None
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """One encoded input: token ids, type ids, which piece each token is from, and its offsets there."""
+
+    ids: tuple[int, ...]
+    types: tuple[int, ...]
+    pieces: tuple[int, ...]  # -1 for [CLS]/[SEP], else an index into PIECES
+    offsets: tuple[tuple[int, int], ...]
+
+
+def load_tokenizer(path: Path) -> Any:
+    """A ``tokenizers.Tokenizer`` that encodes pieces with no special tokens and no truncation."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(path))
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    return tokenizer
+
+
+def encode(tokenizer: Any, item: ReaderInput, max_length: int = MAX_LENGTH) -> Encoded:
+    """Lay out one candidate within ``max_length`` word pieces.
+
+    The question and the sentence come first in the budget, then the title
+    (at most a quarter of what is left); the sentence before keeps its end,
+    nearest the candidate.
+    """
+    texts = (item.question, item.title, item.before, item.sentence)
+    encodings = tokenizer.encode_batch([t or "" for t in texts], add_special_tokens=False)
+    toks = [list(zip(e.ids, e.offsets)) for e in encodings]
+    toks[_Q] = toks[_Q][:_MAX_QUESTION]
+    toks[_SENTENCE] = toks[_SENTENCE][:_MAX_SENTENCE]
+    room = max_length - 4 - len(toks[_Q]) - len(toks[_SENTENCE])
+    toks[_TITLE] = toks[_TITLE][: max(0, min(_MAX_TITLE, room // 4))]
+    room = max(0, room - len(toks[_TITLE]))
+    toks[_BEFORE] = toks[_BEFORE][max(0, len(toks[_BEFORE]) - room) :]
+    cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
+    ids: list[int] = [cls_id]
+    pieces: list[int] = [-1]
+    offsets: list[tuple[int, int]] = [(0, 0)]
+    for group in ((_Q,), (_TITLE,), (_BEFORE, _SENTENCE)):
+        for piece in group:
+            ids.extend(i for i, _ in toks[piece])
+            offsets.extend(o for _, o in toks[piece])
+            pieces.extend([piece] * len(toks[piece]))
+        ids.append(sep_id)
+        offsets.append((0, 0))
+        pieces.append(-1)
+    types = tuple(1 if p == _SENTENCE else 0 for p in pieces)
+    return Encoded(tuple(ids), types, tuple(pieces), tuple(offsets))
+
+
+def batch_arrays(encoded: list[Encoded]) -> dict[str, np.ndarray]:
+    """Pad a batch to its longest input: the model's three int64 inputs."""
+    width = max(len(e.ids) for e in encoded)
+    ids = np.zeros((len(encoded), width), dtype=np.int64)
+    types = np.zeros_like(ids)
+    mask = np.zeros_like(ids)
+    for i, e in enumerate(encoded):
+        ids[i, : len(e.ids)] = e.ids
+        types[i, : len(e.ids)] = e.types
+        mask[i, : len(e.ids)] = 1
+    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+
+
+def best_span(encoded: Encoded, start_logits: np.ndarray, end_logits: np.ndarray) -> Span | None:
+    """The highest-scoring span inside one of the title, the sentence before, or the sentence."""
+    best: tuple[float, int, int] | None = None
+    pieces = encoded.pieces
+    allowed = [i for i, p in enumerate(pieces) if p in (_TITLE, _BEFORE, _SENTENCE)]
+    if not allowed:
+        return None
+    starts = sorted(allowed, key=lambda i: -start_logits[i])[:8]
+    for s in starts:
+        for e in range(s, min(s + _MAX_SPAN_TOKENS, len(pieces))):
+            if pieces[e] != pieces[s]:
+                break
+            score = float(start_logits[s] + end_logits[e])
+            if best is None or score > best[0]:
+                best = (score, s, e)
+    if best is None:
+        return None
+    score, s, e = best
+    return Span(PIECES[pieces[s]], encoded.offsets[s][0], encoded.offsets[e][1], score)
+
+
+class Reader:
+    """Scores candidate sentences for a question with the trained int8 ONNX reader.
+
+    Args:
+        model_dir: Folder with ``reader-int8.onnx``, ``tokenizer.json`` and
+            ``reader.json`` (defaults to the one shipped in the package).
+
+    Example:
+        >>> reader = Reader().warm_up()  # doctest: +SKIP
+        >>> reader.read([ReaderInput("Who leads?", "Sergei Shoigu leads the ministry.")])[0].probability  # doctest: +SKIP
+        0.93
+    """
+
+    def __init__(self, model_dir: Path | None = None):
+        self.model_dir = Path(model_dir) if model_dir is not None else READER_DIR
+        self.info: dict[str, Any] = {}
+        self._session: Any = None
+        self._tokenizer: Any = None
+        self._lock = threading.Lock()
+
+    def warm_up(self) -> Reader:
+        """Open the ONNX session (once); a missing or damaged file is a :class:`ReaderError`."""
+        with self._lock:
+            if self._session is None:
+                self._load()
+        return self
+
+    def _load(self) -> None:
+        import onnxruntime
+
+        model = self.model_dir / MODEL_FILE
+        for needed in (model, self.model_dir / "tokenizer.json", self.model_dir / "reader.json"):
+            if not needed.is_file():
+                raise ReaderError(f"the reader model file {needed} is missing: {_RETRAIN}")
+        try:
+            self.info = json.loads((self.model_dir / "reader.json").read_text(encoding="utf-8"))
+            self._tokenizer = load_tokenizer(self.model_dir / "tokenizer.json")
+            options = onnxruntime.SessionOptions()
+            options.log_severity_level = 3
+            options.intra_op_num_threads = 0
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+            self._session = onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+        except Exception as error:  # onnxruntime and tokenizers raise their own untyped errors
+            raise ReaderError(f"the reader model in {self.model_dir} does not load ({error}): {_RETRAIN}") from error
+
+    @property
+    def max_length(self) -> int:
+        return int(self.info.get("max_length", MAX_LENGTH))
+
+    def read(self, items: list[ReaderInput]) -> list[ReaderOutput]:
+        """Score every candidate in one batch, in the given order."""
+        if not items:
+            return []
+        self.warm_up()
+        encoded = [encode(self._tokenizer, item, self.max_length) for item in items]
+        logits, starts, ends = self._session.run(None, batch_arrays(encoded))
+        probabilities = 1.0 / (1.0 + np.exp(-np.asarray(logits, dtype=np.float64).reshape(-1)))
+        return [
+            ReaderOutput(float(p), best_span(e, starts[i], ends[i]))
+            for i, (p, e) in enumerate(zip(probabilities, encoded))
+        ]
