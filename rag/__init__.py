@@ -9,7 +9,7 @@ Public API (everything else lives in private modules and may change)::
         print(c.n, c.title, c.quote)
 
 Stages, one module each: loading -> chunking -> embedding -> index ->
-retrieval -> answering; see ``docs/architecture.md``.
+retrieval -> reading -> answering; see ``docs/architecture.md``.
 """
 
 from ._answering import REFUSAL_TEXT, ExtractiveAnswerer
@@ -30,9 +30,11 @@ from ._exceptions import (
     LLMError,
     LoadError,
     RagError,
+    ReaderError,
 )
 from ._index import BuildReport, build_index, load_index
 from ._loading import LoadResult, Skipped, load_paths
+from ._reader import Reader, ReaderInput, ReaderOutput
 from ._retrieval import HybridSearcher, PassageRetriever, rrf_fuse
 from ._types import Answer, AnswerEvent, Chunk, Citation, Passage, Sentence, SourceDocument
 
@@ -64,6 +66,10 @@ __all__ = [
     "Passage",
     "PassageRetriever",
     "RagError",
+    "Reader",
+    "ReaderError",
+    "ReaderInput",
+    "ReaderOutput",
     "Sentence",
     "Settings",
     "Skipped",

@@ -1,22 +1,32 @@
 """The extractive answerer: cited sentences from the retrieved passages, or a refusal.
 
-Each sentence of the retrieved passages is scored by its evidence score
-(:mod:`rag._evidence`: question-sentence cosine plus IDF-weighted term
-overlap, computed without embedding anything but the question), plus a
-small share of its passage's similarity to the question.
+Two readers decide which sentences answer (``reader`` setting):
 
-A question that asks for a figure or a time ("how many", "when") marks down
-sentences that state none. The answer is the best sentence plus any close
-runners-up; sentences of other articles that say the same thing (high
+- ``model`` (default): the candidate sentences with the best evidence
+  scores (:mod:`rag._evidence`) are read together with the question by the
+  trained cross-encoder (:mod:`rag._reader`). Its probability and the
+  evidence score are combined by a logistic model (:func:`answer_probability`,
+  fitted on SQuAD dev articles with half the gold paragraphs withheld); that
+  probability picks the statements, and the answer is refused when no
+  candidate reaches ``min_probability`` (calibrated the same way, for at
+  most 10% false refusals; see docs/evaluation.md). Its span head gives :attr:`Answer.short_answer`; when
+  that span lies in the sentence before the quote (the quote names its
+  answer only through it), the citation grows to cover both sentences.
+- ``fast``: the evidence score alone (question-sentence cosine plus
+  IDF-weighted term overlap, plus a small share of its passage's
+  similarity), refused below ``min_score``. No model runs; no short answer.
+
+In both, sentences that are not statements (headlines, teasers, captions,
+bylines, questions: :mod:`rag._quotable`) are never quoted. A question that
+asks for a figure or a time ("how many", "when") marks down sentences that
+state none. Sentences of other articles that say the same thing (high
 cosine, or the same figure) are merged into that statement with all their
 citations.
 
 Trade-offs: it can only quote, never paraphrase or combine facts across
-sentences. It refuses when the best sentence scores below ``min_score``. A
-question term that appears nowhere in the index keeps its full IDF weight in
-the lexical share, so a question about something the articles never mention
-("ships") scores low; the price is that a paraphrase the articles word
-differently ("begin" for "kicked off") scores lower too.
+sentences. The model reader costs one batched forward pass over at most
+``reader_candidates`` sentences (docs/benchmarks.md); a sentence outside
+that set is never read, so a fact the evidence score ranks low is missed.
 
 Example:
     >>> answerer = ExtractiveAnswerer(min_score=0.4)
@@ -26,17 +36,20 @@ Example:
 
 from __future__ import annotations
 
+import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ._evidence import QuestionTerms, sentence_evidence
 from ._index import IndexData
+from ._quotable import quotable
+from ._reader import Reader, ReaderInput, Span
 from ._text import numbers_in
 from ._types import Answer, Citation, Passage
 
-__all__ = ["REFUSAL_TEXT", "ExtractiveAnswerer", "question_type"]
+__all__ = ["COMBINE", "REFUSAL_TEXT", "ExtractiveAnswerer", "ScoredSentence", "answer_probability", "question_type"]
 
 REFUSAL_TEXT = "The articles don't contain the answer to this question."
 CONTEXT_WEIGHT = 0.10  # the passage's own similarity: a sentence in a relevant passage is likelier evidence
@@ -76,7 +89,15 @@ def _figures(text: str) -> frozenset[float]:
 
 
 @dataclass(frozen=True)
-class _Scored:
+class ScoredSentence:
+    """One candidate sentence: its index row and offsets, and its score.
+
+    Without the reader, ``score`` is the evidence score. After the reader has
+    read it, ``score`` is :func:`answer_probability` of the reader's
+    ``probability`` and the ``evidence`` score, and ``span`` is where the
+    reader found the answer's words.
+    """
+
     row: int
     doc_i: int
     start: int
@@ -84,16 +105,37 @@ class _Scored:
     score: float
     dense: float
     passage_rank: int
+    span: Span | None = None
+    probability: float | None = None
+    evidence: float | None = None
+
+
+# The reader's probability and the evidence score, combined by a logistic model over candidate
+# sentences, fitted by `python -m bench.refusal` on SQuAD 1.1 dev articles with half the gold
+# paragraphs withheld (calibration half; docs/evaluation.md). Neither signal alone was as good:
+# the reader knows paraphrases, the evidence score knows which words the question insists on.
+COMBINE = (0.5847, 6.0646, -5.2196)  # (reader logit weight, evidence weight, bias)
+
+
+def answer_probability(probability: float, evidence: float, combine: tuple[float, float, float] = COMBINE) -> float:
+    """The calibrated probability that a read sentence answers the question."""
+    p = min(max(probability, 1e-6), 1 - 1e-6)
+    z = combine[0] * math.log(p / (1 - p)) + combine[1] * evidence + combine[2]
+    return 1.0 / (1.0 + math.exp(-z))
 
 
 class ExtractiveAnswerer:
     """Answers by quoting the retrieved sentences that answer the question.
 
     Args:
-        min_score: Refuse when the best sentence scores below this.
+        min_score: Without a reader, refuse when the best sentence scores below this.
         max_statements: Most statements in one answer.
         runner_up: A further statement needs this share of the best score.
         merge_similarity: Cosine at which two sentences say the same thing.
+        reader: The trained reader; ``None`` answers by the evidence score alone.
+        min_probability: With a reader, refuse when no candidate's probability reaches this.
+        reader_candidates: Sentences (best evidence first) the reader reads per question.
+        combine: Weights of :func:`answer_probability` (default: the calibrated :data:`COMBINE`).
     """
 
     def __init__(
@@ -103,11 +145,25 @@ class ExtractiveAnswerer:
         max_statements: int = 3,
         runner_up: float = 0.9,
         merge_similarity: float = 0.8,
+        reader: Reader | None = None,
+        min_probability: float = 0.075,
+        reader_candidates: int = 8,
+        combine: tuple[float, float, float] = COMBINE,
     ):
         self.min_score = min_score
         self.max_statements = max_statements
         self.runner_up = runner_up
         self.merge_similarity = merge_similarity
+        self.reader = reader
+        self.min_probability = min_probability
+        self.reader_candidates = reader_candidates
+        self.combine = combine
+
+    def warm_up(self) -> ExtractiveAnswerer:
+        """Load the reader's model, if there is a reader (idempotent)."""
+        if self.reader is not None:
+            self.reader.warm_up()
+        return self
 
     def answer(
         self,
@@ -117,17 +173,38 @@ class ExtractiveAnswerer:
         query_vector: np.ndarray,
     ) -> Answer:
         """Build the cited answer (or refusal) for ``question`` from ``passages``."""
-        scored = self.score_sentences(question, passages, index, query_vector)
+        return self.compose(question, self.rank(question, passages, index, query_vector), passages, index)
+
+    @property
+    def threshold(self) -> float:
+        """The score the best sentence must reach: a probability with the reader, else an evidence score."""
+        return self.min_probability if self.reader is not None else self.min_score
+
+    def rank(self, question: str, passages: list[Passage], index: IndexData, query_vector: np.ndarray) -> list[ScoredSentence]:
+        """The quotable sentences of the passages, best first, scored as :meth:`compose` judges them."""
+        scored = [s for s in self.score_sentences(question, passages, index, query_vector) if self._quotable(s, index)]
+        return self.read(question, scored, index) if self.reader is not None else scored
+
+    def compose(
+        self, question: str, scored: list[ScoredSentence], passages: list[Passage], index: IndexData, *, threshold: float | None = None
+    ) -> Answer:
+        """The answer from ranked sentences (:meth:`rank`), or a refusal below ``threshold`` (default :attr:`threshold`)."""
+        threshold = self.threshold if threshold is None else threshold
         best = scored[0] if scored else None
-        if best is None or best.score < self.min_score:
+        if best is None or best.score < threshold:
             return Answer(question=question, text=REFUSAL_TEXT, refused=True, passages=tuple(passages))
-        statements = self._statements(question, scored, index)
+        statements = self._statements(question, scored, index, threshold)
         citations: list[Citation] = []
         parts: list[str] = []
+        short_answer = None
         for group in statements:
             markers = []
-            for item in group:
+            for k, item in enumerate(group):
                 doc = index.documents[item.doc_i]
+                if k == 0:
+                    item, words = _expand(item, index, citations)
+                    short_answer = short_answer if citations else words
+                    group[0] = item
                 citation = Citation(
                     n=len(citations) + 1,
                     doc_id=doc.id,
@@ -143,12 +220,53 @@ class ExtractiveAnswerer:
             lead = group[0]
             parts.append(f"{index.documents[lead.doc_i].text[lead.start:lead.end]} {''.join(markers)}")
         return Answer(
-            question=question, text=" ".join(parts), refused=False, citations=tuple(citations), passages=tuple(passages)
+            question=question,
+            text=" ".join(parts),
+            refused=False,
+            citations=tuple(citations),
+            passages=tuple(passages),
+            short_answer=short_answer,
         )
+
+    @staticmethod
+    def _quotable(item: ScoredSentence, index: IndexData) -> bool:
+        doc = index.documents[item.doc_i]
+        return quotable(doc.text, item.start, item.end, doc.title)
+
+    def read(self, question: str, scored: list[ScoredSentence], index: IndexData) -> list[ScoredSentence]:
+        """Re-rank the best ``reader_candidates`` sentences by :func:`answer_probability` (the score becomes it).
+
+        The rest keep their place after them with score 0, so they can join a
+        statement as the same claim from another article but never lead one.
+        """
+        if self.reader is None or not scored:
+            return scored
+        head, tail = scored[: self.reader_candidates], scored[self.reader_candidates :]
+        items = [self._reader_input(question, s, index) for s in head]
+        outputs = self.reader.read(items)
+        read = [
+            replace(s, score=answer_probability(o.probability, s.score, self.combine), span=o.span, probability=o.probability, evidence=s.score)
+            for s, o in zip(head, outputs)
+        ]
+        read.sort(key=lambda s: (-s.score, s.passage_rank, s.start))
+        return read + [replace(s, score=0.0) for s in tail]
+
+    @staticmethod
+    def _reader_input(question: str, item: ScoredSentence, index: IndexData) -> ReaderInput:
+        doc = index.documents[item.doc_i]
+        row = item.row - 1
+        before = index.sentence_text(row) if row >= 0 and int(index.sentence_rows[row, 0]) == item.doc_i else ""
+        sentence = doc.text[item.start : item.end]
+        # A title made from the text's first sentence repeats what the reader sees anyway, and
+        # the same words twice read to it as a match: show only a title that adds something.
+        title = doc.title.rstrip("…").strip()
+        if title and (title in sentence or title in before or sentence in title):
+            title = ""
+        return ReaderInput(question, sentence, before, title)
 
     def score_sentences(
         self, question: str, passages: list[Passage], index: IndexData, query_vector: np.ndarray
-    ) -> list[_Scored]:
+    ) -> list[ScoredSentence]:
         """Score every sentence of the passages, best first."""
         qtype = question_type(question)
         rows: list[int] = []
@@ -159,7 +277,7 @@ class ExtractiveAnswerer:
                 if row not in origin:
                     origin[row] = passage
                     rows.append(row)
-        scored: list[_Scored] = []
+        scored: list[ScoredSentence] = []
         for evidence in sentence_evidence(rows, QuestionTerms.of(question, index), query_vector, index):
             doc_i, start, end = (int(v) for v in index.sentence_rows[evidence.row])
             passage = origin[evidence.row]
@@ -172,18 +290,18 @@ class ExtractiveAnswerer:
                 score *= 0.8
             elif qtype == "duration" and not (_DURATION.search(text) and numbers_in(text)):
                 score *= 0.8
-            scored.append(_Scored(evidence.row, doc_i, start, end, score, evidence.dense, passage.rank))
+            scored.append(ScoredSentence(evidence.row, doc_i, start, end, score, evidence.dense, passage.rank))
         scored.sort(key=lambda s: (-s.score, s.passage_rank, s.start))
         return scored
 
-    def _statements(self, question: str, scored: list[_Scored], index: IndexData) -> list[list[_Scored]]:
+    def _statements(self, question: str, scored: list[ScoredSentence], index: IndexData, threshold: float) -> list[list[ScoredSentence]]:
         wants_number = question_type(question) == "number"
-        floor = max(self.min_score, scored[0].score * self.runner_up)
+        floor = max(threshold, scored[0].score * self.runner_up)
         vectors = index.sentence_vectors_of([s.row for s in scored])
         similarity = vectors @ vectors.T  # every pair once, for merging and for near-copies
         figures = [_figures(index.sentence_text(s.row)) if wants_number else frozenset() for s in scored]
         used: set[int] = set()
-        groups: list[list[_Scored]] = []
+        groups: list[list[ScoredSentence]] = []
         for i, lead in enumerate(scored):
             if lead.score < floor or len(groups) >= self.max_statements:
                 break
@@ -204,3 +322,49 @@ class ExtractiveAnswerer:
                     used.add(other.row)
             groups.append(group)
         return groups
+
+
+_PRONOUNS = frozenset("he she they it him her them we".split())
+_REFERRING = frozenset("the his her its their this that these those".split())
+
+
+def _expand(item: ScoredSentence, index: IndexData, cited: list[Citation]) -> tuple[ScoredSentence, str | None]:
+    """The quote of a statement's lead and its short answer (whole words of the quote).
+
+    When the reader's span lies in the sentence before, or is a pronoun or a
+    definite description opening the quote ("The president's son will plead
+    guilty…"), the quote names its answer only through the sentence before,
+    so the citation starts there (unless that sentence is already cited);
+    offsets stay exact because both sentences are contiguous in the stored
+    text.
+    """
+    span = item.span
+    if span is None or span.piece == "title":
+        return item, None
+    doc = index.documents[item.doc_i]
+    if span.piece == "sentence":
+        words = _words(doc.text, item.start + span.start, item.start + span.end)
+        lead = doc.text[item.start : item.start + span.start].strip().lower()
+        if not (lead in _REFERRING or (words or "").lower() in _PRONOUNS):
+            return item, words
+        # The answer is a pronoun or a description at the sentence start ("The president's son"):
+        # the name it refers to is in the sentence before, so the citation includes it.
+    row = item.row - 1
+    if row < 0 or int(index.sentence_rows[row, 0]) != item.doc_i:
+        return item, None
+    start = int(index.sentence_rows[row, 1])
+    if any(c.doc_id == doc.id and c.start < item.start and c.end > start for c in cited):
+        return item, None
+    if span.piece == "sentence":
+        return replace(item, start=start), _words(doc.text, item.start + span.start, item.start + span.end)
+    return replace(item, start=start), _words(doc.text, start + span.start, start + span.end)
+
+
+def _words(text: str, start: int, end: int) -> str | None:
+    """``text[start:end]`` widened to whole words (the reader's span ends on word pieces)."""
+    while start > 0 and text[start - 1].isalnum():
+        start -= 1
+    while end < len(text) and text[end].isalnum():
+        end += 1
+    words = text[start:end].strip(" ,;:")
+    return words or None

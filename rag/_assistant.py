@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -31,10 +32,11 @@ from ._exceptions import EmptyQuestionError, IndexNotFoundError, InputError, Loa
 from ._followup import is_follow_up, standalone_question
 from ._index import BuildReport, IndexData, build_index, index_size_bytes, load_index
 from ._loading import LoadResult, load_paths
+from ._reader import Reader
 from ._retrieval import HybridSearcher
 from ._types import Answer, AnswerEvent, SourceDocument
 
-__all__ = ["MAX_QUESTION_CHARS", "Assistant", "ask", "bundled_articles_dir", "validate_question"]
+__all__ = ["MAX_QUESTION_CHARS", "Assistant", "ask", "bundled_articles_dir", "make_answerer", "validate_question"]
 
 MAX_QUESTION_CHARS = 2000
 
@@ -44,19 +46,58 @@ def bundled_articles_dir() -> Path:
     return Path(str(resources.files("rag") / "data" / "articles"))
 
 
+def make_answerer(settings: Settings) -> ExtractiveAnswerer:
+    """The extractive answerer the settings describe (its reader, if any, loads in ``warm_up()``)."""
+    return ExtractiveAnswerer(
+        min_score=settings.min_score,
+        max_statements=settings.max_statements,
+        reader=Reader() if settings.reader == "model" else None,
+        min_probability=settings.min_probability,
+        reader_candidates=settings.reader_candidates,
+    )
+
+
 def validate_question(question: str) -> str:
     """The question stripped of surrounding whitespace.
 
     Raises:
         EmptyQuestionError: It is blank.
-        InputError: It is longer than ``MAX_QUESTION_CHARS``.
+        InputError: It is not a ``str``, not valid text (a lone surrogate,
+            as Python makes of invalid UTF-8 in a command line), or longer
+            than ``MAX_QUESTION_CHARS``.
     """
-    question = (question or "").strip()
+    question = _text(question, "question must be a str", "pass the question as text", "the question", "retype it").strip()
     if not question:
         raise EmptyQuestionError("the question is empty: type a question, e.g. 'how many troops?'")
     if len(question) > MAX_QUESTION_CHARS:
         raise InputError(f"the question is {len(question)} characters long: keep it under {MAX_QUESTION_CHARS}")
     return question
+
+
+def _check_options(top_k: object, history: object) -> None:
+    """Raise a one-line :class:`InputError` for a ``top_k`` or ``history`` of the wrong type."""
+    if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int)):
+        raise InputError(f"top_k must be a whole number, got {type(top_k).__name__}: pass e.g. top_k=5")
+    if isinstance(history, (str, bytes)) or not isinstance(history, Sequence):
+        raise InputError(
+            f"history must be a list of earlier questions, got {type(history).__name__}: pass e.g. history=['how many troops?']"
+        )
+    for number, turn in enumerate(history, start=1):
+        _text(turn, "history must hold questions as str", "pass the earlier questions as text",
+              f"earlier question {number} in history", "pass it as text")
+
+
+def _text(value: object, not_str: str, type_fix: str, what: str, text_fix: str) -> str:
+    """``value`` if it is a ``str`` that encodes as UTF-8, else a one-line :class:`InputError`."""
+    if not isinstance(value, str):
+        raise InputError(f"{not_str}, got {type(value).__name__}: {type_fix}")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise InputError(
+            f"{what} is not valid text (invalid UTF-8 or a lone surrogate at character {error.start + 1}): {text_fix}"
+        ) from None
+    return value
 
 
 class Assistant:
@@ -87,9 +128,8 @@ class Assistant:
             backend=self.settings.embed_backend, batch_size=self.settings.embed_batch_size
         )
         self.chunker = TokenChunker(self.settings.chunk_tokens, self.settings.chunk_overlap)
-        self.answerer = ExtractiveAnswerer(
-            min_score=self.settings.min_score, max_statements=self.settings.max_statements
-        )
+        self.answerer = make_answerer(self.settings)
+        self._other_answerers: dict[str, ExtractiveAnswerer] = {}
         self._lock = threading.RLock()
         self._build_lock = threading.Lock()
         self._llm_answerer: Any = None
@@ -116,7 +156,7 @@ class Assistant:
         return assistant
 
     def warm_up(self, *, progress: bool = False) -> None:
-        """Load the index and the embedding model (idempotent).
+        """Load the index, the embedding model and the reader (idempotent).
 
         The index is read first, so a missing or corrupt index fails fast.
         """
@@ -131,6 +171,7 @@ class Assistant:
                 self.index([bundled_articles_dir()], progress=progress)
         if isinstance(self.embeddings, MiniLMEmbeddings):
             self.embeddings.load()
+        self.answerer.warm_up()
 
     def _swap(self, index: IndexData) -> None:
         searcher = HybridSearcher(
@@ -202,7 +243,13 @@ class Assistant:
         return self.index(paths, prune=False, progress=progress)
 
     def ask(
-        self, question: str, *, top_k: int | None = None, history: Sequence[str] = (), use_llm: bool | None = None
+        self,
+        question: str,
+        *,
+        top_k: int | None = None,
+        history: Sequence[str] = (),
+        use_llm: bool | None = None,
+        reader: str | None = None,
     ) -> Answer:
         """Answer a question with citations, or refuse.
 
@@ -213,19 +260,27 @@ class Assistant:
                 follow-up ("and how many aircraft?") is made standalone first.
             use_llm: Override the settings: ``False`` quotes (extractive),
                 ``True`` uses the configured LLM backend.
+            reader: Override the settings' reader for this question: ``model`` or ``fast``.
 
         Raises:
             EmptyQuestionError: The question is blank.
-            InputError: The question is too long.
+            InputError: The question is too long or not text, an argument
+                has the wrong type, or the reader is unknown.
         """
         final: Answer | None = None
-        for event in self.stream(question, top_k=top_k, history=history, use_llm=use_llm):
+        for event in self.stream(question, top_k=top_k, history=history, use_llm=use_llm, reader=reader):
             final = event.answer or final
         assert final is not None  # stream() always ends with a final event
         return final
 
     def stream(
-        self, question: str, *, top_k: int | None = None, history: Sequence[str] = (), use_llm: bool | None = None
+        self,
+        question: str,
+        *,
+        top_k: int | None = None,
+        history: Sequence[str] = (),
+        use_llm: bool | None = None,
+        reader: str | None = None,
     ) -> Iterator[AnswerEvent]:
         """Like :meth:`ask`, as events: ``sources`` first, then ``token`` pieces (LLM only), then ``final``.
 
@@ -235,11 +290,15 @@ class Assistant:
         """
         started = time.perf_counter()
         question = validate_question(question)
+        _check_options(top_k, history)
+        if use_llm is not None and not isinstance(use_llm, bool):
+            raise InputError(f"use_llm must be True, False or None, got {type(use_llm).__name__}: pass e.g. use_llm=False")
         top_k = self.settings.top_k if top_k is None else top_k
         if top_k < 1:
             raise InputError(f"top_k must be at least 1, got {top_k}")
         if use_llm and self.settings.llm == "none":
             raise InputError("no LLM backend is configured: start with --llm openai|ollama|llamacpp")
+        answerer = self._answerer(reader)
         index, searcher = self._ready()
         llm = self.settings.llm != "none" if use_llm is None else use_llm
         standalone = self._standalone(question, history, llm)
@@ -249,7 +308,7 @@ class Assistant:
         passages = searcher.search(standalone, top_k, query_vector=vector)
         t2 = time.perf_counter()
         if not llm:
-            answer = self.answerer.answer(standalone, passages, index, vector)
+            answer = answerer.answer(standalone, passages, index, vector)
             yield AnswerEvent("sources", passages=answer.passages)
         else:
             answer = None
@@ -269,6 +328,18 @@ class Assistant:
         yield AnswerEvent("final", answer=replace(
             answer, question=question, timings_ms=timings, standalone_question=standalone if standalone != question else None
         ))
+
+    def _answerer(self, reader: str | None) -> ExtractiveAnswerer:
+        """The settings' answerer, or one with the other reader (made once, on first use)."""
+        if reader is None or reader == self.settings.reader:
+            return self.answerer
+        if reader not in ("model", "fast"):
+            raise InputError(f"reader {reader!r} is unknown: use model or fast")
+        with self._lock:
+            answerer = self._other_answerers.get(reader)
+            if answerer is None:
+                answerer = self._other_answerers[reader] = make_answerer(self.settings.updated(reader=reader)).warm_up()
+        return answerer
 
     def _standalone(self, question: str, history: Sequence[str], llm: bool) -> str:
         """The follow-up made standalone: by the LLM when one answers, else by the visible heuristic."""
@@ -346,6 +417,10 @@ def ask(question: str, *, index_dir: str | Path | None = None, top_k: int | None
         >>> ask("how many troops?").text  # doctest: +SKIP
         'More than ten thousand troops will be dispatched, ... [1][2]'
     """
+    validate_question(question)  # before loading anything
+    _check_options(top_k, history)
+    if index_dir is not None and not isinstance(index_dir, (str, os.PathLike)):
+        raise InputError(f"index_dir must be a path, got {type(index_dir).__name__}: pass e.g. index_dir='index/default'")
     key = (Path(index_dir) if index_dir is not None else default_index_dir()).resolve()
     with _assistants_lock:
         assistant = _assistants.get(key)

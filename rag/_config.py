@@ -49,7 +49,13 @@ class Settings:
         embed_batch_size: Texts per embedding forward pass; 0 (default) picks
             the fastest for the backend (1 for ONNX, 32 for torch).
         max_file_mb: Larger files are skipped when indexing.
-        min_score: Below this evidence score the answerer refuses.
+        reader: ``model`` (default; the trained cross-encoder picks the
+            quotes, gives a short answer and decides refusals) or ``fast``
+            (the evidence score alone: no model, no short answer).
+        min_probability: With ``reader = "model"``, refuse when no sentence's
+            answer probability reaches this.
+        reader_candidates: Sentences (best evidence score first) the reader reads per question.
+        min_score: With ``reader = "fast"``, below this evidence score the answerer refuses.
         max_statements: Most statements in one extractive answer.
         sentence_vectors: ``contextual`` (pooled from each chunk's forward
             pass, one pass for both) or ``separate`` (each sentence embedded alone).
@@ -72,6 +78,9 @@ class Settings:
     embed_backend: str = "onnx-int8"
     embed_batch_size: int = 0
     max_file_mb: float = 20.0
+    reader: str = "model"
+    min_probability: float = 0.075
+    reader_candidates: int = 8
     min_score: float = 0.42
     max_statements: int = 3
     sentence_vectors: str = "separate"
@@ -90,6 +99,10 @@ class Settings:
                 raise ConfigError(f"setting {item.name} must be {item.type}, got {value!r}")
         if self.retrieval not in ("hybrid", "dense", "bm25"):
             raise ConfigError(f"setting retrieval={self.retrieval!r} is unknown: use hybrid, dense or bm25")
+        if self.reader not in ("model", "fast"):
+            raise ConfigError(f"setting reader={self.reader!r} is unknown: use model or fast")
+        if not 0.0 <= self.min_probability <= 1.0:
+            raise ConfigError(f"setting min_probability must be between 0 and 1, got {self.min_probability}")
         if self.llm not in ("none", "openai", "ollama", "llamacpp"):
             raise ConfigError(f"setting llm={self.llm!r} is unknown: use none, openai, ollama or llamacpp")
         if self.embed_backend not in EMBED_BACKENDS:
@@ -104,7 +117,7 @@ class Settings:
             )
         if self.embed_batch_size < 0:
             raise ConfigError(f"setting embed_batch_size must be 0 (automatic) or more, got {self.embed_batch_size}")
-        for name in ("top_k", "candidates", "rrf_k", "max_statements"):
+        for name in ("top_k", "candidates", "rrf_k", "max_statements", "reader_candidates"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"setting {name} must be at least 1, got {getattr(self, name)}")
         if self.max_file_mb <= 0:

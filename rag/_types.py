@@ -124,6 +124,8 @@ class Answer:
 
     ``supported`` is the share of an LLM answer's sentences that its cited
     passages support (``None`` for extractive answers, which only quote).
+    ``short_answer`` is the answer's own words as the reader found them
+    inside the first citation's quote ("more than 10,000"), or ``None``.
 
     Example:
         >>> a = Answer(question="q?", text="The articles don't say.", refused=True)
@@ -139,12 +141,14 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict, compare=False, hash=False)
     standalone_question: str | None = None
     supported: float | None = None
+    short_answer: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON shape printed by ``rag ask --json``."""
         return {
             "question": self.question,
             "standalone_question": self.standalone_question or self.question,
+            "short_answer": self.short_answer,
             "answer": self.text,
             "refused": self.refused,
             "supported": self.supported,

@@ -77,6 +77,33 @@ def test_single_article_answers(assistant: Assistant, question: str, expected: s
     check_citations(assistant, answer)
 
 
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Where exactly will the drill be held?", "Qingtongxia"),
+        ("What is the exercise called?", "Zapad/Interaction 2021"),
+        ("Who is Russia's defence minister?", "Shoigu"),
+        ("When is the drill scheduled?", "August"),
+    ],
+)
+@pytest.mark.xfail(
+    reason="issue #10, open: with little word overlap these still score under the calibrated threshold "
+    "(combined 0.03-0.06 against 0.075); the reader alone ranks 2 of 4 right",
+    strict=False,
+)
+def test_paraphrases_a_person_would_expect_to_work(assistant: Assistant, question: str, expected: str) -> None:
+    """Questions worded unlike the articles: the reader, not word overlap, finds the answer."""
+    answer = assistant.ask(question)
+    assert not answer.refused, question
+    assert expected in answer.text, (question, answer.text)
+    check_citations(assistant, answer)
+
+
+def test_a_different_quantity_is_refused_not_answered_with_the_troops(assistant: Assistant) -> None:
+    answer = assistant.ask("How many warships took part?")
+    assert answer.refused, answer.text
+
+
 def test_every_citation_matches_its_offsets_over_many_questions(assistant: Assistant) -> None:
     questions = [
         "Where is the drill held?", "What is the SCO?", "What did Putin hint at?", "When did the exercises begin?",
@@ -91,7 +118,7 @@ def test_every_citation_matches_its_offsets_over_many_questions(assistant: Assis
 
 def test_answer_to_dict_shape(assistant: Assistant) -> None:
     data = assistant.ask("how many troops?").to_dict()
-    assert set(data) >= {"question", "answer", "refused", "citations", "passages", "timings_ms"}
+    assert set(data) >= {"question", "short_answer", "answer", "refused", "citations", "passages", "timings_ms"}
     assert set(data["citations"][0]) == {"n", "doc_id", "title", "source", "start", "end", "quote", "score"}
     assert data["timings_ms"]["total"] > 0
     assert data["passages"][0]["rank"] == 1
@@ -145,6 +172,7 @@ def test_the_word_after_how_is_not_a_question_term(assistant: Assistant, questio
 
 
 def test_how_large_is_answered_with_the_figure(assistant: Assistant) -> None:
-    answer = assistant.ask("How large is the troop deployment in the exercise?")
+    # The evidence rule under test; the default model reader still refuses this wording (docs/evaluation.md).
+    answer = assistant.ask("How large is the troop deployment in the exercise?", reader="fast")
     assert not answer.refused and ("10,000" in answer.text or "ten thousand" in answer.text)
     check_citations(assistant, answer)

@@ -46,3 +46,20 @@ def test_pooled_chunks_need_separate_sentences() -> None:
         Settings(chunk_vectors="pooled", sentence_vectors="contextual")
     with pytest.raises(ConfigError, match="chunk_vectors='mean' is unknown"):
         Settings(chunk_vectors="mean")
+
+
+def test_readme_settings_table_matches_the_defaults() -> None:
+    """Every setting is in the README's table, with its real default."""
+    import re
+    from dataclasses import fields
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| `(\w+)` \| ([^|]*) \|", readme, flags=re.MULTILINE))
+    for item in fields(Settings):
+        default = getattr(Settings(), item.name)
+        if item.name in ("llm_model", "llm_base_url", "llm_context_tokens", "llm_max_tokens"):
+            continue  # documented together on one row
+        assert item.name in rows, f"{item.name} is missing from the README's settings table"
+        shown = rows[item.name].strip().strip("`")
+        assert shown == str(default) or float(shown) == default, (item.name, shown, default)

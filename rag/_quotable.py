@@ -1,0 +1,66 @@
+"""Which stored sentences may be quoted as an answer, judged by structure alone.
+
+News pages carry lines that are not statements: the headline, teasers and
+sub-headings, photo captions and credits, bylines, gallery counters. They
+often share the question's words ("Where is the 2026 World Cup? 2026 World
+Cup host cities and stadiums") and so score high on evidence, but they never
+answer. The cues, all structural:
+
+- a line with no sentence punctuation at its end (headlines, sub-headings,
+  teasers, captions), unless it is long enough to be prose;
+- a sentence that asks a question;
+- a line that repeats the title (when the title is not itself a sentence);
+- "N of M Photos", bylines ("By Jane Doe"), photo credits ("Photo: …",
+  "(AP Photo/…)", "Getty Images").
+
+Trade-offs: a one-line article body with no final period loses its only
+sentence (rare in the cleaned text); a caption that ends with a period and
+names no credit still passes.
+
+Example:
+    >>> text = "Big Storm Hits Coast\\nThe storm hit at noon."
+    >>> quotable(text, 0, 20, "Big Storm Hits Coast"), quotable(text, 21, 43, "Big Storm Hits Coast")
+    (False, True)
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["quotable"]
+
+_TERMINAL = re.compile(r"[.!…]['\"”’)\]]*$")
+_PROSE_WORDS = 25  # a line this long is prose even without a final period
+_PHOTOS = re.compile(r"\b\d+\s+of\s+\d+\s+(?:photos?|images?|pictures?|slides?)\b", re.IGNORECASE)
+_BYLINE = re.compile(r"^(?:by|written by|reporting by|edited by)\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}\s*[,|]?", re.IGNORECASE)
+_CREDIT = re.compile(
+    r"(?:^|\()\s*(?:photo|photograph|image|picture|credit|file photo)s?\s*(?:by|:|/)"
+    r"|\b(?:AP|AFP|Reuters|EPA|Getty)\s*(?:Photo|Images)\b|\bGetty Images\b|\bShutterstock\b",
+    re.IGNORECASE,
+)
+
+
+def _normal(text: str) -> str:
+    return " ".join(re.sub(r"[^\w]+", " ", text.lower()).split())
+
+
+def _line(text: str, start: int, end: int) -> str:
+    left = text.rfind("\n", 0, start) + 1
+    right = text.find("\n", end)
+    return text[left : right if right >= 0 else len(text)].strip()
+
+
+def quotable(text: str, start: int, end: int, title: str = "") -> bool:
+    """Whether ``text[start:end]`` (one stored sentence) may be quoted as an answer."""
+    sentence = text[start:end].strip()
+    if not sentence or sentence.rstrip("'\"”’)]").endswith("?"):
+        return False
+    line = _line(text, start, end)
+    if _PHOTOS.search(sentence) or _CREDIT.search(sentence):
+        return False
+    if _BYLINE.match(line) and len(line.split()) <= 8:
+        return False
+    if not _TERMINAL.search(line) and len(line.split()) < _PROSE_WORDS:
+        return False
+    title_norm = _normal(title)
+    return not (title_norm and not _TERMINAL.search(title.strip()) and _normal(sentence) == title_norm)

@@ -1,0 +1,235 @@
+"""The trained reader: loads offline from the repo, tells answers from near misses, drives quotes and refusals."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag import Assistant, ReaderError, Settings
+from rag._answering import ExtractiveAnswerer, ScoredSentence, _expand
+from rag._quotable import quotable
+from rag._reader import READER_DIR, Reader, ReaderInput, Span, encode, load_tokenizer
+from rag.train_reader import main as train_main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def reader() -> Reader:
+    return Reader().warm_up()
+
+
+def test_reader_ships_in_the_repo_as_small_int8_onnx() -> None:
+    model = READER_DIR / "reader-int8.onnx"
+    assert model.is_file() and model.stat().st_size <= 30 * 1024 * 1024
+    card = (READER_DIR / "MODEL_CARD.md").read_text(encoding="utf-8")
+    for needed in ("all-MiniLM-L6-v2", "Apache-2.0", "SQuAD", "CC BY-SA 4.0", "python -m rag.train_reader"):
+        assert needed in card
+    info = json.loads((READER_DIR / "reader.json").read_text(encoding="utf-8"))
+    assert 0.0 < info["threshold"] < 1.0 and info["metrics"]["answer_sentence_accuracy"] > 0.7 and info["metrics"]["auc"] > 0.5
+
+
+def test_reader_loads_without_torch_or_network() -> None:
+    code = (
+        "import sys; from rag._reader import Reader, ReaderInput; r = Reader().warm_up(); "
+        "print(r.read([ReaderInput('How many troops?', 'More than 10,000 troops took part.')])[0].probability); "
+        "assert 'torch' not in sys.modules"
+    )
+    env = {"HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert float(done.stdout.strip()) > 0.5
+
+
+@pytest.mark.parametrize("damage", ["missing", "garbage"])
+def test_missing_or_damaged_reader_is_one_line_with_the_fix(tmp_path: Path, damage: str) -> None:
+    folder = tmp_path / "reader"
+    shutil.copytree(READER_DIR, folder)
+    if damage == "missing":
+        (folder / "reader-int8.onnx").unlink()
+    else:
+        (folder / "reader-int8.onnx").write_bytes(b"not an onnx file")
+    with pytest.raises(ReaderError) as caught:
+        Reader(folder).warm_up()
+    message = str(caught.value)
+    assert "\n" not in message and "python -m rag.train_reader" in message
+
+
+# Each: a question, the sentence that answers it, and an on-topic sentence that does not.
+PAIRS = {
+    "number": (
+        "How many people were killed in the earthquake?",
+        "The earthquake killed at least 2,300 people across the two provinces, officials said.",
+        "The earthquake struck the two provinces shortly after dawn, officials said.",
+    ),
+    "person": (
+        "Who was appointed as the new finance minister?",
+        "The prime minister appointed Maria Keller, a former central banker, as finance minister on Monday.",
+        "The finance ministry will present its new budget to parliament next month.",
+    ),
+    "place": (
+        "Where will the summit be held?",
+        "The summit will be held in Nairobi, the Kenyan capital, at the end of the month.",
+        "The summit is expected to focus on debt relief and climate finance.",
+    ),
+    "date": (
+        "When did the factory close?",
+        "The factory closed in March 2019 after two decades of losses.",
+        "The factory employed about 900 workers from the surrounding towns.",
+    ),
+    "reason": (
+        "Why did the airline cancel the flights?",
+        "The airline cancelled the flights because a strike by air traffic controllers closed the airspace.",
+        "The airline operates more than 300 flights a day from its hub.",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(PAIRS))
+def test_answering_sentence_scores_above_an_on_topic_non_answer(reader: Reader, kind: str) -> None:
+    question, answer, near_miss = PAIRS[kind]
+    good, bad = reader.read([ReaderInput(question, answer), ReaderInput(question, near_miss)])
+    assert good.probability > bad.probability + 0.2, (good, bad)
+    assert good.span is not None and good.span.piece == "sentence"
+
+
+def test_encode_marks_the_candidate_and_keeps_the_budget(reader: Reader) -> None:
+    tokenizer = load_tokenizer(READER_DIR / "tokenizer.json")
+    long = " ".join(["word"] * 200)
+    item = ReaderInput("How many troops?", "More than 10,000 troops took part.", before=long, title=long)
+    encoded = encode(tokenizer, item, 80)
+    assert len(encoded.ids) <= 80 and 2 in encoded.pieces  # the sentence before still gets room
+    sentence_tokens = [t for t, p in zip(encoded.types, encoded.pieces) if p == 3]
+    assert sentence_tokens and all(t == 1 for t in sentence_tokens)
+    assert sum(encoded.types) == len(sentence_tokens)  # only the candidate has type 1
+
+
+def test_short_answer_lies_inside_its_cited_quote(assistant: Assistant) -> None:
+    answer = assistant.ask("How many troops are taking part?")
+    assert not answer.refused and answer.short_answer
+    assert answer.short_answer in answer.citations[0].quote
+    assert answer.to_dict()["short_answer"] == answer.short_answer
+
+
+def test_fast_reader_gives_no_short_answer(demo_index_dir: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    fast = Assistant.load(demo_index_dir, embeddings=embedder, settings=Settings(reader="fast"))
+    answer = fast.ask("How many troops?")
+    assert not answer.refused and answer.short_answer is None
+
+
+@pytest.mark.parametrize(
+    "text, title, expected",
+    [
+        ("Big Storm Hits Coast\nThe storm hit at noon.", "Big Storm Hits Coast", [False, True]),
+        ("Where is the 2026 World Cup? 2026 World Cup host cities and stadiums\nThe final is in New Jersey.", "", [False, False, True]),
+        ("3 of 12 Photos\nThe mayor spoke at the opening.", "", [False, True]),
+        ("By Jane Doe\nThe council voted on Tuesday.", "", [False, True]),
+        ("Firefighters at the scene. (AP Photo/John Smith)\nThe fire was contained by noon.", "", [False, False, True]),
+        ("Photo: Reuters\nPrices rose 3% in May.", "", [False, True]),
+        ("Prices rose. Did they rise enough? Analysts think so.", "", [True, False, True]),
+    ],
+)
+def test_headlines_teasers_captions_and_credits_are_not_quotable(text: str, title: str, expected: list[bool]) -> None:
+    from rag._text import split_sentences
+
+    assert [quotable(text, s, e, title) for s, e in split_sentences(text)] == expected
+
+
+def test_headline_is_never_quoted_even_when_it_matches(assistant: Assistant) -> None:
+    answer = assistant.ask("Is Russia now training troops alongside communist China?")
+    for citation in answer.citations:
+        assert citation.quote != "Russia Now Training Troops Alongside Communist China, New Report Details"
+
+
+def test_context_expansion_cites_the_sentence_that_names_the_answer(assistant: Assistant) -> None:
+    index, _ = assistant._ready()
+    doc_i = index.doc_index["zapad-interaction-2021-begins"]
+    rows = list(index.sentences_in(doc_i, 0, len(index.documents[doc_i].text)))
+    row = rows[2]
+    _, start, end = (int(v) for v in index.sentence_rows[row])
+    before_start = int(index.sentence_rows[row - 1, 1])
+    item = ScoredSentence(row, doc_i, start, end, 0.9, 0.5, 1, Span("before", 0, 9, 5.0))
+    expanded, words = _expand(item, index, [])
+    text = index.documents[doc_i].text
+    assert expanded.start == before_start and expanded.end == end
+    assert words is not None and words in text[expanded.start : expanded.end]
+    assert text[expanded.start : expanded.end].startswith(text[before_start:int(index.sentence_rows[row - 1, 2])])
+
+
+def test_reader_refuses_when_no_candidate_answers(assistant: Assistant) -> None:
+    index, searcher = assistant._ready()
+    question = "How many warships took part?"
+    vector = searcher.embed_query(question)
+    passages = searcher.search(question, 5, query_vector=vector)
+    answerer = assistant.answerer
+    ranked = answerer.rank(question, passages, index, vector)
+    assert ranked and ranked[0].score < answerer.min_probability
+    assert answerer.compose(question, ranked, passages, index).refused
+    assert not answerer.compose(question, ranked, passages, index, threshold=0.0).refused
+
+
+def test_training_smoke_run_writes_a_loadable_model(tmp_path: Path) -> None:
+    """The training command end to end on a tiny SQuAD-shaped sample."""
+    context = (
+        "The bridge was opened in 1932 by the mayor. It carries six lanes of traffic. "
+        "Its main span is 503 metres long. The bridge was designed by John Bradfield."
+    )
+    qas = [
+        {"id": "a", "question": "When was the bridge opened?", "answers": [{"text": "1932", "answer_start": context.index("1932")}]},
+        {"id": "b", "question": "How long is the main span?", "answers": [{"text": "503 metres", "answer_start": context.index("503")}]},
+        {"id": "c", "question": "Who designed the bridge?", "answers": [{"text": "John Bradfield", "answer_start": context.index("John")}]},
+    ]
+    squad = {"data": [{"title": f"Bridge_{i}", "paragraphs": [{"context": context, "qas": qas}] * 2} for i in range(3)]}
+    dev = {"data": [{"title": f"Dev_{i}", "paragraphs": [{"context": context, "qas": [
+        {**qas[0], "is_impossible": False}, {"id": "x", "question": "How much did it cost?", "answers": [], "is_impossible": True}]}]}
+        for i in range(2)]}
+    (tmp_path / "train.json").write_text(json.dumps(squad))
+    (tmp_path / "dev.json").write_text(json.dumps(dev))
+    out = tmp_path / "reader"
+    code = train_main(["--train", str(tmp_path / "train.json"), "--dev", str(tmp_path / "dev.json"), "--out", str(out),
+                       "--questions", "12", "--eval-questions", "4", "--layers", "1", "--batch-size", "8", "--max-length", "48"])
+    assert code == 0
+    info = json.loads((out / "reader.json").read_text())
+    assert info["layers"] == 1 and info["examples"] >= 12 and "threshold" in info
+    assert "Reproduce" in (out / "MODEL_CARD.md").read_text()
+    outputs = Reader(out).read([ReaderInput("Who designed the bridge?", "The bridge was designed by John Bradfield.")])
+    assert 0.0 <= outputs[0].probability <= 1.0 and np.isfinite(outputs[0].probability)
+
+
+def test_training_reports_a_missing_data_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert train_main(["--train", str(tmp_path / "nope.json"), "--out", str(tmp_path / "r")]) == 2
+    assert "not found" in capsys.readouterr().err
+
+
+def test_answerer_without_reader_keeps_evidence_scores(assistant: Assistant) -> None:
+    index, searcher = assistant._ready()
+    vector = searcher.embed_query("How many troops?")
+    passages = searcher.search("How many troops?", 5, query_vector=vector)
+    ranked = ExtractiveAnswerer().rank("How many troops?", passages, index, vector)
+    assert ranked and all(r.span is None for r in ranked)
+
+
+def test_quote_that_names_its_answer_only_through_the_sentence_before(make_assistant, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """'Which public figure…?' must cite the sentence with the name, not only the one that echoes the question."""
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "plea.txt").write_text(
+        "Plea deal reached in tax case\n\n"
+        "Hunter Biden has reached an agreement with federal prosecutors in Delaware. "
+        "The president's son will plead guilty to two misdemeanor charges of failing to pay federal income tax. "
+        "The agreement is expected to keep him out of prison.\n",
+        encoding="utf-8",
+    )
+    assistant = make_assistant()
+    assistant.index([folder])
+    answer = assistant.ask("Which public figure will plead guilty to tax charges?")
+    assert not answer.refused
+    assert "Hunter Biden" in answer.citations[0].quote
+    document = assistant.document(answer.citations[0].doc_id)
+    assert document.text[answer.citations[0].start : answer.citations[0].end] == answer.citations[0].quote
