@@ -2,7 +2,8 @@
 
 One run loads the index once and evaluates each configuration (retrieval
 mode ``hybrid``/``dense``/``bm25``, or ``langchain``, the tutorial recipe as
-a retrieval-only baseline) on the same questions. It reports retrieval
+a retrieval-only baseline; and for each mode, each reader ``model``/``fast``
+given with ``--reader``) on the same questions. It reports retrieval
 (hit@k, recall@k, MRR@10, nDCG@10 over documents), answers (exact match,
 answer-contained, token F1), citations (precision, recall), refusals
 (precision, recall) and latency (p50, p95), plus the worst failures.
@@ -29,7 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._assistant import Assistant
+from ._answering import ExtractiveAnswerer
+from ._assistant import Assistant, make_answerer
 from ._config import Settings
 from ._exceptions import ConfigError, IndexMismatchError
 from ._goldsets import EvalSet, GoldExample, load_eval_set
@@ -87,6 +89,7 @@ def evaluate(
     modes: list[str],
     ks: list[int],
     top_k: int,
+    readers: dict[str, ExtractiveAnswerer] | None = None,
     progress: bool = False,
 ) -> dict[str, ConfigResult]:
     """Evaluate each configuration in ``modes`` on ``eval_set``.
@@ -97,6 +100,9 @@ def evaluate(
         modes: Retrieval modes and/or ``"langchain"``.
         ks: Cut-offs for hit@k and recall@k.
         top_k: Passages the answerer sees (as in ``ask``).
+        readers: Answerers to compare, by name (``{"model": ..., "fast": ...}``);
+            each mode is then run once per reader, named ``mode+reader``.
+            Default: the assistant's own answerer, named by the mode alone.
         progress: Show a progress bar.
     """
     for mode in modes:
@@ -107,8 +113,13 @@ def evaluate(
     for mode in modes:
         if mode == BASELINE:
             results[mode] = _evaluate_baseline(assistant, eval_set, ks, depth, progress)
+        elif not readers:
+            results[mode] = _evaluate_mode(assistant, assistant.answerer, eval_set, mode, ks, depth, top_k, progress)
         else:
-            results[mode] = _evaluate_mode(assistant, eval_set, mode, ks, depth, top_k, progress)
+            for name, answerer in readers.items():
+                results[f"{mode}+{name}"] = _evaluate_mode(
+                    assistant, answerer, eval_set, mode, ks, depth, top_k, progress, label=f"{mode}+{name}"
+                )
     return results
 
 
@@ -121,16 +132,25 @@ def _progress(items: list[GoldExample], desc: str, progress: bool) -> Any:
 
 
 def _evaluate_mode(
-    assistant: Assistant, eval_set: EvalSet, mode: str, ks: list[int], depth: int, top_k: int, progress: bool
+    assistant: Assistant,
+    answerer: ExtractiveAnswerer,
+    eval_set: EvalSet,
+    mode: str,
+    ks: list[int],
+    depth: int,
+    top_k: int,
+    progress: bool,
+    *,
+    label: str | None = None,
 ) -> ConfigResult:
     index, base = assistant._ready()
     searcher = HybridSearcher(index, assistant.embeddings, mode=mode, candidates=max(base.candidates, depth * 3), rrf_k=base.rrf_k)
     examples: list[ExampleResult] = []
-    for example in _progress(eval_set.examples, mode, progress):
+    for example in _progress(eval_set.examples, label or mode, progress):
         started = time.perf_counter()
         vector = searcher.embed_query(example.question)
         passages = searcher.search(example.question, max(depth * 2, top_k), query_vector=vector)
-        answer = assistant.answerer.answer(example.question, passages[:top_k], index, vector)
+        answer = answerer.answer(example.question, passages[:top_k], index, vector)
         latency = (time.perf_counter() - started) * 1000
         ranked = unique(p.doc_id for p in passages)
         # Sets without gold answers (BEIR) are scored on retrieval only; the answer is timed, not judged.
@@ -143,7 +163,7 @@ def _evaluate_mode(
         if eval_set.has_answers:
             result.scores.update(_answer_scores(answer, example, assistant))
         examples.append(result)
-    return ConfigResult(mode, _aggregate(examples, ks, eval_set.has_answers), examples)
+    return ConfigResult(label or mode, _aggregate(examples, ks, eval_set.has_answers), examples)
 
 
 def _evaluate_baseline(assistant: Assistant, eval_set: EvalSet, ks: list[int], depth: int, progress: bool) -> ConfigResult:
@@ -184,6 +204,9 @@ def _answer_scores(answer: Answer, example: GoldExample, assistant: Assistant) -
     scores["em"] = exact_match(text, example.answers)
     scores["contained"] = answer_contained(text, example.answers)
     scores["f1"] = token_f1(text, example.answers)
+    short = "" if answer.refused else (answer.short_answer or answer.text)
+    scores["short_em"] = exact_match(short, example.answers)
+    scores["short_f1"] = token_f1(short, example.answers)
     spans = _evidence_spans(example, assistant)
     supported = 0
     covered: set[int] = set()
@@ -228,7 +251,10 @@ def _aggregate(examples: list[ExampleResult], ks: list[int], has_answers: bool) 
         "latency_ms": {"p50": round(percentile(latencies, 50), 2), "p95": round(percentile(latencies, 95), 2)},
     }
     if has_answers:
-        metrics["answer"] = {"em": _mean(column("em")), "contained": _mean(column("contained")), "f1": _mean(column("f1"))}
+        metrics["answer"] = {
+            "em": _mean(column("em")), "contained": _mean(column("contained")), "f1": _mean(column("f1")),
+            "short_em": _mean(column("short_em")), "short_f1": _mean(column("short_f1")),
+        }
         metrics["citations"] = {"precision": _mean(column("citation_precision")), "recall": _mean(column("citation_recall"))}
         refusals = refusal_scores([bool(e.refused) for e in examples], [e.answerable for e in examples])
         metrics["refusal"] = {k: (round(v, 4) if v is not None else None) for k, v in refusals.items()}
@@ -265,7 +291,8 @@ def metrics_table(results: dict[str, ConfigResult], ks: list[int]) -> str:
     names = list(results)
     keys = [("retrieval", f"hit@{k}") for k in ks] + [("retrieval", f"recall@{k}") for k in ks]
     keys += [("retrieval", "mrr@10"), ("retrieval", "ndcg@10")]
-    keys += [("answer", "em"), ("answer", "contained"), ("answer", "f1"), ("citations", "precision"),
+    keys += [("answer", "em"), ("answer", "contained"), ("answer", "f1"), ("answer", "short_em"), ("answer", "short_f1"),
+             ("citations", "precision"),
              ("citations", "recall"), ("refusal", "precision"), ("refusal", "recall"), ("refusal", "false_refusal_rate"),
              ("latency_ms", "p50"),
              ("latency_ms", "p95")]
@@ -358,7 +385,15 @@ def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
             report = assistant.index_loaded(LoadResult(documents=eval_set.corpus), rebuild=True, progress=True)
         print(report.summary(), file=sys.stderr)
     assistant.warm_up(progress=True)
-    results = evaluate(assistant, eval_set, modes=modes, ks=ks, top_k=settings.top_k, progress=True)
+    readers = None
+    compare_readers = getattr(args, "compare_readers", None)
+    if compare_readers:
+        names = [r.strip() for r in compare_readers.split(",") if r.strip()]
+        unknown = [r for r in names if r not in ("model", "fast")]
+        if unknown:
+            raise ConfigError(f"unknown reader {unknown[0]!r} in --compare-readers: use model,fast")
+        readers = {name: make_answerer(settings.updated(reader=name)).warm_up() for name in names}
+    results = evaluate(assistant, eval_set, modes=modes, ks=ks, top_k=settings.top_k, readers=readers, progress=True)
     print(f"{eval_set.name} ({eval_set.kind}): {len(eval_set.examples)} questions\n")
     print(metrics_table(results, ks))
     for name, result in results.items():

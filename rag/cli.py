@@ -3,9 +3,9 @@
 Commands::
 
     rag index PATH... [--index DIR] [--rebuild] [--no-prune]
-    rag ask "QUESTION" [--json] [--index DIR] [--top-k N]
+    rag ask "QUESTION" [--json] [--index DIR] [--top-k N] [--reader model|fast]
     rag info [--index DIR] [--json]
-    rag eval GOLD [--index DIR] [--k ...] [--compare dense,bm25,hybrid] [--out DIR] [--limit N]
+    rag eval GOLD [--index DIR] [--k ...] [--compare dense,bm25,hybrid] [--compare-readers model,fast] [--out DIR] [--limit N]
     rag ui [--host H] [--port P] [--share]
 
 Every error exits non-zero with one readable line (set ``RAG_DEBUG=1`` to
@@ -19,13 +19,46 @@ import argparse
 import json
 import logging
 import os
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from ._config import Settings
-from ._exceptions import RagError
+from ._exceptions import RagError, redact
+
+if TYPE_CHECKING:
+    from ._types import AnswerEvent
 
 __all__ = ["main"]
+
+# C0 controls but tab and newline, DEL, C1 controls: what a terminal would obey (ESC, CSI, OSC, BEL, ...).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_LINE_BREAKS = re.compile(r"[\t\n\r\x0b\x0c\x85\u2028\u2029]+")
+# What ``json.dumps(ensure_ascii=False)`` leaves raw inside strings: DEL, C1 controls, lone surrogates.
+_JSON_RAW = re.compile(r"[\x7f-\x9f\ud800-\udfff]")
+
+
+def _safe(text: object, *, one_line: bool = False) -> str:
+    """``text`` fit for a terminal: control characters (escape sequences, bells) removed.
+
+    Titles, quotes and answers come from the indexed files, so they may hold
+    ``ESC [2J`` or an OSC title change; printed raw, the terminal would obey
+    them. Tabs and newlines are kept unless ``one_line`` is set, which turns
+    every line break into a space. Lone surrogates (undecodable file names)
+    are shown escaped instead of failing the print.
+    """
+    text = str(text)
+    if one_line:
+        text = _LINE_BREAKS.sub(" ", text)
+    text = _CONTROL.sub("", text)
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _json(data: object) -> str:
+    """``data`` as indented JSON that a terminal prints as it is (C1 controls and lone surrogates escaped)."""
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -33,6 +66,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     return base.updated(
         top_k=getattr(args, "top_k", None),
         retrieval=getattr(args, "retrieval", None),
+        reader=getattr(args, "reader", None),
         llm=getattr(args, "llm", None),
         llm_model=getattr(args, "model", None),
         llm_base_url=getattr(args, "base_url", None),
@@ -51,7 +85,7 @@ def _cmd_index(args: argparse.Namespace) -> int:
     assistant = Assistant(args.index, settings=_settings(args))
     report = assistant.index(args.paths, rebuild=args.rebuild, prune=not args.no_prune, progress=True)
     for skipped in report.skipped:
-        print(f"warning: {skipped}", file=sys.stderr)
+        print(f"warning: {_safe(skipped, one_line=True)}", file=sys.stderr)
     print(report.summary())
     return 0
 
@@ -61,29 +95,50 @@ def _cmd_ask(args: argparse.Namespace) -> int:
 
     validate_question(args.question)  # fail before loading anything
     assistant = _assistant(args)
+    return _print_answer(assistant.stream(args.question, top_k=args.top_k), as_json=args.json)
+
+
+def _print_answer(events: Iterable[AnswerEvent], *, as_json: bool = False) -> int:
+    """Consume an answer stream and print only its final, checked answer.
+
+    An LLM's raw tokens are never printed: the citation check may withhold
+    some or all of that text, and a terminal can't take back what it showed.
+    While the model writes, one note goes to stderr so the wait is explained.
+
+    Args:
+        events: :meth:`rag.Assistant.stream` events, ending with ``final``.
+        as_json: Print the answer as JSON instead of text.
+
+    Returns:
+        The exit status (0).
+    """
     answer = None
-    streamed = False
-    for event in assistant.stream(args.question, top_k=args.top_k):
-        if event.kind == "token" and not args.json:
-            print(event.text, end="", flush=True)
-            streamed = True
+    generated = False
+    for event in events:
+        if event.kind == "token" and not generated:
+            generated = True
+            if not as_json:
+                print("(the LLM is writing; its answer is shown once its citations are checked)", file=sys.stderr, flush=True)
         answer = event.answer or answer
     if answer is None:  # pragma: no cover - stream() always ends with a final event
         raise RuntimeError("no answer")
-    if streamed:
-        print("\n\nChecked answer (unsupported sentences removed, citations verified):")
-    if args.json:
-        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+    if generated and not as_json:
+        print("Checked answer (unsupported sentences removed, citations verified):")
+    if as_json:
+        print(_json(answer.to_dict()))
         return 0
-    print(answer.text)
+    if answer.short_answer:
+        print(f"Answer: {_safe(answer.short_answer)}\n")
+    print(_safe(answer.text))
     if answer.citations:
         print("\nSources:")
         for c in answer.citations:
-            print(f"  [{c.n}] {c.title} ({c.doc_id}, chars {c.start}-{c.end})\n      “{c.quote}”")
+            print(f"  [{c.n}] {_safe(c.title, one_line=True)} ({_safe(c.doc_id, one_line=True)}, chars {c.start}-{c.end})"
+                  f"\n      “{_safe(c.quote, one_line=True)}”")
     elif answer.passages:
         print("\nRetrieved passages:")
         for p in answer.passages[:3]:
-            print(f"  - {p.title} ({p.doc_id}, score {p.score:.3f})")
+            print(f"  - {_safe(p.title, one_line=True)} ({_safe(p.doc_id, one_line=True)}, score {p.score:.3f})")
     return 0
 
 
@@ -92,14 +147,14 @@ def _cmd_info(args: argparse.Namespace) -> int:
     info = assistant.info()
     if args.json:
         info["documents_list"] = [{"id": d.id, "title": d.title, "source": d.source} for d in assistant.documents()]
-        print(json.dumps(info, ensure_ascii=False, indent=2))
+        print(_json(info))
         return 0
-    print(f"index:     {info['index_dir']}  ({info['size_bytes'] / 1024:.1f} KiB, updated {info['updated_at']})")
+    print(f"index:     {_safe(info['index_dir'], one_line=True)}  ({info['size_bytes'] / 1024:.1f} KiB, updated {info['updated_at']})")
     print(f"model:     {info['embedding_model']} ({info['dimension']} dims)")
     print(f"chunker:   {info['chunker']}")
     print(f"documents: {info['documents']}   chunks: {info['chunks']}   sentences: {info['sentences']}")
     for doc in assistant.documents():
-        print(f"  - {doc.id}: {doc.title}")
+        print(f"  - {_safe(doc.id, one_line=True)}: {_safe(doc.title, one_line=True)}")
     return 0
 
 
@@ -124,6 +179,10 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--index", metavar="DIR", default=None, help="index folder (default: index/default)")
         p.add_argument("--config", metavar="FILE", default=None, help="TOML file of settings")
 
+    def reader_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--reader", choices=["model", "fast"], default=None,
+                       help="model: the trained reader picks quotes and refuses (default); fast: evidence score only")
+
     def llm_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--llm", choices=["none", "openai", "ollama", "llamacpp"], default=None,
                        help="answer with an LLM instead of quoting (default: none, the extractive answerer)")
@@ -143,6 +202,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--top-k", type=int, default=None, help="passages to retrieve (default 5)")
     p.add_argument("--retrieval", choices=["hybrid", "dense", "bm25"], default=None)
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    reader_option(p)
     llm_options(p)
     p.set_defaults(func=_cmd_ask)
 
@@ -161,6 +221,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--top-k", type=int, default=None)
     p.add_argument("--retrieval", choices=["hybrid", "dense", "bm25"], default=None)
+    reader_option(p)
+    p.add_argument("--compare-readers", default=None, metavar="READERS",
+                   help="run each mode once per reader, e.g. model,fast (columns named hybrid+model, hybrid+fast)")
     p.set_defaults(func=_cmd_eval)
 
     p = sub.add_parser("ui", help="start the browser chat")
@@ -168,6 +231,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--share", action="store_true", help="ask Gradio for a public link (needs internet)")
+    reader_option(p)
     llm_options(p)
     p.set_defaults(func=_cmd_ui)
     return parser
@@ -180,7 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except RagError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {_message(error)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("error: interrupted; the index on disk is unchanged unless a build finished", file=sys.stderr)
@@ -188,8 +252,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # noqa: BLE001 - the CLI promises one line, not a traceback
         if os.environ.get("RAG_DEBUG"):
             raise
-        print(f"error: unexpected {type(error).__name__}: {error} (set RAG_DEBUG=1 for details)", file=sys.stderr)
+        print(f"error: unexpected {type(error).__name__}: {_message(error)} (set RAG_DEBUG=1 for details)", file=sys.stderr)
         return 1
+
+
+def _message(error: BaseException) -> str:
+    """An error as one safe line: credentials masked, no control characters or line breaks."""
+    return _safe(redact(str(error)), one_line=True)
 
 
 if __name__ == "__main__":

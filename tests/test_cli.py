@@ -10,7 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from rag.cli import main
+from rag import Answer, AnswerEvent, Citation
+from rag._generative import UNSUPPORTED_TEXT
+from rag.cli import _print_answer, main
+from tests.helpers import make_pdf
 
 RAG = [sys.executable, "-m", "rag.cli"]
 
@@ -78,3 +81,129 @@ def test_index_ask_info_in_process(tmp_path: Path, articles_copy: Path, capsys: 
     info = json.loads(capsys.readouterr().out)
     assert info["documents"] == 2 and info["embedding_model"].startswith("sentence-transformers/all-MiniLM-L6-v2")
     assert info["size_bytes"] > 0 and len(info["documents_list"]) == 2
+
+
+def llm_events(raw: str, final: Answer) -> list[AnswerEvent]:
+    """The shape of an LLM answer stream: sources, raw token pieces, the checked answer."""
+    tokens = [AnswerEvent("token", text=piece) for piece in raw.split(" ")]
+    return [AnswerEvent("sources"), *tokens, AnswerEvent("final", answer=final)]
+
+
+def test_llm_stream_prints_only_the_checked_answer(capsys: pytest.CaptureFixture[str]) -> None:
+    raw = "One million troops are taking part [1]."
+    withheld = Answer("how many troops?", UNSUPPORTED_TEXT, True, supported=0.0)
+    assert _print_answer(llm_events(raw, withheld)) == 0
+    out = capsys.readouterr()
+    assert "million" not in out.out and "million" not in out.err  # the raw draft is never shown
+    assert UNSUPPORTED_TEXT in out.out and "Checked answer" in out.out
+    assert "LLM is writing" in out.err
+
+
+def test_llm_stream_prints_kept_text_with_its_source(capsys: pytest.CaptureFixture[str]) -> None:
+    quote = "More than 10,000 troops are taking part."
+    citation = Citation(1, "drill", "Zapad drill", "drill.txt", 0, len(quote), quote)
+    kept = Answer("how many troops?", "More than 10,000 troops are taking part. [1]", False, (citation,), supported=0.5)
+    assert _print_answer(llm_events("More than 10,000 troops are taking part [1]. Also a parade on the moon [1].", kept)) == 0
+    out = capsys.readouterr().out
+    assert "moon" not in out  # the sentence the check removed
+    assert out.index("Checked answer") < out.index(kept.text) < out.index("Sources:") < out.index(f"“{quote}”")
+
+
+def test_llm_stream_as_json_is_only_the_checked_answer(capsys: pytest.CaptureFixture[str]) -> None:
+    withheld = Answer("how many troops?", UNSUPPORTED_TEXT, True, supported=0.0)
+    assert _print_answer(llm_events("One million troops [1].", withheld), as_json=True) == 0
+    out = capsys.readouterr()
+    assert json.loads(out.out)["answer"] == UNSUPPORTED_TEXT and out.err == ""
+
+
+def test_extractive_stream_has_no_llm_header(capsys: pytest.CaptureFixture[str]) -> None:
+    answer = Answer("q?", "The articles don't contain the answer to this question.", True)
+    assert _print_answer([AnswerEvent("sources"), AnswerEvent("final", answer=answer)]) == 0
+    out = capsys.readouterr()
+    assert out.out.strip() == answer.text and out.err == ""
+
+
+# Issue #13, "nothing lost, nothing let in": what reaches the terminal is one line per problem, and only text.
+
+FAST = ["--reader", "fast"]
+ESCAPES = ("\x1b[2J", "\x1b]0;owned\x07", "\x9b31m")
+
+
+@pytest.fixture(scope="module")
+def hostile_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index of one article whose title and body hold terminal escape sequences."""
+    root = tmp_path_factory.mktemp("hostile")
+    (root / "docs").mkdir()
+    (root / "docs" / "storm.txt").write_text(
+        f"Storm {ESCAPES[0]}hits coast{ESCAPES[2]}\n\n"
+        f"The storm hit the coast on Monday {ESCAPES[1]}with winds of 140 km/h.\n", encoding="utf-8"
+    )
+    result = run(["index", str(root / "docs"), "--index", str(root / "index")], root)
+    assert result.returncode == 0, result.stderr
+    (root / "fast.toml").write_text('[rag]\nreader = "fast"\n')  # `rag info` has no --reader option
+    return root
+
+
+def error_lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.strip()]
+
+
+def test_invalid_utf8_question_is_one_clear_error(hostile_index: Path) -> None:
+    question = b"\xff troops".decode("utf-8", "surrogateescape")  # what Python makes of $'\xff troops' in argv
+    result = subprocess.run(
+        [*RAG, "ask", question, *FAST, "--index", str(hostile_index / "index")],
+        cwd=hostile_index, capture_output=True, text=True, env={**os.environ, "RAG_INDEX_DIR": ""}, timeout=300,
+    )
+    assert result.returncode == 2
+    assert error_lines(result.stderr) == [
+        "error: the question is not valid text (invalid UTF-8 or a lone surrogate at character 1): retype it"
+    ]
+    assert "Traceback" not in result.stderr and "TypeError" not in result.stderr
+
+
+def test_escape_sequences_in_articles_never_reach_the_terminal(hostile_index: Path) -> None:
+    index = str(hostile_index / "index")
+    info = run(["info", "--index", index, "--config", "fast.toml"], hostile_index)
+    assert info.returncode == 0, info.stderr
+    assert "storm: Storm [2Jhits coast31m" in info.stdout  # the title is shown, its control characters are not
+    answer = run(["ask", "when did the storm hit the coast?", "--index", index, *FAST], hostile_index)
+    assert answer.returncode == 0, answer.stderr
+    assert "Monday" in answer.stdout and "Sources:" in answer.stdout
+    for out in (info.stdout, answer.stdout):
+        assert not any(c in out for c in "\x1b\x07\x9b"), out
+
+    as_json = run(["ask", "when did the storm hit the coast?", "--index", index, *FAST, "--json"], hostile_index)
+    assert as_json.returncode == 0, as_json.stderr
+    assert not any(c in as_json.stdout for c in "\x1b\x07\x9b")  # json escapes them: \u001b, \u0007, \u009b
+    data = json.loads(as_json.stdout)
+    assert data["citations"][0]["title"] == f"Storm {ESCAPES[0]}hits coast{ESCAPES[2]}"  # the data itself is intact
+    listing = run(["info", "--index", index, "--config", "fast.toml", "--json"], hostile_index)
+    assert "\x9b" not in listing.stdout and json.loads(listing.stdout)["documents_list"][0]["title"].endswith("\x9b31m")
+
+
+def test_password_in_llm_url_is_never_printed(hostile_index: Path) -> None:
+    args = ["ask", "when did the storm hit?", "--index", str(hostile_index / "index"), *FAST,
+            "--llm", "openai", "--base-url", "http://user:s3cret@127.0.0.1:9/v1", "--model", "x"]
+    result = run(args, hostile_index, OPENAI_API_KEY="dummy")
+    assert result.returncode == 2
+    assert "s3cret" not in result.stderr + result.stdout
+    (line,) = error_lines(result.stderr)
+    assert line.startswith("error: LLM backend openai at http://***@127.0.0.1:9/v1 is unreachable")
+    assert "Connection refused" in line  # the URL's userinfo no longer passes for part of the host name
+
+
+def test_a_file_name_cannot_forge_a_warning_line(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "good.txt").write_text("Good title\nA good sentence about the harbour.")
+    (docs / "evil\nwarning: fake.bin").write_bytes(b"x")
+    (docs / "broken.pdf").write_bytes(make_pdf(["A page of text."])[:200])  # truncated: pypdf would log its own lines
+    result = run(["index", str(docs), "--index", str(tmp_path / "index")], tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = error_lines(result.stderr)
+    assert len(lines) == 2 and all(line.startswith("warning: skipped ") for line in lines), result.stderr
+    evil, broken = sorted(lines, key=lambda line: "broken.pdf" in line)
+    name = str(docs / "evil\nwarning: fake.bin")
+    assert evil.startswith(f"warning: skipped {name!r}: unsupported file type .bin;")  # quoted: \n shown, not obeyed
+    assert broken.startswith(f"warning: skipped {docs / 'broken.pdf'}: unreadable PDF (")
+    assert "1 added" in result.stdout and "2 skipped" in result.stdout

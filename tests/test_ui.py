@@ -16,6 +16,7 @@ from tests.conftest import ARTIFACTS
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 CHROMIUM = "/usr/bin/chromium"
+MODEL_READER = "Model (reads each candidate; short answers)"
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -66,13 +67,63 @@ def test_concurrent_chat_requests_each_get_their_own_answer(served: tuple[str, A
 
     def ask(question: str) -> str:
         client = Client(url, verbose=False)
-        _, history, sources = client.predict(question, [], 5, "Extractive (quotes)", api_name="/chat")
+        _, history, sources = client.predict(question, [], 5, "Extractive (quotes)", MODEL_READER, api_name="/chat")
         return str(history[-1]["content"]) + "\n" + str(sources)
 
     with ThreadPoolExecutor(max_workers=len(cases)) as pool:
         results = dict(zip(cases, pool.map(ask, cases)))
     for question, expected in cases.items():
         assert expected in results[question], (question, results[question][:300])
+
+
+def test_short_answer_comes_first_and_the_fast_reader_is_selectable(served: tuple[str, Assistant]) -> None:
+    from gradio_client import Client
+
+    from ui.app import READERS
+
+    url, _ = served
+    client = Client(url, verbose=False)
+    _, history, _ = client.predict("How many troops are taking part?", [], 5, "Extractive (quotes)", MODEL_READER, api_name="/chat")
+    from ui.app import _message_text
+
+    content = _message_text(history[-1]["content"])
+    assert content.startswith("**") and "[1]" in content.split("**", 2)[2]
+    fast = next(k for k, v in READERS.items() if v == "fast")
+    _, history, _ = client.predict("How many troops?", [], 5, "Extractive (quotes)", fast, api_name="/chat")
+    content = _message_text(history[-1]["content"])
+    assert not content.startswith("**") and "ten thousand troops" in content
+
+
+@pytest.mark.parametrize(
+    ("content", "text"),
+    [
+        ("how many troops?", "how many troops?"),  # Gradio 5 and the app's own history
+        ([{"type": "text", "text": "how many troops?"}], "how many troops?"),  # Gradio 6 Chatbot
+        ({"type": "text", "text": "how many troops?"}, "how many troops?"),
+        (["how many", {"text": "troops?"}], "how many troops?"),
+        ([{"type": "file", "file": {"path": "/tmp/a.png"}}, {"type": "text", "text": " why? "}], "why?"),
+        ([{"type": "file", "file": {"path": "/tmp/a.png"}}], ""),
+        (None, ""),
+    ],
+)
+def test_message_text_reads_every_content_shape(content: object, text: str) -> None:
+    from ui.app import _message_text
+
+    assert _message_text(content) == text
+
+
+def test_follow_up_with_gradio6_history_is_rewritten(served: tuple[str, Assistant]) -> None:
+    """The Chatbot hands earlier turns over as lists of parts; the follow-up must still see them."""
+    from gradio_client import Client
+
+    url, _ = served
+    history = [
+        {"role": "user", "content": [{"type": "text", "text": "How many troops took part in the drill?"}]},
+        {"role": "assistant", "content": [{"type": "text", "text": "More than ten thousand troops [1]."}]},
+    ]
+    client = Client(url, verbose=False)
+    _, new_history, _ = client.predict("and how many aircraft?", history, 5, "Extractive (quotes)", MODEL_READER, api_name="/chat")
+    assert "understood as: how many aircraft? (part drill)" in str(new_history[-1]["content"])
 
 
 @pytest.mark.browser
@@ -139,3 +190,76 @@ def test_browser_ask_cite_upload(served: tuple[str, Assistant], tmp_path: Path) 
         page.screenshot(path=str(ARTIFACTS / "ui-rejected.png"))
         browser.close()
     shutil.copyfile(ARTIFACTS / "ui-troops.png", ARTIFACTS / "ui-latest.png")
+
+
+def test_store_upload_never_replaces_a_different_file_with_the_same_name(tmp_path: Path) -> None:
+    from ui.app import _store_upload
+
+    uploads = tmp_path / "uploads"
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    first, second = tmp_path / "one" / "report.txt", tmp_path / "two" / "report.txt"
+    first.write_text("Budget report\nThe council passed the budget.")
+    second.write_text("Weather report\nIt rained all week in the valley.")
+
+    assert _store_upload(first, uploads) == (uploads / "report.txt", "new")
+    assert _store_upload(second, uploads) == (uploads / "report-2.txt", "renamed")
+    assert _store_upload(first, uploads) == (uploads / "report.txt", "same")
+    assert _store_upload(second, uploads) == (uploads / "report-2.txt", "same")
+    assert (uploads / "report.txt").read_text().startswith("Budget") and (uploads / "report-2.txt").read_text().startswith("Weather")
+    assert sorted(p.name for p in uploads.iterdir()) == ["report-2.txt", "report.txt"]  # no temp files left behind
+
+
+def test_store_upload_never_follows_a_symlink(tmp_path: Path) -> None:
+    from ui.app import _store_upload
+
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    secret = tmp_path / "secret.txt"
+    secret.write_text("Top secret\nThe launch codes.")
+    (uploads / "report.txt").symlink_to(secret)
+    (uploads / "notes.txt").symlink_to(tmp_path / "elsewhere.txt")  # dangling
+    (tmp_path / "in").mkdir()
+    same_bytes = tmp_path / "in" / "report.txt"
+    same_bytes.write_text(secret.read_text())  # identical content must not be "found" through the link
+    notes = tmp_path / "in" / "notes.txt"
+    notes.write_text("Notes\nMeeting moved to Tuesday.")
+
+    assert _store_upload(same_bytes, uploads) == (uploads / "report-2.txt", "renamed")
+    assert _store_upload(notes, uploads) == (uploads / "notes-2.txt", "renamed")
+    assert (uploads / "report.txt").is_symlink() and (uploads / "notes.txt").is_symlink()
+    assert secret.read_text() == "Top secret\nThe launch codes." and not (tmp_path / "elsewhere.txt").exists()
+    assert not (uploads / "report-2.txt").is_symlink() and (uploads / "notes-2.txt").read_text().startswith("Notes")
+
+
+def test_uploading_two_articles_with_the_same_name_keeps_both(served: tuple[str, Assistant], tmp_path: Path) -> None:
+    from gradio_client import Client, handle_file
+
+    url, assistant = served
+    client = Client(url, verbose=False)
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    first, second = tmp_path / "one" / "report.txt", tmp_path / "two" / "report.txt"
+    first.write_text("Budget report\nThe council passed the budget of twelve million euros on Monday.")
+    second.write_text("Weather report\nIt rained all week in the valley, and the river flooded two farms.")
+
+    status, _ = client.predict([handle_file(str(first))], api_name="/upload")
+    assert "**Added** 1 document(s): report." in status
+    status, _ = client.predict([handle_file(str(second))], api_name="/upload")
+    assert "**Added** 1 document(s): report-2." in status
+    assert "report.txt: a different article with this name exists; added as report-2" in status
+    status, _ = client.predict([handle_file(str(first))], api_name="/upload")
+    assert "Added" not in status and "report.txt: already indexed" in status
+
+    texts = {d.id: d.text for d in assistant.documents()}
+    assert texts["report"].startswith("Budget report") and texts["report-2"].startswith("Weather report")
+
+    # A file the loader rejects is not kept in uploads/, so a second try is rejected again, not "already indexed".
+    binary = tmp_path / "scan.txt"
+    binary.write_bytes(b"\x00\x01\x02binary")
+    for _ in range(2):
+        status, _ = client.predict([handle_file(str(binary))], api_name="/upload")
+        assert "**Rejected** scan.txt: binary file" in status and "already indexed" not in status
+    uploads = assistant.index_dir.parent / "uploads"
+    assert {"report.txt", "report-2.txt"} <= {p.name for p in uploads.iterdir()}
+    assert not any(p.name.startswith(("scan", ".")) for p in uploads.iterdir())

@@ -5,6 +5,9 @@ cited passage with the cited sentence highlighted), then upload, index and
 settings panels. Each ``[n]`` in an answer links to its source card; a click
 scrolls the card into view and flashes it (a few lines of JavaScript in
 ``HEAD``, because Gradio's chat renders links but has no scroll-to event).
+Uploads are kept in ``<index>/uploads`` and never replace a file there: a
+different article with a taken name is stored under a new name (so it gets
+a new document id), an identical one is reported as already indexed.
 
 Example:
     >>> from rag import Assistant
@@ -14,14 +17,17 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import html
+import itertools
 import os
 import re
-import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import gradio as gr
 
@@ -30,6 +36,7 @@ from rag._loading import SUPPORTED_SUFFIXES
 
 __all__ = ["EXAMPLES", "build_app", "launch", "launch_options", "render_answer", "render_sources"]
 
+READERS = {"Model (reads each candidate; short answers)": "model", "Fast (evidence score only)": "fast"}
 EXAMPLES = ["How many troops?", "Why Tajikistan?", "How many soldiers took part?", "What weapons will Russian troops use?"]
 
 CSS = """
@@ -65,14 +72,17 @@ _MARKER = re.compile(r"\[(\d+)\]")
 
 
 def render_answer(answer: Answer, turn: int) -> str:
-    """Answer text for the chat, each ``[n]`` a link to its source card."""
+    """Answer text for the chat: the short answer first (bold), then the quotes, each ``[n]`` a link to its source card."""
     if answer.refused:
         return (
             f"**{REFUSAL_TEXT}**\n\n<span class='refusal-note'>Nothing in the indexed articles is strong enough "
             "evidence. The closest passages are listed under Sources.</span>"
         )
     text = html.escape(answer.text, quote=False)
-    return _MARKER.sub(lambda m: f"<a href='#src-{turn}-{m.group(1)}'>[{m.group(1)}]</a>", text)
+    linked = _MARKER.sub(lambda m: f"<a href='#src-{turn}-{m.group(1)}'>[{m.group(1)}]</a>", text)
+    if answer.short_answer:
+        return f"**{html.escape(answer.short_answer, quote=False)}**\n\n{linked}"
+    return linked
 
 
 def _score(passage: Any) -> str:
@@ -116,6 +126,96 @@ def render_sources(answer: Answer, turn: int, heading: str = "") -> str:
     return f"<details class='src-turn' open><summary>{title}</summary>{''.join(cards)}</details>"
 
 
+def _message_text(content: Any) -> str:
+    """The text of a chat message's content, whatever shape Gradio gives it.
+
+    Gradio 6's Chatbot hands each message's content to the function as a
+    list of parts (``[{"type": "text", "text": "..."}]``); older versions and
+    the history this app builds itself use a plain string. Files and other
+    non-text parts carry no question text and are skipped.
+
+    Args:
+        content: A string, a dict with ``"text"``, or a list of strings and
+            such dicts.
+
+    Returns:
+        The text parts joined by spaces (``""`` if there are none).
+    """
+    if isinstance(content, str):
+        return content.strip()
+    if isinstance(content, dict):
+        text = content.get("text")
+        return text.strip() if isinstance(text, str) else ""
+    if isinstance(content, (list, tuple)):
+        return " ".join(part for part in map(_message_text, content) if part)
+    return ""
+
+
+StoreOutcome = Literal["new", "renamed", "same"]
+
+
+def _store_upload(src: Path, uploads: Path) -> tuple[Path, StoreOutcome]:
+    """Copy an uploaded file into ``uploads`` without ever replacing a file there.
+
+    Document ids come from file names, so replacing ``report.txt`` would
+    silently replace the article indexed from it. A different file with a
+    taken name is stored as ``report-2.txt`` (then ``-3``, ...); an identical
+    one is not stored again. The copy is written to an exclusively created
+    hidden temp file and then hard-linked into place, which fails rather
+    than overwrite a name taken meanwhile; a symlink at a name is never
+    read, followed or replaced.
+
+    Args:
+        src: The uploaded file (Gradio's temp copy, named as the person's file).
+        uploads: The folder uploads are kept in (created if needed).
+
+    Returns:
+        The stored file and the outcome: ``"new"`` (under its own name),
+        ``"renamed"`` (a different file had the name) or ``"same"`` (a file
+        with the same bytes already has the name or one of its ``-n`` names;
+        that file is returned and nothing is written).
+    """
+    uploads.mkdir(parents=True, exist_ok=True)
+    stem, suffix = os.path.splitext(src.name)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{src.name}.", suffix=".tmp", dir=uploads)  # hidden: never indexed
+    tmp = Path(tmp_name)
+    try:
+        digest = hashlib.sha256()
+        with os.fdopen(fd, "wb") as out, open(src, "rb") as source:
+            for block in iter(lambda: source.read(1 << 20), b""):
+                digest.update(block)
+                out.write(block)
+            out.flush()
+            os.fsync(out.fileno())
+        for n in itertools.count(1):
+            target = uploads / (src.name if n == 1 else f"{stem}-{n}{suffix}")
+            if target.is_symlink():
+                continue  # never follow or replace a link planted in the folder
+            if target.exists():
+                if target.is_file() and _sha256(target) == digest.hexdigest():
+                    return target, "same"
+                continue
+            try:
+                os.link(tmp, target)  # atomic and exclusive: fails if the name was taken since the check
+            except FileExistsError:
+                continue
+            except OSError:  # a file system without hard links: rename, just checked to be free
+                os.replace(tmp, target)
+            return target, "new" if n == 1 else "renamed"
+        raise AssertionError("unreachable")  # pragma: no cover - itertools.count never ends
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def _index_summary(assistant: Assistant) -> str:
     info = assistant.info()
     lines = [
@@ -144,13 +244,13 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> 
     backends = ["Extractive (quotes)"] + ([llm_label] if assistant.settings.llm != "none" else [])
 
     def respond(
-        message: str, history: list[dict[str, Any]], top_k: float, backend: str, sources: list[str]
+        message: str, history: list[dict[str, Any]], top_k: float, backend: str, reader: str, sources: list[str]
     ) -> Iterator[tuple[Any, ...]]:
         history = list(history or [])
         sources = list(sources or [])
         question = (message or "").strip()
         history.append({"role": "user", "content": question or "(empty)"})
-        earlier = [m["content"] for m in history[:-1] if m.get("role") == "user" and isinstance(m.get("content"), str)]
+        earlier = [_message_text(m.get("content")) for m in history[:-1] if m.get("role") == "user"]
         turn = len(sources) + 1
         older = [s.replace("<details class='src-turn' open>", "<details class='src-turn'>") for s in sources]
         answer: Answer | None = None
@@ -158,7 +258,9 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> 
         history.append({"role": "assistant", "content": "…"})
         try:
             first = True
-            for event in assistant.stream(question, top_k=int(top_k), history=earlier, use_llm=backend != backends[0]):
+            for event in assistant.stream(
+                question, top_k=int(top_k), history=earlier, use_llm=backend != backends[0], reader=READERS.get(reader, reader)
+            ):
                 if event.kind == "sources" and event.passages:
                     preview = Answer(question, "", True, passages=event.passages)
                     shown = [render_sources(preview, turn, heading="retrieved passages")] + older
@@ -200,9 +302,8 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> 
     def upload(files: list[Any] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, str]:  # noqa: B008 - Gradio's idiom
         if not files:
             return "No file chosen.", _index_summary(assistant)
-        accepted: list[Path] = []
+        stored: list[tuple[str, Path, StoreOutcome]] = []  # (name as uploaded, file in uploads/, outcome)
         rejected: list[str] = []
-        uploads.mkdir(parents=True, exist_ok=True)
         for item in files:
             path = Path(item if isinstance(item, str) else getattr(item, "name", str(item)))
             name = path.name
@@ -211,27 +312,38 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> 
                 continue
             size_mb = path.stat().st_size / (1024 * 1024)
             if size_mb > max_mb:
-                rejected.append(f"{name}: {size_mb:.1f} MB is over the {max_mb:.0f} MB limit")
+                rejected.append(f"{name}: {size_mb:.1f} MB is over the {max_mb:g} MB limit")
                 continue
-            target = uploads / name
-            tmp = uploads / f".{name}.tmp"
-            shutil.copyfile(path, tmp)
-            os.replace(tmp, target)
-            accepted.append(target)
+            stored.append((name, *_store_upload(path, uploads)))
         added: list[str] = []
-        if accepted:
-            progress(0.2, desc=f"Indexing {len(accepted)} file(s)")
+        notes: list[str] = []
+        if stored:
+            progress(0.2, desc=f"Indexing {len(stored)} file(s)")
+            # Identical files go in too: unchanged ones cost a hash, and one never indexed gets indexed.
             try:
-                report = assistant.add(accepted)
+                report = assistant.add([target for _, target, _ in stored])
             except RagError as error:
                 rejected.append(str(error))
             else:
                 rejected.extend(f"{Path(s.source).name}: {s.reason}" for s in report.skipped)
                 added = report.added + report.updated
+            ids_of: dict[str, list[str]] = {}
+            with contextlib.suppress(RagError):  # no index at all: nothing of these files is indexed
+                for doc in assistant.documents():
+                    ids_of.setdefault(doc.source, []).append(doc.id)
+            for name, target, outcome in stored:
+                ids = ids_of.get(str(target.resolve()), [])
+                if not ids and outcome != "same":
+                    target.unlink(missing_ok=True)  # not indexed: keep uploads/ to what the index holds
+                elif ids and outcome == "renamed":
+                    notes.append(f"{name}: a different article with this name exists; added as {', '.join(ids)}")
+                elif ids and outcome == "same" and not set(ids) & set(added):
+                    notes.append(f"{name}: already indexed (the same file was uploaded before); not added again")
             progress(1.0, desc="Done")
         lines = []
         if added:
             lines.append(f"**Added** {len(added)} document(s): {', '.join(added)}. They are searchable now.")
+        lines.extend(notes)
         for reason in rejected:
             lines.append(f"**Rejected** {reason}")
         if not lines:
@@ -266,12 +378,16 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> 
                 with gr.Accordion("Settings", open=False):
                     top_k = gr.Slider(1, 10, value=assistant.settings.top_k, step=1, label="Passages per question (top-k)")
                     backend = gr.Radio(backends, value=backends[-1], label="Answering backend", elem_id="backend")
+                    reader = gr.Radio(
+                        list(READERS), value=next(k for k, v in READERS.items() if v == assistant.settings.reader),
+                        label="Reader", elem_id="reader",
+                    )
                     gr.Markdown(
                         "Extractive answers quote the articles and need no LLM. An LLM backend is configured at start: "
                         "`rag ui --llm openai --base-url URL --model NAME` (or `ollama`, `llamacpp --model FILE.gguf`)."
                     )
         outputs = [question, chat, sources_state, sources_html]
-        inputs = [question, chat, top_k, backend, sources_state]
+        inputs = [question, chat, top_k, backend, reader, sources_state]
         question.submit(respond, inputs, outputs, api_name="chat")
         ask_button.click(respond, inputs, outputs, api_name=False)
         for button, text in zip(example_buttons, EXAMPLES):
