@@ -78,8 +78,12 @@ def summarize(name: str, ours: dict, base: dict, cold: dict[str, float]) -> dict
         "index_size (lower is better)": round(o["index_mb"] / b["index_mb"], 2),
         "cold_start (lower is better)": round(o["cold_start_s"] / b["cold_start_s"], 2),
     }
+    for reader, latencies in sorted(ours.get("latencies_by_reader_ms", {}).items()):
+        o[f"query_p50_ms_reader_{reader}"] = round(percentile(latencies, 50), 2)
+        ratios[f"query_p50 reader={reader} (lower is better)"] = round(o[f"query_p50_ms_reader_{reader}"] / b["query_p50_ms"], 2)
     return {"name": name, "ours": o, "baseline": b, "ratios_ours_over_baseline": ratios,
-            "notes": "ours: ask() = hybrid retrieval + rerank + extractive cited answer; baseline: similarity_search(k=4) only"}
+            "notes": "ours: ask() = hybrid retrieval + rerank + reader + extractive cited answer (query_p50 is the configured "
+                     "reader; both readers are timed in the same process); baseline: similarity_search(k=4) only"}
 
 
 def plot(summary: dict, path: Path) -> None:

@@ -1,13 +1,30 @@
-"""Calibrate the answerer's refusal threshold on RGB (news questions with positive and negative passages).
+"""Refusal on unanswerable sets built from real data, for both readers: the curve and the calibrated threshold.
 
-    python -m bench.refusal [--rgb ../shared/data/rgb-en-fact.jsonl]
+    python -m bench.refusal                   # 800 SQuAD questions + RGB's 300, both readers (a few minutes)
+    python -m bench.refusal --questions 200   # quicker
 
-Every question is asked twice over its own passages only: once with its
-positive and negative passages (answerable), once with the negatives alone
-(unanswerable: RGB's negatives are on-topic but lack the answer). For each
-threshold it reports how often the answerable case is answered correctly (the
-gold answer appears in the answer) and how often the unanswerable case is
-refused. Writes ``bench/results/refusal.json``.
+Two sets, each built in a general way (no question is written by hand):
+
+- **SQuAD withheld**: SQuAD 1.1 dev paragraphs, of which a seeded half is
+  withheld from the indexed corpus. A question whose gold paragraph is
+  withheld is unanswerable (same article, same topic, fact absent); the
+  others are answerable. Questions are split by article: even-numbered
+  articles calibrate the threshold, odd-numbered ones measure it.
+- **RGB**: each of RGB's news questions asked over its own passages, once
+  with its positive and negative passages (answerable) and once with the
+  negatives alone (unanswerable: on-topic, answer absent).
+
+For each question the answerer ranks the retrieved sentences once. The
+model reader's score is fitted here: a logistic model over every read
+sentence of the calibration half, ``σ(a·logit(reader probability) +
+b·evidence score + c)`` ≈ P(the sentence holds the gold answer); its
+coefficients are printed for ``rag/_answering.py`` (``COMBINE``), and both
+sets are then measured with them. A threshold then decides. The curve is refusal recall (unanswerable refused)
+against the false-refusal rate (answerable refused); "answered correctly"
+counts answerable questions answered with the gold answer in the text. The
+calibrated threshold is the highest whose false-refusal rate on the
+calibration half stays at or below ``--max-false-refusal`` (10%).
+Writes ``bench/results/refusal.json`` and ``refusal.png``.
 """
 
 from __future__ import annotations
@@ -15,20 +32,102 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
+import random
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from rag import Assistant, IndexMismatchError, Settings
+from rag._answering import ExtractiveAnswerer
+from rag._assistant import make_answerer
+from rag._goldsets import load_eval_set
 from rag._loading import LoadResult
 from rag._metrics import answer_contained
 from rag._types import SourceDocument
 
 ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
 
 
-def load_rgb(path: Path) -> tuple[list[dict], list[SourceDocument]]:
+@dataclass(frozen=True)
+class Case:
+    """One question's outcome under one reader: its best score and whether forcing an answer gets it right.
+
+    ``candidates`` are the sentences the reader read: (reader probability,
+    evidence score, whether the sentence holds a gold answer).
+    """
+
+    answerable: bool
+    best: float
+    correct: bool
+    calibration: bool
+    candidates: tuple[tuple[float, float, bool], ...] = ()
+
+
+def _index(index_dir: Path, docs: list[SourceDocument]) -> Assistant:
+    assistant = Assistant(index_dir, settings=Settings(reader="fast"))
+    try:
+        assistant.index_loaded(LoadResult(documents=docs), progress=True)
+    except IndexMismatchError:  # its own cache, built with other settings
+        assistant.index_loaded(LoadResult(documents=docs), rebuild=True, progress=True)
+    return assistant
+
+
+def _answerers(
+    assistant: Assistant, readers: tuple[str, ...] = ("model", "fast"), combination: tuple[float, float, float] | None = None
+) -> dict[str, ExtractiveAnswerer]:
+    answerers = {name: make_answerer(assistant.settings.updated(reader=name)).warm_up() for name in readers}
+    if combination is not None and "model" in answerers:
+        answerers["model"].combine = combination
+    return answerers
+
+
+def _judge(answerer: ExtractiveAnswerer, question: str, passages: list, index, vector, answers: list[str],  # type: ignore[no-untyped-def]
+           answerable: bool, calibration: bool) -> Case:
+    ranked = answerer.rank(question, passages, index, vector)
+    forced = answerer.compose(question, ranked, passages, index, threshold=-1.0)
+    candidates = tuple(
+        (s.probability, s.evidence, bool(answers) and bool(answer_contained(index.documents[s.doc_i].text[s.start:s.end], answers)))
+        for s in ranked if s.probability is not None and s.evidence is not None
+    )
+    correct = bool(answers) and bool(answer_contained(forced.text, answers))
+    return Case(answerable, ranked[0].score if ranked else 0.0, correct, calibration, candidates)
+
+
+def squad_withheld(
+    squad: Path, questions: int, seed: int, readers: tuple[str, ...], combination: tuple[float, float, float] | None = None
+) -> dict[str, list[Case]]:
+    eval_set = load_eval_set(squad)
+    rng = random.Random(seed)
+    corpus = eval_set.corpus or []
+    withheld = {d.id for d in corpus if rng.random() < 0.5}
+    kept = [d for d in corpus if d.id not in withheld]
+    assistant = _index(ROOT / "index" / "eval-squad-withheld", kept)
+    index, searcher = assistant._ready()
+    answerers = _answerers(assistant, readers, combination)
+    article = {d.id: d.id.rsplit("-", 1)[0] for d in corpus}
+    articles = sorted(set(article.values()))
+    calibration_articles = set(articles[0::2])
+    pool = list(eval_set.examples)
+    rng.shuffle(pool)
+    answerable = [e for e in pool if not (set(e.relevant) & withheld)][: questions // 2]
+    unanswerable = [e for e in pool if set(e.relevant) <= withheld][: questions // 2]
+    cases: dict[str, list[Case]] = {name: [] for name in answerers}
+    for example in _progress(answerable + unanswerable, "SQuAD withheld"):
+        is_answerable = not (set(example.relevant) & withheld)
+        vector = searcher.embed_query(example.question)
+        passages = searcher.search(example.question, assistant.settings.top_k, query_vector=vector)
+        calibration = article[next(iter(example.relevant))] in calibration_articles
+        for name, answerer in answerers.items():
+            answers = list(example.answers) if is_answerable else []
+            cases[name].append(_judge(answerer, example.question, passages, index, vector, answers, is_answerable, calibration))
+    return cases
+
+
+def rgb(path: Path, combination: tuple[float, float, float] | None = None) -> dict[str, list[Case]]:
     rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
     docs = []
     for row in rows:
@@ -36,25 +135,12 @@ def load_rgb(path: Path) -> tuple[list[dict], list[SourceDocument]]:
             for i, text in enumerate(row[kind]):
                 doc_id = f"q{row['id']}-{kind[:3]}{i}"
                 docs.append(SourceDocument(doc_id, doc_id, f"rgb#{doc_id}", text, hashlib.sha256(text.encode()).hexdigest()))
-    return rows, docs
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.refusal")
-    parser.add_argument("--rgb", type=Path, default=ROOT.parent / "shared" / "data" / "rgb-en-fact.jsonl")
-    parser.add_argument("--index", type=Path, default=ROOT / "index" / "eval-rgb")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
-    args = parser.parse_args()
-    rows, docs = load_rgb(args.rgb)
-    assistant = Assistant(args.index, settings=Settings())
-    try:
-        assistant.index_loaded(LoadResult(documents=docs), progress=True)
-    except IndexMismatchError:  # its own cache, built with other settings
-        assistant.index_loaded(LoadResult(documents=docs), rebuild=True, progress=True)
+    assistant = _index(ROOT / "index" / "eval-rgb", docs)
     index, searcher = assistant._ready()
     searcher.candidates = index.n_chunks
-    cases = []  # (answerable, best score, gold answer contained in the answer)
-    for row in rows:
+    answerers = _answerers(assistant, combination=combination)
+    cases: dict[str, list[Case]] = {name: [] for name in answerers}
+    for row in _progress(rows, "RGB"):
         answers = row["answer"] if isinstance(row["answer"], list) else [row["answer"]]
         answers = [a if isinstance(a, str) else " ".join(a) for a in answers]
         vector = searcher.embed_query(row["query"])
@@ -62,29 +148,131 @@ def main() -> int:
         for answerable, kinds in ((True, ("pos", "neg")), (False, ("neg",))):
             allowed = [p for p in ranked if p.doc_id.split("-")[1][:3] in kinds and p.doc_id.startswith(f"q{row['id']}-")]
             passages = allowed[: assistant.settings.top_k]
-            scored = assistant.answerer.score_sentences(row["query"], passages, index, vector)
-            best = scored[0].score if scored else 0.0
-            forced = assistant.answerer.__class__(min_score=-1.0).answer(row["query"], passages, index, vector)
-            cases.append((answerable, best, bool(answer_contained(forced.text, answers))))
-    sweep = []
-    for threshold in np.arange(0.25, 0.61, 0.01):
-        answered_right = np.mean([c[1] >= threshold and c[2] for c in cases if c[0]])
-        refused_right = np.mean([c[1] < threshold for c in cases if not c[0]])
-        sweep.append({"threshold": round(float(threshold), 2), "answerable_answered_correctly": round(float(answered_right), 3),
-                      "unanswerable_refused": round(float(refused_right), 3),
-                      "balanced": round(float((answered_right + refused_right) / 2), 3)})
-    best = max(sweep, key=lambda r: r["balanced"])
-    current = min(sweep, key=lambda r: abs(r["threshold"] - assistant.settings.min_score))
-    ceiling = np.mean([c[2] for c in cases if c[0]])
-    result = {"questions": len(rows), "answer_ceiling_without_refusal": round(float(ceiling), 3), "best": best,
-              "current_min_score": current, "sweep": sweep}
+            for name, answerer in answerers.items():
+                cases[name].append(_judge(answerer, row["query"], passages, index, vector, answers if answerable else [], answerable, False))
+    return cases
+
+
+def _progress(items: list, desc: str):  # type: ignore[no-untyped-def]
+    from tqdm import tqdm
+
+    return tqdm(items, desc=desc, unit="q", file=sys.stderr)
+
+
+def fit_combination(cases: list[Case], steps: int = 4000, l2: float = 1e-3) -> tuple[float, float, float]:
+    """Logistic regression over read sentences: ``σ(a·logit(p) + b·evidence + c)`` ≈ P(sentence holds the answer)."""
+    rows = [(math.log(max(p, 1e-6) / max(1 - p, 1e-6)), e, float(y)) for c in cases for p, e, y in c.candidates]
+    if not rows:
+        return 1.0, 0.0, 0.0
+    data = np.asarray(rows)
+    x, y = data[:, :2], data[:, 2]
+    mean, scale = x.mean(0), x.std(0) + 1e-9
+    z = (x - mean) / scale
+    w, b = np.zeros(2), 0.0
+    for _ in range(steps):  # plain gradient descent: two features, a few thousand rows
+        g = 1 / (1 + np.exp(-(z @ w + b))) - y
+        w -= 0.5 * (z.T @ g / len(y) + l2 * w)
+        b -= 0.5 * g.mean()
+    a_, b_ = w / scale
+    return float(a_), float(b_), float(b - (w / scale) @ mean)
+
+
+def at_threshold(cases: list[Case], threshold: float) -> dict[str, float]:
+    """Refusal recall, false-refusal rate and answered-correctly share at one threshold."""
+    yes = [c for c in cases if c.answerable]
+    no = [c for c in cases if not c.answerable]
+    return {
+        "threshold": round(threshold, 4),
+        "refusal_recall": round(float(np.mean([c.best < threshold for c in no])), 4) if no else float("nan"),
+        "false_refusal_rate": round(float(np.mean([c.best < threshold for c in yes])), 4) if yes else float("nan"),
+        "answered_correctly": round(float(np.mean([c.best >= threshold and c.correct for c in yes])), 4) if yes else float("nan"),
+    }
+
+
+def curve(cases: list[Case], points: int = 41) -> list[dict[str, float]]:
+    scores = sorted({c.best for c in cases})
+    grid = np.quantile(scores, np.linspace(0, 1, points)) if scores else []
+    return [at_threshold(cases, float(t)) for t in grid]
+
+
+def calibrate(cases: list[Case], max_false_refusal: float) -> float:
+    """The highest threshold whose false-refusal rate on ``cases`` stays within ``max_false_refusal``."""
+    answerable = sorted(c.best for c in cases if c.answerable)
+    if not answerable:
+        return 0.0
+    allowed = int(np.floor(max_false_refusal * len(answerable)))
+    return float(answerable[allowed]) if allowed < len(answerable) else float(answerable[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.refusal", description=__doc__.splitlines()[0])
+    parser.add_argument("--squad", type=Path, default=SHARED / "squad-dev-v1.1.json")
+    parser.add_argument("--rgb", type=Path, default=SHARED / "rgb-en-fact.jsonl")
+    parser.add_argument("--questions", type=int, default=800, help="SQuAD questions, half answerable, half withheld")
+    parser.add_argument("--max-false-refusal", type=float, default=0.10)
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    args = parser.parse_args(argv)
+    first = squad_withheld(args.squad, args.questions, args.seed, ("model",))
+    combination = fit_combination([c for c in first["model"] if c.calibration])
+    sets = {"squad_withheld": squad_withheld(args.squad, args.questions, args.seed, ("model", "fast"), combination),
+            "rgb": rgb(args.rgb, combination)}
+    settings = Settings()
+    result: dict = {"command": "python -m bench.refusal " + " ".join(argv if argv is not None else sys.argv[1:]),
+                    "max_false_refusal": args.max_false_refusal, "readers": {}}
+    result["fitted_combination"] = [round(v, 4) for v in combination]
+    for reader in ("model", "fast"):
+        calibration = [c for c in sets["squad_withheld"][reader] if c.calibration]
+        threshold = calibrate(calibration, args.max_false_refusal)
+        current = settings.min_probability if reader == "model" else settings.min_score
+        entry: dict = {"calibrated_threshold": round(threshold, 4), "current_threshold": current, "sets": {}}
+        for name, cases_by_reader in sets.items():
+            cases = cases_by_reader[reader]
+            held = [c for c in cases if not c.calibration]
+            entry["sets"][name] = {
+                "answerable": sum(c.answerable for c in held),
+                "unanswerable": sum(not c.answerable for c in held),
+                "at_calibrated": at_threshold(held, threshold),
+                "at_current": at_threshold(held, current),
+                "best_recall_within_budget": at_threshold(held, calibrate(held, args.max_false_refusal)),
+                "curve": curve(held),
+            }
+        result["readers"][reader] = entry
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "refusal.json").write_text(json.dumps(result, indent=2))
-    for r in sweep:
-        print(f"{r['threshold']:.2f}  answered correctly {r['answerable_answered_correctly']:.3f}  "
-              f"refused unanswerable {r['unanswerable_refused']:.3f}  balanced {r['balanced']:.3f}")
-    print(f"best: {best}\ncurrent ({assistant.settings.min_score}): {current}\nceiling: {ceiling:.3f}")
+    _plot(result, args.out / "refusal.png")
+    print(f"fitted combination (paste into rag/_answering.py COMBINE): {tuple(result['fitted_combination'])}")
+    for reader, entry in result["readers"].items():
+        print(f"reader={reader}: calibrated threshold {entry['calibrated_threshold']} (current {entry['current_threshold']})")
+        for name, s in entry["sets"].items():
+            for label in ("at_calibrated", "at_current", "best_recall_within_budget"):
+                r = s[label]
+                print(f"  {name:15s} {label:26s} t={r['threshold']:.3f}  refusal recall {r['refusal_recall']:.3f}  "
+                      f"false refusals {r['false_refusal_rate']:.3f}  answered correctly {r['answered_correctly']:.3f}")
     return 0
+
+
+def _plot(result: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    for reader, entry in result["readers"].items():
+        for name, s in entry["sets"].items():
+            points = sorted((p["false_refusal_rate"], p["refusal_recall"]) for p in s["curve"])
+            ax.plot([p[0] for p in points], [p[1] for p in points], marker=".", label=f"{reader} reader, {name}")
+    ax.axvline(result["max_false_refusal"], color="grey", linestyle="--", linewidth=1)
+    ax.set(xlabel="false-refusal rate (answerable refused) — lower is better",
+           ylabel="refusal recall (unanswerable refused) — higher is better", xlim=(0, 1), ylim=(0, 1.02),
+           title="Refusal curves")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    tmp = path.with_name(f".{path.name}.tmp.png")
+    fig.savefig(tmp, dpi=110)
+    tmp.replace(path)
 
 
 if __name__ == "__main__":
