@@ -254,8 +254,8 @@ class ExtractiveAnswerer:
     @staticmethod
     def _reader_input(question: str, item: ScoredSentence, index: IndexData) -> ReaderInput:
         doc = index.documents[item.doc_i]
-        row = item.row - 1
-        before = index.sentence_text(row) if row >= 0 and int(index.sentence_rows[row, 0]) == item.doc_i else ""
+        row = index.neighbour(item.row, -1)
+        before = index.sentence_text(row) if row is not None else ""
         sentence = doc.text[item.start : item.end]
         # A title made from the text's first sentence repeats what the reader sees anyway, and
         # the same words twice read to it as a match: show only a title that adds something.
@@ -341,23 +341,24 @@ def _expand(item: ScoredSentence, index: IndexData, cited: list[Citation]) -> tu
     span = item.span
     if span is None or span.piece == "title":
         return item, None
-    doc = index.documents[item.doc_i]
+    text = index.documents[item.doc_i].text
+    row = index.neighbour(item.row, -1)
+    before_start = int(index.sentence_rows[row, 1]) if row is not None else -1
     if span.piece == "sentence":
-        words = _words(doc.text, item.start + span.start, item.start + span.end)
-        lead = doc.text[item.start : item.start + span.start].strip().lower()
+        words = _words(text, item.start + span.start, item.start + span.end)
+        lead = text[item.start : item.start + span.start].strip().lower()
         if not (lead in _REFERRING or (words or "").lower() in _PRONOUNS):
             return item, words
         # The answer is a pronoun or a description at the sentence start ("The president's son"):
         # the name it refers to is in the sentence before, so the citation includes it.
-    row = item.row - 1
-    if row < 0 or int(index.sentence_rows[row, 0]) != item.doc_i:
+    elif row is None:
         return item, None
-    start = int(index.sentence_rows[row, 1])
-    if any(c.doc_id == doc.id and c.start < item.start and c.end > start for c in cited):
+    else:
+        words = _words(text, before_start + span.start, before_start + span.end)
+    doc_id = index.documents[item.doc_i].id
+    if row is None or any(c.doc_id == doc_id and c.start < item.start and c.end > before_start for c in cited):
         return item, None
-    if span.piece == "sentence":
-        return replace(item, start=start), _words(doc.text, item.start + span.start, item.start + span.end)
-    return replace(item, start=start), _words(doc.text, start + span.start, start + span.end)
+    return replace(item, start=before_start), words
 
 
 def _words(text: str, start: int, end: int) -> str | None:

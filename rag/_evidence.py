@@ -88,13 +88,11 @@ def sentence_evidence(rows: list[int], terms: QuestionTerms, query_vector: np.nd
     dense = (index.sentence_vectors_of(rows) @ query_vector).tolist()
     terms_of = index.sentence_terms
     out = []
-    n_rows = len(index.sentence_rows)
     for row, cosine in zip(rows, dense):
         own = terms_of(row)
-        doc_i = int(index.sentence_rows[row, 0])
         neighbours: frozenset[str] = frozenset()
-        for other in (row - 1, row + 1):
-            if 0 <= other < n_rows and int(index.sentence_rows[other, 0]) == doc_i:
+        for other in (index.neighbour(row, -1), index.neighbour(row, 1)):
+            if other is not None:
                 neighbours |= terms_of(other)
         lexical = sum(w if t in own else (0.5 * w if t in neighbours else 0.0) for t, w in terms.weights.items())
         out.append(SentenceEvidence(row, float(cosine), lexical / terms.total))

@@ -142,6 +142,13 @@ class IndexData:
         bounds = np.arange(len(self.documents) + 1)
         self._doc_sentences = np.searchsorted(self.sentence_rows[:, 0], bounds, side="left")
 
+    def neighbour(self, row: int, step: int) -> int | None:
+        """The sentence row ``step`` rows from ``row`` (-1: the one before), if it is in the same document."""
+        other = row + step
+        if 0 <= other < len(self.sentence_rows) and self.sentence_rows[other, 0] == self.sentence_rows[row, 0]:
+            return other
+        return None
+
     def sentences_in(self, doc_i: int, start: int, end: int) -> range:
         """Rows of the sentences of document ``doc_i`` lying inside ``[start, end)``."""
         lo, hi = int(self._doc_sentences[doc_i]), int(self._doc_sentences[doc_i + 1])

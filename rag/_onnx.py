@@ -49,7 +49,7 @@ import numpy as np
 from ._cpu import cores
 from ._exceptions import EmbeddingError
 
-__all__ = ["OnnxEncoder", "cache_dir", "export_bert", "onnx_file"]
+__all__ = ["OnnxEncoder", "cache_dir", "export_bert", "onnx_file", "open_session"]
 
 _WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 
@@ -221,7 +221,7 @@ class OnnxEncoder:
             if not path.exists():
                 self._export(path)
             try:
-                self._session = _open_session(path, threads=0)  # 0: ONNX Runtime uses every core
+                self._session = open_session(path, threads=0)  # 0: ONNX Runtime uses every core
                 break
             except Exception as error:  # onnxruntime raises its own untyped errors for a damaged file
                 path.unlink(missing_ok=True)  # only a cache: export it again once
@@ -254,7 +254,7 @@ class OnnxEncoder:
         """:meth:`run` over many batches, in order, one batch per core at a time."""
         with self._lock:
             if self._bulk_session is None and self._path is not None:
-                self._bulk_session = _open_session(self._path, threads=1)
+                self._bulk_session = open_session(self._path, threads=1)
         workers = cores()
         if workers < 2 or self._bulk_session is None:
             yield from (self.run(batch) for batch in batches)
@@ -279,7 +279,8 @@ class OnnxEncoder:
         return hidden, mask, offsets
 
 
-def _open_session(path: Path, *, threads: int) -> Any:
+def open_session(path: Path, *, threads: int) -> Any:
+    """An ONNX Runtime CPU session on ``threads`` threads (0: every core) that does not spin after a call."""
     import onnxruntime
 
     options = onnxruntime.SessionOptions()

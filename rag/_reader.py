@@ -213,7 +213,7 @@ class Reader:
         return self
 
     def _load(self) -> None:
-        import onnxruntime
+        from ._onnx import open_session
 
         model = self.model_dir / MODEL_FILE
         for needed in (model, self.model_dir / "tokenizer.json", self.model_dir / "reader.json"):
@@ -222,11 +222,7 @@ class Reader:
         try:
             self.info = json.loads((self.model_dir / "reader.json").read_text(encoding="utf-8"))
             self._tokenizer = load_tokenizer(self.model_dir / "tokenizer.json")
-            options = onnxruntime.SessionOptions()
-            options.log_severity_level = 3
-            options.intra_op_num_threads = 0
-            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-            self._session = onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+            self._session = open_session(model, threads=0)
         except Exception as error:  # onnxruntime and tokenizers raise their own untyped errors
             raise ReaderError(f"the reader model in {self.model_dir} does not load ({error}): {_RETRAIN}") from error
 
