@@ -46,7 +46,7 @@ from ._evidence import QuestionTerms, sentence_evidence
 from ._index import IndexData
 from ._quotable import quotable
 from ._reader import Reader, ReaderInput, Span
-from ._text import numbers_in
+from ._text import neutral_markers, numbers_in
 from ._types import Answer, Citation, Passage
 
 __all__ = ["COMBINE", "REFUSAL_TEXT", "ExtractiveAnswerer", "ScoredSentence", "answer_probability", "question_type"]
@@ -218,7 +218,7 @@ class ExtractiveAnswerer:
                 citations.append(citation)
                 markers.append(f"[{citation.n}]")
             lead = group[0]
-            parts.append(f"{index.documents[lead.doc_i].text[lead.start:lead.end]} {''.join(markers)}")
+            parts.append(f"{neutral_markers(index.documents[lead.doc_i].text[lead.start:lead.end])} {''.join(markers)}")
         return Answer(
             question=question,
             text=" ".join(parts),

@@ -15,7 +15,8 @@ the UI can show ``str(error)`` as it is::
     └── IndexError_          base of the index problems
         ├── IndexNotFoundError
         ├── IndexCorruptError
-        └── IndexMismatchError  built with another embedding model or chunker
+        ├── IndexMismatchError  built with another embedding model or chunker
+        └── IndexWriteError     the index folder cannot be written (full disk, read-only, not a folder)
 
 Example:
     >>> from rag import RagError
@@ -39,6 +40,7 @@ __all__ = [
     "IndexError_",
     "IndexMismatchError",
     "IndexNotFoundError",
+    "IndexWriteError",
     "InputError",
     "LLMError",
     "LoadError",
@@ -130,3 +132,10 @@ class IndexCorruptError(IndexError_):
 
 class IndexMismatchError(IndexError_):
     """The index was built with another embedding model or chunker."""
+
+
+class IndexWriteError(IndexError_):
+    """The index folder cannot be written: full disk, no permission, read-only, or a path that is not a folder.
+
+    The previous generation of the index is left as it was.
+    """

@@ -44,7 +44,7 @@ import numpy as np
 from ._answering import REFUSAL_TEXT, ExtractiveAnswerer
 from ._chunking import get_encoding
 from ._index import IndexData
-from ._text import STOPWORDS, content_terms, numbers_in, split_sentences, stem, tokenize_words
+from ._text import STOPWORDS, content_terms, neutral_markers, numbers_in, split_sentences, stem, tokenize_words
 from ._types import Answer, AnswerEvent, Citation, Passage
 
 __all__ = ["SYSTEM_PROMPT", "UNSUPPORTED_TEXT", "LLMAnswerer", "fit_passages", "missing_facts", "parse_markers"]
@@ -102,7 +102,7 @@ def _neutralize(text: str) -> str:
 
 def _passage_block(n: int, passage: Passage) -> str:
     title = _neutralize(passage.title).replace('"', "'")
-    return f'<passage id="{n}" title="{title}">\n{_neutralize(passage.text)}\n</passage>'
+    return f'<passage id="{n}" title="{title}">\n{_neutralize(neutral_markers(passage.text))}\n</passage>'
 
 
 def _user_message(question: str, blocks: list[str]) -> str:

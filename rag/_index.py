@@ -33,6 +33,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import json
@@ -53,7 +54,7 @@ from langchain_core.embeddings import Embeddings
 from ._ann import build_dense_index, configure_loaded
 from ._chunking import TokenChunker
 from ._embedding import MiniLMEmbeddings, embed_array, model_name_of
-from ._exceptions import IndexCorruptError, IndexMismatchError, IndexNotFoundError
+from ._exceptions import IndexCorruptError, IndexMismatchError, IndexNotFoundError, IndexWriteError
 from ._loading import LoadResult, Skipped
 from ._text import bm25_terms, content_terms
 from ._types import Chunk, Sentence, SourceDocument
@@ -225,6 +226,8 @@ class BuildReport:
 def read_manifest(index_dir: str | Path) -> dict[str, Any]:
     """Parse ``manifest.json``, with clear errors for a missing or corrupt index."""
     path = Path(index_dir) / MANIFEST
+    if Path(index_dir).is_file():
+        raise IndexNotFoundError(f"the index path {index_dir} is a file, not an index folder: pass the folder with --index")
     if not path.exists():
         raise IndexNotFoundError(f"no index at {index_dir}: build one with `rag index PATH --index {index_dir}`")
     try:
@@ -327,6 +330,30 @@ def _doc_from_json(line: str) -> SourceDocument:
 # ---------------------------------------------------------------- building
 
 
+def _write_error(error: OSError, index_dir: Path) -> IndexWriteError:
+    """The one-line :class:`IndexWriteError` for an OS error met while writing ``index_dir``.
+
+    Every write of a build goes to a new generation folder and is published
+    by one rename at the end, so whatever failed, the previous index is intact.
+    """
+    unchanged = "the previous index is unchanged"
+    lock = index_dir / ".lock"
+    if index_dir.exists() and not index_dir.is_dir():
+        return IndexWriteError(f"the index path {index_dir} is a file, not a folder: pass a folder with --index")
+    if lock.is_dir():
+        return IndexWriteError(f"{lock} is a folder, but it must be the index's lock file: remove that folder and retry")
+    code = error.errno
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        return IndexWriteError(f"the disk is full while writing the index at {index_dir}: free some space and retry ({unchanged})")
+    if code == errno.EROFS:
+        return IndexWriteError(f"the index folder {index_dir} is on a read-only file system: pass a writable folder with --index ({unchanged})")
+    if code in (errno.EACCES, errno.EPERM):
+        return IndexWriteError(f"no permission to write the index folder {index_dir}: fix its permissions or pass another --index ({unchanged})")
+    if code in (errno.ENOTDIR, errno.EEXIST):
+        return IndexWriteError(f"a part of the index path {index_dir} is a file, not a folder: pass a folder with --index")
+    return IndexWriteError(f"cannot write the index at {index_dir} ({error.strerror or error}): check the folder and retry ({unchanged})")
+
+
 @contextlib.contextmanager
 def _locked(index_dir: Path) -> Iterator[None]:
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -387,15 +414,18 @@ def build_index(
     index_dir = Path(index_dir)
     model_name = model_name_of(embeddings)
     report = BuildReport(str(index_dir), skipped=list(loaded.skipped))
-    with _locked(index_dir):
-        old: IndexData | None = None
-        if not rebuild and (index_dir / MANIFEST).exists():
-            old = load_index(index_dir)
-            check_compatible(old.manifest, index_dir, model_name, chunker, sentence_vectors, chunk_vectors)
-        plan = _plan(old, loaded, report, prune)
-        layout = _Layout(sentence_vectors, chunk_vectors)
-        parts = _assemble(old, plan, embeddings, chunker, report, progress, layout)
-        _write_generation(index_dir, parts, model_name, chunker, layout)
+    try:
+        with _locked(index_dir):
+            old: IndexData | None = None
+            if not rebuild and (index_dir / MANIFEST).exists():
+                old = load_index(index_dir)
+                check_compatible(old.manifest, index_dir, model_name, chunker, sentence_vectors, chunk_vectors)
+            plan = _plan(old, loaded, report, prune)
+            layout = _Layout(sentence_vectors, chunk_vectors)
+            parts = _assemble(old, plan, embeddings, chunker, report, progress, layout)
+            _write_generation(index_dir, parts, model_name, chunker, layout)
+    except OSError as error:  # backend errors become one line here, for every caller
+        raise _write_error(error, index_dir) from error
     report.n_documents = len(parts.documents)
     report.n_chunks = len(parts.chunk_rows)
     report.seconds = time.perf_counter() - started

@@ -25,6 +25,7 @@ __all__ = [
     "bm25_terms",
     "clean_text",
     "content_terms",
+    "neutral_markers",
     "numbers_in",
     "split_sentences",
     "stem",
@@ -135,6 +136,24 @@ STOPWORDS = frozenset(
     took taken make made get got give gave go went come came use used there's it's what's who's
     according""".split()
 )
+
+
+_MARKER_LIKE = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+
+
+def neutral_markers(text: str) -> str:
+    """Article text with ``[1]``-like footnote marks shown as ``(1)``.
+
+    An answer's ``[n]`` markers are the citations; a literal ``[1]`` inside
+    a quoted sentence would look exactly like one (and could point at the
+    wrong source), so quoted text never carries that shape. Citation quotes
+    themselves stay exact; only the answer text and prompts use this.
+
+    Example:
+        >>> neutral_markers("Prices rose [1] and fell [2, 3].")
+        'Prices rose (1) and fell (2, 3).'
+    """
+    return _MARKER_LIKE.sub(r"(\1)", text)
 
 
 def tokenize_words(text: str) -> list[str]:

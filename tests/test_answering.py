@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from rag import REFUSAL_TEXT, Assistant, EmptyQuestionError, InputError
@@ -181,3 +183,20 @@ def test_how_large_is_answered_with_the_figure(assistant: Assistant) -> None:
     answer = assistant.ask("How large is the troop deployment in the exercise?", reader="fast")
     assert not answer.refused and ("10,000" in answer.text or "ten thousand" in answer.text)
     check_citations(assistant, answer)
+
+
+def test_a_bracketed_number_in_article_text_never_looks_like_a_citation(make_assistant, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """An article's own '[2]' footnote mark is shown as '(2)' in the answer; the citation quote stays exact."""
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "floods.txt").write_text(
+        "Floods in the valley\n\nThe floods displaced more than 4,000 families in the valley [2]. "
+        "Relief agencies opened twelve shelters on Tuesday.\n",
+        encoding="utf-8",
+    )
+    assistant = make_assistant()
+    assistant.index([folder])
+    answer = assistant.ask("How many families were displaced by the floods?")
+    assert not answer.refused and len(answer.citations) == 1
+    assert "[2]" not in answer.text and "(2)" in answer.text and answer.text.endswith("[1]")
+    assert answer.citations[0].quote.endswith("valley [2].")

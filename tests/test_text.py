@@ -2,7 +2,7 @@
 
 import pytest
 
-from rag._text import clean_text, content_terms, numbers_in, split_sentences
+from rag._text import clean_text, content_terms, neutral_markers, numbers_in, split_sentences
 
 
 def sentences(text: str) -> list[str]:
@@ -70,3 +70,15 @@ def test_numbers_in(text: str, expected: set[float]) -> None:
 def test_content_terms_drop_question_words_and_stem() -> None:
     assert content_terms("How many ships took part in the drills?") == ["ship", "part", "drill"]
     assert content_terms("Why Tajikistan?") == ["tajikistan"]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("rose [1] and fell [2, 3].", "rose (1) and fell (2, 3)."),
+        ("a list [a] and [ 1 ] stay", "a list [a] and [ 1 ] stay"),
+        ("no marks here", "no marks here"),
+    ],
+)
+def test_neutral_markers(text: str, expected: str) -> None:
+    assert neutral_markers(text) == expected

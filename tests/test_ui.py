@@ -263,3 +263,22 @@ def test_uploading_two_articles_with_the_same_name_keeps_both(served: tuple[str,
     uploads = assistant.index_dir.parent / "uploads"
     assert {"report.txt", "report-2.txt"} <= {p.name for p in uploads.iterdir()}
     assert not any(p.name.startswith(("scan", ".")) for p in uploads.iterdir())
+
+
+def test_uploads_leave_no_copy_in_gradios_temp_folder(served: tuple[str, Assistant], tmp_path: Path) -> None:
+    from gradio_client import Client, handle_file
+
+    from ui.app import _gradio_temp_dir
+
+    url, _ = served
+    article = tmp_path / "harbour-strike-7f3a.txt"
+    article.write_text("Harbour strike\nDock workers walked out on Friday over pay, halting the port for a day.")
+    status, _ = Client(url, verbose=False).predict([handle_file(str(article))], api_name="/upload")
+    assert "**Added** 1 document(s)" in status
+    assert not list(_gradio_temp_dir().rglob(article.name))
+
+
+def test_launch_options_set_gradios_upload_limit() -> None:
+    from ui.app import launch_options
+
+    assert launch_options(5)["max_file_size"] == "5mb" and launch_options()["max_file_size"] == "20mb"

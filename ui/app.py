@@ -290,18 +290,29 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> 
             history[-1] = {"role": "assistant", "content": full}
             yield gr.skip(), history, sources, _sources_html(sources)
             return
-        # Extractive: stream the answer word by word; the sources are complete from the first update.
+        # Extractive: stream the answer a few words at a time. The sources are complete from the first
+        # update and sent only then: resending every turn's cards with each update was most of the
+        # UI's cost under load.
         words = re.split(r"(\s+)", full)
-        step = max(1, len(words) // 24)
+        step = max(1, len(words) // 12)
         for i, end in enumerate(range(step, len(words) + step, step)):
             history[-1] = {"role": "assistant", "content": "".join(words[:end])}
-            # Clear the question box once; later updates leave it alone so typing isn't wiped.
-            yield ("" if first and i == 0 else gr.skip()), history, sources, _sources_html(sources)
+            if i == 0:  # clear the question box once; later updates leave it alone so typing isn't wiped
+                yield ("" if first else gr.skip()), history, sources, _sources_html(sources)
+            else:
+                yield gr.skip(), history, gr.skip(), gr.skip()
             time.sleep(0.01)
 
     def upload(files: list[Any] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, str]:  # noqa: B008 - Gradio's idiom
         if not files:
             return "No file chosen.", _index_summary(assistant)
+        try:
+            return _upload(files, progress)
+        finally:
+            for item in files:  # Gradio's temp copies: ours is in uploads/ now, theirs would pile up
+                _drop_gradio_copy(Path(item if isinstance(item, str) else getattr(item, "name", str(item))))
+
+    def _upload(files: list[Any], progress: gr.Progress) -> tuple[str, str]:
         stored: list[tuple[str, Path, StoreOutcome]] = []  # (name as uploaded, file in uploads/, outcome)
         rejected: list[str] = []
         for item in files:
@@ -396,10 +407,30 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> 
     return app
 
 
-def launch_options() -> dict[str, Any]:
-    """Styling and script for ``Blocks.launch`` (Gradio 6 takes them there); system fonts, no downloads."""
+def _gradio_temp_dir() -> Path:
+    return Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio").resolve()
+
+
+def _drop_gradio_copy(path: Path) -> None:
+    """Delete an uploaded file's copy in Gradio's temp folder (never a file elsewhere)."""
+    try:
+        resolved = path.resolve()
+        if resolved.is_relative_to(_gradio_temp_dir()) and resolved.is_file():
+            resolved.unlink()
+            with contextlib.suppress(OSError):
+                resolved.parent.rmdir()  # Gradio keeps each upload in a folder of its own
+    except OSError:
+        pass
+
+
+def launch_options(max_file_mb: float = Settings().max_file_mb) -> dict[str, Any]:
+    """Options for ``Blocks.launch``: styling and script (Gradio 6 takes them there), system fonts, no downloads.
+
+    ``max_file_size`` makes Gradio refuse a bigger upload before it is written
+    to its temp folder (our own check then never sees it).
+    """
     theme = gr.themes.Default(font=["ui-sans-serif", "system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
-    return {"css": CSS, "head": HEAD, "theme": theme, "ssr_mode": False, "quiet": True}
+    return {"css": CSS, "head": HEAD, "theme": theme, "ssr_mode": False, "quiet": True, "max_file_size": f"{max_file_mb:g}mb"}
 
 
 def _sources_html(sources: list[str]) -> str:
@@ -416,5 +447,5 @@ def launch(
     app = build_app(assistant)
     print(f"serving on http://{host}:{port}", flush=True)
     app.queue(default_concurrency_limit=4).launch(
-        server_name=host, server_port=port, share=share, **launch_options()
+        server_name=host, server_port=port, share=share, **launch_options(assistant.settings.max_file_mb)
     )
