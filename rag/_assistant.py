@@ -57,6 +57,9 @@ def make_answerer(settings: Settings) -> ExtractiveAnswerer:
     )
 
 
+_INVISIBLE = dict.fromkeys([*range(0x00, 0x20), *range(0x7F, 0xA0), 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF], None)
+
+
 def validate_question(question: str) -> str:
     """The question stripped of surrounding whitespace.
 
@@ -67,6 +70,8 @@ def validate_question(question: str) -> str:
             than ``MAX_QUESTION_CHARS``.
     """
     question = _text(question, "question must be a str", "pass the question as text", "the question", "retype it").strip()
+    if not question.translate(_INVISIBLE).strip():  # only control or zero-width characters: nothing was typed
+        question = ""
     if not question:
         raise EmptyQuestionError("the question is empty: type a question, e.g. 'how many troops?'")
     if len(question) > MAX_QUESTION_CHARS:

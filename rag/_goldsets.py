@@ -104,6 +104,8 @@ def load_eval_set(path: str | Path) -> EvalSet:
             data = json.loads(path.read_text("utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError) as error:
             raise GoldFileError(f"{path}: not valid JSON ({error})") from error
+        except RecursionError as error:
+            raise GoldFileError(f"{path}: JSON nested too deeply to read; a SQuAD file is a few levels deep") from error
         if isinstance(data, dict) and isinstance(data.get("data"), list):
             return _load_squad(path, data)
         raise GoldFileError(f"{path}: a .json set must be SQuAD v1.1 (a top-level 'data' list)")
@@ -125,6 +127,8 @@ def _load_gold(path: Path) -> EvalSet:
             record = json.loads(line)
         except json.JSONDecodeError as error:
             raise GoldFileError(f"{where}: invalid JSON ({error.msg}); each line must be one JSON object") from error
+        except RecursionError as error:
+            raise GoldFileError(f"{where}: JSON nested too deeply; each line must be one flat JSON object") from error
         example = _gold_example(record, where)
         if example.id in seen:
             raise GoldFileError(f"{where}: duplicate id {example.id!r}; ids must be unique")
@@ -208,16 +212,16 @@ def _load_beir(path: Path) -> EvalSet:
             try:
                 row = json.loads(line)
                 corpus.append(_doc(str(row["_id"]), row.get("title", ""), row["text"], f"corpus.jsonl#{row['_id']}"))
-            except (json.JSONDecodeError, KeyError) as error:
-                raise GoldFileError(f"{path / 'corpus.jsonl'}:{line_no}: bad corpus record ({error})") from error
+            except (json.JSONDecodeError, KeyError, TypeError, RecursionError) as error:
+                raise GoldFileError(f"{path / 'corpus.jsonl'}:{line_no}: bad corpus record ({type(error).__name__})") from error
     queries = {}
     for line_no, line in enumerate((path / "queries.jsonl").read_text("utf-8").splitlines(), start=1):
         if line.strip():
             try:
                 row = json.loads(line)
                 queries[str(row["_id"])] = row["text"]
-            except (json.JSONDecodeError, KeyError) as error:
-                raise GoldFileError(f"{path / 'queries.jsonl'}:{line_no}: bad query record ({error})") from error
+            except (json.JSONDecodeError, KeyError, TypeError, RecursionError) as error:
+                raise GoldFileError(f"{path / 'queries.jsonl'}:{line_no}: bad query record ({type(error).__name__})") from error
     qrels: dict[str, dict[str, float]] = {}
     with open(qrels_path, encoding="utf-8") as handle:
         for line_no, row in enumerate(csv.reader(handle, delimiter="\t"), start=1):

@@ -232,9 +232,43 @@ def _load_file(path: Path, base_id: str, max_bytes: int, result: LoadResult) -> 
     elif suffix in (".json", ".jsonl"):
         yield from _records(_decode(data), suffix, base_id, source, result)
     else:
-        text = _decode(data)
+        meta, text = front_matter(_decode(data))
         first_line = text.strip().split("\n", 1)[0].lstrip("#").strip() if text.strip() else ""
-        yield _document(base_id, first_line, source, text)
+        yield _document(base_id, meta.get("title") or first_line, source, text, meta.get("url"), meta.get("published"))
+
+
+_FRONT_MATTER = re.compile(r"\A(?:\ufeff)?---[ \t]*\n((?:[^\n]*\n){0,40}?)(?:---|\.\.\.)[ \t]*(?:\n|\Z)")
+_FRONT_FIELD = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:[ \t]*(.*?)[ \t]*$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def front_matter(text: str) -> tuple[dict[str, str], str]:
+    """YAML-style front matter of a .md/.txt file (``---`` … ``---`` at the top): its plain fields and the rest.
+
+    Only flat ``key: value`` lines are read (no YAML library: nested values
+    are ignored); ``title``, ``url`` and ``published`` (or ``date``, when it
+    starts with an ISO date) are kept. A block that is not front matter (no
+    ``key: value`` line) is left in the text.
+
+    Example:
+        >>> front_matter("---\\ntitle: Storm\\ndate: 2024-05-01\\n---\\nThe storm hit.")
+        ({'title': 'Storm', 'published': '2024-05-01'}, 'The storm hit.')
+    """
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return {}, text
+    fields: dict[str, str] = {}
+    for line in match.group(1).splitlines():
+        found = _FRONT_FIELD.match(line)
+        if found:
+            fields[found.group(1).lower()] = found.group(2).strip("\"'")
+    if not fields:
+        return {}, text
+    meta = {k: fields[k] for k in ("title", "url") if fields.get(k)}
+    date = fields.get("published") or fields.get("date") or ""
+    if _ISO_DATE.match(date):
+        meta["published"] = date[:10]
+    return meta, text[match.end():]
 
 
 def _mb(n_bytes: int) -> str:
@@ -292,6 +326,8 @@ def _document(
     text = clean_text(raw)
     if not text:
         raise _Skip("no text after cleaning (empty file)")
+    if not any(c.isalnum() for c in text):
+        raise _Skip("no words, only punctuation or symbols")
     title = " ".join(title.split()) or text.split("\n", 1)[0]
     if len(title) > _TITLE_CHARS:
         title = title[:_TITLE_CHARS].rsplit(" ", 1)[0] + "…"
@@ -331,6 +367,8 @@ def _html(markup: str) -> tuple[str, str]:
     text = trafilatura.extract(markup, include_comments=False, include_tables=True, favor_precision=True)
     if not text:
         text = trafilatura.extract(markup, include_comments=False, favor_recall=True) or ""
+    if not text.strip():
+        raise _Skip("no article text in the HTML (only markup, scripts or a title)")
     metadata = trafilatura.extract_metadata(markup)
     title = (metadata.title if metadata and metadata.title else "") or ""
     if title and not text.startswith(title):
@@ -341,14 +379,17 @@ def _html(markup: str) -> tuple[str, str]:
 def _records(
     raw: str, suffix: str, base_id: str, source: str, result: LoadResult
 ) -> Iterator[SourceDocument]:
+    """The documents of a JSON or JSONL file; unusable records cost one line for the whole file."""
     items: list[tuple[int, Any]] = []
+    failures: list[tuple[int, str]] = []
+    what = "line" if suffix == ".jsonl" else "record"
     if suffix == ".jsonl":
         for line_no, line in enumerate(raw.splitlines(), start=1):
             if line.strip():
                 try:
                     items.append((line_no, json.loads(line)))
                 except json.JSONDecodeError as error:
-                    _skip_record(result, source, line_no, f"invalid JSON ({error.msg})")
+                    failures.append((line_no, f"invalid JSON ({error.msg})"))
     else:
         try:
             data = json.loads(raw)
@@ -356,13 +397,14 @@ def _records(
             raise _Skip(f"invalid JSON at line {error.lineno} ({error.msg})") from error
         records = data if isinstance(data, list) else [data]
         items = [(i, record) for i, record in enumerate(records, start=1)]
+    used = 0
     for number, record in items:
         if not isinstance(record, dict):
-            _skip_record(result, source, number, "record is not a JSON object")
+            failures.append((number, "not a JSON object"))
             continue
         body = record.get("text", record.get("body"))
         if not isinstance(body, str) or not body.strip():
-            _skip_record(result, source, number, "record has no 'text' or 'body' string")
+            failures.append((number, "no 'text' or 'body' string"))
             continue
         title = str(record.get("title") or "")
         text = body if not title or body.lstrip().startswith(title) else f"{title}\n\n{body}"
@@ -370,11 +412,23 @@ def _records(
             base_id if len(items) == 1 else f"{base_id}-{number}"
         )
         try:
-            yield _document(doc_id, title, source, text, _opt(record, "url"), _opt(record, "published"))
+            doc = _document(doc_id, title, source, text, _opt(record, "url"), _opt(record, "published"))
         except _Skip as skip:
-            _skip_record(result, source, number, str(skip))
-    if not items:
+            failures.append((number, str(skip)))
+            continue
+        used += 1
+        yield doc
+    parsed = {n for n, _ in items}
+    total = len(items) + sum(1 for n, _ in failures if n not in parsed)
+    if not total:
         raise _Skip("no records found")
+    if failures:
+        detail = "; ".join(f"{what} {number}: {reason}" for number, reason in failures[:3])
+        if len(failures) > 3:
+            detail += f"; and {len(failures) - 3} more"
+        if not used:
+            raise _Skip(f"none of its {total} record(s) is usable ({detail}); records need a 'text' or 'body' string")
+        _skip_file_part(result, source, f"{len(failures)} of {total} records skipped ({detail})")
 
 
 def _opt(record: dict[str, Any], key: str) -> str | None:
@@ -382,7 +436,8 @@ def _opt(record: dict[str, Any], key: str) -> str | None:
     return None if value in (None, "") else str(value)
 
 
-def _skip_record(result: LoadResult, source: str, number: int, reason: str) -> None:
-    skipped = Skipped(f"{source}:{number}", reason, source)
+def _skip_file_part(result: LoadResult, source: str, reason: str) -> None:
+    """One line for the records of a file that could not be used (the file's other records are indexed)."""
+    skipped = Skipped(source, reason, source)
     result.skipped.append(skipped)
     log.warning("%s", skipped)

@@ -22,7 +22,7 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from ._config import Settings
 from ._exceptions import RagError, redact
@@ -171,8 +171,26 @@ def _cmd_ui(args: argparse.Namespace) -> int:
     return 0
 
 
+def _port(text: str) -> int:
+    """A TCP port number for ``--port`` (argparse turns the ValueError into its one-line error)."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid port {text!r}: use a number 1-65535") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port {port} is out of range: use 1-65535")
+    return port
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: the problem and where the help is (argparse's own adds a usage block)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {_safe(message, one_line=True)} (see `{self.prog} --help`)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rag", description="Cited answers from a folder of news articles.")
+    parser = _Parser(prog="rag", description="Cited answers from a folder of news articles.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def common(p: argparse.ArgumentParser) -> None:
@@ -229,7 +247,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ui", help="start the browser chat")
     common(p)
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--port", type=_port, default=7860)
     p.add_argument("--share", action="store_true", help="ask Gradio for a public link (needs internet)")
     reader_option(p)
     llm_options(p)

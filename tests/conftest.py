@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -54,3 +56,28 @@ def make_assistant(tmp_path: Path, embedder: MiniLMEmbeddings):  # type: ignore[
         return Assistant(tmp_path / name, embeddings=embedder, settings=settings)
 
     return make
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbeddings) -> Iterator[tuple[str, Assistant]]:
+    """The real app on a loopback port, over a writable copy of the demo index (one per test module)."""
+    from ui.app import build_app, launch_options
+
+    root = tmp_path_factory.mktemp("ui")
+    assistant = Assistant(root / "index", embeddings=embedder)
+    assistant.index([bundled_articles_dir()])
+    app = build_app(assistant, upload_dir=root / "uploads")
+    port = free_port()
+    app.queue(default_concurrency_limit=4).launch(
+        server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, **launch_options()
+    )
+    try:
+        yield f"http://127.0.0.1:{port}/", assistant
+    finally:
+        app.close()

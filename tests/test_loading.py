@@ -70,10 +70,17 @@ def test_bad_records_are_skipped_with_line_numbers(tmp_path: Path) -> None:
     (tmp_path / "mixed.jsonl").write_text("\n".join(lines))
     result = load_paths([tmp_path])
     assert [d.title for d in result.documents] == ["ok"]
-    reasons = {s.source.rsplit(":", 1)[1]: s.reason for s in result.skipped}
-    assert reasons["2"].startswith("invalid JSON")
-    assert "no 'text' or 'body'" in reasons["3"]
-    assert "not a JSON object" in reasons["4"]
+    (skipped,) = result.skipped  # one line for the file, naming each bad line
+    assert skipped.source == str(tmp_path / "mixed.jsonl")
+    assert skipped.reason.startswith("3 of 4 records skipped (line 2: invalid JSON")
+    assert "line 3: no 'text' or 'body' string" in skipped.reason and "line 4: not a JSON object" in skipped.reason
+
+
+def test_a_file_with_no_usable_record_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "feed.jsonl").write_text("\n".join(['{"title": "a"}'] * 5))
+    (skipped,) = load_paths([tmp_path]).skipped
+    assert skipped.reason.startswith("none of its 5 record(s) is usable (line 1: no 'text' or 'body' string; line 2:")
+    assert skipped.reason.endswith("and 2 more); records need a 'text' or 'body' string")
 
 
 @pytest.mark.parametrize(
@@ -150,7 +157,7 @@ def test_skips_name_the_file_they_concern(tmp_path: Path) -> None:
     (tmp_path / "feed.jsonl").write_text('{"title": "ok", "text": "Fine text."}\n{"title": "no body"}\n')
     result = load_paths([tmp_path, tmp_path / "missing.txt"])
     assert [(s.source, s.file) for s in result.skipped] == [
-        (f"{tmp_path / 'feed.jsonl'}:2", str(tmp_path / "feed.jsonl")),
+        (str(tmp_path / "feed.jsonl"), str(tmp_path / "feed.jsonl")),
         (str(tmp_path / "missing.txt"), None),
     ]
 

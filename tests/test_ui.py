@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from rag import Assistant, MiniLMEmbeddings, bundled_articles_dir
+from rag import Assistant
 from tests.conftest import ARTIFACTS
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -25,31 +23,6 @@ HARBOUR = """Harbour reopens after storm
 The city harbour of Port Elsmere reopened on Tuesday after a three-day closure caused by the storm.
 Port officials said that forty-two cargo ships had waited offshore during the closure.
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbeddings) -> Iterator[tuple[str, Assistant]]:
-    """The real app on a loopback port, over a writable copy of the demo index."""
-    from ui.app import build_app, launch_options
-
-    root = tmp_path_factory.mktemp("ui")
-    assistant = Assistant(root / "index", embeddings=embedder)
-    assistant.index([bundled_articles_dir()])
-    app = build_app(assistant, upload_dir=root / "uploads")
-    port = free_port()
-    app.queue(default_concurrency_limit=4).launch(
-        server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, **launch_options()
-    )
-    try:
-        yield f"http://127.0.0.1:{port}/", assistant
-    finally:
-        app.close()
 
 
 def test_concurrent_chat_requests_each_get_their_own_answer(served: tuple[str, Assistant]) -> None:
