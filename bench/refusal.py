@@ -12,18 +12,23 @@ Two sets, each built in a general way (no question is written by hand):
   articles calibrate the threshold, odd-numbered ones measure it.
 - **RGB**: each of RGB's news questions asked over its own passages, once
   with its positive and negative passages (answerable) and once with the
-  negatives alone (unanswerable: on-topic, answer absent).
+  negatives alone (unanswerable: on-topic, answer absent). Even-numbered
+  questions calibrate, odd-numbered ones measure. Some of RGB's negatives
+  name the answer after all ("released in Japan on April 29" for "April 29,
+  2015"); **RGB clean** is the same set without those (:func:`leaks_answer`),
+  reported beside it, never used to calibrate.
 
 For each question the answerer ranks the retrieved sentences once. The
 model reader's score is fitted here: a logistic model over every read
-sentence of the calibration half, ``σ(a·logit(reader probability) +
-b·evidence score + c)`` ≈ P(the sentence holds the gold answer); its
+sentence of both calibration halves (news and Wikipedia alike),
+``σ(a·logit(reader probability) + m·span margin + b·evidence score + c)``
+≈ P(the sentence holds the gold answer); its
 coefficients are printed for ``rag/_answering.py`` (``COMBINE``), and both
 sets are then measured with them. A threshold then decides. The curve is refusal recall (unanswerable refused)
 against the false-refusal rate (answerable refused); "answered correctly"
 counts answerable questions answered with the gold answer in the text. The
-calibrated threshold is the highest whose false-refusal rate on the
-calibration half stays at or below ``--max-false-refusal`` (10%).
+calibrated threshold is the highest whose false-refusal rate on both
+calibration halves together stays at or below ``--max-false-refusal`` (10%).
 Writes ``bench/results/refusal.json`` and ``refusal.png``.
 """
 
@@ -34,6 +39,7 @@ import hashlib
 import json
 import math
 import random
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,10 +51,11 @@ from rag._answering import ExtractiveAnswerer
 from rag._assistant import make_answerer
 from rag._goldsets import load_eval_set
 from rag._loading import LoadResult
-from rag._metrics import answer_contained
+from rag._metrics import answer_contained, normalize_answer
 from rag._types import SourceDocument
 
 ROOT = Path(__file__).resolve().parents[1]
+_YEAR = re.compile(r"1[5-9]\d\d|20\d\d")
 SHARED = ROOT.parent / "shared" / "data"
 
 
@@ -57,14 +64,14 @@ class Case:
     """One question's outcome under one reader: its best score and whether forcing an answer gets it right.
 
     ``candidates`` are the sentences the reader read: (reader probability,
-    evidence score, whether the sentence holds a gold answer).
+    evidence score, span margin, whether the sentence holds a gold answer).
     """
 
     answerable: bool
     best: float
     correct: bool
     calibration: bool
-    candidates: tuple[tuple[float, float, bool], ...] = ()
+    candidates: tuple[tuple[float, float, float, bool], ...] = ()
 
 
 def _index(index_dir: Path, docs: list[SourceDocument]) -> Assistant:
@@ -77,7 +84,7 @@ def _index(index_dir: Path, docs: list[SourceDocument]) -> Assistant:
 
 
 def _answerers(
-    assistant: Assistant, readers: tuple[str, ...] = ("model", "fast"), combination: tuple[float, float, float] | None = None
+    assistant: Assistant, readers: tuple[str, ...] = ("model", "fast"), combination: tuple[float, ...] | None = None
 ) -> dict[str, ExtractiveAnswerer]:
     answerers = {name: make_answerer(assistant.settings.updated(reader=name)).warm_up() for name in readers}
     if combination is not None and "model" in answerers:
@@ -90,7 +97,8 @@ def _judge(answerer: ExtractiveAnswerer, question: str, passages: list, index, v
     ranked = answerer.rank(question, passages, index, vector)
     forced = answerer.compose(question, ranked, passages, index, threshold=-1.0)
     candidates = tuple(
-        (s.probability, s.evidence, bool(answers) and bool(answer_contained(index.documents[s.doc_i].text[s.start:s.end], answers)))
+        (s.probability, s.evidence, s.margin or 0.0,
+         bool(answers) and bool(answer_contained(index.documents[s.doc_i].text[s.start:s.end], answers)))
         for s in ranked if s.probability is not None and s.evidence is not None
     )
     correct = bool(answers) and bool(answer_contained(forced.text, answers))
@@ -98,7 +106,7 @@ def _judge(answerer: ExtractiveAnswerer, question: str, passages: list, index, v
 
 
 def squad_withheld(
-    squad: Path, questions: int, seed: int, readers: tuple[str, ...], combination: tuple[float, float, float] | None = None
+    squad: Path, questions: int, seed: int, readers: tuple[str, ...], combination: tuple[float, ...] | None = None
 ) -> dict[str, list[Case]]:
     eval_set = load_eval_set(squad)
     rng = random.Random(seed)
@@ -127,30 +135,68 @@ def squad_withheld(
     return cases
 
 
-def rgb(path: Path, combination: tuple[float, float, float] | None = None) -> dict[str, list[Case]]:
+def leaks_answer(text: str, answers: list[str]) -> bool:
+    """Whether a passage RGB files as negative names a gold answer after all.
+
+    True when every word of some answer variant, years aside, is a word of the
+    passage: "Xenoblade Chronicles X was released in Japan on April 29." names
+    "April 29 2015" but for its year. 41 of RGB's 594 negatives do.
+    """
+    words = set(normalize_answer(text).split())
+    for answer in answers:
+        tokens = [t for t in normalize_answer(answer).split() if not _YEAR.fullmatch(t)]
+        if tokens and all(t in words for t in tokens):
+            return True
+    return False
+
+
+def _rgb_answers(row: dict) -> list[str]:
+    flat: list[str] = []
+    for item in row["answer"] if isinstance(row["answer"], list) else [row["answer"]]:
+        flat.extend(item if isinstance(item, list) else [item])
+    return [str(a) for a in flat]
+
+
+def rgb(path: Path, readers: tuple[str, ...], combination: tuple[float, ...] | None = None) -> dict[str, dict[str, list[Case]]]:
+    """RGB's questions over their own passages: ``{"rgb": …, "rgb_clean": …}``, each by reader.
+
+    ``rgb`` asks the unanswerable variant over all its negatives;
+    ``rgb_clean`` over the negatives that do not name the answer
+    (:func:`leaks_answer`), skipping a question with none left.
+    """
     rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
     docs = []
+    leaky: set[str] = set()
     for row in rows:
         for kind in ("positive", "negative"):
             for i, text in enumerate(row[kind]):
                 doc_id = f"q{row['id']}-{kind[:3]}{i}"
                 docs.append(SourceDocument(doc_id, doc_id, f"rgb#{doc_id}", text, hashlib.sha256(text.encode()).hexdigest()))
+                if kind == "negative" and leaks_answer(text, _rgb_answers(row)):
+                    leaky.add(doc_id)
     assistant = _index(ROOT / "index" / "eval-rgb", docs)
     index, searcher = assistant._ready()
     searcher.candidates = index.n_chunks
-    answerers = _answerers(assistant, combination=combination)
-    cases: dict[str, list[Case]] = {name: [] for name in answerers}
+    answerers = _answerers(assistant, readers, combination)
+    sets: dict[str, dict[str, list[Case]]] = {"rgb": {n: [] for n in answerers}, "rgb_clean": {n: [] for n in answerers}}
     for row in _progress(rows, "RGB"):
-        answers = row["answer"] if isinstance(row["answer"], list) else [row["answer"]]
-        answers = [a if isinstance(a, str) else " ".join(a) for a in answers]
+        calibration = int(row["id"]) % 2 == 0
+        answers = _rgb_answers(row)
         vector = searcher.embed_query(row["query"])
-        ranked = searcher.search(row["query"], top_k=index.n_chunks, query_vector=vector)
-        for answerable, kinds in ((True, ("pos", "neg")), (False, ("neg",))):
-            allowed = [p for p in ranked if p.doc_id.split("-")[1][:3] in kinds and p.doc_id.startswith(f"q{row['id']}-")]
-            passages = allowed[: assistant.settings.top_k]
-            for name, answerer in answerers.items():
-                cases[name].append(_judge(answerer, row["query"], passages, index, vector, answers if answerable else [], answerable, False))
-    return cases
+        ranked = [p for p in searcher.search(row["query"], top_k=index.n_chunks, query_vector=vector)
+                  if p.doc_id.startswith(f"q{row['id']}-")]
+        variants = (("rgb", True, lambda p: True), ("rgb", False, lambda p: "-neg" in p.doc_id),
+                    ("rgb_clean", False, lambda p: "-neg" in p.doc_id and p.doc_id not in leaky))
+        for name, answerable, keep in variants:
+            passages = [p for p in ranked if keep(p)][: assistant.settings.top_k]
+            if not passages:
+                continue
+            for reader, answerer in answerers.items():
+                case = _judge(answerer, row["query"], passages, index, vector, answers if answerable else [], answerable, calibration)
+                sets[name][reader].append(case)
+                if answerable:  # the answerable variant is the same for both sets
+                    sets["rgb_clean"][reader].append(case)
+    return sets
 
 
 def _progress(items: list, desc: str):  # type: ignore[no-untyped-def]
@@ -159,22 +205,22 @@ def _progress(items: list, desc: str):  # type: ignore[no-untyped-def]
     return tqdm(items, desc=desc, unit="q", file=sys.stderr)
 
 
-def fit_combination(cases: list[Case], steps: int = 4000, l2: float = 1e-3) -> tuple[float, float, float]:
-    """Logistic regression over read sentences: ``σ(a·logit(p) + b·evidence + c)`` ≈ P(sentence holds the answer)."""
-    rows = [(math.log(max(p, 1e-6) / max(1 - p, 1e-6)), e, float(y)) for c in cases for p, e, y in c.candidates]
+def fit_combination(cases: list[Case], steps: int = 4000, l2: float = 1e-3) -> tuple[float, float, float, float]:
+    """Logistic regression over read sentences: ``σ(a·logit(p) + m·margin + b·evidence + c)`` ≈ P(sentence holds the answer)."""
+    rows = [(math.log(max(p, 1e-6) / max(1 - p, 1e-6)), m, e, float(y)) for c in cases for p, e, m, y in c.candidates]
     if not rows:
-        return 1.0, 0.0, 0.0
+        return 1.0, 0.0, 0.0, 0.0
     data = np.asarray(rows)
-    x, y = data[:, :2], data[:, 2]
+    x, y = data[:, :3], data[:, 3]
     mean, scale = x.mean(0), x.std(0) + 1e-9
     z = (x - mean) / scale
-    w, b = np.zeros(2), 0.0
-    for _ in range(steps):  # plain gradient descent: two features, a few thousand rows
+    w, b = np.zeros(3), 0.0
+    for _ in range(steps):  # plain gradient descent: three features, a few thousand rows
         g = 1 / (1 + np.exp(-(z @ w + b))) - y
         w -= 0.5 * (z.T @ g / len(y) + l2 * w)
         b -= 0.5 * g.mean()
-    a_, b_ = w / scale
-    return float(a_), float(b_), float(b - (w / scale) @ mean)
+    a_, m_, b_ = w / scale
+    return float(a_), float(m_), float(b_), float(b - (w / scale) @ mean)
 
 
 def at_threshold(cases: list[Case], threshold: float) -> dict[str, float]:
@@ -213,16 +259,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args(argv)
-    first = squad_withheld(args.squad, args.questions, args.seed, ("model",))
-    combination = fit_combination([c for c in first["model"] if c.calibration])
+    first = [*squad_withheld(args.squad, args.questions, args.seed, ("model",))["model"], *rgb(args.rgb, ("model",))["rgb"]["model"]]
+    combination = fit_combination([c for c in first if c.calibration])
     sets = {"squad_withheld": squad_withheld(args.squad, args.questions, args.seed, ("model", "fast"), combination),
-            "rgb": rgb(args.rgb, combination)}
+            **rgb(args.rgb, ("model", "fast"), combination)}
     settings = Settings()
     result: dict = {"command": "python -m bench.refusal " + " ".join(argv if argv is not None else sys.argv[1:]),
                     "max_false_refusal": args.max_false_refusal, "readers": {}}
     result["fitted_combination"] = [round(v, 4) for v in combination]
     for reader in ("model", "fast"):
-        calibration = [c for c in sets["squad_withheld"][reader] if c.calibration]
+        calibration = [c for name in ("squad_withheld", "rgb") for c in sets[name][reader] if c.calibration]
         threshold = calibrate(calibration, args.max_false_refusal)
         current = settings.min_probability if reader == "model" else settings.min_score
         entry: dict = {"calibrated_threshold": round(threshold, 4), "current_threshold": current, "sets": {}}

@@ -4,9 +4,10 @@ Two readers decide which sentences answer (``reader`` setting):
 
 - ``model`` (default): the candidate sentences with the best evidence
   scores (:mod:`rag._evidence`) are read together with the question by the
-  trained cross-encoder (:mod:`rag._reader`). Its probability and the
-  evidence score are combined by a logistic model (:func:`answer_probability`,
-  fitted on SQuAD dev articles with half the gold paragraphs withheld); that
+  trained cross-encoder (:mod:`rag._reader`). Its probability, its span
+  margin and the evidence score are combined by a logistic model
+  (:func:`answer_probability`, fitted on SQuAD dev articles with half the
+  gold paragraphs withheld and on RGB's news questions); that
   probability picks the statements, and the answer is refused when no
   candidate reaches ``min_probability`` (calibrated the same way, for at
   most 10% false refusals; see docs/evaluation.md). Its span head gives :attr:`Answer.short_answer`; when
@@ -108,19 +109,24 @@ class ScoredSentence:
     span: Span | None = None
     probability: float | None = None
     evidence: float | None = None
+    margin: float | None = None
 
 
-# The reader's probability and the evidence score, combined by a logistic model over candidate
-# sentences, fitted by `python -m bench.refusal` on SQuAD 1.1 dev articles with half the gold
-# paragraphs withheld (calibration half; docs/evaluation.md). Neither signal alone was as good:
-# the reader knows paraphrases, the evidence score knows which words the question insists on.
-COMBINE = (0.5847, 6.0646, -5.2196)  # (reader logit weight, evidence weight, bias)
+# The reader's probability, its span margin and the evidence score, combined by a logistic model
+# over candidate sentences, fitted by `python -m bench.refusal` on the calibration halves of
+# SQuAD 1.1 dev articles with half the gold paragraphs withheld and of RGB's news questions
+# (docs/evaluation.md). No one signal alone was as good: the reader knows paraphrases, the
+# margin knows whether any words look like an answer, the evidence score knows which words
+# the question insists on.
+COMBINE = (0.2698, 0.1228, 2.9883, -3.4131)  # (reader logit, span margin, evidence, bias)
 
 
-def answer_probability(probability: float, evidence: float, combine: tuple[float, float, float] = COMBINE) -> float:
+def answer_probability(
+    probability: float, evidence: float, margin: float = 0.0, combine: tuple[float, ...] = COMBINE
+) -> float:
     """The calibrated probability that a read sentence answers the question."""
     p = min(max(probability, 1e-6), 1 - 1e-6)
-    z = combine[0] * math.log(p / (1 - p)) + combine[1] * evidence + combine[2]
+    z = combine[0] * math.log(p / (1 - p)) + combine[1] * margin + combine[2] * evidence + combine[3]
     return 1.0 / (1.0 + math.exp(-z))
 
 
@@ -146,9 +152,9 @@ class ExtractiveAnswerer:
         runner_up: float = 0.9,
         merge_similarity: float = 0.8,
         reader: Reader | None = None,
-        min_probability: float = 0.075,
-        reader_candidates: int = 8,
-        combine: tuple[float, float, float] = COMBINE,
+        min_probability: float = 0.078,
+        reader_candidates: int = 6,
+        combine: tuple[float, ...] = COMBINE,
     ):
         self.min_score = min_score
         self.max_statements = max_statements
@@ -245,7 +251,8 @@ class ExtractiveAnswerer:
         items = [self._reader_input(question, s, index) for s in head]
         outputs = self.reader.read(items)
         read = [
-            replace(s, score=answer_probability(o.probability, s.score, self.combine), span=o.span, probability=o.probability, evidence=s.score)
+            replace(s, score=answer_probability(o.probability, s.score, o.margin, self.combine), span=o.span,
+                    probability=o.probability, evidence=s.score, margin=o.margin)
             for s, o in zip(head, outputs)
         ]
         read.sort(key=lambda s: (-s.score, s.passage_rank, s.start))

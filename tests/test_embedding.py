@@ -89,7 +89,7 @@ def test_int8_is_recorded_as_another_model(tmp_path: Path, int8: MiniLMEmbedding
     assistant = Assistant(index_dir, embeddings=int8)
     assistant.index([bundled_articles_dir()])
     answer = assistant.ask("how many troops?")
-    assert "ten thousand" in answer.text and answer.citations
+    assert ("ten thousand" in answer.text or "10,000" in answer.text) and len(answer.citations) == 2  # both articles
     with pytest.raises(IndexMismatchError, match=r"onnx-int8.*--rebuild"):
         load_index(index_dir, model_name=fp32.model_name)
 
