@@ -32,3 +32,22 @@ def test_scale_smoke(tmp_path: Path) -> None:
                    cwd=ROOT, check=True, capture_output=True, timeout=300)
     (row,) = json.loads((tmp_path / "scale.json").read_text())
     assert row["n"] == 3000 and row["recall_at_10_vs_exact"] == 1.0 and row["structure"]["type"] == "flat"
+
+
+@pytest.mark.slow
+def test_crash_bench_smoke(tmp_path: Path) -> None:
+    """Two kill -9 trials: the script runs and each leaves a usable index (the 20-trial run is in docs/reliability.md)."""
+    done = subprocess.run([sys.executable, "-m", "bench.crash", "--trials", "2", "--out", str(tmp_path)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads((tmp_path / "crash.json").read_text())
+    assert result["trials"] == 2 and result["usable"] == 2 and result["recovered"] == 2
+
+
+@pytest.mark.slow
+def test_ui_load_bench_smoke(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "bench.ui_load", "--users", "3", "--questions", "2", "--out", str(tmp_path)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads((tmp_path / "ui_load.json").read_text())
+    assert result["loaded"]["requests"] == 6 and result["loaded"]["errors"] == 0 and result["loaded"]["cross_talk"] == 0

@@ -207,3 +207,23 @@ def test_a_file_name_cannot_forge_a_warning_line(tmp_path: Path) -> None:
     assert evil.startswith(f"warning: skipped {name!r}: unsupported file type .bin;")  # quoted: \n shown, not obeyed
     assert broken.startswith(f"warning: skipped {docs / 'broken.pdf'}: unreadable PDF (")
     assert "1 added" in result.stdout and "2 skipped" in result.stdout
+
+
+def test_articles_that_share_a_title_are_told_apart(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An article reusing another's title is cited with its own id and source, in the CLI and in the JSON."""
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "wire.txt").write_text("Storm update\n\nThe storm closed 40 schools across the region on Monday.\n")
+    (folder / "copycat.txt").write_text("Storm update\n\nThe storm closed the regional airport for two days.\n")
+    index = str(tmp_path / "index")
+    assert main(["index", str(folder), "--index", index]) == 0
+    capsys.readouterr()
+    assert main(["ask", "What did the storm close?", "--index", index, "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    cited = {(c["title"], c["doc_id"], c["source"]) for c in answer["citations"]} | {
+        (p["title"], p["doc_id"], p["source"]) for p in answer["passages"]}
+    assert {doc_id for _, doc_id, _ in cited} == {"wire", "copycat"}
+    assert {title for title, _, _ in cited} == {"Storm update"} and len({source for _, _, source in cited}) == 2
+    assert main(["ask", "What did the storm close?", "--index", index]) == 0
+    out = capsys.readouterr().out
+    assert "(wire, chars" in out or "(copycat, chars" in out  # each source line names the article's own id

@@ -64,6 +64,7 @@ BAD_FILES: dict[str, tuple[str, bytes | None]] = {
     "json syntax error": ("broken.json", b'{"title": "x", "text": '),
     "json null": ("null.json", b"null"),
     "json number": ("number.json", b"42"),
+    "json boolean": ("true.json", b"true"),
     "json string": ("string.json", b'"just a string"'),
     "json empty list": ("emptylist.json", b"[]"),
     "json list of numbers": ("numbers.json", b"[1, 2, 3]"),
@@ -473,7 +474,7 @@ def test_bad_upload_is_one_rejection_line_and_loses_nothing(case: str, served: t
     name, content, expected = UPLOADS[case]
     path = tmp_path / name
     path.write_bytes(content)
-    status, _ = Client(url, verbose=False).predict([handle_file(str(path))], api_name="/upload")
+    status, *_ = Client(url, verbose=False).predict([handle_file(str(path))], api_name="/upload")
     _no_traceback(status)
     rejected = [line for line in status.split("\n\n") if line.startswith("**Rejected**")]
     assert len(rejected) == 1 and expected in rejected[0] and "\n" not in rejected[0], status
@@ -484,3 +485,18 @@ def test_the_suite_has_at_least_150_distinct_inputs() -> None:
     tables = [BAD_FILES, CLI_ERRORS, CONFIG_FILES, API_CALLS, SETTINGS, GOLD_FILES, UI_QUESTIONS, UPLOADS]
     total = sum(len(t) for t in tables) + len(set(INDEX_DAMAGE))
     assert total >= 150, total
+
+
+def test_reliability_doc_counts_match_the_tables() -> None:
+    """docs/reliability.md's fuzz table states each entry point's count; it must say what this file holds."""
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "reliability.md").read_text(encoding="utf-8")
+    expected = {
+        "files in a folder given to `rag index`": len(BAD_FILES), "CLI questions and options": len(CLI_ERRORS),
+        "`rag.toml` files": len(CONFIG_FILES), "Python API calls": len(API_CALLS), "`Settings` values": len(SETTINGS),
+        "gold files for `rag eval`": len(GOLD_FILES), "damaged index folders": len(INDEX_DAMAGE),
+        "UI questions (gradio_client)": len(UI_QUESTIONS), "UI uploads (gradio_client)": len(UPLOADS),
+    }
+    rows = {line.split("|")[1].strip(): line.split("|")[2].strip() for line in doc.splitlines() if line.startswith("| ")}
+    for entry, count in expected.items():
+        assert rows[entry].split(" ")[0] == str(count), (entry, rows[entry], count)
+    assert f"({sum(expected.values())} now)" in doc

@@ -34,7 +34,7 @@ import gradio as gr
 from rag import REFUSAL_TEXT, Answer, Assistant, RagError, Settings
 from rag._loading import SUPPORTED_SUFFIXES
 
-__all__ = ["EXAMPLES", "build_app", "launch", "launch_options", "render_answer", "render_sources"]
+__all__ = ["CONCURRENCY", "EXAMPLES", "build_app", "launch", "launch_options", "render_answer", "render_sources"]
 
 READERS = {"Model (reads each candidate; short answers)": "model", "Fast (evidence score only)": "fast"}
 EXAMPLES = ["How many troops?", "Why Tajikistan?", "How many soldiers took part?", "What weapons will Russian troops use?"]
@@ -69,6 +69,8 @@ document.addEventListener("click", function (event) {
 """
 
 _MARKER = re.compile(r"\[(\d+)\]")
+CONCURRENCY = 16  # chat requests Gradio's queue runs at once
+SECONDS_PER_MB = 10  # indexing cost of uploaded text on 2 cores, stated beside the upload box
 
 
 def render_answer(answer: Answer, turn: int) -> str:
@@ -290,24 +292,27 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> 
             history[-1] = {"role": "assistant", "content": full}
             yield gr.skip(), history, sources, _sources_html(sources)
             return
-        # Extractive: stream the answer a few words at a time. The sources are complete from the first
-        # update and sent only then: resending every turn's cards with each update was most of the
-        # UI's cost under load.
+        # Extractive: stream the answer in four steps. The sources are complete from the first update
+        # and sent with it and the last only: resending every turn's cards with each of 24 updates was
+        # most of the UI's cost under load (bench/ui_load.py: 20 users' p95 2.15 s with 12 updates).
         words = re.split(r"(\s+)", full)
-        step = max(1, len(words) // 12)
-        for i, end in enumerate(range(step, len(words) + step, step)):
+        step = max(1, len(words) // 4)
+        ends = list(range(step, len(words) + step, step))
+        for i, end in enumerate(ends):
             history[-1] = {"role": "assistant", "content": "".join(words[:end])}
             if i == 0:  # clear the question box once; later updates leave it alone so typing isn't wiped
                 yield ("" if first else gr.skip()), history, sources, _sources_html(sources)
+            elif i == len(ends) - 1:  # the last update is the API's result: it carries the sources again
+                yield gr.skip(), history, sources, _sources_html(sources)
             else:
                 yield gr.skip(), history, gr.skip(), gr.skip()
             time.sleep(0.01)
 
-    def upload(files: list[Any] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, str]:  # noqa: B008 - Gradio's idiom
+    def upload(files: list[Any] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, str, None]:  # noqa: B008 - Gradio's idiom
         if not files:
-            return "No file chosen.", _index_summary(assistant)
+            return "No file chosen.", _index_summary(assistant), None
         try:
-            return _upload(files, progress)
+            return (*_upload(files, progress), None)  # the box is emptied: its files are gone (below)
         finally:
             for item in files:  # Gradio's temp copies: ours is in uploads/ now, theirs would pile up
                 _drop_gradio_copy(Path(item if isinstance(item, str) else getattr(item, "name", str(item))))
@@ -380,7 +385,9 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> 
                 sources_html = gr.HTML("<p>Sources of each answer appear here.</p>", elem_id="sources", max_height=600)
                 with gr.Accordion("Add articles", open=False):
                     files = gr.File(
-                        label=f"Upload .txt, .md, .html, .pdf or .json (max {max_mb:.0f} MB each)",
+                        # Indexing runs at about 10 s per MB of text on 2 cores (bench: SQuAD's 1.6 MB in 16 s).
+                        label=f"Upload .txt, .md, .html, .pdf or .json (max {max_mb:g} MB each; "
+                        f"indexing takes about {SECONDS_PER_MB:.0f} s per MB)",
                         file_count="multiple", elem_id="upload",
                     )
                     upload_status = gr.Markdown(elem_id="upload-status")
@@ -403,7 +410,7 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> 
         ask_button.click(respond, inputs, outputs, api_name=False)
         for button, text in zip(example_buttons, EXAMPLES):
             button.click(lambda t=text: t, None, question, api_name=False).then(respond, inputs, outputs, api_name=False)
-        files.upload(upload, files, [upload_status, index_panel], api_name="upload")
+        files.upload(upload, files, [upload_status, index_panel, files], api_name="upload")
     return app
 
 
@@ -446,6 +453,8 @@ def launch(
     assistant = Assistant.load(index_dir, settings=settings, progress=True)
     app = build_app(assistant)
     print(f"serving on http://{host}:{port}", flush=True)
-    app.queue(default_concurrency_limit=4).launch(
+    # 16 at a time: a request spends most of its life streaming (sleeping between updates), so
+    # 4 workers queued 20 users for seconds while the CPU idled (docs/benchmarks.md, UI under load).
+    app.queue(default_concurrency_limit=CONCURRENCY).launch(
         server_name=host, server_port=port, share=share, **launch_options(assistant.settings.max_file_mb)
     )
