@@ -33,6 +33,7 @@ import time
 from pathlib import Path
 
 from rag import bundled_articles_dir
+from rag._index import write_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = ["How many troops?", "Why Tajikistan?", "What did the port workers demand?", "Who is Wei Fenghe?"]
@@ -126,10 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         "saw_before": sum(t["state"] == "before" for t in trials), "saw_after": sum(t["state"] == "after" for t in trials),
         "recovered": sum(t["recovered"] for t in trials), "full_build_s": round(duration, 2), "per_trial": trials,
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    tmp = args.out / ".crash.json.tmp"
-    tmp.write_text(json.dumps(result, indent=2) + "\n")
-    tmp.replace(args.out / "crash.json")
+    write_atomic(args.out / "crash.json", json.dumps(result, indent=2) + "\n")
     print(f"{usable}/{len(trials)} usable with identical answers ({result['killed_mid_build']} killed mid-build; "
           f"{result['saw_before']} before, {result['saw_after']} after); {result['recovered']} rebuilt cleanly")
     return 0 if usable == len(trials) and result["recovered"] == len(trials) else 1

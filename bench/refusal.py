@@ -168,11 +168,12 @@ def rgb(path: Path, readers: tuple[str, ...], combination: tuple[float, ...] | N
     docs = []
     leaky: set[str] = set()
     for row in rows:
+        answers = _rgb_answers(row)
         for kind in ("positive", "negative"):
             for i, text in enumerate(row[kind]):
                 doc_id = f"q{row['id']}-{kind[:3]}{i}"
                 docs.append(SourceDocument(doc_id, doc_id, f"rgb#{doc_id}", text, hashlib.sha256(text.encode()).hexdigest()))
-                if kind == "negative" and leaks_answer(text, _rgb_answers(row)):
+                if kind == "negative" and leaks_answer(text, answers):
                     leaky.add(doc_id)
     assistant = _index(ROOT / "index" / "eval-rgb", docs)
     index, searcher = assistant._ready()

@@ -31,6 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from rag import Assistant, Settings, bundled_articles_dir
+from rag._index import write_atomic
 from rag._metrics import percentile
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -130,11 +131,8 @@ def main(argv: list[str] | None = None) -> int:
         "alone": alone, "loaded": loaded, "wall_s": round(wall, 2),
         "p95_ratio_to_alone": round(loaded["p95_s"] / alone["p50_s"], 2) if loaded["p95_s"] and alone["p50_s"] else None,
     }
-    args.out.mkdir(parents=True, exist_ok=True)
     name = "ui_load.json" if concurrency == CONCURRENCY else f"ui_load-c{concurrency}.json"
-    tmp = args.out / f".{name}.tmp"
-    tmp.write_text(json.dumps(result, indent=2) + "\n")
-    tmp.replace(args.out / name)
+    write_atomic(args.out / name, json.dumps(result, indent=2) + "\n")
     print(f"one user alone:  p50 {alone['p50_s']} s, p95 {alone['p95_s']} s ({alone['requests']} requests)")
     print(f"{args.users} users x {args.questions}: p50 {loaded['p50_s']} s, p95 {loaded['p95_s']} s, max {loaded['max_s']} s, "
           f"errors {loaded['errors']}, cross-talk {loaded['cross_talk']}, {wall:.1f} s in all")

@@ -34,6 +34,7 @@ from ._index import BuildReport, IndexData, build_index, index_size_bytes, load_
 from ._loading import LoadResult, load_paths
 from ._reader import Reader
 from ._retrieval import HybridSearcher
+from ._text import clean_text
 from ._types import Answer, AnswerEvent, SourceDocument
 
 __all__ = ["MAX_QUESTION_CHARS", "Assistant", "ask", "bundled_articles_dir", "make_answerer", "validate_question"]
@@ -57,9 +58,6 @@ def make_answerer(settings: Settings) -> ExtractiveAnswerer:
     )
 
 
-_INVISIBLE = dict.fromkeys([*range(0x00, 0x20), *range(0x7F, 0xA0), 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF], None)
-
-
 def validate_question(question: str) -> str:
     """The question stripped of surrounding whitespace.
 
@@ -70,7 +68,7 @@ def validate_question(question: str) -> str:
             than ``MAX_QUESTION_CHARS``.
     """
     question = _text(question, "question must be a str", "pass the question as text", "the question", "retype it").strip()
-    if not question.translate(_INVISIBLE).strip():  # only control or zero-width characters: nothing was typed
+    if not clean_text(question):  # only control or zero-width characters: nothing was typed
         question = ""
     if not question:
         raise EmptyQuestionError("the question is empty: type a question, e.g. 'how many troops?'")

@@ -263,6 +263,6 @@ class Reader:
         for i, (p, e) in enumerate(zip(probabilities, encoded)):
             span = best_span(e, starts[i], ends[i])
             null = float(starts[i][0] + ends[i][0])
-            margin = float(np.clip((span.score if span is not None else null - _MARGIN_CLIP) - null, -_MARGIN_CLIP, _MARGIN_CLIP))
+            margin = -_MARGIN_CLIP if span is None else float(np.clip(span.score - null, -_MARGIN_CLIP, _MARGIN_CLIP))
             out.append(ReaderOutput(float(p), span, margin))
         return out

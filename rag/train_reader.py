@@ -32,7 +32,7 @@ SQuAD 2.0 dev's articles are split in two by position: the even ones
 calibrate the refusal threshold, the odd ones are the held-out evaluation.
 
 Trade-offs: with the defaults (40,000 questions, one epoch, 4 layers, 80
-word pieces) training takes about 40 minutes on two cores with bfloat16
+word pieces) training takes about half an hour on two cores with bfloat16
 autocast (``--precision auto`` picks it where the CPU has native bfloat16,
 as AVX512-BF16/AMX do; fp32 is about twice as slow). Batches are drawn from
 inputs of similar length, so little of the work is padding. Word embeddings
@@ -284,8 +284,6 @@ def build_examples(squad: dict[str, Any], questions: int, seed: int, perturbed: 
             swapped = perturb_question(question, positive, swaps, rng, topic_swaps[a])
             if swapped is not None:
                 examples.append(Example(replace(positive, question=swapped), 0, None, "perturbed"))
-        # The sentence after the answer: it answers only if the question was written against it
-        # (it shares more question terms), naming the answer in the sentence before; else a near miss.
         # The sentence after the answer: it answers only if the question was written against it
         # (it shares more question terms), naming the answer in the sentence before; else a near miss.
         after = holder + 1

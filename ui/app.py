@@ -315,13 +315,13 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> 
             return (*_upload(files, progress), None)  # the box is emptied: its files are gone (below)
         finally:
             for item in files:  # Gradio's temp copies: ours is in uploads/ now, theirs would pile up
-                _drop_gradio_copy(Path(item if isinstance(item, str) else getattr(item, "name", str(item))))
+                _drop_gradio_copy(_upload_path(item))
 
     def _upload(files: list[Any], progress: gr.Progress) -> tuple[str, str]:
         stored: list[tuple[str, Path, StoreOutcome]] = []  # (name as uploaded, file in uploads/, outcome)
         rejected: list[str] = []
         for item in files:
-            path = Path(item if isinstance(item, str) else getattr(item, "name", str(item)))
+            path = _upload_path(item)
             name = path.name
             if path.suffix.lower() not in SUPPORTED_SUFFIXES:
                 rejected.append(f"{name}: unsupported type {path.suffix or '(none)'}; use {', '.join(SUPPORTED_SUFFIXES)}")
@@ -414,6 +414,11 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> 
     return app
 
 
+def _upload_path(item: Any) -> Path:
+    """The path of one uploaded file as Gradio hands it over (a str, or an object with ``.name``)."""
+    return Path(item if isinstance(item, str) else getattr(item, "name", str(item)))
+
+
 def _gradio_temp_dir() -> Path:
     return Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio").resolve()
 
@@ -453,8 +458,8 @@ def launch(
     assistant = Assistant.load(index_dir, settings=settings, progress=True)
     app = build_app(assistant)
     print(f"serving on http://{host}:{port}", flush=True)
-    # 16 at a time: a request spends most of its life streaming (sleeping between updates), so
-    # 4 workers queued 20 users for seconds while the CPU idled (docs/benchmarks.md, UI under load).
+    # 16 at a time: a request spends much of its life sleeping between streamed updates; with 4
+    # workers 20 users queued behind them (docs/benchmarks.md, "The UI under load").
     app.queue(default_concurrency_limit=CONCURRENCY).launch(
         server_name=host, server_port=port, share=share, **launch_options(assistant.settings.max_file_mb)
     )
