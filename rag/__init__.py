@@ -16,6 +16,7 @@ from ._answering import REFUSAL_TEXT, ExtractiveAnswerer
 from ._assistant import Assistant, ask, bundled_articles_dir
 from ._chunking import TokenChunker
 from ._config import Settings, default_index_dir
+from ._dates import MentionedDate, TimeScope
 from ._embedding import MiniLMEmbeddings
 from ._exceptions import (
     ConfigError,
@@ -37,7 +38,8 @@ from ._index import BuildReport, build_index, load_index
 from ._loading import LoadResult, Skipped, load_paths
 from ._reader import Reader, ReaderInput, ReaderOutput
 from ._retrieval import HybridSearcher, PassageRetriever, rrf_fuse
-from ._types import Answer, AnswerEvent, Chunk, Citation, Passage, Sentence, SourceDocument
+from ._timeline import Timeline, TimelineEvent
+from ._types import Answer, AnswerEvent, Chunk, Citation, Copy, Disagreement, Passage, Sentence, SourceDocument
 
 __version__ = "0.1.0"
 
@@ -49,6 +51,8 @@ __all__ = [
     "BuildReport",
     "Chunk",
     "Citation",
+    "Copy",
+    "Disagreement",
     "ConfigError",
     "EmbeddingError",
     "EmptyQuestionError",
@@ -64,6 +68,7 @@ __all__ = [
     "LLMError",
     "LoadError",
     "LoadResult",
+    "MentionedDate",
     "MiniLMEmbeddings",
     "Passage",
     "PassageRetriever",
@@ -76,6 +81,9 @@ __all__ = [
     "Settings",
     "Skipped",
     "SourceDocument",
+    "TimeScope",
+    "Timeline",
+    "TimelineEvent",
     "TokenChunker",
     "ask",
     "build_index",

@@ -17,6 +17,15 @@ Two readers decide which sentences answer (``reader`` setting):
   IDF-weighted term overlap, plus a small share of its passage's
   similarity), refused below ``min_score``. No model runs; no short answer.
 
+When the best statement and another answering one from a different
+article give different numbers, dates or names for the same thing (similar
+sentences, disjoint values), they are not merged: the answer says the
+sources differ and cites each with its outlet and date, newest first
+(oldest first when the question asks for the first report), and
+:attr:`Answer.disagreements` lists them. With ``prefer`` (a question that
+asks for the latest or the first account), the statements are ordered by
+their articles' dates and the answer says which date it speaks for.
+
 In both, sentences that are not statements (headlines, teasers, captions,
 bylines, questions: :mod:`rag._quotable`) are never quoted. A question that
 asks for a figure or a time ("how many", "when") marks down sentences that
@@ -43,12 +52,14 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ._citations import cite
+from ._dates import dates_in
 from ._evidence import QuestionTerms, sentence_evidence
 from ._index import IndexData
 from ._quotable import quotable
 from ._reader import Reader, ReaderInput, Span
-from ._text import neutral_markers, numbers_in
-from ._types import Answer, Citation, Passage
+from ._text import content_terms, neutral_markers, numbers_in
+from ._types import Answer, Citation, Disagreement, Passage
 
 __all__ = ["COMBINE", "REFUSAL_TEXT", "ExtractiveAnswerer", "ScoredSentence", "answer_probability", "question_type"]
 
@@ -177,9 +188,14 @@ class ExtractiveAnswerer:
         passages: list[Passage],
         index: IndexData,
         query_vector: np.ndarray,
+        *,
+        prefer: str = "",
     ) -> Answer:
-        """Build the cited answer (or refusal) for ``question`` from ``passages``."""
-        return self.compose(question, self.rank(question, passages, index, query_vector), passages, index)
+        """Build the cited answer (or refusal) for ``question`` from ``passages``.
+
+        ``prefer`` is ``"newest"``, ``"oldest"`` or ``""`` (see :meth:`compose`).
+        """
+        return self.compose(question, self.rank(question, passages, index, query_vector), passages, index, prefer=prefer)
 
     @property
     def threshold(self) -> float:
@@ -192,39 +208,61 @@ class ExtractiveAnswerer:
         return self.read(question, scored, index) if self.reader is not None else scored
 
     def compose(
-        self, question: str, scored: list[ScoredSentence], passages: list[Passage], index: IndexData, *, threshold: float | None = None
+        self,
+        question: str,
+        scored: list[ScoredSentence],
+        passages: list[Passage],
+        index: IndexData,
+        *,
+        threshold: float | None = None,
+        prefer: str = "",
     ) -> Answer:
-        """The answer from ranked sentences (:meth:`rank`), or a refusal below ``threshold`` (default :attr:`threshold`)."""
+        """The answer from ranked sentences (:meth:`rank`), or a refusal below ``threshold`` (default :attr:`threshold`).
+
+        ``prefer="newest"`` (or ``"oldest"``) orders the statements by their
+        articles' publication dates and says which date the answer speaks
+        for; disagreeing sources are ordered newest first unless ``"oldest"``.
+        """
         threshold = self.threshold if threshold is None else threshold
         best = scored[0] if scored else None
         if best is None or best.score < threshold:
             return Answer(question=question, text=REFUSAL_TEXT, refused=True, passages=tuple(passages))
         statements = self._statements(question, scored, index, threshold)
+        rival = _rival(question, statements[0][0], scored, index, threshold)
+        if rival is not None:  # never merged as one claim, even when worded alike
+            statements = [[g for g in statements[0] if g.row != rival[0].row], [rival[0]]]
+        if prefer or rival is not None:
+            statements.sort(key=lambda group: _day(index, group[0]), reverse=prefer != "oldest")
         citations: list[Citation] = []
         parts: list[str] = []
         short_answer = None
+        spoken: list[str | None] = []  # each statement's short answer
+        leads: list[int] = []  # each statement's first citation number
         for group in statements:
             markers = []
             for k, item in enumerate(group):
-                doc = index.documents[item.doc_i]
                 if k == 0:
                     item, words = _expand(item, index, citations)
                     short_answer = short_answer if citations else words
+                    spoken.append(words)
                     group[0] = item
-                citation = Citation(
-                    n=len(citations) + 1,
-                    doc_id=doc.id,
-                    title=doc.title,
-                    source=doc.source,
-                    start=item.start,
-                    end=item.end,
-                    quote=doc.text[item.start : item.end],
-                    score=round(item.score, 4),
-                )
+                citation = cite(index, len(citations) + 1, item.doc_i, item.start, item.end, round(item.score, 4))
                 citations.append(citation)
                 markers.append(f"[{citation.n}]")
+                if k == 0:
+                    leads.append(citation.n)
             lead = group[0]
-            parts.append(f"{neutral_markers(index.documents[lead.doc_i].text[lead.start:lead.end])} {''.join(markers)}")
+            quote = neutral_markers(index.documents[lead.doc_i].text[lead.start:lead.end])
+            label = f"{_source_label(citations[leads[-1] - 1])}: " if rival is not None else ""
+            parts.append(f"{label}{quote} {''.join(markers)}")
+        disagreements: tuple[Disagreement, ...] = ()
+        if rival is not None:
+            values = tuple(v or ", ".join(sorted(_claims(g[0], index, rival[1]))) for v, g in zip(spoken, statements))
+            disagreements = (Disagreement(rival[1], values, tuple(leads[:2])),)
+            parts.insert(0, "The sources differ.")
+        elif prefer and citations[0].published:
+            which = "latest" if prefer == "newest" else "earliest"
+            parts.insert(0, f"The {which} report ({_source_label(citations[0])}):")
         return Answer(
             question=question,
             text=" ".join(parts),
@@ -232,6 +270,7 @@ class ExtractiveAnswerer:
             citations=tuple(citations),
             passages=tuple(passages),
             short_answer=short_answer,
+            disagreements=disagreements,
         )
 
     @staticmethod
@@ -329,6 +368,96 @@ class ExtractiveAnswerer:
                     used.add(other.row)
             groups.append(group)
         return groups
+
+
+def _day(index: IndexData, item: ScoredSentence) -> str:
+    """The statement's publication date for ordering (unknown dates sort as the oldest)."""
+    return index.documents[item.doc_i].published or ""
+
+
+def _source_label(citation: Citation) -> str:
+    """``"Reuters, 2021-08-09"``: who said it and when (the title when the outlet is unknown)."""
+    return f"{citation.outlet or citation.title}, {citation.published or 'date unknown'}"
+
+
+_FIGURE = re.compile(
+    r"\b(?:\d[\d,.]*\d|\d|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    r"hundred|thousand|million|billion)(?:[\s-]+(?:hundred|thousand|million|billion))*\b",
+    re.IGNORECASE,
+)
+_NOUN_WINDOW = 3  # words after a figure that say what it counts ("31 people killed")
+
+
+def _counted(text: str, end: int) -> frozenset[str]:
+    """Content words just after position ``end``: what a figure ending there counts."""
+    return frozenset(content_terms(" ".join(re.findall(r"[A-Za-z]+", text[end : end + 60])[:_NOUN_WINDOW])))
+
+
+def _claims(item: ScoredSentence, index: IndexData, kind: str) -> dict[str, frozenset[str]]:
+    """The values a statement gives for the question's thing, each with the words that say what it is.
+
+    From the reader's span when it has one in the sentence, else from the
+    whole sentence. Numbers carry the words after them ("31 people
+    killed"), so "12 people killed" and "hundreds of buildings" are not one
+    thing; dates and names carry nothing (the question says what they are).
+    """
+    doc = index.documents[item.doc_i]
+    sentence = doc.text[item.start : item.end]
+    span = item.span
+    lo, hi = (span.start, span.end) if span is not None and span.piece == "sentence" else (0, len(sentence))
+    text = sentence[lo:hi]
+    if kind == "number":
+        claims: dict[str, frozenset[str]] = {}
+        for m in _FIGURE.finditer(text):
+            for value in _figures(m.group(0)):
+                claims[f"{value:g}"] = _counted(sentence, lo + m.end())
+        return claims
+    if kind == "date":
+        return {d.iso: frozenset() for d in dates_in(text, doc.published)}
+    if span is None or span.piece != "sentence" or not text[:1].isupper():
+        return {}
+    return {term: frozenset() for term in content_terms(text)}
+
+
+def _rival(
+    question: str, lead: ScoredSentence, scored: list[ScoredSentence], index: IndexData, threshold: float
+) -> tuple[ScoredSentence, str] | None:
+    """An answering sentence of another article that gives a different value than ``lead``, and the kind of value.
+
+    Both must answer (reach ``threshold``) and talk about the same thing
+    (sentence cosine at least 0.5; 0.6 for names, which vary more), and
+    their values must be disjoint: "more than 10,000" against "13,000"
+    troops; numbers must also count the same thing, the one the question
+    asks about (a question word among the words after each figure).
+    Copies of one story never disagree.
+    """
+    qtype = question_type(question)
+    kind = {"number": "number", "time": "date"}.get(qtype)
+    if kind is None:
+        if not re.match(r"\s*(?:who|which)\b", question, re.IGNORECASE):
+            return None
+        kind = "name"
+    mine = _claims(lead, index, kind)
+    if not mine:
+        return None
+    # Numbers must count what the question asks about: "how many people…" against "31 people killed".
+    mine_counted = frozenset().union(*mine.values()) & frozenset(content_terms(question))
+    group = index.copy_of[lead.doc_i] if index.copy_of is not None else lead.doc_i
+    floor = 0.6 if kind == "name" else 0.5
+    lead_vector = index.sentence_vectors_of([lead.row])[0]
+    for other in scored[1:]:
+        if other.score < threshold:
+            break
+        if other.doc_i == lead.doc_i or (index.copy_of is not None and index.copy_of[other.doc_i] == group):
+            continue
+        theirs = _claims(other, index, kind)
+        if not theirs or set(theirs) & set(mine):
+            continue
+        if kind == "number" and not (frozenset().union(*theirs.values()) & mine_counted):
+            continue  # different figures of different things: "31 people killed", "hundreds of buildings"
+        if float(index.sentence_vectors_of([other.row])[0] @ lead_vector) >= floor:
+            return other, kind
+    return None
 
 
 _PRONOUNS = frozenset("he she they it him her them we".split())

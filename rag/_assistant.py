@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from langchain_core.embeddings import Embeddings
 from ._answering import ExtractiveAnswerer
 from ._chunking import TokenChunker
 from ._config import Settings, default_index_dir
+from ._dates import DateRange, TimeScope, question_scope, to_date
 from ._embedding import MiniLMEmbeddings, model_name_of
 from ._exceptions import EmptyQuestionError, IndexNotFoundError, InputError, LoadError
 from ._followup import is_follow_up, standalone_question
@@ -35,9 +37,13 @@ from ._loading import LoadResult, load_paths
 from ._reader import Reader
 from ._retrieval import HybridSearcher
 from ._text import clean_text
+from ._timeline import Timeline, build_timeline
 from ._types import Answer, AnswerEvent, SourceDocument
 
-__all__ = ["MAX_QUESTION_CHARS", "Assistant", "ask", "bundled_articles_dir", "make_answerer", "validate_question"]
+__all__ = [
+    "MAX_QUESTION_CHARS", "Assistant", "ask", "bundled_articles_dir", "date_range", "make_answerer", "scoped",
+    "validate_question",
+]
 
 MAX_QUESTION_CHARS = 2000
 
@@ -56,6 +62,57 @@ def make_answerer(settings: Settings) -> ExtractiveAnswerer:
         min_probability=settings.min_probability,
         reader_candidates=settings.reader_candidates,
     )
+
+
+def date_range(since: object, until: object, as_of: object, include_undated: object = False) -> DateRange:
+    """The :class:`DateRange` of ``ask()``'s date arguments, each checked (one-line :class:`InputError`)."""
+    if not isinstance(include_undated, bool):
+        raise InputError(f"include_undated must be True or False, got {type(include_undated).__name__}")
+    dates = DateRange(to_date(since, "since"), to_date(until, "until"), to_date(as_of, "as_of"), include_undated)
+    if dates.since and dates.last and dates.since > dates.last:
+        raise InputError(f"since {dates.since} is after {'until' if dates.last == dates.until else 'as_of'} {dates.last}: "
+                         "give a range whose start is not after its end")
+    return dates
+
+
+def scoped(question: str, requested: DateRange) -> tuple[DateRange, TimeScope | None]:
+    """The range a question searches and the :class:`TimeScope` it reports.
+
+    The question's time words narrow the requested range; a range from time
+    words alone keeps articles of unknown date (they can't be judged).
+    """
+    scope = question_scope(question, requested.as_of)
+    dates = requested
+    if scope.since or scope.until:
+        words = DateRange(
+            date.fromisoformat(scope.since) if scope.since else None,
+            date.fromisoformat(scope.until) if scope.until else None,
+        )
+        dates = replace(requested.narrowed(words.since, words.until),
+                        include_undated=requested.include_undated if requested.bounded else True)
+    if not scope and requested.bounded:
+        bounds = [f"since {requested.since}" if requested.since else "", f"until {requested.until}" if requested.until else "",
+                  f"as of {requested.as_of}" if requested.as_of else ""]
+        scope = TimeScope(phrase=", ".join(b for b in bounds if b), since=_iso(requested.since), until=_iso(requested.last),
+                          reference=_iso(requested.as_of))
+    elif scope:
+        scope = replace(scope, since=_iso(dates.since), until=_iso(dates.last))
+    return dates, (scope or None)
+
+
+def no_articles_text(dates: DateRange, index: IndexData) -> str:
+    """The refusal when no indexed article lies in the date range: which range, and what would widen it."""
+    bounds = " ".join(b for b in (f"since {dates.since}" if dates.since else "",
+                                  f"until {dates.last}" if dates.last else "") if b)
+    undated = sum(1 for d in index.documents if not d.published)
+    hint = ""
+    if undated and not dates.include_undated:
+        hint = f"; {undated} article(s) have no known date: include them with --include-undated (include_undated=True)"
+    return f"No indexed article was published {bounds}{hint}."
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 def validate_question(question: str) -> str:
@@ -253,6 +310,10 @@ class Assistant:
         history: Sequence[str] = (),
         use_llm: bool | None = None,
         reader: str | None = None,
+        since: str | date | None = None,
+        until: str | date | None = None,
+        as_of: str | date | None = None,
+        include_undated: bool = False,
     ) -> Answer:
         """Answer a question with citations, or refuse.
 
@@ -264,14 +325,26 @@ class Assistant:
             use_llm: Override the settings: ``False`` quotes (extractive),
                 ``True`` uses the configured LLM backend.
             reader: Override the settings' reader for this question: ``model`` or ``fast``.
+            since / until: Only articles published in this range (ISO
+                ``YYYY-MM-DD`` or ``datetime.date``; both ends included).
+            as_of: Answer as a reader on that date would: later articles do
+                not exist, and "this week" or "last year" count from it.
+            include_undated: Keep articles of unknown date when a date
+                bound is set (they are left out by default).
+
+        Time words in the question ("latest", "in 2021", "last year", "since
+        March 2020") narrow the range or prefer the newest (or first) report;
+        :attr:`Answer.time_scope` says what they resolved to. Ranges from time
+        words keep articles of unknown date, which they cannot judge.
 
         Raises:
             EmptyQuestionError: The question is blank.
             InputError: The question is too long or not text, an argument
-                has the wrong type, or the reader is unknown.
+                has the wrong type (a date not ``YYYY-MM-DD``), or the reader is unknown.
         """
         final: Answer | None = None
-        for event in self.stream(question, top_k=top_k, history=history, use_llm=use_llm, reader=reader):
+        for event in self.stream(question, top_k=top_k, history=history, use_llm=use_llm, reader=reader,
+                                 since=since, until=until, as_of=as_of, include_undated=include_undated):
             final = event.answer or final
         assert final is not None  # stream() always ends with a final event
         return final
@@ -284,6 +357,10 @@ class Assistant:
         history: Sequence[str] = (),
         use_llm: bool | None = None,
         reader: str | None = None,
+        since: str | date | None = None,
+        until: str | date | None = None,
+        as_of: str | date | None = None,
+        include_undated: bool = False,
     ) -> Iterator[AnswerEvent]:
         """Like :meth:`ask`, as events: ``sources`` first, then ``token`` pieces (LLM only), then ``final``.
 
@@ -301,17 +378,24 @@ class Assistant:
             raise InputError(f"top_k must be at least 1, got {top_k}")
         if use_llm and self.settings.llm == "none":
             raise InputError("no LLM backend is configured: start with --llm openai|ollama|llamacpp")
+        requested = date_range(since, until, as_of, include_undated)
         answerer = self._answerer(reader)
         index, searcher = self._ready()
         llm = self.settings.llm != "none" if use_llm is None else use_llm
         standalone = self._standalone(question, history, llm)
+        dates, scope = scoped(standalone, requested)
+        # Time words that became a filter or a preference are not searched or read for.
+        read = scope.question if scope and scope.question else standalone
         t0 = time.perf_counter()
-        vector = searcher.embed_query(standalone)
+        vector = searcher.embed_query(read)
         t1 = time.perf_counter()
-        passages = searcher.search(standalone, top_k, query_vector=vector)
+        passages = searcher.search(read, top_k, query_vector=vector, dates=dates)
         t2 = time.perf_counter()
-        if not llm:
-            answer = answerer.answer(standalone, passages, index, vector)
+        if dates.bounded and not passages and not searcher.allowed_documents(dates).any():
+            answer = Answer(question, no_articles_text(dates, index), refused=True)
+            yield AnswerEvent("sources")
+        elif not llm:
+            answer = answerer.answer(read, passages, index, vector, prefer=scope.prefer if scope else "")
             yield AnswerEvent("sources", passages=answer.passages)
         else:
             answer = None
@@ -329,8 +413,43 @@ class Assistant:
             "total": (t3 - started) * 1000,
         }
         yield AnswerEvent("final", answer=replace(
-            answer, question=question, timings_ms=timings, standalone_question=standalone if standalone != question else None
+            answer, question=question, timings_ms=timings, standalone_question=standalone if standalone != question else None,
+            time_scope=scope,
         ))
+
+    def timeline(
+        self,
+        query: str,
+        *,
+        top_k: int | None = None,
+        since: str | date | None = None,
+        until: str | date | None = None,
+        as_of: str | date | None = None,
+        include_undated: bool = False,
+    ) -> Timeline:
+        """The dated events of the articles ``query`` retrieves, oldest first, each cited.
+
+        Args:
+            query: What the timeline is about ("Zapad/Interaction 2021 drill").
+            top_k: Passages to draw events from (default: twice the settings' ``top_k``).
+            since / until / as_of / include_undated: As in :meth:`ask`.
+
+        Raises:
+            EmptyQuestionError, InputError: Bad query, top_k or date.
+        """
+        query = validate_question(query)
+        _check_options(top_k, ())
+        requested = date_range(since, until, as_of, include_undated)
+        top_k = 2 * self.settings.top_k if top_k is None else top_k
+        if top_k < 1:
+            raise InputError(f"top_k must be at least 1, got {top_k}")
+        index, searcher = self._ready()
+        dates, scope = scoped(query, requested)
+        read = scope.question if scope and scope.question else query
+        vector = searcher.embed_query(read)
+        passages = searcher.search(read, top_k, query_vector=vector, dates=dates)
+        timeline = build_timeline(read, passages, index, vector, self.answerer)
+        return replace(timeline, query=query, time_scope=scope)
 
     def _answerer(self, reader: str | None) -> ExtractiveAnswerer:
         """The settings' answerer, or one with the other reader (made once, on first use)."""
@@ -409,8 +528,21 @@ _assistants: dict[Path, Assistant] = {}
 _assistants_lock = threading.Lock()
 
 
-def ask(question: str, *, index_dir: str | Path | None = None, top_k: int | None = None, history: Sequence[str] = ()) -> Answer:
+def ask(
+    question: str,
+    *,
+    index_dir: str | Path | None = None,
+    top_k: int | None = None,
+    history: Sequence[str] = (),
+    since: str | date | None = None,
+    until: str | date | None = None,
+    as_of: str | date | None = None,
+    include_undated: bool = False,
+) -> Answer:
     """Answer one question; loads (and caches) an :class:`Assistant` on first use.
+
+    ``since``, ``until``, ``as_of`` and ``include_undated`` are as in
+    :meth:`Assistant.ask`.
 
     On first use with the default index, the demo index is built from the
     bundled articles if it is missing.
@@ -422,6 +554,7 @@ def ask(question: str, *, index_dir: str | Path | None = None, top_k: int | None
     """
     validate_question(question)  # before loading anything
     _check_options(top_k, history)
+    date_range(since, until, as_of, include_undated)
     if index_dir is not None and not isinstance(index_dir, (str, os.PathLike)):
         raise InputError(f"index_dir must be a path, got {type(index_dir).__name__}: pass e.g. index_dir='index/default'")
     key = (Path(index_dir) if index_dir is not None else default_index_dir()).resolve()
@@ -429,4 +562,5 @@ def ask(question: str, *, index_dir: str | Path | None = None, top_k: int | None
         assistant = _assistants.get(key)
         if assistant is None:
             assistant = _assistants[key] = Assistant.load(key if index_dir is not None else None)
-    return assistant.ask(question, top_k=top_k, history=history)
+    return assistant.ask(question, top_k=top_k, history=history, since=since, until=until, as_of=as_of,
+                         include_undated=include_undated)

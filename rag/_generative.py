@@ -43,6 +43,7 @@ import numpy as np
 
 from ._answering import REFUSAL_TEXT, ExtractiveAnswerer
 from ._chunking import get_encoding
+from ._citations import cite
 from ._index import IndexData
 from ._text import STOPWORDS, content_terms, neutral_markers, numbers_in, split_sentences, stem, tokenize_words
 from ._types import Answer, AnswerEvent, Citation, Passage
@@ -248,7 +249,6 @@ class LLMAnswerer:
     @staticmethod
     def _best_quote(claim: set[str], passage: Passage, index: IndexData) -> Citation | None:
         doc_i = index.doc_index[passage.doc_id]
-        doc = index.documents[doc_i]
         passage_terms = set(content_terms(passage.text))
         if not claim or len(claim & passage_terms) / len(claim) < _SUPPORT:
             return None
@@ -261,7 +261,7 @@ class LLMAnswerer:
         if best is None:
             return None
         start, end = best
-        return Citation(0, doc.id, doc.title, doc.source, start, end, doc.text[start:end], float(best_overlap))
+        return cite(index, 0, doc_i, start, end, float(best_overlap))
 
 
 _NAME_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")

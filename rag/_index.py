@@ -15,6 +15,9 @@ Layout of ``index/<name>/``::
                          while small, IVF-SQ8 when large: see rag/_ann.py)
         bm25/            bm25s index over the chunk texts
         terms.json       chunk document frequency of each stemmed term
+        signatures.npy   uint64 MinHash signature per document (rag/_syndication.py)
+        copies.npy       int32 per document: the position of its copy group's
+                         canonical member (itself when it has no copies)
 
 Trade-offs: a build writes a whole new generation folder and then swaps
 ``manifest.json`` with an atomic rename, so a reader or an interrupted build
@@ -56,6 +59,7 @@ from ._chunking import TokenChunker
 from ._embedding import MiniLMEmbeddings, embed_array, model_name_of
 from ._exceptions import IndexCorruptError, IndexMismatchError, IndexNotFoundError, IndexWriteError
 from ._loading import LoadResult, Skipped
+from ._syndication import copy_groups, signatures
 from ._text import bm25_terms, content_terms
 from ._types import Chunk, Sentence, SourceDocument
 
@@ -72,6 +76,7 @@ _FILES = (
     "dense.faiss",
     "terms.json",
 )
+_OPTIONAL_FILES = ("signatures.npy", "copies.npy")  # absent in indexes built before copies were grouped
 
 
 def write_atomic(path: Path, data: bytes | str) -> None:
@@ -103,6 +108,8 @@ class IndexData:
         dense: The FAISS index over ``chunk_vectors``.
         bm25: The bm25s index over the chunk texts.
         term_df: Chunk document frequency per stemmed term.
+        signatures: MinHash signature per document (``None`` in old indexes).
+        copy_of: Per document, its copy group's canonical position.
     """
 
     path: Path
@@ -115,6 +122,8 @@ class IndexData:
     dense: Any
     bm25: Any
     term_df: dict[str, int]
+    signatures: np.ndarray | None = None
+    copy_of: np.ndarray | None = None
     doc_index: dict[str, int] = field(init=False)
 
     _doc_sentences: np.ndarray = field(init=False, repr=False)
@@ -140,8 +149,17 @@ class IndexData:
 
     def __post_init__(self) -> None:
         self.doc_index = {doc.id: i for i, doc in enumerate(self.documents)}
+        if self.copy_of is None or len(self.copy_of) != len(self.documents):
+            self.copy_of = np.arange(len(self.documents), dtype=np.int32)
         bounds = np.arange(len(self.documents) + 1)
         self._doc_sentences = np.searchsorted(self.sentence_rows[:, 0], bounds, side="left")
+
+    def copies(self, doc_i: int) -> list[int]:
+        """The other members of document ``doc_i``'s copy group (syndicated copies), canonical first."""
+        copy_of = self.copy_of if self.copy_of is not None else np.arange(len(self.documents))
+        group = int(copy_of[doc_i])
+        members = [int(i) for i in np.flatnonzero(copy_of == group) if i != doc_i]
+        return sorted(members, key=lambda i: (i != group, self.documents[i].published or "9999", i))
 
     def neighbour(self, row: int, step: int) -> int | None:
         """The sentence row ``step`` rows from ``row`` (-1: the one before), if it is in the same document."""
@@ -194,6 +212,8 @@ class BuildReport:
         kept: Ids of documents kept as they were because their file still
             exists but could not be loaded this time (its skip says so).
         skipped: Files or records that could not be loaded.
+        n_undated: Documents with no publication date ("date unknown").
+        n_copies: Documents grouped as syndicated copies of another.
         embedded_chunks / embedded_sentences: Texts embedded by this build.
     """
 
@@ -208,15 +228,27 @@ class BuildReport:
     embedded_sentences: int = 0
     n_documents: int = 0
     n_chunks: int = 0
+    n_undated: int = 0
+    n_copies: int = 0
     seconds: float = 0.0
 
     def summary(self) -> str:
         """One line for people."""
         kept = f"{len(self.kept)} kept, " if self.kept else ""
+        copies = f", {self.n_copies} syndicated copies grouped" if self.n_copies else ""
         return (
             f"{self.index_dir}: {len(self.added)} added, {len(self.updated)} updated, "
             f"{len(self.removed)} removed, {len(self.unchanged)} unchanged, {kept}{len(self.skipped)} skipped; "
-            f"{self.n_documents} documents, {self.n_chunks} chunks ({self.seconds:.1f}s)"
+            f"{self.n_documents} documents, {self.n_chunks} chunks{copies} ({self.seconds:.1f}s)"
+        )
+
+    def date_warning(self) -> str | None:
+        """The warning line for documents with no publication date, or ``None`` when all are dated."""
+        if not self.n_undated:
+            return None
+        return (
+            f"{self.n_undated} of {self.n_documents} documents have no publication date (date unknown): "
+            "date filters skip them unless --include-undated; add `published:` front matter or a 'published' field"
         )
 
 
@@ -297,7 +329,7 @@ def load_index(index_dir: str | Path, *, model_name: str | None = None) -> Index
     gen = index_dir / str(manifest["generation"])
     fix = f"rebuild it with `rag index PATH --index {index_dir} --rebuild`"
     try:
-        for name in _FILES:
+        for name in _FILES + tuple(n for n in _OPTIONAL_FILES if n in manifest.get("files", {})):
             expected = manifest.get("files", {}).get(name)
             actual = (gen / name).stat().st_size
             if expected is not None and expected != actual:
@@ -313,12 +345,16 @@ def load_index(index_dir: str | Path, *, model_name: str | None = None) -> Index
         )
         bm25 = bm25s.BM25.load(str(gen / "bm25"), mmap=False, show_progress=False, verbosity=0) if chunk_rows.size else None
         term_df = json.loads((gen / "terms.json").read_text("utf-8"))
+        optional = {name: np.load(gen / name) for name in _OPTIONAL_FILES if (gen / name).exists()}
+        if any(len(v) != len(documents) for v in optional.values()):
+            raise ValueError("per-document tables and documents.jsonl disagree")
         if not (len(chunk_rows) == len(chunk_vectors) == dense.ntotal and len(sentence_rows) == len(sentence_vectors)):
             raise ValueError("row counts of chunks, vectors and FAISS disagree")
     except (OSError, ValueError, KeyError, RuntimeError, TypeError) as error:
         raise IndexCorruptError(f"index at {index_dir} is corrupt ({error}): {fix}") from error
     return IndexData(
-        index_dir, manifest, documents, chunk_rows, sentence_rows, chunk_vectors, sentence_vectors, dense, bm25, term_df
+        index_dir, manifest, documents, chunk_rows, sentence_rows, chunk_vectors, sentence_vectors, dense, bm25, term_df,
+        signatures=optional.get("signatures.npy"), copy_of=optional.get("copies.npy"),
     )
 
 
@@ -428,14 +464,17 @@ def build_index(
         raise _write_error(error, index_dir) from error
     report.n_documents = len(parts.documents)
     report.n_chunks = len(parts.chunk_rows)
+    report.n_undated = sum(1 for d in parts.documents if not d.published)
+    report.n_copies = int((parts.copy_of != np.arange(len(parts.copy_of))).sum())
     report.seconds = time.perf_counter() - started
     return report
 
 
 @dataclass
 class _Plan:
-    keep: list[int]  # old document positions to keep as they are
+    keep: list[int]  # old document positions to keep (their vectors are reused)
     embed: list[SourceDocument]  # new or changed documents
+    refresh: dict[int, SourceDocument] = field(default_factory=dict)  # kept positions whose metadata changed
 
 
 def _plan(old: IndexData | None, loaded: LoadResult, report: BuildReport, prune: bool) -> _Plan:
@@ -444,6 +483,7 @@ def _plan(old: IndexData | None, loaded: LoadResult, report: BuildReport, prune:
     failed = {s.file for s in loaded.skipped if s.file is not None}
     kept_of: dict[str, int] = {}
     keep: list[int] = []
+    refresh: dict[int, SourceDocument] = {}
     if old is not None:
         for position, doc in enumerate(old.documents):
             incoming = new_by_id.get(doc.id)
@@ -452,6 +492,8 @@ def _plan(old: IndexData | None, loaded: LoadResult, report: BuildReport, prune:
                     keep.append(position)
                     report.unchanged.append(doc.id)
                     new_by_id.pop(doc.id)
+                    if incoming != doc:  # same text, new title, date or outlet: no re-embedding
+                        refresh[position] = incoming
                 else:
                     report.updated.append(doc.id)
             elif prune and doc.source in failed and _source_exists(doc.source):
@@ -465,7 +507,7 @@ def _plan(old: IndexData | None, loaded: LoadResult, report: BuildReport, prune:
     updated = set(report.updated)
     report.added.extend(doc_id for doc_id in new_by_id if doc_id not in updated)
     report.skipped = _note_kept(report.skipped, kept_of)
-    return _Plan(keep, list(new_by_id.values()))
+    return _Plan(keep, list(new_by_id.values()), refresh)
 
 
 def _note_kept(skipped: list[Skipped], kept_of: dict[str, int]) -> list[Skipped]:
@@ -518,6 +560,8 @@ class _Parts:
     chunk_vectors: np.ndarray
     sentence_vectors: np.ndarray
     chunk_texts: list[str]
+    signatures: np.ndarray
+    copy_of: np.ndarray
 
 
 def _assemble(
@@ -539,7 +583,7 @@ def _assemble(
         doc_of_chunk = old.chunk_rows[:, 0]
         doc_of_sentence = old.sentence_rows[:, 0]
         for new_i, old_i in enumerate(plan.keep):
-            documents.append(old.documents[old_i])
+            documents.append(plan.refresh.get(old_i, old.documents[old_i]))
             c_mask = doc_of_chunk == old_i
             s_mask = doc_of_sentence == old_i
             rows = old.chunk_rows[c_mask].copy()
@@ -590,6 +634,7 @@ def _assemble(
         report.embedded_sentences = separately
     report.embedded_chunks = len(new_chunk_texts)
     dim = _dimension(embeddings, chunk_vec_parts)
+    sigs = _signatures(old, plan, documents)
     all_chunk_rows = np.concatenate(chunk_rows) if chunk_rows else np.zeros((0, 6), np.int32)
     parts = _Parts(
         documents=documents,
@@ -598,8 +643,22 @@ def _assemble(
         chunk_vectors=np.concatenate(chunk_vec_parts) if chunk_vec_parts else np.zeros((0, dim), np.float32),
         sentence_vectors=np.concatenate(sent_vec_parts) if sent_vec_parts else np.zeros((0, dim), np.float32),
         chunk_texts=[documents[d].text[s:e] for d, s, e in all_chunk_rows[:, :3].tolist()],
+        signatures=sigs,
+        copy_of=np.asarray(copy_groups(None, [d.published for d in documents], sigs), dtype=np.int32),
     )
     return parts
+
+
+def _signatures(old: IndexData | None, plan: _Plan, documents: list[SourceDocument]) -> np.ndarray:
+    """MinHash signatures of the documents: reused for kept ones, computed for the rest."""
+    rows: list[np.ndarray | None] = [None] * len(documents)
+    if old is not None and old.signatures is not None:
+        for new_i, old_i in enumerate(plan.keep):
+            rows[new_i] = old.signatures[old_i]
+    missing = [i for i, row in enumerate(rows) if row is None]
+    for i, row in zip(missing, signatures([documents[i].text for i in missing])):
+        rows[i] = row
+    return np.stack(rows) if rows else signatures([])  # type: ignore[arg-type]
 
 
 def _embed_chunks_and_sentences(
@@ -673,6 +732,8 @@ def _write_generation(
             for doc in parts.documents:
                 handle.write(json.dumps(doc.__dict__, ensure_ascii=False) + "\n")
         np.save(tmp / "chunks.npy", parts.chunk_rows)
+        np.save(tmp / "signatures.npy", parts.signatures)
+        np.save(tmp / "copies.npy", parts.copy_of)
         np.save(tmp / "sentences.npy", parts.sentence_rows)
         np.save(tmp / "chunk_vectors.npy", np.ascontiguousarray(parts.chunk_vectors, dtype=np.float32))
         np.save(tmp / "sentence_vectors.npy", np.ascontiguousarray(parts.sentence_vectors, dtype=np.float16))
@@ -708,7 +769,9 @@ def _write_generation(
         "n_chunks": int(len(parts.chunk_rows)),
         "n_sentences": int(len(parts.sentence_rows)),
         "updated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "files": {name: (index_dir / generation / name).stat().st_size for name in _FILES},
+        "files": {name: (index_dir / generation / name).stat().st_size for name in _FILES + _OPTIONAL_FILES},
+        "n_copies": int((parts.copy_of != np.arange(len(parts.copy_of))).sum()),
+        "n_undated": sum(1 for d in parts.documents if not d.published),
     }
     write_atomic(index_dir / MANIFEST, json.dumps(manifest, indent=2))
     for stale in index_dir.iterdir():  # older generations and leftovers of interrupted builds

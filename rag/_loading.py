@@ -2,7 +2,15 @@
 
 Supported: ``.txt``, ``.md``, ``.html``/``.htm`` (main text extracted by
 trafilatura), ``.pdf`` (pypdf) and ``.json``/``.jsonl`` records with
-``title``, ``text`` or ``body``, and optional ``id``, ``url``, ``published``.
+``title``, ``text`` or ``body``, and optional ``id``, ``url``, ``published``
+(or ``date``), ``outlet`` (or ``source``) and ``author``.
+
+Every document carries its publication date, outlet and author where the
+file says them (:class:`Meta`): HTML metadata (trafilatura/htmldate: meta
+tags, JSON-LD, URL), a JSON record's fields, a text file's front matter or
+its dateline/"Published …" line, a PDF's metadata. The outlet falls back to
+the URL's host, the date to the URL's ``/2021/08/09/``. Never the file's
+modification time.
 
 Trade-offs: a file that can't be used (unsupported type, binary, empty,
 oversized, unreadable, or one its parser fails on in any way, e.g. JSON
@@ -29,12 +37,14 @@ import json
 import logging
 import re
 import stat
+import urllib.parse
 import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ._dates import dateline_outlet, parse_date, text_date, url_date
 from ._text import clean_text
 from ._types import SourceDocument
 
@@ -224,30 +234,67 @@ def _load_file(path: Path, base_id: str, max_bytes: int, result: LoadResult) -> 
         raise _Skip(f"cannot read: {error.strerror or error}") from error
     source = str(path)
     if suffix == ".pdf":
-        title, text = _pdf(data)
-        yield _document(base_id, title, source, text)
+        title, text, meta = _pdf(data)
+        yield _document(base_id, title, source, text, meta)
     elif suffix in (".html", ".htm"):
-        title, text = _html(_decode(data))
-        yield _document(base_id, title, source, text)
+        title, text, meta = _html(_decode(data))
+        yield _document(base_id, title, source, text, meta)
     elif suffix in (".json", ".jsonl"):
         yield from _records(_decode(data), suffix, base_id, source, result)
     else:
-        meta, text = front_matter(_decode(data))
+        fields, text = front_matter(_decode(data))
         first_line = text.strip().split("\n", 1)[0].lstrip("#").strip() if text.strip() else ""
-        yield _document(base_id, meta.get("title") or first_line, source, text, meta.get("url"), meta.get("published"))
+        meta = Meta(
+            url=fields.get("url"),
+            published=parse_date(fields.get("published")) or text_date(text),
+            outlet=fields.get("outlet") or dateline_outlet(text),
+            author=fields.get("author") or _byline(text),
+        )
+        yield _document(base_id, fields.get("title") or first_line, source, text, meta)
+
+
+@dataclass(frozen=True)
+class Meta:
+    """What a file says about its article besides the text (each field ``None`` when it says nothing)."""
+
+    url: str | None = None
+    published: str | None = None
+    outlet: str | None = None
+    author: str | None = None
+
+
+_BYLINE = re.compile(r"^\s*By\s+(?P<name>[A-Z][\w.'’-]+(?:\s+(?:[A-Z][\w.'’-]+|and|de|van|von|al-\w+)){0,5})\s*(?:[|•·,]|$)")
+
+
+def _byline(text: str) -> str | None:
+    """The author named on a "By …" line among the first lines of a text."""
+    for line in [line for line in text.splitlines()[:12] if line.strip()][:5]:
+        found = _BYLINE.match(line)
+        if found:
+            return found.group("name").strip()
+    return None
+
+
+def _host(url: str | None) -> str | None:
+    """A URL's host without ``www.``: the outlet when no metadata names one."""
+    if not url:
+        return None
+    host = urllib.parse.urlsplit(url.strip()).hostname or ""
+    host = host[4:] if host.startswith("www.") else host
+    return host or None
 
 
 _FRONT_MATTER = re.compile(r"\A(?:\ufeff)?---[ \t]*\n((?:[^\n]*\n){0,40}?)(?:---|\.\.\.)[ \t]*(?:\n|\Z)")
 _FRONT_FIELD = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:[ \t]*(.*?)[ \t]*$")
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
 def front_matter(text: str) -> tuple[dict[str, str], str]:
     """YAML-style front matter of a .md/.txt file (``---`` … ``---`` at the top): its plain fields and the rest.
 
     Only flat ``key: value`` lines are read (no YAML library: nested values
-    are ignored); ``title``, ``url`` and ``published`` (or ``date``, when it
-    starts with an ISO date) are kept. A block that is not front matter (no
+    are ignored); ``title``, ``url``, ``author``, ``outlet`` (or ``source``,
+    ``publisher``) and ``published`` (or ``date``, in any form
+    :func:`rag._dates.parse_date` reads, kept as ``YYYY-MM-DD``) are kept. A block that is not front matter (no
     ``key: value`` line) is left in the text.
 
     Example:
@@ -264,10 +311,13 @@ def front_matter(text: str) -> tuple[dict[str, str], str]:
             fields[found.group(1).lower()] = found.group(2).strip("\"'")
     if not fields:
         return {}, text
-    meta = {k: fields[k] for k in ("title", "url") if fields.get(k)}
-    date = fields.get("published") or fields.get("date") or ""
-    if _ISO_DATE.match(date):
-        meta["published"] = date[:10]
+    meta = {k: fields[k] for k in ("title", "url", "author") if fields.get(k)}
+    outlet = fields.get("outlet") or fields.get("source") or fields.get("publisher")
+    if outlet:
+        meta["outlet"] = outlet
+    date = parse_date(fields.get("published") or fields.get("date") or "")
+    if date:
+        meta["published"] = date
     return meta, text[match.end():]
 
 
@@ -320,9 +370,7 @@ def _decode(data: bytes) -> str:
     raise _Skip("not valid UTF-8 or Windows-1252 text")
 
 
-def _document(
-    doc_id: str, title: str, source: str, raw: str, url: str | None = None, published: str | None = None
-) -> SourceDocument:
+def _document(doc_id: str, title: str, source: str, raw: str, meta: Meta | None = None) -> SourceDocument:
     text = clean_text(raw)
     if not text:
         raise _Skip("no text after cleaning (empty file)")
@@ -332,11 +380,25 @@ def _document(
     if len(title) > _TITLE_CHARS:
         title = title[:_TITLE_CHARS].rsplit(" ", 1)[0] + "…"
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return SourceDocument(id=doc_id, title=title, source=source, text=text, sha256=sha, url=url, published=published)
+    meta = meta or Meta()
+    published = meta.published or url_date(meta.url)
+    outlet = _one_line(meta.outlet) or _host(meta.url)
+    return SourceDocument(
+        id=doc_id, title=title, source=source, text=text, sha256=sha, url=meta.url, published=published,
+        outlet=outlet, author=_one_line(meta.author),
+    )
 
 
-def _pdf(data: bytes) -> tuple[str, str]:
-    """Title and text of a PDF; pypdf's own log lines and warnings are silenced, its failure is the one skip line."""
+def _one_line(value: str | None) -> str | None:
+    """Metadata text on one line, bounded; ``None`` when empty."""
+    if not value:
+        return None
+    value = " ".join(clean_text(str(value)).split())
+    return (value[:_TITLE_CHARS].rsplit(" ", 1)[0] + "…" if len(value) > _TITLE_CHARS else value) or None
+
+
+def _pdf(data: bytes) -> tuple[str, str, Meta]:
+    """Title, text and metadata of a PDF; pypdf's own log lines and warnings are silenced, its failure is the one skip line."""
     import io
 
     from pypdf import PdfReader
@@ -353,15 +415,21 @@ def _pdf(data: bytes) -> tuple[str, str]:
             warnings.simplefilter("ignore")
             reader = PdfReader(io.BytesIO(data))
             pages = [page.extract_text() or "" for page in reader.pages]
-            title = str((reader.metadata or {}).get("/Title") or "")
+            info = reader.metadata or {}
+            title = str(info.get("/Title") or "")
+            meta = Meta(
+                published=parse_date(str(info.get("/CreationDate") or "")),
+                author=str(info.get("/Author") or "") or None,
+            )
     except (PyPdfError, ValueError, KeyError, TypeError, OSError, AttributeError, IndexError, AssertionError) as error:
         detail = " ".join(str(error).split()) or type(error).__name__
         detail = detail if len(detail) <= 160 else detail[:160].rstrip() + "…"
         raise _Skip(f"unreadable PDF ({detail}); fix or remove the file") from error
-    return title, "\n\n".join(pages)
+    return title, "\n\n".join(pages), meta
 
 
-def _html(markup: str) -> tuple[str, str]:
+def _html(markup: str) -> tuple[str, str, Meta]:
+    """Title, main text and metadata (trafilatura; its date comes from htmldate: meta tags, JSON-LD, URL)."""
     import trafilatura
 
     text = trafilatura.extract(markup, include_comments=False, include_tables=True, favor_precision=True)
@@ -369,11 +437,19 @@ def _html(markup: str) -> tuple[str, str]:
         text = trafilatura.extract(markup, include_comments=False, favor_recall=True) or ""
     if not text.strip():
         raise _Skip("no article text in the HTML (only markup, scripts or a title)")
-    metadata = trafilatura.extract_metadata(markup)
+    metadata = trafilatura.extract_metadata(markup, extensive=False)
     title = (metadata.title if metadata and metadata.title else "") or ""
     if title and not text.startswith(title):
         text = f"{title}\n\n{text}"
-    return title, text
+    if metadata is None:
+        return title, text, Meta(published=text_date(text))
+    meta = Meta(
+        url=metadata.url or None,
+        published=parse_date(metadata.date) or text_date(text),
+        outlet=metadata.sitename or metadata.hostname or None,
+        author=metadata.author or None,
+    )
+    return title, text, meta
 
 
 def _records(
@@ -412,7 +488,7 @@ def _records(
             base_id if len(items) == 1 else f"{base_id}-{number}"
         )
         try:
-            doc = _document(doc_id, title, source, text, _opt(record, "url"), _opt(record, "published"))
+            doc = _document(doc_id, title, source, text, _record_meta(record))
         except _Skip as skip:
             failures.append((number, str(skip)))
             continue
@@ -431,9 +507,28 @@ def _records(
         _skip_file_part(result, source, f"{len(failures)} of {total} records skipped ({detail})")
 
 
-def _opt(record: dict[str, Any], key: str) -> str | None:
-    value = record.get(key)
-    return None if value in (None, "") else str(value)
+def _opt(record: dict[str, Any], *keys: str) -> str | None:
+    """The first of ``keys`` the record has as a non-empty value (a list of names is joined, a
+    ``{"name": …}`` object is its name, as NewsAPI writes ``source``)."""
+    for key in keys:
+        value = record.get(key)
+        if isinstance(value, dict):
+            value = value.get("name")
+        if isinstance(value, list):
+            value = ", ".join(str(v.get("name", "") if isinstance(v, dict) else v) for v in value if v)
+        if value not in (None, ""):
+            return str(value)
+    return None
+
+
+def _record_meta(record: dict[str, Any]) -> Meta:
+    """A JSON record's metadata: ``published`` or ``date``, ``outlet``/``source``, ``author``."""
+    return Meta(
+        url=_opt(record, "url"),
+        published=parse_date(_opt(record, "published", "date", "published_at", "publishedAt")),
+        outlet=_opt(record, "outlet", "source", "publisher", "site_name"),
+        author=_opt(record, "author", "authors", "byline"),
+    )
 
 
 def _skip_file_part(result: LoadResult, source: str, reason: str) -> None:

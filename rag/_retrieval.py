@@ -6,7 +6,13 @@ different scales; it ignores how far apart scores are, which matters little
 once both lists agree on the head. Overlapping chunks of one document are
 merged into one passage, and a chunk whose text repeats one already taken
 (a syndicated copy) is dropped, so ``top_k`` passages are ``top_k``
-different pieces of evidence. Hybrid mode then reranks the top
+different pieces of evidence. Syndicated copies (:mod:`rag._syndication`)
+are searched once: only the group's first member that the date filter
+allows (the canonical one, else the earliest allowed) is searched, so
+copies never take the slots of other articles. A :class:`DateRange` keeps
+only articles published in it: FAISS results are filtered (an exact search
+over the allowed chunks when too few survive) and BM25 scores are masked.
+Hybrid mode then reranks the top
 ``rerank_depth`` passages by their best sentence's evidence score, from the
 stored sentence vectors: a factual question is usually answered by one
 sentence, which a chunk-level score dilutes. ``dense`` and ``bm25`` modes
@@ -30,6 +36,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from ._ann import search_one
+from ._dates import DateRange
 from ._embedding import embed_array
 from ._evidence import QuestionTerms, sentence_evidence
 from ._exceptions import ConfigError
@@ -104,30 +111,68 @@ class HybridSearcher:
         self.candidates = candidates
         self.rrf_k = rrf_k
         self.rerank_depth = rerank_depth
+        # Publication days as numbers (-1: unknown), so a date filter is one vectorised comparison.
+        self._days = np.array(
+            [date_number(d.published) for d in index.documents], dtype=np.int64
+        )
+        self._groups = _copy_groups(index)
+        self._default_mask = self._chunk_mask(None)
+
+    def allowed_documents(self, dates: DateRange | None) -> np.ndarray:
+        """Per document, whether a search with ``dates`` sees it (in range, and its copy group's representative)."""
+        index = self.index
+        n = len(index.documents)
+        if dates is None or not dates.bounded:
+            ok = np.ones(n, dtype=bool)
+        else:
+            known = self._days >= 0
+            ok = ~known if dates.include_undated else np.zeros(n, dtype=bool)
+            lo = date_number(dates.since.isoformat()) if dates.since else -1
+            last = dates.last
+            hi = date_number(last.isoformat()) if last else np.iinfo(np.int64).max
+            ok |= known & (self._days >= lo) & (self._days <= hi)
+        for members in self._groups:  # members in canonical order: the first allowed one stands for all
+            allowed = [m for m in members if ok[m]]
+            for m in allowed[1:]:
+                ok[m] = False
+        return ok
+
+    def _chunk_mask(self, dates: DateRange | None) -> np.ndarray | None:
+        """Per chunk row, whether it may be returned; ``None`` when all may."""
+        ok = self.allowed_documents(dates)
+        if ok.all():
+            return None
+        return ok[self.index.chunk_rows[:, 0]] if self.index.n_chunks else np.zeros(0, dtype=bool)
 
     def embed_query(self, question: str) -> np.ndarray:
         """The question's unit vector."""
         return embed_array(self.embeddings, [question], query=True)[0]
 
-    def search(self, question: str, top_k: int = 5, query_vector: np.ndarray | None = None) -> list[Passage]:
+    def search(
+        self, question: str, top_k: int = 5, query_vector: np.ndarray | None = None, dates: DateRange | None = None
+    ) -> list[Passage]:
         """Retrieve up to ``top_k`` passages for ``question``.
 
         Args:
             question: The (standalone) question.
             top_k: Passages to return.
             query_vector: The question's vector, if already computed.
+            dates: Keep only articles published in this range.
         """
         index = self.index
         if index.n_chunks == 0 or top_k <= 0:
+            return []
+        mask = self._default_mask if dates is None or not dates.bounded else self._chunk_mask(dates)
+        if mask is not None and not mask.any():
             return []
         n = min(max(self.candidates, top_k * 4), index.n_chunks)
         dense_rows: list[int] = []
         lexical: dict[int, float] = {}
         if self.mode in ("hybrid", "dense"):
             vector = self.embed_query(question) if query_vector is None else query_vector
-            dense_rows = [int(i) for i in search_one(index.dense, vector, n) if i >= 0]
+            dense_rows = self._dense(vector, n, mask)
         if self.mode in ("hybrid", "bm25"):
-            lexical = self._bm25(question, n)
+            lexical = self._bm25(question, n, mask)
         if self.mode == "dense":
             fused = [(row, 0.0) for row in dense_rows]
         elif self.mode == "bm25":
@@ -159,13 +204,27 @@ class HybridSearcher:
             spans[i].score = best[i]
         return [spans[i] for i in order]
 
-    def _bm25(self, question: str, n: int) -> dict[int, float]:
+    def _dense(self, vector: np.ndarray, n: int, mask: np.ndarray | None) -> list[int]:
+        index = self.index
+        if mask is None:
+            return [int(i) for i in search_one(index.dense, vector, n) if i >= 0]
+        wanted = min(n, int(mask.sum()))
+        rows = [int(i) for i in search_one(index.dense, vector, min(index.n_chunks, n * 4)) if i >= 0 and mask[i]][:wanted]
+        if len(rows) < wanted:  # the filter left too few of FAISS's hits: search the allowed chunks exactly
+            allowed = np.flatnonzero(mask)
+            scores = np.asarray(index.chunk_vectors[allowed], dtype=np.float32) @ vector
+            top = np.argsort(-scores, kind="stable")[:wanted]
+            rows = [int(allowed[i]) for i in top]
+        return rows
+
+    def _bm25(self, question: str, n: int, mask: np.ndarray | None = None) -> dict[int, float]:
         bm25 = self.index.bm25
         vocab = getattr(bm25, "vocab_dict", None) or {}
         terms = [t for t in bm25_terms(question) if t in vocab]
         if not terms:
             return {}
-        ids, scores = bm25.retrieve([terms], k=n, show_progress=False, n_threads=1)
+        weights = None if mask is None else mask.astype(np.float32)
+        ids, scores = bm25.retrieve([terms], k=n, show_progress=False, n_threads=1, weight_mask=weights)
         return {int(i): float(s) for i, s in zip(ids[0], scores[0]) if s > 0}
 
     def _merge(self, fused: list[tuple[int, float]], top_k: int) -> list[_Span]:
@@ -211,6 +270,27 @@ class HybridSearcher:
             lexical_score=max(lexical_scores) if lexical_scores else None,
             chunk_ids=chunk_ids,
         )
+
+
+def date_number(published: str | None) -> int:
+    """An ISO date as a day number (proleptic ordinal), ``-1`` when unknown."""
+    if not published:
+        return -1
+    from datetime import date
+
+    return date.fromisoformat(published[:10]).toordinal()
+
+
+def _copy_groups(index: IndexData) -> list[list[int]]:
+    """The copy groups with more than one member, each in canonical order (canonical, then by date)."""
+    copy_of = index.copy_of if index.copy_of is not None else np.arange(len(index.documents))
+    groups: dict[int, list[int]] = {}
+    for i, canonical in enumerate(copy_of.tolist()):
+        groups.setdefault(int(canonical), []).append(i)
+    return [
+        sorted(members, key=lambda i, c=c: (i != c, index.documents[i].published or "9999", i))
+        for c, members in groups.items() if len(members) > 1
+    ]
 
 
 class PassageRetriever(BaseRetriever):

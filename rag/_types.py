@@ -12,12 +12,21 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["Answer", "AnswerEvent", "Chunk", "Citation", "Passage", "Sentence", "SourceDocument"]
+from ._dates import MentionedDate, TimeScope
+
+__all__ = [
+    "Answer", "AnswerEvent", "Chunk", "Citation", "Copy", "Disagreement", "Passage", "Sentence", "SourceDocument",
+]
 
 
 @dataclass(frozen=True)
 class SourceDocument:
     """One loaded article with its cleaned text.
+
+    ``published`` is the article's own publication date as an ISO
+    ``YYYY-MM-DD`` string (from its metadata, front matter or dateline; never
+    the file's time), or ``None`` when unknown. ``outlet`` is the publisher
+    (metadata, else the URL's host) and ``author`` the byline, when known.
 
     Example:
         >>> doc = SourceDocument(id="a", title="A", source="a.txt", text="Hi.", sha256="x")
@@ -32,6 +41,8 @@ class SourceDocument:
     sha256: str
     url: str | None = None
     published: str | None = None
+    outlet: str | None = None
+    author: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,10 +109,29 @@ class Passage:
 
 
 @dataclass(frozen=True)
+class Copy:
+    """Another outlet's copy of a cited article (a syndicated or near-duplicate reprint)."""
+
+    doc_id: str
+    title: str
+    source: str
+    outlet: str | None = None
+    published: str | None = None
+
+    def describe(self) -> str:
+        """``"Reuters, 2021-08-09"`` (or the document id when neither is known)."""
+        return ", ".join(x for x in (self.outlet, self.published) if x) or self.doc_id
+
+
+@dataclass(frozen=True)
 class Citation:
     """One ``[n]`` marker of an answer, pointing at an exact quote.
 
-    ``document.text[start:end] == quote`` always holds.
+    ``document.text[start:end] == quote`` always holds. ``published`` and
+    ``outlet`` are the cited article's; ``also_published`` lists the other
+    outlets that printed the same story; ``dates`` are the dates the quote
+    mentions, relative ones ("last Thursday") resolved against
+    ``published`` (the quote itself is never changed).
     """
 
     n: int
@@ -112,10 +142,43 @@ class Citation:
     end: int
     quote: str
     score: float = 0.0
+    published: str | None = None
+    outlet: str | None = None
+    also_published: tuple[Copy, ...] = ()
+    dates: tuple[MentionedDate, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
-        return asdict(self)
+        data = asdict(self)
+        data["also_published"] = [asdict(c) for c in self.also_published]
+        data["dates"] = [d.to_dict() for d in self.dates]
+        return data
+
+    def about(self) -> str:
+        """``"Outlet, 2021-08-09"`` (``"date unknown"`` when the article has no date)."""
+        return ", ".join(x for x in (self.outlet, self.published or "date unknown") if x)
+
+    def label(self) -> str:
+        """``"Title (Outlet, 2021-08-09)"``: how people see the source."""
+        return f"{self.title} ({self.about()})"
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """Statements of an answer that give different values for the same thing.
+
+    Attributes:
+        kind: ``number``, ``date`` or ``name``.
+        values: The differing values, in the order of ``citations``.
+        citations: The ``[n]`` numbers of the statements, newest first.
+    """
+
+    kind: str
+    values: tuple[str, ...]
+    citations: tuple[int, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "values": list(self.values), "citations": list(self.citations)}
 
 
 @dataclass(frozen=True)
@@ -126,6 +189,9 @@ class Answer:
     passages support (``None`` for extractive answers, which only quote).
     ``short_answer`` is the answer's own words as the reader found them
     inside the first citation's quote ("more than 10,000"), or ``None``.
+    ``time_scope`` is what the question's time words and date filters
+    resolved to; ``disagreements`` lists statements whose sources give
+    different values (each cited with its outlet and date).
 
     Example:
         >>> a = Answer(question="q?", text="The articles don't say.", refused=True)
@@ -142,6 +208,8 @@ class Answer:
     standalone_question: str | None = None
     supported: float | None = None
     short_answer: str | None = None
+    time_scope: TimeScope | None = None
+    disagreements: tuple[Disagreement, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON shape printed by ``rag ask --json``."""
@@ -152,6 +220,8 @@ class Answer:
             "answer": self.text,
             "refused": self.refused,
             "supported": self.supported,
+            "time_scope": self.time_scope.to_dict() if self.time_scope else None,
+            "disagreements": [d.to_dict() for d in self.disagreements],
             "citations": [c.to_dict() for c in self.citations],
             "passages": [p.to_dict() for p in self.passages],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},

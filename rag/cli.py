@@ -4,6 +4,8 @@ Commands::
 
     rag index PATH... [--index DIR] [--rebuild] [--no-prune]
     rag ask "QUESTION" [--json] [--index DIR] [--top-k N] [--reader model|fast]
+            [--since DATE] [--until DATE] [--as-of DATE] [--include-undated]
+    rag timeline "QUERY" [--json] [--since DATE] [--until DATE] [--as-of DATE] [--include-undated]
     rag info [--index DIR] [--json]
     rag eval GOLD [--index DIR] [--k ...] [--compare dense,bm25,hybrid] [--compare-readers model,fast] [--out DIR] [--limit N]
     rag ui [--host H] [--port P] [--share]
@@ -86,6 +88,9 @@ def _cmd_index(args: argparse.Namespace) -> int:
     report = assistant.index(args.paths, rebuild=args.rebuild, prune=not args.no_prune, progress=True)
     for skipped in report.skipped:
         print(f"warning: {_safe(skipped, one_line=True)}", file=sys.stderr)
+    undated = report.date_warning()
+    if undated:
+        print(f"warning: {undated}", file=sys.stderr)
     print(report.summary())
     return 0
 
@@ -94,8 +99,40 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     from ._assistant import validate_question
 
     validate_question(args.question)  # fail before loading anything
+    dates = _dates(args)
     assistant = _assistant(args)
-    return _print_answer(assistant.stream(args.question, top_k=args.top_k), as_json=args.json)
+    return _print_answer(assistant.stream(args.question, top_k=args.top_k, **dates), as_json=args.json)
+
+
+def _dates(args: argparse.Namespace) -> dict[str, object]:
+    """The date options as ``ask()`` keywords, checked before anything loads."""
+    from ._assistant import date_range
+
+    dates = {"since": args.since, "until": args.until, "as_of": args.as_of, "include_undated": args.include_undated}
+    date_range(**dates)
+    return dates
+
+
+def _cmd_timeline(args: argparse.Namespace) -> int:
+    from ._assistant import validate_question
+
+    validate_question(args.query)
+    dates = _dates(args)
+    timeline = _assistant(args).timeline(args.query, top_k=args.top_k, **dates)  # type: ignore[arg-type]
+    if args.json:
+        print(_json(timeline.to_dict()))
+        return 0
+    if timeline.time_scope:
+        print(f"Time scope: {_safe(timeline.time_scope.describe(), one_line=True)}\n")
+    if not timeline.events:
+        print("No dated events found in the retrieved articles.")
+        return 0
+    for event in timeline.events:
+        c = event.citation
+        how = "publication date" if event.how == "published" else f"{event.how}: “{_safe(event.phrase or '', one_line=True)}”"
+        print(f"{event.date}  [{c.n}] {_safe(c.quote, one_line=True)}")
+        print(f"            {_safe(c.label(), one_line=True)} · {how} · chars {c.start}-{c.end} of {_safe(c.doc_id, one_line=True)}")
+    return 0
 
 
 def _print_answer(events: Iterable[AnswerEvent], *, as_json: bool = False) -> int:
@@ -130,11 +167,23 @@ def _print_answer(events: Iterable[AnswerEvent], *, as_json: bool = False) -> in
     if answer.short_answer:
         print(f"Answer: {_safe(answer.short_answer)}\n")
     print(_safe(answer.text))
+    if answer.time_scope:
+        print(f"\nTime scope: {_safe(answer.time_scope.describe(), one_line=True)}")
+    for d in answer.disagreements:
+        values = " vs ".join(f"{v} [{n}]" for v, n in zip(d.values, d.citations))
+        print(f"\nSources differ ({d.kind}): {_safe(values, one_line=True)}")
     if answer.citations:
         print("\nSources:")
         for c in answer.citations:
-            print(f"  [{c.n}] {_safe(c.title, one_line=True)} ({_safe(c.doc_id, one_line=True)}, chars {c.start}-{c.end})"
+            print(f"  [{c.n}] {_safe(c.title, one_line=True)} ({_safe(c.doc_id, one_line=True)}, chars {c.start}-{c.end}; "
+                  f"{_safe(c.about(), one_line=True)})"
                   f"\n      “{_safe(c.quote, one_line=True)}”")
+            if c.dates:
+                resolved = ", ".join(f"{d.phrase} → {d.iso}" for d in c.dates if d.how != "explicit")
+                if resolved:
+                    print(f"      dates: {_safe(resolved, one_line=True)}")
+            if c.also_published:
+                print(f"      also published by: {_safe('; '.join(x.describe() for x in c.also_published), one_line=True)}")
     elif answer.passages:
         print("\nRetrieved passages:")
         for p in answer.passages[:3]:
@@ -146,7 +195,10 @@ def _cmd_info(args: argparse.Namespace) -> int:
     assistant = _assistant(args)
     info = assistant.info()
     if args.json:
-        info["documents_list"] = [{"id": d.id, "title": d.title, "source": d.source} for d in assistant.documents()]
+        info["documents_list"] = [
+            {"id": d.id, "title": d.title, "source": d.source, "published": d.published, "outlet": d.outlet, "author": d.author}
+            for d in assistant.documents()
+        ]
         print(_json(info))
         return 0
     print(f"index:     {_safe(info['index_dir'], one_line=True)}  ({info['size_bytes'] / 1024:.1f} KiB, updated {info['updated_at']})")
@@ -154,7 +206,8 @@ def _cmd_info(args: argparse.Namespace) -> int:
     print(f"chunker:   {info['chunker']}")
     print(f"documents: {info['documents']}   chunks: {info['chunks']}   sentences: {info['sentences']}")
     for doc in assistant.documents():
-        print(f"  - {_safe(doc.id, one_line=True)}: {_safe(doc.title, one_line=True)}")
+        about = ", ".join(x for x in (doc.outlet, doc.published or "date unknown") if x)
+        print(f"  - {_safe(doc.id, one_line=True)}: {_safe(doc.title, one_line=True)} ({_safe(about, one_line=True)})")
     return 0
 
 
@@ -201,6 +254,13 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--reader", choices=["model", "fast"], default=None,
                        help="model: the trained reader picks quotes and refuses (default); fast: evidence score only")
 
+    def date_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--since", metavar="YYYY-MM-DD", default=None, help="only articles published on or after this date")
+        p.add_argument("--until", metavar="YYYY-MM-DD", default=None, help="only articles published on or before this date")
+        p.add_argument("--as-of", metavar="YYYY-MM-DD", default=None,
+                       help="answer as a reader on that date would: later articles don't exist yet")
+        p.add_argument("--include-undated", action="store_true", help="keep articles of unknown date when a date is given")
+
     def llm_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--llm", choices=["none", "openai", "ollama", "llamacpp"], default=None,
                        help="answer with an LLM instead of quoting (default: none, the extractive answerer)")
@@ -220,9 +280,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--top-k", type=int, default=None, help="passages to retrieve (default 5)")
     p.add_argument("--retrieval", choices=["hybrid", "dense", "bm25"], default=None)
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    date_options(p)
     reader_option(p)
     llm_options(p)
     p.set_defaults(func=_cmd_ask)
+
+    p = sub.add_parser("timeline", help="the dated events of what a query retrieves, in order, each cited")
+    p.add_argument("query")
+    common(p)
+    p.add_argument("--top-k", type=int, default=None, help="passages to draw events from (default 10)")
+    p.add_argument("--json", action="store_true", help="print the timeline as JSON")
+    date_options(p)
+    p.set_defaults(func=_cmd_timeline)
 
     p = sub.add_parser("info", help="show what the index holds")
     common(p)

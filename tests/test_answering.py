@@ -125,8 +125,10 @@ def test_every_citation_matches_its_offsets_over_many_questions(assistant: Assis
 
 def test_answer_to_dict_shape(assistant: Assistant) -> None:
     data = assistant.ask("how many troops?").to_dict()
-    assert set(data) >= {"question", "short_answer", "answer", "refused", "citations", "passages", "timings_ms"}
-    assert set(data["citations"][0]) == {"n", "doc_id", "title", "source", "start", "end", "quote", "score"}
+    assert set(data) >= {"question", "short_answer", "answer", "refused", "citations", "passages", "timings_ms",
+                         "time_scope", "disagreements"}
+    assert set(data["citations"][0]) == {"n", "doc_id", "title", "source", "start", "end", "quote", "score",
+                                         "published", "outlet", "also_published", "dates"}
     assert data["timings_ms"]["total"] > 0
     assert data["passages"][0]["rank"] == 1
 

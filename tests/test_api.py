@@ -3,7 +3,8 @@
 import rag
 
 EXPECTED = {
-    "REFUSAL_TEXT", "Answer", "AnswerEvent", "Assistant", "BuildReport", "Chunk", "Citation", "ConfigError", "EmbeddingError",
+    "REFUSAL_TEXT", "Answer", "AnswerEvent", "Assistant", "BuildReport", "Chunk", "Citation", "ConfigError", "Copy",
+    "Disagreement", "EmbeddingError", "MentionedDate", "TimeScope", "Timeline", "TimelineEvent",
     "EmptyQuestionError", "ExtractiveAnswerer", "GoldFileError", "HybridSearcher", "IndexCorruptError",
     "IndexError_", "IndexMismatchError", "IndexNotFoundError", "IndexWriteError", "InputError", "LLMError", "LoadError", "LoadResult",
     "MiniLMEmbeddings", "Passage", "PassageRetriever", "RagError", "Reader", "ReaderError", "ReaderInput", "ReaderOutput", "Sentence", "Settings", "Skipped",

@@ -195,7 +195,7 @@ def test_password_in_llm_url_is_never_printed(hostile_index: Path) -> None:
 def test_a_file_name_cannot_forge_a_warning_line(tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     docs.mkdir()
-    (docs / "good.txt").write_text("Good title\nA good sentence about the harbour.")
+    (docs / "good.txt").write_text("Good title\nPublished: 2021-08-09\nA good sentence about the harbour.")
     (docs / "evil\nwarning: fake.bin").write_bytes(b"x")
     (docs / "broken.pdf").write_bytes(make_pdf(["A page of text."])[:200])  # truncated: pypdf would log its own lines
     result = run(["index", str(docs), "--index", str(tmp_path / "index")], tmp_path)

@@ -296,8 +296,9 @@ def test_a_file_that_fails_to_parse_is_skipped_and_the_rest_indexed(
     assert main(["index", str(folder), "--index", str(tmp_path / "cli-ix")]) == 0
     out = capsys.readouterr()
     assert "1 added, 0 updated, 0 removed, 0 unchanged, 1 skipped; 1 documents" in out.out
-    (warning,) = out.err.strip().splitlines()
+    warning, undated = out.err.strip().splitlines()
     assert warning == f"warning: skipped {folder / 'bad.json'}: nested too deeply to parse; fix or remove the file"
+    assert undated.startswith("warning: 1 of 1 documents have no publication date (date unknown)")
 
 
 def test_a_file_that_fails_to_load_keeps_its_documents_until_deleted(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:

@@ -31,7 +31,7 @@ from typing import Any, Literal
 
 import gradio as gr
 
-from rag import REFUSAL_TEXT, Answer, Assistant, RagError, Settings
+from rag import REFUSAL_TEXT, Answer, Assistant, Citation, RagError, Settings, Timeline
 from rag._loading import SUPPORTED_SUFFIXES
 
 __all__ = ["CONCURRENCY", "EXAMPLES", "build_app", "launch", "launch_options", "render_answer", "render_sources"]
@@ -76,15 +76,24 @@ SECONDS_PER_MB = 10  # indexing cost of uploaded text on 2 cores, stated beside 
 def render_answer(answer: Answer, turn: int) -> str:
     """Answer text for the chat: the short answer first (bold), then the quotes, each ``[n]`` a link to its source card."""
     if answer.refused:
+        if answer.text != REFUSAL_TEXT:  # e.g. no article in the date range: the reason is the answer
+            return f"**{html.escape(answer.text, quote=False)}**"
         return (
             f"**{REFUSAL_TEXT}**\n\n<span class='refusal-note'>Nothing in the indexed articles is strong enough "
             "evidence. The closest passages are listed under Sources.</span>"
         )
     text = html.escape(answer.text, quote=False)
     linked = _MARKER.sub(lambda m: f"<a href='#src-{turn}-{m.group(1)}'>[{m.group(1)}]</a>", text)
+    notes = []
+    if answer.time_scope:
+        notes.append(f"<span class='refusal-note'>Time scope: {html.escape(answer.time_scope.describe())}</span>")
+    for d in answer.disagreements:
+        values = " vs ".join(f"{html.escape(v)} [{n}]" for v, n in zip(d.values, d.citations))
+        notes.append(f"<span class='refusal-note'>Sources differ ({d.kind}): {values}</span>")
+    tail = "\n\n" + "<br>".join(notes) if notes else ""
     if answer.short_answer:
-        return f"**{html.escape(answer.short_answer, quote=False)}**\n\n{linked}"
-    return linked
+        return f"**{html.escape(answer.short_answer, quote=False)}**\n\n{linked}{tail}"
+    return linked + tail
 
 
 def _score(passage: Any) -> str:
@@ -122,10 +131,42 @@ def render_sources(answer: Answer, turn: int, heading: str = "") -> str:
                 score = f"{_score(passage)} · sentence score {citation.score:.2f}"
             else:
                 body, score = "<mark>" + html.escape(citation.quote) + "</mark>", f"sentence score {citation.score:.2f}"
-            meta = f"{html.escape(citation.source)} · chars {citation.start}–{citation.end} · {score}"
+            meta = f"{_about(citation)} · {html.escape(citation.source)} · chars {citation.start}–{citation.end} · {score}"
+            meta += _dates_and_copies(citation)
             cards.append(_card(f"src-{turn}-{citation.n}", f"[{citation.n}] {html.escape(citation.title)}", meta, "".join(body)))
         title = f"Q{turn}: {html.escape(answer.question)}"
     return f"<details class='src-turn' open><summary>{title}</summary>{''.join(cards)}</details>"
+
+
+def _about(citation: Citation) -> str:
+    """``Outlet, 2021-08-09`` of a citation, escaped (``date unknown`` when it has none)."""
+    return html.escape(citation.about())
+
+
+def _dates_and_copies(citation: Citation) -> str:
+    """Resolved relative dates and other outlets' copies, as extra lines of a card's meta."""
+    lines = []
+    resolved = [f"{d.phrase} → {d.iso}" for d in citation.dates if d.how != "explicit"]
+    if resolved:
+        lines.append("dates: " + html.escape(", ".join(resolved)))
+    if citation.also_published:
+        lines.append("also published by: " + html.escape("; ".join(c.describe() for c in citation.also_published)))
+    return "".join(f"<br>{line}" for line in lines)
+
+
+def render_timeline(timeline: Timeline) -> str:
+    """A timeline as HTML: one card per event, oldest first, each with its exact quote and how its date was found."""
+    if not timeline.events:
+        return "<p>No dated events found in the retrieved articles.</p>"
+    cards = []
+    for event in timeline.events:
+        c = event.citation
+        how = "publication date" if event.how == "published" else f"{event.how}: “{html.escape(event.phrase or '')}”"
+        meta = f"{_about(c)} · {how} · chars {c.start}–{c.end} of {html.escape(c.doc_id)}"
+        cards.append(_card(f"event-{c.n}", f"{html.escape(event.date)} [{c.n}] {html.escape(c.title)}", meta,
+                           f"<mark>{html.escape(c.quote)}</mark>"))
+    scope = f"<p class='refusal-note'>Time scope: {html.escape(timeline.time_scope.describe())}</p>" if timeline.time_scope else ""
+    return scope + "".join(cards)
 
 
 def _message_text(content: Any) -> str:
@@ -246,7 +287,8 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> 
     backends = ["Extractive (quotes)"] + ([llm_label] if assistant.settings.llm != "none" else [])
 
     def respond(
-        message: str, history: list[dict[str, Any]], top_k: float, backend: str, reader: str, sources: list[str]
+        message: str, history: list[dict[str, Any]], top_k: float, backend: str, reader: str,
+        since: str, until: str, as_of: str, include_undated: bool, sources: list[str],
     ) -> Iterator[tuple[Any, ...]]:
         history = list(history or [])
         sources = list(sources or [])
@@ -261,7 +303,9 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> 
         try:
             first = True
             for event in assistant.stream(
-                question, top_k=int(top_k), history=earlier, use_llm=backend != backends[0], reader=READERS.get(reader, reader)
+                question, top_k=int(top_k), history=earlier, use_llm=backend != backends[0], reader=READERS.get(reader, reader),
+                since=(since or "").strip() or None, until=(until or "").strip() or None, as_of=(as_of or "").strip() or None,
+                include_undated=bool(include_undated),
             ):
                 if event.kind == "sources" and event.passages:
                     preview = Answer(question, "", True, passages=event.passages)
@@ -307,6 +351,18 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> 
             else:
                 yield gr.skip(), history, gr.skip(), gr.skip()
             time.sleep(0.01)
+
+    def timeline(query: str, since: str, until: str, as_of: str, include_undated: bool) -> str:
+        try:
+            found = assistant.timeline(
+                query or "", since=(since or "").strip() or None, until=(until or "").strip() or None,
+                as_of=(as_of or "").strip() or None, include_undated=bool(include_undated),
+            )
+        except RagError as error:
+            return f"<p>⚠️ {html.escape(str(error))}</p>"
+        except Exception as error:  # noqa: BLE001 - one line, never a traceback
+            return f"<p>⚠️ Something went wrong ({html.escape(type(error).__name__)}: {html.escape(str(error))}).</p>"
+        return render_timeline(found)
 
     def upload(files: list[Any] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, str, None]:  # noqa: B008 - Gradio's idiom
         if not files:
@@ -369,7 +425,7 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> 
     with gr.Blocks(title="News Q&A with citations", analytics_enabled=False) as app:
         sources_state = gr.State([])
         gr.Markdown("## Ask the articles\nEvery statement cites the sentences it comes from; click a **[n]** to see its source.")
-        with gr.Row():
+        with gr.Tab("Chat"), gr.Row():
             with gr.Column(scale=3):
                 chat = gr.Chatbot(elem_id="chat", height=520, label="Chat", sanitize_html=True)
                 with gr.Row():
@@ -393,6 +449,11 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> 
                     upload_status = gr.Markdown(elem_id="upload-status")
                 with gr.Accordion("Index", open=False):
                     index_panel = gr.Markdown(_index_summary(assistant), elem_id="index-panel")
+                with gr.Accordion("Dates", open=False):
+                    since = gr.Textbox("", label="Published since (YYYY-MM-DD)", elem_id="since", max_lines=1)
+                    until = gr.Textbox("", label="Published until (YYYY-MM-DD)", elem_id="until", max_lines=1)
+                    as_of = gr.Textbox("", label="As of (answer as on that date)", elem_id="as-of", max_lines=1)
+                    include_undated = gr.Checkbox(False, label="Keep articles of unknown date", elem_id="include-undated")
                 with gr.Accordion("Settings", open=False):
                     top_k = gr.Slider(1, 10, value=assistant.settings.top_k, step=1, label="Passages per question (top-k)")
                     backend = gr.Radio(backends, value=backends[-1], label="Answering backend", elem_id="backend")
@@ -404,13 +465,24 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> 
                         "Extractive answers quote the articles and need no LLM. An LLM backend is configured at start: "
                         "`rag ui --llm openai --base-url URL --model NAME` (or `ollama`, `llamacpp --model FILE.gguf`)."
                     )
+        with gr.Tab("Timeline"):
+            gr.Markdown("The dated events of the articles a query finds, oldest first; each cites its sentence. "
+                        "The date range of the Chat tab's **Dates** applies.")
+            with gr.Row():
+                timeline_query = gr.Textbox(elem_id="timeline-query", placeholder="e.g. Zapad/Interaction 2021 drill",
+                                            show_label=False, scale=5, max_lines=1)
+                timeline_button = gr.Button("Build timeline", variant="primary", scale=1, elem_id="timeline-button")
+            timeline_html = gr.HTML(elem_id="timeline")
         outputs = [question, chat, sources_state, sources_html]
-        inputs = [question, chat, top_k, backend, reader, sources_state]
+        inputs = [question, chat, top_k, backend, reader, since, until, as_of, include_undated, sources_state]
         question.submit(respond, inputs, outputs, api_name="chat")
         ask_button.click(respond, inputs, outputs, api_name=False)
         for button, text in zip(example_buttons, EXAMPLES):
             button.click(lambda t=text: t, None, question, api_name=False).then(respond, inputs, outputs, api_name=False)
         files.upload(upload, files, [upload_status, index_panel, files], api_name="upload")
+        timeline_inputs = [timeline_query, since, until, as_of, include_undated]
+        timeline_query.submit(timeline, timeline_inputs, timeline_html, api_name="timeline")
+        timeline_button.click(timeline, timeline_inputs, timeline_html, api_name=False)
     return app
 
 

@@ -1,0 +1,506 @@
+"""Dates: an article's publication date, dates inside its sentences, and a question's time scope.
+
+Three jobs, all rule-based and offline:
+
+- :func:`parse_date` reads one date as metadata writes it (ISO 8601,
+  RFC 2822, "August 9, 2021", "9 Aug 2021", PDF's ``D:20210809…``, a URL's
+  ``/2021/08/09/``) into an ISO ``YYYY-MM-DD`` string; :func:`text_date`
+  finds a dateline or a "Published …" line near the top of a text.
+- :func:`dates_in` finds the dates a sentence mentions and resolves the
+  relative ones ("last Thursday", "Monday", "this month") against the
+  article's publication date, for citations and timelines.
+- :func:`question_scope` turns time words of a question ("latest", "in
+  2021", "last year", "since March 2020") into a :class:`TimeScope`: a date
+  range and a recency preference, resolved against ``as_of`` or today.
+
+Trade-offs: rules, not a learned tagger. A bare weekday ("the ministry
+announced Monday") is taken as the latest such day on or before
+publication, as news writes of the past; a bare month as the latest such
+month on or before it. Dates a rule does not know ("the day after the
+election") are left alone rather than guessed. The file's modification
+time is never a publication date: a copied folder would date every article
+to the copy.
+
+Example:
+    >>> parse_date("Mon, 09 Aug 2021 10:00:00 GMT")
+    '2021-08-09'
+    >>> [(d.phrase, d.iso) for d in dates_in("It was announced last Thursday.", "2021-08-03")]
+    [('last Thursday', '2021-07-29')]
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from ._exceptions import InputError
+
+__all__ = [
+    "DateRange",
+    "MentionedDate",
+    "TimeScope",
+    "dateline_end",
+    "dateline_outlet",
+    "dates_in",
+    "parse_date",
+    "question_scope",
+    "text_date",
+    "to_date",
+    "url_date",
+]
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
+         ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"), ("october", "oct"),
+         ("november", "nov"), ("december", "dec")),
+        start=1,
+    )
+    for name in names
+}
+_WEEKDAYS = {name: i for i, name in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))}
+_MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
+_YEAR = r"(?P<year>(?:19|20)\d\d)"
+
+_ISO = re.compile(r"(?P<year>(?:19|20)\d\d)-(?P<month>[01]?\d)-(?P<day>[0-3]?\d)(?![\d])")
+_COMPACT = re.compile(r"(?:D:)?(?P<year>(?:19|20)\d\d)(?P<month>[01]\d)(?P<day>[0-3]\d)")
+_SLASHED = re.compile(r"(?P<year>(?:19|20)\d\d)[/.](?P<month>[01]?\d)[/.](?P<day>[0-3]?\d)(?![\d])")
+_MDY = re.compile(r"\b" + _MONTH + r"\s+" + _DAY + r",?\s+" + _YEAR + r"\b", re.IGNORECASE)
+_DMY = re.compile(r"\b" + _DAY + r"\s+(?:of\s+)?" + _MONTH + r",?\s+" + _YEAR + r"\b", re.IGNORECASE)
+
+
+def _valid(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _month_of(name: str) -> int:
+    return _MONTHS[name.lower().rstrip(".")]
+
+
+def parse_date(value: Any) -> str | None:
+    """The ISO date (``YYYY-MM-DD``) a metadata value names, or ``None``.
+
+    Accepts ``date``/``datetime`` objects and strings in the common metadata
+    forms; a string holding no full date (day, month and year) is ``None``.
+
+    Example:
+        >>> parse_date("2021-08-09T14:30:00+03:00"), parse_date("9 August 2021"), parse_date("soon")
+        ('2021-08-09', '2021-08-09', None)
+    """
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    for pattern in (_ISO, _SLASHED, _MDY, _DMY):
+        found = pattern.search(text)
+        if found:
+            month = found.group("month")
+            parsed = _valid(int(found.group("year")), int(month) if month.isdigit() else _month_of(month), int(found.group("day")))
+            if parsed:
+                return parsed.isoformat()
+    found = _COMPACT.match(text)
+    if found:
+        parsed = _valid(int(found.group("year")), int(found.group("month")), int(found.group("day")))
+        if parsed:
+            return parsed.isoformat()
+    return None
+
+
+_URL_DATE = re.compile(r"/(?P<year>(?:19|20)\d\d)[/-](?P<month>[01]?\d)[/-](?P<day>[0-3]?\d)(?:/|-|$)")
+
+
+def url_date(url: str | None) -> str | None:
+    """The date in a news URL's path (``/2021/08/09/``), or ``None``."""
+    found = _URL_DATE.search(url or "")
+    if not found:
+        return None
+    parsed = _valid(int(found.group("year")), int(found.group("month")), int(found.group("day")))
+    return parsed.isoformat() if parsed else None
+
+
+_PUBLISHED_LINE = re.compile(
+    r"^\s*(?:\(?(?:published|posted|first published|updated|last updated|date|dated)\b[^\n]{0,12}?[:\-–—]?\s*|"
+    r"by\s+[^\n|•·]{2,60}[|•·,]\s*)(?P<rest>[^\n]{6,80})$",
+    re.IGNORECASE,
+)
+_DATELINE = re.compile(
+    r"^\s*[A-Z][A-Za-z .'-]{1,40},\s+(?P<rest>[^\n]{6,40}?)\s*(?:\((?P<outlet>[A-Z][\w .&'-]{1,30})\))?\s*[-–—]"
+)
+
+
+def dateline_end(sentence: str) -> int:
+    """Where a wire dateline opening ``sentence`` ends ("PORT CITY, June 4, 2026 (Herald) –"), else 0."""
+    found = _DATELINE.match(sentence[:120])
+    return found.end() if found and parse_date(found.group("rest")) else 0
+
+
+def dateline_outlet(text: str, *, lines: int = 6) -> str | None:
+    """The outlet a wire dateline names ("MOSCOW, Aug. 9, 2021 (Reuters) –" gives "Reuters"), or ``None``."""
+    for line in [line for line in text.splitlines()[: lines * 3] if line.strip()][:lines]:
+        found = _DATELINE.match(line[:120])
+        if found and found.group("outlet") and parse_date(found.group("rest")):
+            return found.group("outlet").strip()
+    return None
+
+
+def text_date(text: str, *, lines: int = 6) -> str | None:
+    """A publication date written near the top of a text, or ``None``.
+
+    Looks at the first ``lines`` non-empty lines for a "Published …" /
+    "Updated …" / "By … | date" line, a dateline ("MOSCOW, Aug. 9, 2021
+    (Reuters) –") or a line that is only a date. A date inside ordinary
+    prose is not a publication date and is not taken.
+
+    Example:
+        >>> text_date("Storm hits coast\\nPublished: August 9, 2021\\nThe storm ...")
+        '2021-08-09'
+    """
+    head = [line for line in text.splitlines()[: lines * 3] if line.strip()][:lines]
+    for line in head:
+        found = _DATELINE.match(line[:120])  # a dateline opens the first paragraph, however long
+        if found:
+            parsed = parse_date(found.group("rest"))
+            if parsed:
+                return parsed
+        if len(line) > 200:
+            continue
+        found = _PUBLISHED_LINE.match(line)
+        if found:
+            parsed = parse_date(found.group("rest"))
+            if parsed:
+                return parsed
+        stripped = line.strip(" \t()[]|•·")
+        parsed = parse_date(stripped)
+        if parsed and len(re.sub(r"[\W\d_]+", "", stripped)) <= 12 + len("wednesday"):
+            # only a date (perhaps with a weekday and a time): "Monday, 9 August 2021 14:30"
+            rest = re.sub(r"(?i)\b(?:" + "|".join(_MONTHS) + "|" + "|".join(_WEEKDAYS) + r"|am|pm|gmt|utc|[a-z]{2,4}t)\b", "", stripped)
+            if not re.search(r"[A-Za-z]{3,}", rest):
+                return parsed
+    return None
+
+
+def to_date(value: Any, what: str) -> date | None:
+    """A user-given date (ISO ``YYYY-MM-DD`` string or ``date``) as a ``date``; ``None`` stays ``None``.
+
+    Raises:
+        InputError: Anything else, in one line naming ``what`` and the format.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        found = re.fullmatch(r"\s*(\d{4})-(\d{2})-(\d{2})\s*", value)
+        if found:
+            parsed = _valid(int(found.group(1)), int(found.group(2)), int(found.group(3)))
+            if parsed:
+                return parsed
+        raise InputError(f"{what} {value!r} is not a date: use YYYY-MM-DD, e.g. 2021-08-01")
+    raise InputError(f"{what} must be a date, got {type(value).__name__}: pass 'YYYY-MM-DD' or a datetime.date")
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """Which publication dates a question may draw on.
+
+    ``as_of`` also caps the range: an article published after it does not
+    exist yet for a reader on that date. Articles of unknown date are kept
+    only when ``include_undated`` (or when no bound is set).
+
+    Example:
+        >>> DateRange(since=date(2021, 8, 1)).allows("2021-08-09"), DateRange(since=date(2021, 8, 1)).allows(None)
+        (True, False)
+    """
+
+    since: date | None = None
+    until: date | None = None
+    as_of: date | None = None
+    include_undated: bool = False
+
+    @property
+    def bounded(self) -> bool:
+        return any(d is not None for d in (self.since, self.until, self.as_of))
+
+    @property
+    def last(self) -> date | None:
+        """The latest date allowed (``until`` or ``as_of``, whichever is earlier)."""
+        bounds = [d for d in (self.until, self.as_of) if d is not None]
+        return min(bounds) if bounds else None
+
+    def allows(self, published: str | None) -> bool:
+        """Whether an article published on ``published`` (ISO, or ``None`` if unknown) is in range."""
+        if not self.bounded:
+            return True
+        if not published:
+            return self.include_undated
+        day = date.fromisoformat(published[:10])
+        last = self.last
+        return (self.since is None or day >= self.since) and (last is None or day <= last)
+
+    def narrowed(self, since: date | None, until: date | None) -> DateRange:
+        """This range intersected with ``[since, until]``."""
+        new_since = max((d for d in (self.since, since) if d is not None), default=None)
+        new_until = min((d for d in (self.until, until) if d is not None), default=None)
+        return DateRange(new_since, new_until, self.as_of, self.include_undated)
+
+
+@dataclass(frozen=True)
+class TimeScope:
+    """What a question's time words asked for, resolved to dates.
+
+    Attributes:
+        phrase: The words that set it ("latest", "in 2021"), or ``""``.
+        since / until: The range they name (ISO dates), if any.
+        prefer: ``"newest"``, ``"oldest"`` or ``""``: which article wins
+            when several answer differently.
+        reference: The date "this week" and "last year" were counted from
+            (``as_of``, else today).
+        question: The question without the words that set a range ("How
+            many vehicles were recalled?"): what is searched and read once
+            they have become a filter.
+    """
+
+    phrase: str = ""
+    since: str | None = None
+    until: str | None = None
+    prefer: str = ""
+    reference: str | None = None
+    question: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.phrase)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"phrase": self.phrase, "since": self.since, "until": self.until, "prefer": self.prefer or None,
+                "reference": self.reference, "question": self.question or None}
+
+    def describe(self) -> str:
+        """One line for people: ``"latest" → newest article first``."""
+        parts = []
+        if self.since or self.until:
+            parts.append(f"published {self.since or '…'} to {self.until or '…'}")
+        if self.prefer:
+            parts.append(f"{self.prefer} article first")
+        return f"“{self.phrase}” → {', '.join(parts)}"
+
+
+REPORTING_GRACE_DAYS = 90  # "in 2021" also reads articles of early 2022, which still report on 2021
+
+_RECENT = re.compile(r"\b(?:latest|most recent(?:ly)?|newest|recently|currently|current|now|so far|to date|as of now|still|this morning|tonight)\b", re.I)
+_OLDEST = re.compile(r"\b(?:first|earliest|originally|initially|at first|oldest)\b", re.I)
+_IN_YEAR = re.compile(r"\b(?:in|during|throughout|of)\s+(?:the\s+year\s+)?(?:(?P<month>" + "|".join(_MONTHS) + r")\.?\s+)?(?P<year>(?:19|20)\d\d)\b", re.I)
+_SINCE = re.compile(r"\b(?:since|after|from)\s+(?:(?P<month>" + "|".join(_MONTHS) + r")\.?\s+)?(?P<year>(?:19|20)\d\d)\b", re.I)
+_BEFORE = re.compile(r"\b(?:before|until|till|prior to|up to)\s+(?:(?P<month>" + "|".join(_MONTHS) + r")\.?\s+)?(?P<year>(?:19|20)\d\d)\b", re.I)
+_RELATIVE_SPAN = re.compile(r"\b(?P<which>this|last|past|previous)\s+(?P<unit>week|month|year)\b|\b(?P<day>today|yesterday)\b", re.I)
+
+
+def _month_range(year: int, month: int | None) -> tuple[date, date]:
+    if month is None:
+        return date(year, 1, 1), date(year, 12, 31)
+    first = date(year, month, 1)
+    following = date(year + (month == 12), month % 12 + 1, 1)
+    return first, following - timedelta(days=1)
+
+
+def question_scope(question: str, reference: date | None = None) -> TimeScope:
+    """The time scope a question's words set, resolved against ``reference`` (default today).
+
+    Example:
+        >>> question_scope("Who won the election in 2021?").since
+        '2021-01-01'
+        >>> question_scope("What is the latest death toll?").prefer
+        'newest'
+    """
+    today = reference or date.today()
+    phrases: list[str] = []
+    spans: list[tuple[int, int]] = []
+    since: date | None = None
+    until: date | None = None
+    for pattern, sets in ((_IN_YEAR, "both"), (_SINCE, "since"), (_BEFORE, "until")):
+        found = pattern.search(question)
+        if not found:
+            continue
+        month = _month_of(found.group("month")) if found.group("month") else None
+        first, last = _month_range(int(found.group("year")), month)
+        phrases.append(found.group(0).strip())
+        spans.append(found.span())
+        if sets in ("both", "since"):
+            since = first
+        if sets == "both":
+            until = last + timedelta(days=REPORTING_GRACE_DAYS)
+        if sets == "until":
+            until = first - timedelta(days=1)
+    found = _RELATIVE_SPAN.search(question)
+    if found:
+        phrases.append(found.group(0))
+        spans.append(found.span())
+        if found.group("day"):
+            day = today - timedelta(days=1) if found.group("day").lower() == "yesterday" else today
+            since, until = day, day
+        else:
+            unit, which = found.group("unit").lower(), found.group("which").lower()
+            if unit == "week":
+                monday = today - timedelta(days=today.weekday())
+                since, until = (monday, today) if which == "this" else (monday - timedelta(days=7), monday - timedelta(days=1))
+                if which == "past":
+                    since, until = today - timedelta(days=7), today
+            elif unit == "month":
+                first = today.replace(day=1)
+                if which == "this":
+                    since, until = first, today
+                elif which == "past":
+                    since, until = today - timedelta(days=30), today
+                else:
+                    since, until = _month_range(*(((first - timedelta(days=1)).year, (first - timedelta(days=1)).month)))
+            else:
+                if which == "this":
+                    since, until = date(today.year, 1, 1), today
+                elif which == "past":
+                    since, until = today - timedelta(days=365), today
+                else:
+                    since, until = _month_range(today.year - 1, None)
+    prefer = ""
+    recent, oldest = _RECENT.search(question), _OLDEST.search(question)
+    if recent and not oldest:
+        prefer = "newest"  # its words stay in what is read: "the latest on the drill" needs "latest"
+        phrases.append(recent.group(0))
+    elif oldest and not recent and re.search(r"\b(?:first|earliest|initially|originally)\s+(?:report|reported|said|announced|claimed|estimated|count|figure|toll)", question, re.I):
+        prefer = "oldest"  # "first reported": the earliest account, not "the first person to…"
+        phrases.append(oldest.group(0))
+    if not phrases:
+        return TimeScope()
+    rest = question
+    for start, end in sorted(spans, reverse=True):
+        rest = rest[:start] + " " + rest[end:]
+    rest = re.sub(r"\s+([?.!,])", r"\1", " ".join(rest.split()))
+    return TimeScope(
+        phrase=", ".join(dict.fromkeys(phrases)),
+        since=since.isoformat() if since else None,
+        until=until.isoformat() if until else None,
+        prefer=prefer,
+        reference=today.isoformat(),
+        question=rest if re.search(r"\w", rest) else question,
+    )
+
+
+@dataclass(frozen=True)
+class MentionedDate:
+    """A date a sentence mentions, with how it was found.
+
+    Attributes:
+        start / end: Offsets of the words within the text searched.
+        phrase: The words ("last Thursday", "July 8").
+        iso: The resolved date (``YYYY-MM-DD``), month (``YYYY-MM``) or year.
+        how: ``"explicit"`` (a full date in the text), ``"relative"``
+            (resolved against the publication date) or ``"partial"`` (a
+            day and month whose year came from the publication date).
+    """
+
+    start: int
+    end: int
+    phrase: str
+    iso: str
+    how: str = field(default="explicit")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"phrase": self.phrase, "date": self.iso, "how": self.how}
+
+
+_WEEKDAY_PHRASE = re.compile(r"\b(?:(?P<mod>last|this past|this|next|on|by|from|since|until)\s+)?(?P<weekday>" + "|".join(_WEEKDAYS) + r")\b", re.I)
+_RELATIVE_WORD = re.compile(
+    r"\b(?P<word>yesterday|today|tomorrow)\b|\b(?P<which>this|last|next)\s+(?P<unit>week|month|year)\b", re.I
+)
+_DAY_MONTH = re.compile(
+    r"\b(?:" + _MONTH + r"\s+" + _DAY + r"|" + _DAY.replace("day>", "day2>") + r"\s+(?:of\s+)?" + _MONTH.replace("month>", "month2>") + r")\b(?!,?\s+(?:19|20)\d\d)",
+    re.IGNORECASE,
+)
+_MONTH_YEAR = re.compile(r"\b(?:in|early|mid|late|since|from|by|until|during)[\s-]+" + _MONTH + r"(?:\s+" + _YEAR + r")?\b", re.I)
+
+
+def _latest_weekday(reference: date, weekday: int, strictly_before: bool) -> date:
+    back = (reference.weekday() - weekday) % 7
+    if back == 0 and strictly_before:
+        back = 7
+    return reference - timedelta(days=back)
+
+
+def dates_in(text: str, published: str | None) -> list[MentionedDate]:
+    """The dates ``text`` mentions, resolved against ``published`` where they are relative.
+
+    Full dates ("August 9, 2021") need no publication date; relative ones
+    ("last Thursday", "yesterday", "this month") and day-month ones ("July
+    8") are resolved only when it is known.
+
+    Example:
+        >>> [(d.phrase, d.iso, d.how) for d in dates_in("On July 8, the Taliban advanced; on Monday talks began.", "2021-08-11")]
+        [('July 8', '2021-07-08', 'partial'), ('Monday', '2021-08-09', 'relative')]
+    """
+    found: list[MentionedDate] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(start: int, end: int, iso: str, how: str) -> None:
+        if any(start < e and end > s for s, e in taken):
+            return
+        taken.append((start, end))
+        found.append(MentionedDate(start, end, text[start:end], iso, how))
+
+    for pattern in (_ISO, _MDY, _DMY):
+        for m in pattern.finditer(text):
+            iso = parse_date(m.group(0))
+            if iso:
+                add(m.start(), m.end(), iso, "explicit")
+    reference = date.fromisoformat(published[:10]) if published else None
+    if reference is not None:
+        for m in _DAY_MONTH.finditer(text):
+            month = _month_of(m.group("month") or m.group("month2"))
+            day = int(m.group("day") or m.group("day2"))
+            year = reference.year - (month > reference.month + 1)  # "Dec. 28" in a January article is last year
+            parsed = _valid(year, month, day)
+            if parsed:
+                add(m.start(), m.end(), parsed.isoformat(), "partial")
+        for m in _WEEKDAY_PHRASE.finditer(text):
+            mod = (m.group("mod") or "").lower()
+            weekday = _WEEKDAYS[m.group("weekday").lower()]
+            if mod == "next":
+                day = reference + timedelta(days=(weekday - reference.weekday() - 1) % 7 + 1)
+            elif mod in ("this",) and weekday > reference.weekday():
+                day = reference + timedelta(days=weekday - reference.weekday())
+            else:
+                day = _latest_weekday(reference, weekday, strictly_before=mod in ("last", "this past"))
+            start = m.start("mod") if mod in ("last", "this past", "this", "next") else m.start("weekday")
+            add(start, m.end(), day.isoformat(), "relative")
+        for m in _RELATIVE_WORD.finditer(text):
+            word = (m.group("word") or "").lower()
+            if word:
+                day = reference + timedelta(days={"yesterday": -1, "today": 0, "tomorrow": 1}[word])
+                add(m.start(), m.end(), day.isoformat(), "relative")
+                continue
+            which, unit = m.group("which").lower(), m.group("unit").lower()
+            step = {"this": 0, "last": -1, "next": 1}[which]
+            if unit == "year":
+                iso = str(reference.year + step)
+            elif unit == "month":
+                month_index = reference.year * 12 + reference.month - 1 + step
+                iso = f"{month_index // 12:04d}-{month_index % 12 + 1:02d}"
+            else:
+                monday = reference - timedelta(days=reference.weekday()) + timedelta(days=7 * step)
+                iso = monday.isoformat()
+            add(m.start(), m.end(), iso, "relative")
+        for m in _MONTH_YEAR.finditer(text):
+            month = _month_of(m.group("month"))
+            year = int(m.group("year")) if m.group("year") else reference.year - (month > reference.month + 1)
+            add(m.start("month"), m.end(), f"{year:04d}-{month:02d}", "explicit" if m.group("year") else "partial")
+    found.sort(key=lambda d: d.start)
+    return found

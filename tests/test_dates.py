@@ -1,0 +1,131 @@
+"""Dates: metadata parsing, datelines, dates inside quotes, and question time words (rag._dates)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from rag import InputError
+from rag._dates import DateRange, dateline_outlet, dates_in, parse_date, question_scope, text_date, to_date, url_date
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2021-08-09", "2021-08-09"),
+        ("2021-08-09T14:30:00+03:00", "2021-08-09"),
+        ("Mon, 09 Aug 2021 10:00:00 GMT", "2021-08-09"),
+        ("August 9, 2021", "2021-08-09"),
+        ("Aug. 9, 2021", "2021-08-09"),
+        ("9 August 2021", "2021-08-09"),
+        ("9th of August, 2021", "2021-08-09"),
+        ("2021/08/09", "2021-08-09"),
+        ("D:20210809120000Z", "2021-08-09"),
+        (date(2021, 8, 9), "2021-08-09"),
+        ("2021-02-30", None),  # not a day
+        ("August 2021", None),  # no day: not a publication date
+        ("soon", None),
+        (None, None),
+    ],
+)
+def test_parse_date(value: object, expected: str | None) -> None:
+    assert parse_date(value) == expected
+
+
+def test_url_date() -> None:
+    assert url_date("https://news.example.com/world/2021/08/09/drill-begins.html") == "2021-08-09"
+    assert url_date("https://news.example.com/world/drill-begins") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Storm hits coast\nPublished: August 9, 2021\nThe storm hit.", "2021-08-09"),
+        ("Storm hits coast\nUpdated 9 Aug 2021, 10:04 GMT\nThe storm hit.", "2021-08-09"),
+        ("Storm hits coast\nBy Jane Doe | August 9, 2021\nThe storm hit.", "2021-08-09"),
+        ("Storm hits coast\nMonday, 9 August 2021 14:30 GMT\nThe storm hit.", "2021-08-09"),
+        ("MOSCOW, Aug. 9, 2021 (Reuters) - Russia said on Monday " + "that the drills began. " * 12, "2021-08-09"),
+        # A date in ordinary prose is what the article is about, not when it was published.
+        ("Storm hits coast\nThe war began on August 9, 2021 when troops crossed the border.\nMore.", None),
+        ("Storm hits coast\nThe storm hit.", None),
+    ],
+)
+def test_text_date(text: str, expected: str | None) -> None:
+    assert text_date(text) == expected
+
+
+def test_dateline_names_the_outlet() -> None:
+    assert dateline_outlet("MOSCOW, Aug. 9, 2021 (Reuters) – Russia said…") == "Reuters"
+    assert dateline_outlet("The storm hit, officials said (Reuters) - more") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "published", "expected"),
+    [
+        ("The ministry announced last Thursday that…", "2021-08-03", [("last Thursday", "2021-07-29", "relative")]),
+        ("The ministry announced Monday that…", "2021-08-11", [("Monday", "2021-08-09", "relative")]),
+        ("It was confirmed yesterday.", "2021-08-11", [("yesterday", "2021-08-10", "relative")]),
+        ("Drills are planned this month.", "2021-08-11", [("this month", "2021-08", "relative")]),
+        ("According to a July 8 Reuters report…", "2021-08-11", [("July 8", "2021-07-08", "partial")]),
+        ("The count began on Dec. 28.", "2022-01-05", [("Dec. 28", "2021-12-28", "partial")]),  # last year's December
+        ("In early July, Tajikistan asked for help.", "2021-08-11", [("July", "2021-07", "partial")]),
+        ("The treaty was signed on August 9, 2001.", "2021-08-11", [("August 9, 2001", "2001-08-09", "explicit")]),
+        ("The treaty was signed on August 9, 2001.", None, [("August 9, 2001", "2001-08-09", "explicit")]),
+        ("The ministry announced last Thursday that…", None, []),  # unknown publication date: left alone
+    ],
+)
+def test_dates_in(text: str, published: str | None, expected: list[tuple[str, str, str]]) -> None:
+    found = dates_in(text, published)
+    assert [(d.phrase, d.iso, d.how) for d in found] == expected
+    for d in found:
+        assert text[d.start : d.end] == d.phrase
+
+
+REF = date(2026, 11, 28)  # a Saturday
+
+
+@pytest.mark.parametrize(
+    ("question", "since", "until", "prefer", "read"),
+    [
+        ("How many vehicles were recalled this week?", "2026-11-23", "2026-11-28", "", "How many vehicles were recalled?"),
+        ("What happened last year?", "2025-01-01", "2025-12-31", "", "What happened?"),
+        ("Who won in 2021?", "2021-01-01", "2022-03-31", "", "Who won?"),  # articles of early 2022 still report on 2021
+        ("Who has led since March 2020?", "2020-03-01", None, "", "Who has led?"),
+        ("How many died before 2021?", None, "2020-12-31", "", "How many died?"),
+        ("What is the latest death toll?", None, None, "newest", "What is the latest death toll?"),
+        ("What was the first reported death toll?", None, None, "oldest", "What was the first reported death toll?"),
+    ],
+)
+def test_question_scope(question: str, since: str | None, until: str | None, prefer: str, read: str) -> None:
+    scope = question_scope(question, REF)
+    assert scope and (scope.since, scope.until, scope.prefer) == (since, until, prefer)
+    assert scope.question == read
+    assert scope.reference == REF.isoformat()
+
+
+@pytest.mark.parametrize("question", ["Who was the first president?", "How many troops are taking part?", "Why Tajikistan?"])
+def test_questions_without_time_words_have_no_scope(question: str) -> None:
+    assert not question_scope(question, REF)
+
+
+def test_date_range() -> None:
+    dates = DateRange(since=date(2021, 8, 1), until=date(2021, 8, 31), as_of=date(2021, 8, 15))
+    assert dates.allows("2021-08-15") and not dates.allows("2021-08-16") and not dates.allows("2021-07-31")
+    assert not dates.allows(None) and DateRange(since=date(2021, 8, 1), include_undated=True).allows(None)
+    assert DateRange().allows(None)
+
+
+@pytest.mark.parametrize("value", ["2021-13-01", "2021-1-1", "yesterday", "09/08/2021"])
+def test_malformed_dates_are_one_line_errors(value: str) -> None:
+    with pytest.raises(InputError) as caught:
+        to_date(value, "since")
+    message = str(caught.value)
+    assert "\n" not in message and "YYYY-MM-DD" in message and value in message
+
+
+def test_to_date_takes_dates_and_iso_strings() -> None:
+    assert to_date("2021-08-09", "since") == date(2021, 8, 9) == to_date(date(2021, 8, 9), "since")
+    assert to_date(None, "since") is None
+    with pytest.raises(InputError, match="must be a date, got int"):
+        to_date(20210809, "until")

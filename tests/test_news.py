@@ -1,0 +1,215 @@
+"""News-native answers over dated articles (tests/data/dated-news): publication metadata, date filters,
+time words, syndicated copies, disagreeing sources, resolved dates in quotes and timelines."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from rag import Assistant, InputError, MiniLMEmbeddings, load_paths
+from rag.cli import main
+
+NEWS = Path(__file__).parent / "data" / "dated-news"
+
+EXPECTED_META = {  # id: (published, outlet, author), as each format states them
+    "recall-2023": ("2023-03-14", "Auto Daily", "Dana Reyes"),  # .md front matter
+    "recall-2026": ("2026-11-24", "Motor News", None),  # front matter `date:` and `source:`
+    "quake-wire": ("2026-06-02", "Wire Service", "Lee Park"),  # JSON: ISO time, NewsAPI-style source, author list
+    "quake-reprint": ("2026-06-03", "Regional Times", "Lee Park"),  # HTML meta tags
+    "quake-update": ("2026-06-04", "City Herald", None),  # .txt wire dateline
+    "festival-2024": ("2024-08-12", None, "Ana Silva"),  # .txt "Published:" and "By" lines
+    "festival-2025": ("2025-08-11", None, None),
+}
+
+
+@pytest.fixture(scope="module")
+def news_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("news") / "articles"
+    shutil.copytree(NEWS, folder)
+    for path in folder.iterdir():  # file times say nothing: an old mtime must never become a date
+        os.utime(path, (0, 0))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def news(news_dir: Path, tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbeddings) -> Assistant:
+    index_dir = tmp_path_factory.mktemp("news-index") / "index"
+    Assistant(index_dir, embeddings=embedder).index([news_dir])
+    return Assistant.load(index_dir, embeddings=embedder)
+
+
+def test_every_format_gives_date_outlet_and_author(news_dir: Path) -> None:
+    docs = {d.id: d for d in load_paths([news_dir]).documents}
+    assert {i: (d.published, d.outlet, d.author) for i, d in docs.items()} == EXPECTED_META
+
+
+def test_no_date_means_date_unknown_never_the_file_time(tmp_path: Path) -> None:
+    (tmp_path / "plain.txt").write_text("Council meets\nThe council met to discuss the budget.")
+    (doc,) = load_paths([tmp_path]).documents
+    assert doc.published is None and doc.outlet is None
+
+
+def test_outlet_and_date_fall_back_to_the_url(tmp_path: Path) -> None:
+    record = {"title": "Drill", "text": "The drill began.", "url": "https://www.example-news.com/2021/08/09/drill"}
+    (tmp_path / "a.json").write_text(json.dumps(record))
+    (doc,) = load_paths([tmp_path]).documents
+    assert (doc.published, doc.outlet) == ("2021-08-09", "example-news.com")
+
+
+def test_build_reports_undated_documents_and_copies(tmp_path: Path, news_dir: Path, embedder: MiniLMEmbeddings) -> None:
+    folder = tmp_path / "mixed"
+    shutil.copytree(news_dir, folder)
+    (folder / "plain.txt").write_text("Council meets\nThe council met to discuss the budget.")
+    report = Assistant(tmp_path / "ix", embeddings=embedder).index([folder])
+    assert report.n_undated == 1 and report.n_copies == 1
+    assert report.date_warning() is not None and report.date_warning().startswith("1 of 8 documents have no publication date")
+    assert "1 syndicated copies grouped" in report.summary()
+
+
+def test_changed_metadata_is_stored_without_re_embedding(tmp_path: Path, news_dir: Path, embedder: MiniLMEmbeddings) -> None:
+    folder = tmp_path / "articles"
+    shutil.copytree(news_dir, folder)
+    assistant = Assistant(tmp_path / "ix", embeddings=embedder)
+    assistant.index([folder])
+    path = folder / "recall-2023.md"
+    path.write_text(path.read_text().replace("published: 2023-03-14", "published: 2023-03-15"))
+    report = assistant.index([folder])
+    assert report.embedded_chunks == 0 and "recall-2023" in report.unchanged
+    assert assistant.document("recall-2023").published == "2023-03-15"
+
+
+def test_citations_carry_outlet_date_and_resolved_relative_dates(news: Assistant) -> None:
+    answer = news.ask("Why are the SUVs being recalled?")
+    assert not answer.refused
+    (citation,) = [c for c in answer.citations if c.doc_id == "recall-2026"][:1]
+    assert (citation.published, citation.outlet) == ("2026-11-24", "Motor News")
+    assert [(d.phrase, d.iso) for d in citation.dates] == [("last Thursday", "2026-11-19")]
+    assert news.document("recall-2026").text[citation.start : citation.end] == citation.quote  # the quote is unchanged
+    data = answer.to_dict()["citations"][0]
+    assert data["published"] == "2026-11-24" and data["dates"][0] == {"phrase": "last Thursday", "date": "2026-11-19", "how": "relative"}
+
+
+def test_a_syndicated_copy_is_cited_once_with_also_published_by(news: Assistant) -> None:
+    answer = news.ask("What did the government send to help?", top_k=5)
+    assert not answer.refused
+    doc_ids = [p.doc_id for p in answer.passages]
+    assert "quake-wire" in doc_ids and "quake-reprint" not in doc_ids  # the copy took no retrieval slot
+    wire = next(c for c in answer.citations if c.doc_id == "quake-wire")
+    assert [(c.doc_id, c.outlet, c.published) for c in wire.also_published] == [("quake-reprint", "Regional Times", "2026-06-03")]
+
+
+def test_a_date_filter_that_excludes_the_canonical_copy_cites_the_reprint(news: Assistant) -> None:
+    answer = news.ask("What did the government send to help?", since="2026-06-03", until="2026-06-03")
+    assert answer.citations and {c.doc_id for c in answer.citations} == {"quake-reprint"}
+
+
+def test_since_until_and_as_of_filter_by_publication_date(news: Assistant) -> None:
+    newer = news.ask("How many vehicles are being recalled?", since="2026-01-01")
+    assert {c.doc_id for c in newer.citations} == {"recall-2026"} and newer.short_answer == "300,000"
+    older = news.ask("How many vehicles are being recalled?", until=date(2025, 1, 1))
+    assert {c.doc_id for c in older.citations} == {"recall-2023"}
+    early = news.ask("How many people were killed in the earthquake?", as_of="2026-06-02")
+    assert {c.doc_id for c in early.citations} == {"quake-wire"}  # later reports don't exist yet
+    assert early.time_scope is not None and early.time_scope.until == "2026-06-02"
+    assert all(p.doc_id in {"quake-wire", "recall-2023", "festival-2024", "festival-2025"} for p in early.passages)
+
+
+def test_undated_articles_are_kept_only_when_asked(assistant: Assistant) -> None:
+    refused = assistant.ask("How many troops?", since="2021-01-01")  # the demo articles have no dates
+    assert refused.refused and "include_undated" in refused.text and "2 article(s) have no known date" in refused.text
+    kept = assistant.ask("How many troops?", since="2021-01-01", include_undated=True)
+    assert not kept.refused
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "needle"),
+    [({"since": "2021-13-01"}, "YYYY-MM-DD"), ({"as_of": 5}, "must be a date"),
+     ({"since": "2021-09-01", "until": "2021-08-01"}, "after until"), ({"include_undated": "yes"}, "True or False")],
+)
+def test_bad_date_arguments_are_one_line_errors(news: Assistant, kwargs: dict[str, object], needle: str) -> None:
+    with pytest.raises(InputError) as caught:
+        news.ask("How many troops?", **kwargs)  # type: ignore[arg-type]
+    assert needle in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_time_words_become_filters(news: Assistant) -> None:
+    this_week = news.ask("How many vehicles were recalled this week?", as_of="2026-11-28")
+    assert {c.doc_id for c in this_week.citations} == {"recall-2026"}
+    scope = this_week.time_scope
+    assert scope is not None and (scope.phrase, scope.since, scope.until) == ("this week", "2026-11-23", "2026-11-28")
+    in_2023 = news.ask("How many vehicles were recalled in 2023?")
+    assert {c.doc_id for c in in_2023.citations} == {"recall-2023"} and in_2023.short_answer == "1.2 million"
+    assert in_2023.to_dict()["time_scope"]["question"] == "How many vehicles were recalled?"
+
+
+def test_latest_prefers_the_newest_report_and_says_its_date(news: Assistant) -> None:
+    answer = news.ask("What is the latest death toll of the earthquake?")
+    assert answer.citations[0].doc_id == "quake-update" and answer.short_answer == "31"
+    assert answer.text.startswith("The latest report (City Herald, 2026-06-04):")
+    assert answer.time_scope is not None and answer.time_scope.prefer == "newest"
+
+
+def test_disagreeing_sources_are_cited_apart_newest_first(news: Assistant) -> None:
+    answer = news.ask("How many people were killed in the earthquake?")
+    assert answer.text.startswith("The sources differ.")
+    (disagreement,) = answer.disagreements
+    assert disagreement.kind == "number" and disagreement.values == ("31", "12")
+    first, second = (answer.citations[n - 1] for n in disagreement.citations)
+    assert (first.doc_id, first.outlet, first.published) == ("quake-update", "City Herald", "2026-06-04")
+    assert (second.doc_id, second.outlet, second.published) == ("quake-wire", "Wire Service", "2026-06-02")
+    assert "City Herald, 2026-06-04:" in answer.text and "Wire Service, 2026-06-02:" in answer.text
+    assert answer.to_dict()["disagreements"] == [{"kind": "number", "values": ["31", "12"], "citations": [1, 2]}]
+
+
+def test_figures_of_different_things_do_not_disagree(news: Assistant) -> None:
+    answer = news.ask("How many buildings were damaged in the port city?")  # 31 people killed is not a count of buildings
+    assert not answer.disagreements
+
+
+def test_agreeing_sources_are_still_merged(assistant: Assistant) -> None:
+    answer = assistant.ask("How many troops?")  # "More than 10,000" and "More than ten thousand": one claim
+    assert not answer.disagreements and "[1][2]" in answer.text
+
+
+def test_timeline_is_ordered_and_cited(news: Assistant) -> None:
+    timeline = news.timeline("magnitude 7.4 earthquake in the port city")
+    assert timeline.events
+    assert [e.date for e in timeline.events] == sorted(e.date for e in timeline.events)
+    hows = {e.how for e in timeline.events}
+    assert "relative" in hows
+    for event in timeline.events:
+        c = event.citation
+        assert news.document(c.doc_id).text[c.start : c.end] == c.quote
+        if event.how != "published":
+            assert event.phrase and event.phrase in c.quote
+    monday = [e for e in timeline.events if e.phrase == "Monday"]
+    assert monday and all(e.date == "2026-06-01" for e in monday)  # resolved against each article's own date
+
+
+def test_rag_ask_and_timeline_cli(news: Assistant, capsys: pytest.CaptureFixture[str]) -> None:
+    index = str(news.index_dir)
+    assert main(["ask", "How many people were killed in the earthquake?", "--index", index]) == 0
+    out = capsys.readouterr().out
+    assert "Sources differ (number): 31 [1] vs 12 [2]" in out and "chars 30-241; City Herald, 2026-06-04)" in out
+    assert "dates: Monday → 2026-06-01, Wednesday → 2026-06-03" in out
+    assert main(["ask", "How many people were killed in the earthquake?", "--index", index, "--as-of", "2026-06-02", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["time_scope"]["until"] == "2026-06-02"
+    assert data["citations"][0]["also_published"][0]["outlet"] == "Regional Times"
+    assert main(["timeline", "earthquake in the port city", "--index", index, "--json"]) == 0
+    events = json.loads(capsys.readouterr().out)["events"]
+    assert events and all({"date", "how", "phrase", "citation"} <= set(e) for e in events)
+    assert main(["timeline", "earthquake", "--index", index]) == 0
+    assert "2026-06-01  [1]" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("option", ["--since", "--until", "--as-of"])
+def test_cli_bad_date_is_one_line(option: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ask", "How many troops?", option, "9/8/2021"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "use YYYY-MM-DD" in err and "Traceback" not in err
