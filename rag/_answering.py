@@ -227,12 +227,23 @@ class ExtractiveAnswerer:
         best = scored[0] if scored else None
         if best is None or best.score < threshold:
             return Answer(question=question, text=REFUSAL_TEXT, refused=True, passages=tuple(passages))
+        answering = [s for s in scored if s.score >= threshold]
+        if prefer:  # "latest" / "first reported": the newest (or oldest) answering sentence leads
+            lead = _by_date(answering, index, prefer)[0]
+            scored = [lead] + [s for s in scored if s is not lead]
         statements = self._statements(question, scored, index, threshold)
-        rival = _rival(question, statements[0][0], scored, index, threshold)
-        if rival is not None:  # never merged as one claim, even when worded alike
-            statements = [[g for g in statements[0] if g.row != rival[0].row], [rival[0]]]
-        if prefer or rival is not None:
-            statements.sort(key=lambda group: _day(index, group[0]), reverse=prefer != "oldest")
+        rivals = _rivals(question, statements[0][0], answering, index)
+        kind = rivals[0][1] if rivals else ""
+        if rivals:  # never merged as one claim, even when worded alike: newest first unless asked otherwise
+            # Only statements that name the question's subject as fully as the best one does can differ
+            # from each other: "Norvik Motors is recalling 120,000" says nothing about Castell Auto.
+            names = _names(question)
+            pool = [statements[0][0]] + [r for r, _ in rivals]
+            cover = [len(names & _terms_with_title(s, index)) for s in pool]
+            pool = _by_date([s for s, c in zip(pool, cover) if c == max(cover)], index, prefer or "newest")
+            statements = [[pool[0]], [pool[1]]] if len(pool) > 1 else [[pool[0]]]
+            if len(pool) < 2:
+                rivals = []
         citations: list[Citation] = []
         parts: list[str] = []
         short_answer = None
@@ -253,12 +264,12 @@ class ExtractiveAnswerer:
                     leads.append(citation.n)
             lead = group[0]
             quote = neutral_markers(index.documents[lead.doc_i].text[lead.start:lead.end])
-            label = f"{_source_label(citations[leads[-1] - 1])}: " if rival is not None else ""
+            label = f"{_source_label(citations[leads[-1] - 1])}: " if rivals else ""
             parts.append(f"{label}{quote} {''.join(markers)}")
         disagreements: tuple[Disagreement, ...] = ()
-        if rival is not None:
-            values = tuple(v or ", ".join(sorted(_claims(g[0], index, rival[1]))) for v, g in zip(spoken, statements))
-            disagreements = (Disagreement(rival[1], values, tuple(leads[:2])),)
+        if rivals:
+            values = tuple(v or ", ".join(sorted(_claims(g[0], index, kind))) for v, g in zip(spoken, statements))
+            disagreements = (Disagreement(kind, values, tuple(leads[:2])),)
             parts.insert(0, "The sources differ.")
         elif prefer and citations[0].published:
             which = "latest" if prefer == "newest" else "earliest"
@@ -385,21 +396,23 @@ _FIGURE = re.compile(
     r"hundred|thousand|million|billion)(?:[\s-]+(?:hundred|thousand|million|billion))*\b",
     re.IGNORECASE,
 )
-_NOUN_WINDOW = 3  # words after a figure that say what it counts ("31 people killed")
+_NOUN_WINDOW = 3  # words around a figure that say what it counts ("31 people killed", "a budget of $498 million")
 
 
-def _counted(text: str, end: int) -> frozenset[str]:
-    """Content words just after position ``end``: what a figure ending there counts."""
-    return frozenset(content_terms(" ".join(re.findall(r"[A-Za-z]+", text[end : end + 60])[:_NOUN_WINDOW])))
+def _counted(text: str, start: int, end: int) -> frozenset[str]:
+    """Content words just before ``start`` and after ``end``: what the figure between counts."""
+    before = re.findall(r"[A-Za-z]+", text[max(0, start - 60) : start])[-_NOUN_WINDOW:]
+    after = re.findall(r"[A-Za-z]+", text[end : end + 60])[:_NOUN_WINDOW]
+    return frozenset(content_terms(" ".join(before + after)))
 
 
 def _claims(item: ScoredSentence, index: IndexData, kind: str) -> dict[str, frozenset[str]]:
     """The values a statement gives for the question's thing, each with the words that say what it is.
 
     From the reader's span when it has one in the sentence, else from the
-    whole sentence. Numbers carry the words after them ("31 people
-    killed"), so "12 people killed" and "hundreds of buildings" are not one
-    thing; dates and names carry nothing (the question says what they are).
+    whole sentence. Numbers carry the words around them ("31 people
+    killed", "a budget of $498 million"), so "12 people killed" and
+    "hundreds of buildings" are not one thing; dates and names carry nothing (the question says what they are).
     """
     doc = index.documents[item.doc_i]
     sentence = doc.text[item.start : item.end]
@@ -410,7 +423,7 @@ def _claims(item: ScoredSentence, index: IndexData, kind: str) -> dict[str, froz
         claims: dict[str, frozenset[str]] = {}
         for m in _FIGURE.finditer(text):
             for value in _figures(m.group(0)):
-                claims[f"{value:g}"] = _counted(sentence, lo + m.end())
+                claims[f"{value:g}"] = _counted(sentence, lo + m.start(), lo + m.end())
         return claims
     if kind == "date":
         return {d.iso: frozenset() for d in dates_in(text, doc.published)}
@@ -419,36 +432,51 @@ def _claims(item: ScoredSentence, index: IndexData, kind: str) -> dict[str, froz
     return {term: frozenset() for term in content_terms(text)}
 
 
-def _rival(
-    question: str, lead: ScoredSentence, scored: list[ScoredSentence], index: IndexData, threshold: float
-) -> tuple[ScoredSentence, str] | None:
-    """An answering sentence of another article that gives a different value than ``lead``, and the kind of value.
+def _names(question: str) -> frozenset[str]:
+    """Content terms of the question's capitalised words after its first (its named subject)."""
+    words = re.findall(r"[A-Za-z][\w'’-]*", question)[1:]
+    return frozenset(content_terms(" ".join(w for w in words if w[0].isupper())))
 
-    Both must answer (reach ``threshold``) and talk about the same thing
-    (sentence cosine at least 0.5; 0.6 for names, which vary more), and
-    their values must be disjoint: "more than 10,000" against "13,000"
-    troops; numbers must also count the same thing, the one the question
-    asks about (a question word among the words after each figure).
-    Copies of one story never disagree.
+
+def _terms_with_title(item: ScoredSentence, index: IndexData) -> frozenset[str]:
+    doc = index.documents[item.doc_i]
+    return index.sentence_terms(item.row) | frozenset(content_terms(doc.title))
+
+
+def _by_date(items: list[ScoredSentence], index: IndexData, prefer: str) -> list[ScoredSentence]:
+    """``items`` newest first (``prefer="oldest"``: oldest first); equal dates keep their order (best first)."""
+    return sorted(items, key=lambda s: _day(index, s), reverse=prefer != "oldest")
+
+
+def _rivals(
+    question: str, lead: ScoredSentence, answering: list[ScoredSentence], index: IndexData
+) -> list[tuple[ScoredSentence, str]]:
+    """Answering sentences of other articles that give a different value than ``lead``, with the kind of value.
+
+    Both must answer (``answering``: at the threshold) and talk about the
+    same thing (sentence cosine at least 0.5), and their values must be disjoint: "more than 10,000" against
+    "13,000" troops; numbers must also count the same thing, the one the
+    question asks about (a question word among the words around each
+    figure). Copies of one story never disagree. One per article, best first.
     """
     qtype = question_type(question)
     kind = {"number": "number", "time": "date"}.get(qtype)
     if kind is None:
         if not re.match(r"\s*(?:who|which)\b", question, re.IGNORECASE):
-            return None
+            return []
         kind = "name"
     mine = _claims(lead, index, kind)
     if not mine:
-        return None
+        return []
     # Numbers must count what the question asks about: "how many people…" against "31 people killed".
     mine_counted = frozenset().union(*mine.values()) & frozenset(content_terms(question))
-    group = index.copy_of[lead.doc_i] if index.copy_of is not None else lead.doc_i
-    floor = 0.6 if kind == "name" else 0.5
+    copy_of = index.copy_of if index.copy_of is not None else np.arange(len(index.documents))
+    floor = 0.5
     lead_vector = index.sentence_vectors_of([lead.row])[0]
-    for other in scored[1:]:
-        if other.score < threshold:
-            break
-        if other.doc_i == lead.doc_i or (index.copy_of is not None and index.copy_of[other.doc_i] == group):
+    found: list[tuple[ScoredSentence, str]] = []
+    seen = {int(copy_of[lead.doc_i])}
+    for other in answering:
+        if int(copy_of[other.doc_i]) in seen:
             continue
         theirs = _claims(other, index, kind)
         if not theirs or set(theirs) & set(mine):
@@ -456,8 +484,9 @@ def _rival(
         if kind == "number" and not (frozenset().union(*theirs.values()) & mine_counted):
             continue  # different figures of different things: "31 people killed", "hundreds of buildings"
         if float(index.sentence_vectors_of([other.row])[0] @ lead_vector) >= floor:
-            return other, kind
-    return None
+            seen.add(int(copy_of[other.doc_i]))
+            found.append((other, kind))
+    return found
 
 
 _PRONOUNS = frozenset("he she they it him her them we".split())

@@ -23,6 +23,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from ._answering import ExtractiveAnswerer
@@ -41,8 +42,8 @@ from ._timeline import Timeline, build_timeline
 from ._types import Answer, AnswerEvent, SourceDocument
 
 __all__ = [
-    "MAX_QUESTION_CHARS", "Assistant", "ask", "bundled_articles_dir", "date_range", "make_answerer", "scoped",
-    "validate_question",
+    "MAX_QUESTION_CHARS", "Assistant", "ask", "bundled_articles_dir", "date_range", "make_answerer", "reading_question",
+    "scoped", "validate_question",
 ]
 
 MAX_QUESTION_CHARS = 2000
@@ -98,6 +99,20 @@ def scoped(question: str, requested: DateRange) -> tuple[DateRange, TimeScope | 
     elif scope:
         scope = replace(scope, since=_iso(dates.since), until=_iso(dates.last))
     return dates, (scope or None)
+
+
+def reading_question(question: str, scope: TimeScope | None, dates: DateRange, searcher: HybridSearcher) -> str:
+    """What is searched and read: the question without the time words that became a filter.
+
+    Only when the filter decides alone: if articles of unknown date remain in
+    range, the words are all they can be judged by, so they stay.
+    """
+    if not (scope and scope.question and scope.question != question):
+        return question
+    undated = np.array([not d.published for d in searcher.index.documents], dtype=bool)
+    if (searcher.allowed_documents(dates) & undated).any():
+        return question
+    return scope.question
 
 
 def no_articles_text(dates: DateRange, index: IndexData) -> str:
@@ -384,8 +399,7 @@ class Assistant:
         llm = self.settings.llm != "none" if use_llm is None else use_llm
         standalone = self._standalone(question, history, llm)
         dates, scope = scoped(standalone, requested)
-        # Time words that became a filter or a preference are not searched or read for.
-        read = scope.question if scope and scope.question else standalone
+        read = reading_question(standalone, scope, dates, searcher)
         t0 = time.perf_counter()
         vector = searcher.embed_query(read)
         t1 = time.perf_counter()
@@ -445,7 +459,7 @@ class Assistant:
             raise InputError(f"top_k must be at least 1, got {top_k}")
         index, searcher = self._ready()
         dates, scope = scoped(query, requested)
-        read = scope.question if scope and scope.question else query
+        read = reading_question(query, scope, dates, searcher)
         vector = searcher.embed_query(read)
         passages = searcher.search(read, top_k, query_vector=vector, dates=dates)
         timeline = build_timeline(read, passages, index, vector, self.answerer)

@@ -296,8 +296,6 @@ class TimeScope:
         return f"“{self.phrase}” → {', '.join(parts)}"
 
 
-REPORTING_GRACE_DAYS = 90  # "in 2021" also reads articles of early 2022, which still report on 2021
-
 _RECENT = re.compile(r"\b(?:latest|most recent(?:ly)?|newest|recently|currently|current|now|so far|to date|as of now|still|this morning|tonight)\b", re.I)
 _OLDEST = re.compile(r"\b(?:first|earliest|originally|initially|at first|oldest)\b", re.I)
 _IN_YEAR = re.compile(r"\b(?:in|during|throughout|of)\s+(?:the\s+year\s+)?(?:(?P<month>" + "|".join(_MONTHS) + r")\.?\s+)?(?P<year>(?:19|20)\d\d)\b", re.I)
@@ -339,7 +337,7 @@ def question_scope(question: str, reference: date | None = None) -> TimeScope:
         if sets in ("both", "since"):
             since = first
         if sets == "both":
-            until = last + timedelta(days=REPORTING_GRACE_DAYS)
+            until = last
         if sets == "until":
             until = first - timedelta(days=1)
     found = _RELATIVE_SPAN.search(question)

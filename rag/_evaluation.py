@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from ._answering import ExtractiveAnswerer
-from ._assistant import Assistant, make_answerer
+from ._assistant import Assistant, date_range, make_answerer, reading_question, scoped
 from ._config import Settings
 from ._exceptions import ConfigError, IndexMismatchError
 from ._goldsets import EvalSet, GoldExample, load_eval_set
@@ -148,9 +148,12 @@ def _evaluate_mode(
     examples: list[ExampleResult] = []
     for example in _progress(eval_set.examples, label or mode, progress):
         started = time.perf_counter()
-        vector = searcher.embed_query(example.question)
-        passages = searcher.search(example.question, max(depth * 2, top_k), query_vector=vector)
-        answer = answerer.answer(example.question, passages[:top_k], index, vector)
+        # As `ask()` would: the line's as_of and the question's time words set the dates.
+        dates, scope = scoped(example.question, date_range(None, None, example.as_of))
+        read = reading_question(example.question, scope, dates, searcher)
+        vector = searcher.embed_query(read)
+        passages = searcher.search(read, max(depth * 2, top_k), query_vector=vector, dates=dates)
+        answer = answerer.answer(read, passages[:top_k], index, vector, prefer=scope.prefer if scope else "")
         latency = (time.perf_counter() - started) * 1000
         ranked = unique(p.doc_id for p in passages)
         # Sets without gold answers (BEIR) are scored on retrieval only; the answer is timed, not judged.

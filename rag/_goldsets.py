@@ -7,7 +7,9 @@ Gold JSONL (one question per line)::
      "evidence": [{"doc_id": "zapad-interaction-2021-begins", "quote": "More than 10,000 troops ..."}],
      "answerable": true}
 
-``answers`` and ``evidence`` are empty for unanswerable questions. A
+``answers`` and ``evidence`` are empty for unanswerable questions. A line
+may carry ``"as_of": "YYYY-MM-DD"``: the question is asked as on that date
+(later articles don't exist for it), as ``rag ask --as-of`` does. A
 malformed line is a :class:`GoldFileError` naming the line and the field.
 
 SQuAD and BEIR sets bring their own corpus; the evaluator indexes it
@@ -31,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._dates import parse_date
 from ._exceptions import GoldFileError
 from ._text import clean_text
 from ._types import SourceDocument
@@ -60,6 +63,7 @@ class GoldExample:
     evidence: tuple[Evidence, ...]
     answerable: bool
     relevant: dict[str, float] = field(default_factory=dict, hash=False, compare=False)
+    as_of: str | None = None
 
 
 @dataclass
@@ -160,11 +164,16 @@ def _gold_example(record: Any, where: str) -> GoldExample:
         raise GoldFileError(f"{where}: an answerable question needs 'answers' and 'evidence'")
     if not record["answerable"] and (answers or evidence):
         raise GoldFileError(f"{where}: an unanswerable question must have empty 'answers' and 'evidence'")
-    unknown = set(record) - {"id", "question", "answers", "evidence", "answerable", "notes"}
+    unknown = set(record) - {"id", "question", "answers", "evidence", "answerable", "notes", "as_of"}
     if unknown:
-        raise GoldFileError(f"{where}: unknown field(s) {sorted(unknown)}; allowed: id, question, answers, evidence, answerable, notes")
+        raise GoldFileError(
+            f"{where}: unknown field(s) {sorted(unknown)}; allowed: id, question, answers, evidence, answerable, notes, as_of"
+        )
+    as_of = record.get("as_of")
+    if as_of is not None and not (isinstance(as_of, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", as_of) and parse_date(as_of) == as_of):
+        raise GoldFileError(f"{where}: field 'as_of' must be a date as YYYY-MM-DD, e.g. 2021-08-10")
     relevant = {e.doc_id: 1.0 for e in evidence}
-    return GoldExample(record["id"], record["question"], tuple(answers), tuple(evidence), record["answerable"], relevant)
+    return GoldExample(record["id"], record["question"], tuple(answers), tuple(evidence), record["answerable"], relevant, as_of)
 
 
 def _slug(text: str) -> str:

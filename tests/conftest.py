@@ -15,6 +15,11 @@ from rag import Assistant, MiniLMEmbeddings, Settings, bundled_articles_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"  # Debian's, driven by Playwright
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

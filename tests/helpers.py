@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 
-def make_pdf(lines: list[str], title: str = "") -> bytes:
-    """A valid one-page PDF whose text layer holds ``lines`` (Helvetica)."""
+def make_pdf(lines: list[str], title: str = "", info: dict[str, str] | None = None) -> bytes:
+    """A valid one-page PDF whose text layer holds ``lines`` (Helvetica); ``info`` adds document-information entries."""
     text_ops = ["BT", "/F1 12 Tf", "72 720 Td", "14 TL"]
     for line in lines:
         escaped = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
         text_ops.append(f"({escaped}) Tj T*")
     text_ops.append("ET")
     stream = "\n".join(text_ops).encode("latin-1")
-    info = f"<< /Title ({title}) >>".encode("latin-1") if title else b"<< >>"
+    entries = {"Title": title, **(info or {})} if title else dict(info or {})
+    info_dict = ("<< " + " ".join(f"/{k} ({v})" for k, v in entries.items()) + " >>").encode("latin-1")
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -19,7 +20,7 @@ def make_pdf(lines: list[str], title: str = "") -> bytes:
         b"/Resources << /Font << /F1 5 0 R >> >> >>",
         b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        info,
+        info_dict,
     ]
     out = bytearray(b"%PDF-1.4\n")
     offsets = []

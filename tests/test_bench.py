@@ -51,3 +51,16 @@ def test_ui_load_bench_smoke(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     result = json.loads((tmp_path / "ui_load.json").read_text())
     assert result["loaded"]["requests"] == 6 and result["loaded"]["errors"] == 0 and result["loaded"]["cross_talk"] == 0
+
+
+def test_dates_bench_smoke(tmp_path: Path) -> None:
+    rgb = ROOT.parent / "shared" / "data" / "rgb-en-fact.jsonl"
+    if not rgb.exists():
+        pytest.skip("../shared/data/rgb-en-fact.jsonl is not beside the project")
+    done = subprocess.run([sys.executable, "-m", "bench.dates", "--articles", "26", "--out", str(tmp_path)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads((tmp_path / "dates.json").read_text())
+    assert result["extraction"]["files"] == 26 and result["extraction"]["file_time_used"] == 0
+    assert set(result["temporal"]["per_cue"]) == {"in YEAR", "latest", "as_of", "no cue", "all"}
+    assert result["temporal"]["per_cue"]["all"]["questions"] == 144

@@ -13,6 +13,8 @@ import pytest
 
 from rag import Assistant, InputError, MiniLMEmbeddings, load_paths
 from rag.cli import main
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, free_port
+from tests.helpers import make_pdf
 
 NEWS = Path(__file__).parent / "data" / "dated-news"
 
@@ -59,6 +61,31 @@ def test_outlet_and_date_fall_back_to_the_url(tmp_path: Path) -> None:
     (tmp_path / "a.json").write_text(json.dumps(record))
     (doc,) = load_paths([tmp_path]).documents
     assert (doc.published, doc.outlet) == ("2021-08-09", "example-news.com")
+
+
+def test_pdf_metadata_gives_date_and_author(tmp_path: Path) -> None:
+    pdf = make_pdf(["Council approves bridge", "The council approved the bridge."], title="Bridge vote",
+                   info={"CreationDate": "D:20240315093000+01'00'", "Author": "Ana Silva"})
+    (tmp_path / "bridge.pdf").write_bytes(pdf)
+    (doc,) = load_paths([tmp_path]).documents
+    assert (doc.published, doc.author) == ("2024-03-15", "Ana Silva")
+
+
+def test_copy_groups_follow_additions_and_removals(tmp_path: Path, news_dir: Path, embedder: MiniLMEmbeddings) -> None:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    shutil.copy(news_dir / "quake-reprint.html", folder)
+    assistant = Assistant(tmp_path / "ix", embeddings=embedder)
+    assert assistant.index([folder]).n_copies == 0
+    shutil.copy(news_dir / "quake-wire.json", folder)  # the earlier original arrives: it becomes canonical
+    assert assistant.index([folder]).n_copies == 1
+    answer = assistant.ask("What did the government send to help?")
+    assert answer.citations[0].doc_id == "quake-wire"
+    assert [c.doc_id for c in answer.citations[0].also_published] == ["quake-reprint"]
+    (folder / "quake-wire.json").unlink()  # removed again: the reprint stands alone and is cited
+    assert assistant.index([folder]).n_copies == 0
+    answer = assistant.ask("What did the government send to help?")
+    assert answer.citations[0].doc_id == "quake-reprint" and not answer.citations[0].also_published
 
 
 def test_build_reports_undated_documents_and_copies(tmp_path: Path, news_dir: Path, embedder: MiniLMEmbeddings) -> None:
@@ -213,3 +240,76 @@ def test_cli_bad_date_is_one_line(option: str, capsys: pytest.CaptureFixture[str
     assert main(["ask", "How many troops?", option, "9/8/2021"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "use YYYY-MM-DD" in err and "Traceback" not in err
+
+
+def test_gold_lines_with_as_of_are_asked_as_on_that_date(news: Assistant, tmp_path: Path) -> None:
+    from rag._evaluation import evaluate
+    from rag._goldsets import load_eval_set
+
+    line = {"id": "toll-early", "question": "How many people were killed in the earthquake?", "as_of": "2026-06-02",
+            "answers": ["12"], "evidence": [{"doc_id": "quake-wire", "quote": "At least 12 people were killed"}],
+            "answerable": True}
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps(line) + "\n")
+    results = evaluate(news, load_eval_set(gold), ks=[1], modes=["hybrid"], top_k=5, progress=False)
+    (example,) = results["hybrid"].examples
+    assert example.ranked_docs[0] == "quake-wire" and "12 people" in (example.answer or "")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({**line, "as_of": "June 2"}) + "\n")
+    with pytest.raises(Exception, match="as_of' must be a date as YYYY-MM-DD"):
+        load_eval_set(bad)
+
+
+@pytest.fixture(scope="module")
+def served_news(news: Assistant):  # type: ignore[no-untyped-def]
+    from ui.app import build_app, launch_options
+
+    app = build_app(news, upload_dir=news.index_dir.parent / "uploads")
+    port = free_port()
+    app.queue(default_concurrency_limit=4).launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True,
+                                                  **launch_options())
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        app.close()
+
+
+def test_ui_api_takes_dates_and_builds_timelines(served_news: str) -> None:
+    from gradio_client import Client
+
+    client = Client(served_news, verbose=False)
+    _, history, _ = client.predict("How many people were killed in the earthquake?", [], 5, "Extractive (quotes)",
+                                   "Model (reads each candidate; short answers)", "", "", "2026-06-02", False, api_name="/chat")
+    assert "12 people were killed" in str(history[-1]["content"]) and "Time scope" in str(history[-1]["content"])
+    _, history, _ = client.predict("How many troops?", [], 5, "Extractive (quotes)",
+                                   "Model (reads each candidate; short answers)", "June 2", "", "", False, api_name="/chat")
+    assert "not a date: use YYYY-MM-DD" in str(history[-1]["content"])
+    timeline = client.predict("earthquake in the port city", "", "", "", False, api_name="/timeline")
+    assert timeline.index("2026-06-01") < timeline.index("2026-06-03") and "relative: “Monday”" in timeline
+
+
+@pytest.mark.browser
+def test_browser_dates_panel_sources_and_timeline_tab(served_news: str) -> None:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (scripts/test.sh installs it)")
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 950})
+        page.goto(served_news, wait_until="domcontentloaded")
+        page.get_by_text("Dates", exact=True).click()
+        page.locator("#as-of input, #as-of textarea").first.fill("2026-06-02")
+        page.locator("#question textarea").fill("How many people were killed in the earthquake?")
+        page.keyboard.press("Enter")
+        expect(page.locator("#chat .message").last).to_contain_text("12 people were killed", timeout=30_000)
+        expect(page.locator("#chat .message").last).to_contain_text("Time scope", timeout=30_000)
+        card = page.locator("#src-1-1")
+        expect(card).to_contain_text("Wire Service, 2026-06-02", timeout=10_000)
+        expect(card).to_contain_text("also published by: Regional Times, 2026-06-03")
+        page.get_by_role("tab", name="Timeline").click()
+        page.locator("#timeline-query input, #timeline-query textarea").first.fill("earthquake in the port city")
+        page.locator("#timeline-button").click()
+        expect(page.locator("#timeline .src-card").first).to_contain_text("2026-06-01", timeout=30_000)
+        expect(page.locator("#timeline")).to_contain_text("relative: “Monday”")
+        browser.close()

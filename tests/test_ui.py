@@ -11,16 +11,11 @@ from pathlib import Path
 import pytest
 
 from rag import Assistant
-from tests.conftest import ARTIFACTS
+from tests.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-CHROMIUM = "/usr/bin/chromium"
 MODEL_READER = "Model (reads each candidate; short answers)"
 TROOPS = re.compile(r"(ten thousand|10,000) troops")  # either article's sentence may lead the merged statement
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 HARBOUR = """Harbour reopens after storm
 The city harbour of Port Elsmere reopened on Tuesday after a three-day closure caused by the storm.
 Port officials said that forty-two cargo ships had waited offshore during the closure.
