@@ -35,7 +35,7 @@ from ._assistant import Assistant, date_range, make_answerer, reading_question, 
 from ._config import Settings
 from ._exceptions import ConfigError, IndexMismatchError
 from ._goldsets import EvalSet, GoldExample, load_eval_set
-from ._index import write_atomic
+from ._index import load_index, write_atomic
 from ._loading import LoadResult
 from ._metrics import (
     answer_contained,
@@ -366,6 +366,24 @@ def _save_figure(fig: Any, path: Path) -> None:
 # ---------------------------------------------------------------- CLI
 
 
+def _refuse_foreign_index(index_dir: Path, eval_set: EvalSet) -> None:
+    """Evaluation never writes into a user's index: a set's corpus goes only where nothing else is indexed.
+
+    Raises:
+        ConfigError: ``index_dir`` holds documents that are not the set's.
+    """
+    if not (index_dir / "manifest.json").exists():
+        return
+    theirs = {d.id for d in load_index(index_dir).documents}
+    foreign = sorted(theirs - {d.id for d in eval_set.corpus or []})
+    if foreign:
+        raise ConfigError(
+            f"--index {index_dir} holds {len(foreign)} document(s) that are not {eval_set.name}'s (e.g. {foreign[0]!r}); "
+            f"rag eval indexes the set's own corpus and never into another index: omit --index "
+            f"(it uses index/eval-<name>) or give an empty folder"
+        )
+
+
 def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
     """``rag eval``: load the set, index its corpus if it has one, evaluate, report."""
     eval_set = load_eval_set(args.gold).sample(args.limit, args.seed)
@@ -376,6 +394,8 @@ def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
     index_dir = args.index
     if eval_set.corpus is not None and index_dir is None:
         index_dir = str(Path("index") / f"eval-{re.sub(r'[^a-z0-9]+', '-', eval_set.name.lower())}")
+    elif eval_set.corpus is not None:
+        _refuse_foreign_index(Path(index_dir), eval_set)
     assistant = Assistant(index_dir, settings=settings)
     if eval_set.corpus is not None:
         print(f"indexing {len(eval_set.corpus)} documents of {eval_set.name} into {assistant.index_dir} ...", file=sys.stderr)

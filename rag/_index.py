@@ -21,7 +21,9 @@ Layout of ``index/<name>/``::
 
 Trade-offs: a build writes a whole new generation folder and then swaps
 ``manifest.json`` with an atomic rename, so a reader or an interrupted build
-always sees one complete index; the cost is writing every file per build.
+always sees one complete index; the cost is writing every file per build
+(none when nothing changed) and keeping the replaced generation until the
+next build, for readers still on it.
 The vectors are kept beside the FAISS index because re-indexing reuses the
 vectors of unchanged documents (matched by content hash), so unchanged
 content is never embedded twice. Sentence vectors are stored so answering
@@ -41,6 +43,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -77,13 +80,26 @@ _FILES = (
     "terms.json",
 )
 _OPTIONAL_FILES = ("signatures.npy", "copies.npy")  # absent in indexes built before copies were grouped
+_GENERATION = re.compile(r"gen-[0-9A-Za-z]+-[0-9a-f]{6}")  # never a path: a manifest must not lead outside the index
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_atomic(path: Path, data: bytes | str) -> None:
-    """Write a file so readers see the old or the new content, never a mix."""
+    """Write a file so readers see the old or the new content, never a mix.
+
+    The file gets the mode a plain ``open()`` would give it (0666 less the
+    umask): ``mkstemp``'s private 0600 would make an index written by one
+    user unreadable to the others, who would be told it is corrupt.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as handle:
             handle.write(data.encode("utf-8") if isinstance(data, str) else data)
             handle.flush()
@@ -266,6 +282,8 @@ def read_manifest(index_dir: str | Path) -> dict[str, Any]:
         manifest = json.loads(path.read_text("utf-8"))
         if not isinstance(manifest, dict) or "generation" not in manifest:
             raise ValueError("missing 'generation'")
+        if not isinstance(manifest["generation"], str) or not _GENERATION.fullmatch(manifest["generation"]):
+            raise ValueError(f"'generation' {str(manifest['generation'])[:60]!r} is not a generation folder name")
     except (ValueError, OSError) as error:
         raise IndexCorruptError(
             f"index at {index_dir} is corrupt ({MANIFEST}: {error}): rebuild it with `rag index PATH --index {index_dir} --rebuild`"
@@ -311,6 +329,10 @@ def check_compatible(
 def load_index(index_dir: str | Path, *, model_name: str | None = None) -> IndexData:
     """Load a built index.
 
+    A build that swaps in a new generation while this reads can remove the
+    generation being read; the load is then retried on the new one, so a
+    reader never reports a healthy index as corrupt.
+
     Args:
         index_dir: The index folder (holds ``manifest.json``).
         model_name: If given, the embedding model the caller will query with;
@@ -319,11 +341,25 @@ def load_index(index_dir: str | Path, *, model_name: str | None = None) -> Index
     Raises:
         IndexNotFoundError, IndexCorruptError, IndexMismatchError.
     """
+    index_dir = Path(index_dir)
+    for attempt in range(3):
+        manifest = read_manifest(index_dir)
+        try:
+            return _load_generation(index_dir, manifest, model_name)
+        except IndexCorruptError:
+            try:
+                swapped = read_manifest(index_dir).get("generation") != manifest.get("generation")
+            except (IndexCorruptError, IndexNotFoundError):
+                swapped = False
+            if not swapped or attempt == 2:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+
+def _load_generation(index_dir: Path, manifest: dict[str, Any], model_name: str | None) -> IndexData:
     import bm25s
     import faiss
 
-    index_dir = Path(index_dir)
-    manifest = read_manifest(index_dir)
     if model_name is not None:
         check_compatible(manifest, index_dir, model_name, None)
     gen = index_dir / str(manifest["generation"])
@@ -335,6 +371,9 @@ def load_index(index_dir: str | Path, *, model_name: str | None = None) -> Index
             if expected is not None and expected != actual:
                 raise ValueError(f"{name} is {actual} bytes, manifest says {expected}")
         documents = [_doc_from_json(line) for line in (gen / "documents.jsonl").read_text("utf-8").splitlines()]
+        for doc in documents:  # the stored text is what every citation's offsets point into
+            if hashlib.sha256(doc.text.encode("utf-8")).hexdigest() != doc.sha256:
+                raise ValueError(f"document {doc.id!r} does not match its stored sha256")
         chunk_rows = np.load(gen / "chunks.npy")
         sentence_rows = np.load(gen / "sentences.npy")
         chunk_vectors = np.load(gen / "chunk_vectors.npy", mmap_mode="r")
@@ -415,7 +454,7 @@ def build_index(
     prune: bool = True,
     progress: bool = False,
     sentence_vectors: str = "separate",
-    chunk_vectors: str = "embedded",
+    chunk_vectors: str = "pooled",
 ) -> BuildReport:
     """Create or incrementally update the index at ``index_dir``.
 
@@ -439,9 +478,9 @@ def build_index(
         progress: Show progress bars.
         sentence_vectors: ``"contextual"`` (pooled from the chunk's forward
             pass; MiniLM only) or ``"separate"`` (each sentence embedded alone).
-        chunk_vectors: ``"embedded"`` (each chunk embedded whole) or
-            ``"pooled"`` (the normalized mean of its separate sentence
-            vectors: one embedding pass instead of two).
+        chunk_vectors: ``"pooled"`` (the default, as in ``Settings``: the
+            normalized mean of its separate sentence vectors, one embedding
+            pass instead of two) or ``"embedded"`` (each chunk embedded whole).
 
     Returns:
         A :class:`BuildReport`.
@@ -458,8 +497,14 @@ def build_index(
                 check_compatible(old.manifest, index_dir, model_name, chunker, sentence_vectors, chunk_vectors)
             plan = _plan(old, loaded, report, prune)
             layout = _Layout(sentence_vectors, chunk_vectors)
+            if old is not None and _unchanged(old, plan):  # nothing to write: no second copy of the index on disk
+                report.n_documents, report.n_chunks = len(old.documents), old.n_chunks
+                report.n_undated = sum(1 for d in old.documents if not d.published)
+                report.n_copies = int((old.copy_of != np.arange(len(old.documents))).sum()) if old.copy_of is not None else 0
+                report.seconds = time.perf_counter() - started
+                return report
             parts = _assemble(old, plan, embeddings, chunker, report, progress, layout)
-            _write_generation(index_dir, parts, model_name, chunker, layout)
+            _write_generation(index_dir, parts, model_name, chunker, layout, str(old.manifest["generation"]) if old else None)
     except OSError as error:  # backend errors become one line here, for every caller
         raise _write_error(error, index_dir) from error
     report.n_documents = len(parts.documents)
@@ -468,6 +513,12 @@ def build_index(
     report.n_copies = int((parts.copy_of != np.arange(len(parts.copy_of))).sum())
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _unchanged(old: IndexData, plan: _Plan) -> bool:
+    """Whether the plan keeps the old index exactly (and it already has every per-document table)."""
+    return (not plan.embed and not plan.refresh and plan.keep == list(range(len(old.documents)))
+            and old.signatures is not None)
 
 
 @dataclass
@@ -715,7 +766,7 @@ def _dimension(embeddings: Embeddings, parts: list[np.ndarray]) -> int:
 
 
 def _write_generation(
-    index_dir: Path, parts: _Parts, model_name: str, chunker: TokenChunker, layout: _Layout
+    index_dir: Path, parts: _Parts, model_name: str, chunker: TokenChunker, layout: _Layout, previous: str | None
 ) -> None:
     import logging
 
@@ -774,8 +825,10 @@ def _write_generation(
         "n_undated": sum(1 for d in parts.documents if not d.published),
     }
     write_atomic(index_dir / MANIFEST, json.dumps(manifest, indent=2))
-    for stale in index_dir.iterdir():  # older generations and leftovers of interrupted builds
-        if stale.is_dir() and stale.name != generation and (stale.name.startswith(("gen-", ".gen-"))):
+    # Older generations and leftovers of interrupted builds go; the one just replaced stays until the
+    # next build, so a reader that opened it a moment ago can finish reading it.
+    for stale in index_dir.iterdir():
+        if stale.is_dir() and stale.name not in (generation, previous) and stale.name.startswith(("gen-", ".gen-")):
             shutil.rmtree(stale, ignore_errors=True)
 
 

@@ -169,9 +169,14 @@ def _walk(paths: Iterable[str | Path], result: LoadResult) -> Iterator[tuple[Pat
             result.roots.append(str(resolved))
             yield resolved.parent, resolved
             continue
+        indexes = _index_folders(resolved)
+        for folder in indexes:
+            _skip_path(result, folder, "an index folder, not articles (indexing it would index the index)", exists=False)
         for child in sorted(resolved.rglob("*")):
             relative = child.relative_to(resolved)
             if any(part.startswith(".") for part in relative.parts):
+                continue
+            if any(folder == child or folder in child.parents for folder in indexes):
                 continue
             if child.is_dir() and not child.is_symlink():
                 continue  # rglob walks into it
@@ -180,6 +185,15 @@ def _walk(paths: Iterable[str | Path], result: LoadResult) -> Iterator[tuple[Pat
                 _skip_path(result, child, reason, exists=child.exists())
                 continue
             yield resolved, child
+
+
+def _index_folders(root: Path) -> list[Path]:
+    """Index folders under ``root`` (a ``manifest.json`` beside ``gen-*`` folders), or ``root`` itself."""
+    found = []
+    for manifest in root.rglob("manifest.json"):
+        if any(p.name.startswith("gen-") and p.is_dir() for p in manifest.parent.iterdir()):
+            found.append(manifest.parent)
+    return found
 
 
 def _not_a_file(path: Path) -> str | None:

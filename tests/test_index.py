@@ -24,7 +24,7 @@ from rag import (
     load_index,
     load_paths,
 )
-from rag._index import write_atomic
+from rag._index import read_manifest, write_atomic
 
 
 class CountingEmbeddings(Embeddings):
@@ -146,10 +146,15 @@ def test_interrupted_build_leaves_previous_index_intact(
     assert (tmp_path / "ix" / "manifest.json").read_text() == before
     data = load_index(tmp_path / "ix")
     assert [d.id for d in data.documents] == ["russia-china-drill-report", "zapad-interaction-2021-begins"]
-    # The next build succeeds and leaves exactly one generation behind.
+    # The next build succeeds; the interrupted build's leftovers are gone, the replaced generation stays
+    # until the build after (a reader may still be reading it).
     build(tmp_path / "ix", [articles_copy], embedder)
-    generations = [p.name for p in (tmp_path / "ix").iterdir() if p.is_dir()]
-    assert len(generations) == 1 and generations[0].startswith("gen-")
+    generations = sorted(p.name for p in (tmp_path / "ix").iterdir() if p.is_dir())
+    live = read_manifest(tmp_path / "ix")["generation"]
+    assert len(generations) == 2 and live in generations and all(g.startswith("gen-") for g in generations)
+    (articles_copy / "newer.txt").write_text("Navy news\nThe navy launched a second frigate on Monday.")
+    build(tmp_path / "ix", [articles_copy], embedder)
+    assert sorted(p.name for p in (tmp_path / "ix").iterdir() if p.is_dir()) == sorted([live, read_manifest(tmp_path / "ix")["generation"]])
 
 
 def test_write_atomic_keeps_old_content_on_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -233,13 +238,13 @@ def test_encode_with_spans_matches_encode_and_flags_truncation(embedder: MiniLME
 def test_contextual_sentence_vectors_need_no_extra_pass(tmp_path: Path, articles_copy: Path, embedder: MiniLMEmbeddings) -> None:
     counting = CountingEmbeddings(embedder)
     report = build_index(tmp_path / "ix", load_paths([articles_copy]), embeddings=embedder, chunker=CHUNKER,
-                         sentence_vectors="contextual")
+                         sentence_vectors="contextual", chunk_vectors="embedded")
     assert report.embedded_sentences == 0
     data = load_index(tmp_path / "ix")
     assert data.manifest["sentence_vectors"] == "contextual"
     assert np.allclose(np.linalg.norm(data.sentence_vectors, axis=1), 1, atol=1e-4)
     with pytest.raises(IndexMismatchError, match="contextual sentence vectors"):
-        build_index(tmp_path / "ix", load_paths([articles_copy]), embeddings=counting, chunker=CHUNKER)
+        build_index(tmp_path / "ix", load_paths([articles_copy]), embeddings=counting, chunker=CHUNKER, chunk_vectors="embedded")
     assert counting.texts == []
 
 
@@ -257,7 +262,7 @@ def test_pooled_chunk_vectors_are_one_pass_over_sentences(
     assert float(embedder.encode([data.sentence_text(5)])[0] @ data.sentence_vectors_of([5])[0]) > 0.9999
     counting.texts.clear()
     with pytest.raises(IndexMismatchError, match="pooled chunk vectors, not embedded"):
-        build_index(tmp_path / "ix", load_paths([articles_copy]), embeddings=counting, chunker=CHUNKER)
+        build_index(tmp_path / "ix", load_paths([articles_copy]), embeddings=counting, chunker=CHUNKER, chunk_vectors="embedded")
     assert counting.texts == []
 
 
@@ -353,3 +358,112 @@ def test_an_oversized_file_keeps_its_earlier_version(make_assistant, tmp_path: P
     assert "over the 0.001 MB limit (raise max_file_mb); kept the 1 document(s) indexed from article.txt" in report.skipped[0].reason
     (doc,) = assistant.documents()
     assert doc.text.endswith("on Friday evening.")
+
+
+# ---------------------------------------------------------------- index-layer defects (issue #12)
+
+
+def test_eval_never_writes_a_sets_corpus_into_a_users_index(
+    tmp_path: Path, articles_copy: Path, embedder: MiniLMEmbeddings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rag.cli import main
+
+    build(tmp_path / "ix", [articles_copy], embedder)
+    squad = {"version": "1.1", "data": [{"title": "Harbour", "paragraphs": [{
+        "context": "The harbour reopened on Tuesday after the storm.",
+        "qas": [{"id": "q1", "question": "When did the harbour reopen?", "answers": [{"text": "Tuesday", "answer_start": 27}]}],
+    }]}]}
+    gold = tmp_path / "squad.json"
+    gold.write_text(json.dumps(squad))
+    assert main(["eval", str(gold), "--index", str(tmp_path / "ix")]) == 2
+    err = capsys.readouterr().err
+    assert "never into another index" in err and err.count("\n") == 1
+    assert len(load_index(tmp_path / "ix").documents) == 2
+
+
+def test_an_index_inside_the_indexed_folder_is_not_ingested(tmp_path: Path, articles_copy: Path, embedder: MiniLMEmbeddings) -> None:
+    inside = articles_copy / "index" / "default"
+    for _ in range(3):
+        report = build(inside, [articles_copy], embedder)
+        assert report.n_documents == 2
+    assert any("an index folder" in s.reason for s in report.skipped)
+
+
+def test_manifest_is_readable_by_other_users(tmp_path: Path, articles_copy: Path, embedder: MiniLMEmbeddings) -> None:
+    old = os.umask(0o022)
+    try:
+        build(tmp_path / "ix", [articles_copy], embedder)
+    finally:
+        os.umask(old)
+    assert (tmp_path / "ix" / "manifest.json").stat().st_mode & 0o777 == 0o644
+
+
+def test_readers_never_see_a_false_corrupt_index_during_builds(
+    tmp_path: Path, articles_copy: Path, embedder: MiniLMEmbeddings
+) -> None:
+    import threading
+
+    build(tmp_path / "ix", [articles_copy], embedder)
+    stop = threading.Event()
+    errors: list[str] = []
+    loads = 0
+
+    def read() -> None:
+        nonlocal loads
+        while not stop.is_set():
+            try:
+                load_index(tmp_path / "ix")
+                loads += 1
+            except Exception as error:  # noqa: BLE001 - every failure counts
+                errors.append(f"{type(error).__name__}: {error}")
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        for i in range(6):
+            (articles_copy / f"note-{i}.txt").write_text(f"Note {i}\nThe council met for the {i}th time on Monday.")
+            build(tmp_path / "ix", [articles_copy], embedder)
+    finally:
+        stop.set()
+        reader.join()
+    assert loads > 0 and errors == []
+
+
+def test_a_run_with_no_changes_writes_nothing(tmp_path: Path, articles_copy: Path, embedder: MiniLMEmbeddings) -> None:
+    build(tmp_path / "ix", [articles_copy], embedder)
+    before = {p.name for p in (tmp_path / "ix").iterdir()}
+    manifest = (tmp_path / "ix" / "manifest.json").read_text()
+    report = build(tmp_path / "ix", [articles_copy], embedder)
+    assert report.unchanged == ["russia-china-drill-report", "zapad-interaction-2021-begins"] and report.n_documents == 2
+    assert {p.name for p in (tmp_path / "ix").iterdir()} == before
+    assert (tmp_path / "ix" / "manifest.json").read_text() == manifest
+
+
+def test_a_tampered_document_text_fails_its_sha256(tmp_path: Path, articles_copy: Path, embedder: MiniLMEmbeddings) -> None:
+    build(tmp_path / "ix", [articles_copy], embedder)
+    gen = tmp_path / "ix" / read_manifest(tmp_path / "ix")["generation"]
+    stored = (gen / "documents.jsonl").read_text("utf-8")
+    (gen / "documents.jsonl").write_text(stored.replace("troops", "tr00ps", 1), "utf-8")  # same size
+    with pytest.raises(IndexCorruptError, match="does not match its stored sha256"):
+        load_index(tmp_path / "ix")
+
+
+@pytest.mark.parametrize("generation", ["../outside", "/etc", "gen-x/../../y", 7])
+def test_a_manifest_generation_that_is_not_a_folder_name_is_corrupt(
+    tmp_path: Path, articles_copy: Path, embedder: MiniLMEmbeddings, generation: object
+) -> None:
+    build(tmp_path / "ix", [articles_copy], embedder)
+    path = tmp_path / "ix" / "manifest.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), "generation": generation}))
+    with pytest.raises(IndexCorruptError, match="is not a generation folder name"):
+        load_index(tmp_path / "ix")
+
+
+def test_build_index_defaults_match_settings() -> None:
+    import inspect
+
+    from rag import Settings
+
+    parameters = inspect.signature(build_index).parameters
+    for name in ("sentence_vectors", "chunk_vectors"):
+        assert parameters[name].default == getattr(Settings(), name)
