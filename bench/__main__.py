@@ -3,6 +3,7 @@
     python -m bench --quick            # 300 SQuAD paragraphs, 100 questions (a few minutes)
     python -m bench                    # all 2,067 paragraphs, 300 questions
     python -m bench --smoke            # 20 paragraphs: checks the bench code runs (used by tests)
+    python -m bench --store pg         # the PostgreSQL store against the local one (bench/pg.py)
 
 Each system runs in its own process (peak RSS is per process); cold start is
 a whole new process answering one question. Results go to
@@ -115,7 +116,15 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--config", type=Path, default=None, help="settings TOML for ours (e.g. another embed_backend)")
     parser.add_argument("--name", default=None, help="results file name (default: the size)")
-    args = parser.parse_args()
+    parser.add_argument("--store", choices=("local", "pg"), default="local",
+                        help="pg: measure the PostgreSQL store against the local one instead (bench/pg.py)")
+    args, rest = parser.parse_known_args()
+    if args.store == "pg":
+        from bench.pg import main as pg_main
+
+        return pg_main(rest + (["--out", str(args.out)] if args.out != RESULTS else []))
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if not args.squad.exists():
         print(f"error: {args.squad} not found: pass --squad PATH to SQuAD v1.1 dev JSON", file=sys.stderr)
         return 2

@@ -33,6 +33,7 @@ from ._exceptions import (
     LoadError,
     RagError,
     ReaderError,
+    StoreError,
 )
 from ._index import BuildReport, build_index, load_index
 from ._loading import LoadResult, Skipped, load_paths
@@ -81,6 +82,7 @@ __all__ = [
     "Settings",
     "Skipped",
     "SourceDocument",
+    "StoreError",
     "TimeScope",
     "Timeline",
     "TimelineEvent",

@@ -35,11 +35,13 @@ from ._exceptions import EmptyQuestionError, IndexNotFoundError, InputError, Loa
 from ._followup import is_follow_up, standalone_question
 from ._index import BuildReport, IndexData, build_index, index_size_bytes, load_index
 from ._loading import LoadResult, load_paths
+from ._onnx import cache_dir
 from ._reader import Reader
 from ._retrieval import HybridSearcher
 from ._text import clean_text
 from ._timeline import Timeline, build_timeline
 from ._types import Answer, AnswerEvent, SourceDocument
+from .stores import is_url, materialize, open_index, publish, shown_url, size_bytes, workspace
 
 __all__ = [
     "MAX_QUESTION_CHARS", "Assistant", "ask", "bundled_articles_dir", "date_range", "make_answerer", "reading_question",
@@ -181,7 +183,10 @@ class Assistant:
     Use :meth:`load` to get a ready assistant; the constructor loads nothing.
 
     Args:
-        index_dir: The index folder (default: ``$RAG_INDEX_DIR`` or ``index/default``).
+        index_dir: The index folder (default: ``$RAG_INDEX_DIR`` or ``index/default``),
+            or a PostgreSQL URL (``postgresql://user@host:port/db``): the index is
+            then served from the database (built in a local workspace, published
+            in one transaction; see :mod:`rag.stores`).
         settings: Tunables; defaults are sensible for news articles.
         embeddings: A LangChain ``Embeddings``; defaults to packaged MiniLM.
 
@@ -197,7 +202,12 @@ class Assistant:
         settings: Settings | None = None,
         embeddings: Embeddings | None = None,
     ):
-        self.index_dir = Path(index_dir) if index_dir is not None else default_index_dir()
+        # A database index is built in a local workspace folder; ``index_dir`` is that folder then.
+        self.location: str | None = str(index_dir) if is_url(index_dir) else None
+        if self.location is not None:
+            self.index_dir = workspace(self.location, cache_dir() / "stores")
+        else:
+            self.index_dir = Path(index_dir) if index_dir is not None else default_index_dir()
         self.settings = settings or Settings()
         self.embeddings = embeddings or MiniLMEmbeddings(
             backend=self.settings.embed_backend, batch_size=self.settings.embed_batch_size
@@ -239,9 +249,9 @@ class Assistant:
             ready = self._index is not None
         if not ready:  # load (or build) outside the lock; index() takes the build lock itself
             try:
-                self._swap(load_index(self.index_dir, model_name=model_name_of(self.embeddings)))
+                self._swap(open_index(self.location or self.index_dir, model_name=model_name_of(self.embeddings)))
             except IndexNotFoundError:
-                if self.index_dir.resolve() != default_index_dir().resolve():
+                if self.location is not None or self.index_dir.resolve() != default_index_dir().resolve():
                     raise
                 self.index([bundled_articles_dir()], progress=progress)
         if isinstance(self.embeddings, MiniLMEmbeddings):
@@ -268,7 +278,8 @@ class Assistant:
             with self._lock:
                 index, searcher = self._index, self._searcher
         if index is None or searcher is None:
-            raise IndexNotFoundError(f"no index at {self.index_dir}: build one with `rag index PATH --index {self.index_dir}`")
+            where = shown_url(self.location) if self.location else self.index_dir
+            raise IndexNotFoundError(f"no index at {where}: build one with `rag index PATH --index {where}`")
         return index, searcher
 
     def index(
@@ -295,6 +306,8 @@ class Assistant:
         # Builds are serialized by their own lock; questions keep using the
         # current index until the finished one is swapped in.
         with self._build_lock:
+            if self.location is not None and not (self.index_dir / "manifest.json").exists():
+                materialize(self.location, self.index_dir)  # another machine built it: start from what it holds
             has_index = self._index is not None or (self.index_dir / "manifest.json").exists()
             if not loaded.documents and not has_index:
                 reasons = "; ".join(str(s) for s in loaded.skipped[:3]) or "no supported files found"
@@ -310,7 +323,10 @@ class Assistant:
                 sentence_vectors=self.settings.sentence_vectors,
                 chunk_vectors=self.settings.chunk_vectors,
             )
-            self._swap(load_index(self.index_dir))
+            if self.location is not None:
+                publish(self.location, load_index(self.index_dir))
+                report.index_dir = shown_url(self.location)
+            self._swap(open_index(self.location or self.index_dir))
         return report
 
     def add(self, paths: Iterable[str | Path], *, progress: bool = False) -> BuildReport:
@@ -526,7 +542,7 @@ class Assistant:
         index, _ = self._ready()
         manifest = index.manifest
         return {
-            "index_dir": str(self.index_dir),
+            "index_dir": shown_url(self.location) if self.location else str(self.index_dir),
             "documents": len(index.documents),
             "chunks": index.n_chunks,
             "sentences": int(len(index.sentence_rows)),
@@ -534,11 +550,11 @@ class Assistant:
             "dimension": manifest.get("dimension"),
             "chunker": manifest.get("chunker"),
             "updated_at": manifest.get("updated_at"),
-            "size_bytes": index_size_bytes(self.index_dir),
+            "size_bytes": size_bytes(self.location) if self.location else index_size_bytes(self.index_dir),
         }
 
 
-_assistants: dict[Path, Assistant] = {}
+_assistants: dict[Path | str, Assistant] = {}
 _assistants_lock = threading.Lock()
 
 
@@ -571,7 +587,7 @@ def ask(
     date_range(since, until, as_of, include_undated)
     if index_dir is not None and not isinstance(index_dir, (str, os.PathLike)):
         raise InputError(f"index_dir must be a path, got {type(index_dir).__name__}: pass e.g. index_dir='index/default'")
-    key = (Path(index_dir) if index_dir is not None else default_index_dir()).resolve()
+    key: Path | str = str(index_dir) if is_url(index_dir) else (Path(index_dir) if index_dir is not None else default_index_dir()).resolve()
     with _assistants_lock:
         assistant = _assistants.get(key)
         if assistant is None:

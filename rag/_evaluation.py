@@ -33,9 +33,9 @@ from typing import Any
 from ._answering import ExtractiveAnswerer
 from ._assistant import Assistant, date_range, make_answerer, reading_question, scoped
 from ._config import Settings
-from ._exceptions import ConfigError, IndexMismatchError
+from ._exceptions import ConfigError, IndexMismatchError, IndexNotFoundError
 from ._goldsets import EvalSet, GoldExample, load_eval_set
-from ._index import load_index, write_atomic
+from ._index import write_atomic
 from ._loading import LoadResult
 from ._metrics import (
     answer_contained,
@@ -52,6 +52,7 @@ from ._metrics import (
 )
 from ._retrieval import MODES, HybridSearcher
 from ._types import Answer
+from .stores import open_index
 
 __all__ = ["ConfigResult", "ExampleResult", "evaluate", "run_eval_command"]
 
@@ -366,15 +367,16 @@ def _save_figure(fig: Any, path: Path) -> None:
 # ---------------------------------------------------------------- CLI
 
 
-def _refuse_foreign_index(index_dir: Path, eval_set: EvalSet) -> None:
+def _refuse_foreign_index(index_dir: str, eval_set: EvalSet) -> None:
     """Evaluation never writes into a user's index: a set's corpus goes only where nothing else is indexed.
 
     Raises:
-        ConfigError: ``index_dir`` holds documents that are not the set's.
+        ConfigError: ``index_dir`` (a folder or a database) holds documents that are not the set's.
     """
-    if not (index_dir / "manifest.json").exists():
+    try:
+        theirs = {d.id for d in open_index(index_dir).documents}
+    except IndexNotFoundError:
         return
-    theirs = {d.id for d in load_index(index_dir).documents}
     foreign = sorted(theirs - {d.id for d in eval_set.corpus or []})
     if foreign:
         raise ConfigError(
@@ -395,7 +397,7 @@ def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
     if eval_set.corpus is not None and index_dir is None:
         index_dir = str(Path("index") / f"eval-{re.sub(r'[^a-z0-9]+', '-', eval_set.name.lower())}")
     elif eval_set.corpus is not None:
-        _refuse_foreign_index(Path(index_dir), eval_set)
+        _refuse_foreign_index(index_dir, eval_set)
     assistant = Assistant(index_dir, settings=settings)
     if eval_set.corpus is not None:
         print(f"indexing {len(eval_set.corpus)} documents of {eval_set.name} into {assistant.index_dir} ...", file=sys.stderr)

@@ -16,7 +16,8 @@ the UI can show ``str(error)`` as it is::
         ├── IndexNotFoundError
         ├── IndexCorruptError
         ├── IndexMismatchError  built with another embedding model or chunker
-        └── IndexWriteError     the index folder cannot be written (full disk, read-only, not a folder)
+        ├── IndexWriteError     the index folder cannot be written (full disk, read-only, not a folder)
+        └── StoreError          the index server can't be used (bad URL, down, refused, no pgvector)
 
 Example:
     >>> from rag import RagError
@@ -46,6 +47,7 @@ __all__ = [
     "LoadError",
     "RagError",
     "ReaderError",
+    "StoreError",
     "redact",
 ]
 
@@ -138,4 +140,11 @@ class IndexWriteError(IndexError_):
     """The index folder cannot be written: full disk, no permission, read-only, or a path that is not a folder.
 
     The previous generation of the index is left as it was.
+    """
+
+
+class StoreError(IndexError_):
+    """The index server (PostgreSQL) can't be used: a bad URL, a server that is down, refused credentials, no pgvector.
+
+    Messages name the setting (``--index``) and the fix; a password in the URL is never shown.
     """

@@ -66,7 +66,7 @@ from ._syndication import copy_groups, signatures
 from ._text import bm25_terms, content_terms
 from ._types import Chunk, Sentence, SourceDocument
 
-__all__ = ["FORMAT_VERSION", "BuildReport", "IndexData", "build_index", "load_index", "write_atomic"]
+__all__ = ["FORMAT_VERSION", "BuildReport", "IndexData", "build_index", "load_index", "write_atomic", "write_copy"]
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -838,3 +838,31 @@ def index_size_bytes(index_dir: str | Path) -> int:
     manifest = read_manifest(index_dir)
     gen = index_dir / str(manifest["generation"])
     return sum(p.stat().st_size for p in gen.rglob("*") if p.is_file()) + (index_dir / MANIFEST).stat().st_size
+
+
+def write_copy(index_dir: str | Path, source: IndexData) -> None:
+    """Write ``source`` (the read model of any store) as a local index folder, vectors included.
+
+    How a database index gets its build workspace back on a machine that has
+    none, so an update starts from what the database holds and loses nothing.
+    """
+    manifest = source.manifest
+    rows = np.arange(source.n_chunks)
+    documents = list(source.documents)
+    chunk_rows = np.asarray(source.chunk_rows, dtype=np.int32)
+    parts = _Parts(
+        documents=documents,
+        chunk_rows=chunk_rows,
+        sentence_rows=np.asarray(source.sentence_rows, dtype=np.int32),
+        chunk_vectors=np.asarray(source.chunk_vectors[rows], dtype=np.float32),
+        sentence_vectors=np.asarray(source.sentence_vectors[np.arange(len(source.sentence_rows))], dtype=np.float32),
+        chunk_texts=[documents[d].text[s:e] for d, s, e in chunk_rows[:, :3].tolist()],
+        signatures=signatures([d.text for d in documents]),
+        copy_of=np.asarray(source.copy_of if source.copy_of is not None else np.arange(len(documents)), dtype=np.int32),
+    )
+    chunker = TokenChunker(manifest["chunker"]["chunk_tokens"], manifest["chunker"]["overlap_tokens"],
+                           encoding=manifest["chunker"].get("encoding", "cl100k_base"))
+    layout = _Layout(manifest.get("sentence_vectors", "separate"), manifest.get("chunk_vectors", "embedded"))
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    _write_generation(index_dir, parts, str(manifest["embedding_model"]), chunker, layout, None)

@@ -86,3 +86,29 @@ def served(tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbeddings)
         yield f"http://127.0.0.1:{port}/", assistant
     finally:
         app.close()
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A real PostgreSQL 18 + pgvector on a free loopback port (scripts/pg.sh), stopped and deleted afterwards.
+
+    If it cannot start, the tests that need it fail with the reason; they never skip silently.
+    """
+    import subprocess
+
+    port = free_port()
+    # Not under pytest's 0700 temp folders: the server runs as an unprivileged user, who must reach its folder.
+    holder = Path(tempfile.mkdtemp(prefix="rag-news-pg-"))
+    holder.chmod(0o755)
+    data = holder / "data"
+    started = subprocess.run(["bash", str(ROOT / "scripts" / "pg.sh"), "start", "--port", str(port), "--dir", str(data)],
+                             capture_output=True, text=True, timeout=180)
+    if started.returncode != 0:
+        pytest.fail(f"PostgreSQL did not start (scripts/pg.sh start): {started.stderr.strip() or started.stdout.strip()}")
+    url = started.stdout.strip().splitlines()[-1]
+    try:
+        yield url
+    finally:
+        subprocess.run(["bash", str(ROOT / "scripts" / "pg.sh"), "stop", "--port", str(port), "--dir", str(data), "--delete"],
+                       capture_output=True, text=True, timeout=120)
+        shutil.rmtree(holder, ignore_errors=True)

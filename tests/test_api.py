@@ -8,7 +8,7 @@ EXPECTED = {
     "EmptyQuestionError", "ExtractiveAnswerer", "GoldFileError", "HybridSearcher", "IndexCorruptError",
     "IndexError_", "IndexMismatchError", "IndexNotFoundError", "IndexWriteError", "InputError", "LLMError", "LoadError", "LoadResult",
     "MiniLMEmbeddings", "Passage", "PassageRetriever", "RagError", "Reader", "ReaderError", "ReaderInput", "ReaderOutput", "Sentence", "Settings", "Skipped",
-    "SourceDocument", "TokenChunker", "ask", "build_index", "bundled_articles_dir", "default_index_dir",
+    "SourceDocument", "StoreError", "TokenChunker", "ask", "build_index", "bundled_articles_dir", "default_index_dir",
     "load_index", "load_paths", "rrf_fuse",
 }
 
@@ -21,7 +21,7 @@ def test_public_names_are_pinned() -> None:
 
 def test_exceptions_share_one_base() -> None:
     for name in ("ConfigError", "InputError", "EmptyQuestionError", "GoldFileError", "LoadError",
-                 "EmbeddingError", "ReaderError", "IndexNotFoundError", "IndexCorruptError", "IndexMismatchError", "IndexWriteError"):
+                 "EmbeddingError", "ReaderError", "IndexNotFoundError", "IndexCorruptError", "IndexMismatchError", "IndexWriteError", "StoreError"):
         assert issubclass(getattr(rag, name), rag.RagError)
     assert issubclass(rag.EmptyQuestionError, rag.InputError)
     assert issubclass(rag.IndexCorruptError, rag.IndexError_)

@@ -64,3 +64,13 @@ def test_dates_bench_smoke(tmp_path: Path) -> None:
     assert result["extraction"]["files"] == 26 and result["extraction"]["file_time_used"] == 0
     assert set(result["temporal"]["per_cue"]) == {"in YEAR", "latest", "as_of", "no cue", "all"}
     assert result["temporal"]["per_cue"]["all"]["questions"] == 144
+
+
+def test_pg_bench_smoke(tmp_path: Path, pg_url: str) -> None:
+    done = subprocess.run([sys.executable, "-m", "bench", "--store", "pg", "--url", pg_url, "--docs", "12", "--questions", "4",
+                           "--vectors", "2000", "--texts", "2000", "--out", str(tmp_path)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads((tmp_path / "pg.json").read_text())
+    assert result["squad"]["identical_answers"] == result["squad"]["questions"] == 4
+    assert result["hnsw"]["recall_at_10"] > 0.9 and result["bm25"]["top10_overlap_with_bm25s"] > 0.9

@@ -1,0 +1,57 @@
+"""Where an index lives: a local folder (FAISS + bm25s files) or a PostgreSQL database (pgvector).
+
+One API over both, chosen by the location alone (qdrant-client's habit)::
+
+    open_index("index/default")                        # rag/_index.py's folder format
+    open_index("postgresql://rag@127.0.0.1:54329/rag") # rag/stores/_pgvector.py
+
+Both give the same read model (:class:`rag._index.IndexData`), so fusion,
+the rerank, the answerer, refusal and citations are the same code for every
+store; only where vectors, BM25 postings and searches live differs. A
+database index is built in a local workspace (incremental by content hash,
+like a folder) and published to the database in one transaction.
+
+Example:
+    >>> is_url("postgresql://rag@127.0.0.1:54329/rag"), is_url("index/default")
+    (True, False)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .._exceptions import IndexNotFoundError
+from .._index import IndexData, check_compatible, load_index, write_copy
+from ._pgvector import is_pg_url, open_pg, publish, shown_url, size_bytes, workspace
+
+__all__ = ["is_url", "materialize", "open_index", "publish", "shown_url", "size_bytes", "workspace"]
+
+
+def is_url(location: object) -> bool:
+    """Whether ``location`` names a database (``postgresql://…``) rather than a folder."""
+    return is_pg_url(location)
+
+
+def open_index(location: str | Path, *, model_name: str | None = None) -> IndexData:
+    """The live index at a folder or a database URL.
+
+    Raises:
+        IndexNotFoundError, IndexCorruptError, IndexMismatchError, StoreError.
+    """
+    if not is_url(location):
+        return load_index(location, model_name=model_name)
+    url = str(location)
+    parts = open_pg(url)
+    if model_name is not None:
+        check_compatible(parts["manifest"], shown_url(url), model_name, None)
+    return IndexData(Path(shown_url(url)), **parts)
+
+
+def materialize(url: str, index_dir: Path) -> bool:
+    """Copy the database's live index into ``index_dir`` (a build workspace); ``False`` when it holds none."""
+    try:
+        source = open_index(url)
+    except IndexNotFoundError:
+        return False
+    write_copy(index_dir, source)
+    return True

@@ -1,0 +1,362 @@
+"""The PostgreSQL + pgvector store: an index served from a database.
+
+Layout (every table name carries its generation, ``rag_<gen>_…``)::
+
+    rag_meta(key, value)        'current': the live generation's manifest; 'previous': the one it replaced
+    rag_<gen>_documents         pos, the SourceDocument as JSON, its copy group's canonical position
+    rag_<gen>_chunks            row, doc, start, end, first/end sentence, tokens, embedding vector(d) + HNSW index
+    rag_<gen>_sentences         row, doc, start, end, embedding vector(d)
+    rag_<gen>_postings          term id, chunk row, BM25 score (bm25s' own per-term score)
+    rag_<gen>_terms             term, term id, chunk document frequency
+
+A build is made locally (``rag/_index.py``, in a workspace folder keyed by
+the URL, so it stays incremental) and *published* in one transaction: the
+new generation's tables are filled, its HNSW index built, and the
+``current`` pointer moved, so a reader sees the old index or the new one,
+never half of one. The generation it replaced is dropped by the next
+publish, so a reader still on it can finish.
+
+Reading (:func:`open_pg`) keeps the heavy parts in the database: vectors
+(dense search is ``ORDER BY embedding <#> q`` on the HNSW index, with
+``hnsw.iterative_scan`` so a date filter still fills ``k``), BM25 (a
+``SUM`` over the postings of the query's terms, scored exactly as bm25s
+scores them, since the postings *are* bm25s' per-term scores) and the
+vectors of the sentences an answer reads (one batched ``SELECT`` per
+question). Row spans, term statistics and documents are read once at open.
+
+Trade-offs: document texts are held in memory like the local store's (a
+quote needs its article); a workspace is needed to update the index
+incrementally (on a new machine the first update embeds everything again).
+HNSW is approximate (recall@10 against exact in docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._exceptions import IndexCorruptError, IndexNotFoundError, StoreError
+from .._types import SourceDocument
+
+__all__ = ["connect", "is_pg_url", "open_pg", "publish", "shown_url", "size_bytes", "workspace"]
+
+_SCHEMES = ("postgresql://", "postgres://")
+_EF_SEARCH = 200  # HNSW candidates per query: recall ≥ 0.99 at 100k chunks (docs/benchmarks.md)
+
+
+def is_pg_url(location: object) -> bool:
+    """Whether an ``--index`` value names a PostgreSQL database rather than a folder."""
+    return isinstance(location, str) and location.lower().startswith(_SCHEMES)
+
+
+def shown_url(url: str) -> str:
+    """The URL for messages: the password, if any, masked."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = f"{parts.username or ''}:***@{parts.hostname or ''}" + (f":{parts.port}" if parts.port else "")
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+
+
+def _where(url: str) -> str:
+    try:
+        parts = urllib.parse.urlsplit(url)
+        return f"{parts.hostname or 'localhost'}:{parts.port or 5432}"
+    except ValueError:
+        return shown_url(url)
+
+
+def connect(url: str) -> Any:
+    """A psycopg connection with pgvector's types, or a one-line :class:`StoreError` naming the setting and the fix."""
+    try:
+        import psycopg
+        from pgvector.psycopg import register_vector
+    except ImportError as error:
+        raise StoreError(f"the PostgreSQL store needs the pg extra ({error.name} is missing): pip install -e '.[pg]'") from None
+    shown, where = shown_url(url), _where(url)
+    try:
+        parts = urllib.parse.urlsplit(url)
+        _ = parts.port  # raises on a port that is not a number
+        if not parts.path.strip("/"):
+            raise ValueError("no database name")
+    except ValueError as error:
+        raise StoreError(f"--index {shown} is not a valid PostgreSQL URL ({error}): use postgresql://user@host:port/database") from None
+    try:
+        conn = psycopg.connect(url, connect_timeout=5, autocommit=True)
+    except psycopg.OperationalError as error:
+        raise StoreError(_connect_failure(str(error), shown, where, parts)) from None
+    except psycopg.ProgrammingError as error:
+        raise StoreError(f"--index {shown} is not a valid PostgreSQL URL ({_first_line(error)}): "
+                         "use postgresql://user@host:port/database") from None
+    try:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+    except psycopg.Error:
+        pass  # no right to create it: fine if it exists, checked next
+    row = conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'vector'").fetchone()
+    if row is None:
+        conn.close()
+        database = parts.path.strip("/")
+        raise StoreError(f"PostgreSQL at {where} has no 'vector' extension in database {database!r}: install pgvector on the "
+                         f"server and run CREATE EXTENSION vector there (as a superuser), or use scripts/pg.sh")
+    register_vector(conn)
+    return conn
+
+
+def _first_line(error: BaseException) -> str:
+    return " ".join(str(error).split())[:200]
+
+
+def _connect_failure(message: str, shown: str, where: str, parts: urllib.parse.SplitResult) -> str:
+    text = message.lower()
+    user = parts.username or "(default user)"
+    database = parts.path.strip("/")
+    if "password authentication failed" in text or "no password supplied" in text:
+        return f"PostgreSQL at {where} refused user {user!r} (password authentication failed): check the user and password in --index"
+    if "role" in text and "does not exist" in text:
+        return f"PostgreSQL at {where} has no user {user!r}: check the user in --index {shown}"
+    if "database" in text and "does not exist" in text:
+        return f"PostgreSQL at {where} has no database {database!r}: create it (createdb {database}) or fix --index {shown}"
+    if "connection refused" in text or "could not connect" in text or "timeout" in text or "no route" in text:
+        return (f"cannot reach PostgreSQL at {where} (connection refused or timed out): start it "
+                f"(bash scripts/pg.sh start) or fix the host and port in --index {shown}")
+    if "could not translate host name" in text or "name or service not known" in text:
+        return f"cannot resolve the host of --index {shown}: fix the host name"
+    return f"cannot connect to PostgreSQL at {where} ({_first_line(message)}): check --index {shown}"
+
+
+def _prefix(generation: str) -> str:
+    if not re.fullmatch(r"gen-[0-9A-Za-z]+-[0-9a-f]{6}", generation):
+        raise IndexCorruptError(f"generation {generation[:60]!r} is not a generation name: republish the index")
+    return "rag_" + generation.replace("gen-", "g").replace("-", "_").lower()
+
+
+def _manifest(conn: Any, key: str = "current") -> dict[str, Any] | None:
+    conn.execute("CREATE TABLE IF NOT EXISTS rag_meta (key text PRIMARY KEY, value jsonb NOT NULL)")
+    row = conn.execute("SELECT value FROM rag_meta WHERE key = %s", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def publish(url: str, index: Any) -> None:
+    """Copy a built local index (:class:`rag._index.IndexData`) into the database as its new live generation.
+
+    One transaction: a reader sees the previous generation until it commits.
+    """
+    conn = connect(url)
+    try:
+        previous = _manifest(conn)
+        manifest = {**index.manifest, "store": "pgvector"}
+        generation = str(manifest["generation"])
+        if previous is not None and previous.get("generation") == generation:
+            return  # nothing new since the last publish
+        p = _prefix(generation)
+        dim = int(manifest["dimension"])
+        with conn.transaction():
+            conn.execute(f"CREATE TABLE {p}_documents (pos int PRIMARY KEY, data jsonb NOT NULL, copy_of int NOT NULL)")
+            conn.execute(f"CREATE TABLE {p}_chunks (row int PRIMARY KEY, doc int NOT NULL, start_ int NOT NULL, end_ int NOT NULL, "
+                         f"s0 int NOT NULL, s1 int NOT NULL, n_tokens int NOT NULL, embedding vector({dim}) NOT NULL)")
+            conn.execute(f"CREATE TABLE {p}_sentences (row int PRIMARY KEY, doc int NOT NULL, start_ int NOT NULL, "
+                         f"end_ int NOT NULL, embedding vector({dim}) NOT NULL)")
+            conn.execute(f"CREATE TABLE {p}_postings (tid int NOT NULL, row int NOT NULL, score real NOT NULL)")
+            conn.execute(f"CREATE TABLE {p}_terms (term text PRIMARY KEY, tid int, df int NOT NULL)")
+            copy_of = index.copy_of if index.copy_of is not None else np.arange(len(index.documents))
+            with conn.cursor().copy(f"COPY {p}_documents (pos, data, copy_of) FROM STDIN") as copy:
+                for pos, doc in enumerate(index.documents):
+                    copy.write_row((pos, json.dumps(doc.__dict__, ensure_ascii=False), int(copy_of[pos])))
+            chunk_vectors = np.asarray(index.chunk_vectors, dtype=np.float32)
+            with conn.cursor().copy(f"COPY {p}_chunks FROM STDIN") as copy:
+                for row, (values, vector) in enumerate(zip(index.chunk_rows.tolist(), chunk_vectors)):
+                    copy.write_row((row, *values, _vector_text(vector)))
+            sentence_vectors = np.asarray(index.sentence_vectors, dtype=np.float32)
+            with conn.cursor().copy(f"COPY {p}_sentences FROM STDIN") as copy:
+                for row, (values, vector) in enumerate(zip(index.sentence_rows.tolist(), sentence_vectors)):
+                    copy.write_row((row, *values, _vector_text(vector)))
+            vocab: dict[str, int] = dict(getattr(index.bm25, "vocab_dict", None) or {})
+            if index.bm25 is not None:
+                scores = index.bm25.scores  # bm25s' sparse (term → chunks) matrix of per-term scores
+                data, indices, indptr = scores["data"], scores["indices"], scores["indptr"]
+                with conn.cursor().copy(f"COPY {p}_postings FROM STDIN") as copy:
+                    for tid in range(len(indptr) - 1):
+                        for k in range(int(indptr[tid]), int(indptr[tid + 1])):
+                            copy.write_row((tid, int(indices[k]), float(data[k])))
+            with conn.cursor().copy(f"COPY {p}_terms FROM STDIN") as copy:
+                for term in sorted(set(index.term_df) | set(vocab)):
+                    copy.write_row((term, vocab.get(term), int(index.term_df.get(term, 0))))
+            conn.execute(f"CREATE INDEX ON {p}_postings (tid) INCLUDE (row, score)")
+            conn.execute(f"CREATE INDEX ON {p}_chunks USING hnsw (embedding vector_ip_ops) WITH (m = 16, ef_construction = 128)")
+            if previous is not None:
+                conn.execute("INSERT INTO rag_meta VALUES ('previous', %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                             (json.dumps(previous),))
+            conn.execute("INSERT INTO rag_meta VALUES ('current', %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                         (json.dumps(manifest),))
+        _drop_stale(conn, keep={_prefix(generation), *([_prefix(str(previous["generation"]))] if previous else [])})
+    finally:
+        conn.close()
+
+
+def _vector_text(vector: np.ndarray) -> str:
+    return "[" + ",".join(repr(float(v)) for v in vector) + "]"
+
+
+def _drop_stale(conn: Any, keep: set[str]) -> None:
+    tables = [r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE tablename LIKE 'rag\\_g%%'").fetchall()]
+    for table in tables:
+        if not any(table.startswith(prefix + "_") for prefix in keep):
+            conn.execute(f'DROP TABLE IF EXISTS "{table}"')
+
+
+def size_bytes(url: str) -> int:
+    """Bytes the live generation's tables and indexes take in the database."""
+    conn = connect(url)
+    try:
+        manifest = _manifest(conn)
+        if manifest is None:
+            return 0
+        p = _prefix(str(manifest["generation"]))
+        row = conn.execute("SELECT COALESCE(SUM(pg_total_relation_size(quote_ident(tablename))), 0) FROM pg_tables "
+                           "WHERE tablename LIKE %s", (p.replace("_", "\\_") + "\\_%",)).fetchone()
+        return int(row[0])
+    finally:
+        conn.close()
+
+
+class _Connections:
+    """One connection per thread (the UI answers several questions at once)."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self._local = threading.local()
+
+    def get(self) -> Any:
+        conn = getattr(self._local, "conn", None)
+        if conn is None or conn.closed:
+            conn = self._local.conn = connect(self.url)
+            conn.execute(f"SET hnsw.ef_search = {_EF_SEARCH}")
+            conn.execute("SET hnsw.iterative_scan = relaxed_order")
+        return conn
+
+
+class PgVectors:
+    """A row-addressed vector table in the database, indexed like the local store's numpy array."""
+
+    def __init__(self, connections: _Connections, table: str, n: int, dim: int):
+        self._connections, self._table, self._n, self._dim = connections, table, n, dim
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self._n, self._dim
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, rows: Any) -> np.ndarray:
+        picked = np.arange(self._n)[rows] if not isinstance(rows, (list, tuple)) else np.asarray(rows, dtype=np.int64)
+        picked = np.atleast_1d(picked).astype(np.int64)
+        if picked.size == 0:
+            return np.zeros((0, self._dim), dtype=np.float32)
+        found = self._connections.get().execute(
+            f"SELECT row, embedding FROM {self._table} WHERE row = ANY(%s)", (picked.tolist(),)
+        ).fetchall()
+        by_row = {int(r): _array(v) for r, v in found}
+        return np.stack([by_row[int(r)] for r in picked])
+
+
+def _array(value: Any) -> np.ndarray:
+    """A pgvector value as float32 (pgvector's ``Vector`` type, or a plain sequence)."""
+    return np.asarray(value.to_numpy() if hasattr(value, "to_numpy") else value, dtype=np.float32)
+
+
+class PgDense:
+    """Dense search on the chunks' HNSW index, in FAISS's ``search(x, k)`` shape."""
+
+    def __init__(self, connections: _Connections, table: str, n: int):
+        self._connections, self._table, self.ntotal = connections, table, n
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        vector = np.asarray(queries, dtype=np.float32).reshape(-1)
+        rows = self._connections.get().execute(
+            f"SELECT row, -(embedding <#> %s) FROM {self._table} ORDER BY embedding <#> %s LIMIT %s",
+            (vector, vector, int(k)),
+        ).fetchall()
+        ids = np.full((1, k), -1, dtype=np.int64)
+        scores = np.zeros((1, k), dtype=np.float32)
+        for i, (row, score) in enumerate(rows):
+            ids[0, i], scores[0, i] = int(row), float(score)
+        return scores, ids
+
+
+class PgLexical:
+    """BM25 over the postings table, in bm25s' ``retrieve`` shape (the postings are bm25s' own scores)."""
+
+    def __init__(self, connections: _Connections, table: str, vocab: dict[str, int]):
+        self._connections, self._table, self.vocab_dict = connections, table, vocab
+
+    def retrieve(self, queries: list[list[str]], *, k: int, weight_mask: np.ndarray | None = None, **_ignored: Any
+                 ) -> tuple[np.ndarray, np.ndarray]:
+        tids = [self.vocab_dict[t] for t in queries[0] if t in self.vocab_dict]
+        sql = f"SELECT p.row, SUM(p.score) AS s FROM unnest(%s::int[]) AS q(tid) JOIN {self._table} p ON p.tid = q.tid"
+        params: list[Any] = [tids]
+        if weight_mask is not None:
+            sql += " WHERE p.row = ANY(%s)"
+            params.append(np.flatnonzero(weight_mask).tolist())
+        sql += " GROUP BY p.row ORDER BY s DESC, p.row LIMIT %s"
+        params.append(int(k))
+        rows = self._connections.get().execute(sql, params).fetchall()
+        ids = np.zeros((1, k), dtype=np.int64)
+        scores = np.zeros((1, k), dtype=np.float32)
+        for i, (row, score) in enumerate(rows):
+            ids[0, i], scores[0, i] = int(row), float(score)
+        return ids, scores
+
+
+def open_pg(url: str) -> dict[str, Any]:
+    """The parts of a :class:`rag._index.IndexData` for the database's live generation.
+
+    Raises:
+        StoreError: The database can't be reached or used.
+        IndexNotFoundError: It holds no index yet.
+    """
+    connections = _Connections(url)
+    conn = connections.get()
+    manifest = _manifest(conn)
+    if manifest is None:
+        raise IndexNotFoundError(f"no index in {shown_url(url)}: build one with `rag index PATH --index {shown_url(url)}`")
+    p = _prefix(str(manifest["generation"]))
+    try:
+        documents = [SourceDocument(**data) for (data,) in conn.execute(f"SELECT data FROM {p}_documents ORDER BY pos")]
+        copy_of = np.array([c for (c,) in conn.execute(f"SELECT copy_of FROM {p}_documents ORDER BY pos")], dtype=np.int32)
+        chunk_rows = np.array(conn.execute(f"SELECT doc, start_, end_, s0, s1, n_tokens FROM {p}_chunks ORDER BY row").fetchall(),
+                              dtype=np.int32).reshape(-1, 6)
+        sentence_rows = np.array(conn.execute(f"SELECT doc, start_, end_ FROM {p}_sentences ORDER BY row").fetchall(),
+                                 dtype=np.int32).reshape(-1, 3)
+        terms = conn.execute(f"SELECT term, tid, df FROM {p}_terms").fetchall()
+    except Exception as error:  # noqa: BLE001 - any failure reading a generation means it is damaged
+        raise IndexCorruptError(f"the index in {shown_url(url)} is damaged ({_first_line(error)}): "
+                                f"rebuild it with `rag index PATH --index {shown_url(url)} --rebuild`") from None
+    dim = int(manifest["dimension"])
+    vocab = {term: int(tid) for term, tid, _ in terms if tid is not None}
+    return {
+        "manifest": manifest,
+        "documents": documents,
+        "chunk_rows": chunk_rows,
+        "sentence_rows": sentence_rows,
+        "chunk_vectors": PgVectors(connections, f"{p}_chunks", len(chunk_rows), dim),
+        "sentence_vectors": PgVectors(connections, f"{p}_sentences", len(sentence_rows), dim),
+        "dense": PgDense(connections, f"{p}_chunks", len(chunk_rows)),
+        "bm25": PgLexical(connections, f"{p}_postings", vocab) if len(chunk_rows) else None,
+        "term_df": {term: int(df) for term, _, df in terms if df},
+        "copy_of": copy_of,
+    }
+
+
+def workspace(url: str, root: Path) -> Path:
+    """The local folder where builds for ``url`` are made before they are published (keyed by the URL, password left out)."""
+    import hashlib
+
+    key = hashlib.sha256(shown_url(url).encode("utf-8")).hexdigest()[:16]
+    return root / f"pg-{key}"

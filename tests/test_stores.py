@@ -1,0 +1,162 @@
+"""The store contract, the same tests over every store: a local folder and PostgreSQL + pgvector (started for real)."""
+
+from __future__ import annotations
+
+import subprocess
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from rag import Assistant, IndexMismatchError, MiniLMEmbeddings, StoreError, bundled_articles_dir
+from rag._evaluation import evaluate
+from rag._goldsets import load_eval_set
+from rag.cli import main
+from rag.stores import open_index
+from tests.conftest import ROOT, free_port
+
+GOLD = ROOT / "rag" / "data" / "gold.jsonl"
+
+
+def _fresh_db(pg_url: str) -> str:
+    """A new, empty database on the test server: each test gets its own."""
+    name = "t_" + uuid.uuid4().hex[:10]
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return pg_url.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(params=["local", "pg"])
+def location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "local":
+        return str(tmp_path / "index")
+    return _fresh_db(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture(autouse=True)
+def _private_workspaces(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RAG_CACHE_DIR", str(tmp_path / "cache"))
+
+
+def _fingerprint(location: str) -> list[tuple[str, str]]:
+    return [(d.id, d.sha256) for d in open_index(location).documents]
+
+
+def test_fingerprints_after_upsert_and_delete(location: str, articles_copy: Path, embedder: MiniLMEmbeddings) -> None:
+    assistant = Assistant(location, embeddings=embedder)
+    assistant.index([articles_copy])
+    first = _fingerprint(location)
+    assert [i for i, _ in first] == ["russia-china-drill-report", "zapad-interaction-2021-begins"]
+    (articles_copy / "harbour.txt").write_text("Harbour reopens\nThe harbour reopened on Tuesday after the storm.")
+    assistant.index([articles_copy])
+    assert [i for i, _ in _fingerprint(location)] == [i for i, _ in first] + ["harbour"]
+    (articles_copy / "harbour.txt").unlink()
+    assistant.index([articles_copy])
+    assert _fingerprint(location) == first
+
+
+def test_a_reader_opened_before_a_commit_sees_the_old_view(location: str, articles_copy: Path, embedder: MiniLMEmbeddings) -> None:
+    Assistant(location, embeddings=embedder).index([articles_copy])
+    before = Assistant.load(location, embeddings=embedder)
+    (articles_copy / "harbour.txt").write_text("Harbour reopens\nThe harbour reopened on Tuesday after forty ships waited.")
+    Assistant(location, embeddings=embedder).index([articles_copy])
+    assert len(before.documents()) == 2 and not before.ask("How many troops?").refused  # still reads its generation
+    after = Assistant.load(location, embeddings=embedder)
+    assert len(after.documents()) == 3 and "forty ships" in after.ask("How many ships waited?").text
+
+
+def test_a_model_mismatch_is_an_error(location: str, articles_copy: Path, embedder: MiniLMEmbeddings) -> None:
+    Assistant(location, embeddings=embedder).index([articles_copy])
+    with pytest.raises(IndexMismatchError, match="built with embedding model"):
+        open_index(location, model_name="some-other-model")
+
+
+def test_the_same_answers_and_citations_as_the_local_store_on_the_gold_set(
+    pg_url: str, tmp_path: Path, embedder: MiniLMEmbeddings
+) -> None:
+    results = {}
+    answers = {}
+    for name, location in (("local", str(tmp_path / "index")), ("pg", _fresh_db(pg_url))):
+        assistant = Assistant(location, embeddings=embedder)
+        assistant.index([bundled_articles_dir()])
+        assistant = Assistant.load(location, embeddings=embedder)
+        results[name] = evaluate(assistant, load_eval_set(GOLD), modes=["hybrid"], ks=[1, 3, 5], top_k=5)["hybrid"]
+        answers[name] = [(e.answer, e.ranked_docs) for e in results[name].examples]
+    assert answers["pg"] == answers["local"]
+    assert results["pg"].metrics == results["local"].metrics or _same_but_latency(results["pg"].metrics, results["local"].metrics)
+
+
+def _same_but_latency(a: dict, b: dict) -> bool:
+    strip = lambda m: {k: v for k, v in m.items() if "latency" not in k}  # noqa: E731
+    return strip(a) == strip(b)
+
+
+def test_rag_index_and_ask_with_a_url(pg_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    url = _fresh_db(pg_url)
+    assert main(["index", str(bundled_articles_dir()), "--index", url]) == 0
+    assert "2 added" in capsys.readouterr().out
+    assert main(["ask", "How many troops?", "--index", url]) == 0
+    assert "10,000" in capsys.readouterr().out
+    assert main(["info", "--index", url]) == 0
+    assert url in capsys.readouterr().out
+
+
+def test_a_new_workspace_starts_from_what_the_database_holds(pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            articles_copy: Path, embedder: MiniLMEmbeddings) -> None:
+    url = _fresh_db(pg_url)
+    Assistant(url, embeddings=embedder).index([articles_copy])
+    monkeypatch.setenv("RAG_CACHE_DIR", str(tmp_path / "other-machine"))  # no workspace: another machine
+    other = tmp_path / "more"
+    other.mkdir()
+    (other / "harbour.txt").write_text("Harbour reopens\nThe harbour reopened on Tuesday.")
+    report = Assistant(url, embeddings=embedder).index([other])
+    assert report.added == ["harbour"] and report.embedded_chunks == 1  # nothing lost, nothing re-embedded
+    assert len(open_index(url).documents) == 3
+
+
+def _error(location: str) -> str:
+    with pytest.raises(StoreError) as caught:
+        open_index(location)
+    message = str(caught.value)
+    assert "\n" not in message and "Traceback" not in message
+    return message
+
+
+def test_a_server_that_is_down_is_one_line() -> None:
+    message = _error(f"postgresql://rag:s3cret@127.0.0.1:{free_port()}/rag")
+    assert "cannot reach PostgreSQL at 127.0.0.1" in message and "scripts/pg.sh start" in message
+    assert "s3cret" not in message
+
+
+def test_a_bad_url_is_one_line() -> None:
+    assert "is not a valid PostgreSQL URL" in _error("postgresql://rag@127.0.0.1:notaport/rag")
+    assert "is not a valid PostgreSQL URL" in _error("postgresql://rag@127.0.0.1:5432")
+
+
+def test_unknown_user_and_database_are_one_line(pg_url: str) -> None:
+    host = pg_url.split("@", 1)[1].split("/", 1)[0]
+    assert "has no user 'nobody_here'" in _error(f"postgresql://nobody_here:pw@{host}/rag")
+    assert "has no database 'missing_db'" in _error(f"postgresql://rag@{host}/missing_db")
+
+
+def test_a_database_without_pgvector_is_one_line(pg_url: str) -> None:
+    name = "plain_" + uuid.uuid4().hex[:8]
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {name} LOGIN")
+        conn.execute(f"CREATE DATABASE {name} OWNER {name}")
+    host = pg_url.split("@", 1)[1].split("/", 1)[0]
+    message = _error(f"postgresql://{name}@{host}/{name}")
+    assert "has no 'vector' extension" in message and "CREATE EXTENSION vector" in message
+
+
+def test_cli_errors_for_a_url_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ask", "How many troops?", "--index", f"postgresql://rag:s3cret@127.0.0.1:{free_port()}/rag"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "cannot reach PostgreSQL" in err and "s3cret" not in err
+
+
+def test_the_server_listens_on_loopback_only(pg_url: str) -> None:
+    port = pg_url.rsplit(":", 1)[1].split("/", 1)[0]
+    listening = subprocess.run(["ss", "-ltnH", f"sport = :{port}"], capture_output=True, text=True).stdout
+    assert listening.strip() and all("127.0.0.1:" in line for line in listening.strip().splitlines())
