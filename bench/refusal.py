@@ -114,7 +114,7 @@ def squad_withheld(
     withheld = {d.id for d in corpus if rng.random() < 0.5}
     kept = [d for d in corpus if d.id not in withheld]
     assistant = _index(ROOT / "index" / "eval-squad-withheld", kept)
-    index, searcher = assistant._ready()
+    index, searcher = assistant.snapshot()
     answerers = _answerers(assistant, readers, combination)
     article = {d.id: d.id.rsplit("-", 1)[0] for d in corpus}
     articles = sorted(set(article.values()))
@@ -176,7 +176,7 @@ def rgb(path: Path, readers: tuple[str, ...], combination: tuple[float, ...] | N
                 if kind == "negative" and leaks_answer(text, answers):
                     leaky.add(doc_id)
     assistant = _index(ROOT / "index" / "eval-rgb", docs)
-    index, searcher = assistant._ready()
+    index, searcher = assistant.snapshot()
     searcher.candidates = index.n_chunks
     answerers = _answerers(assistant, readers, combination)
     sets: dict[str, dict[str, list[Case]]] = {"rgb": {n: [] for n in answerers}, "rgb_clean": {n: [] for n in answerers}}

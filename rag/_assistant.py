@@ -269,8 +269,12 @@ class Assistant:
         with self._lock:
             self._index, self._searcher = index, searcher
 
-    def _ready(self) -> tuple[IndexData, HybridSearcher]:
-        """The current index and its searcher, as one consistent pair."""
+    def snapshot(self) -> tuple[IndexData, HybridSearcher]:
+        """The current index and its searcher, as one consistent pair (loading them on first use).
+
+        What evaluation and benchmarks read: an upload swapping in a new index
+        later does not change a snapshot already taken.
+        """
         with self._lock:
             index, searcher = self._index, self._searcher
         if index is None or searcher is None:
@@ -411,7 +415,7 @@ class Assistant:
             raise InputError("no LLM backend is configured: start with --llm openai|ollama|llamacpp")
         requested = date_range(since, until, as_of, include_undated)
         answerer = self._answerer(reader)
-        index, searcher = self._ready()
+        index, searcher = self.snapshot()
         llm = self.settings.llm != "none" if use_llm is None else use_llm
         standalone = self._standalone(question, history, llm)
         dates, scope = scoped(standalone, requested)
@@ -473,7 +477,7 @@ class Assistant:
         top_k = 2 * self.settings.top_k if top_k is None else top_k
         if top_k < 1:
             raise InputError(f"top_k must be at least 1, got {top_k}")
-        index, searcher = self._ready()
+        index, searcher = self.snapshot()
         dates, scope = scoped(query, requested)
         read = reading_question(query, scope, dates, searcher)
         vector = searcher.embed_query(read)
@@ -526,7 +530,7 @@ class Assistant:
         Raises:
             InputError: No document has that id.
         """
-        index, _ = self._ready()
+        index, _ = self.snapshot()
         position = index.doc_index.get(doc_id)
         if position is None:
             raise InputError(f"no document with id {doc_id!r}: see `rag info` for the indexed documents")
@@ -534,12 +538,12 @@ class Assistant:
 
     def documents(self) -> list[SourceDocument]:
         """All indexed documents, in index order."""
-        index, _ = self._ready()
+        index, _ = self.snapshot()
         return list(index.documents)
 
     def info(self) -> dict[str, Any]:
         """Counts, model and size of the loaded index."""
-        index, _ = self._ready()
+        index, _ = self.snapshot()
         manifest = index.manifest
         return {
             "index_dir": shown_url(self.location) if self.location else str(self.index_dir),

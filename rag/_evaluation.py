@@ -144,7 +144,7 @@ def _evaluate_mode(
     *,
     label: str | None = None,
 ) -> ConfigResult:
-    index, base = assistant._ready()
+    index, base = assistant.snapshot()
     searcher = HybridSearcher(index, assistant.embeddings, mode=mode, candidates=max(base.candidates, depth * 3), rrf_k=base.rrf_k)
     examples: list[ExampleResult] = []
     for example in _progress(eval_set.examples, label or mode, progress):
@@ -173,7 +173,7 @@ def _evaluate_mode(
 def _evaluate_baseline(assistant: Assistant, eval_set: EvalSet, ks: list[int], depth: int, progress: bool) -> ConfigResult:
     from ._baseline import LangChainRecipe
 
-    index, _ = assistant._ready()
+    index, _ = assistant.snapshot()
     recipe = LangChainRecipe().build(index.documents)
     examples: list[ExampleResult] = []
     for example in _progress(eval_set.examples, BASELINE, progress):
@@ -227,7 +227,7 @@ def _answer_scores(answer: Answer, example: GoldExample, assistant: Assistant) -
 
 def _evidence_spans(example: GoldExample, assistant: Assistant) -> list[tuple[str, tuple[int, int] | None]]:
     spans: list[tuple[str, tuple[int, int] | None]] = []
-    index, _ = assistant._ready()
+    index, _ = assistant.snapshot()
     for evidence in example.evidence:
         position = index.doc_index.get(evidence.doc_id)
         start = index.documents[position].text.find(evidence.quote) if position is not None else -1

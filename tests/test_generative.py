@@ -31,7 +31,7 @@ def test_parse_markers(raw: str, n: int, text: str, valid: list[int], dropped: i
 
 
 def passages_for(assistant: Assistant, question: str, top_k: int = 5):  # type: ignore[no-untyped-def]
-    index, searcher = assistant._ready()
+    index, searcher = assistant.snapshot()
     vector = searcher.embed_query(question)
     return index, searcher.search(question, top_k, query_vector=vector), vector
 

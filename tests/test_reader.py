@@ -148,7 +148,7 @@ def test_headline_is_never_quoted_even_when_it_matches(assistant: Assistant) -> 
 
 
 def test_context_expansion_cites_the_sentence_that_names_the_answer(assistant: Assistant) -> None:
-    index, _ = assistant._ready()
+    index, _ = assistant.snapshot()
     doc_i = index.doc_index["zapad-interaction-2021-begins"]
     rows = list(index.sentences_in(doc_i, 0, len(index.documents[doc_i].text)))
     row = rows[2]
@@ -163,7 +163,7 @@ def test_context_expansion_cites_the_sentence_that_names_the_answer(assistant: A
 
 
 def test_reader_refuses_when_no_candidate_answers(assistant: Assistant) -> None:
-    index, searcher = assistant._ready()
+    index, searcher = assistant.snapshot()
     question = "How many warships took part?"
     vector = searcher.embed_query(question)
     passages = searcher.search(question, 5, query_vector=vector)
@@ -208,7 +208,7 @@ def test_training_reports_a_missing_data_file(tmp_path: Path, capsys: pytest.Cap
 
 
 def test_answerer_without_reader_keeps_evidence_scores(assistant: Assistant) -> None:
-    index, searcher = assistant._ready()
+    index, searcher = assistant.snapshot()
     vector = searcher.embed_query("How many troops?")
     passages = searcher.search("How many troops?", 5, query_vector=vector)
     ranked = ExtractiveAnswerer().rank("How many troops?", passages, index, vector)

@@ -28,7 +28,7 @@ def test_rrf_edge_cases() -> None:
 
 @pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
 def test_modes_find_the_troops_passage(assistant: Assistant, embedder: MiniLMEmbeddings, mode: str) -> None:
-    searcher = HybridSearcher(assistant._ready()[0], embedder, mode=mode)
+    searcher = HybridSearcher(assistant.snapshot()[0], embedder, mode=mode)
     passages = searcher.search("how many troops are taking part?", top_k=3)
     assert passages and passages[0].rank == 1
     assert any("10,000 troops" in p.text or "ten thousand troops" in p.text for p in passages)
@@ -49,7 +49,7 @@ def test_passages_do_not_overlap_and_match_documents(assistant: Assistant) -> No
 def test_merging_overlapping_chunks_into_one_passage(make_assistant, articles_copy: Path) -> None:  # type: ignore[no-untyped-def]
     small = make_assistant("small", Settings(chunk_tokens=100, chunk_overlap=45))
     small.index([articles_copy])
-    searcher = small._ready()[1]
+    searcher = small.snapshot()[1]
     passages = searcher.search("Tajikistan border Afghanistan Taliban control refugees", top_k=10)
     merged = [p for p in passages if len(p.chunk_ids) > 1]
     assert merged, "neighbouring overlapping chunks should merge"
@@ -66,17 +66,17 @@ def test_duplicate_text_in_two_documents_is_returned_once(make_assistant, tmp_pa
     (folder / "c.txt").write_text("Other\nThe football club signed a new striker.")
     assistant = make_assistant("dup")
     assistant.index([folder])
-    passages = assistant._ready()[1].search("interest rates central bank", top_k=3)
+    passages = assistant.snapshot()[1].search("interest rates central bank", top_k=3)
     assert sum("interest rates" in p.text for p in passages) == 1
 
 
 def test_unknown_mode_is_config_error(assistant: Assistant, embedder: MiniLMEmbeddings) -> None:
     with pytest.raises(ConfigError, match="unknown retrieval mode"):
-        HybridSearcher(assistant._ready()[0], embedder, mode="semantic")
+        HybridSearcher(assistant.snapshot()[0], embedder, mode="semantic")
 
 
 def test_langchain_retriever_interface(assistant: Assistant) -> None:
-    retriever = PassageRetriever(searcher=assistant._ready()[1], top_k=2)
+    retriever = PassageRetriever(searcher=assistant.snapshot()[1], top_k=2)
     assert isinstance(retriever, BaseRetriever)
     docs = retriever.invoke("why Tajikistan?")
     assert 1 <= len(docs) <= 2
