@@ -49,9 +49,10 @@ import numpy as np
 from rag import Assistant, IndexMismatchError, Settings
 from rag._answering import ExtractiveAnswerer
 from rag._assistant import make_answerer
-from rag._goldsets import load_eval_set
+from rag._goldsets import load_eval_set, without_articles
 from rag._loading import LoadResult
 from rag._metrics import answer_contained, normalize_answer
+from rag._reader import trained_articles
 from rag._types import SourceDocument
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -119,7 +120,8 @@ def squad_withheld(
     article = {d.id: d.id.rsplit("-", 1)[0] for d in corpus}
     articles = sorted(set(article.values()))
     calibration_articles = set(articles[0::2])
-    pool = list(eval_set.examples)
+    asked, _ = without_articles(eval_set, trained_articles())  # never the articles the reader trained on
+    pool = list(asked.examples)
     rng.shuffle(pool)
     answerable = [e for e in pool if not (set(e.relevant) & withheld)][: questions // 2]
     unanswerable = [e for e in pool if set(e.relevant) <= withheld][: questions // 2]

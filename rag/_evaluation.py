@@ -34,7 +34,7 @@ from ._answering import ExtractiveAnswerer
 from ._assistant import Assistant, date_range, make_answerer, reading_question, scoped
 from ._config import Settings
 from ._exceptions import ConfigError, IndexMismatchError, IndexNotFoundError
-from ._goldsets import EvalSet, GoldExample, load_eval_set
+from ._goldsets import EvalSet, GoldExample, load_eval_set, without_articles
 from ._index import write_atomic
 from ._loading import LoadResult
 from ._metrics import (
@@ -50,6 +50,7 @@ from ._metrics import (
     token_f1,
     unique,
 )
+from ._reader import trained_articles
 from ._retrieval import MODES, HybridSearcher
 from ._types import Answer
 from .stores import open_index
@@ -388,7 +389,11 @@ def _refuse_foreign_index(index_dir: str, eval_set: EvalSet) -> None:
 
 def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
     """``rag eval``: load the set, index its corpus if it has one, evaluate, report."""
-    eval_set = load_eval_set(args.gold).sample(args.limit, args.seed)
+    eval_set, held_out = without_articles(load_eval_set(args.gold), trained_articles())
+    if held_out:  # SQuAD 1.1 dev shares articles with the SQuAD 2.0 dev articles the reader trained on
+        print(f"left out {held_out} questions of the {len(trained_articles())} SQuAD articles the reader trained on",
+              file=sys.stderr)
+    eval_set = eval_set.sample(args.limit, args.seed)
     modes = [m.strip() for m in (args.compare or settings.retrieval).split(",") if m.strip()]
     ks = sorted(set(args.k))
     if any(k < 1 for k in ks):

@@ -29,7 +29,7 @@ import hashlib
 import json
 import random
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,7 @@ from ._exceptions import GoldFileError
 from ._text import clean_text
 from ._types import SourceDocument
 
-__all__ = ["EvalSet", "Evidence", "GoldExample", "load_eval_set"]
+__all__ = ["EvalSet", "Evidence", "GoldExample", "load_eval_set", "without_articles"]
 
 
 @dataclass(frozen=True)
@@ -174,6 +174,15 @@ def _gold_example(record: Any, where: str) -> GoldExample:
         raise GoldFileError(f"{where}: field 'as_of' must be a date as YYYY-MM-DD, e.g. 2021-08-10")
     relevant = {e.doc_id: 1.0 for e in evidence}
     return GoldExample(record["id"], record["question"], tuple(answers), tuple(evidence), record["answerable"], relevant, as_of)
+
+
+def without_articles(eval_set: EvalSet, titles: list[str]) -> tuple[EvalSet, int]:
+    """The set without the questions of SQuAD articles ``titles`` (their paragraphs stay in the corpus), and how many went."""
+    prefixes = tuple(_slug(t.replace("_", " ")) + "-" for t in titles)
+    if not prefixes or eval_set.kind != "squad":
+        return eval_set, 0
+    kept = [e for e in eval_set.examples if not any(d.startswith(prefixes) for d in e.relevant)]
+    return replace(eval_set, examples=kept), len(eval_set.examples) - len(kept)
 
 
 def _slug(text: str) -> str:

@@ -49,6 +49,7 @@ import numpy as np
 from ._exceptions import ReaderError
 
 __all__ = [
+    "trained_articles",
     "MAX_LENGTH",
     "PIECES",
     "READER_DIR",
@@ -266,3 +267,15 @@ class Reader:
             margin = -_MARGIN_CLIP if span is None else float(np.clip(span.score - null, -_MARGIN_CLIP, _MARGIN_CLIP))
             out.append(ReaderOutput(float(p), span, margin))
         return out
+
+
+def trained_articles(model_dir: Path | None = None) -> list[str]:
+    """Titles of the SQuAD 2.0 dev articles the reader trained on (``reader.json``), read without loading the model.
+
+    Figures on SQuAD dev articles leave these out (they overlap SQuAD 1.1 dev).
+    """
+    path = (model_dir or READER_DIR) / "reader.json"
+    try:
+        return [str(t) for t in json.loads(path.read_text(encoding="utf-8")).get("squad2_train_articles", [])]
+    except (OSError, ValueError):
+        return []

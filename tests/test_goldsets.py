@@ -109,3 +109,20 @@ def test_sample_is_seeded(tmp_path: Path) -> None:
     a, b = gold.sample(5, seed=1), gold.sample(5, seed=1)
     assert [e.id for e in a.examples] == [e.id for e in b.examples] and len(a.examples) == 5
     assert gold.sample(None, seed=1) is gold
+
+
+def test_squad_questions_of_articles_the_reader_trained_on_are_left_out(tmp_path: Path) -> None:
+    from rag._goldsets import without_articles
+
+    squad = {"version": "1.1", "data": [
+        {"title": "Super_Bowl_50", "paragraphs": [{"context": "The game was played in Santa Clara.", "qas": [
+            {"id": "a", "question": "Where was the game played?", "answers": [{"text": "Santa Clara", "answer_start": 23}]}]}]},
+        {"title": "Normans", "paragraphs": [{"context": "The Normans came from Normandy.", "qas": [
+            {"id": "b", "question": "Where did the Normans come from?", "answers": [{"text": "Normandy", "answer_start": 22}]}]}]},
+    ]}
+    path = tmp_path / "squad.json"
+    path.write_text(json.dumps(squad))
+    eval_set = load_eval_set(path)
+    kept, dropped = without_articles(eval_set, ["Normans"])
+    assert dropped == 1 and [e.id for e in kept.examples] == ["a"] and len(kept.corpus or []) == 2  # the corpus stays
+    assert without_articles(eval_set, []) == (eval_set, 0)
