@@ -233,3 +233,21 @@ def test_quote_that_names_its_answer_only_through_the_sentence_before(make_assis
     assert "Hunter Biden" in answer.citations[0].quote
     document = assistant.document(answer.citations[0].doc_id)
     assert document.text[answer.citations[0].start : answer.citations[0].end] == answer.citations[0].quote
+
+
+def test_squad2_examples_put_real_unanswerables_on_their_plausible_sentence() -> None:
+    from rag.train_reader import build_squad2_examples
+
+    context = "The Normans settled in Normandy. Their duke was Rollo. They spoke French."
+    article = {"title": "Normans", "paragraphs": [{"context": context, "qas": [
+        {"question": "Who was the king of the Normans?", "is_impossible": True, "answers": [],
+         "plausible_answers": [{"text": "Rollo", "answer_start": context.index("Rollo")}]},
+        {"question": "Who was their duke?", "is_impossible": False,
+         "answers": [{"text": "Rollo", "answer_start": context.index("Rollo")}]},
+    ]}]}
+    examples = build_squad2_examples([article], seed=1, limit=10, repeat=3)
+    negatives = [e for e in examples if e.kind == "impossible"]
+    assert len(negatives) == 3 and all(e.label == 0 and e.answer is None and "Rollo" in e.item.sentence for e in negatives)
+    (positive,) = [e for e in examples if e.kind == "squad2-answer"]
+    assert positive.label == 1 and positive.answer is not None and positive.item.sentence == "Their duke was Rollo."
+    assert [e.kind for e in examples].count("squad2-near") == 1
