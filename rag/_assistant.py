@@ -31,11 +31,12 @@ from ._chunking import TokenChunker
 from ._config import Settings, default_index_dir
 from ._dates import DateRange, TimeScope, question_scope, to_date
 from ._embedding import MiniLMEmbeddings, model_name_of
-from ._exceptions import EmptyQuestionError, IndexNotFoundError, InputError, LoadError
+from ._exceptions import ConfigError, EmptyQuestionError, IndexNotFoundError, InputError, LoadError
 from ._followup import is_follow_up, standalone_question
 from ._index import BuildReport, IndexData, build_index, index_size_bytes, load_index
 from ._loading import LoadResult, load_paths
 from ._onnx import cache_dir
+from ._ray import check_runner
 from ._reader import Reader
 from ._retrieval import HybridSearcher
 from ._text import clean_text
@@ -287,7 +288,13 @@ class Assistant:
         return index, searcher
 
     def index(
-        self, paths: Iterable[str | Path], *, rebuild: bool = False, prune: bool = True, progress: bool = False
+        self,
+        paths: Iterable[str | Path],
+        *,
+        rebuild: bool = False,
+        prune: bool = True,
+        progress: bool = False,
+        runner: str = "local",
     ) -> BuildReport:
         """Index (or re-index) files and folders into this assistant's index.
 
@@ -296,15 +303,21 @@ class Assistant:
             rebuild: Start from scratch (needed after changing model or chunker).
             prune: Drop indexed documents that vanished under the given folders.
             progress: Show progress bars.
+            runner: ``local`` (default), ``ray`` (the embedding fanned out over a
+                local Ray on 127.0.0.1) or ``ray://host:port`` (an existing
+                cluster); the vectors are the same (:mod:`rag._ray`).
 
         Raises:
             LoadError: Nothing could be loaded and the index would be empty.
+            ConfigError: An unknown runner, or Ray that can't be used.
         """
+        check_runner(runner)
         loaded = load_paths(paths, max_file_bytes=int(self.settings.max_file_mb * 1024 * 1024))
-        return self.index_loaded(loaded, rebuild=rebuild, prune=prune, progress=progress)
+        return self.index_loaded(loaded, rebuild=rebuild, prune=prune, progress=progress, runner=runner)
 
     def index_loaded(
-        self, loaded: LoadResult, *, rebuild: bool = False, prune: bool = True, progress: bool = False
+        self, loaded: LoadResult, *, rebuild: bool = False, prune: bool = True, progress: bool = False,
+        runner: str = "local",
     ) -> BuildReport:
         """Index documents already loaded (e.g. an evaluation set's corpus); see :meth:`index`."""
         # Builds are serialized by their own lock; questions keep using the
@@ -319,7 +332,7 @@ class Assistant:
             report = build_index(
                 self.index_dir,
                 loaded,
-                embeddings=self.embeddings,
+                embeddings=self._build_embeddings(runner),
                 chunker=self.chunker,
                 rebuild=rebuild,
                 prune=prune,
@@ -332,6 +345,18 @@ class Assistant:
                 report.index_dir = shown_url(self.location)
             self._swap(open_index(self.location or self.index_dir))
         return report
+
+    def _build_embeddings(self, runner: str) -> Embeddings:
+        """The embeddings a build uses: this assistant's, or the same model on Ray."""
+        if check_runner(runner) == "local":
+            return self.embeddings
+        if not isinstance(self.embeddings, MiniLMEmbeddings):
+            raise ConfigError("--runner ray embeds with the packaged MiniLM: use it, or the local runner for other embeddings")
+        if self.settings.sentence_vectors == "contextual":
+            raise ConfigError('--runner ray needs sentence_vectors = "separate" (contextual vectors come from a local pass)')
+        from ._ray import RayEmbeddings
+
+        return RayEmbeddings(runner, backend=self.settings.embed_backend, batch_size=self.settings.embed_batch_size)
 
     def add(self, paths: Iterable[str | Path], *, progress: bool = False) -> BuildReport:
         """Add or update documents without removing any (used by uploads)."""

@@ -266,9 +266,13 @@ def model_name_of(embeddings: Embeddings) -> str:
 
 
 def embed_array(embeddings: Embeddings, texts: list[str], *, progress: bool = False, query: bool = False) -> np.ndarray:
-    """Embed with any LangChain ``Embeddings`` into normalized float32 rows."""
-    if isinstance(embeddings, MiniLMEmbeddings):
-        return embeddings.encode(texts, progress=progress)
+    """Embed with any LangChain ``Embeddings`` into normalized float32 rows.
+
+    MiniLM, and any embeddings that say ``unit_vectors`` (the Ray runner's),
+    give their own unit rows; others are normalised here.
+    """
+    if isinstance(embeddings, MiniLMEmbeddings) or (getattr(embeddings, "unit_vectors", False) and not query):
+        return embeddings.encode(texts, progress=progress)  # type: ignore[attr-defined]
     if not texts:
         dim = getattr(embeddings, "dimension", 0)
         return np.zeros((0, dim), dtype=np.float32)

@@ -120,9 +120,11 @@ class IndexData:
         documents: Documents in index order.
         chunk_rows: ``(n, 6)`` int32: doc, start, end, sentence range, tokens.
         sentence_rows: ``(m, 3)`` int32: doc, start, end.
-        chunk_vectors / sentence_vectors: Unit vectors, row-aligned.
-        dense: The FAISS index over ``chunk_vectors``.
-        bm25: The bm25s index over the chunk texts.
+        chunk_vectors / sentence_vectors: Unit vectors, row-aligned (a
+            :class:`rag.stores._protocol.VectorTable`: numpy arrays here,
+            database tables in the PostgreSQL store).
+        dense: The FAISS index over ``chunk_vectors`` (a ``DenseIndex``).
+        bm25: The bm25s index over the chunk texts (a ``LexicalIndex``).
         term_df: Chunk document frequency per stemmed term.
         signatures: MinHash signature per document (``None`` in old indexes).
         copy_of: Per document, its copy group's canonical position.

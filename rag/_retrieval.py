@@ -185,7 +185,11 @@ class HybridSearcher:
             spans = self._rerank(question, self._merge(fused, max(top_k, self.rerank_depth)), query_vector)[:top_k]
         else:
             spans = self._merge(fused, top_k)
-        return [self._passage(rank, span, query_vector, lexical) for rank, span in enumerate(spans, start=1)]
+        similarity: dict[int, float] = {}
+        if query_vector is not None and spans:  # one lookup for every passage's chunks (one round trip for a database)
+            rows = sorted({row for span in spans for row in span.rows})
+            similarity = dict(zip(rows, (np.asarray(index.chunk_vectors[rows], dtype=np.float32) @ query_vector).tolist()))
+        return [self._passage(rank, span, similarity, lexical) for rank, span in enumerate(spans, start=1)]
 
     def _rerank(self, question: str, spans: list[_Span], query_vector: np.ndarray) -> list[_Span]:
         """Order fused candidates by their best sentence's evidence score (ties keep fused order)."""
@@ -248,12 +252,10 @@ class HybridSearcher:
                 spans.append(_Span(doc_i, start, end, score, [row]))
         return spans
 
-    def _passage(self, rank: int, span: _Span, query_vector: np.ndarray | None, lexical: dict[int, float]) -> Passage:
+    def _passage(self, rank: int, span: _Span, similarity: dict[int, float], lexical: dict[int, float]) -> Passage:
         index = self.index
         doc = index.documents[span.doc_i]
-        dense_score = None
-        if query_vector is not None:
-            dense_score = float(np.max(np.asarray(index.chunk_vectors[span.rows]) @ query_vector))
+        dense_score = max(similarity[row] for row in span.rows) if similarity else None
         lexical_scores = [lexical[row] for row in span.rows if row in lexical]
         chunk_ids = tuple(index.chunk_id(row) for row in span.rows)
         score = (dense_score or 0.0) if self.mode == "dense" else span.score

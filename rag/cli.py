@@ -2,7 +2,7 @@
 
 Commands::
 
-    rag index PATH... [--index DIR] [--rebuild] [--no-prune]
+    rag index PATH... [--index DIR|URL] [--rebuild] [--no-prune] [--runner local|ray|ray://host:port]
     rag ask "QUESTION" [--json] [--index DIR] [--top-k N] [--reader model|fast]
             [--since DATE] [--until DATE] [--as-of DATE] [--include-undated]
     rag timeline "QUERY" [--json] [--since DATE] [--until DATE] [--as-of DATE] [--include-undated]
@@ -85,7 +85,7 @@ def _cmd_index(args: argparse.Namespace) -> int:
     from ._assistant import Assistant
 
     assistant = Assistant(args.index, settings=_settings(args))
-    report = assistant.index(args.paths, rebuild=args.rebuild, prune=not args.no_prune, progress=True)
+    report = assistant.index(args.paths, rebuild=args.rebuild, prune=not args.no_prune, progress=True, runner=args.runner)
     for skipped in report.skipped:
         print(f"warning: {_safe(skipped, one_line=True)}", file=sys.stderr)
     undated = report.date_warning()
@@ -247,7 +247,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--index", metavar="DIR", default=None, help="index folder (default: index/default)")
+        p.add_argument("--index", metavar="DIR|URL", default=None,
+                       help="index folder (default: index/default) or postgresql://user@host:port/db")
         p.add_argument("--config", metavar="FILE", default=None, help="TOML file of settings")
 
     def reader_option(p: argparse.ArgumentParser) -> None:
@@ -272,6 +273,8 @@ def _parser() -> argparse.ArgumentParser:
     common(p)
     p.add_argument("--rebuild", action="store_true", help="start from scratch (after a model or chunker change)")
     p.add_argument("--no-prune", action="store_true", help="keep documents that vanished from the given folders")
+    p.add_argument("--runner", default="local", metavar="RUNNER",
+                   help="local (default), ray (embed on a local Ray, 127.0.0.1) or ray://host:port (an existing cluster)")
     p.set_defaults(func=_cmd_index)
 
     p = sub.add_parser("ask", help="answer a question with citations")

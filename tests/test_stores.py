@@ -160,3 +160,16 @@ def test_the_server_listens_on_loopback_only(pg_url: str) -> None:
     port = pg_url.rsplit(":", 1)[1].split("/", 1)[0]
     listening = subprocess.run(["ss", "-ltnH", f"sport = :{port}"], capture_output=True, text=True).stdout
     assert listening.strip() and all("127.0.0.1:" in line for line in listening.strip().splitlines())
+
+
+def test_both_stores_fill_the_same_protocols(location: str, articles_copy: Path, embedder: MiniLMEmbeddings) -> None:
+    from rag.stores._protocol import DenseIndex, LexicalIndex, VectorTable
+
+    Assistant(location, embeddings=embedder).index([articles_copy])
+    index = open_index(location)
+    assert isinstance(index.chunk_vectors, VectorTable) and isinstance(index.sentence_vectors, VectorTable)
+    assert isinstance(index.dense, DenseIndex) and isinstance(index.bm25, LexicalIndex)
+    rows = [3, 0, 2]
+    assert index.sentence_vectors_of(rows).shape == (3, 384)
+    local_like = index.sentence_vectors_of(rows)
+    assert abs(float(local_like[0] @ local_like[0]) - 1.0) < 1e-3

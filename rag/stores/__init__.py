@@ -5,7 +5,8 @@ One API over both, chosen by the location alone (qdrant-client's habit)::
     open_index("index/default")                        # rag/_index.py's folder format
     open_index("postgresql://rag@127.0.0.1:54329/rag") # rag/stores/_pgvector.py
 
-Both give the same read model (:class:`rag._index.IndexData`), so fusion,
+Both give the same read model (:class:`rag._index.IndexData`; its heavy
+parts follow the protocols of :mod:`rag.stores._protocol`), so fusion,
 the rerank, the answerer, refusal and citations are the same code for every
 store; only where vectors, BM25 postings and searches live differs. A
 database index is built in a local workspace (incremental by content hash,

@@ -48,6 +48,7 @@ __all__ = ["connect", "is_pg_url", "open_pg", "publish", "shown_url", "size_byte
 
 _SCHEMES = ("postgresql://", "postgres://")
 _EF_SEARCH = 200  # HNSW candidates per query: recall ≥ 0.99 at 100k chunks (docs/benchmarks.md)
+POSTINGS_PER_TERM = 2000  # BM25: each query term's best postings summed (top-10 overlap with bm25s in docs/benchmarks.md)
 
 
 def is_pg_url(location: object) -> bool:
@@ -187,7 +188,7 @@ def publish(url: str, index: Any) -> None:
             with conn.cursor().copy(f"COPY {p}_terms FROM STDIN") as copy:
                 for term in sorted(set(index.term_df) | set(vocab)):
                     copy.write_row((term, vocab.get(term), int(index.term_df.get(term, 0))))
-            conn.execute(f"CREATE INDEX ON {p}_postings (tid) INCLUDE (row, score)")
+            conn.execute(f"CREATE INDEX ON {p}_postings (tid, score DESC) INCLUDE (row)")
             conn.execute(f"CREATE INDEX ON {p}_chunks USING hnsw (embedding vector_ip_ops) WITH (m = 16, ef_construction = 128)")
             if previous is not None:
                 conn.execute("INSERT INTO rag_meta VALUES ('previous', %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
@@ -242,10 +243,17 @@ class _Connections:
 
 
 class PgVectors:
-    """A row-addressed vector table in the database, indexed like the local store's numpy array."""
+    """A row-addressed vector table in the database, indexed like the local store's numpy array.
 
-    def __init__(self, connections: _Connections, table: str, n: int, dim: int):
+    Rows fetched are cached (a generation never changes; at most
+    ``cache_rows``): the rerank and the answerer read the same sentences.
+    """
+
+    def __init__(self, connections: _Connections, table: str, n: int, dim: int, cache_rows: int = 50_000):
         self._connections, self._table, self._n, self._dim = connections, table, n, dim
+        self._cache: dict[int, np.ndarray] = {}
+        self._cache_rows = cache_rows
+        self._lock = threading.Lock()
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -259,10 +267,18 @@ class PgVectors:
         picked = np.atleast_1d(picked).astype(np.int64)
         if picked.size == 0:
             return np.zeros((0, self._dim), dtype=np.float32)
-        found = self._connections.get().execute(
-            f"SELECT row, embedding FROM {self._table} WHERE row = ANY(%s)", (picked.tolist(),)
-        ).fetchall()
-        by_row = {int(r): _array(v) for r, v in found}
+        with self._lock:
+            missing = [int(r) for r in dict.fromkeys(picked.tolist()) if int(r) not in self._cache]
+        if missing:
+            found = self._connections.get().execute(
+                f"SELECT row, embedding FROM {self._table} WHERE row = ANY(%s)", (missing,)
+            ).fetchall()
+            with self._lock:
+                if len(self._cache) + len(found) > self._cache_rows:
+                    self._cache.clear()
+                self._cache.update((int(r), _array(v)) for r, v in found)
+        with self._lock:
+            by_row = {int(r): self._cache[int(r)] for r in dict.fromkeys(picked.tolist())}
         return np.stack([by_row[int(r)] for r in picked])
 
 
@@ -299,12 +315,15 @@ class PgLexical:
     def retrieve(self, queries: list[list[str]], *, k: int, weight_mask: np.ndarray | None = None, **_ignored: Any
                  ) -> tuple[np.ndarray, np.ndarray]:
         tids = [self.vocab_dict[t] for t in queries[0] if t in self.vocab_dict]
-        sql = f"SELECT p.row, SUM(p.score) AS s FROM unnest(%s::int[]) AS q(tid) JOIN {self._table} p ON p.tid = q.tid"
+        allowed = "" if weight_mask is None else " AND p.row = ANY(%s)"
+        # Each term contributes its best POSTINGS_PER_TERM chunks (an index scan on (tid, score DESC)): a
+        # chunk outside every one of its terms' heads cannot reach a top k that the heads fill.
+        sql = (f"SELECT p.row, SUM(p.score) AS s FROM unnest(%s::int[]) AS q(tid) CROSS JOIN LATERAL "
+               f"(SELECT row, score FROM {self._table} p WHERE p.tid = q.tid{allowed} ORDER BY p.score DESC "
+               f"LIMIT {POSTINGS_PER_TERM}) p GROUP BY p.row ORDER BY s DESC, p.row LIMIT %s")
         params: list[Any] = [tids]
         if weight_mask is not None:
-            sql += " WHERE p.row = ANY(%s)"
             params.append(np.flatnonzero(weight_mask).tolist())
-        sql += " GROUP BY p.row ORDER BY s DESC, p.row LIMIT %s"
         params.append(int(k))
         rows = self._connections.get().execute(sql, params).fetchall()
         ids = np.zeros((1, k), dtype=np.int64)

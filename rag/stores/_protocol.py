@@ -1,0 +1,54 @@
+"""The seam every store fills: what retrieval and answering read of an index, as typing protocols.
+
+:class:`rag._index.IndexData` is the read model both stores produce. Its
+small tables (documents, chunk and sentence spans, term statistics) are
+plain values; its three heavy parts are objects of these protocols, which
+the local store fills with numpy arrays, FAISS and bm25s, and the
+PostgreSQL store with database-backed objects of the same shape
+(``rag/stores/_pgvector.py``). Retrieval (:mod:`rag._retrieval`) and the
+answerer call nothing else, so they are the same code for every store.
+
+Example:
+    >>> import numpy as np
+    >>> isinstance(np.zeros((2, 3), dtype=np.float32), VectorTable)
+    True
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+__all__ = ["DenseIndex", "LexicalIndex", "VectorTable"]
+
+
+@runtime_checkable
+class VectorTable(Protocol):
+    """Unit vectors addressed by row: ``table[rows]`` is a ``(len(rows), dim)`` array, in the order asked."""
+
+    @property
+    def shape(self) -> tuple[int, ...]: ...
+
+    def __getitem__(self, rows: Any) -> np.ndarray: ...
+
+    def __len__(self) -> int: ...
+
+
+@runtime_checkable
+class DenseIndex(Protocol):
+    """Nearest chunks by inner product, in FAISS's shape: ``search(x, k)`` gives ``(scores, ids)``, ``-1`` padding."""
+
+    ntotal: int
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+@runtime_checkable
+class LexicalIndex(Protocol):
+    """BM25 over chunks, in bm25s' shape: ``retrieve([terms], k=…, weight_mask=…)`` gives ``(ids, scores)``."""
+
+    vocab_dict: dict[str, int]
+
+    def retrieve(self, queries: list[list[str]], *, k: int, weight_mask: np.ndarray | None = None,
+                 **options: Any) -> tuple[np.ndarray, np.ndarray]: ...
