@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 from rag import bundled_articles_dir
-from rag._index import write_atomic
+from rag._atomic import write_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = ["How many troops?", "Why Tajikistan?", "What did the port workers demand?", "Who is Wei Fenghe?"]

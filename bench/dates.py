@@ -43,7 +43,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from rag import Assistant, load_paths
-from rag._index import write_atomic
+from rag._atomic import write_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"

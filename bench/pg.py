@@ -227,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args(argv)
-    from rag._index import write_atomic
+    from rag._atomic import write_atomic
 
     with _Server(args.url) as url:
         result = {

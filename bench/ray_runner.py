@@ -34,8 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args(argv)
     from rag import Assistant, load_index
+    from rag._atomic import write_atomic
     from rag._goldsets import load_eval_set
-    from rag._index import write_atomic
     from rag._loading import LoadResult
     from rag._ray import RayEmbeddings
 

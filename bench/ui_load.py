@@ -31,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from rag import Assistant, Settings, bundled_articles_dir
-from rag._index import write_atomic
+from rag._atomic import write_atomic
 from rag._metrics import percentile
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -35,12 +35,13 @@ from ._exceptions import (
     ReaderError,
     StoreError,
 )
-from ._index import BuildReport, build_index, load_index
+from ._ingest import BuildReport, build_index
 from ._loading import LoadResult, Skipped, load_paths
 from ._reader import Reader, ReaderInput, ReaderOutput
 from ._retrieval import HybridSearcher, PassageRetriever, rrf_fuse
 from ._timeline import Timeline, TimelineEvent
 from ._types import Answer, AnswerEvent, Chunk, Citation, Copy, Disagreement, Passage, Sentence, SourceDocument
+from .stores._local import load_index
 
 __version__ = "0.1.0"
 

@@ -33,7 +33,8 @@ from ._dates import DateRange, TimeScope, question_scope, to_date
 from ._embedding import MiniLMEmbeddings, model_name_of
 from ._exceptions import ConfigError, EmptyQuestionError, IndexNotFoundError, InputError, LoadError
 from ._followup import is_follow_up, standalone_question
-from ._index import BuildReport, IndexData, build_index, index_size_bytes, load_index
+from ._index import IndexData
+from ._ingest import BuildReport, build_index
 from ._loading import LoadResult, load_paths
 from ._onnx import cache_dir
 from ._ray import check_runner
@@ -43,6 +44,7 @@ from ._text import clean_text
 from ._timeline import Timeline, build_timeline
 from ._types import Answer, AnswerEvent, SourceDocument
 from .stores import is_url, materialize, open_index, publish, shown_url, size_bytes, workspace
+from .stores._local import index_size_bytes, load_index
 
 __all__ = [
     "MAX_QUESTION_CHARS", "Assistant", "ask", "bundled_articles_dir", "date_range", "make_answerer", "reading_question",

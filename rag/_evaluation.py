@@ -32,10 +32,10 @@ from typing import Any
 
 from ._answering import ExtractiveAnswerer
 from ._assistant import Assistant, date_range, make_answerer, reading_question, scoped
+from ._atomic import write_atomic
 from ._config import Settings
 from ._exceptions import ConfigError, IndexMismatchError, IndexNotFoundError
 from ._goldsets import EvalSet, GoldExample, load_eval_set, without_articles
-from ._index import write_atomic
 from ._loading import LoadResult
 from ._metrics import (
     answer_contained,

@@ -71,8 +71,8 @@ from typing import Any
 
 import numpy as np
 
+from ._atomic import write_atomic
 from ._exceptions import InputError, RagError
-from ._index import write_atomic
 from ._reader import (
     MAX_LENGTH,
     MODEL_FILE,

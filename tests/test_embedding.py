@@ -19,8 +19,8 @@ from rag import (
     Settings,
     bundled_articles_dir,
 )
-from rag._index import load_index
 from rag._onnx import onnx_file
+from rag.stores._local import load_index
 
 EDGE_CASES = [
     "how many troops?",

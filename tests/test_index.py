@@ -24,7 +24,8 @@ from rag import (
     load_index,
     load_paths,
 )
-from rag._index import read_manifest, write_atomic
+from rag._atomic import write_atomic
+from rag.stores._local import read_manifest
 
 
 class CountingEmbeddings(Embeddings):

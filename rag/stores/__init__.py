@@ -2,7 +2,7 @@
 
 One API over both, chosen by the location alone (qdrant-client's habit)::
 
-    open_index("index/default")                        # rag/_index.py's folder format
+    open_index("index/default")                        # rag/stores/_local.py's folder format
     open_index("postgresql://rag@127.0.0.1:54329/rag") # rag/stores/_pgvector.py
 
 Both give the same read model (:class:`rag._index.IndexData`; its heavy
@@ -22,7 +22,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from .._exceptions import IndexNotFoundError
-from .._index import IndexData, check_compatible, load_index, write_copy
+from .._index import IndexData
+from ._local import check_compatible, load_index
 from ._pgvector import is_pg_url, open_pg, publish, shown_url, size_bytes, workspace
 
 __all__ = ["is_url", "materialize", "open_index", "publish", "shown_url", "size_bytes", "workspace"]
@@ -50,6 +51,8 @@ def open_index(location: str | Path, *, model_name: str | None = None) -> IndexD
 
 def materialize(url: str, index_dir: Path) -> bool:
     """Copy the database's live index into ``index_dir`` (a build workspace); ``False`` when it holds none."""
+    from .._ingest import write_copy  # here, not at import: ingestion writes through this package
+
     try:
         source = open_index(url)
     except IndexNotFoundError:

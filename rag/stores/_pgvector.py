@@ -9,7 +9,7 @@ Layout (every table name carries its generation, ``rag_<gen>_…``)::
     rag_<gen>_postings          term id, chunk row, BM25 score (bm25s' own per-term score)
     rag_<gen>_terms             term, term id, chunk document frequency
 
-A build is made locally (``rag/_index.py``, in a workspace folder keyed by
+A build is made locally (``rag/_ingest.py``, in a workspace folder keyed by
 the URL, so it stays incremental) and *published* in one transaction: the
 new generation's tables are filled, its HNSW index built, and the
 ``current`` pointer moved, so a reader sees the old index or the new one,

@@ -1,0 +1,421 @@
+"""Ingestion: turning loaded documents into a new index generation, incrementally.
+
+:func:`build_index` plans (which documents are new, changed, unchanged,
+gone, or kept because their file failed to load), chunks and embeds only
+what changed, groups syndicated copies, and writes the result through the
+local store (``rag/stores/_local.py``): a complete new generation, swapped
+in atomically. A database index is built the same way in a workspace folder
+and then published (``rag/stores/_pgvector.py``).
+
+Trade-offs: unchanged documents keep their stored vectors (matched by id
+and content hash), so they are never embedded twice; every build still
+writes a whole generation (none when nothing changed).
+
+Example:
+    >>> report = build_index("index/demo", load_paths(["rag/data/articles"]),  # doctest: +SKIP
+    ...                      embeddings=MiniLMEmbeddings(), chunker=TokenChunker())
+    >>> report.summary()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from ._chunking import TokenChunker
+from ._embedding import MiniLMEmbeddings, embed_array, model_name_of
+from ._index import IndexData
+from ._loading import LoadResult, Skipped
+from ._syndication import copy_groups, signatures
+from ._types import SourceDocument
+from .stores._local import MANIFEST, Layout, Parts, check_compatible, load_index, locked, write_error, write_generation
+
+__all__ = ["BuildReport", "build_index", "write_copy"]
+
+
+@dataclass
+class BuildReport:
+    """What a build did.
+
+    Attributes:
+        added / updated / removed / unchanged: Document ids per outcome.
+        kept: Ids of documents kept as they were because their file still
+            exists but could not be loaded this time (its skip says so).
+        skipped: Files or records that could not be loaded.
+        n_undated: Documents with no publication date ("date unknown").
+        n_copies: Documents grouped as syndicated copies of another.
+        embedded_chunks / embedded_sentences: Texts embedded by this build.
+    """
+
+    index_dir: str
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    embedded_chunks: int = 0
+    embedded_sentences: int = 0
+    n_documents: int = 0
+    n_chunks: int = 0
+    n_undated: int = 0
+    n_copies: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        """One line for people."""
+        kept = f"{len(self.kept)} kept, " if self.kept else ""
+        copies = f", {self.n_copies} syndicated copies grouped" if self.n_copies else ""
+        return (
+            f"{self.index_dir}: {len(self.added)} added, {len(self.updated)} updated, "
+            f"{len(self.removed)} removed, {len(self.unchanged)} unchanged, {kept}{len(self.skipped)} skipped; "
+            f"{self.n_documents} documents, {self.n_chunks} chunks{copies} ({self.seconds:.1f}s)"
+        )
+
+    def date_warning(self) -> str | None:
+        """The warning line for documents with no publication date, or ``None`` when all are dated."""
+        if not self.n_undated:
+            return None
+        return (
+            f"{self.n_undated} of {self.n_documents} documents have no publication date (date unknown): "
+            "date filters skip them unless --include-undated; add `published:` front matter or a 'published' field"
+        )
+
+
+def _within(source: str, roots: list[str]) -> bool:
+    return any(source == root or source.startswith(root.rstrip("/") + "/") for root in roots)
+
+
+def build_index(
+    index_dir: str | Path,
+    loaded: LoadResult,
+    *,
+    embeddings: Embeddings,
+    chunker: TokenChunker,
+    rebuild: bool = False,
+    prune: bool = True,
+    progress: bool = False,
+    sentence_vectors: str = "separate",
+    chunk_vectors: str = "pooled",
+) -> BuildReport:
+    """Create or incrementally update the index at ``index_dir``.
+
+    Documents whose content hash is unchanged keep their stored vectors;
+    new and changed ones are chunked and embedded. With ``prune``, indexed
+    documents whose source lies under one of ``loaded.roots`` but was not
+    loaded this time, or whose source file is gone, are removed; but a file
+    that still exists and failed to load (unreadable, unparsable, oversized,
+    or some of its records unusable) keeps its earlier documents, listed in
+    ``report.kept`` and noted on that file's skip line, so a damaged file
+    never loses what was indexed from it.
+
+    Args:
+        index_dir: Target folder.
+        loaded: The documents to index (from :func:`load_paths`).
+        embeddings: The embedding model.
+        chunker: The chunker.
+        rebuild: Ignore the existing index (required after a model change).
+        prune: Remove documents that disappeared under the given roots
+            (never those of a file that exists but failed to load).
+        progress: Show progress bars.
+        sentence_vectors: ``"contextual"`` (pooled from the chunk's forward
+            pass; MiniLM only) or ``"separate"`` (each sentence embedded alone).
+        chunk_vectors: ``"pooled"`` (the default, as in ``Settings``: the
+            normalized mean of its separate sentence vectors, one embedding
+            pass instead of two) or ``"embedded"`` (each chunk embedded whole).
+
+    Returns:
+        A :class:`BuildReport`.
+    """
+    started = time.perf_counter()
+    index_dir = Path(index_dir)
+    model_name = model_name_of(embeddings)
+    report = BuildReport(str(index_dir), skipped=list(loaded.skipped))
+    try:
+        with locked(index_dir):
+            old: IndexData | None = None
+            if not rebuild and (index_dir / MANIFEST).exists():
+                old = load_index(index_dir)
+                check_compatible(old.manifest, index_dir, model_name, chunker, sentence_vectors, chunk_vectors)
+            plan = _plan(old, loaded, report, prune)
+            layout = Layout(sentence_vectors, chunk_vectors)
+            if old is not None and _unchanged(old, plan):  # nothing to write: no second copy of the index on disk
+                report.n_documents, report.n_chunks = len(old.documents), old.n_chunks
+                report.n_undated = sum(1 for d in old.documents if not d.published)
+                report.n_copies = int((old.copy_of != np.arange(len(old.documents))).sum()) if old.copy_of is not None else 0
+                report.seconds = time.perf_counter() - started
+                return report
+            parts = _assemble(old, plan, embeddings, chunker, report, progress, layout)
+            write_generation(index_dir, parts, model_name, chunker, layout, str(old.manifest["generation"]) if old else None)
+    except OSError as error:  # backend errors become one line here, for every caller
+        raise write_error(error, index_dir) from error
+    report.n_documents = len(parts.documents)
+    report.n_chunks = len(parts.chunk_rows)
+    report.n_undated = sum(1 for d in parts.documents if not d.published)
+    report.n_copies = int((parts.copy_of != np.arange(len(parts.copy_of))).sum())
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _unchanged(old: IndexData, plan: _Plan) -> bool:
+    """Whether the plan keeps the old index exactly (and it already has every per-document table)."""
+    return (not plan.embed and not plan.refresh and plan.keep == list(range(len(old.documents)))
+            and old.signatures is not None)
+
+
+@dataclass
+class _Plan:
+    keep: list[int]  # old document positions to keep (their vectors are reused)
+    embed: list[SourceDocument]  # new or changed documents
+    refresh: dict[int, SourceDocument] = field(default_factory=dict)  # kept positions whose metadata changed
+
+
+def _plan(old: IndexData | None, loaded: LoadResult, report: BuildReport, prune: bool) -> _Plan:
+    new_by_id = {doc.id: doc for doc in _distinct_ids(old, loaded.documents)}
+    # Files that exist but (partly) failed to load: "not loaded" must not read as "deleted".
+    failed = {s.file for s in loaded.skipped if s.file is not None}
+    kept_of: dict[str, int] = {}
+    keep: list[int] = []
+    refresh: dict[int, SourceDocument] = {}
+    if old is not None:
+        for position, doc in enumerate(old.documents):
+            incoming = new_by_id.get(doc.id)
+            if incoming is not None:
+                if incoming.sha256 == doc.sha256:
+                    keep.append(position)
+                    report.unchanged.append(doc.id)
+                    new_by_id.pop(doc.id)
+                    if incoming != doc:  # same text, new title, date or outlet: no re-embedding
+                        refresh[position] = incoming
+                else:
+                    report.updated.append(doc.id)
+            elif prune and doc.source in failed and _source_exists(doc.source):
+                keep.append(position)
+                report.kept.append(doc.id)
+                kept_of[doc.source] = kept_of.get(doc.source, 0) + 1
+            elif prune and (_within(doc.source, loaded.roots) or not _source_exists(doc.source)):
+                report.removed.append(doc.id)
+            else:
+                keep.append(position)
+    updated = set(report.updated)
+    report.added.extend(doc_id for doc_id in new_by_id if doc_id not in updated)
+    report.skipped = _note_kept(report.skipped, kept_of)
+    return _Plan(keep, list(new_by_id.values()), refresh)
+
+
+def _note_kept(skipped: list[Skipped], kept_of: dict[str, int]) -> list[Skipped]:
+    """Say on the first skip of each such file how many earlier documents were kept, so its one warning line tells all."""
+    out = []
+    for skip in skipped:
+        count = kept_of.pop(skip.file, 0) if skip.file is not None else 0
+        if count:
+            name = Path(skip.file or skip.source).name
+            skip = replace(
+                skip,
+                reason=f"{skip.reason}; kept the {count} document(s) indexed from {name} before "
+                "(fix the file to update them, or delete it to remove them)",
+            )
+        out.append(skip)
+    return out
+
+
+def _distinct_ids(old: IndexData | None, documents: list[SourceDocument]) -> list[SourceDocument]:
+    """Rename incoming documents whose id is taken by another source, so nothing is overwritten."""
+    if old is None:
+        return documents
+    source_of = {doc.id: doc.source for doc in old.documents}
+    out = []
+    for doc in documents:
+        taken_by = source_of.get(doc.id)
+        if taken_by is not None and taken_by != doc.source:
+            doc = replace(doc, id=f"{doc.id}-{hashlib.sha1(doc.source.encode()).hexdigest()[:6]}")
+        out.append(doc)
+    return out
+
+
+def _source_exists(source: str) -> bool:
+    return not source.startswith("/") or Path(source).exists()
+
+
+def _assemble(
+    old: IndexData | None,
+    plan: _Plan,
+    embeddings: Embeddings,
+    chunker: TokenChunker,
+    report: BuildReport,
+    progress: bool,
+    layout: Layout,
+) -> Parts:
+    documents: list[SourceDocument] = []
+    chunk_rows: list[np.ndarray] = []
+    sentence_rows: list[np.ndarray] = []
+    chunk_vec_parts: list[np.ndarray] = []
+    sent_vec_parts: list[np.ndarray] = []
+    n_sentences = 0
+    if old is not None and plan.keep:
+        doc_of_chunk = old.chunk_rows[:, 0]
+        doc_of_sentence = old.sentence_rows[:, 0]
+        for new_i, old_i in enumerate(plan.keep):
+            documents.append(plan.refresh.get(old_i, old.documents[old_i]))
+            c_mask = doc_of_chunk == old_i
+            s_mask = doc_of_sentence == old_i
+            rows = old.chunk_rows[c_mask].copy()
+            s_rows = old.sentence_rows[s_mask].copy()
+            first_sentence = int(np.argmax(s_mask)) if s_mask.any() else 0
+            rows[:, 0] = new_i
+            rows[:, 3:5] += n_sentences - first_sentence
+            s_rows[:, 0] = new_i
+            chunk_rows.append(rows)
+            sentence_rows.append(s_rows)
+            chunk_vec_parts.append(np.asarray(old.chunk_vectors[c_mask]))
+            sent_vec_parts.append(np.asarray(old.sentence_vectors[s_mask], dtype=np.float32))
+            n_sentences += len(s_rows)
+    new_chunk_texts: list[str] = []
+    new_chunk_spans: list[list[tuple[int, int]]] = []  # sentence spans relative to each chunk
+    new_chunk_sentences: list[list[int]] = []  # their positions among the new sentences
+    new_sentence_texts: list[str] = []
+    docs_iter: Any = plan.embed
+    if progress and plan.embed:
+        from tqdm.auto import tqdm
+
+        docs_iter = tqdm(plan.embed, desc="chunking", unit="doc", leave=False, disable=None)
+    for doc in docs_iter:
+        doc_i = len(documents)
+        documents.append(doc)
+        chunks = chunker.split(doc)
+        sentences = list(dict.fromkeys(s for chunk in chunks for s in chunk.sentences))  # in order, once each
+        first_new = len(new_sentence_texts)
+        position = {(s.start, s.end): i for i, s in enumerate(sentences)}
+        sentence_rows.append(np.array([[doc_i, s.start, s.end] for s in sentences], dtype=np.int32).reshape(-1, 3))
+        new_sentence_texts.extend(doc.text[s.start : s.end] for s in sentences)
+        rows = []
+        for chunk in chunks:
+            s0 = position[(chunk.sentences[0].start, chunk.sentences[0].end)]
+            rows.append([doc_i, chunk.start, chunk.end, n_sentences + s0, n_sentences + s0 + len(chunk.sentences), chunk.n_tokens])
+            new_chunk_texts.append(chunk.text)
+            new_chunk_spans.append([(s.start - chunk.start, s.end - chunk.start) for s in chunk.sentences])
+            new_chunk_sentences.append([first_new + s0 + k for k in range(len(chunk.sentences))])
+        chunk_rows.append(np.array(rows, dtype=np.int32).reshape(-1, 6))
+        n_sentences += len(sentences)
+    if new_chunk_texts:
+        chunk_vectors, sentence_vectors, separately = _embed_chunks_and_sentences(
+            embeddings, new_chunk_texts, new_chunk_spans, new_chunk_sentences, new_sentence_texts, progress,
+            contextual=layout.sentence_vectors == "contextual", pooled=layout.chunk_vectors == "pooled",
+        )
+        chunk_vec_parts.append(chunk_vectors)
+        sent_vec_parts.append(sentence_vectors)
+        report.embedded_sentences = separately
+    report.embedded_chunks = len(new_chunk_texts)
+    dim = _dimension(embeddings, chunk_vec_parts)
+    sigs = _signatures(old, plan, documents)
+    all_chunk_rows = np.concatenate(chunk_rows) if chunk_rows else np.zeros((0, 6), np.int32)
+    parts = Parts(
+        documents=documents,
+        chunk_rows=all_chunk_rows.astype(np.int32),
+        sentence_rows=(np.concatenate(sentence_rows) if sentence_rows else np.zeros((0, 3), np.int32)).astype(np.int32),
+        chunk_vectors=np.concatenate(chunk_vec_parts) if chunk_vec_parts else np.zeros((0, dim), np.float32),
+        sentence_vectors=np.concatenate(sent_vec_parts) if sent_vec_parts else np.zeros((0, dim), np.float32),
+        chunk_texts=[documents[d].text[s:e] for d, s, e in all_chunk_rows[:, :3].tolist()],
+        signatures=sigs,
+        copy_of=np.asarray(copy_groups(None, [d.published for d in documents], sigs), dtype=np.int32),
+    )
+    return parts
+
+
+def _signatures(old: IndexData | None, plan: _Plan, documents: list[SourceDocument]) -> np.ndarray:
+    """MinHash signatures of the documents: reused for kept ones, computed for the rest."""
+    rows: list[np.ndarray | None] = [None] * len(documents)
+    if old is not None and old.signatures is not None:
+        for new_i, old_i in enumerate(plan.keep):
+            rows[new_i] = old.signatures[old_i]
+    missing = [i for i, row in enumerate(rows) if row is None]
+    for i, row in zip(missing, signatures([documents[i].text for i in missing])):
+        rows[i] = row
+    return np.stack(rows) if rows else signatures([])  # type: ignore[arg-type]
+
+
+def _embed_chunks_and_sentences(
+    embeddings: Embeddings,
+    chunk_texts: list[str],
+    chunk_spans: list[list[tuple[int, int]]],
+    chunk_sentences: list[list[int]],
+    sentence_texts: list[str],
+    progress: bool,
+    *,
+    contextual: bool,
+    pooled: bool,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Chunk vectors, sentence vectors, and how many sentences needed a pass of their own.
+
+    ``pooled``: sentences are embedded alone and a chunk's vector is the
+    normalized mean of its sentences' (one pass). ``contextual`` (MiniLM): a
+    sentence's vector is pooled from the first chunk that holds it whole (one
+    pass); other models, and sentences cut off by the model's length limit,
+    are embedded sentence by sentence. Otherwise both are embedded.
+    """
+    if pooled:
+        sentence_vectors = embed_array(embeddings, sentence_texts, progress=progress)
+        chunk_vectors = np.stack([sentence_vectors[positions].mean(0) for positions in chunk_sentences])
+        chunk_vectors /= np.maximum(np.linalg.norm(chunk_vectors, axis=1, keepdims=True), 1e-12)
+        return chunk_vectors.astype(np.float32), sentence_vectors, len(sentence_texts)
+    if contextual and isinstance(embeddings, MiniLMEmbeddings):
+        chunk_vectors, span_vectors = embeddings.encode_with_spans(chunk_texts, chunk_spans, progress=progress)
+        found: list[np.ndarray | None] = [None] * len(sentence_texts)
+        for positions, vectors in zip(chunk_sentences, span_vectors):
+            for position, vector in zip(positions, vectors):
+                if found[position] is None and vector is not None:
+                    found[position] = vector
+        missing = [i for i, vector in enumerate(found) if vector is None]
+    else:
+        chunk_vectors = embed_array(embeddings, chunk_texts, progress=progress)
+        found = [None] * len(sentence_texts)
+        missing = list(range(len(sentence_texts)))
+    if missing:
+        extra = embed_array(embeddings, [sentence_texts[i] for i in missing], progress=progress)
+        for i, vector in zip(missing, extra):
+            found[i] = vector
+    dim = chunk_vectors.shape[1]
+    sentence_vectors = np.stack(found) if found else np.zeros((0, dim), np.float32)  # type: ignore[arg-type]
+    return chunk_vectors, sentence_vectors.astype(np.float32), len(missing)
+
+
+def _dimension(embeddings: Embeddings, parts: list[np.ndarray]) -> int:
+    for part in parts:
+        if part.ndim == 2 and part.shape[0]:
+            return int(part.shape[1])
+    dim = getattr(embeddings, "dimension", None)
+    return int(dim) if dim else len(embeddings.embed_query("dimension probe"))
+
+
+def write_copy(index_dir: str | Path, source: IndexData) -> None:
+    """Write ``source`` (the read model of any store) as a local index folder, vectors included.
+
+    How a database index gets its build workspace back on a machine that has
+    none, so an update starts from what the database holds and loses nothing.
+    """
+    manifest = source.manifest
+    rows = np.arange(source.n_chunks)
+    documents = list(source.documents)
+    chunk_rows = np.asarray(source.chunk_rows, dtype=np.int32)
+    parts = Parts(
+        documents=documents,
+        chunk_rows=chunk_rows,
+        sentence_rows=np.asarray(source.sentence_rows, dtype=np.int32),
+        chunk_vectors=np.asarray(source.chunk_vectors[rows], dtype=np.float32),
+        sentence_vectors=np.asarray(source.sentence_vectors[np.arange(len(source.sentence_rows))], dtype=np.float32),
+        chunk_texts=[documents[d].text[s:e] for d, s, e in chunk_rows[:, :3].tolist()],
+        signatures=signatures([d.text for d in documents]),
+        copy_of=np.asarray(source.copy_of if source.copy_of is not None else np.arange(len(documents)), dtype=np.int32),
+    )
+    chunker = TokenChunker(manifest["chunker"]["chunk_tokens"], manifest["chunker"]["overlap_tokens"],
+                           encoding=manifest["chunker"].get("encoding", "cl100k_base"))
+    layout = Layout(manifest.get("sentence_vectors", "separate"), manifest.get("chunk_vectors", "embedded"))
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    write_generation(index_dir, parts, str(manifest["embedding_model"]), chunker, layout, None)
