@@ -34,7 +34,7 @@ from ._embedding import MiniLMEmbeddings, model_name_of
 from ._exceptions import ConfigError, EmptyQuestionError, IndexNotFoundError, InputError, LoadError
 from ._followup import is_follow_up, standalone_question
 from ._index import IndexData
-from ._ingest import BuildReport, build_index
+from ._ingest import BuildReport
 from ._loading import LoadResult, load_paths
 from ._onnx import cache_dir
 from ._ray import check_runner
@@ -43,8 +43,8 @@ from ._retrieval import HybridSearcher
 from ._text import clean_text
 from ._timeline import Timeline, build_timeline
 from ._types import Answer, AnswerEvent, SourceDocument
-from .stores import is_url, materialize, open_index, publish, shown_url, size_bytes, workspace
-from .stores._local import index_size_bytes, load_index
+from .stores import build, is_url, open_index, shown_url, size_bytes, workspace
+from .stores._local import index_size_bytes
 
 __all__ = [
     "MAX_QUESTION_CHARS", "Assistant", "ask", "bundled_articles_dir", "date_range", "make_answerer", "reading_question",
@@ -325,13 +325,12 @@ class Assistant:
         # Builds are serialized by their own lock; questions keep using the
         # current index until the finished one is swapped in.
         with self._build_lock:
-            if self.location is not None and not (self.index_dir / "manifest.json").exists():
-                materialize(self.location, self.index_dir)  # another machine built it: start from what it holds
             has_index = self._index is not None or (self.index_dir / "manifest.json").exists()
             if not loaded.documents and not has_index:
                 reasons = "; ".join(str(s) for s in loaded.skipped[:3]) or "no supported files found"
                 raise LoadError(f"nothing to index ({reasons}): give .txt, .md, .html, .pdf or .json files")
-            report = build_index(
+            report = build(
+                self.location or self.index_dir,
                 self.index_dir,
                 loaded,
                 embeddings=self._build_embeddings(runner),
@@ -342,9 +341,6 @@ class Assistant:
                 sentence_vectors=self.settings.sentence_vectors,
                 chunk_vectors=self.settings.chunk_vectors,
             )
-            if self.location is not None:
-                publish(self.location, load_index(self.index_dir))
-                report.index_dir = shown_url(self.location)
             self._swap(open_index(self.location or self.index_dir))
         return report
 

@@ -103,6 +103,7 @@ def build_index(
     progress: bool = False,
     sentence_vectors: str = "separate",
     chunk_vectors: str = "pooled",
+    remove: frozenset[str] = frozenset(),
 ) -> BuildReport:
     """Create or incrementally update the index at ``index_dir``.
 
@@ -126,6 +127,7 @@ def build_index(
         progress: Show progress bars.
         sentence_vectors: ``"contextual"`` (pooled from the chunk's forward
             pass; MiniLM only) or ``"separate"`` (each sentence embedded alone).
+        remove: Ids of indexed documents to delete (a store writer's ``delete``).
         chunk_vectors: ``"pooled"`` (the default, as in ``Settings``: the
             normalized mean of its separate sentence vectors, one embedding
             pass instead of two) or ``"embedded"`` (each chunk embedded whole).
@@ -143,7 +145,7 @@ def build_index(
             if not rebuild and (index_dir / MANIFEST).exists():
                 old = load_index(index_dir)
                 check_compatible(old.manifest, index_dir, model_name, chunker, sentence_vectors, chunk_vectors)
-            plan = _plan(old, loaded, report, prune)
+            plan = _plan(old, loaded, report, prune, remove)
             layout = Layout(sentence_vectors, chunk_vectors)
             if old is not None and _unchanged(old, plan):  # nothing to write: no second copy of the index on disk
                 report.n_documents, report.n_chunks = len(old.documents), old.n_chunks
@@ -176,7 +178,8 @@ class _Plan:
     refresh: dict[int, SourceDocument] = field(default_factory=dict)  # kept positions whose metadata changed
 
 
-def _plan(old: IndexData | None, loaded: LoadResult, report: BuildReport, prune: bool) -> _Plan:
+def _plan(old: IndexData | None, loaded: LoadResult, report: BuildReport, prune: bool,
+          remove: frozenset[str] = frozenset()) -> _Plan:
     new_by_id = {doc.id: doc for doc in _distinct_ids(old, loaded.documents)}
     # Files that exist but (partly) failed to load: "not loaded" must not read as "deleted".
     failed = {s.file for s in loaded.skipped if s.file is not None}
@@ -185,6 +188,9 @@ def _plan(old: IndexData | None, loaded: LoadResult, report: BuildReport, prune:
     refresh: dict[int, SourceDocument] = {}
     if old is not None:
         for position, doc in enumerate(old.documents):
+            if doc.id in remove and doc.id not in new_by_id:
+                report.removed.append(doc.id)
+                continue
             incoming = new_by_id.get(doc.id)
             if incoming is not None:
                 if incoming.sha256 == doc.sha256:

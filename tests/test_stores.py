@@ -173,3 +173,27 @@ def test_both_stores_fill_the_same_protocols(location: str, articles_copy: Path,
     assert index.sentence_vectors_of(rows).shape == (3, 384)
     local_like = index.sentence_vectors_of(rows)
     assert abs(float(local_like[0] @ local_like[0]) - 1.0) < 1e-3
+
+
+def test_a_store_writer_upserts_deletes_and_commits(location: str, embedder: MiniLMEmbeddings) -> None:
+    from rag import TokenChunker, load_paths
+    from rag.stores import open_store
+    from rag.stores._protocol import Store, Writer
+
+    store = open_store(location, embeddings=embedder, chunker=TokenChunker())
+    assert isinstance(store, Store) and store.fingerprints() == {}
+    docs = load_paths([bundled_articles_dir()]).documents
+    writer = store.writer()
+    assert isinstance(writer, Writer)
+    writer.upsert(docs)
+    report = writer.commit()
+    assert sorted(report.added) == sorted(d.id for d in docs)
+    assert store.fingerprints() == {d.id: d.sha256 for d in docs}
+    before = store.snapshot()
+    writer.delete([docs[0].id])
+    assert writer.commit().removed == [docs[0].id]
+    assert store.fingerprints() == {docs[1].id: docs[1].sha256}
+    assert len(before.documents) == 2  # a snapshot taken before the commit keeps its view
+    writer.upsert([docs[1]])  # the same text again: nothing to embed
+    assert writer.commit().embedded_chunks == 0
+    store.close()

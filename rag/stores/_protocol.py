@@ -7,6 +7,8 @@ the local store fills with numpy arrays, FAISS and bm25s, and the
 PostgreSQL store with database-backed objects of the same shape
 (``rag/stores/_pgvector.py``). Retrieval (:mod:`rag._retrieval`) and the
 answerer call nothing else, so they are the same code for every store.
+:class:`Store` and :class:`Writer` are the write side (``open_store``):
+fingerprints, a snapshot, upsert / delete / commit.
 
 Example:
     >>> import numpy as np
@@ -16,11 +18,12 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-__all__ = ["DenseIndex", "LexicalIndex", "VectorTable"]
+__all__ = ["DenseIndex", "LexicalIndex", "Store", "VectorTable", "Writer"]
 
 
 @runtime_checkable
@@ -52,3 +55,29 @@ class LexicalIndex(Protocol):
 
     def retrieve(self, queries: list[list[str]], *, k: int, weight_mask: np.ndarray | None = None,
                  **options: Any) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+@runtime_checkable
+class Writer(Protocol):
+    """Staged changes to a store: :meth:`commit` applies them as one new generation (readers see all or none)."""
+
+    def upsert(self, documents: Sequence[Any]) -> None: ...
+
+    def delete(self, doc_ids: Iterable[str]) -> None: ...
+
+    def commit(self) -> Any: ...
+
+
+@runtime_checkable
+class Store(Protocol):
+    """A place an index lives (``rag.stores.open_store``): what it holds, its live view, and a writer."""
+
+    location: str
+
+    def fingerprints(self) -> dict[str, str]: ...
+
+    def snapshot(self) -> Any: ...
+
+    def writer(self) -> Writer: ...
+
+    def close(self) -> None: ...
