@@ -241,8 +241,11 @@ class ExtractiveAnswerer:
             pool = [statements[0][0]] + [r for r, _ in rivals]
             cover = [len(names & _terms_with_title(s, index)) for s in pool]
             pool = _by_date([s for s, c in zip(pool, cover) if c == max(cover)], index, prefer or "newest")
-            statements = [[pool[0]], [pool[1]]] if len(pool) > 1 else [[pool[0]]]
-            if len(pool) < 2:
+            first = pool[0]
+            # The second statement must differ from the first (two rivals of the best one may agree).
+            other = next((s for s in pool[1:] if not _same_claim(_claims(first, index, kind), _claims(s, index, kind))), None)
+            statements = [[first], [other]] if other is not None else [[first]]
+            if other is None:
                 rivals = []
         citations: list[Citation] = []
         parts: list[str] = []
@@ -423,7 +426,8 @@ def _claims(item: ScoredSentence, index: IndexData, kind: str) -> dict[str, froz
         claims: dict[str, frozenset[str]] = {}
         for m in _FIGURE.finditer(text):
             for value in _figures(m.group(0)):
-                claims[f"{value:g}"] = _counted(sentence, lo + m.start(), lo + m.end())
+                key = str(int(value)) if value.is_integer() else repr(value)  # "1234567", never "1.23457e+06"
+                claims[key] = _counted(sentence, lo + m.start(), lo + m.end())
         return claims
     if kind == "date":
         return {d.iso: frozenset() for d in dates_in(text, doc.published)}
@@ -444,8 +448,15 @@ def _terms_with_title(item: ScoredSentence, index: IndexData) -> frozenset[str]:
 
 
 def _by_date(items: list[ScoredSentence], index: IndexData, prefer: str) -> list[ScoredSentence]:
-    """``items`` newest first (``prefer="oldest"``: oldest first); equal dates keep their order (best first)."""
-    return sorted(items, key=lambda s: _day(index, s), reverse=prefer != "oldest")
+    """``items`` newest first (``prefer="oldest"``: oldest first), undated ones last either way; ties keep their order."""
+    dated = [s for s in items if _day(index, s)]
+    undated = [s for s in items if not _day(index, s)]
+    return sorted(dated, key=lambda s: _day(index, s), reverse=prefer != "oldest") + undated
+
+
+def _same_claim(mine: dict[str, frozenset[str]], theirs: dict[str, frozenset[str]]) -> bool:
+    """Whether two statements share a value; dates match at the coarser precision ("2021-08" and "2021-08-09")."""
+    return any(a == b or a.startswith(b + "-") or b.startswith(a + "-") for a in mine for b in theirs)
 
 
 def _rivals(
@@ -479,7 +490,7 @@ def _rivals(
         if int(copy_of[other.doc_i]) in seen:
             continue
         theirs = _claims(other, index, kind)
-        if not theirs or set(theirs) & set(mine):
+        if not theirs or _same_claim(mine, theirs):
             continue
         if kind == "number" and not (frozenset().union(*theirs.values()) & mine_counted):
             continue  # different figures of different things: "31 people killed", "hundreds of buildings"

@@ -134,21 +134,27 @@ _PUBLISHED_LINE = re.compile(
     re.IGNORECASE,
 )
 _DATELINE = re.compile(
-    r"^\s*[A-Z][A-Za-z .'-]{1,40},\s+(?P<rest>[^\n]{6,40}?)\s*(?:\((?P<outlet>[A-Z][\w .&'-]{1,30})\))?\s*[-–—]"
+    r"^\s*[A-Z][A-Za-z .'-]{1,40},\s+(?P<rest>[^\n]{3,40}?)\s*(?:\((?P<outlet>[A-Z][\w .&'-]{1,30})\))?\s*[-–—]\s"
 )
+
+
+def _dateline_date(rest: str) -> bool:
+    """Whether a dateline's date part is a date, with or without its year ("Aug. 9, 2021", "Aug. 9")."""
+    rest = rest.strip(" ,")
+    return bool(parse_date(rest)) or bool(re.fullmatch(r"(?i)" + _MONTH + r"\s+" + _DAY, rest))
 
 
 def dateline_end(sentence: str) -> int:
     """Where a wire dateline opening ``sentence`` ends ("PORT CITY, June 4, 2026 (Herald) –"), else 0."""
     found = _DATELINE.match(sentence[:120])
-    return found.end() if found and parse_date(found.group("rest")) else 0
+    return found.end() if found and _dateline_date(found.group("rest")) else 0
 
 
 def dateline_outlet(text: str, *, lines: int = 6) -> str | None:
     """The outlet a wire dateline names ("MOSCOW, Aug. 9, 2021 (Reuters) –" gives "Reuters"), or ``None``."""
     for line in [line for line in text.splitlines()[: lines * 3] if line.strip()][:lines]:
         found = _DATELINE.match(line[:120])
-        if found and found.group("outlet") and parse_date(found.group("rest")):
+        if found and found.group("outlet") and _dateline_date(found.group("rest")):
             return found.group("outlet").strip()
     return None
 
@@ -296,12 +302,19 @@ class TimeScope:
         return f"“{self.phrase}” → {', '.join(parts)}"
 
 
-_RECENT = re.compile(r"\b(?:latest|most recent(?:ly)?|newest|recently|currently|current|now|so far|to date|as of now|still|this morning|tonight)\b", re.I)
+_RECENT = re.compile(
+    r"\b(?:latest|most recent(?:ly)?|newest|recently|currently|current|now|so far|to date|as of now|still|this morning|"
+    r"tonight|today)\b", re.I)  # "today" prefers the newest report: a one-day filter would leave most archives empty
 _OLDEST = re.compile(r"\b(?:first|earliest|originally|initially|at first|oldest)\b", re.I)
-_IN_YEAR = re.compile(r"\b(?:in|during|throughout|of)\s+(?:the\s+year\s+)?(?:(?P<month>" + "|".join(_MONTHS) + r")\.?\s+)?(?P<year>(?:19|20)\d\d)\b", re.I)
-_SINCE = re.compile(r"\b(?:since|after|from)\s+(?:(?P<month>" + "|".join(_MONTHS) + r")\.?\s+)?(?P<year>(?:19|20)\d\d)\b", re.I)
+_MONTH_OR_YEAR = r"(?:(?P<month>" + "|".join(_MONTHS) + r")\.?\s+)?(?P<year>(?:19|20)\d\d)\b"
+_BETWEEN = re.compile(r"\b(?:from|between)\s+(?P<first>(?:19|20)\d\d)\s+(?:to|and|until|-|–)\s+(?P<last>(?:19|20)\d\d)\b", re.I)
+_IN_YEAR = re.compile(r"\b(?:in|during|throughout)\s+(?:the\s+year\s+)?(?:(?P<month>" + "|".join(_MONTHS) + r")\.?\s+)?(?P<year>(?:19|20)\d\d)\b", re.I)
+_SINCE = re.compile(r"\b(?:since|from)\s+(?:(?P<month>" + "|".join(_MONTHS) + r")\.?\s+)?(?P<year>(?:19|20)\d\d)\b", re.I)
+_AFTER = re.compile(r"\b(?:after)\s+" + _MONTH_OR_YEAR, re.I)
 _BEFORE = re.compile(r"\b(?:before|until|till|prior to|up to)\s+(?:(?P<month>" + "|".join(_MONTHS) + r")\.?\s+)?(?P<year>(?:19|20)\d\d)\b", re.I)
-_RELATIVE_SPAN = re.compile(r"\b(?P<which>this|last|past|previous)\s+(?P<unit>week|month|year)\b|\b(?P<day>today|yesterday)\b", re.I)
+_RELATIVE_SPAN = re.compile(
+    r"(?:\b(?:in|during|over)\s+(?:the\s+)?)?\b(?P<which>this|last|past|previous)\s+(?P<unit>week|month|year)\b|\b(?P<day>yesterday)\b",
+    re.I)
 
 
 def _month_range(year: int, month: int | None) -> tuple[date, date]:
@@ -326,8 +339,13 @@ def question_scope(question: str, reference: date | None = None) -> TimeScope:
     spans: list[tuple[int, int]] = []
     since: date | None = None
     until: date | None = None
-    for pattern, sets in ((_IN_YEAR, "both"), (_SINCE, "since"), (_BEFORE, "until")):
-        found = pattern.search(question)
+    between = _BETWEEN.search(question)
+    if between:
+        since, until = date(int(between.group("first")), 1, 1), date(int(between.group("last")), 12, 31)
+        phrases.append(between.group(0).strip())
+        spans.append(between.span())
+    for pattern, sets in ((_IN_YEAR, "both"), (_SINCE, "since"), (_AFTER, "after"), (_BEFORE, "until")):
+        found = None if between else pattern.search(question)
         if not found:
             continue
         month = _month_of(found.group("month")) if found.group("month") else None
@@ -336,6 +354,8 @@ def question_scope(question: str, reference: date | None = None) -> TimeScope:
         spans.append(found.span())
         if sets in ("both", "since"):
             since = first
+        if sets == "after":  # after 2020: from 2021 on
+            since = last + timedelta(days=1)
         if sets == "both":
             until = last
         if sets == "until":
@@ -344,9 +364,8 @@ def question_scope(question: str, reference: date | None = None) -> TimeScope:
     if found:
         phrases.append(found.group(0))
         spans.append(found.span())
-        if found.group("day"):
-            day = today - timedelta(days=1) if found.group("day").lower() == "yesterday" else today
-            since, until = day, day
+        if found.group("day"):  # yesterday
+            since = until = today - timedelta(days=1)
         else:
             unit, which = found.group("unit").lower(), found.group("which").lower()
             if unit == "week":
@@ -427,6 +446,17 @@ _DAY_MONTH = re.compile(
 _MONTH_YEAR = re.compile(r"\b(?:in|early|mid|late|since|from|by|until|during)[\s-]+" + _MONTH + r"(?:\s+" + _YEAR + r")?\b", re.I)
 
 
+def _year_of(month: int, reference: date) -> int:
+    """The year of a month named without one in an article of ``reference``: the nearest such month.
+
+    Next month is ahead ("Jan. 1" in a December article is next year); a
+    month more than one ahead is last year's ("Dec. 28" in a January one).
+    """
+    if reference.month == 12 and month == 1:
+        return reference.year + 1
+    return reference.year - (month > reference.month + 1)
+
+
 def _latest_weekday(reference: date, weekday: int, strictly_before: bool) -> date:
     back = (reference.weekday() - weekday) % 7
     if back == 0 and strictly_before:
@@ -462,17 +492,24 @@ def dates_in(text: str, published: str | None) -> list[MentionedDate]:
     reference = date.fromisoformat(published[:10]) if published else None
     if reference is not None:
         for m in _DAY_MONTH.finditer(text):
-            month = _month_of(m.group("month") or m.group("month2"))
+            name = m.group("month") or m.group("month2")
+            if not name[0].isupper():
+                continue  # "march 20 miles", "may 5": verbs, not months
+            month = _month_of(name)
             day = int(m.group("day") or m.group("day2"))
-            year = reference.year - (month > reference.month + 1)  # "Dec. 28" in a January article is last year
+            year = _year_of(month, reference)
             parsed = _valid(year, month, day)
             if parsed:
                 add(m.start(), m.end(), parsed.isoformat(), "partial")
         for m in _WEEKDAY_PHRASE.finditer(text):
             mod = (m.group("mod") or "").lower()
             weekday = _WEEKDAYS[m.group("weekday").lower()]
-            if mod == "next":
-                day = reference + timedelta(days=(weekday - reference.weekday() - 1) % 7 + 1)
+            after = m.end() + len(re.match(r",?\s*", text[m.end():]).group(0))  # type: ignore[union-attr]
+            if any(start == after for start, _ in taken):
+                continue  # "Monday, August 2, 2021": the full date says it
+            if mod in ("next", "by", "until"):  # deadlines and plans look ahead
+                back = (weekday - reference.weekday()) % 7
+                day = reference + timedelta(days=back if mod != "next" else (back or 7))
             elif mod in ("this",) and weekday > reference.weekday():
                 day = reference + timedelta(days=weekday - reference.weekday())
             else:
@@ -497,8 +534,10 @@ def dates_in(text: str, published: str | None) -> list[MentionedDate]:
                 iso = monday.isoformat()
             add(m.start(), m.end(), iso, "relative")
         for m in _MONTH_YEAR.finditer(text):
+            if not m.group("month")[0].isupper():
+                continue
             month = _month_of(m.group("month"))
-            year = int(m.group("year")) if m.group("year") else reference.year - (month > reference.month + 1)
+            year = int(m.group("year")) if m.group("year") else _year_of(month, reference)
             add(m.start("month"), m.end(), f"{year:04d}-{month:02d}", "explicit" if m.group("year") else "partial")
     found.sort(key=lambda d: d.start)
     return found

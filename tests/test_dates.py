@@ -129,3 +129,46 @@ def test_to_date_takes_dates_and_iso_strings() -> None:
     assert to_date(None, "since") is None
     with pytest.raises(InputError, match="must be a date, got int"):
         to_date(20210809, "until")
+
+
+@pytest.mark.parametrize(
+    ("text", "published", "expected"),
+    [  # found in review: each was wrong before
+        ("The law takes effect Jan. 1.", "2023-12-20", [("Jan. 1", "2024-01-01", "partial")]),  # next month, next year
+        ("Cuts start in January.", "2023-12-20", [("January", "2024-01", "partial")]),
+        ("On Monday, August 2, 2021, talks began.", "2021-08-11", [("August 2, 2021", "2021-08-02", "explicit")]),
+        ("Veterans will march 20 miles to the capital.", "2021-08-11", []),  # a verb, not March 20
+        ("Residents must leave by Friday.", "2021-08-11", [("Friday", "2021-08-13", "relative")]),  # deadlines look ahead
+        ("The exhibition runs until Thursday.", "2021-08-11", [("Thursday", "2021-08-12", "relative")]),
+    ],
+)
+def test_dates_in_edge_cases(text: str, published: str, expected: list[tuple[str, str, str]]) -> None:
+    assert [(d.phrase, d.iso, d.how) for d in dates_in(text, published)] == expected
+
+
+def test_datelines_without_a_year_name_their_outlet() -> None:
+    from rag._dates import dateline_end
+
+    line = "MOSCOW, Aug. 9 (Reuters) - Russia said on Monday that the drills began."
+    assert dateline_outlet(line) == "Reuters" and line[: dateline_end(line)] == "MOSCOW, Aug. 9 (Reuters) - "
+    assert dateline_end("MOSCOW, 2021-08-09 (Reuters) - Russia said") > 0
+
+
+@pytest.mark.parametrize(
+    ("question", "since", "until", "prefer"),
+    [
+        ("What happened after 2020?", "2021-01-01", None, ""),
+        ("Who led after March 2020?", "2020-04-01", None, ""),
+        ("Who won the election from 2019 to 2021?", "2019-01-01", "2021-12-31", ""),
+        ("What happened in the past week?", "2026-11-21", "2026-11-28", ""),
+        ("What is the situation today?", None, None, "newest"),  # a preference, not a one-day filter
+    ],
+)
+def test_question_scope_edge_cases(question: str, since: str | None, until: str | None, prefer: str) -> None:
+    scope = question_scope(question, REF)
+    assert (scope.since, scope.until, scope.prefer) == (since, until, prefer)
+    assert "the?" not in scope.question
+
+
+def test_a_count_is_not_a_year() -> None:
+    assert not question_scope("How many of 2000 workers were laid off?", REF)

@@ -313,3 +313,36 @@ def test_browser_dates_panel_sources_and_timeline_tab(served_news: str) -> None:
         expect(page.locator("#timeline .src-card").first).to_contain_text("2026-06-01", timeout=30_000)
         expect(page.locator("#timeline")).to_contain_text("relative: “Monday”")
         browser.close()
+
+
+def _corpus(tmp_path: Path, records: list[dict]) -> Path:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for record in records:
+        (folder / f"{record['id']}.json").write_text(json.dumps(record))
+    return folder
+
+
+def test_two_sources_that_agree_are_not_shown_as_differing(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
+    records = [
+        {"id": "a", "title": "Recall", "published": "2021-08-01", "outlet": "One", "text": "Norvik Motors is recalling 120,000 cars because the brakes can fail, the company said."},
+        {"id": "b", "title": "Recall grows", "published": "2021-08-05", "outlet": "Two", "text": "Norvik Motors is now recalling 150,000 cars because the brakes can fail, the company said."},
+        {"id": "c", "title": "Recall widens", "published": "2021-08-09", "outlet": "Three", "text": "Norvik Motors is recalling 150,000 cars after finding the brakes can fail, the company said."},
+    ]
+    assistant = Assistant(tmp_path / "ix", embeddings=embedder)
+    assistant.index([_corpus(tmp_path, records)])
+    answer = Assistant.load(tmp_path / "ix", embeddings=embedder).ask("How many cars is Norvik Motors recalling?")
+    if answer.disagreements:
+        (d,) = answer.disagreements
+        assert len(set(d.values)) == 2 and any("120,000" in v for v in d.values)
+
+
+def test_dates_at_different_precision_do_not_disagree(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
+    records = [
+        {"id": "a", "title": "Drill", "published": "2021-07-20", "outlet": "One", "text": "The joint drill will take place in August, the ministry said."},
+        {"id": "b", "title": "Drill begins", "published": "2021-08-10", "outlet": "Two", "text": "The joint drill began on August 9, the ministry said."},
+    ]
+    assistant = Assistant(tmp_path / "ix", embeddings=embedder)
+    assistant.index([_corpus(tmp_path, records)])
+    answer = Assistant.load(tmp_path / "ix", embeddings=embedder).ask("When does the joint drill take place?")
+    assert not answer.disagreements
