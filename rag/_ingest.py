@@ -424,4 +424,5 @@ def write_copy(index_dir: str | Path, source: IndexData) -> None:
     layout = Layout(manifest.get("sentence_vectors", "separate"), manifest.get("chunk_vectors", "embedded"))
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
-    write_generation(index_dir, parts, str(manifest["embedding_model"]), chunker, layout, None)
+    with locked(index_dir):  # two processes filling one workspace queue
+        write_generation(index_dir, parts, str(manifest["embedding_model"]), chunker, layout, None)

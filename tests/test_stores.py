@@ -6,6 +6,7 @@ import subprocess
 import uuid
 from pathlib import Path
 
+import numpy as np
 import psycopg
 import pytest
 
@@ -197,3 +198,82 @@ def test_a_store_writer_upserts_deletes_and_commits(location: str, embedder: Min
     writer.upsert([docs[1]])  # the same text again: nothing to embed
     assert writer.commit().embedded_chunks == 0
     store.close()
+
+
+# ---------------------------------------------------------------- found in review
+
+
+def test_machines_building_one_database_keep_each_others_documents(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, articles_copy: Path, embedder: MiniLMEmbeddings
+) -> None:
+    url = _fresh_db(pg_url)
+    a, b = tmp_path / "machine-a", tmp_path / "machine-b"
+    for name in ("bridge", "harbour"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / f"{name}.txt").write_text(f"{name.title()} news\nThe {name} reopened on Tuesday.")
+    monkeypatch.setenv("RAG_CACHE_DIR", str(a))
+    Assistant(url, embeddings=embedder).index([articles_copy])
+    monkeypatch.setenv("RAG_CACHE_DIR", str(b))
+    Assistant(url, embeddings=embedder).index([tmp_path / "bridge"])
+    monkeypatch.setenv("RAG_CACHE_DIR", str(a))  # machine A's workspace is now behind the database
+    Assistant(url, embeddings=embedder).index([tmp_path / "harbour"])
+    assert {i for i, _ in _fingerprint(url)} == {"russia-china-drill-report", "zapad-interaction-2021-begins", "bridge", "harbour"}
+
+
+def test_a_reader_two_publishes_behind_gets_one_line(pg_url: str, articles_copy: Path, embedder: MiniLMEmbeddings) -> None:
+    url = _fresh_db(pg_url)
+    Assistant(url, embeddings=embedder).index([articles_copy])
+    old = Assistant.load(url, embeddings=embedder)
+    for i in range(2):
+        (articles_copy / f"note{i}.txt").write_text(f"Note {i}\nThe council met for the {i}th time.")
+        Assistant(url, embeddings=embedder).index([articles_copy])
+    with pytest.raises(StoreError, match="was replaced by newer builds") as caught:
+        old.ask("How many troops?")
+    assert "\n" not in str(caught.value)
+
+
+def test_publishing_leaves_other_tables_alone(pg_url: str, articles_copy: Path, embedder: MiniLMEmbeddings) -> None:
+    url = _fresh_db(pg_url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE rag_glossary (term text)")
+    for i in range(3):
+        (articles_copy / f"n{i}.txt").write_text(f"Note {i}\nThe council met again on day {i}.")
+        Assistant(url, embeddings=embedder).index([articles_copy])
+    with psycopg.connect(url, autocommit=True) as conn:
+        assert conn.execute("SELECT to_regclass('rag_glossary')").fetchone()[0] is not None
+
+
+def test_a_read_only_user_can_open_the_index(pg_url: str, articles_copy: Path, embedder: MiniLMEmbeddings) -> None:
+    url = _fresh_db(pg_url)
+    Assistant(url, embeddings=embedder).index([articles_copy])
+    role = "reader_" + uuid.uuid4().hex[:6]
+    database = url.rsplit("/", 1)[1]
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN")
+        conn.execute(f"GRANT CONNECT ON DATABASE {database} TO {role}")
+        conn.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}")
+    host = url.split("@", 1)[1].split("/", 1)[0]
+    answer = Assistant.load(f"postgresql://{role}@{host}/{database}", embeddings=embedder).ask("How many troops?")
+    assert "10,000" in answer.text or "ten thousand" in answer.text
+
+
+def test_the_vector_cache_never_loses_rows_it_is_asked_for(pg_url: str, articles_copy: Path, embedder: MiniLMEmbeddings) -> None:
+    from rag.stores._pgvector import PgVectors
+
+    url = _fresh_db(pg_url)
+    Assistant(url, embeddings=embedder).index([articles_copy])
+    index = open_index(url)
+    small = PgVectors(index.sentence_vectors._connections, index.sentence_vectors._table, len(index.sentence_rows), 384,
+                      cache_rows=10)
+    first = small[list(range(8))]
+    again = small[[0, 1, 8, 9, 10]]
+    assert np.array_equal(again[:2], first[:2]) and again.shape == (5, 384)
+
+
+@pytest.mark.parametrize("url", ["postgresql://rag@127.0.0.1:abc/rag", "postgresql://rag@[::1/rag",
+                                 "postgresql://rag@127.0.0.1:5432/rag?password=hunter2"])
+def test_shown_urls_never_raise_or_show_a_password(url: str) -> None:
+    from rag.stores import shown_url
+
+    shown = shown_url(url)
+    assert "hunter2" not in shown

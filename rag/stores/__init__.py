@@ -27,7 +27,7 @@ from .._exceptions import IndexNotFoundError
 from .._index import IndexData
 from .._types import SourceDocument
 from ._local import check_compatible, load_index
-from ._pgvector import is_pg_url, open_pg, publish, shown_url, size_bytes, workspace
+from ._pgvector import current_generation, is_pg_url, open_pg, publish, shown_url, size_bytes, workspace
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -93,15 +93,27 @@ def build(
     A database whose workspace is missing (another machine built it) is
     copied into it first, so the update starts from what it holds.
     """
+    import json
+    import shutil
+
+    from .._atomic import write_atomic
     from .._ingest import build_index
 
     url = str(location) if is_url(location) else None
-    if url is not None and not (index_dir / "manifest.json").exists():
-        materialize(url, index_dir)
+    if url is not None:
+        live = current_generation(url)
+        synced = index_dir / "synced.json"
+        recorded = json.loads(synced.read_text("utf-8")).get("generation") if synced.exists() else None
+        if live is not None and (recorded != live or not (index_dir / "manifest.json").exists()):
+            # Another machine published since this workspace did (or there is none): start from the database.
+            shutil.rmtree(index_dir, ignore_errors=True)
+            materialize(url, index_dir)
     report = build_index(index_dir, loaded, embeddings=embeddings, chunker=chunker, rebuild=rebuild, prune=prune,
                          progress=progress, sentence_vectors=sentence_vectors, chunk_vectors=chunk_vectors, remove=remove)
     if url is not None:
-        publish(url, load_index(index_dir))
+        built = load_index(index_dir)
+        publish(url, built)
+        write_atomic(index_dir / "synced.json", json.dumps({"generation": built.manifest["generation"]}))
         report.index_dir = shown_url(url)
     return report
 

@@ -14,7 +14,7 @@ the URL, so it stays incremental) and *published* in one transaction: the
 new generation's tables are filled, its HNSW index built, and the
 ``current`` pointer moved, so a reader sees the old index or the new one,
 never half of one. The generation it replaced is dropped by the next
-publish, so a reader still on it can finish.
+publish, so a reader still on it can finish its work.
 
 Reading (:func:`open_pg`) keeps the heavy parts in the database: vectors
 (dense search is ``ORDER BY embedding <#> q`` on the HNSW index, with
@@ -24,9 +24,15 @@ scores them, since the postings *are* bm25s' per-term scores) and the
 vectors of the sentences an answer reads (one batched ``SELECT`` per
 question). Row spans, term statistics and documents are read once at open.
 
-Trade-offs: document texts are held in memory like the local store's (a
-quote needs its article); a workspace is needed to update the index
-incrementally (on a new machine the first update embeds everything again).
+Publishes take an advisory lock, so two at once queue instead of one
+dropping the other's tables. Trade-offs: document texts are held in memory
+like the local store's (a quote needs its article). A build's workspace
+records the generation it last published (``synced.json``); when the
+database's live generation is another (a build from another machine), the
+workspace is first rebuilt from the database, so no machine's documents
+are lost. A reader still on a generation two publishes old gets a one-line
+error to reopen (the local store's mmapped files outlive their deletion;
+dropped tables do not).
 HNSW is approximate (recall@10 against exact in docs/benchmarks.md).
 """
 
@@ -41,12 +47,14 @@ from typing import Any
 
 import numpy as np
 
-from .._exceptions import IndexCorruptError, IndexNotFoundError, StoreError
+from .._exceptions import IndexCorruptError, IndexNotFoundError, StoreError, redact
 from .._types import SourceDocument
 
-__all__ = ["connect", "is_pg_url", "open_pg", "publish", "shown_url", "size_bytes", "workspace"]
+__all__ = ["connect", "current_generation", "is_pg_url", "open_pg", "publish", "shown_url", "size_bytes", "workspace"]
 
 _SCHEMES = ("postgresql://", "postgres://")
+_PUBLISH_LOCK = 0x7261676E  # pg_advisory_xact_lock key of publishes ("ragn")
+_TABLE = re.compile(r"rag_g[0-9a-z]+_[0-9a-f]{6}_(?:documents|chunks|sentences|postings|terms)")
 _EF_SEARCH = 200  # HNSW candidates per query: recall ≥ 0.99 at 100k chunks (docs/benchmarks.md)
 POSTINGS_PER_TERM = 2000  # BM25: each query term's best postings summed (top-10 overlap with bm25s in docs/benchmarks.md)
 
@@ -57,18 +65,38 @@ def is_pg_url(location: object) -> bool:
 
 
 def shown_url(url: str) -> str:
-    """The URL for messages: the password, if any, masked."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = f"{parts.username or ''}:***@{parts.hostname or ''}" + (f":{parts.port}" if parts.port else "")
-    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+    """The URL for messages: a password, in the userinfo or as ``?password=``, masked; never raises."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        netloc = parts.netloc
+        if "@" in netloc:
+            userinfo, host = netloc.rsplit("@", 1)
+            if ":" in userinfo:
+                netloc = f"{userinfo.split(':', 1)[0]}:***@{host}"
+        query = re.sub(r"(?i)(^|&)(password=)[^&]*", r"\1\2***", parts.query)
+        return urllib.parse.urlunsplit(parts._replace(netloc=netloc, query=query))
+    except ValueError:
+        return redact(url)
+
+
+def _secret_free(message: str, url: str) -> str:
+    """A driver message with the URL's password (and any credentials) taken out."""
+    try:
+        password = urllib.parse.urlsplit(url).password
+    except ValueError:
+        password = None
+    query_password = re.search(r"(?i)(?:^|[?&])password=([^&]*)", url)
+    for secret in (password, query_password.group(1) if query_password else None):
+        if secret:
+            message = message.replace(secret, "***").replace(urllib.parse.unquote(secret), "***")
+    return redact(message)
 
 
 def _where(url: str) -> str:
     try:
         parts = urllib.parse.urlsplit(url)
-        return f"{parts.hostname or 'localhost'}:{parts.port or 5432}"
+        host = parts.hostname or "localhost"
+        return f"[{host}]:{parts.port or 5432}" if ":" in host else f"{host}:{parts.port or 5432}"
     except ValueError:
         return shown_url(url)
 
@@ -91,9 +119,9 @@ def connect(url: str) -> Any:
     try:
         conn = psycopg.connect(url, connect_timeout=5, autocommit=True)
     except psycopg.OperationalError as error:
-        raise StoreError(_connect_failure(str(error), shown, where, parts)) from None
+        raise StoreError(_connect_failure(_secret_free(str(error), url), shown, where, parts)) from None
     except psycopg.ProgrammingError as error:
-        raise StoreError(f"--index {shown} is not a valid PostgreSQL URL ({_first_line(error)}): "
+        raise StoreError(f"--index {shown} is not a valid PostgreSQL URL ({_first_line(_secret_free(str(error), url))}): "
                          "use postgresql://user@host:port/database") from None
     try:
         conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
@@ -109,7 +137,7 @@ def connect(url: str) -> Any:
     return conn
 
 
-def _first_line(error: BaseException) -> str:
+def _first_line(error: BaseException | str) -> str:
     return " ".join(str(error).split())[:200]
 
 
@@ -138,7 +166,9 @@ def _prefix(generation: str) -> str:
 
 
 def _manifest(conn: Any, key: str = "current") -> dict[str, Any] | None:
-    conn.execute("CREATE TABLE IF NOT EXISTS rag_meta (key text PRIMARY KEY, value jsonb NOT NULL)")
+    """The manifest under ``key``; ``None`` when the database holds no index (readers never create tables)."""
+    if conn.execute("SELECT to_regclass('rag_meta')").fetchone()[0] is None:
+        return None
     row = conn.execute("SELECT value FROM rag_meta WHERE key = %s", (key,)).fetchone()
     return row[0] if row else None
 
@@ -150,14 +180,16 @@ def publish(url: str, index: Any) -> None:
     """
     conn = connect(url)
     try:
-        previous = _manifest(conn)
         manifest = {**index.manifest, "store": "pgvector"}
         generation = str(manifest["generation"])
-        if previous is not None and previous.get("generation") == generation:
-            return  # nothing new since the last publish
         p = _prefix(generation)
         dim = int(manifest["dimension"])
+        conn.execute("CREATE TABLE IF NOT EXISTS rag_meta (key text PRIMARY KEY, value jsonb NOT NULL)")
         with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_PUBLISH_LOCK,))  # one publisher at a time
+            previous = _manifest(conn)
+            if previous is not None and previous.get("generation") == generation:
+                return  # nothing new since the last publish
             conn.execute(f"CREATE TABLE {p}_documents (pos int PRIMARY KEY, data jsonb NOT NULL, copy_of int NOT NULL)")
             conn.execute(f"CREATE TABLE {p}_chunks (row int PRIMARY KEY, doc int NOT NULL, start_ int NOT NULL, end_ int NOT NULL, "
                          f"s0 int NOT NULL, s1 int NOT NULL, n_tokens int NOT NULL, embedding vector({dim}) NOT NULL)")
@@ -195,7 +227,8 @@ def publish(url: str, index: Any) -> None:
                              (json.dumps(previous),))
             conn.execute("INSERT INTO rag_meta VALUES ('current', %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
                          (json.dumps(manifest),))
-        _drop_stale(conn, keep={_prefix(generation), *([_prefix(str(previous["generation"]))] if previous else [])})
+            # Still under the lock: nobody publishes between choosing what to keep and dropping the rest.
+            _drop_stale(conn, keep={_prefix(generation), *([_prefix(str(previous["generation"]))] if previous else [])})
     finally:
         conn.close()
 
@@ -205,9 +238,11 @@ def _vector_text(vector: np.ndarray) -> str:
 
 
 def _drop_stale(conn: Any, keep: set[str]) -> None:
-    tables = [r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE tablename LIKE 'rag\\_g%%'").fetchall()]
+    """Drop the tables of generations other than ``keep`` (only tables named as this store names them)."""
+    tables = [r[0] for r in conn.execute(
+        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE 'rag\\_g%%'").fetchall()]
     for table in tables:
-        if not any(table.startswith(prefix + "_") for prefix in keep):
+        if _TABLE.fullmatch(table) and not any(table.startswith(prefix + "_") for prefix in keep):
             conn.execute(f'DROP TABLE IF EXISTS "{table}"')
 
 
@@ -220,14 +255,14 @@ def size_bytes(url: str) -> int:
             return 0
         p = _prefix(str(manifest["generation"]))
         row = conn.execute("SELECT COALESCE(SUM(pg_total_relation_size(quote_ident(tablename))), 0) FROM pg_tables "
-                           "WHERE tablename LIKE %s", (p.replace("_", "\\_") + "\\_%",)).fetchone()
+                           "WHERE schemaname = current_schema() AND tablename LIKE %s", (p.replace("_", "\\_") + "\\_%",)).fetchone()
         return int(row[0])
     finally:
         conn.close()
 
 
 class _Connections:
-    """One connection per thread (the UI answers several questions at once)."""
+    """One connection per thread (the UI answers several questions at once); queries through :meth:`fetch`."""
 
     def __init__(self, url: str):
         self.url = url
@@ -240,6 +275,26 @@ class _Connections:
             conn.execute(f"SET hnsw.ef_search = {_EF_SEARCH}")
             conn.execute("SET hnsw.iterative_scan = relaxed_order")
         return conn
+
+    def fetch(self, sql: str, params: Any = None) -> list[Any]:
+        """Rows of a query; a dropped connection is reopened once, other failures are one-line StoreErrors."""
+        import psycopg
+
+        for attempt in (1, 2):
+            try:
+                return self.get().execute(sql, params).fetchall()
+            except psycopg.OperationalError as error:
+                self._local.conn = None
+                if attempt == 2:
+                    raise StoreError(f"lost the connection to PostgreSQL at {_where(self.url)} "
+                                     f"({_first_line(_secret_free(str(error), self.url))}): check the server") from None
+            except psycopg.errors.UndefinedTable:
+                raise StoreError(f"the index generation this process opened in {shown_url(self.url)} was replaced by newer "
+                                 "builds and removed: reopen the index (restart rag ui)") from None
+            except psycopg.Error as error:
+                raise StoreError(f"PostgreSQL at {_where(self.url)} failed a query "
+                                 f"({_first_line(_secret_free(str(error), self.url))})") from None
+        raise AssertionError("unreachable")  # pragma: no cover
 
 
 class PgVectors:
@@ -267,18 +322,19 @@ class PgVectors:
         picked = np.atleast_1d(picked).astype(np.int64)
         if picked.size == 0:
             return np.zeros((0, self._dim), dtype=np.float32)
-        with self._lock:
-            missing = [int(r) for r in dict.fromkeys(picked.tolist()) if int(r) not in self._cache]
+        wanted = [int(r) for r in dict.fromkeys(picked.tolist())]
+        with self._lock:  # this call's rows, taken from the cache before anything can evict them
+            by_row = {r: self._cache[r] for r in wanted if r in self._cache}
+        missing = [r for r in wanted if r not in by_row]
         if missing:
-            found = self._connections.get().execute(
-                f"SELECT row, embedding FROM {self._table} WHERE row = ANY(%s)", (missing,)
-            ).fetchall()
+            found = {int(r): _array(v) for r, v in
+                     self._connections.fetch(f"SELECT row, embedding FROM {self._table} WHERE row = ANY(%s)", (missing,))}
+            by_row.update(found)
             with self._lock:
                 if len(self._cache) + len(found) > self._cache_rows:
                     self._cache.clear()
-                self._cache.update((int(r), _array(v)) for r, v in found)
-        with self._lock:
-            by_row = {int(r): self._cache[int(r)] for r in dict.fromkeys(picked.tolist())}
+                if len(found) <= self._cache_rows:
+                    self._cache.update(found)
         return np.stack([by_row[int(r)] for r in picked])
 
 
@@ -295,10 +351,9 @@ class PgDense:
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         vector = np.asarray(queries, dtype=np.float32).reshape(-1)
-        rows = self._connections.get().execute(
-            f"SELECT row, -(embedding <#> %s) FROM {self._table} ORDER BY embedding <#> %s LIMIT %s",
-            (vector, vector, int(k)),
-        ).fetchall()
+        rows = self._connections.fetch(
+            f"SELECT row, -(embedding <#> %s) FROM {self._table} ORDER BY embedding <#> %s LIMIT %s", (vector, vector, int(k))
+        )
         ids = np.full((1, k), -1, dtype=np.int64)
         scores = np.zeros((1, k), dtype=np.float32)
         for i, (row, score) in enumerate(rows):
@@ -325,7 +380,7 @@ class PgLexical:
         if weight_mask is not None:
             params.append(np.flatnonzero(weight_mask).tolist())
         params.append(int(k))
-        rows = self._connections.get().execute(sql, params).fetchall()
+        rows = self._connections.fetch(sql, params)
         ids = np.zeros((1, k), dtype=np.int64)
         scores = np.zeros((1, k), dtype=np.float32)
         for i, (row, score) in enumerate(rows):
@@ -340,9 +395,15 @@ def open_pg(url: str) -> dict[str, Any]:
         StoreError: The database can't be reached or used.
         IndexNotFoundError: It holds no index yet.
     """
+    import psycopg
+
     connections = _Connections(url)
     conn = connections.get()
-    manifest = _manifest(conn)
+    try:
+        manifest = _manifest(conn)
+    except psycopg.Error as error:
+        raise StoreError(f"cannot read the index in {shown_url(url)} ({_first_line(_secret_free(str(error), url))}): "
+                         "check the user's rights on the database") from None
     if manifest is None:
         raise IndexNotFoundError(f"no index in {shown_url(url)}: build one with `rag index PATH --index {shown_url(url)}`")
     p = _prefix(str(manifest["generation"]))
@@ -354,8 +415,11 @@ def open_pg(url: str) -> dict[str, Any]:
         sentence_rows = np.array(conn.execute(f"SELECT doc, start_, end_ FROM {p}_sentences ORDER BY row").fetchall(),
                                  dtype=np.int32).reshape(-1, 3)
         terms = conn.execute(f"SELECT term, tid, df FROM {p}_terms").fetchall()
-    except Exception as error:  # noqa: BLE001 - any failure reading a generation means it is damaged
-        raise IndexCorruptError(f"the index in {shown_url(url)} is damaged ({_first_line(error)}): "
+    except psycopg.OperationalError as error:
+        raise StoreError(f"lost the connection to PostgreSQL at {_where(url)} "
+                         f"({_first_line(_secret_free(str(error), url))}): check the server") from None
+    except (psycopg.Error, TypeError, ValueError) as error:
+        raise IndexCorruptError(f"the index in {shown_url(url)} is damaged ({_first_line(_secret_free(str(error), url))}): "
                                 f"rebuild it with `rag index PATH --index {shown_url(url)} --rebuild`") from None
     dim = int(manifest["dimension"])
     vocab = {term: int(tid) for term, tid, _ in terms if tid is not None}
@@ -371,6 +435,16 @@ def open_pg(url: str) -> dict[str, Any]:
         "term_df": {term: int(df) for term, _, df in terms if df},
         "copy_of": copy_of,
     }
+
+
+def current_generation(url: str) -> str | None:
+    """The live generation's name in the database, or ``None`` when it holds no index."""
+    conn = connect(url)
+    try:
+        manifest = _manifest(conn)
+        return str(manifest["generation"]) if manifest else None
+    finally:
+        conn.close()
 
 
 def workspace(url: str, root: Path) -> Path:
