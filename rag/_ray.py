@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from typing import Any
 
 import numpy as np
@@ -43,9 +44,16 @@ _BLOCK = 64  # texts per Ray Data batch: big enough to amortise a task, small en
 
 
 def check_runner(runner: str) -> str:
-    """``runner`` if it is ``local``, ``ray`` or ``ray://host:port``, else a one-line :class:`ConfigError`."""
-    if runner in ("local", "ray") or runner.startswith("ray://"):
+    """``runner`` if it is ``local``, ``ray`` or ``ray://host:port``, else a one-line :class:`ConfigError`.
+
+    Example:
+        >>> check_runner("ray://head.example.com:10001")
+        'ray://head.example.com:10001'
+    """
+    if runner in ("local", "ray") or re.fullmatch(r"ray://[\w.-]+:\d{1,5}", runner):
         return runner
+    if runner.startswith("ray://"):
+        raise ConfigError(f"runner {runner!r} names no cluster: use ray://host:port (the head's Ray Client port, often 10001)")
     raise ConfigError(f"unknown runner {runner!r}: use local, ray, or ray://host:port for an existing cluster")
 
 

@@ -62,3 +62,5 @@ def test_rag_index_runner_ray_and_bad_runners(tmp_path: Path, articles_copy: Pat
     assert err.count("\n") == 0 and "unknown runner 'spark'" in err
     with pytest.raises(ConfigError, match="unknown runner"):
         Assistant(tmp_path / "ix3").index([articles_copy], runner="dask")
+    with pytest.raises(ConfigError, match="names no cluster"):
+        Assistant(tmp_path / "ix3").index([articles_copy], runner="ray://")
