@@ -258,13 +258,9 @@ def test_a_read_only_user_can_open_the_index(pg_url: str, articles_copy: Path, e
 
 
 def test_the_vector_cache_never_loses_rows_it_is_asked_for(pg_url: str, articles_copy: Path, embedder: MiniLMEmbeddings) -> None:
-    from rag.stores._pgvector import PgVectors
-
     url = _fresh_db(pg_url)
     Assistant(url, embeddings=embedder).index([articles_copy])
-    index = open_index(url)
-    small = PgVectors(index.sentence_vectors._connections, index.sentence_vectors._table, len(index.sentence_rows), 384,
-                      cache_rows=10)
+    small = open_index(url).sentence_vectors.with_cache(10)
     first = small[list(range(8))]
     again = small[[0, 1, 8, 9, 10]]
     assert np.array_equal(again[:2], first[:2]) and again.shape == (5, 384)

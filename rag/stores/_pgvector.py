@@ -314,6 +314,10 @@ class PgVectors:
     def shape(self) -> tuple[int, int]:
         return self._n, self._dim
 
+    def with_cache(self, cache_rows: int) -> PgVectors:
+        """The same table read through a cache of another size (and empty)."""
+        return PgVectors(self._connections, self._table, self._n, self._dim, cache_rows=cache_rows)
+
     def __len__(self) -> int:
         return self._n
 
