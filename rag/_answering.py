@@ -481,13 +481,12 @@ def _rivals(
         return []
     # Numbers must count what the question asks about: "how many people…" against "31 people killed".
     mine_counted = frozenset().union(*mine.values()) & frozenset(content_terms(question))
-    copy_of = index.copy_of if index.copy_of is not None else np.arange(len(index.documents))
     floor = 0.5
     lead_vector = index.sentence_vectors_of([lead.row])[0]
     found: list[tuple[ScoredSentence, str]] = []
-    seen = {int(copy_of[lead.doc_i])}
+    seen = {index.canonical(lead.doc_i)}
     for other in answering:
-        if int(copy_of[other.doc_i]) in seen:
+        if index.canonical(other.doc_i) in seen:
             continue
         theirs = _claims(other, index, kind)
         if not theirs or _same_claim(mine, theirs):
@@ -495,7 +494,7 @@ def _rivals(
         if kind == "number" and not (frozenset().union(*theirs.values()) & mine_counted):
             continue  # different figures of different things: "31 people killed", "hundreds of buildings"
         if float(index.sentence_vectors_of([other.row])[0] @ lead_vector) >= floor:
-            seen.add(int(copy_of[other.doc_i]))
+            seen.add(index.canonical(other.doc_i))
             found.append((other, kind))
     return found
 

@@ -23,7 +23,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from ._answering import ExtractiveAnswerer
@@ -114,10 +113,7 @@ def reading_question(question: str, scope: TimeScope | None, dates: DateRange, s
     """
     if not (scope and scope.question and scope.question != question):
         return question
-    undated = np.array([not d.published for d in searcher.index.documents], dtype=bool)
-    if (searcher.allowed_documents(dates) & undated).any():
-        return question
-    return scope.question
+    return question if searcher.keeps_undated(dates) else scope.question
 
 
 def no_articles_text(dates: DateRange, index: IndexData) -> str:

@@ -144,6 +144,11 @@ def _dateline_date(rest: str) -> bool:
     return bool(parse_date(rest)) or bool(re.fullmatch(r"(?i)" + _MONTH + r"\s+" + _DAY, rest))
 
 
+def _head(text: str, lines: int) -> list[str]:
+    """The first ``lines`` non-empty lines of a text: where a dateline or a byline stands."""
+    return [line for line in text.splitlines()[: lines * 3] if line.strip()][:lines]
+
+
 def dateline_end(sentence: str) -> int:
     """Where a wire dateline opening ``sentence`` ends ("PORT CITY, June 4, 2026 (Herald) –"), else 0."""
     found = _DATELINE.match(sentence[:120])
@@ -152,7 +157,7 @@ def dateline_end(sentence: str) -> int:
 
 def dateline_outlet(text: str, *, lines: int = 6) -> str | None:
     """The outlet a wire dateline names ("MOSCOW, Aug. 9, 2021 (Reuters) –" gives "Reuters"), or ``None``."""
-    for line in [line for line in text.splitlines()[: lines * 3] if line.strip()][:lines]:
+    for line in _head(text, lines):
         found = _DATELINE.match(line[:120])
         if found and found.group("outlet") and _dateline_date(found.group("rest")):
             return found.group("outlet").strip()
@@ -171,8 +176,7 @@ def text_date(text: str, *, lines: int = 6) -> str | None:
         >>> text_date("Storm hits coast\\nPublished: August 9, 2021\\nThe storm ...")
         '2021-08-09'
     """
-    head = [line for line in text.splitlines()[: lines * 3] if line.strip()][:lines]
-    for line in head:
+    for line in _head(text, lines):
         found = _DATELINE.match(line[:120])  # a dateline opens the first paragraph, however long
         if found:
             parsed = parse_date(found.group("rest"))

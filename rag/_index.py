@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from ._syndication import count_copies
 from ._text import content_terms
 from ._types import Chunk, Sentence, SourceDocument
 
@@ -43,7 +44,8 @@ class IndexData:
         bm25: The bm25s index over the chunk texts (a ``LexicalIndex``).
         term_df: Chunk document frequency per stemmed term.
         signatures: MinHash signature per document (``None`` in old indexes).
-        copy_of: Per document, its copy group's canonical position.
+        copy_of: Per document, its copy group's canonical position (empty
+            or missing in old indexes: every document its own group).
     """
 
     path: Path
@@ -57,10 +59,11 @@ class IndexData:
     bm25: Any
     term_df: dict[str, int]
     signatures: np.ndarray | None = None
-    copy_of: np.ndarray | None = None
+    copy_of: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
     doc_index: dict[str, int] = field(init=False)
 
     _doc_sentences: np.ndarray = field(init=False, repr=False)
+    _groups: dict[int, list[int]] | None = field(init=False, repr=False, default=None)
     _sentence_terms: dict[int, frozenset[str]] = field(init=False, repr=False, default_factory=dict)
 
     def sentence_vectors_of(self, rows: list[int]) -> np.ndarray:
@@ -83,17 +86,38 @@ class IndexData:
 
     def __post_init__(self) -> None:
         self.doc_index = {doc.id: i for i, doc in enumerate(self.documents)}
-        if self.copy_of is None or len(self.copy_of) != len(self.documents):
+        if len(self.copy_of) != len(self.documents):
             self.copy_of = np.arange(len(self.documents), dtype=np.int32)
         bounds = np.arange(len(self.documents) + 1)
         self._doc_sentences = np.searchsorted(self.sentence_rows[:, 0], bounds, side="left")
 
+    def canonical(self, doc_i: int) -> int:
+        """The position of the canonical member of document ``doc_i``'s copy group (``doc_i`` when it has no copies)."""
+        return int(self.copy_of[doc_i])
+
+    def copy_groups(self) -> dict[int, list[int]]:
+        """The copy groups with more than one member, by canonical position, each canonical first, then by date.
+
+        Computed once per loaded index: citations and searches ask for them often.
+        """
+        if self._groups is None:
+            members: dict[int, list[int]] = {}
+            for i, canonical in enumerate(self.copy_of.tolist()):
+                members.setdefault(int(canonical), []).append(i)
+            self._groups = {
+                c: sorted(group, key=lambda i, c=c: (i != c, self.documents[i].published or "9999", i))
+                for c, group in members.items() if len(group) > 1
+            }
+        return self._groups
+
     def copies(self, doc_i: int) -> list[int]:
         """The other members of document ``doc_i``'s copy group (syndicated copies), canonical first."""
-        copy_of = self.copy_of if self.copy_of is not None else np.arange(len(self.documents))
-        group = int(copy_of[doc_i])
-        members = [int(i) for i in np.flatnonzero(copy_of == group) if i != doc_i]
-        return sorted(members, key=lambda i: (i != group, self.documents[i].published or "9999", i))
+        return [i for i in self.copy_groups().get(self.canonical(doc_i), []) if i != doc_i]
+
+    @property
+    def n_copies(self) -> int:
+        """Documents grouped as a copy of another."""
+        return count_copies(self.copy_of)
 
     def neighbour(self, row: int, step: int) -> int | None:
         """The sentence row ``step`` rows from ``row`` (-1: the one before), if it is in the same document."""

@@ -32,7 +32,7 @@ from ._chunking import TokenChunker
 from ._embedding import MiniLMEmbeddings, embed_array, model_name_of
 from ._index import IndexData
 from ._loading import LoadResult, Skipped
-from ._syndication import copy_groups, signatures
+from ._syndication import copy_groups, count_copies, signatures
 from ._types import SourceDocument
 from .stores._local import MANIFEST, Layout, Parts, check_compatible, load_index, locked, write_error, write_generation
 
@@ -150,7 +150,7 @@ def build_index(
             if old is not None and _unchanged(old, plan):  # nothing to write: no second copy of the index on disk
                 report.n_documents, report.n_chunks = len(old.documents), old.n_chunks
                 report.n_undated = sum(1 for d in old.documents if not d.published)
-                report.n_copies = int((old.copy_of != np.arange(len(old.documents))).sum()) if old.copy_of is not None else 0
+                report.n_copies = old.n_copies
                 report.seconds = time.perf_counter() - started
                 return report
             parts = _assemble(old, plan, embeddings, chunker, report, progress, layout)
@@ -160,7 +160,7 @@ def build_index(
     report.n_documents = len(parts.documents)
     report.n_chunks = len(parts.chunk_rows)
     report.n_undated = sum(1 for d in parts.documents if not d.published)
-    report.n_copies = int((parts.copy_of != np.arange(len(parts.copy_of))).sum())
+    report.n_copies = count_copies(parts.copy_of)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -417,7 +417,7 @@ def write_copy(index_dir: str | Path, source: IndexData) -> None:
         sentence_vectors=np.asarray(source.sentence_vectors[np.arange(len(source.sentence_rows))], dtype=np.float32),
         chunk_texts=[documents[d].text[s:e] for d, s, e in chunk_rows[:, :3].tolist()],
         signatures=signatures([d.text for d in documents]),
-        copy_of=np.asarray(source.copy_of if source.copy_of is not None else np.arange(len(documents)), dtype=np.int32),
+        copy_of=np.asarray(source.copy_of, dtype=np.int32),
     )
     chunker = TokenChunker(manifest["chunker"]["chunk_tokens"], manifest["chunker"]["overlap_tokens"],
                            encoding=manifest["chunker"].get("encoding", "cl100k_base"))

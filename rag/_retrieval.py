@@ -115,7 +115,7 @@ class HybridSearcher:
         self._days = np.array(
             [date_number(d.published) for d in index.documents], dtype=np.int64
         )
-        self._groups = _copy_groups(index)
+        self._groups = list(index.copy_groups().values())
         self._default_mask = self._chunk_mask(None)
 
     def allowed_documents(self, dates: DateRange | None) -> np.ndarray:
@@ -136,6 +136,10 @@ class HybridSearcher:
             for m in allowed[1:]:
                 ok[m] = False
         return ok
+
+    def keeps_undated(self, dates: DateRange | None) -> bool:
+        """Whether a search with ``dates`` still sees some article of unknown date."""
+        return bool((self.allowed_documents(dates) & (self._days < 0)).any())
 
     def _chunk_mask(self, dates: DateRange | None) -> np.ndarray | None:
         """Per chunk row, whether it may be returned; ``None`` when all may."""
@@ -281,18 +285,6 @@ def date_number(published: str | None) -> int:
     from datetime import date
 
     return date.fromisoformat(published[:10]).toordinal()
-
-
-def _copy_groups(index: IndexData) -> list[list[int]]:
-    """The copy groups with more than one member, each in canonical order (canonical, then by date)."""
-    copy_of = index.copy_of if index.copy_of is not None else np.arange(len(index.documents))
-    groups: dict[int, list[int]] = {}
-    for i, canonical in enumerate(copy_of.tolist()):
-        groups.setdefault(int(canonical), []).append(i)
-    return [
-        sorted(members, key=lambda i, c=c: (i != c, index.documents[i].published or "9999", i))
-        for c, members in groups.items() if len(members) > 1
-    ]
 
 
 class PassageRetriever(BaseRetriever):

@@ -31,7 +31,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["NUM_PERM", "SHINGLE", "THRESHOLD", "copy_groups", "signature", "signatures"]
+__all__ = ["NUM_PERM", "SHINGLE", "THRESHOLD", "copy_groups", "count_copies", "signature", "signatures"]
 
 NUM_PERM = 128
 SHINGLE = 5
@@ -112,3 +112,8 @@ def copy_groups(
         for i in group:
             canonical[i] = first
     return canonical
+
+
+def count_copies(copy_of: np.ndarray) -> int:
+    """How many documents :func:`copy_groups`' result groups under another one."""
+    return int((np.asarray(copy_of) != np.arange(len(copy_of))).sum())

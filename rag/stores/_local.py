@@ -58,6 +58,7 @@ from .._atomic import write_atomic
 from .._chunking import TokenChunker
 from .._exceptions import IndexCorruptError, IndexMismatchError, IndexNotFoundError, IndexWriteError
 from .._index import IndexData
+from .._syndication import count_copies
 from .._text import bm25_terms
 from .._types import SourceDocument
 
@@ -212,7 +213,7 @@ def _load_generation(index_dir: Path, manifest: dict[str, Any], model_name: str 
         raise IndexCorruptError(f"index at {index_dir} is corrupt ({error}): {fix}") from error
     return IndexData(
         index_dir, manifest, documents, chunk_rows, sentence_rows, chunk_vectors, sentence_vectors, dense, bm25, term_df,
-        signatures=optional.get("signatures.npy"), copy_of=optional.get("copies.npy"),
+        signatures=optional.get("signatures.npy"), copy_of=optional.get("copies.npy", np.zeros(0, dtype=np.int32)),
     )
 
 
@@ -332,7 +333,7 @@ def write_generation(
         "n_sentences": int(len(parts.sentence_rows)),
         "updated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "files": {name: (index_dir / generation / name).stat().st_size for name in _FILES + _OPTIONAL_FILES},
-        "n_copies": int((parts.copy_of != np.arange(len(parts.copy_of))).sum()),
+        "n_copies": count_copies(parts.copy_of),
         "n_undated": sum(1 for d in parts.documents if not d.published),
     }
     write_atomic(index_dir / MANIFEST, json.dumps(manifest, indent=2))

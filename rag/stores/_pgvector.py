@@ -197,10 +197,9 @@ def publish(url: str, index: Any) -> None:
                          f"end_ int NOT NULL, embedding vector({dim}) NOT NULL)")
             conn.execute(f"CREATE TABLE {p}_postings (tid int NOT NULL, row int NOT NULL, score real NOT NULL)")
             conn.execute(f"CREATE TABLE {p}_terms (term text PRIMARY KEY, tid int, df int NOT NULL)")
-            copy_of = index.copy_of if index.copy_of is not None else np.arange(len(index.documents))
             with conn.cursor().copy(f"COPY {p}_documents (pos, data, copy_of) FROM STDIN") as copy:
                 for pos, doc in enumerate(index.documents):
-                    copy.write_row((pos, json.dumps(doc.__dict__, ensure_ascii=False), int(copy_of[pos])))
+                    copy.write_row((pos, json.dumps(doc.__dict__, ensure_ascii=False), index.canonical(pos)))
             chunk_vectors = np.asarray(index.chunk_vectors, dtype=np.float32)
             with conn.cursor().copy(f"COPY {p}_chunks FROM STDIN") as copy:
                 for row, (values, vector) in enumerate(zip(index.chunk_rows.tolist(), chunk_vectors)):
