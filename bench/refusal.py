@@ -15,7 +15,7 @@ Two sets, each built in a general way (no question is written by hand):
   negatives alone (unanswerable: on-topic, answer absent). Even-numbered
   questions calibrate, odd-numbered ones measure. Some of RGB's negatives
   name the answer after all ("released in Japan on April 29" for "April 29,
-  2015"); **RGB clean** is the same set without those (:func:`leaks_answer`),
+  2015", "director Justin Kurze" for "Justin Kurzel"); **RGB clean** is the same set without those (:func:`leaks_answer`),
   reported beside it, never used to calibrate.
 
 For each question the answerer ranks the retrieved sentences once. The
@@ -137,17 +137,71 @@ def squad_withheld(
     return cases
 
 
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+_MONTH_OF = {**{m[:3]: m for m in _MONTHS}, "sept": "september"}
+_ORDINAL = re.compile(r"(\d+)(?:st|nd|rd|th)")
+# A search-result snippet opens with its page's date ("Nov 19, 2020 ... "): the page's, not the answer's.
+_SNIPPET_DATE = re.compile(r"\s*[A-Z][a-z]{2,8}\.? \d{1,2}, \d{4} \.\.\. ")
+
+
+def _answer_words(text: str) -> list[str]:
+    """Normalized words, with ordinals as numbers ("20th" → "20") and months in full ("Nov" → "november")."""
+    out = []
+    for word in normalize_answer(text).split():
+        m = _ORDINAL.fullmatch(word)
+        word = m.group(1) if m else word
+        out.append(_MONTH_OF.get(word, word))
+    return out
+
+
+def _spelled_alike(a: str, b: str) -> bool:
+    """Equal, or (both words of 5+ letters) one letter added, dropped or changed: "Kurze" for "Kurzel"."""
+    if a == b:
+        return True
+    if min(len(a), len(b)) < 5 or a.isdigit() or b.isdigit() or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b)) <= 1
+    short, long = sorted((a, b), key=len)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
 def leaks_answer(text: str, answers: list[str]) -> bool:
     """Whether a passage RGB files as negative names a gold answer after all.
 
-    True when every word of some answer variant, years aside, is a word of the
-    passage: "Xenoblade Chronicles X was released in Japan on April 29." names
-    "April 29 2015" but for its year. 41 of RGB's 594 negatives do.
+    RGB calls a passage negative when it lacks the answer's exact string, so
+    many of its negatives answer in other words. True when, for some answer
+    variant:
+
+    - every word but its years is in the passage, spelled alike (one letter
+      off in a word of 5+ letters), with ordinals and month abbreviations
+      read as numbers and months: "Xenoblade Chronicles X was released in
+      Japan on April 29." names "April 29 2015" but for its year; "director
+      Justin Kurze" names "Justin Kurzel"; "on November 15th" names "Nov 15, 2020";
+    - or, for a date, the passage names its month and year together ("was
+      released May 2012" for "May 15 2012"): the answer at month precision,
+      the precision at which the answerer compares dates.
+
+    A snippet's opening page date ("Nov 19, 2020 ... ") is not read. 63 of
+    RGB's 594 negatives leak (41 by exact words alone).
+
+    Example:
+        >>> leaks_answer("Season 4 is expected on November 15th.", ["Nov 15, 2020"])
+        True
+        >>> leaks_answer("Nov 15, 2020 ... Season 4 will air in the autumn.", ["Nov 15, 2020"])
+        False
     """
-    words = set(normalize_answer(text).split())
+    words = _answer_words(_SNIPPET_DATE.sub("", text, count=1) if _SNIPPET_DATE.match(text) else text)
+    present = set(words)
     for answer in answers:
-        tokens = [t for t in normalize_answer(answer).split() if not _YEAR.fullmatch(t)]
-        if tokens and all(t in words for t in tokens):
+        tokens = _answer_words(answer)
+        core = [t for t in tokens if not _YEAR.fullmatch(t)]
+        if core and all(any(_spelled_alike(t, w) for w in present) for t in core):
+            return True
+        years = {t for t in tokens if _YEAR.fullmatch(t)}
+        months = {t for t in tokens if t in _MONTHS}
+        if years and months and any(w in months and nxt in years for w, nxt in zip(words, words[1:])):
             return True
     return False
 

@@ -74,3 +74,22 @@ def test_pg_bench_smoke(tmp_path: Path, pg_url: str) -> None:
     result = json.loads((tmp_path / "pg.json").read_text())
     assert result["squad"]["identical_answers"] == result["squad"]["questions"] == 4
     assert result["hnsw"]["recall_at_10"] > 0.9 and result["bm25"]["top10_overlap_with_bm25s"] > 0.9
+
+
+@pytest.mark.parametrize(
+    ("text", "answers", "leaks"),
+    [
+        ("Xenoblade Chronicles X was released in Japan on April 29.", ["April 29 2015"], True),  # all but the year
+        ("the Australian director Justin Kurze. January ...", ["Justin Kurzel"], True),  # one letter off
+        ("the fourth season can be expected on November 15th.", ["Nov 15, 2020"], True),  # ordinal, abbreviation
+        ("It was released for Microsoft Windows and OS X in May 2012.", ["May 15 2012"], True),  # month precision
+        ("Nov 19, 2020 ... A look at the full Draft board.", ["Nov 18, 2020"], False),  # the snippet's page date
+        ("Release date. March 13, 2020 ; Country of origin.", ["Mar 20, 2020"], False),  # another day
+        ("Elena Rybakina won the women's singles final Wimbledon.", ["Angelique Kerber"], False),
+        ("Season 1 aired November 4, 2016; season 4 in late fall 2020.", ["Nov 15, 2020"], False),  # month and year apart
+    ],
+)
+def test_rgb_negatives_that_name_the_answer_are_recognised(text: str, answers: list[str], leaks: bool) -> None:
+    from bench.refusal import leaks_answer
+
+    assert leaks_answer(text, answers) is leaks
