@@ -2,6 +2,7 @@
 
     python -m bench.refusal                   # 800 SQuAD questions + RGB's 300, both readers (a few minutes)
     python -m bench.refusal --questions 200   # quicker
+    python -m bench.refusal --dump build/refusal-cases.jsonl   # also each held-out question's best quote
 
 Two sets, each built in a general way (no question is written by hand):
 
@@ -73,6 +74,8 @@ class Case:
     correct: bool
     calibration: bool
     candidates: tuple[tuple[float, float, float, bool], ...] = ()
+    question: str = ""
+    quote: str = ""  # the best-scored sentence: what an answer would quote first
 
 
 def _index(index_dir: Path, docs: list[SourceDocument]) -> Assistant:
@@ -103,7 +106,8 @@ def _judge(answerer: ExtractiveAnswerer, question: str, passages: list, index, v
         for s in ranked if s.probability is not None and s.evidence is not None
     )
     correct = bool(answers) and bool(answer_contained(forced.text, answers))
-    return Case(answerable, ranked[0].score if ranked else 0.0, correct, calibration, candidates)
+    quote = index.documents[ranked[0].doc_i].text[ranked[0].start : ranked[0].end] if ranked else ""
+    return Case(answerable, ranked[0].score if ranked else 0.0, correct, calibration, candidates, question, quote)
 
 
 def squad_withheld(
@@ -315,6 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-false-refusal", type=float, default=0.10)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    parser.add_argument("--dump", type=Path, help="also write every held-out question's outcome here (JSON lines), for error analysis")
     args = parser.parse_args(argv)
     first = [*squad_withheld(args.squad, args.questions, args.seed, ("model",))["model"], *rgb(args.rgb, ("model",))["rgb"]["model"]]
     combination = fit_combination([c for c in first if c.calibration])
@@ -343,6 +348,8 @@ def main(argv: list[str] | None = None) -> int:
         result["readers"][reader] = entry
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "refusal.json").write_text(json.dumps(result, indent=2))
+    if args.dump is not None:
+        _dump(sets, args.dump)
     _plot(result, args.out / "refusal.png")
     print(f"fitted combination (paste into rag/_answering.py COMBINE): {tuple(result['fitted_combination'])}")
     for reader, entry in result["readers"].items():
@@ -353,6 +360,16 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {name:15s} {label:26s} t={r['threshold']:.3f}  refusal recall {r['refusal_recall']:.3f}  "
                       f"false refusals {r['false_refusal_rate']:.3f}  answered correctly {r['answered_correctly']:.3f}")
     return 0
+
+
+def _dump(sets: dict[str, dict[str, list[Case]]], path: Path) -> None:
+    """One line per held-out question, set and reader: its best score, whether forcing an answer is right, the quote."""
+    lines = [
+        json.dumps({"set": name, "reader": reader, "question": c.question, "answerable": c.answerable,
+                    "best": round(c.best, 4), "correct": c.correct, "quote": c.quote})
+        for name, by_reader in sets.items() for reader, cases in by_reader.items() for c in cases if not c.calibration
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def _plot(result: dict, path: Path) -> None:
