@@ -210,6 +210,15 @@ def leaks_answer(text: str, answers: list[str]) -> bool:
     return False
 
 
+def _snippet_title(text: str, limit: int = 120) -> str:
+    """The title ``rag index`` gives an untitled text file: its first line, cut at a word under ``limit`` characters.
+
+    Not the passage id: the reader reads the title with every candidate, and an id is no title.
+    """
+    first = " ".join(text.strip().split("\n", 1)[0].split())
+    return first if len(first) <= limit else first[:limit].rsplit(" ", 1)[0] + "…"
+
+
 def _rgb_answers(row: dict) -> list[str]:
     flat: list[str] = []
     for item in row["answer"] if isinstance(row["answer"], list) else [row["answer"]]:
@@ -232,7 +241,7 @@ def rgb(path: Path, readers: tuple[str, ...], combination: tuple[float, ...] | N
         for kind in ("positive", "negative"):
             for i, text in enumerate(row[kind]):
                 doc_id = f"q{row['id']}-{kind[:3]}{i}"
-                docs.append(SourceDocument(doc_id, doc_id, f"rgb#{doc_id}", text, hashlib.sha256(text.encode()).hexdigest()))
+                docs.append(SourceDocument(doc_id, _snippet_title(text), f"rgb#{doc_id}", text, hashlib.sha256(text.encode()).hexdigest()))
                 if kind == "negative" and leaks_answer(text, answers):
                     leaky.add(doc_id)
     assistant = _index(ROOT / "index" / "eval-rgb", docs)

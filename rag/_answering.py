@@ -318,9 +318,11 @@ class ExtractiveAnswerer:
         before = index.sentence_text(row) if row is not None else ""
         sentence = doc.text[item.start : item.end]
         # A title made from the text's first sentence repeats what the reader sees anyway, and
-        # the same words twice read to it as a match: show only a title that adds something.
+        # the same words twice read to it as a match: show only a title that adds something. A
+        # title cut from a long first line ("…") is the opening of a paragraph, not a headline.
         title = doc.title.rstrip("…").strip()
-        if title and (title in sentence or title in before or sentence in title):
+        cut = doc.title.endswith("…") and " ".join(doc.text[: 2 * len(title) + 16].split()).startswith(title)
+        if title and (cut or title in sentence or title in before or sentence in title):
             title = ""
         return ReaderInput(question, sentence, before, title)
 

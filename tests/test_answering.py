@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from rag import REFUSAL_TEXT, Assistant, EmptyQuestionError, InputError
-from rag._answering import question_type
+from rag._answering import ExtractiveAnswerer, question_type
+from rag._reader import Reader, ReaderInput, ReaderOutput
 
 TROOPS_1 = "More than ten thousand troops will be dispatched"
 TROOPS_2 = "More than 10,000 troops are taking part"
@@ -202,3 +203,43 @@ def test_a_bracketed_number_in_article_text_never_looks_like_a_citation(make_ass
     assert not answer.refused and len(answer.citations) == 1
     assert "[2]" not in answer.text and "(2)" in answer.text and answer.text.endswith("[1]")
     assert answer.citations[0].quote.endswith("valley [2].")
+
+
+class _RecordingReader(Reader):
+    """The real reader, keeping what it was asked to read."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inputs: list[ReaderInput] = []
+
+    def read(self, items: list[ReaderInput]) -> list[ReaderOutput]:
+        self.inputs.extend(items)
+        return super().read(items)
+
+
+def test_the_reader_sees_a_headline_but_not_a_title_cut_from_a_paragraph(make_assistant, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """An untitled file's title is its first line; cut from a long line it only repeats the paragraph's opening."""
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "headline.txt").write_text(
+        "Valley floods displace thousands\n\nRain fell for a week. The floods displaced more than 4,000 families.\n",
+        encoding="utf-8",
+    )
+    (folder / "snippet.txt").write_text(
+        "Relief agencies opened twelve shelters in schools. The floods in the lower valley displaced more than "
+        "4,000 families, officials said on Tuesday. The river crested on Monday, a day before the rain stopped.\n",
+        encoding="utf-8",
+    )
+    assistant = make_assistant()
+    assistant.index([folder])
+    assert assistant.document("snippet").title.endswith("…")
+    index, searcher = assistant.snapshot()
+    reader = _RecordingReader().warm_up()
+    answerer = ExtractiveAnswerer(reader=reader)
+    question = "How many families did the floods displace?"
+    vector = searcher.embed_query(question)
+    answerer.rank(question, searcher.search(question, 5, query_vector=vector), index, vector)
+    titles = {item.sentence: item.title for item in reader.inputs}
+    assert titles["The floods displaced more than 4,000 families."] == "Valley floods displace thousands"
+    # The snippet's title runs into its second sentence: shown, it would repeat the paragraph's opening words.
+    assert [t for sentence, t in titles.items() if sentence.startswith(("The floods in", "The river"))] == ["", ""]
