@@ -51,7 +51,7 @@ from rag import Assistant, IndexMismatchError, Settings
 from rag._answering import ExtractiveAnswerer
 from rag._assistant import make_answerer
 from rag._goldsets import load_eval_set, without_articles
-from rag._loading import LoadResult
+from rag._loading import LoadResult, cut_title
 from rag._metrics import answer_contained, normalize_answer
 from rag._reader import trained_articles
 from rag._types import SourceDocument
@@ -146,7 +146,7 @@ _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "augu
 _MONTH_OF = {**{m[:3]: m for m in _MONTHS}, "sept": "september"}
 _ORDINAL = re.compile(r"(\d+)(?:st|nd|rd|th)")
 # A search-result snippet opens with its page's date ("Nov 19, 2020 ... "): the page's, not the answer's.
-_SNIPPET_DATE = re.compile(r"\s*[A-Z][a-z]{2,8}\.? \d{1,2}, \d{4} \.\.\. ")
+_SNIPPET_DATE = re.compile(r"\A\s*[A-Z][a-z]{2,8}\.? \d{1,2}, \d{4} \.\.\. ")
 
 
 def _answer_words(text: str) -> list[str]:
@@ -196,7 +196,7 @@ def leaks_answer(text: str, answers: list[str]) -> bool:
         >>> leaks_answer("Nov 15, 2020 ... Season 4 will air in the autumn.", ["Nov 15, 2020"])
         False
     """
-    words = _answer_words(_SNIPPET_DATE.sub("", text, count=1) if _SNIPPET_DATE.match(text) else text)
+    words = _answer_words(_SNIPPET_DATE.sub("", text, count=1))
     present = set(words)
     for answer in answers:
         tokens = _answer_words(answer)
@@ -210,13 +210,12 @@ def leaks_answer(text: str, answers: list[str]) -> bool:
     return False
 
 
-def _snippet_title(text: str, limit: int = 120) -> str:
-    """The title ``rag index`` gives an untitled text file: its first line, cut at a word under ``limit`` characters.
+def _snippet_title(text: str) -> str:
+    """The title ``rag index`` gives an untitled text file: its first line, cut as the loader cuts titles.
 
     Not the passage id: the reader reads the title with every candidate, and an id is no title.
     """
-    first = " ".join(text.strip().split("\n", 1)[0].split())
-    return first if len(first) <= limit else first[:limit].rsplit(" ", 1)[0] + "…"
+    return cut_title(" ".join(text.strip().split("\n", 1)[0].split()))
 
 
 def _rgb_answers(row: dict) -> list[str]:

@@ -48,7 +48,7 @@ from ._dates import dateline_outlet, parse_date, text_date, url_date
 from ._text import clean_text
 from ._types import SourceDocument
 
-__all__ = ["DEFAULT_MAX_FILE_BYTES", "SUPPORTED_SUFFIXES", "LoadResult", "Skipped", "load_paths"]
+__all__ = ["DEFAULT_MAX_FILE_BYTES", "SUPPORTED_SUFFIXES", "LoadResult", "Skipped", "cut_title", "load_paths"]
 
 log = logging.getLogger("rag")
 
@@ -390,9 +390,7 @@ def _document(doc_id: str, title: str, source: str, raw: str, meta: Meta | None 
         raise _Skip("no text after cleaning (empty file)")
     if not any(c.isalnum() for c in text):
         raise _Skip("no words, only punctuation or symbols")
-    title = " ".join(title.split()) or text.split("\n", 1)[0]
-    if len(title) > _TITLE_CHARS:
-        title = title[:_TITLE_CHARS].rsplit(" ", 1)[0] + "…"
+    title = cut_title(" ".join(title.split()) or text.split("\n", 1)[0])
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
     meta = meta or Meta()
     published = meta.published or url_date(meta.url)
@@ -408,7 +406,19 @@ def _one_line(value: str | None) -> str | None:
     if not value:
         return None
     value = " ".join(clean_text(str(value)).split())
-    return (value[:_TITLE_CHARS].rsplit(" ", 1)[0] + "…" if len(value) > _TITLE_CHARS else value) or None
+    return cut_title(value) or None
+
+
+def cut_title(title: str) -> str:
+    """``title`` if it fits in 120 characters, else cut at the last word that does, with "…".
+
+    The reader takes a title ending in "…" for a line cut short, not a headline.
+
+    Example:
+        >>> cut_title("Floods in the valley")
+        'Floods in the valley'
+    """
+    return title[:_TITLE_CHARS].rsplit(" ", 1)[0] + "…" if len(title) > _TITLE_CHARS else title
 
 
 def _pdf(data: bytes) -> tuple[str, str, Meta]:
