@@ -2,7 +2,8 @@
 
     python -m bench.refusal                   # 800 SQuAD questions + RGB's 300, both readers (a few minutes)
     python -m bench.refusal --questions 200   # quicker
-    python -m bench.refusal --dump build/refusal-cases.jsonl   # also each held-out question's best quote
+    python -m bench.refusal --dump build/refusal-cases.jsonl   # also each question's out-of-fold score and best quote
+    python -m bench.refusal --compare build/old-cases.jsonl    # this model reader against an earlier --dump, paired
 
 Two sets, each built in a general way (no question is written by hand):
 
@@ -42,14 +43,15 @@ import math
 import random
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from rag import Assistant, IndexMismatchError, Settings
-from rag._answering import ExtractiveAnswerer
+from rag._answering import ExtractiveAnswerer, answer_probability
 from rag._assistant import make_answerer
+from rag._atomic import write_atomic
 from rag._goldsets import load_eval_set, without_articles
 from rag._loading import LoadResult, cut_title
 from rag._metrics import answer_contained, normalize_answer
@@ -312,11 +314,59 @@ def curve(cases: list[Case], points: int = 41) -> list[dict[str, float]]:
 
 def calibrate(cases: list[Case], max_false_refusal: float) -> float:
     """The highest threshold whose false-refusal rate on ``cases`` stays within ``max_false_refusal``."""
-    answerable = sorted(c.best for c in cases if c.answerable)
+    return _threshold([c.best for c in cases if c.answerable], max_false_refusal)
+
+
+def _threshold(answerable_scores: list[float] | np.ndarray, max_false_refusal: float) -> float:
+    answerable = sorted(float(s) for s in answerable_scores)
     if not answerable:
         return 0.0
     allowed = int(np.floor(max_false_refusal * len(answerable)))
-    return float(answerable[allowed]) if allowed < len(answerable) else float(answerable[-1])
+    return answerable[allowed] if allowed < len(answerable) else answerable[-1]
+
+
+def cross_fitted(sets: dict[str, list[Case]], fit_on: tuple[str, ...] = ("squad_withheld", "rgb")) -> dict[str, list[Case]]:
+    """Every question rescored by a combination fitted on the other half only (two-fold cross-fitting).
+
+    The held-out figures above use half the questions; here the calibration
+    half is scored by a combination fitted on the held-out half and the
+    held-out half by one fitted on the calibration half, so every question is
+    out of fold once and a figure rests on twice the questions. Each fit
+    pools ``fit_on``'s questions of its half, as the shipped one does.
+    """
+    pooled = [c for name in fit_on for c in sets[name]]
+    fits = {half: fit_combination([c for c in pooled if c.calibration is half]) for half in (True, False)}
+    return {name: [replace(c, best=_best(c, fits[not c.calibration])) for c in cases] for name, cases in sets.items()}
+
+
+def _best(case: Case, combine: tuple[float, ...]) -> float:
+    """The question's best score under ``combine``: its top read sentence, as the answerer would rank them."""
+    return max((answer_probability(p, e, m, combine) for p, e, m, _ in case.candidates), default=0.0)
+
+
+def recall_within_budget(cases: list[Case], max_false_refusal: float, *, rounds: int = 2000, seed: int = 13) -> dict[str, float]:
+    """Refusal recall at the highest threshold within the false-refusal budget, with a 95% bootstrap interval.
+
+    Answerable and unanswerable questions are resampled separately and the
+    threshold is chosen again on each resample, so the interval includes the
+    threshold's own noise. With 50 unanswerable questions it spans about
+    ±0.13; two figures whose intervals overlap that much are not different.
+
+    Example:
+        >>> cases = [Case(True, s, True, False) for s in (0.5, 0.6, 0.7, 0.8)] + [Case(False, s, False, False) for s in (0.1, 0.9)]
+        >>> r = recall_within_budget(cases, 0.0)
+        >>> r["refusal_recall"], r["threshold"]
+        (0.5, 0.5)
+    """
+    point = at_threshold(cases, calibrate(cases, max_false_refusal))
+    yes = np.array([c.best for c in cases if c.answerable])
+    no = np.array([c.best for c in cases if not c.answerable])
+    rng = np.random.default_rng(seed)
+    draws = [float(np.mean(rng.choice(no, len(no)) < _threshold(rng.choice(yes, len(yes)), max_false_refusal)))
+             for _ in range(rounds)] if len(yes) and len(no) else [float("nan")]
+    low, high = np.percentile(draws, [2.5, 97.5])
+    return {**point, "interval": [round(float(low), 4), round(float(high), 4)],
+            "answerable": int(len(yes)), "unanswerable": int(len(no))}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -327,7 +377,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-false-refusal", type=float, default=0.10)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
-    parser.add_argument("--dump", type=Path, help="also write every held-out question's outcome here (JSON lines), for error analysis")
+    parser.add_argument("--dump", type=Path, help="also write every question's outcome here (JSON lines), for error analysis")
+    parser.add_argument("--compare", type=Path, help="an earlier --dump: the model reader's change against it, with a paired 95%% interval")
     args = parser.parse_args(argv)
     first = [*squad_withheld(args.squad, args.questions, args.seed, ("model",))["model"], *rgb(args.rgb, ("model",))["rgb"]["model"]]
     combination = fit_combination([c for c in first if c.calibration])
@@ -337,6 +388,9 @@ def main(argv: list[str] | None = None) -> int:
     result: dict = {"command": "python -m bench.refusal " + " ".join(argv if argv is not None else sys.argv[1:]),
                     "max_false_refusal": args.max_false_refusal, "readers": {}}
     result["fitted_combination"] = [round(v, 4) for v in combination]
+    # Every question out of fold once: the model reader's scores cross-fitted, the fast reader's as they are.
+    everyone = {"model": cross_fitted({name: by_reader["model"] for name, by_reader in sets.items()}),
+                "fast": {name: by_reader["fast"] for name, by_reader in sets.items()}}
     for reader in ("model", "fast"):
         calibration = [c for name in ("squad_withheld", "rgb") for c in sets[name][reader] if c.calibration]
         threshold = calibrate(calibration, args.max_false_refusal)
@@ -351,13 +405,18 @@ def main(argv: list[str] | None = None) -> int:
                 "at_calibrated": at_threshold(held, threshold),
                 "at_current": at_threshold(held, current),
                 "best_recall_within_budget": at_threshold(held, calibrate(held, args.max_false_refusal)),
+                "all_questions_within_budget": recall_within_budget(everyone[reader][name], args.max_false_refusal),
                 "curve": curve(held),
             }
         result["readers"][reader] = entry
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "refusal.json").write_text(json.dumps(result, indent=2))
+    if args.compare is not None:
+        earlier = [json.loads(line) for line in args.compare.read_text("utf-8").splitlines() if line.strip()]
+        result["compared_with"] = {"dump": str(args.compare),
+                                   "sets": compare(everyone["model"], [r for r in earlier if r["reader"] == "model"], args.max_false_refusal)}
+    write_atomic(args.out / "refusal.json", json.dumps(result, indent=2))
     if args.dump is not None:
-        _dump(sets, args.dump)
+        _dump(everyone, args.dump)
     _plot(result, args.out / "refusal.png")
     print(f"fitted combination (paste into rag/_answering.py COMBINE): {tuple(result['fitted_combination'])}")
     for reader, entry in result["readers"].items():
@@ -367,17 +426,67 @@ def main(argv: list[str] | None = None) -> int:
                 r = s[label]
                 print(f"  {name:15s} {label:26s} t={r['threshold']:.3f}  refusal recall {r['refusal_recall']:.3f}  "
                       f"false refusals {r['false_refusal_rate']:.3f}  answered correctly {r['answered_correctly']:.3f}")
+            r = s["all_questions_within_budget"]
+            print(f"  {name:15s} {'all questions, within 10%':26s} t={r['threshold']:.3f}  refusal recall {r['refusal_recall']:.3f} "
+                  f"(95% {r['interval'][0]:.2f}-{r['interval'][1]:.2f}, {r['unanswerable']} unanswerable)  "
+                  f"false refusals {r['false_refusal_rate']:.3f}")
+    for name, r in result.get("compared_with", {}).get("sets", {}).items():
+        print(f"  against {args.compare}: {name:15s} refusal recall within 10% {r['earlier']:.3f} -> {r['now']:.3f} "
+              f"(change {r['change']:+.3f}, paired 95% {r['interval'][0]:+.2f} to {r['interval'][1]:+.2f}, {r['questions']} questions)")
     return 0
 
 
+def compare(now: dict[str, list[Case]], earlier: list[dict], max_false_refusal: float, *, rounds: int = 2000,
+            seed: int = 13) -> dict[str, dict]:
+    """Refusal recall within the budget, now against an earlier dump's model reader, on the questions both asked.
+
+    Paired bootstrap: the same questions are resampled for both (answerable
+    and unanswerable separately) and each threshold is chosen again, so the
+    interval is that of the change itself, much narrower than two separate
+    intervals would suggest.
+
+    Example:
+        >>> now = {"s": [Case(True, 0.9, True, False, question="a"), Case(False, 0.1, False, False, question="b")]}
+        >>> earlier = [{"set": "s", "question": "a", "answerable": True, "best": 0.9},
+        ...            {"set": "s", "question": "b", "answerable": False, "best": 0.95}]
+        >>> compare(now, earlier, 0.0, rounds=10)["s"]["change"]
+        1.0
+    """
+    out: dict[str, dict] = {}
+    for name, cases in now.items():
+        before = {(r["question"], r["answerable"]): r["best"] for r in earlier if r["set"] == name}
+        pairs = [(c.answerable, c.best, before[(c.question, c.answerable)]) for c in cases if (c.question, c.answerable) in before]
+        yes = np.array([(b, a) for ans, b, a in pairs if ans]).reshape(-1, 2)
+        no = np.array([(b, a) for ans, b, a in pairs if not ans]).reshape(-1, 2)
+        if not len(yes) or not len(no):
+            continue
+
+        def recall(y: np.ndarray, n: np.ndarray, k: int) -> float:
+            return float(np.mean(n[:, k] < _threshold(y[:, k], max_false_refusal)))
+
+        rng = np.random.default_rng(seed)
+        changes = []
+        for _ in range(rounds):
+            y, n = yes[rng.integers(0, len(yes), len(yes))], no[rng.integers(0, len(no), len(no))]
+            changes.append(recall(y, n, 0) - recall(y, n, 1))
+        low, high = np.percentile(changes, [2.5, 97.5])
+        now_r, earlier_r = recall(yes, no, 0), recall(yes, no, 1)
+        out[name] = {"now": round(now_r, 4), "earlier": round(earlier_r, 4), "change": round(now_r - earlier_r, 4),
+                     "interval": [round(float(low), 4), round(float(high), 4)], "questions": len(pairs)}
+    return out
+
+
 def _dump(sets: dict[str, dict[str, list[Case]]], path: Path) -> None:
-    """One line per held-out question, set and reader: its best score, whether forcing an answer is right, the quote."""
+    """One line per question, set and reader: its out-of-fold best score, its half, whether forcing an answer is right, the quote.
+
+    ``sets`` is by reader, then by set (the cross-fitted scores).
+    """
     lines = [
         json.dumps({"set": name, "reader": reader, "question": c.question, "answerable": c.answerable,
-                    "best": round(c.best, 4), "correct": c.correct, "quote": c.quote})
-        for name, by_reader in sets.items() for reader, cases in by_reader.items() for c in cases if not c.calibration
+                    "calibration": c.calibration, "best": round(c.best, 4), "correct": c.correct, "quote": c.quote})
+        for reader, by_set in sets.items() for name, cases in by_set.items() for c in cases
     ]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_atomic(path, "\n".join(lines) + "\n")
 
 
 def _plot(result: dict, path: Path) -> None:

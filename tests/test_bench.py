@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,3 +94,67 @@ def test_rgb_negatives_that_name_the_answer_are_recognised(text: str, answers: l
     from bench.refusal import leaks_answer
 
     assert leaks_answer(text, answers) is leaks
+
+
+def _cases(seed: int, n: int, *, calibration: bool = False, shift: float = 1.0):  # type: ignore[no-untyped-def]
+    """Answerable questions score higher than unanswerable ones, by ``shift`` standard deviations."""
+    from bench.refusal import Case
+
+    rng = np.random.default_rng(seed)
+    yes = [Case(True, float(s), True, calibration, question=f"y{i}") for i, s in enumerate(rng.normal(shift, 1, n))]
+    no = [Case(False, float(s), False, calibration, question=f"n{i}") for i, s in enumerate(rng.normal(0, 1, n))]
+    return yes + no
+
+
+def test_refusal_recall_within_budget_matches_a_brute_force_threshold_search() -> None:
+    from bench.refusal import recall_within_budget
+
+    cases = _cases(1, 60)
+    r = recall_within_budget(cases, 0.10, rounds=200)
+    yes = [c.best for c in cases if c.answerable]
+    no = [c.best for c in cases if not c.answerable]
+    # Reference: the highest candidate threshold whose false-refusal rate stays within 10%.
+    best = max(t for t in yes if np.mean([s < t for s in yes]) <= 0.10)
+    assert r["threshold"] == round(best, 4)
+    assert r["refusal_recall"] == round(float(np.mean([s < best for s in no])), 4)
+    assert r["false_refusal_rate"] <= 0.10
+    assert r["interval"][0] <= r["refusal_recall"] <= r["interval"][1]
+    assert (r["answerable"], r["unanswerable"]) == (60, 60)
+
+
+def test_the_bootstrap_interval_narrows_with_more_questions() -> None:
+    from bench.refusal import recall_within_budget
+
+    few = recall_within_budget(_cases(2, 40), 0.10, rounds=400)["interval"]
+    many = recall_within_budget(_cases(2, 1000), 0.10, rounds=400)["interval"]
+    assert many[1] - many[0] < (few[1] - few[0]) / 2
+
+
+def test_cross_fitting_scores_each_half_with_the_combination_fitted_on_the_other() -> None:
+    from bench.refusal import Case, _best, cross_fitted, fit_combination
+
+    def half(calibration: bool, sign: float) -> list:  # type: ignore[type-arg]
+        # Each question reads two sentences; in one half the answer is the one with the higher evidence, in the other the lower.
+        return [Case(True, 0.0, True, calibration, ((0.5, 0.5 + 0.2 * sign, 0.0, True), (0.5, 0.5 - 0.2 * sign, 0.0, False)), f"{calibration}{i}")
+                for i in range(20)]
+
+    sets = {"squad_withheld": half(True, 1.0) + half(False, -1.0), "rgb": []}
+    scored = cross_fitted(sets)["squad_withheld"]
+    held_fit = fit_combination([c for c in sets["squad_withheld"] if not c.calibration])
+    assert held_fit[2] < 0  # fitted on the held-out half alone: lower evidence, likelier answer
+    for before, after in zip(sets["squad_withheld"], scored):
+        other = fit_combination([c for c in sets["squad_withheld"] if c.calibration is not before.calibration])
+        assert after.best == _best(before, other)
+        assert (after.question, after.answerable, after.calibration) == (before.question, before.answerable, before.calibration)
+
+
+def test_a_paired_comparison_sees_no_change_against_itself_and_a_real_one_against_a_worse_reader() -> None:
+    from bench.refusal import compare
+
+    now = {"rgb": _cases(3, 200, shift=2.0)}
+    same = [{"set": "rgb", "question": c.question, "answerable": c.answerable, "best": c.best} for c in now["rgb"]]
+    worse = [{**row, "best": row["best"] - 1.0 if row["answerable"] else row["best"]} for row in same]  # answerable pulled down
+    unchanged = compare(now, same, 0.10, rounds=200)["rgb"]
+    assert unchanged["change"] == 0 and unchanged["interval"] == [0.0, 0.0] and unchanged["questions"] == 400
+    better = compare(now, worse, 0.10, rounds=200)["rgb"]
+    assert better["change"] > 0 and better["interval"][0] > 0
