@@ -10,9 +10,11 @@ Two readers decide which sentences answer (``reader`` setting):
   gold paragraphs withheld and on RGB's news questions); that
   probability picks the statements, and the answer is refused when no
   candidate reaches ``min_probability`` (calibrated the same way, for at
-  most 10% false refusals; see docs/evaluation.md). Its span head gives :attr:`Answer.short_answer`; when
-  that span lies in the sentence before the quote (the quote names its
-  answer only through it), the citation grows to cover both sentences.
+  most 10% false refusals; see docs/evaluation.md). Its span head gives :attr:`Answer.short_answer`
+  (a figure with the qualifier before it: "More than 10,000", never a bare
+  "10,000" that claims more); when that span lies in the sentence before
+  the quote (the quote names its answer only through it), the citation
+  grows to cover both sentences.
 - ``fast``: the evidence score alone (question-sentence cosine plus
   IDF-weighted term overlap, plus a small share of its passage's
   similarity), refused below ``min_score``. No model runs; no short answer.
@@ -522,7 +524,7 @@ def _expand(item: ScoredSentence, index: IndexData, cited: list[Citation]) -> tu
     row = index.neighbour(item.row, -1)
     before_start = int(index.sentence_rows[row, 1]) if row is not None else -1
     if span.piece == "sentence":
-        words = _words(text, item.start + span.start, item.start + span.end)
+        words = _words(text, item.start + span.start, item.start + span.end, floor=item.start)
         lead = text[item.start : item.start + span.start].strip().lower()
         if not (lead in _REFERRING or (words or "").lower() in _PRONOUNS):
             return item, words
@@ -531,18 +533,51 @@ def _expand(item: ScoredSentence, index: IndexData, cited: list[Citation]) -> tu
     elif row is None:
         return item, None
     else:
-        words = _words(text, before_start + span.start, before_start + span.end)
+        words = _words(text, before_start + span.start, before_start + span.end, floor=before_start)
     doc_id = index.documents[item.doc_i].id
     if row is None or any(c.doc_id == doc_id and c.start < item.start and c.end > before_start for c in cited):
         return item, None
     return replace(item, start=before_start), words
 
 
-def _words(text: str, start: int, end: int) -> str | None:
-    """``text[start:end]`` widened to whole words (the reader's span ends on word pieces)."""
+# Words that change what a figure claims: "more than 10,000" is not "10,000".
+_QUALIFIER = re.compile(
+    r"\b(?:more|less|fewer|greater|higher|lower) than\s+$|\b(?:at least|at most|up to|as (?:many|much|few|little) as|"
+    r"(?:just |well )?(?:over|under)|nearly|almost|about|around|approximately|roughly|some|close to|upwards of|"
+    r"an estimated|estimated)\s+$",
+    re.IGNORECASE,
+)
+_FIGURE_START = re.compile(
+    r"[$€£¥]?\d|(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    r"a dozen|dozens|hundreds?|thousands?|millions?|billions?)\b",
+    re.IGNORECASE,
+)
+
+
+def _words(text: str, start: int, end: int, floor: int = 0) -> str | None:
+    """``text[start:end]`` widened to whole words (the reader's span ends on word pieces).
+
+    A figure keeps the qualifier just before it, within ``text[floor:]``
+    (the quoted sentence): a short answer "10,000" for "More than 10,000
+    troops" would claim what the article does not.
+
+    Example:
+        >>> _words("More than 10,000 troops took part.", 10, 16)
+        'More than 10,000'
+        >>> _words("At least 12 people were killed.", 9, 11)
+        'At least 12'
+        >>> _words("The toll rose to 31 people.", 17, 19)  # "to" claims nothing more
+        '31'
+        >>> _words("More than half of them stayed, said Wei Fenghe.", 36, 46)  # not a figure
+        'Wei Fenghe'
+    """
     while start > 0 and text[start - 1].isalnum():
         start -= 1
     while end < len(text) and text[end].isalnum():
         end += 1
+    if _FIGURE_START.match(text, start):
+        qualifier = _QUALIFIER.search(text[floor:start])
+        if qualifier is not None:
+            start = floor + qualifier.start()
     words = text[start:end].strip(" ,;:")
     return words or None

@@ -243,3 +243,11 @@ def test_the_reader_sees_a_headline_but_not_a_title_cut_from_a_paragraph(make_as
     assert titles["The floods displaced more than 4,000 families."] == "Valley floods displace thousands"
     # The snippet's title runs into its second sentence: shown, it would repeat the paragraph's opening words.
     assert [t for sentence, t in titles.items() if sentence.startswith(("The floods in", "The river"))] == ["", ""]
+
+
+
+def test_a_short_answer_keeps_the_qualifier_of_its_figure(assistant: Assistant) -> None:
+    """"More than 10,000 troops": the short answer "10,000" would claim what the articles do not."""
+    answer = assistant.ask("how many troops?")
+    assert answer.short_answer == "More than 10,000"
+    assert answer.short_answer in answer.citations[0].quote

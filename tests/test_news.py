@@ -185,12 +185,13 @@ def test_disagreeing_sources_are_cited_apart_newest_first(news: Assistant) -> No
     answer = news.ask("How many people were killed in the earthquake?")
     assert answer.text.startswith("The sources differ.")
     (disagreement,) = answer.disagreements
-    assert disagreement.kind == "number" and disagreement.values == ("31", "12")
+    # The wire story said "at least 12": the qualifier is part of its claim.
+    assert disagreement.kind == "number" and disagreement.values == ("31", "At least 12")
     first, second = (answer.citations[n - 1] for n in disagreement.citations)
     assert (first.doc_id, first.outlet, first.published) == ("quake-update", "City Herald", "2026-06-04")
     assert (second.doc_id, second.outlet, second.published) == ("quake-wire", "Wire Service", "2026-06-02")
     assert "City Herald, 2026-06-04:" in answer.text and "Wire Service, 2026-06-02:" in answer.text
-    assert answer.to_dict()["disagreements"] == [{"kind": "number", "values": ["31", "12"], "citations": [1, 2]}]
+    assert answer.to_dict()["disagreements"] == [{"kind": "number", "values": ["31", "At least 12"], "citations": [1, 2]}]
 
 
 def test_figures_of_different_things_do_not_disagree(news: Assistant) -> None:
@@ -222,7 +223,7 @@ def test_rag_ask_and_timeline_cli(news: Assistant, capsys: pytest.CaptureFixture
     index = str(news.index_dir)
     assert main(["ask", "How many people were killed in the earthquake?", "--index", index]) == 0
     out = capsys.readouterr().out
-    assert "Sources differ (number): 31 [1] vs 12 [2]" in out and "chars 30-241; City Herald, 2026-06-04)" in out
+    assert "Sources differ (number): 31 [1] vs At least 12 [2]" in out and "chars 30-241; City Herald, 2026-06-04)" in out
     assert "dates: Monday → 2026-06-01, Wednesday → 2026-06-03" in out
     assert main(["ask", "How many people were killed in the earthquake?", "--index", index, "--as-of", "2026-06-02", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
