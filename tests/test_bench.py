@@ -158,3 +158,27 @@ def test_a_paired_comparison_sees_no_change_against_itself_and_a_real_one_agains
     assert unchanged["change"] == 0 and unchanged["interval"] == [0.0, 0.0] and unchanged["questions"] == 400
     better = compare(now, worse, 0.10, rounds=200)["rgb"]
     assert better["change"] > 0 and better["interval"][0] > 0
+
+
+def test_the_refusal_headlines_match_the_recorded_benchmark() -> None:
+    """README and docs/benchmarks.md quote bench/results/refusal.json: a re-run that changes it must change them."""
+    result = json.loads((ROOT / "bench" / "results" / "refusal.json").read_text("utf-8"))
+
+    def percent(value: float) -> int:
+        return int(100 * value + 0.5)  # half up, as the docs round (0.585 is 59%)
+
+    def figure(reader: str, name: str) -> tuple[str, str]:
+        r = result["readers"][reader]["sets"][name]["all_questions_within_budget"]
+        low, high = (percent(v) for v in r["interval"])
+        return f"{percent(r['refusal_recall'])}%", f"{low}–{high}%"
+
+    readme = (ROOT / "README.md").read_text("utf-8")
+    benchmarks = (ROOT / "docs" / "benchmarks.md").read_text("utf-8")
+    for name in ("squad_withheld", "rgb"):
+        recall, interval = figure("model", name)
+        assert f"{recall} " in readme and f"interval {interval}" in readme, (name, recall, interval)
+        assert f"{recall} " in benchmarks and interval.rstrip("%") in benchmarks, (name, recall, interval)
+    assert f"the evidence score\nalone: {figure('fast', 'squad_withheld')[0]}" in readme
+    assert f"{figure('model', 'rgb_clean')[0]} without" in readme
+    assert f"fast reader {figure('fast', 'squad_withheld')[0]}" in benchmarks.replace("\n", " ")
+    assert f"fast reader {figure('fast', 'rgb')[0]}" in benchmarks.replace("\n", " ")
