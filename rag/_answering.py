@@ -398,8 +398,9 @@ def _source_label(citation: Citation) -> str:
     return f"{citation.outlet or citation.title}, {citation.published or 'date unknown'}"
 
 
+_NUMBER_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty"
 _FIGURE = re.compile(
-    r"\b(?:\d[\d,.]*\d|\d|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    rf"\b(?:\d[\d,.]*\d|\d|{_NUMBER_WORDS}|"
     r"hundred|thousand|million|billion)(?:[\s-]+(?:hundred|thousand|million|billion))*\b",
     re.IGNORECASE,
 )
@@ -548,8 +549,7 @@ _QUALIFIER = re.compile(
     re.IGNORECASE,
 )
 _FIGURE_START = re.compile(
-    r"[$€£¥]?\d|(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
-    r"a dozen|dozens|hundreds?|thousands?|millions?|billions?)\b",
+    rf"[$€£¥]?\d|(?:{_NUMBER_WORDS}|a dozen|dozens|hundreds?|thousands?|millions?|billions?)\b",
     re.IGNORECASE,
 )
 
