@@ -362,11 +362,24 @@ def recall_within_budget(cases: list[Case], max_false_refusal: float, *, rounds:
     yes = np.array([c.best for c in cases if c.answerable])
     no = np.array([c.best for c in cases if not c.answerable])
     rng = np.random.default_rng(seed)
-    draws = [float(np.mean(rng.choice(no, len(no)) < _threshold(rng.choice(yes, len(yes)), max_false_refusal)))
-             for _ in range(rounds)] if len(yes) and len(no) else [float("nan")]
+    draws = [_resampled_recall(rng, yes, no, max_false_refusal) for _ in range(rounds)] if len(yes) and len(no) else [float("nan")]
+    return {**point, "interval": _interval(draws), "answerable": int(len(yes)), "unanswerable": int(len(no))}
+
+
+def _resampled_recall(rng: np.random.Generator, yes: np.ndarray, no: np.ndarray, max_false_refusal: float) -> float:
+    no_draw = rng.choice(no, len(no))  # drawn first: the recorded intervals were made in this order
+    return _recall_within(rng.choice(yes, len(yes)), no_draw, max_false_refusal)
+
+
+def _recall_within(answerable: np.ndarray, unanswerable: np.ndarray, max_false_refusal: float) -> float:
+    """Share of unanswerable scores under the highest threshold within the budget on the answerable ones."""
+    return float(np.mean(unanswerable < _threshold(answerable, max_false_refusal)))
+
+
+def _interval(draws: list[float]) -> list[float]:
+    """The central 95% of bootstrap draws."""
     low, high = np.percentile(draws, [2.5, 97.5])
-    return {**point, "interval": [round(float(low), 4), round(float(high), 4)],
-            "answerable": int(len(yes)), "unanswerable": int(len(no))}
+    return [round(float(low), 4), round(float(high), 4)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -461,18 +474,14 @@ def compare(now: dict[str, list[Case]], earlier: list[dict], max_false_refusal: 
         if not len(yes) or not len(no):
             continue
 
-        def recall(y: np.ndarray, n: np.ndarray, k: int) -> float:
-            return float(np.mean(n[:, k] < _threshold(y[:, k], max_false_refusal)))
+        def change(y: np.ndarray, n: np.ndarray) -> float:  # column 0 is now, column 1 earlier
+            return _recall_within(y[:, 0], n[:, 0], max_false_refusal) - _recall_within(y[:, 1], n[:, 1], max_false_refusal)
 
         rng = np.random.default_rng(seed)
-        changes = []
-        for _ in range(rounds):
-            y, n = yes[rng.integers(0, len(yes), len(yes))], no[rng.integers(0, len(no), len(no))]
-            changes.append(recall(y, n, 0) - recall(y, n, 1))
-        low, high = np.percentile(changes, [2.5, 97.5])
-        now_r, earlier_r = recall(yes, no, 0), recall(yes, no, 1)
+        changes = [change(yes[rng.integers(0, len(yes), len(yes))], no[rng.integers(0, len(no), len(no))]) for _ in range(rounds)]
+        now_r, earlier_r = _recall_within(yes[:, 0], no[:, 0], max_false_refusal), _recall_within(yes[:, 1], no[:, 1], max_false_refusal)
         out[name] = {"now": round(now_r, 4), "earlier": round(earlier_r, 4), "change": round(now_r - earlier_r, 4),
-                     "interval": [round(float(low), 4), round(float(high), 4)], "questions": len(pairs)}
+                     "interval": _interval(changes), "questions": len(pairs)}
     return out
 
 
