@@ -188,17 +188,23 @@ def test_how_large_is_answered_with_the_figure(assistant: Assistant) -> None:
     check_citations(assistant, answer)
 
 
-def test_a_bracketed_number_in_article_text_never_looks_like_a_citation(make_assistant, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """An article's own '[2]' footnote mark is shown as '(2)' in the answer; the citation quote stays exact."""
+def _indexed(make_assistant, tmp_path: Path, files: dict[str, str]) -> Assistant:  # type: ignore[no-untyped-def]
+    """An assistant over a folder holding ``files`` (name to text)."""
     folder = tmp_path / "news"
     folder.mkdir()
-    (folder / "floods.txt").write_text(
-        "Floods in the valley\n\nThe floods displaced more than 4,000 families in the valley [2]. "
-        "Relief agencies opened twelve shelters on Tuesday.\n",
-        encoding="utf-8",
-    )
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
     assistant = make_assistant()
     assistant.index([folder])
+    return assistant
+
+
+def test_a_bracketed_number_in_article_text_never_looks_like_a_citation(make_assistant, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """An article's own '[2]' footnote mark is shown as '(2)' in the answer; the citation quote stays exact."""
+    assistant = _indexed(make_assistant, tmp_path, {
+        "floods.txt": "Floods in the valley\n\nThe floods displaced more than 4,000 families in the valley [2]. "
+                      "Relief agencies opened twelve shelters on Tuesday.\n",
+    })
     answer = assistant.ask("How many families were displaced by the floods?")
     assert not answer.refused and len(answer.citations) == 1
     assert "[2]" not in answer.text and "(2)" in answer.text and answer.text.endswith("[1]")
@@ -219,19 +225,11 @@ class _RecordingReader(Reader):
 
 def test_the_reader_sees_a_headline_but_not_a_title_cut_from_a_paragraph(make_assistant, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """An untitled file's title is its first line; cut from a long line it only repeats the paragraph's opening."""
-    folder = tmp_path / "news"
-    folder.mkdir()
-    (folder / "headline.txt").write_text(
-        "Valley floods displace thousands\n\nRain fell for a week. The floods displaced more than 4,000 families.\n",
-        encoding="utf-8",
-    )
-    (folder / "snippet.txt").write_text(
-        "Relief agencies opened twelve shelters in schools. The floods in the lower valley displaced more than "
-        "4,000 families, officials said on Tuesday. The river crested on Monday, a day before the rain stopped.\n",
-        encoding="utf-8",
-    )
-    assistant = make_assistant()
-    assistant.index([folder])
+    assistant = _indexed(make_assistant, tmp_path, {
+        "headline.txt": "Valley floods displace thousands\n\nRain fell for a week. The floods displaced more than 4,000 families.\n",
+        "snippet.txt": "Relief agencies opened twelve shelters in schools. The floods in the lower valley displaced more than "
+                       "4,000 families, officials said on Tuesday. The river crested on Monday, a day before the rain stopped.\n",
+    })
     assert assistant.document("snippet").title.endswith("…")
     index, searcher = assistant.snapshot()
     reader = _RecordingReader().warm_up()
@@ -243,7 +241,6 @@ def test_the_reader_sees_a_headline_but_not_a_title_cut_from_a_paragraph(make_as
     assert titles["The floods displaced more than 4,000 families."] == "Valley floods displace thousands"
     # The snippet's title runs into its second sentence: shown, it would repeat the paragraph's opening words.
     assert [t for sentence, t in titles.items() if sentence.startswith(("The floods in", "The river"))] == ["", ""]
-
 
 
 def test_a_short_answer_keeps_the_qualifier_of_its_figure(assistant: Assistant) -> None:
