@@ -26,7 +26,15 @@ Pairs per training question (the candidate layout is :func:`rag._reader.encode`)
   (the "entity swap" of SQuAD 2.0's unanswerables, built without any of
   them: "How many troops…" becomes "How many warships…", "in 2018" becomes
   "in 2016"). Without these the reader never sees a question that looks
-  answerable and is not, and could not tell SQuAD 2.0's apart (AUC 0.55).
+  answerable and is not, and could not tell SQuAD 2.0's apart (AUC 0.55);
+- with ``--paraphrased SHARE``, for that share of questions, the answer
+  sentence with a *paraphrased* question (:func:`paraphrase_question`): one
+  content word it shares with the sentence replaced by a near-synonym
+  (:class:`Paraphrases`, by the embedder's own vectors: "troops" becomes
+  "soldiers"), a positive. It is the counterweight to the perturbed
+  negatives, which teach that an unmatched question word means "no": a
+  reworded question has unmatched words and is still answered. Perturbed
+  swaps then never pick a near-synonym.
 
 SQuAD 2.0 dev's articles are split by position: the odd ones are the
 held-out evaluation and are never trained on; the even ones calibrate the
@@ -88,7 +96,9 @@ from ._reader import (
 )
 from ._text import STOPWORDS, content_terms, split_sentences
 
-__all__ = ["Example", "TrainConfig", "build_examples", "main", "perturb_question", "reevaluate", "train"]
+__all__ = [
+    "Example", "Paraphrases", "TrainConfig", "build_examples", "main", "paraphrase_question", "perturb_question", "reevaluate", "train",
+]
 
 _DEFAULT_TRAIN = Path("../shared/data/squad1/train-v1.1.json")
 _DEFAULT_DEV = Path("../shared/data/squad2/dev-v2.0.json")
@@ -104,6 +114,7 @@ class TrainConfig:
     questions: int = 40_000
     eval_questions: int = 3_000
     perturbed: float = 0.5
+    paraphrased: float = 0.0
     squad2_train: bool = False
     layers: int = 4
     max_length: int = MAX_LENGTH
@@ -217,14 +228,17 @@ def _mentions(text: str, phrase: str) -> bool:
     return re.search(r"(?<!\w)" + re.escape(phrase.lower()) + r"(?!\w)", text.lower()) is not None
 
 
-def perturb_question(question: str, item: ReaderInput, swaps: Swaps, rng: random.Random, near: Swaps | None = None) -> str | None:
+def perturb_question(
+    question: str, item: ReaderInput, swaps: Swaps, rng: random.Random, near: Swaps | None = None, table: Paraphrases | None = None
+) -> str | None:
     """The question with one term it shares with ``item.sentence`` swapped for another of its kind.
 
     The new term is absent from the sentence, the sentence before and the
     title, so the sentence no longer answers. It is drawn from ``near``
     (terms of the same article's other questions: same topic, so the swap
-    reads plausibly) when that has one that fits, else from ``swaps``.
-    ``None`` when nothing fits.
+    reads plausibly) when that has one that fits, else from ``swaps``. With
+    ``table``, a content word is never swapped for one of cosine 0.5 or more
+    with it: a near-synonym would still be answered. ``None`` when nothing fits.
 
     Example:
         >>> swaps = Swaps(names=("Ottawa",), words=("warships",))
@@ -249,16 +263,106 @@ def perturb_question(question: str, item: ReaderInput, swaps: Swaps, rng: random
             new = rng.choice(pool.names) if pool.names else ""
         else:
             new = rng.choice(pool.words) if pool.words else ""
-        if new and new.lower() != text.lower() and not _mentions(seen, new):
+        if not new or new.lower() == text.lower() or _mentions(seen, new):
+            continue
+        similarity = table.similarity(text, new) if table is not None and kind == "word" else None
+        if similarity is None or similarity < 0.5:
             return question[:start] + new + question[end:]
     return None
 
 
-def build_examples(squad: dict[str, Any], questions: int, seed: int, perturbed: float = 0.5) -> list[Example]:
+@dataclass(frozen=True)
+class Paraphrases:
+    """Near-synonyms of content words, by all-MiniLM-L6-v2's own embedding of each word alone.
+
+    A word's neighbours are the vocabulary words whose embedding has cosine
+    at least ``min_cosine`` with its own and that are not a form of it (another
+    stem, no shared five-letter prefix: "troops" → "soldiers", "doctor" →
+    "physician", never "held" → "holds"). They train the reader on questions
+    that do not repeat the sentence's words (:func:`paraphrase_question`),
+    which SQuAD's questions, written against the paragraph, rarely do.
+
+    Trade-offs: embedding neighbours are related words, not always synonyms
+    ("married" → "divorced" at 0.73); a sample of pairs at 0.75 read as about
+    two in three meaning-preserving. Such a pair is label noise in the
+    answerable direction, against the perturbed negatives' noise in the other.
+
+    Example:
+        >>> table = Paraphrases({"troops": ("soldiers",)}, {})
+        >>> table.neighbours["troops"]
+        ('soldiers',)
+    """
+
+    neighbours: dict[str, tuple[str, ...]]
+    vectors: dict[str, np.ndarray]
+
+    @classmethod
+    def of(cls, texts: list[str], embed: Any, *, min_count: int = 20, min_cosine: float = 0.75, top: int = 5) -> Paraphrases:
+        """The table over the words of ``texts`` seen at least ``min_count`` times; ``embed`` maps words to unit vectors."""
+        counts: Counter[str] = Counter()
+        for text in texts:
+            counts.update(_VOCABULARY_WORD.findall(text))
+        vocab = sorted(w for w, n in counts.items() if n >= min_count and w not in STOPWORDS and w not in _WH)
+        if not vocab:
+            return cls({}, {})
+        vectors = np.asarray(embed(vocab), dtype=np.float32)
+        stems = [tuple(content_terms(w)) for w in vocab]
+        neighbours: dict[str, tuple[str, ...]] = {}
+        for i in range(0, len(vocab), 1024):  # blocks: the full similarity matrix would be 400 MB
+            sims = vectors[i : i + 1024] @ vectors.T
+            for row, word_i in enumerate(range(i, min(i + 1024, len(vocab)))):
+                word = vocab[word_i]
+                order = np.argsort(-sims[row])[: top + 8]
+                near = tuple(
+                    vocab[j] for j in order
+                    if sims[row, j] >= min_cosine and j != word_i and stems[j] != stems[word_i]
+                    and not (vocab[j][:5] == word[:5])
+                )[:top]
+                if near:
+                    neighbours[word] = near
+        return cls(neighbours, dict(zip(vocab, vectors)))
+
+    def similarity(self, a: str, b: str) -> float | None:
+        """Cosine of two vocabulary words, ``None`` when either is not in the vocabulary."""
+        va, vb = self.vectors.get(a.lower()), self.vectors.get(b.lower())
+        return None if va is None or vb is None else float(va @ vb)
+
+
+_VOCABULARY_WORD = re.compile(r"\b[a-z]{4,}\b")
+
+
+def paraphrase_question(question: str, item: ReaderInput, table: Paraphrases, rng: random.Random) -> str | None:
+    """The question with one content word it shares with ``item.sentence`` replaced by a near-synonym.
+
+    The synonym is absent from the sentence, the sentence before and the
+    title, so the question no longer repeats that word, yet the sentence still
+    answers it (:class:`Paraphrases`). ``None`` when no shared word has one.
+
+    Example:
+        >>> table = Paraphrases({"troops": ("soldiers",)}, {})
+        >>> paraphrase_question("How many troops took part?", ReaderInput("", "10,000 troops took part."), table, random.Random(1))
+        'How many soldiers took part?'
+    """
+    seen = " ".join((item.sentence, item.before, item.title))
+    shared = [c for c in _swappable(question) if c[0] == "word" and _mentions(item.sentence, c[3]) and c[3] in table.neighbours]
+    rng.shuffle(shared)
+    for _, start, end, text in shared:
+        options = [w for w in table.neighbours[text] if not _mentions(seen, w)]
+        if options:
+            return question[:start] + rng.choice(options) + question[end:]
+    return None
+
+
+def build_examples(
+    squad: dict[str, Any], questions: int, seed: int, perturbed: float = 0.5, paraphrased: float = 0.0,
+    table: Paraphrases | None = None,
+) -> list[Example]:
     """Sample ``questions`` questions and build their positive and negative pairs.
 
     ``perturbed`` is the share of questions that also get a perturbed-question
-    negative (:func:`perturb_question`).
+    negative (:func:`perturb_question`); ``paraphrased`` the share that also
+    get a positive with one shared word replaced by a near-synonym from
+    ``table`` (:func:`paraphrase_question`).
     """
     rng = random.Random(seed)
     cache: dict[str, frozenset[str]] = {}
@@ -288,11 +392,16 @@ def build_examples(squad: dict[str, Any], questions: int, seed: int, perturbed: 
         terms = set(content_terms(question))
         where = answer["text"]
         positive = _candidate(question, title, sentences, holder)
-        examples.append(Example(positive, 1, _answer_in(sentences, holder, title, start, end, where), "answer"))
+        answering = Example(positive, 1, _answer_in(sentences, holder, title, start, end, where), "answer")
+        examples.append(answering)
         if rng.random() < perturbed:
-            swapped = perturb_question(question, positive, swaps, rng, topic_swaps[a])
+            swapped = perturb_question(question, positive, swaps, rng, topic_swaps[a], table)
             if swapped is not None:
                 examples.append(Example(replace(positive, question=swapped), 0, None, "perturbed"))
+        if table is not None and rng.random() < paraphrased:
+            reworded = paraphrase_question(question, positive, table, rng)
+            if reworded is not None:
+                examples.append(replace(answering, item=replace(positive, question=reworded), kind="paraphrased"))
         # The sentence after the answer: it answers only if the question was written against it
         # (it shares more question terms), naming the answer in the sentence before; else a near miss.
         after = holder + 1
@@ -362,6 +471,16 @@ def build_squad2_examples(articles: list[Any], seed: int, limit: int, repeat: in
             near_answer = _answer_in(sentences, near, title, start, end, answers[0]["text"])
             examples.append(Example(_candidate(question, title, sentences, near), 0, near_answer, "squad2-near"))
     return examples
+
+
+def _paraphrases(squad: dict[str, Any], model_dir: Path) -> Paraphrases:
+    """The near-synonym table over SQuAD train's questions and paragraphs, by the packaged embedder."""
+    from ._embedding import MiniLMEmbeddings
+
+    texts = [text for article in squad["data"] for par in article["paragraphs"]
+             for text in (par["context"], *(qa["question"] for qa in par["qas"]))]
+    embedder = MiniLMEmbeddings(model_path=model_dir).load()
+    return Paraphrases.of(texts, embedder.encode)
 
 
 def _span_tokens(encoded: Encoded, answer: tuple[str, int, int] | None) -> tuple[int, int]:
@@ -467,7 +586,8 @@ def train(config: TrainConfig, *, progress: bool = True) -> dict[str, Any]:
     tokenizer = load_tokenizer(model_dir / "tokenizer.json")
     squad = _load_json(config.train_file)
     dev = _load_json(config.dev_file)
-    examples = build_examples(squad, config.questions, config.seed, config.perturbed)
+    table = _paraphrases(squad, model_dir) if config.paraphrased > 0 else None
+    examples = build_examples(squad, config.questions, config.seed, config.perturbed, config.paraphrased, table)
     trained_on, _, _ = _split_dev(dev, config.squad2_train)
     if trained_on:
         examples += build_squad2_examples(trained_on, config.seed, limit=config.questions // 10)
@@ -660,7 +780,7 @@ Used by the extractive answerer when `reader = "model"` (the default).
   the answer sentence with a *perturbed* question, one year, number, name or
   content word it shares with the sentence swapped for another of its kind
   (from the same article's other questions where one fits), so that it looks
-  answerable and is not. {_squad2_line(info)}
+  answerable and is not.{_paraphrase_line(c)} {_squad2_line(info)}
 - **Calibration and evaluation:** SQuAD 2.0 dev (CC BY-SA 4.0), whose articles
   are disjoint from SQuAD 1.1 train, split by article: {'articles 2, 6, 10, …' if info.get('squad2_train_articles') else 'even-numbered articles'} calibrate the
   threshold ({m['calibration_questions']:,} questions); odd-numbered ones are
@@ -711,9 +831,17 @@ for the reader alone, on single paragraphs.
 ## Reproduce
 
 ```bash
-python -m rag.train_reader --questions {c['questions']} --layers {c['layers']} --seed {c['seed']}{' --squad2-train' if c.get('squad2_train', False) else ''}
+python -m rag.train_reader --questions {c['questions']} --layers {c['layers']} --seed {c['seed']}{f" --paraphrased {c['paraphrased']}" if c.get('paraphrased', 0) else ''}{' --squad2-train' if c.get('squad2_train', False) else ''}
 ```
 """
+
+
+def _paraphrase_line(c: dict[str, Any]) -> str:
+    if not c.get("paraphrased", 0):
+        return ""
+    return (f" For {c['paraphrased']:.0%} of the questions also the answer sentence with a *paraphrased* question,"
+            " one content word it shares with the sentence replaced by a near-synonym by all-MiniLM-L6-v2's embedding"
+            " of the word alone, so that the question does not repeat the sentence's words and is still answered.")
 
 
 def _squad2_line(info: dict[str, Any]) -> str:
@@ -755,6 +883,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.add_argument("--" + name.replace("_", "-"), type=int, default=getattr(defaults, name))
     parser.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
     parser.add_argument("--perturbed", type=float, default=defaults.perturbed, help="share of questions with a perturbed negative")
+    parser.add_argument("--paraphrased", type=float, default=defaults.paraphrased,
+                        help="share of questions with a near-synonym positive (a shared word reworded)")
     parser.add_argument("--squad2-train", action="store_true",
                         help="also train on a quarter of SQuAD 2.0 dev's articles (their real unanswerable questions)")
     parser.add_argument("--precision", choices=("auto", "bf16", "fp32"), default=defaults.precision,

@@ -251,3 +251,68 @@ def test_squad2_examples_put_real_unanswerables_on_their_plausible_sentence() ->
     (positive,) = [e for e in examples if e.kind == "squad2-answer"]
     assert positive.label == 1 and positive.answer is not None and positive.item.sentence == "Their duke was Rollo."
     assert [e.kind for e in examples].count("squad2-near") == 1
+
+
+def _tiny_squad() -> dict:
+    context = "More than 10,000 troops took part in the drill. The exercise lasted five days."
+    return {"data": [{"title": "Drill", "paragraphs": [{"context": context, "qas": [
+        {"question": "How many troops took part in the drill?", "id": "1",
+         "answers": [{"text": "More than 10,000", "answer_start": 0}]},
+        {"question": "How long did the exercise last?", "id": "2",
+         "answers": [{"text": "five days", "answer_start": context.index("five days")}]},
+    ]}]}]}
+
+
+def test_paraphrased_positive_rewords_one_shared_word_and_keeps_its_label_and_span() -> None:
+    from rag.train_reader import Paraphrases, build_examples
+
+    # "drill" is in the sentence before the second answer: never a rewording of it there
+    table = Paraphrases({"troops": ("soldiers",), "exercise": ("drill", "manoeuvre")}, {})
+    examples = build_examples(_tiny_squad(), questions=2, seed=3, perturbed=0.0, paraphrased=1.0, table=table)
+    answers = {e.item.question: e for e in examples if e.kind == "answer"}
+    reworded = sorted(e.item.question for e in examples if e.kind == "paraphrased")
+    assert reworded == ["How long did the manoeuvre last?", "How many soldiers took part in the drill?"]
+    for e in (e for e in examples if e.kind == "paraphrased"):
+        original = answers["How many troops took part in the drill?" if "soldiers" in e.item.question else "How long did the exercise last?"]
+        assert e.label == 1 and e.answer == original.answer and e.item.sentence == original.item.sentence
+
+
+def test_without_a_table_the_examples_are_the_shipped_recipe_s() -> None:
+    from rag.train_reader import Paraphrases, build_examples
+
+    plain = build_examples(_tiny_squad(), questions=2, seed=3)
+    assert build_examples(_tiny_squad(), questions=2, seed=3, paraphrased=1.0) == plain  # no table: nothing drawn
+    assert not [e for e in plain if e.kind == "paraphrased"]
+    assert Paraphrases({}, {}).similarity("troops", "soldiers") is None
+
+
+def test_paraphrase_table_pairs_related_words_and_never_forms_of_one_word() -> None:
+    import numpy as np
+
+    from rag.train_reader import Paraphrases
+
+    vectors = {"troops": [1.0, 0.0], "soldiers": [0.96, 0.28], "troop": [1.0, 0.01], "bananas": [0.0, 1.0]}
+
+    def embed(words: list[str]) -> np.ndarray:
+        v = np.asarray([vectors[w] for w in words], dtype=np.float32)
+        return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+    table = Paraphrases.of(["troops soldiers troop bananas"] * 3, embed, min_count=3, min_cosine=0.9)
+    assert table.neighbours["troops"] == ("soldiers",)  # "troop" is a form of it, "bananas" unrelated
+    assert "bananas" not in table.neighbours
+    assert table.similarity("troops", "bananas") == pytest.approx(0.0, abs=1e-6)
+
+
+def test_perturbed_question_never_swaps_in_a_near_synonym() -> None:
+    import random
+
+    import numpy as np
+
+    from rag._reader import ReaderInput
+    from rag.train_reader import Paraphrases, Swaps, perturb_question
+
+    item = ReaderInput("", "10,000 troops took part.")
+    swaps = Swaps(names=(), words=("soldiers",))
+    table = Paraphrases({}, {"troops": np.array([1.0, 0.0]), "soldiers": np.array([0.96, 0.28])})
+    assert perturb_question("How many troops took part?", item, swaps, random.Random(1)) == "How many soldiers took part?"
+    assert perturb_question("How many troops took part?", item, swaps, random.Random(1), table=table) is None
