@@ -708,8 +708,16 @@ def _auc(positive: list[float], negative: list[float]) -> float:
     return float((ranks[: len(positive)].sum() - len(positive) * (len(positive) + 1) / 2) / (len(positive) * len(negative)))
 
 
-def _score_questions(reader: Reader, rows: list[Any], progress: bool, desc: str) -> list[tuple[float, bool, bool]]:
-    """Per question: (best probability, whether the best sentence holds an answer, answerable)."""
+_LOW_OVERLAP = 1 / 3  # an answer sentence repeating under a third of the question's terms: a paraphrase
+
+
+def _score_questions(reader: Reader, rows: list[Any], progress: bool, desc: str) -> list[tuple[float, bool, bool, bool]]:
+    """Per question: (best probability, whether the best sentence holds an answer, answerable, paraphrased).
+
+    ``paraphrased``: answerable, and the sentence holding the answer repeats
+    under a third of the question's content terms (SQuAD's questions mostly
+    copy their sentence's words; a reader's users do not).
+    """
     from tqdm import tqdm
 
     out = []
@@ -721,7 +729,10 @@ def _score_questions(reader: Reader, rows: list[Any], progress: bool, desc: str)
         best = int(np.argmax(probabilities))
         s = sentences[best]
         holds = any(s.start <= a and b <= s.end for a, b in answers)
-        out.append((probabilities[best], holds, bool(answers)))
+        holder = next((x for x in sentences if any(x.start <= a and b <= x.end for a, b in answers)), None)
+        terms = set(content_terms(question))
+        shared = len(terms & set(content_terms(holder.text))) / max(1, len(terms)) if holder is not None else 1.0
+        out.append((probabilities[best], holds, bool(answers), holder is not None and shared < _LOW_OVERLAP))
     return out
 
 
@@ -737,14 +748,15 @@ def evaluate_squad2(
     calib = _score_questions(reader, _dev_questions(calibration, limit // 2, seed), progress, "calibrating")
     held = _score_questions(reader, _dev_questions(evaluation, limit - limit // 2, seed), progress, "evaluating")
 
-    def accuracy(rows: list[tuple[float, bool, bool]], threshold: float) -> float:
-        right = sum((p >= threshold and holds) if answerable else p < threshold for p, holds, answerable in rows)
+    def accuracy(rows: list[tuple[float, bool, bool, bool]], threshold: float) -> float:
+        right = sum((p >= threshold and holds) if answerable else p < threshold for p, holds, answerable, _ in rows)
         return right / max(1, len(rows))
 
-    candidates = sorted({round(p, 3) for p, _, _ in calib} | {0.5})
+    candidates = sorted({round(p, 3) for p, _, _, _ in calib} | {0.5})
     threshold = max(candidates, key=lambda t: (accuracy(calib, t), -abs(t - 0.5)))
-    answerable = [r for r in held if r[2]]
-    unanswerable = [r for r in held if not r[2]]
+    answerable = [r[:3] for r in held if r[2]]
+    unanswerable = [r[:3] for r in held if not r[2]]
+    reworded = [r[1] for r in held if r[3]]
     return {
         "threshold": threshold,
         "calibration_questions": len(calib),
@@ -754,6 +766,8 @@ def evaluate_squad2(
         "no_answer_accuracy": round(sum(p < threshold for p, _, _ in unanswerable) / max(1, len(unanswerable)), 4),
         "overall_accuracy": round(accuracy(held, threshold), 4),
         "auc": round(_auc([p for p, _, _ in answerable], [p for p, _, _ in unanswerable]), 4),
+        "paraphrased_questions": len(reworded),
+        "answer_sentence_accuracy_paraphrased": round(sum(reworded) / max(1, len(reworded)), 4),
     }
 
 
@@ -819,7 +833,7 @@ sentence answers when its probability is at least the threshold.
 | no-answer accuracy (unanswerable: best probability below threshold) | {m['no_answer_accuracy']} |
 | overall accuracy | {m['overall_accuracy']} |
 | AUC, best probability, answerable vs unanswerable | {m['auc']} |
-
+{_paraphrased_row(m)}
 ## In the product
 
 The answerer reads the 6 quotable sentences with the best evidence score and
@@ -834,6 +848,13 @@ for the reader alone, on single paragraphs.
 python -m rag.train_reader --questions {c['questions']} --layers {c['layers']} --seed {c['seed']}{f" --paraphrased {c['paraphrased']}" if c.get('paraphrased', 0) else ''}{' --squad2-train' if c.get('squad2_train', False) else ''}
 ```
 """
+
+
+def _paraphrased_row(m: dict[str, Any]) -> str:
+    if "paraphrased_questions" not in m:
+        return ""
+    return (f"| answer-sentence accuracy on the {m['paraphrased_questions']} answerable questions whose answer sentence"
+            f" repeats under a third of their terms | {m['answer_sentence_accuracy_paraphrased']} |\n")
 
 
 def _paraphrase_line(c: dict[str, Any]) -> str:

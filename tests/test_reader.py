@@ -187,16 +187,20 @@ def test_training_smoke_run_writes_a_loadable_model(tmp_path: Path) -> None:
     ]
     squad = {"data": [{"title": f"Bridge_{i}", "paragraphs": [{"context": context, "qas": qas}] * 2} for i in range(3)]}
     dev = {"data": [{"title": f"Dev_{i}", "paragraphs": [{"context": context, "qas": [
-        {**qas[0], "is_impossible": False}, {"id": "x", "question": "How much did it cost?", "answers": [], "is_impossible": True}]}]}
+        {**qas[0], "is_impossible": False}, {"id": "x", "question": "How much did it cost?", "answers": [], "is_impossible": True},
+        # reworded: its answer sentence repeats none of its terms
+        {"id": "y", "question": "In which year did traffic first cross?", "is_impossible": False,
+         "answers": [{"text": "1932", "answer_start": context.index("1932")}]}]}]}
         for i in range(2)]}
     (tmp_path / "train.json").write_text(json.dumps(squad))
     (tmp_path / "dev.json").write_text(json.dumps(dev))
     out = tmp_path / "reader"
     code = train_main(["--train", str(tmp_path / "train.json"), "--dev", str(tmp_path / "dev.json"), "--out", str(out),
-                       "--questions", "12", "--eval-questions", "4", "--layers", "1", "--batch-size", "8", "--max-length", "48"])
+                       "--questions", "12", "--eval-questions", "6", "--layers", "1", "--batch-size", "8", "--max-length", "48"])
     assert code == 0
     info = json.loads((out / "reader.json").read_text())
     assert info["layers"] == 1 and info["examples"] >= 12 and "threshold" in info
+    assert info["metrics"]["paraphrased_questions"] == 1 and 0.0 <= info["metrics"]["answer_sentence_accuracy_paraphrased"] <= 1.0
     assert "Reproduce" in (out / "MODEL_CARD.md").read_text()
     outputs = Reader(out).read([ReaderInput("Who designed the bridge?", "The bridge was designed by John Bradfield.")])
     assert 0.0 <= outputs[0].probability <= 1.0 and np.isfinite(outputs[0].probability)
