@@ -115,6 +115,7 @@ class TrainConfig:
     eval_questions: int = 3_000
     perturbed: float = 0.5
     paraphrased: float = 0.0
+    truncated: float = 0.0
     squad2_train: bool = False
     layers: int = 4
     max_length: int = MAX_LENGTH
@@ -353,16 +354,38 @@ def paraphrase_question(question: str, item: ReaderInput, table: Paraphrases, rn
     return None
 
 
+def cut_before(sentence: str, answer_start: int, min_words: int = 4) -> str | None:
+    """The sentence cut off at the last word boundary before its answer, ending in " ...".
+
+    It is what a search snippet or a teaser shows: the sentence that would
+    answer, stopped short of the answer ("… is awarded to the Austrian author
+    ..."). It looks like a match and does not answer. ``None`` when fewer than
+    ``min_words`` words come before the answer.
+
+    Example:
+        >>> cut_before("The prize for 2019 is awarded to Peter Handke.", 33)
+        'The prize for 2019 is awarded to ...'
+        >>> cut_before("Peter Handke won it.", 0) is None
+        True
+    """
+    head = sentence[:answer_start].rstrip(" ,;:(\"'“‘-–—")
+    if len(head.split()) < min_words:
+        return None
+    return head + " ..."
+
+
 def build_examples(
     squad: dict[str, Any], questions: int, seed: int, perturbed: float = 0.5, paraphrased: float = 0.0,
     table: Paraphrases | None = None,
+    truncated: float = 0.0,
 ) -> list[Example]:
     """Sample ``questions`` questions and build their positive and negative pairs.
 
     ``perturbed`` is the share of questions that also get a perturbed-question
     negative (:func:`perturb_question`); ``paraphrased`` the share that also
     get a positive with one shared word replaced by a near-synonym from
-    ``table`` (:func:`paraphrase_question`).
+    ``table`` (:func:`paraphrase_question`); ``truncated`` the share that
+    also get the answer sentence cut off before its answer (:func:`cut_before`), a negative.
     """
     rng = random.Random(seed)
     cache: dict[str, frozenset[str]] = {}
@@ -398,6 +421,10 @@ def build_examples(
             swapped = perturb_question(question, positive, swaps, rng, topic_swaps[a], table)
             if swapped is not None:
                 examples.append(Example(replace(positive, question=swapped), 0, None, "perturbed"))
+        if truncated > 0 and rng.random() < truncated and answering.answer is not None and answering.answer[0] == "sentence":
+            cut = cut_before(positive.sentence, answering.answer[1])
+            if cut is not None:
+                examples.append(Example(replace(positive, sentence=cut), 0, None, "truncated"))
         if table is not None and rng.random() < paraphrased:
             reworded = paraphrase_question(question, positive, table, rng)
             if reworded is not None:
@@ -481,6 +508,12 @@ def _paraphrases(squad: dict[str, Any], model_dir: Path) -> Paraphrases:
              for text in (par["context"], *(qa["question"] for qa in par["qas"]))]
     embedder = MiniLMEmbeddings(model_path=model_dir).load()
     return Paraphrases.of(texts, embedder.encode)
+
+
+def _hidden(examples: list[Example], spans: list[tuple[int, int]]) -> list[bool]:
+    """Positives whose answer, in their own sentence, lies past the training length cut."""
+    return [ex.label == 1 and ex.answer is not None and ex.answer[0] == "sentence" and span == (0, 0)
+            for ex, span in zip(examples, spans)]
 
 
 def _span_tokens(encoded: Encoded, answer: tuple[str, int, int] | None) -> tuple[int, int]:
@@ -587,13 +620,17 @@ def train(config: TrainConfig, *, progress: bool = True) -> dict[str, Any]:
     squad = _load_json(config.train_file)
     dev = _load_json(config.dev_file)
     table = _paraphrases(squad, model_dir) if config.paraphrased > 0 else None
-    examples = build_examples(squad, config.questions, config.seed, config.perturbed, config.paraphrased, table)
+    examples = build_examples(
+        squad, config.questions, config.seed, config.perturbed, config.paraphrased, table, config.truncated
+    )
     trained_on, _, _ = _split_dev(dev, config.squad2_train)
     if trained_on:
         examples += build_squad2_examples(trained_on, config.seed, limit=config.questions // 10)
         random.Random(config.seed).shuffle(examples)
     encoded = [encode(tokenizer, ex.item, config.max_length, config.max_sentence) for ex in examples]
     spans = [_span_tokens(e, ex.answer) for e, ex in zip(encoded, examples)]
+    if config.truncated > 0:  # as the cut-off negatives say: an answer the length cut hides is not in view
+        examples = [replace(ex, label=0, kind="cut") if hidden else ex for ex, hidden in zip(examples, _hidden(examples, spans))]
     model = _model(model_dir, config.layers)
     model.train()
     params = [p for p in model.parameters() if p.requires_grad]
@@ -906,6 +943,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--perturbed", type=float, default=defaults.perturbed, help="share of questions with a perturbed negative")
     parser.add_argument("--paraphrased", type=float, default=defaults.paraphrased,
                         help="share of questions with a near-synonym positive (a shared word reworded)")
+    parser.add_argument("--truncated", type=float, default=defaults.truncated,
+                        help="share of questions with their answer sentence cut off before the answer as a negative")
     parser.add_argument("--squad2-train", action="store_true",
                         help="also train on a quarter of SQuAD 2.0 dev's articles (their real unanswerable questions)")
     parser.add_argument("--precision", choices=("auto", "bf16", "fp32"), default=defaults.precision,

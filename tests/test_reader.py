@@ -320,3 +320,17 @@ def test_perturbed_question_never_swaps_in_a_near_synonym() -> None:
     table = Paraphrases({}, {"troops": np.array([1.0, 0.0]), "soldiers": np.array([0.96, 0.28])})
     assert perturb_question("How many troops took part?", item, swaps, random.Random(1)) == "How many soldiers took part?"
     assert perturb_question("How many troops took part?", item, swaps, random.Random(1), table=table) is None
+
+
+def test_truncated_negative_stops_the_answer_sentence_short_of_its_answer() -> None:
+    from rag.train_reader import build_examples
+
+    squad = _tiny_squad()
+    paragraph = squad["data"][0]["paragraphs"][0]
+    paragraph["context"] = paragraph["context"].replace("The exercise lasted", "The joint exercise lasted")
+    paragraph["qas"][1]["answers"][0]["answer_start"] = paragraph["context"].index("five days")
+    examples = build_examples(squad, questions=2, seed=3, perturbed=0.0, truncated=1.0)
+    (cut,) = [e for e in examples if e.kind == "truncated"]  # the troops answer opens its sentence: nothing to cut
+    assert (cut.label, cut.answer, cut.item.sentence) == (0, None, "The joint exercise lasted ...")
+    assert cut.item.question == "How long did the exercise last?"
+    assert build_examples(_tiny_squad(), questions=2, seed=3, truncated=0.0) == build_examples(_tiny_squad(), questions=2, seed=3)
