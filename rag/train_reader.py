@@ -34,7 +34,13 @@ Pairs per training question (the candidate layout is :func:`rag._reader.encode`)
   "soldiers"), a positive. It is the counterweight to the perturbed
   negatives, which teach that an unmatched question word means "no": a
   reworded question has unmatched words and is still answered. Perturbed
-  swaps then never pick a near-synonym.
+  swaps then never pick a near-synonym;
+- with ``--truncated SHARE``, for that share of questions, the answer
+  sentence cut off before its answer and ended with " ..."
+  (:func:`cut_before`), a negative: what a search snippet or teaser shows
+  ("… is awarded to the Austrian author ..."). Positives whose answer the
+  training length cut hides are then relabelled negatives too, so both say
+  "an answer not in view does not answer".
 
 SQuAD 2.0 dev's articles are split by position: the odd ones are the
 held-out evaluation and are never trained on; the even ones calibrate the
