@@ -103,7 +103,8 @@ from ._reader import (
 from ._text import STOPWORDS, content_terms, split_sentences
 
 __all__ = [
-    "Example", "Paraphrases", "TrainConfig", "build_examples", "main", "paraphrase_question", "perturb_question", "reevaluate", "train",
+    "Example", "Paraphrases", "TrainConfig", "build_examples", "cut_before", "main", "paraphrase_question", "perturb_question",
+    "reevaluate", "train",
 ]
 
 _DEFAULT_TRAIN = Path("../shared/data/squad1/train-v1.1.json")
