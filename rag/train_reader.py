@@ -838,7 +838,7 @@ Used by the extractive answerer when `reader = "model"` (the default).
   the answer sentence with a *perturbed* question, one year, number, name or
   content word it shares with the sentence swapped for another of its kind
   (from the same article's other questions where one fits), so that it looks
-  answerable and is not.{_paraphrase_line(c)} {_squad2_line(info)}
+  answerable and is not.{_extra_pairs_line(c)} {_squad2_line(info)}
 - **Calibration and evaluation:** SQuAD 2.0 dev (CC BY-SA 4.0), whose articles
   are disjoint from SQuAD 1.1 train, split by article: {'articles 2, 6, 10, …' if info.get('squad2_train_articles') else 'even-numbered articles'} calibrate the
   threshold ({m['calibration_questions']:,} questions); odd-numbered ones are
@@ -889,7 +889,7 @@ for the reader alone, on single paragraphs.
 ## Reproduce
 
 ```bash
-python -m rag.train_reader --questions {c['questions']} --layers {c['layers']} --seed {c['seed']}{f" --paraphrased {c['paraphrased']}" if c.get('paraphrased', 0) else ''}{' --squad2-train' if c.get('squad2_train', False) else ''}
+python -m rag.train_reader --questions {c['questions']} --layers {c['layers']} --seed {c['seed']}{_reproduce_flags(c)}
 ```
 """
 
@@ -901,12 +901,30 @@ def _paraphrased_row(m: dict[str, Any]) -> str:
             f" repeats under a third of their terms | {m['answer_sentence_accuracy_paraphrased']} |\n")
 
 
-def _paraphrase_line(c: dict[str, Any]) -> str:
-    if not c.get("paraphrased", 0):
-        return ""
-    return (f" For {c['paraphrased']:.0%} of the questions also the answer sentence with a *paraphrased* question,"
-            " one content word it shares with the sentence replaced by a near-synonym by all-MiniLM-L6-v2's embedding"
-            " of the word alone, so that the question does not repeat the sentence's words and is still answered.")
+def _extra_pairs_line(c: dict[str, Any]) -> str:
+    """The card's sentences on the optional pairs (``--paraphrased``, ``--truncated``) the config asked for."""
+    line = ""
+    if c.get("paraphrased", 0):
+        line += (f" For {c['paraphrased']:.0%} of the questions also the answer sentence with a *paraphrased* question,"
+                 " one content word it shares with the sentence replaced by a near-synonym by all-MiniLM-L6-v2's embedding"
+                 " of the word alone, so that the question does not repeat the sentence's words and is still answered.")
+    if c.get("truncated", 0):
+        line += (f" For {c['truncated']:.0%} of the questions also the answer sentence cut off before its answer and"
+                 " ended with \" ...\", as a snippet shows it, a negative; positives whose answer the training length"
+                 " cut hides are relabelled negatives.")
+    return line
+
+
+# Options the Reproduce line spells out when they differ from the defaults (questions, layers and seed always).
+_REPRODUCED = ("perturbed", "paraphrased", "truncated", "max_length", "max_sentence", "batch_size", "learning_rate", "epochs")
+
+
+def _reproduce_flags(c: dict[str, Any]) -> str:
+    """The command-line options of a recorded config that are not the defaults."""
+    defaults = TrainConfig()
+    flags = "".join(f" --{name.replace('_', '-')} {c[name]}" for name in _REPRODUCED
+                    if name in c and c[name] != getattr(defaults, name))
+    return flags + (" --squad2-train" if c.get("squad2_train", False) else "")
 
 
 def _squad2_line(info: dict[str, Any]) -> str:

@@ -201,7 +201,10 @@ def test_training_smoke_run_writes_a_loadable_model(tmp_path: Path) -> None:
     info = json.loads((out / "reader.json").read_text())
     assert info["layers"] == 1 and info["examples"] >= 12 and "threshold" in info
     assert info["metrics"]["paraphrased_questions"] == 1 and 0.0 <= info["metrics"]["answer_sentence_accuracy_paraphrased"] <= 1.0
-    assert "Reproduce" in (out / "MODEL_CARD.md").read_text()
+    card = (out / "MODEL_CARD.md").read_text()
+    assert "Reproduce" in card
+    # the card's command reproduces this run: every option given that is not the default
+    assert "python -m rag.train_reader --questions 12 --layers 1 --seed 13 --max-length 48 --batch-size 8\n" in card
     outputs = Reader(out).read([ReaderInput("Who designed the bridge?", "The bridge was designed by John Bradfield.")])
     assert 0.0 <= outputs[0].probability <= 1.0 and np.isfinite(outputs[0].probability)
 
