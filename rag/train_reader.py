@@ -323,8 +323,7 @@ class Paraphrases:
                 order = np.argsort(-sims[row])[: top + 8]
                 near = tuple(
                     vocab[j] for j in order
-                    if sims[row, j] >= min_cosine and j != word_i and stems[j] != stems[word_i]
-                    and not (vocab[j][:5] == word[:5])
+                    if sims[row, j] >= min_cosine and stems[j] != stems[word_i] and vocab[j][:5] != word[:5]
                 )[:top]
                 if near:
                     neighbours[word] = near
@@ -771,12 +770,13 @@ def _score_questions(reader: Reader, rows: list[Any], progress: bool, desc: str)
         items = [_candidate(question, title, sentences, i) for i in range(len(sentences))]
         probabilities = [o.probability for o in reader.read(items)]
         best = int(np.argmax(probabilities))
-        s = sentences[best]
-        holds = any(s.start <= a and b <= s.end for a, b in answers)
-        holder = next((x for x in sentences if any(x.start <= a and b <= x.end for a, b in answers)), None)
-        terms = set(content_terms(question))
-        shared = len(terms & set(content_terms(holder.text))) / max(1, len(terms)) if holder is not None else 1.0
-        out.append((probabilities[best], holds, bool(answers), holder is not None and shared < _LOW_OVERLAP))
+        holding = [any(x.start <= a and b <= x.end for a, b in answers) for x in sentences]
+        reworded = False
+        if any(holding):
+            terms = set(content_terms(question))
+            holder = sentences[holding.index(True)]
+            reworded = len(terms & set(content_terms(holder.text))) / max(1, len(terms)) < _LOW_OVERLAP
+        out.append((probabilities[best], holding[best], bool(answers), reworded))
     return out
 
 
