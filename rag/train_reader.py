@@ -41,6 +41,11 @@ Pairs per training question (the candidate layout is :func:`rag._reader.encode`)
   ("… is awarded to the Austrian author ..."). Positives whose answer the
   training length cut hides are then relabelled negatives too, so both say
   "an answer not in view does not answer".
+- with ``--near-context SHARE``, for that share of questions, the answer
+  sentence shown with the paragraph's near miss as the sentence before it,
+  a positive. Every "after" pair shows the answer sentence as its context,
+  so without these the reader learns that an on-topic sentence before means
+  "not this one"; in news the sentence before is mostly on topic too.
 
 SQuAD 2.0 dev's articles are split by position: the odd ones are the
 held-out evaluation and are never trained on; the even ones calibrate the
@@ -123,6 +128,7 @@ class TrainConfig:
     perturbed: float = 0.5
     paraphrased: float = 0.0
     truncated: float = 0.0
+    near_context: float = 0.0
     squad2_train: bool = False
     layers: int = 4
     max_length: int = MAX_LENGTH
@@ -384,6 +390,7 @@ def build_examples(
     squad: dict[str, Any], questions: int, seed: int, perturbed: float = 0.5, paraphrased: float = 0.0,
     table: Paraphrases | None = None,
     truncated: float = 0.0,
+    near_context: float = 0.0,
 ) -> list[Example]:
     """Sample ``questions`` questions and build their positive and negative pairs.
 
@@ -391,7 +398,9 @@ def build_examples(
     negative (:func:`perturb_question`); ``paraphrased`` the share that also
     get a positive with one shared word replaced by a near-synonym from
     ``table`` (:func:`paraphrase_question`); ``truncated`` the share that
-    also get the answer sentence cut off before its answer (:func:`cut_before`), a negative.
+    also get the answer sentence cut off before its answer (:func:`cut_before`), a negative;
+    ``near_context`` the share that also get the answer sentence with the near
+    miss as the sentence before it, a positive.
     """
     rng = random.Random(seed)
     cache: dict[str, frozenset[str]] = {}
@@ -445,6 +454,8 @@ def build_examples(
         if others:
             near = max(others, key=lambda i: (_overlap(terms, sentences[i].text, cache), rng.random()))
             examples.append(Example(_candidate(question, title, sentences, near), 0, _answer_in(sentences, near, title, start, end, where), "near"))
+            if near_context > 0 and rng.random() < near_context:
+                examples.append(replace(answering, item=replace(positive, before=sentences[near].text), kind="near_context"))
         other_paragraphs = [q for q in range(len(paragraphs)) if q != p and paragraphs[q][1]]
         if other_paragraphs:
             picks = [(q, i) for q in rng.sample(other_paragraphs, min(6, len(other_paragraphs))) for i in range(len(paragraphs[q][1]))]
@@ -627,7 +638,8 @@ def train(config: TrainConfig, *, progress: bool = True) -> dict[str, Any]:
     dev = _load_json(config.dev_file)
     table = _paraphrases(squad, model_dir) if config.paraphrased > 0 else None
     examples = build_examples(
-        squad, config.questions, config.seed, config.perturbed, config.paraphrased, table, config.truncated
+        squad, config.questions, config.seed, config.perturbed, config.paraphrased, table, config.truncated,
+        config.near_context,
     )
     trained_on, _, _ = _split_dev(dev, config.squad2_train)
     if trained_on:
@@ -912,11 +924,15 @@ def _extra_pairs_line(c: dict[str, Any]) -> str:
         line += (f" For {c['truncated']:.0%} of the questions also the answer sentence cut off before its answer and"
                  " ended with \" ...\", as a snippet shows it, a negative; positives whose answer the training length"
                  " cut hides are relabelled negatives.")
+    if c.get("near_context", 0):
+        line += (f" For {c['near_context']:.0%} of the questions also the answer sentence shown with the paragraph's"
+                 " near miss as the sentence before it, a positive, so that an on-topic sentence before does not mean"
+                 " \"not this one\".")
     return line
 
 
 # Options the Reproduce line spells out when they differ from the defaults (questions, layers and seed always).
-_REPRODUCED = ("perturbed", "paraphrased", "truncated", "max_length", "max_sentence", "batch_size", "learning_rate", "epochs")
+_REPRODUCED = ("perturbed", "paraphrased", "truncated", "near_context", "max_length", "max_sentence", "batch_size", "learning_rate", "epochs")
 
 
 def _reproduce_flags(c: dict[str, Any]) -> str:
@@ -970,6 +986,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="share of questions with a near-synonym positive (a shared word reworded)")
     parser.add_argument("--truncated", type=float, default=defaults.truncated,
                         help="share of questions with their answer sentence cut off before the answer as a negative")
+    parser.add_argument("--near-context", type=float, default=defaults.near_context,
+                        help="share of questions with their answer sentence shown after the near miss, as a positive")
     parser.add_argument("--squad2-train", action="store_true",
                         help="also train on a quarter of SQuAD 2.0 dev's articles (their real unanswerable questions)")
     parser.add_argument("--precision", choices=("auto", "bf16", "fp32"), default=defaults.precision,

@@ -337,3 +337,23 @@ def test_truncated_negative_stops_the_answer_sentence_short_of_its_answer() -> N
     assert (cut.label, cut.answer, cut.item.sentence) == (0, None, "The joint exercise lasted ...")
     assert cut.item.question == "How long did the exercise last?"
     assert build_examples(_tiny_squad(), questions=2, seed=3, truncated=0.0) == build_examples(_tiny_squad(), questions=2, seed=3)
+
+
+def test_near_context_positive_shows_the_answer_sentence_after_its_near_miss() -> None:
+    from rag.train_reader import build_examples
+
+    context = ("Troops of two countries trained together in the drill. The weather was fine. "
+               "More than 10,000 troops took part in it. It lasted five days.")
+    squad = {"data": [{"title": "Drill", "paragraphs": [{"context": context, "qas": [
+        {"question": "How many troops took part in the drill?", "id": "1",
+         "answers": [{"text": "More than 10,000", "answer_start": context.index("More than")}]},
+    ]}]}]}
+    examples = build_examples(squad, questions=1, seed=3, perturbed=0.0, near_context=1.0)
+    (answer,) = [e for e in examples if e.kind == "answer"]
+    (near,) = [e for e in examples if e.kind == "near"]
+    (shown,) = [e for e in examples if e.kind == "near_context"]
+    assert answer.item.before == "The weather was fine."
+    assert near.item.sentence == "Troops of two countries trained together in the drill."
+    assert (shown.label, shown.answer, shown.item.sentence) == (1, answer.answer, answer.item.sentence)
+    assert shown.item.before == near.item.sentence  # an on-topic sentence before, and still the answer
+    assert build_examples(squad, questions=1, seed=3, near_context=0.0) == build_examples(squad, questions=1, seed=3)
