@@ -19,14 +19,18 @@ Pairs per training question (the candidate layout is :func:`rag._reader.encode`)
   (the near miss), and one from another paragraph of the same article
   ("topic covered, fact missing");
 - every third question, a sentence of another article;
-- for about half the questions, the answer sentence with a *perturbed*
-  question (:func:`perturb_question`): one year, number, name or content word
-  that the question shares with the sentence is swapped for another of the
-  same kind, so the sentence still looks like a match but no longer answers
+- for every question where one fits, the answer sentence with a *perturbed*
+  question (:func:`perturb_question`): one year, number or name that the
+  question shares with the sentence is swapped for another of the same
+  kind, so the sentence still looks like a match but no longer answers
   (the "entity swap" of SQuAD 2.0's unanswerables, built without any of
-  them: "How many troops…" becomes "How many warships…", "in 2018" becomes
-  "in 2016"). Without these the reader never sees a question that looks
-  answerable and is not, and could not tell SQuAD 2.0's apart (AUC 0.55);
+  them: "in 2018" becomes "in 2016", "Rollo" becomes "William"). Without
+  these the reader never sees a question that looks answerable and is not,
+  and could not tell SQuAD 2.0's apart (AUC 0.55). With ``--word-swaps`` a
+  shared content word may be swapped too ("How many troops…" becomes "How
+  many warships…"), as in the reader before this one (``--perturbed 0.5
+  --word-swaps``); that also teaches that any question word the sentence
+  lacks means "no", which a reworded question has;
 - with ``--paraphrased SHARE``, for that share of questions, the answer
   sentence with a *paraphrased* question (:func:`paraphrase_question`): one
   content word it shares with the sentence replaced by a near-synonym
@@ -125,10 +129,11 @@ class TrainConfig:
     out: Path = READER_DIR
     questions: int = 40_000
     eval_questions: int = 3_000
-    perturbed: float = 0.5
+    perturbed: float = 1.0
     paraphrased: float = 0.0
     truncated: float = 0.0
     near_context: float = 0.0
+    word_swaps: bool = False
     squad2_train: bool = False
     layers: int = 4
     max_length: int = MAX_LENGTH
@@ -243,7 +248,8 @@ def _mentions(text: str, phrase: str) -> bool:
 
 
 def perturb_question(
-    question: str, item: ReaderInput, swaps: Swaps, rng: random.Random, near: Swaps | None = None, table: Paraphrases | None = None
+    question: str, item: ReaderInput, swaps: Swaps, rng: random.Random, near: Swaps | None = None, table: Paraphrases | None = None,
+    words: bool = True,
 ) -> str | None:
     """The question with one term it shares with ``item.sentence`` swapped for another of its kind.
 
@@ -252,7 +258,8 @@ def perturb_question(
     (terms of the same article's other questions: same topic, so the swap
     reads plausibly) when that has one that fits, else from ``swaps``. With
     ``table``, a content word is never swapped for one of cosine 0.5 or more
-    with it: a near-synonym would still be answered. ``None`` when nothing fits.
+    with it: a near-synonym would still be answered. With ``words=False`` only
+    years, numbers and names are swapped. ``None`` when nothing fits.
 
     Example:
         >>> swaps = Swaps(names=("Ottawa",), words=("warships",))
@@ -260,7 +267,7 @@ def perturb_question(
         'How many warships took part?'
     """
     seen = " ".join((item.sentence, item.before, item.title))
-    shared = [c for c in _swappable(question) if _mentions(item.sentence, c[3])]
+    shared = [c for c in _swappable(question) if _mentions(item.sentence, c[3]) and (words or c[0] != "word")]
     if not shared:
         return None
     # Years, numbers and names first: they are what a same-topic sentence most often gets wrong.
@@ -387,10 +394,11 @@ def cut_before(sentence: str, answer_start: int, min_words: int = 4) -> str | No
 
 
 def build_examples(
-    squad: dict[str, Any], questions: int, seed: int, perturbed: float = 0.5, paraphrased: float = 0.0,
+    squad: dict[str, Any], questions: int, seed: int, perturbed: float = 1.0, paraphrased: float = 0.0,
     table: Paraphrases | None = None,
     truncated: float = 0.0,
     near_context: float = 0.0,
+    word_swaps: bool = False,
 ) -> list[Example]:
     """Sample ``questions`` questions and build their positive and negative pairs.
 
@@ -400,7 +408,8 @@ def build_examples(
     ``table`` (:func:`paraphrase_question`); ``truncated`` the share that
     also get the answer sentence cut off before its answer (:func:`cut_before`), a negative;
     ``near_context`` the share that also get the answer sentence with the near
-    miss as the sentence before it, a positive.
+    miss as the sentence before it, a positive. Perturbed questions swap only
+    years, numbers and names, and with ``word_swaps`` also content words.
     """
     rng = random.Random(seed)
     cache: dict[str, frozenset[str]] = {}
@@ -433,7 +442,7 @@ def build_examples(
         answering = Example(positive, 1, _answer_in(sentences, holder, title, start, end, where), "answer")
         examples.append(answering)
         if rng.random() < perturbed:
-            swapped = perturb_question(question, positive, swaps, rng, topic_swaps[a], table)
+            swapped = perturb_question(question, positive, swaps, rng, topic_swaps[a], table, word_swaps)
             if swapped is not None:
                 examples.append(Example(replace(positive, question=swapped), 0, None, "perturbed"))
         if truncated > 0 and rng.random() < truncated and answering.answer is not None and answering.answer[0] == "sentence":
@@ -639,7 +648,7 @@ def train(config: TrainConfig, *, progress: bool = True) -> dict[str, Any]:
     table = _paraphrases(squad, model_dir) if config.paraphrased > 0 else None
     examples = build_examples(
         squad, config.questions, config.seed, config.perturbed, config.paraphrased, table, config.truncated,
-        config.near_context,
+        config.near_context, config.word_swaps,
     )
     trained_on, _, _ = _split_dev(dev, config.squad2_train)
     if trained_on:
@@ -831,6 +840,7 @@ def model_card(info: dict[str, Any], *, onnx_bytes: int) -> str:
     """The model card's Markdown, from what training wrote to ``reader.json``."""
     m, c = info["metrics"], info["config"]
     kinds = ", ".join(f"{n:,} {k}" for k, n in info.get("example_kinds", {}).items()) or "kinds not recorded"
+    swapped = "year, number, name or\n  content word" if c.get("word_swaps", True) else "year, number or name"
     return f"""# rag-news reader
 
 A cross-encoder that reads a question with one candidate sentence (plus the
@@ -847,8 +857,7 @@ Used by the extractive answerer when `reader = "model"` (the default).
   sentence before); the same paragraph's other sentence with most question
   terms; one sentence of another paragraph of the same article; for every
   third question one of another article; and, for {c.get('perturbed', 0):.0%} of the questions,
-  the answer sentence with a *perturbed* question, one year, number, name or
-  content word it shares with the sentence swapped for another of its kind
+  the answer sentence with a *perturbed* question, one {swapped} it shares with the sentence swapped for another of its kind
   (from the same article's other questions where one fits), so that it looks
   answerable and is not.{_extra_pairs_line(c)} {_squad2_line(info)}
 - **Calibration and evaluation:** SQuAD 2.0 dev (CC BY-SA 4.0), whose articles
@@ -940,7 +949,9 @@ def _reproduce_flags(c: dict[str, Any]) -> str:
     defaults = TrainConfig()
     flags = "".join(f" --{name.replace('_', '-')} {c[name]}" for name in _REPRODUCED
                     if name in c and c[name] != getattr(defaults, name))
-    return flags + (" --squad2-train" if c.get("squad2_train", False) else "")
+    # A config recorded before the option existed swapped content words.
+    words = c.get("word_swaps", True) and not defaults.word_swaps
+    return flags + (" --word-swaps" if words else "") + (" --squad2-train" if c.get("squad2_train", False) else "")
 
 
 def _squad2_line(info: dict[str, Any]) -> str:
@@ -988,6 +999,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="share of questions with their answer sentence cut off before the answer as a negative")
     parser.add_argument("--near-context", type=float, default=defaults.near_context,
                         help="share of questions with their answer sentence shown after the near miss, as a positive")
+    parser.add_argument("--word-swaps", action="store_true",
+                        help="perturbed questions may also swap a shared content word (the previous reader's recipe)")
     parser.add_argument("--squad2-train", action="store_true",
                         help="also train on a quarter of SQuAD 2.0 dev's articles (their real unanswerable questions)")
     parser.add_argument("--precision", choices=("auto", "bf16", "fp32"), default=defaults.precision,

@@ -357,3 +357,20 @@ def test_near_context_positive_shows_the_answer_sentence_after_its_near_miss() -
     assert (shown.label, shown.answer, shown.item.sentence) == (1, answer.answer, answer.item.sentence)
     assert shown.item.before == near.item.sentence  # an on-topic sentence before, and still the answer
     assert build_examples(squad, questions=1, seed=3, near_context=0.0) == build_examples(squad, questions=1, seed=3)
+
+
+def test_without_word_swaps_a_perturbed_question_changes_only_a_year_number_or_name() -> None:
+    import random
+
+    from rag._reader import ReaderInput
+    from rag.train_reader import Swaps, perturb_question
+
+    swaps = Swaps(names=("Vikings",), words=("warships",))
+    troops = ReaderInput("", "10,000 troops took part.")
+    assert perturb_question("How many troops took part?", troops, swaps, random.Random(1)) == "How many warships took part?"
+    assert perturb_question("How many troops took part?", troops, swaps, random.Random(1), words=False) is None
+    normans = ReaderInput("", "In 911 Rollo led the Normans.")
+    for seed in range(20):
+        swapped = perturb_question("Who led the Normans in 911?", normans, swaps, random.Random(seed), words=False)
+        assert swapped is not None and ("led the Vikings in 911" in swapped or swapped.startswith("Who led the Normans in "))
+        assert swapped != "Who led the Normans in 911?"
