@@ -856,7 +856,7 @@ Used by the extractive answerer when `reader = "model"` (the default).
   (positive only when it shares more question terms, naming its answer in the
   sentence before); the same paragraph's other sentence with most question
   terms; one sentence of another paragraph of the same article; for every
-  third question one of another article; and, for {c.get('perturbed', 0):.0%} of the questions,
+  third question one of another article; and, for {c.get('perturbed', 0):.0%} of the questions where a swap fits,
   the answer sentence with a *perturbed* question, one {swapped} it shares with the sentence swapped for another of its kind
   (from the same article's other questions where one fits), so that it looks
   answerable and is not.{_extra_pairs_line(c)} {_squad2_line(info)}
