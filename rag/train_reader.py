@@ -249,7 +249,7 @@ def _mentions(text: str, phrase: str) -> bool:
 
 def perturb_question(
     question: str, item: ReaderInput, swaps: Swaps, rng: random.Random, near: Swaps | None = None, table: Paraphrases | None = None,
-    words: bool = True,
+    word_swaps: bool = False,
 ) -> str | None:
     """The question with one term it shares with ``item.sentence`` swapped for another of its kind.
 
@@ -258,16 +258,18 @@ def perturb_question(
     (terms of the same article's other questions: same topic, so the swap
     reads plausibly) when that has one that fits, else from ``swaps``. With
     ``table``, a content word is never swapped for one of cosine 0.5 or more
-    with it: a near-synonym would still be answered. With ``words=False`` only
-    years, numbers and names are swapped. ``None`` when nothing fits.
+    with it: a near-synonym would still be answered. Only years, numbers and
+    names are swapped, and with ``word_swaps`` content words too. ``None``
+    when nothing fits.
 
     Example:
         >>> swaps = Swaps(names=("Ottawa",), words=("warships",))
-        >>> perturb_question("How many troops took part?", ReaderInput("", "10,000 troops took part."), swaps, random.Random(1))
+        >>> troops = ReaderInput("", "10,000 troops took part.")
+        >>> perturb_question("How many troops took part?", troops, swaps, random.Random(1), word_swaps=True)
         'How many warships took part?'
     """
     seen = " ".join((item.sentence, item.before, item.title))
-    shared = [c for c in _swappable(question) if _mentions(item.sentence, c[3]) and (words or c[0] != "word")]
+    shared = [c for c in _swappable(question) if _mentions(item.sentence, c[3]) and (word_swaps or c[0] != "word")]
     if not shared:
         return None
     # Years, numbers and names first: they are what a same-topic sentence most often gets wrong.
@@ -840,7 +842,7 @@ def model_card(info: dict[str, Any], *, onnx_bytes: int) -> str:
     """The model card's Markdown, from what training wrote to ``reader.json``."""
     m, c = info["metrics"], info["config"]
     kinds = ", ".join(f"{n:,} {k}" for k, n in info.get("example_kinds", {}).items()) or "kinds not recorded"
-    swapped = "year, number, name or\n  content word" if c.get("word_swaps", True) else "year, number or name"
+    swapped = "year, number, name or\n  content word" if _word_swaps(c) else "year, number or name"
     return f"""# rag-news reader
 
 A cross-encoder that reads a question with one candidate sentence (plus the
@@ -944,13 +946,17 @@ def _extra_pairs_line(c: dict[str, Any]) -> str:
 _REPRODUCED = ("perturbed", "paraphrased", "truncated", "near_context", "max_length", "max_sentence", "batch_size", "learning_rate", "epochs")
 
 
+def _word_swaps(c: dict[str, Any]) -> bool:
+    """Whether a recorded config's perturbed questions swapped content words (all did before the option existed)."""
+    return bool(c.get("word_swaps", True))
+
+
 def _reproduce_flags(c: dict[str, Any]) -> str:
     """The command-line options of a recorded config that are not the defaults."""
     defaults = TrainConfig()
     flags = "".join(f" --{name.replace('_', '-')} {c[name]}" for name in _REPRODUCED
                     if name in c and c[name] != getattr(defaults, name))
-    # A config recorded before the option existed swapped content words.
-    words = c.get("word_swaps", True) and not defaults.word_swaps
+    words = _word_swaps(c) and not defaults.word_swaps
     return flags + (" --word-swaps" if words else "") + (" --squad2-train" if c.get("squad2_train", False) else "")
 
 

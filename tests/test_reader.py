@@ -321,8 +321,8 @@ def test_perturbed_question_never_swaps_in_a_near_synonym() -> None:
     item = ReaderInput("", "10,000 troops took part.")
     swaps = Swaps(names=(), words=("soldiers",))
     table = Paraphrases({}, {"troops": np.array([1.0, 0.0]), "soldiers": np.array([0.96, 0.28])})
-    assert perturb_question("How many troops took part?", item, swaps, random.Random(1)) == "How many soldiers took part?"
-    assert perturb_question("How many troops took part?", item, swaps, random.Random(1), table=table) is None
+    assert perturb_question("How many troops took part?", item, swaps, random.Random(1), word_swaps=True) == "How many soldiers took part?"
+    assert perturb_question("How many troops took part?", item, swaps, random.Random(1), table=table, word_swaps=True) is None
 
 
 def test_truncated_negative_stops_the_answer_sentence_short_of_its_answer() -> None:
@@ -367,10 +367,10 @@ def test_without_word_swaps_a_perturbed_question_changes_only_a_year_number_or_n
 
     swaps = Swaps(names=("Vikings",), words=("warships",))
     troops = ReaderInput("", "10,000 troops took part.")
-    assert perturb_question("How many troops took part?", troops, swaps, random.Random(1)) == "How many warships took part?"
-    assert perturb_question("How many troops took part?", troops, swaps, random.Random(1), words=False) is None
+    assert perturb_question("How many troops took part?", troops, swaps, random.Random(1), word_swaps=True) == "How many warships took part?"
+    assert perturb_question("How many troops took part?", troops, swaps, random.Random(1)) is None
     normans = ReaderInput("", "In 911 Rollo led the Normans.")
     for seed in range(20):
-        swapped = perturb_question("Who led the Normans in 911?", normans, swaps, random.Random(seed), words=False)
+        swapped = perturb_question("Who led the Normans in 911?", normans, swaps, random.Random(seed))
         assert swapped is not None and ("led the Vikings in 911" in swapped or swapped.startswith("Who led the Normans in "))
         assert swapped != "Who led the Normans in 911?"
