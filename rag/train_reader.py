@@ -50,6 +50,14 @@ Pairs per training question (the candidate layout is :func:`rag._reader.encode`)
   a positive. Every "after" pair shows the answer sentence as its context,
   so without these the reader learns that an on-topic sentence before means
   "not this one"; in news the sentence before is mostly on topic too.
+- with ``--mined SHARE``, for that share of questions, the sentence of
+  another paragraph (of any article) that the packaged embedder ranks
+  closest to the question and that does not contain the answer's text
+  (:func:`hardest_sentences`), a negative: the near misses the first stage
+  ranks high, which the product's reader has to turn down ("Since 2005,
+  Notre Dame has been led by John I. Jenkins" for "Who was the Notre Dame
+  men's basketball coach in 2014?"). Embedding SQuAD train's 91,000
+  sentences adds about four minutes.
 
 SQuAD 2.0 dev's articles are split by position: the odd ones are the
 held-out evaluation and are never trained on; the even ones calibrate the
@@ -88,6 +96,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -96,6 +105,7 @@ import numpy as np
 
 from ._atomic import write_atomic
 from ._exceptions import InputError, RagError
+from ._metrics import normalize_answer
 from ._reader import (
     MAX_LENGTH,
     MODEL_FILE,
@@ -133,6 +143,7 @@ class TrainConfig:
     paraphrased: float = 0.0
     truncated: float = 0.0
     near_context: float = 0.0
+    mined: float = 0.0
     word_swaps: bool = False
     squad2_train: bool = False
     layers: int = 4
@@ -395,12 +406,72 @@ def cut_before(sentence: str, answer_start: int, min_words: int = 4) -> str | No
     return head + " ..."
 
 
+def _holder(sentences: list[_Sentence], start: int, end: int) -> int | None:
+    """The sentence that holds the answer's offsets, or ``None`` when it crosses a boundary."""
+    return next((i for i, s in enumerate(sentences) if s.start <= start and end <= s.end), None)
+
+
+def hardest_sentences(
+    articles: list[tuple[str, list[tuple[dict[str, Any], list[_Sentence]]]]],
+    pool: list[tuple[int, int, dict[str, Any]]],
+    questions: int,
+    embed: Callable[[list[str]], np.ndarray],
+    *,
+    top: int = 16,
+    chunk: int = 512,
+) -> dict[int, tuple[int, int, int]]:
+    """For the first ``questions`` usable questions of ``pool``: the closest sentence that does not answer.
+
+    "Closest" is the cosine of ``embed``'s vectors over every sentence of every
+    article, the first-stage scorer's own view, so these are the near misses
+    the evidence score ranks high: "topic covered, fact missing". The
+    question's own paragraph is skipped (its near miss is a negative already),
+    and so is any sentence that contains the answer's text, which would
+    answer after all. Trade-off: a sentence that restates the answer in
+    other words is still taken, a false negative; the text check catches
+    the commonest case, a repeated fact.
+
+    Returns ``{pool position: (article, paragraph, sentence)}``.
+    """
+    chosen: list[tuple[int, str, int, int, str]] = []
+    for k, (a, p, qa) in enumerate(pool):
+        if len(chosen) >= questions:
+            break
+        answer = qa["answers"][0]
+        start = answer["answer_start"]
+        if _holder(articles[a][1][p][1], start, start + len(answer["text"])) is not None:
+            chosen.append((k, qa["question"].strip(), a, p, normalize_answer(answer["text"])))
+    where = [(a, p, i) for a, (_, paragraphs) in enumerate(articles) for p, (_, sentences) in enumerate(paragraphs)
+             for i in range(len(sentences))]
+    texts = [articles[a][1][p][1][i].text for a, p, i in where]
+    sentence_vectors = _unit(embed(texts))
+    question_vectors = _unit(embed([question for _, question, _, _, _ in chosen]))
+    hardest: dict[int, tuple[int, int, int]] = {}
+    for lo in range(0, len(chosen), chunk):
+        sims = question_vectors[lo : lo + chunk] @ sentence_vectors.T
+        kth = min(top, sims.shape[1]) - 1
+        best = np.argpartition(-sims, kth, axis=1)[:, : kth + 1]
+        for row, (k, _, a, p, answer_text) in enumerate(chosen[lo : lo + chunk]):
+            for j in sorted(best[row], key=lambda j: -sims[row, j]):
+                s_a, s_p, _ = where[j]
+                if (s_a, s_p) != (a, p) and (not answer_text or answer_text not in normalize_answer(texts[j])):
+                    hardest[k] = where[j]
+                    break
+    return hardest
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+
 def build_examples(
     squad: dict[str, Any], questions: int, seed: int, perturbed: float = 1.0, paraphrased: float = 0.0,
     table: Paraphrases | None = None,
     truncated: float = 0.0,
     near_context: float = 0.0,
     word_swaps: bool = False,
+    mined: float = 0.0,
+    embed: Callable[[list[str]], np.ndarray] | None = None,
 ) -> list[Example]:
     """Sample ``questions`` questions and build their positive and negative pairs.
 
@@ -410,7 +481,9 @@ def build_examples(
     ``table`` (:func:`paraphrase_question`); ``truncated`` the share that
     also get the answer sentence cut off before its answer (:func:`cut_before`), a negative;
     ``near_context`` the share that also get the answer sentence with the near
-    miss as the sentence before it, a positive. Perturbed questions swap only
+    miss as the sentence before it, a positive; ``mined`` the share that also
+    get the sentence of another paragraph that ``embed`` ranks closest to the
+    question (:func:`hardest_sentences`), a negative. Perturbed questions swap only
     years, numbers and names, and with ``word_swaps`` also content words.
     """
     rng = random.Random(seed)
@@ -424,16 +497,21 @@ def build_examples(
     swaps = Swaps.of([q["question"] for _, _, q in pool])
     topic_swaps = [Swaps.of([q["question"] for par, _ in paragraphs for q in par["qas"]]) for _, paragraphs in articles]
     rng.shuffle(pool)
+    hardest: dict[int, tuple[int, int, int]] = {}
+    if mined > 0:
+        if embed is None:
+            raise ValueError("mined negatives need an embed function")
+        hardest = hardest_sentences(articles, pool, questions, embed)
     examples: list[Example] = []
     taken = 0
-    for a, p, qa in pool:
+    for k, (a, p, qa) in enumerate(pool):
         if taken >= questions:
             break
         title, paragraphs = articles[a]
         par, sentences = paragraphs[p]
         answer = qa["answers"][0]
         start, end = answer["answer_start"], answer["answer_start"] + len(answer["text"])
-        holder = next((i for i, s in enumerate(sentences) if s.start <= start and end <= s.end), None)
+        holder = _holder(sentences, start, end)
         if holder is None:  # the answer crosses a sentence boundary: no sentence-level label
             continue
         taken += 1
@@ -472,6 +550,9 @@ def build_examples(
             picks = [(q, i) for q in rng.sample(other_paragraphs, min(6, len(other_paragraphs))) for i in range(len(paragraphs[q][1]))]
             q_i, s_i = max(picks, key=lambda qi: (_overlap(terms, paragraphs[qi[0]][1][qi[1]].text, cache), rng.random()))
             examples.append(Example(_candidate(question, title, paragraphs[q_i][1], s_i), 0, None, "article"))
+        if mined > 0 and k in hardest and rng.random() < mined:
+            m_a, m_p, m_i = hardest[k]
+            examples.append(Example(_candidate(question, articles[m_a][0], articles[m_a][1][m_p][1], m_i), 0, None, "mined"))
         if taken % 3 == 0:
             other_title, other_pars = articles[rng.randrange(len(articles))]
             if other_title != title:
@@ -536,6 +617,14 @@ def _paraphrases(squad: dict[str, Any], model_dir: Path) -> Paraphrases:
              for text in (par["context"], *(qa["question"] for qa in par["qas"]))]
     embedder = MiniLMEmbeddings(model_path=model_dir).load()
     return Paraphrases.of(texts, embedder.encode)
+
+
+def _embedder(model_dir: Path) -> Callable[[list[str]], np.ndarray]:
+    """The packaged embedder's ``encode``, with a progress bar: mined negatives rank sentences by it."""
+    from ._embedding import MiniLMEmbeddings
+
+    embedder = MiniLMEmbeddings(model_path=model_dir).load()
+    return lambda texts: embedder.encode(texts, progress=True)
 
 
 def _hidden(examples: list[Example], spans: list[tuple[int, int]]) -> list[bool]:
@@ -648,9 +737,10 @@ def train(config: TrainConfig, *, progress: bool = True) -> dict[str, Any]:
     squad = _load_json(config.train_file)
     dev = _load_json(config.dev_file)
     table = _paraphrases(squad, model_dir) if config.paraphrased > 0 else None
+    embed = _embedder(model_dir) if config.mined > 0 else None
     examples = build_examples(
         squad, config.questions, config.seed, config.perturbed, config.paraphrased, table, config.truncated,
-        config.near_context, config.word_swaps,
+        config.near_context, config.word_swaps, config.mined, embed,
     )
     trained_on, _, _ = _split_dev(dev, config.squad2_train)
     if trained_on:
@@ -939,11 +1029,15 @@ def _extra_pairs_line(c: dict[str, Any]) -> str:
         line += (f" For {c['near_context']:.0%} of the questions also the answer sentence shown with the paragraph's"
                  " near miss as the sentence before it, a positive, so that an on-topic sentence before does not mean"
                  " \"not this one\".")
+    if c.get("mined", 0):
+        line += (f" For {c['mined']:.0%} of the questions also the sentence of another paragraph (of any article) that"
+                 " all-MiniLM-L6-v2 ranks closest to the question and that does not contain the answer, a negative:"
+                 " the near misses the evidence score ranks high.")
     return line
 
 
 # Options the Reproduce line spells out when they differ from the defaults (questions, layers and seed always).
-_REPRODUCED = ("perturbed", "paraphrased", "truncated", "near_context", "max_length", "max_sentence", "batch_size", "learning_rate", "epochs")
+_REPRODUCED = ("perturbed", "paraphrased", "truncated", "near_context", "mined", "max_length", "max_sentence", "batch_size", "learning_rate", "epochs")
 
 
 def _word_swaps(c: dict[str, Any]) -> bool:
@@ -1005,6 +1099,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="share of questions with their answer sentence cut off before the answer as a negative")
     parser.add_argument("--near-context", type=float, default=defaults.near_context,
                         help="share of questions with their answer sentence shown after the near miss, as a positive")
+    parser.add_argument("--mined", type=float, default=defaults.mined,
+                        help="share of questions with the embedder's closest sentence of another paragraph as a negative")
     parser.add_argument("--word-swaps", action="store_true",
                         help="perturbed questions may also swap a shared content word (the previous reader's recipe)")
     parser.add_argument("--squad2-train", action="store_true",

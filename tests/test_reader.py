@@ -374,3 +374,29 @@ def test_without_word_swaps_a_perturbed_question_changes_only_a_year_number_or_n
         swapped = perturb_question("Who led the Normans in 911?", normans, swaps, random.Random(seed))
         assert swapped is not None and ("led the Vikings in 911" in swapped or swapped.startswith("Who led the Normans in "))
         assert swapped != "Who led the Normans in 911?"
+
+
+def test_mined_negative_is_the_embedders_closest_sentence_elsewhere_that_does_not_answer(embedder) -> None:  # type: ignore[no-untyped-def]
+    from rag.train_reader import build_examples
+
+    asked = "More than 10,000 troops took part in the drill. It lasted five days."
+    elsewhere = ("Ten thousand troops joined the drill in Ningxia this year. "
+                 "Soldiers from both armies will take part in next year's drill. "
+                 "The city is known for its wine.")
+    squad = {"data": [{"title": "Drill", "paragraphs": [
+        {"context": asked, "qas": [{"question": "How many troops took part in the drill?", "id": "1",
+                                    "answers": [{"text": "10,000", "answer_start": asked.index("10,000")}]}]},
+        {"context": elsewhere, "qas": []},
+    ]}]}
+    examples = build_examples(squad, questions=1, seed=3, perturbed=0.0, mined=1.0, embed=embedder.encode)
+    (mined,) = [e for e in examples if e.kind == "mined"]
+    # The closest is the other paragraph's own report of the figure (in other words: a false negative the text
+    # check cannot see), then the on-topic near miss; its own paragraph's sentences are never taken.
+    assert (mined.label, mined.answer, mined.item.title) == (0, None, "Drill")
+    assert mined.item.sentence in elsewhere and mined.item.sentence != "The city is known for its wine."
+    plain = build_examples(squad, questions=1, seed=3, perturbed=0.0)
+    assert sorted(map(repr, (e for e in examples if e.kind != "mined"))) == sorted(map(repr, plain))  # the rest is unchanged
+    with_answer = {"data": [{"title": "Drill", "paragraphs": [squad["data"][0]["paragraphs"][0],
+                                                              {"context": "In all 10,000 troops took part in the drill.", "qas": []}]}]}
+    assert not [e for e in build_examples(with_answer, questions=1, seed=3, perturbed=0.0, mined=1.0, embed=embedder.encode)
+                if e.kind == "mined"]  # a sentence that names the answer is no negative
