@@ -98,6 +98,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -609,22 +610,11 @@ def build_squad2_examples(articles: list[Any], seed: int, limit: int, repeat: in
     return examples
 
 
-def _paraphrases(squad: dict[str, Any], model_dir: Path) -> Paraphrases:
+def _paraphrases(squad: dict[str, Any], embed: Callable[[list[str]], np.ndarray]) -> Paraphrases:
     """The near-synonym table over SQuAD train's questions and paragraphs, by the packaged embedder."""
-    from ._embedding import MiniLMEmbeddings
-
     texts = [text for article in squad["data"] for par in article["paragraphs"]
              for text in (par["context"], *(qa["question"] for qa in par["qas"]))]
-    embedder = MiniLMEmbeddings(model_path=model_dir).load()
-    return Paraphrases.of(texts, embedder.encode)
-
-
-def _embedder(model_dir: Path) -> Callable[[list[str]], np.ndarray]:
-    """The packaged embedder's ``encode``, with a progress bar: mined negatives rank sentences by it."""
-    from ._embedding import MiniLMEmbeddings
-
-    embedder = MiniLMEmbeddings(model_path=model_dir).load()
-    return lambda texts: embedder.encode(texts, progress=True)
+    return Paraphrases.of(texts, embed)
 
 
 def _hidden(examples: list[Example], spans: list[tuple[int, int]]) -> list[bool]:
@@ -721,6 +711,7 @@ def train(config: TrainConfig, *, progress: bool = True) -> dict[str, Any]:
     import transformers
     from tqdm import tqdm
 
+    from ._embedding import MiniLMEmbeddings
     from ._onnx import export_bert
     from ._reader import batch_arrays
 
@@ -736,8 +727,15 @@ def train(config: TrainConfig, *, progress: bool = True) -> dict[str, Any]:
     tokenizer = load_tokenizer(model_dir / "tokenizer.json")
     squad = _load_json(config.train_file)
     dev = _load_json(config.dev_file)
-    table = _paraphrases(squad, model_dir) if config.paraphrased > 0 else None
-    embed = _embedder(model_dir) if config.mined > 0 else None
+    # The packaged embedder, loaded once, builds the near-synonym table and ranks the mined negatives.
+    table: Paraphrases | None = None
+    embed: Callable[[list[str]], np.ndarray] | None = None
+    if config.paraphrased > 0 or config.mined > 0:
+        embedder = MiniLMEmbeddings(model_path=model_dir).load()
+        if config.paraphrased > 0:
+            table = _paraphrases(squad, embedder.encode)
+        if config.mined > 0:
+            embed = partial(embedder.encode, progress=True)
     examples = build_examples(
         squad, config.questions, config.seed, config.perturbed, config.paraphrased, table, config.truncated,
         config.near_context, config.word_swaps, config.mined, embed,
@@ -1014,26 +1012,23 @@ def _paraphrased_row(m: dict[str, Any]) -> str:
             f" repeats under a third of their terms | {m['answer_sentence_accuracy_paraphrased']} |\n")
 
 
+# The card's sentence on each optional pair, after "For N% of the questions also the ".
+_EXTRA_PAIRS = (
+    ("paraphrased", "answer sentence with a *paraphrased* question, one content word it shares with the sentence"
+                    " replaced by a near-synonym by all-MiniLM-L6-v2's embedding of the word alone, so that the question"
+                    " does not repeat the sentence's words and is still answered."),
+    ("truncated", "answer sentence cut off before its answer and ended with \" ...\", as a snippet shows it, a negative;"
+                  " positives whose answer the training length cut hides are relabelled negatives."),
+    ("near_context", "answer sentence shown with the paragraph's near miss as the sentence before it, a positive, so"
+                     " that an on-topic sentence before does not mean \"not this one\"."),
+    ("mined", "sentence of another paragraph (of any article) that all-MiniLM-L6-v2 ranks closest to the question and"
+              " that does not contain the answer, a negative: the near misses the evidence score ranks high."),
+)
+
+
 def _extra_pairs_line(c: dict[str, Any]) -> str:
-    """The card's sentences on the optional pairs (``--paraphrased``, ``--truncated``) the config asked for."""
-    line = ""
-    if c.get("paraphrased", 0):
-        line += (f" For {c['paraphrased']:.0%} of the questions also the answer sentence with a *paraphrased* question,"
-                 " one content word it shares with the sentence replaced by a near-synonym by all-MiniLM-L6-v2's embedding"
-                 " of the word alone, so that the question does not repeat the sentence's words and is still answered.")
-    if c.get("truncated", 0):
-        line += (f" For {c['truncated']:.0%} of the questions also the answer sentence cut off before its answer and"
-                 " ended with \" ...\", as a snippet shows it, a negative; positives whose answer the training length"
-                 " cut hides are relabelled negatives.")
-    if c.get("near_context", 0):
-        line += (f" For {c['near_context']:.0%} of the questions also the answer sentence shown with the paragraph's"
-                 " near miss as the sentence before it, a positive, so that an on-topic sentence before does not mean"
-                 " \"not this one\".")
-    if c.get("mined", 0):
-        line += (f" For {c['mined']:.0%} of the questions also the sentence of another paragraph (of any article) that"
-                 " all-MiniLM-L6-v2 ranks closest to the question and that does not contain the answer, a negative:"
-                 " the near misses the evidence score ranks high.")
-    return line
+    """The card's sentences on the optional pairs (``--paraphrased``, ``--truncated``, …) the config asked for."""
+    return "".join(f" For {c[name]:.0%} of the questions also the {text}" for name, text in _EXTRA_PAIRS if c.get(name, 0))
 
 
 # Options the Reproduce line spells out when they differ from the defaults (questions, layers and seed always).
