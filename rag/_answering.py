@@ -131,7 +131,7 @@ class ScoredSentence:
 # (docs/evaluation.md). No one signal alone was as good: the reader knows paraphrases, the
 # margin knows whether any words look like an answer, the evidence score knows which words
 # the question insists on.
-COMBINE = (0.2444, 0.1236, 3.1223, -3.5776)  # (reader logit, span margin, evidence, bias)
+COMBINE = (0.2599, 0.1183, 3.3711, -3.6888)  # (reader logit, span margin, evidence, bias)
 
 
 def answer_probability(
@@ -165,7 +165,7 @@ class ExtractiveAnswerer:
         runner_up: float = 0.9,
         merge_similarity: float = 0.8,
         reader: Reader | None = None,
-        min_probability: float = 0.0711,
+        min_probability: float = 0.072,
         reader_candidates: int = 6,
         combine: tuple[float, ...] = COMBINE,
     ):

@@ -79,7 +79,7 @@ class Settings:
     embed_batch_size: int = 0
     max_file_mb: float = 20.0
     reader: str = "model"
-    min_probability: float = 0.0711
+    min_probability: float = 0.072
     reader_candidates: int = 6
     min_score: float = 0.42
     max_statements: int = 3

@@ -10,12 +10,19 @@ answer. The cues, all structural:
   teasers, captions), unless it is long enough to be prose;
 - a sentence that asks a question;
 - a line that repeats the title (when the title is not itself a sentence);
+- a short sentence in title case, every word capitalized or a number but
+  for articles, prepositions and conjunctions ("2018 FIFA World Cup
+  Russia™.", "Oscars 2020.", "Ashleigh Barty Wins Wimbledon Title ...", a
+  search snippet's "Jun 6, 2023 ..."): a headline or a page's label split
+  off as a sentence, even when it ends with a period. A verb in lower case
+  ("It was 2015.", "Musk resigned.") makes it prose;
 - "N of M Photos", bylines ("By Jane Doe"), photo credits ("Photo: …",
   "(AP Photo/…)", "Getty Images").
 
 Trade-offs: a one-line article body with no final period loses its only
 sentence (rare in the cleaned text); a caption that ends with a period and
-names no credit still passes.
+names no credit still passes; a short all-names statement ("Barack Obama
+Won.") is taken for a headline.
 
 Example:
     >>> text = "Big Storm Hits Coast\\nThe storm hit at noon."
@@ -40,6 +47,20 @@ _CREDIT = re.compile(
 )
 
 
+_TITLE_CASE_WORDS = 12  # longer than a headline: prose, whatever its capitals
+_WORD = re.compile(r"[^\W\d_][\w'’-]*|\d[\d,.:/]*")
+# The small words a headline keeps in lower case; any other lower-case word (a verb above all) makes prose.
+_HEADLINE_LOWER = frozenset("a an the of in on at for and or nor to vs v via with by from as per".split())
+
+
+def _title_case(sentence: str) -> bool:
+    """A headline-like fragment: at most a dozen words, each capitalized or a number but for small words."""
+    words = _WORD.findall(sentence)
+    if not words or len(words) > _TITLE_CASE_WORDS:
+        return False
+    return all(not w[0].islower() or w in _HEADLINE_LOWER for w in words)
+
+
 def _normal(text: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", text.lower()).split())
 
@@ -61,6 +82,8 @@ def quotable(text: str, start: int, end: int, title: str = "") -> bool:
     if _BYLINE.match(line) and len(line.split()) <= 8:
         return False
     if not _TERMINAL.search(line) and len(line.split()) < _PROSE_WORDS:
+        return False
+    if _title_case(sentence):
         return False
     title_norm = _normal(title)
     return not (title_norm and not _TERMINAL.search(title.strip()) and _normal(sentence) == title_norm)

@@ -133,6 +133,11 @@ def test_fast_reader_gives_no_short_answer(demo_index_dir: Path, embedder) -> No
         ("Firefighters at the scene. (AP Photo/John Smith)\nThe fire was contained by noon.", "", [False, False, True]),
         ("Photo: Reuters\nPrices rose 3% in May.", "", [False, True]),
         ("Prices rose. Did they rise enough? Analysts think so.", "", [True, False, True]),
+        # Headlines and page labels split off as sentences, even with a period; a lower-case verb makes prose.
+        ("2018 FIFA World Cup Russia™. France beat Croatia in the final.", "", [False, True]),
+        ("Jun 6, 2023 ... The team won the title.", "", [False, True]),
+        ("Ashleigh Barty Wins Wimbledon Women's Singles Title ... She beat Karolina Pliskova.", "", [False, True]),
+        ("It was 2015. Musk resigned. Barack Obama Won.", "", [True, True, False]),
     ],
 )
 def test_headlines_teasers_captions_and_credits_are_not_quotable(text: str, title: str, expected: list[bool]) -> None:
