@@ -58,7 +58,8 @@ def _title_case(sentence: str) -> bool:
     words = _WORD.findall(sentence)
     if not words or len(words) > _TITLE_CASE_WORDS:
         return False
-    return all(not w[0].islower() or w in _HEADLINE_LOWER for w in words)
+    # A word in a script without case (Chinese, Arabic) says nothing of headline style: prose.
+    return all(w[0].isupper() or w[0].isdigit() or w in _HEADLINE_LOWER for w in words)
 
 
 def _normal(text: str) -> str:

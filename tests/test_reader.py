@@ -138,6 +138,7 @@ def test_fast_reader_gives_no_short_answer(demo_index_dir: Path, embedder) -> No
         ("Jun 6, 2023 ... The team won the title.", "", [False, True]),
         ("Ashleigh Barty Wins Wimbledon Women's Singles Title ... She beat Karolina Pliskova.", "", [False, True]),
         ("It was 2015. Musk resigned. Barack Obama Won.", "", [True, True, False]),
+        ("军队参加了演习.", "", [True]),  # a script without case is never taken for title case
     ],
 )
 def test_headlines_teasers_captions_and_credits_are_not_quotable(text: str, title: str, expected: list[bool]) -> None:
