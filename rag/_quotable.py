@@ -21,8 +21,8 @@ answer. The cues, all structural:
 
 Trade-offs: a one-line article body with no final period loses its only
 sentence (rare in the cleaned text); a caption that ends with a period and
-names no credit still passes; a short all-names statement ("Barack Obama
-Won.") is taken for a headline.
+names no credit still passes; a short all-names or all-capitals statement
+("Barack Obama Won.", "THE STORM HIT AT NOON.") is taken for a headline.
 
 Example:
     >>> text = "Big Storm Hits Coast\\nThe storm hit at noon."
