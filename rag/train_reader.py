@@ -57,7 +57,13 @@ Pairs per training question (the candidate layout is :func:`rag._reader.encode`)
   ranks high, which the product's reader has to turn down ("Since 2005,
   Notre Dame has been led by John I. Jenkins" for "Who was the Notre Dame
   men's basketball coach in 2014?"). Embedding SQuAD train's 91,000
-  sentences adds about four minutes.
+  sentences adds about four minutes;
+- with ``--partial-names SHARE``, that share of the perturbed questions'
+  name swaps changes the name only in part (:func:`partial_name`: "Lego" →
+  "Lego Foundation", "Xenoblade Chronicles X" → "Xenoblade Chronicles
+  Foundation"), so the sentence still shares the name's words and names
+  another thing, as news search's near misses do ("CEO of The LEGO
+  Foundation" for "Who is the CEO of Lego?").
 
 SQuAD 2.0 dev's articles are split by position: the odd ones are the
 held-out evaluation and are never trained on; the even ones calibrate the
@@ -123,8 +129,8 @@ from ._reader import (
 from ._text import STOPWORDS, content_terms, split_sentences
 
 __all__ = [
-    "Example", "Paraphrases", "TrainConfig", "build_examples", "cut_before", "main", "paraphrase_question", "perturb_question",
-    "reevaluate", "train",
+    "Example", "Paraphrases", "TrainConfig", "build_examples", "cut_before", "main", "paraphrase_question", "partial_name",
+    "perturb_question", "reevaluate", "train",
 ]
 
 _DEFAULT_TRAIN = Path("../shared/data/squad1/train-v1.1.json")
@@ -145,6 +151,7 @@ class TrainConfig:
     truncated: float = 0.0
     near_context: float = 0.0
     mined: float = 0.0
+    partial_names: float = 0.0
     word_swaps: bool = False
     squad2_train: bool = False
     layers: int = 4
@@ -261,7 +268,7 @@ def _mentions(text: str, phrase: str) -> bool:
 
 def perturb_question(
     question: str, item: ReaderInput, swaps: Swaps, rng: random.Random, near: Swaps | None = None, table: Paraphrases | None = None,
-    word_swaps: bool = False,
+    word_swaps: bool = False, partial_names: float = 0.0,
 ) -> str | None:
     """The question with one term it shares with ``item.sentence`` swapped for another of its kind.
 
@@ -271,8 +278,12 @@ def perturb_question(
     reads plausibly) when that has one that fits, else from ``swaps``. With
     ``table``, a content word is never swapped for one of cosine 0.5 or more
     with it: a near-synonym would still be answered. Only years, numbers and
-    names are swapped, and with ``word_swaps`` content words too. ``None``
-    when nothing fits.
+    names are swapped, and with ``word_swaps`` content words too. With
+    ``partial_names``, that share of name swaps changes the name only in
+    part (:func:`partial_name`): the near misses of news search, where a
+    sentence names another thing that shares the question's words ("2019
+    CFDA Awards winners: Brandon Maxwell" for "the Maxwell Award winner").
+    ``None`` when nothing fits.
 
     Example:
         >>> swaps = Swaps(names=("Ottawa",), words=("warships",))
@@ -296,6 +307,8 @@ def perturb_question(
             new = f"{value * rng.choice((2, 3, 5, 10, 0.5)):,.0f}" if value >= 2 else str(rng.randint(2, 12))
         elif kind == "name":
             new = rng.choice(pool.names) if pool.names else ""
+            if new and partial_names > 0 and rng.random() < partial_names:
+                new = partial_name(text, new, rng)
         else:
             new = rng.choice(pool.words) if pool.words else ""
         if not new or new.lower() == text.lower() or _mentions(seen, new):
@@ -304,6 +317,27 @@ def perturb_question(
         if similarity is None or similarity < 0.5:
             return question[:start] + new + question[end:]
     return None
+
+
+def partial_name(name: str, donor: str, rng: random.Random) -> str:
+    """``name`` changed in part by another name, ``donor``: its last word replaced by the donor's, or the donor's added.
+
+    A one-word name always gets the donor's last word added ("Lego" → "Lego
+    Foundation"); a longer one has its last word replaced ("Xenoblade
+    Chronicles X" → "Xenoblade Chronicles Foundation") or gets the word
+    added, even odds. The result shares words with the sentence that named
+    ``name`` and is still another thing.
+
+    Example:
+        >>> partial_name("Lego", "The LEGO Foundation", random.Random(1))
+        'Lego Foundation'
+    """
+    words, extra = name.split(), donor.split()[-1]
+    if extra.lower() in (w.lower() for w in words):
+        return donor
+    if len(words) > 1 and rng.random() < 0.5:
+        return " ".join([*words[:-1], extra])
+    return f"{name} {extra}"
 
 
 @dataclass(frozen=True)
@@ -473,6 +507,7 @@ def build_examples(
     word_swaps: bool = False,
     mined: float = 0.0,
     embed: Callable[[list[str]], np.ndarray] | None = None,
+    partial_names: float = 0.0,
 ) -> list[Example]:
     """Sample ``questions`` questions and build their positive and negative pairs.
 
@@ -485,7 +520,9 @@ def build_examples(
     miss as the sentence before it, a positive; ``mined`` the share that also
     get the sentence of another paragraph that ``embed`` ranks closest to the
     question (:func:`hardest_sentences`), a negative. Perturbed questions swap only
-    years, numbers and names, and with ``word_swaps`` also content words.
+    years, numbers and names, and with ``word_swaps`` also content words;
+    ``partial_names`` is the share of name swaps that change the name only in
+    part (:func:`partial_name`).
     """
     rng = random.Random(seed)
     cache: dict[str, frozenset[str]] = {}
@@ -523,7 +560,7 @@ def build_examples(
         answering = Example(positive, 1, _answer_in(sentences, holder, title, start, end, where), "answer")
         examples.append(answering)
         if rng.random() < perturbed:
-            swapped = perturb_question(question, positive, swaps, rng, topic_swaps[a], table, word_swaps)
+            swapped = perturb_question(question, positive, swaps, rng, topic_swaps[a], table, word_swaps, partial_names)
             if swapped is not None:
                 examples.append(Example(replace(positive, question=swapped), 0, None, "perturbed"))
         if truncated > 0 and rng.random() < truncated and answering.answer is not None and answering.answer[0] == "sentence":
@@ -738,7 +775,7 @@ def train(config: TrainConfig, *, progress: bool = True) -> dict[str, Any]:
             embed = partial(embedder.encode, progress=True)
     examples = build_examples(
         squad, config.questions, config.seed, config.perturbed, config.paraphrased, table, config.truncated,
-        config.near_context, config.word_swaps, config.mined, embed,
+        config.near_context, config.word_swaps, config.mined, embed, config.partial_names,
     )
     trained_on, _, _ = _split_dev(dev, config.squad2_train)
     if trained_on:
@@ -1021,6 +1058,9 @@ _EXTRA_PAIRS = (
                   " positives whose answer the training length cut hides are relabelled negatives."),
     ("near_context", "answer sentence shown with the paragraph's near miss as the sentence before it, a positive, so"
                      " that an on-topic sentence before does not mean \"not this one\"."),
+    ("partial_names", "name swap of a perturbed question made in part only: one word of the name replaced by, or a"
+                      " word added from, another name (\"Lego\" → \"Lego Foundation\"), so that a sentence naming"
+                      " another thing with the question's words does not answer."),
     ("mined", "sentence of another paragraph (of any article) that all-MiniLM-L6-v2 ranks closest to the question and"
               " that does not contain the answer, a negative: the near misses the evidence score ranks high."),
 )
@@ -1032,7 +1072,7 @@ def _extra_pairs_line(c: dict[str, Any]) -> str:
 
 
 # Options the Reproduce line spells out when they differ from the defaults (questions, layers and seed always).
-_REPRODUCED = ("perturbed", "paraphrased", "truncated", "near_context", "mined", "max_length", "max_sentence", "batch_size", "learning_rate", "epochs")
+_REPRODUCED = ("perturbed", "paraphrased", "truncated", "near_context", "mined", "partial_names", "max_length", "max_sentence", "batch_size", "learning_rate", "epochs")
 
 
 def _word_swaps(c: dict[str, Any]) -> bool:
@@ -1096,6 +1136,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="share of questions with their answer sentence shown after the near miss, as a positive")
     parser.add_argument("--mined", type=float, default=defaults.mined,
                         help="share of questions with the embedder's closest sentence of another paragraph as a negative")
+    parser.add_argument("--partial-names", type=float, default=defaults.partial_names,
+                        help="share of perturbed name swaps that change the name only in part (\"Lego\" -> \"Lego Foundation\")")
     parser.add_argument("--word-swaps", action="store_true",
                         help="perturbed questions may also swap a shared content word (the previous reader's recipe)")
     parser.add_argument("--squad2-train", action="store_true",

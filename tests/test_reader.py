@@ -382,6 +382,24 @@ def test_without_word_swaps_a_perturbed_question_changes_only_a_year_number_or_n
         assert swapped != "Who led the Normans in 911?"
 
 
+def test_partial_name_swap_keeps_the_names_words_and_names_another_thing() -> None:
+    import random
+
+    from rag._reader import ReaderInput
+    from rag.train_reader import Swaps, build_examples, partial_name, perturb_question
+
+    assert partial_name("Lego", "The LEGO Foundation", random.Random(1)) == "Lego Foundation"
+    longer = {partial_name("Xenoblade Chronicles X", "Notre Dame", random.Random(seed)) for seed in range(20)}
+    assert longer == {"Xenoblade Chronicles Dame", "Xenoblade Chronicles X Dame"}  # last word replaced, or a word added
+    lego = ReaderInput("", "Niels Christiansen has been the chief executive of Lego since 2017.")
+    swaps = Swaps(names=("The LEGO Foundation",), words=())
+    for seed in range(10):
+        swapped = perturb_question("Who runs Lego?", lego, swaps, random.Random(seed), partial_names=1.0)
+        assert swapped == "Who runs Lego Foundation?"  # the sentence names Lego, never a Lego Foundation: a negative
+    # Off by default: the shipped recipe's examples are unchanged.
+    assert build_examples(_tiny_squad(), questions=2, seed=3, partial_names=0.0) == build_examples(_tiny_squad(), questions=2, seed=3)
+
+
 def test_mined_negative_is_the_embedders_closest_sentence_elsewhere_that_does_not_answer(embedder) -> None:  # type: ignore[no-untyped-def]
     from rag.train_reader import build_examples
 
