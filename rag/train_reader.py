@@ -325,7 +325,8 @@ def partial_name(name: str, donor: str, rng: random.Random) -> str:
     A one-word name always gets the donor's last word added ("Lego" → "Lego
     Foundation"); a longer one has its last word replaced ("Xenoblade
     Chronicles X" → "Xenoblade Chronicles Foundation") or gets the word
-    added, even odds. The result shares words with the sentence that named
+    added, even odds. When the name already has that word, the donor is
+    taken whole. The result shares words with the sentence that named
     ``name`` and is still another thing.
 
     Example:

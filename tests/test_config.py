@@ -63,3 +63,14 @@ def test_readme_settings_table_matches_the_defaults() -> None:
         assert item.name in rows, f"{item.name} is missing from the README's settings table"
         shown = rows[item.name].strip().strip("`")
         assert shown == str(default) or float(shown) == default, (item.name, shown, default)
+
+
+def test_answerer_defaults_match_the_settings_defaults() -> None:
+    """ExtractiveAnswerer's own defaults repeat Settings' (the calibrated threshold above all): they must not drift apart."""
+    import inspect
+
+    from rag._answering import ExtractiveAnswerer
+
+    defaults = {name: p.default for name, p in inspect.signature(ExtractiveAnswerer).parameters.items()}
+    shared = ("min_score", "max_statements", "min_probability", "reader_candidates")
+    assert {name: defaults[name] for name in shared} == {name: getattr(Settings(), name) for name in shared}
