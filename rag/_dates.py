@@ -11,7 +11,9 @@ Three jobs, all rule-based and offline:
   article's publication date, for citations and timelines.
 - :func:`question_scope` turns time words of a question ("latest", "in
   2021", "last year", "since March 2020") into a :class:`TimeScope`: a date
-  range and a recency preference, resolved against ``as_of`` or today.
+  range and a recency preference, resolved against ``as_of`` or today, as
+  news readers mean them: "this week" is the seven days up to that date,
+  and a year after it is the event's ("will open in 2024"), not a filter.
 
 Trade-offs: rules, not a learned tagger. A bare weekday ("the ministry
 announced Monday") is taken as the latest such day on or before
@@ -317,7 +319,7 @@ _SINCE = re.compile(r"\b(?:since|from)\s+(?:(?P<month>" + "|".join(_MONTHS) + r"
 _AFTER = re.compile(r"\b(?:after)\s+" + _MONTH_OR_YEAR, re.I)
 _BEFORE = re.compile(r"\b(?:before|until|till|prior to|up to)\s+(?:(?P<month>" + "|".join(_MONTHS) + r")\.?\s+)?(?P<year>(?:19|20)\d\d)\b", re.I)
 _RELATIVE_SPAN = re.compile(
-    r"(?:\b(?:in|during|over)\s+(?:the\s+)?)?\b(?P<which>this|last|past|previous)\s+(?P<unit>week|month|year)\b|\b(?P<day>yesterday)\b",
+    r"(?:\b(?:in|during|over)\s+)?(?:\bthe\s+)?\b(?P<which>this|last|past|previous)\s+(?P<unit>week|month|year)\b|\b(?P<day>yesterday)\b",
     re.I)
 
 
@@ -329,77 +331,100 @@ def _month_range(year: int, month: int | None) -> tuple[date, date]:
     return first, following - timedelta(days=1)
 
 
+_Span = tuple[date | None, date | None]
+
+
+def _named_periods(question: str, today: date) -> list[tuple[re.Match[str], _Span]]:
+    """The publication ranges named years or months set ("in 2021", "since March 2020"), each with its words.
+
+    A period that begins after ``today`` (or, for "after 2026", whose range
+    does) is left out: it is the event's time, not the reports' ("Where will
+    the plant open in 2024?" asked in 2023), and as a filter it would leave
+    no article that could exist yet.
+    """
+    between = _BETWEEN.search(question)
+    if between:
+        first = date(int(between.group("first")), 1, 1)
+        return [] if first > today else [(between, (first, date(int(between.group("last")), 12, 31)))]
+    periods = []
+    for pattern in (_IN_YEAR, _SINCE, _AFTER, _BEFORE):
+        found = pattern.search(question)
+        if not found:
+            continue
+        month = _month_of(found.group("month")) if found.group("month") else None
+        named, last = _month_range(int(found.group("year")), month)
+        span: _Span = {_IN_YEAR: (named, last), _SINCE: (named, None), _AFTER: (last + timedelta(days=1), None),
+                       _BEFORE: (None, named - timedelta(days=1))}[pattern]
+        if (span[0] or named) <= today:
+            periods.append((found, span))
+    return periods
+
+
+def _relative_period(found: re.Match[str], today: date) -> _Span:
+    """The range of "this week", "last month", "past year", "yesterday", counted back from ``today``.
+
+    Weeks are rolling, as news readers mean them: "this week" is the seven
+    days up to ``today``, "last week" the seven before; months and years are
+    the calendar's ("this month" is the month to date).
+    """
+    if found.group("day"):  # yesterday
+        return today - timedelta(days=1), today - timedelta(days=1)
+    unit, which = found.group("unit").lower(), found.group("which").lower()
+    if which == "past":  # the last 7, 30 or 365 days, to the day
+        return today - timedelta(days={"week": 7, "month": 30, "year": 365}[unit]), today
+    if unit == "week":
+        return (today - timedelta(days=6), today) if which == "this" else (today - timedelta(days=13), today - timedelta(days=7))
+    if unit == "month":
+        previous = today.replace(day=1) - timedelta(days=1)
+        return (today.replace(day=1), today) if which == "this" else _month_range(previous.year, previous.month)
+    return (date(today.year, 1, 1), today) if which == "this" else _month_range(today.year - 1, None)
+
+
+def _preference(question: str) -> tuple[str, str]:
+    """``("newest", "latest")``, ``("oldest", "first")`` or ``("", "")``: which report a question wants first, and its word."""
+    recent, oldest = _RECENT.search(question), _OLDEST.search(question)
+    if recent and not oldest:
+        return "newest", recent.group(0)  # its words stay in what is read: "the latest on the drill" needs "latest"
+    if oldest and not recent and re.search(r"\b(?:first|earliest|initially|originally)\s+(?:report|reported|said|announced|claimed|estimated|count|figure|toll)", question, re.I):
+        return "oldest", oldest.group(0)  # "first reported": the earliest account, not "the first person to…"
+    return "", ""
+
+
 def question_scope(question: str, reference: date | None = None) -> TimeScope:
     """The time scope a question's words set, resolved against ``reference`` (default today).
+
+    A year or month that begins after ``reference`` is the event's ("Where
+    will the plant open in 2024?" asked in 2023): it sets no range and its
+    words stay in the question.
 
     Example:
         >>> question_scope("Who won the election in 2021?").since
         '2021-01-01'
         >>> question_scope("What is the latest death toll?").prefer
         'newest'
+        >>> s = question_scope("What was recalled this week?", date(2026, 11, 28))
+        >>> s.since, s.until, s.question
+        ('2026-11-22', '2026-11-28', 'What was recalled?')
+        >>> bool(question_scope("Where will the plant open in 2024?", date(2023, 5, 1)))  # the event's year
+        False
     """
     today = reference or date.today()
     phrases: list[str] = []
     spans: list[tuple[int, int]] = []
     since: date | None = None
     until: date | None = None
-    between = _BETWEEN.search(question)
-    if between:
-        since, until = date(int(between.group("first")), 1, 1), date(int(between.group("last")), 12, 31)
-        phrases.append(between.group(0).strip())
-        spans.append(between.span())
-    for pattern, sets in ((_IN_YEAR, "both"), (_SINCE, "since"), (_AFTER, "after"), (_BEFORE, "until")):
-        found = None if between else pattern.search(question)
-        if not found:
-            continue
-        month = _month_of(found.group("month")) if found.group("month") else None
-        first, last = _month_range(int(found.group("year")), month)
+    for found, (first, last) in _named_periods(question, today):  # "since 2019 … before 2021": both bounds
+        since, until = first or since, last or until
         phrases.append(found.group(0).strip())
         spans.append(found.span())
-        if sets in ("both", "since"):
-            since = first
-        if sets == "after":  # after 2020: from 2021 on
-            since = last + timedelta(days=1)
-        if sets == "both":
-            until = last
-        if sets == "until":
-            until = first - timedelta(days=1)
-    found = _RELATIVE_SPAN.search(question)
-    if found:
-        phrases.append(found.group(0))
-        spans.append(found.span())
-        if found.group("day"):  # yesterday
-            since = until = today - timedelta(days=1)
-        else:
-            unit, which = found.group("unit").lower(), found.group("which").lower()
-            if unit == "week":
-                monday = today - timedelta(days=today.weekday())
-                since, until = (monday, today) if which == "this" else (monday - timedelta(days=7), monday - timedelta(days=1))
-                if which == "past":
-                    since, until = today - timedelta(days=7), today
-            elif unit == "month":
-                first = today.replace(day=1)
-                if which == "this":
-                    since, until = first, today
-                elif which == "past":
-                    since, until = today - timedelta(days=30), today
-                else:
-                    since, until = _month_range(*(((first - timedelta(days=1)).year, (first - timedelta(days=1)).month)))
-            else:
-                if which == "this":
-                    since, until = date(today.year, 1, 1), today
-                elif which == "past":
-                    since, until = today - timedelta(days=365), today
-                else:
-                    since, until = _month_range(today.year - 1, None)
-    prefer = ""
-    recent, oldest = _RECENT.search(question), _OLDEST.search(question)
-    if recent and not oldest:
-        prefer = "newest"  # its words stay in what is read: "the latest on the drill" needs "latest"
-        phrases.append(recent.group(0))
-    elif oldest and not recent and re.search(r"\b(?:first|earliest|initially|originally)\s+(?:report|reported|said|announced|claimed|estimated|count|figure|toll)", question, re.I):
-        prefer = "oldest"  # "first reported": the earliest account, not "the first person to…"
-        phrases.append(oldest.group(0))
+    relative = _RELATIVE_SPAN.search(question)
+    if relative:
+        since, until = _relative_period(relative, today)
+        phrases.append(relative.group(0))
+        spans.append(relative.span())
+    prefer, word = _preference(question)
+    if word:
+        phrases.append(word)
     if not phrases:
         return TimeScope()
     rest = question

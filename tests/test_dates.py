@@ -7,7 +7,17 @@ from datetime import date
 import pytest
 
 from rag import InputError
-from rag._dates import DateRange, dateline_outlet, dates_in, parse_date, question_scope, text_date, to_date, url_date
+from rag._assistant import date_range
+from rag._dates import (
+    DateRange,
+    dateline_outlet,
+    dates_in,
+    parse_date,
+    question_scope,
+    text_date,
+    to_date,
+    url_date,
+)
 
 
 @pytest.mark.parametrize(
@@ -88,7 +98,7 @@ REF = date(2026, 11, 28)  # a Saturday
 @pytest.mark.parametrize(
     ("question", "since", "until", "prefer", "read"),
     [
-        ("How many vehicles were recalled this week?", "2026-11-23", "2026-11-28", "", "How many vehicles were recalled?"),
+        ("How many vehicles were recalled this week?", "2026-11-22", "2026-11-28", "", "How many vehicles were recalled?"),
         ("What happened last year?", "2025-01-01", "2025-12-31", "", "What happened?"),
         ("Who won in 2021?", "2021-01-01", "2021-12-31", "", "Who won?"),
         ("Who has led since March 2020?", "2020-03-01", None, "", "Who has led?"),
@@ -172,3 +182,75 @@ def test_question_scope_edge_cases(question: str, since: str | None, until: str 
 
 def test_a_count_is_not_a_year() -> None:
     assert not question_scope("How many of 2000 workers were laid off?", REF)
+
+
+@pytest.mark.parametrize(
+    ("words", "since", "until"),
+    [  # weeks roll, as news readers mean them; asked on Saturday 2026-11-28
+        ("this week", "2026-11-22", "2026-11-28"),  # the seven days up to the day, not Monday on
+        ("last week", "2026-11-15", "2026-11-21"),  # the seven before those
+        ("the previous week", "2026-11-15", "2026-11-21"),
+        ("the past week", "2026-11-21", "2026-11-28"),
+        ("this month", "2026-11-01", "2026-11-28"),  # months and years stay the calendar's, to date
+        ("this year", "2026-01-01", "2026-11-28"),
+    ],
+)
+def test_weeks_roll_and_months_keep_the_calendar(words: str, since: str, until: str) -> None:
+    scope = question_scope(f"How many vehicles were recalled {words}?", REF)
+    assert (scope.since, scope.until) == (since, until) and scope.question == "How many vehicles were recalled?"
+
+
+def test_an_article_of_the_previous_sunday_is_in_this_week_asked_on_saturday() -> None:
+    scope = question_scope("What was recalled this week?", REF)
+    week = DateRange(to_date(scope.since, "since"), to_date(scope.until, "until"))
+    assert week.allows("2026-11-22") and not week.allows("2026-11-21")  # Sunday in, the Saturday before out
+
+
+@pytest.mark.parametrize(
+    ("question", "reference"),
+    [  # the year (or month) of a future event: no filter, and its words stay in what is searched
+        ("Where will the plant open in 2024?", date(2023, 5, 1)),
+        ("Who has promised new jobs since 2024?", date(2023, 5, 1)),
+        ("Will the bridge reopen in March 2025?", date(2025, 1, 15)),  # later in the same year: no article yet either
+        ("Who will build the line between 2025 and 2027?", date(2024, 6, 1)),
+        ("What will change after 2026?", REF),  # from 2027 on: nothing published yet
+        ("Will the mine close before 2027?", REF),
+    ],
+)
+def test_a_future_year_names_the_event_not_a_filter(question: str, reference: date) -> None:
+    scope = question_scope(question, reference)
+    assert not scope and scope.since is None and scope.until is None
+
+
+def test_a_future_year_keeps_other_time_words() -> None:
+    scope = question_scope("What is the latest on where the plant will open in 2024?", date(2023, 5, 1))
+    assert (scope.phrase, scope.since, scope.until, scope.prefer) == ("latest", None, None, "newest")
+    assert "in 2024" in scope.question
+
+
+@pytest.mark.parametrize(
+    ("question", "reference", "since", "until"),
+    [  # a past or the current year still filters publication
+        ("How many were recalled in 2023?", date(2023, 5, 1), "2023-01-01", "2023-12-31"),
+        ("How many were recalled in 2022?", date(2023, 5, 1), "2022-01-01", "2022-12-31"),
+        ("Who has led since 2024?", date(2024, 2, 1), "2024-01-01", None),
+        ("What happened in March 2025?", date(2025, 6, 1), "2025-03-01", "2025-03-31"),
+        ("Who won between 2023 and 2025?", date(2024, 6, 1), "2023-01-01", "2025-12-31"),
+        ("How many died before 2021?", date(2023, 5, 1), None, "2020-12-31"),
+    ],
+)
+def test_a_past_or_current_year_filters(question: str, reference: date, since: str | None, until: str | None) -> None:
+    scope = question_scope(question, reference)
+    assert scope and (scope.since, scope.until) == (since, until)
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "as_of", "needle"),
+    [("2021-09-01", "2021-08-01", None, "since 2021-09-01 is after until 2021-08-01"),
+     ("2021-09-01", None, "2021-08-01", "since 2021-09-01 is after as_of 2021-08-01"),
+     (date(2021, 9, 1), date(2021, 8, 31), "2021-12-01", "since 2021-09-01 is after until 2021-08-31")],
+)
+def test_since_after_until_is_a_one_line_error(since: object, until: object, as_of: object, needle: str) -> None:
+    with pytest.raises(InputError) as caught:
+        date_range(since, until, as_of)
+    assert needle in str(caught.value) and "\n" not in str(caught.value)

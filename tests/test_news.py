@@ -156,7 +156,8 @@ def test_undated_articles_are_kept_only_when_asked(assistant: Assistant) -> None
 @pytest.mark.parametrize(
     ("kwargs", "needle"),
     [({"since": "2021-13-01"}, "YYYY-MM-DD"), ({"as_of": 5}, "must be a date"),
-     ({"since": "2021-09-01", "until": "2021-08-01"}, "after until"), ({"include_undated": "yes"}, "True or False")],
+     ({"since": "2021-09-01", "until": "2021-08-01"}, "after until"), ({"since": "2021-09-01", "as_of": "2021-08-01"}, "after as_of"),
+     ({"include_undated": "yes"}, "True or False")],
 )
 def test_bad_date_arguments_are_one_line_errors(news: Assistant, kwargs: dict[str, object], needle: str) -> None:
     with pytest.raises(InputError) as caught:
@@ -168,10 +169,39 @@ def test_time_words_become_filters(news: Assistant) -> None:
     this_week = news.ask("How many vehicles were recalled this week?", as_of="2026-11-28")
     assert {c.doc_id for c in this_week.citations} == {"recall-2026"}
     scope = this_week.time_scope
-    assert scope is not None and (scope.phrase, scope.since, scope.until) == ("this week", "2026-11-23", "2026-11-28")
+    assert scope is not None and (scope.phrase, scope.since, scope.until) == ("this week", "2026-11-22", "2026-11-28")
     in_2023 = news.ask("How many vehicles were recalled in 2023?")
     assert {c.doc_id for c in in_2023.citations} == {"recall-2023"} and in_2023.short_answer == "1.2 million"
     assert in_2023.to_dict()["time_scope"]["question"] == "How many vehicles were recalled?"
+
+
+@pytest.mark.parametrize(
+    ("words", "as_of", "since", "until"),
+    [  # recall-2026 is dated Tuesday 2026-11-24
+        ("this week", "2026-11-30", "2026-11-24", "2026-11-30"),  # asked on Monday: a calendar week would hold that day only
+        ("last week", "2026-12-03", "2026-11-20", "2026-11-26"),
+    ],
+)
+def test_weeks_are_the_seven_days_before_the_date_asked(news: Assistant, words: str, as_of: str, since: str, until: str) -> None:
+    answer = news.ask(f"How many vehicles were recalled {words}?", as_of=as_of)
+    assert {c.doc_id for c in answer.citations} == {"recall-2026"} and answer.short_answer == "300,000"
+    scope = answer.time_scope
+    assert scope is not None and (scope.since, scope.until) == (since, until)
+
+
+def test_a_future_year_names_the_event_and_filters_nothing(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
+    records = [
+        {"id": "plant", "title": "Battery maker picks a site", "published": "2023-04-20", "outlet": "One",
+         "text": "Volta Cells will open its new battery plant in Ostrava in 2024, the company said on Thursday. "
+                 "The plant will employ about 1,200 people."},
+        {"id": "council", "title": "Council budget", "published": "2023-03-02", "outlet": "Two",
+         "text": "The city council approved a budget of $412 million for the coming year on Tuesday."},
+    ]
+    Assistant(tmp_path / "ix", embeddings=embedder).index([_corpus(tmp_path, records)])
+    answer = Assistant.load(tmp_path / "ix", embeddings=embedder).ask("Where will the battery plant open in 2024?", as_of="2023-05-01")
+    assert not answer.refused and answer.citations[0].doc_id == "plant" and "Ostrava" in answer.text
+    scope = answer.time_scope  # only the as_of date bounds it: 2024 is when the plant opens, not when it was reported
+    assert scope is not None and (scope.phrase, scope.since, scope.until) == ("as of 2023-05-01", None, "2023-05-01")
 
 
 def test_latest_prefers_the_newest_report_and_says_its_date(news: Assistant) -> None:
