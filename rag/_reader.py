@@ -242,12 +242,13 @@ class Reader:
         return self
 
     def _load(self) -> None:
-        from ._onnx import open_session
+        from ._onnx import cache_dir, open_session
+        from ._parts import joined
 
-        model = self.model_dir / MODEL_FILE
-        for needed in (model, self.model_dir / "tokenizer.json", self.model_dir / "reader.json"):
+        for needed in (self.model_dir / "tokenizer.json", self.model_dir / "reader.json"):
             if not needed.is_file():
                 raise ReaderError(f"the reader model file {needed} is missing: {_RETRAIN}")
+        model = joined(self.model_dir / MODEL_FILE, cache=cache_dir() / "readers")  # a large reader ships in parts
         try:
             self.info = json.loads((self.model_dir / "reader.json").read_text(encoding="utf-8"))
             self._tokenizer = load_tokenizer(self.model_dir / "tokenizer.json")
