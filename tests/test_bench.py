@@ -185,3 +185,41 @@ def test_the_refusal_headlines_match_the_recorded_benchmark() -> None:
     assert f"{figure('model', 'rgb_clean')[0]} without" in readme
     assert f"fast reader {figure('fast', 'squad_withheld')[0]}" in benchmarks.replace("\n", " ")
     assert f"fast reader {figure('fast', 'rgb')[0]}" in benchmarks.replace("\n", " ")
+
+
+def test_news_dated_set_is_consistent() -> None:
+    """The Wikinews set: every quote in its article and published by as_of; no visible article says a withheld answer."""
+    from bench.news_dated import DATA, check_set, load_questions, withheld_docs
+    from rag import load_paths
+
+    questions = load_questions()
+    documents = load_paths([DATA / "articles"]).documents
+    assert len(documents) == 120 and all(d.published and d.outlet == "Wikinews" and d.url for d in documents)
+    assert check_set(questions, documents) == []
+    unanswerable = [q for q in questions if not q.answerable]
+    assert 60 <= len(questions) <= 150 and 0.2 <= len(unanswerable) / len(questions) <= 0.3
+    assert {q.unanswerable for q in unanswerable} == {"before", "withheld"} and len(withheld_docs(questions)) >= 10
+
+
+@pytest.mark.slow
+def test_news_dated_bench_smoke(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "bench.news_dated", "--limit", "8", "--out", str(tmp_path)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads((tmp_path / "news_dated.json").read_text())
+    assert result["articles"] == 120 and result["questions"]["all"] == 8 == len(result["per_question"])
+    assert result["questions"]["answerable"] == 6 and sum(result["questions"]["unanswerable"].values()) == 2
+    for arm in ("with_dates", "without_dates"):
+        metrics = result["arms"][arm]
+        assert set(metrics) == {"answer_contained", "citation_precision", "answered", "refusal_recall", "false_refusals"}
+        for key in ("answer_contained", "refusal_recall", "false_refusals"):
+            assert 0.0 <= metrics[key] <= 1.0, (arm, key, metrics[key])
+        assert metrics["citation_precision"] is None or 0.0 <= metrics["citation_precision"] <= 1.0
+        assert 0 <= metrics["answered"] <= 6
+    for name in ("answer_contained", "refusal_recall", "right"):
+        row = result["paired"][name]
+        assert -1.0 <= row["interval_95"][0] <= row["difference"] <= row["interval_95"][1] <= 1.0
+        assert row["better"] + row["worse"] <= row["questions"]
+    assert len(result["worse_with_dates"]) == result["paired"]["right"]["worse"]
+    assert sum(row["questions"] for row in result["breakdown"].values()) == 8
+    assert result["commit"] and "answer contained" in done.stdout
