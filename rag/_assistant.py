@@ -16,13 +16,14 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import replace
+from collections.abc import Generator, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from ._answering import ExtractiveAnswerer
@@ -41,13 +42,13 @@ from ._reader import Reader
 from ._retrieval import HybridSearcher
 from ._text import clean_text
 from ._timeline import Timeline, build_timeline
-from ._types import Answer, AnswerEvent, SourceDocument
+from ._types import Answer, AnswerEvent, Passage, SourceDocument
 from .stores import build, is_url, open_index, shown_url, size_bytes, workspace
 from .stores._local import index_size_bytes
 
 __all__ = [
-    "MAX_QUESTION_CHARS", "Assistant", "ask", "bundled_articles_dir", "date_range", "make_answerer", "reading_question",
-    "scoped", "validate_question",
+    "MAX_QUESTION_CHARS", "Assistant", "Search", "answer_scoped", "ask", "bundled_articles_dir", "date_range",
+    "make_answerer", "reading_question", "scoped", "validate_question",
 ]
 
 MAX_QUESTION_CHARS = 2000
@@ -100,9 +101,85 @@ def scoped(question: str, requested: DateRange) -> tuple[DateRange, TimeScope | 
                   f"as of {requested.as_of}" if requested.as_of else ""]
         scope = TimeScope(phrase=", ".join(b for b in bounds if b), since=_iso(requested.since), until=_iso(requested.last),
                           reference=_iso(requested.as_of))
-    elif scope:
+    elif scope and not (dates.since and dates.last and dates.since > dates.last):
         scope = replace(scope, since=_iso(dates.since), until=_iso(dates.last))
+    # else the words' range lies outside the explicit one: it is reported as asked, holds no article, and widens
     return dates, (scope or None)
+
+
+def narrows(dates: DateRange, requested: DateRange) -> bool:
+    """Whether the question's time words narrowed ``requested``: then a wider range is left to answer from."""
+    return (dates.since, dates.last) != (requested.since, requested.last)
+
+
+def nearest_first(passages: list[Passage], asked: DateRange, index: IndexData) -> list[Passage]:
+    """``passages`` by how many days their article lies outside ``asked``, nearest first (ties keep their rank)."""
+    return sorted(passages, key=lambda p: asked.days_outside(index.documents[index.doc_index[p.doc_id]].published))
+
+
+@dataclass(frozen=True)
+class Search:
+    """One question's search: the index snapshot it reads, the words searched, their vector, how many passages."""
+
+    index: IndexData
+    searcher: HybridSearcher
+    read: str
+    vector: np.ndarray
+    top_k: int
+
+    def passages(self, dates: DateRange) -> list[Passage]:
+        return self.searcher.search(self.read, self.top_k, query_vector=self.vector, dates=dates)
+
+
+def nearest_answer(answerer: ExtractiveAnswerer, search: Search, passages: list[Passage], asked: DateRange) -> Answer:
+    """The answer from the articles of ``passages`` nearest in date to ``asked`` among those that answer.
+
+    Only they are quoted: a farther report is what the question did not ask
+    for, and quoted beside them it would lead as the newest when they differ.
+    """
+    index = search.index
+    scored = answerer.rank(search.read, passages, index, search.vector)
+    distance = [asked.days_outside(index.documents[s.doc_i].published) for s in scored]
+    nearest = min((d for s, d in zip(scored, distance) if s.score >= answerer.threshold), default=None)
+    if nearest is not None:
+        scored = [s for s, d in zip(scored, distance) if d == nearest]
+    return answerer.compose(search.read, scored, nearest_first(passages, asked, index), index)
+
+
+def answer_in_range(answerer: ExtractiveAnswerer, search: Search, passages: list[Passage], dates: DateRange,
+                    prefer: str = "") -> Answer:
+    """The quoted answer from ``passages`` (searched in ``dates``), or the refusal that says no article lies in it."""
+    if dates.bounded and not passages and not search.searcher.allowed_documents(dates).any():
+        return Answer(search.read, no_articles_text(dates, search.index), refused=True)
+    return answerer.answer(search.read, passages, search.index, search.vector, prefer=prefer)
+
+
+def answer_scoped(
+    answerer: ExtractiveAnswerer, search: Search, passages: list[Passage], dates: DateRange, wider: DateRange | None,
+    scope: TimeScope | None,
+) -> tuple[Answer, TimeScope | None]:
+    """The quoted answer from ``passages`` (searched in ``dates``), and the scope it reports.
+
+    When none answers there and ``wider`` (the explicit dates alone, given
+    when the question's words narrowed them) does, the answer comes from
+    its articles nearest in date to ``dates`` that answer, and says so. When
+    neither answers, the wider range's refusal stands: the words alone never
+    cause one.
+    """
+    answer = answer_in_range(answerer, search, passages, dates, scope.prefer if scope else "")
+    if not answer.refused or wider is None or scope is None:
+        return answer, scope
+    wide = search.passages(wider)
+    if not wide:
+        return answer_in_range(answerer, search, wide, wider), scope
+    fallback = nearest_answer(answerer, search, wide, dates)
+    return (fallback, scope) if fallback.refused else widened(fallback, scope)
+
+
+def widened(answer: Answer, scope: TimeScope) -> tuple[Answer, TimeScope]:
+    """An answer from outside the asked range, opened by the note that says so (also kept on the scope)."""
+    scope = scope.widen([c.published for c in answer.citations])
+    return replace(answer, text=f"{scope.note}: {answer.text}"), scope
 
 
 def reading_question(question: str, scope: TimeScope | None, dates: DateRange, searcher: HybridSearcher) -> str:
@@ -389,7 +466,12 @@ class Assistant:
         Time words in the question ("latest", "in 2021", "last year", "since
         March 2020") narrow the range or prefer the newest (or first) report;
         :attr:`Answer.time_scope` says what they resolved to. Ranges from time
-        words keep articles of unknown date, which they cannot judge.
+        words keep articles of unknown date, which they cannot judge. They
+        never refuse on their own: when nothing in their range answers, the
+        answer comes from the range ``since``/``until``/``as_of`` allow (hard
+        limits), from the articles nearest in date, and its text and
+        ``time_scope.note`` say so. With an LLM, which streams as it reads,
+        only a range holding no passage widens.
 
         Raises:
             EmptyQuestionError: The question is blank.
@@ -442,22 +524,15 @@ class Assistant:
         t0 = time.perf_counter()
         vector = searcher.embed_query(read)
         t1 = time.perf_counter()
-        passages = searcher.search(read, top_k, query_vector=vector, dates=dates)
+        search = Search(index, searcher, read, vector, top_k)
+        passages = search.passages(dates)
         t2 = time.perf_counter()
-        if dates.bounded and not passages and not searcher.allowed_documents(dates).any():
-            answer = Answer(question, no_articles_text(dates, index), refused=True)
-            yield AnswerEvent("sources")
-        elif not llm:
-            answer = answerer.answer(read, passages, index, vector, prefer=scope.prefer if scope else "")
+        wider = requested if scope is not None and narrows(dates, requested) else None
+        if not llm:
+            answer, scope = answer_scoped(answerer, search, passages, dates, wider, scope)
             yield AnswerEvent("sources", passages=answer.passages)
         else:
-            answer = None
-            for event in self._llm().stream(standalone, passages, index, vector):
-                if event.kind == "final":
-                    answer = event.answer
-                else:
-                    yield event
-            assert answer is not None
+            answer, scope = yield from self._llm_answer(standalone, search, passages, dates, wider, scope)
         t3 = time.perf_counter()
         timings = {
             "embed": (t1 - t0) * 1000,
@@ -469,6 +544,32 @@ class Assistant:
             answer, question=question, timings_ms=timings, standalone_question=standalone if standalone != question else None,
             time_scope=scope,
         ))
+
+    def _llm_answer(
+        self, question: str, search: Search, passages: list[Passage], dates: DateRange, wider: DateRange | None,
+        scope: TimeScope | None,
+    ) -> Generator[AnswerEvent, None, tuple[Answer, TimeScope | None]]:
+        """The LLM's events (``sources``, then ``token`` pieces); returns its answer and the scope it reports.
+
+        The LLM streams as it reads, so only a range that holds no passage
+        widens (to ``wider``, nearest articles first), and before it starts.
+        """
+        widen = False
+        if wider is not None and scope is not None and not passages:
+            passages, dates, widen = nearest_first(search.passages(wider), dates, search.index), wider, True
+        if dates.bounded and not passages and not search.searcher.allowed_documents(dates).any():
+            yield AnswerEvent("sources")
+            return Answer(question, no_articles_text(dates, search.index), refused=True), scope
+        answer = None
+        for event in self._llm().stream(question, passages, search.index, search.vector):
+            if event.kind == "final":
+                answer = event.answer
+            else:
+                yield event
+        assert answer is not None  # the LLM answerer always ends with a final event
+        if widen and scope is not None and not answer.refused:
+            return widened(answer, scope)
+        return answer, scope
 
     def timeline(
         self,

@@ -32,8 +32,9 @@ Example:
 
 from __future__ import annotations
 
+import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -261,6 +262,20 @@ class DateRange:
         last = self.last
         return (self.since is None or day >= self.since) and (last is None or day <= last)
 
+    def days_outside(self, published: str | None) -> float:
+        """How many days ``published`` lies outside this range: 0 inside it, infinite when unknown.
+
+        Example:
+            >>> DateRange(since=date(2024, 5, 6), until=date(2024, 5, 12)).days_outside("2024-05-02")
+            4
+        """
+        if not published:
+            return math.inf
+        day, last = date.fromisoformat(published[:10]), self.last
+        if self.since is not None and day < self.since:
+            return (self.since - day).days
+        return (day - last).days if last is not None and day > last else 0
+
     def narrowed(self, since: date | None, until: date | None) -> DateRange:
         """This range intersected with ``[since, until]``."""
         new_since = max((d for d in (self.since, since) if d is not None), default=None)
@@ -273,7 +288,8 @@ class TimeScope:
     """What a question's time words asked for, resolved to dates.
 
     Attributes:
-        phrase: The words that set it ("latest", "in 2021"), or ``""``.
+        phrase: The words that set it ("latest", "in 2021"), or ``""``;
+            a preference word ("latest") comes last.
         since / until: The range they name (ISO dates), if any.
         prefer: ``"newest"``, ``"oldest"`` or ``""``: which article wins
             when several answer differently.
@@ -282,6 +298,10 @@ class TimeScope:
         question: The question without the words that set a range ("How
             many vehicles were recalled?"): what is searched and read once
             they have become a filter.
+        note: Set when nothing in that range answered and the answer came
+            from the wider range the explicit dates allow ("No article from
+            this week (2026-11-22 to 2026-11-28); from 2026-11-19"); the
+            answer's text opens with it.
     """
 
     phrase: str = ""
@@ -290,22 +310,57 @@ class TimeScope:
     prefer: str = ""
     reference: str | None = None
     question: str = ""
+    note: str = ""
 
     def __bool__(self) -> bool:
         return bool(self.phrase)
 
+    @property
+    def widened(self) -> bool:
+        """Whether the answer came from outside the range the question's words asked for."""
+        return bool(self.note)
+
     def to_dict(self) -> dict[str, Any]:
         return {"phrase": self.phrase, "since": self.since, "until": self.until, "prefer": self.prefer or None,
-                "reference": self.reference, "question": self.question or None}
+                "reference": self.reference, "question": self.question or None, "widened": self.widened,
+                "note": self.note or None}
 
     def describe(self) -> str:
-        """One line for people: ``"latest" → newest article first``."""
+        """One line for people: ``“latest” → newest article first``.
+
+        Example:
+            >>> question_scope("What was recalled this week?", date(2026, 11, 28)).widen(["2026-11-19"]).describe()
+            '“this week” → published 2026-11-22 to 2026-11-28; widened: none there answers, from 2026-11-19'
+        """
         parts = []
         if self.since or self.until:
             parts.append(f"published {self.since or '…'} to {self.until or '…'}")
         if self.prefer:
             parts.append(f"{self.prefer} article first")
-        return f"“{self.phrase}” → {', '.join(parts)}"
+        line = f"“{self.phrase}” → {', '.join(parts)}"
+        # the note's last part says where the answer came from: "from 2026-11-19"
+        return f"{line}; widened: none there answers, {self.note.rpartition('; ')[2]}" if self.note else line
+
+    def widen(self, published: list[str | None]) -> TimeScope:
+        """This scope, noting that the answer came from articles of ``published`` (their dates, cited order).
+
+        Example:
+            >>> question_scope("What was recalled this week?", date(2026, 11, 28)).widen(["2026-11-19"]).note
+            'No article from this week (2026-11-22 to 2026-11-28); from 2026-11-19'
+        """
+        days = list(dict.fromkeys(d or "an article of unknown date" for d in published)) or ["the wider range"]
+        span = f"{self.since or '…'} to {self.until or '…'}"
+        return replace(self, note=f"No article {self._range_words()} ({span}); from {' and '.join(days)}")
+
+    def _range_words(self) -> str:
+        """The words that set the range, as they follow "No article": "from this week", "since March 2020"."""
+        words = self.phrase.split(", ")
+        if self.prefer and len(words) > 1:
+            words = words[:-1]  # question_scope appends the preference word ("latest") last
+        first = re.sub(r"^(?:in|during|throughout|over)\s+", "", words[0], flags=re.I)
+        if not re.match(r"(?:since|before|after|until|till|prior to|up to|between|from)\b", first, re.I):
+            first = "from " + first
+        return ", ".join([first, *words[1:]])
 
 
 _RECENT = re.compile(

@@ -10,6 +10,7 @@ from rag import InputError
 from rag._assistant import date_range
 from rag._dates import (
     DateRange,
+    TimeScope,
     dateline_outlet,
     dates_in,
     parse_date,
@@ -242,6 +243,34 @@ def test_a_future_year_keeps_other_time_words() -> None:
 def test_a_past_or_current_year_filters(question: str, reference: date, since: str | None, until: str | None) -> None:
     scope = question_scope(question, reference)
     assert scope and (scope.since, scope.until) == (since, until)
+
+
+@pytest.mark.parametrize(
+    ("question", "note"),
+    [
+        ("How many were recalled this week?", "No article from this week (2026-11-22 to 2026-11-28); from 2026-11-19"),
+        ("What is the latest recall this week?", "No article from this week (2026-11-22 to 2026-11-28); from 2026-11-19"),
+        ("How many were recalled in 2023?", "No article from 2023 (2023-01-01 to 2023-12-31); from 2026-11-19"),
+        ("Who has led since March 2020?", "No article since March 2020 (2020-03-01 to …); from 2026-11-19"),
+        ("How many died before 2021?", "No article before 2021 (… to 2020-12-31); from 2026-11-19"),
+    ],
+)
+def test_a_widened_scope_says_so(question: str, note: str) -> None:
+    scope = question_scope(question, REF).widen(["2026-11-19", "2026-11-19"])
+    assert scope.note == note and scope.widened
+    assert scope.to_dict()["widened"] is True and scope.to_dict()["note"] == note
+    assert scope.describe().endswith("; widened: none there answers, from 2026-11-19")
+    assert not question_scope(question, REF).widened and question_scope(question, REF).to_dict()["note"] is None
+
+
+def test_a_widened_scope_names_each_date_once() -> None:
+    scope = TimeScope(phrase="this week", since="2026-11-22", until="2026-11-28").widen(["2026-11-19", None, "2026-11-19"])
+    assert scope.note.endswith("; from 2026-11-19 and an article of unknown date")
+
+
+@pytest.mark.parametrize(("published", "days"), [("2026-11-19", 3), ("2026-11-22", 0), ("2026-11-28", 0), ("2026-12-01", 3), (None, float("inf"))])
+def test_days_outside_a_range(published: str | None, days: float) -> None:
+    assert DateRange(since=date(2026, 11, 22), until=date(2026, 11, 30), as_of=REF).days_outside(published) == days
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from rag import Assistant, InputError, MiniLMEmbeddings, load_paths
+from rag._assistant import date_range
 from rag.cli import main
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, free_port
 from tests.helpers import make_pdf
@@ -170,6 +171,7 @@ def test_time_words_become_filters(news: Assistant) -> None:
     assert {c.doc_id for c in this_week.citations} == {"recall-2026"}
     scope = this_week.time_scope
     assert scope is not None and (scope.phrase, scope.since, scope.until) == ("this week", "2026-11-22", "2026-11-28")
+    assert not scope.widened and this_week.text.startswith("The carmaker is recalling 300,000")
     in_2023 = news.ask("How many vehicles were recalled in 2023?")
     assert {c.doc_id for c in in_2023.citations} == {"recall-2023"} and in_2023.short_answer == "1.2 million"
     assert in_2023.to_dict()["time_scope"]["question"] == "How many vehicles were recalled?"
@@ -186,7 +188,58 @@ def test_weeks_are_the_seven_days_before_the_date_asked(news: Assistant, words: 
     answer = news.ask(f"How many vehicles were recalled {words}?", as_of=as_of)
     assert {c.doc_id for c in answer.citations} == {"recall-2026"} and answer.short_answer == "300,000"
     scope = answer.time_scope
-    assert scope is not None and (scope.since, scope.until) == (since, until)
+    assert scope is not None and (scope.since, scope.until, scope.widened) == (since, until, False)
+
+
+@pytest.mark.parametrize(
+    ("question", "as_of", "cited", "note"),
+    [
+        # nothing published in the range: the nearest report that answers, not the 2023 one
+        ("How many vehicles were recalled this week?", "2026-12-05", "recall-2026",
+         "No article from this week (2026-11-29 to 2026-12-05); from 2026-11-24"),
+        # the range's earthquake reports answer nothing; the 2026 recall does not exist yet on 2026-06-06
+        ("How many vehicles were recalled this week?", "2026-06-06", "recall-2023",
+         "No article from this week (2026-05-31 to 2026-06-06); from 2023-03-14"),
+        # a 2024 festival report answers nothing; of the two recalls, 2023's is nearer to 2024, 2026's to 2025
+        ("How many vehicles were recalled in 2024?", None, "recall-2023", "No article from 2024 (2024-01-01 to 2024-12-31); from 2023-03-14"),
+        ("How many vehicles were recalled in 2025?", None, "recall-2026", "No article from 2025 (2025-01-01 to 2025-12-31); from 2026-11-24"),
+    ],
+)
+def test_time_words_without_an_answer_widen_to_the_nearest_article(
+    news: Assistant, question: str, as_of: str | None, cited: str, note: str
+) -> None:
+    answer = news.ask(question, as_of=as_of)
+    assert not answer.refused and {c.doc_id for c in answer.citations} == {cited}
+    assert answer.text.startswith(note + ": ") and "[1]" in answer.text
+    assert answer.time_scope is not None and answer.time_scope.widened and answer.time_scope.note == note
+    assert answer.to_dict()["time_scope"]["widened"] is True and answer.to_dict()["time_scope"]["note"] == note
+
+
+def test_cli_says_when_time_words_widened(news: Assistant, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ask", "How many vehicles were recalled this week?", "--as-of", "2026-12-05", "--index", str(news.index_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "\nNo article from this week (2026-11-29 to 2026-12-05); from 2026-11-24: The carmaker" in out
+    assert "Time scope: “this week” → published 2026-11-29 to 2026-12-05; widened: none there answers, from 2026-11-24" in out
+
+
+@pytest.mark.parametrize(
+    ("question", "kwargs", "cited"),
+    [
+        # the words' week lies after --until: the fallback stays inside it, though the 2026 recall is nearer
+        ("How many vehicles were recalled this week?", {"until": "2025-12-31", "as_of": "2026-11-28"}, {"recall-2023"}),
+        # only the festival reports (or the earthquake's) lie in the explicit range: a refusal, never an answer from outside
+        ("How many vehicles were recalled this week?", {"since": "2024-01-01", "until": "2025-12-31", "as_of": "2026-11-28"}, set()),
+        ("How many vehicles were recalled?", {"since": "2024-01-01", "until": "2025-12-31"}, set()),
+        ("How many vehicles were recalled?", {"as_of": "2026-06-06", "since": "2026-05-31"}, set()),
+    ],
+)
+def test_explicit_dates_stay_hard_limits(news: Assistant, question: str, kwargs: dict[str, str], cited: set[str]) -> None:
+    answer = news.ask(question, **kwargs)  # type: ignore[arg-type]
+    assert {c.doc_id for c in answer.citations} == cited and answer.refused == (not cited)
+    limits = date_range(kwargs.get("since"), kwargs.get("until"), kwargs.get("as_of"))
+    assert answer.passages and all(limits.allows(news.document(p.doc_id).published) for p in answer.passages)
+    if not cited:
+        assert answer.time_scope is not None and not answer.time_scope.widened and not answer.text.startswith("No article from")
 
 
 def test_a_future_year_names_the_event_and_filters_nothing(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
@@ -201,7 +254,7 @@ def test_a_future_year_names_the_event_and_filters_nothing(tmp_path: Path, embed
     answer = Assistant.load(tmp_path / "ix", embeddings=embedder).ask("Where will the battery plant open in 2024?", as_of="2023-05-01")
     assert not answer.refused and answer.citations[0].doc_id == "plant" and "Ostrava" in answer.text
     scope = answer.time_scope  # only the as_of date bounds it: 2024 is when the plant opens, not when it was reported
-    assert scope is not None and (scope.phrase, scope.since, scope.until) == ("as of 2023-05-01", None, "2023-05-01")
+    assert scope is not None and (scope.phrase, scope.since, scope.until, scope.widened) == ("as of 2023-05-01", None, "2023-05-01", False)
 
 
 def test_latest_prefers_the_newest_report_and_says_its_date(news: Assistant) -> None:
