@@ -312,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args(argv)
     questions = sample(load_questions(args.data / "questions.jsonl"), args.limit, args.seed)
-    result = {"command": "python -m bench.news_dated " + " ".join(argv if argv is not None else sys.argv[1:]),
+    result = {"command": " ".join(["python -m bench.news_dated", *(argv if argv is not None else sys.argv[1:])]),
               **_commit(), **run(questions, args.data / "articles")}
     args.out.mkdir(parents=True, exist_ok=True)
     write_atomic(args.out / "news_dated.json", json.dumps(result, indent=2, ensure_ascii=False) + "\n")
