@@ -4,6 +4,7 @@
     python -m bench.refusal --questions 200   # quicker
     python -m bench.refusal --dump build/refusal-cases.jsonl   # also each question's out-of-fold score and best quote
     python -m bench.refusal --compare build/old-cases.jsonl    # this model reader against an earlier --dump, paired
+    python -m bench.refusal --entity-flag --compare build/old-cases.jsonl   # with the entity flag in the combination
 
 Two sets, each built in a general way (no question is written by hand):
 
@@ -23,8 +24,10 @@ Two sets, each built in a general way (no question is written by hand):
 For each question the answerer ranks the retrieved sentences once. The
 model reader's score is fitted here: a logistic model over every read
 sentence of both calibration halves (news and Wikipedia alike),
-``σ(a·logit(reader probability) + m·span margin + b·evidence score + c)``
-≈ P(the sentence holds the gold answer); its
+``σ(a·logit(reader probability) + m·span margin + b·evidence score + x·no entity + c)``
+≈ P(the sentence holds the gold answer), where "no entity" (``--entity-flag``;
+else its weight is 0) is 1 when the question asks for a kind of entity and
+the sentence names none but the question's own (:mod:`rag._entities`); its
 coefficients are printed for ``rag/_answering.py`` (``COMBINE``), and both
 sets are then measured with them. A threshold then decides. The curve is refusal recall (unanswerable refused)
 against the false-refusal rate (answerable refused); "answered correctly"
@@ -68,7 +71,8 @@ class Case:
     """One question's outcome under one reader: its best score and whether forcing an answer gets it right.
 
     ``candidates`` are the sentences the reader read: (reader probability,
-    evidence score, span margin, whether the sentence holds a gold answer).
+    evidence score, span margin, whether the sentence holds a gold answer);
+    ``no_entity`` is each one's entity flag, in the same order (empty: all 0).
     """
 
     answerable: bool
@@ -78,6 +82,7 @@ class Case:
     candidates: tuple[tuple[float, float, float, bool], ...] = ()
     question: str = ""
     quote: str = ""  # the best-scored sentence: what an answer would quote first
+    no_entity: tuple[float, ...] = ()
 
 
 def _index(index_dir: Path, docs: list[SourceDocument]) -> Assistant:
@@ -90,11 +95,14 @@ def _index(index_dir: Path, docs: list[SourceDocument]) -> Assistant:
 
 
 def _answerers(
-    assistant: Assistant, readers: tuple[str, ...] = ("model", "fast"), combination: tuple[float, ...] | None = None
+    assistant: Assistant, readers: tuple[str, ...] = ("model", "fast"), combination: tuple[float, ...] | None = None,
+    entity_flag: bool = False,
 ) -> dict[str, ExtractiveAnswerer]:
     answerers = {name: make_answerer(assistant.settings.updated(reader=name)).warm_up() for name in readers}
-    if combination is not None and "model" in answerers:
-        answerers["model"].combine = combination
+    if "model" in answerers:
+        if combination is not None:
+            answerers["model"].combine = combination
+        answerers["model"].entity_flag = entity_flag  # computed for every read sentence, to fit its weight
     return answerers
 
 
@@ -102,18 +110,21 @@ def _judge(answerer: ExtractiveAnswerer, question: str, passages: list, index, v
            answerable: bool, calibration: bool) -> Case:
     ranked = answerer.rank(question, passages, index, vector)
     forced = answerer.compose(question, ranked, passages, index, threshold=-1.0)
+    read = [s for s in ranked if s.probability is not None and s.evidence is not None]
     candidates = tuple(
         (s.probability, s.evidence, s.margin or 0.0,
          bool(answers) and bool(answer_contained(index.documents[s.doc_i].text[s.start:s.end], answers)))
-        for s in ranked if s.probability is not None and s.evidence is not None
+        for s in read
     )
     correct = bool(answers) and bool(answer_contained(forced.text, answers))
     quote = index.documents[ranked[0].doc_i].text[ranked[0].start : ranked[0].end] if ranked else ""
-    return Case(answerable, ranked[0].score if ranked else 0.0, correct, calibration, candidates, question, quote)
+    return Case(answerable, ranked[0].score if ranked else 0.0, correct, calibration, candidates, question, quote,
+                tuple(s.no_entity for s in read))
 
 
 def squad_withheld(
-    squad: Path, questions: int, seed: int, readers: tuple[str, ...], combination: tuple[float, ...] | None = None
+    squad: Path, questions: int, seed: int, readers: tuple[str, ...], combination: tuple[float, ...] | None = None,
+    entity_flag: bool = False,
 ) -> dict[str, list[Case]]:
     eval_set = load_eval_set(squad)
     rng = random.Random(seed)
@@ -122,7 +133,7 @@ def squad_withheld(
     kept = [d for d in corpus if d.id not in withheld]
     assistant = _index(ROOT / "index" / "eval-squad-withheld", kept)
     index, searcher = assistant.snapshot()
-    answerers = _answerers(assistant, readers, combination)
+    answerers = _answerers(assistant, readers, combination, entity_flag)
     article = {d.id: d.id.rsplit("-", 1)[0] for d in corpus}
     articles = sorted(set(article.values()))
     calibration_articles = set(articles[0::2])
@@ -227,7 +238,8 @@ def _rgb_answers(row: dict) -> list[str]:
     return [str(a) for a in flat]
 
 
-def rgb(path: Path, readers: tuple[str, ...], combination: tuple[float, ...] | None = None) -> dict[str, dict[str, list[Case]]]:
+def rgb(path: Path, readers: tuple[str, ...], combination: tuple[float, ...] | None = None,
+        entity_flag: bool = False) -> dict[str, dict[str, list[Case]]]:
     """RGB's questions over their own passages: ``{"rgb": …, "rgb_clean": …}``, each by reader.
 
     ``rgb`` asks the unanswerable variant over all its negatives;
@@ -248,7 +260,7 @@ def rgb(path: Path, readers: tuple[str, ...], combination: tuple[float, ...] | N
     assistant = _index(ROOT / "index" / "eval-rgb", docs)
     index, searcher = assistant.snapshot()
     searcher.candidates = index.n_chunks
-    answerers = _answerers(assistant, readers, combination)
+    answerers = _answerers(assistant, readers, combination, entity_flag)
     sets: dict[str, dict[str, list[Case]]] = {"rgb": {n: [] for n in answerers}, "rgb_clean": {n: [] for n in answerers}}
     for row in _progress(rows, "RGB"):
         calibration = int(row["id"]) % 2 == 0
@@ -276,22 +288,32 @@ def _progress(items: list, desc: str):  # type: ignore[no-untyped-def]
     return tqdm(items, desc=desc, unit="q", file=sys.stderr)
 
 
-def fit_combination(cases: list[Case], steps: int = 4000, l2: float = 1e-3) -> tuple[float, float, float, float]:
-    """Logistic regression over read sentences: ``σ(a·logit(p) + m·margin + b·evidence + c)`` ≈ P(sentence holds the answer)."""
-    rows = [(math.log(max(p, 1e-6) / max(1 - p, 1e-6)), m, e, float(y)) for c in cases for p, e, m, y in c.candidates]
+def fit_combination(cases: list[Case], steps: int = 4000, l2: float = 1e-3) -> tuple[float, float, float, float, float]:
+    """Logistic regression over read sentences: ``σ(a·logit(p) + m·margin + b·evidence + x·no entity + c)`` ≈ P(sentence holds the answer).
+
+    Cases without entity flags (all 0) fit ``x = 0``: the combination without the flag.
+    """
+    rows = [(math.log(max(p, 1e-6) / max(1 - p, 1e-6)), m, e, flag, float(y))
+            for c in cases for (p, e, m, y), flag in zip(c.candidates, _flags(c))]
     if not rows:
-        return 1.0, 0.0, 0.0, 0.0
+        return 1.0, 0.0, 0.0, 0.0, 0.0
     data = np.asarray(rows)
-    x, y = data[:, :3], data[:, 3]
+    x, y = data[:, :4], data[:, 4]
     mean, scale = x.mean(0), x.std(0) + 1e-9
+    scale[x.std(0) == 0] = np.inf  # a constant feature (no flags) gets weight 0
     z = (x - mean) / scale
-    w, b = np.zeros(3), 0.0
-    for _ in range(steps):  # plain gradient descent: three features, a few thousand rows
+    w, b = np.zeros(4), 0.0
+    for _ in range(steps):  # plain gradient descent: four features, a few thousand rows
         g = 1 / (1 + np.exp(-(z @ w + b))) - y
         w -= 0.5 * (z.T @ g / len(y) + l2 * w)
         b -= 0.5 * g.mean()
-    a_, m_, b_ = w / scale
-    return float(a_), float(m_), float(b_), float(b - (w / scale) @ mean)
+    a_, m_, b_, x_ = w / scale
+    return float(a_), float(m_), float(b_), float(x_), float(b - (w / scale) @ mean)
+
+
+def _flags(case: Case) -> tuple[float, ...]:
+    """The case's entity flags, one per candidate (0 where the run computed none)."""
+    return case.no_entity if len(case.no_entity) == len(case.candidates) else (0.0,) * len(case.candidates)
 
 
 def at_threshold(cases: list[Case], threshold: float) -> dict[str, float]:
@@ -341,7 +363,8 @@ def cross_fitted(sets: dict[str, list[Case]], fit_on: tuple[str, ...] = ("squad_
 
 def _best(case: Case, combine: tuple[float, ...]) -> float:
     """The question's best score under ``combine``: its top read sentence, as the answerer would rank them."""
-    return max((answer_probability(p, e, m, combine) for p, e, m, _ in case.candidates), default=0.0)
+    return max((answer_probability(p, e, m, combine, flag) for (p, e, m, _), flag in zip(case.candidates, _flags(case))),
+               default=0.0)
 
 
 def recall_within_budget(cases: list[Case], max_false_refusal: float, *, rounds: int = 2000, seed: int = 13) -> dict[str, float]:
@@ -392,11 +415,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     parser.add_argument("--dump", type=Path, help="also write every question's outcome here (JSON lines), for error analysis")
     parser.add_argument("--compare", type=Path, help="an earlier --dump: the model reader's change against it, with a paired 95%% interval")
+    parser.add_argument("--entity-flag", action="store_true",
+                        help="fit the combination with the entity flag too (rag/_entities.py; off: its weight is 0)")
     args = parser.parse_args(argv)
-    first = [*squad_withheld(args.squad, args.questions, args.seed, ("model",))["model"], *rgb(args.rgb, ("model",))["rgb"]["model"]]
+    flag = args.entity_flag
+    first = [*squad_withheld(args.squad, args.questions, args.seed, ("model",), entity_flag=flag)["model"],
+             *rgb(args.rgb, ("model",), entity_flag=flag)["rgb"]["model"]]
     combination = fit_combination([c for c in first if c.calibration])
-    sets = {"squad_withheld": squad_withheld(args.squad, args.questions, args.seed, ("model", "fast"), combination),
-            **rgb(args.rgb, ("model", "fast"), combination)}
+    sets = {"squad_withheld": squad_withheld(args.squad, args.questions, args.seed, ("model", "fast"), combination, flag),
+            **rgb(args.rgb, ("model", "fast"), combination, flag)}
     settings = Settings()
     result: dict = {"command": "python -m bench.refusal " + " ".join(argv if argv is not None else sys.argv[1:]),
                     "max_false_refusal": args.max_false_refusal, "readers": {}}

@@ -12,9 +12,13 @@ Two readers decide which sentences answer (``reader`` setting):
   candidate reaches ``min_probability`` (calibrated the same way, for at
   most 10% false refusals; see docs/evaluation.md). Its span head gives :attr:`Answer.short_answer`
   (a figure with the qualifier before it: "More than 10,000", never a bare
-  "10,000" that claims more); when that span lies in the sentence before
-  the quote (the quote names its answer only through it), the citation
-  grows to cover both sentences.
+  "10,000" that claims more; a whole name, "LeBron James" and never
+  "James", and a whole list of names, "Chocolate and Chip", found by
+  spaCy's entity recognizer, :mod:`rag._entities`); when that span lies in
+  the sentence before the quote (the quote names its answer only through
+  it), the citation grows to cover both sentences. A "who"/"which" answer
+  that is a description ("the tech giant") is named from the sentence
+  before (then cited too) or the title.
 - ``fast``: the evidence score alone (question-sentence cosine plus
   IDF-weighted term overlap, plus a small share of its passage's
   similarity), refused below ``min_score``. No model runs; no short answer.
@@ -50,12 +54,27 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ._citations import cite
 from ._dates import dates_in
+from ._entities import (
+    NAMED,
+    SHARED_RECOGNIZER,
+    Entity,
+    EntityRecognizer,
+    asked_labels,
+    complete,
+    completion_labels,
+    first_name,
+    is_description,
+    name_labels,
+    names_other_entity,
+    next_to_a_name,
+)
 from ._evidence import QuestionTerms, sentence_evidence
 from ._index import IndexData
 from ._quotable import quotable
@@ -108,7 +127,9 @@ class ScoredSentence:
 
     Without the reader, ``score`` is the evidence score. After the reader has
     read it, ``score`` is :func:`answer_probability` of the reader's
-    ``probability`` and the ``evidence`` score, and ``span`` is where the
+    ``probability``, its span ``margin``, the ``evidence`` score and
+    ``no_entity`` (1.0 when the question asks for a kind of entity and the
+    sentence names none but the question's own), and ``span`` is where the
     reader found the answer's words.
     """
 
@@ -123,6 +144,7 @@ class ScoredSentence:
     probability: float | None = None
     evidence: float | None = None
     margin: float | None = None
+    no_entity: float = 0.0
 
 
 # The reader's probability, its span margin and the evidence score, combined by a logistic model
@@ -130,16 +152,27 @@ class ScoredSentence:
 # SQuAD 1.1 dev articles with half the gold paragraphs withheld and of RGB's news questions
 # (docs/evaluation.md). No one signal alone was as good: the reader knows paraphrases, the
 # margin knows whether any words look like an answer, the evidence score knows which words
-# the question insists on.
-COMBINE = (0.2599, 0.1183, 3.3711, -3.6888)  # (reader logit, span margin, evidence, bias)
+# the question insists on. The fourth weight is the entity flag's (ScoredSentence.no_entity):
+# fitted with `--entity-flag` it took -1.02 and refused RGB worse (0.38 -> 0.32 within 10% false
+# refusals, paired -0.12 to +0.06), so it is 0 and the flag is not computed.
+COMBINE = (0.2599, 0.1183, 3.3711, 0.0, -3.6888)  # (reader logit, span margin, evidence, no entity, bias)
 
 
 def answer_probability(
-    probability: float, evidence: float, margin: float = 0.0, combine: tuple[float, ...] = COMBINE
+    probability: float,
+    evidence: float,
+    margin: float = 0.0,
+    combine: tuple[float, ...] = COMBINE,
+    no_entity: float = 0.0,
 ) -> float:
-    """The calibrated probability that a read sentence answers the question."""
+    """The calibrated probability that a read sentence answers the question.
+
+    ``combine`` is five weights (reader logit, span margin, evidence, no
+    entity, bias), or four without the entity flag.
+    """
     p = min(max(probability, 1e-6), 1 - 1e-6)
-    z = combine[0] * math.log(p / (1 - p)) + combine[1] * margin + combine[2] * evidence + combine[3]
+    flag = combine[3] * no_entity if len(combine) == 5 else 0.0
+    z = combine[0] * math.log(p / (1 - p)) + combine[1] * margin + combine[2] * evidence + flag + combine[-1]
     return 1.0 / (1.0 + math.exp(-z))
 
 
@@ -155,6 +188,12 @@ class ExtractiveAnswerer:
         min_probability: With a reader, refuse when no candidate's probability reaches this.
         reader_candidates: Sentences (best evidence first) the reader reads per question.
         combine: Weights of :func:`answer_probability` (default: the calibrated :data:`COMBINE`).
+        entities: With a reader, the entity recognizer for whole names in short
+            answers and the entity flag of the combination (default: the
+            process's shared one; ``None``: neither).
+        entity_flag: Compute each read sentence's entity flag (``no_entity``);
+            default: only when ``combine`` gives it a weight, since it costs
+            the recognizer on every candidate.
     """
 
     def __init__(
@@ -168,6 +207,8 @@ class ExtractiveAnswerer:
         min_probability: float = 0.072,
         reader_candidates: int = 6,
         combine: tuple[float, ...] = COMBINE,
+        entities: EntityRecognizer | None = SHARED_RECOGNIZER,
+        entity_flag: bool | None = None,
     ):
         self.min_score = min_score
         self.max_statements = max_statements
@@ -177,11 +218,15 @@ class ExtractiveAnswerer:
         self.min_probability = min_probability
         self.reader_candidates = reader_candidates
         self.combine = combine
+        self.entities = entities
+        self.entity_flag = len(combine) == 5 and combine[3] != 0 if entity_flag is None else entity_flag
 
     def warm_up(self) -> ExtractiveAnswerer:
-        """Load the reader's model, if there is a reader (idempotent)."""
+        """Load the reader's model and the entity recognizer, if there is a reader (idempotent)."""
         if self.reader is not None:
             self.reader.warm_up()
+            if self.entities is not None:
+                self.entities.warm_up()
         return self
 
     def answer(
@@ -258,7 +303,7 @@ class ExtractiveAnswerer:
             markers = []
             for k, item in enumerate(group):
                 if k == 0:
-                    item, words = _expand(item, index, citations)
+                    item, words = _expand(item, index, citations, question, self.entities if self.reader else None)
                     short_answer = short_answer if citations else words
                     spoken.append(words)
                     group[0] = item
@@ -305,13 +350,26 @@ class ExtractiveAnswerer:
         head, tail = scored[: self.reader_candidates], scored[self.reader_candidates :]
         items = [self._reader_input(question, s, index) for s in head]
         outputs = self.reader.read(items)
+        flags = self._no_entity(question, [item.sentence for item in items])
         read = [
-            replace(s, score=answer_probability(o.probability, s.score, o.margin, self.combine), span=o.span,
-                    probability=o.probability, evidence=s.score, margin=o.margin)
-            for s, o in zip(head, outputs)
+            replace(s, score=answer_probability(o.probability, s.score, o.margin, self.combine, flag), span=o.span,
+                    probability=o.probability, evidence=s.score, margin=o.margin, no_entity=flag)
+            for s, o, flag in zip(head, outputs, flags)
         ]
         read.sort(key=lambda s: (-s.score, s.passage_rank, s.start))
         return read + [replace(s, score=0.0) for s in tail]
+
+    def _no_entity(self, question: str, sentences: list[str]) -> list[float]:
+        """1.0 for each sentence that names no entity of the kind the question asks for but the question's own.
+
+        0.0 for all when the question asks for no kind (what, why), there is no
+        recognizer, or :attr:`entity_flag` is off.
+        """
+        labels = asked_labels(question)
+        if self.entities is None or not labels or not self.entity_flag:
+            return [0.0] * len(sentences)
+        found = self.entities.find(sentences)
+        return [0.0 if names_other_entity(question, s, e, labels) else 1.0 for s, e in zip(sentences, found)]
 
     @staticmethod
     def _reader_input(question: str, item: ScoredSentence, index: IndexData) -> ReaderInput:
@@ -508,8 +566,14 @@ _PRONOUNS = frozenset("he she they it him her them we".split())
 _REFERRING = frozenset("the his her its their this that these those".split())
 
 
-def _expand(item: ScoredSentence, index: IndexData, cited: list[Citation]) -> tuple[ScoredSentence, str | None]:
-    """The quote of a statement's lead and its short answer (whole words of the quote).
+def _expand(
+    item: ScoredSentence,
+    index: IndexData,
+    cited: list[Citation],
+    question: str = "",
+    entities: EntityRecognizer | None = None,
+) -> tuple[ScoredSentence, str | None]:
+    """The quote of a statement's lead and its short answer (whole words and whole names of the quote).
 
     When the reader's span lies in the sentence before, or is a pronoun or a
     definite description opening the quote ("The president's son will plead
@@ -517,28 +581,74 @@ def _expand(item: ScoredSentence, index: IndexData, cited: list[Citation]) -> tu
     so the citation starts there (unless that sentence is already cited);
     offsets stay exact because both sentences are contiguous in the stored
     text.
+
+    With ``entities``, the short answer never starts or ends inside a name
+    and keeps a list of names whole (:func:`rag._entities.complete`). When
+    it is a pronoun or a description ("the tech giant", anywhere in the
+    quote) and the question asks who or which, it becomes the first name of
+    the asked kind in the sentence before (which the citation then covers)
+    or, failing that, in the title (the citation stays the quote).
     """
     span = item.span
     if span is None or span.piece == "title":
         return item, None
-    text = index.documents[item.doc_i].text
+    doc = index.documents[item.doc_i]
+    text = doc.text
     row = index.neighbour(item.row, -1)
     before_start = int(index.sentence_rows[row, 1]) if row is not None else -1
+    named = None  # a name the description refers to, from the sentence before
     if span.piece == "sentence":
-        words = _words(text, item.start + span.start, item.start + span.end, floor=item.start)
+        start, end = _bounds(text, item.start + span.start, item.start + span.end, item.start)
+        words = text[start:end].strip(" ,;:") or None
         lead = text[item.start : item.start + span.start].strip().lower()
-        if not (lead in _REFERRING or (words or "").lower() in _PRONOUNS):
+        plain = lead in _REFERRING or (words or "").lower() in _PRONOUNS
+        labels = name_labels(question) if entities is not None else frozenset()
+        widen = completion_labels(question) if entities is not None else frozenset()
+        opening = (words or "").split()[:1]
+        # A description that is the quote's subject ("The tech giant said…"), or a pronoun.
+        maybe = bool(words and labels) and (plain or (not lead and opening[0].lower() in _REFERRING))
+        found: list[Entity] = []
+        if maybe or (widen and next_to_a_name(text, start, end, item.start, item.end)):  # the recognizer only where it can matter
+            found = _entities_at(entities, text, item.start, item.end)
+            start, end = _bounds(text, item.start + span.start, item.start + span.end, item.start, found, widen)
+            words = text[start:end].strip(" ,;:") or None
+        described = maybe and is_description(words or "", text, start, found, lead)
+        if not (plain or described):
             return item, words
-        # The answer is a pronoun or a description at the sentence start ("The president's son"):
-        # the name it refers to is in the sentence before, so the citation includes it.
+        # The answer is a pronoun or a description ("The president's son"): the name it refers to
+        # is in the sentence before, so the citation includes it; or in the title, and the quote's
+        # article is what the citation cites.
+        if described and entities is not None:
+            if row is not None:
+                before = text[before_start : int(index.sentence_rows[row, 2])]
+                named = first_name(question, before, entities.find([before])[0], labels)
+            if named is None and doc.title:
+                in_title = first_name(question, doc.title, entities.find([doc.title])[0], labels)
+                if in_title is not None or not plain:
+                    return item, in_title or words
+            words = named or words
     elif row is None:
         return item, None
     else:
-        words = _words(text, before_start + span.start, before_start + span.end, floor=before_start)
-    doc_id = index.documents[item.doc_i].id
-    if row is None or any(c.doc_id == doc_id and c.start < item.start and c.end > before_start for c in cited):
+        before_end = int(index.sentence_rows[row, 2])
+        start, end = _bounds(text, before_start + span.start, before_start + span.end, before_start)
+        widen = completion_labels(question) if entities is not None else frozenset()
+        if widen and next_to_a_name(text, start, end, before_start, before_end):
+            found = _entities_at(entities, text, before_start, before_end)
+            start, end = _bounds(text, before_start + span.start, before_start + span.end, before_start, found, widen)
+        words = text[start:end].strip(" ,;:") or None
+    if row is None:
         return item, None
+    if any(c.doc_id == doc.id and c.start < item.start and c.end > before_start for c in cited):
+        return item, named  # the sentence before is cited already: its name is in the answer
     return replace(item, start=before_start), words
+
+
+def _entities_at(entities: EntityRecognizer | None, text: str, start: int, end: int) -> list[Entity]:
+    """The entities of ``text[start:end]`` with offsets into ``text`` (none without a recognizer)."""
+    if entities is None:
+        return []
+    return [Entity(e.label, start + e.start, start + e.end) for e in entities.find([text[start:end]])[0]]
 
 
 # Words that change what a figure claims: "more than 10,000" is not "10,000".
@@ -571,6 +681,20 @@ def _words(text: str, start: int, end: int, floor: int = 0) -> str | None:
         >>> _words("More than half of them stayed, said Wei Fenghe.", 36, 46)  # not a figure
         'Wei Fenghe'
     """
+    start, end = _bounds(text, start, end, floor)
+    return text[start:end].strip(" ,;:") or None
+
+
+def _bounds(
+    text: str, start: int, end: int, floor: int = 0, entities: Sequence[Entity] = (), labels: frozenset[str] = NAMED
+) -> tuple[int, int]:
+    """The offsets :func:`_words` takes, then widened to whole names of ``entities`` (offsets into ``text``) with ``labels``.
+
+    Example:
+        >>> text = "Fans cheered as LeBron James scored."
+        >>> text[slice(*_bounds(text, 23, 26, 0, [Entity("PERSON", 16, 28)]))]
+        'LeBron James'
+    """
     while start > 0 and text[start - 1].isalnum():
         start -= 1
     while end < len(text) and text[end].isalnum():
@@ -579,5 +703,4 @@ def _words(text: str, start: int, end: int, floor: int = 0) -> str | None:
         qualifier = _QUALIFIER.search(text[floor:start])
         if qualifier is not None:
             start = floor + qualifier.start()
-    words = text[start:end].strip(" ,;:")
-    return words or None
+    return complete(text, start, end, entities, labels) if entities else (start, end)

