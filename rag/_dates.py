@@ -13,7 +13,8 @@ Three jobs, all rule-based and offline:
   2021", "last year", "since March 2020") into a :class:`TimeScope`: a date
   range and a recency preference, resolved against ``as_of`` or today, as
   news readers mean them: "this week" is the seven days up to that date,
-  and a year after it is the event's ("will open in 2024"), not a filter.
+  "last week" the seven before and the previous calendar week, and a year
+  after it is the event's ("will open in 2024"), not a filter.
 
 Trade-offs: rules, not a learned tagger. A bare weekday ("the ministry
 announced Monday") is taken as the latest such day on or before
@@ -418,9 +419,17 @@ def _named_periods(question: str, today: date) -> list[tuple[re.Match[str], _Spa
 def _relative_period(found: re.Match[str], today: date) -> _Span:
     """The range of "this week", "last month", "past year", "yesterday", counted back from ``today``.
 
-    Weeks are rolling, as news readers mean them: "this week" is the seven
-    days up to ``today``, "last week" the seven before; months and years are
-    the calendar's ("this month" is the month to date).
+    A week is read both ways news readers mean it: "this week" is the seven
+    days up to ``today`` (which holds the calendar week to date), and "last
+    week" both the seven days before those and the previous calendar week,
+    Monday to Sunday: on a Monday, last Friday is "last week" (the rolling
+    reading alone would call it "this week"). Months and years are the
+    calendar's ("this month" is the month to date).
+
+    Example:
+        >>> s = question_scope("What was recalled last week?", date(2026, 11, 30))  # a Monday
+        >>> s.since, s.until
+        ('2026-11-17', '2026-11-29')
     """
     if found.group("day"):  # yesterday
         return today - timedelta(days=1), today - timedelta(days=1)
@@ -428,8 +437,16 @@ def _relative_period(found: re.Match[str], today: date) -> _Span:
     if which == "past":  # the last 7, 30 or 365 days, to the day
         return today - timedelta(days={"week": 7, "month": 30, "year": 365}[unit]), today
     if unit == "week":
-        return (today - timedelta(days=6), today) if which == "this" else (today - timedelta(days=13), today - timedelta(days=7))
+        if which == "this":
+            return today - timedelta(days=6), today
+        # Both readings at once: the rolling seven days before this week's, and Monday to Sunday
+        # of the calendar week before this one (asked on a Sunday, the two are the same week).
+        sunday = today - timedelta(days=today.weekday() + 1)
+        return min(today - timedelta(days=13), sunday - timedelta(days=6)), max(today - timedelta(days=7), sunday)
     if unit == "month":
+        # "Last month" stays the calendar month. Its figures, reported early in this one, are
+        # what the nearest-article fallback answers from when nothing in the month does; reaching
+        # into this month would also take in this month's own news.
         previous = today.replace(day=1) - timedelta(days=1)
         return (today.replace(day=1), today) if which == "this" else _month_range(previous.year, previous.month)
     return (date(today.year, 1, 1), today) if which == "this" else _month_range(today.year - 1, None)

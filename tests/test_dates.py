@@ -189,8 +189,8 @@ def test_a_count_is_not_a_year() -> None:
     ("words", "since", "until"),
     [  # weeks roll, as news readers mean them; asked on Saturday 2026-11-28
         ("this week", "2026-11-22", "2026-11-28"),  # the seven days up to the day, not Monday on
-        ("last week", "2026-11-15", "2026-11-21"),  # the seven before those
-        ("the previous week", "2026-11-15", "2026-11-21"),
+        ("last week", "2026-11-15", "2026-11-22"),  # the seven before those, and Monday to Sunday of the week before
+        ("the previous week", "2026-11-15", "2026-11-22"),
         ("the past week", "2026-11-21", "2026-11-28"),
         ("this month", "2026-11-01", "2026-11-28"),  # months and years stay the calendar's, to date
         ("this year", "2026-01-01", "2026-11-28"),
@@ -199,6 +199,37 @@ def test_a_count_is_not_a_year() -> None:
 def test_weeks_roll_and_months_keep_the_calendar(words: str, since: str, until: str) -> None:
     scope = question_scope(f"How many vehicles were recalled {words}?", REF)
     assert (scope.since, scope.until) == (since, until) and scope.question == "How many vehicles were recalled?"
+
+
+@pytest.mark.parametrize(
+    ("asked", "since", "until"),
+    [  # "last week": the seven days before this week's and the previous calendar week (Monday to Sunday)
+        ("2026-11-30", "2026-11-17", "2026-11-29"),  # Monday: up to yesterday, so last Friday (11-27) is in
+        ("2026-12-02", "2026-11-19", "2026-11-29"),  # Wednesday: rolling 11-19..11-25, calendar 11-23..11-29
+        ("2026-11-28", "2026-11-15", "2026-11-22"),  # Saturday: rolling 11-15..11-21, calendar 11-16..11-22
+        ("2026-11-29", "2026-11-16", "2026-11-22"),  # Sunday: both readings are the same Monday-to-Sunday week
+        ("2024-01-01", "2023-12-19", "2023-12-31"),  # a Monday across the new year
+        ("2024-03-04", "2024-02-20", "2024-03-03"),  # a Monday across a leap February
+    ],
+)
+def test_last_week_is_the_rolling_and_the_calendar_week(asked: str, since: str, until: str) -> None:
+    for words in ("last week", "the previous week"):
+        scope = question_scope(f"What did the carmaker recall {words}?", date.fromisoformat(asked))
+        assert (scope.since, scope.until) == (since, until) and scope.question == "What did the carmaker recall?"
+
+
+@pytest.mark.parametrize(
+    ("asked", "since", "until"),
+    [  # "last month" stays the calendar month, whichever day it is asked
+        ("2026-12-02", "2026-11-01", "2026-11-30"),
+        ("2026-12-31", "2026-11-01", "2026-11-30"),
+        ("2026-01-05", "2025-12-01", "2025-12-31"),
+        ("2024-03-01", "2024-02-01", "2024-02-29"),
+    ],
+)
+def test_last_month_is_the_calendar_month(asked: str, since: str, until: str) -> None:
+    scope = question_scope("How many cars were sold last month?", date.fromisoformat(asked))
+    assert (scope.since, scope.until) == (since, until)
 
 
 def test_an_article_of_the_previous_sunday_is_in_this_week_asked_on_saturday() -> None:

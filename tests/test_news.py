@@ -181,10 +181,10 @@ def test_time_words_become_filters(news: Assistant) -> None:
     ("words", "as_of", "since", "until"),
     [  # recall-2026 is dated Tuesday 2026-11-24
         ("this week", "2026-11-30", "2026-11-24", "2026-11-30"),  # asked on Monday: a calendar week would hold that day only
-        ("last week", "2026-12-03", "2026-11-20", "2026-11-26"),
+        ("last week", "2026-12-03", "2026-11-20", "2026-11-29"),  # the seven days before those, and the calendar week before
     ],
 )
-def test_weeks_are_the_seven_days_before_the_date_asked(news: Assistant, words: str, as_of: str, since: str, until: str) -> None:
+def test_weeks_count_back_from_the_date_asked(news: Assistant, words: str, as_of: str, since: str, until: str) -> None:
     answer = news.ask(f"How many vehicles were recalled {words}?", as_of=as_of)
     assert {c.doc_id for c in answer.citations} == {"recall-2026"} and answer.short_answer == "300,000"
     scope = answer.time_scope
