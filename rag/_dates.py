@@ -303,6 +303,9 @@ class TimeScope:
             from the wider range the explicit dates allow ("No article from
             this week (2026-11-22 to 2026-11-28); from 2026-11-19"); the
             answer's text opens with it.
+        implied: The preference is not the question's but its ``as_of``
+            date's ("as of …" ends the phrase): the newest report by then,
+            as :func:`rag._assistant.scoped` sets it.
     """
 
     phrase: str = ""
@@ -312,6 +315,7 @@ class TimeScope:
     reference: str | None = None
     question: str = ""
     note: str = ""
+    implied: bool = False
 
     def __bool__(self) -> bool:
         return bool(self.phrase)

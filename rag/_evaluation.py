@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from ._answering import ExtractiveAnswerer
-from ._assistant import Assistant, date_range, make_answerer, reading_question, scoped
+from ._assistant import Assistant, answer_preferring, date_range, make_answerer, reading_question, scoped
 from ._atomic import write_atomic
 from ._config import READERS, Settings
 from ._exceptions import ConfigError, IndexMismatchError, IndexNotFoundError
@@ -155,7 +155,7 @@ def _evaluate_mode(
         read = reading_question(example.question, scope, dates, searcher)
         vector = searcher.embed_query(read)
         passages = searcher.search(read, max(depth * 2, top_k), query_vector=vector, dates=dates)
-        answer = answerer.answer(read, passages[:top_k], index, vector, prefer=scope.prefer if scope else "")
+        answer = answer_preferring(answerer, read, passages[:top_k], index, vector, scope)
         latency = (time.perf_counter() - started) * 1000
         ranked = unique(p.doc_id for p in passages)
         # Sets without gold answers (BEIR) are scored on retrieval only; the answer is timed, not judged.

@@ -6,13 +6,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from rag import Assistant, InputError, MiniLMEmbeddings, load_paths
-from rag._assistant import date_range
+from rag._assistant import AS_OF_LEAD_SHARE, answer_preferring, date_range
+from rag._dates import TimeScope
+from rag._types import Answer
 from rag.cli import main
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, free_port
 from tests.helpers import make_pdf
@@ -170,8 +174,8 @@ def test_time_words_become_filters(news: Assistant) -> None:
     this_week = news.ask("How many vehicles were recalled this week?", as_of="2026-11-28")
     assert {c.doc_id for c in this_week.citations} == {"recall-2026"}
     scope = this_week.time_scope
-    assert scope is not None and (scope.phrase, scope.since, scope.until) == ("this week", "2026-11-22", "2026-11-28")
-    assert not scope.widened and this_week.text.startswith("The carmaker is recalling 300,000")
+    assert scope is not None and (scope.phrase, scope.since, scope.until) == ("this week, as of 2026-11-28", "2026-11-22", "2026-11-28")
+    assert not scope.widened and this_week.text.startswith("The latest report (Motor News, 2026-11-24): The carmaker is recalling 300,000")
     in_2023 = news.ask("How many vehicles were recalled in 2023?")
     assert {c.doc_id for c in in_2023.citations} == {"recall-2023"} and in_2023.short_answer == "1.2 million"
     assert in_2023.to_dict()["time_scope"]["question"] == "How many vehicles were recalled?"
@@ -219,7 +223,8 @@ def test_cli_says_when_time_words_widened(news: Assistant, capsys: pytest.Captur
     assert main(["ask", "How many vehicles were recalled this week?", "--as-of", "2026-12-05", "--index", str(news.index_dir)]) == 0
     out = capsys.readouterr().out
     assert "\nNo article from this week (2026-11-29 to 2026-12-05); from 2026-11-24: The carmaker" in out
-    assert "Time scope: “this week” → published 2026-11-29 to 2026-12-05; widened: none there answers, from 2026-11-24" in out
+    assert ("Time scope: “this week, as of 2026-12-05” → published 2026-11-29 to 2026-12-05, newest article first; "
+            "widened: none there answers, from 2026-11-24") in out
 
 
 @pytest.mark.parametrize(
@@ -255,6 +260,52 @@ def test_a_future_year_names_the_event_and_filters_nothing(tmp_path: Path, embed
     assert not answer.refused and answer.citations[0].doc_id == "plant" and "Ostrava" in answer.text
     scope = answer.time_scope  # only the as_of date bounds it: 2024 is when the plant opens, not when it was reported
     assert scope is not None and (scope.phrase, scope.since, scope.until, scope.widened) == ("as of 2023-05-01", None, "2023-05-01", False)
+
+
+def test_asked_as_of_a_date_the_newest_report_by_then_leads(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
+    records = [
+        {"id": "old", "title": "Norvik Motors plans a plant", "published": "2019-03-01", "outlet": "One",
+         "text": "Dana Whitfield, the chief executive of Norvik Motors, said the carmaker would build a plant in Ostrava."},
+        {"id": "new", "title": "Norvik Motors changes its leader", "published": "2023-06-10", "outlet": "Two",
+         "text": "Norvik Motors named Priya Raman as its new chief executive on Friday, replacing Dana Whitfield."},
+    ]
+    Assistant(tmp_path / "ix", embeddings=embedder).index([_corpus(tmp_path, records)])
+    assistant = Assistant.load(tmp_path / "ix", embeddings=embedder)
+    question = "Who is the chief executive of Norvik Motors?"
+    answer = assistant.ask(question, as_of="2023-07-01")
+    assert answer.citations[0].doc_id == "new" and answer.text.startswith("The latest report (Two, 2023-06-10):")
+    scope = answer.time_scope
+    assert scope is not None and (scope.phrase, scope.prefer, scope.until) == ("as of 2023-07-01", "newest", "2023-07-01")
+    assert "newest article first" in scope.describe()
+    assert {c.doc_id for c in assistant.ask(question, as_of="2020-01-01").citations} == {"old"}  # "new" does not exist yet
+    undated = assistant.ask(question)  # no date asked: no preference of its own, the best statement leads
+    assert undated.time_scope is None and not undated.text.startswith("The latest report")
+    first = assistant.ask("Who was first reported as the chief executive of Norvik Motors?", as_of="2023-07-01")
+    assert first.time_scope is not None and first.time_scope.prefer == "oldest"  # the question's own word wins
+
+
+def test_a_date_alone_lets_a_newer_statement_lead_only_when_it_scores_near_the_best() -> None:
+    calls: list[tuple[object, str]] = []
+
+    class Answerer:  # records how the answer is composed; scores as the reader might give them
+        threshold = 0.07
+
+        def rank(self, *args: object) -> list[SimpleNamespace]:
+            return [SimpleNamespace(score=0.8), SimpleNamespace(score=0.09)]  # the newer one barely answers
+
+        def compose(self, question: str, *args: object, threshold: float, prefer: str) -> Answer:
+            calls.append((threshold, prefer))
+            return Answer(question, "composed", refused=False)
+
+        def answer(self, question: str, *args: object, prefer: str) -> Answer:
+            calls.append(("any answering statement", prefer))
+            return Answer(question, "answered", refused=False)
+
+    implied = TimeScope(phrase="as of 2023-04-05", prefer="newest", reference="2023-04-05", implied=True)
+    for scope in (implied, replace(implied, phrase="latest", implied=False)):
+        answer_preferring(Answerer(), "How many vehicles is Pemberton Cars recalling?", [], None, None, scope)  # type: ignore[arg-type]
+    # only statements scoring a share of the best may lead by date; "latest" lets any answering one
+    assert calls == [(pytest.approx(AS_OF_LEAD_SHARE * 0.8), "newest"), ("any answering statement", "newest")]
 
 
 def test_latest_prefers_the_newest_report_and_says_its_date(news: Assistant) -> None:
