@@ -99,13 +99,10 @@ def _answerers(
     entity_flag: bool = False,
 ) -> dict[str, ExtractiveAnswerer]:
     answerers = {name: make_answerer(assistant.settings.updated(reader=name)).warm_up() for name in readers}
-    for name in ("model", "large"):
-        if name in answerers:
-            if combination is not None and name == "model":
-                answerers[name].combine = combination
-            if combination is not None and name == "large":  # the small reader keeps its own; the re-read is fitted
-                answerers[name].reread_combine = combination
-            answerers[name].entity_flag = entity_flag  # computed for every read sentence, to fit its weight
+    if "model" in answerers:
+        if combination is not None:
+            answerers["model"].combine = combination
+        answerers["model"].entity_flag = entity_flag  # computed for every read sentence, to fit its weight
     return answerers
 
 
@@ -418,29 +415,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     parser.add_argument("--dump", type=Path, help="also write every question's outcome here (JSON lines), for error analysis")
     parser.add_argument("--compare", type=Path, help="an earlier --dump: the model reader's change against it, with a paired 95%% interval")
-    parser.add_argument("--reader", choices=("model", "large"), default="model",
-                        help="the reader whose combination is fitted: model, or large (its re-read candidates: LARGE_COMBINE)")
     parser.add_argument("--entity-flag", action="store_true",
                         help="fit the combination with the entity flag too (rag/_entities.py; off: its weight is 0)")
     args = parser.parse_args(argv)
     flag = args.entity_flag
-    fitted = args.reader
-    first = [*squad_withheld(args.squad, args.questions, args.seed, (fitted,), entity_flag=flag)[fitted],
-             *rgb(args.rgb, (fitted,), entity_flag=flag)["rgb"][fitted]]
+    first = [*squad_withheld(args.squad, args.questions, args.seed, ("model",), entity_flag=flag)["model"],
+             *rgb(args.rgb, ("model",), entity_flag=flag)["rgb"]["model"]]
     combination = fit_combination([c for c in first if c.calibration])
-    sets = {"squad_withheld": squad_withheld(args.squad, args.questions, args.seed, (fitted, "fast"), combination, flag),
-            **rgb(args.rgb, (fitted, "fast"), combination, flag)}
+    sets = {"squad_withheld": squad_withheld(args.squad, args.questions, args.seed, ("model", "fast"), combination, flag),
+            **rgb(args.rgb, ("model", "fast"), combination, flag)}
     settings = Settings()
     result: dict = {"command": "python -m bench.refusal " + " ".join(argv if argv is not None else sys.argv[1:]),
                     "max_false_refusal": args.max_false_refusal, "readers": {}}
     result["fitted_combination"] = [round(v, 4) for v in combination]
     # Every question out of fold once: the model reader's scores cross-fitted, the fast reader's as they are.
-    everyone = {fitted: cross_fitted({name: by_reader[fitted] for name, by_reader in sets.items()}),
+    everyone = {"model": cross_fitted({name: by_reader["model"] for name, by_reader in sets.items()}),
                 "fast": {name: by_reader["fast"] for name, by_reader in sets.items()}}
-    for reader in (fitted, "fast"):
+    for reader in ("model", "fast"):
         calibration = [c for name in ("squad_withheld", "rgb") for c in sets[name][reader] if c.calibration]
         threshold = calibrate(calibration, args.max_false_refusal)
-        current = {"model": settings.min_probability, "large": settings.large_min_probability}.get(reader, settings.min_score)
+        current = settings.min_probability if reader == "model" else settings.min_score
         entry: dict = {"calibrated_threshold": round(threshold, 4), "current_threshold": current, "sets": {}}
         for name, cases_by_reader in sets.items():
             cases = cases_by_reader[reader]
@@ -459,13 +453,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.compare is not None:
         earlier = [json.loads(line) for line in args.compare.read_text("utf-8").splitlines() if line.strip()]
         result["compared_with"] = {"dump": str(args.compare),
-                                   "sets": compare(everyone[fitted], [r for r in earlier if r["reader"] != "fast"], args.max_false_refusal)}
+                                   "sets": compare(everyone["model"], [r for r in earlier if r["reader"] == "model"], args.max_false_refusal)}
     write_atomic(args.out / "refusal.json", json.dumps(result, indent=2))
     if args.dump is not None:
         _dump(everyone, args.dump)
     _plot(result, args.out / "refusal.png")
-    constant = "LARGE_COMBINE" if fitted == "large" else "COMBINE"
-    print(f"fitted combination (paste into rag/_answering.py {constant}): {tuple(result['fitted_combination'])}")
+    print(f"fitted combination (paste into rag/_answering.py COMBINE): {tuple(result['fitted_combination'])}")
     for reader, entry in result["readers"].items():
         print(f"reader={reader}: calibrated threshold {entry['calibrated_threshold']} (current {entry['current_threshold']})")
         for name, s in entry["sets"].items():

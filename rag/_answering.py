@@ -82,7 +82,7 @@ from ._reader import Reader, ReaderInput, Span
 from ._text import content_terms, neutral_markers, numbers_in
 from ._types import Answer, Citation, Disagreement, Passage
 
-__all__ = ["COMBINE", "LARGE_COMBINE", "REFUSAL_TEXT", "ExtractiveAnswerer", "ScoredSentence", "answer_probability", "question_type"]
+__all__ = ["COMBINE", "REFUSAL_TEXT", "ExtractiveAnswerer", "ScoredSentence", "answer_probability", "question_type"]
 
 REFUSAL_TEXT = "The articles don't contain the answer to this question."
 CONTEXT_WEIGHT = 0.10  # the passage's own similarity: a sentence in a relevant passage is likelier evidence
@@ -156,9 +156,6 @@ class ScoredSentence:
 # fitted with `--entity-flag` it took -1.02 and refused RGB worse (0.38 -> 0.32 within 10% false
 # refusals, paired -0.12 to +0.06), so it is 0 and the flag is not computed.
 COMBINE = (0.2599, 0.1183, 3.3711, 0.0, -3.6888)  # (reader logit, span margin, evidence, no entity, bias)
-# The same for the large reader's verdict on the candidates it re-reads (reader = "large"),
-# fitted by `python -m bench.refusal --reader large`.
-LARGE_COMBINE = (0.2599, 0.1183, 3.3711, 0.0, -3.6888)
 
 
 def answer_probability(
@@ -212,9 +209,6 @@ class ExtractiveAnswerer:
         combine: tuple[float, ...] = COMBINE,
         entities: EntityRecognizer | None = SHARED_RECOGNIZER,
         entity_flag: bool | None = None,
-        rereader: Reader | None = None,
-        reread: int = 3,
-        reread_combine: tuple[float, ...] = LARGE_COMBINE,
     ):
         self.min_score = min_score
         self.max_statements = max_statements
@@ -226,9 +220,6 @@ class ExtractiveAnswerer:
         self.combine = combine
         self.entities = entities
         self.entity_flag = len(combine) == 5 and combine[3] != 0 if entity_flag is None else entity_flag
-        self.rereader = rereader
-        self.reread = reread
-        self.reread_combine = reread_combine
 
     def warm_up(self) -> ExtractiveAnswerer:
         """Load the reader's model, if there is a reader (idempotent).
@@ -240,8 +231,6 @@ class ExtractiveAnswerer:
         """
         if self.reader is not None:
             self.reader.warm_up()
-        if self.rereader is not None:
-            self.rereader.warm_up()
         return self
 
     def answer(
@@ -372,28 +361,7 @@ class ExtractiveAnswerer:
             for s, o, flag in zip(head, outputs, flags)
         ]
         read.sort(key=lambda s: (-s.score, s.passage_rank, s.start))
-        if self.rereader is not None:
-            read = self._reread(question, read, index)
         return read + [replace(s, score=0.0) for s in tail]
-
-    def _reread(self, question: str, read: list[ScoredSentence], index: IndexData) -> list[ScoredSentence]:
-        """The large reader's verdict on the small reader's best ``reread`` candidates, which alone may lead.
-
-        Their probability, margin and span become the large reader's, scored by
-        ``reread_combine``; the other read sentences drop to score 0 (they can
-        still join a statement as the same claim from another article). The
-        large reader costs about ten times the small one a sentence, so it reads
-        only where the answer is likely to be (docs/benchmarks.md).
-        """
-        head, rest = read[: self.reread], read[self.reread :]
-        outputs = self.rereader.read([self._reader_input(question, s, index) for s in head])  # type: ignore[union-attr]
-        reread = [
-            replace(s, score=answer_probability(o.probability, s.evidence or 0.0, o.margin, self.reread_combine, s.no_entity),
-                    span=o.span, probability=o.probability, margin=o.margin)
-            for s, o in zip(head, outputs)
-        ]
-        reread.sort(key=lambda s: (-s.score, s.passage_rank, s.start))
-        return reread + [replace(s, score=0.0, probability=None) for s in rest]
 
     def _no_entity(self, question: str, sentences: list[str]) -> list[float]:
         """1.0 for each sentence that names no entity of the kind the question asks for but the question's own.

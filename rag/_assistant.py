@@ -28,7 +28,7 @@ from langchain_core.embeddings import Embeddings
 
 from ._answering import ExtractiveAnswerer
 from ._chunking import TokenChunker
-from ._config import READERS, Settings, default_index_dir
+from ._config import Settings, default_index_dir
 from ._dates import DateRange, TimeScope, question_scope, to_date
 from ._embedding import MiniLMEmbeddings, model_name_of
 from ._exceptions import ConfigError, EmptyQuestionError, IndexNotFoundError, InputError, LoadError
@@ -38,7 +38,7 @@ from ._ingest import BuildReport
 from ._loading import LoadResult, load_paths
 from ._onnx import cache_dir
 from ._ray import check_runner
-from ._reader import LARGE_READER_DIR, Reader
+from ._reader import Reader
 from ._retrieval import HybridSearcher
 from ._text import clean_text
 from ._timeline import Timeline, build_timeline
@@ -61,15 +61,12 @@ def bundled_articles_dir() -> Path:
 
 def make_answerer(settings: Settings) -> ExtractiveAnswerer:
     """The extractive answerer the settings describe (its reader, if any, loads in ``warm_up()``)."""
-    large = settings.reader == "large"
     return ExtractiveAnswerer(
         min_score=settings.min_score,
         max_statements=settings.max_statements,
-        reader=Reader() if settings.reader in ("model", "large") else None,
-        min_probability=settings.large_min_probability if large else settings.min_probability,
+        reader=Reader() if settings.reader == "model" else None,
+        min_probability=settings.min_probability,
         reader_candidates=settings.reader_candidates,
-        rereader=Reader(LARGE_READER_DIR) if large else None,
-        reread=settings.large_candidates,
     )
 
 
@@ -658,8 +655,8 @@ class Assistant:
         """The settings' answerer, or one with the other reader (made once, on first use)."""
         if reader is None or reader == self.settings.reader:
             return self.answerer
-        if reader not in READERS:
-            raise InputError(f"reader {reader!r} is unknown: use {', '.join(READERS)}")
+        if reader not in ("model", "fast"):
+            raise InputError(f"reader {reader!r} is unknown: use model or fast")
         with self._lock:
             answerer = self._other_answerers.get(reader)
             if answerer is None:

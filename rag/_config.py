@@ -23,9 +23,7 @@ from typing import Any
 from ._embedding import EMBED_BACKENDS
 from ._exceptions import ConfigError
 
-__all__ = ["DEFAULT_INDEX_DIR", "READERS", "Settings", "default_index_dir"]
-
-READERS = ("model", "large", "fast")
+__all__ = ["DEFAULT_INDEX_DIR", "Settings", "default_index_dir"]
 
 DEFAULT_INDEX_DIR = Path("index") / "default"
 
@@ -52,16 +50,11 @@ class Settings:
             the fastest for the backend (1 for ONNX, 32 for torch).
         max_file_mb: Larger files are skipped when indexing.
         reader: ``model`` (default; the trained cross-encoder picks the
-            quotes, gives a short answer and decides refusals), ``large``
-            (the same, then the 12-layer MPNet reader re-reads the best
-            ``large_candidates`` and decides among them) or ``fast`` (the
-            evidence score alone: no model, no short answer).
+            quotes, gives a short answer and decides refusals) or ``fast``
+            (the evidence score alone: no model, no short answer).
         min_probability: With ``reader = "model"``, refuse when no sentence's
             answer probability reaches this.
-        large_min_probability: The same threshold for ``reader = "large"``.
         reader_candidates: Sentences (best evidence score first) the reader reads per question.
-        large_candidates: With ``reader = "large"``, how many of the reader's
-            best the large reader re-reads.
         min_score: With ``reader = "fast"``, below this evidence score the answerer refuses.
         max_statements: Most statements in one extractive answer.
         sentence_vectors: ``contextual`` (pooled from each chunk's forward
@@ -88,8 +81,6 @@ class Settings:
     reader: str = "model"
     min_probability: float = 0.072
     reader_candidates: int = 6
-    large_min_probability: float = 0.072
-    large_candidates: int = 3
     min_score: float = 0.42
     max_statements: int = 3
     sentence_vectors: str = "separate"
@@ -108,11 +99,10 @@ class Settings:
                 raise ConfigError(f"setting {item.name} must be {item.type}, got {value!r}")
         if self.retrieval not in ("hybrid", "dense", "bm25"):
             raise ConfigError(f"setting retrieval={self.retrieval!r} is unknown: use hybrid, dense or bm25")
-        if self.reader not in READERS:
-            raise ConfigError(f"setting reader={self.reader!r} is unknown: use {', '.join(READERS)}")
-        for name in ("min_probability", "large_min_probability"):
-            if not 0.0 <= getattr(self, name) <= 1.0:
-                raise ConfigError(f"setting {name} must be between 0 and 1, got {getattr(self, name)}")
+        if self.reader not in ("model", "fast"):
+            raise ConfigError(f"setting reader={self.reader!r} is unknown: use model or fast")
+        if not 0.0 <= self.min_probability <= 1.0:
+            raise ConfigError(f"setting min_probability must be between 0 and 1, got {self.min_probability}")
         if self.llm not in ("none", "openai", "ollama", "llamacpp"):
             raise ConfigError(f"setting llm={self.llm!r} is unknown: use none, openai, ollama or llamacpp")
         if self.embed_backend not in EMBED_BACKENDS:
@@ -127,7 +117,7 @@ class Settings:
             )
         if self.embed_batch_size < 0:
             raise ConfigError(f"setting embed_batch_size must be 0 (automatic) or more, got {self.embed_batch_size}")
-        for name in ("top_k", "candidates", "rrf_k", "max_statements", "reader_candidates", "large_candidates"):
+        for name in ("top_k", "candidates", "rrf_k", "max_statements", "reader_candidates"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"setting {name} must be at least 1, got {getattr(self, name)}")
         if self.max_file_mb <= 0:

@@ -53,7 +53,6 @@ __all__ = [
     "MAX_LENGTH",
     "PIECES",
     "READER_DIR",
-    "LARGE_READER_DIR",
     "READ_MAX_SENTENCE",
     "TRAIN_MAX_SENTENCE",
     "Encoded",
@@ -67,7 +66,6 @@ __all__ = [
 ]
 
 READER_DIR = Path(__file__).parent / "data" / "reader"
-LARGE_READER_DIR = Path(__file__).parent / "data" / "reader-large"  # the MPNet reader, kept as hashed parts
 MODEL_FILE = "reader-int8.onnx"
 MAX_LENGTH = 80
 PIECES = ("question", "title", "before", "sentence")

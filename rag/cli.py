@@ -3,11 +3,11 @@
 Commands::
 
     rag index PATH... [--index DIR|URL] [--rebuild] [--no-prune] [--runner local|ray|ray://host:port]
-    rag ask "QUESTION" [--json] [--index DIR] [--top-k N] [--reader model|large|fast]
+    rag ask "QUESTION" [--json] [--index DIR] [--top-k N] [--reader model|fast]
             [--since DATE] [--until DATE] [--as-of DATE] [--include-undated]
     rag timeline "QUERY" [--json] [--since DATE] [--until DATE] [--as-of DATE] [--include-undated]
     rag info [--index DIR] [--json]
-    rag eval GOLD [--index DIR] [--k ...] [--compare dense,bm25,hybrid] [--compare-readers model,large,fast] [--out DIR] [--limit N]
+    rag eval GOLD [--index DIR] [--k ...] [--compare dense,bm25,hybrid] [--compare-readers model,fast] [--out DIR] [--limit N]
     rag ui [--host H] [--port P] [--share]
 
 Every error exits non-zero with one readable line (set ``RAG_DEBUG=1`` to
@@ -26,7 +26,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, NoReturn
 
-from ._config import READERS, Settings
+from ._config import Settings
 from ._exceptions import RagError, redact
 
 if TYPE_CHECKING:
@@ -252,9 +252,8 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--config", metavar="FILE", default=None, help="TOML file of settings")
 
     def reader_option(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--reader", choices=list(READERS), default=None,
-                       help="model: the trained reader picks quotes and refuses (default); large: the MPNet reader "
-                            "re-reads its best candidates; fast: evidence score only")
+        p.add_argument("--reader", choices=["model", "fast"], default=None,
+                       help="model: the trained reader picks quotes and refuses (default); fast: evidence score only")
 
     def date_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--since", metavar="YYYY-MM-DD", default=None, help="only articles published on or after this date")
