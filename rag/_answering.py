@@ -599,6 +599,8 @@ def _expand(
     doc = index.documents[item.doc_i]
     text = doc.text
     row = index.neighbour(item.row, -1)
+    if row is not None and not quotable(text, int(index.sentence_rows[row, 1]), int(index.sentence_rows[row, 2]), doc.title):
+        row = None  # a headline or a caption before the quote: nothing a citation or a short answer may rest on
     before_start = int(index.sentence_rows[row, 1]) if row is not None else -1
     named = None  # a name the description refers to, from the sentence before
     if span.piece == "sentence":
