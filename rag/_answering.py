@@ -600,7 +600,14 @@ def _expand(
     text = doc.text
     row = index.neighbour(item.row, -1)
     if row is not None and not quotable(text, int(index.sentence_rows[row, 1]), int(index.sentence_rows[row, 2]), doc.title):
-        row = None  # a headline or a caption before the quote: nothing a citation or a short answer may rest on
+        # A headline or a caption before the quote: nothing a citation may rest on. Its words count
+        # only where the quote says them too ("Carmaker recalls 1.2 million vehicles" above "... is
+        # recalling 1.2 million vehicles ...").
+        if span.piece == "before":
+            span = _in_quote(text, int(index.sentence_rows[row, 1]), span, item)
+            if span is None:
+                return item, None
+        row = None
     before_start = int(index.sentence_rows[row, 1]) if row is not None else -1
     named = None  # a name the description refers to, from the sentence before
     if span.piece == "sentence":
@@ -648,6 +655,13 @@ def _expand(
     if any(c.doc_id == doc.id and c.start < item.start and c.end > before_start for c in cited):
         return item, named  # the sentence before is cited already: its name is in the answer
     return replace(item, start=before_start), words
+
+
+def _in_quote(text: str, before_start: int, span: Span, item: ScoredSentence) -> Span | None:
+    """The reader's span in the sentence before, found again in the quote itself (same words, any case), or ``None``."""
+    words = text[before_start + span.start : before_start + span.end].strip()
+    at = text.lower().find(words.lower(), item.start, item.end) if words else -1
+    return Span("sentence", at - item.start, at - item.start + len(words), span.score) if at >= 0 else None
 
 
 def _entities_at(entities: EntityRecognizer | None, text: str, start: int, end: int) -> list[Entity]:
