@@ -137,3 +137,15 @@ def test_training_on_the_mpnet_base_writes_a_reader_the_product_loads(tmp_path: 
     assert encoded.ids[0] == tokenizer.token_to_id("<s>") and encoded.ids[-1] == tokenizer.token_to_id("</s>")
     outputs = Reader(out).read([ReaderInput("Who designed the bridge?", "The bridge was designed by John Bradfield.")])
     assert 0.0 <= outputs[0].probability <= 1.0 and outputs[0].span is not None
+
+
+def test_frozen_layers_keep_the_embeddings_and_the_lower_layers_out_of_training() -> None:
+    from rag.train_reader import _base_dir, _model
+
+    model = _model(_base_dir("minilm"), layers=3, frozen_layers=2)
+    trains = {name for name, p in model.named_parameters() if p.requires_grad}
+    assert not any(name.startswith(("bert.embeddings.", "bert.encoder.layer.0.", "bert.encoder.layer.1.")) for name in trains)
+    assert any(name.startswith("bert.encoder.layer.2.") for name in trains) and {"answer.weight", "span.weight"} <= trains
+    assert model.types is None  # BERT's own token types mark the candidate
+    everything = {name for name, p in _model(_base_dir("minilm"), layers=3).named_parameters() if p.requires_grad}
+    assert "bert.embeddings.word_embeddings.weight" not in everything and "bert.encoder.layer.0.attention.self.query.weight" in everything
