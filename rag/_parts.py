@@ -43,13 +43,15 @@ def _digest(data: bytes) -> str:
 def split(path: Path, *, part_bytes: int = MAX_PART_BYTES) -> list[Path]:
     """Write ``path`` as parts of at most ``part_bytes`` beside it, with ``parts.json``; the whole file stays."""
     data = path.read_bytes()
-    parts = []
+    parts, hashes = [], []
     for i, start in enumerate(range(0, len(data), part_bytes), start=1):
         part = path.with_name(f"{path.name}.{i:03d}")
-        part.write_bytes(data[start : start + part_bytes])
+        piece = data[start : start + part_bytes]
+        part.write_bytes(piece)
         parts.append(part)
+        hashes.append(_digest(piece))  # of the bytes in hand, not read back from disk
     record = {"file": path.name, "sha256": _digest(data), "bytes": len(data),
-              "parts": [{"name": p.name, "sha256": _digest(p.read_bytes())} for p in parts]}
+              "parts": [{"name": p.name, "sha256": h} for p, h in zip(parts, hashes)]}
     (path.parent / PARTS_FILE).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     return parts
 
