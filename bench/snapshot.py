@@ -1,0 +1,182 @@
+"""Every answer the product gives on the bundled sets, written out so a refactor can prove it changed none.
+
+    python -m bench.snapshot --out /tmp/now.json                 # local store, about a minute
+    python -m bench.snapshot --check bench/results/snapshot.json  # exit 1 and list what differs
+    python -m bench.snapshot --store postgresql://rag@127.0.0.1:5433/rag --check bench/results/snapshot.json
+
+What it records, all through public calls (:class:`rag.Assistant`, ``rag eval``'s metrics):
+
+- the bundled gold set (``rag/data/gold.jsonl``, over the demo articles):
+  each question asked with each reader (``model`` and ``fast``), and as a
+  follow-up of the question before it; the answer's JSON (``rag ask
+  --json``) without its timings; then ``rag eval``'s metrics for
+  ``hybrid`` with both readers;
+- the dated Wikinews set (``bench/data/news-dated/``): each question asked
+  as of its date on the full index (and the withheld index for its
+  withheld questions), which goes through the time words, the preference
+  for the newest report and the widening to the nearest articles;
+- the timelines of a few queries over that set.
+
+Questions asked with no date are left out: their time words count from
+today, so their answers change with the calendar, not with the code.
+
+``--store URL`` builds the indexes in that PostgreSQL database instead of
+folders (each set in a schema of its own); the answers must be the same.
+Scores are compared to six significant digits: PostgreSQL sums BM25 in
+float64 where the local store sums in float32.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from rag import Assistant, load_paths
+from rag._atomic import write_atomic
+from rag._onnx import cache_dir
+from rag.stores import workspace
+from rag._evaluation import evaluate
+from rag._goldsets import load_eval_set
+from rag._assistant import bundled_articles_dir, make_answerer
+
+ROOT = Path(__file__).resolve().parents[1]
+GOLD = ROOT / "rag" / "data" / "gold.jsonl"
+NEWS = ROOT / "bench" / "data" / "news-dated"
+TIMELINES = ("Boeing 787 Dreamliner delays", "General Motors bankruptcy", "Apple iPhone sales", "Airbus A380 deliveries")
+READERS = ("model", "fast")
+
+
+def _answer(answer: Any) -> dict[str, Any]:
+    """The answer's JSON less what changes from run to run (timings, the folder files were read from).
+
+    A passage keeps its offsets, scores and chunks but not its text (the offsets say which).
+    """
+    record = answer.to_dict()
+    record.pop("timings_ms")
+    for citation in record["citations"]:
+        citation.pop("source")
+    for passage in record["passages"]:
+        passage.pop("source")
+        passage.pop("text")
+    return record
+
+
+def _location(work: Path, store: str | None, name: str) -> str | Path:
+    if store is None:
+        return work / name
+    import psycopg
+
+    schema = name.replace("-", "_")
+    with psycopg.connect(store, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS vector SCHEMA public")
+        conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        conn.execute(f"CREATE SCHEMA {schema}")
+    separator = "&" if "?" in store else "?"
+    url = f"{store}{separator}options=-csearch_path%3D{schema}%2Cpublic"
+    # A build goes through a local copy of the database's index; one left from an earlier run would
+    # hold that run's documents, read from another temporary folder.
+    shutil.rmtree(workspace(url, cache_dir() / "stores"), ignore_errors=True)
+    return url
+
+
+def gold_answers(location: str | Path) -> dict[str, Any]:
+    """The gold set's answers with each reader, as follow-ups, and its ``rag eval`` metrics."""
+    eval_set = load_eval_set(GOLD)
+    Assistant(location).index([bundled_articles_dir()])
+    assistant = Assistant.load(location)
+    answers: dict[str, Any] = {}
+    previous = None
+    for example in eval_set.examples:
+        entry = {reader: _answer(assistant.ask(example.question, reader=reader)) for reader in READERS}
+        if previous is not None:
+            entry["follow_up"] = _answer(assistant.ask(example.question, history=[previous]))
+        answers[example.id] = entry
+        previous = example.question
+    readers = {reader: make_answerer(assistant.settings.updated(reader=reader)).warm_up() for reader in READERS}
+    results = evaluate(assistant, eval_set, modes=["hybrid"], ks=[1, 3, 5], top_k=assistant.settings.top_k, readers=readers)
+    metrics = {name: result.metrics for name, result in results.items()}
+    for values in metrics.values():
+        values.pop("latency_ms", None)
+    return {"answers": answers, "metrics": metrics}
+
+
+def news_answers(location_full: str | Path, location_withheld: str | Path, work: Path) -> dict[str, Any]:
+    """The dated set's answers as of each question's date, and a few timelines."""
+    from bench.news_dated import load_questions, withheld_docs
+
+    questions = load_questions()
+    partial = work / "articles-withheld"
+    partial.mkdir(parents=True, exist_ok=True)
+    held = withheld_docs(questions)
+    for doc in load_paths([NEWS / "articles"]).documents:
+        if doc.id not in held:
+            shutil.copy2(doc.source, partial / Path(doc.source).name)
+    Assistant(location_full).index([NEWS / "articles"])
+    Assistant(location_withheld).index([partial])
+    full, withheld = Assistant.load(location_full), Assistant.load(location_withheld)
+    answers = {}
+    for q in questions:
+        assistant = withheld if q.unanswerable == "withheld" else full
+        answers[q.id] = _answer(assistant.ask(q.question, as_of=q.as_of))
+    timelines = {query: full.timeline(query, until="2013-12-31").to_dict() for query in TIMELINES}
+    for timeline in timelines.values():
+        for event in timeline["events"]:
+            event["citation"].pop("source")
+    return {"answers": answers, "timelines": timelines}
+
+
+def snapshot(store: str | None = None) -> dict[str, Any]:
+    """Everything this module records (see its docstring)."""
+    with tempfile.TemporaryDirectory(prefix="rag-snapshot-") as tmp:
+        work = Path(tmp)
+        return {
+            "gold": gold_answers(_location(work, store, "snap-gold")),
+            "news_dated": news_answers(_location(work, store, "snap-news-full"),
+                                       _location(work, store, "snap-news-withheld"), work),
+        }
+
+
+def differences(expected: Any, got: Any, path: str = "") -> list[str]:
+    """Where ``got`` differs from ``expected``, as ``path: expected != got`` lines."""
+    if isinstance(expected, dict) and isinstance(got, dict):
+        found = []
+        for key in sorted(set(expected) | set(got), key=str):
+            if key not in got or key not in expected:
+                found.append(f"{path}/{key}: {'missing' if key not in got else 'unexpected'}")
+            else:
+                found += differences(expected[key], got[key], f"{path}/{key}")
+        return found
+    if isinstance(expected, list) and isinstance(got, list) and len(expected) == len(got):
+        return [line for i, (e, g) in enumerate(zip(expected, got)) for line in differences(e, g, f"{path}[{i}]")]
+    if isinstance(expected, float) and isinstance(got, float) and math.isclose(expected, got, rel_tol=1e-6):
+        return []  # BM25 in SQL sums in float64, bm25s in float32: the seventh digit may differ, never the answer
+    return [] if expected == got else [f"{path}: {json.dumps(expected)[:200]} != {json.dumps(got)[:200]}"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.snapshot", description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, help="write the snapshot here")
+    parser.add_argument("--check", type=Path, help="compare with this snapshot; exit 1 when anything differs")
+    parser.add_argument("--store", help="a PostgreSQL URL to build the indexes in (default: folders)")
+    args = parser.parse_args(argv)
+    got = json.loads(json.dumps(snapshot(args.store)))  # as it reads back from disk
+    if args.out:
+        write_atomic(args.out, json.dumps(got, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
+        print(f"wrote {args.out}")
+    if args.check:
+        found = differences(json.loads(args.check.read_text(encoding="utf-8")), got)
+        for line in found[:50]:
+            print(line)
+        print(f"{len(found)} difference(s) from {args.check}")
+        return 1 if found else 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
