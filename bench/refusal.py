@@ -53,11 +53,11 @@ import numpy as np
 
 from rag import Assistant, IndexMismatchError, Settings
 from rag._answering import ExtractiveAnswerer, answer_probability
-from rag._assistant import make_answerer
 from rag._atomic import write_atomic
 from rag._goldsets import load_eval_set, without_articles
 from rag._loading import LoadResult, cut_title
 from rag._metrics import answer_contained, normalize_answer
+from rag._pipeline import make_answerer
 from rag._reader import trained_articles
 from rag._types import SourceDocument
 

@@ -33,7 +33,6 @@ def dir_size(path: Path) -> int:
 
 def run_ours(docs: list, questions: list[str], workdir: Path, config: Path | None) -> dict:
     from rag import Assistant, Settings
-    from rag._assistant import make_answerer
     from rag._loading import LoadResult
 
     settings = Settings.from_file(config) if config else Settings()
@@ -44,12 +43,11 @@ def run_ours(docs: list, questions: list[str], workdir: Path, config: Path | Non
     build_s = time.perf_counter() - started
     by_reader = {}
     for reader in (settings.reader, *({"model", "fast"} - {settings.reader})):  # the configured reader first
-        assistant.answerer = make_answerer(settings.updated(reader=reader)).warm_up()
-        assistant.ask(questions[0])  # warm
+        assistant.ask(questions[0], reader=reader)  # warm
         latencies = []
         for question in questions:
             t0 = time.perf_counter()
-            assistant.ask(question)
+            assistant.ask(question, reader=reader)
             latencies.append((time.perf_counter() - t0) * 1000)
         by_reader[reader] = latencies
     return {"build_s": build_s, "chunks": report.n_chunks, "latencies_ms": by_reader[settings.reader],

@@ -37,13 +37,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from rag import Assistant, load_paths
+from rag import Assistant, bundled_articles_dir, load_paths
 from rag._atomic import write_atomic
-from rag._onnx import cache_dir
-from rag.stores import workspace
 from rag._evaluation import evaluate
 from rag._goldsets import load_eval_set
-from rag._assistant import bundled_articles_dir, make_answerer
+from rag._onnx import cache_dir
+from rag.stores import workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "rag" / "data" / "gold.jsonl"
@@ -98,8 +97,7 @@ def gold_answers(location: str | Path) -> dict[str, Any]:
             entry["follow_up"] = _answer(assistant.ask(example.question, history=[previous]))
         answers[example.id] = entry
         previous = example.question
-    readers = {reader: make_answerer(assistant.settings.updated(reader=reader)).warm_up() for reader in READERS}
-    results = evaluate(assistant, eval_set, modes=["hybrid"], ks=[1, 3, 5], top_k=assistant.settings.top_k, readers=readers)
+    results = evaluate(assistant, eval_set, modes=["hybrid"], ks=[1, 3, 5], top_k=assistant.settings.top_k, readers=READERS)
     metrics = {name: result.metrics for name, result in results.items()}
     for values in metrics.values():
         values.pop("latency_ms", None)

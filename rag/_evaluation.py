@@ -26,12 +26,12 @@ import json
 import re
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._answering import ExtractiveAnswerer
-from ._assistant import Assistant, answer_preferring, date_range, make_answerer, reading_question, scoped
+from ._assistant import Assistant
 from ._atomic import write_atomic
 from ._config import Settings
 from ._exceptions import ConfigError, IndexMismatchError, IndexNotFoundError
@@ -50,8 +50,9 @@ from ._metrics import (
     token_f1,
     unique,
 )
+from ._query import READERS, Query, date_range
 from ._reader import trained_articles
-from ._retrieval import MODES, HybridSearcher
+from ._retrieval import MODES
 from ._types import Answer
 from .stores import open_index
 
@@ -91,7 +92,7 @@ def evaluate(
     modes: list[str],
     ks: list[int],
     top_k: int,
-    readers: dict[str, ExtractiveAnswerer] | None = None,
+    readers: Sequence[str] = (),
     progress: bool = False,
 ) -> dict[str, ConfigResult]:
     """Evaluate each configuration in ``modes`` on ``eval_set``.
@@ -102,9 +103,9 @@ def evaluate(
         modes: Retrieval modes and/or ``"langchain"``.
         ks: Cut-offs for hit@k and recall@k.
         top_k: Passages the answerer sees (as in ``ask``).
-        readers: Answerers to compare, by name (``{"model": ..., "fast": ...}``);
-            each mode is then run once per reader, named ``mode+reader``.
-            Default: the assistant's own answerer, named by the mode alone.
+        readers: Readers to compare (``("model", "fast")``); each mode is then
+            run once per reader, named ``mode+reader``. Default: the
+            assistant's own reader, named by the mode alone.
         progress: Show a progress bar.
     """
     for mode in modes:
@@ -116,11 +117,11 @@ def evaluate(
         if mode == BASELINE:
             results[mode] = _evaluate_baseline(assistant, eval_set, ks, depth, progress)
         elif not readers:
-            results[mode] = _evaluate_mode(assistant, assistant.answerer, eval_set, mode, ks, depth, top_k, progress)
+            results[mode] = _evaluate_mode(assistant, None, eval_set, mode, ks, depth, top_k, progress)
         else:
-            for name, answerer in readers.items():
+            for name in readers:
                 results[f"{mode}+{name}"] = _evaluate_mode(
-                    assistant, answerer, eval_set, mode, ks, depth, top_k, progress, label=f"{mode}+{name}"
+                    assistant, name, eval_set, mode, ks, depth, top_k, progress, label=f"{mode}+{name}"
                 )
     return results
 
@@ -135,7 +136,7 @@ def _progress(items: list[GoldExample], desc: str, progress: bool) -> Any:
 
 def _evaluate_mode(
     assistant: Assistant,
-    answerer: ExtractiveAnswerer,
+    reader: str | None,
     eval_set: EvalSet,
     mode: str,
     ks: list[int],
@@ -145,19 +146,20 @@ def _evaluate_mode(
     *,
     label: str | None = None,
 ) -> ConfigResult:
-    index, base = assistant.snapshot()
-    searcher = HybridSearcher(index, assistant.embeddings, mode=mode, candidates=max(base.candidates, depth * 3), rrf_k=base.rrf_k)
+    pipeline = assistant.pipeline()
+    candidates = max(assistant.settings.candidates, depth * 3)  # deep enough to rank depth * 2 passages
     examples: list[ExampleResult] = []
     for example in _progress(eval_set.examples, label or mode, progress):
         started = time.perf_counter()
-        # As `ask()` would: the line's as_of and the question's time words set the dates.
-        dates, scope = scoped(example.question, date_range(None, None, example.as_of))
-        read = reading_question(example.question, scope, dates, searcher)
-        vector = searcher.embed_query(read)
-        passages = searcher.search(read, max(depth * 2, top_k), query_vector=vector, dates=dates)
-        answer = answer_preferring(answerer, read, passages[:top_k], index, vector, scope)
+        # Asked as `ask()` asks it: the line's as_of and the question's time words set the dates.
+        query = Query(example.question, dates=date_range(None, None, example.as_of), top_k=top_k, reader=reader,
+                      use_llm=False, mode=mode, depth=depth * 2, candidates=candidates)
+        final = list(pipeline.run(query))[-1]
+        answer = final.answer
+        if answer is None:  # run() ends with the final event
+            raise RuntimeError("the pipeline ended without an answer")
         latency = (time.perf_counter() - started) * 1000
-        ranked = unique(p.doc_id for p in passages)
+        ranked = unique(p.doc_id for p in final.passages)
         # Sets without gold answers (BEIR) are scored on retrieval only; the answer is timed, not judged.
         judged = eval_set.has_answers
         result = ExampleResult(
@@ -415,14 +417,13 @@ def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
             report = assistant.index_loaded(LoadResult(documents=eval_set.corpus), rebuild=True, progress=True)
         print(report.summary(), file=sys.stderr)
     assistant.warm_up(progress=True)
-    readers = None
+    readers: list[str] = []
     compare_readers = getattr(args, "compare_readers", None)
     if compare_readers:
-        names = [r.strip() for r in compare_readers.split(",") if r.strip()]
-        unknown = [r for r in names if r not in ("model", "fast")]
+        readers = [r.strip() for r in compare_readers.split(",") if r.strip()]
+        unknown = [r for r in readers if r not in READERS]
         if unknown:
-            raise ConfigError(f"unknown reader {unknown[0]!r} in --compare-readers: use model,fast")
-        readers = {name: make_answerer(settings.updated(reader=name)).warm_up() for name in names}
+            raise ConfigError(f"unknown reader {unknown[0]!r} in --compare-readers: use {','.join(READERS)}")
     results = evaluate(assistant, eval_set, modes=modes, ks=ks, top_k=settings.top_k, readers=readers, progress=True)
     print(f"{eval_set.name} ({eval_set.kind}): {len(eval_set.examples)} questions\n")
     print(metrics_table(results, ks))

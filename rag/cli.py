@@ -96,7 +96,7 @@ def _cmd_index(args: argparse.Namespace) -> int:
 
 
 def _cmd_ask(args: argparse.Namespace) -> int:
-    from ._assistant import validate_question
+    from ._query import validate_question
 
     validate_question(args.question)  # fail before loading anything
     dates = _dates(args)
@@ -106,7 +106,7 @@ def _cmd_ask(args: argparse.Namespace) -> int:
 
 def _dates(args: argparse.Namespace) -> dict[str, object]:
     """The date options as ``ask()`` keywords, checked before anything loads."""
-    from ._assistant import date_range
+    from ._query import date_range
 
     dates = {"since": args.since, "until": args.until, "as_of": args.as_of, "include_undated": args.include_undated}
     date_range(**dates)
@@ -114,7 +114,7 @@ def _dates(args: argparse.Namespace) -> dict[str, object]:
 
 
 def _cmd_timeline(args: argparse.Namespace) -> int:
-    from ._assistant import validate_question
+    from ._query import validate_question
 
     validate_question(args.query)
     dates = _dates(args)

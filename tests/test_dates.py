@@ -7,7 +7,6 @@ from datetime import date
 import pytest
 
 from rag import InputError
-from rag._assistant import date_range
 from rag._dates import (
     DateRange,
     TimeScope,
@@ -19,6 +18,7 @@ from rag._dates import (
     to_date,
     url_date,
 )
+from rag._query import date_range
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import pytest
 
 import rag
 from rag import Assistant, EmptyQuestionError, InputError, Settings
-from rag._assistant import validate_question
+from rag._query import validate_question
 
 LONE_SURROGATE = b"\xff troops".decode("utf-8", "surrogateescape")  # how Python reads $'\xff troops' from argv
 

@@ -1,0 +1,412 @@
+"""The one question pipeline: a :class:`~rag._query.Query` in, answer events out.
+
+:meth:`Pipeline.run` is the only place a question is answered. ``ask()``,
+:meth:`rag.Assistant.stream`, the UI, ``rag eval`` and the benchmarks all
+call it; :meth:`Pipeline.timeline` runs the same first steps for a
+timeline. The steps, in order:
+
+1. a follow-up is made standalone (:mod:`rag._followup`, or the LLM);
+2. the question's time words and the explicit dates become the searched
+   range and the reported :class:`~rag._dates.TimeScope` (:func:`scoped`);
+3. the words that became a filter are taken out of what is searched
+   (:func:`reading_question`), which is embedded once and searched;
+4. the extractive answerer (or the LLM) answers from the passages; when
+   nothing answers in the range the time words set, the answer comes from
+   the nearest articles the explicit dates allow, and says so
+   (:func:`answer_scoped`).
+
+A pipeline reads one index snapshot: an update builds a new index and a new
+pipeline, and a question already running finishes on the old one.
+
+Example:
+    >>> pipeline = assistant.pipeline()  # doctest: +SKIP
+    >>> pipeline.answer(Query.of("How many troops?")).short_answer  # doctest: +SKIP
+    'More than ten thousand'
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from ._answering import ExtractiveAnswerer
+from ._config import Settings
+from ._dates import DateRange, TimeScope, question_scope
+from ._exceptions import InputError
+from ._followup import is_follow_up, standalone_question
+from ._index import IndexData
+from ._query import Query
+from ._reader import Reader
+from ._retrieval import HybridSearcher
+from ._timeline import Timeline, build_timeline
+from ._types import Answer, AnswerEvent, Passage
+
+__all__ = [
+    "AS_OF_LEAD_SHARE", "Answerers", "Pipeline", "Search", "answer_preferring", "answer_scoped", "make_answerer",
+    "reading_question", "scoped",
+]
+
+
+def make_answerer(settings: Settings) -> ExtractiveAnswerer:
+    """The extractive answerer the settings describe (its reader, if any, loads in ``warm_up()``)."""
+    return ExtractiveAnswerer(
+        min_score=settings.min_score,
+        max_statements=settings.max_statements,
+        reader=Reader() if settings.reader == "model" else None,
+        min_probability=settings.min_probability,
+        reader_candidates=settings.reader_candidates,
+    )
+
+
+class Answerers:
+    """The extractive answerer of each reader: the settings' one now, another on first use.
+
+    Example:
+        >>> answerers = Answerers(Settings(reader="fast"))
+        >>> answerers.get(None) is answerers.default
+        True
+    """
+
+    def __init__(self, settings: Settings):
+        self._settings = settings
+        self.default = make_answerer(settings)
+        self._others: dict[str, ExtractiveAnswerer] = {}
+        self._lock = threading.Lock()
+
+    def get(self, reader: str | None) -> ExtractiveAnswerer:
+        """The answerer of ``reader`` (``None``: the settings'), warmed up."""
+        if reader is None or reader == self._settings.reader:
+            return self.default
+        with self._lock:
+            answerer = self._others.get(reader)
+            if answerer is None:
+                answerer = self._others[reader] = make_answerer(self._settings.updated(reader=reader)).warm_up()
+        return answerer
+
+    def warm_up(self) -> None:
+        """Load the settings' reader (idempotent)."""
+        self.default.warm_up()
+
+
+class Pipeline:
+    """Answers questions over one index snapshot.
+
+    Args:
+        index: The snapshot's index.
+        searcher: Its searcher, set up as the settings say.
+        settings: The defaults a query leaves open (``top_k``, ``llm``, retrieval).
+        answerers: The extractive answerers, by reader.
+        llm: Makes (once) the LLM answerer, when a query uses the LLM.
+
+    Example:
+        >>> events = list(pipeline.run(Query.of("Why Tajikistan?")))  # doctest: +SKIP
+        >>> [e.kind for e in events]  # doctest: +SKIP
+        ['sources', 'final']
+    """
+
+    def __init__(self, index: IndexData, searcher: HybridSearcher, settings: Settings, answerers: Answerers,
+                 llm: Callable[[], Any]):
+        self.index = index
+        self.searcher = searcher
+        self._settings = settings
+        self._answerers = answerers
+        self._llm = llm
+        self._searchers: dict[tuple[str, int], HybridSearcher] = {(searcher.mode, searcher.candidates): searcher}
+        self._lock = threading.Lock()
+
+    @property
+    def embeddings(self) -> Embeddings:
+        """The model questions are embedded with (the index's)."""
+        return self.searcher.embeddings
+
+    def answer(self, query: Query) -> Answer:
+        """The final answer of :meth:`run`."""
+        final: Answer | None = None
+        for event in self.run(query):
+            final = event.answer or final
+        if final is None:  # run() always ends with a final event
+            raise RuntimeError("the pipeline ended without an answer")
+        return final
+
+    def run(self, query: Query) -> Iterator[AnswerEvent]:
+        """The events of answering ``query``: ``sources``, ``token`` pieces (LLM only), then ``final``.
+
+        The ``final`` event carries the answer and, as its ``passages``, every
+        passage retrieved, best first (``query.depth`` of them when set).
+
+        Raises:
+            InputError: The query asks for an LLM and none is configured.
+            LLMError: The configured LLM backend cannot be used.
+        """
+        started = time.perf_counter()
+        settings = self._settings
+        llm = settings.llm != "none" if query.use_llm is None else query.use_llm
+        if query.use_llm and settings.llm == "none":
+            raise InputError("no LLM backend is configured: start with --llm openai|ollama|llamacpp")
+        top_k = settings.top_k if query.top_k is None else query.top_k
+        answerer = self._answerers.get(query.reader)
+        searcher = self._searcher(query)
+        standalone = self._standalone(query.question, query.history, llm)
+        dates, scope = scoped(standalone, query.dates)
+        read = reading_question(standalone, scope, dates, searcher)
+        t0 = time.perf_counter()
+        vector = searcher.embed_query(read)
+        t1 = time.perf_counter()
+        search = Search(self.index, searcher, read, vector, top_k)
+        retrieved = searcher.search(read, max(query.depth or top_k, top_k), query_vector=vector, dates=dates)
+        passages = retrieved[:top_k]
+        t2 = time.perf_counter()
+        wider = query.dates if scope is not None and narrows(dates, query.dates) else None
+        if not llm:
+            answer, scope = answer_scoped(answerer, search, passages, dates, wider, scope)
+            yield AnswerEvent("sources", passages=answer.passages)
+        else:
+            answer, scope = yield from self._llm_answer(standalone, search, passages, dates, wider, scope)
+        t3 = time.perf_counter()
+        timings = {
+            "embed": (t1 - t0) * 1000,
+            "retrieve": (t2 - t1) * 1000,
+            "answer": (t3 - t2) * 1000,
+            "total": (t3 - started) * 1000,
+        }
+        yield AnswerEvent("final", passages=tuple(retrieved), answer=replace(
+            answer, question=query.question, timings_ms=timings,
+            standalone_question=standalone if standalone != query.question else None, time_scope=scope,
+        ))
+
+    def timeline(self, query: Query) -> Timeline:
+        """The dated events of the articles ``query`` retrieves (``top_k``: twice the settings'), oldest first."""
+        top_k = 2 * self._settings.top_k if query.top_k is None else query.top_k
+        searcher = self._searcher(query)
+        dates, scope = scoped(query.question, query.dates, answering=False)
+        read = reading_question(query.question, scope, dates, searcher)
+        vector = searcher.embed_query(read)
+        passages = searcher.search(read, top_k, query_vector=vector, dates=dates)
+        timeline = build_timeline(read, passages, self.index, vector, self._answerers.default)
+        return replace(timeline, query=query.question, time_scope=scope)
+
+    def _searcher(self, query: Query) -> HybridSearcher:
+        """The snapshot's searcher, or one with the query's own mode and candidates (made once)."""
+        key = (query.mode or self.searcher.mode, query.candidates or self.searcher.candidates)
+        with self._lock:
+            searcher = self._searchers.get(key)
+            if searcher is None:
+                searcher = self._searchers[key] = HybridSearcher(
+                    self.index, self.searcher.embeddings, mode=key[0], candidates=key[1], rrf_k=self.searcher.rrf_k,
+                    rerank_depth=self.searcher.rerank_depth,
+                )
+        return searcher
+
+    def _standalone(self, question: str, history: tuple[str, ...], llm: bool) -> str:
+        """The follow-up made standalone: by the LLM when one answers, else by the visible heuristic."""
+        earlier = [h for h in history if h and h.strip()]
+        if llm and earlier and is_follow_up(question):
+            rewritten = self._llm().rewrite(question, earlier)
+            if rewritten:
+                return rewritten
+        return standalone_question(question, history)
+
+    def _llm_answer(
+        self, question: str, search: Search, passages: list[Passage], dates: DateRange, wider: DateRange | None,
+        scope: TimeScope | None,
+    ) -> Generator[AnswerEvent, None, tuple[Answer, TimeScope | None]]:
+        """The LLM's events (``sources``, then ``token`` pieces); returns its answer and the scope it reports.
+
+        The LLM streams as it reads, so only a range that holds no passage
+        widens (to ``wider``, nearest articles first), and before it starts.
+        """
+        widen = False
+        if wider is not None and scope is not None and not passages:
+            passages, dates, widen = nearest_first(search.passages(wider), dates, search.index), wider, True
+        if dates.bounded and not passages and not search.searcher.allowed_documents(dates).any():
+            yield AnswerEvent("sources")
+            return Answer(question, no_articles_text(dates, search.index), refused=True), scope
+        answer = None
+        for event in self._llm().stream(question, passages, search.index, search.vector):
+            if event.kind == "final":
+                answer = event.answer
+            else:
+                yield event
+        if answer is None:  # the LLM answerer always ends with a final event
+            raise RuntimeError("the LLM answerer ended without an answer")
+        if widen and scope is not None and not answer.refused:
+            return widened(answer, scope)
+        return answer, scope
+
+
+def scoped(question: str, requested: DateRange, *, answering: bool = True) -> tuple[DateRange, TimeScope | None]:
+    """The range a question searches and the :class:`TimeScope` it reports.
+
+    The question's time words narrow the requested range; a range from time
+    words alone keeps articles of unknown date (they can't be judged). Asked
+    ``as_of`` a date, a question whose words set no preference of their own
+    ("latest", "first reported") prefers the newest report by that date
+    (``TimeScope.implied``; :func:`answer_preferring` says how far), and the
+    scope's phrase ends with "as of …", which set it. ``answering=False`` (a
+    timeline, which lists every report by date) leaves that out.
+
+    Example:
+        >>> scoped("Who is the chief executive?", DateRange(as_of=date(2013, 12, 11)))[1].describe()
+        '“as of 2013-12-11” → published … to 2013-12-11, newest article first'
+    """
+    scope = question_scope(question, requested.as_of)
+    dates = requested
+    if scope.since or scope.until:
+        words = DateRange(
+            date.fromisoformat(scope.since) if scope.since else None,
+            date.fromisoformat(scope.until) if scope.until else None,
+        )
+        dates = replace(requested.narrowed(words.since, words.until),
+                        include_undated=requested.include_undated if requested.bounded else True)
+    if not scope and requested.bounded:
+        bounds = [f"since {requested.since}" if requested.since else "", f"until {requested.until}" if requested.until else "",
+                  f"as of {requested.as_of}" if requested.as_of else ""]
+        scope = TimeScope(phrase=", ".join(b for b in bounds if b), since=_iso(requested.since), until=_iso(requested.last),
+                          reference=_iso(requested.as_of))
+    elif scope and not (dates.since and dates.last and dates.since > dates.last):
+        scope = replace(scope, since=_iso(dates.since), until=_iso(dates.last))
+    # else the words' range lies outside the explicit one: it is reported as asked, holds no article, and widens
+    if answering and scope and requested.as_of is not None and not scope.prefer:
+        # A reader asking as of a date wants how things stood on it: "Who runs the company?" is
+        # answered by the newest report that answers, not by a better-worded one from years before.
+        as_of = f"as of {requested.as_of}"
+        phrase = scope.phrase if scope.phrase.endswith(as_of) else f"{scope.phrase}, {as_of}"
+        # the preference's words come last, as question_scope puts them
+        scope = replace(scope, phrase=phrase, prefer="newest", implied=True)
+    return dates, (scope or None)
+
+
+def narrows(dates: DateRange, requested: DateRange) -> bool:
+    """Whether the question's time words narrowed ``requested``: then a wider range is left to answer from."""
+    return (dates.since, dates.last) != (requested.since, requested.last)
+
+
+def nearest_first(passages: list[Passage], asked: DateRange, index: IndexData) -> list[Passage]:
+    """``passages`` by how many days their article lies outside ``asked``, nearest first (ties keep their rank)."""
+    return sorted(passages, key=lambda p: asked.days_outside(index.documents[index.doc_index[p.doc_id]].published))
+
+
+@dataclass(frozen=True)
+class Search:
+    """One question's search: the index snapshot it reads, the words searched, their vector, how many passages."""
+
+    index: IndexData
+    searcher: HybridSearcher
+    read: str
+    vector: np.ndarray
+    top_k: int
+
+    def passages(self, dates: DateRange) -> list[Passage]:
+        return self.searcher.search(self.read, self.top_k, query_vector=self.vector, dates=dates)
+
+
+def nearest_answer(answerer: ExtractiveAnswerer, search: Search, passages: list[Passage], asked: DateRange) -> Answer:
+    """The answer from the articles of ``passages`` nearest in date to ``asked`` among those that answer.
+
+    Only they are quoted: a farther report is what the question did not ask
+    for, and quoted beside them it would lead as the newest when they differ.
+    """
+    index = search.index
+    scored = answerer.rank(search.read, passages, index, search.vector)
+    distance = [asked.days_outside(index.documents[s.doc_i].published) for s in scored]
+    nearest = min((d for s, d in zip(scored, distance) if s.score >= answerer.threshold), default=None)
+    if nearest is not None:
+        scored = [s for s, d in zip(scored, distance) if d == nearest]
+    return answerer.compose(search.read, scored, nearest_first(passages, asked, index), index)
+
+
+# How close to the best statement a newer one must score to lead when only ``as_of`` prefers the newest,
+# as a share of the best's score. With no floor but the answerer's, a weak off-subject sentence could
+# lead (bench.dates: another carmaker's recall, at a tenth of the best); newer reports of the asked thing
+# scored 0.26 to 0.89 of the best on bench.news_dated, where 0.15 to 0.2 keep every gain (docs/evaluation.md).
+AS_OF_LEAD_SHARE = 0.2
+
+
+def answer_preferring(
+    answerer: ExtractiveAnswerer, question: str, passages: list[Passage], index: IndexData, vector: np.ndarray,
+    scope: TimeScope | None,
+) -> Answer:
+    """The quoted answer from ``passages`` with the preference ``scope`` sets.
+
+    The question's own words ("latest", "first reported") let the newest (or
+    oldest) answering statement lead. A preference only ``as_of`` implies
+    does so among the statements that score at least
+    :data:`AS_OF_LEAD_SHARE` of the best one's: a newer report of the same
+    thing, not any newer sentence that barely answers.
+    """
+    prefer = scope.prefer if scope else ""
+    if scope is None or not scope.implied:
+        return answerer.answer(question, passages, index, vector, prefer=prefer)
+    scored = answerer.rank(question, passages, index, vector)
+    # Below the answerer's threshold the best still refuses; above it, the floor only narrows who may lead.
+    floor = max(answerer.threshold, AS_OF_LEAD_SHARE * scored[0].score) if scored else None
+    return answerer.compose(question, scored, passages, index, threshold=floor, prefer=prefer)
+
+
+def answer_in_range(answerer: ExtractiveAnswerer, search: Search, passages: list[Passage], dates: DateRange,
+                    scope: TimeScope | None = None) -> Answer:
+    """The quoted answer from ``passages`` (searched in ``dates``), or the refusal that says no article lies in it."""
+    if dates.bounded and not passages and not search.searcher.allowed_documents(dates).any():
+        return Answer(search.read, no_articles_text(dates, search.index), refused=True)
+    return answer_preferring(answerer, search.read, passages, search.index, search.vector, scope)
+
+
+def answer_scoped(
+    answerer: ExtractiveAnswerer, search: Search, passages: list[Passage], dates: DateRange, wider: DateRange | None,
+    scope: TimeScope | None,
+) -> tuple[Answer, TimeScope | None]:
+    """The quoted answer from ``passages`` (searched in ``dates``), and the scope it reports.
+
+    When none answers there and ``wider`` (the explicit dates alone, given
+    when the question's words narrowed them) does, the answer comes from
+    its articles nearest in date to ``dates`` that answer, and says so. When
+    neither answers, the wider range's refusal stands: the words alone never
+    cause one.
+    """
+    answer = answer_in_range(answerer, search, passages, dates, scope)
+    if not answer.refused or wider is None or scope is None:
+        return answer, scope
+    wide = search.passages(wider)
+    if not wide:
+        return answer_in_range(answerer, search, wide, wider), scope
+    fallback = nearest_answer(answerer, search, wide, dates)
+    return (fallback, scope) if fallback.refused else widened(fallback, scope)
+
+
+def widened(answer: Answer, scope: TimeScope) -> tuple[Answer, TimeScope]:
+    """An answer from outside the asked range, opened by the note that says so (also kept on the scope)."""
+    scope = scope.widen([c.published for c in answer.citations])
+    return replace(answer, text=f"{scope.note}: {answer.text}"), scope
+
+
+def reading_question(question: str, scope: TimeScope | None, dates: DateRange, searcher: HybridSearcher) -> str:
+    """What is searched and read: the question without the time words that became a filter.
+
+    Only when the filter decides alone: if articles of unknown date remain in
+    range, the words are all they can be judged by, so they stay.
+    """
+    if not (scope and scope.question and scope.question != question):
+        return question
+    return question if searcher.keeps_undated(dates) else scope.question
+
+
+def no_articles_text(dates: DateRange, index: IndexData) -> str:
+    """The refusal when no indexed article lies in the date range: which range, and what would widen it."""
+    bounds = " ".join(b for b in (f"since {dates.since}" if dates.since else "",
+                                  f"until {dates.last}" if dates.last else "") if b)
+    undated = sum(1 for d in index.documents if not d.published)
+    hint = ""
+    if undated and not dates.include_undated:
+        hint = f"; {undated} article(s) have no known date: include them with --include-undated (include_undated=True)"
+    return f"No indexed article was published {bounds}{hint}."
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
