@@ -521,3 +521,51 @@ def test_kept_rows_match_a_mask_per_document() -> None:
         assert rows.tolist() == [i for mask in masks for i in np.flatnonzero(mask).tolist()]
         assert counts.tolist() == [int(mask.sum()) for mask in masks]
         assert first.tolist() == [int(np.argmax(mask)) if mask.any() else 0 for mask in masks]
+
+
+def test_copy_groups_are_those_of_datasketch_lsh() -> None:
+    """The numpy band grouping finds the groups one MinHashLSH query and insert per document found."""
+    from datasketch import MinHash, MinHashLSH
+
+    from rag._syndication import _SCHEME, NUM_PERM, THRESHOLD, copy_groups, signatures
+
+    def reference(published: list[str | None], sigs: np.ndarray) -> list[int]:  # the implementation before issue #25
+        parent = list(range(len(sigs)))
+
+        def find(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+        for i, row in enumerate(sigs):
+            minhash = MinHash(num_perm=NUM_PERM, seed=1, hashvalues=row, scheme=_SCHEME)
+            for key in lsh.query(minhash):
+                if float(np.mean(sigs[i] == sigs[int(key)])) >= THRESHOLD:
+                    parent[find(i)] = find(int(key))
+            lsh.insert(str(i), minhash)
+        canonical = list(range(len(sigs)))
+        members: dict[int, list[int]] = {}
+        for i in range(len(sigs)):
+            members.setdefault(find(i), []).append(i)
+        for group in members.values():
+            first = min(group, key=lambda i: (published[i] is None, published[i] or "", i))
+            for i in group:
+                canonical[i] = first
+        return canonical
+
+    rng = np.random.default_rng(5)
+    words = [f"w{k}" for k in range(400)]
+    texts = [" ".join(rng.choice(words, 60)) for _ in range(120)] + ["", "", "too short", "too short"]
+    sigs = signatures(texts)
+    near = []
+    for changed in [0, 10, 20, 24, 26, 28, 35, 60] * 6:  # copies more and less alike than the threshold
+        row = sigs[rng.integers(120)].copy()
+        row[rng.choice(NUM_PERM, changed, replace=False)] = rng.integers(0, 2**32, changed, dtype=np.uint64)
+        near.append(row)
+    sigs = np.concatenate([sigs, np.stack(near)])[rng.permutation(len(sigs) + len(near))]
+    published = [None if k % 4 == 0 else f"2024-01-{k % 28 + 1:02d}" for k in range(len(sigs))]
+    expected = reference(published, sigs)
+    assert copy_groups(None, published, sigs) == expected
+    assert sum(i != c for i, c in enumerate(expected)) > 20  # groups of several kinds were formed
