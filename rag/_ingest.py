@@ -261,27 +261,25 @@ def _assemble(
     documents: list[SourceDocument] = []
     chunk_rows: list[np.ndarray] = []
     sentence_rows: list[np.ndarray] = []
-    chunk_vec_parts: list[np.ndarray] = []
-    sent_vec_parts: list[np.ndarray] = []
     n_sentences = 0
+    kept_chunks = kept_sentences = np.zeros(0, dtype=np.int64)  # old row positions of the kept documents' rows
     if old is not None and plan.keep:
-        doc_of_chunk = old.chunk_rows[:, 0]
-        doc_of_sentence = old.sentence_rows[:, 0]
-        for new_i, old_i in enumerate(plan.keep):
-            documents.append(plan.refresh.get(old_i, old.documents[old_i]))
-            c_mask = doc_of_chunk == old_i
-            s_mask = doc_of_sentence == old_i
-            rows = old.chunk_rows[c_mask].copy()
-            s_rows = old.sentence_rows[s_mask].copy()
-            first_sentence = int(np.argmax(s_mask)) if s_mask.any() else 0
-            rows[:, 0] = new_i
-            rows[:, 3:5] += n_sentences - first_sentence
-            s_rows[:, 0] = new_i
-            chunk_rows.append(rows)
-            sentence_rows.append(s_rows)
-            chunk_vec_parts.append(np.asarray(old.chunk_vectors[c_mask]))
-            sent_vec_parts.append(np.asarray(old.sentence_vectors[s_mask], dtype=np.float32))
-            n_sentences += len(s_rows)
+        # One pass over the row tables for all kept documents, not one scan of every row per document.
+        keep = np.asarray(plan.keep, dtype=np.int64)
+        documents.extend(plan.refresh.get(old_i, old.documents[old_i]) for old_i in plan.keep)
+        kept_chunks, chunk_counts, _ = _kept_rows(old.chunk_rows[:, 0], len(old.documents), keep)
+        kept_sentences, sentence_counts, first_sentence = _kept_rows(old.sentence_rows[:, 0], len(old.documents), keep)
+        new_positions = np.arange(len(keep), dtype=np.int64)
+        # A chunk's sentence range moves by where its document's sentences now begin minus where they began.
+        shift = np.cumsum(sentence_counts) - sentence_counts - first_sentence
+        rows = old.chunk_rows[kept_chunks]
+        rows[:, 0] = np.repeat(new_positions, chunk_counts)
+        rows[:, 3:5] += np.repeat(shift, chunk_counts)[:, None]
+        s_rows = old.sentence_rows[kept_sentences]
+        s_rows[:, 0] = np.repeat(new_positions, sentence_counts)
+        chunk_rows.append(rows)
+        sentence_rows.append(s_rows)
+        n_sentences = len(s_rows)
     new_chunk_texts: list[str] = []
     new_chunk_spans: list[list[tuple[int, int]]] = []  # sentence spans relative to each chunk
     new_chunk_sentences: list[list[int]] = []  # their positions among the new sentences
@@ -309,29 +307,82 @@ def _assemble(
             new_chunk_sentences.append([first_new + s0 + k for k in range(len(chunk.sentences))])
         chunk_rows.append(np.array(rows, dtype=np.int32).reshape(-1, 6))
         n_sentences += len(sentences)
+    new_chunk_vectors: np.ndarray | None = None
+    new_sentence_vectors: np.ndarray | None = None
     if new_chunk_texts:
-        chunk_vectors, sentence_vectors, separately = _embed_chunks_and_sentences(
+        new_chunk_vectors, new_sentence_vectors, separately = _embed_chunks_and_sentences(
             embeddings, new_chunk_texts, new_chunk_spans, new_chunk_sentences, new_sentence_texts, progress,
             contextual=layout.sentence_vectors == "contextual", pooled=layout.chunk_vectors == "pooled",
         )
-        chunk_vec_parts.append(chunk_vectors)
-        sent_vec_parts.append(sentence_vectors)
         report.embedded_sentences = separately
     report.embedded_chunks = len(new_chunk_texts)
-    dim = _dimension(embeddings, chunk_vec_parts)
+    probe = [old.chunk_vectors[kept_chunks[:1]]] if old is not None and len(kept_chunks) else []
+    dim = _dimension(embeddings, probe + ([new_chunk_vectors] if new_chunk_vectors is not None else []))
     sigs = _signatures(old, plan, documents)
     all_chunk_rows = np.concatenate(chunk_rows) if chunk_rows else np.zeros((0, 6), np.int32)
     parts = Parts(
         documents=documents,
         chunk_rows=all_chunk_rows.astype(np.int32),
         sentence_rows=(np.concatenate(sentence_rows) if sentence_rows else np.zeros((0, 3), np.int32)).astype(np.int32),
-        chunk_vectors=np.concatenate(chunk_vec_parts) if chunk_vec_parts else np.zeros((0, dim), np.float32),
-        sentence_vectors=np.concatenate(sent_vec_parts) if sent_vec_parts else np.zeros((0, dim), np.float32),
+        chunk_vectors=_vectors(old.chunk_vectors if old is not None else None, kept_chunks, new_chunk_vectors, dim, np.float32),
+        # Float16, as stored: a kept row is copied as it is on disk, not widened to float32 and narrowed back.
+        sentence_vectors=_vectors(old.sentence_vectors if old is not None else None, kept_sentences, new_sentence_vectors,
+                                  dim, np.float16),
         chunk_texts=[documents[d].text[s:e] for d, s, e in all_chunk_rows[:, :3].tolist()],
         signatures=sigs,
         copy_of=np.asarray(copy_groups(None, [d.published for d in documents], sigs), dtype=np.int32),
     )
     return parts
+
+
+def _kept_rows(doc_of: np.ndarray, n_documents: int, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where the kept documents' rows are in a row table, found in one pass over its document column.
+
+    Args:
+        doc_of: The table's document column (each row's document position).
+        n_documents: How many documents the table's index has.
+        keep: Old positions of the kept documents, in their new order.
+
+    Returns:
+        The old positions of the kept documents' rows (each document's rows
+        in table order, the documents in ``keep`` order: what masking
+        ``doc_of == position`` for each kept document in turn gives), each
+        kept document's row count, and the old position of its first row
+        (0 when it has none).
+    """
+    doc_of = np.asarray(doc_of, dtype=np.int64)
+    # A build writes each document's rows together and in document order; sort only a table that is not so.
+    order = None if bool(np.all(doc_of[1:] >= doc_of[:-1])) else np.argsort(doc_of, kind="stable")
+    counts = np.bincount(doc_of, minlength=n_documents)[:n_documents]
+    starts = np.cumsum(counts) - counts  # where each document's rows begin (in ``order``)
+    lengths = counts[keep]
+    before = np.cumsum(lengths) - lengths  # where each kept document's rows begin among the kept rows
+    positions = np.repeat(starts[keep] - before, lengths) + np.arange(int(lengths.sum()), dtype=np.int64)
+    first = np.zeros(len(keep), dtype=np.int64)
+    has_rows = lengths > 0
+    first[has_rows] = starts[keep[has_rows]]
+    if order is not None:
+        positions, first[has_rows] = order[positions], order[first[has_rows]]
+    return positions, lengths, first
+
+
+def _vectors(
+    stored: np.ndarray | None, rows: np.ndarray, new: np.ndarray | None, dim: int, dtype: type[np.floating[Any]],
+    block: int = 8192,
+) -> np.ndarray:
+    """The kept ``rows`` of ``stored`` followed by the ``new`` vectors, as one ``dtype`` array.
+
+    Filled in place, block by block, so the memory-mapped table is never
+    copied whole into a temporary and the result is the only full copy.
+    """
+    n_new = 0 if new is None else len(new)
+    out = np.empty((len(rows) + n_new, dim), dtype=dtype)
+    for lo in range(0, len(rows), block):
+        hi = min(lo + block, len(rows))
+        out[lo:hi] = stored[rows[lo:hi]]  # type: ignore[index]
+    if new is not None:
+        out[len(rows) :] = new  # the same float32 to float16 rounding the store's writer does
+    return out
 
 
 def _signatures(old: IndexData | None, plan: _Plan, documents: list[SourceDocument]) -> np.ndarray:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import zlib
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +27,8 @@ from rag import (
     load_paths,
 )
 from rag._atomic import write_atomic
+from rag._loading import LoadResult
+from rag._types import SourceDocument
 from rag.stores._local import read_manifest
 
 
@@ -468,3 +472,100 @@ def test_build_index_defaults_match_settings() -> None:
     parameters = inspect.signature(build_index).parameters
     for name in ("sentence_vectors", "chunk_vectors"):
         assert parameters[name].default == getattr(Settings(), name)
+
+
+def _article(doc_id: str, n_sentences: int, topic: str, published: str = "2024-03-01", title: str = "") -> SourceDocument:
+    text = " ".join(
+        f"Report {k} on the {topic} says {k * 7 + len(doc_id)} crews worked near the {topic} site on day {k}."
+        for k in range(n_sentences)
+    )
+    return SourceDocument(id=doc_id, title=title or doc_id.title(), source=f"wire/{doc_id}", text=text,
+                          sha256=hashlib.sha256(text.encode()).hexdigest(), published=published)
+
+
+def test_an_incremental_build_equals_a_fresh_build_of_the_same_documents(tmp_path: Path) -> None:
+    """Kept documents' rows are renumbered and copied with their vectors: the result is a fresh build's, array for array."""
+    embedder = HashingEmbeddings()  # a text's vector is the same in any batch, so the comparison can be exact
+    topics = ["harbour", "railway", "election", "flood", "bridge", "museum", "vaccine", "airport"]
+    base = [_article(f"a{i}", 6 + 9 * (i % 3), topic) for i, topic in enumerate(topics)]
+    base.append(replace(base[2], id="a2-copy", source="wire/a2-copy", published="2024-02-01"))  # a syndicated copy
+    build_index(tmp_path / "inc", LoadResult(documents=base), embeddings=embedder, chunker=CHUNKER, prune=False)
+    changed = _article("a3", 11, "flood barrier")
+    refreshed = replace(base[5], title="Museum reopens", published="2024-04-02")  # same text: kept, not embedded
+    added = [_article("b0", 3, "strike"), _article("b1", 20, "wildfire")]
+    report = build_index(tmp_path / "inc", LoadResult(documents=[changed, refreshed, *added]), embeddings=embedder,
+                         chunker=CHUNKER, prune=False, remove=frozenset({"a0", "a4"}))
+    assert report.updated == ["a3"] and report.added == ["b0", "b1"] and sorted(report.removed) == ["a0", "a4"]
+    # Kept documents stay in their order (with their new metadata), then the embedded ones in the order given.
+    final = [base[1], base[2], refreshed, base[6], base[7], base[8], changed, *added]
+    build_index(tmp_path / "fresh", LoadResult(documents=final), embeddings=embedder, chunker=CHUNKER, prune=False)
+    inc, fresh = load_index(tmp_path / "inc"), load_index(tmp_path / "fresh")
+    assert inc.documents == fresh.documents == final
+    assert inc.n_chunks > 2 * len(final)  # several chunks per document, so sentence ranges must move
+    for name in ("chunk_rows", "sentence_rows", "chunk_vectors", "sentence_vectors", "signatures", "copy_of"):
+        assert np.array_equal(getattr(inc, name), getattr(fresh, name)), name
+    assert inc.term_df == fresh.term_df and inc.n_copies == fresh.n_copies == 1
+    for row in range(inc.n_chunks):
+        assert inc.chunk(row) == fresh.chunk(row)
+
+
+def test_kept_rows_match_a_mask_per_document() -> None:
+    """The one-pass grouping gives what masking every row per kept document gave, sorted tables or not."""
+    from rag._ingest import _kept_rows
+
+    rng = np.random.default_rng(3)
+    for doc_of in (np.sort(rng.integers(0, 12, 80)), rng.integers(0, 12, 80), np.zeros(0, dtype=np.int32)):
+        keep = np.array([0, 2, 3, 7, 8, 11], dtype=np.int64)
+        rows, counts, first = _kept_rows(doc_of, 12, keep)
+        masks = [doc_of == k for k in keep]
+        assert rows.tolist() == [i for mask in masks for i in np.flatnonzero(mask).tolist()]
+        assert counts.tolist() == [int(mask.sum()) for mask in masks]
+        assert first.tolist() == [int(np.argmax(mask)) if mask.any() else 0 for mask in masks]
+
+
+def test_copy_groups_are_those_of_datasketch_lsh() -> None:
+    """The numpy band grouping finds the groups one MinHashLSH query and insert per document found."""
+    from datasketch import MinHash, MinHashLSH
+
+    from rag._syndication import _SCHEME, NUM_PERM, THRESHOLD, copy_groups, signatures
+
+    def reference(published: list[str | None], sigs: np.ndarray) -> list[int]:  # the implementation before issue #25
+        parent = list(range(len(sigs)))
+
+        def find(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+        for i, row in enumerate(sigs):
+            minhash = MinHash(num_perm=NUM_PERM, seed=1, hashvalues=row, scheme=_SCHEME)
+            for key in lsh.query(minhash):
+                if float(np.mean(sigs[i] == sigs[int(key)])) >= THRESHOLD:
+                    parent[find(i)] = find(int(key))
+            lsh.insert(str(i), minhash)
+        canonical = list(range(len(sigs)))
+        members: dict[int, list[int]] = {}
+        for i in range(len(sigs)):
+            members.setdefault(find(i), []).append(i)
+        for group in members.values():
+            first = min(group, key=lambda i: (published[i] is None, published[i] or "", i))
+            for i in group:
+                canonical[i] = first
+        return canonical
+
+    rng = np.random.default_rng(5)
+    words = [f"w{k}" for k in range(400)]
+    texts = [" ".join(rng.choice(words, 60)) for _ in range(120)] + ["", "", "too short", "too short"]
+    sigs = signatures(texts)
+    near = []
+    for changed in [0, 10, 20, 24, 26, 28, 35, 60] * 6:  # copies more and less alike than the threshold
+        row = sigs[rng.integers(120)].copy()
+        row[rng.choice(NUM_PERM, changed, replace=False)] = rng.integers(0, 2**32, changed, dtype=np.uint64)
+        near.append(row)
+    sigs = np.concatenate([sigs, np.stack(near)])[rng.permutation(len(sigs) + len(near))]
+    published = [None if k % 4 == 0 else f"2024-01-{k % 28 + 1:02d}" for k in range(len(sigs))]
+    expected = reference(published, sigs)
+    assert copy_groups(None, published, sigs) == expected
+    assert sum(i != c for i, c in enumerate(expected)) > 20  # groups of several kinds were formed
