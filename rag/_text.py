@@ -21,6 +21,7 @@ from functools import lru_cache
 from typing import Any
 
 __all__ = [
+    "NUMBER_WORDS",
     "STOPWORDS",
     "bm25_terms",
     "clean_text",
@@ -191,6 +192,9 @@ def content_terms(text: str) -> list[str]:
         seen.setdefault(stem(word), None)
     return list(seen)
 
+
+# Number words a figure may be written in, as a regular-expression alternation (quotes, claims).
+NUMBER_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty"
 
 _NUMBER_WORDS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,

@@ -29,11 +29,11 @@ from typing import Any
 
 import numpy as np
 
-from ._answering import ExtractiveAnswerer
 from ._citations import cite
 from ._dates import TimeScope, dateline_end, dates_in
 from ._index import IndexData
 from ._quotable import quotable
+from ._scoring import score_sentences
 from ._types import Citation, Passage
 
 __all__ = ["Timeline", "TimelineEvent", "build_timeline"]
@@ -80,7 +80,6 @@ def build_timeline(
     passages: list[Passage],
     index: IndexData,
     query_vector: np.ndarray,
-    scorer: ExtractiveAnswerer,
     *,
     relevance: float = 0.6,
     max_events: int = 30,
@@ -92,7 +91,7 @@ def build_timeline(
             at least this share of the best sentence's.
         max_events: Most events kept (the most relevant sentences win).
     """
-    scored = scorer.score_sentences(query, passages, index, query_vector)
+    scored = score_sentences(query, passages, index, query_vector)
     if not scored:
         return Timeline(query, ())
     floor = scored[0].score * relevance

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from rag import REFUSAL_TEXT, Assistant, EmptyQuestionError, InputError
-from rag._answering import ExtractiveAnswerer, question_type
+from rag._answering import ExtractiveAnswerer
 from rag._reader import Reader, ReaderInput, ReaderOutput
+from rag._scoring import question_type
 
 TROOPS_1 = "More than ten thousand troops will be dispatched"
 TROOPS_2 = "More than 10,000 troops are taking part"

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from rag import Assistant, ReaderError
-from rag._answering import ExtractiveAnswerer, ScoredSentence
+from rag._answering import ExtractiveAnswerer
 from rag._entities import EntityRecognizer, asked_labels, names_other_entity
 from rag._index import IndexData
 from rag._reader import Reader, Span
+from rag._scoring import ScoredSentence
 
 ROOT = Path(__file__).resolve().parents[1]
 

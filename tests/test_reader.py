@@ -12,9 +12,11 @@ import numpy as np
 import pytest
 
 from rag import Assistant, ReaderError, Settings
-from rag._answering import ExtractiveAnswerer, ScoredSentence, _expand
+from rag._answering import ExtractiveAnswerer
 from rag._quotable import quotable
+from rag._quotes import expand
 from rag._reader import READER_DIR, Reader, ReaderInput, Span, encode, load_tokenizer
+from rag._scoring import ScoredSentence
 from rag.train_reader import main as train_main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -171,7 +173,7 @@ def test_context_expansion_cites_the_sentence_that_names_the_answer(assistant: A
     _, start, end = (int(v) for v in index.sentence_rows[row])
     before_start = int(index.sentence_rows[row - 1, 1])
     item = ScoredSentence(row, doc_i, start, end, 0.9, 0.5, 1, Span("before", 0, 9, 5.0))
-    expanded, words = _expand(item, index, [])
+    expanded, words = expand(item, index, [])
     text = index.documents[doc_i].text
     assert expanded.start == before_start and expanded.end == end
     assert words is not None and words in text[expanded.start : expanded.end]

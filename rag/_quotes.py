@@ -1,0 +1,199 @@
+"""Quote widening and short answers: what a statement's lead quotes, and the answer's own words in it.
+
+The reader's span gives the short answer, widened to whole words, a figure
+with the qualifier before it ("More than 10,000"), whole names and whole
+lists of names (:mod:`rag._entities`). When the span lies in the sentence
+before, or the quote names its answer only through a pronoun or a
+description, the citation grows to start at the sentence before
+(:func:`expand`); a headline before the quote is never cited.
+
+Example:
+    >>> answer_words("More than 10,000 troops took part.", 10, 16)
+    'More than 10,000'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+
+from ._entities import (
+    NAMED,
+    Entity,
+    EntityRecognizer,
+    complete,
+    completion_labels,
+    first_name,
+    is_description,
+    name_labels,
+    next_to_a_name,
+)
+from ._index import IndexData
+from ._quotable import quotable
+from ._reader import Span
+from ._scoring import ScoredSentence
+from ._text import NUMBER_WORDS
+from ._types import Citation
+
+__all__ = ["answer_words", "bounds", "expand"]
+
+
+_PRONOUNS = frozenset("he she they it him her them we".split())
+_REFERRING = frozenset("the his her its their this that these those".split())
+
+
+def expand(
+    item: ScoredSentence,
+    index: IndexData,
+    cited: list[Citation],
+    question: str = "",
+    entities: EntityRecognizer | None = None,
+) -> tuple[ScoredSentence, str | None]:
+    """The quote of a statement's lead and its short answer (whole words and whole names of the quote).
+
+    When the reader's span lies in the sentence before, or is a pronoun or a
+    definite description opening the quote ("The president's son will plead
+    guilty…"), the quote names its answer only through the sentence before,
+    so the citation starts there (unless that sentence is already cited);
+    offsets stay exact because both sentences are contiguous in the stored
+    text.
+
+    With ``entities``, the short answer never starts or ends inside a name
+    and keeps a list of names whole (:func:`rag._entities.complete`). When
+    it is a pronoun or a description ("the tech giant", anywhere in the
+    quote) and the question asks who or which, it becomes the first name of
+    the asked kind in the sentence before (which the citation then covers)
+    or, failing that, in the title (the citation stays the quote).
+    """
+    span = item.span
+    if span is None or span.piece == "title":
+        return item, None
+    doc = index.documents[item.doc_i]
+    text = doc.text
+    row = index.neighbour(item.row, -1)
+    if row is not None and not quotable(text, int(index.sentence_rows[row, 1]), int(index.sentence_rows[row, 2]), doc.title):
+        # A headline or a caption before the quote: nothing a citation may rest on. Its words count
+        # only where the quote says them too ("Carmaker recalls 1.2 million vehicles" above "... is
+        # recalling 1.2 million vehicles ...").
+        if span.piece == "before":
+            span = _in_quote(text, int(index.sentence_rows[row, 1]), span, item)
+            if span is None:
+                return item, None
+        row = None
+    before_start = int(index.sentence_rows[row, 1]) if row is not None else -1
+    named = None  # a name the description refers to, from the sentence before
+    if span.piece == "sentence":
+        start, end = bounds(text, item.start + span.start, item.start + span.end, item.start)
+        words = text[start:end].strip(" ,;:") or None
+        lead = text[item.start : item.start + span.start].strip().lower()
+        plain = lead in _REFERRING or (words or "").lower() in _PRONOUNS
+        labels = name_labels(question) if entities is not None else frozenset()
+        widen = completion_labels(question) if entities is not None else frozenset()
+        opening = (words or "").split()[:1]
+        # A description that is the quote's subject ("The tech giant said…"), or a pronoun.
+        maybe = bool(words and labels) and (plain or (not lead and opening[0].lower() in _REFERRING))
+        found: list[Entity] = []
+        if maybe or (widen and next_to_a_name(text, start, end, item.start, item.end)):  # the recognizer only where it can matter
+            found = _entities_at(entities, text, item.start, item.end)
+            start, end = bounds(text, item.start + span.start, item.start + span.end, item.start, found, widen)
+            words = text[start:end].strip(" ,;:") or None
+        described = maybe and is_description(words or "", text, start, found, lead)
+        if not (plain or described):
+            return item, words
+        # The answer is a pronoun or a description ("The president's son"): the name it refers to
+        # is in the sentence before, so the citation includes it; or in the title, and the quote's
+        # article is what the citation cites.
+        if described and entities is not None:
+            if row is not None:
+                before = text[before_start : int(index.sentence_rows[row, 2])]
+                named = first_name(question, before, entities.find([before])[0], labels)
+            if named is None and doc.title:
+                in_title = first_name(question, doc.title, entities.find([doc.title])[0], labels)
+                if in_title is not None or not plain:
+                    return item, in_title or words
+            words = named or words
+    elif row is None:
+        return item, None
+    else:
+        before_end = int(index.sentence_rows[row, 2])
+        start, end = bounds(text, before_start + span.start, before_start + span.end, before_start)
+        widen = completion_labels(question) if entities is not None else frozenset()
+        if widen and next_to_a_name(text, start, end, before_start, before_end):
+            found = _entities_at(entities, text, before_start, before_end)
+            start, end = bounds(text, before_start + span.start, before_start + span.end, before_start, found, widen)
+        words = text[start:end].strip(" ,;:") or None
+    if row is None:
+        return item, None
+    if any(c.doc_id == doc.id and c.start < item.start and c.end > before_start for c in cited):
+        return item, named  # the sentence before is cited already: its name is in the answer
+    return replace(item, start=before_start), words
+
+
+def _in_quote(text: str, before_start: int, span: Span, item: ScoredSentence) -> Span | None:
+    """The reader's span in the sentence before, found again in the quote itself (same words, any case), or ``None``."""
+    words = text[before_start + span.start : before_start + span.end].strip()
+    at = text.lower().find(words.lower(), item.start, item.end) if words else -1
+    return Span("sentence", at - item.start, at - item.start + len(words), span.score) if at >= 0 else None
+
+
+def _entities_at(entities: EntityRecognizer | None, text: str, start: int, end: int) -> list[Entity]:
+    """The entities of ``text[start:end]`` with offsets into ``text`` (none without a recognizer)."""
+    if entities is None:
+        return []
+    return [Entity(e.label, start + e.start, start + e.end) for e in entities.find([text[start:end]])[0]]
+
+
+# Words that change what a figure claims: "more than 10,000" is not "10,000".
+_QUALIFIER = re.compile(
+    r"\b(?:more|less|fewer|greater|higher|lower) than\s+$|\b(?:at least|at most|up to|as (?:many|much|few|little) as|"
+    r"(?:just |well )?(?:over|under)|nearly|almost|about|around|approximately|roughly|some|close to|upwards of|"
+    r"an estimated|estimated)\s+$",
+    re.IGNORECASE,
+)
+_FIGURE_START = re.compile(
+    rf"[$€£¥]?\d|(?:{NUMBER_WORDS}|a dozen|dozens|hundreds?|thousands?|millions?|billions?)\b",
+    re.IGNORECASE,
+)
+
+
+def answer_words(text: str, start: int, end: int, floor: int = 0) -> str | None:
+    """``text[start:end]`` widened to whole words (the reader's span ends on word pieces).
+
+    A figure keeps the qualifier just before it, within ``text[floor:]``
+    (the quoted sentence): a short answer "10,000" for "More than 10,000
+    troops" would claim what the article does not.
+
+    Example:
+        >>> answer_words("More than 10,000 troops took part.", 10, 16)
+        'More than 10,000'
+        >>> answer_words("At least 12 people were killed.", 9, 11)
+        'At least 12'
+        >>> answer_words("The toll rose to 31 people.", 17, 19)  # "to" claims nothing more
+        '31'
+        >>> answer_words("More than half of them stayed, said Wei Fenghe.", 36, 46)  # not a figure
+        'Wei Fenghe'
+    """
+    start, end = bounds(text, start, end, floor)
+    return text[start:end].strip(" ,;:") or None
+
+
+def bounds(
+    text: str, start: int, end: int, floor: int = 0, entities: Sequence[Entity] = (), labels: frozenset[str] = NAMED
+) -> tuple[int, int]:
+    """The offsets :func:`answer_words` takes, then widened to whole names of ``entities`` (offsets into ``text``) with ``labels``.
+
+    Example:
+        >>> text = "Fans cheered as LeBron James scored."
+        >>> text[slice(*bounds(text, 23, 26, 0, [Entity("PERSON", 16, 28)]))]
+        'LeBron James'
+    """
+    while start > 0 and text[start - 1].isalnum():
+        start -= 1
+    while end < len(text) and text[end].isalnum():
+        end += 1
+    if _FIGURE_START.match(text, start):
+        qualifier = _QUALIFIER.search(text[floor:start])
+        if qualifier is not None:
+            start = floor + qualifier.start()
+    return complete(text, start, end, entities, labels) if entities else (start, end)

@@ -1,0 +1,70 @@
+"""Statements: the answering sentences grouped by what they say.
+
+A statement is a lead sentence and the sentences of other articles that
+say the same thing (high cosine, or the same figure for a "how many"
+question): they are quoted as one, with every citation.
+
+Example:
+    >>> sorted(figures("More than 10,000 troops in 2021, 3.5 km away"))
+    [3.5, 10000.0]
+"""
+
+from __future__ import annotations
+
+from ._index import IndexData
+from ._scoring import ScoredSentence, question_type
+from ._text import numbers_in
+
+__all__ = ["figures", "group_statements"]
+
+
+def figures(text: str) -> frozenset[float]:
+    """Numbers that can identify a claim: years are left out, most articles name one."""
+    return frozenset(n for n in numbers_in(text) if not (n.is_integer() and 1800 <= n <= 2100))
+
+
+def group_statements(
+    question: str,
+    scored: list[ScoredSentence],
+    index: IndexData,
+    threshold: float,
+    *,
+    max_statements: int,
+    runner_up: float,
+    merge_similarity: float,
+) -> list[list[ScoredSentence]]:
+    """The statements of an answer: each a lead sentence and the sentences of other articles that say the same.
+
+    A lead scores at least ``threshold`` and ``runner_up`` of the best
+    score; another article's sentence joins it at sentence cosine
+    ``merge_similarity`` (or 0.5 with the same figure, when the question
+    asks for a number). Near-copies within one article (cosine 0.95) are
+    left out. At most ``max_statements``.
+    """
+    wants_number = question_type(question) == "number"
+    floor = max(threshold, scored[0].score * runner_up)
+    vectors = index.sentence_vectors_of([s.row for s in scored])
+    similarity = vectors @ vectors.T  # every pair once, for merging and for near-copies
+    values = [figures(index.sentence_text(s.row)) if wants_number else frozenset() for s in scored]
+    used: set[int] = set()
+    groups: list[list[ScoredSentence]] = []
+    for i, lead in enumerate(scored):
+        if lead.score < floor or len(groups) >= max_statements:
+            break
+        if lead.row in used:
+            continue
+        group = [lead]
+        used.add(lead.row)
+        for j, other in enumerate(scored):
+            if other.row in used or any(other.doc_i == g.doc_i for g in group):
+                continue
+            same_figure = bool(values[i] & values[j])
+            if similarity[i, j] >= merge_similarity or (wants_number and same_figure and similarity[i, j] >= 0.5):
+                group.append(other)
+                used.add(other.row)
+        # Near-copies within one article add nothing: mark them used.
+        for j, other in enumerate(scored):
+            if other.row not in used and similarity[i, j] >= 0.95:
+                used.add(other.row)
+        groups.append(group)
+    return groups
