@@ -27,6 +27,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from ._answering import ExtractiveAnswerer
+from ._building import build
 from ._chunking import TokenChunker
 from ._config import Settings, default_index_dir
 from ._dates import DateRange, TimeScope, question_scope, to_date
@@ -43,7 +44,7 @@ from ._retrieval import HybridSearcher
 from ._text import clean_text
 from ._timeline import Timeline, build_timeline
 from ._types import Answer, AnswerEvent, Passage, SourceDocument
-from .stores import build, is_url, open_index, shown_url, size_bytes, workspace
+from .stores import is_url, open_index, shown_url, size_bytes, workspace
 from .stores._local import index_size_bytes
 
 __all__ = [
