@@ -30,7 +30,7 @@ from ._answering import ExtractiveAnswerer
 from ._building import build
 from ._chunking import TokenChunker
 from ._config import Settings, default_index_dir
-from ._dates import DateRange, TimeScope, question_scope, to_date
+from ._dates import DateRange, question_scope, to_date
 from ._embedding import MiniLMEmbeddings, model_name_of
 from ._exceptions import ConfigError, EmptyQuestionError, IndexNotFoundError, InputError, LoadError
 from ._followup import is_follow_up, standalone_question
@@ -43,7 +43,7 @@ from ._reader import Reader
 from ._retrieval import HybridSearcher
 from ._text import clean_text
 from ._timeline import Timeline, build_timeline
-from ._types import Answer, AnswerEvent, Passage, SourceDocument
+from ._types import Answer, AnswerEvent, Passage, SourceDocument, TimeScope
 from .stores import is_url, open_index, shown_url, size_bytes, workspace
 from .stores._local import index_size_bytes
 

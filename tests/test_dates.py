@@ -10,7 +10,6 @@ from rag import InputError
 from rag._assistant import date_range
 from rag._dates import (
     DateRange,
-    TimeScope,
     dateline_outlet,
     dates_in,
     parse_date,
@@ -19,6 +18,7 @@ from rag._dates import (
     to_date,
     url_date,
 )
+from rag._types import TimeScope
 
 
 @pytest.mark.parametrize(
