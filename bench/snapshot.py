@@ -38,12 +38,12 @@ from pathlib import Path
 from typing import Any
 
 from rag import Assistant, load_paths
+from rag._assistant import bundled_articles_dir, make_answerer
 from rag._atomic import write_atomic
-from rag._onnx import cache_dir
-from rag.stores import workspace
 from rag._evaluation import evaluate
 from rag._goldsets import load_eval_set
-from rag._assistant import bundled_articles_dir, make_answerer
+from rag._onnx import cache_dir
+from rag.stores import workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "rag" / "data" / "gold.jsonl"
