@@ -16,7 +16,6 @@ from ._answering import REFUSAL_TEXT, ExtractiveAnswerer
 from ._assistant import Assistant, ask, bundled_articles_dir
 from ._chunking import TokenChunker
 from ._config import Settings, default_index_dir
-from ._dates import MentionedDate, TimeScope
 from ._embedding import MiniLMEmbeddings
 from ._exceptions import (
     ConfigError,
@@ -40,7 +39,19 @@ from ._loading import LoadResult, Skipped, load_paths
 from ._reader import Reader, ReaderInput, ReaderOutput
 from ._retrieval import HybridSearcher, PassageRetriever, rrf_fuse
 from ._timeline import Timeline, TimelineEvent
-from ._types import Answer, AnswerEvent, Chunk, Citation, Copy, Disagreement, Passage, Sentence, SourceDocument
+from ._types import (
+    Answer,
+    AnswerEvent,
+    Chunk,
+    Citation,
+    Copy,
+    Disagreement,
+    MentionedDate,
+    Passage,
+    Sentence,
+    SourceDocument,
+    TimeScope,
+)
 from .stores._local import load_index
 
 __version__ = "0.1.0"

@@ -24,6 +24,7 @@ from typing import Any
 from langchain_core.embeddings import Embeddings
 
 from ._answering import ExtractiveAnswerer
+from ._building import build
 from ._chunking import TokenChunker
 from ._config import Settings, default_index_dir
 from ._embedding import MiniLMEmbeddings, model_name_of
@@ -38,7 +39,7 @@ from ._ray import check_runner
 from ._retrieval import HybridSearcher
 from ._timeline import Timeline
 from ._types import Answer, AnswerEvent, SourceDocument
-from .stores import build, is_url, open_index, shown_url, size_bytes, workspace
+from .stores import is_url, open_index, shown_url, size_bytes, workspace
 from .stores._local import index_size_bytes
 
 __all__ = ["Assistant", "ask", "bundled_articles_dir"]

@@ -20,12 +20,13 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from ._embedding import EMBED_BACKENDS
 from ._exceptions import ConfigError
 
-__all__ = ["DEFAULT_INDEX_DIR", "Settings", "default_index_dir"]
+__all__ = ["DEFAULT_INDEX_DIR", "EMBED_BACKENDS", "Settings", "default_index_dir"]
 
 DEFAULT_INDEX_DIR = Path("index") / "default"
+# The embedding backends a setting may name; here, not in rag/_embedding.py, so configuration imports no model.
+EMBED_BACKENDS = ("onnx", "onnx-int8", "torch")
 
 
 def default_index_dir() -> Path:

@@ -35,16 +35,15 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from ._exceptions import InputError
+from ._types import MentionedDate, TimeScope
 
 __all__ = [
     "DateRange",
-    "MentionedDate",
-    "TimeScope",
     "dateline_end",
     "dateline_outlet",
     "dates_in",
@@ -284,90 +283,6 @@ class DateRange:
         return DateRange(new_since, new_until, self.as_of, self.include_undated)
 
 
-@dataclass(frozen=True)
-class TimeScope:
-    """What a question's time words asked for, resolved to dates.
-
-    Attributes:
-        phrase: The words that set it ("latest", "in 2021"), or ``""``;
-            a preference word ("latest") comes last.
-        since / until: The range they name (ISO dates), if any.
-        prefer: ``"newest"``, ``"oldest"`` or ``""``: which article wins
-            when several answer differently.
-        reference: The date "this week" and "last year" were counted from
-            (``as_of``, else today).
-        question: The question without the words that set a range ("How
-            many vehicles were recalled?"): what is searched and read once
-            they have become a filter.
-        note: Set when nothing in that range answered and the answer came
-            from the wider range the explicit dates allow ("No article from
-            this week (2026-11-22 to 2026-11-28); from 2026-11-19"); the
-            answer's text opens with it.
-        implied: The preference is not the question's but its ``as_of``
-            date's ("as of …" ends the phrase): the newest report by then,
-            as :func:`rag._assistant.scoped` sets it.
-    """
-
-    phrase: str = ""
-    since: str | None = None
-    until: str | None = None
-    prefer: str = ""
-    reference: str | None = None
-    question: str = ""
-    note: str = ""
-    implied: bool = False
-
-    def __bool__(self) -> bool:
-        return bool(self.phrase)
-
-    @property
-    def widened(self) -> bool:
-        """Whether the answer came from outside the range the question's words asked for."""
-        return bool(self.note)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"phrase": self.phrase, "since": self.since, "until": self.until, "prefer": self.prefer or None,
-                "reference": self.reference, "question": self.question or None, "widened": self.widened,
-                "note": self.note or None}
-
-    def describe(self) -> str:
-        """One line for people: ``“latest” → newest article first``.
-
-        Example:
-            >>> question_scope("What was recalled this week?", date(2026, 11, 28)).widen(["2026-11-19"]).describe()
-            '“this week” → published 2026-11-22 to 2026-11-28; widened: none there answers, from 2026-11-19'
-        """
-        parts = []
-        if self.since or self.until:
-            parts.append(f"published {self.since or '…'} to {self.until or '…'}")
-        if self.prefer:
-            parts.append(f"{self.prefer} article first")
-        line = f"“{self.phrase}” → {', '.join(parts)}"
-        # the note's last part says where the answer came from: "from 2026-11-19"
-        return f"{line}; widened: none there answers, {self.note.rpartition('; ')[2]}" if self.note else line
-
-    def widen(self, published: list[str | None]) -> TimeScope:
-        """This scope, noting that the answer came from articles of ``published`` (their dates, cited order).
-
-        Example:
-            >>> question_scope("What was recalled this week?", date(2026, 11, 28)).widen(["2026-11-19"]).note
-            'No article from this week (2026-11-22 to 2026-11-28); from 2026-11-19'
-        """
-        days = list(dict.fromkeys(d or "an article of unknown date" for d in published)) or ["the wider range"]
-        span = f"{self.since or '…'} to {self.until or '…'}"
-        return replace(self, note=f"No article {self._range_words()} ({span}); from {' and '.join(days)}")
-
-    def _range_words(self) -> str:
-        """The words that set the range, as they follow "No article": "from this week", "since March 2020"."""
-        words = self.phrase.split(", ")
-        if self.prefer and len(words) > 1:
-            words = words[:-1]  # question_scope appends the preference word ("latest") last
-        first = re.sub(r"^(?:in|during|throughout|over)\s+", "", words[0], flags=re.I)
-        if not re.match(r"(?:since|before|after|until|till|prior to|up to|between|from)\b", first, re.I):
-            first = "from " + first
-        return ", ".join([first, *words[1:]])
-
-
 _RECENT = re.compile(
     r"\b(?:latest|most recent(?:ly)?|newest|recently|currently|current|now|so far|to date|as of now|still|this morning|"
     r"tonight|today)\b", re.I)  # "today" prefers the newest report: a one-day filter would leave most archives empty
@@ -515,29 +430,6 @@ def question_scope(question: str, reference: date | None = None) -> TimeScope:
         reference=today.isoformat(),
         question=rest if re.search(r"\w", rest) else question,
     )
-
-
-@dataclass(frozen=True)
-class MentionedDate:
-    """A date a sentence mentions, with how it was found.
-
-    Attributes:
-        start / end: Offsets of the words within the text searched.
-        phrase: The words ("last Thursday", "July 8").
-        iso: The resolved date (``YYYY-MM-DD``), month (``YYYY-MM``) or year.
-        how: ``"explicit"`` (a full date in the text), ``"relative"``
-            (resolved against the publication date) or ``"partial"`` (a
-            day and month whose year came from the publication date).
-    """
-
-    start: int
-    end: int
-    phrase: str
-    iso: str
-    how: str = field(default="explicit")
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"phrase": self.phrase, "date": self.iso, "how": self.how}
 
 
 _WEEKDAY_PHRASE = re.compile(r"\b(?:(?P<mod>last|this past|this|next|on|by|from|since|until)\s+)?(?P<weekday>" + "|".join(_WEEKDAYS) + r")\b", re.I)

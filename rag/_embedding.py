@@ -42,12 +42,12 @@ from typing import Protocol
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from ._config import EMBED_BACKENDS
 from ._exceptions import EmbeddingError
 
-__all__ = ["DEFAULT_MODEL_NAME", "EMBED_BACKENDS", "MiniLMEmbeddings", "embed_array", "model_name_of"]
+__all__ = ["DEFAULT_MODEL_NAME", "MiniLMEmbeddings", "embed_array", "model_name_of"]
 
 DEFAULT_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
-EMBED_BACKENDS = ("onnx", "onnx-int8", "torch")
 
 
 class _Encoder(Protocol):

@@ -144,7 +144,7 @@ def build_index(
             old: IndexData | None = None
             if not rebuild and (index_dir / MANIFEST).exists():
                 old = load_index(index_dir)
-                check_compatible(old.manifest, index_dir, model_name, chunker, sentence_vectors, chunk_vectors)
+                check_compatible(old.manifest, index_dir, model_name, chunker.settings(), sentence_vectors, chunk_vectors)
             plan = _plan(old, loaded, report, prune, remove)
             layout = Layout(sentence_vectors, chunk_vectors)
             if old is not None and _unchanged(old, plan):  # nothing to write: no second copy of the index on disk
@@ -154,7 +154,7 @@ def build_index(
                 report.seconds = time.perf_counter() - started
                 return report
             parts = _assemble(old, plan, embeddings, chunker, report, progress, layout)
-            write_generation(index_dir, parts, model_name, chunker, layout, str(old.manifest["generation"]) if old else None)
+            write_generation(index_dir, parts, model_name, chunker.settings(), layout, str(old.manifest["generation"]) if old else None)
     except OSError as error:  # backend errors become one line here, for every caller
         raise write_error(error, index_dir) from error
     report.n_documents = len(parts.documents)
@@ -476,4 +476,4 @@ def write_copy(index_dir: str | Path, source: IndexData) -> None:
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
     with locked(index_dir):  # two processes filling one workspace queue
-        write_generation(index_dir, parts, str(manifest["embedding_model"]), chunker, layout, None)
+        write_generation(index_dir, parts, str(manifest["embedding_model"]), chunker.settings(), layout, None)

@@ -38,7 +38,7 @@ from langchain_core.embeddings import Embeddings
 
 from ._answering import ExtractiveAnswerer
 from ._config import Settings
-from ._dates import DateRange, TimeScope, question_scope
+from ._dates import DateRange, question_scope
 from ._exceptions import InputError
 from ._followup import is_follow_up, standalone_question
 from ._index import IndexData
@@ -46,7 +46,7 @@ from ._query import Query
 from ._reader import Reader
 from ._retrieval import HybridSearcher
 from ._timeline import Timeline, build_timeline
-from ._types import Answer, AnswerEvent, Passage
+from ._types import Answer, AnswerEvent, Passage, TimeScope
 
 __all__ = [
     "AS_OF_LEAD_SHARE", "Answerers", "Pipeline", "Search", "answer_preferring", "answer_scoped", "make_answerer",

@@ -30,11 +30,11 @@ from typing import Any
 import numpy as np
 
 from ._citations import cite
-from ._dates import TimeScope, dateline_end, dates_in
+from ._dates import dateline_end, dates_in
 from ._index import IndexData
 from ._quotable import quotable
 from ._scoring import score_sentences
-from ._types import Citation, Passage
+from ._types import Citation, Passage, TimeScope
 
 __all__ = ["Timeline", "TimelineEvent", "build_timeline"]
 

@@ -2,20 +2,22 @@
 
 Loading produces :class:`SourceDocument`; chunking produces :class:`Chunk`
 and :class:`Sentence`; retrieval produces :class:`Passage`; answering
-produces :class:`Answer` with its :class:`Citation` list. Offsets are always
+produces :class:`Answer` with its :class:`Citation` list; :mod:`rag._dates`
+fills :class:`TimeScope` and :class:`MentionedDate`, which live here so that
+these values import nothing of the package. Offsets are always
 character offsets into the document's stored (cleaned) text, so
 ``document.text[c.start:c.end] == c.quote`` holds for every citation.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import re
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from ._dates import MentionedDate, TimeScope
-
 __all__ = [
-    "Answer", "AnswerEvent", "Chunk", "Citation", "Copy", "Disagreement", "Passage", "Sentence", "SourceDocument",
+    "Answer", "AnswerEvent", "Chunk", "Citation", "Copy", "Disagreement", "MentionedDate", "Passage", "Sentence",
+    "SourceDocument", "TimeScope",
 ]
 
 
@@ -124,6 +126,29 @@ class Copy:
 
 
 @dataclass(frozen=True)
+class MentionedDate:
+    """A date a sentence mentions, with how it was found.
+
+    Attributes:
+        start / end: Offsets of the words within the text searched.
+        phrase: The words ("last Thursday", "July 8").
+        iso: The resolved date (``YYYY-MM-DD``), month (``YYYY-MM``) or year.
+        how: ``"explicit"`` (a full date in the text), ``"relative"``
+            (resolved against the publication date) or ``"partial"`` (a
+            day and month whose year came from the publication date).
+    """
+
+    start: int
+    end: int
+    phrase: str
+    iso: str
+    how: str = field(default="explicit")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"phrase": self.phrase, "date": self.iso, "how": self.how}
+
+
+@dataclass(frozen=True)
 class Citation:
     """One ``[n]`` marker of an answer, pointing at an exact quote.
 
@@ -179,6 +204,94 @@ class Disagreement:
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "values": list(self.values), "citations": list(self.citations)}
+
+
+@dataclass(frozen=True)
+class TimeScope:
+    """What a question's time words asked for, resolved to dates.
+
+    Attributes:
+        phrase: The words that set it ("latest", "in 2021"), or ``""``;
+            a preference word ("latest") comes last.
+        since / until: The range they name (ISO dates), if any.
+        prefer: ``"newest"``, ``"oldest"`` or ``""``: which article wins
+            when several answer differently.
+        reference: The date "this week" and "last year" were counted from
+            (``as_of``, else today).
+        question: The question without the words that set a range ("How
+            many vehicles were recalled?"): what is searched and read once
+            they have become a filter.
+        note: Set when nothing in that range answered and the answer came
+            from the wider range the explicit dates allow ("No article from
+            this week (2026-11-22 to 2026-11-28); from 2026-11-19"); the
+            answer's text opens with it.
+        implied: The preference is not the question's but its ``as_of``
+            date's ("as of …" ends the phrase): the newest report by then,
+            as :func:`rag._assistant.scoped` sets it.
+    """
+
+    phrase: str = ""
+    since: str | None = None
+    until: str | None = None
+    prefer: str = ""
+    reference: str | None = None
+    question: str = ""
+    note: str = ""
+    implied: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.phrase)
+
+    @property
+    def widened(self) -> bool:
+        """Whether the answer came from outside the range the question's words asked for."""
+        return bool(self.note)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"phrase": self.phrase, "since": self.since, "until": self.until, "prefer": self.prefer or None,
+                "reference": self.reference, "question": self.question or None, "widened": self.widened,
+                "note": self.note or None}
+
+    def describe(self) -> str:
+        """One line for people: ``“latest” → newest article first``.
+
+        Example:
+            >>> from datetime import date
+            >>> from rag._dates import question_scope
+            >>> question_scope("What was recalled this week?", date(2026, 11, 28)).widen(["2026-11-19"]).describe()
+            '“this week” → published 2026-11-22 to 2026-11-28; widened: none there answers, from 2026-11-19'
+        """
+        parts = []
+        if self.since or self.until:
+            parts.append(f"published {self.since or '…'} to {self.until or '…'}")
+        if self.prefer:
+            parts.append(f"{self.prefer} article first")
+        line = f"“{self.phrase}” → {', '.join(parts)}"
+        # the note's last part says where the answer came from: "from 2026-11-19"
+        return f"{line}; widened: none there answers, {self.note.rpartition('; ')[2]}" if self.note else line
+
+    def widen(self, published: list[str | None]) -> TimeScope:
+        """This scope, noting that the answer came from articles of ``published`` (their dates, cited order).
+
+        Example:
+            >>> from datetime import date
+            >>> from rag._dates import question_scope
+            >>> question_scope("What was recalled this week?", date(2026, 11, 28)).widen(["2026-11-19"]).note
+            'No article from this week (2026-11-22 to 2026-11-28); from 2026-11-19'
+        """
+        days = list(dict.fromkeys(d or "an article of unknown date" for d in published)) or ["the wider range"]
+        span = f"{self.since or '…'} to {self.until or '…'}"
+        return replace(self, note=f"No article {self._range_words()} ({span}); from {' and '.join(days)}")
+
+    def _range_words(self) -> str:
+        """The words that set the range, as they follow "No article": "from this week", "since March 2020"."""
+        words = self.phrase.split(", ")
+        if self.prefer and len(words) > 1:
+            words = words[:-1]  # question_scope appends the preference word ("latest") last
+        first = re.sub(r"^(?:in|during|throughout|over)\s+", "", words[0], flags=re.I)
+        if not re.match(r"(?:since|before|after|until|till|prior to|up to|between|from)\b", first, re.I):
+            first = "from " + first
+        return ", ".join([first, *words[1:]])
 
 
 @dataclass(frozen=True)

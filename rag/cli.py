@@ -218,6 +218,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _cmd_ui(args: argparse.Namespace) -> int:
+    # The one import of ui from rag (pyproject.toml's rag-ui contract names it): only `rag ui` loads the UI.
     from ui.app import launch
 
     launch(index_dir=args.index, settings=_settings(args), host=args.host, port=args.port, share=args.share)

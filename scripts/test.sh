@@ -12,4 +12,6 @@ if ! command -v chromium >/dev/null 2>&1; then
     fi
 fi
 .venv/bin/ruff check rag ui bench tests
+# The package's floors (pyproject.toml's [tool.importlinter]): nothing imports upward.
+.venv/bin/lint-imports --no-cache
 exec .venv/bin/python -m pytest "$@"

@@ -9,7 +9,6 @@ import pytest
 from rag import InputError
 from rag._dates import (
     DateRange,
-    TimeScope,
     dateline_outlet,
     dates_in,
     parse_date,
@@ -19,6 +18,7 @@ from rag._dates import (
     url_date,
 )
 from rag._query import date_range
+from rag._types import TimeScope
 
 
 @pytest.mark.parametrize(

@@ -14,10 +14,9 @@ from types import SimpleNamespace
 import pytest
 
 from rag import Assistant, InputError, MiniLMEmbeddings, load_paths
-from rag._dates import TimeScope
 from rag._pipeline import AS_OF_LEAD_SHARE, answer_preferring
 from rag._query import date_range
-from rag._types import Answer
+from rag._types import Answer, TimeScope
 from rag.cli import main
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, free_port
 from tests.helpers import make_pdf

@@ -178,7 +178,7 @@ def test_both_stores_fill_the_same_protocols(location: str, articles_copy: Path,
 
 def test_a_store_writer_upserts_deletes_and_commits(location: str, embedder: MiniLMEmbeddings) -> None:
     from rag import TokenChunker, load_paths
-    from rag.stores import open_store
+    from rag._building import open_store
     from rag.stores._protocol import Store, Writer
 
     store = open_store(location, embeddings=embedder, chunker=TokenChunker())

@@ -55,7 +55,6 @@ import numpy as np
 
 from .._ann import build_dense_index, configure_loaded
 from .._atomic import write_atomic
-from .._chunking import TokenChunker
 from .._exceptions import IndexCorruptError, IndexMismatchError, IndexNotFoundError, IndexWriteError
 from .._index import IndexData
 from .._syndication import count_copies
@@ -120,20 +119,29 @@ def check_compatible(
     manifest: dict[str, Any],
     index_dir: str | Path,
     model_name: str,
-    chunker: TokenChunker | None,
+    chunker_settings: dict[str, Any] | None,
     sentence_vectors: str | None = None,
     chunk_vectors: str | None = None,
 ) -> None:
-    """Raise :class:`IndexMismatchError` if the index was built differently."""
+    """Raise :class:`IndexMismatchError` if the index was built differently.
+
+    Args:
+        manifest: The index's manifest.
+        index_dir: Where it is, as error messages show it.
+        model_name: The embedding model the caller uses.
+        chunker_settings: The caller's ``TokenChunker.settings()`` (plain values, so the store needs no
+            chunker), or ``None`` not to compare them.
+        sentence_vectors / chunk_vectors: The caller's vector layout, or ``None`` not to compare it.
+    """
     built = manifest.get("embedding_model")
     if built != model_name:
         raise IndexMismatchError(
             f"index at {index_dir} was built with embedding model {built!r}, not {model_name!r}: "
             f"rebuild it with `rag index PATH --index {index_dir} --rebuild`"
         )
-    if chunker is not None and manifest.get("chunker") != chunker.settings():
+    if chunker_settings is not None and manifest.get("chunker") != chunker_settings:
         raise IndexMismatchError(
-            f"index at {index_dir} was built with chunker {manifest.get('chunker')}, not {chunker.settings()}: "
+            f"index at {index_dir} was built with chunker {manifest.get('chunker')}, not {chunker_settings}: "
             f"rebuild it with `rag index PATH --index {index_dir} --rebuild`"
         )
     # Indexes from before chunk_vectors existed embedded their chunks.
@@ -278,7 +286,12 @@ class Parts:
 
 
 def write_generation(
-    index_dir: Path, parts: Parts, model_name: str, chunker: TokenChunker, layout: Layout, previous: str | None
+    index_dir: Path,
+    parts: Parts,
+    model_name: str,
+    chunker_settings: dict[str, Any],
+    layout: Layout,
+    previous: str | None,
 ) -> None:
     import logging
 
@@ -324,7 +337,7 @@ def write_generation(
         "generation": generation,
         "embedding_model": model_name,
         "dimension": int(parts.chunk_vectors.shape[1]),
-        "chunker": chunker.settings(),
+        "chunker": chunker_settings,
         "sentence_vectors": layout.sentence_vectors,
         "chunk_vectors": layout.chunk_vectors,
         "dense_index": dense_info,

@@ -7,7 +7,7 @@ the local store fills with numpy arrays, FAISS and bm25s, and the
 PostgreSQL store with database-backed objects of the same shape
 (``rag/stores/_pgvector.py``). Retrieval (:mod:`rag._retrieval`) and the
 answerer call nothing else, so they are the same code for every store.
-:class:`Store` and :class:`Writer` are the write side (``open_store``):
+:class:`Store` and :class:`Writer` are the write side (``rag._building.open_store``):
 fingerprints, a snapshot, upsert / delete / commit.
 
 Example:
@@ -70,7 +70,7 @@ class Writer(Protocol):
 
 @runtime_checkable
 class Store(Protocol):
-    """A place an index lives (``rag.stores.open_store``): what it holds, its live view, and a writer."""
+    """A place an index lives (``rag._building.open_store``): what it holds, its live view, and a writer."""
 
     location: str
 
