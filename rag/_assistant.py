@@ -24,7 +24,7 @@ from typing import Any
 from langchain_core.embeddings import Embeddings
 
 from ._answering import ExtractiveAnswerer
-from ._building import build
+from ._building import open_store
 from ._chunking import TokenChunker
 from ._config import Settings, default_index_dir
 from ._embedding import MiniLMEmbeddings, model_name_of
@@ -32,15 +32,13 @@ from ._exceptions import ConfigError, IndexNotFoundError, InputError, LoadError
 from ._index import IndexData
 from ._ingest import BuildReport
 from ._loading import LoadResult, load_paths
-from ._onnx import cache_dir
 from ._pipeline import Answerers, Pipeline
 from ._query import Query
 from ._ray import check_runner
 from ._retrieval import HybridSearcher
 from ._timeline import Timeline
 from ._types import Answer, AnswerEvent, SourceDocument
-from .stores import is_url, open_index, shown_url, size_bytes, workspace
-from .stores._local import index_size_bytes
+from .stores import location_key
 
 __all__ = ["Assistant", "ask", "bundled_articles_dir"]
 
@@ -74,23 +72,27 @@ class Assistant:
         settings: Settings | None = None,
         embeddings: Embeddings | None = None,
     ):
-        # A database index is built in a local workspace folder; ``index_dir`` is that folder then.
-        self.location: str | None = str(index_dir) if is_url(index_dir) else None
-        if self.location is not None:
-            self.index_dir = workspace(self.location, cache_dir() / "stores")
-        else:
-            self.index_dir = Path(index_dir) if index_dir is not None else default_index_dir()
         self.settings = settings or Settings()
         self.embeddings = embeddings or MiniLMEmbeddings(
             backend=self.settings.embed_backend, batch_size=self.settings.embed_batch_size
         )
         self.chunker = TokenChunker(self.settings.chunk_tokens, self.settings.chunk_overlap)
+        location = index_dir if index_dir is not None else default_index_dir()
+        # The store is chosen once, here, by its location; the rest of the assistant only calls it.
+        self._store = open_store(location, embeddings=self.embeddings, chunker=self.chunker,
+                                 sentence_vectors=self.settings.sentence_vectors, chunk_vectors=self.settings.chunk_vectors)
+        self._demo = location_key(location) == location_key(default_index_dir())  # built from the bundled articles if missing
         self._answerers = Answerers(self.settings)
         self._lock = threading.RLock()
         self._build_lock = threading.Lock()
         self._llm_answerer: Any = None
         self._index: IndexData | None = None
         self._pipeline: Pipeline | None = None
+
+    @property
+    def index_dir(self) -> Path:
+        """The local folder of the index: the index itself, or a database's build workspace."""
+        return self._store.index_dir
 
     @property
     def answerer(self) -> ExtractiveAnswerer:
@@ -125,9 +127,9 @@ class Assistant:
             ready = self._index is not None
         if not ready:  # load (or build) outside the lock; index() takes the build lock itself
             try:
-                self._swap(open_index(self.location or self.index_dir, model_name=model_name_of(self.embeddings)))
+                self._swap(self._store.open(model_name=model_name_of(self.embeddings)))
             except IndexNotFoundError:
-                if self.location is not None or self.index_dir.resolve() != default_index_dir().resolve():
+                if not self._demo:
                     raise
                 self.index([bundled_articles_dir()], progress=progress)
         if isinstance(self.embeddings, MiniLMEmbeddings):
@@ -159,7 +161,7 @@ class Assistant:
             with self._lock:
                 pipeline = self._pipeline
         if pipeline is None:
-            where = shown_url(self.location) if self.location else self.index_dir
+            where = self._store.shown
             raise IndexNotFoundError(f"no index at {where}: build one with `rag index PATH --index {where}`")
         return pipeline
 
@@ -204,23 +206,13 @@ class Assistant:
         # Builds are serialized by their own lock; questions keep using the
         # current index until the finished one is swapped in.
         with self._build_lock:
-            has_index = self._index is not None or (self.index_dir / "manifest.json").exists()
+            has_index = self._index is not None or self._store.exists()
             if not loaded.documents and not has_index:
                 reasons = "; ".join(str(s) for s in loaded.skipped[:3]) or "no supported files found"
                 raise LoadError(f"nothing to index ({reasons}): give .txt, .md, .html, .pdf or .json files")
-            report = build(
-                self.location or self.index_dir,
-                self.index_dir,
-                loaded,
-                embeddings=self._build_embeddings(runner),
-                chunker=self.chunker,
-                rebuild=rebuild,
-                prune=prune,
-                progress=progress,
-                sentence_vectors=self.settings.sentence_vectors,
-                chunk_vectors=self.settings.chunk_vectors,
-            )
-            self._swap(open_index(self.location or self.index_dir))
+            report = self._store.build(loaded, embeddings=self._build_embeddings(runner), rebuild=rebuild, prune=prune,
+                                       progress=progress)
+            self._swap(self._store.open())
         return report
 
     def _build_embeddings(self, runner: str) -> Embeddings:
@@ -377,7 +369,7 @@ class Assistant:
         index, _ = self.snapshot()
         manifest = index.manifest
         return {
-            "index_dir": shown_url(self.location) if self.location else str(self.index_dir),
+            "index_dir": self._store.shown,
             "documents": len(index.documents),
             "chunks": index.n_chunks,
             "sentences": int(len(index.sentence_rows)),
@@ -385,7 +377,7 @@ class Assistant:
             "dimension": manifest.get("dimension"),
             "chunker": manifest.get("chunker"),
             "updated_at": manifest.get("updated_at"),
-            "size_bytes": size_bytes(self.location) if self.location else index_size_bytes(self.index_dir),
+            "size_bytes": self._store.size_bytes(),
         }
 
 
@@ -421,7 +413,7 @@ def ask(
              include_undated=include_undated)  # checked before anything loads
     if index_dir is not None and not isinstance(index_dir, (str, os.PathLike)):
         raise InputError(f"index_dir must be a path, got {type(index_dir).__name__}: pass e.g. index_dir='index/default'")
-    key: Path | str = str(index_dir) if is_url(index_dir) else (Path(index_dir) if index_dir is not None else default_index_dir()).resolve()
+    key = location_key(index_dir if index_dir is not None else default_index_dir())
     with _assistants_lock:
         assistant = _assistants.get(key)
         if assistant is None:

@@ -30,8 +30,7 @@ from ._ingest import BuildReport, build_index, write_copy
 from ._loading import LoadResult
 from ._onnx import cache_dir
 from ._types import SourceDocument
-from .stores import current_generation, is_url, open_index, publish, shown_url, workspace
-from .stores._local import load_index
+from .stores import current_generation, index_size_bytes, is_url, open_index, publish, shown_url, size_bytes, workspace
 
 __all__ = ["IndexStore", "StoreWriter", "build", "materialize", "open_store"]
 
@@ -77,7 +76,7 @@ def build(
     report = build_index(index_dir, loaded, embeddings=embeddings, chunker=chunker, rebuild=rebuild, prune=prune,
                          progress=progress, sentence_vectors=sentence_vectors, chunk_vectors=chunk_vectors, remove=remove)
     if url is not None:
-        built = load_index(index_dir)
+        built = open_index(index_dir)
         publish(url, built)
         write_atomic(index_dir / "synced.json", json.dumps({"generation": built.manifest["generation"]}))
         report.index_dir = shown_url(url)
@@ -128,9 +127,46 @@ class IndexStore:
     def __init__(self, location: str | Path, *, embeddings: Embeddings, chunker: TokenChunker,
                  sentence_vectors: str = "separate", chunk_vectors: str = "pooled", workspace_root: Path | None = None):
         self.location = str(location)
-        self.index_dir = workspace(self.location, workspace_root or cache_dir() / "stores") if is_url(location) else Path(location)
+        # The one place that asks "folder or database?": everything below reads these two.
+        self._url = self.location if is_url(location) else None
+        self.index_dir = workspace(self.location, workspace_root or cache_dir() / "stores") if self._url else Path(location)
         self.embeddings, self.chunker = embeddings, chunker
         self.sentence_vectors, self.chunk_vectors = sentence_vectors, chunk_vectors
+
+    @property
+    def shown(self) -> str:
+        """The location for messages: the folder, or the URL with its password masked."""
+        return shown_url(self._url) if self._url else str(self.index_dir)
+
+    def exists(self) -> bool:
+        """Whether the store holds an index (a folder's manifest; a database's live generation)."""
+        return current_generation(self._url) is not None if self._url else (self.index_dir / "manifest.json").exists()
+
+    def open(self, model_name: str | None = None) -> IndexData:
+        """The live index; with ``model_name``, checked to be built with that embedding model.
+
+        Raises:
+            IndexNotFoundError, IndexCorruptError, IndexMismatchError, StoreError.
+        """
+        return open_index(self._url or self.index_dir, model_name=model_name)
+
+    def build(
+        self,
+        loaded: LoadResult,
+        *,
+        embeddings: Embeddings | None = None,
+        rebuild: bool = False,
+        prune: bool = True,
+        progress: bool = False,
+    ) -> BuildReport:
+        """Index ``loaded`` into this store (with ``embeddings`` instead of the store's, e.g. on Ray); see :func:`build`."""
+        return build(self._url or self.index_dir, self.index_dir, loaded, embeddings=embeddings or self.embeddings,
+                     chunker=self.chunker, rebuild=rebuild, prune=prune, progress=progress,
+                     sentence_vectors=self.sentence_vectors, chunk_vectors=self.chunk_vectors)
+
+    def size_bytes(self) -> int:
+        """Bytes the live index takes (on disk, or in the database's tables)."""
+        return size_bytes(self._url) if self._url else index_size_bytes(self.index_dir)
 
     def fingerprints(self) -> dict[str, str]:
         """Each indexed document's id and content hash (empty for a store that holds no index yet)."""
@@ -141,7 +177,7 @@ class IndexStore:
 
     def snapshot(self) -> IndexData:
         """The live index, as one consistent read model."""
-        return open_index(self.location)
+        return self.open()
 
     def writer(self) -> StoreWriter:
         """A writer whose staged changes :meth:`StoreWriter.commit` applies."""

@@ -26,15 +26,23 @@ from __future__ import annotations
 from pathlib import Path
 
 from .._index import IndexData
-from ._local import check_compatible, load_index
+from ._local import check_compatible, index_size_bytes, load_index
 from ._pgvector import current_generation, is_pg_url, open_pg, publish, shown_url, size_bytes, workspace
 
-__all__ = ["current_generation", "is_url", "open_index", "publish", "shown_url", "size_bytes", "workspace"]
+__all__ = [
+    "current_generation", "index_size_bytes", "is_url", "location_key", "open_index", "publish", "shown_url", "size_bytes",
+    "workspace",
+]
 
 
 def is_url(location: object) -> bool:
     """Whether ``location`` names a database (``postgresql://…``) rather than a folder."""
     return is_pg_url(location)
+
+
+def location_key(location: str | Path) -> str | Path:
+    """One key per index: a database's URL as given, a folder's resolved path."""
+    return str(location) if is_url(location) else Path(location).resolve()
 
 
 def open_index(location: str | Path, *, model_name: str | None = None) -> IndexData:
