@@ -182,7 +182,11 @@ class Pipeline:
         ))
 
     def timeline(self, query: Query) -> Timeline:
-        """The dated events of the articles ``query`` retrieves (``top_k``: twice the settings'), oldest first."""
+        """The dated events of the articles ``query`` retrieves (``top_k``: twice the settings'), oldest first.
+
+        When the question's time words leave no event, the events come from
+        the range the explicit dates allow, and ``time_scope.note`` says so.
+        """
         top_k = 2 * self._settings.top_k if query.top_k is None else query.top_k
         searcher = self._searcher(query)
         dates, scope = scoped(query.question, query.dates, answering=False)
@@ -190,6 +194,14 @@ class Pipeline:
         vector = searcher.embed_query(read)
         passages = searcher.search(read, top_k, query_vector=vector, dates=dates)
         timeline = build_timeline(read, passages, self.index, vector)
+        if not timeline.events and scope is not None and narrows(dates, query.dates):
+            # As for an answer, the time words alone never leave a timeline empty: it comes from the
+            # range the explicit dates allow, and its scope says so.
+            wider = build_timeline(read, searcher.search(read, top_k, query_vector=vector, dates=query.dates),
+                                   self.index, vector)
+            if wider.events:
+                timeline = wider
+                scope = scope.widen(sorted({e.citation.published for e in wider.events}, key=lambda d: d or ""))
         return replace(timeline, query=query.question, time_scope=scope)
 
     def _searcher(self, query: Query) -> HybridSearcher:

@@ -353,6 +353,18 @@ def test_timeline_is_ordered_and_cited(news: Assistant) -> None:
     assert monday and all(e.date == "2026-06-01" for e in monday)  # resolved against each article's own date
 
 
+def test_timeline_time_words_never_leave_it_empty(news: Assistant) -> None:
+    # Asked six weeks after the quake, "this week" holds no article: the events come from the range
+    # as_of allows, and the scope says so, as an answer's would.
+    timeline = news.timeline("earthquake in the port city this week", as_of="2026-07-15")
+    assert timeline.events and all(e.citation.published and e.citation.published <= "2026-07-15" for e in timeline.events)
+    scope = timeline.time_scope
+    assert scope is not None and scope.widened
+    assert scope.note.startswith("No article from this week (2026-07-09 to 2026-07-15); from 2026-06-")
+    narrow = news.timeline("earthquake in the port city this week", as_of="2026-06-03")
+    assert narrow.events and narrow.time_scope is not None and not narrow.time_scope.widened
+
+
 def test_rag_ask_and_timeline_cli(news: Assistant, capsys: pytest.CaptureFixture[str]) -> None:
     index = str(news.index_dir)
     assert main(["ask", "How many people were killed in the earthquake?", "--index", index]) == 0
