@@ -11,5 +11,5 @@ if ! command -v chromium >/dev/null 2>&1; then
         echo "warning: chromium is not installed (apt-get install chromium); browser tests will be skipped"
     fi
 fi
-.venv/bin/ruff check rag ui bench tests
+.venv/bin/ruff check rag ui bench training tests
 exec .venv/bin/python -m pytest "$@"
