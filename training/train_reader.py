@@ -1135,8 +1135,9 @@ sentence answers when its probability is at least the threshold.
 The answerer reads the 6 quotable sentences with the best evidence score and
 combines the reader's probability and span margin (best span score minus
 the no-answer score) with that score by a logistic model fitted with
-`python -m bench.refusal` (see `docs/evaluation.md`); the threshold above is
-for the reader alone, on single paragraphs.
+`python -m training.calibrate` (see `docs/evaluation.md`), which writes its
+weights and the refusal threshold to `calibration.json` beside these weights;
+the threshold above is for the reader alone, on single paragraphs.
 
 ## Reproduce
 
