@@ -84,3 +84,13 @@ def test_answerer_defaults_match_the_settings_defaults() -> None:
     assert Settings().min_probability == ExtractiveAnswerer().min_probability == calibration["min_probability"]
     assert COMBINE == tuple(calibration["combine"]) == ExtractiveAnswerer().combine
     assert inspect.signature(answer_probability).parameters["combine"].default == COMBINE
+
+
+def test_the_runtime_package_never_imports_training() -> None:
+    """training/ (the reader's training and calibration) sits beside rag/: rag reads only what it writes."""
+    import re
+
+    root = Path(__file__).resolve().parents[1]
+    imports = re.compile(r"^\s*(?:from|import)\s+training\b", re.MULTILINE)
+    offenders = [str(p.relative_to(root)) for p in sorted((root / "rag").rglob("*.py")) if imports.search(p.read_text("utf-8"))]
+    assert offenders == [] and not (root / "rag" / "train_reader.py").exists()
