@@ -63,6 +63,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from ._calibration import shipped_calibration
 from ._citations import cite
 from ._disagreement import by_date, claims, find_rivals, question_names, same_claim, source_label, terms_with_title
 from ._entities import SHARED_RECOGNIZER, EntityRecognizer, asked_labels, names_other_entity
@@ -79,14 +80,15 @@ __all__ = ["COMBINE", "REFUSAL_TEXT", "ExtractiveAnswerer", "answer_probability"
 
 REFUSAL_TEXT = "The articles don't contain the answer to this question."
 # The reader's probability, its span margin and the evidence score, combined by a logistic model
-# over candidate sentences, fitted by `python -m bench.refusal` on the calibration halves of
+# over candidate sentences, fitted by `python -m training.calibrate` on the calibration halves of
 # SQuAD 1.1 dev articles with half the gold paragraphs withheld and of RGB's news questions
 # (docs/evaluation.md). No one signal alone was as good: the reader knows paraphrases, the
 # margin knows whether any words look like an answer, the evidence score knows which words
 # the question insists on. The fourth weight is the entity flag's (ScoredSentence.no_entity):
 # fitted with `--entity-flag` it took -1.02 and refused RGB worse (0.38 -> 0.32 within 10% false
-# refusals, paired -0.12 to +0.06), so it is 0 and the flag is not computed.
-COMBINE = (0.2599, 0.1183, 3.3711, 0.0, -3.6888)  # (reader logit, span margin, evidence, no entity, bias)
+# refusals, paired -0.12 to +0.06), so it is 0 and the flag is not computed. The weights are read
+# from rag/data/reader/calibration.json, which that command writes beside the reader's weights.
+COMBINE = shipped_calibration().combine  # (reader logit, span margin, evidence, no entity, bias)
 
 
 def answer_probability(
@@ -135,7 +137,7 @@ class ExtractiveAnswerer:
         runner_up: float = 0.9,
         merge_similarity: float = 0.8,
         reader: Reader | None = None,
-        min_probability: float = 0.072,
+        min_probability: float = shipped_calibration().min_probability,
         reader_candidates: int = 6,
         combine: tuple[float, ...] = COMBINE,
         entities: EntityRecognizer | None = SHARED_RECOGNIZER,

@@ -20,6 +20,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from ._calibration import shipped_calibration
 from ._exceptions import ConfigError
 
 __all__ = ["DEFAULT_INDEX_DIR", "EMBED_BACKENDS", "Settings", "default_index_dir"]
@@ -54,7 +55,8 @@ class Settings:
             quotes, gives a short answer and decides refusals) or ``fast``
             (the evidence score alone: no model, no short answer).
         min_probability: With ``reader = "model"``, refuse when no sentence's
-            answer probability reaches this.
+            answer probability reaches this (default: the calibrated one in
+            ``rag/data/reader/calibration.json``).
         reader_candidates: Sentences (best evidence score first) the reader reads per question.
         min_score: With ``reader = "fast"``, below this evidence score the answerer refuses.
         max_statements: Most statements in one extractive answer.
@@ -80,7 +82,7 @@ class Settings:
     embed_batch_size: int = 0
     max_file_mb: float = 20.0
     reader: str = "model"
-    min_probability: float = 0.072
+    min_probability: float = shipped_calibration().min_probability  # fitted with the reader: calibration.json
     reader_candidates: int = 6
     min_score: float = 0.42
     max_statements: int = 3

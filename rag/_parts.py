@@ -33,7 +33,7 @@ __all__ = ["MAX_PART_BYTES", "PARTS_FILE", "joined", "split"]
 
 MAX_PART_BYTES = 45 * 1024 * 1024  # under the repository's 50 MB per file
 PARTS_FILE = "parts.json"
-_RESTORE = "restore the folder from git (git checkout -- {folder}) or retrain it with `python -m rag.train_reader`"
+_RESTORE = "restore the folder from git (git checkout -- {folder}) or retrain it with `python -m training.train_reader`"
 
 
 def _digest(data: bytes) -> str:

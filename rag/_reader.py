@@ -6,7 +6,7 @@ span head over the sentence, the sentence before it and the title). A
 sentence that matches the question but names its answer only in the
 sentence before ("The president's son will plead guilty…" after "Hunter
 Biden reached a deal…") counts as answering, with its span in ``before``. The
-model is trained by ``python -m rag.train_reader`` from the packaged
+model is trained by ``python -m training.train_reader`` from the packaged
 all-MiniLM-L6-v2 weights on SQuAD 1.1 train, and shipped in the repository
 as an int8 ONNX file (``rag/data/reader/``) with its tokenizer and model
 card. Loading needs ONNX Runtime and ``tokenizers`` only: no torch, no
@@ -78,7 +78,7 @@ _MAX_QUESTION, _MAX_TITLE = 24, 10
 TRAIN_MAX_SENTENCE, READ_MAX_SENTENCE = 40, 64
 _MAX_SPAN_TOKENS = 16
 _MARGIN_CLIP = 20.0
-_RETRAIN = "retrain it with `python -m rag.train_reader` or restore rag/data/reader/ from git"
+_RETRAIN = "retrain it with `python -m training.train_reader` or restore rag/data/reader/ from git"
 
 
 @dataclass(frozen=True)

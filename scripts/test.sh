@@ -11,7 +11,7 @@ if ! command -v chromium >/dev/null 2>&1; then
         echo "warning: chromium is not installed (apt-get install chromium); browser tests will be skipped"
     fi
 fi
-.venv/bin/ruff check rag ui bench tests
+.venv/bin/ruff check rag ui bench training tests
 # The package's floors (pyproject.toml's [tool.importlinter]): nothing imports upward.
 .venv/bin/lint-imports --no-cache
 exec .venv/bin/python -m pytest "$@"

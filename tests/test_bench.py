@@ -93,14 +93,14 @@ def test_pg_bench_smoke(tmp_path: Path, pg_url: str) -> None:
     ],
 )
 def test_rgb_negatives_that_name_the_answer_are_recognised(text: str, answers: list[str], leaks: bool) -> None:
-    from bench.refusal import leaks_answer
+    from training.refusal_sets import leaks_answer
 
     assert leaks_answer(text, answers) is leaks
 
 
 def _cases(seed: int, n: int, *, calibration: bool = False, shift: float = 1.0):  # type: ignore[no-untyped-def]
     """Answerable questions score higher than unanswerable ones, by ``shift`` standard deviations."""
-    from bench.refusal import Case
+    from training.refusal_sets import Case
 
     rng = np.random.default_rng(seed)
     yes = [Case(True, float(s), True, calibration, question=f"y{i}") for i, s in enumerate(rng.normal(shift, 1, n))]
@@ -133,8 +133,10 @@ def test_the_bootstrap_interval_narrows_with_more_questions() -> None:
 
 
 def test_cross_fitting_scores_each_half_with_the_combination_fitted_on_the_other() -> None:
-    from bench.refusal import Case, cross_fitted, fit_combination
+    from bench.refusal import cross_fitted
     from rag._answering import answer_probability
+    from training.calibrate import fit_combination
+    from training.refusal_sets import Case
 
     def half(calibration: bool, sign: float) -> list:  # type: ignore[type-arg]
         # Each question reads two sentences; in one half the answer is the one with the higher evidence, in the other the lower.
@@ -149,6 +151,39 @@ def test_cross_fitting_scores_each_half_with_the_combination_fitted_on_the_other
         other = fit_combination([c for c in sets["squad_withheld"] if c.calibration is not before.calibration])
         assert after.best == max(answer_probability(p, e, m, other) for p, e, m, _ in before.candidates)
         assert (after.question, after.answerable, after.calibration) == (before.question, before.answerable, before.calibration)
+
+
+def test_calibration_is_written_where_the_runtime_reads_it(tmp_path: Path) -> None:
+    """training.calibrate fits on the calibration halves only, writes atomically, and rag._calibration reads it back."""
+    from rag import ReaderError
+    from rag._calibration import load_calibration
+    from training.calibrate import calibrate, calibration_of, fit_combination, write_calibration
+    from training.refusal_sets import Case
+
+    rng = np.random.default_rng(4)
+
+    def case(answerable: bool, calibration: bool) -> Case:
+        # Two read sentences; the one holding the answer has the higher evidence score.
+        high, low = float(rng.uniform(0.5, 0.9)), float(rng.uniform(0.1, 0.5))
+        return Case(answerable, high if answerable else low, answerable, calibration,
+                    ((0.6, high, 1.0, answerable), (0.4, low, 0.0, False)))
+
+    sets = {"squad_withheld": [case(i % 2 == 0, i % 4 < 2) for i in range(40)], "rgb": [case(True, True)],
+            "rgb_clean": [case(False, True)]}  # RGB clean is never calibrated on
+    combination = fit_combination([c for name in ("squad_withheld", "rgb") for c in sets[name] if c.calibration])
+    fitted = calibration_of(combination, sets, 0.10, "python -m training.calibrate --questions 40")
+    halves = [c for name in ("squad_withheld", "rgb") for c in sets[name] if c.calibration]
+    assert fitted.combine == tuple(round(w, 4) for w in combination) and fitted.combine[2] > 0
+    assert fitted.min_probability == round(calibrate(halves, 0.10), 4)
+    written = write_calibration(fitted, tmp_path)
+    assert written == tmp_path / "calibration.json" and [p.name for p in tmp_path.iterdir()] == ["calibration.json"]
+    assert load_calibration(tmp_path) == load_calibration(written) == fitted
+    record = json.loads(written.read_text(encoding="utf-8"))
+    assert record["combine"] == list(fitted.combine) and record["fitted_by"] == "python -m training.calibrate --questions 40"
+    written.write_text('{"combine": [1, 2], "min_probability": 0.1}', encoding="utf-8")
+    with pytest.raises(ReaderError, match="four or five numbers") as caught:
+        load_calibration(written)
+    assert "\n" not in str(caught.value) and "python -m training.calibrate" in str(caught.value)
 
 
 def test_a_paired_comparison_sees_no_change_against_itself_and_a_real_one_against_a_worse_reader() -> None:

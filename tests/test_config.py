@@ -66,11 +66,31 @@ def test_readme_settings_table_matches_the_defaults() -> None:
 
 
 def test_answerer_defaults_match_the_settings_defaults() -> None:
-    """ExtractiveAnswerer's own defaults repeat Settings' (the calibrated threshold above all): they must not drift apart."""
-    import inspect
+    """ExtractiveAnswerer's own defaults repeat Settings': they must not drift apart.
 
-    from rag._answering import ExtractiveAnswerer
+    The calibrated ones are typed nowhere: the threshold and the combination's
+    weights both come from the calibration file beside the reader's weights.
+    """
+    import inspect
+    import json
+
+    from rag._answering import COMBINE, ExtractiveAnswerer, answer_probability
+    from rag._reader import READER_DIR
 
     defaults = {name: p.default for name, p in inspect.signature(ExtractiveAnswerer).parameters.items()}
     shared = ("min_score", "max_statements", "min_probability", "reader_candidates")
     assert {name: defaults[name] for name in shared} == {name: getattr(Settings(), name) for name in shared}
+    calibration = json.loads((READER_DIR / "calibration.json").read_text(encoding="utf-8"))
+    assert Settings().min_probability == ExtractiveAnswerer().min_probability == calibration["min_probability"]
+    assert COMBINE == tuple(calibration["combine"]) == ExtractiveAnswerer().combine
+    assert inspect.signature(answer_probability).parameters["combine"].default == COMBINE
+
+
+def test_the_runtime_package_never_imports_training() -> None:
+    """training/ (the reader's training and calibration) sits beside rag/: rag reads only what it writes."""
+    import re
+
+    root = Path(__file__).resolve().parents[1]
+    imports = re.compile(r"^\s*(?:from|import)\s+training\b", re.MULTILINE)
+    offenders = [str(p.relative_to(root)) for p in sorted((root / "rag").rglob("*.py")) if imports.search(p.read_text("utf-8"))]
+    assert offenders == [] and not (root / "rag" / "train_reader.py").exists()

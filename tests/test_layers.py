@@ -41,7 +41,7 @@ def test_the_import_contracts_hold() -> None:
 )
 def test_an_upward_import_breaks_a_contract(tmp_path: Path, module: str, planted: str, contract: str, chain: str) -> None:
     # A copy of the packages' sources and the contracts, with one import planted at the end of a module.
-    for path in [*ROOT.glob("rag/**/*.py"), *ROOT.glob("ui/**/*.py"), *ROOT.glob("bench/**/*.py")]:
+    for path in [*ROOT.glob("rag/**/*.py"), *ROOT.glob("ui/**/*.py"), *ROOT.glob("bench/**/*.py"), *ROOT.glob("training/**/*.py")]:
         target = tmp_path / path.relative_to(ROOT)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)

