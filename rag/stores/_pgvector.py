@@ -3,10 +3,13 @@
 Layout (every table name carries its generation, ``rag_<gen>_…``)::
 
     rag_meta(key, value)        'current': the live generation's manifest; 'previous': the one it replaced
-    rag_<gen>_documents         pos, the SourceDocument as JSON, its copy group's canonical position
-    rag_<gen>_chunks            row, doc, start, end, first/end sentence, tokens, embedding vector(d) + HNSW index
+    rag_<gen>_documents         pos, the SourceDocument as JSON, its copy group's canonical position,
+                                publication day (-1: unknown), rank in its copy group's canonical order
+    rag_<gen>_chunks            row, doc, start, end, first/end sentence, tokens, publication day, whether its
+                                document is first in its copy group, embedding vector(d) + HNSW index
     rag_<gen>_sentences         row, doc, start, end, embedding vector(d)
-    rag_<gen>_postings          term id, chunk row, BM25 score (bm25s' own per-term score)
+    rag_<gen>_postings          term id, chunk row, BM25 score (bm25s' own per-term score), the chunk's day
+                                and first-in-group flag (so a filtered BM25 reads nothing else)
     rag_<gen>_terms             term, term id, chunk document frequency
 
 A build is made locally (``rag/_ingest.py``, in a workspace folder keyed by
@@ -22,7 +25,9 @@ Reading (:func:`open_pg`) keeps the heavy parts in the database: vectors
 ``SUM`` over the postings of the query's terms, scored exactly as bm25s
 scores them, since the postings *are* bm25s' per-term scores) and the
 vectors of the sentences an answer reads (one batched ``SELECT`` per
-question). Row spans, term statistics and documents are read once at open.
+question). Searches (:class:`PgSearch`) take the question's filter as data
+and send it as SQL predicates on the day and copy-group columns, never as
+lists of rows. Row spans, term statistics and documents are read once at open.
 
 Publishes take an advisory lock, so two at once queue instead of one
 dropping the other's tables. Trade-offs: document texts are held in memory
