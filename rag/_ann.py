@@ -35,7 +35,7 @@ import numpy as np
 
 from ._cpu import cores
 
-__all__ = ["EXACT_LIMIT", "build_dense_index", "configure_loaded", "search_one"]
+__all__ = ["EXACT_LIMIT", "build_dense_index", "configure_loaded", "search_one", "search_one_scored"]
 
 EXACT_LIMIT = 100_000
 _TRAIN_PER_CELL = 64
@@ -86,9 +86,14 @@ def configure_loaded(index: Any, info: dict[str, Any]) -> Any:
 
 def search_one(index: Any, vector: np.ndarray, k: int) -> np.ndarray:
     """Ids of the ``k`` nearest chunks to one query vector (``-1`` pads), on one thread."""
+    return search_one_scored(index, vector, k)[0]
+
+
+def search_one_scored(index: Any, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Ids (``-1`` pads) and inner products of the ``k`` nearest chunks to one query vector, on one thread."""
     import faiss
 
     faiss.omp_set_num_threads(1)  # process-wide in FAISS; a build in progress only slows down
-    _, ids = index.search(np.ascontiguousarray(vector.reshape(1, -1), dtype=np.float32), k)
-    return ids[0]
+    scores, ids = index.search(np.ascontiguousarray(vector.reshape(1, -1), dtype=np.float32), k)
+    return ids[0], scores[0]
 

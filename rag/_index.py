@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from ._search import ChunkSearch, day_number
 from ._syndication import count_copies
 from ._text import content_terms
 from ._types import Chunk, Sentence, SourceDocument
@@ -40,12 +41,14 @@ class IndexData:
         chunk_vectors / sentence_vectors: Unit vectors, row-aligned (a
             :class:`rag.stores._protocol.VectorTable`: numpy arrays here,
             database tables in the PostgreSQL store).
-        dense: The FAISS index over ``chunk_vectors`` (a ``DenseIndex``).
-        bm25: The bm25s index over the chunk texts (a ``LexicalIndex``).
+        dense: The local store's FAISS index over ``chunk_vectors`` (``None`` in the database store).
+        bm25: The local store's bm25s index over the chunk texts (``None`` in the database store).
         term_df: Chunk document frequency per stemmed term.
         signatures: MinHash signature per document (``None`` in old indexes).
         copy_of: Per document, its copy group's canonical position (empty
             or missing in old indexes: every document its own group).
+        search: The store's dense and lexical searches, filtered as data
+            (:class:`rag._search.ChunkSearch`); set by the store that opened the index.
     """
 
     path: Path
@@ -60,10 +63,12 @@ class IndexData:
     term_df: dict[str, int]
     signatures: np.ndarray | None = None
     copy_of: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    search: ChunkSearch | None = None
     doc_index: dict[str, int] = field(init=False)
 
     _doc_sentences: np.ndarray = field(init=False, repr=False)
     _groups: dict[int, list[int]] | None = field(init=False, repr=False, default=None)
+    _days: np.ndarray | None = field(init=False, repr=False, default=None)
     _sentence_terms: dict[int, frozenset[str]] = field(init=False, repr=False, default_factory=dict)
 
     def sentence_vectors_of(self, rows: list[int]) -> np.ndarray:
@@ -109,6 +114,12 @@ class IndexData:
                 for c, group in members.items() if len(group) > 1
             }
         return self._groups
+
+    def published_days(self) -> np.ndarray:
+        """Per document, its publication day number (:func:`rag._search.day_number`, ``-1``: unknown); computed once."""
+        if self._days is None:
+            self._days = np.array([day_number(d.published) for d in self.documents], dtype=np.int64)
+        return self._days
 
     def copies(self, doc_i: int) -> list[int]:
         """The other members of document ``doc_i``'s copy group (syndicated copies), canonical first."""

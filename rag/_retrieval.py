@@ -1,4 +1,4 @@
-"""Hybrid retrieval: FAISS dense search plus BM25, fused by reciprocal rank, then reranked.
+"""Hybrid retrieval: dense search plus BM25, fused by reciprocal rank, then reranked.
 
 Trade-offs: reciprocal-rank fusion (RRF, ``1 / (k + rank)`` summed over the
 lists) needs no score calibration between cosine and BM25, which live on
@@ -10,9 +10,10 @@ different pieces of evidence. Syndicated copies (:mod:`rag._syndication`)
 are searched once: only the group's first member that the date filter
 allows (the canonical one, else the earliest allowed) is searched, so
 copies never take the slots of other articles. A :class:`DateRange` keeps
-only articles published in it: FAISS results are filtered (an exact search
-over the allowed chunks when too few survive) and BM25 scores are masked.
-Hybrid mode then reranks the top
+only articles published in it. Both rules reach the store as data (a
+:class:`rag._search.ChunkFilter`) through its two searches
+(:class:`rag._search.ChunkSearch`): the local store masks FAISS and bm25s
+results, the database store filters in SQL. Hybrid mode then reranks the top
 ``rerank_depth`` passages by their best sentence's evidence score, from the
 stored sentence vectors: a factual question is usually answered by one
 sentence, which a chunk-level score dilutes. ``dense`` and ``bm25`` modes
@@ -35,16 +36,16 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from ._ann import search_one
 from ._dates import DateRange
 from ._embedding import embed_array
 from ._evidence import QuestionTerms, sentence_evidence
 from ._exceptions import ConfigError
 from ._index import IndexData
+from ._search import ChunkFilter, ChunkSearch, allowed_documents
 from ._text import bm25_terms
 from ._types import Passage
 
-__all__ = ["MODES", "HybridSearcher", "PassageRetriever", "rrf_fuse"]
+__all__ = ["MODES", "HybridSearcher", "PassageRetriever", "chunk_filter", "rrf_fuse"]
 
 Mode = Literal["hybrid", "dense", "bm25"]
 MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
@@ -111,42 +112,18 @@ class HybridSearcher:
         self.candidates = candidates
         self.rrf_k = rrf_k
         self.rerank_depth = rerank_depth
-        # Publication days as numbers (-1: unknown), so a date filter is one vectorised comparison.
-        self._days = np.array(
-            [date_number(d.published) for d in index.documents], dtype=np.int64
-        )
-        self._groups = list(index.copy_groups().values())
-        self._default_mask = self._chunk_mask(None)
+        if index.search is None:
+            raise ConfigError("the index was opened without its store's searches (open it with rag.stores.open_index)")
+        self._search: ChunkSearch = index.search
 
     def allowed_documents(self, dates: DateRange | None) -> np.ndarray:
         """Per document, whether a search with ``dates`` sees it (in range, and its copy group's representative)."""
         index = self.index
-        n = len(index.documents)
-        if dates is None or not dates.bounded:
-            ok = np.ones(n, dtype=bool)
-        else:
-            known = self._days >= 0
-            ok = ~known if dates.include_undated else np.zeros(n, dtype=bool)
-            lo = date_number(dates.since.isoformat()) if dates.since else -1
-            last = dates.last
-            hi = date_number(last.isoformat()) if last else np.iinfo(np.int64).max
-            ok |= known & (self._days >= lo) & (self._days <= hi)
-        for members in self._groups:  # members in canonical order: the first allowed one stands for all
-            allowed = [m for m in members if ok[m]]
-            for m in allowed[1:]:
-                ok[m] = False
-        return ok
+        return allowed_documents(index.published_days(), index.copy_groups().values(), chunk_filter(dates))
 
     def keeps_undated(self, dates: DateRange | None) -> bool:
         """Whether a search with ``dates`` still sees some article of unknown date."""
-        return bool((self.allowed_documents(dates) & (self._days < 0)).any())
-
-    def _chunk_mask(self, dates: DateRange | None) -> np.ndarray | None:
-        """Per chunk row, whether it may be returned; ``None`` when all may."""
-        ok = self.allowed_documents(dates)
-        if ok.all():
-            return None
-        return ok[self.index.chunk_rows[:, 0]] if self.index.n_chunks else np.zeros(0, dtype=bool)
+        return bool((self.allowed_documents(dates) & (self.index.published_days() < 0)).any())
 
     def embed_query(self, question: str) -> np.ndarray:
         """The question's unit vector."""
@@ -166,17 +143,17 @@ class HybridSearcher:
         index = self.index
         if index.n_chunks == 0 or top_k <= 0:
             return []
-        mask = self._default_mask if dates is None or not dates.bounded else self._chunk_mask(dates)
-        if mask is not None and not mask.any():
+        where = chunk_filter(dates)
+        if where.bounded and not self.allowed_documents(dates).any():
             return []
         n = min(max(self.candidates, top_k * 4), index.n_chunks)
         dense_rows: list[int] = []
         lexical: dict[int, float] = {}
         if self.mode in ("hybrid", "dense"):
             vector = self.embed_query(question) if query_vector is None else query_vector
-            dense_rows = self._dense(vector, n, mask)
+            dense_rows = [hit.row for hit in self._search.dense_search(vector, n, where)]
         if self.mode in ("hybrid", "bm25"):
-            lexical = self._bm25(question, n, mask)
+            lexical = {hit.row: hit.score for hit in self._search.lexical_search(bm25_terms(question), n, where)}
         if self.mode == "dense":
             fused = [(row, 0.0) for row in dense_rows]
         elif self.mode == "bm25":
@@ -211,29 +188,6 @@ class HybridSearcher:
         for i in order:
             spans[i].score = best[i]
         return [spans[i] for i in order]
-
-    def _dense(self, vector: np.ndarray, n: int, mask: np.ndarray | None) -> list[int]:
-        index = self.index
-        if mask is None:
-            return [int(i) for i in search_one(index.dense, vector, n) if i >= 0]
-        wanted = min(n, int(mask.sum()))
-        rows = [int(i) for i in search_one(index.dense, vector, min(index.n_chunks, n * 4)) if i >= 0 and mask[i]][:wanted]
-        if len(rows) < wanted:  # the filter left too few of FAISS's hits: search the allowed chunks exactly
-            allowed = np.flatnonzero(mask)
-            scores = np.asarray(index.chunk_vectors[allowed], dtype=np.float32) @ vector
-            top = np.argsort(-scores, kind="stable")[:wanted]
-            rows = [int(allowed[i]) for i in top]
-        return rows
-
-    def _bm25(self, question: str, n: int, mask: np.ndarray | None = None) -> dict[int, float]:
-        bm25 = self.index.bm25
-        vocab = getattr(bm25, "vocab_dict", None) or {}
-        terms = [t for t in bm25_terms(question) if t in vocab]
-        if not terms:
-            return {}
-        weights = None if mask is None else mask.astype(np.float32)
-        ids, scores = bm25.retrieve([terms], k=n, show_progress=False, n_threads=1, weight_mask=weights)
-        return {int(i): float(s) for i, s in zip(ids[0], scores[0]) if s > 0}
 
     def _merge(self, fused: list[tuple[int, float]], top_k: int) -> list[_Span]:
         index = self.index
@@ -278,13 +232,17 @@ class HybridSearcher:
         )
 
 
-def date_number(published: str | None) -> int:
-    """An ISO date as a day number (proleptic ordinal), ``-1`` when unknown."""
-    if not published:
-        return -1
-    from datetime import date
+def chunk_filter(dates: DateRange | None) -> ChunkFilter:
+    """The store-side filter of a question's date range (the copy-group rule always applies).
 
-    return date.fromisoformat(published[:10]).toordinal()
+    Example:
+        >>> from datetime import date
+        >>> chunk_filter(DateRange(since=date(2021, 8, 1))).since == date(2021, 8, 1).toordinal()
+        True
+    """
+    if dates is None or not dates.bounded:
+        return ChunkFilter()
+    return ChunkFilter.between(dates.since, dates.last, include_undated=dates.include_undated)
 
 
 class PassageRetriever(BaseRetriever):

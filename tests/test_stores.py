@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import uuid
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import psycopg
 import pytest
 
-from rag import Assistant, IndexMismatchError, MiniLMEmbeddings, StoreError, bundled_articles_dir
+from rag import Assistant, IndexMismatchError, MiniLMEmbeddings, SourceDocument, StoreError, bundled_articles_dir
+from rag._dates import DateRange
 from rag._evaluation import evaluate
 from rag._goldsets import load_eval_set
 from rag.cli import main
@@ -164,12 +168,13 @@ def test_the_server_listens_on_loopback_only(pg_url: str) -> None:
 
 
 def test_both_stores_fill_the_same_protocols(location: str, articles_copy: Path, embedder: MiniLMEmbeddings) -> None:
-    from rag.stores._protocol import DenseIndex, LexicalIndex, VectorTable
+    from rag._search import ChunkSearch
+    from rag.stores._protocol import VectorTable
 
     Assistant(location, embeddings=embedder).index([articles_copy])
     index = open_index(location)
     assert isinstance(index.chunk_vectors, VectorTable) and isinstance(index.sentence_vectors, VectorTable)
-    assert isinstance(index.dense, DenseIndex) and isinstance(index.bm25, LexicalIndex)
+    assert isinstance(index.search, ChunkSearch)
     rows = [3, 0, 2]
     assert index.sentence_vectors_of(rows).shape == (3, 384)
     local_like = index.sentence_vectors_of(rows)
@@ -273,3 +278,69 @@ def test_shown_urls_never_raise_or_show_a_password(url: str) -> None:
 
     shown = shown_url(url)
     assert "hunter2" not in shown
+
+
+def _dated_article(i: int, topic: str, published: str | None) -> SourceDocument:
+    text = " ".join(f"Report {k} on the {topic} says {k * 7 + i} crews worked near the {topic} site on day {k}."
+                    for k in range(3))
+    return SourceDocument(id=f"a{i}", title=f"The {topic}", source=f"wire/a{i}", text=text,
+                          sha256=hashlib.sha256(text.encode()).hexdigest(), published=published)
+
+
+TOPICS = ["harbour", "railway", "election", "flood", "bridge", "museum", "vaccine", "airport", "strike", "wildfire",
+          "tunnel", "dam", "festival", "court", "mine", "port", "school", "market", "storm", "library"]
+
+
+def test_search_filters_reach_the_database_as_predicates_never_as_row_lists(
+    pg_url: str, tmp_path: Path, embedder: MiniLMEmbeddings
+) -> None:
+    """Both stores give the same hits under every filter, and no SQL parameter grows with the archive (issue #25)."""
+    from rag._loading import LoadResult
+    from rag._retrieval import HybridSearcher, chunk_filter
+    from rag._search import ChunkFilter
+    from rag._text import bm25_terms
+
+    docs = [_dated_article(i, topic, None if i == 7 else f"{2019 + i % 5}-{1 + i % 12:02d}-15") for i, topic in enumerate(TOPICS)]
+    # Syndicated copies: one dated before its canonical member, one inside 2021 while the canonical is not.
+    docs.append(replace(docs[2], id="a2-copy", source="wire/a2-copy", published="2021-03-01"))
+    docs.append(replace(docs[5], id="a5-copy", source="wire/a5-copy", published="2018-12-01"))
+    indexes = {}
+    for name, location in (("local", str(tmp_path / "index")), ("pg", _fresh_db(pg_url))):
+        Assistant(location, embeddings=embedder).index_loaded(LoadResult(documents=docs))
+        indexes[name] = open_index(location)
+    local, pg = indexes["local"], indexes["pg"]
+    assert pg.n_copies == 2 and pg.n_chunks == len(docs)
+
+    sent: list[object] = []
+    connections = pg.search._connections
+    real_fetch = connections.fetch
+
+    def recording(sql: str, params: object = None) -> list:
+        sent.extend((params or {}).values() if isinstance(params, dict) else (params or ()))
+        return real_fetch(sql, params)
+
+    connections.fetch = recording  # this one object: every statement of these searches passes through it
+    k = 5
+    filters = [ChunkFilter(), ChunkFilter(one_per_copy_group=False),
+               chunk_filter(DateRange(since=date(2021, 1, 1), until=date(2021, 12, 31))),
+               chunk_filter(DateRange(since=date(2021, 1, 1), until=date(2021, 12, 31), include_undated=True)),
+               chunk_filter(DateRange(until=date(2019, 6, 30))), chunk_filter(DateRange(since=date(2030, 1, 1)))]
+    for question in ("How many crews worked near the harbour?", "election site crews", "flood report day 2"):
+        vector = np.asarray(embedder.embed_query(question), dtype=np.float32)
+        terms = bm25_terms(question)
+        for where in filters:
+            for search in ("dense_search", "lexical_search"):
+                query = vector if search == "dense_search" else terms
+                want, got = getattr(local.search, search)(query, k, where), getattr(pg.search, search)(query, k, where)
+                assert [h.row for h in got] == [h.row for h in want], (search, where, question)
+                assert np.allclose([h.score for h in got], [h.score for h in want], rtol=1e-4, atol=1e-5)
+            lists = [len(p) for p in sent if isinstance(p, (list, tuple))]
+            assert max(lists, default=0) <= max(k, len(terms)), (where, lists)
+            sent.clear()
+    # A whole search (fusion, rerank, similarities) reads vectors only of the passages it keeps.
+    searcher = HybridSearcher(pg, embedder, candidates=k, rerank_depth=3)
+    for dates in (None, DateRange(since=date(2021, 1, 1), until=date(2021, 12, 31))):
+        assert searcher.search("How many crews worked near the harbour?", top_k=2, dates=dates)
+        lists = [len(p) for p in sent if isinstance(p, (list, tuple))]
+        assert 0 < max(lists) <= 3 * 3 < pg.n_chunks  # 3 reranked passages of 3 sentences
+        sent.clear()

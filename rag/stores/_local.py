@@ -46,17 +46,18 @@ import shutil
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .._ann import build_dense_index, configure_loaded
+from .._ann import build_dense_index, configure_loaded, search_one_scored
 from .._atomic import write_atomic
 from .._exceptions import IndexCorruptError, IndexMismatchError, IndexNotFoundError, IndexWriteError
 from .._index import IndexData
+from .._search import ChunkFilter, Hit, allowed_documents
 from .._syndication import count_copies
 from .._text import bm25_terms
 from .._types import SourceDocument
@@ -219,10 +220,90 @@ def _load_generation(index_dir: Path, manifest: dict[str, Any], model_name: str 
             raise ValueError("row counts of chunks, vectors and FAISS disagree")
     except (OSError, ValueError, KeyError, RuntimeError, TypeError) as error:
         raise IndexCorruptError(f"index at {index_dir} is corrupt ({error}): {fix}") from error
-    return IndexData(
+    data = IndexData(
         index_dir, manifest, documents, chunk_rows, sentence_rows, chunk_vectors, sentence_vectors, dense, bm25, term_df,
         signatures=optional.get("signatures.npy"), copy_of=optional.get("copies.npy", np.zeros(0, dtype=np.int32)),
     )
+    data.search = LocalSearch(data)
+    return data
+
+
+class LocalSearch:
+    """The local store's searches: FAISS and bm25s, the filter applied as a numpy mask over chunk rows.
+
+    The mask is computed per question from the documents' publication days
+    and copy groups (vectorised), and cached for the unbounded filter, which
+    every undated question uses.
+
+    Args:
+        index: The loaded index (its ``dense`` and ``bm25``, documents and copy groups).
+
+    Example:
+        >>> hits = load_index("index/demo").search.lexical_search(["troop"], 3, ChunkFilter())  # doctest: +SKIP
+        >>> hits[0].row, hits[0].score  # doctest: +SKIP
+        (4, 2.31)
+    """
+
+    def __init__(self, index: IndexData):
+        self._index = index
+        self._unbounded: dict[ChunkFilter, np.ndarray | None] = {}
+
+    def _mask(self, where: ChunkFilter) -> np.ndarray | None:
+        """Per chunk row, whether it may be returned; ``None`` when all may."""
+        if not where.bounded and where in self._unbounded:
+            return self._unbounded[where]
+        index = self._index
+        ok = allowed_documents(index.published_days(), index.copy_groups().values(), where)
+        if ok.all():
+            mask = None
+        else:
+            mask = ok[index.chunk_rows[:, 0]] if index.n_chunks else np.zeros(0, dtype=bool)
+        if not where.bounded:
+            self._unbounded[where] = mask
+        return mask
+
+    def dense_search(self, vector: np.ndarray, k: int, where: ChunkFilter) -> list[Hit]:
+        """FAISS's hits that the filter allows; an exact search over the allowed chunks when too few survive."""
+        index = self._index
+        k = min(k, index.n_chunks)
+        mask = self._mask(where)
+        if k <= 0 or (mask is not None and not mask.any()):
+            return []
+        vector = np.asarray(vector, dtype=np.float32)
+        if mask is None:
+            ids, scores = search_one_scored(index.dense, vector, k)
+            return _by_score([Hit(int(i), float(s)) for i, s in zip(ids, scores) if i >= 0])
+        wanted = min(k, int(mask.sum()))
+        ids, scores = search_one_scored(index.dense, vector, min(index.n_chunks, k * 4))
+        hits = [Hit(int(i), float(s)) for i, s in zip(ids, scores) if i >= 0 and mask[i]][:wanted]
+        if len(hits) < wanted:  # the filter left too few of FAISS's hits: search the allowed chunks exactly
+            allowed = np.flatnonzero(mask)
+            exact = np.asarray(index.chunk_vectors[allowed], dtype=np.float32) @ vector
+            top = np.argsort(-exact, kind="stable")[:wanted]
+            hits = [Hit(int(allowed[i]), float(exact[i])) for i in top]
+        return _by_score(hits)
+
+    def lexical_search(self, terms: Sequence[str], k: int, where: ChunkFilter) -> list[Hit]:
+        """bm25s' scores, masked by the filter; only positive scores, best first, ties by row."""
+        bm25 = self._index.bm25
+        vocab = getattr(bm25, "vocab_dict", None) or {}
+        known = [t for t in terms if t in vocab]
+        k = min(k, self._index.n_chunks)
+        mask = self._mask(where)
+        if not known or k <= 0 or (mask is not None and not mask.any()):
+            return []
+        scores = bm25.get_scores(known, weight_mask=None if mask is None else mask.astype(np.float32))
+        # The k best, ties by row (as the database store orders them): every row scoring at least the k-th
+        # best score, then a stable sort; vectorised, and the sort sees only those rows.
+        kth = np.partition(scores, len(scores) - k)[len(scores) - k] if k < len(scores) else 0.0
+        candidates = np.flatnonzero((scores >= kth) & (scores > 0))
+        top = candidates[np.argsort(-scores[candidates], kind="stable")[:k]]
+        return [Hit(int(i), float(scores[i])) for i in top]
+
+
+def _by_score(hits: list[Hit]) -> list[Hit]:
+    """Best first, equal scores by row (identical chunk texts tie exactly; FAISS leaves their order open)."""
+    return sorted(hits, key=lambda h: (-h.score, h.row))
 
 
 def _doc_from_json(line: str) -> SourceDocument:

@@ -3,10 +3,13 @@
 Layout (every table name carries its generation, ``rag_<gen>_…``)::
 
     rag_meta(key, value)        'current': the live generation's manifest; 'previous': the one it replaced
-    rag_<gen>_documents         pos, the SourceDocument as JSON, its copy group's canonical position
-    rag_<gen>_chunks            row, doc, start, end, first/end sentence, tokens, embedding vector(d) + HNSW index
+    rag_<gen>_documents         pos, the SourceDocument as JSON, its copy group's canonical position,
+                                publication day (-1: unknown), rank in its copy group's canonical order
+    rag_<gen>_chunks            row, doc, start, end, first/end sentence, tokens, publication day, whether its
+                                document is first in its copy group, embedding vector(d) + HNSW index
     rag_<gen>_sentences         row, doc, start, end, embedding vector(d)
-    rag_<gen>_postings          term id, chunk row, BM25 score (bm25s' own per-term score)
+    rag_<gen>_postings          term id, chunk row, BM25 score (bm25s' own per-term score), the chunk's day
+                                and first-in-group flag (so a filtered BM25 reads nothing else)
     rag_<gen>_terms             term, term id, chunk document frequency
 
 A build is made locally (``rag/_ingest.py``, in a workspace folder keyed by
@@ -22,7 +25,9 @@ Reading (:func:`open_pg`) keeps the heavy parts in the database: vectors
 ``SUM`` over the postings of the query's terms, scored exactly as bm25s
 scores them, since the postings *are* bm25s' per-term scores) and the
 vectors of the sentences an answer reads (one batched ``SELECT`` per
-question). Row spans, term statistics and documents are read once at open.
+question). Searches (:class:`PgSearch`) take the question's filter as data
+and send it as SQL predicates on the day and copy-group columns, never as
+lists of rows. Row spans, term statistics and documents are read once at open.
 
 Publishes take an advisory lock, so two at once queue instead of one
 dropping the other's tables. Trade-offs: document texts are held in memory
@@ -42,12 +47,14 @@ import json
 import re
 import threading
 import urllib.parse
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .._exceptions import IndexCorruptError, IndexNotFoundError, StoreError, redact
+from .._search import ChunkFilter, Hit
 from .._types import SourceDocument
 
 __all__ = ["connect", "current_generation", "is_pg_url", "open_pg", "publish", "shown_url", "size_bytes", "workspace"]
@@ -190,20 +197,31 @@ def publish(url: str, index: Any) -> None:
             previous = _manifest(conn)
             if previous is not None and previous.get("generation") == generation:
                 return  # nothing new since the last publish
-            conn.execute(f"CREATE TABLE {p}_documents (pos int PRIMARY KEY, data jsonb NOT NULL, copy_of int NOT NULL)")
+            conn.execute(f"CREATE TABLE {p}_documents (pos int PRIMARY KEY, data jsonb NOT NULL, copy_of int NOT NULL, "
+                         f"pub_day int NOT NULL, copy_rank int NOT NULL)")
             conn.execute(f"CREATE TABLE {p}_chunks (row int PRIMARY KEY, doc int NOT NULL, start_ int NOT NULL, end_ int NOT NULL, "
-                         f"s0 int NOT NULL, s1 int NOT NULL, n_tokens int NOT NULL, embedding vector({dim}) NOT NULL)")
+                         f"s0 int NOT NULL, s1 int NOT NULL, n_tokens int NOT NULL, pub_day int NOT NULL, is_first bool NOT NULL, "
+                         f"embedding vector({dim}) NOT NULL)")
             conn.execute(f"CREATE TABLE {p}_sentences (row int PRIMARY KEY, doc int NOT NULL, start_ int NOT NULL, "
                          f"end_ int NOT NULL, embedding vector({dim}) NOT NULL)")
-            conn.execute(f"CREATE TABLE {p}_postings (tid int NOT NULL, row int NOT NULL, score real NOT NULL)")
+            conn.execute(f"CREATE TABLE {p}_postings (tid int NOT NULL, row int NOT NULL, score real NOT NULL, "
+                         f"pub_day int NOT NULL, is_first bool NOT NULL)")
             conn.execute(f"CREATE TABLE {p}_terms (term text PRIMARY KEY, tid int, df int NOT NULL)")
-            with conn.cursor().copy(f"COPY {p}_documents (pos, data, copy_of) FROM STDIN") as copy:
+            # The filter's columns (rag/_search.py): publication day, and the rank in the copy group's canonical order.
+            days = index.published_days()
+            rank = np.zeros(len(index.documents), dtype=np.int64)
+            for members in index.copy_groups().values():
+                rank[members] = np.arange(len(members))
+            chunk_days = days[index.chunk_rows[:, 0]].tolist() if index.n_chunks else []
+            chunk_first = (rank[index.chunk_rows[:, 0]] == 0).tolist() if index.n_chunks else []
+            with conn.cursor().copy(f"COPY {p}_documents (pos, data, copy_of, pub_day, copy_rank) FROM STDIN") as copy:
                 for pos, doc in enumerate(index.documents):
-                    copy.write_row((pos, json.dumps(doc.__dict__, ensure_ascii=False), index.canonical(pos)))
+                    copy.write_row((pos, json.dumps(doc.__dict__, ensure_ascii=False), index.canonical(pos), int(days[pos]),
+                                    int(rank[pos])))
             chunk_vectors = np.asarray(index.chunk_vectors, dtype=np.float32)
             with conn.cursor().copy(f"COPY {p}_chunks FROM STDIN") as copy:
                 for row, (values, vector) in enumerate(zip(index.chunk_rows.tolist(), chunk_vectors)):
-                    copy.write_row((row, *values, _vector_text(vector)))
+                    copy.write_row((row, *values, chunk_days[row], chunk_first[row], _vector_text(vector)))
             sentence_vectors = np.asarray(index.sentence_vectors, dtype=np.float32)
             with conn.cursor().copy(f"COPY {p}_sentences FROM STDIN") as copy:
                 for row, (values, vector) in enumerate(zip(index.sentence_rows.tolist(), sentence_vectors)):
@@ -215,11 +233,14 @@ def publish(url: str, index: Any) -> None:
                 with conn.cursor().copy(f"COPY {p}_postings FROM STDIN") as copy:
                     for tid in range(len(indptr) - 1):
                         for k in range(int(indptr[tid]), int(indptr[tid + 1])):
-                            copy.write_row((tid, int(indices[k]), float(data[k])))
+                            row = int(indices[k])
+                            copy.write_row((tid, row, float(data[k]), chunk_days[row], chunk_first[row]))
             with conn.cursor().copy(f"COPY {p}_terms FROM STDIN") as copy:
                 for term in sorted(set(index.term_df) | set(vocab)):
                     copy.write_row((term, vocab.get(term), int(index.term_df.get(term, 0))))
-            conn.execute(f"CREATE INDEX ON {p}_postings (tid, score DESC) INCLUDE (row)")
+            conn.execute(f"CREATE INDEX ON {p}_postings (tid, score DESC) INCLUDE (row, pub_day, is_first)")
+            conn.execute(f"CREATE INDEX ON {p}_chunks (pub_day)")
+            conn.execute(f"CREATE INDEX ON {p}_documents (copy_of, copy_rank)")
             conn.execute(f"CREATE INDEX ON {p}_chunks USING hnsw (embedding vector_ip_ops) WITH (m = 16, ef_construction = 128)")
             if previous is not None:
                 conn.execute("INSERT INTO rag_meta VALUES ('previous', %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
@@ -346,49 +367,94 @@ def _array(value: Any) -> np.ndarray:
     return np.asarray(value.to_numpy() if hasattr(value, "to_numpy") else value, dtype=np.float32)
 
 
-class PgDense:
-    """Dense search on the chunks' HNSW index, in FAISS's ``search(x, k)`` shape."""
+class PgSearch:
+    """Dense and BM25 search in SQL, the filter as predicates on stored columns (never a list of rows).
 
-    def __init__(self, connections: _Connections, table: str, n: int):
-        self._connections, self._table, self.ntotal = connections, table, n
+    Every statement's parameters are the query (a vector, or its terms),
+    ``k`` and the date bounds, whatever the archive's size. The predicate
+    on a chunk (or posting) row ``x``: its ``pub_day`` in the range (or
+    unknown, when undated articles count), and, for the copy-group rule,
+    ``x.is_first`` (the first member in canonical order), or else no earlier
+    member of its group in the range (a ``NOT EXISTS``, reached only for the
+    rare later members).
 
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        vector = np.asarray(queries, dtype=np.float32).reshape(-1)
+    Dense search is ``ORDER BY embedding <#> q LIMIT k`` on the HNSW index
+    with the predicate in ``WHERE`` (``hnsw.iterative_scan`` keeps scanning
+    until ``k`` rows pass), or an exact scan of the rows the date range
+    allows when they are few (at most ``EXACT_BELOW``, counted on the
+    ``pub_day`` index first). BM25 sums each query term's best
+    ``POSTINGS_PER_TERM`` allowed postings (bm25s' own per-term scores).
+
+    Example:
+        >>> search = PgSearch(_Connections("postgresql://rag@127.0.0.1:54329/rag"), "rag_g1_abcdef")  # doctest: +SKIP
+        >>> search.lexical_search(["troop"], 5, ChunkFilter())[0]  # doctest: +SKIP
+        Hit(row=4, score=2.31)
+    """
+
+    EXACT_BELOW = 10_000  # chunks the date range allows: at or below, an exact scan beats walking the graph
+
+    def __init__(self, connections: _Connections, prefix: str):
+        self._connections, self._p = connections, prefix
+
+    def _predicate(self, alias: str, where: ChunkFilter, *, copies: bool = True) -> str:
+        """SQL that is true for the rows of ``alias`` (chunks or postings) the filter allows; binds ``lo`` and ``hi``."""
+        conditions = []
+        in_range = "{x}.pub_day BETWEEN %(lo)s AND %(hi)s" + (" OR {x}.pub_day < 0" if where.include_undated else "")
+        if where.bounded:
+            conditions.append("(" + in_range.format(x=alias) + ")")
+        if copies and where.one_per_copy_group:
+            if not where.bounded:
+                conditions.append(f"{alias}.is_first")
+            else:  # a later member counts when no earlier member of its group is in range
+                conditions.append(
+                    f"({alias}.is_first OR NOT EXISTS (SELECT 1 FROM {self._p}_chunks c2 JOIN {self._p}_documents d "
+                    f"ON d.pos = c2.doc JOIN {self._p}_documents e ON e.copy_of = d.copy_of AND e.copy_rank < d.copy_rank "
+                    f"WHERE c2.row = {alias}.row AND (" + in_range.format(x="e") + ")))")
+        return " AND ".join(conditions) or "TRUE"
+
+    @staticmethod
+    def _bounds(where: ChunkFilter) -> dict[str, int]:
+        return {"lo": where.since if where.since is not None else 0,
+                "hi": where.until if where.until is not None else 2**31 - 1}
+
+    def dense_search(self, vector: np.ndarray, k: int, where: ChunkFilter) -> list[Hit]:
+        """The ``k`` allowed chunks nearest ``vector``, best first (ties by row)."""
+        if k <= 0:
+            return []
+        params: dict[str, Any] = {**self._bounds(where), "v": np.asarray(vector, dtype=np.float32).reshape(-1), "k": int(k)}
+        chunks, allowed = f"{self._p}_chunks", self._predicate("c", where)
+        exact = f"SELECT c.row, -(c.embedding <#> %(v)s) FROM {chunks} c WHERE {allowed} ORDER BY (c.embedding <#> %(v)s) + 0 LIMIT %(k)s"
+        if where.bounded:
+            in_range = self._connections.fetch(
+                f"SELECT count(*) FROM (SELECT 1 FROM {chunks} c WHERE {self._predicate('c', where, copies=False)} "
+                f"LIMIT {self.EXACT_BELOW + 1}) n", params)[0][0]
+            if in_range <= self.EXACT_BELOW:  # few rows: scan them all, exactly, through the pub_day index
+                return _hits(self._connections.fetch(exact, params))
         rows = self._connections.fetch(
-            f"SELECT row, -(embedding <#> %s) FROM {self._table} ORDER BY embedding <#> %s LIMIT %s", (vector, vector, int(k))
-        )
-        ids = np.full((1, k), -1, dtype=np.int64)
-        scores = np.zeros((1, k), dtype=np.float32)
-        for i, (row, score) in enumerate(rows):
-            ids[0, i], scores[0, i] = int(row), float(score)
-        return scores, ids
+            f"SELECT c.row, -(c.embedding <#> %(v)s) FROM {chunks} c WHERE {allowed} ORDER BY c.embedding <#> %(v)s LIMIT %(k)s",
+            params)
+        if len(rows) < k:  # the graph walk gave up before k rows passed: exact over the allowed rows
+            rows = self._connections.fetch(exact, params)
+        return _hits(rows)
 
-
-class PgLexical:
-    """BM25 over the postings table, in bm25s' ``retrieve`` shape (the postings are bm25s' own scores)."""
-
-    def __init__(self, connections: _Connections, table: str, vocab: dict[str, int]):
-        self._connections, self._table, self.vocab_dict = connections, table, vocab
-
-    def retrieve(self, queries: list[list[str]], *, k: int, weight_mask: np.ndarray | None = None, **_ignored: Any
-                 ) -> tuple[np.ndarray, np.ndarray]:
-        tids = [self.vocab_dict[t] for t in queries[0] if t in self.vocab_dict]
-        allowed = "" if weight_mask is None else " AND p.row = ANY(%s)"
-        # Each term contributes its best POSTINGS_PER_TERM chunks (an index scan on (tid, score DESC)): a
+    def lexical_search(self, terms: Sequence[str], k: int, where: ChunkFilter) -> list[Hit]:
+        """BM25 over ``terms`` (repeats counted, unknown terms ignored): the allowed chunks' sums, best first (ties by row)."""
+        if not terms or k <= 0:
+            return []
+        # Each term contributes its best POSTINGS_PER_TERM allowed chunks (an index scan on (tid, score DESC)): a
         # chunk outside every one of its terms' heads cannot reach a top k that the heads fill.
-        sql = (f"SELECT p.row, SUM(p.score) AS s FROM unnest(%s::int[]) AS q(tid) CROSS JOIN LATERAL "
-               f"(SELECT row, score FROM {self._table} p WHERE p.tid = q.tid{allowed} ORDER BY p.score DESC "
-               f"LIMIT {POSTINGS_PER_TERM}) p GROUP BY p.row ORDER BY s DESC, p.row LIMIT %s")
-        params: list[Any] = [tids]
-        if weight_mask is not None:
-            params.append(np.flatnonzero(weight_mask).tolist())
-        params.append(int(k))
-        rows = self._connections.fetch(sql, params)
-        ids = np.zeros((1, k), dtype=np.int64)
-        scores = np.zeros((1, k), dtype=np.float32)
-        for i, (row, score) in enumerate(rows):
-            ids[0, i], scores[0, i] = int(row), float(score)
-        return ids, scores
+        sql = (f"SELECT p.row, SUM(p.score) AS s FROM unnest(%(terms)s::text[]) AS q(term) "
+               f"JOIN {self._p}_terms t ON t.term = q.term CROSS JOIN LATERAL "
+               f"(SELECT p.row, p.score FROM {self._p}_postings p WHERE p.tid = t.tid AND {self._predicate('p', where)} "
+               f"ORDER BY p.score DESC LIMIT {POSTINGS_PER_TERM}) p GROUP BY p.row ORDER BY s DESC, p.row LIMIT %(k)s")
+        rows = self._connections.fetch(sql, {**self._bounds(where), "terms": list(terms), "k": int(k)})
+        return [hit for hit in _hits(rows, resort=False) if hit.score > 0]
+
+
+def _hits(rows: list[Any], *, resort: bool = True) -> list[Hit]:
+    """Rows of ``(row, score)`` as hits, best first with ties by row (the iterative HNSW scan may return them out of order)."""
+    hits = [Hit(int(row), float(score)) for row, score in rows]
+    return sorted(hits, key=lambda h: (-h.score, h.row)) if resort else hits
 
 
 def open_pg(url: str) -> dict[str, Any]:
@@ -417,7 +483,11 @@ def open_pg(url: str) -> dict[str, Any]:
                               dtype=np.int32).reshape(-1, 6)
         sentence_rows = np.array(conn.execute(f"SELECT doc, start_, end_ FROM {p}_sentences ORDER BY row").fetchall(),
                                  dtype=np.int32).reshape(-1, 3)
-        terms = conn.execute(f"SELECT term, tid, df FROM {p}_terms").fetchall()
+        terms = conn.execute(f"SELECT term, df FROM {p}_terms WHERE df > 0").fetchall()
+        if conn.execute("SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() AND "
+                        "table_name = %s AND column_name IN ('pub_day', 'is_first')", (f"{p}_postings",)).fetchone()[0] < 2:
+            raise IndexCorruptError(f"the index in {shown_url(url)} was published by an older version (no filter columns): "
+                                    f"republish it with `rag index PATH --index {shown_url(url)} --rebuild`")
     except psycopg.OperationalError as error:
         raise StoreError(f"lost the connection to PostgreSQL at {_where(url)} "
                          f"({_first_line(_secret_free(str(error), url))}): check the server") from None
@@ -425,7 +495,6 @@ def open_pg(url: str) -> dict[str, Any]:
         raise IndexCorruptError(f"the index in {shown_url(url)} is damaged ({_first_line(_secret_free(str(error), url))}): "
                                 f"rebuild it with `rag index PATH --index {shown_url(url)} --rebuild`") from None
     dim = int(manifest["dimension"])
-    vocab = {term: int(tid) for term, tid, _ in terms if tid is not None}
     return {
         "manifest": manifest,
         "documents": documents,
@@ -433,9 +502,10 @@ def open_pg(url: str) -> dict[str, Any]:
         "sentence_rows": sentence_rows,
         "chunk_vectors": PgVectors(connections, f"{p}_chunks", len(chunk_rows), dim),
         "sentence_vectors": PgVectors(connections, f"{p}_sentences", len(sentence_rows), dim),
-        "dense": PgDense(connections, f"{p}_chunks", len(chunk_rows)),
-        "bm25": PgLexical(connections, f"{p}_postings", vocab) if len(chunk_rows) else None,
-        "term_df": {term: int(df) for term, _, df in terms if df},
+        "dense": None,
+        "bm25": None,
+        "search": PgSearch(connections, p),
+        "term_df": {term: int(df) for term, df in terms},
         "copy_of": copy_of,
     }
 

@@ -2,9 +2,14 @@
 
 :class:`rag._index.IndexData` is the read model both stores produce. Its
 small tables (documents, chunk and sentence spans, term statistics) are
-plain values; its three heavy parts are objects of these protocols, which
-the local store fills with numpy arrays, FAISS and bm25s, and the
-PostgreSQL store with database-backed objects of the same shape
+plain values. Its vectors are :class:`VectorTable` objects (numpy arrays
+in the local store, database tables in the PostgreSQL store), read by the
+rows of the passages a question uses. Its searches are one
+:class:`rag._search.ChunkSearch` (``index.search``): ``dense_search`` and
+``lexical_search``, each taking the question's filter as data (a
+:class:`rag._search.ChunkFilter`) and giving :class:`rag._search.Hit`
+objects. The local store answers them with FAISS and bm25s under a numpy
+mask, the PostgreSQL store in SQL with the filter as predicates
 (``rag/stores/_pgvector.py``). Retrieval (:mod:`rag._retrieval`) and the
 answerer call nothing else, so they are the same code for every store.
 :class:`Store` and :class:`Writer` are the write side (``rag._building.open_store``):
@@ -23,7 +28,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-__all__ = ["DenseIndex", "LexicalIndex", "Store", "VectorTable", "Writer"]
+__all__ = ["Store", "VectorTable", "Writer"]
 
 
 @runtime_checkable
@@ -36,25 +41,6 @@ class VectorTable(Protocol):
     def __getitem__(self, rows: Any) -> np.ndarray: ...
 
     def __len__(self) -> int: ...
-
-
-@runtime_checkable
-class DenseIndex(Protocol):
-    """Nearest chunks by inner product, in FAISS's shape: ``search(x, k)`` gives ``(scores, ids)``, ``-1`` padding."""
-
-    ntotal: int
-
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]: ...
-
-
-@runtime_checkable
-class LexicalIndex(Protocol):
-    """BM25 over chunks, in bm25s' shape: ``retrieve([terms], k=…, weight_mask=…)`` gives ``(ids, scores)``."""
-
-    vocab_dict: dict[str, int]
-
-    def retrieve(self, queries: list[list[str]], *, k: int, weight_mask: np.ndarray | None = None,
-                 **options: Any) -> tuple[np.ndarray, np.ndarray]: ...
 
 
 @runtime_checkable
