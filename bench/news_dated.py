@@ -51,7 +51,7 @@ import numpy as np
 
 from rag import Assistant, load_paths
 from rag._atomic import write_atomic
-from rag._evaluation import _answer_scores
+from rag._evaluation import answer_scores
 from rag._goldsets import Evidence, GoldExample
 from rag._metrics import answer_contained, refusal_scores
 from rag._types import SourceDocument
@@ -201,7 +201,7 @@ def ask_all(questions: list[Question], articles: Path, work: Path) -> list[dict[
         record: dict[str, Any] = {"id": q.id, "cue": q.cue, "answerable": q.answerable, "kind": q.unanswerable}
         for arm in ARMS:
             answer = assistant.ask(q.question, as_of=q.as_of if arm == "with_dates" else None)
-            scores = _answer_scores(answer, q.gold(), assistant)
+            scores = answer_scores(answer, q.gold(), assistant)
             record[arm] = {
                 "refused": answer.refused,
                 "contained": scores.get("contained"),

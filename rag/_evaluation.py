@@ -56,7 +56,7 @@ from ._retrieval import MODES
 from ._types import Answer
 from .stores import open_index
 
-__all__ = ["ConfigResult", "ExampleResult", "evaluate", "run_eval_command"]
+__all__ = ["ConfigResult", "ExampleResult", "answer_scores", "evaluate", "run_eval_command"]
 
 BASELINE = "langchain"
 
@@ -168,7 +168,7 @@ def _evaluate_mode(
         )
         result.scores = _retrieval_scores(ranked, example, ks)
         if eval_set.has_answers:
-            result.scores.update(_answer_scores(answer, example, assistant))
+            result.scores.update(answer_scores(answer, example, assistant))
         examples.append(result)
     return ConfigResult(label or mode, _aggregate(examples, ks, eval_set.has_answers), examples)
 
@@ -203,7 +203,11 @@ def _retrieval_scores(ranked: list[str], example: GoldExample, ks: list[int]) ->
     return scores
 
 
-def _answer_scores(answer: Answer, example: GoldExample, assistant: Assistant) -> dict[str, float | None]:
+def answer_scores(answer: Answer, example: GoldExample, assistant: Assistant) -> dict[str, float | None]:
+    """``rag eval``'s answer metrics of one answer: EM, contained, F1 (of the text and the short answer), citation precision and recall.
+
+    Empty for an unanswerable example (refusals are scored over the set).
+    """
     scores: dict[str, float | None] = {}
     if not example.answerable:
         return scores
