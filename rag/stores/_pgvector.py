@@ -4,7 +4,8 @@ Layout (every table name carries its generation, ``rag_<gen>_…``)::
 
     rag_meta(key, value)        'current': the live generation's manifest; 'previous': the one it replaced
     rag_<gen>_documents         pos, the SourceDocument as JSON, its copy group's canonical position,
-                                publication day (-1: unknown), rank in its copy group's canonical order
+                                publication day (-1: unknown), rank in its copy group's canonical order,
+                                id (indexed), its sentence rows [s_first, s_end) and first chunk row
     rag_<gen>_chunks            row, doc, start, end, first/end sentence, tokens, publication day, whether its
                                 document is first in its copy group, embedding vector(d) + HNSW index
     rag_<gen>_sentences         row, doc, start, end, embedding vector(d)
@@ -27,11 +28,17 @@ scores them, since the postings *are* bm25s' per-term scores) and the
 vectors of the sentences an answer reads (one batched ``SELECT`` per
 question). Searches (:class:`PgSearch`) take the question's filter as data
 and send it as SQL predicates on the day and copy-group columns, never as
-lists of rows. Row spans, term statistics and documents are read once at open.
+lists of rows. Opening reads the manifest and the copy groups with more than
+one member, nothing per row (:class:`PgIndexData`): documents (with their
+sentence spans), ids, chunk rows and term frequencies are fetched by the
+rows a question reads, batched (a search fetches its hits' chunk rows and
+documents in two queries) and kept in bounded LRU caches; publication days
+are read as one array the first time a date filter needs them.
 
 Publishes take an advisory lock, so two at once queue instead of one
-dropping the other's tables. Trade-offs: document texts are held in memory
-like the local store's (a quote needs its article). A build's workspace
+dropping the other's tables. Trade-offs: a question's first read of an
+article is a round trip (a few per question, batched); listing every
+document (``rag info``, the UI's list) reads them a page at a time. A build's workspace
 records the generation it last published (``synced.json``); when the
 database's live generation is another (a build from another machine), the
 workspace is first rebuilt from the database, so no machine's documents
@@ -520,8 +527,8 @@ class PgRecords:
     """Records of one generation fetched by position or id, batched by the caller's lists and cached (LRU).
 
     What :class:`PgIndexData`'s lazy tables read through. Fetching a document
-    also fetches its sentence rows (one more query for the batch): whoever
-    reads a document's text reads its sentences next. Caches are bounded in
+    also fetches its sentence rows (in the same query): whoever reads a
+    document's text reads its sentences next. Caches are bounded in
     entries, so the client's memory does not grow with the archive.
 
     Example:
@@ -544,19 +551,23 @@ class PgRecords:
         self._lock = threading.Lock()
 
     def records(self, positions: Sequence[int]) -> dict[int, _Record]:
-        """The records at ``positions`` (one query for those not cached, and one for their sentence rows)."""
+        """The records at ``positions`` (one query for those not cached, their sentence rows included)."""
         wanted = list(dict.fromkeys(int(p) for p in positions))
         found: dict[int, _Record] = self._documents.take(wanted)
         missing = [p for p in wanted if p not in found]
         if missing:
             p = self.prefix
-            fetched = {int(pos): _Record(SourceDocument(**data), int(s0), int(s1), int(c0)) for pos, data, s0, s1, c0 in
-                       self.connections.fetch(f"SELECT pos, data, s_first, s_end, c_first FROM {p}_documents "
-                                              f"WHERE pos = ANY(%s)", (missing,))}
-            sentences = self.connections.fetch(
-                f"SELECT s.row, s.doc, s.start_, s.end_ FROM {p}_documents d JOIN {p}_sentences s "
-                f"ON s.row >= d.s_first AND s.row < d.s_end WHERE d.pos = ANY(%s)", (missing,))
-            self._rows["sentences"].put({int(row): (int(d), int(a), int(b)) for row, d, a, b in sentences})
+            # A document's sentence spans come with it, as one array (a range scan on the primary key).
+            rows = self.connections.fetch(
+                f"SELECT pos, data, s_first, s_end, c_first, (SELECT array_agg(ARRAY[s.start_, s.end_] ORDER BY s.row) "
+                f"FROM {p}_sentences s WHERE s.row >= d.s_first AND s.row < d.s_end) FROM {p}_documents d "
+                f"WHERE pos = ANY(%s)", (missing,))
+            fetched: dict[int, _Record] = {}
+            sentences: dict[int, tuple[int, ...]] = {}
+            for pos, data, s0, s1, c0, spans in rows:
+                fetched[int(pos)] = _Record(SourceDocument(**data), int(s0), int(s1), int(c0))
+                sentences.update({int(s0) + i: (int(pos), int(a), int(b)) for i, (a, b) in enumerate(spans or [])})
+            self._rows["sentences"].put(sentences)
             self._ids.put({record.document.id: pos for pos, record in fetched.items()})
             self._documents.put(fetched)
             found.update(fetched)
