@@ -7,6 +7,12 @@ folder; the PostgreSQL store (``rag/stores/_pgvector.py``) with
 database-backed vectors and searches of the same shape
 (``rag/stores/_protocol.py``). Builds are ``rag/_ingest.py``.
 
+The tables need only be indexable like numpy arrays and lists: the
+PostgreSQL store passes lazy ones that fetch the rows a question reads, and
+overrides the few methods that read a whole table here
+(:meth:`IndexData.sentence_range`, :meth:`IndexData.first_chunk`,
+:meth:`IndexData.published_days`, :meth:`IndexData.copy_groups`).
+
 Example:
     >>> from rag.stores import open_index
     >>> data = open_index("index/default")  # doctest: +SKIP
@@ -15,6 +21,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,36 +42,46 @@ class IndexData:
 
     Attributes:
         manifest: The parsed ``manifest.json``.
-        documents: Documents in index order.
-        chunk_rows: ``(n, 6)`` int32: doc, start, end, sentence range, tokens.
-        sentence_rows: ``(m, 3)`` int32: doc, start, end.
+        documents: Documents in index order (a list here; a lazy sequence in the database store).
+        chunk_rows: ``(n, 6)`` int32: doc, start, end, sentence range, tokens (rows sorted by doc).
+        sentence_rows: ``(m, 3)`` int32: doc, start, end (rows sorted by doc).
         chunk_vectors / sentence_vectors: Unit vectors, row-aligned (a
             :class:`rag.stores._protocol.VectorTable`: numpy arrays here,
             database tables in the PostgreSQL store).
         dense: The local store's FAISS index over ``chunk_vectors`` (``None`` in the database store).
         bm25: The local store's bm25s index over the chunk texts (``None`` in the database store).
-        term_df: Chunk document frequency per stemmed term.
+        term_df: Chunk document frequency per stemmed term (read with ``.get``).
         signatures: MinHash signature per document (``None`` in old indexes).
         copy_of: Per document, its copy group's canonical position (empty
             or missing in old indexes: every document its own group).
         search: The store's dense and lexical searches, filtered as data
             (:class:`rag._search.ChunkSearch`); set by the store that opened the index.
+        doc_index: Document id to position.
+
+    Example:
+        >>> import numpy as np
+        >>> from rag._types import SourceDocument
+        >>> doc = SourceDocument(id="a", title="A", source="a.txt", text="One. Two.", sha256="x")
+        >>> data = IndexData(Path("x"), {}, [doc], np.array([[0, 0, 9, 0, 2, 3]], np.int32),
+        ...                  np.array([[0, 0, 4], [0, 5, 9]], np.int32), np.zeros((1, 2)), np.zeros((2, 2)), None, None, {})
+        >>> data.chunk_id(0), data.sentence_text(1), data.neighbour(1, -1), data.neighbour(1, 1)
+        ('a#0', 'Two.', 0, None)
     """
 
     path: Path
     manifest: dict[str, Any]
-    documents: list[SourceDocument]
+    documents: Sequence[SourceDocument]
     chunk_rows: np.ndarray
     sentence_rows: np.ndarray
     chunk_vectors: np.ndarray
     sentence_vectors: np.ndarray
     dense: Any
     bm25: Any
-    term_df: dict[str, int]
+    term_df: Mapping[str, int]
     signatures: np.ndarray | None = None
     copy_of: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
     search: ChunkSearch | None = None
-    doc_index: dict[str, int] = field(init=False)
+    doc_index: Mapping[str, int] = field(init=False)
 
     _doc_sentences: np.ndarray = field(init=False, repr=False)
     _groups: dict[int, list[int]] | None = field(init=False, repr=False, default=None)
@@ -130,16 +147,23 @@ class IndexData:
         """Documents grouped as a copy of another."""
         return count_copies(self.copy_of)
 
+    def sentence_range(self, doc_i: int) -> tuple[int, int]:
+        """The sentence rows ``[lo, hi)`` of document ``doc_i``."""
+        return int(self._doc_sentences[doc_i]), int(self._doc_sentences[doc_i + 1])
+
+    def first_chunk(self, doc_i: int) -> int:
+        """The first chunk row of document ``doc_i``."""
+        return int(np.searchsorted(self.chunk_rows[:, 0], doc_i, side="left"))
+
     def neighbour(self, row: int, step: int) -> int | None:
         """The sentence row ``step`` rows from ``row`` (-1: the one before), if it is in the same document."""
         other = row + step
-        if 0 <= other < len(self.sentence_rows) and self.sentence_rows[other, 0] == self.sentence_rows[row, 0]:
-            return other
-        return None
+        lo, hi = self.sentence_range(int(self.sentence_rows[row, 0]))  # rows are sorted by document
+        return other if lo <= other < hi else None
 
     def sentences_in(self, doc_i: int, start: int, end: int) -> range:
         """Rows of the sentences of document ``doc_i`` lying inside ``[start, end)``."""
-        lo, hi = int(self._doc_sentences[doc_i]), int(self._doc_sentences[doc_i + 1])
+        lo, hi = self.sentence_range(doc_i)
         starts = self.sentence_rows[lo:hi, 1]
         ends = self.sentence_rows[lo:hi, 2]
         first = lo + int(np.searchsorted(starts, start, side="left"))
@@ -153,7 +177,7 @@ class IndexData:
     def chunk_id(self, row: int) -> str:
         """``"<doc_id>#<ordinal>"`` of a chunk row (its ordinal within its document)."""
         doc_i = int(self.chunk_rows[row, 0])
-        ordinal = row - int(np.searchsorted(self.chunk_rows[:, 0], doc_i, side="left"))
+        ordinal = row - self.first_chunk(doc_i)
         return f"{self.documents[doc_i].id}#{ordinal}"
 
     def chunk(self, row: int) -> Chunk:

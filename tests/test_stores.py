@@ -344,3 +344,46 @@ def test_search_filters_reach_the_database_as_predicates_never_as_row_lists(
         lists = [len(p) for p in sent if isinstance(p, (list, tuple))]
         assert 0 < max(lists) <= 3 * 3 < pg.n_chunks  # 3 reranked passages of 3 sentences
         sent.clear()
+
+
+def test_the_database_read_model_is_lazy_and_reads_as_the_local_one(
+    pg_url: str, tmp_path: Path, embedder: MiniLMEmbeddings
+) -> None:
+    """Opening a database index reads no document or row; what is read on demand equals the local arrays (issue #25)."""
+    from rag._loading import LoadResult
+
+    docs = [_dated_article(i, topic, None if i == 7 else f"{2019 + i % 5}-{1 + i % 12:02d}-15") for i, topic in enumerate(TOPICS)]
+    docs.append(replace(docs[2], id="a2-copy", source="wire/a2-copy", published="2021-03-01"))
+    docs.append(replace(docs[5], id="a5-copy", source="wire/a5-copy", published="2018-12-01"))
+    indexes = {}
+    for name, location in (("local", str(tmp_path / "index")), ("pg", _fresh_db(pg_url))):
+        Assistant(location, embeddings=embedder).index_loaded(LoadResult(documents=docs))
+        indexes[name] = open_index(location)
+    local, pg = indexes["local"], indexes["pg"]
+    assert not isinstance(pg.documents, list) and len(pg.documents) == len(local.documents)
+    assert len(pg.records._documents) == 0 and pg.records._days is None  # nothing per document read at open
+
+    assert pg.copy_groups() == local.copy_groups() and pg.copy_of.tolist() == local.copy_of.tolist()
+    for i, doc in enumerate(local.documents):
+        assert pg.documents[i] == doc and pg.doc_index[doc.id] == i and pg.sentence_range(i) == local.sentence_range(i)
+        assert pg.copies(i) == local.copies(i)
+    assert pg.documents[-1] == local.documents[-1] and pg.documents[1:4] == local.documents[1:4]
+    assert pg.doc_index.get("no-such-id") is None and "a2-copy" in pg.doc_index
+    assert list(pg.documents) == list(local.documents) and list(pg.doc_index) == list(local.doc_index)
+    assert pg.published_days().tolist() == local.published_days().tolist()
+    for row in range(local.n_chunks):
+        assert pg.chunk(row) == local.chunk(row) and pg.chunk_text(row) == local.chunk_text(row)
+        assert pg.chunk_rows[row, :3].tolist() == local.chunk_rows[row, :3].tolist()
+    for row in range(len(local.sentence_rows)):
+        assert pg.sentence_text(row) == local.sentence_text(row)
+        assert [pg.neighbour(row, s) for s in (-1, 1)] == [local.neighbour(row, s) for s in (-1, 1)]
+    rows = [3, 0, 3, len(local.sentence_rows) - 1]
+    assert pg.sentence_rows[rows].tolist() == local.sentence_rows[rows].tolist()
+    assert pg.sentence_rows[2:5, 1].tolist() == local.sentence_rows[2:5, 1].tolist()
+    assert np.array_equal(np.asarray(pg.chunk_rows), local.chunk_rows)
+    assert np.array_equal(np.asarray(pg.sentence_rows, dtype=np.int32), local.sentence_rows)
+    with pytest.raises(IndexError):
+        pg.sentence_rows[len(local.sentence_rows)]
+    for term in ["harbour", "crew", "zzz-unknown", *list(local.term_df)[:20]]:
+        assert pg.term_df.get(term, 0) == local.term_df.get(term, 0)
+    assert len(pg.term_df) == sum(1 for df in local.term_df.values() if df > 0)

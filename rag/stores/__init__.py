@@ -54,7 +54,7 @@ def open_index(location: str | Path, *, model_name: str | None = None) -> IndexD
     if not is_url(location):
         return load_index(location, model_name=model_name)
     url = str(location)
-    parts = open_pg(url)
+    index = open_pg(url)
     if model_name is not None:
-        check_compatible(parts["manifest"], shown_url(url), model_name, None)
-    return IndexData(Path(shown_url(url)), **parts)
+        check_compatible(index.manifest, shown_url(url), model_name, None)
+    return index
