@@ -135,7 +135,7 @@ def hnsw_part(url: str, n: int, queries: int, seed: int) -> dict:
     import psycopg
     from pgvector.psycopg import register_vector
 
-    from rag.stores._pgvector import _EF_SEARCH
+    from rag.stores._pgvector import EF_SEARCH
 
     rng = np.random.default_rng(seed)
     vectors = _clustered(n, 384, rng)
@@ -156,7 +156,7 @@ def hnsw_part(url: str, n: int, queries: int, seed: int) -> dict:
         started = time.perf_counter()
         conn.execute("CREATE INDEX ON v USING hnsw (embedding vector_ip_ops) WITH (m = 16, ef_construction = 128)")
         index_s = time.perf_counter() - started
-        conn.execute(f"SET hnsw.ef_search = {_EF_SEARCH}")
+        conn.execute(f"SET hnsw.ef_search = {EF_SEARCH}")
         recalls, times = [], []
         for q in asked:
             exact = set(np.argsort(-(vectors @ q))[:10].tolist())

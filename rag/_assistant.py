@@ -359,10 +359,14 @@ class Assistant:
             raise InputError(f"no document with id {doc_id!r}: see `rag info` for the indexed documents")
         return index.documents[position]
 
-    def documents(self) -> list[SourceDocument]:
-        """All indexed documents, in index order."""
+    def documents(self) -> Sequence[SourceDocument]:
+        """All indexed documents, in index order.
+
+        A sequence read as it is indexed: from a database, the documents a
+        slice names are fetched (``documents()[:50]``), not the whole archive.
+        """
         index, _ = self.snapshot()
-        return list(index.documents)
+        return index.documents
 
     def info(self) -> dict[str, Any]:
         """Counts, model and size of the loaded index."""

@@ -69,14 +69,14 @@ from .._search import ChunkFilter, Hit
 from .._types import SourceDocument
 
 __all__ = [
-    "PgDocIndex", "PgDocuments", "PgIndexData", "PgRecords", "PgRows", "PgTerms", "connect", "current_generation", "is_pg_url",
-    "open_pg", "publish", "shown_url", "size_bytes", "workspace",
+    "EF_SEARCH", "PgDocIndex", "PgDocuments", "PgIndexData", "PgRecords", "PgRows", "PgTerms", "connect", "current_generation",
+    "is_pg_url", "open_pg", "publish", "shown_url", "size_bytes", "workspace",
 ]
 
 _SCHEMES = ("postgresql://", "postgres://")
 _PUBLISH_LOCK = 0x7261676E  # pg_advisory_xact_lock key of publishes ("ragn")
 _TABLE = re.compile(r"rag_g[0-9a-z]+_[0-9a-f]{6}_(?:documents|chunks|sentences|postings|terms)")
-_EF_SEARCH = 200  # HNSW candidates per query: recall ≥ 0.99 at 100k chunks (docs/benchmarks.md)
+EF_SEARCH = 200  # HNSW candidates per query: recall ≥ 0.99 at 100k chunks (docs/benchmarks.md)
 POSTINGS_PER_TERM = 2000  # BM25: each query term's best postings summed (top-10 overlap with bm25s in docs/benchmarks.md)
 
 
@@ -313,7 +313,7 @@ class _Connections:
         conn = getattr(self._local, "conn", None)
         if conn is None or conn.closed:
             conn = self._local.conn = connect(self.url)
-            conn.execute(f"SET hnsw.ef_search = {_EF_SEARCH}")
+            conn.execute(f"SET hnsw.ef_search = {EF_SEARCH}")
             conn.execute("SET hnsw.iterative_scan = relaxed_order")
         return conn
 
