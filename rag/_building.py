@@ -30,7 +30,17 @@ from ._ingest import BuildReport, build_index, write_copy
 from ._loading import LoadResult
 from ._onnx import cache_dir
 from ._types import SourceDocument
-from .stores import current_generation, index_size_bytes, is_url, open_index, publish, shown_url, size_bytes, workspace
+from .stores import (
+    current_generation,
+    index_size_bytes,
+    is_url,
+    open_index,
+    publish,
+    shown_url,
+    size_bytes,
+    workspace,
+    writer_lock,
+)
 
 __all__ = ["IndexStore", "StoreWriter", "build", "materialize", "open_store"]
 
@@ -61,25 +71,35 @@ def build(
 ) -> BuildReport:
     """Build into ``index_dir`` (the folder itself, or a database's workspace) and publish a database's new generation.
 
-    A database whose workspace is missing (another machine built it) is
-    copied into it first, so the update starts from what it holds.
+    A database whose workspace is missing or behind (another machine
+    built it) is copied into it first, so the update starts from what it
+    holds; the database's writer lock (:func:`rag.stores.writer_lock`) is
+    held from that read to the publish, so two writers on two machines
+    take turns and neither drops what the other added.
     """
     url = str(location) if is_url(location) else None
-    if url is not None:
+    if url is None:
+        return build_index(index_dir, loaded, embeddings=embeddings, chunker=chunker, rebuild=rebuild, prune=prune,
+                           progress=progress, sentence_vectors=sentence_vectors, chunk_vectors=chunk_vectors, remove=remove)
+    with writer_lock(url):  # one writer at a time, on any machine: none publishes over what it has not read
         live = current_generation(url)
         synced = index_dir / "synced.json"
         recorded = json.loads(synced.read_text("utf-8")).get("generation") if synced.exists() else None
-        if live is not None and (recorded != live or not (index_dir / "manifest.json").exists()):
+        if live is None:
+            # The database holds no index: a workspace left from before (a dropped database, another
+            # schema's run) would bring back documents it no longer has.
+            shutil.rmtree(index_dir, ignore_errors=True)
+        elif recorded != live or not (index_dir / "manifest.json").exists():
             # Another machine published since this workspace did (or there is none): start from the database.
             shutil.rmtree(index_dir, ignore_errors=True)
             materialize(url, index_dir)
-    report = build_index(index_dir, loaded, embeddings=embeddings, chunker=chunker, rebuild=rebuild, prune=prune,
-                         progress=progress, sentence_vectors=sentence_vectors, chunk_vectors=chunk_vectors, remove=remove)
-    if url is not None:
+        report = build_index(index_dir, loaded, embeddings=embeddings, chunker=chunker, rebuild=rebuild, prune=prune,
+                             progress=progress, sentence_vectors=sentence_vectors, chunk_vectors=chunk_vectors,
+                             remove=remove)
         built = open_index(index_dir)
         publish(url, built)
         write_atomic(index_dir / "synced.json", json.dumps({"generation": built.manifest["generation"]}))
-        report.index_dir = shown_url(url)
+    report.index_dir = shown_url(url)
     return report
 
 

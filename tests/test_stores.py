@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
+import threading
 import uuid
 from dataclasses import replace
 from datetime import date
@@ -223,6 +224,44 @@ def test_machines_building_one_database_keep_each_others_documents(
     monkeypatch.setenv("RAG_CACHE_DIR", str(a))  # machine A's workspace is now behind the database
     Assistant(url, embeddings=embedder).index([tmp_path / "harbour"])
     assert {i for i, _ in _fingerprint(url)} == {"russia-china-drill-report", "zapad-interaction-2021-begins", "bridge", "harbour"}
+
+
+def test_two_writers_at_once_on_two_machines_lose_nothing(pg_url: str, tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
+    # Two machines (two workspaces) commit at the same moment: the writer lock makes the second wait
+    # and start from what the first published, so each one's documents survive the other's publish.
+    from rag import TokenChunker
+    from rag._building import open_store
+
+    url = _fresh_db(pg_url)
+    texts = {name: f"The {name} reopened on Tuesday after {n} weeks of repairs."
+             for n, name in enumerate(("bridge", "harbour", "tunnel", "station"), start=1)}
+    docs = {name: SourceDocument(name, f"{name.title()} news", f"{name}.txt", text, hashlib.sha256(text.encode()).hexdigest())
+            for name, text in texts.items()}
+    stores = [open_store(url, embeddings=embedder, chunker=TokenChunker(), workspace_root=tmp_path / f"machine-{m}")
+              for m in "ab"]
+    first = stores[0].writer()  # a first generation both machines start from
+    first.upsert([docs["bridge"]])
+    first.commit()
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def commit(store: object, names: tuple[str, ...]) -> None:
+        writer = store.writer()  # type: ignore[attr-defined]
+        writer.upsert([docs[n] for n in names])
+        start.wait()
+        try:
+            writer.commit()
+        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=commit, args=(store, names))
+               for store, names in zip(stores, (("harbour",), ("tunnel", "station")))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert not errors
+    assert {i for i, _ in _fingerprint(url)} == set(docs)
 
 
 def test_a_reader_two_publishes_behind_gets_one_line(pg_url: str, articles_copy: Path, embedder: MiniLMEmbeddings) -> None:

@@ -27,11 +27,11 @@ from pathlib import Path
 
 from .._index import IndexData
 from ._local import check_compatible, index_size_bytes, load_index
-from ._pgvector import current_generation, is_pg_url, open_pg, publish, shown_url, size_bytes, workspace
+from ._pgvector import current_generation, is_pg_url, open_pg, publish, shown_url, size_bytes, workspace, writer_lock
 
 __all__ = [
     "current_generation", "index_size_bytes", "is_url", "location_key", "open_index", "publish", "shown_url", "size_bytes",
-    "workspace",
+    "workspace", "writer_lock",
 ]
 
 

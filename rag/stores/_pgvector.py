@@ -50,6 +50,7 @@ HNSW is approximate (recall@10 against exact in docs/benchmarks.md).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import operator
 import re
@@ -70,11 +71,12 @@ from .._types import SourceDocument
 
 __all__ = [
     "EF_SEARCH", "PgDocIndex", "PgDocuments", "PgIndexData", "PgRecords", "PgRows", "PgTerms", "connect", "current_generation",
-    "is_pg_url", "open_pg", "publish", "shown_url", "size_bytes", "workspace",
+    "is_pg_url", "open_pg", "publish", "shown_url", "size_bytes", "workspace", "writer_lock",
 ]
 
 _SCHEMES = ("postgresql://", "postgres://")
 _PUBLISH_LOCK = 0x7261676E  # pg_advisory_xact_lock key of publishes ("ragn")
+_WRITER_LOCK = 0x72616777  # pg_advisory_lock key held by a whole build, from its first read to its publish ("ragw")
 _TABLE = re.compile(r"rag_g[0-9a-z]+_[0-9a-f]{6}_(?:documents|chunks|sentences|postings|terms)")
 EF_SEARCH = 200  # HNSW candidates per query: recall ≥ 0.99 at 100k chunks (docs/benchmarks.md)
 POSTINGS_PER_TERM = 2000  # BM25: each query term's best postings summed (top-10 overlap with bm25s in docs/benchmarks.md)
@@ -192,6 +194,31 @@ def _manifest(conn: Any, key: str = "current") -> dict[str, Any] | None:
         return None
     row = conn.execute("SELECT value FROM rag_meta WHERE key = %s", (key,)).fetchone()
     return row[0] if row else None
+
+
+@contextlib.contextmanager
+def writer_lock(url: str) -> Iterator[None]:
+    """Hold the database's writer lock: one build at a time, on any machine, from its first read to its publish.
+
+    A build reads the live generation, adds to it and publishes the result;
+    two at once would each publish what the other has not seen, and the
+    second would drop the first's documents. The lock (a session advisory
+    lock, released when this exits or the connection drops) makes the
+    second wait and then start from what the first published.
+
+    Example:
+        >>> with writer_lock("postgresql://rag@127.0.0.1:54329/rag"):  # doctest: +SKIP
+        ...     pass  # read, build, publish
+    """
+    conn = connect(url)
+    try:
+        conn.execute("SELECT pg_advisory_lock(%s)", (_WRITER_LOCK,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (_WRITER_LOCK,))
+    finally:
+        conn.close()
 
 
 def publish(url: str, index: Any) -> None:
