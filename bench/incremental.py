@@ -3,6 +3,8 @@
     python -m bench.incremental                         # 500 and 5,000 documents, add 10, 3 repeats
     python -m bench.incremental --sizes 300 3000 --repeats 1
     python -m bench.incremental --code /other/checkout --label before   # another checkout's ``rag``
+    python -m bench.incremental --store pg --url postgresql://rag@127.0.0.1:55435/rag   # the same adds into PostgreSQL
+    python -m bench.incremental --dated --url postgresql://rag@127.0.0.1:55435/rag      # ask() with dates, both stores
 
 Documents are the unique SQuAD 1.1 train paragraphs (``shared/data/squad1``)
 in file order, with deterministic ids (``squad-00042``) and publication
@@ -18,6 +20,23 @@ old index, embedding the new texts, assembling the rows, copy grouping,
 and writing the generation (of which FAISS and BM25 are timed apart).
 
 Writes ``bench/results/incremental-<label>.json``.
+
+With ``--store pg --url URL`` the same base indexes are published once into
+a database each (``incr_base_<N>`` on the server at ``URL``) and each add
+goes through the product's public path, ``Assistant(url).index_loaded(...,
+prune=False)`` (what ``Assistant.add`` and ``rag index`` do), in a fresh
+process against a copy of that database (``CREATE DATABASE ... TEMPLATE``):
+"warm" with the build workspace in place (as on the machine that built the
+index), "cold" with the workspace deleted first (another machine: the
+whole index is downloaded into it before the build). Phases are timed by
+wrapping ``rag._building``'s steps (download, local build, publish).
+Writes ``incremental-pg-<label>.json``.
+
+``--dated --url URL`` asks ~30 SQuAD questions of the largest size's local
+index and of its database (the same documents), warm, with no date, with
+a one-year ``since``/``until`` range and with ``as_of``, and reports
+``ask()`` p50/p95 per store and whether the answers are identical.
+Writes ``incremental-dated-<label>.json``.
 """
 
 from __future__ import annotations
@@ -92,6 +111,20 @@ def _child(mode: str, index_dir: Path, docs_path: Path) -> dict[str, Any]:
     }
 
 
+def _wrap(times: dict[str, float], owner: Any, name: str, label: str) -> None:
+    """Replace ``owner.name`` by a wrapper that adds its time to ``times[label]``."""
+    inner = getattr(owner, name)
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            times[label] = times.get(label, 0.0) + time.perf_counter() - started
+
+    setattr(owner, name, timed)
+
+
 def _timed_phases() -> dict[str, float]:
     """Wrap the build's steps (names both the old and the new code have) to add up their time."""
     import bm25s
@@ -100,19 +133,6 @@ def _timed_phases() -> dict[str, float]:
     import rag.stores._local as local
 
     times: dict[str, float] = {}
-
-    def wrap(owner: Any, name: str, label: str) -> None:
-        inner = getattr(owner, name)
-
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
-            try:
-                return inner(*args, **kwargs)
-            finally:
-                times[label] = times.get(label, 0.0) + time.perf_counter() - started
-
-        setattr(owner, name, timed)
-
     for owner, name, label in [
         (ingest, "load_index", "load old index"),
         (ingest, "_assemble", "assemble (incl. embedding, copy groups)"),
@@ -123,7 +143,7 @@ def _timed_phases() -> dict[str, float]:
         (local, "bm25_terms", "BM25 tokenising"),
         (bm25s.BM25, "index", "BM25 indexing"),
     ]:
-        wrap(owner, name, label)
+        _wrap(times, owner, name, label)
     return times
 
 
@@ -140,6 +160,45 @@ def _status_kb(field: str) -> int:
         if line.startswith(field + ":"):
             return int(line.split()[1])
     return 0
+
+
+def _pg_child(url: str, docs_path: Path) -> dict[str, Any]:
+    """One add into the database at ``url`` through ``Assistant.index_loaded`` (what ``add`` and ``rag index`` do)."""
+    import resource
+
+    import rag._building as building
+    from rag import Assistant
+    from rag._loading import LoadResult
+    from rag._types import SourceDocument
+
+    assistant = Assistant(url)
+    assistant.embeddings.encode(["warm up the model"])
+    documents = [SourceDocument(**json.loads(line)) for line in docs_path.read_text("utf-8").splitlines()]
+    had_workspace = (assistant.index_dir / "manifest.json").exists()
+    times = _timed_phases()
+    for owner, name, label in [
+        (building, "materialize", "download the index into the workspace"),
+        (building, "build_index", "local build in the workspace"),
+        (building, "publish", "publish the generation"),
+        (building, "current_generation", "read the live generation"),
+        (assistant._store, "open", "open the new generation"),
+    ]:
+        _wrap(times, owner, name, label)
+    reset = _reset_peak()
+    rss_before = _status_kb("VmRSS")
+    started = time.perf_counter()
+    report = assistant.index_loaded(LoadResult(documents=documents), prune=False)
+    seconds = time.perf_counter() - started
+    manifest = json.loads((assistant.index_dir / "manifest.json").read_text("utf-8"))
+    return {
+        "seconds": round(seconds, 3), "had_workspace": had_workspace,
+        "phases_s": {name: round(value, 3) for name, value in times.items()},
+        "rss_before_mb": round(rss_before / 1024, 1),
+        "add_peak_rss_mb": round(_status_kb("VmHWM") / 1024, 1) if reset else None,
+        "process_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "added": len(report.added), "n_documents": manifest["n_documents"], "n_chunks": manifest["n_chunks"],
+        "n_sentences": manifest["n_sentences"], "rag": str(Path(building.__file__).resolve().parent),
+    }
 
 
 # --- the driver ----------------------------------------------------------------------------------------------------
@@ -159,6 +218,168 @@ def _write_docs(path: Path, records: list[dict[str, Any]]) -> Path:
     return path
 
 
+def _base(cache: Path, records: list[dict[str, Any]], n: int) -> Path:
+    """The cached local index of the first ``n`` documents (built once, with this checkout's code)."""
+    base = cache / f"base-{n}"
+    if not (base / "manifest.json").exists():
+        shutil.rmtree(base, ignore_errors=True)
+        print(f"building the base index of {n:,} documents ...", file=sys.stderr)
+        built = _run_child(ROOT, "base", base, _write_docs(cache / f"base-{n}.jsonl", records[:n]))
+        print(f"  {built['seconds']} s", file=sys.stderr)
+    return base
+
+
+def _database(url: str, name: str) -> str:
+    return url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _base_database(url: str, base: Path, n: int) -> tuple[str, float | None]:
+    """``incr_base_<n>``: the base index published once (a template for each add's copy); the publish's seconds."""
+    import psycopg
+
+    from rag.stores import current_generation, open_index, publish
+
+    name = f"incr_base_{n}"
+    generation = json.loads((base / "manifest.json").read_text("utf-8"))["generation"]
+    with psycopg.connect(url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            conn.execute(f"CREATE DATABASE {name}")
+    if exists and current_generation(_database(url, name)) == generation:
+        return name, None
+    started = time.perf_counter()
+    publish(_database(url, name), open_index(base))
+    return name, round(time.perf_counter() - started, 3)
+
+
+def _pg_add(url: str, template: str, base: Path, added_path: Path, cold: bool, n: int) -> dict[str, Any]:
+    """One add, in a fresh process, into a fresh copy of ``template``; with the workspace in place unless ``cold``."""
+    import psycopg
+
+    from rag._onnx import cache_dir
+    from rag.stores import workspace
+
+    name = f"incr_work_{n}"
+    target = _database(url, name)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
+    folder = workspace(target, cache_dir() / "stores")
+    shutil.rmtree(folder, ignore_errors=True)
+    if not cold:  # the workspace the base was built in, as the machine that published it has it
+        shutil.copytree(base, folder)
+        generation = json.loads((base / "manifest.json").read_text("utf-8"))["generation"]
+        (folder / "synced.json").write_text(json.dumps({"generation": generation}), "utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", "PYTHONHASHSEED": "0"}
+    try:
+        done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", "pg", target, str(added_path)],
+                              cwd=ROOT, env=env, capture_output=True, text=True)
+        if done.returncode:
+            raise RuntimeError(f"add into {name} failed:\n{done.stderr[-4000:]}")
+        return json.loads(done.stdout.strip().splitlines()[-1])
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name}")
+
+
+def measure_pg(sizes: list[int], n_add: int, repeats: int, url: str, cache: Path) -> dict[str, Any]:
+    records = squad_documents()
+    if max(sizes) > len(records) - n_add:
+        raise SystemExit(f"at most {len(records) - n_add} documents")
+    cache.mkdir(parents=True, exist_ok=True)
+    added_path = _write_docs(cache / f"added-{n_add}.jsonl", records[-n_add:])
+    rows = []
+    for n in sizes:
+        base = _base(cache, records, n)
+        template, publish_s = _base_database(url, base, n)
+        row: dict[str, Any] = {"base_documents": n, "base_publish_s": publish_s}
+        for kind in ("warm", "cold"):
+            runs = []
+            for r in range(repeats):
+                runs.append(_pg_add(url, template, base, added_path, kind == "cold", n))
+                print(f"size {n:,} {kind} add {r + 1}: {runs[-1]['seconds']} s, add peak {runs[-1]['add_peak_rss_mb']} MB, "
+                      f"{runs[-1]['phases_s']}", file=sys.stderr)
+            phases = {name: round(statistics.median(run["phases_s"].get(name, 0.0) for run in runs), 3)
+                      for name in runs[0]["phases_s"]}
+            row.update({"n_chunks_after": runs[0]["n_chunks"], "n_sentences_after": runs[0]["n_sentences"]})
+            row[kind] = {
+                "add_seconds_median": round(statistics.median(run["seconds"] for run in runs), 3),
+                "publish_seconds_median": phases.get("publish the generation", 0.0),
+                "download_seconds_median": phases.get("download the index into the workspace", 0.0),
+                "phases_s_median": phases,
+                "add_peak_rss_mb": max(run["add_peak_rss_mb"] or 0 for run in runs),
+                "add_rss_growth_mb": round(max((run["add_peak_rss_mb"] or 0) - run["rss_before_mb"] for run in runs), 1),
+                "process_peak_rss_mb": max(run["process_peak_rss_mb"] for run in runs),
+                "runs": runs,
+            }
+        rows.append(row)
+    small, large = rows[0], rows[-1]
+    ratios = {}
+    for kind in ("warm", "cold"):
+        for key in ("add_seconds_median", "publish_seconds_median", "download_seconds_median", "add_peak_rss_mb",
+                    "add_rss_growth_mb", "process_peak_rss_mb"):
+            a, b = small[kind][key], large[kind][key]
+            ratios[f"{kind} {key}"] = round(b / a, 2) if a else None
+    return {"store": "pg", "sizes": sizes, "added": n_add, "repeats": repeats, "rows": rows, "ratios_large_over_small": ratios}
+
+
+# --- ask() with dates, local folder and database, at one size ------------------------------------------------------
+
+DATE_FILTERS: dict[str, dict[str, str]] = {
+    "no date": {},
+    "since/until 2019": {"since": "2019-01-01", "until": "2019-12-31"},
+    "as_of 2020-06-30": {"as_of": "2020-06-30"},
+}
+
+
+def _questions(n_docs: int, count: int, path: Path = SQUAD) -> list[str]:
+    """One question of each of ``count`` paragraphs spread evenly over the first ``n_docs`` documents."""
+    squad = json.loads(path.read_text(encoding="utf-8"))
+    first: dict[str, str] = {}
+    for article in squad["data"]:
+        for paragraph in article["paragraphs"]:
+            if paragraph["qas"]:
+                first.setdefault(paragraph["context"].strip(), paragraph["qas"][0]["question"])
+    texts = [r["text"] for r in squad_documents(path)[:n_docs]]
+    step = max(1, len(texts) // count)
+    return [first[t] for t in texts[::step] if t in first][:count]
+
+
+def measure_dated(url: str, n: int, count: int, cache: Path) -> dict[str, Any]:
+    from rag import Assistant
+    from rag._metrics import percentile
+
+    records = squad_documents()
+    base = _base(cache, records, n)
+    template, publish_s = _base_database(url, base, n)
+    questions = _questions(n, count)
+    stores = {"local": Assistant.load(base), "pg": Assistant.load(_database(url, template))}
+    times: dict[str, dict[str, list[float]]] = {s: {f: [] for f in DATE_FILTERS} for s in stores}
+    answers: dict[str, dict[str, list[Any]]] = {s: {f: [] for f in DATE_FILTERS} for s in stores}
+    for assistant in stores.values():  # warm: models loaded, each filter's first-use reads done
+        for kw in DATE_FILTERS.values():
+            assistant.ask(questions[-1], **kw)
+    for q in questions:  # interleaved, so the machine's drift falls on both stores alike
+        for label, kw in DATE_FILTERS.items():
+            for store, assistant in stores.items():
+                started = time.perf_counter()
+                answer = assistant.ask(q, **kw)
+                times[store][label].append((time.perf_counter() - started) * 1000)
+                answers[store][label].append((answer.text, answer.refused, [(c.doc_id, c.start, c.end) for c in answer.citations]))
+    table = {}
+    for label in DATE_FILTERS:
+        table[label] = {
+            **{f"{store} p50_ms": round(percentile(times[store][label], 50), 1) for store in stores},
+            **{f"{store} p95_ms": round(percentile(times[store][label], 95), 1) for store in stores},
+            "p50 pg/local": round(percentile(times["pg"][label], 50) / percentile(times["local"][label], 50), 2),
+            "answered (local)": sum(not a[1] for a in answers["local"][label]),
+            "identical": f"{sum(a == b for a, b in zip(answers['local'][label], answers['pg'][label]))}/{len(questions)}",
+        }
+    return {"documents": n, "questions": len(questions), "filters": DATE_FILTERS, "database": template,
+            "base_publish_s": publish_s, "results": table}
+
+
 def measure(sizes: list[int], n_add: int, repeats: int, code: Path, cache: Path) -> dict[str, Any]:
     records = squad_documents()
     added = records[-n_add:]
@@ -168,12 +389,7 @@ def measure(sizes: list[int], n_add: int, repeats: int, code: Path, cache: Path)
     added_path = _write_docs(cache / f"added-{n_add}.jsonl", added)
     rows = []
     for n in sizes:
-        base = cache / f"base-{n}"
-        if not (base / "manifest.json").exists():  # built once, with this checkout's code; the format is shared
-            shutil.rmtree(base, ignore_errors=True)
-            print(f"building the base index of {n:,} documents ...", file=sys.stderr)
-            built = _run_child(ROOT, "base", base, _write_docs(cache / f"base-{n}.jsonl", records[:n]))
-            print(f"  {built['seconds']} s", file=sys.stderr)
+        base = _base(cache, records, n)  # built once, with this checkout's code; the format is shared
         runs = []
         for r in range(repeats):
             work = cache / f"work-{os.getpid()}-{n}-{r}"
@@ -212,7 +428,10 @@ def measure(sizes: list[int], n_add: int, repeats: int, code: Path, cache: Path)
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--child"]:
-        print(json.dumps(_child(argv[1], Path(argv[2]), Path(argv[3]))))
+        if argv[1] == "pg":
+            print(json.dumps(_pg_child(argv[2], Path(argv[3]))))
+        else:
+            print(json.dumps(_child(argv[1], Path(argv[2]), Path(argv[3]))))
         return 0
     parser = argparse.ArgumentParser(prog="python -m bench.incremental")
     parser.add_argument("--sizes", type=int, nargs="+", default=[500, 5000])
@@ -222,9 +441,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=Path("/tmp/rag-incr"))
     parser.add_argument("--label", default="latest")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--store", choices=["local", "pg"], default="local")
+    parser.add_argument("--url", help="a PostgreSQL server (postgresql://user@host:port/database) for --store pg and --dated")
+    parser.add_argument("--dated", action="store_true", help="ask() with and without dates at the largest size, both stores")
+    parser.add_argument("--questions", type=int, default=30, help="questions for --dated")
     args = parser.parse_args(argv)
-    result = measure(sorted(args.sizes), args.add, args.repeats, args.code.resolve(), args.cache)
+    if (args.store == "pg" or args.dated) and not args.url:
+        parser.error("--store pg and --dated need --url")
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.dated:
+        dated = measure_dated(args.url, max(args.sizes), args.questions, args.cache)
+        (args.out / f"incremental-dated-{args.label}.json").write_text(json.dumps(dated, indent=2))
+        print(json.dumps(dated["results"], indent=2))
+        return 0
+    if args.store == "pg":
+        pg = measure_pg(sorted(args.sizes), args.add, args.repeats, args.url, args.cache)
+        (args.out / f"incremental-pg-{args.label}.json").write_text(json.dumps(pg, indent=2))
+        for row in pg["rows"]:
+            for kind in ("warm", "cold"):
+                r = row[kind]
+                print(f"{row['base_documents']:>6,} docs, {kind}: add {r['add_seconds_median']} s (publish "
+                      f"{r['publish_seconds_median']} s, download {r['download_seconds_median']} s), add peak RSS "
+                      f"{r['add_peak_rss_mb']} MB (+{r['add_rss_growth_mb']} MB)")
+        print("large / small:", json.dumps(pg["ratios_large_over_small"]))
+        return 0
+    result = measure(sorted(args.sizes), args.add, args.repeats, args.code.resolve(), args.cache)
     (args.out / f"incremental-{args.label}.json").write_text(json.dumps(result, indent=2))
     for row in result["rows"]:
         print(f"{row['base_documents']:>6,} docs ({row['n_chunks']:,} chunks, {row['n_sentences']:,} sentences): "

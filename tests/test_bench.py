@@ -79,6 +79,31 @@ def test_pg_bench_smoke(tmp_path: Path, pg_url: str) -> None:
     assert result["hnsw"]["recall_at_10"] > 0.9 and result["bm25"]["top10_overlap_with_bm25s"] > 0.9
 
 
+def test_incremental_pg_and_dated_bench_smoke(tmp_path: Path, pg_url: str) -> None:
+    """bench.incremental's PostgreSQL adds (warm and cold workspace) and its dated asks, at 10 and 20 documents."""
+    if not (ROOT.parent / "shared" / "data" / "squad1" / "train-v1.1.json").exists():
+        pytest.skip("../shared/data/squad1/train-v1.1.json is not beside the project")
+    common = ["--url", pg_url, "--sizes", "10", "20", "--cache", str(tmp_path / "cache"), "--out", str(tmp_path), "--label", "smoke"]
+    done = subprocess.run([sys.executable, "-m", "bench.incremental", "--store", "pg", "--repeats", "1", *common], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads((tmp_path / "incremental-pg-smoke.json").read_text())
+    assert [row["base_documents"] for row in result["rows"]] == [10, 20]
+    for row in result["rows"]:
+        warm, cold = row["warm"], row["cold"]
+        assert [run["had_workspace"] for run in warm["runs"] + cold["runs"]] == [True, False]
+        assert warm["runs"][0]["added"] == cold["runs"][0]["added"] == 10
+        assert warm["runs"][0]["n_documents"] == row["base_documents"] + 10
+        assert warm["publish_seconds_median"] > 0 and warm["download_seconds_median"] == 0 < cold["download_seconds_median"]
+    done = subprocess.run([sys.executable, "-m", "bench.incremental", "--dated", "--questions", "4", *common], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    dated = json.loads((tmp_path / "incremental-dated-smoke.json").read_text())
+    assert dated["documents"] == 20 and dated["questions"] == 4
+    assert set(dated["results"]) == {"no date", "since/until 2019", "as_of 2020-06-30"}
+    for row in dated["results"].values():
+        assert row["local p50_ms"] > 0 and row["pg p50_ms"] > 0 and row["identical"].endswith("/4")
+
 @pytest.mark.parametrize(
     ("text", "answers", "leaks"),
     [
