@@ -191,7 +191,7 @@ class IndexStore:
     def fingerprints(self) -> dict[str, str]:
         """Each indexed document's id and content hash (empty for a store that holds no index yet)."""
         try:
-            return {d.id: d.sha256 for d in open_index(self.location).documents}
+            return self.open().fingerprints()
         except IndexNotFoundError:
             return {}
 

@@ -132,6 +132,10 @@ class IndexData:
             }
         return self._groups
 
+    def fingerprints(self) -> dict[str, str]:
+        """Each document's id and content hash (what a build compares to decide what to embed)."""
+        return {d.id: d.sha256 for d in self.documents}
+
     def published_days(self) -> np.ndarray:
         """Per document, its publication day number (:func:`rag._search.day_number`, ``-1``: unknown); computed once."""
         if self._days is None:

@@ -836,6 +836,11 @@ class PgIndexData(IndexData):
             raise IndexCorruptError("a database index was opened without its records")
         return self.records
 
+    def fingerprints(self) -> dict[str, str]:
+        # Two short columns per document, never the articles' text.
+        p = self._pg().prefix
+        return {str(i): str(h) for i, h in self._pg().connections.fetch(f"SELECT id, data->>'sha256' FROM {p}_documents")}
+
     def sentence_range(self, doc_i: int) -> tuple[int, int]:
         record = self._pg().record(int(doc_i))
         return record.s_first, record.s_end
