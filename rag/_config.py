@@ -23,11 +23,12 @@ from typing import Any
 from ._calibration import shipped_calibration
 from ._exceptions import ConfigError
 
-__all__ = ["DEFAULT_INDEX_DIR", "EMBED_BACKENDS", "Settings", "default_index_dir"]
+__all__ = ["DEFAULT_INDEX_DIR", "EMBED_BACKENDS", "READERS", "Settings", "default_index_dir"]
 
 DEFAULT_INDEX_DIR = Path("index") / "default"
 # The embedding backends a setting may name; here, not in rag/_embedding.py, so configuration imports no model.
 EMBED_BACKENDS = ("onnx", "onnx-int8", "torch")
+READERS = ("model", "fast")  # the extractive readers: the trained model, or the evidence score alone
 
 
 def default_index_dir() -> Path:
@@ -102,8 +103,8 @@ class Settings:
                 raise ConfigError(f"setting {item.name} must be {item.type}, got {value!r}")
         if self.retrieval not in ("hybrid", "dense", "bm25"):
             raise ConfigError(f"setting retrieval={self.retrieval!r} is unknown: use hybrid, dense or bm25")
-        if self.reader not in ("model", "fast"):
-            raise ConfigError(f"setting reader={self.reader!r} is unknown: use model or fast")
+        if self.reader not in READERS:
+            raise ConfigError(f"setting reader={self.reader!r} is unknown: use {' or '.join(READERS)}")
         if not 0.0 <= self.min_probability <= 1.0:
             raise ConfigError(f"setting min_probability must be between 0 and 1, got {self.min_probability}")
         if self.llm not in ("none", "openai", "ollama", "llamacpp"):

@@ -33,7 +33,7 @@ from typing import Any
 
 from ._assistant import Assistant
 from ._atomic import write_atomic
-from ._config import Settings
+from ._config import READERS, Settings
 from ._exceptions import ConfigError, IndexMismatchError, IndexNotFoundError
 from ._goldsets import EvalSet, GoldExample, load_eval_set, without_articles
 from ._loading import LoadResult
@@ -50,7 +50,7 @@ from ._metrics import (
     token_f1,
     unique,
 )
-from ._query import READERS, Query, date_range
+from ._query import Query, date_range
 from ._reader import trained_articles
 from ._retrieval import MODES
 from ._types import Answer

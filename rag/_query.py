@@ -17,14 +17,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ._config import READERS
 from ._dates import DateRange, to_date
 from ._exceptions import EmptyQuestionError, InputError
 from ._text import clean_text
 
-__all__ = ["MAX_QUESTION_CHARS", "READERS", "Query", "check_options", "date_range", "validate_question"]
+__all__ = ["MAX_QUESTION_CHARS", "Query", "check_options", "date_range", "validate_question"]
 
 MAX_QUESTION_CHARS = 2000
-READERS = ("model", "fast")
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, NoReturn
 
-from ._config import Settings
+from ._config import READERS, Settings
 from ._exceptions import RagError, redact
 
 if TYPE_CHECKING:
@@ -253,7 +253,7 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--config", metavar="FILE", default=None, help="TOML file of settings")
 
     def reader_option(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--reader", choices=["model", "fast"], default=None,
+        p.add_argument("--reader", choices=list(READERS), default=None,
                        help="model: the trained reader picks quotes and refuses (default); fast: evidence score only")
 
     def date_options(p: argparse.ArgumentParser) -> None:
