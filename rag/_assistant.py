@@ -42,6 +42,7 @@ from .stores import location_key
 
 __all__ = ["Assistant", "ask", "bundled_articles_dir"]
 
+
 def bundled_articles_dir() -> Path:
     """The folder of the demo articles shipped inside the package."""
     return Path(str(resources.files("rag") / "data" / "articles"))
@@ -86,7 +87,6 @@ class Assistant:
         self._lock = threading.RLock()
         self._build_lock = threading.Lock()
         self._llm_answerer: Any = None
-        self._index: IndexData | None = None
         self._pipeline: Pipeline | None = None
 
     @property
@@ -124,7 +124,7 @@ class Assistant:
         The index is read first, so a missing or corrupt index fails fast.
         """
         with self._lock:
-            ready = self._index is not None
+            ready = self._pipeline is not None
         if not ready:  # load (or build) outside the lock; index() takes the build lock itself
             try:
                 self._swap(self._store.open(model_name=model_name_of(self.embeddings)))
@@ -146,7 +146,7 @@ class Assistant:
         )
         pipeline = Pipeline(index, searcher, self.settings, self._answerers, self._llm)
         with self._lock:
-            self._index, self._pipeline = index, pipeline
+            self._pipeline = pipeline
 
     def pipeline(self) -> Pipeline:
         """The question pipeline over the current index (loading it on first use).
@@ -206,7 +206,7 @@ class Assistant:
         # Builds are serialized by their own lock; questions keep using the
         # current index until the finished one is swapped in.
         with self._build_lock:
-            has_index = self._index is not None or self._store.exists()
+            has_index = self._pipeline is not None or self._store.exists()
             if not loaded.documents and not has_index:
                 reasons = "; ".join(str(s) for s in loaded.skipped[:3]) or "no supported files found"
                 raise LoadError(f"nothing to index ({reasons}): give .txt, .md, .html, .pdf or .json files")

@@ -178,7 +178,7 @@ def test_question_type(question: str, kind: str) -> None:
 def test_the_word_after_how_is_not_a_question_term(assistant: Assistant, question: str, dropped: set, kept: set) -> None:
     from rag._evidence import QuestionTerms
 
-    terms = set(QuestionTerms.of(question, assistant._index).weights)  # type: ignore[arg-type]
+    terms = set(QuestionTerms.of(question, assistant.pipeline().index).weights)
     assert not terms & dropped and kept <= terms
 
 

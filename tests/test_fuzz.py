@@ -307,7 +307,7 @@ def test_api_call_is_one_line_error_before_loading(case: str, tmp_path: Path) ->
     with pytest.raises(kind) as caught:
         call(assistant)
     assert str(caught.value).startswith(message) and "\n" not in str(caught.value)
-    assert assistant._index is None  # nothing was loaded for a rejected call
+    assert assistant._pipeline is None  # nothing was loaded for a rejected call
 
 
 @pytest.mark.parametrize("case", sorted(SETTINGS))

@@ -66,7 +66,7 @@ def test_wrong_argument_types_are_one_line_input_errors(
         with pytest.raises(InputError) as error:
             call(question, **options)
         assert str(error.value).startswith(message) and "\n" not in str(error.value)
-    assert unloaded._index is None  # failed before loading the index or any model
+    assert unloaded._pipeline is None  # failed before loading the index or any model
 
 
 @pytest.mark.parametrize(
