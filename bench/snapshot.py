@@ -41,8 +41,6 @@ from rag import Assistant, bundled_articles_dir, load_paths
 from rag._atomic import write_atomic
 from rag._evaluation import evaluate
 from rag._goldsets import load_eval_set
-from rag._onnx import cache_dir
-from rag.stores import workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "rag" / "data" / "gold.jsonl"
@@ -77,11 +75,9 @@ def _location(work: Path, store: str | None, name: str) -> str | Path:
         conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
         conn.execute(f"CREATE SCHEMA {schema}")
     separator = "&" if "?" in store else "?"
-    url = f"{store}{separator}options=-csearch_path%3D{schema}%2Cpublic"
-    # A build goes through a local copy of the database's index; one left from an earlier run would
-    # hold that run's documents, read from another temporary folder.
-    shutil.rmtree(workspace(url, cache_dir() / "stores"), ignore_errors=True)
-    return url
+    # The schema is new and empty, so the build starts from nothing: it empties any local
+    # workspace an earlier run left for this URL (rag._building.build).
+    return f"{store}{separator}options=-csearch_path%3D{schema}%2Cpublic"
 
 
 def gold_answers(location: str | Path) -> dict[str, Any]:
