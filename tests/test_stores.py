@@ -18,6 +18,7 @@ from rag import Assistant, IndexMismatchError, MiniLMEmbeddings, SourceDocument,
 from rag._dates import DateRange
 from rag._evaluation import evaluate
 from rag._goldsets import load_eval_set
+from rag._index import IndexData
 from rag.cli import main
 from rag.stores import open_index
 from tests.conftest import ROOT, free_port
@@ -330,25 +331,31 @@ TOPICS = ["harbour", "railway", "election", "flood", "bridge", "museum", "vaccin
           "tunnel", "dam", "festival", "court", "mine", "port", "school", "market", "storm", "library"]
 
 
-def test_search_filters_reach_the_database_as_predicates_never_as_row_lists(
-    pg_url: str, tmp_path: Path, embedder: MiniLMEmbeddings
-) -> None:
-    """Both stores give the same hits under every filter, and no SQL parameter grows with the archive (issue #25)."""
+def _dated_corpus_in_both_stores(pg_url: str, tmp_path: Path, embedder: MiniLMEmbeddings) -> tuple[IndexData, IndexData]:
+    """The dated TOPICS articles (one undated) and two syndicated copies, indexed locally and in a fresh database."""
     from rag._loading import LoadResult
-    from rag._retrieval import HybridSearcher, chunk_filter
-    from rag._search import ChunkFilter
-    from rag._text import bm25_terms
 
     docs = [_dated_article(i, topic, None if i == 7 else f"{2019 + i % 5}-{1 + i % 12:02d}-15") for i, topic in enumerate(TOPICS)]
     # Syndicated copies: one dated before its canonical member, one inside 2021 while the canonical is not.
     docs.append(replace(docs[2], id="a2-copy", source="wire/a2-copy", published="2021-03-01"))
     docs.append(replace(docs[5], id="a5-copy", source="wire/a5-copy", published="2018-12-01"))
-    indexes = {}
-    for name, location in (("local", str(tmp_path / "index")), ("pg", _fresh_db(pg_url))):
+    indexes = []
+    for location in (str(tmp_path / "index"), _fresh_db(pg_url)):
         Assistant(location, embeddings=embedder).index_loaded(LoadResult(documents=docs))
-        indexes[name] = open_index(location)
-    local, pg = indexes["local"], indexes["pg"]
-    assert pg.n_copies == 2 and pg.n_chunks == len(docs)
+        indexes.append(open_index(location))
+    return indexes[0], indexes[1]
+
+
+def test_search_filters_reach_the_database_as_predicates_never_as_row_lists(
+    pg_url: str, tmp_path: Path, embedder: MiniLMEmbeddings
+) -> None:
+    """Both stores give the same hits under every filter, and no SQL parameter grows with the archive (issue #25)."""
+    from rag._retrieval import HybridSearcher, chunk_filter
+    from rag._search import ChunkFilter
+    from rag._text import bm25_terms
+
+    local, pg = _dated_corpus_in_both_stores(pg_url, tmp_path, embedder)
+    assert pg.n_copies == 2 and pg.n_chunks == len(TOPICS) + 2  # one chunk per article, the two copies included
 
     sent: list[object] = []
     connections = pg.search._connections
@@ -389,16 +396,7 @@ def test_the_database_read_model_is_lazy_and_reads_as_the_local_one(
     pg_url: str, tmp_path: Path, embedder: MiniLMEmbeddings
 ) -> None:
     """Opening a database index reads no document or row; what is read on demand equals the local arrays (issue #25)."""
-    from rag._loading import LoadResult
-
-    docs = [_dated_article(i, topic, None if i == 7 else f"{2019 + i % 5}-{1 + i % 12:02d}-15") for i, topic in enumerate(TOPICS)]
-    docs.append(replace(docs[2], id="a2-copy", source="wire/a2-copy", published="2021-03-01"))
-    docs.append(replace(docs[5], id="a5-copy", source="wire/a5-copy", published="2018-12-01"))
-    indexes = {}
-    for name, location in (("local", str(tmp_path / "index")), ("pg", _fresh_db(pg_url))):
-        Assistant(location, embeddings=embedder).index_loaded(LoadResult(documents=docs))
-        indexes[name] = open_index(location)
-    local, pg = indexes["local"], indexes["pg"]
+    local, pg = _dated_corpus_in_both_stores(pg_url, tmp_path, embedder)
     assert not isinstance(pg.documents, list) and len(pg.documents) == len(local.documents)
     assert len(pg.records._documents) == 0 and pg.records._days is None  # nothing per document read at open
 
