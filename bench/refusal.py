@@ -35,8 +35,15 @@ import numpy as np
 from rag import Settings
 from rag._answering import COMBINE, answer_probability
 from rag._atomic import write_atomic
-from training.calibrate import CALIBRATED_ON, calibrate, fit_combination, fitted_sets, threshold_within
-from training.refusal_sets import ROOT, SHARED, Case
+from training.calibrate import (
+    CALIBRATED_ON,
+    add_fit_arguments,
+    calibrate,
+    fit_combination,
+    fitted_sets,
+    threshold_within,
+)
+from training.refusal_sets import ROOT, Case
 
 
 def at_threshold(cases: list[Case], threshold: float) -> dict[str, float]:
@@ -117,16 +124,10 @@ def _interval(draws: list[float]) -> list[float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.refusal", description=__doc__.splitlines()[0])
-    parser.add_argument("--squad", type=Path, default=SHARED / "squad-dev-v1.1.json")
-    parser.add_argument("--rgb", type=Path, default=SHARED / "rgb-en-fact.jsonl")
-    parser.add_argument("--questions", type=int, default=800, help="SQuAD questions, half answerable, half withheld")
-    parser.add_argument("--max-false-refusal", type=float, default=0.10)
-    parser.add_argument("--seed", type=int, default=13)
+    add_fit_arguments(parser)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     parser.add_argument("--dump", type=Path, help="also write every question's outcome here (JSON lines), for error analysis")
     parser.add_argument("--compare", type=Path, help="an earlier --dump: the model reader's change against it, with a paired 95%% interval")
-    parser.add_argument("--entity-flag", action="store_true",
-                        help="fit the combination with the entity flag too (rag/_entities.py; off: its weight is 0)")
     args = parser.parse_args(argv)
     combination, sets = fitted_sets(args.squad, args.rgb, args.questions, args.seed, ("model", "fast"), args.entity_flag)
     settings = Settings()

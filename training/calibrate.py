@@ -39,7 +39,7 @@ from rag._reader import READER_DIR
 
 from .refusal_sets import SHARED, Case, rgb, squad_withheld
 
-__all__ = ["CALIBRATED_ON", "calibrate", "calibration_of", "fit_combination", "fitted_sets", "main", "threshold_within",
+__all__ = ["CALIBRATED_ON", "add_fit_arguments", "calibrate", "calibration_of", "fit_combination", "fitted_sets", "main", "threshold_within",
            "write_calibration"]
 
 # The sets whose calibration halves are fitted on; RGB clean is reported beside them, never fitted on.
@@ -130,8 +130,12 @@ def write_calibration(calibration: Calibration, path: Path) -> Path:
     return path
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m training.calibrate", description=__doc__.splitlines()[0])
+def add_fit_arguments(parser: argparse.ArgumentParser) -> None:
+    """The fit's inputs as options (the sets, their size and seed, the false-refusal budget, the entity flag).
+
+    Shared by ``python -m training.calibrate``, which writes the fit, and
+    ``python -m bench.refusal``, which measures it.
+    """
     parser.add_argument("--squad", type=Path, default=SHARED / "squad-dev-v1.1.json")
     parser.add_argument("--rgb", type=Path, default=SHARED / "rgb-en-fact.jsonl")
     parser.add_argument("--questions", type=int, default=800, help="SQuAD questions, half answerable, half withheld")
@@ -139,6 +143,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--entity-flag", action="store_true",
                         help="fit the combination with the entity flag too (rag/_entities.py; off: its weight is 0)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m training.calibrate", description=__doc__.splitlines()[0])
+    add_fit_arguments(parser)
     parser.add_argument("--out", type=Path, default=READER_DIR / CALIBRATION_FILE,
                         help="the file to write (default: beside the shipped reader's weights, which the runtime reads)")
     args = parser.parse_args(argv)
