@@ -83,7 +83,7 @@ class Assistant:
         self._store = open_store(location, embeddings=self.embeddings, chunker=self.chunker,
                                  sentence_vectors=self.settings.sentence_vectors, chunk_vectors=self.settings.chunk_vectors)
         self._demo = location_key(location) == location_key(default_index_dir())  # built from the bundled articles if missing
-        self._answerers = Answerers(self.settings)
+        self._answerers = Answerers(self.settings, words=self.embeddings)
         self._lock = threading.RLock()
         self._build_lock = threading.Lock()
         self._llm_answerer: Any = None

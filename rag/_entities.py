@@ -81,6 +81,7 @@ __all__ = [
     "completion_labels",
     "first_name",
     "is_description",
+    "load_pipeline",
     "name_labels",
     "names_other_entity",
     "next_to_a_name",
@@ -162,7 +163,16 @@ class _WithoutTorch(importlib.abc.MetaPathFinder):
         return None
 
 
-def _load(package: str) -> Any:
+def load_pipeline(package: str = PACKAGE, exclude: Sequence[str] = _EXCLUDE) -> Any:
+    """Load the installed spaCy pipeline without the components in ``exclude``, and without torch.
+
+    Raises:
+        ReaderError: spaCy or the package is not installed (one line naming the fix).
+    """
+    return _load(package, exclude)
+
+
+def _load(package: str, exclude: Sequence[str] = _EXCLUDE) -> Any:
     # thinc imports torch whenever it is installed (about 1.5 s and hundreds of MB), and the entity
     # recognizer never uses it: an answering process stays free of torch (tests/test_embedding.py).
     # Torch already imported is not hidden (the import system never asks a finder for it).
@@ -174,7 +184,7 @@ def _load(package: str) -> Any:
         except ImportError as error:
             raise ReaderError(f"spaCy is not installed ({error}): run `{_INSTALL}`") from error
         try:
-            return spacy.load(package, exclude=list(_EXCLUDE))
+            return spacy.load(package, exclude=list(exclude))
         except (OSError, ImportError) as error:  # spaCy's "Can't find model" is an OSError
             raise ReaderError(f"the entity model package {package!r} is not installed: run `{_INSTALL}`") from error
     finally:

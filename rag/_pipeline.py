@@ -38,6 +38,7 @@ from langchain_core.embeddings import Embeddings
 
 from ._answering import ExtractiveAnswerer
 from ._config import Settings
+from ._counting import word_similarity
 from ._dates import DateRange, question_scope
 from ._exceptions import InputError
 from ._followup import is_follow_up, standalone_question
@@ -54,14 +55,19 @@ __all__ = [
 ]
 
 
-def make_answerer(settings: Settings) -> ExtractiveAnswerer:
-    """The extractive answerer the settings describe (its reader, if any, loads in ``warm_up()``)."""
+def make_answerer(settings: Settings, words: Embeddings | None = None) -> ExtractiveAnswerer:
+    """The extractive answerer the settings describe (its reader, if any, loads in ``warm_up()``).
+
+    With ``words`` (the index's embeddings), a "how many X" answer must count
+    X (:mod:`rag._counting`); without, that check is off.
+    """
     return ExtractiveAnswerer(
         min_score=settings.min_score,
         max_statements=settings.max_statements,
         reader=Reader() if settings.reader == "model" else None,
         min_probability=settings.min_probability,
         reader_candidates=settings.reader_candidates,
+        similarity=word_similarity(words) if words is not None else None,
     )
 
 
@@ -74,9 +80,10 @@ class Answerers:
         True
     """
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, words: Embeddings | None = None):
         self._settings = settings
-        self.default = make_answerer(settings)
+        self._words = words
+        self.default = make_answerer(settings, words)
         self._others: dict[str, ExtractiveAnswerer] = {}
         self._lock = threading.Lock()
 
@@ -87,7 +94,7 @@ class Answerers:
         with self._lock:
             answerer = self._others.get(reader)
             if answerer is None:
-                answerer = self._others[reader] = make_answerer(self._settings.updated(reader=reader)).warm_up()
+                answerer = self._others[reader] = make_answerer(self._settings.updated(reader=reader), self._words).warm_up()
         return answerer
 
     def warm_up(self) -> None:
@@ -218,8 +225,8 @@ class Pipeline:
 
     def _standalone(self, question: str, history: tuple[str, ...], llm: bool) -> str:
         """The follow-up made standalone: by the LLM when one answers, else by the visible heuristic."""
-        earlier = [h for h in history if h and h.strip()]
-        if llm and earlier and is_follow_up(question):
+        earlier = [h.strip() for h in history if h and h.strip()]
+        if llm and earlier and is_follow_up(question, earlier[-1]):
             rewritten = self._llm().rewrite(question, earlier)
             if rewritten:
                 return rewritten

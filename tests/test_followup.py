@@ -10,7 +10,15 @@ from rag._followup import is_follow_up, standalone_question
     ("question", "history", "expected"),
     [
         ("why Tajikistan?", [], "why Tajikistan?"),
-        ("and how many aircraft?", ["how many troops took part in the drill?"], "how many aircraft? (part drill)"),
+        ("and how many aircraft?", ["how many troops took part in the drill?"], "how many aircraft? (drill)"),
+        ("how many aircraft?", ["how many troops took part in the drill?"], "how many aircraft? (drill)"),
+        # Asked after a question of another form, a focus question asks anew: no stray word appended.
+        ("How many troops?", ["Why are Russian ships in the Pacific?"], "How many troops?"),
+        ("How many troops?", ["Why Tajikistan?", "what about the navy?"], "How many troops?"),
+        # A chain of follow-ups keeps the conversation's subject, taken from the latest question that stood alone.
+        ("and tanks?", ["how many troops took part in the drill?", "and aircraft?"], "tanks? (drill)"),
+        ("and tanks?", ["Why Tajikistan?", "how many troops took part in the drill?", "and aircraft?"], "tanks? (drill)"),
+        ("why there?", ["Who met in Dushanbe?", "where is the Zapad drill held?"], "why there? (zapad drill held)"),
         ("What about China?", ["Who announced the drill in Russia?"], "China? (announced drill russia)"),
         ("why there?", ["where is the Zapad drill held?"], "why there? (zapad drill held)"),
         ("Who leads the Russian defence ministry?", ["how many troops?"], "Who leads the Russian defence ministry?"),
@@ -72,7 +80,7 @@ def test_complete_question_not_rewritten_with_previous_subject() -> None:
 
 
 def test_fragment_borrows_previous_subject() -> None:
-    assert standalone_question("the navy?", ["how many troops took part in the drill?"]) == "the navy? (part drill)"
+    assert standalone_question("the navy?", ["how many troops took part in the drill?"]) == "the navy? (drill)"
 
 
 def test_follow_up_through_ask(assistant: Assistant) -> None:

@@ -88,7 +88,7 @@ def _answerers(
     assistant: Assistant, readers: tuple[str, ...] = ("model", "fast"), combination: tuple[float, ...] | None = None,
     entity_flag: bool = False,
 ) -> dict[str, ExtractiveAnswerer]:
-    answerers = {name: make_answerer(assistant.settings.updated(reader=name)).warm_up() for name in readers}
+    answerers = {name: make_answerer(assistant.settings.updated(reader=name), assistant.embeddings).warm_up() for name in readers}
     if "model" in answerers:
         if combination is not None:
             answerers["model"].combine = combination

@@ -1,0 +1,52 @@
+"""What a figure counts: a "how many X" answer must count X (rag/_counting.py)."""
+
+import pytest
+
+from rag import Assistant, MiniLMEmbeddings
+from rag._counting import CountChecker, asks_how_many, word_similarity
+
+DRILL = "More than ten thousand troops will be dispatched, along with various types of aircraft, artillery and armored equipment."
+
+
+@pytest.fixture(scope="module")
+def similarity():  # type: ignore[no-untyped-def]
+    return word_similarity(MiniLMEmbeddings().load())
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "figure", "counts_other"),
+    [
+        # The sentence names aircraft, but its figure counts troops.
+        ("How many aircraft took part in the drill?", DRILL, "More than ten thousand", True),
+        ("How many troops took part in the drill?", DRILL, "More than ten thousand", False),
+        # A near-synonym counts the same thing.
+        ("How many soldiers took part in the drill?", "More than 10,000 troops and some soldiers' families came.", "More than 10,000", False),
+        # The asked noun inside a longer phrase: "tree species" is counted by "species".
+        ("How many tree species grow there?", "Some 1,100 tree species grow there, and birds too.", "1,100", False),
+        # The first figure of a span, read to its last word, counts the courses.
+        ("How many courses must a servant take?", "They must complete at least one advanced course every three years.",
+         "at least one advanced course every three years", False),
+        # A sentence that never names the asked thing is not judged (paraphrases would fail).
+        ("How many aircraft took part?", "More than 10,000 troops are taking part.", "More than 10,000", False),
+        # Times, years and shares are never judged.
+        ("How many times did they meet?", "They met 3 leaders in 2020 at several times.", "3", False),
+        ("Why did they go?", DRILL, "More than ten thousand", False),
+    ],
+)
+def test_what_a_figure_counts(similarity, question: str, sentence: str, figure: str, counts_other: bool) -> None:  # type: ignore[no-untyped-def]
+    start = sentence.index(figure)
+    assert CountChecker().counts_other(question, sentence, start, start + len(figure), similarity) is counts_other
+
+
+def test_asks_how_many() -> None:
+    assert asks_how_many("and how many aircraft?") and asks_how_many("Approximately HOW  MANY people?")
+    assert not asks_how_many("How much did it cost?")
+
+
+def test_a_follow_up_the_articles_cannot_answer_is_refused(assistant: Assistant) -> None:
+    """The README's follow-up: the bundled articles count the troops, never the aircraft."""
+    follow = assistant.ask("and how many aircraft?", history=["how many troops took part in the drill?"])
+    assert follow.standalone_question == "how many aircraft? (drill)"
+    assert follow.refused, follow.text
+    troops = assistant.ask("How many troops took part in the drill?")
+    assert not troops.refused and "10,000" in (troops.short_answer or "") + troops.text
