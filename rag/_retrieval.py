@@ -296,15 +296,16 @@ def passage_document(passage: Passage, doc: SourceDocument) -> Document:
         >>> d.id, d.metadata["source"], d.metadata["published"], "author" in d.metadata
         ('a#0', 'a.txt', None, False)
     """
+    chunk_ids = sorted(passage.chunk_ids, key=_ordinal)  # in document order, so the id does not depend on hit order
     metadata: dict[str, object] = {
         "doc_id": doc.id, "title": doc.title, "source": doc.source_name, "outlet": doc.outlet,
         "published": doc.published, "start": passage.start, "end": passage.end, "rank": passage.rank,
         "score": passage.score, "dense_score": passage.dense_score, "lexical_score": passage.lexical_score,
-        "chunk_ids": list(passage.chunk_ids),
+        "chunk_ids": chunk_ids,
     }
     # Absent rather than None: most articles name no author or URL, and a key that is there means one is known.
     metadata.update({k: v for k, v in (("author", doc.author), ("url", doc.url)) if v})
-    return Document(page_content=passage.text, metadata=metadata, id="+".join(sorted(passage.chunk_ids, key=_ordinal)) or None)
+    return Document(page_content=passage.text, metadata=metadata, id="+".join(chunk_ids) or None)
 
 
 def _ordinal(chunk_id: str) -> int:

@@ -129,6 +129,15 @@ def test_retriever_documents_carry_article_metadata(news: Assistant) -> None:
     assert {k: d.id for k, d in again.items()} == {k: d.id for k, d in found.items()}
 
 
+def test_retriever_id_of_a_merged_passage_is_its_chunks_in_order(assistant: Assistant) -> None:
+    documents = assistant.as_retriever(k=5).invoke("Why Tajikistan?")
+    merged = [d for d in documents if len(d.metadata["chunk_ids"]) > 1]
+    assert merged, "the demo index merges neighbouring chunks for this question"
+    for document in merged:
+        ordinals = [int(c.rpartition("#")[2]) for c in document.metadata["chunk_ids"]]
+        assert ordinals == sorted(ordinals) and document.id == "+".join(document.metadata["chunk_ids"])
+
+
 def test_retriever_dates_are_asks_filter(news: Assistant) -> None:
     question = "How many vehicles were recalled?"
     everything = {d.metadata["doc_id"] for d in news.as_retriever(k=7).invoke(question)}
