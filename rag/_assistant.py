@@ -117,6 +117,20 @@ class Assistant:
         """The extractive answerer of the settings' reader."""
         return self._answerers.default
 
+    @property
+    def llm_name(self) -> str | None:
+        """The LLM answers come from, for people: ``"openai gpt-4o-mini"``, a chat model's class, or ``None``.
+
+        Example:
+            >>> Assistant("index/x", settings=Settings(llm="openai", llm_model="gpt-4o-mini")).llm_name  # doctest: +SKIP
+            'openai gpt-4o-mini'
+        """
+        if self._chat_model is not None:
+            return type(self._chat_model).__name__
+        if self.settings.llm == "none":
+            return None
+        return f"{self.settings.llm} {self.settings.llm_model}".strip()
+
     @classmethod
     def load(
         cls,
@@ -163,8 +177,7 @@ class Assistant:
             candidates=self.settings.candidates,
             rrf_k=self.settings.rrf_k,
         )
-        has_llm = self._chat_model is not None or self.settings.llm != "none"
-        pipeline = Pipeline(index, searcher, self.settings, self._answerers, self._llm if has_llm else None)
+        pipeline = Pipeline(index, searcher, self.settings, self._answerers, self._llm if self.llm_name else None)
         with self._lock:
             self._pipeline = pipeline
 

@@ -256,6 +256,9 @@ def test_chat_model_tokens_reach_astream_events(demo_index_dir: Path, embedder: 
 
 
 def test_chat_model_is_one_seam(demo_index_dir: Path, embedder: MiniLMEmbeddings) -> None:
+    assert Assistant(demo_index_dir, embeddings=embedder, llm=fake_model("x", calls=Calls())).llm_name == "GenericFakeChatModel"
+    assert Assistant(demo_index_dir, embeddings=embedder, settings=Settings(llm="ollama", llm_model="llama3")).llm_name == "ollama llama3"
+    assert Assistant(demo_index_dir, embeddings=embedder).llm_name is None
     with pytest.raises(ConfigError, match="must be a LangChain chat model"):
         Assistant(demo_index_dir, embeddings=embedder, llm="openai")  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="pass one of them"):
