@@ -38,6 +38,9 @@ def text_chain(assistant: Assistant) -> Runnable:
 def test_runnable_invokes_the_one_pipeline(assistant: Assistant) -> None:
     runnable = assistant.as_runnable()
     assert isinstance(runnable, Runnable)
+    assert runnable.OutputType is Answer  # typed: a str or a QuestionInput dict in, an Answer out
+    schema = runnable.get_input_jsonschema()
+    assert schema["anyOf"][0] == {"type": "string"} and schema["$defs"]["QuestionInput"]["required"] == ["question"]
     answer = runnable.invoke(TROOPS)
     expected = assistant.ask(TROOPS)
     assert isinstance(answer, Answer) and not answer.refused
@@ -147,7 +150,7 @@ def test_retriever_dates_are_asks_filter(news: Assistant) -> None:
     as_of = news.as_retriever(k=7, as_of="2026-06-03").invoke(question)
     assert as_of and all(d.metadata["published"] <= "2026-06-03" for d in as_of)
     assert "recall-2026" not in {d.metadata["doc_id"] for d in as_of}
-    with pytest.raises(InputError, match="k must be at least 1"):
+    with pytest.raises(InputError, match="^k must be at least 1, got 0$"):
         news.as_retriever(k=0)
     with pytest.raises(InputError, match="since"):
         news.as_retriever(since="last spring")
