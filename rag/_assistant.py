@@ -15,13 +15,17 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Required
 
 from langchain_core.embeddings import Embeddings
+from langchain_core.language_models import BaseChatModel
+from langchain_core.runnables import RunnableConfig, RunnableSerializable
+from pydantic import ConfigDict
+from typing_extensions import TypedDict
 
 from ._answering import ExtractiveAnswerer
 from ._building import open_store
@@ -33,14 +37,14 @@ from ._index import IndexData
 from ._ingest import BuildReport
 from ._loading import LoadResult, load_paths
 from ._pipeline import Answerers, Pipeline
-from ._query import Query
+from ._query import Query, check_top_k, date_range
 from ._ray import check_runner
-from ._retrieval import HybridSearcher
+from ._retrieval import HybridSearcher, PassageRetriever
 from ._timeline import Timeline
 from ._types import Answer, AnswerEvent, SourceDocument
 from .stores import location_key
 
-__all__ = ["Assistant", "ask", "bundled_articles_dir"]
+__all__ = ["Assistant", "AssistantRunnable", "QuestionInput", "ask", "bundled_articles_dir"]
 
 
 def bundled_articles_dir() -> Path:
@@ -60,6 +64,12 @@ class Assistant:
             in one transaction; see :mod:`rag.stores`).
         settings: Tunables; defaults are sensible for news articles.
         embeddings: A LangChain ``Embeddings``; defaults to packaged MiniLM.
+        llm: A LangChain chat model (any ``BaseChatModel``) for the LLM
+            answerer, instead of a backend named by ``settings.llm``: questions
+            then use it by default (``use_llm=False`` quotes). The answerer holds
+            it to the same checks as a named backend (refusal before any call,
+            every ``[n]`` checked, exact-offset citations); ``llm_context_tokens``
+            and ``llm_max_tokens`` still size the prompt.
 
     Example:
         >>> assistant = Assistant.load("index/default")  # doctest: +SKIP
@@ -72,8 +82,16 @@ class Assistant:
         *,
         settings: Settings | None = None,
         embeddings: Embeddings | None = None,
+        llm: BaseChatModel | None = None,
     ):
         self.settings = settings or Settings()
+        if llm is not None and not isinstance(llm, BaseChatModel):
+            raise ConfigError(f"llm must be a LangChain chat model (BaseChatModel), got {type(llm).__name__}: "
+                              "name a backend with Settings(llm='openai'|'ollama'|'llamacpp') instead")
+        if llm is not None and self.settings.llm != "none":
+            raise ConfigError(f"both settings.llm={self.settings.llm!r} and a chat model were given: pass one of them")
+        # The one seam of the LLM answerer: the chat model given, else the settings' backend, else none.
+        self._chat_model = llm
         self.embeddings = embeddings or MiniLMEmbeddings(
             backend=self.settings.embed_backend, batch_size=self.settings.embed_batch_size
         )
@@ -99,6 +117,20 @@ class Assistant:
         """The extractive answerer of the settings' reader."""
         return self._answerers.default
 
+    @property
+    def llm_name(self) -> str | None:
+        """The LLM answers come from, for people: ``"openai gpt-4o-mini"``, a chat model's class, or ``None``.
+
+        Example:
+            >>> Assistant("index/x", settings=Settings(llm="openai", llm_model="gpt-4o-mini")).llm_name  # doctest: +SKIP
+            'openai gpt-4o-mini'
+        """
+        if self._chat_model is not None:
+            return type(self._chat_model).__name__
+        if self.settings.llm == "none":
+            return None
+        return f"{self.settings.llm} {self.settings.llm_model}".strip()
+
     @classmethod
     def load(
         cls,
@@ -106,6 +138,7 @@ class Assistant:
         *,
         settings: Settings | None = None,
         embeddings: Embeddings | None = None,
+        llm: BaseChatModel | None = None,
         progress: bool = False,
     ) -> Assistant:
         """Load the model and the index, building the demo index if it is the missing default.
@@ -114,7 +147,7 @@ class Assistant:
             IndexNotFoundError: A non-default ``index_dir`` has no index.
             IndexCorruptError, IndexMismatchError: The index can't be used.
         """
-        assistant = cls(index_dir, settings=settings, embeddings=embeddings)
+        assistant = cls(index_dir, settings=settings, embeddings=embeddings, llm=llm)
         assistant.warm_up(progress=progress)
         return assistant
 
@@ -144,7 +177,7 @@ class Assistant:
             candidates=self.settings.candidates,
             rrf_k=self.settings.rrf_k,
         )
-        pipeline = Pipeline(index, searcher, self.settings, self._answerers, self._llm)
+        pipeline = Pipeline(index, searcher, self.settings, self._answerers, self._llm if self.llm_name else None)
         with self._lock:
             self._pipeline = pipeline
 
@@ -330,22 +363,68 @@ class Assistant:
                                                  include_undated=include_undated))
 
     def _llm(self) -> Any:
-        """The LLM answerer; its backend is probed when a question first needs it."""
+        """The LLM answerer; its chat model is connected (a named backend probed) when a question first needs it."""
         with self._lock:
             if self._llm_answerer is None:
                 from ._generative import LLMAnswerer
                 from ._llm import LLMConfig, make_chat_model
 
                 settings = self.settings
-                config = LLMConfig(
-                    settings.llm, settings.llm_model, settings.llm_base_url or None,
-                    settings.llm_context_tokens, settings.llm_max_tokens,
-                )
+                chat_model = self._chat_model
+                if chat_model is None:
+                    config = LLMConfig(settings.llm, settings.llm_model, settings.llm_base_url or None,
+                                       settings.llm_context_tokens, settings.llm_max_tokens)
+                    connect: Callable[[], BaseChatModel] = lambda: make_chat_model(config)  # noqa: E731
+                else:
+                    connect = lambda: chat_model  # noqa: E731
                 self._llm_answerer = LLMAnswerer(
-                    lambda: make_chat_model(config), context_tokens=config.context_tokens, max_tokens=config.max_tokens,
+                    connect, context_tokens=settings.llm_context_tokens, max_tokens=settings.llm_max_tokens,
                     min_score=settings.min_score,
                 )
             return self._llm_answerer
+
+    def as_retriever(
+        self,
+        *,
+        k: int | None = None,
+        since: str | date | None = None,
+        until: str | date | None = None,
+        as_of: str | date | None = None,
+        include_undated: bool = False,
+    ) -> PassageRetriever:
+        """This assistant's retrieval as a LangChain retriever (:class:`rag.PassageRetriever`).
+
+        It searches the assistant's current index on every call, so articles
+        added later (:meth:`add`) are found by a retriever made before. The
+        date arguments are :meth:`ask`'s, applied by the same filter; time
+        words in the query are searched as words (only :meth:`ask` resolves them).
+
+        Args:
+            k: Passages per query (default: the settings' ``top_k``).
+            since / until / as_of / include_undated: As in :meth:`ask`.
+
+        Raises:
+            InputError: ``k`` is not a whole number of at least 1, or a date is not ``YYYY-MM-DD``.
+
+        Example:
+            >>> retriever = assistant.as_retriever(k=3, since="2021-08-01")  # doctest: +SKIP
+            >>> [d.metadata["published"] for d in retriever.invoke("How many troops?")]  # doctest: +SKIP
+        """
+        check_top_k(k, "k")
+        dates = date_range(since, until, as_of, include_undated)
+        return PassageRetriever(searcher=lambda: self.pipeline().searcher, top_k=k or self.settings.top_k, dates=dates)
+
+    def as_runnable(self) -> AssistantRunnable:
+        """This assistant as a LangChain ``Runnable``: a question in, an :class:`Answer` out.
+
+        See :class:`AssistantRunnable` for its input and how it streams.
+
+        Example:
+            >>> from langchain_core.runnables import RunnableLambda  # doctest: +SKIP
+            >>> chain = assistant.as_runnable() | RunnableLambda(lambda a: a.text)  # doctest: +SKIP
+            >>> chain.invoke({"question": "How many troops?", "since": "2021-08-01"})  # doctest: +SKIP
+        """
+        return AssistantRunnable(assistant=self)
 
     def document(self, doc_id: str) -> SourceDocument:
         """The indexed document with its stored text.
@@ -383,6 +462,81 @@ class Assistant:
             "updated_at": manifest.get("updated_at"),
             "size_bytes": self._store.size_bytes(),
         }
+
+
+class QuestionInput(TypedDict, total=False):
+    """The dict an :class:`AssistantRunnable` takes: ``question`` and :meth:`Assistant.ask`'s options.
+
+    Example:
+        >>> QuestionInput(question="How many troops?", since="2021-08-01")["since"]
+        '2021-08-01'
+    """
+
+    question: Required[str]
+    history: Sequence[str]
+    since: str | date | None
+    until: str | date | None
+    as_of: str | date | None
+    include_undated: bool
+    reader: str | None
+    top_k: int | None
+    use_llm: bool | None
+
+
+_INPUT_KEYS = tuple(QuestionInput.__annotations__)
+
+
+class AssistantRunnable(RunnableSerializable[str | QuestionInput, Answer]):
+    """An :class:`Assistant` as a LangChain ``Runnable``, made by :meth:`Assistant.as_runnable`.
+
+    Input: a question ``str``, or a :class:`QuestionInput` dict (``question``,
+    ``history``, ``since``, ``until``, ``as_of``, ``include_undated``,
+    ``reader``, ``top_k``, ``use_llm``). Output: the :class:`Answer` that
+    :meth:`Assistant.ask` gives, through the one question pipeline. Bad input
+    raises :meth:`Assistant.ask`'s :class:`InputError` (an unknown key or a
+    value that is neither ``str`` nor ``dict`` raises one too).
+
+    ``invoke``, ``batch`` (concurrently, as the UI asks), ``ainvoke`` and
+    ``abatch`` work as for any runnable. ``stream`` yields one chunk, the
+    final checked :class:`Answer`: an LLM's raw tokens are not yet checked
+    (unsupported sentences are removed at the end), so they never flow into
+    the next step of a chain, and the step after this one gets an
+    ``Answer`` whether the chain is invoked or streamed. The tokens are
+    still seen as they come: :meth:`Assistant.stream` yields them as
+    events, and the chat model runs as a child of this runnable's run, so
+    ``astream_events`` reports them as ``on_chat_model_stream``.
+
+    Example:
+        >>> from langchain_core.runnables import RunnableLambda  # doctest: +SKIP
+        >>> chain = assistant.as_runnable() | RunnableLambda(lambda a: a.text)  # doctest: +SKIP
+        >>> chain.batch(["How many troops?", {"question": "Why Tajikistan?", "top_k": 3}])  # doctest: +SKIP
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    assistant: Assistant
+
+    def invoke(self, input: str | QuestionInput, config: RunnableConfig | None = None, **kwargs: Any) -> Answer:  # noqa: A002
+        """Answer one question (``kwargs`` is the base signature's; nothing reads it)."""
+        # Through _call_with_config, so callbacks and tracers see one "chain" run, and the chat model
+        # (when the LLM answers) runs as its child.
+        return self._call_with_config(self._answer, input, config, run_type="chain")
+
+    def _answer(self, value: str | QuestionInput) -> Answer:
+        if isinstance(value, str):
+            return self.assistant.ask(value)
+        if not isinstance(value, Mapping):
+            raise InputError(f"the runnable takes a question str or a dict with 'question', got {type(value).__name__}: "
+                             "pass e.g. {'question': 'How many troops?'}")
+        unknown = [key for key in value if key not in _INPUT_KEYS]
+        if unknown:
+            raise InputError(f"unknown key {unknown[0]!r} in the runnable's input: use {', '.join(_INPUT_KEYS)}")
+        if "question" not in value:
+            raise InputError("the runnable's input has no 'question': pass e.g. {'question': 'How many troops?'}")
+        return self.assistant.ask(
+            value["question"], top_k=value.get("top_k"), history=value.get("history", ()), use_llm=value.get("use_llm"),
+            reader=value.get("reader"), since=value.get("since"), until=value.get("until"), as_of=value.get("as_of"),
+            include_undated=value.get("include_undated", False),
+        )
 
 
 _assistants: dict[Path | str, Assistant] = {}

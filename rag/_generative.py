@@ -68,6 +68,7 @@ UNSUPPORTED_TEXT = (
     "Try the extractive answerer."
 )
 _MARKER_GROUP = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+_SPACE_BEFORE_STOP = re.compile(r"\s+(?=[.,;:!?](?:\s|$))")
 _SUPPORT = 0.5  # share of a sentence's content words that its cited passages must contain
 _REFUSAL_PATTERN = re.compile(r"(?:do not|don't|does not|doesn't) contain the answer|not (?:mentioned|stated) in the", re.I)
 
@@ -241,7 +242,9 @@ class LLMAnswerer:
                     by_key[key] = len(citations) + 1
                     citations.append(replace(quote, n=by_key[key]))
                 markers.append(f"[{by_key[key]}]")
-            kept.append(f"{_MARKER_GROUP.sub('', sentence).strip()} {''.join(dict.fromkeys(markers))}")
+            # "dispatched [1]." loses its marker before the stop, not the space: "dispatched. [1]"
+            plain_sentence = _SPACE_BEFORE_STOP.sub("", _MARKER_GROUP.sub("", sentence)).strip()
+            kept.append(f"{plain_sentence} {''.join(dict.fromkeys(markers))}")
         supported = len(kept) / len(sentences) if sentences else 0.0
         if not kept:
             return Answer(question, UNSUPPORTED_TEXT, True, passages=tuple(passages), supported=0.0)

@@ -108,9 +108,11 @@ class Pipeline:
     Args:
         index: The snapshot's index.
         searcher: Its searcher, set up as the settings say.
-        settings: The defaults a query leaves open (``top_k``, ``llm``, retrieval).
+        settings: The defaults a query leaves open (``top_k``, retrieval).
         answerers: The extractive answerers, by reader.
-        llm: Makes (once) the LLM answerer, when a query uses the LLM.
+        llm: Makes (once) the LLM answerer, when a query uses the LLM; ``None``
+            when no LLM is configured. Given, questions use it unless they say
+            ``use_llm=False``.
 
     Example:
         >>> events = list(pipeline.run(Query.of("Why Tajikistan?")))  # doctest: +SKIP
@@ -119,7 +121,7 @@ class Pipeline:
     """
 
     def __init__(self, index: IndexData, searcher: HybridSearcher, settings: Settings, answerers: Answerers,
-                 llm: Callable[[], Any]):
+                 llm: Callable[[], Any] | None):
         self.index = index
         self.searcher = searcher
         self._settings = settings
@@ -154,9 +156,10 @@ class Pipeline:
         """
         started = time.perf_counter()
         settings = self._settings
-        llm = settings.llm != "none" if query.use_llm is None else query.use_llm
-        if query.use_llm and settings.llm == "none":
-            raise InputError("no LLM backend is configured: start with --llm openai|ollama|llamacpp")
+        llm = self._llm is not None if query.use_llm is None else query.use_llm
+        if query.use_llm and self._llm is None:
+            raise InputError("no LLM backend is configured: start with --llm openai|ollama|llamacpp "
+                             "(in Python: Settings(llm=...) or Assistant(llm=chat_model))")
         top_k = settings.top_k if query.top_k is None else query.top_k
         answerer = self._answerers.get(query.reader)
         searcher = self._searcher(query)

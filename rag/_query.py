@@ -22,7 +22,7 @@ from ._dates import DateRange, to_date
 from ._exceptions import EmptyQuestionError, InputError
 from ._text import clean_text
 
-__all__ = ["MAX_QUESTION_CHARS", "Query", "check_options", "date_range", "validate_question"]
+__all__ = ["MAX_QUESTION_CHARS", "Query", "check_options", "check_top_k", "date_range", "validate_question"]
 
 MAX_QUESTION_CHARS = 2000
 
@@ -83,8 +83,6 @@ class Query:
         check_options(top_k, history)
         if use_llm is not None and not isinstance(use_llm, bool):
             raise InputError(f"use_llm must be True, False or None, got {type(use_llm).__name__}: pass e.g. use_llm=False")
-        if isinstance(top_k, int) and top_k < 1:
-            raise InputError(f"top_k must be at least 1, got {top_k}")
         dates = date_range(since, until, as_of, include_undated)
         if reader is not None and reader not in READERS:
             raise InputError(f"reader {reader!r} is unknown: use {' or '.join(READERS)}")
@@ -122,9 +120,8 @@ def validate_question(question: object) -> str:
 
 
 def check_options(top_k: object, history: object) -> None:
-    """Raise a one-line :class:`InputError` for a ``top_k`` or ``history`` of the wrong type."""
-    if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int)):
-        raise InputError(f"top_k must be a whole number, got {type(top_k).__name__}: pass e.g. top_k=5")
+    """Raise a one-line :class:`InputError` for a ``top_k`` or ``history`` of the wrong type or value."""
+    check_top_k(top_k)
     if isinstance(history, (str, bytes)) or not isinstance(history, Sequence):
         raise InputError(
             f"history must be a list of earlier questions, got {type(history).__name__}: pass e.g. history=['how many troops?']"
@@ -132,6 +129,25 @@ def check_options(top_k: object, history: object) -> None:
     for number, turn in enumerate(history, start=1):
         _text(turn, "history must hold questions as str", "pass the earlier questions as text",
               f"earlier question {number} in history", "pass it as text")
+
+
+def check_top_k(value: object, name: str = "top_k") -> None:
+    """Raise a one-line :class:`InputError` unless ``value`` is ``None`` or a whole number of at least 1.
+
+    ``name`` is the argument's name in the message (``k`` for :meth:`rag.Assistant.as_retriever`).
+
+    Example:
+        >>> check_top_k(0, "k")
+        Traceback (most recent call last):
+        ...
+        rag._exceptions.InputError: k must be at least 1, got 0
+    """
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InputError(f"{name} must be a whole number, got {type(value).__name__}: pass e.g. {name}=5")
+    if value < 1:
+        raise InputError(f"{name} must be at least 1, got {value}")
 
 
 def _text(value: object, not_str: str, type_fix: str, what: str, text_fix: str) -> str:

@@ -26,6 +26,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -41,11 +42,12 @@ from ._embedding import embed_array
 from ._evidence import QuestionTerms, sentence_evidence
 from ._exceptions import ConfigError
 from ._index import IndexData
+from ._query import validate_question
 from ._search import ChunkFilter, ChunkSearch, allowed_documents
 from ._text import bm25_terms
-from ._types import Passage
+from ._types import Passage, SourceDocument
 
-__all__ = ["MODES", "HybridSearcher", "PassageRetriever", "chunk_filter", "rrf_fuse"]
+__all__ = ["MODES", "HybridSearcher", "PassageRetriever", "chunk_filter", "passage_document", "rrf_fuse"]
 
 Mode = Literal["hybrid", "dense", "bm25"]
 MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
@@ -248,8 +250,24 @@ def chunk_filter(dates: DateRange | None) -> ChunkFilter:
 class PassageRetriever(BaseRetriever):
     """LangChain retriever over a :class:`HybridSearcher`.
 
-    Each ``Document`` holds a passage's text; its metadata holds the passage
-    fields (``doc_id``, ``title``, ``source``, ``start``, ``end``, scores).
+    Each ``Document`` holds a passage's text (``document.text[start:end]``
+    of its article). Its ``id`` is the passage's chunk id (``doc#ordinal``,
+    stable while the article is unchanged; ``doc#2+doc#3`` when neighbouring
+    chunks were merged into one passage). Its metadata holds the article's
+    ``doc_id``, ``title``, ``source`` (the file name, never an absolute
+    path), ``outlet`` and ``published`` (ISO date, ``None`` when unknown),
+    ``author`` and ``url`` when known, and the passage's ``start``/``end``
+    offsets, ``rank``, ``score``, ``dense_score``, ``lexical_score`` and
+    ``chunk_ids``.
+
+    Args:
+        searcher: The searcher, or a callable returning the current one on
+            each call (what :meth:`rag.Assistant.as_retriever` passes, so the
+            retriever follows the assistant's index across updates).
+        top_k: Passages per query.
+        dates: Only articles published in this range (see
+            :func:`rag._query.date_range`); the filter reaches the store as
+            a :class:`rag._search.ChunkFilter`, as a question's does.
 
     Example:
         >>> retriever = PassageRetriever(searcher=searcher, top_k=4)  # doctest: +SKIP
@@ -257,12 +275,39 @@ class PassageRetriever(BaseRetriever):
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
-    searcher: HybridSearcher
+    searcher: HybridSearcher | Callable[[], HybridSearcher]
     top_k: int = 5
+    dates: DateRange | None = None
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        passages = self.searcher.search(query, self.top_k)
-        return [
-            Document(page_content=p.text, metadata={k: v for k, v in p.to_dict().items() if k != "text"})
-            for p in passages
-        ]
+        searcher = self.searcher if isinstance(self.searcher, HybridSearcher) else self.searcher()
+        # The index the passages came from, so a concurrent update never mixes two snapshots.
+        index = searcher.index
+        passages = searcher.search(validate_question(query), self.top_k, dates=self.dates)
+        return [passage_document(p, index.documents[index.doc_index[p.doc_id]]) for p in passages]
+
+
+def passage_document(passage: Passage, doc: SourceDocument) -> Document:
+    """The LangChain ``Document`` of a passage of ``doc`` (see :class:`PassageRetriever`).
+
+    Example:
+        >>> doc = SourceDocument(id="a", title="A", source="/srv/news/a.txt", text="Hi there.", sha256="x")
+        >>> d = passage_document(Passage(1, "a", "A", doc.source, 0, 3, "Hi ", 0.5, chunk_ids=("a#0",)), doc)
+        >>> d.id, d.metadata["source"], d.metadata["published"], "author" in d.metadata
+        ('a#0', 'a.txt', None, False)
+    """
+    chunk_ids = sorted(passage.chunk_ids, key=_ordinal)  # in document order, so the id does not depend on hit order
+    metadata: dict[str, object] = {
+        "doc_id": doc.id, "title": doc.title, "source": doc.source_name, "outlet": doc.outlet,
+        "published": doc.published, "start": passage.start, "end": passage.end, "rank": passage.rank,
+        "score": passage.score, "dense_score": passage.dense_score, "lexical_score": passage.lexical_score,
+        "chunk_ids": chunk_ids,
+    }
+    # Absent rather than None: most articles name no author or URL, and a key that is there means one is known.
+    metadata.update({k: v for k, v in (("author", doc.author), ("url", doc.url)) if v})
+    return Document(page_content=passage.text, metadata=metadata, id="+".join(chunk_ids) or None)
+
+
+def _ordinal(chunk_id: str) -> int:
+    """The position of ``doc#ordinal`` in its document."""
+    return int(chunk_id.rpartition("#")[2])

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field, replace
+from pathlib import PurePath
 from typing import Any
 
 __all__ = [
@@ -45,6 +46,19 @@ class SourceDocument:
     published: str | None = None
     outlet: str | None = None
     author: str | None = None
+
+    @property
+    def source_name(self) -> str:
+        """The source as handed to callers: its file name, never the absolute path it was loaded from.
+
+        A path names the machine's folders (a user's home, a server's layout); the
+        name is what identifies the file to its reader, as the document id does.
+
+        Example:
+            >>> SourceDocument(id="a", title="A", source="/home/me/news/a.txt", text="Hi.", sha256="x").source_name
+            'a.txt'
+        """
+        return PurePath(self.source).name or self.source
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,7 @@ def test_check_verifies_and_resolves_citations(assistant: Assistant) -> None:
     answer = answerer.check(raw, "how many troops?", passages, index)
     assert not answer.refused
     assert "ten thousand troops" in answer.text and "submarines" not in answer.text and "Bananas" not in answer.text
+    assert "for the drill. [1]" in answer.text  # the marker moves after the full stop, leaving no stray space
     assert answer.supported == pytest.approx(1 / 3, abs=1e-3)
     (citation,) = answer.citations
     assert citation.n == 1 and "[1]" in answer.text

@@ -126,3 +126,18 @@ def test_follow_up_is_rewritten_by_the_llm(backend: dict, demo_index_dir: Path, 
     assert answer.standalone_question, "a follow-up is always made standalone"
     assert answer.standalone_question != "and how many aircraft?"
     check_final(assistant, answer)
+
+
+def test_a_chat_model_object_on_the_server_is_checked_alike(server: str, demo_index_dir: Path, embedder: MiniLMEmbeddings) -> None:
+    """Assistant(llm=ChatOpenAI(...)): the object path over the same server, through the LCEL runnable."""
+    from langchain_openai import ChatOpenAI
+
+    model = ChatOpenAI(model="smollm2", base_url=server, api_key="not-needed", temperature=0, max_tokens=64,  # type: ignore[arg-type]
+                       max_retries=0)
+    assistant = Assistant.load(demo_index_dir, embeddings=embedder, llm=model)
+    chain = assistant.as_runnable()
+    answer = chain.invoke("How many troops are taking part in the drills?")
+    assert answer.supported is not None, "the chat model answered, and its answer was checked"
+    check_final(assistant, answer)
+    refused = chain.invoke("how many ships took part?")
+    assert refused.refused and refused.text == REFUSAL_TEXT and refused.supported is None

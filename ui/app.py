@@ -283,8 +283,7 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> 
     uploads = Path(upload_dir) if upload_dir else assistant.index_dir / "uploads"
     max_mb = assistant.settings.max_file_mb
 
-    llm_label = f"LLM: {assistant.settings.llm} {assistant.settings.llm_model}".strip()
-    backends = ["Extractive (quotes)"] + ([llm_label] if assistant.settings.llm != "none" else [])
+    backends = ["Extractive (quotes)"] + ([f"LLM: {assistant.llm_name}"] if assistant.llm_name else [])
 
     def respond(
         message: str, history: list[dict[str, Any]], top_k: float, backend: str, reader: str,
