@@ -18,8 +18,26 @@ from typing import Any
 
 __all__ = [
     "Answer", "AnswerEvent", "Chunk", "Citation", "Copy", "Disagreement", "MentionedDate", "Passage", "Sentence",
-    "SourceDocument", "TimeScope",
+    "SourceDocument", "TimeScope", "shown_source",
 ]
+
+
+def shown_source(source: str, *, show_paths: bool = False) -> str:
+    """A document's ``source`` as a remote caller sees it: the file name, or the whole path if ``show_paths``.
+
+    A server's folder layout is none of a client's business (and may name
+    users or mounts), while the file name is what tells two articles apart.
+    A record of a JSON file keeps its number.
+
+    Example:
+        >>> shown_source("/srv/news/2021/drill.txt")
+        'drill.txt'
+        >>> shown_source("/srv/news/feed.jsonl:3")
+        'feed.jsonl:3'
+        >>> shown_source("/srv/news/feed.jsonl:3", show_paths=True)
+        '/srv/news/feed.jsonl:3'
+    """
+    return source if show_paths else PurePath(source).name
 
 
 @dataclass(frozen=True)

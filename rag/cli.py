@@ -9,6 +9,7 @@ Commands::
     rag info [--index DIR] [--json]
     rag eval GOLD [--index DIR] [--k ...] [--compare dense,bm25,hybrid] [--compare-readers model,fast] [--out DIR] [--limit N]
     rag ui [--host H] [--port P] [--share]
+    rag mcp [--index DIR|URL] [--show-paths]
 
 Every error exits non-zero with one readable line (set ``RAG_DEBUG=1`` to
 see a traceback). Heavy imports happen inside the commands, so ``rag --help``
@@ -18,6 +19,7 @@ is instant.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -225,6 +227,16 @@ def _cmd_ui(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_mcp(args: argparse.Namespace) -> int:
+    from ._mcp import mcp_server
+
+    # stdout is the protocol: anything loading prints (a demo build's progress) goes to stderr.
+    with contextlib.redirect_stdout(sys.stderr):
+        server = mcp_server(_assistant(args, progress=False), show_paths=args.show_paths)
+    server.run("stdio")  # until the client closes stdin
+    return 0
+
+
 def _port(text: str) -> int:
     """A TCP port number for ``--port`` (argparse turns the ValueError into its one-line error)."""
     try:
@@ -325,6 +337,12 @@ def _parser() -> argparse.ArgumentParser:
     reader_option(p)
     llm_options(p)
     p.set_defaults(func=_cmd_ui)
+
+    p = sub.add_parser("mcp", help="serve the index to MCP clients (desktop assistants) over stdio")
+    common(p)
+    p.add_argument("--show-paths", action="store_true",
+                   help="show each source's full path on this machine (default: its file name)")
+    p.set_defaults(func=_cmd_mcp)
     return parser
 
 

@@ -14,6 +14,7 @@ import pytest
 from rag import Assistant, MiniLMEmbeddings, Settings, bundled_articles_dir
 
 ROOT = Path(__file__).resolve().parents[1]
+NEWS = ROOT / "tests" / "data" / "dated-news"  # seven short dated articles in every format
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"  # Debian's, driven by Playwright
 CHROMIUM_ARGS = [
@@ -43,6 +44,24 @@ def demo_index_dir(tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmb
 @pytest.fixture(scope="session")
 def assistant(demo_index_dir: Path, embedder: MiniLMEmbeddings) -> Assistant:
     return Assistant.load(demo_index_dir, embeddings=embedder)
+
+
+@pytest.fixture(scope="module")
+def news_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the dated articles (tests/data/dated-news)."""
+    folder = tmp_path_factory.mktemp("news") / "articles"
+    shutil.copytree(NEWS, folder)
+    for path in folder.iterdir():  # file times say nothing: an old mtime must never become a date
+        os.utime(path, (0, 0))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def news(news_dir: Path, tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbeddings) -> Assistant:
+    """An assistant over an index of the dated articles (one per test module)."""
+    index_dir = tmp_path_factory.mktemp("news-index") / "index"
+    Assistant(index_dir, embeddings=embedder).index([news_dir])
+    return Assistant.load(index_dir, embeddings=embedder)
 
 
 @pytest.fixture()

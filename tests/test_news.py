@@ -4,7 +4,6 @@ time words, syndicated copies, disagreeing sources, resolved dates in quotes and
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from dataclasses import replace
 from datetime import date
@@ -21,8 +20,6 @@ from rag.cli import main
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, free_port
 from tests.helpers import make_pdf
 
-NEWS = Path(__file__).parent / "data" / "dated-news"
-
 EXPECTED_META = {  # id: (published, outlet, author), as each format states them
     "recall-2023": ("2023-03-14", "Auto Daily", "Dana Reyes"),  # .md front matter
     "recall-2026": ("2026-11-24", "Motor News", None),  # front matter `date:` and `source:`
@@ -32,22 +29,6 @@ EXPECTED_META = {  # id: (published, outlet, author), as each format states them
     "festival-2024": ("2024-08-12", None, "Ana Silva"),  # .txt "Published:" and "By" lines
     "festival-2025": ("2025-08-11", None, None),
 }
-
-
-@pytest.fixture(scope="module")
-def news_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("news") / "articles"
-    shutil.copytree(NEWS, folder)
-    for path in folder.iterdir():  # file times say nothing: an old mtime must never become a date
-        os.utime(path, (0, 0))
-    return folder
-
-
-@pytest.fixture(scope="module")
-def news(news_dir: Path, tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbeddings) -> Assistant:
-    index_dir = tmp_path_factory.mktemp("news-index") / "index"
-    Assistant(index_dir, embeddings=embedder).index([news_dir])
-    return Assistant.load(index_dir, embeddings=embedder)
 
 
 def test_every_format_gives_date_outlet_and_author(news_dir: Path) -> None:
