@@ -76,7 +76,7 @@ class SourceDocument:
             >>> SourceDocument(id="a", title="A", source="/home/me/news/a.txt", text="Hi.", sha256="x").source_name
             'a.txt'
         """
-        return PurePath(self.source).name or self.source
+        return shown_source(self.source)
 
 
 @dataclass(frozen=True)
