@@ -380,12 +380,14 @@ def _feed_entries(response: Response) -> list[_Entry]:
     parsed = feedparser.parse(io.BytesIO(response.body), response_headers={
         "content-location": response.url, "content-type": f"{response.content_type}; charset={response.charset}"
         if response.charset else response.content_type or "application/xml"})
-    if not parsed.entries:
+    # A broken feed still yields what feedparser recovered; an entry with neither link nor content is no article.
+    usable = [item for item in parsed.entries if item.get("link") or item.get("content")]
+    if not usable:
         problem = parsed.get("bozo_exception")
-        detail = " ".join(str(problem).split())[:160] if problem else "no entries"
+        detail = " ".join(str(problem).split())[:160] if problem else "no entry with a link or content"
         raise Unusable(f"not a readable feed ({detail})")
     entries = []
-    for item in parsed.entries:
+    for item in usable:
         link = urllib.parse.urljoin(response.url, item.get("link") or "") if item.get("link") else ""
         contents = item.get("content") or []
         content = max((c.get("value") or "" for c in contents), key=len, default="") or None

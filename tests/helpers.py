@@ -93,14 +93,14 @@ class NewsSite:
                 if etag and self.headers.get("If-None-Match") == etag:
                     return self._send(304, b"", None, {"ETag": str(etag)})
                 if route.get("location"):
-                    return self._send(int(route.get("status", 302)), b"", None, {"Location": str(route["location"])})  # type: ignore[call-overload]
+                    return self._send(int(route["status"] or 302), b"", None, {"Location": str(route["location"])})  # type: ignore[call-overload]
                 body = route.get("body", b"")
                 data = body.encode("utf-8") if isinstance(body, str) else bytes(body)  # type: ignore[call-overload]
                 headers = {"ETag": str(etag)} if etag else {}
                 if route.get("gzip"):
                     data = gzip.compress(data)
                     headers["Content-Encoding"] = "gzip"
-                self._send(int(route.get("status", 200)), data, str(route.get("type", "text/html; charset=utf-8")), headers)  # type: ignore[call-overload]
+                self._send(int(route["status"] or 200), data, str(route.get("type", "text/html; charset=utf-8")), headers)  # type: ignore[call-overload]
 
             def _send(self, status: int, data: bytes, kind: str | None, headers: dict[str, str]) -> None:
                 try:
@@ -122,7 +122,7 @@ class NewsSite:
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self._thread.start()
 
-    def route(self, path: str, body: str | bytes = b"", kind: str = "text/html; charset=utf-8", *, status: int = 200,
+    def route(self, path: str, body: str | bytes = b"", kind: str = "text/html; charset=utf-8", *, status: int | None = None,
               etag: str | None = None, location: str | None = None, delay: float = 0.0, gzip: bool = False) -> str:
         """Serve ``body`` at ``path`` (or a status, redirect, delay, gzip); returns the full URL."""
         self.routes[path] = {"body": body, "type": kind, "status": status, "etag": etag, "location": location,
