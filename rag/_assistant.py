@@ -245,7 +245,7 @@ class Assistant:
             has_index = self._pipeline is not None or self._store.exists()
             if not loaded.documents and not has_index:
                 reasons = "; ".join(str(s) for s in loaded.skipped[:3]) or "no supported files found"
-                raise LoadError(f"nothing to index ({reasons}): give .txt, .md, .html, .pdf or .json files")
+                raise LoadError(f"nothing to index ({reasons}): give .txt, .md, .html, .pdf or .json files, or article, feed or sitemap URLs")
             report = self._store.build(loaded, embeddings=self._build_embeddings(runner), rebuild=rebuild, prune=prune,
                                        progress=progress)
             self._swap(self._store.open())
