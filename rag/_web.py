@@ -261,8 +261,11 @@ class _Poller:
             if kind == "article":
                 self.entries(url, [_Entry(url=url, key=normalized(url))], validators=response, page=response)
                 return
-            found = _feed_entries(response) if kind == "feed" else (
-                self._sitemap_entries(response) if kind == "sitemap" else _url_lines(response.text()))
+            partial = False  # a sitemap index's sitemap failed: its validators must not hide it next time
+            if kind == "sitemap":
+                found, partial = self._sitemap_entries(response)
+            else:
+                found = _feed_entries(response) if kind == "feed" else _url_lines(response.text())
             if found is None:
                 raise Unusable(f"not a feed, sitemap, list of URLs or HTML page (content type {response.content_type or 'unknown'})")
         except (FetchError, Unusable) as error:
@@ -272,7 +275,7 @@ class _Poller:
         limit = self.fetcher.limits.max_articles
         if len(found) > limit:
             log.warning("%s: %d entries, reading the first %d (max_articles)", url, len(found), limit)
-        self.entries(url, found[:limit], validators=response)
+        self.entries(url, found[:limit], validators=None if partial else response)
 
     def entries(self, source: str, entries: list[_Entry], *, validators: Response | None,
                 page: Response | None = None) -> None:
@@ -313,14 +316,17 @@ class _Poller:
             raise Unusable("the entry has no link and no full content")
         return self.fetcher.get(entry.url)
 
-    def _sitemap_entries(self, response: Response) -> list[_Entry]:
+    def _sitemap_entries(self, response: Response) -> tuple[list[_Entry], bool]:
+        """A sitemap's entries (a sitemap index's sitemaps read, one level), and whether one of those failed."""
         entries, children = _sitemap(response.body)
+        failed = False
         for child in children[:10]:  # a sitemap index: one level, a few sitemaps
             try:
                 entries.extend(_sitemap(self.fetcher.get(child).body)[0])
             except (FetchError, Unusable) as error:
                 self._fail(child, str(error))
-        return entries
+                failed = True
+        return entries, failed
 
     def _fail(self, url: str, message: str) -> None:
         skipped = Skipped(url, _reason(url, message))
