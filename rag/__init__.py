@@ -21,6 +21,7 @@ from ._exceptions import (
     ConfigError,
     EmbeddingError,
     EmptyQuestionError,
+    FetchError,
     GoldFileError,
     IndexCorruptError,
     IndexError_,
@@ -34,6 +35,7 @@ from ._exceptions import (
     ReaderError,
     StoreError,
 )
+from ._fetch import Fetcher, FetchLimits
 from ._ingest import BuildReport, build_index
 from ._loading import LoadResult, Skipped, load_paths
 from ._reader import Reader, ReaderInput, ReaderOutput
@@ -70,6 +72,9 @@ __all__ = [
     "EmbeddingError",
     "EmptyQuestionError",
     "ExtractiveAnswerer",
+    "FetchError",
+    "FetchLimits",
+    "Fetcher",
     "GoldFileError",
     "HybridSearcher",
     "IndexCorruptError",

@@ -33,15 +33,17 @@ from ._chunking import TokenChunker
 from ._config import Settings, default_index_dir
 from ._embedding import MiniLMEmbeddings, model_name_of
 from ._exceptions import ConfigError, IndexNotFoundError, InputError, LoadError
+from ._fetch import Fetcher
 from ._index import IndexData
 from ._ingest import BuildReport
-from ._loading import LoadResult, load_paths
+from ._loading import LoadResult
 from ._pipeline import Answerers, Pipeline
 from ._query import Query, check_top_k, date_range
 from ._ray import check_runner
 from ._retrieval import HybridSearcher, PassageRetriever
 from ._timeline import Timeline
 from ._types import Answer, AnswerEvent, Passage, SourceDocument, TimeScope
+from ._web import STATE_FILE, WebState, is_web_url, load_sources
 from .stores import location_key
 
 __all__ = ["Assistant", "AssistantRunnable", "QuestionInput", "ask", "bundled_articles_dir"]
@@ -211,25 +213,59 @@ class Assistant:
         prune: bool = True,
         progress: bool = False,
         runner: str = "local",
+        fetcher: Fetcher | None = None,
     ) -> BuildReport:
-        """Index (or re-index) files and folders into this assistant's index.
+        """Index (or re-index) files, folders and URLs into this assistant's index.
 
         Args:
-            paths: Files and folders to load.
+            paths: Files and folders to load, and ``http(s)`` URLs of articles,
+                RSS/Atom feeds, news sitemaps or lists of URLs (:mod:`rag._web`).
             rebuild: Start from scratch (needed after changing model or chunker).
-            prune: Drop indexed documents that vanished under the given folders.
+            prune: Drop indexed documents that vanished under the given folders
+                (never documents from URLs).
             progress: Show progress bars.
             runner: ``local`` (default), ``ray`` (the embedding fanned out over a
                 local Ray on 127.0.0.1) or ``ray://host:port`` (an existing
                 cluster); the vectors are the same (:mod:`rag._ray`).
+            fetcher: Fetches the URLs within its limits (default: a
+                :class:`rag._fetch.Fetcher` with the default limits).
+
+        URLs are polled with what ``sources.json`` in the index folder
+        recorded: conditional requests, and only new or changed feed entries
+        fetched; it is written once the build has succeeded.
 
         Raises:
             LoadError: Nothing could be loaded and the index would be empty.
             ConfigError: An unknown runner, or Ray that can't be used.
         """
         check_runner(runner)
-        loaded = load_paths(paths, max_file_bytes=int(self.settings.max_file_mb * 1024 * 1024))
-        return self.index_loaded(loaded, rebuild=rebuild, prune=prune, progress=progress, runner=runner)
+        sources = list(paths)
+        # A local .txt file may be a list of URLs (rag._web reads it so): it needs the fetcher and the state too.
+        web = any(is_web_url(p) or str(p).lower().endswith(".txt") for p in sources)
+        state_path = self.index_dir / STATE_FILE
+        state = WebState.load(state_path) if web and not rebuild else WebState()
+        indexed = self._store.fingerprints() if web and not rebuild else {}
+        own = Fetcher() if web and fetcher is None else None
+        try:
+            found = load_sources(sources, fetcher=fetcher or own, state=state, indexed=indexed,
+                                 max_file_bytes=int(self.settings.max_file_mb * 1024 * 1024))
+        finally:
+            if own is not None:
+                own.close()
+        report = self.index_loaded(found.loaded, rebuild=rebuild, prune=prune, progress=progress, runner=runner)
+        if found.state.sources:
+            found.state.save(state_path)
+            done = {*report.added, *report.updated, *report.unchanged}
+            report.unchanged.extend(i for i in dict.fromkeys(found.unchanged) if i not in done)
+        return report
+
+    def fingerprints(self) -> dict[str, str]:
+        """Each indexed document's id and content hash, without loading any model (empty with no index)."""
+        return self._store.fingerprints()
+
+    def watched(self) -> WebState:
+        """What polling recorded for each URL source of this index (``sources.json``): last check and counts."""
+        return WebState.load(self.index_dir / STATE_FILE)
 
     def index_loaded(
         self, loaded: LoadResult, *, rebuild: bool = False, prune: bool = True, progress: bool = False,
@@ -242,7 +278,7 @@ class Assistant:
             has_index = self._pipeline is not None or self._store.exists()
             if not loaded.documents and not has_index:
                 reasons = "; ".join(str(s) for s in loaded.skipped[:3]) or "no supported files found"
-                raise LoadError(f"nothing to index ({reasons}): give .txt, .md, .html, .pdf or .json files")
+                raise LoadError(f"nothing to index ({reasons}): give .txt, .md, .html, .pdf or .json files, or article, feed or sitemap URLs")
             report = self._store.build(loaded, embeddings=self._build_embeddings(runner), rebuild=rebuild, prune=prune,
                                        progress=progress)
             self._swap(self._store.open())

@@ -10,6 +10,7 @@ the UI can show ``str(error)`` as it is::
     │   ├── EmptyQuestionError
     │   └── GoldFileError    a malformed evaluation file (names the line)
     ├── LoadError            no readable document in what was given
+    ├── FetchError           a URL can't be fetched (refused, unreachable, too big, robots.txt)
     ├── EmbeddingError       the embedding model cannot be loaded or used
     ├── ReaderError          the reader model is missing or damaged
     └── IndexError_          base of the index problems
@@ -36,6 +37,7 @@ __all__ = [
     "ConfigError",
     "EmbeddingError",
     "EmptyQuestionError",
+    "FetchError",
     "GoldFileError",
     "IndexCorruptError",
     "IndexError_",
@@ -110,6 +112,13 @@ class GoldFileError(InputError):
 
 class LoadError(RagError):
     """Nothing readable was found in the given paths."""
+
+
+class FetchError(RagError):
+    """A URL can't be fetched: not http(s), a refused address, robots.txt, a timeout, an HTTP error, too big.
+
+    The message is one line that names the URL's problem; nothing indexed is lost.
+    """
 
 
 class EmbeddingError(RagError):

@@ -48,7 +48,10 @@ from ._dates import dateline_outlet, parse_date, text_date, url_date
 from ._text import clean_text
 from ._types import SourceDocument
 
-__all__ = ["DEFAULT_MAX_FILE_BYTES", "SUPPORTED_SUFFIXES", "LoadResult", "Skipped", "cut_title", "load_paths"]
+__all__ = [
+    "DEFAULT_MAX_FILE_BYTES", "SUPPORTED_SUFFIXES", "LoadResult", "Meta", "Skipped", "Unusable", "cut_title", "extract_html",
+    "load_paths", "make_document",
+]
 
 log = logging.getLogger("rag")
 
@@ -105,8 +108,13 @@ class LoadResult:
     roots: list[str] = field(default_factory=list)
 
 
-class _Skip(Exception):
-    """Internal: a file can't be used; the message is the reason."""
+class Unusable(Exception):
+    """A file, record or fetched page can't be used; the message is the reason, in one line.
+
+    Example:
+        >>> str(Unusable("no text after cleaning (empty file)"))
+        'no text after cleaning (empty file)'
+    """
 
 
 def load_paths(paths: Iterable[str | Path], *, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> LoadResult:
@@ -125,7 +133,7 @@ def load_paths(paths: Iterable[str | Path], *, max_file_bytes: int = DEFAULT_MAX
     for root, path in _walk(paths, result):
         try:
             docs = list(_load_file(path, _base_id(root, path), max_file_bytes, result))
-        except _Skip as skip:
+        except Unusable as skip:
             reason = str(skip)
         except Exception as error:  # noqa: BLE001 - see below
             # Parsers fail in their own ways (RecursionError on deep nesting,
@@ -235,24 +243,24 @@ def _base_id(root: Path, path: Path) -> str:
 def _load_file(path: Path, base_id: str, max_bytes: int, result: LoadResult) -> Iterator[SourceDocument]:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        raise _Skip(f"unsupported file type {suffix or '(none)'}; use one of {', '.join(SUPPORTED_SUFFIXES)}")
+        raise Unusable(f"unsupported file type {suffix or '(none)'}; use one of {', '.join(SUPPORTED_SUFFIXES)}")
     try:
         status = path.stat()
         if not stat.S_ISREG(status.st_mode):  # replaced since the walk; never open a FIFO
-            raise _Skip(_not_a_file(path) or "not a regular file; give regular files only")
+            raise Unusable(_not_a_file(path) or "not a regular file; give regular files only")
         size = status.st_size
         if size > max_bytes:
-            raise _Skip(f"file is {_mb(size)} MB, over the {_mb(max_bytes)} MB limit (raise max_file_mb)")
+            raise Unusable(f"file is {_mb(size)} MB, over the {_mb(max_bytes)} MB limit (raise max_file_mb)")
         data = path.read_bytes()
     except OSError as error:
-        raise _Skip(f"cannot read: {error.strerror or error}") from error
+        raise Unusable(f"cannot read: {error.strerror or error}") from error
     source = str(path)
     if suffix == ".pdf":
         title, text, meta = _pdf(data)
-        yield _document(base_id, title, source, text, meta)
+        yield make_document(base_id, title, source, text, meta)
     elif suffix in (".html", ".htm"):
-        title, text, meta = _html(_decode(data))
-        yield _document(base_id, title, source, text, meta)
+        title, text, meta = extract_html(_decode(data))
+        yield make_document(base_id, title, source, text, meta)
     elif suffix in (".json", ".jsonl"):
         yield from _records(_decode(data), suffix, base_id, source, result)
     else:
@@ -264,7 +272,7 @@ def _load_file(path: Path, base_id: str, max_bytes: int, result: LoadResult) -> 
             outlet=fields.get("outlet") or dateline_outlet(text),
             author=fields.get("author") or _byline(text),
         )
-        yield _document(base_id, fields.get("title") or first_line, source, text, meta)
+        yield make_document(base_id, fields.get("title") or first_line, source, text, meta)
 
 
 @dataclass(frozen=True)
@@ -369,27 +377,32 @@ def _decode(data: bytes) -> str:
                 text = data[len(bom):].decode(encoding)
             except UnicodeDecodeError as error:
                 name = encoding.upper().replace("-LE", " LE").replace("-BE", " BE")
-                raise _Skip(f"starts with a {name} byte order mark but is not valid {name} (byte {error.start + len(bom)}); "
+                raise Unusable(f"starts with a {name} byte order mark but is not valid {name} (byte {error.start + len(bom)}); "
                             "re-save it as UTF-8") from None
             if "\x00" in text[:8192]:
-                raise _Skip("binary file (contains NUL characters), not text")
+                raise Unusable("binary file (contains NUL characters), not text")
             return text
     if b"\x00" in data[:8192]:
-        raise _Skip("binary file (contains NUL bytes), not text")
+        raise Unusable("binary file (contains NUL bytes), not text")
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise _Skip("not valid UTF-8 or Windows-1252 text")
+    raise Unusable("not valid UTF-8 or Windows-1252 text")
 
 
-def _document(doc_id: str, title: str, source: str, raw: str, meta: Meta | None = None) -> SourceDocument:
+def make_document(doc_id: str, title: str, source: str, raw: str, meta: Meta | None = None) -> SourceDocument:
+    """A document of cleaned ``raw`` text and ``meta``; the date falls back to the URL's, the outlet to its host.
+
+    Raises:
+        Unusable: No text (or no words) is left after cleaning.
+    """
     text = clean_text(raw)
     if not text:
-        raise _Skip("no text after cleaning (empty file)")
+        raise Unusable("no text after cleaning (empty file)")
     if not any(c.isalnum() for c in text):
-        raise _Skip("no words, only punctuation or symbols")
+        raise Unusable("no words, only punctuation or symbols")
     title = cut_title(" ".join(title.split()) or text.split("\n", 1)[0])
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
     meta = meta or Meta()
@@ -448,19 +461,23 @@ def _pdf(data: bytes) -> tuple[str, str, Meta]:
     except (PyPdfError, ValueError, KeyError, TypeError, OSError, AttributeError, IndexError, AssertionError) as error:
         detail = " ".join(str(error).split()) or type(error).__name__
         detail = detail if len(detail) <= 160 else detail[:160].rstrip() + "…"
-        raise _Skip(f"unreadable PDF ({detail}); fix or remove the file") from error
+        raise Unusable(f"unreadable PDF ({detail}); fix or remove the file") from error
     return title, "\n\n".join(pages), meta
 
 
-def _html(markup: str) -> tuple[str, str, Meta]:
-    """Title, main text and metadata (trafilatura; its date comes from htmldate: meta tags, JSON-LD, URL)."""
+def extract_html(markup: str) -> tuple[str, str, Meta]:
+    """Title, main text and metadata of an HTML page (trafilatura; its date comes from htmldate: meta tags, JSON-LD, URL).
+
+    Raises:
+        Unusable: The page holds no article text.
+    """
     import trafilatura
 
     text = trafilatura.extract(markup, include_comments=False, include_tables=True, favor_precision=True)
     if not text:
         text = trafilatura.extract(markup, include_comments=False, favor_recall=True) or ""
     if not text.strip():
-        raise _Skip("no article text in the HTML (only markup, scripts or a title)")
+        raise Unusable("no article text in the HTML (only markup, scripts or a title)")
     metadata = trafilatura.extract_metadata(markup, extensive=False)
     title = (metadata.title if metadata and metadata.title else "") or ""
     if title and not text.startswith(title):
@@ -494,7 +511,7 @@ def _records(
         try:
             data = json.loads(raw)
         except json.JSONDecodeError as error:
-            raise _Skip(f"invalid JSON at line {error.lineno} ({error.msg})") from error
+            raise Unusable(f"invalid JSON at line {error.lineno} ({error.msg})") from error
         records = data if isinstance(data, list) else [data]
         items = [(i, record) for i, record in enumerate(records, start=1)]
     used = 0
@@ -512,8 +529,8 @@ def _records(
             base_id if len(items) == 1 else f"{base_id}-{number}"
         )
         try:
-            doc = _document(doc_id, title, source, text, _record_meta(record))
-        except _Skip as skip:
+            doc = make_document(doc_id, title, source, text, _record_meta(record))
+        except Unusable as skip:
             failures.append((number, str(skip)))
             continue
         used += 1
@@ -521,13 +538,13 @@ def _records(
     parsed = {n for n, _ in items}
     total = len(items) + sum(1 for n, _ in failures if n not in parsed)
     if not total:
-        raise _Skip("no records found")
+        raise Unusable("no records found")
     if failures:
         detail = "; ".join(f"{what} {number}: {reason}" for number, reason in failures[:3])
         if len(failures) > 3:
             detail += f"; and {len(failures) - 3} more"
         if not used:
-            raise _Skip(f"none of its {total} record(s) is usable ({detail}); records need a 'text' or 'body' string")
+            raise Unusable(f"none of its {total} record(s) is usable ({detail}); records need a 'text' or 'body' string")
         _skip_file_part(result, source, f"{len(failures)} of {total} records skipped ({detail})")
 
 

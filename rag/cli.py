@@ -2,7 +2,9 @@
 
 Commands::
 
-    rag index PATH... [--index DIR|URL] [--rebuild] [--no-prune] [--runner local|ray|ray://host:port]
+    rag index PATH|URL... [--index DIR|URL] [--rebuild] [--no-prune] [--runner local|ray|ray://host:port]
+              [--allow-host HOST] [--timeout SECONDS]
+    rag watch SOURCE... [--every 15m] [--index DIR|URL] [--allow-host HOST] [--timeout SECONDS]
     rag ask "QUESTION" [--json] [--index DIR] [--top-k N] [--reader model|fast]
             [--since DATE] [--until DATE] [--as-of DATE] [--include-undated]
     rag timeline "QUERY" [--json] [--since DATE] [--until DATE] [--as-of DATE] [--include-undated]
@@ -83,11 +85,20 @@ def _assistant(args: argparse.Namespace, *, progress: bool = True):  # type: ign
     return Assistant.load(args.index, settings=_settings(args), progress=progress)
 
 
+def _fetcher(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The fetcher of ``--allow-host`` and ``--timeout``: the one place the fetch limits are set."""
+    from ._fetch import Fetcher, FetchLimits
+
+    return Fetcher(FetchLimits(timeout_s=args.timeout, allow_hosts=frozenset(args.allow_host or ())))
+
+
 def _cmd_index(args: argparse.Namespace) -> int:
     from ._assistant import Assistant
 
     assistant = Assistant(args.index, settings=_settings(args))
-    report = assistant.index(args.paths, rebuild=args.rebuild, prune=not args.no_prune, progress=True, runner=args.runner)
+    with _fetcher(args) as fetcher:
+        report = assistant.index(args.paths, rebuild=args.rebuild, prune=not args.no_prune, progress=True,
+                                 runner=args.runner, fetcher=fetcher)
     for skipped in report.skipped:
         print(f"warning: {_safe(skipped, one_line=True)}", file=sys.stderr)
     undated = report.date_warning()
@@ -95,6 +106,35 @@ def _cmd_index(args: argparse.Namespace) -> int:
         print(f"warning: {undated}", file=sys.stderr)
     print(report.summary())
     return 0
+
+
+def _cmd_watch(args: argparse.Namespace) -> int:
+    from ._assistant import Assistant
+    from ._watch import WatchPlan, watch
+
+    assistant = Assistant(args.index, settings=_settings(args))
+    with _fetcher(args) as fetcher:
+        return watch(assistant, WatchPlan(tuple(args.sources), every_s=args.every), fetcher)
+
+
+def _every(text: str) -> float:
+    """``--every``'s duration in seconds (argparse turns the ValueError into its one-line error)."""
+    from ._watch import parse_every
+
+    try:
+        return parse_every(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < 3600:
+        raise argparse.ArgumentTypeError(f"invalid timeout {text!r}: use seconds, more than 0 and under 3600")
+    return value
 
 
 def _cmd_ask(args: argparse.Namespace) -> int:
@@ -281,14 +321,29 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--model", default=None, help="LLM model name, or GGUF path for --llm llamacpp")
         p.add_argument("--base-url", default=None, help="OpenAI-compatible or Ollama server URL (keys from $OPENAI_API_KEY)")
 
-    p = sub.add_parser("index", help="index files and folders (incremental)")
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    def fetch_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--allow-host", action="append", metavar="HOST", default=[],
+                       help="fetch from this host although it is loopback or private (repeatable)")
+        p.add_argument("--timeout", type=_seconds, default=10.0, metavar="SECONDS",
+                       help="seconds to wait for a web server (default 10)")
+
+    p = sub.add_parser("index", help="index files, folders and URLs: articles, RSS/Atom feeds, sitemaps (incremental)")
+    p.add_argument("paths", nargs="+", metavar="PATH|URL")
     common(p)
+    fetch_options(p)
     p.add_argument("--rebuild", action="store_true", help="start from scratch (after a model or chunker change)")
     p.add_argument("--no-prune", action="store_true", help="keep documents that vanished from the given folders")
     p.add_argument("--runner", default="local", metavar="RUNNER",
                    help="local (default), ray (embed on a local Ray, 127.0.0.1) or ray://host:port (an existing cluster)")
     p.set_defaults(func=_cmd_index)
+
+    p = sub.add_parser("watch", help="keep an index current: folders on change, feeds and URLs every --every, until Ctrl-C")
+    p.add_argument("sources", nargs="+", metavar="SOURCE")
+    common(p)
+    p.add_argument("--every", type=_every, default=900.0, metavar="DURATION",
+                   help="how often URLs are polled: 30s, 15m (default), 2h")
+    fetch_options(p)
+    p.set_defaults(func=_cmd_watch)
 
     p = sub.add_parser("ask", help="answer a question with citations")
     p.add_argument("question")

@@ -51,3 +51,103 @@ before it could operate at full capacity again.</p>
 <footer>Copyright 2026 Example News. All rights reserved. Cookie settings.</footer>
 </body></html>
 """
+
+
+class NewsSite:
+    """A real HTTP server on 127.0.0.1 serving routes set by a test, counting requests per path.
+
+    ``site.route("/feed.xml", body, "application/rss+xml", etag='"v1"')`` serves ``body``; a route may
+    instead be a status (``status=404``), a redirect (``location=``), slow (``delay=``) or gzipped.
+
+    Example:
+        >>> site = NewsSite(); url = site.route("/a", "<p>hi</p>"); site.close()
+    """
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+        from collections import Counter
+
+        self.routes: dict[str, dict[str, object]] = {}
+        self.counts: Counter[str] = Counter()
+        site = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                import gzip
+                import time
+
+                path = self.path.split("?", 1)[0]
+                site.counts[path] += 1
+                route = site.routes.get(path)
+                if route is None:
+                    return self._send(404, b"not found", "text/plain", {})
+                if route.get("delay"):
+                    time.sleep(float(route["delay"]))  # type: ignore[arg-type]
+                etag = route.get("etag")
+                if etag and self.headers.get("If-None-Match") == etag:
+                    return self._send(304, b"", None, {"ETag": str(etag)})
+                if route.get("location"):
+                    return self._send(int(route["status"] or 302), b"", None, {"Location": str(route["location"])})  # type: ignore[call-overload]
+                body = route.get("body", b"")
+                data = body.encode("utf-8") if isinstance(body, str) else bytes(body)  # type: ignore[call-overload]
+                headers = {"ETag": str(etag)} if etag else {}
+                if route.get("gzip"):
+                    data = gzip.compress(data)
+                    headers["Content-Encoding"] = "gzip"
+                self._send(int(route["status"] or 200), data, str(route.get("type", "text/html; charset=utf-8")), headers)  # type: ignore[call-overload]
+
+            def _send(self, status: int, data: bytes, kind: str | None, headers: dict[str, str]) -> None:
+                try:
+                    self.send_response(status)
+                    if kind:
+                        self.send_header("Content-Type", kind)
+                    for name, value in headers.items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    if data:
+                        self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout test)
+                    pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def route(self, path: str, body: str | bytes = b"", kind: str = "text/html; charset=utf-8", *, status: int | None = None,
+              etag: str | None = None, location: str | None = None, delay: float = 0.0, gzip: bool = False) -> str:
+        """Serve ``body`` at ``path`` (or a status, redirect, delay, gzip); returns the full URL."""
+        self.routes[path] = {"body": body, "type": kind, "status": status, "etag": etag, "location": location,
+                             "delay": delay, "gzip": gzip}
+        return self.url + path
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def article_page(title: str, paragraphs: list[str], *, date: str | None = None, site: str | None = "Harbour Times",
+                 author: str | None = None, canonical: str | None = None) -> str:
+    """A realistic article page: navigation, an ``<article>``, a footer, and the metadata given."""
+    meta = [f'<meta property="og:title" content="{title}">']
+    if date:
+        meta.append(f'<meta property="article:published_time" content="{date}">')
+    if site:
+        meta.append(f'<meta property="og:site_name" content="{site}">')
+    if author:
+        meta.append(f'<meta name="author" content="{author}">')
+    if canonical:
+        meta.append(f'<link rel="canonical" href="{canonical}">')
+    body = "".join(f"<p>{p}</p>\n" for p in paragraphs)
+    return (f"<!doctype html><html><head><title>{title}</title>{''.join(meta)}</head><body>"
+            f'<nav><a href="/">Home</a> | <a href="/world">World</a></nav>'
+            f"<article><h1>{title}</h1>\n{body}</article>"
+            f"<footer>Copyright 2026. All rights reserved. Cookie settings.</footer></body></html>")
