@@ -37,7 +37,7 @@ from ._query import Query
 from ._ray import check_runner
 from ._retrieval import HybridSearcher
 from ._timeline import Timeline
-from ._types import Answer, AnswerEvent, SourceDocument
+from ._types import Answer, AnswerEvent, Passage, SourceDocument, TimeScope
 from .stores import location_key
 
 __all__ = ["Assistant", "ask", "bundled_articles_dir"]
@@ -328,6 +328,63 @@ class Assistant:
         """
         return self.pipeline().timeline(Query.of(query, top_k=top_k, since=since, until=until, as_of=as_of,
                                                  include_undated=include_undated))
+
+    def search(
+        self,
+        question: str,
+        *,
+        top_k: int | None = None,
+        since: str | date | None = None,
+        until: str | date | None = None,
+        as_of: str | date | None = None,
+        include_undated: bool = False,
+    ) -> tuple[tuple[Passage, ...], TimeScope | None]:
+        """The passages a question retrieves, best first, with their scores: retrieval without an answer.
+
+        The same pipeline as :meth:`ask` up to its search (time words and
+        dates narrow the range; nothing is read or answered).
+
+        Args:
+            question: What to search for.
+            top_k: Passages to return (default from settings).
+            since / until / as_of / include_undated: As in :meth:`ask`.
+
+        Returns:
+            The passages and the time scope searched (``None`` when neither
+            time words nor dates set one).
+
+        Raises:
+            EmptyQuestionError, InputError: Bad question, top_k or date.
+
+        Example:
+            >>> passages, _ = assistant.search("How many troops?", top_k=3)  # doctest: +SKIP
+            >>> passages[0].doc_id, round(passages[0].score, 3)  # doctest: +SKIP
+        """
+        query = Query.of(question, top_k=top_k, since=since, until=until, as_of=as_of, include_undated=include_undated)
+        passages, scope = self.pipeline().search(query)
+        return tuple(passages), scope
+
+    def remove(self, doc_ids: Iterable[str]) -> BuildReport:
+        """Remove indexed documents by id, through the store's incremental writer (a new generation, swapped in).
+
+        Questions keep using the current index until the new one is swapped in.
+
+        Raises:
+            InputError: An id is not indexed (nothing is removed).
+        """
+        ids = list(dict.fromkeys(doc_ids))
+        self.pipeline()  # loaded before the build lock: loading may itself build (the demo index)
+        with self._build_lock:
+            with self._lock:
+                index = self._pipeline.index if self._pipeline is not None else self._store.open()
+            unknown = [doc_id for doc_id in ids if index.doc_index.get(doc_id) is None]
+            if unknown:
+                raise InputError(f"no document with id {unknown[0]!r}: see `rag info` for the indexed documents")
+            writer = self._store.writer()
+            writer.delete(ids)
+            report = writer.commit()
+            self._swap(self._store.open())
+        return report
 
     def _llm(self) -> Any:
         """The LLM answerer; its backend is probed when a question first needs it."""

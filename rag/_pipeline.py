@@ -188,21 +188,34 @@ class Pipeline:
         the range the explicit dates allow, and ``time_scope.note`` says so.
         """
         top_k = 2 * self._settings.top_k if query.top_k is None else query.top_k
-        searcher = self._searcher(query)
-        dates, scope = scoped(query.question, query.dates, answering=False)
-        read = reading_question(query.question, scope, dates, searcher)
-        vector = searcher.embed_query(read)
-        passages = searcher.search(read, top_k, query_vector=vector, dates=dates)
-        timeline = build_timeline(read, passages, self.index, vector)
+        search, dates, scope = self._retrieval(query, top_k)
+        timeline = build_timeline(search.read, search.passages(dates), self.index, search.vector)
         if not timeline.events and scope is not None and narrows(dates, query.dates):
             # As for an answer, the time words alone never leave a timeline empty: it comes from the
             # range the explicit dates allow, and its scope says so.
-            wider = build_timeline(read, searcher.search(read, top_k, query_vector=vector, dates=query.dates),
-                                   self.index, vector)
+            wider = build_timeline(search.read, search.passages(query.dates), self.index, search.vector)
             if wider.events:
                 timeline = wider
                 scope = scope.widen(sorted({e.citation.published for e in wider.events}, key=lambda d: d or ""))
         return replace(timeline, query=query.question, time_scope=scope)
+
+    def search(self, query: Query) -> tuple[list[Passage], TimeScope | None]:
+        """The passages ``query`` retrieves (``top_k``: the settings'), best first, with no answer.
+
+        The same first steps as :meth:`run` and :meth:`timeline` (time words
+        and dates become the searched range, the words that became a filter
+        are not searched); returns the passages and the time scope searched.
+        """
+        top_k = self._settings.top_k if query.top_k is None else query.top_k
+        search, dates, scope = self._retrieval(query, top_k)
+        return search.passages(dates), scope
+
+    def _retrieval(self, query: Query, top_k: int) -> tuple[Search, DateRange, TimeScope | None]:
+        """The search of a query that is not answered (a timeline, a search): range, words searched, their vector."""
+        searcher = self._searcher(query)
+        dates, scope = scoped(query.question, query.dates, answering=False)
+        read = reading_question(query.question, scope, dates, searcher)
+        return Search(self.index, searcher, read, searcher.embed_query(read), top_k), dates, scope
 
     def _searcher(self, query: Query) -> HybridSearcher:
         """The snapshot's searcher, or one with the query's own mode and candidates (made once)."""
