@@ -165,7 +165,7 @@ def test_browser_ask_cite_upload(served: tuple[str, Assistant], tmp_path: Path) 
 
 
 def test_store_upload_never_replaces_a_different_file_with_the_same_name(tmp_path: Path) -> None:
-    from ui.app import _store_upload
+    from ui.uploads import store_upload
 
     uploads = tmp_path / "uploads"
     (tmp_path / "one").mkdir()
@@ -174,16 +174,16 @@ def test_store_upload_never_replaces_a_different_file_with_the_same_name(tmp_pat
     first.write_text("Budget report\nThe council passed the budget.")
     second.write_text("Weather report\nIt rained all week in the valley.")
 
-    assert _store_upload(first, uploads) == (uploads / "report.txt", "new")
-    assert _store_upload(second, uploads) == (uploads / "report-2.txt", "renamed")
-    assert _store_upload(first, uploads) == (uploads / "report.txt", "same")
-    assert _store_upload(second, uploads) == (uploads / "report-2.txt", "same")
+    assert store_upload(first, uploads) == (uploads / "report.txt", "new")
+    assert store_upload(second, uploads) == (uploads / "report-2.txt", "renamed")
+    assert store_upload(first, uploads) == (uploads / "report.txt", "same")
+    assert store_upload(second, uploads) == (uploads / "report-2.txt", "same")
     assert (uploads / "report.txt").read_text().startswith("Budget") and (uploads / "report-2.txt").read_text().startswith("Weather")
     assert sorted(p.name for p in uploads.iterdir()) == ["report-2.txt", "report.txt"]  # no temp files left behind
 
 
 def test_store_upload_never_follows_a_symlink(tmp_path: Path) -> None:
-    from ui.app import _store_upload
+    from ui.uploads import store_upload
 
     uploads = tmp_path / "uploads"
     uploads.mkdir()
@@ -197,8 +197,8 @@ def test_store_upload_never_follows_a_symlink(tmp_path: Path) -> None:
     notes = tmp_path / "in" / "notes.txt"
     notes.write_text("Notes\nMeeting moved to Tuesday.")
 
-    assert _store_upload(same_bytes, uploads) == (uploads / "report-2.txt", "renamed")
-    assert _store_upload(notes, uploads) == (uploads / "notes-2.txt", "renamed")
+    assert store_upload(same_bytes, uploads) == (uploads / "report-2.txt", "renamed")
+    assert store_upload(notes, uploads) == (uploads / "notes-2.txt", "renamed")
     assert (uploads / "report.txt").is_symlink() and (uploads / "notes.txt").is_symlink()
     assert secret.read_text() == "Top secret\nThe launch codes." and not (tmp_path / "elsewhere.txt").exists()
     assert not (uploads / "report-2.txt").is_symlink() and (uploads / "notes-2.txt").read_text().startswith("Notes")

@@ -5,9 +5,8 @@ cited passage with the cited sentence highlighted), then upload, index and
 settings panels. Each ``[n]`` in an answer links to its source card; a click
 scrolls the card into view and flashes it (a few lines of JavaScript in
 ``HEAD``, because Gradio's chat renders links but has no scroll-to event).
-Uploads are kept in ``<index>/uploads`` and never replace a file there: a
-different article with a taken name is stored under a new name (so it gets
-a new document id), an identical one is reported as already indexed.
+Uploads are kept in ``<index>/uploads`` and never replace a file there
+(:mod:`ui.uploads`, shared with the REST API).
 
 Example:
     >>> from rag import Assistant
@@ -18,23 +17,23 @@ Example:
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import html
-import itertools
 import os
 import re
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import gradio as gr
 
 from rag import REFUSAL_TEXT, Answer, Assistant, Citation, RagError, Settings, Timeline
-from rag._loading import SUPPORTED_SUFFIXES
 
-__all__ = ["CONCURRENCY", "EXAMPLES", "build_app", "launch", "launch_options", "render_answer", "render_sources"]
+from .uploads import UploadReport, UploadTooLargeError, add_uploads
+
+__all__ = ["CONCURRENCY", "EXAMPLES", "app_options", "build_app", "launch", "launch_options", "render_answer",
+           "render_sources"]
 
 READERS = {"Model (reads each candidate; short answers)": "model", "Fast (evidence score only)": "fast"}
 EXAMPLES = ["How many troops?", "Why Tajikistan?", "How many soldiers took part?", "What weapons will Russian troops use?"]
@@ -194,71 +193,6 @@ def _message_text(content: Any) -> str:
     return ""
 
 
-StoreOutcome = Literal["new", "renamed", "same"]
-
-
-def _store_upload(src: Path, uploads: Path) -> tuple[Path, StoreOutcome]:
-    """Copy an uploaded file into ``uploads`` without ever replacing a file there.
-
-    Document ids come from file names, so replacing ``report.txt`` would
-    silently replace the article indexed from it. A different file with a
-    taken name is stored as ``report-2.txt`` (then ``-3``, ...); an identical
-    one is not stored again. The copy is written to an exclusively created
-    hidden temp file and then hard-linked into place, which fails rather
-    than overwrite a name taken meanwhile; a symlink at a name is never
-    read, followed or replaced.
-
-    Args:
-        src: The uploaded file (Gradio's temp copy, named as the person's file).
-        uploads: The folder uploads are kept in (created if needed).
-
-    Returns:
-        The stored file and the outcome: ``"new"`` (under its own name),
-        ``"renamed"`` (a different file had the name) or ``"same"`` (a file
-        with the same bytes already has the name or one of its ``-n`` names;
-        that file is returned and nothing is written).
-    """
-    uploads.mkdir(parents=True, exist_ok=True)
-    stem, suffix = os.path.splitext(src.name)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{src.name}.", suffix=".tmp", dir=uploads)  # hidden: never indexed
-    tmp = Path(tmp_name)
-    try:
-        digest = hashlib.sha256()
-        with os.fdopen(fd, "wb") as out, open(src, "rb") as source:
-            for block in iter(lambda: source.read(1 << 20), b""):
-                digest.update(block)
-                out.write(block)
-            out.flush()
-            os.fsync(out.fileno())
-        for n in itertools.count(1):
-            target = uploads / (src.name if n == 1 else f"{stem}-{n}{suffix}")
-            if target.is_symlink():
-                continue  # never follow or replace a link planted in the folder
-            if target.exists():
-                if target.is_file() and _sha256(target) == digest.hexdigest():
-                    return target, "same"
-                continue
-            try:
-                os.link(tmp, target)  # atomic and exclusive: fails if the name was taken since the check
-            except FileExistsError:
-                continue
-            except OSError:  # a file system without hard links: rename, just checked to be free
-                os.replace(tmp, target)
-            return target, "new" if n == 1 else "renamed"
-        raise AssertionError("unreachable")  # pragma: no cover - itertools.count never ends
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _index_summary(assistant: Assistant) -> str:
     info = assistant.info()
     lines = [
@@ -374,49 +308,17 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> 
                 _drop_gradio_copy(_upload_path(item))
 
     def _upload(files: list[Any], progress: gr.Progress) -> tuple[str, str]:
-        stored: list[tuple[str, Path, StoreOutcome]] = []  # (name as uploaded, file in uploads/, outcome)
-        rejected: list[str] = []
-        for item in files:
-            path = _upload_path(item)
-            name = path.name
-            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-                rejected.append(f"{name}: unsupported type {path.suffix or '(none)'}; use {', '.join(SUPPORTED_SUFFIXES)}")
-                continue
-            size_mb = path.stat().st_size / (1024 * 1024)
-            if size_mb > max_mb:
-                rejected.append(f"{name}: {size_mb:.1f} MB is over the {max_mb:g} MB limit")
-                continue
-            stored.append((name, *_store_upload(path, uploads)))
-        added: list[str] = []
-        notes: list[str] = []
-        if stored:
-            progress(0.2, desc=f"Indexing {len(stored)} file(s)")
-            # Identical files go in too: unchanged ones cost a hash, and one never indexed gets indexed.
-            try:
-                report = assistant.add([target for _, target, _ in stored])
-            except RagError as error:
-                rejected.append(str(error))
-            else:
-                rejected.extend(f"{Path(s.source).name}: {s.reason}" for s in report.skipped)
-                added = report.added + report.updated
-            ids_of: dict[str, list[str]] = {}
-            with contextlib.suppress(RagError):  # no index at all: nothing of these files is indexed
-                for doc in assistant.documents():
-                    ids_of.setdefault(doc.source, []).append(doc.id)
-            for name, target, outcome in stored:
-                ids = ids_of.get(str(target.resolve()), [])
-                if not ids and outcome != "same":
-                    target.unlink(missing_ok=True)  # not indexed: keep uploads/ to what the index holds
-                elif ids and outcome == "renamed":
-                    notes.append(f"{name}: a different article with this name exists; added as {', '.join(ids)}")
-                elif ids and outcome == "same" and not set(ids) & set(added):
-                    notes.append(f"{name}: already indexed (the same file was uploaded before); not added again")
-            progress(1.0, desc="Done")
+        progress(0.2, desc=f"Indexing {len(files)} file(s)")
+        try:
+            report = add_uploads(assistant, [(path.name, path) for path in map(_upload_path, files)], uploads)
+        except UploadTooLargeError as error:
+            report = UploadReport(rejected=(str(error),))
+        progress(1.0, desc="Done")
         lines = []
-        if added:
-            lines.append(f"**Added** {len(added)} document(s): {', '.join(added)}. They are searchable now.")
-        lines.extend(notes)
-        for reason in rejected:
+        if report.added:
+            lines.append(f"**Added** {len(report.added)} document(s): {', '.join(report.added)}. They are searchable now.")
+        lines.extend(report.notes)
+        for reason in report.rejected:
             lines.append(f"**Rejected** {reason}")
         if not lines:
             lines.append("Nothing new: these files are already indexed.")
@@ -507,14 +409,20 @@ def _drop_gradio_copy(path: Path) -> None:
         pass
 
 
-def launch_options(max_file_mb: float = Settings().max_file_mb) -> dict[str, Any]:
-    """Options for ``Blocks.launch``: styling and script (Gradio 6 takes them there), system fonts, no downloads.
+def app_options(max_file_mb: float = Settings().max_file_mb) -> dict[str, Any]:
+    """The app's options, for ``Blocks.launch`` and ``gradio.mount_gradio_app`` alike: styling and script (Gradio 6
+    takes them there), system fonts, no downloads.
 
     ``max_file_size`` makes Gradio refuse a bigger upload before it is written
     to its temp folder (our own check then never sees it).
     """
     theme = gr.themes.Default(font=["ui-sans-serif", "system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
-    return {"css": CSS, "head": HEAD, "theme": theme, "ssr_mode": False, "quiet": True, "max_file_size": f"{max_file_mb:g}mb"}
+    return {"css": CSS, "head": HEAD, "theme": theme, "ssr_mode": False, "max_file_size": f"{max_file_mb:g}mb"}
+
+
+def launch_options(max_file_mb: float = Settings().max_file_mb) -> dict[str, Any]:
+    """Options for ``Blocks.launch``: :func:`app_options`, quietly."""
+    return {**app_options(max_file_mb), "quiet": True}
 
 
 def _sources_html(sources: list[str]) -> str:
