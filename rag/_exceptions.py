@@ -8,6 +8,7 @@ the UI can show ``str(error)`` as it is::
     │   └── LLMError         the LLM backend is unreachable or misconfigured
     ├── InputError           bad input from the user
     │   ├── EmptyQuestionError
+    │   ├── DocumentNotFoundError  no indexed document has that id
     │   └── GoldFileError    a malformed evaluation file (names the line)
     ├── LoadError            no readable document in what was given
     ├── EmbeddingError       the embedding model cannot be loaded or used
@@ -34,6 +35,7 @@ import re
 
 __all__ = [
     "ConfigError",
+    "DocumentNotFoundError",
     "EmbeddingError",
     "EmptyQuestionError",
     "GoldFileError",
@@ -102,6 +104,10 @@ class InputError(RagError):
 
 class EmptyQuestionError(InputError):
     """The question is empty or only whitespace."""
+
+
+class DocumentNotFoundError(InputError):
+    """No indexed document has the given id."""
 
 
 class GoldFileError(InputError):
