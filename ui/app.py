@@ -30,6 +30,8 @@ import gradio as gr
 
 from rag import REFUSAL_TEXT, Answer, Assistant, Citation, RagError, Settings, Timeline
 
+from .exposure import shown_path
+from .messages import message_text
 from .uploads import UploadReport, UploadTooLargeError, add_uploads
 
 __all__ = ["CONCURRENCY", "EXAMPLES", "app_options", "build_app", "launch", "launch_options", "render_answer",
@@ -107,12 +109,13 @@ def _card(card_id: str, head: str, meta: str, body: str) -> str:
     )
 
 
-def render_sources(answer: Answer, turn: int, heading: str = "") -> str:
-    """One turn's source cards: the passage of each citation with its quote highlighted."""
+def render_sources(answer: Answer, turn: int, heading: str = "", *, show_paths: bool = True) -> str:
+    """One turn's source cards: the passage of each citation with its quote highlighted (its file by name only
+    unless ``show_paths``)."""
     cards = []
     if answer.refused:
         for passage in answer.passages[: 5 if heading else 3]:
-            meta = f"{html.escape(passage.source)} · {_score(passage)}"
+            meta = f"{html.escape(shown_path(passage.source, show_paths))} · {_score(passage)}"
             cards.append(_card(f"src-{turn}-p{passage.rank}", html.escape(passage.title), meta, html.escape(passage.text)))
         title = f"Q{turn}: {html.escape(answer.question)} ({heading or 'not answered; closest passages'})"
     else:
@@ -130,7 +133,7 @@ def render_sources(answer: Answer, turn: int, heading: str = "") -> str:
                 score = f"{_score(passage)} · sentence score {citation.score:.2f}"
             else:
                 body, score = "<mark>" + html.escape(citation.quote) + "</mark>", f"sentence score {citation.score:.2f}"
-            meta = f"{_about(citation)} · {html.escape(citation.source)} · chars {citation.start}–{citation.end} · {score}"
+            meta = f"{_about(citation)} · {html.escape(shown_path(citation.source, show_paths))} · chars {citation.start}–{citation.end} · {score}"
             meta += _dates_and_copies(citation)
             cards.append(_card(f"src-{turn}-{citation.n}", f"[{citation.n}] {html.escape(citation.title)}", meta, "".join(body)))
         title = f"Q{turn}: {html.escape(answer.question)}"
@@ -168,36 +171,11 @@ def render_timeline(timeline: Timeline) -> str:
     return scope + "".join(cards)
 
 
-def _message_text(content: Any) -> str:
-    """The text of a chat message's content, whatever shape Gradio gives it.
-
-    Gradio 6's Chatbot hands each message's content to the function as a
-    list of parts (``[{"type": "text", "text": "..."}]``); older versions and
-    the history this app builds itself use a plain string. Files and other
-    non-text parts carry no question text and are skipped.
-
-    Args:
-        content: A string, a dict with ``"text"``, or a list of strings and
-            such dicts.
-
-    Returns:
-        The text parts joined by spaces (``""`` if there are none).
-    """
-    if isinstance(content, str):
-        return content.strip()
-    if isinstance(content, dict):
-        text = content.get("text")
-        return text.strip() if isinstance(text, str) else ""
-    if isinstance(content, (list, tuple)):
-        return " ".join(part for part in map(_message_text, content) if part)
-    return ""
-
-
-def _index_summary(assistant: Assistant) -> str:
+def _index_summary(assistant: Assistant, show_paths: bool = True) -> str:
     info = assistant.info()
     lines = [
         f"**{info['documents']} documents · {info['chunks']} chunks** · model `{info['embedding_model']}`",
-        f"index `{info['index_dir']}` ({info['size_bytes'] / 1024:.0f} KiB)",
+        f"index `{shown_path(info['index_dir'], show_paths)}` ({info['size_bytes'] / 1024:.0f} KiB)",
         "",
     ]
     lines += [f"- {html.escape(doc.title)} (`{doc.id}`)" for doc in assistant.documents()[:50]]
@@ -206,13 +184,16 @@ def _index_summary(assistant: Assistant) -> str:
     return "\n".join(lines)
 
 
-def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> gr.Blocks:
+def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None, show_paths: bool = True) -> gr.Blocks:
     """Build the Blocks app around a loaded assistant.
 
     Args:
         assistant: A loaded :class:`rag.Assistant` (all answering happens there).
         upload_dir: Where uploaded files are kept (default: ``<index>/uploads``),
             so their sources stay readable after Gradio clears its cache.
+        show_paths: Show the index folder and the articles' files as absolute
+            paths (``rag ui``, on one's own machine); otherwise by name only
+            (``rag serve`` without ``--show-paths``).
     """
     uploads = Path(upload_dir) if upload_dir else assistant.index_dir / "uploads"
     max_mb = assistant.settings.max_file_mb
@@ -228,7 +209,7 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> 
         sources = list(sources or [])
         question = (message or "").strip()
         history.append({"role": "user", "content": question or "(empty)"})
-        earlier = [_message_text(m.get("content")) for m in history[:-1] if m.get("role") == "user"]
+        earlier = [message_text(m.get("content")) for m in history[:-1] if m.get("role") == "user"]
         turn = len(sources) + 1
         older = [s.replace("<details class='src-turn' open>", "<details class='src-turn'>") for s in sources]
         answer: Answer | None = None
@@ -243,7 +224,7 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> 
             ):
                 if event.kind == "sources" and event.passages:
                     preview = Answer(question, "", True, passages=event.passages)
-                    shown = [render_sources(preview, turn, heading="retrieved passages")] + older
+                    shown = [render_sources(preview, turn, heading="retrieved passages", show_paths=show_paths)] + older
                     yield ("" if first else gr.skip()), history, sources, _sources_html(shown)
                     first = False
                 elif event.kind == "token":
@@ -262,7 +243,7 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> 
             return
         if answer is None:
             return
-        sources = [render_sources(answer, turn)] + older
+        sources = [render_sources(answer, turn, show_paths=show_paths)] + older
         full = render_answer(answer, turn)
         if answer.standalone_question:
             full = f"<span class='refusal-note'>(understood as: {html.escape(answer.standalone_question)})</span>\n\n{full}"
@@ -300,7 +281,7 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> 
 
     def upload(files: list[Any] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, str, None]:  # noqa: B008 - Gradio's idiom
         if not files:
-            return "No file chosen.", _index_summary(assistant), None
+            return "No file chosen.", _index_summary(assistant, show_paths), None
         try:
             return (*_upload(files, progress), None)  # the box is emptied: its files are gone (below)
         finally:
@@ -322,7 +303,7 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> 
             lines.append(f"**Rejected** {reason}")
         if not lines:
             lines.append("Nothing new: these files are already indexed.")
-        return "\n\n".join(lines), _index_summary(assistant)
+        return "\n\n".join(lines), _index_summary(assistant, show_paths)
 
     with gr.Blocks(title="News Q&A with citations", analytics_enabled=False) as app:
         sources_state = gr.State([])
@@ -350,7 +331,7 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> 
                     )
                     upload_status = gr.Markdown(elem_id="upload-status")
                 with gr.Accordion("Index", open=False):
-                    index_panel = gr.Markdown(_index_summary(assistant), elem_id="index-panel")
+                    index_panel = gr.Markdown(_index_summary(assistant, show_paths), elem_id="index-panel")
                 with gr.Accordion("Dates", open=False):
                     since = gr.Textbox("", label="Published since (YYYY-MM-DD)", elem_id="since", max_lines=1)
                     until = gr.Textbox("", label="Published until (YYYY-MM-DD)", elem_id="until", max_lines=1)
@@ -417,7 +398,8 @@ def app_options(max_file_mb: float = Settings().max_file_mb) -> dict[str, Any]:
     to its temp folder (our own check then never sees it).
     """
     theme = gr.themes.Default(font=["ui-sans-serif", "system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
-    return {"css": CSS, "head": HEAD, "theme": theme, "ssr_mode": False, "max_file_size": f"{max_file_mb:g}mb"}
+    return {"css": CSS, "head": HEAD, "theme": theme, "ssr_mode": False,
+            "max_file_size": int(max_file_mb * 1024 * 1024)}  # bytes: Gradio's "mb" strings take no fraction
 
 
 def launch_options(max_file_mb: float = Settings().max_file_mb) -> dict[str, Any]:

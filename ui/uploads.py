@@ -29,7 +29,7 @@ from rag import Assistant, InputError, RagError
 from rag._loading import SUPPORTED_SUFFIXES
 
 __all__ = ["MAX_FILES", "StoreOutcome", "UploadReport", "UploadTooLargeError", "add_uploads", "check_count",
-           "file_problem", "store_upload"]
+           "file_problem", "size_problem", "store_upload"]
 
 MAX_FILES = 100  # files in one upload: an upload is one build, and one build should stay minutes, not hours
 
@@ -77,10 +77,13 @@ def file_problem(name: str, size_bytes: int, max_mb: float) -> str | None:
     suffix = Path(name).suffix
     if suffix.lower() not in SUPPORTED_SUFFIXES:
         return f"{name}: unsupported type {suffix or '(none)'}; use {', '.join(SUPPORTED_SUFFIXES)}"
+    return size_problem(name, size_bytes, max_mb)
+
+
+def size_problem(name: str, size_bytes: int, max_mb: float) -> str | None:
+    """``"name: 30.0 MB is over the 20 MB limit"`` for a file over ``max_mb``, else ``None``."""
     size_mb = size_bytes / (1024 * 1024)
-    if size_mb > max_mb:
-        return f"{name}: {size_mb:.1f} MB is over the {max_mb:g} MB limit"
-    return None
+    return f"{name}: {size_mb:.1f} MB is over the {max_mb:g} MB limit" if size_mb > max_mb else None
 
 
 def add_uploads(assistant: Assistant, files: Sequence[tuple[str, Path]], uploads: Path) -> UploadReport:
