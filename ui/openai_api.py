@@ -29,7 +29,7 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from fastapi import APIRouter
@@ -136,11 +136,11 @@ def openai_router(assistant: Assistant, *, show_paths: bool = False) -> APIRoute
     def citations(answer: Answer) -> list[dict[str, Any]]:
         return exposed([c.to_dict() for c in answer.citations], show_paths)
 
-    def _chunks(head: dict[str, Any], first: Any, events: Iterator[Any]) -> Iterator[str]:
-        """The stream's ``data:`` lines (a plain iterator: Starlette reads it in its threadpool)."""
+    async def _chunks(head: dict[str, Any], first: Any, events: Iterator[Any]) -> AsyncIterator[str]:
+        """The stream's ``data:`` lines; only the answering goes to the threadpool, not each chunk (a hop each)."""
         yield _data({**head, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]})
         try:
-            answer = first.answer or _final(events)
+            answer = first.answer or await run_in_threadpool(_final, events)
         except Exception as error:  # noqa: BLE001 - the status is sent: the error is the stream's last message
             found = classify(error)
             yield _data(error_body("/v1/", ApiError(found.status, found.type, exposed_message(found.message, show_paths))))

@@ -19,7 +19,7 @@ import contextlib
 import json
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -105,16 +105,18 @@ def rest_router(assistant: Assistant, *, uploads: Path, show_paths: bool = False
         return StreamingResponse(_event_stream(first, events), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
-    def _event_stream(first: AnswerEvent, events: Iterator[AnswerEvent]) -> Iterator[str]:
-        """The SSE lines of an answer's events (a plain iterator: Starlette reads it in its threadpool)."""
+    async def _event_stream(first: AnswerEvent, events: Iterator[AnswerEvent]) -> AsyncIterator[str]:
+        """The SSE lines of an answer's events; each next event is computed in the threadpool (CPU-bound)."""
+        event: AnswerEvent | None = first
         try:
-            for event in _chain(first, events):
+            while event is not None:
                 if event.kind == "final" and event.answer is not None:
                     yield sse("final", shown(event.answer.to_dict()))
                 elif event.kind == "token":
                     yield sse("token", {"text": event.text})
                 else:
                     yield sse(event.kind, {"passages": shown([p.to_dict() for p in event.passages])})
+                event = await run_in_threadpool(next, events, None)
         except Exception as error:  # noqa: BLE001 - the status is sent: the error becomes the last event
             found = classify(error)
             yield sse("error", error_body("/api/v1", ApiError(found.status, found.type,
@@ -205,11 +207,6 @@ def rest_router(assistant: Assistant, *, uploads: Path, show_paths: bool = False
         return JSONResponse(shown({**assistant.info(), "llm": assistant.settings.llm, "models": models(assistant)}))
 
     return router
-
-
-def _chain(first: AnswerEvent, rest: Iterator[AnswerEvent]) -> Iterator[AnswerEvent]:
-    yield first
-    yield from rest
 
 
 def _summary(doc: SourceDocument) -> dict[str, Any]:
