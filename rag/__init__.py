@@ -19,6 +19,7 @@ from ._config import Settings, default_index_dir
 from ._embedding import MiniLMEmbeddings
 from ._exceptions import (
     ConfigError,
+    DocumentNotFoundError,
     EmbeddingError,
     EmptyQuestionError,
     FetchError,
@@ -69,6 +70,7 @@ __all__ = [
     "Copy",
     "Disagreement",
     "ConfigError",
+    "DocumentNotFoundError",
     "EmbeddingError",
     "EmptyQuestionError",
     "ExtractiveAnswerer",

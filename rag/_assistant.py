@@ -32,7 +32,7 @@ from ._building import open_store
 from ._chunking import TokenChunker
 from ._config import Settings, default_index_dir
 from ._embedding import MiniLMEmbeddings, model_name_of
-from ._exceptions import ConfigError, IndexNotFoundError, InputError, LoadError
+from ._exceptions import ConfigError, DocumentNotFoundError, IndexNotFoundError, InputError, LoadError
 from ._fetch import Fetcher
 from ._index import IndexData
 from ._ingest import BuildReport
@@ -439,7 +439,7 @@ class Assistant:
         Questions keep using the current index until the new one is swapped in.
 
         Raises:
-            InputError: An id is not indexed (nothing is removed).
+            DocumentNotFoundError: An id is not indexed (nothing is removed).
         """
         ids = list(dict.fromkeys(doc_ids))
         self.pipeline()  # loaded before the build lock: loading may itself build (the demo index)
@@ -448,7 +448,7 @@ class Assistant:
                 index = self._pipeline.index if self._pipeline is not None else self._store.open()
             unknown = [doc_id for doc_id in ids if index.doc_index.get(doc_id) is None]
             if unknown:
-                raise InputError(f"no document with id {unknown[0]!r}: see `rag info` for the indexed documents")
+                raise DocumentNotFoundError(f"no document with id {unknown[0]!r}: see `rag info` for the indexed documents")
             writer = self._store.writer()
             writer.delete(ids)
             report = writer.commit()
@@ -523,12 +523,12 @@ class Assistant:
         """The indexed document with its stored text.
 
         Raises:
-            InputError: No document has that id.
+            DocumentNotFoundError: No document has that id (an :class:`InputError`).
         """
         index, _ = self.snapshot()
         position = index.doc_index.get(doc_id)
         if position is None:
-            raise InputError(f"no document with id {doc_id!r}: see `rag info` for the indexed documents")
+            raise DocumentNotFoundError(f"no document with id {doc_id!r}: see `rag info` for the indexed documents")
         return index.documents[position]
 
     def documents(self) -> Sequence[SourceDocument]:

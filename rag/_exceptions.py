@@ -8,6 +8,7 @@ the UI can show ``str(error)`` as it is::
     │   └── LLMError         the LLM backend is unreachable or misconfigured
     ├── InputError           bad input from the user
     │   ├── EmptyQuestionError
+    │   ├── DocumentNotFoundError  no indexed document has that id
     │   └── GoldFileError    a malformed evaluation file (names the line)
     ├── LoadError            no readable document in what was given
     ├── FetchError           a URL can't be fetched (refused, unreachable, too big, robots.txt)
@@ -35,6 +36,7 @@ import re
 
 __all__ = [
     "ConfigError",
+    "DocumentNotFoundError",
     "EmbeddingError",
     "EmptyQuestionError",
     "FetchError",
@@ -104,6 +106,10 @@ class InputError(RagError):
 
 class EmptyQuestionError(InputError):
     """The question is empty or only whitespace."""
+
+
+class DocumentNotFoundError(InputError):
+    """No indexed document has the given id."""
 
 
 class GoldFileError(InputError):

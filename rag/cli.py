@@ -12,6 +12,7 @@ Commands::
     rag eval GOLD [--index DIR] [--k ...] [--compare dense,bm25,hybrid] [--compare-readers model,fast] [--out DIR] [--limit N]
     rag ui [--host H] [--port P] [--share]
     rag mcp [--index DIR|URL] [--show-paths]
+    rag serve [--host 127.0.0.1] [--port 8000] [--api-key KEY] [--cors-origin ORIGIN ...] [--show-paths] [--llm [BACKEND]]
 
 Every error exits non-zero with one readable line (set ``RAG_DEBUG=1`` to
 see a traceback). Heavy imports happen inside the commands, so ``rag --help``
@@ -31,7 +32,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, NoReturn
 
 from ._config import READERS, Settings
-from ._exceptions import RagError, redact
+from ._exceptions import ConfigError, RagError, redact
 
 if TYPE_CHECKING:
     from ._types import AnswerEvent
@@ -69,11 +70,12 @@ def _json(data: object) -> str:
 
 def _settings(args: argparse.Namespace) -> Settings:
     base = Settings.from_file(args.config) if getattr(args, "config", None) else Settings()
+    llm = getattr(args, "llm", None)
     return base.updated(
         top_k=getattr(args, "top_k", None),
         retrieval=getattr(args, "retrieval", None),
         reader=getattr(args, "reader", None),
-        llm=getattr(args, "llm", None),
+        llm=None if llm == _CONFIGURED else llm,
         llm_model=getattr(args, "model", None),
         llm_base_url=getattr(args, "base_url", None),
     )
@@ -277,6 +279,26 @@ def _cmd_mcp(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    # Like `rag ui`, the server's modules (FastAPI, Gradio) load inside this subcommand only.
+    from ui.server import API_KEY_ENV, ServeConfig, serve
+
+    settings = _settings(args)
+    if args.llm == _CONFIGURED and settings.llm == "none":
+        raise ConfigError("--llm without a backend needs one in --config (llm = \"openai\"): "
+                          "or name it, e.g. --llm openai --model gpt-4o-mini")
+    key = args.api_key if args.api_key is not None else os.environ.get(API_KEY_ENV) or None
+    if key is not None and not key.strip():
+        raise ConfigError(f"the API key is empty: give --api-key KEY (or ${API_KEY_ENV}), or leave both out")
+    config = ServeConfig(host=args.host, port=args.port, api_key=key, cors_origins=tuple(args.cors_origin),
+                         show_paths=args.show_paths)
+    serve(config, index_dir=args.index, settings=settings)
+    return 0
+
+
+_CONFIGURED = "configured"  # `rag serve --llm` with no backend named: the one --config sets
+
+
 def _port(text: str) -> int:
     """A TCP port number for ``--port`` (argparse turns the ValueError into its one-line error)."""
     try:
@@ -398,6 +420,23 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--show-paths", action="store_true",
                    help="show each source's full path on this machine (default: its file name)")
     p.set_defaults(func=_cmd_mcp)
+    p = sub.add_parser("serve", help="serve the chat UI, a REST API and an OpenAI-compatible API on one port")
+    common(p)
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=_port, default=8000)
+    p.add_argument("--api-key", default=None, metavar="KEY",
+                   help="require `Authorization: Bearer KEY` on every route, the UI included (or set $RAG_API_KEY)")
+    p.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
+                   help="allow browser pages of this origin to call the API (repeatable; default: CORS off)")
+    p.add_argument("--show-paths", action="store_true", help="show server file paths in responses (default: file names)")
+    reader_option(p)
+    p.add_argument("--llm", nargs="?", const=_CONFIGURED, choices=[_CONFIGURED, "openai", "ollama", "llamacpp"],
+                   default=None, metavar="BACKEND",
+                   help="also offer the model rag-news-llm, answered by an LLM: openai, ollama or llamacpp "
+                        "(alone: the backend --config sets)")
+    p.add_argument("--model", default=None, help="LLM model name, or GGUF path for --llm llamacpp")
+    p.add_argument("--base-url", default=None, help="OpenAI-compatible or Ollama server URL (keys from $OPENAI_API_KEY)")
+    p.set_defaults(func=_cmd_serve)
     return parser
 
 

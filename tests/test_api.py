@@ -4,7 +4,7 @@ import rag
 
 EXPECTED = {
     "REFUSAL_TEXT", "Answer", "AnswerEvent", "Assistant", "BuildReport", "Chunk", "Citation", "ConfigError", "Copy",
-    "Disagreement", "EmbeddingError", "FetchError", "FetchLimits", "Fetcher", "MentionedDate", "TimeScope", "Timeline", "TimelineEvent",
+    "Disagreement", "DocumentNotFoundError", "EmbeddingError", "FetchError", "FetchLimits", "Fetcher", "MentionedDate", "TimeScope", "Timeline", "TimelineEvent",
     "EmptyQuestionError", "ExtractiveAnswerer", "GoldFileError", "HybridSearcher", "IndexCorruptError",
     "IndexError_", "IndexMismatchError", "IndexNotFoundError", "IndexWriteError", "InputError", "LLMError", "LoadError", "LoadResult",
     "MiniLMEmbeddings", "Passage", "PassageRetriever", "RagError", "Reader", "ReaderError", "ReaderInput", "ReaderOutput", "Sentence", "Settings", "Skipped",
@@ -20,10 +20,11 @@ def test_public_names_are_pinned() -> None:
 
 
 def test_exceptions_share_one_base() -> None:
-    for name in ("ConfigError", "InputError", "EmptyQuestionError", "GoldFileError", "LoadError",
+    for name in ("ConfigError", "InputError", "EmptyQuestionError", "DocumentNotFoundError", "GoldFileError", "LoadError",
                  "EmbeddingError", "FetchError", "ReaderError", "IndexNotFoundError", "IndexCorruptError", "IndexMismatchError", "IndexWriteError", "StoreError"):
         assert issubclass(getattr(rag, name), rag.RagError)
     assert issubclass(rag.EmptyQuestionError, rag.InputError)
+    assert issubclass(rag.DocumentNotFoundError, rag.InputError)
     assert issubclass(rag.IndexCorruptError, rag.IndexError_)
 
 

@@ -54,13 +54,13 @@ def test_short_answer_comes_first_and_the_fast_reader_is_selectable(served: tupl
     url, _ = served
     client = Client(url, verbose=False)
     _, history, _ = client.predict("How many troops are taking part?", [], 5, "Extractive (quotes)", MODEL_READER, api_name="/chat")
-    from ui.app import _message_text
+    from ui.messages import message_text
 
-    content = _message_text(history[-1]["content"])
+    content = message_text(history[-1]["content"])
     assert content.startswith("**") and "[1]" in content.split("**", 2)[2]
     fast = next(k for k, v in READERS.items() if v == "fast")
     _, history, _ = client.predict("How many troops?", [], 5, "Extractive (quotes)", fast, api_name="/chat")
-    content = _message_text(history[-1]["content"])
+    content = message_text(history[-1]["content"])
     assert not content.startswith("**") and "ten thousand troops" in content
 
 
@@ -77,9 +77,9 @@ def test_short_answer_comes_first_and_the_fast_reader_is_selectable(served: tupl
     ],
 )
 def test_message_text_reads_every_content_shape(content: object, text: str) -> None:
-    from ui.app import _message_text
+    from ui.messages import message_text
 
-    assert _message_text(content) == text
+    assert message_text(content) == text
 
 
 def test_follow_up_with_gradio6_history_is_rewritten(served: tuple[str, Assistant]) -> None:
@@ -165,7 +165,7 @@ def test_browser_ask_cite_upload(served: tuple[str, Assistant], tmp_path: Path) 
 
 
 def test_store_upload_never_replaces_a_different_file_with_the_same_name(tmp_path: Path) -> None:
-    from ui.app import _store_upload
+    from ui.uploads import store_upload
 
     uploads = tmp_path / "uploads"
     (tmp_path / "one").mkdir()
@@ -174,16 +174,16 @@ def test_store_upload_never_replaces_a_different_file_with_the_same_name(tmp_pat
     first.write_text("Budget report\nThe council passed the budget.")
     second.write_text("Weather report\nIt rained all week in the valley.")
 
-    assert _store_upload(first, uploads) == (uploads / "report.txt", "new")
-    assert _store_upload(second, uploads) == (uploads / "report-2.txt", "renamed")
-    assert _store_upload(first, uploads) == (uploads / "report.txt", "same")
-    assert _store_upload(second, uploads) == (uploads / "report-2.txt", "same")
+    assert store_upload(first, uploads) == (uploads / "report.txt", "new")
+    assert store_upload(second, uploads) == (uploads / "report-2.txt", "renamed")
+    assert store_upload(first, uploads) == (uploads / "report.txt", "same")
+    assert store_upload(second, uploads) == (uploads / "report-2.txt", "same")
     assert (uploads / "report.txt").read_text().startswith("Budget") and (uploads / "report-2.txt").read_text().startswith("Weather")
     assert sorted(p.name for p in uploads.iterdir()) == ["report-2.txt", "report.txt"]  # no temp files left behind
 
 
 def test_store_upload_never_follows_a_symlink(tmp_path: Path) -> None:
-    from ui.app import _store_upload
+    from ui.uploads import store_upload
 
     uploads = tmp_path / "uploads"
     uploads.mkdir()
@@ -197,8 +197,8 @@ def test_store_upload_never_follows_a_symlink(tmp_path: Path) -> None:
     notes = tmp_path / "in" / "notes.txt"
     notes.write_text("Notes\nMeeting moved to Tuesday.")
 
-    assert _store_upload(same_bytes, uploads) == (uploads / "report-2.txt", "renamed")
-    assert _store_upload(notes, uploads) == (uploads / "notes-2.txt", "renamed")
+    assert store_upload(same_bytes, uploads) == (uploads / "report-2.txt", "renamed")
+    assert store_upload(notes, uploads) == (uploads / "notes-2.txt", "renamed")
     assert (uploads / "report.txt").is_symlink() and (uploads / "notes.txt").is_symlink()
     assert secret.read_text() == "Top secret\nThe launch codes." and not (tmp_path / "elsewhere.txt").exists()
     assert not (uploads / "report-2.txt").is_symlink() and (uploads / "notes-2.txt").read_text().startswith("Notes")
@@ -253,4 +253,5 @@ def test_uploads_leave_no_copy_in_gradios_temp_folder(served: tuple[str, Assista
 def test_launch_options_set_gradios_upload_limit() -> None:
     from ui.app import launch_options
 
-    assert launch_options(5)["max_file_size"] == "5mb" and launch_options()["max_file_size"] == "20mb"
+    assert launch_options(5)["max_file_size"] == 5 * 1024 * 1024 and launch_options()["max_file_size"] == 20 * 1024 * 1024
+    assert launch_options(0.05)["max_file_size"] == 52428

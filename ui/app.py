@@ -5,9 +5,8 @@ cited passage with the cited sentence highlighted), then upload, index and
 settings panels. Each ``[n]`` in an answer links to its source card; a click
 scrolls the card into view and flashes it (a few lines of JavaScript in
 ``HEAD``, because Gradio's chat renders links but has no scroll-to event).
-Uploads are kept in ``<index>/uploads`` and never replace a file there: a
-different article with a taken name is stored under a new name (so it gets
-a new document id), an identical one is reported as already indexed.
+Uploads are kept in ``<index>/uploads`` and never replace a file there
+(:mod:`ui.uploads`, shared with the REST API).
 
 Example:
     >>> from rag import Assistant
@@ -18,23 +17,25 @@ Example:
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import html
-import itertools
 import os
 import re
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import gradio as gr
 
 from rag import REFUSAL_TEXT, Answer, Assistant, Citation, RagError, Settings, Timeline
-from rag._loading import SUPPORTED_SUFFIXES
 
-__all__ = ["CONCURRENCY", "EXAMPLES", "build_app", "launch", "launch_options", "render_answer", "render_sources"]
+from .exposure import shown_path
+from .messages import message_text
+from .uploads import UploadReport, UploadTooLargeError, add_uploads
+
+__all__ = ["CONCURRENCY", "EXAMPLES", "app_options", "build_app", "launch", "launch_options", "render_answer",
+           "render_sources"]
 
 READERS = {"Model (reads each candidate; short answers)": "model", "Fast (evidence score only)": "fast"}
 EXAMPLES = ["How many troops?", "Why Tajikistan?", "How many soldiers took part?", "What weapons will Russian troops use?"]
@@ -108,12 +109,13 @@ def _card(card_id: str, head: str, meta: str, body: str) -> str:
     )
 
 
-def render_sources(answer: Answer, turn: int, heading: str = "") -> str:
-    """One turn's source cards: the passage of each citation with its quote highlighted."""
+def render_sources(answer: Answer, turn: int, heading: str = "", *, show_paths: bool = True) -> str:
+    """One turn's source cards: the passage of each citation with its quote highlighted (its file by name only
+    unless ``show_paths``)."""
     cards = []
     if answer.refused:
         for passage in answer.passages[: 5 if heading else 3]:
-            meta = f"{html.escape(passage.source)} · {_score(passage)}"
+            meta = f"{html.escape(shown_path(passage.source, show_paths))} · {_score(passage)}"
             cards.append(_card(f"src-{turn}-p{passage.rank}", html.escape(passage.title), meta, html.escape(passage.text)))
         title = f"Q{turn}: {html.escape(answer.question)} ({heading or 'not answered; closest passages'})"
     else:
@@ -131,7 +133,7 @@ def render_sources(answer: Answer, turn: int, heading: str = "") -> str:
                 score = f"{_score(passage)} · sentence score {citation.score:.2f}"
             else:
                 body, score = "<mark>" + html.escape(citation.quote) + "</mark>", f"sentence score {citation.score:.2f}"
-            meta = f"{_about(citation)} · {html.escape(citation.source)} · chars {citation.start}–{citation.end} · {score}"
+            meta = f"{_about(citation)} · {html.escape(shown_path(citation.source, show_paths))} · chars {citation.start}–{citation.end} · {score}"
             meta += _dates_and_copies(citation)
             cards.append(_card(f"src-{turn}-{citation.n}", f"[{citation.n}] {html.escape(citation.title)}", meta, "".join(body)))
         title = f"Q{turn}: {html.escape(answer.question)}"
@@ -169,101 +171,11 @@ def render_timeline(timeline: Timeline) -> str:
     return scope + "".join(cards)
 
 
-def _message_text(content: Any) -> str:
-    """The text of a chat message's content, whatever shape Gradio gives it.
-
-    Gradio 6's Chatbot hands each message's content to the function as a
-    list of parts (``[{"type": "text", "text": "..."}]``); older versions and
-    the history this app builds itself use a plain string. Files and other
-    non-text parts carry no question text and are skipped.
-
-    Args:
-        content: A string, a dict with ``"text"``, or a list of strings and
-            such dicts.
-
-    Returns:
-        The text parts joined by spaces (``""`` if there are none).
-    """
-    if isinstance(content, str):
-        return content.strip()
-    if isinstance(content, dict):
-        text = content.get("text")
-        return text.strip() if isinstance(text, str) else ""
-    if isinstance(content, (list, tuple)):
-        return " ".join(part for part in map(_message_text, content) if part)
-    return ""
-
-
-StoreOutcome = Literal["new", "renamed", "same"]
-
-
-def _store_upload(src: Path, uploads: Path) -> tuple[Path, StoreOutcome]:
-    """Copy an uploaded file into ``uploads`` without ever replacing a file there.
-
-    Document ids come from file names, so replacing ``report.txt`` would
-    silently replace the article indexed from it. A different file with a
-    taken name is stored as ``report-2.txt`` (then ``-3``, ...); an identical
-    one is not stored again. The copy is written to an exclusively created
-    hidden temp file and then hard-linked into place, which fails rather
-    than overwrite a name taken meanwhile; a symlink at a name is never
-    read, followed or replaced.
-
-    Args:
-        src: The uploaded file (Gradio's temp copy, named as the person's file).
-        uploads: The folder uploads are kept in (created if needed).
-
-    Returns:
-        The stored file and the outcome: ``"new"`` (under its own name),
-        ``"renamed"`` (a different file had the name) or ``"same"`` (a file
-        with the same bytes already has the name or one of its ``-n`` names;
-        that file is returned and nothing is written).
-    """
-    uploads.mkdir(parents=True, exist_ok=True)
-    stem, suffix = os.path.splitext(src.name)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{src.name}.", suffix=".tmp", dir=uploads)  # hidden: never indexed
-    tmp = Path(tmp_name)
-    try:
-        digest = hashlib.sha256()
-        with os.fdopen(fd, "wb") as out, open(src, "rb") as source:
-            for block in iter(lambda: source.read(1 << 20), b""):
-                digest.update(block)
-                out.write(block)
-            out.flush()
-            os.fsync(out.fileno())
-        for n in itertools.count(1):
-            target = uploads / (src.name if n == 1 else f"{stem}-{n}{suffix}")
-            if target.is_symlink():
-                continue  # never follow or replace a link planted in the folder
-            if target.exists():
-                if target.is_file() and _sha256(target) == digest.hexdigest():
-                    return target, "same"
-                continue
-            try:
-                os.link(tmp, target)  # atomic and exclusive: fails if the name was taken since the check
-            except FileExistsError:
-                continue
-            except OSError:  # a file system without hard links: rename, just checked to be free
-                os.replace(tmp, target)
-            return target, "new" if n == 1 else "renamed"
-        raise AssertionError("unreachable")  # pragma: no cover - itertools.count never ends
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _index_summary(assistant: Assistant) -> str:
+def _index_summary(assistant: Assistant, show_paths: bool = True) -> str:
     info = assistant.info()
     lines = [
         f"**{info['documents']} documents · {info['chunks']} chunks** · model `{info['embedding_model']}`",
-        f"index `{info['index_dir']}` ({info['size_bytes'] / 1024:.0f} KiB)",
+        f"index `{shown_path(info['index_dir'], show_paths)}` ({info['size_bytes'] / 1024:.0f} KiB)",
         "",
     ]
     lines += [f"- {html.escape(doc.title)} (`{doc.id}`)" for doc in assistant.documents()[:50]]
@@ -272,13 +184,16 @@ def _index_summary(assistant: Assistant) -> str:
     return "\n".join(lines)
 
 
-def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> gr.Blocks:
+def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None, show_paths: bool = True) -> gr.Blocks:
     """Build the Blocks app around a loaded assistant.
 
     Args:
         assistant: A loaded :class:`rag.Assistant` (all answering happens there).
         upload_dir: Where uploaded files are kept (default: ``<index>/uploads``),
             so their sources stay readable after Gradio clears its cache.
+        show_paths: Show the index folder and the articles' files as absolute
+            paths (``rag ui``, on one's own machine); otherwise by name only
+            (``rag serve`` without ``--show-paths``).
     """
     uploads = Path(upload_dir) if upload_dir else assistant.index_dir / "uploads"
     max_mb = assistant.settings.max_file_mb
@@ -293,7 +208,7 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> 
         sources = list(sources or [])
         question = (message or "").strip()
         history.append({"role": "user", "content": question or "(empty)"})
-        earlier = [_message_text(m.get("content")) for m in history[:-1] if m.get("role") == "user"]
+        earlier = [message_text(m.get("content")) for m in history[:-1] if m.get("role") == "user"]
         turn = len(sources) + 1
         older = [s.replace("<details class='src-turn' open>", "<details class='src-turn'>") for s in sources]
         answer: Answer | None = None
@@ -308,7 +223,7 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> 
             ):
                 if event.kind == "sources" and event.passages:
                     preview = Answer(question, "", True, passages=event.passages)
-                    shown = [render_sources(preview, turn, heading="retrieved passages")] + older
+                    shown = [render_sources(preview, turn, heading="retrieved passages", show_paths=show_paths)] + older
                     yield ("" if first else gr.skip()), history, sources, _sources_html(shown)
                     first = False
                 elif event.kind == "token":
@@ -327,7 +242,7 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> 
             return
         if answer is None:
             return
-        sources = [render_sources(answer, turn)] + older
+        sources = [render_sources(answer, turn, show_paths=show_paths)] + older
         full = render_answer(answer, turn)
         if answer.standalone_question:
             full = f"<span class='refusal-note'>(understood as: {html.escape(answer.standalone_question)})</span>\n\n{full}"
@@ -365,7 +280,7 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> 
 
     def upload(files: list[Any] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, str, None]:  # noqa: B008 - Gradio's idiom
         if not files:
-            return "No file chosen.", _index_summary(assistant), None
+            return "No file chosen.", _index_summary(assistant, show_paths), None
         try:
             return (*_upload(files, progress), None)  # the box is emptied: its files are gone (below)
         finally:
@@ -373,53 +288,21 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> 
                 _drop_gradio_copy(_upload_path(item))
 
     def _upload(files: list[Any], progress: gr.Progress) -> tuple[str, str]:
-        stored: list[tuple[str, Path, StoreOutcome]] = []  # (name as uploaded, file in uploads/, outcome)
-        rejected: list[str] = []
-        for item in files:
-            path = _upload_path(item)
-            name = path.name
-            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-                rejected.append(f"{name}: unsupported type {path.suffix or '(none)'}; use {', '.join(SUPPORTED_SUFFIXES)}")
-                continue
-            size_mb = path.stat().st_size / (1024 * 1024)
-            if size_mb > max_mb:
-                rejected.append(f"{name}: {size_mb:.1f} MB is over the {max_mb:g} MB limit")
-                continue
-            stored.append((name, *_store_upload(path, uploads)))
-        added: list[str] = []
-        notes: list[str] = []
-        if stored:
-            progress(0.2, desc=f"Indexing {len(stored)} file(s)")
-            # Identical files go in too: unchanged ones cost a hash, and one never indexed gets indexed.
-            try:
-                report = assistant.add([target for _, target, _ in stored])
-            except RagError as error:
-                rejected.append(str(error))
-            else:
-                rejected.extend(f"{Path(s.source).name}: {s.reason}" for s in report.skipped)
-                added = report.added + report.updated
-            ids_of: dict[str, list[str]] = {}
-            with contextlib.suppress(RagError):  # no index at all: nothing of these files is indexed
-                for doc in assistant.documents():
-                    ids_of.setdefault(doc.source, []).append(doc.id)
-            for name, target, outcome in stored:
-                ids = ids_of.get(str(target.resolve()), [])
-                if not ids and outcome != "same":
-                    target.unlink(missing_ok=True)  # not indexed: keep uploads/ to what the index holds
-                elif ids and outcome == "renamed":
-                    notes.append(f"{name}: a different article with this name exists; added as {', '.join(ids)}")
-                elif ids and outcome == "same" and not set(ids) & set(added):
-                    notes.append(f"{name}: already indexed (the same file was uploaded before); not added again")
-            progress(1.0, desc="Done")
+        progress(0.2, desc=f"Indexing {len(files)} file(s)")
+        try:
+            report = add_uploads(assistant, [(path.name, path) for path in map(_upload_path, files)], uploads)
+        except UploadTooLargeError as error:
+            report = UploadReport(rejected=(str(error),))
+        progress(1.0, desc="Done")
         lines = []
-        if added:
-            lines.append(f"**Added** {len(added)} document(s): {', '.join(added)}. They are searchable now.")
-        lines.extend(notes)
-        for reason in rejected:
+        if report.added:
+            lines.append(f"**Added** {len(report.added)} document(s): {', '.join(report.added)}. They are searchable now.")
+        lines.extend(report.notes)
+        for reason in report.rejected:
             lines.append(f"**Rejected** {reason}")
         if not lines:
             lines.append("Nothing new: these files are already indexed.")
-        return "\n\n".join(lines), _index_summary(assistant)
+        return "\n\n".join(lines), _index_summary(assistant, show_paths)
 
     with gr.Blocks(title="News Q&A with citations", analytics_enabled=False) as app:
         sources_state = gr.State([])
@@ -447,7 +330,7 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None) -> 
                     )
                     upload_status = gr.Markdown(elem_id="upload-status")
                 with gr.Accordion("Index", open=False):
-                    index_panel = gr.Markdown(_index_summary(assistant), elem_id="index-panel")
+                    index_panel = gr.Markdown(_index_summary(assistant, show_paths), elem_id="index-panel")
                 with gr.Accordion("Dates", open=False):
                     since = gr.Textbox("", label="Published since (YYYY-MM-DD)", elem_id="since", max_lines=1)
                     until = gr.Textbox("", label="Published until (YYYY-MM-DD)", elem_id="until", max_lines=1)
@@ -506,14 +389,21 @@ def _drop_gradio_copy(path: Path) -> None:
         pass
 
 
-def launch_options(max_file_mb: float = Settings().max_file_mb) -> dict[str, Any]:
-    """Options for ``Blocks.launch``: styling and script (Gradio 6 takes them there), system fonts, no downloads.
+def app_options(max_file_mb: float = Settings().max_file_mb) -> dict[str, Any]:
+    """The app's options, for ``Blocks.launch`` and ``gradio.mount_gradio_app`` alike: styling and script (Gradio 6
+    takes them there), system fonts, no downloads.
 
     ``max_file_size`` makes Gradio refuse a bigger upload before it is written
     to its temp folder (our own check then never sees it).
     """
     theme = gr.themes.Default(font=["ui-sans-serif", "system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
-    return {"css": CSS, "head": HEAD, "theme": theme, "ssr_mode": False, "quiet": True, "max_file_size": f"{max_file_mb:g}mb"}
+    return {"css": CSS, "head": HEAD, "theme": theme, "ssr_mode": False,
+            "max_file_size": int(max_file_mb * 1024 * 1024)}  # bytes: Gradio's "mb" strings take no fraction
+
+
+def launch_options(max_file_mb: float = Settings().max_file_mb) -> dict[str, Any]:
+    """Options for ``Blocks.launch``: :func:`app_options`, quietly."""
+    return {**app_options(max_file_mb), "quiet": True}
 
 
 def _sources_html(sources: list[str]) -> str:
