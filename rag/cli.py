@@ -68,6 +68,32 @@ def _json(data: object) -> str:
     return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
+def _named(data: object) -> object:
+    """JSON-ready ``data`` with every file ``source`` shown by its name, the path kept under ``source_path``.
+
+    ``source`` means the same in every output (the REST API, MCP, the
+    retriever's metadata): the article's file name. Only this command line,
+    run by the machine's own user, adds where the file lies, under a key that
+    says so. A URL source stays as it is.
+
+    Example:
+        >>> _named({"citations": [{"source": "/srv/news/a.txt"}, {"source": "https://x.org/a"}]})
+        {'citations': [{'source': 'a.txt', 'source_path': '/srv/news/a.txt'}, {'source': 'https://x.org/a'}]}
+    """
+    from ._types import shown_source
+
+    if isinstance(data, list):
+        return [_named(v) for v in data]
+    if not isinstance(data, dict):
+        return data
+    named = {k: _named(v) for k, v in data.items()}
+    source = named.get("source")
+    if isinstance(source, str) and "://" not in source:
+        named["source"] = shown_source(source)
+        named["source_path"] = source
+    return named
+
+
 def _settings(args: argparse.Namespace) -> Settings:
     base = Settings.from_file(args.config) if getattr(args, "config", None) else Settings()
     llm = getattr(args, "llm", None)
@@ -164,7 +190,7 @@ def _cmd_timeline(args: argparse.Namespace) -> int:
     dates = _dates(args)
     timeline = _assistant(args).timeline(args.query, top_k=args.top_k, **dates)  # type: ignore[arg-type]
     if args.json:
-        print(_json(timeline.to_dict()))
+        print(_json(_named(timeline.to_dict())))
         return 0
     if timeline.time_scope:
         print(f"Time scope: {_safe(timeline.time_scope.describe(), one_line=True)}\n")
@@ -206,7 +232,7 @@ def _print_answer(events: Iterable[AnswerEvent], *, as_json: bool = False) -> in
     if generated and not as_json:
         print("Checked answer (unsupported sentences removed, citations verified):")
     if as_json:
-        print(_json(answer.to_dict()))
+        print(_json(_named(answer.to_dict())))
         return 0
     if answer.short_answer:
         print(f"Answer: {_safe(answer.short_answer)}\n")
@@ -240,7 +266,8 @@ def _cmd_info(args: argparse.Namespace) -> int:
     info = assistant.info()
     if args.json:
         info["documents_list"] = [
-            {"id": d.id, "title": d.title, "source": d.source, "published": d.published, "outlet": d.outlet, "author": d.author}
+            _named({"id": d.id, "title": d.title, "source": d.source, "published": d.published, "outlet": d.outlet,
+                    "author": d.author, "url": d.url})
             for d in assistant.documents()
         ]
         print(_json(info))

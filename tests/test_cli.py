@@ -227,3 +227,17 @@ def test_articles_that_share_a_title_are_told_apart(tmp_path: Path, capsys: pyte
     assert main(["ask", "What did the storm close?", "--index", index]) == 0
     out = capsys.readouterr().out
     assert "(wire, chars" in out or "(copycat, chars" in out  # each source line names the article's own id
+
+
+def test_json_names_each_source_and_keeps_its_path_under_source_path(
+    news_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    index = str(tmp_path / "index")
+    assert main(["index", str(news_dir), "--index", index]) == 0
+    capsys.readouterr()
+    assert main(["ask", "How many people were killed in the earthquake?", "--index", index, "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    for item in answer["citations"] + answer["passages"]:
+        assert "/" not in item["source"] and item["source_path"] == str(news_dir / item["source"])
+    wire = next(c for c in answer["citations"] if c["doc_id"] == "quake-wire")
+    assert wire["url"] == "https://wire.example.com/world/2026/06/02/quake-coast" and wire["outlet"] == "Wire Service"

@@ -115,7 +115,7 @@ def render_sources(answer: Answer, turn: int, heading: str = "", *, show_paths: 
     cards = []
     if answer.refused:
         for passage in answer.passages[: 5 if heading else 3]:
-            meta = f"{html.escape(shown_path(passage.source, show_paths))} · {_score(passage)}"
+            meta = f"{_score(passage)}{_file(passage.source, show_paths)}"
             cards.append(_card(f"src-{turn}-p{passage.rank}", html.escape(passage.title), meta, html.escape(passage.text)))
         title = f"Q{turn}: {html.escape(answer.question)} ({heading or 'not answered; closest passages'})"
     else:
@@ -133,11 +133,31 @@ def render_sources(answer: Answer, turn: int, heading: str = "", *, show_paths: 
                 score = f"{_score(passage)} · sentence score {citation.score:.2f}"
             else:
                 body, score = "<mark>" + html.escape(citation.quote) + "</mark>", f"sentence score {citation.score:.2f}"
-            meta = f"{_about(citation)} · {html.escape(shown_path(citation.source, show_paths))} · chars {citation.start}–{citation.end} · {score}"
+            meta = f"{_about(citation)}{_file(citation.source, show_paths)} · chars {citation.start}–{citation.end} · {score}"
             meta += _dates_and_copies(citation)
-            cards.append(_card(f"src-{turn}-{citation.n}", f"[{citation.n}] {html.escape(citation.title)}", meta, "".join(body)))
+            cards.append(_card(f"src-{turn}-{citation.n}", f"[{citation.n}] {_headline(citation)}", meta, "".join(body)))
         title = f"Q{turn}: {html.escape(answer.question)}"
     return f"<details class='src-turn' open><summary>{title}</summary>{''.join(cards)}</details>"
+
+
+def _headline(citation: Citation) -> str:
+    """The cited article's title, escaped, linking to the article when it has a web address.
+
+    Only ``http``/``https`` become links (a ``javascript:`` or ``file:`` URL
+    from an article's metadata must not), opened in a new tab that can't
+    reach back into this page (``noopener``) or learn where it came from
+    (``noreferrer``).
+    """
+    title = html.escape(citation.title)
+    url = citation.url or ""
+    if not re.match(r"https?://[^\s/]", url, re.IGNORECASE):
+        return title
+    return f'<a class="src-link" href="{html.escape(url, quote=True)}" rel="noopener noreferrer" target="_blank">{title}</a>'
+
+
+def _file(source: str, show_paths: bool) -> str:
+    """`` · name.txt`` on one's own machine (``rag ui``); nothing on a served UI, whose files are the server's business."""
+    return f" · {html.escape(shown_path(source))}" if show_paths else ""
 
 
 def _about(citation: Citation) -> str:
@@ -191,9 +211,10 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None, sho
         assistant: A loaded :class:`rag.Assistant` (all answering happens there).
         upload_dir: Where uploaded files are kept (default: ``<index>/uploads``),
             so their sources stay readable after Gradio clears its cache.
-        show_paths: Show the index folder and the articles' files as absolute
-            paths (``rag ui``, on one's own machine); otherwise by name only
-            (``rag serve`` without ``--show-paths``).
+        show_paths: Show the index folder as an absolute path and each source
+            card's file by name (``rag ui``, on one's own machine); otherwise
+            the folder by name and no files (``rag serve`` without
+            ``--show-paths``).
     """
     uploads = Path(upload_dir) if upload_dir else assistant.index_dir / "uploads"
     max_mb = assistant.settings.max_file_mb
