@@ -282,6 +282,10 @@ class TimeScope:
     def __bool__(self) -> bool:
         return bool(self.phrase)
 
+    def __str__(self) -> str:
+        """:meth:`describe`: what ``print(answer.time_scope)`` shows (the repr stays the dataclass's)."""
+        return self.describe()
+
     @property
     def widened(self) -> bool:
         """Whether the answer came from outside the range the question's words asked for."""

@@ -32,7 +32,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, NoReturn
 
 from ._config import READERS, Settings
-from ._exceptions import ConfigError, RagError, redact
+from ._exceptions import ConfigError, LoadError, RagError, redact
 
 if TYPE_CHECKING:
     from ._types import AnswerEvent
@@ -122,13 +122,20 @@ def _fetcher(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 def _cmd_index(args: argparse.Namespace) -> int:
     from ._assistant import Assistant
+    from ._web import is_web_url
 
+    # A mistyped path alone is an error, not "0 added": beside paths that exist it is one warning line.
+    missing = [p for p in args.paths if not is_web_url(p) and not os.path.lexists(os.path.expanduser(p))]
+    if missing and len(missing) == len(args.paths):
+        raise LoadError(f"nothing to index: {missing[0]} does not exist (check the path, or give a URL with http://)")
     assistant = Assistant(args.index, settings=_settings(args))
     with _fetcher(args) as fetcher:
         report = assistant.index(args.paths, rebuild=args.rebuild, prune=not args.no_prune, progress=True,
                                  runner=args.runner, fetcher=fetcher)
     for skipped in report.skipped:
         print(f"warning: {_safe(skipped, one_line=True)}", file=sys.stderr)
+    for note in report.notes:
+        print(f"note: {_safe(note, one_line=True)}", file=sys.stderr)
     undated = report.date_warning()
     if undated:
         print(f"warning: {undated}", file=sys.stderr)
@@ -470,9 +477,20 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
     logging.getLogger("rag").setLevel(logging.ERROR)  # the CLI prints skipped files itself
-    args = _parser().parse_args(argv)
     try:
-        return int(args.func(args))
+        try:
+            args = _parser().parse_args(argv)
+        except SystemExit:  # --help: what argparse printed must reach the pipe here, where a closed one is caught
+            sys.stdout.flush()
+            raise
+    except BrokenPipeError:  # `rag --help | head -1`
+        return _pipe_closed()
+    try:
+        status = int(args.func(args))
+        sys.stdout.flush()  # here, where a closed pipe can still be caught, not at exit
+        return status
+    except BrokenPipeError:
+        return _pipe_closed()
     except RagError as error:
         print(f"error: {_message(error)}", file=sys.stderr)
         return 2
@@ -484,6 +502,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"error: unexpected {type(error).__name__}: {_message(error)} (set RAG_DEBUG=1 for details)", file=sys.stderr)
         return 1
+
+
+def _pipe_closed() -> int:
+    """``rag … | head`` stopped reading: end quietly, as Unix tools do, with 141 (128 + SIGPIPE).
+
+    What is still buffered can't be written; stdout is pointed at
+    ``/dev/null`` so that Python's own flush at exit doesn't report the
+    broken pipe either.
+    """
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return 141
 
 
 def _message(error: BaseException) -> str:
