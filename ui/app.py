@@ -118,12 +118,16 @@ def _card(card_id: str, head: str, meta: str, body: str, more: str = "") -> str:
     )
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…”\"])\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?…”\"])\s+|\s*\n\s*")  # a line break ends a headline, which has no full stop
 
 
-def _in_context(text: str, lo: int, hi: int) -> str:
-    """``text[lo:hi]`` highlighted, with the sentence before it (else the one after) as context, escaped."""
+def _in_context(text: str, lo: int, hi: int, title: str = "") -> str:
+    """``text[lo:hi]`` highlighted, with the sentence before it (else the one after) as context, escaped.
+
+    The headline is not context: the card shows it already.
+    """
     before = _SENTENCE_END.split(text[:lo].rstrip())[-1] if text[:lo].strip() else ""
+    before = "" if before.strip() == title.strip() else before
     after = "" if before else _SENTENCE_END.split(text[hi:].lstrip(), maxsplit=1)[0]
     return (html.escape(before) + (" " if before else "") + "<mark>" + html.escape(text[lo:hi]) + "</mark>"
             + (" " if after else "") + html.escape(after))
@@ -151,7 +155,7 @@ def render_sources(answer: Answer, turn: int, heading: str = "", *, show_paths: 
             )
             if passage is not None:
                 lo, hi = citation.start - passage.start, citation.end - passage.start
-                body = _in_context(passage.text, lo, hi)
+                body = _in_context(passage.text, lo, hi, citation.title)
                 whole = (html.escape(passage.text[:lo]) + "<mark>" + html.escape(passage.text[lo:hi]) + "</mark>"
                          + html.escape(passage.text[hi:]))
             else:
