@@ -13,7 +13,7 @@ retrieval -> reading -> answering; see ``docs/architecture.md``.
 """
 
 from ._answering import REFUSAL_TEXT, ExtractiveAnswerer
-from ._assistant import Assistant, ask, bundled_articles_dir
+from ._assistant import Assistant, ask, bundled_articles_dir, sample_news_dir
 from ._chunking import TokenChunker
 from ._config import Settings, default_index_dir
 from ._embedding import MiniLMEmbeddings
@@ -113,4 +113,5 @@ __all__ = [
     "load_index",
     "load_paths",
     "rrf_fuse",
+    "sample_news_dir",
 ]

@@ -36,7 +36,7 @@ from ._exceptions import ConfigError, DocumentNotFoundError, IndexNotFoundError,
 from ._fetch import Fetcher
 from ._index import IndexData
 from ._ingest import BuildReport
-from ._loading import LoadResult
+from ._loading import LoadResult, load_paths
 from ._pipeline import Answerers, Pipeline
 from ._query import Query, check_top_k, date_range
 from ._ray import check_runner
@@ -46,12 +46,28 @@ from ._types import Answer, AnswerEvent, Passage, SourceDocument, TimeScope
 from ._web import STATE_FILE, WebState, is_web_url, load_sources
 from .stores import location_key
 
-__all__ = ["Assistant", "AssistantRunnable", "QuestionInput", "ask", "bundled_articles_dir"]
+__all__ = ["Assistant", "AssistantRunnable", "QuestionInput", "ask", "bundled_articles_dir", "sample_news_dir"]
 
 
 def bundled_articles_dir() -> Path:
     """The folder of the demo articles shipped inside the package."""
     return Path(str(resources.files("rag") / "data" / "articles"))
+
+
+def sample_news_dir() -> Path:
+    """The folder of the shipped sample news: seven short, dated, fictional articles in every format.
+
+    The quake, recall and festival stories are made up (their URLs are on
+    ``example.com``/``example.org``); they exist to show dates, "as of",
+    "latest", disagreeing sources, syndicated copies and timelines, which
+    the two undated demo articles can't (``scripts/demo.sh`` indexes them
+    into ``index/sample-news``).
+
+    Example:
+        >>> sorted(p.name for p in sample_news_dir().iterdir())[:2]
+        ['festival-2024.txt', 'festival-2025.txt']
+    """
+    return Path(str(resources.files("rag") / "data" / "sample-news"))
 
 
 class Assistant:
@@ -240,6 +256,8 @@ class Assistant:
         """
         check_runner(runner)
         sources = list(paths)
+        fresh = not rebuild and self._holds_only_samples(sources)
+        rebuild = rebuild or fresh
         # A local .txt file may be a list of URLs (rag._web reads it so): it needs the fetcher and the state too.
         web = any(is_web_url(p) or str(p).lower().endswith(".txt") for p in sources)
         state_path = self.index_dir / STATE_FILE
@@ -253,11 +271,34 @@ class Assistant:
             if own is not None:
                 own.close()
         report = self.index_loaded(found.loaded, rebuild=rebuild, prune=prune, progress=progress, runner=runner)
+        if fresh:
+            report.notes.append(f"{self._store.shown} held only the bundled sample articles: it now holds yours alone "
+                                "(index them with --index DIR to keep both apart)")
         if found.state.sources:
             found.state.save(state_path)
             done = {*report.added, *report.updated, *report.unchanged}
             report.unchanged.extend(i for i in dict.fromkeys(found.unchanged) if i not in done)
         return report
+
+    def _holds_only_samples(self, sources: list[str | Path]) -> bool:
+        """Whether this is the default index, holding bundled articles alone, and ``sources`` are the user's own.
+
+        The default index is built from the bundled demo articles on first
+        use; the first articles a user indexes into it then replace them
+        instead of being mixed with two articles about a 2021 drill (or
+        the fictional sample news). Indexing a bundled folder adds to it.
+        """
+        if not self._demo:
+            return False
+        bundled = [bundled_articles_dir().resolve(), sample_news_dir().resolve()]
+        for source in sources:
+            if not is_web_url(source) and any(Path(source).resolve().is_relative_to(root) for root in bundled):
+                return False
+        indexed = self.fingerprints()
+        if not indexed:
+            return False
+        samples = {d.id: d.sha256 for d in load_paths(bundled).documents}
+        return all(samples.get(doc_id) == sha for doc_id, sha in indexed.items())
 
     def fingerprints(self) -> dict[str, str]:
         """Each indexed document's id and content hash, without loading any model (empty with no index)."""

@@ -1,4 +1,4 @@
-"""Citations: an exact quote with its article's date, outlet, copies and resolved dates.
+"""Citations: an exact quote with its article's date, outlet, URL, copies and resolved dates.
 
 Both answerers (extractive and LLM) make their :class:`Citation` objects
 here, so every ``[n]`` carries the same facts about its source.
@@ -29,4 +29,5 @@ def cite(index: IndexData, n: int, doc_i: int, start: int, end: int, score: floa
     return Citation(
         n=n, doc_id=doc.id, title=doc.title, source=doc.source, start=start, end=end, quote=quote, score=score,
         published=doc.published, outlet=doc.outlet, also_published=copies, dates=tuple(dates_in(quote, doc.published)),
+        url=doc.url,
     )

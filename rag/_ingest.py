@@ -51,6 +51,8 @@ class BuildReport:
         n_undated: Documents with no publication date ("date unknown").
         n_copies: Documents grouped as syndicated copies of another.
         embedded_chunks / embedded_sentences: Texts embedded by this build.
+        notes: Lines for people about what the build decided (e.g. that the
+            default index's demo articles were replaced).
     """
 
     index_dir: str
@@ -67,6 +69,7 @@ class BuildReport:
     n_undated: int = 0
     n_copies: int = 0
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         """One line for people."""

@@ -184,11 +184,18 @@ class MentionedDate:
 class Citation:
     """One ``[n]`` marker of an answer, pointing at an exact quote.
 
-    ``document.text[start:end] == quote`` always holds. ``published`` and
-    ``outlet`` are the cited article's; ``also_published`` lists the other
-    outlets that printed the same story; ``dates`` are the dates the quote
-    mentions, relative ones ("last Thursday") resolved against
-    ``published`` (the quote itself is never changed).
+    ``document.text[start:end] == quote`` always holds. ``published``,
+    ``outlet`` and ``url`` are the cited article's, where it states them;
+    ``also_published`` lists the other outlets that printed the same story;
+    ``dates`` are the dates the quote mentions, relative ones ("last
+    Thursday") resolved against ``published`` (the quote itself is never
+    changed).
+
+    Example:
+        >>> c = Citation(1, "quake", "Quake", "quake.json", 0, 5, "Quake", outlet="Wire", published="2026-06-02",
+        ...              url="https://wire.example.com/quake")
+        >>> c.label(), c.to_dict()["url"]
+        ('Quake (Wire, 2026-06-02)', 'https://wire.example.com/quake')
     """
 
     n: int
@@ -203,6 +210,7 @@ class Citation:
     outlet: str | None = None
     also_published: tuple[Copy, ...] = ()
     dates: tuple[MentionedDate, ...] = ()
+    url: str | None = None  # last, so that positional construction keeps working
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
@@ -273,6 +281,10 @@ class TimeScope:
 
     def __bool__(self) -> bool:
         return bool(self.phrase)
+
+    def __str__(self) -> str:
+        """:meth:`describe`: what ``print(answer.time_scope)`` shows (the repr stays the dataclass's)."""
+        return self.describe()
 
     @property
     def widened(self) -> bool:

@@ -32,7 +32,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, NoReturn
 
 from ._config import READERS, Settings
-from ._exceptions import ConfigError, RagError, redact
+from ._exceptions import ConfigError, LoadError, RagError, redact
 
 if TYPE_CHECKING:
     from ._types import AnswerEvent
@@ -68,6 +68,32 @@ def _json(data: object) -> str:
     return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
+def _named(data: object) -> object:
+    """JSON-ready ``data`` with every file ``source`` shown by its name, the path kept under ``source_path``.
+
+    ``source`` means the same in every output (the REST API, MCP, the
+    retriever's metadata): the article's file name. Only this command line,
+    run by the machine's own user, adds where the file lies, under a key that
+    says so. A URL source stays as it is.
+
+    Example:
+        >>> _named({"citations": [{"source": "/srv/news/a.txt"}, {"source": "https://x.org/a"}]})
+        {'citations': [{'source': 'a.txt', 'source_path': '/srv/news/a.txt'}, {'source': 'https://x.org/a'}]}
+    """
+    from ._types import shown_source
+
+    if isinstance(data, list):
+        return [_named(v) for v in data]
+    if not isinstance(data, dict):
+        return data
+    named = {k: _named(v) for k, v in data.items()}
+    source = named.get("source")
+    if isinstance(source, str) and "://" not in source:
+        named["source"] = shown_source(source)
+        named["source_path"] = source
+    return named
+
+
 def _settings(args: argparse.Namespace) -> Settings:
     base = Settings.from_file(args.config) if getattr(args, "config", None) else Settings()
     llm = getattr(args, "llm", None)
@@ -96,13 +122,20 @@ def _fetcher(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 def _cmd_index(args: argparse.Namespace) -> int:
     from ._assistant import Assistant
+    from ._web import is_web_url
 
+    # A mistyped path alone is an error, not "0 added": beside paths that exist it is one warning line.
+    missing = [p for p in args.paths if not is_web_url(p) and not os.path.lexists(os.path.expanduser(p))]
+    if missing and len(missing) == len(args.paths):
+        raise LoadError(f"nothing to index: {missing[0]} does not exist (check the path, or give a URL with http://)")
     assistant = Assistant(args.index, settings=_settings(args))
     with _fetcher(args) as fetcher:
         report = assistant.index(args.paths, rebuild=args.rebuild, prune=not args.no_prune, progress=True,
                                  runner=args.runner, fetcher=fetcher)
     for skipped in report.skipped:
         print(f"warning: {_safe(skipped, one_line=True)}", file=sys.stderr)
+    for note in report.notes:
+        print(f"note: {_safe(note, one_line=True)}", file=sys.stderr)
     undated = report.date_warning()
     if undated:
         print(f"warning: {undated}", file=sys.stderr)
@@ -164,7 +197,7 @@ def _cmd_timeline(args: argparse.Namespace) -> int:
     dates = _dates(args)
     timeline = _assistant(args).timeline(args.query, top_k=args.top_k, **dates)  # type: ignore[arg-type]
     if args.json:
-        print(_json(timeline.to_dict()))
+        print(_json(_named(timeline.to_dict())))
         return 0
     if timeline.time_scope:
         print(f"Time scope: {_safe(timeline.time_scope.describe(), one_line=True)}\n")
@@ -206,7 +239,7 @@ def _print_answer(events: Iterable[AnswerEvent], *, as_json: bool = False) -> in
     if generated and not as_json:
         print("Checked answer (unsupported sentences removed, citations verified):")
     if as_json:
-        print(_json(answer.to_dict()))
+        print(_json(_named(answer.to_dict())))
         return 0
     if answer.short_answer:
         print(f"Answer: {_safe(answer.short_answer)}\n")
@@ -240,7 +273,8 @@ def _cmd_info(args: argparse.Namespace) -> int:
     info = assistant.info()
     if args.json:
         info["documents_list"] = [
-            {"id": d.id, "title": d.title, "source": d.source, "published": d.published, "outlet": d.outlet, "author": d.author}
+            _named({"id": d.id, "title": d.title, "source": d.source, "published": d.published, "outlet": d.outlet,
+                    "author": d.author, "url": d.url})
             for d in assistant.documents()
         ]
         print(_json(info))
@@ -443,9 +477,20 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
     logging.getLogger("rag").setLevel(logging.ERROR)  # the CLI prints skipped files itself
-    args = _parser().parse_args(argv)
     try:
-        return int(args.func(args))
+        try:
+            args = _parser().parse_args(argv)
+        except SystemExit:  # --help: what argparse printed must reach the pipe here, where a closed one is caught
+            sys.stdout.flush()
+            raise
+    except BrokenPipeError:  # `rag --help | head -1`
+        return _pipe_closed()
+    try:
+        status = int(args.func(args))
+        sys.stdout.flush()  # here, where a closed pipe can still be caught, not at exit
+        return status
+    except BrokenPipeError:
+        return _pipe_closed()
     except RagError as error:
         print(f"error: {_message(error)}", file=sys.stderr)
         return 2
@@ -457,6 +502,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"error: unexpected {type(error).__name__}: {_message(error)} (set RAG_DEBUG=1 for details)", file=sys.stderr)
         return 1
+
+
+def _pipe_closed() -> int:
+    """``rag … | head`` stopped reading: end quietly, as Unix tools do, with 141 (128 + SIGPIPE).
+
+    What is still buffered can't be written; stdout is pointed at
+    ``/dev/null`` so that Python's own flush at exit doesn't report the
+    broken pipe either.
+    """
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return 141
 
 
 def _message(error: BaseException) -> str:

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from rag import Assistant, MiniLMEmbeddings, Settings, bundled_articles_dir
+from rag import Assistant, MiniLMEmbeddings, Settings, bundled_articles_dir, sample_news_dir
 
 ROOT = Path(__file__).resolve().parents[1]
-NEWS = ROOT / "tests" / "data" / "dated-news"  # seven short dated articles in every format
+NEWS = sample_news_dir()  # seven short dated (fictional) articles in every format
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"  # Debian's, driven by Playwright
 CHROMIUM_ARGS = [
@@ -48,7 +48,7 @@ def assistant(demo_index_dir: Path, embedder: MiniLMEmbeddings) -> Assistant:
 
 @pytest.fixture(scope="module")
 def news_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the dated articles (tests/data/dated-news)."""
+    """A copy of the dated sample articles (rag/data/sample-news)."""
     folder = tmp_path_factory.mktemp("news") / "articles"
     shutil.copytree(NEWS, folder)
     for path in folder.iterdir():  # file times say nothing: an old mtime must never become a date

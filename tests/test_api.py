@@ -9,7 +9,7 @@ EXPECTED = {
     "IndexError_", "IndexMismatchError", "IndexNotFoundError", "IndexWriteError", "InputError", "LLMError", "LoadError", "LoadResult",
     "MiniLMEmbeddings", "Passage", "PassageRetriever", "RagError", "Reader", "ReaderError", "ReaderInput", "ReaderOutput", "Sentence", "Settings", "Skipped",
     "SourceDocument", "StoreError", "TokenChunker", "ask", "build_index", "bundled_articles_dir", "default_index_dir",
-    "load_index", "load_paths", "rrf_fuse",
+    "load_index", "load_paths", "rrf_fuse", "sample_news_dir",
 }
 
 

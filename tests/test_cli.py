@@ -16,10 +16,12 @@ from rag.cli import _print_answer, main
 from tests.helpers import make_pdf
 
 RAG = [sys.executable, "-m", "rag.cli"]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "RAG_INDEX_DIR": "", **env}
+    # PYTHONPATH: this checkout's rag, whatever folder an editable install points at.
+    environment = {**os.environ, "RAG_INDEX_DIR": "", "PYTHONPATH": str(ROOT), **env}
     return subprocess.run(RAG + args, cwd=cwd, capture_output=True, text=True, env=environment, timeout=300)
 
 
@@ -40,7 +42,7 @@ def test_first_ask_builds_the_demo_index_and_answers_as_json(tmp_path: Path) -> 
     [
         (["ask", ""], "error: the question is empty"),
         (["ask", "troops?", "--index", "no/such/index"], "error: no index at no/such/index"),
-        (["index", "missing-folder"], "error: nothing to index"),
+        (["index", "missing-folder"], "error: nothing to index: missing-folder does not exist (check the path"),
         (["ask", "troops?", "--config", "missing.toml"], "error: config file missing.toml does not exist"),
     ],
 )
@@ -227,3 +229,67 @@ def test_articles_that_share_a_title_are_told_apart(tmp_path: Path, capsys: pyte
     assert main(["ask", "What did the storm close?", "--index", index]) == 0
     out = capsys.readouterr().out
     assert "(wire, chars" in out or "(copycat, chars" in out  # each source line names the article's own id
+
+
+def test_json_names_each_source_and_keeps_its_path_under_source_path(
+    news_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    index = str(tmp_path / "index")
+    assert main(["index", str(news_dir), "--index", index]) == 0
+    capsys.readouterr()
+    assert main(["ask", "How many people were killed in the earthquake?", "--index", index, "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    for item in answer["citations"] + answer["passages"]:
+        assert "/" not in item["source"] and item["source_path"] == str(news_dir / item["source"])
+    wire = next(c for c in answer["citations"] if c["doc_id"] == "quake-wire")
+    assert wire["url"] == "https://wire.example.com/world/2026/06/02/quake-coast" and wire["outlet"] == "Wire Service"
+
+
+def test_a_mistyped_path_beside_one_that_exists_is_a_warning(tmp_path: Path) -> None:
+    (tmp_path / "news").mkdir()
+    (tmp_path / "news" / "a.txt").write_text("Harbour\nPublished: 2024-08-12\nThe harbour reopened on Monday.")
+    result = run(["index", "news", "typo/", "--index", "idx"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert error_lines(result.stderr) == ["warning: skipped typo: no such file or folder"]
+    assert "1 added" in result.stdout
+
+
+# argparse's own printing swallows the broken pipe and exits 0; ours ends with 141, as tools killed by SIGPIPE do.
+@pytest.mark.parametrize(("args", "status"), [(["info", "--index", "idx"], 141), (["--help"], 0)])
+def test_a_closed_pipe_ends_quietly(tmp_path: Path, args: list[str], status: int) -> None:
+    """`rag … | head`: the reader is gone before anything is written; no BrokenPipeError, no traceback."""
+    (tmp_path / "news").mkdir()
+    (tmp_path / "news" / "a.txt").write_text("Harbour\nPublished: 2024-08-12\nThe harbour reopened on Monday.")
+    assert main(["index", str(tmp_path / "news"), "--index", str(tmp_path / "idx")]) == 0
+    env = {**os.environ, "RAG_INDEX_DIR": "", "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(RAG + args, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # as `head` does once it has its lines
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=120) == status and stderr == "", stderr
+
+
+def test_the_first_articles_indexed_into_the_demo_index_replace_the_demo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rag import Assistant, bundled_articles_dir
+
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "harbour.txt").write_text("Harbour reopens\nPublished: 2024-08-12\nThe harbour reopened on Monday.")
+    (mine / "bridge.txt").write_text("Bridge closes\nPublished: 2024-09-02\nThe old bridge closed for repairs.")
+    monkeypatch.setenv("RAG_INDEX_DIR", str(tmp_path / "default"))
+    assert main(["index", str(bundled_articles_dir())]) == 0  # what the first `rag ask` builds
+    capsys.readouterr()
+    assert main(["index", str(mine / "harbour.txt")]) == 0
+    err = capsys.readouterr().err
+    assert "note: " in err and "held only the bundled sample articles" in err
+    assert {d.id for d in Assistant.load().documents()} == {"harbour"}
+    assert main(["index", str(mine / "bridge.txt")]) == 0  # the user's own index now: it grows
+    assert "note:" not in capsys.readouterr().err
+    assert {d.id for d in Assistant.load().documents()} == {"harbour", "bridge"}
+    # A named index is never replaced, sample articles or not.
+    named = str(tmp_path / "named")
+    assert main(["index", str(bundled_articles_dir()), "--index", named]) == 0
+    assert main(["index", str(mine / "harbour.txt"), "--index", named]) == 0
+    assert len(Assistant.load(named).documents()) == 3

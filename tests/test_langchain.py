@@ -23,7 +23,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from rag import REFUSAL_TEXT, Answer, Assistant, ConfigError, EmptyQuestionError, InputError, MiniLMEmbeddings, Settings
 from rag._generative import UNSUPPORTED_TEXT
 
-NEWS = Path(__file__).parent / "data" / "dated-news"
+NEWS = Path(__file__).parents[1] / "rag" / "data" / "sample-news"
 TROOPS = "How many troops are taking part?"
 
 

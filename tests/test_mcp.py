@@ -116,7 +116,7 @@ def serving(app: ASGIApp) -> Iterator[int]:
 
 @pytest.fixture(scope="module", params=["stdio", "http"])
 def seen(request: pytest.FixtureRequest, news: Assistant) -> Iterator[dict[str, Any]]:
-    """What a client sees over each transport, asking about the dated articles (tests/data/dated-news)."""
+    """What a client sees over each transport, asking about the dated articles (rag/data/sample-news)."""
     if request.param == "stdio":
         yield over_stdio(news.index_dir)
         return

@@ -1,4 +1,4 @@
-"""News-native answers over dated articles (tests/data/dated-news): publication metadata, date filters,
+"""News-native answers over dated articles (rag/data/sample-news): publication metadata, date filters,
 time words, syndicated copies, disagreeing sources, resolved dates in quotes and timelines."""
 
 from __future__ import annotations

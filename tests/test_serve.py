@@ -18,7 +18,7 @@ import pytest
 from rag import Assistant, MiniLMEmbeddings, bundled_articles_dir
 from tests.conftest import ROOT, free_port
 
-DATED = ROOT / "tests" / "data" / "dated-news"
+DATED = ROOT / "rag" / "data" / "sample-news"
 KEY = "test-key-8f2c"
 HARBOUR = b"""Harbour reopens after storm
 published: 2026-05-05

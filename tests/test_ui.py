@@ -122,7 +122,7 @@ def test_browser_ask_cite_upload(served: tuple[str, Assistant], tmp_path: Path) 
         links.first.click()
         card = page.locator("#src-1-1")
         expect(card).to_have_class("src-card flash", timeout=5_000)
-        expect(card.locator("mark")).to_have_text(re.compile(
+        expect(card.locator(".src-body mark")).to_have_text(re.compile(
             r"^More than (ten thousand troops will be dispatched, along with various types of aircraft, artillery and armored "
             r"equipment|10,000 troops are taking part in the five-day Zapad/Interaction 2021 drills in northwestern China’s "
             r"Ningxia Hui autonomous region)\.$"
@@ -131,7 +131,8 @@ def test_browser_ask_cite_upload(served: tuple[str, Assistant], tmp_path: Path) 
         page.screenshot(path=str(ARTIFACTS / "ui-troops.png"))
 
         # A refusal is shown as such.
-        page.get_by_role("button", name="How many soldiers took part?").click()
+        page.locator("#question textarea").fill("How many soldiers took part?")
+        page.keyboard.press("Enter")
         expect(page.locator("#chat a[href^='#src-2-']").first).to_be_visible(timeout=30_000)
         page.locator("#question textarea").fill("How many ships took part?")
         page.keyboard.press("Enter")
@@ -255,3 +256,30 @@ def test_launch_options_set_gradios_upload_limit() -> None:
 
     assert launch_options(5)["max_file_size"] == 5 * 1024 * 1024 and launch_options()["max_file_size"] == 20 * 1024 * 1024
     assert launch_options(0.05)["max_file_size"] == 52428
+
+
+@pytest.mark.parametrize(
+    ("url", "linked"),
+    [
+        ("https://wire.example.com/quake", True),
+        ("HTTP://wire.example.com/quake?a=1&b=2", True),
+        ("javascript:alert(1)", False),
+        ("file:///etc/passwd", False),
+        ("https:///no-host", False),
+        (None, False),
+    ],
+)
+def test_a_source_card_links_its_title_to_the_article_over_http_only(url: str | None, linked: bool) -> None:
+    from rag import Answer, Citation
+    from ui.app import render_sources
+
+    citation = Citation(1, "quake", "Quake <kills> 31", "/srv/news/quake.json", 0, 5, "Quake", url=url)
+    answer = Answer("How many?", "Quake [1]", False, citations=(citation,))
+    card = render_sources(answer, 1)
+    assert ("<a class=\"src-link\"" in card) == linked
+    assert "Quake &lt;kills&gt; 31" in card and "<kills>" not in card
+    if linked:
+        assert 'rel="noopener noreferrer" target="_blank"' in card
+        assert "&b=" not in card  # the URL's & is escaped inside the attribute
+    assert "quake.json" in card and "/srv/news" not in card  # rag ui: the file by name
+    assert "quake.json" not in render_sources(answer, 1, show_paths=False)  # a served UI: no file at all

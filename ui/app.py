@@ -23,32 +23,36 @@ import re
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from rag import REFUSAL_TEXT, Answer, Assistant, Citation, RagError, Settings, Timeline
+from rag import REFUSAL_TEXT, Answer, Assistant, Citation, RagError, Settings, SourceDocument, Timeline
 
 from .exposure import shown_path
-from .messages import message_text
+from .messages import message_text, reply_text
 from .uploads import UploadReport, UploadTooLargeError, add_uploads
 
-__all__ = ["CONCURRENCY", "EXAMPLES", "app_options", "build_app", "launch", "launch_options", "render_answer",
+__all__ = ["CONCURRENCY", "app_options", "example_questions", "build_app", "launch", "launch_options", "render_answer",
            "render_sources"]
 
 READERS = {"Model (reads each candidate; short answers)": "model", "Fast (evidence score only)": "fast"}
-EXAMPLES = ["How many troops?", "Why Tajikistan?", "How many soldiers took part?", "What weapons will Russian troops use?"]
 
 CSS = """
 .src-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px; margin: 6px 0;
             transition: box-shadow .3s, background-color .3s; }
 .src-card.flash { box-shadow: 0 0 0 3px #f59e0b; background-color: rgba(245, 158, 11, .08); }
 .src-card .src-head { font-weight: 600; }
-.src-card .src-meta { font-size: .85em; opacity: .75; margin-bottom: 4px; word-break: break-all; }
-.src-card mark { background: #fde68a; color: inherit; padding: 0 2px; border-radius: 2px; }
+.src-card .src-meta { font-size: .85em; color: var(--body-text-color); margin-bottom: 4px; overflow-wrap: anywhere; }
+/* The theme's body text colour, not its "subdued" one (1.9:1 on white) nor an opacity: readable in both themes.
+   Dark text on amber in both themes: "inherit" made light text on amber in dark mode (contrast under 2:1). */
+.src-card mark, #timeline mark { background: #fde68a; color: #1f2937; padding: 0 2px; border-radius: 2px; }
+.src-card .src-more > summary { cursor: pointer; font-size: .85em; color: var(--body-text-color); }
 .src-turn > summary { cursor: pointer; font-weight: 600; margin: 4px 0; }
-.refusal-note { font-size: .9em; opacity: .8; }
+.plain-answer { display: none; }
+.refusal-note { font-size: .9em; color: var(--body-text-color); }
 """
 
 HEAD = """
@@ -68,6 +72,14 @@ document.addEventListener("click", function (event) {
 }, true);
 </script>
 """
+
+# The Copy button: the newest answer as plain text with its numbered sources (ui.messages.reply_text), kept
+# beside its cards in the Sources panel, so it survives a reload with them.
+COPY_JS = """() => {
+  const text = document.querySelector("#sources .plain-answer");
+  if (text) navigator.clipboard.writeText(text.textContent);
+  return [];
+}"""
 
 _MARKER = re.compile(r"\[(\d+)\]")
 CONCURRENCY = 16  # chat requests Gradio's queue runs at once
@@ -97,25 +109,42 @@ def render_answer(answer: Answer, turn: int) -> str:
     return linked + tail
 
 
-def _score(passage: Any) -> str:
-    similarity = f" · similarity {passage.dense_score:.2f}" if passage.dense_score is not None else ""
-    return f"rank {passage.rank}{similarity}"
-
-
-def _card(card_id: str, head: str, meta: str, body: str) -> str:
+def _card(card_id: str, head: str, meta: str, body: str, more: str = "") -> str:
+    """A source card: headline, one line of meta, the quote; ``more`` folded under "More"."""
+    folded = f"<details class='src-more'><summary>More</summary>{more}</details>" if more else ""
     return (
         f"<div class='src-card' id='{card_id}'><div class='src-head'>{head}</div>"
-        f"<div class='src-meta'>{meta}</div><div class='src-body'>{body}</div></div>"
+        f"<div class='src-meta'>{meta}</div><div class='src-body'>{body}</div>{folded}</div>"
     )
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?…”\"])\s+|\s*\n\s*")  # a line break ends a headline, which has no full stop
+
+
+def _in_context(text: str, lo: int, hi: int, title: str = "") -> str:
+    """``text[lo:hi]`` highlighted, with the sentence before it (else the one after) as context, escaped.
+
+    The headline is not context: the card shows it already.
+    """
+    before = _SENTENCE_END.split(text[:lo].rstrip())[-1] if text[:lo].strip() else ""
+    before = "" if before.strip() == title.strip() else before
+    after = "" if before else _SENTENCE_END.split(text[hi:].lstrip(), maxsplit=1)[0]
+    return (html.escape(before) + (" " if before else "") + "<mark>" + html.escape(text[lo:hi]) + "</mark>"
+            + (" " if after else "") + html.escape(after))
+
+
 def render_sources(answer: Answer, turn: int, heading: str = "", *, show_paths: bool = True) -> str:
-    """One turn's source cards: the passage of each citation with its quote highlighted (its file by name only
-    unless ``show_paths``)."""
+    """One turn's source cards, compact: headline (linked to the article), outlet and date, the quote highlighted
+    with a sentence of context; the whole passage, resolved dates and other outlets' copies fold under "More".
+
+    The file is shown by name with ``show_paths`` (``rag ui``), not at all
+    without (a served UI). The turn also carries the answer as plain text,
+    for the Copy button.
+    """
     cards = []
     if answer.refused:
-        for passage in answer.passages[: 5 if heading else 3]:
-            meta = f"{html.escape(shown_path(passage.source, show_paths))} · {_score(passage)}"
+        for i, passage in enumerate(answer.passages[: 5 if heading else 3], 1):
+            meta = f"closest passage {i}{_file(passage.source, show_paths)}"
             cards.append(_card(f"src-{turn}-p{passage.rank}", html.escape(passage.title), meta, html.escape(passage.text)))
         title = f"Q{turn}: {html.escape(answer.question)} ({heading or 'not answered; closest passages'})"
     else:
@@ -126,18 +155,37 @@ def render_sources(answer: Answer, turn: int, heading: str = "", *, show_paths: 
             )
             if passage is not None:
                 lo, hi = citation.start - passage.start, citation.end - passage.start
-                body = (
-                    html.escape(passage.text[:lo]) + "<mark>" + html.escape(passage.text[lo:hi]) + "</mark>"
-                    + html.escape(passage.text[hi:])
-                )
-                score = f"{_score(passage)} · sentence score {citation.score:.2f}"
+                body = _in_context(passage.text, lo, hi, citation.title)
+                whole = (html.escape(passage.text[:lo]) + "<mark>" + html.escape(passage.text[lo:hi]) + "</mark>"
+                         + html.escape(passage.text[hi:]))
             else:
-                body, score = "<mark>" + html.escape(citation.quote) + "</mark>", f"sentence score {citation.score:.2f}"
-            meta = f"{_about(citation)} · {html.escape(shown_path(citation.source, show_paths))} · chars {citation.start}–{citation.end} · {score}"
-            meta += _dates_and_copies(citation)
-            cards.append(_card(f"src-{turn}-{citation.n}", f"[{citation.n}] {html.escape(citation.title)}", meta, "".join(body)))
+                body = whole = "<mark>" + html.escape(citation.quote) + "</mark>"
+            meta = f"{_about(citation)}{_file(citation.source, show_paths)}"
+            more = f"<p>{whole}</p><p class='src-meta'>characters {citation.start}–{citation.end}{_dates_and_copies(citation)}</p>"
+            cards.append(_card(f"src-{turn}-{citation.n}", f"[{citation.n}] {_headline(citation)}", meta, body, more))
         title = f"Q{turn}: {html.escape(answer.question)}"
-    return f"<details class='src-turn' open><summary>{title}</summary>{''.join(cards)}</details>"
+    plain = f"<pre class='plain-answer'>{html.escape(reply_text(answer))}</pre>" if not heading else ""
+    return f"<details class='src-turn' open><summary>{title}</summary>{plain}{''.join(cards)}</details>"
+
+
+def _headline(citation: Citation) -> str:
+    """The cited article's title, escaped, linking to the article when it has a web address.
+
+    Only ``http``/``https`` become links (a ``javascript:`` or ``file:`` URL
+    from an article's metadata must not), opened in a new tab that can't
+    reach back into this page (``noopener``) or learn where it came from
+    (``noreferrer``).
+    """
+    title = html.escape(citation.title)
+    url = citation.url or ""
+    if not re.match(r"https?://[^\s/]", url, re.IGNORECASE):
+        return title
+    return f'<a class="src-link" href="{html.escape(url, quote=True)}" rel="noopener noreferrer" target="_blank">{title}</a>'
+
+
+def _file(source: str, show_paths: bool) -> str:
+    """`` · name.txt`` on one's own machine (``rag ui``); nothing on a served UI, whose files are the server's business."""
+    return f" · {html.escape(shown_path(source))}" if show_paths else ""
 
 
 def _about(citation: Citation) -> str:
@@ -160,15 +208,63 @@ def render_timeline(timeline: Timeline) -> str:
     """A timeline as HTML: one card per event, oldest first, each with its exact quote and how its date was found."""
     if not timeline.events:
         return "<p>No dated events found in the retrieved articles.</p>"
-    cards = []
+    # One card per sentence: a sentence naming two days ("Monday's quake … said on Wednesday") is two events
+    # of the timeline, but the same quote twice read as a repetition. Its card sits at its first date.
+    sentences: dict[tuple[str, int, int], list[Any]] = {}
     for event in timeline.events:
-        c = event.citation
-        how = "publication date" if event.how == "published" else f"{event.how}: “{html.escape(event.phrase or '')}”"
-        meta = f"{_about(c)} · {how} · chars {c.start}–{c.end} of {html.escape(c.doc_id)}"
-        cards.append(_card(f"event-{c.n}", f"{html.escape(event.date)} [{c.n}] {html.escape(c.title)}", meta,
+        sentences.setdefault((event.citation.doc_id, event.citation.start, event.citation.end), []).append(event)
+    cards = []
+    for events in sentences.values():
+        c = events[0].citation
+        dates = ", ".join(dict.fromkeys(e.date for e in events))
+        hows = "; ".join(dict.fromkeys(
+            "publication date" if e.how == "published" else f"{e.how}: “{html.escape(e.phrase or '')}”" for e in events))
+        meta = f"{_about(c)} · {hows}"
+        cards.append(_card(f"event-{c.n}", f"{html.escape(dates)} [{c.n}] {_headline(c)}", meta,
                            f"<mark>{html.escape(c.quote)}</mark>"))
     scope = f"<p class='refusal-note'>Time scope: {html.escape(timeline.time_scope.describe())}</p>" if timeline.time_scope else ""
     return scope + "".join(cards)
+
+
+def example_questions(documents: list[SourceDocument] | tuple[SourceDocument, ...], n: int = 4) -> list[str]:
+    """Questions from the index's newest headlines ("What happened: Quake death toll rises to 31?").
+
+    The newest dated articles first, then undated ones; one question per
+    headline (syndicated copies share theirs); long headlines are cut at a
+    word.
+
+    Example:
+        >>> docs = [SourceDocument("a", "Harbour reopens.", "a.txt", "", "", published="2024-01-02"),
+        ...         SourceDocument("b", "Quake strikes", "b.txt", "", "", published="2026-06-02")]
+        >>> example_questions(docs)
+        ['What happened: Quake strikes?', 'What happened: Harbour reopens?']
+    """
+    newest = sorted(documents, key=lambda d: d.published or "", reverse=True)
+    titles = dict.fromkeys(d.title.strip().rstrip(".!?…:;, ") for d in newest if d.title.strip())
+    questions = []
+    for title in list(titles)[:n]:
+        if len(title) > 70:
+            title = title[:70].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+        questions.append(f"What happened: {title}?")
+    return questions
+
+
+def _first_screen(assistant: Assistant) -> str:
+    """The heading: which index is loaded and how many articles it holds (and how recent), so one knows what is asked."""
+    info = assistant.info()
+    docs = assistant.documents()
+    name = shown_path(str(info["index_dir"]))
+    newest = max((d.published for d in docs if d.published), default=None)
+    span = f", newest {newest}" if newest else ""
+    return (f"## Ask the articles\nIndex **{html.escape(name)}**: {info['documents']} articles{span}. "
+            "Every statement cites the sentences it comes from; click a **[n]** to see its source.")
+
+
+def _ui_worded(answer: Answer) -> Answer:
+    """``answer`` with the command line's advice worded for this page (the checkbox, not ``--include-undated``)."""
+    text = re.sub(r"include them with --include-undated \(include_undated=True\)",
+                  "tick “Keep articles of unknown date” under Dates to include them", answer.text)
+    return answer if text == answer.text else replace(answer, text=text)
 
 
 def _index_summary(assistant: Assistant, show_paths: bool = True) -> str:
@@ -191,9 +287,10 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None, sho
         assistant: A loaded :class:`rag.Assistant` (all answering happens there).
         upload_dir: Where uploaded files are kept (default: ``<index>/uploads``),
             so their sources stay readable after Gradio clears its cache.
-        show_paths: Show the index folder and the articles' files as absolute
-            paths (``rag ui``, on one's own machine); otherwise by name only
-            (``rag serve`` without ``--show-paths``).
+        show_paths: Show the index folder as an absolute path and each source
+            card's file by name (``rag ui``, on one's own machine); otherwise
+            the folder by name and no files (``rag serve`` without
+            ``--show-paths``).
     """
     uploads = Path(upload_dir) if upload_dir else assistant.index_dir / "uploads"
     max_mb = assistant.settings.max_file_mb
@@ -242,6 +339,7 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None, sho
             return
         if answer is None:
             return
+        answer = _ui_worded(answer)
         sources = [render_sources(answer, turn, show_paths=show_paths)] + older
         full = render_answer(answer, turn)
         if answer.standalone_question:
@@ -278,11 +376,12 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None, sho
             return f"<p>⚠️ Something went wrong ({html.escape(type(error).__name__)}: {html.escape(str(error))}).</p>"
         return render_timeline(found)
 
-    def upload(files: list[Any] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, str, None]:  # noqa: B008 - Gradio's idiom
+    def upload(files: list[Any] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, str, None, str]:  # noqa: B008 - Gradio's idiom
         if not files:
-            return "No file chosen.", _index_summary(assistant, show_paths), None
+            return "No file chosen.", _index_summary(assistant, show_paths), None, _first_screen(assistant)
         try:
-            return (*_upload(files, progress), None)  # the box is emptied: its files are gone (below)
+            # the box is emptied: its files are gone (below)
+            return (*_upload(files, progress), None, _first_screen(assistant))
         finally:
             for item in files:  # Gradio's temp copies: ours is in uploads/ now, theirs would pile up
                 _drop_gradio_copy(_upload_path(item))
@@ -304,21 +403,40 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None, sho
             lines.append("Nothing new: these files are already indexed.")
         return "\n\n".join(lines), _index_summary(assistant, show_paths)
 
+    examples = example_questions(assistant.documents())
+
+    def save(history: list[dict[str, Any]], sources: list[str]) -> dict[str, Any]:
+        return {"chat": history, "sources": sources}
+
+    def restore(saved: dict[str, Any] | None) -> tuple[list[dict[str, Any]], list[str], str]:
+        saved = saved if isinstance(saved, dict) else {}
+        history, sources = list(saved.get("chat") or []), [s for s in saved.get("sources") or [] if isinstance(s, str)]
+        return history, sources, _sources_html(sources)
+
+    def clear() -> tuple[list[Any], list[str], str, dict[str, Any], str]:
+        return [], [], _sources_html([]), save([], []), ""
+
     with gr.Blocks(title="News Q&A with citations", analytics_enabled=False) as app:
         sources_state = gr.State([])
-        gr.Markdown("## Ask the articles\nEvery statement cites the sentences it comes from; click a **[n]** to see its source.")
-        with gr.Tab("Chat"), gr.Row():
-            with gr.Column(scale=3):
-                chat = gr.Chatbot(elem_id="chat", height=520, label="Chat", sanitize_html=True)
+        # The conversation and its cards, in this browser's storage: a reload brings them back, Clear forgets them.
+        saved = gr.BrowserState(save([], []), storage_key="rag-news-conversation")
+        heading = gr.Markdown(_first_screen(assistant), elem_id="first-screen")
+        with gr.Tab("Chat"), gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=300):
+                # No per-message copy button: it copied the markdown and links; "Copy answer" copies plain text.
+                chat = gr.Chatbot(elem_id="chat", height=520, label="Chat", sanitize_html=True, buttons=[])
                 with gr.Row():
                     question = gr.Textbox(
-                        elem_id="question", placeholder="Ask a question, e.g. How many troops?", show_label=False, scale=5,
+                        elem_id="question", placeholder="Ask a question about these articles", show_label=False, scale=5,
                         lines=1, max_lines=3,
                     )
                     ask_button = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
                 with gr.Row():
-                    example_buttons = [gr.Button(text, size="sm", elem_classes=["example"]) for text in EXAMPLES]
-            with gr.Column(scale=2):
+                    copy_button = gr.Button("Copy answer", size="sm", elem_id="copy")
+                    clear_button = gr.Button("Clear conversation", size="sm", elem_id="clear")
+                with gr.Row():
+                    example_buttons = [gr.Button(text, size="sm", elem_classes=["example"]) for text in examples]
+            with gr.Column(scale=2, min_width=300):
                 gr.Markdown("### Sources")
                 sources_html = gr.HTML("<p>Sources of each answer appear here.</p>", elem_id="sources", max_height=600)
                 with gr.Accordion("Add articles", open=False):
@@ -357,11 +475,20 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None, sho
             timeline_html = gr.HTML(elem_id="timeline")
         outputs = [question, chat, sources_state, sources_html]
         inputs = [question, chat, top_k, backend, reader, since, until, as_of, include_undated, sources_state]
-        question.submit(respond, inputs, outputs, api_name="chat")
-        ask_button.click(respond, inputs, outputs, api_name=False)
-        for button, text in zip(example_buttons, EXAMPLES):
-            button.click(lambda t=text: t, None, question, api_name=False).then(respond, inputs, outputs, api_name=False)
-        files.upload(upload, files, [upload_status, index_panel, files], api_name="upload")
+        def kept(answered: Any) -> None:
+            """Store the conversation once an answer is complete."""
+            answered.then(save, [chat, sources_state], saved, api_name=False)
+
+        kept(question.submit(respond, inputs, outputs, api_name="chat"))
+        kept(ask_button.click(respond, inputs, outputs, api_name=False))
+        for button, text in zip(example_buttons, examples):
+            kept(button.click(lambda t=text: t, None, question, api_name=False).then(respond, inputs, outputs, api_name=False))
+        app.load(restore, saved, [chat, sources_state, sources_html], api_name=False)
+        cleared = [chat, sources_state, sources_html, saved, question]
+        clear_button.click(clear, None, cleared, api_name=False)
+        chat.clear(clear, None, cleared, api_name=False)
+        copy_button.click(None, None, None, js=COPY_JS, api_name=False)
+        files.upload(upload, files, [upload_status, index_panel, files, heading], api_name="upload")
         timeline_inputs = [timeline_query, since, until, as_of, include_undated]
         timeline_query.submit(timeline, timeline_inputs, timeline_html, api_name="timeline")
         timeline_button.click(timeline, timeline_inputs, timeline_html, api_name=False)

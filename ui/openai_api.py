@@ -41,7 +41,7 @@ from rag import Answer, Assistant, InputError
 
 from .errors import ApiError, classify, error_body
 from .exposure import exposed, exposed_message
-from .messages import message_text
+from .messages import message_text, reply_text
 from .rest import MODEL, MODEL_LLM, models
 from .schemas import MAX_TOP_K
 
@@ -71,29 +71,6 @@ class ChatRequest(BaseModel):
     as_of: str | None = None
     include_undated: bool = False
     reader: str | None = None
-
-
-def reply_text(answer: Answer) -> str:
-    """The reply as a chat shows it: short answer, text with ``[n]``, time scope, disagreements, then "Sources".
-
-    Example:
-        >>> reply_text(Answer(question="q?", text="The articles don't say.", refused=True))
-        "The articles don't say."
-    """
-    parts = []
-    if answer.short_answer:
-        parts.append(f"Answer: {answer.short_answer}")
-    parts.append(answer.text)
-    notes = []
-    if answer.time_scope:
-        notes.append(f"Time scope: {answer.time_scope.describe()}")
-    for d in answer.disagreements:
-        notes.append(f"Sources differ ({d.kind}): " + " vs ".join(f"{v} [{n}]" for v, n in zip(d.values, d.citations)))
-    if notes:
-        parts.append("\n".join(notes))
-    if answer.citations:
-        parts.append("Sources:\n" + "\n".join(f"[{c.n}] {c.label()}: “{c.quote}”" for c in answer.citations))
-    return "\n\n".join(parts)
 
 
 def openai_router(assistant: Assistant, *, show_paths: bool = False) -> APIRouter:

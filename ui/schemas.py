@@ -90,6 +90,7 @@ class CitationOut(BaseModel):
     outlet: str | None
     also_published: list[CopyOut]
     dates: list[DateOut]
+    url: str | None = Field(None, description="the article's URL, when it states one")
 
 
 class PassageOut(BaseModel):
