@@ -31,7 +31,7 @@ import gradio as gr
 from rag import REFUSAL_TEXT, Answer, Assistant, Citation, RagError, Settings, Timeline
 
 from .exposure import shown_path
-from .messages import message_text
+from .messages import inert, message_text
 from .uploads import UploadReport, UploadTooLargeError, add_uploads
 
 __all__ = ["CONCURRENCY", "EXAMPLES", "app_options", "build_app", "launch", "launch_options", "render_answer",
@@ -75,26 +75,41 @@ SECONDS_PER_MB = 10  # indexing cost of uploaded text on 2 cores, stated beside 
 
 
 def render_answer(answer: Answer, turn: int) -> str:
-    """Answer text for the chat: the short answer first (bold), then the quotes, each ``[n]`` a link to its source card."""
+    """Answer text for the chat: the short answer first (bold), then the quotes, each ``[n]`` a link to its source card.
+
+    The chat renders markdown, so every piece of text that is not our own
+    markup (quotes, short answer, values) goes through :func:`ui.messages.inert`:
+    an article's ``![p](http://…)`` or ``[click](http://…)`` is shown, never fetched or linked.
+    """
     if answer.refused:
         if answer.text != REFUSAL_TEXT:  # e.g. no article in the date range: the reason is the answer
-            return f"**{html.escape(answer.text, quote=False)}**"
+            return f"**{inert(answer.text)}**"
         return (
             f"**{REFUSAL_TEXT}**\n\n<span class='refusal-note'>Nothing in the indexed articles is strong enough "
             "evidence. The closest passages are listed under Sources.</span>"
         )
-    text = html.escape(answer.text, quote=False)
-    linked = _MARKER.sub(lambda m: f"<a href='#src-{turn}-{m.group(1)}'>[{m.group(1)}]</a>", text)
+    linked = _linked(answer.text, turn, {c.n for c in answer.citations})
     notes = []
     if answer.time_scope:
-        notes.append(f"<span class='refusal-note'>Time scope: {html.escape(answer.time_scope.describe())}</span>")
+        notes.append(f"<span class='refusal-note'>Time scope: {inert(answer.time_scope.describe())}</span>")
     for d in answer.disagreements:
-        values = " vs ".join(f"{html.escape(v)} [{n}]" for v, n in zip(d.values, d.citations))
-        notes.append(f"<span class='refusal-note'>Sources differ ({d.kind}): {values}</span>")
+        values = " vs ".join(f"{inert(v)} &#91;{n}&#93;" for v, n in zip(d.values, d.citations))
+        notes.append(f"<span class='refusal-note'>Sources differ ({inert(d.kind)}): {values}</span>")
     tail = "\n\n" + "<br>".join(notes) if notes else ""
     if answer.short_answer:
-        return f"**{html.escape(answer.short_answer, quote=False)}**\n\n{linked}{tail}"
+        return f"**{inert(answer.short_answer)}**\n\n{linked}{tail}"
     return linked + tail
+
+
+def _linked(text: str, turn: int, cited: set[int]) -> str:
+    """``text`` made inert, each of its ``[n]`` markers of a citation made a link to that source card."""
+    pieces, done = [], 0
+    for marker in _MARKER.finditer(text):
+        n = int(marker.group(1))
+        if n in cited:
+            pieces += [inert(text[done:marker.start()]), f"<a href='#src-{turn}-{n}'>[{n}]</a>"]
+            done = marker.end()
+    return "".join(pieces) + inert(text[done:])
 
 
 def _score(passage: Any) -> str:
@@ -178,7 +193,7 @@ def _index_summary(assistant: Assistant, show_paths: bool = True) -> str:
         f"index `{shown_path(info['index_dir'], show_paths)}` ({info['size_bytes'] / 1024:.0f} KiB)",
         "",
     ]
-    lines += [f"- {html.escape(doc.title)} (`{doc.id}`)" for doc in assistant.documents()[:50]]
+    lines += [f"- {inert(doc.title)} ({inert(doc.id)})" for doc in assistant.documents()[:50]]  # a markdown panel
     if info["documents"] > 50:
         lines.append(f"- … and {info['documents'] - 50} more")
     return "\n".join(lines)
@@ -228,16 +243,17 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None, sho
                     first = False
                 elif event.kind == "token":
                     raw += event.text
-                    history[-1] = {"role": "assistant", "content": html.escape(raw, quote=False)}
+                    history[-1] = {"role": "assistant", "content": inert(raw)}  # unchecked text: shown, not rendered
                     yield ("" if first else gr.skip()), history, sources, gr.skip()
                     first = False
                 answer = event.answer or answer
         except RagError as error:
-            history[-1] = {"role": "assistant", "content": f"⚠️ {error}"}
+            history[-1] = {"role": "assistant", "content": f"⚠️ {inert(str(error))}"}
             yield "", history, sources, _sources_html(sources)
             return
         except Exception as error:  # noqa: BLE001 - the person sees one line, never a traceback
-            history[-1] = {"role": "assistant", "content": f"⚠️ Something went wrong ({type(error).__name__}: {error})."}
+            history[-1] = {"role": "assistant",
+                           "content": f"⚠️ Something went wrong ({type(error).__name__}: {inert(str(error))})."}
             yield "", history, sources, _sources_html(sources)
             return
         if answer is None:
@@ -245,7 +261,7 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None, sho
         sources = [render_sources(answer, turn, show_paths=show_paths)] + older
         full = render_answer(answer, turn)
         if answer.standalone_question:
-            full = f"<span class='refusal-note'>(understood as: {html.escape(answer.standalone_question)})</span>\n\n{full}"
+            full = f"<span class='refusal-note'>(understood as: {inert(answer.standalone_question)})</span>\n\n{full}"
         if raw:  # an LLM answer: show the checked text at once
             history[-1] = {"role": "assistant", "content": full}
             yield gr.skip(), history, sources, _sources_html(sources)
@@ -296,10 +312,11 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None, sho
         progress(1.0, desc="Done")
         lines = []
         if report.added:
-            lines.append(f"**Added** {len(report.added)} document(s): {', '.join(report.added)}. They are searchable now.")
-        lines.extend(report.notes)
+            lines.append(f"**Added** {len(report.added)} document(s): {inert(', '.join(report.added))}. "
+                         "They are searchable now.")
+        lines.extend(map(inert, report.notes))  # file names are the uploader's: shown, never rendered
         for reason in report.rejected:
-            lines.append(f"**Rejected** {reason}")
+            lines.append(f"**Rejected** {inert(reason)}")
         if not lines:
             lines.append("Nothing new: these files are already indexed.")
         return "\n\n".join(lines), _index_summary(assistant, show_paths)
