@@ -7,10 +7,15 @@ served for real and driven in headless Chromium.
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import os
 import re
+import subprocess
+import sys
+import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,10 +23,11 @@ from pathlib import Path
 import pytest
 
 from rag import Assistant, MiniLMEmbeddings
-from tests.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, free_port
+from tests.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, free_port
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 QUESTION = "How many cargo ships did the harbour of Port Velna handle?"
+KEY = "ui-key-5d1e"
 
 
 class _Pixel(http.server.BaseHTTPRequestHandler):
@@ -149,3 +155,79 @@ def test_browser_shows_planted_markdown_and_html_as_text_and_fetches_nothing(pla
         assert not re.search(r"\b49\b", page.locator("#sources").inner_text() + page.locator("#timeline").inner_text())
         browser.close()
     assert _Pixel.hits == []
+
+
+def test_gradios_upload_cache_is_cleaned(planted: Planted, tmp_path: Path) -> None:
+    """A file posted to Gradio's upload route and never submitted is deleted once older than the cache's age."""
+    import httpx
+
+    from ui.app import UPLOAD_CACHE, build_app, launch_options
+
+    assert build_app(planted.assistant).delete_cache == UPLOAD_CACHE  # what rag ui and rag serve run with
+    app = build_app(planted.assistant, delete_cache=(1, 1))
+    port = free_port()
+    app.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, **launch_options())
+    try:
+        stray = tmp_path / "never-submitted.txt"
+        stray.write_text("Posted to the upload route, never indexed.")
+        with open(stray, "rb") as handle:
+            reply = httpx.post(f"http://127.0.0.1:{port}/gradio_api/upload", files={"files": handle}, timeout=30)
+        (cached,) = reply.json()
+        assert Path(cached).is_file()
+        deadline = time.monotonic() + 20
+        while Path(cached).exists() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert not Path(cached).exists()
+    finally:
+        app.close()
+
+
+def test_own_temp_dir_drops_what_a_killed_process_left(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ui.app import own_temp_dir
+
+    monkeypatch.delenv("GRADIO_TEMP_DIR", raising=False)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    folder = tmp_path / "rag-news-gradio"
+    (folder / "old").mkdir(parents=True)
+    (folder / "new").mkdir()
+    (folder / "old" / "a.txt").write_text("left by a killed process")
+    (folder / "new" / "b.txt").write_text("just uploaded")
+    os.utime(folder / "old" / "a.txt", (0, 0))
+    assert own_temp_dir(max_age_s=900) == folder.resolve() and os.environ["GRADIO_TEMP_DIR"] == str(folder)
+    assert not (folder / "old").exists() and (folder / "new" / "b.txt").exists()
+
+
+def test_rag_ui_with_a_key_and_read_only(planted: Planted) -> None:
+    """`rag ui --api-key K --read-only`: serve's front door in front of the UI, and no upload endpoint."""
+    import httpx
+
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "GRADIO_ANALYTICS_ENABLED": "False"}
+    env.pop("RAG_API_KEY", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rag.cli", "ui", "--index", str(planted.assistant.index_dir), "--port", str(port),
+         "--api-key", KEY, "--read-only"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    url, auth = f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {KEY}"}
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"rag ui exited: {process.stdout.read() if process.stdout else ''}")
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(url + "/", headers=auth, timeout=2).status_code == 200:
+                    break
+            assert time.monotonic() < deadline, "rag ui did not answer within 180 s"
+            time.sleep(0.5)
+        assert httpx.get(url + "/", timeout=5).status_code == 401
+        assert httpx.post(url + "/gradio_api/upload", files={"files": ("a.txt", b"x")}, timeout=5).status_code == 401
+        endpoints = httpx.get(url + "/gradio_api/info", headers=auth, timeout=10).json()["named_endpoints"]
+        assert "/chat" in endpoints and "/upload" not in endpoints
+        assert httpx.get(url + "/api/v1/health", headers=auth, timeout=5).status_code != 200  # the UI alone
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()

@@ -34,8 +34,8 @@ from .exposure import shown_path
 from .messages import inert, message_text
 from .uploads import UploadReport, UploadTooLargeError, add_uploads
 
-__all__ = ["CONCURRENCY", "EXAMPLES", "app_options", "build_app", "launch", "launch_options", "render_answer",
-           "render_sources"]
+__all__ = ["CONCURRENCY", "EXAMPLES", "UPLOAD_CACHE", "app_options", "build_app", "launch", "launch_options",
+           "own_temp_dir", "render_answer", "render_sources"]
 
 READERS = {"Model (reads each candidate; short answers)": "model", "Fast (evidence score only)": "fast"}
 EXAMPLES = ["How many troops?", "Why Tajikistan?", "How many soldiers took part?", "What weapons will Russian troops use?"]
@@ -72,6 +72,9 @@ document.addEventListener("click", function (event) {
 _MARKER = re.compile(r"\[(\d+)\]")
 CONCURRENCY = 16  # chat requests Gradio's queue runs at once
 SECONDS_PER_MB = 10  # indexing cost of uploaded text on 2 cores, stated beside the upload box
+# Gradio's temp files (Blocks' delete_cache): every 5 minutes, those older than 15 minutes go. A file posted to
+# Gradio's upload route and never submitted would otherwise stay, and be served back by its URL, forever.
+UPLOAD_CACHE = (300, 900)
 
 
 def render_answer(answer: Answer, turn: int) -> str:
@@ -199,7 +202,10 @@ def _index_summary(assistant: Assistant, show_paths: bool = True) -> str:
     return "\n".join(lines)
 
 
-def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None, show_paths: bool = True) -> gr.Blocks:
+def build_app(
+    assistant: Assistant, *, upload_dir: str | Path | None = None, show_paths: bool = True, read_only: bool = False,
+    delete_cache: tuple[int, int] = UPLOAD_CACHE,
+) -> gr.Blocks:
     """Build the Blocks app around a loaded assistant.
 
     Args:
@@ -209,6 +215,10 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None, sho
         show_paths: Show the index folder and the articles' files as absolute
             paths (``rag ui``, on one's own machine); otherwise by name only
             (``rag serve`` without ``--show-paths``).
+        read_only: No upload box and no upload API (``--read-only``): whoever
+            reaches the UI can ask, not write to the index.
+        delete_cache: Gradio's ``(every, older than)`` seconds for deleting its
+            temp files (:data:`UPLOAD_CACHE`).
     """
     uploads = Path(upload_dir) if upload_dir else assistant.index_dir / "uploads"
     max_mb = assistant.settings.max_file_mb
@@ -321,7 +331,7 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None, sho
             lines.append("Nothing new: these files are already indexed.")
         return "\n\n".join(lines), _index_summary(assistant, show_paths)
 
-    with gr.Blocks(title="News Q&A with citations", analytics_enabled=False) as app:
+    with gr.Blocks(title="News Q&A with citations", analytics_enabled=False, delete_cache=delete_cache) as app:
         sources_state = gr.State([])
         gr.Markdown("## Ask the articles\nEvery statement cites the sentences it comes from; click a **[n]** to see its source.")
         with gr.Tab("Chat"), gr.Row():
@@ -338,7 +348,7 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None, sho
             with gr.Column(scale=2):
                 gr.Markdown("### Sources")
                 sources_html = gr.HTML("<p>Sources of each answer appear here.</p>", elem_id="sources", max_height=600)
-                with gr.Accordion("Add articles", open=False):
+                with gr.Accordion("Add articles", open=False, visible=not read_only):
                     files = gr.File(
                         # Indexing runs at about 10 s per MB of text on 2 cores (bench: SQuAD's 1.6 MB in 16 s).
                         label=f"Upload .txt, .md, .html, .pdf or .json (max {max_mb:g} MB each; "
@@ -378,7 +388,8 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None, sho
         ask_button.click(respond, inputs, outputs, api_name=False)
         for button, text in zip(example_buttons, EXAMPLES):
             button.click(lambda t=text: t, None, question, api_name=False).then(respond, inputs, outputs, api_name=False)
-        files.upload(upload, files, [upload_status, index_panel, files], api_name="upload")
+        if not read_only:  # read-only: no event, so no upload API either
+            files.upload(upload, files, [upload_status, index_panel, files], api_name="upload")
         timeline_inputs = [timeline_query, since, until, as_of, include_undated]
         timeline_query.submit(timeline, timeline_inputs, timeline_html, api_name="timeline")
         timeline_button.click(timeline, timeline_inputs, timeline_html, api_name=False)
@@ -392,6 +403,35 @@ def _upload_path(item: Any) -> Path:
 
 def _gradio_temp_dir() -> Path:
     return Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio").resolve()
+
+
+def own_temp_dir(max_age_s: float = UPLOAD_CACHE[1]) -> Path:
+    """Give Gradio a temp folder of rag-news's own, ``<tmp>/rag-news-gradio`` (``$GRADIO_TEMP_DIR`` when set).
+
+    Call it before an app is built: Gradio reads the variable then. A folder
+    of our own is one nothing else writes to, so files older than
+    ``max_age_s`` there (left by a process that was killed before its cache
+    was cleaned) are deleted now; a folder named by ``$GRADIO_TEMP_DIR`` is
+    left as it is.
+
+    Example:
+        >>> own_temp_dir().name  # doctest: +SKIP
+        'rag-news-gradio'
+    """
+    if os.environ.get("GRADIO_TEMP_DIR"):
+        return _gradio_temp_dir()
+    folder = Path(tempfile.gettempdir()) / "rag-news-gradio"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    os.environ["GRADIO_TEMP_DIR"] = str(folder)
+    cutoff = time.time() - max_age_s
+    for path in sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True):  # files, then their folders
+        with contextlib.suppress(OSError):
+            if path.is_symlink() or path.is_file():
+                if path.lstat().st_mtime < cutoff:
+                    path.unlink()
+            elif path.is_dir():
+                path.rmdir()  # only when empty
+    return folder.resolve()
 
 
 def _drop_gradio_copy(path: Path) -> None:
@@ -429,12 +469,13 @@ def _sources_html(sources: list[str]) -> str:
 
 def launch(
     *, index_dir: str | Path | None = None, settings: Settings | None = None, host: str = "127.0.0.1",
-    port: int = 7860, share: bool = False,
+    port: int = 7860, share: bool = False, read_only: bool = False,
 ) -> None:
-    """Load the assistant and serve the app until interrupted (``rag ui``)."""
+    """Load the assistant and serve the app until interrupted (``rag ui`` without a key; with one, ``ui.server`` serves it)."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    own_temp_dir()
     assistant = Assistant.load(index_dir, settings=settings, progress=True)
-    app = build_app(assistant)
+    app = build_app(assistant, read_only=read_only)
     print(f"serving on http://{host}:{port}", flush=True)
     # 16 at a time: a request spends much of its life sleeping between streamed updates; with 4
     # workers 20 users queued behind them (docs/benchmarks.md, "The UI under load").
