@@ -462,6 +462,7 @@ UPLOADS: dict[str, tuple[str, bytes, str]] = {
     "html without text": ("page.html", b"<html><body></body></html>", "page.html"),
     "invalid utf-8 text": ("latin.txt", b"\xff\xfe\xfd" * 100 + b"\x00", "latin.txt"),
     "name with spaces and quotes": ("my \"odd\" 'name'.txt", b"", "empty"),
+    "hidden name": (".notes.txt", b"Notes\nMeeting moved to Tuesday.", "a name starting with a dot is a hidden file"),
 }
 
 

@@ -231,3 +231,30 @@ def test_rag_ui_with_a_key_and_read_only(planted: Planted) -> None:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def test_a_dot_name_upload_is_one_readable_line_and_leaves_no_copy(
+    planted: Planted, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Gradio refuses to pass on a dotfile from a temp folder under the working directory; ours says why instead."""
+    from gradio_client import Client, handle_file
+
+    from ui.app import build_app, launch_options
+
+    monkeypatch.chdir(tmp_path)  # `rag ui` started from the temp folder's parent: Gradio's dotfile rule applies
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "gradio"))
+    before = sorted(d.id for d in planted.assistant.documents())
+    app = build_app(planted.assistant, upload_dir=tmp_path / "uploads")
+    port = free_port()
+    app.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, **launch_options())
+    try:
+        hidden = tmp_path / "in" / ".harbour-notes.txt"
+        hidden.parent.mkdir()
+        hidden.write_text("Harbour notes\nThe harbour reopened on Tuesday after the storm.")
+        status, *_ = Client(f"http://127.0.0.1:{port}/", verbose=False).predict([handle_file(str(hidden))],
+                                                                               api_name="/upload")
+    finally:
+        app.close()
+    assert status.startswith("**Rejected** .harbour-notes.txt: ") and "\n" not in status and "rename" in status, status
+    assert not list((tmp_path / "gradio").rglob("*harbour-notes*")) and not (tmp_path / "uploads").exists()
+    assert sorted(d.id for d in planted.assistant.documents()) == before

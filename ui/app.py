@@ -451,11 +451,16 @@ def app_options(max_file_mb: float = Settings().max_file_mb) -> dict[str, Any]:
     takes them there), system fonts, no downloads.
 
     ``max_file_size`` makes Gradio refuse a bigger upload before it is written
-    to its temp folder (our own check then never sees it).
+    to its temp folder (our own check then never sees it). Gradio's temp
+    folder is an allowed path: Gradio serves what is uploaded there anyway, and
+    without it a dotfile uploaded while the folder lies under the working
+    directory fails inside Gradio with its generic error (and its copy stays),
+    where :func:`ui.uploads.file_problem` gives one line.
     """
     theme = gr.themes.Default(font=["ui-sans-serif", "system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
     return {"css": CSS, "head": HEAD, "theme": theme, "ssr_mode": False,
-            "max_file_size": int(max_file_mb * 1024 * 1024)}  # bytes: Gradio's "mb" strings take no fraction
+            "max_file_size": int(max_file_mb * 1024 * 1024),  # bytes: Gradio's "mb" strings take no fraction
+            "allowed_paths": [str(_gradio_temp_dir())]}
 
 
 def launch_options(max_file_mb: float = Settings().max_file_mb) -> dict[str, Any]:

@@ -85,14 +85,22 @@ def check_count(n_files: int) -> None:
 
 
 def file_problem(name: str, size_bytes: int, max_mb: float) -> str | None:
-    """Why a file can't be uploaded (``"name: reason"``: its type or size), or ``None`` when it can.
+    """Why a file can't be uploaded (``"name: reason"``: its name, type or size), or ``None`` when it can.
+
+    A name starting with a dot is a hidden file: kept in the uploads folder,
+    a later ``rag index`` of that folder would skip it.
 
     Example:
         >>> file_problem("photo.png", 10, 20)
         'photo.png: unsupported type .png; use .txt, .md, .markdown, .html, .htm, .pdf, .json, .jsonl'
         >>> file_problem("a.txt", 30 * 1024 * 1024, 20)
         'a.txt: 30.0 MB is over the 20 MB limit'
+        >>> file_problem(".notes.txt", 10, 20)
+        '.notes.txt: a name starting with a dot is a hidden file; rename it (e.g. notes.txt) and upload it again'
     """
+    if name.startswith("."):
+        return (f"{name}: a name starting with a dot is a hidden file; rename it (e.g. {name.lstrip('.') or 'notes.txt'}) "
+                "and upload it again")
     suffix = Path(name).suffix
     if suffix.lower() not in SUPPORTED_SUFFIXES:
         return f"{name}: unsupported type {suffix or '(none)'}; use {', '.join(SUPPORTED_SUFFIXES)}"
