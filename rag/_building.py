@@ -34,6 +34,7 @@ from .stores import (
     current_generation,
     index_size_bytes,
     is_url,
+    live_generation,
     open_index,
     publish,
     shown_url,
@@ -161,6 +162,10 @@ class IndexStore:
     def exists(self) -> bool:
         """Whether the store holds an index (a folder's manifest; a database's live generation)."""
         return current_generation(self._url) is not None if self._url else (self.index_dir / "manifest.json").exists()
+
+    def generation(self) -> str | None:
+        """The live generation's name (``None``: no index); cheap, see :func:`rag.stores.live_generation`."""
+        return live_generation(self._url or self.index_dir)
 
     def open(self, model_name: str | None = None) -> IndexData:
         """The live index; with ``model_name``, checked to be built with that embedding model.

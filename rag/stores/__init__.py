@@ -25,13 +25,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .._exceptions import IndexNotFoundError
 from .._index import IndexData
-from ._local import check_compatible, index_size_bytes, load_index
+from ._local import check_compatible, index_size_bytes, load_index, read_manifest
 from ._pgvector import current_generation, is_pg_url, open_pg, publish, shown_url, size_bytes, workspace, writer_lock
 
 __all__ = [
-    "current_generation", "index_size_bytes", "is_url", "location_key", "open_index", "publish", "shown_url", "size_bytes",
-    "workspace", "writer_lock",
+    "current_generation", "index_size_bytes", "is_url", "live_generation", "location_key", "open_index", "publish",
+    "shown_url", "size_bytes", "workspace", "writer_lock",
 ]
 
 
@@ -43,6 +44,24 @@ def is_url(location: object) -> bool:
 def location_key(location: str | Path) -> str | Path:
     """One key per index: a database's URL as given, a folder's resolved path."""
     return str(location) if is_url(location) else Path(location).resolve()
+
+
+def live_generation(location: str | Path) -> str | None:
+    """The name of the generation live at a folder or database now (``None``: no index), reading nothing else.
+
+    A folder's ``manifest.json`` or a database's one-row pointer: cheap
+    enough to ask before every question, so a running UI sees what another
+    process published.
+
+    Raises:
+        IndexCorruptError, StoreError: The manifest or the database can't be read.
+    """
+    if is_url(location):
+        return current_generation(str(location))
+    try:
+        return str(read_manifest(location)["generation"])
+    except IndexNotFoundError:
+        return None
 
 
 def open_index(location: str | Path, *, model_name: str | None = None) -> IndexData:
