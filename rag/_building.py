@@ -31,6 +31,7 @@ from ._loading import LoadResult
 from ._onnx import cache_dir
 from ._types import SourceDocument
 from .stores import (
+    check_location,
     current_generation,
     index_size_bytes,
     is_url,
@@ -147,6 +148,7 @@ class IndexStore:
 
     def __init__(self, location: str | Path, *, embeddings: Embeddings, chunker: TokenChunker,
                  sentence_vectors: str = "separate", chunk_vectors: str = "pooled", workspace_root: Path | None = None):
+        check_location(location)  # before anything is created: a mysql:// URL is no folder
         self.location = str(location)
         # The one place that asks "folder or database?": everything below reads these two.
         self._url = self.location if is_url(location) else None

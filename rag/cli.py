@@ -103,7 +103,7 @@ def _cmd_index(args: argparse.Namespace) -> int:
         report = assistant.index(args.paths, rebuild=args.rebuild, prune=not args.no_prune, progress=True,
                                  runner=args.runner, fetcher=fetcher)
     for skipped in report.skipped:
-        print(f"warning: {_safe(skipped, one_line=True)}", file=sys.stderr)
+        print(f"warning: {_message(skipped)}", file=sys.stderr)  # a URL's key or password masked
     undated = report.date_warning()
     if undated:
         print(f"warning: {undated}", file=sys.stderr)
@@ -319,6 +319,17 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 _CONFIGURED = "configured"  # `rag serve --llm` with no backend named: the one --config sets
 
 
+def _given(text: str) -> str:
+    """A date option's value, which may not be blank (argparse turns the error into its one-line error).
+
+    The library reads ``""`` as "no date"; typed on the command line
+    (``--since "$START"`` with ``START`` unset) it would silently drop the filter.
+    """
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the date is empty: give YYYY-MM-DD, e.g. 2021-08-01, or leave the option out")
+    return text
+
+
 def _port(text: str) -> int:
     """A TCP port number for ``--port`` (argparse turns the ValueError into its one-line error)."""
     try:
@@ -351,9 +362,11 @@ def _parser() -> argparse.ArgumentParser:
                        help="model: the trained reader picks quotes and refuses (default); fast: evidence score only")
 
     def date_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--since", metavar="YYYY-MM-DD", default=None, help="only articles published on or after this date")
-        p.add_argument("--until", metavar="YYYY-MM-DD", default=None, help="only articles published on or before this date")
-        p.add_argument("--as-of", metavar="YYYY-MM-DD", default=None,
+        p.add_argument("--since", metavar="YYYY-MM-DD", type=_given, default=None,
+                       help="only articles published on or after this date")
+        p.add_argument("--until", metavar="YYYY-MM-DD", type=_given, default=None,
+                       help="only articles published on or before this date")
+        p.add_argument("--as-of", metavar="YYYY-MM-DD", type=_given, default=None,
                        help="answer as a reader on that date would: later articles don't exist yet")
         p.add_argument("--include-undated", action="store_true", help="keep articles of unknown date when a date is given")
 
@@ -485,8 +498,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def _message(error: BaseException) -> str:
-    """An error as one safe line: credentials masked, no control characters or line breaks."""
+def _message(error: object) -> str:
+    """An error (or a skipped file's line) as one safe line: credentials masked, no control characters or line breaks."""
     return _safe(redact(str(error)), one_line=True)
 
 
