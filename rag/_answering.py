@@ -75,7 +75,7 @@ from ._quotes import expand
 from ._reader import Reader, ReaderInput
 from ._scoring import ScoredSentence, score_sentences
 from ._statements import group_statements
-from ._text import neutral_markers
+from ._text import neutral_markers, strip_markers
 from ._types import Answer, Citation, Disagreement, Passage
 
 __all__ = ["COMBINE", "REFUSAL_TEXT", "ExtractiveAnswerer", "answer_probability"]
@@ -279,7 +279,7 @@ class ExtractiveAnswerer:
             refused=False,
             citations=tuple(citations),
             passages=tuple(passages),
-            short_answer=short_answer,
+            short_answer=strip_markers(short_answer),  # an article's own [1] would read as a citation
             disagreements=disagreements,
         )
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from importlib import resources
@@ -32,7 +33,7 @@ from ._building import open_store
 from ._chunking import TokenChunker
 from ._config import Settings, default_index_dir
 from ._embedding import MiniLMEmbeddings, model_name_of
-from ._exceptions import ConfigError, DocumentNotFoundError, IndexNotFoundError, InputError, LoadError
+from ._exceptions import ConfigError, DocumentNotFoundError, IndexNotFoundError, InputError, LoadError, RagError
 from ._fetch import Fetcher
 from ._index import IndexData
 from ._ingest import BuildReport
@@ -89,10 +90,16 @@ class Assistant:
             every ``[n]`` checked, exact-offset citations); ``llm_context_tokens``
             and ``llm_max_tokens`` still size the prompt.
 
+    A generation published by another process (``rag index``, another
+    machine's build into the same database) is swapped in before the next
+    question, at most :attr:`GENERATION_CHECK_S` seconds after it is live.
+
     Example:
         >>> assistant = Assistant.load("index/default")  # doctest: +SKIP
         >>> assistant.ask("Why Tajikistan?").text  # doctest: +SKIP
     """
+
+    GENERATION_CHECK_S = 1.0  # how often a question looks for a generation another process published
 
     def __init__(
         self,
@@ -124,6 +131,7 @@ class Assistant:
         self._build_lock = threading.Lock()
         self._llm_answerer: Any = None
         self._pipeline: Pipeline | None = None
+        self._checked_at = 0.0  # when the store's live generation was last compared with the loaded one
 
     @property
     def index_dir(self) -> Path:
@@ -198,6 +206,7 @@ class Assistant:
         pipeline = Pipeline(index, searcher, self.settings, self._answerers, self._llm if self.llm_name else None)
         with self._lock:
             self._pipeline = pipeline
+            self._checked_at = time.monotonic()
 
     def pipeline(self) -> Pipeline:
         """The question pipeline over the current index (loading it on first use).
@@ -214,7 +223,32 @@ class Assistant:
         if pipeline is None:
             where = self._store.shown
             raise IndexNotFoundError(f"no index at {where}: build one with `rag index PATH --index {where}`")
-        return pipeline
+        return self._latest(pipeline)
+
+    def _latest(self, pipeline: Pipeline) -> Pipeline:
+        """``pipeline``, or one over the generation another process published since it was loaded.
+
+        One manifest read (a folder) or one row (a database) at most every
+        :attr:`GENERATION_CHECK_S` seconds; the load runs in the question's
+        thread, once: questions arriving meanwhile use the loaded pipeline.
+        """
+        now = time.monotonic()
+        with self._lock:
+            if now - self._checked_at < self.GENERATION_CHECK_S:
+                return pipeline
+            self._checked_at = now
+        if not self._build_lock.acquire(blocking=False):  # a build or a reload here: it swaps in what it made
+            return pipeline
+        try:
+            live = self._store.generation()
+            if live is not None and live != pipeline.index.manifest.get("generation"):
+                self._swap(self._store.open(model_name=model_name_of(self.embeddings)))
+        except RagError:  # unreadable for now (a build mid-swap, a database restarting): answer from what is loaded
+            return pipeline
+        finally:
+            self._build_lock.release()
+        with self._lock:
+            return self._pipeline or pipeline
 
     def snapshot(self) -> tuple[IndexData, HybridSearcher]:
         """The current index and its searcher, as one consistent pair (see :meth:`pipeline`)."""

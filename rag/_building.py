@@ -31,9 +31,11 @@ from ._loading import LoadResult
 from ._onnx import cache_dir
 from ._types import SourceDocument
 from .stores import (
+    check_location,
     current_generation,
     index_size_bytes,
     is_url,
+    live_generation,
     open_index,
     publish,
     shown_url,
@@ -146,6 +148,7 @@ class IndexStore:
 
     def __init__(self, location: str | Path, *, embeddings: Embeddings, chunker: TokenChunker,
                  sentence_vectors: str = "separate", chunk_vectors: str = "pooled", workspace_root: Path | None = None):
+        check_location(location)  # before anything is created: a mysql:// URL is no folder
         self.location = str(location)
         # The one place that asks "folder or database?": everything below reads these two.
         self._url = self.location if is_url(location) else None
@@ -161,6 +164,10 @@ class IndexStore:
     def exists(self) -> bool:
         """Whether the store holds an index (a folder's manifest; a database's live generation)."""
         return current_generation(self._url) is not None if self._url else (self.index_dir / "manifest.json").exists()
+
+    def generation(self) -> str | None:
+        """The live generation's name (``None``: no index); cheap, see :func:`rag.stores.live_generation`."""
+        return live_generation(self._url or self.index_dir)
 
     def open(self, model_name: str | None = None) -> IndexData:
         """The live index; with ``model_name``, checked to be built with that embedding model.

@@ -36,6 +36,17 @@ def default_index_dir() -> Path:
     return Path(os.environ.get("RAG_INDEX_DIR") or DEFAULT_INDEX_DIR)
 
 
+# (setting, least, most): checked by Settings.
+_RANGES: tuple[tuple[str, float, float], ...] = (
+    ("max_file_mb", 1e-6, 1024.0),  # bytes per upload and per file indexed: a GB is no news article
+    ("min_score", 0.0, 1.0),  # an evidence score: above 1 refuses everything, below 0 nothing
+    ("chunk_tokens", 16, 2048),  # the chunker needs room for a sentence; a chunk is a passage shown to people
+    ("chunk_overlap", 0, 1024),
+    ("llm_context_tokens", 256, 1_000_000),
+    ("llm_max_tokens", 1, 100_000),
+)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every tunable of the assistant.
@@ -124,8 +135,15 @@ class Settings:
         for name in ("top_k", "candidates", "rrf_k", "max_statements", "reader_candidates"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"setting {name} must be at least 1, got {getattr(self, name)}")
-        if self.max_file_mb <= 0:
-            raise ConfigError(f"setting max_file_mb must be positive, got {self.max_file_mb}")
+        # Ranges, so a typo fails here in one line rather than as a model error, a refusal of everything or a
+        # chunker that can't split (the comparisons are written so that NaN fails them too).
+        for name, low, high in _RANGES:
+            value = getattr(self, name)
+            if not low <= value <= high:
+                raise ConfigError(f"setting {name} must be between {low:g} and {high:g}, got {value}")
+        if not self.llm_max_tokens < self.llm_context_tokens:
+            raise ConfigError(f"setting llm_max_tokens={self.llm_max_tokens} must be below llm_context_tokens="
+                              f"{self.llm_context_tokens}: the answer's tokens come out of the context window")
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any]) -> Settings:

@@ -404,15 +404,19 @@ def question_scope(question: str, reference: date | None = None) -> TimeScope:
     spans: list[tuple[int, int]] = []
     since: date | None = None
     until: date | None = None
-    for found, (first, last) in _named_periods(question, today):  # "since 2019 … before 2021": both bounds
-        since, until = first or since, last or until
-        phrases.append(found.group(0).strip())
-        spans.append(found.span())
-    relative = _RELATIVE_SPAN.search(question)
-    if relative:
-        since, until = _relative_period(relative, today)
-        phrases.append(relative.group(0))
-        spans.append(relative.span())
+    try:
+        for found, (first, last) in _named_periods(question, today):  # "since 2019 … before 2021": both bounds
+            since, until = first or since, last or until
+            phrases.append(found.group(0).strip())
+            spans.append(found.span())
+        relative = _RELATIVE_SPAN.search(question)
+        if relative:
+            since, until = _relative_period(relative, today)
+            phrases.append(relative.group(0))
+            spans.append(relative.span())
+    except (OverflowError, ValueError):  # "last week" as of 0001-01-02 is before the calendar begins
+        raise InputError(f"the question's time words reach outside the calendar (years 1 to 9999) counted from "
+                         f"{today.isoformat()}: give an as-of date at least a year from either end") from None
     prefer, word = _preference(question)
     if word:
         phrases.append(word)

@@ -66,6 +66,8 @@ _SECRET_FIELD = re.compile(
 _AUTHORIZATION = re.compile(r"(?i)\b(authorization[\"']?\s*[=:]\s*[\"']?)((?:basic|bearer|token)\s+)?[^\s\"',;]+")
 _BEARER = re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]{6,}")
 _KEY_LIKE = re.compile(r"\bsk-[A-Za-z0-9_-]{12,}")
+# A URL's query parameters that carry a credential by their plain name: ``?key=...``, ``&token=...``, ``&sig=...``.
+_QUERY_SECRET = re.compile(r"(?i)([?&](?:key|token|sig|signature|auth|pass|pwd|code|session)=)[^&\s#\"':;,)]+")
 
 
 def redact(text: str) -> str:
@@ -73,18 +75,22 @@ def redact(text: str) -> str:
 
     Masks the userinfo of URLs (``//user:pass@host`` becomes ``//***@host``),
     ``api_key=...``-style fields, ``Authorization`` values, ``Bearer``
-    tokens and ``sk-...`` keys. Everything else is left as it is.
+    tokens, ``sk-...`` keys and URL query parameters named ``key``, ``token``,
+    ``sig`` and the like. Everything else is left as it is.
 
     Example:
         >>> redact("LLM backend openai at http://me:s3cret@host/v1 is unreachable")
         'LLM backend openai at http://***@host/v1 is unreachable'
         >>> redact("sent api_key=abc123 and Authorization: Basic dXNlcjpwYXNz")
         'sent api_key=*** and Authorization: Basic ***'
+        >>> redact("skipped https://news.example/feed.xml?key=abc123&lang=en")
+        'skipped https://news.example/feed.xml?key=***&lang=en'
     """
     text = _USERINFO.sub(r"\1***@", text)
     text = _SECRET_FIELD.sub(r"\1\2\3***", text)
     text = _AUTHORIZATION.sub(lambda m: f"{m.group(1)}{m.group(2) or ''}***", text)
     text = _BEARER.sub(r"\1 ***", text)
+    text = _QUERY_SECRET.sub(r"\1***", text)
     return _KEY_LIKE.sub("sk-***", text)
 
 

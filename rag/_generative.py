@@ -20,8 +20,13 @@
 Trade-offs: support is lexical, so a faithful paraphrase in new words can be
 judged unsupported (it is removed, never shown unchecked), and so can a
 sentence that names a thing differently ("Chinese" for "China"; a leading
-capitalized common word not in the passage); a sentence that copies the
-words, figures and names but twists their meaning passes. A lone "one" is
+capitalized common word not in the passage). A sentence must also agree with
+the sentences it is cited to: one that negates what they state ("No troops
+are taking part" on "More than 10,000 troops are taking part"), or states a
+figure where they state another, is unsupported (:func:`rag._facts.contradicts`;
+negation is read from words, so a quote with an unrelated "not" fails a
+positive sentence). A sentence that copies the words, figures and names and
+their polarity but twists their meaning otherwise passes. A lone "one" is
 not held to be a figure, since it is usually a pronoun. Streaming shows the
 model's raw tokens as they come; the checked text replaces them at the end.
 
@@ -44,7 +49,7 @@ import numpy as np
 from ._answering import REFUSAL_TEXT, ExtractiveAnswerer
 from ._chunking import get_encoding
 from ._citations import cite
-from ._facts import missing_facts
+from ._facts import contradicts, missing_facts
 from ._index import IndexData
 from ._text import content_terms, neutral_markers, split_sentences
 from ._types import Answer, AnswerEvent, Citation, Passage
@@ -234,6 +239,9 @@ class LLMAnswerer:
             quotes = [q for q in (self._best_quote(claim, passages[n - 1], index) for n in numbers) if q is not None]
             # Word overlap alone passes "One million troops [1]" against "10,000 troops": facts must match too.
             if not claim or not quotes or missing_facts(plain, [passages[n - 1].text for n in numbers]):
+                continue
+            # Nor does it pass "No troops are taking part [1]" against "More than 10,000 troops are taking part".
+            if contradicts(plain, [q.quote for q in quotes]):
                 continue
             markers = []
             for quote in quotes:

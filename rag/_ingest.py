@@ -36,7 +36,7 @@ from ._syndication import copy_groups, count_copies, signatures
 from ._types import SourceDocument
 from .stores._local import MANIFEST, Layout, Parts, check_compatible, load_index, locked, write_error, write_generation
 
-__all__ = ["BuildReport", "build_index", "write_copy"]
+__all__ = ["SHORT_SENTENCES", "UNIT_CHARS", "BuildReport", "build_index", "embedding_units", "write_copy"]
 
 
 @dataclass
@@ -50,7 +50,8 @@ class BuildReport:
         skipped: Files or records that could not be loaded.
         n_undated: Documents with no publication date ("date unknown").
         n_copies: Documents grouped as syndicated copies of another.
-        embedded_chunks / embedded_sentences: Texts embedded by this build.
+        embedded_chunks / embedded_sentences: Texts embedded by this build (chunks; sentences, a group of short
+            sentences counting once: ``rag._ingest.embedding_units``).
         notes: Lines for people about what the build decided (e.g. that the
             default index's demo articles were replaced).
     """
@@ -286,7 +287,8 @@ def _assemble(
     new_chunk_texts: list[str] = []
     new_chunk_spans: list[list[tuple[int, int]]] = []  # sentence spans relative to each chunk
     new_chunk_sentences: list[list[int]] = []  # their positions among the new sentences
-    new_sentence_texts: list[str] = []
+    new_unit_texts: list[str] = []  # what is embedded for the new sentences: each alone, or short ones in groups
+    new_unit_of: list[int] = []  # each new sentence's unit
     docs_iter: Any = plan.embed
     if progress and plan.embed:
         from tqdm.auto import tqdm
@@ -297,10 +299,12 @@ def _assemble(
         documents.append(doc)
         chunks = chunker.split(doc)
         sentences = list(dict.fromkeys(s for chunk in chunks for s in chunk.sentences))  # in order, once each
-        first_new = len(new_sentence_texts)
+        first_new = len(new_unit_of)
         position = {(s.start, s.end): i for i, s in enumerate(sentences)}
         sentence_rows.append(np.array([[doc_i, s.start, s.end] for s in sentences], dtype=np.int32).reshape(-1, 3))
-        new_sentence_texts.extend(doc.text[s.start : s.end] for s in sentences)
+        for first, end in embedding_units(len(doc.text), [(s.start, s.end) for s in sentences]):
+            new_unit_of.extend([len(new_unit_texts)] * (end - first))
+            new_unit_texts.append(doc.text[sentences[first].start : sentences[end - 1].end])
         rows = []
         for chunk in chunks:
             s0 = position[(chunk.sentences[0].start, chunk.sentences[0].end)]
@@ -314,7 +318,7 @@ def _assemble(
     new_sentence_vectors: np.ndarray | None = None
     if new_chunk_texts:
         new_chunk_vectors, new_sentence_vectors, separately = _embed_chunks_and_sentences(
-            embeddings, new_chunk_texts, new_chunk_spans, new_chunk_sentences, new_sentence_texts, progress,
+            embeddings, new_chunk_texts, new_chunk_spans, new_chunk_sentences, new_unit_texts, new_unit_of, progress,
             contextual=layout.sentence_vectors == "contextual", pooled=layout.chunk_vectors == "pooled",
         )
         report.embedded_sentences = separately
@@ -405,28 +409,33 @@ def _embed_chunks_and_sentences(
     chunk_texts: list[str],
     chunk_spans: list[list[tuple[int, int]]],
     chunk_sentences: list[list[int]],
-    sentence_texts: list[str],
+    unit_texts: list[str],
+    unit_of: list[int],
     progress: bool,
     *,
     contextual: bool,
     pooled: bool,
 ) -> tuple[np.ndarray, np.ndarray, int]:
-    """Chunk vectors, sentence vectors, and how many sentences needed a pass of their own.
+    """Chunk vectors, sentence vectors, and how many texts needed a pass of their own.
 
-    ``pooled``: sentences are embedded alone and a chunk's vector is the
-    normalized mean of its sentences' (one pass). ``contextual`` (MiniLM): a
-    sentence's vector is pooled from the first chunk that holds it whole (one
-    pass); other models, and sentences cut off by the model's length limit,
-    are embedded sentence by sentence. Otherwise both are embedded.
+    A sentence embedded on its own is embedded as its unit (``unit_texts[unit_of[i]]``,
+    :func:`embedding_units`): itself, or the group of short sentences it is in,
+    whose vector each of them gets. ``pooled``: units are embedded and a
+    chunk's vector is the normalized mean of its sentences' (one pass).
+    ``contextual`` (MiniLM): a sentence's vector is pooled from the first
+    chunk that holds it whole (one pass); other models, and sentences cut off
+    by the model's length limit, are embedded as their units. Otherwise both
+    are embedded.
     """
     if pooled:
-        sentence_vectors = embed_array(embeddings, sentence_texts, progress=progress)
+        unit_vectors = embed_array(embeddings, unit_texts, progress=progress)
+        sentence_vectors = unit_vectors[np.asarray(unit_of, dtype=np.int64)]
         chunk_vectors = np.stack([sentence_vectors[positions].mean(0) for positions in chunk_sentences])
         chunk_vectors /= np.maximum(np.linalg.norm(chunk_vectors, axis=1, keepdims=True), 1e-12)
-        return chunk_vectors.astype(np.float32), sentence_vectors, len(sentence_texts)
+        return chunk_vectors.astype(np.float32), sentence_vectors, len(unit_texts)
     if contextual and isinstance(embeddings, MiniLMEmbeddings):
         chunk_vectors, span_vectors = embeddings.encode_with_spans(chunk_texts, chunk_spans, progress=progress)
-        found: list[np.ndarray | None] = [None] * len(sentence_texts)
+        found: list[np.ndarray | None] = [None] * len(unit_of)
         for positions, vectors in zip(chunk_sentences, span_vectors):
             for position, vector in zip(positions, vectors):
                 if found[position] is None and vector is not None:
@@ -434,15 +443,56 @@ def _embed_chunks_and_sentences(
         missing = [i for i, vector in enumerate(found) if vector is None]
     else:
         chunk_vectors = embed_array(embeddings, chunk_texts, progress=progress)
-        found = [None] * len(sentence_texts)
-        missing = list(range(len(sentence_texts)))
-    if missing:
-        extra = embed_array(embeddings, [sentence_texts[i] for i in missing], progress=progress)
-        for i, vector in zip(missing, extra):
-            found[i] = vector
+        found = [None] * len(unit_of)
+        missing = list(range(len(unit_of)))
+    needed = list(dict.fromkeys(unit_of[i] for i in missing))  # each unit once, however many of its sentences
+    if needed:
+        vector_of = dict(zip(needed, embed_array(embeddings, [unit_texts[u] for u in needed], progress=progress)))
+        for i in missing:
+            found[i] = vector_of[unit_of[i]]
     dim = chunk_vectors.shape[1]
     sentence_vectors = np.stack(found) if found else np.zeros((0, dim), np.float32)  # type: ignore[arg-type]
-    return chunk_vectors, sentence_vectors.astype(np.float32), len(missing)
+    return chunk_vectors, sentence_vectors.astype(np.float32), len(needed)
+
+
+SHORT_SENTENCES = 64  # a document whose sentences average fewer characters is embedded in groups of sentences
+UNIT_CHARS = 128  # the fewest characters of such a group: about a news sentence, which costs about as much to embed
+
+
+def embedding_units(text_chars: int, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Which of a document's sentences are embedded together, as ``(first, end)`` ranges of positions in ``spans``.
+
+    A forward pass costs about the same for two words as for a news
+    sentence, so a text of two-word sentences would cost ten times as much
+    per byte to index. A document whose sentences average at least
+    :data:`SHORT_SENTENCES` characters (news: 80 to 150) has each embedded
+    alone; otherwise runs of consecutive sentences of at least
+    :data:`UNIT_CHARS` characters are embedded together, and each sentence
+    gets its group's vector. Quotes and offsets are still whole sentences;
+    only what a sentence's similarity is measured on widens. So any text
+    embeds at most one unit per :data:`SHORT_SENTENCES` characters, plus one
+    per document.
+
+    Args:
+        text_chars: The document's length in characters.
+        spans: Its sentences' ``(start, end)`` offsets, in order.
+
+    Example:
+        >>> embedding_units(300, [(0, 120), (121, 300)])  # news-like: each alone
+        [(0, 1), (1, 2)]
+        >>> spans = [(i * 10, i * 10 + 9) for i in range(30)]  # thirty two-word sentences
+        >>> embedding_units(300, spans)
+        [(0, 13), (13, 26), (26, 30)]
+    """
+    if len(spans) * SHORT_SENTENCES <= text_chars:
+        return [(i, i + 1) for i in range(len(spans))]
+    units: list[tuple[int, int]] = []
+    first = 0
+    for i, (_, end) in enumerate(spans):
+        if end - spans[first][0] >= UNIT_CHARS or i == len(spans) - 1:
+            units.append((first, i + 1))
+            first = i + 1
+    return units
 
 
 def _dimension(embeddings: Embeddings, parts: list[np.ndarray]) -> int:

@@ -30,6 +30,7 @@ __all__ = [
     "numbers_in",
     "split_sentences",
     "stem",
+    "strip_markers",
     "tokenize_words",
 ]
 
@@ -143,6 +144,7 @@ STOPWORDS = frozenset(
 
 
 _MARKER_LIKE = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+_MARKER_EDGES = re.compile(r"^\s*\d+(?:\s*,\s*\d+)*\]|\[\d+(?:\s*,\s*\d+)*\s*$")  # half a mark, cut at a span's edge
 
 
 def neutral_markers(text: str) -> str:
@@ -158,6 +160,25 @@ def neutral_markers(text: str) -> str:
         'Prices rose (1) and fell (2, 3).'
     """
     return _MARKER_LIKE.sub(r"(\1)", text)
+
+
+def strip_markers(text: str | None) -> str | None:
+    """``text`` without ``[1]``-like marks (and the spaces they leave), or ``None`` when nothing else is left.
+
+    A short answer is shown beside the answer's own ``[n]`` citations; a
+    footnote mark the article itself carries ("42 [1][2]") would read as
+    one of them, so it is dropped there.
+
+    Example:
+        >>> strip_markers("42 [1][2]")
+        '42'
+        >>> strip_markers("More than [3, 4] 10,000"), strip_markers("3] more than 4,000 [5"), strip_markers("[1]")
+        ('More than 10,000', 'more than 4,000', None)
+    """
+    if text is None:
+        return None
+    text = _MARKER_EDGES.sub(" ", _MARKER_LIKE.sub(" ", text))  # a span may start or end inside a mark: "3] more than"
+    return " ".join(text.split()).strip(" ,;:") or None
 
 
 def tokenize_words(text: str) -> list[str]:

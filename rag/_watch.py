@@ -35,7 +35,7 @@ from types import FrameType
 from typing import TextIO
 
 from ._assistant import Assistant
-from ._exceptions import RagError
+from ._exceptions import RagError, redact
 from ._fetch import Fetcher
 from ._ingest import BuildReport
 from ._web import is_web_url
@@ -176,7 +176,7 @@ def watch(
     restore = _on_sigint(stop, changes.wake, out)
 
     def say(line: str, *, failure: bool = False) -> None:
-        print(line, file=sys.stderr if failure else out, flush=True)
+        print(redact(line), file=sys.stderr if failure else out, flush=True)  # URLs may carry a key or password
 
     try:
         next_poll = 0.0  # the first cycle reads everything

@@ -10,9 +10,10 @@ Commands::
     rag timeline "QUERY" [--json] [--since DATE] [--until DATE] [--as-of DATE] [--include-undated]
     rag info [--index DIR] [--json]
     rag eval GOLD [--index DIR] [--k ...] [--compare dense,bm25,hybrid] [--compare-readers model,fast] [--out DIR] [--limit N]
-    rag ui [--host H] [--port P] [--share]
+    rag ui [--host H] [--port P] [--share] [--api-key KEY] [--read-only]
     rag mcp [--index DIR|URL] [--show-paths]
-    rag serve [--host 127.0.0.1] [--port 8000] [--api-key KEY] [--cors-origin ORIGIN ...] [--show-paths] [--llm [BACKEND]]
+    rag serve [--host 127.0.0.1] [--port 8000] [--api-key KEY] [--read-only] [--cors-origin ORIGIN ...] [--show-paths]
+              [--llm [BACKEND]]
 
 Every error exits non-zero with one readable line (set ``RAG_DEBUG=1`` to
 see a traceback). Heavy imports happen inside the commands, so ``rag --help``
@@ -133,7 +134,7 @@ def _cmd_index(args: argparse.Namespace) -> int:
         report = assistant.index(args.paths, rebuild=args.rebuild, prune=not args.no_prune, progress=True,
                                  runner=args.runner, fetcher=fetcher)
     for skipped in report.skipped:
-        print(f"warning: {_safe(skipped, one_line=True)}", file=sys.stderr)
+        print(f"warning: {_message(skipped)}", file=sys.stderr)  # a URL's key or password masked
     for note in report.notes:
         print(f"note: {_safe(note, one_line=True)}", file=sys.stderr)
     undated = report.date_warning()
@@ -296,11 +297,33 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _cmd_ui(args: argparse.Namespace) -> int:
-    # The one import of ui from rag (pyproject.toml's rag-ui contract names it): only `rag ui` loads the UI.
+    key = _api_key(args)
+    if key is not None:
+        if args.share:
+            raise ConfigError("--share and --api-key don't go together: Gradio's public link can't send the key; "
+                              "leave out --share and put the UI behind your own TLS proxy (docs/deploy.md)")
+        # With a key, the UI goes through `rag serve`'s front door (ui.guard's BearerKey), alone.
+        from ui.server import ServeConfig, serve
+
+        serve(ServeConfig(host=args.host, port=args.port, api_key=key, show_paths=True, read_only=args.read_only,
+                          ui_only=True), index_dir=args.index, settings=_settings(args))
+        return 0
+    # The one import of ui.app from rag (pyproject.toml's rag-ui contract names it): only `rag ui` loads the UI.
     from ui.app import launch
 
-    launch(index_dir=args.index, settings=_settings(args), host=args.host, port=args.port, share=args.share)
+    launch(index_dir=args.index, settings=_settings(args), host=args.host, port=args.port, share=args.share,
+           read_only=args.read_only)
     return 0
+
+
+def _api_key(args: argparse.Namespace) -> str | None:
+    """The key of ``--api-key`` or ``$RAG_API_KEY`` (``None``: none); an empty one is an error."""
+    from ui.server import API_KEY_ENV
+
+    key = args.api_key if args.api_key is not None else os.environ.get(API_KEY_ENV) or None
+    if key is not None and not key.strip():
+        raise ConfigError(f"the API key is empty: give --api-key KEY (or ${API_KEY_ENV}), or leave both out")
+    return key
 
 
 def _cmd_mcp(args: argparse.Namespace) -> int:
@@ -315,22 +338,30 @@ def _cmd_mcp(args: argparse.Namespace) -> int:
 
 def _cmd_serve(args: argparse.Namespace) -> int:
     # Like `rag ui`, the server's modules (FastAPI, Gradio) load inside this subcommand only.
-    from ui.server import API_KEY_ENV, ServeConfig, serve
+    from ui.server import ServeConfig, serve
 
     settings = _settings(args)
     if args.llm == _CONFIGURED and settings.llm == "none":
         raise ConfigError("--llm without a backend needs one in --config (llm = \"openai\"): "
                           "or name it, e.g. --llm openai --model gpt-4o-mini")
-    key = args.api_key if args.api_key is not None else os.environ.get(API_KEY_ENV) or None
-    if key is not None and not key.strip():
-        raise ConfigError(f"the API key is empty: give --api-key KEY (or ${API_KEY_ENV}), or leave both out")
-    config = ServeConfig(host=args.host, port=args.port, api_key=key, cors_origins=tuple(args.cors_origin),
-                         show_paths=args.show_paths)
+    config = ServeConfig(host=args.host, port=args.port, api_key=_api_key(args), cors_origins=tuple(args.cors_origin),
+                         show_paths=args.show_paths, read_only=args.read_only)
     serve(config, index_dir=args.index, settings=settings)
     return 0
 
 
 _CONFIGURED = "configured"  # `rag serve --llm` with no backend named: the one --config sets
+
+
+def _given(text: str) -> str:
+    """A date option's value, which may not be blank (argparse turns the error into its one-line error).
+
+    The library reads ``""`` as "no date"; typed on the command line
+    (``--since "$START"`` with ``START`` unset) it would silently drop the filter.
+    """
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the date is empty: give YYYY-MM-DD, e.g. 2021-08-01, or leave the option out")
+    return text
 
 
 def _port(text: str) -> int:
@@ -365,9 +396,11 @@ def _parser() -> argparse.ArgumentParser:
                        help="model: the trained reader picks quotes and refuses (default); fast: evidence score only")
 
     def date_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--since", metavar="YYYY-MM-DD", default=None, help="only articles published on or after this date")
-        p.add_argument("--until", metavar="YYYY-MM-DD", default=None, help="only articles published on or before this date")
-        p.add_argument("--as-of", metavar="YYYY-MM-DD", default=None,
+        p.add_argument("--since", metavar="YYYY-MM-DD", type=_given, default=None,
+                       help="only articles published on or after this date")
+        p.add_argument("--until", metavar="YYYY-MM-DD", type=_given, default=None,
+                       help="only articles published on or before this date")
+        p.add_argument("--as-of", metavar="YYYY-MM-DD", type=_given, default=None,
                        help="answer as a reader on that date would: later articles don't exist yet")
         p.add_argument("--include-undated", action="store_true", help="keep articles of unknown date when a date is given")
 
@@ -376,6 +409,12 @@ def _parser() -> argparse.ArgumentParser:
                        help="answer with an LLM instead of quoting (default: none, the extractive answerer)")
         p.add_argument("--model", default=None, help="LLM model name, or GGUF path for --llm llamacpp")
         p.add_argument("--base-url", default=None, help="OpenAI-compatible or Ollama server URL (keys from $OPENAI_API_KEY)")
+
+    def exposure_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--api-key", default=None, metavar="KEY",
+                       help="require `Authorization: Bearer KEY` on every route, the UI included (or set $RAG_API_KEY)")
+        p.add_argument("--read-only", action="store_true",
+                       help="serve without uploads or removals: whoever reaches it can ask, not change the index")
 
     def fetch_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--allow-host", action="append", metavar="HOST", default=[],
@@ -445,6 +484,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=_port, default=7860)
     p.add_argument("--share", action="store_true", help="ask Gradio for a public link (needs internet)")
+    exposure_options(p)
     reader_option(p)
     llm_options(p)
     p.set_defaults(func=_cmd_ui)
@@ -458,8 +498,7 @@ def _parser() -> argparse.ArgumentParser:
     common(p)
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=_port, default=8000)
-    p.add_argument("--api-key", default=None, metavar="KEY",
-                   help="require `Authorization: Bearer KEY` on every route, the UI included (or set $RAG_API_KEY)")
+    exposure_options(p)
     p.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
                    help="allow browser pages of this origin to call the API (repeatable; default: CORS off)")
     p.add_argument("--show-paths", action="store_true", help="show server file paths in responses (default: file names)")
@@ -517,8 +556,8 @@ def _pipe_closed() -> int:
     return 141
 
 
-def _message(error: BaseException) -> str:
-    """An error as one safe line: credentials masked, no control characters or line breaks."""
+def _message(error: object) -> str:
+    """An error (or a skipped file's line) as one safe line: credentials masked, no control characters or line breaks."""
     return _safe(redact(str(error)), one_line=True)
 
 

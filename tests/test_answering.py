@@ -212,6 +212,17 @@ def test_a_bracketed_number_in_article_text_never_looks_like_a_citation(make_ass
     assert answer.citations[0].quote.endswith("valley [2].")
 
 
+def test_an_articles_footnote_marks_never_reach_the_short_answer(make_assistant, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The bold short answer sits beside the real [n] citations: '[4]' from the article must not survive in it."""
+    assistant = _indexed(make_assistant, tmp_path, {
+        "floods.txt": "Floods\n\nThe floods displaced [3] more than [4] 4,000 families in the valley. "
+                      "Relief agencies opened twelve shelters.\n",
+    })
+    answer = assistant.ask("How many families were displaced by the floods?")
+    assert answer.short_answer == "more than 4,000"
+    assert answer.citations[0].quote.startswith("The floods displaced [3] more than [4]")  # the quote stays exact
+
+
 class _RecordingReader(Reader):
     """The real reader, keeping what it was asked to read."""
 

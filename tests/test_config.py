@@ -22,7 +22,7 @@ def test_defaults_and_overrides() -> None:
         ({"top_k": True}, "must be int"),
         ({"top_k": 0}, "at least 1"),
         ({"retrieval": "semantic"}, "unknown: use hybrid, dense or bm25"),
-        ({"max_file_mb": -1}, "must be positive"),
+        ({"max_file_mb": -1}, "max_file_mb must be between"),
     ],
 )
 def test_bad_settings(data: dict, message: str) -> None:

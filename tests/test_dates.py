@@ -314,3 +314,15 @@ def test_since_after_until_is_a_one_line_error(since: object, until: object, as_
     with pytest.raises(InputError) as caught:
         date_range(since, until, as_of)
     assert needle in str(caught.value) and "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("words", ["last week", "last month", "last year", "past year", "this week"])
+def test_time_words_past_the_calendar_are_one_input_error(words: str) -> None:
+    """Issue #29 R8: "last week" as of 0001-01-02 was an unexpected OverflowError."""
+    from rag import InputError
+    from rag._dates import question_scope
+
+    with pytest.raises(InputError, match="outside the calendar") as caught:
+        question_scope(f"How many troops {words}?", date(1, 1, 2))
+    assert "\n" not in str(caught.value)
+    assert question_scope(f"How many troops {words}?", date(2, 6, 1)).since is not None  # a year in: fine

@@ -172,7 +172,7 @@ CLI_ERRORS: dict[str, tuple[list[str], str]] = {
     "unknown retrieval": (["ask", "troops?", "--retrieval", "magic"], "error: argument --retrieval: invalid choice"),
     "unknown llm": (["ask", "troops?", "--llm", "gpt9"], "error: argument --llm: invalid choice"),
     "unknown option": (["ask", "troops?", "--topk", "3"], "error: unrecognized arguments"),
-    "unknown command": (["serve"], "error: argument COMMAND: invalid choice"),
+    "unknown command": (["serv"], "error: argument COMMAND: invalid choice"),  # ("serve" is one now)
     "no command": ([], "error: the following arguments are required"),
     "ask without a question": (["ask"], "error: the following arguments are required"),
     "index without a path": (["index"], "error: the following arguments are required"),
@@ -189,6 +189,13 @@ CLI_ERRORS: dict[str, tuple[list[str], str]] = {
     "ui port out of range": (["ui", "--port", "99999"], "error: "),
     "ui port not a number": (["ui", "--port", "http"], "error: argument --port: invalid port 'http'"),
     "llm without model": (["ask", "troops?", "--llm", "openai", "--index", "{tmp}/no-index"], "error: "),
+    # Issue #29: a database URL that is not PostgreSQL is no folder, and a URL's key or password is never printed.
+    "mysql index location": (["info", "--index", "mysql://bob:hunter2@db.example/news"],
+                             "error: the index location mysql://***@db.example/news is a mysql URL"),
+    "key in a source URL": (["index", "http://127.0.0.1:9/feed.xml?key=SeCrEt123", "--index", "{tmp}/idx"],
+                            "error: nothing to index (skipped http://127.0.0.1:9/feed.xml?key=***: "),
+    "empty since": (["ask", "troops?", "--since", ""], "error: argument --since: the date is empty"),
+    "blank as-of": (["timeline", "drill", "--as-of", " "], "error: argument --as-of: the date is empty"),
 }
 
 CONFIG_FILES: dict[str, tuple[str, str]] = {
@@ -297,6 +304,13 @@ SETTINGS: dict[str, tuple[dict[str, Any], str]] = {
     "max_file_mb zero": ({"max_file_mb": 0}, "max_file_mb"),
     "max_file_mb negative": ({"max_file_mb": -5}, "max_file_mb"),
     "unknown embed backend": ({"embed_backend": "tpu"}, "embed_backend"),
+    "llm_max_tokens zero": ({"llm_max_tokens": 0}, "llm_max_tokens"),
+    "llm_max_tokens over the context": ({"llm_max_tokens": 8192}, "llm_max_tokens"),
+    "min_score above 1": ({"min_score": 2.0}, "min_score"),
+    "min_score not a number": ({"min_score": float("nan")}, "min_score"),
+    "chunk_tokens zero": ({"chunk_tokens": 0}, "chunk_tokens"),
+    "chunk_tokens huge": ({"chunk_tokens": 1_000_000}, "chunk_tokens"),
+    "max_file_mb infinite": ({"max_file_mb": float("inf")}, "max_file_mb"),
 }
 
 
@@ -462,6 +476,7 @@ UPLOADS: dict[str, tuple[str, bytes, str]] = {
     "html without text": ("page.html", b"<html><body></body></html>", "page.html"),
     "invalid utf-8 text": ("latin.txt", b"\xff\xfe\xfd" * 100 + b"\x00", "latin.txt"),
     "name with spaces and quotes": ("my \"odd\" 'name'.txt", b"", "empty"),
+    "hidden name": (".notes.txt", b"Notes\nMeeting moved to Tuesday.", "a name starting with a dot is a hidden file"),
 }
 
 

@@ -6,7 +6,7 @@ import pytest
 import tiktoken
 
 from rag import REFUSAL_TEXT, Assistant, LLMError, Settings
-from rag._facts import missing_facts
+from rag._facts import contradicts, missing_facts
 from rag._generative import SYSTEM_PROMPT, UNSUPPORTED_TEXT, LLMAnswerer, fit_passages, parse_markers
 from rag._llm import LLMConfig, make_chat_model
 
@@ -107,6 +107,14 @@ DRILL = (
         ("More than 10,000 troops are taking part in the drill near Beijing [1].", False),  # wrong place
         ("Beijing says more than 10,000 troops are taking part [1].", False),  # a name opening the sentence
         ("More than 10,000 troops are taking part in March [1].", False),  # wrong month
+        # Negated claims: the same words and facts, the opposite statement (issue #29 R3).
+        ("No troops are taking part in the Zapad drill near Moscow [1].", False),
+        ("Troops are not taking part in the Zapad drill near Moscow [1].", False),
+        ("Troops aren't taking part in the Zapad drill near Moscow [1].", False),
+        ("Troops have never taken part in the Zapad drill near Moscow [1].", False),
+        ("None of the troops are taking part in the Zapad drill near Moscow [1].", False),
+        ("Five troops are taking part in the Zapad drill near Moscow [1].", False),  # a figure the quote contradicts
+        ("Not only 10,000 troops are taking part in the Zapad drill near Moscow [1].", True),  # "not only" affirms
     ],
 )
 def test_check_holds_figures_dates_and_names_to_the_cited_text(  # type: ignore[no-untyped-def]
@@ -187,3 +195,37 @@ def test_unknown_backend_is_a_config_error() -> None:
 def test_use_llm_without_a_backend_is_a_clear_error(assistant: Assistant) -> None:
     with pytest.raises(Exception, match="no LLM backend is configured"):
         assistant.ask("and why there?", history=["how many troops?"], use_llm=True)
+
+
+NINGXIA = "No troops are taking part in the five-day Zapad/Interaction 2021 drills in Ningxia [{n}]."
+
+
+def test_a_negated_claim_on_the_bundled_articles_is_unsupported(assistant: Assistant) -> None:
+    """Issue #29 R3: marked supported 1.0 against the quote that more than 10,000 take part."""
+    question = "how many troops are taking part in the drills in Ningxia?"
+    index, passages, _ = passages_for(assistant, question)
+    n = next(i for i, p in enumerate(passages, start=1) if "Ningxia" in p.text and "10,000" in p.text)
+    answer = LLMAnswerer(never_connect).check(NINGXIA.format(n=n), question, passages, index)
+    assert answer.refused and answer.text == UNSUPPORTED_TEXT and answer.supported == 0.0
+    positive = NINGXIA.format(n=n).replace("No troops are", "More than 10,000 troops are")
+    assert LLMAnswerer(never_connect).check(positive, question, passages, index).supported == 1.0
+
+
+@pytest.mark.parametrize(
+    ("sentence", "quotes", "contradicted"),
+    [
+        ("No troops are taking part", ["More than 10,000 troops are taking part"], True),
+        ("The troops are not taking part", ["More than 10,000 troops are taking part"], True),
+        ("Troops never took part", ["Troops took part in 2021"], True),
+        ("None of the troops took part", ["All troops took part"], True),
+        ("Troops took part", ["No troops took part"], True),  # the quote says no, the claim yes
+        ("No troops took part", ["No troops took part in the drill"], False),  # both say no
+        ("More than 10,000 troops took part", ["More than 10,000 troops are taking part"], False),
+        ("Ten thousand troops took part", ["More than 10,000 troops are taking part"], False),  # words for digits
+        ("500 troops took part", ["More than 10,000 troops are taking part"], True),
+        ("The drill began", ["The drill began on Monday"], False),  # no figure in the claim: nothing to contradict
+        ("The drill began", [], False),
+    ],
+)
+def test_contradicts(sentence: str, quotes: list[str], contradicted: bool) -> None:
+    assert contradicts(sentence, quotes) is contradicted

@@ -15,6 +15,7 @@ import pytest
 from langchain_core.embeddings import Embeddings
 
 from rag import (
+    Assistant,
     IndexCorruptError,
     IndexMismatchError,
     IndexNotFoundError,
@@ -23,6 +24,7 @@ from rag import (
     Settings,
     TokenChunker,
     build_index,
+    bundled_articles_dir,
     load_index,
     load_paths,
 )
@@ -569,3 +571,54 @@ def test_copy_groups_are_those_of_datasketch_lsh() -> None:
     expected = reference(published, sigs)
     assert copy_groups(None, published, sigs) == expected
     assert sum(i != c for i, c in enumerate(expected)) > 20  # groups of several kinds were formed
+
+
+class _CountingHashing(HashingEmbeddings):
+    """HashingEmbeddings that counts the texts it embeds (the cost of a build is one forward pass per text)."""
+
+    def __init__(self) -> None:
+        self.embedded = 0
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        self.embedded += len(texts)
+        return super().embed_documents(texts)
+
+
+def _two_word_sentences(n_bytes: int) -> str:
+    words = ["Troops", "march", "Ships", "sail", "Rain", "falls", "Prices", "rise", "Crowds", "cheer", "Banks", "close"]
+    out, size, i = [], 0, 0
+    while size < n_bytes:
+        sentence = f"{words[i % 12]} {words[(i * 7 + 3) % 12].lower()}."
+        out.append(sentence)
+        size += len(sentence) + 1
+        i += 1
+    return "Short sentences\n\n" + " ".join(out) + "\n"
+
+
+def test_indexing_work_is_bounded_per_byte_for_two_word_sentences(tmp_path: Path) -> None:
+    """Issue #29 R4: each two-word sentence was a forward pass of its own (34 KB: 9.9 s; 690 KB: past 240 s)."""
+    import time
+
+    from rag._ingest import SHORT_SENTENCES
+
+    folder = tmp_path / "short"
+    folder.mkdir()
+    text = _two_word_sentences(1_000_000)
+    (folder / "short.txt").write_text(text, encoding="utf-8")
+    embeddings = _CountingHashing()
+    started = time.monotonic()
+    report = Assistant(tmp_path / "index", embeddings=embeddings).index([folder])
+    took = time.monotonic() - started
+    assert report.added == ["short"] and report.embedded_sentences == embeddings.embedded
+    assert embeddings.embedded <= len(text) / SHORT_SENTENCES + 1  # the documented bound
+    assert embeddings.embedded <= len(text) / 120  # here: groups of about a news sentence, not one pass per sentence
+    assert took < 120, took  # the rest of a build is linear too (generous: a shared 2-core machine)
+    index = Assistant.load(tmp_path / "index", embeddings=_CountingHashing()).snapshot()[0]
+    assert len(index.sentence_rows) > 30_000  # quotes are still (the splitter's) whole sentences, one row each
+
+
+def test_news_sentences_are_each_embedded_alone(make_assistant) -> None:  # type: ignore[no-untyped-def]
+    """The floor never groups news: the bundled articles embed one text per sentence, as before."""
+    assistant = make_assistant()
+    report = assistant.index([bundled_articles_dir()])
+    assert report.embedded_sentences == len(assistant.snapshot()[0].sentence_rows)

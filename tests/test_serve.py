@@ -85,8 +85,9 @@ def server(tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbeddings)
 
 @pytest.fixture(scope="module")
 def keyed(tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbeddings) -> Iterator[Server]:
+    # The exposed setup docs/deploy.md recommends: a key, and read-only.
     started = _start(tmp_path_factory.mktemp("serve-key"), embedder, "--cors-origin", "http://allowed.example",
-                     env={"RAG_API_KEY": KEY})
+                     "--read-only", env={"RAG_API_KEY": KEY})
     try:
         yield started
     finally:
@@ -315,6 +316,22 @@ def test_every_route_needs_the_key(keyed: Server) -> None:
     reply = client.chat.completions.create(model="rag-news", messages=[{"role": "user", "content": "Why Tajikistan?"}])
     assert "Tajikistan" in (reply.choices[0].message.content or "")
     assert _mcp_ask(f"{keyed.url}/mcp", good)["citations"], "the MCP tools answer behind the key too"
+
+
+def test_read_only_refuses_uploads_and_removals_naming_the_flag(keyed: Server) -> None:
+    good = {"Authorization": f"Bearer {KEY}"}
+    api = f"{keyed.url}/api/v1"
+    for response in (
+        httpx.post(f"{api}/documents", headers=good, files=[("files", ("harbour.txt", HARBOUR, "text/plain"))], timeout=60),
+        httpx.delete(f"{api}/documents/quake-wire", headers=good, timeout=60),
+    ):
+        assert response.status_code == 403, response.text
+        error = response.json()["error"]
+        assert error["type"] == "read_only" and "--read-only" in error["message"]
+    assert httpx.get(f"{api}/documents/quake-wire", headers=good).status_code == 200
+    assert httpx.get(f"{api}/documents/harbour", headers=good).status_code == 404
+    endpoints = httpx.get(f"{keyed.url}/gradio_api/info", headers=good, timeout=10).json()["named_endpoints"]
+    assert "/chat" in endpoints and "/upload" not in endpoints  # no upload box, no upload API
 
 
 def _mcp_ask(url: str, headers: dict[str, str] | None = None) -> dict:

@@ -15,10 +15,12 @@ import psycopg
 import pytest
 
 from rag import Assistant, IndexMismatchError, MiniLMEmbeddings, SourceDocument, StoreError, bundled_articles_dir
+from rag._building import IndexStore
 from rag._dates import DateRange
 from rag._evaluation import evaluate
 from rag._goldsets import load_eval_set
 from rag._index import IndexData
+from rag._query import Query
 from rag.cli import main
 from rag.stores import open_index
 from tests.conftest import ROOT, free_port
@@ -66,11 +68,31 @@ def test_fingerprints_after_upsert_and_delete(location: str, articles_copy: Path
 def test_a_reader_opened_before_a_commit_sees_the_old_view(location: str, articles_copy: Path, embedder: MiniLMEmbeddings) -> None:
     Assistant(location, embeddings=embedder).index([articles_copy])
     before = Assistant.load(location, embeddings=embedder)
+    taken = before.pipeline()  # what a question in flight holds
     (articles_copy / "harbour.txt").write_text("Harbour reopens\nThe harbour reopened on Tuesday after forty ships waited.")
     Assistant(location, embeddings=embedder).index([articles_copy])
-    assert len(before.documents()) == 2 and not before.ask("How many troops?").refused  # still reads its generation
+    assert len(taken.index.documents) == 2 and not taken.answer(Query.of("How many troops?")).refused  # still its generation
     after = Assistant.load(location, embeddings=embedder)
     assert len(after.documents()) == 3 and "forty ships" in after.ask("How many ships waited?").text
+
+
+def test_a_running_assistant_answers_from_what_another_process_published(
+    location: str, articles_copy: Path, embedder: MiniLMEmbeddings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A UI or server (one assistant) sees what `rag index` (another) published, at its next question."""
+    writer = Assistant(location, embeddings=embedder)
+    writer.index([articles_copy])
+    server = Assistant.load(location, embeddings=embedder)
+    question = "How many ships waited before the harbour reopened?"
+    assert server.ask(question).refused
+    (articles_copy / "harbour.txt").write_text("Harbour reopens\nThe harbour reopened on Tuesday after forty ships waited.")
+    writer.index([articles_copy])
+    monkeypatch.setattr(Assistant, "GENERATION_CHECK_S", 0.0)  # the check's throttle (1 s) is not what is tested
+    assert "forty ships" in server.ask(question).text and len(server.documents()) == 3
+    calls = []
+    monkeypatch.setattr(IndexStore, "open", lambda *_args, **_options: calls.append(1))
+    server.ask(question)  # nothing new published: nothing is loaded again
+    assert calls == []
 
 
 def test_a_model_mismatch_is_an_error(location: str, articles_copy: Path, embedder: MiniLMEmbeddings) -> None:

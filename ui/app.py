@@ -32,11 +32,11 @@ import gradio as gr
 from rag import REFUSAL_TEXT, Answer, Assistant, Citation, RagError, Settings, SourceDocument, Timeline
 
 from .exposure import shown_path
-from .messages import message_text, reply_text
+from .messages import inert, message_text, reply_text
 from .uploads import UploadReport, UploadTooLargeError, add_uploads
 
-__all__ = ["CONCURRENCY", "app_options", "example_questions", "build_app", "launch", "launch_options", "render_answer",
-           "render_sources"]
+__all__ = ["CONCURRENCY", "UPLOAD_CACHE", "app_options", "build_app", "example_questions", "launch", "launch_options",
+           "own_temp_dir", "render_answer", "render_sources"]
 
 READERS = {"Model (reads each candidate; short answers)": "model", "Fast (evidence score only)": "fast"}
 
@@ -84,29 +84,47 @@ COPY_JS = """() => {
 _MARKER = re.compile(r"\[(\d+)\]")
 CONCURRENCY = 16  # chat requests Gradio's queue runs at once
 SECONDS_PER_MB = 10  # indexing cost of uploaded text on 2 cores, stated beside the upload box
+# Gradio's temp files (Blocks' delete_cache): every 5 minutes, those older than 15 minutes go. A file posted to
+# Gradio's upload route and never submitted would otherwise stay, and be served back by its URL, forever.
+UPLOAD_CACHE = (300, 900)
 
 
 def render_answer(answer: Answer, turn: int) -> str:
-    """Answer text for the chat: the short answer first (bold), then the quotes, each ``[n]`` a link to its source card."""
+    """Answer text for the chat: the short answer first (bold), then the quotes, each ``[n]`` a link to its source card.
+
+    The chat renders markdown, so every piece of text that is not our own
+    markup (quotes, short answer, values) goes through :func:`ui.messages.inert`:
+    an article's ``![p](http://…)`` or ``[click](http://…)`` is shown, never fetched or linked.
+    """
     if answer.refused:
         if answer.text != REFUSAL_TEXT:  # e.g. no article in the date range: the reason is the answer
-            return f"**{html.escape(answer.text, quote=False)}**"
+            return f"**{inert(answer.text)}**"
         return (
             f"**{REFUSAL_TEXT}**\n\n<span class='refusal-note'>Nothing in the indexed articles is strong enough "
             "evidence. The closest passages are listed under Sources.</span>"
         )
-    text = html.escape(answer.text, quote=False)
-    linked = _MARKER.sub(lambda m: f"<a href='#src-{turn}-{m.group(1)}'>[{m.group(1)}]</a>", text)
+    linked = _linked(answer.text, turn, {c.n for c in answer.citations})
     notes = []
     if answer.time_scope:
-        notes.append(f"<span class='refusal-note'>Time scope: {html.escape(answer.time_scope.describe())}</span>")
+        notes.append(f"<span class='refusal-note'>Time scope: {inert(answer.time_scope.describe())}</span>")
     for d in answer.disagreements:
-        values = " vs ".join(f"{html.escape(v)} [{n}]" for v, n in zip(d.values, d.citations))
-        notes.append(f"<span class='refusal-note'>Sources differ ({d.kind}): {values}</span>")
+        values = " vs ".join(f"{inert(v)} &#91;{n}&#93;" for v, n in zip(d.values, d.citations))
+        notes.append(f"<span class='refusal-note'>Sources differ ({inert(d.kind)}): {values}</span>")
     tail = "\n\n" + "<br>".join(notes) if notes else ""
     if answer.short_answer:
-        return f"**{html.escape(answer.short_answer, quote=False)}**\n\n{linked}{tail}"
+        return f"**{inert(answer.short_answer)}**\n\n{linked}{tail}"
     return linked + tail
+
+
+def _linked(text: str, turn: int, cited: set[int]) -> str:
+    """``text`` made inert, each of its ``[n]`` markers of a citation made a link to that source card."""
+    pieces, done = [], 0
+    for marker in _MARKER.finditer(text):
+        n = int(marker.group(1))
+        if n in cited:
+            pieces += [inert(text[done:marker.start()]), f"<a href='#src-{turn}-{n}'>[{n}]</a>"]
+            done = marker.end()
+    return "".join(pieces) + inert(text[done:])
 
 
 def _card(card_id: str, head: str, meta: str, body: str, more: str = "") -> str:
@@ -274,13 +292,16 @@ def _index_summary(assistant: Assistant, show_paths: bool = True) -> str:
         f"index `{shown_path(info['index_dir'], show_paths)}` ({info['size_bytes'] / 1024:.0f} KiB)",
         "",
     ]
-    lines += [f"- {html.escape(doc.title)} (`{doc.id}`)" for doc in assistant.documents()[:50]]
+    lines += [f"- {inert(doc.title)} ({inert(doc.id)})" for doc in assistant.documents()[:50]]  # a markdown panel
     if info["documents"] > 50:
         lines.append(f"- … and {info['documents'] - 50} more")
     return "\n".join(lines)
 
 
-def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None, show_paths: bool = True) -> gr.Blocks:
+def build_app(
+    assistant: Assistant, *, upload_dir: str | Path | None = None, show_paths: bool = True, read_only: bool = False,
+    delete_cache: tuple[int, int] = UPLOAD_CACHE,
+) -> gr.Blocks:
     """Build the Blocks app around a loaded assistant.
 
     Args:
@@ -291,6 +312,10 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None, sho
             card's file by name (``rag ui``, on one's own machine); otherwise
             the folder by name and no files (``rag serve`` without
             ``--show-paths``).
+        read_only: No upload box and no upload API (``--read-only``): whoever
+            reaches the UI can ask, not write to the index.
+        delete_cache: Gradio's ``(every, older than)`` seconds for deleting its
+            temp files (:data:`UPLOAD_CACHE`).
     """
     uploads = Path(upload_dir) if upload_dir else assistant.index_dir / "uploads"
     max_mb = assistant.settings.max_file_mb
@@ -325,16 +350,17 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None, sho
                     first = False
                 elif event.kind == "token":
                     raw += event.text
-                    history[-1] = {"role": "assistant", "content": html.escape(raw, quote=False)}
+                    history[-1] = {"role": "assistant", "content": inert(raw)}  # unchecked text: shown, not rendered
                     yield ("" if first else gr.skip()), history, sources, gr.skip()
                     first = False
                 answer = event.answer or answer
         except RagError as error:
-            history[-1] = {"role": "assistant", "content": f"⚠️ {error}"}
+            history[-1] = {"role": "assistant", "content": f"⚠️ {inert(str(error))}"}
             yield "", history, sources, _sources_html(sources)
             return
         except Exception as error:  # noqa: BLE001 - the person sees one line, never a traceback
-            history[-1] = {"role": "assistant", "content": f"⚠️ Something went wrong ({type(error).__name__}: {error})."}
+            history[-1] = {"role": "assistant",
+                           "content": f"⚠️ Something went wrong ({type(error).__name__}: {inert(str(error))})."}
             yield "", history, sources, _sources_html(sources)
             return
         if answer is None:
@@ -343,7 +369,7 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None, sho
         sources = [render_sources(answer, turn, show_paths=show_paths)] + older
         full = render_answer(answer, turn)
         if answer.standalone_question:
-            full = f"<span class='refusal-note'>(understood as: {html.escape(answer.standalone_question)})</span>\n\n{full}"
+            full = f"<span class='refusal-note'>(understood as: {inert(answer.standalone_question)})</span>\n\n{full}"
         if raw:  # an LLM answer: show the checked text at once
             history[-1] = {"role": "assistant", "content": full}
             yield gr.skip(), history, sources, _sources_html(sources)
@@ -395,10 +421,11 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None, sho
         progress(1.0, desc="Done")
         lines = []
         if report.added:
-            lines.append(f"**Added** {len(report.added)} document(s): {', '.join(report.added)}. They are searchable now.")
-        lines.extend(report.notes)
+            lines.append(f"**Added** {len(report.added)} document(s): {inert(', '.join(report.added))}. "
+                         "They are searchable now.")
+        lines.extend(map(inert, report.notes))  # file names are the uploader's: shown, never rendered
         for reason in report.rejected:
-            lines.append(f"**Rejected** {reason}")
+            lines.append(f"**Rejected** {inert(reason)}")
         if not lines:
             lines.append("Nothing new: these files are already indexed.")
         return "\n\n".join(lines), _index_summary(assistant, show_paths)
@@ -416,7 +443,7 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None, sho
     def clear() -> tuple[list[Any], list[str], str, dict[str, Any], str]:
         return [], [], _sources_html([]), save([], []), ""
 
-    with gr.Blocks(title="News Q&A with citations", analytics_enabled=False) as app:
+    with gr.Blocks(title="News Q&A with citations", analytics_enabled=False, delete_cache=delete_cache) as app:
         sources_state = gr.State([])
         # The conversation and its cards, in this browser's storage: a reload brings them back, Clear forgets them.
         saved = gr.BrowserState(save([], []), storage_key="rag-news-conversation")
@@ -439,7 +466,7 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None, sho
             with gr.Column(scale=2, min_width=300):
                 gr.Markdown("### Sources")
                 sources_html = gr.HTML("<p>Sources of each answer appear here.</p>", elem_id="sources", max_height=600)
-                with gr.Accordion("Add articles", open=False):
+                with gr.Accordion("Add articles", open=False, visible=not read_only):
                     files = gr.File(
                         # Indexing runs at about 10 s per MB of text on 2 cores (bench: SQuAD's 1.6 MB in 16 s).
                         label=f"Upload .txt, .md, .html, .pdf or .json (max {max_mb:g} MB each; "
@@ -488,7 +515,8 @@ def build_app(assistant: Assistant, *, upload_dir: str | Path | None = None, sho
         clear_button.click(clear, None, cleared, api_name=False)
         chat.clear(clear, None, cleared, api_name=False)
         copy_button.click(None, None, None, js=COPY_JS, api_name=False)
-        files.upload(upload, files, [upload_status, index_panel, files, heading], api_name="upload")
+        if not read_only:  # read-only: no event, so no upload API either
+            files.upload(upload, files, [upload_status, index_panel, files, heading], api_name="upload")
         timeline_inputs = [timeline_query, since, until, as_of, include_undated]
         timeline_query.submit(timeline, timeline_inputs, timeline_html, api_name="timeline")
         timeline_button.click(timeline, timeline_inputs, timeline_html, api_name=False)
@@ -502,6 +530,35 @@ def _upload_path(item: Any) -> Path:
 
 def _gradio_temp_dir() -> Path:
     return Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio").resolve()
+
+
+def own_temp_dir(max_age_s: float = UPLOAD_CACHE[1]) -> Path:
+    """Give Gradio a temp folder of rag-news's own, ``<tmp>/rag-news-gradio`` (``$GRADIO_TEMP_DIR`` when set).
+
+    Call it before an app is built: Gradio reads the variable then. A folder
+    of our own is one nothing else writes to, so files older than
+    ``max_age_s`` there (left by a process that was killed before its cache
+    was cleaned) are deleted now; a folder named by ``$GRADIO_TEMP_DIR`` is
+    left as it is.
+
+    Example:
+        >>> own_temp_dir().name  # doctest: +SKIP
+        'rag-news-gradio'
+    """
+    if os.environ.get("GRADIO_TEMP_DIR"):
+        return _gradio_temp_dir()
+    folder = Path(tempfile.gettempdir()) / "rag-news-gradio"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    os.environ["GRADIO_TEMP_DIR"] = str(folder)
+    cutoff = time.time() - max_age_s
+    for path in sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True):  # files, then their folders
+        with contextlib.suppress(OSError):
+            if path.is_symlink() or path.is_file():
+                if path.lstat().st_mtime < cutoff:
+                    path.unlink()
+            elif path.is_dir():
+                path.rmdir()  # only when empty
+    return folder.resolve()
 
 
 def _drop_gradio_copy(path: Path) -> None:
@@ -521,11 +578,16 @@ def app_options(max_file_mb: float = Settings().max_file_mb) -> dict[str, Any]:
     takes them there), system fonts, no downloads.
 
     ``max_file_size`` makes Gradio refuse a bigger upload before it is written
-    to its temp folder (our own check then never sees it).
+    to its temp folder (our own check then never sees it). Gradio's temp
+    folder is an allowed path: Gradio serves what is uploaded there anyway, and
+    without it a dotfile uploaded while the folder lies under the working
+    directory fails inside Gradio with its generic error (and its copy stays),
+    where :func:`ui.uploads.file_problem` gives one line.
     """
     theme = gr.themes.Default(font=["ui-sans-serif", "system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
     return {"css": CSS, "head": HEAD, "theme": theme, "ssr_mode": False,
-            "max_file_size": int(max_file_mb * 1024 * 1024)}  # bytes: Gradio's "mb" strings take no fraction
+            "max_file_size": int(max_file_mb * 1024 * 1024),  # bytes: Gradio's "mb" strings take no fraction
+            "allowed_paths": [str(_gradio_temp_dir())]}
 
 
 def launch_options(max_file_mb: float = Settings().max_file_mb) -> dict[str, Any]:
@@ -539,12 +601,13 @@ def _sources_html(sources: list[str]) -> str:
 
 def launch(
     *, index_dir: str | Path | None = None, settings: Settings | None = None, host: str = "127.0.0.1",
-    port: int = 7860, share: bool = False,
+    port: int = 7860, share: bool = False, read_only: bool = False,
 ) -> None:
-    """Load the assistant and serve the app until interrupted (``rag ui``)."""
+    """Load the assistant and serve the app until interrupted (``rag ui`` without a key; with one, ``ui.server`` serves it)."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    own_temp_dir()
     assistant = Assistant.load(index_dir, settings=settings, progress=True)
-    app = build_app(assistant)
+    app = build_app(assistant, read_only=read_only)
     print(f"serving on http://{host}:{port}", flush=True)
     # 16 at a time: a request spends much of its life sleeping between streamed updates; with 4
     # workers 20 users queued behind them (docs/benchmarks.md, "The UI under load").

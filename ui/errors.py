@@ -39,7 +39,7 @@ from rag import (
 from rag._exceptions import redact
 
 from .exposure import exposed_message
-from .uploads import UploadTooLargeError
+from .uploads import ReadOnlyError, UploadTooLargeError
 
 __all__ = ["ApiError", "classify", "error_body", "error_response", "install_error_handlers"]
 
@@ -50,6 +50,7 @@ STATUSES: tuple[tuple[type[RagError], int, str], ...] = (
     (EmptyQuestionError, 400, "empty_question"),
     (DocumentNotFoundError, 404, "document_not_found"),
     (UploadTooLargeError, 413, "too_large"),
+    (ReadOnlyError, 403, "read_only"),
     (InputError, 400, "invalid_input"),
     (LoadError, 400, "nothing_loaded"),
     (LLMError, 502, "llm_unavailable"),  # the configured LLM server is down or refuses: a bad gateway
@@ -58,7 +59,7 @@ STATUSES: tuple[tuple[type[RagError], int, str], ...] = (
     (RagError, 500, "server_error"),
 )
 # OpenAI's error types, by status.
-_OPENAI_TYPES = {400: "invalid_request_error", 401: "authentication_error", 404: "invalid_request_error",
+_OPENAI_TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error", 404: "invalid_request_error",
                  405: "invalid_request_error", 413: "invalid_request_error", 422: "invalid_request_error"}
 
 

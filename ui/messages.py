@@ -1,18 +1,30 @@
-"""Chat text: a message's text, whatever shape its content has, and an answer as plain text (the UI's chat and
-OpenAI's API share them).
+"""Chat messages' text: reading it whatever shape it has, an answer as plain text (Gradio's chat and OpenAI's
+API share them), and article text written into markdown as inert text.
 
 Example:
     >>> message_text([{"type": "text", "text": "how many "}, {"type": "image_url"}, "troops?"])
     'how many troops?'
+    >>> inert("![p](http://x/p.png)")
+    '!&#91;p&#93;(http&#58;//x/p.png)'
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rag import Answer
 
-__all__ = ["message_text", "reply_text"]
+__all__ = ["inert", "message_text", "reply_text"]
+
+# What gives text a meaning in markdown, GFM or HTML, written as numeric character references: a parser takes
+# a reference for text (it never opens a link, an image, emphasis, a table, math or a tag), and the browser
+# shows the character. Brackets and angle brackets are enough to stop links, images and tags; "://", "www."
+# and "@" would still be autolinked, and a line opening with "-", "+", "=", "1." or "1)" would be a list, a
+# rule or a heading.
+_INERT = str.maketrans({c: f"&#{ord(c)};" for c in "&<>[]\\`*_|~$#@"})
+_AUTOLINK = re.compile(r"(?i)(?<=[a-z]):(?=//)|(?<=\bwww)\.")
+_LINE_START = re.compile(r"(?m)^([ \t]*)([-+=]|\d+[.)])")
 
 
 def message_text(content: Any) -> str:
@@ -62,3 +74,24 @@ def reply_text(answer: Answer) -> str:
     if answer.citations:
         parts.append("Sources:\n" + "\n".join(f"[{c.n}] {c.label()}: “{c.quote}”" for c in answer.citations))
     return "\n\n".join(parts)
+
+
+def inert(text: str) -> str:
+    """``text`` (an article's, or anything else not ours) for a markdown message: shown as it is, never rendered.
+
+    Gradio's chat and markdown panels render markdown and (sanitized) HTML: an
+    article holding ``![p](http://attacker/p.png)`` would make every reader's
+    browser fetch that URL, and ``[click](http://evil)`` would become a link.
+    Each character that gives markdown, autolinks or HTML a meaning becomes a
+    numeric character reference, which the parser leaves alone and the browser
+    shows as the character; the rest (most of a news text) is left as it is,
+    so the Gradio API's text stays readable.
+
+    Example:
+        >>> inert("<img src=x onerror=alert(1)> [click](http://evil) **42**")
+        '&#60;img src=x onerror=alert(1)&#62; &#91;click&#93;(http&#58;//evil) &#42;&#42;42&#42;&#42;'
+        >>> inert("- 10,000 troops at www.example.com")
+        '&#45; 10,000 troops at www&#46;example.com'
+    """
+    text = _AUTOLINK.sub(lambda m: f"&#{ord(m.group())};", text.translate(_INERT))
+    return _LINE_START.sub(lambda m: m.group(1) + "".join(f"&#{ord(c)};" for c in m.group(2)), text)

@@ -47,7 +47,7 @@ from .schemas import (
     TimelineRequest,
     UploadOut,
 )
-from .uploads import UploadTooLargeError, add_uploads, check_count, size_problem
+from .uploads import UploadTooLargeError, add_uploads, check_count, check_writable, size_problem
 
 __all__ = ["MODEL", "MODEL_LLM", "models", "rest_router", "sse"]
 
@@ -55,7 +55,7 @@ MODEL = "rag-news"  # the extractive answerer, as a model name (the OpenAI-compa
 MODEL_LLM = "rag-news-llm"  # the configured LLM backend, when the server was started with --llm
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorOut} for status in (400, 401, 404, 413, 422, 500, 502, 503)
+    status: {"model": ErrorOut} for status in (400, 401, 403, 404, 413, 422, 500, 502, 503)
 }
 
 
@@ -69,13 +69,14 @@ def sse(event: str, data: Any) -> str:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
-def rest_router(assistant: Assistant, *, uploads: Path, show_paths: bool = False) -> APIRouter:
+def rest_router(assistant: Assistant, *, uploads: Path, show_paths: bool = False, read_only: bool = False) -> APIRouter:
     """The ``/api/v1`` routes over ``assistant``.
 
     Args:
         assistant: The loaded assistant every route calls.
         uploads: Where uploaded articles are kept (``<index>/uploads``, as the chat UI keeps them).
         show_paths: Show server file paths in responses (``rag serve --show-paths``).
+        read_only: Refuse uploads and removals with 403 (``rag serve --read-only``).
     """
     router = APIRouter(responses=_ERRORS)
 
@@ -165,6 +166,7 @@ def rest_router(assistant: Assistant, *, uploads: Path, show_paths: bool = False
     @router.post("/documents", response_model=UploadOut,
                  summary="Upload articles (.txt, .md, .html, .pdf, .json, .jsonl), indexed incrementally")
     def upload(files: list[UploadFile] = File(description="the article files")) -> JSONResponse:  # noqa: B008
+        check_writable(read_only)
         check_count(len(files))
         max_mb = assistant.settings.max_file_mb
         for item in files:  # every size first: an oversized file refuses the upload before anything is indexed
@@ -193,6 +195,7 @@ def rest_router(assistant: Assistant, *, uploads: Path, show_paths: bool = False
 
     @router.delete("/documents/{doc_id:path}", response_model=DeleteOut, summary="Remove a document from the index")
     def delete(doc_id: str) -> JSONResponse:
+        check_writable(read_only)
         source = assistant.document(doc_id).source
         report = assistant.remove([doc_id])
         _drop_upload(assistant, Path(source), uploads)

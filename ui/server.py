@@ -7,7 +7,9 @@ documented at ``/docs`` and ``/openapi.json``; OpenAI-compatible chat under
 ``get_document``). Safe by default: it binds 127.0.0.1, CORS is off until
 origins are named, server file paths are shown by name only, and with an
 API key every route (the UI and MCP included) needs ``Authorization:
-Bearer KEY``.
+Bearer KEY``; read-only, nothing can upload or remove articles. ``rag ui``
+with a key runs the chat UI alone through the same front door
+(``ServeConfig(ui_only=True)``).
 
 Example:
     >>> config = ServeConfig(port=8000, api_key="s3cret")
@@ -33,7 +35,7 @@ from starlette.routing import Match
 from rag import Assistant, Settings, __version__
 from rag._mcp import mcp_http_app
 
-from .app import CONCURRENCY, app_options, build_app
+from .app import CONCURRENCY, app_options, build_app, own_temp_dir
 from .errors import install_error_handlers
 from .guard import BearerKey, BodyLimit
 from .openai_api import openai_router
@@ -56,6 +58,8 @@ class ServeConfig:
         cors_origins: Browser origins allowed to call the API from their pages (none: CORS off).
         show_paths: Show server file paths (articles' ``source``, the index folder) in responses.
         uploads: Where uploaded articles are kept (default ``<index>/uploads``, as for the chat UI).
+        read_only: No upload box in the UI; the REST API's uploads and removals answer 403.
+        ui_only: Serve the chat UI alone, without the REST, OpenAI and MCP routes (``rag ui --api-key``).
 
     Example:
         >>> ServeConfig(cors_origins=("http://localhost:3000",)).show_paths
@@ -68,10 +72,12 @@ class ServeConfig:
     cors_origins: tuple[str, ...] = ()
     show_paths: bool = False
     uploads: Path | None = None
+    read_only: bool = False
+    ui_only: bool = False
 
 
 def create_app(assistant: Assistant, config: ServeConfig | None = None) -> FastAPI:
-    """The ASGI app of ``rag serve`` over a loaded assistant.
+    """The ASGI app of ``rag serve`` (or, with ``config.ui_only``, of ``rag ui --api-key``) over a loaded assistant.
 
     Args:
         assistant: The loaded assistant every route calls.
@@ -79,6 +85,30 @@ def create_app(assistant: Assistant, config: ServeConfig | None = None) -> FastA
     """
     config = config or ServeConfig()
     uploads = config.uploads or assistant.index_dir / "uploads"
+    app = _ui_only_app() if config.ui_only else _api_app(assistant, config, uploads)
+    install_error_handlers(app, config.show_paths)
+    blocks = build_app(assistant, upload_dir=uploads, show_paths=config.show_paths, read_only=config.read_only)
+    blocks.queue(default_concurrency_limit=CONCURRENCY)
+    app = gr.mount_gradio_app(app, blocks, path="/", **app_options(assistant.settings.max_file_mb))
+    # Middleware added last runs first: CORS answers a browser's preflight (which carries no key), then the
+    # key is checked, then the size of the body.
+    app.add_middleware(BodyLimit, max_bytes=int((MAX_FILES * assistant.settings.max_file_mb + 1) * 1024 * 1024),
+                       show_paths=config.show_paths)
+    if config.api_key:
+        app.add_middleware(BearerKey, key=config.api_key, show_paths=config.show_paths)
+    if config.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=list(config.cors_origins), allow_methods=["*"],
+                           allow_headers=["Authorization", "Content-Type"])
+    return app
+
+
+def _ui_only_app() -> FastAPI:
+    """The app ``rag ui --api-key`` mounts the chat UI on: no API routes, no API docs."""
+    return FastAPI(title="rag-news", version=__version__, docs_url=None, redoc_url=None, openapi_url=None)
+
+
+def _api_app(assistant: Assistant, config: ServeConfig, uploads: Path) -> FastAPI:
+    """The app of ``rag serve``: REST under /api/v1, OpenAI-compatible chat under /v1, MCP at /mcp."""
     mcp = mcp_http_app(assistant, show_paths=config.show_paths, host=config.host)
 
     @contextlib.asynccontextmanager
@@ -92,27 +122,14 @@ def create_app(assistant: Assistant, config: ServeConfig | None = None) -> FastA
                     "/v1, MCP at /mcp, the chat UI at /. Errors are one JSON object whose message names the fix.",
         lifespan=lifespan,
     )
-    install_error_handlers(app, config.show_paths)
-    app.include_router(rest_router(assistant, uploads=uploads, show_paths=config.show_paths), prefix="/api/v1",
-                       tags=["rest"])
+    app.include_router(rest_router(assistant, uploads=uploads, show_paths=config.show_paths, read_only=config.read_only),
+                       prefix="/api/v1", tags=["rest"])
     app.include_router(openai_router(assistant, show_paths=config.show_paths), prefix="/v1", tags=["openai"])
     for prefix in ("/api/v1", "/v1"):
         # Unknown API paths get the API's error, not the UI's page: the UI at "/" would take them otherwise.
         app.add_api_route(prefix + "/{rest:path}", _no_route, methods=_METHODS, include_in_schema=False)
     # Before the UI, which answers every path not taken before it; a route, not a mount, so /mcp is not redirected.
     app.add_route("/mcp", mcp, methods=["GET", "POST", "DELETE"], include_in_schema=False)
-    blocks = build_app(assistant, upload_dir=uploads, show_paths=config.show_paths)
-    blocks.queue(default_concurrency_limit=CONCURRENCY)
-    app = gr.mount_gradio_app(app, blocks, path="/", **app_options(assistant.settings.max_file_mb))
-    # Middleware added last runs first: CORS answers a browser's preflight (which carries no key), then the
-    # key is checked, then the size of the body.
-    app.add_middleware(BodyLimit, max_bytes=int((MAX_FILES * assistant.settings.max_file_mb + 1) * 1024 * 1024),
-                       show_paths=config.show_paths)
-    if config.api_key:
-        app.add_middleware(BearerKey, key=config.api_key, show_paths=config.show_paths)
-    if config.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=list(config.cors_origins), allow_methods=["*"],
-                           allow_headers=["Authorization", "Content-Type"])
     return app
 
 
@@ -130,11 +147,14 @@ def serve(config: ServeConfig, *, index_dir: str | Path | None = None, settings:
     import uvicorn
 
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    own_temp_dir()
     assistant = Assistant.load(index_dir, settings=settings, progress=True)
     app = create_app(assistant, config)
     base = f"http://{config.host}:{config.port}"
-    print(f"serving on {base}/ (chat UI), {base}/api/v1 (REST, docs at {base}/docs), {base}/v1 (OpenAI-compatible), "
-          f"{base}/mcp (MCP)"
-          + ("; every request needs Authorization: Bearer KEY" if config.api_key else ""), flush=True)
+    routes = "" if config.ui_only else (f", {base}/api/v1 (REST, docs at {base}/docs), {base}/v1 (OpenAI-compatible), "
+                                        f"{base}/mcp (MCP)")
+    print(f"serving on {base}/ (chat UI){routes}"
+          + ("; every request needs Authorization: Bearer KEY" if config.api_key else "")
+          + ("; read-only" if config.read_only else ""), flush=True)
     logging.getLogger("rag.serve").setLevel(logging.INFO)
     uvicorn.run(app, host=config.host, port=config.port, log_level="warning", access_log=False)

@@ -28,16 +28,35 @@ from typing import Literal
 from rag import Assistant, InputError, RagError
 from rag._loading import SUPPORTED_SUFFIXES
 
-__all__ = ["MAX_FILES", "StoreOutcome", "UploadReport", "UploadTooLargeError", "add_uploads", "check_count",
-           "file_problem", "size_problem", "store_upload"]
+__all__ = ["MAX_FILES", "READ_ONLY_FLAG", "ReadOnlyError", "StoreOutcome", "UploadReport", "UploadTooLargeError",
+           "add_uploads", "check_count", "check_writable", "file_problem", "size_problem", "store_upload"]
 
 MAX_FILES = 100  # files in one upload: an upload is one build, and one build should stay minutes, not hours
+READ_ONLY_FLAG = "--read-only"  # the option of `rag ui` and `rag serve` that turns uploads and removals off
 
 StoreOutcome = Literal["new", "renamed", "same"]
 
 
 class UploadTooLargeError(InputError):
     """An upload holds too many files, or a file over the size limit (HTTP 413)."""
+
+
+class ReadOnlyError(InputError):
+    """The index is served read-only (``--read-only``): no upload or removal (HTTP 403)."""
+
+
+def check_writable(read_only: bool) -> None:
+    """Raise :class:`ReadOnlyError` when the index is served read-only.
+
+    Example:
+        >>> check_writable(True)
+        Traceback (most recent call last):
+        ...
+        ui.uploads.ReadOnlyError: the index is served read-only (--read-only): uploads and removals are off; change it with `rag index`, or restart without --read-only
+    """
+    if read_only:
+        raise ReadOnlyError(f"the index is served read-only ({READ_ONLY_FLAG}): uploads and removals are off; "
+                            f"change it with `rag index`, or restart without {READ_ONLY_FLAG}")
 
 
 @dataclass(frozen=True)
@@ -66,14 +85,22 @@ def check_count(n_files: int) -> None:
 
 
 def file_problem(name: str, size_bytes: int, max_mb: float) -> str | None:
-    """Why a file can't be uploaded (``"name: reason"``: its type or size), or ``None`` when it can.
+    """Why a file can't be uploaded (``"name: reason"``: its name, type or size), or ``None`` when it can.
+
+    A name starting with a dot is a hidden file: kept in the uploads folder,
+    a later ``rag index`` of that folder would skip it.
 
     Example:
         >>> file_problem("photo.png", 10, 20)
         'photo.png: unsupported type .png; use .txt, .md, .markdown, .html, .htm, .pdf, .json, .jsonl'
         >>> file_problem("a.txt", 30 * 1024 * 1024, 20)
         'a.txt: 30.0 MB is over the 20 MB limit'
+        >>> file_problem(".notes.txt", 10, 20)
+        '.notes.txt: a name starting with a dot is a hidden file; rename it (e.g. notes.txt) and upload it again'
     """
+    if name.startswith("."):
+        return (f"{name}: a name starting with a dot is a hidden file; rename it (e.g. {name.lstrip('.') or 'notes.txt'}) "
+                "and upload it again")
     suffix = Path(name).suffix
     if suffix.lower() not in SUPPORTED_SUFFIXES:
         return f"{name}: unsupported type {suffix or '(none)'}; use {', '.join(SUPPORTED_SUFFIXES)}"

@@ -23,15 +23,17 @@ Example:
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+from .._exceptions import ConfigError, IndexNotFoundError, redact
 from .._index import IndexData
-from ._local import check_compatible, index_size_bytes, load_index
+from ._local import check_compatible, index_size_bytes, load_index, read_manifest
 from ._pgvector import current_generation, is_pg_url, open_pg, publish, shown_url, size_bytes, workspace, writer_lock
 
 __all__ = [
-    "current_generation", "index_size_bytes", "is_url", "location_key", "open_index", "publish", "shown_url", "size_bytes",
-    "workspace", "writer_lock",
+    "check_location", "current_generation", "index_size_bytes", "is_url", "live_generation", "location_key", "open_index", "publish",
+    "shown_url", "size_bytes", "workspace", "writer_lock",
 ]
 
 
@@ -40,9 +42,50 @@ def is_url(location: object) -> bool:
     return is_pg_url(location)
 
 
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def check_location(location: str | Path) -> None:
+    """Raise :class:`ConfigError` for a URL of a database other than PostgreSQL (``mysql://...``).
+
+    Taken for a folder, ``mysql://user:pw@host/db`` would become the folder
+    ``mysql:/user:pw@host/db``, created, and named with its password in
+    every message.
+
+    Example:
+        >>> check_location("mysql://bob:pw@db.example/news")
+        Traceback (most recent call last):
+        ...
+        rag._exceptions.ConfigError: the index location mysql://***@db.example/news is a mysql URL: give a folder, or a PostgreSQL database as postgresql://HOST:PORT/DATABASE
+    """
+    text = str(location)
+    if not is_url(text) and _SCHEME.match(text):
+        scheme = text.split(":", 1)[0].lower()
+        raise ConfigError(f"the index location {redact(text)} is a {scheme} URL: "
+                          "give a folder, or a PostgreSQL database as postgresql://HOST:PORT/DATABASE")
+
+
 def location_key(location: str | Path) -> str | Path:
     """One key per index: a database's URL as given, a folder's resolved path."""
     return str(location) if is_url(location) else Path(location).resolve()
+
+
+def live_generation(location: str | Path) -> str | None:
+    """The name of the generation live at a folder or database now (``None``: no index), reading nothing else.
+
+    A folder's ``manifest.json`` or a database's one-row pointer: cheap
+    enough to ask before every question, so a running UI sees what another
+    process published.
+
+    Raises:
+        IndexCorruptError, StoreError: The manifest or the database can't be read.
+    """
+    if is_url(location):
+        return current_generation(str(location))
+    try:
+        return str(read_manifest(location)["generation"])
+    except IndexNotFoundError:
+        return None
 
 
 def open_index(location: str | Path, *, model_name: str | None = None) -> IndexData:
