@@ -23,6 +23,9 @@ from rag._followup import is_follow_up, standalone_question
         ("why there?", ["where is the Zapad drill held?"], "why there? (zapad drill held)"),
         ("Who leads the Russian defence ministry?", ["how many troops?"], "Who leads the Russian defence ministry?"),
         ("and why?", ["", "  "], "and why?"),
+        # Whether a focus question continues is judged against the latest question, not the oldest.
+        ("how many aircraft?", ["how many troops took part in the drill?", "Why Tajikistan?"], "how many aircraft?"),
+        ("how many aircraft?", ["Why Tajikistan?", "how many troops took part in the drill?"], "how many aircraft? (drill)"),
     ],
 )
 def test_standalone_question(question: str, history: list[str], expected: str) -> None:
