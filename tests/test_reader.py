@@ -144,6 +144,22 @@ def test_fast_reader_gives_no_short_answer(demo_index_dir: Path, embedder) -> No
         ("State of the Union in Washington 2024. The president spoke for an hour.", "", [False, True]),
         ("Talks on the Border Resume at Noon. Talks on the border resume at noon.", "", [False, True]),
         ("军队参加了演习.", "", [True]),  # a script without case is never taken for title case
+        # Each rule reads the sentence's own line, in the middle of a text as at its ends.
+        ("The council met on Monday.\nBy Jane Doe | updated 3 May 2024.\nThe vote passed easily.\nIt was close.", "",
+         [True, False, True, True]),
+        ("By Jane Doe | updated on 3 May 2024.", "", [True]),  # nine words: more than a byline
+        ("Storm damage\nThe storm hit at noon.\nFlooded streets in the north\nRepairs start soon.", "", [False, True, False, True]),
+        ('The council said the new harbour bridge would open to traffic next spring after repairs to the northern pier and two years of delays caused', "", [True]),  # 25 words without a final period: prose
+        ('The council said the new harbour bridge would open to traffic next spring after repairs to the northern pier and two years of delays', "", [False]),
+        # Twelve capitalized words are a headline; thirteen are too long for one.
+        ("Ten Things To Know About The New Harbour Bridge Opening In May.", "", [False]),
+        ("Ten Things To Know About The New Harbour Bridge Opening In Early May.", "", [True]),
+        ('He asked the mayor: "Is the bridge safe?"', "", [False]),  # a question inside closing quotes
+        ("Scroll through 3 of 12 photos of the flooded harbour.", "", [False]),
+        ("The mayor visits the flooded harbour (Photo: Jane Doe).", "", [False]),
+        # The headline repeated as a line, with or without its final period; a title that is a sentence is text.
+        ("Storm hits coast, officials say.\nThe storm hit at noon.", "Storm hits coast, officials say", [False, True]),
+        ("Storm hits coast, officials say.\nThe storm hit at noon.", "Storm hits coast, officials say.", [True, True]),
     ],
 )
 def test_headlines_teasers_captions_and_credits_are_not_quotable(text: str, title: str, expected: list[bool]) -> None:
