@@ -70,7 +70,7 @@ from ._counting import SHARED_CHECKER, CountChecker, asks_how_many
 from ._disagreement import by_date, claims, find_rivals, question_names, same_claim, source_label, terms_with_title
 from ._entities import SHARED_RECOGNIZER, EntityRecognizer, asked_labels, names_other_entity
 from ._index import IndexData
-from ._quotable import quotable
+from ._quotable import after_headline, quotable
 from ._quotes import expand
 from ._reader import Reader, ReaderInput
 from ._scoring import ScoredSentence, score_sentences
@@ -199,7 +199,8 @@ class ExtractiveAnswerer:
 
     def rank(self, question: str, passages: list[Passage], index: IndexData, query_vector: np.ndarray) -> list[ScoredSentence]:
         """The quotable sentences of the passages, best first, scored as :meth:`compose` judges them."""
-        scored = [s for s in self.score_sentences(question, passages, index, query_vector) if self._quotable(s, index)]
+        scored = [self._past_headline(s, index) for s in self.score_sentences(question, passages, index, query_vector)]
+        scored = [s for s in scored if self._quotable(s, index)]
         return self.read(question, scored, index) if self.reader is not None else scored
 
     def compose(
@@ -288,6 +289,13 @@ class ExtractiveAnswerer:
     ) -> list[ScoredSentence]:
         """Every sentence of the passages, scored as evidence, best first (:func:`rag._scoring.score_sentences`)."""
         return score_sentences(question, passages, index, query_vector)
+
+    @staticmethod
+    def _past_headline(item: ScoredSentence, index: IndexData) -> ScoredSentence:
+        """The sentence without a headline glued to its front: a quote never opens with the headline."""
+        doc = index.documents[item.doc_i]
+        start = after_headline(doc.text, item.start, item.end, doc.title)
+        return item if start == item.start else replace(item, start=start)
 
     @staticmethod
     def _quotable(item: ScoredSentence, index: IndexData) -> bool:

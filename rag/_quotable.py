@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["quotable"]
+__all__ = ["after_headline", "quotable"]
 
 _TERMINAL = re.compile(r"[.!…]['\"”’)\]]*$")
 _PROSE_WORDS = 25  # a line this long is prose even without a final period
@@ -88,3 +88,30 @@ def quotable(text: str, start: int, end: int, title: str = "") -> bool:
         return False
     title_norm = _normal(title)
     return not (title_norm and not _TERMINAL.search(title.strip()) and _normal(sentence) == title_norm)
+
+
+def after_headline(text: str, start: int, end: int, title: str) -> int:
+    """Where ``text[start:end]`` (one stored sentence) begins once a headline glued to its front is skipped.
+
+    A page whose headline and first paragraph reach the text on one line
+    ("Storm Batters Coast The storm hit at noon.") stores them as one
+    sentence; quoting it from ``start`` would open the citation with the
+    headline, and the reader could take its answer from the headline's words.
+    Only a title that is not itself a sentence (no final period) is skipped,
+    so an article whose title is its first sentence keeps it.
+
+    Example:
+        >>> text = "Storm Batters Coast The storm hit at noon."
+        >>> text[after_headline(text, 0, len(text), "Storm Batters Coast"):]
+        'The storm hit at noon.'
+    """
+    head = title.strip()
+    if not head or _TERMINAL.search(head):
+        return start
+    words = head.split()
+    # Whitespace inside the headline may differ (cleaning joins lines and spaces); its words may not.
+    glued = re.compile(r"\s+".join(map(re.escape, words)) + r"[\s:|–—-]+(?=\S)")
+    found = glued.match(text, start, end)
+    if found is None or not any(c.isalnum() for c in text[found.end() : end]):
+        return start
+    return found.end()

@@ -375,6 +375,17 @@ def _port(text: str) -> int:
     return port
 
 
+def _count(text: str) -> int:
+    """A number of things, at least 1 (``--limit 0`` would evaluate nothing and still report success)."""
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {count}")
+    return count
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors: the problem and where the help is (argparse's own adds a usage block)."""
 
@@ -470,7 +481,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, nargs="+", default=[1, 3, 5, 10], help="cut-offs for hit@k and recall@k")
     p.add_argument("--compare", default=None, help="comma-separated retrieval modes, e.g. dense,bm25,hybrid")
     p.add_argument("--out", metavar="DIR", default=None, help="write metrics.json and report.md here")
-    p.add_argument("--limit", type=int, default=None, help="evaluate a seeded sample of N questions")
+    p.add_argument("--limit", type=_count, default=None, help="evaluate a seeded sample of N questions")
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--top-k", type=int, default=None)
     p.add_argument("--retrieval", choices=["hybrid", "dense", "bm25"], default=None)

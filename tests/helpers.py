@@ -151,3 +151,80 @@ def article_page(title: str, paragraphs: list[str], *, date: str | None = None, 
             f'<nav><a href="/">Home</a> | <a href="/world">World</a></nav>'
             f"<article><h1>{title}</h1>\n{body}</article>"
             f"<footer>Copyright 2026. All rights reserved. Cookie settings.</footer></body></html>")
+
+
+class RecordedLLM:
+    """An OpenAI-compatible chat server on 127.0.0.1 that replays recorded model replies (stdlib ``http.server``).
+
+    ``GET /v1/models`` lists ``model``; ``POST /v1/chat/completions`` answers with ``answer`` (streamed as
+    server-sent events when the request asks to stream, in word-sized pieces as a real server sends them), or
+    with ``rewrite`` when the system message asks for a follow-up to be rewritten. Every request body is kept in
+    ``requests`` so a test can see what the model was shown.
+
+    Example:
+        >>> llm = RecordedLLM("More than 10,000 troops are taking part [1]."); url = llm.url; llm.close()
+    """
+
+    def __init__(self, answer: str, rewrite: str = "", model: str = "recorded") -> None:
+        import http.server
+        import json
+        import threading
+
+        self.answer, self.rewrite, self.model = answer, rewrite, model
+        self.requests: list[dict[str, object]] = []
+        replay = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                if self.path.rstrip("/").endswith("/models"):
+                    return self._json({"object": "list", "data": [{"id": replay.model, "object": "model", "owned_by": "test"}]})
+                self._json({"error": {"message": "not found"}}, 404)
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+                replay.requests.append(body)
+                system = " ".join(str(m.get("content", "")) for m in body.get("messages", []) if m.get("role") == "system")
+                text = replay.rewrite if "Rewrite the user's follow-up" in system else replay.answer
+                base = {"id": "chatcmpl-recorded", "created": 1700000000, "model": replay.model}
+                if not body.get("stream"):
+                    return self._json({**base, "object": "chat.completion", "choices": [
+                        {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+                        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
+                pieces = [{"role": "assistant", "content": ""}] + [{"content": p} for p in _pieces(text)]
+                events = [{**base, "object": "chat.completion.chunk",
+                           "choices": [{"index": 0, "delta": d, "finish_reason": None}]} for d in pieces]
+                events.append({**base, "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+                data = "".join(f"data: {json.dumps(e)}\n\n" for e in events).encode() + b"data: [DONE]\n\n"
+                self._send(200, data, "text/event-stream")
+
+            def _json(self, payload: object, status: int = 200) -> None:
+                self._send(status, json.dumps(payload).encode(), "application/json")
+
+            def _send(self, status: int, data: bytes, kind: str) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _pieces(text: str) -> list[str]:
+    """``text`` in the word-sized pieces a streaming server sends (each word with the space before it)."""
+    import re
+
+    return re.findall(r"\s*\S+", text)

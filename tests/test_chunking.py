@@ -70,6 +70,19 @@ def test_oversized_sentences_are_split_within_budget(text: str) -> None:
         assert chunk.n_tokens == len(REFERENCE.encode(chunk.text)) <= 64
 
 
+def test_an_oversized_sentence_is_cut_between_words() -> None:
+    """Pieces of an over-long sentence start and end on word boundaries, and together keep every word in order."""
+    words = [f"{w}{i}" for i, w in enumerate(["harbour", "reopened", "après", "forty-two", "ships", "waited"] * 150)]
+    text = "Officials said " + " ".join(words) + " today."
+    chunker = TokenChunker(64, 8)
+    sentences = chunker.sentences(doc(text))
+    assert len(sentences) > 5
+    for sentence in sentences:
+        assert sentence.start == 0 or text[sentence.start - 1] == " ", text[sentence.start - 5 : sentence.start + 5]
+        assert sentence.end == len(text) or text[sentence.end] == " ", text[sentence.end - 5 : sentence.end + 5]
+    assert [w for s in sentences for w in text[s.start : s.end].split()] == text.split()
+
+
 def test_empty_document_gives_no_chunks() -> None:
     assert TokenChunker().split(doc("")) == []
 

@@ -194,6 +194,24 @@ def test_password_in_llm_url_is_never_printed(hostile_index: Path) -> None:
     assert "Connection refused" in line  # the URL's userinfo no longer passes for part of the host name
 
 
+def test_an_unexpected_error_quoting_a_credentialed_url_is_redacted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The CLI's last resort: an error no layer expected (so none redacted it) still never prints a password or key."""
+    from rag import Assistant
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("could not reach postgresql://reader:s3cret@db.example:5432/news, api_key=sk-abcdefghijklmnop")
+
+    monkeypatch.setattr(Assistant, "load", broken)
+    monkeypatch.delenv("RAG_DEBUG", raising=False)
+    assert main(["ask", "when did the storm hit?", "--index", str(tmp_path / "index")]) == 1
+    out, err = capsys.readouterr()
+    assert "s3cret" not in out + err and "abcdefghijklmnop" not in out + err
+    assert err.strip() == ("error: unexpected OSError: could not reach postgresql://***@db.example:5432/news"
+                           ", api_key=*** (set RAG_DEBUG=1 for details)")
+
+
 def test_a_file_name_cannot_forge_a_warning_line(tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     docs.mkdir()

@@ -23,6 +23,20 @@ from rag._followup import is_follow_up, standalone_question
         ("why there?", ["where is the Zapad drill held?"], "why there? (zapad drill held)"),
         ("Who leads the Russian defence ministry?", ["how many troops?"], "Who leads the Russian defence ministry?"),
         ("and why?", ["", "  "], "and why?"),
+        # Whether a focus question continues is judged against the latest question, not the oldest.
+        ("how many aircraft?", ["how many troops took part in the drill?", "Why Tajikistan?"], "how many aircraft?"),
+        ("how many aircraft?", ["Why Tajikistan?", "how many troops took part in the drill?"], "how many aircraft? (drill)"),
+        # "how much" is not "how many": another form of question, asked anew.
+        ("how much money?", ["how many troops took part in the drill?"], "how much money?"),
+        ("which units?", ["how many troops took part in the drill?"], "which units?"),
+        # A capital survives the lead's removal; nothing carried, no empty brackets.
+        ("And how many aircraft?", ["how many troops took part in the drill?"], "How many aircraft? (drill)"),
+        ("and the drill?", ["how many troops took part in the drill?"], "the drill?"),
+        # A focus question that asked anew carries its own subject only (here none), never the one before it.
+        ("and tanks?", ["Why Tajikistan?", "how many troops?"], "tanks?"),
+        # Two-letter names are subjects; single letters are not.
+        ("and why?", ["What did the EU decide?"], "why? (eu decide)"),
+        ("and why?", ["What is plan B?"], "why? (plan)"),
     ],
 )
 def test_standalone_question(question: str, history: list[str], expected: str) -> None:
@@ -43,6 +57,7 @@ def test_standalone_question(question: str, history: list[str], expected: str) -
         "How many troops joined the Zapad drill?",
         "How many aircraft took part in the drill?",
         "Russian troops in Belarus",  # no question word, but two content words
+        "Belarus troops?",
     ],
 )
 def test_complete_question_stands_alone(question: str) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -172,23 +173,23 @@ CLI_ERRORS: dict[str, tuple[list[str], str]] = {
     "unknown retrieval": (["ask", "troops?", "--retrieval", "magic"], "error: argument --retrieval: invalid choice"),
     "unknown llm": (["ask", "troops?", "--llm", "gpt9"], "error: argument --llm: invalid choice"),
     "unknown option": (["ask", "troops?", "--topk", "3"], "error: unrecognized arguments"),
-    "unknown command": (["serv"], "error: argument COMMAND: invalid choice"),  # ("serve" is one now)
+    "unknown command": (["launch"], "error: argument COMMAND: invalid choice: 'launch'"),
     "no command": ([], "error: the following arguments are required"),
     "ask without a question": (["ask"], "error: the following arguments are required"),
     "index without a path": (["index"], "error: the following arguments are required"),
     "index a missing path": (["index", "/nonexistent/articles", "--index", "{tmp}/idx"], "error: nothing to index"),
-    "missing config file": (["ask", "troops?", "--config", "/nonexistent/rag.toml"], "error: "),
+    "missing config file": (["ask", "troops?", "--config", "/nonexistent/rag.toml"], "error: config file /nonexistent/rag.toml does not exist: check the path"),
     "ask on a missing index": (["ask", "troops?", "--index", "{tmp}/no-index"], "error: no index at"),
     "info on a missing index": (["info", "--index", "{tmp}/no-index"], "error: no index at"),
-    "eval a missing file": (["eval", "{tmp}/missing.jsonl"], "error: "),
-    "eval k zero": (["eval", "{gold}", "--k", "0"], "error: "),
+    "eval a missing file": (["eval", "{tmp}/missing.jsonl"], "error: {tmp}/missing.jsonl does not exist: give a gold .jsonl"),
+    "eval k zero": (["eval", "{gold}", "--k", "0"], "error: --k values must be at least 1"),
     "eval k not a number": (["eval", "{gold}", "--k", "x"], "error: argument --k: invalid int value"),
-    "eval limit zero": (["eval", "{gold}", "--limit", "0"], "error: "),
-    "eval unknown compare mode": (["eval", "{gold}", "--compare", "hybrid,psychic"], "error: "),
-    "eval unknown reader to compare": (["eval", "{gold}", "--compare-readers", "model,oracle"], "error: "),
-    "ui port out of range": (["ui", "--port", "99999"], "error: "),
+    "eval limit zero": (["eval", "{gold}", "--limit", "0"], "error: argument --limit: must be at least 1, got 0"),
+    "eval unknown compare mode": (["eval", "{gold}", "--compare", "hybrid,psychic"], "error: unknown configuration 'psychic' in --compare: use hybrid, dense, bm25, langchain"),
+    "eval unknown reader to compare": (["eval", "{gold}", "--compare-readers", "model,oracle"], "error: unknown reader 'oracle' in --compare-readers: use model,fast"),
+    "ui port out of range": (["ui", "--port", "99999"], "error: argument --port: port 99999 is out of range: use 1-65535"),
     "ui port not a number": (["ui", "--port", "http"], "error: argument --port: invalid port 'http'"),
-    "llm without model": (["ask", "troops?", "--llm", "openai", "--index", "{tmp}/no-index"], "error: "),
+    "llm without model": (["ask", "troops?", "--llm", "openai", "--index", "{tmp}/no-index"], "error: no index at {tmp}/no-index: build one with"),
     # Issue #29: a database URL that is not PostgreSQL is no folder, and a URL's key or password is never printed.
     "mysql index location": (["info", "--index", "mysql://bob:hunter2@db.example/news"],
                              "error: the index location mysql://***@db.example/news is a mysql URL"),
@@ -214,8 +215,8 @@ CONFIG_FILES: dict[str, tuple[str, str]] = {
 @pytest.fixture(scope="module")
 def small_gold(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("gold") / "gold.jsonl"
-    path.write_text(json.dumps({"id": "q", "question": "How many troops?", "answers": ["10,000"], "evidence": [],
-                                "answerable": True}) + "\n")
+    path.write_text(json.dumps({"id": "q", "question": "How many troops?", "answers": ["10,000"],
+                                "evidence": [{"doc_id": "zapad", "quote": "More than 10,000 troops"}], "answerable": True}) + "\n")
     return path
 
 
@@ -223,6 +224,7 @@ def small_gold(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_cli_error_is_one_line(case: str, tmp_path: Path, small_gold: Path, capsys: pytest.CaptureFixture[str]) -> None:
     args, expected = CLI_ERRORS[case]
     args = [a.replace("{tmp}", str(tmp_path)).replace("{gold}", str(small_gold)) for a in args]
+    expected = expected.replace("{tmp}", str(tmp_path))
     with _exit_code() as code:
         code.value = main(args)
     out, err = capsys.readouterr()
@@ -404,17 +406,32 @@ def _damage(index_dir: Path, how: str) -> None:
         generation.write_text("x")
 
 
-INDEX_DAMAGE = [
-    "manifest not json", "manifest empty", "manifest a list", "manifest format from the future",
-    "manifest names a missing generation", "manifest other model", "manifest binary",
-    "truncate documents.jsonl", "truncate chunks.npy", "truncate sentence_vectors.npy", "truncate dense.faiss",
-    "truncate terms.json", "delete documents.jsonl", "delete chunk_vectors.npy", "delete dense.faiss",
-    "documents garbage", "generation is a file",
-]
+# What each damage must say after "error: index at INDEX ": the specific reason, as a regex ({index}: the folder).
+_CORRUPT = r"is corrupt \({}\)"
+INDEX_DAMAGE: dict[str, str] = {
+    "manifest not json": _CORRUPT.format(r"manifest\.json: Expecting property name enclosed in double quotes: .*"),
+    "manifest empty": _CORRUPT.format(r"manifest\.json: Expecting value: line 1 column 1 \(char 0\)"),
+    "manifest a list": _CORRUPT.format(r"manifest\.json: missing 'generation'"),
+    "manifest format from the future": r"has format 999, this version reads \d+",
+    "manifest names a missing generation": _CORRUPT.format(r"manifest\.json: 'generation' 'gen-missing' is not a generation folder name"),
+    "manifest other model": r"was built with embedding model 'some/other-model', not '[^']+'",
+    "manifest binary": _CORRUPT.format(r"manifest\.json: 'utf-8' codec can't decode byte 0xff in position \d+: .*"),
+    "truncate documents.jsonl": _CORRUPT.format(r"documents\.jsonl is \d+ bytes, manifest says \d+"),
+    "truncate chunks.npy": _CORRUPT.format(r"chunks\.npy is \d+ bytes, manifest says \d+"),
+    "truncate sentence_vectors.npy": _CORRUPT.format(r"sentence_vectors\.npy is \d+ bytes, manifest says \d+"),
+    "truncate dense.faiss": _CORRUPT.format(r"dense\.faiss is \d+ bytes, manifest says \d+"),
+    "truncate terms.json": _CORRUPT.format(r"terms\.json is \d+ bytes, manifest says \d+"),
+    "delete documents.jsonl": _CORRUPT.format(r"\[Errno 2\] No such file or directory: '{index}/gen-[^/']+/documents\.jsonl'"),
+    "delete chunk_vectors.npy": _CORRUPT.format(r"\[Errno 2\] No such file or directory: '{index}/gen-[^/']+/chunk_vectors\.npy'"),
+    "delete dense.faiss": _CORRUPT.format(r"\[Errno 2\] No such file or directory: '{index}/gen-[^/']+/dense\.faiss'"),
+    "documents garbage": _CORRUPT.format(r"documents\.jsonl is \d+ bytes, manifest says \d+"),
+    "generation is a file": _CORRUPT.format(r"\[Errno 20\] Not a directory: '{index}/gen-[^/']+/documents\.jsonl'"),
+}
 
 
 @pytest.mark.parametrize("how", INDEX_DAMAGE)
 def test_damaged_index_is_one_line(how: str, good_index: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Each damage gets its own reason and the rebuild command, never just any line that mentions the index."""
     index_dir = good_index / "index"
     _damage(index_dir, how)
     capsys.readouterr()
@@ -422,8 +439,11 @@ def test_damaged_index_is_one_line(how: str, good_index: Path, capsys: pytest.Ca
     out, err = capsys.readouterr()
     _no_traceback(out, err)
     lines = [line for line in err.splitlines() if line.strip() and not line.startswith(("Loading", "Batches"))]
-    assert len(lines) == 1 and lines[0].startswith("error: "), err
-    assert str(index_dir) in lines[0] or "index" in lines[0]
+    assert len(lines) == 1, err
+    index = re.escape(str(index_dir))
+    expected = (f"error: index at {index} " + INDEX_DAMAGE[how].replace("{index}", index)
+                + f": rebuild it with `rag index PATH --index {index} --rebuild`")
+    assert re.fullmatch(expected, lines[0]), lines[0]
 
 
 # ------------------------------------------------------------------------------ UI questions, uploads

@@ -285,6 +285,22 @@ def test_same_file_name_from_another_folder_never_overwrites(tmp_path: Path, emb
     assert texts["report"].startswith("Budget report") and texts[report.added[0]].startswith("Weather report")
 
 
+def test_a_document_whose_file_was_deleted_is_pruned_when_another_folder_is_indexed(
+    tmp_path: Path, embedder: MiniLMEmbeddings
+) -> None:
+    """_plan's "or whose source file is gone" branch: a file deleted from a folder that is not re-indexed still goes."""
+    for name, text in [("a/kept.txt", "Budget report\nThe council passed the budget."),
+                       ("a/gone.txt", "Weather report\nIt rained all week in the valley."),
+                       ("b/ferry.txt", "Ferry news\nThe ferry returned to service on Monday.")]:
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(text)
+    build(tmp_path / "ix", [tmp_path / "a", tmp_path / "b"], embedder)
+    (tmp_path / "a" / "gone.txt").unlink()
+    report = build(tmp_path / "ix", [tmp_path / "b"], embedder)
+    assert report.removed == ["gone"] and report.unchanged == ["ferry"]
+    assert sorted(d.id for d in load_index(tmp_path / "ix").documents) == ["ferry", "kept"]
+
+
 FEED = [
     {"title": "Rates rise", "text": "The central bank raised interest rates by half a point on Monday."},
     {"title": "Harbour reopens", "text": "The harbour reopened after a three-day closure caused by the storm."},
@@ -622,3 +638,18 @@ def test_news_sentences_are_each_embedded_alone(make_assistant) -> None:  # type
     assistant = make_assistant()
     report = assistant.index([bundled_articles_dir()])
     assert report.embedded_sentences == len(assistant.snapshot()[0].sentence_rows)
+
+
+def test_the_dated_original_stands_for_its_undated_reprint() -> None:
+    """"Dated before undated": an undated reprint listed first never becomes the story's copy, whatever the order."""
+    from rag._syndication import copy_groups
+
+    story = ("Troops from both countries will take part in the joint drill in August, officials said on Monday, "
+             "and more than ten thousand soldiers are expected at the training base in the north.")
+    other = "The harbour reopened on Tuesday after a three-day closure caused by the storm, port officials said."
+    assert copy_groups([story, story + " Reuters", other], [None, "2021-08-02", None]) == [1, 1, 2]
+    assert copy_groups([story, story + " Reuters"], ["2021-08-02", None]) == [0, 0]
+    # Among dated copies the earliest stands for the group; among undated ones, the first indexed.
+    assert copy_groups([story, story + " AP", story + " AFP"], ["2021-08-05", None, "2021-08-02"]) == [2, 2, 2]
+    assert copy_groups([story, story + " AP"], [None, None]) == [0, 0]
+

@@ -34,6 +34,19 @@ def test_txt_and_md(tmp_path: Path) -> None:
     assert docs["b"].title == "Budget passes"
 
 
+def test_front_matter_keys_are_read_in_any_case(tmp_path: Path) -> None:
+    """``Title:``, ``Date:``, ``Source:`` as editors write them are the same fields as ``title:``, ``date:``…"""
+    (tmp_path / "upper.md").write_text("---\nTitle: Storm hits coast\nDate: May 1, 2024\nSource: Harbour Times\n"
+                                       "AUTHOR: Dana Reyes\nURL: https://example.com/storm\n---\nThe storm hit the coast on Monday.\n")
+    (tmp_path / "mixed.txt").write_text("---\nPUBLISHED: 2023-03-14\nOutlet: Auto Daily\n---\nRecall widens\n\nThe recall grew.\n")
+    docs = {d.id: d for d in load_paths([tmp_path]).documents}
+    upper, mixed = docs["upper"], docs["mixed"]
+    assert (upper.title, upper.published, upper.outlet, upper.author, upper.url) == (
+        "Storm hits coast", "2024-05-01", "Harbour Times", "Dana Reyes", "https://example.com/storm")
+    assert upper.text == "The storm hit the coast on Monday."
+    assert (mixed.title, mixed.published, mixed.outlet) == ("Recall widens", "2023-03-14", "Auto Daily")
+
+
 def test_html_main_text_without_navigation(tmp_path: Path) -> None:
     (tmp_path / "harbour.html").write_text(ARTICLE_HTML)
     (doc,) = load_paths([tmp_path]).documents

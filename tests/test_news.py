@@ -479,3 +479,24 @@ def test_dates_at_different_precision_do_not_disagree(tmp_path: Path, embedder: 
     assistant.index([_corpus(tmp_path, records)])
     answer = Assistant.load(tmp_path / "ix", embeddings=embedder).ask("When does the joint drill take place?")
     assert not answer.disagreements
+
+
+@pytest.mark.parametrize(
+    ("mine", "theirs", "same"),
+    [
+        (["2021-08"], ["2021-08-09"], True),  # a month and a day in it: one claim at the coarser precision
+        (["2021-08-09"], ["2021-08"], True),
+        (["2021"], ["2021-08-09"], True),
+        (["2021-08-09"], ["2021-08-09"], True),
+        (["2021-08"], ["2021-09-01"], False),
+        (["2021-08-01"], ["2021-08-09"], False),
+        (["2021-08"], ["2021-07", "2021-08-20"], True),  # any shared value
+        (["10"], ["100"], False),  # a prefix that is not a coarser date is another value
+        (["10000"], ["13000"], False),
+        ([], ["2021-08"], False),
+    ],
+)
+def test_same_claim_compares_values_at_the_coarser_precision(mine: list[str], theirs: list[str], same: bool) -> None:
+    from rag._disagreement import same_claim
+
+    assert same_claim(dict.fromkeys(mine, frozenset()), dict.fromkeys(theirs, frozenset())) is same

@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag import Assistant, ReaderError, Settings
+from rag import Assistant, MiniLMEmbeddings, ReaderError, Settings, bundled_articles_dir
 from rag._answering import ExtractiveAnswerer
-from rag._quotable import quotable
+from rag._quotable import after_headline, quotable
 from rag._quotes import expand
 from rag._reader import READER_DIR, Reader, ReaderInput, Span, encode, load_tokenizer
 from rag._scoring import ScoredSentence
@@ -140,7 +140,26 @@ def test_fast_reader_gives_no_short_answer(demo_index_dir: Path, embedder) -> No
         ("Jun 6, 2023 ... The team won the title.", "", [False, True]),
         ("Ashleigh Barty Wins Wimbledon Women's Singles Title ... She beat Karolina Pliskova.", "", [False, True]),
         ("It was 2015. Musk resigned. Barack Obama Won.", "", [True, True, False]),
+        # A headline keeps its small words in lower case: they do not make it prose; a verb does.
+        ("State of the Union in Washington 2024. The president spoke for an hour.", "", [False, True]),
+        ("Talks on the Border Resume at Noon. Talks on the border resume at noon.", "", [False, True]),
         ("军队参加了演习.", "", [True]),  # a script without case is never taken for title case
+        # Each rule reads the sentence's own line, in the middle of a text as at its ends.
+        ("The council met on Monday.\nBy Jane Doe | updated 3 May 2024.\nThe vote passed easily.\nIt was close.", "",
+         [True, False, True, True]),
+        ("By Jane Doe | updated on 3 May 2024.", "", [True]),  # nine words: more than a byline
+        ("Storm damage\nThe storm hit at noon.\nFlooded streets in the north\nRepairs start soon.", "", [False, True, False, True]),
+        ('The council said the new harbour bridge would open to traffic next spring after repairs to the northern pier and two years of delays caused', "", [True]),  # 25 words without a final period: prose
+        ('The council said the new harbour bridge would open to traffic next spring after repairs to the northern pier and two years of delays', "", [False]),
+        # Twelve capitalized words are a headline; thirteen are too long for one.
+        ("Ten Things To Know About The New Harbour Bridge Opening In May.", "", [False]),
+        ("Ten Things To Know About The New Harbour Bridge Opening In Early May.", "", [True]),
+        ('He asked the mayor: "Is the bridge safe?"', "", [False]),  # a question inside closing quotes
+        ("Scroll through 3 of 12 photos of the flooded harbour.", "", [False]),
+        ("The mayor visits the flooded harbour (Photo: Jane Doe).", "", [False]),
+        # The headline repeated as a line, with or without its final period; a title that is a sentence is text.
+        ("Storm hits coast, officials say.\nThe storm hit at noon.", "Storm hits coast, officials say", [False, True]),
+        ("Storm hits coast, officials say.\nThe storm hit at noon.", "Storm hits coast, officials say.", [True, True]),
     ],
 )
 def test_headlines_teasers_captions_and_credits_are_not_quotable(text: str, title: str, expected: list[bool]) -> None:
@@ -163,6 +182,42 @@ def test_headline_is_never_quoted_or_answered_from_even_when_it_matches(assistan
     answer = assistant.ask(question)
     assert all(_HEADLINE not in citation.quote for citation in answer.citations), answer.citations
     assert answer.short_answer is None or answer.short_answer not in _HEADLINE, answer.short_answer
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "skipped"),
+    [
+        ("Storm Batters Coast The storm hit at noon.", "Storm Batters Coast", "Storm Batters Coast "),
+        ("Storm  Batters\nCoast: The storm hit at noon.", "Storm Batters Coast", "Storm  Batters\nCoast: "),
+        ("Storm Batters Coast.", "Storm Batters Coast", ""),  # the headline alone: nothing after it
+        ("Storm hit at noon. More followed.", "Storm hit at noon.", ""),  # a title that is a sentence is text
+        ("Storm Batters Coastal towns again.", "Storm Batters Coast", ""),  # a word that merely begins like it
+        ("The storm hit at noon.", "", ""),
+    ],
+)
+def test_after_headline_skips_only_a_glued_headline(text: str, title: str, skipped: str) -> None:
+    assert text[: after_headline(text, 0, len(text), title)] == skipped
+
+
+def test_a_headline_glued_to_the_first_sentence_is_never_quoted(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
+    """The bundled article with its headline and first paragraph on one line, as a page extractor that drops the
+    line break gives it: the stored first sentence opens with the headline, and no quote or short answer may."""
+    lines = (bundled_articles_dir() / "russia-china-drill-report.txt").read_text(encoding="utf-8").split("\n")
+    body = [line for line in lines[1:] if line.strip()]
+    record = {"id": "glued", "title": _HEADLINE, "text": f"{_HEADLINE} {body[0]}\n\n" + "\n\n".join(body[1:])}
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "articles" / "glued.json").write_text(json.dumps(record), encoding="utf-8")
+    Assistant(tmp_path / "ix", embeddings=embedder).index([tmp_path / "articles"])
+    assistant = Assistant.load(tmp_path / "ix", embeddings=embedder)
+    questions = ["Is Russia now training troops alongside communist China?", "What did China's defense ministry announce?",
+                 "What report details Russia training troops?", "When did China's defense ministry announce the drill?"]
+    quoted_first = 0
+    for question in questions:
+        answer = assistant.ask(question)
+        assert all(not c.quote.startswith(_HEADLINE[:20]) for c in answer.citations), (question, answer.citations)
+        assert answer.short_answer is None or answer.short_answer not in _HEADLINE, (question, answer.short_answer)
+        quoted_first += any(c.quote.startswith("( China’s national defense ministry") for c in answer.citations)
+    assert quoted_first >= 2, "the first sentence, without its headline, is still quoted"
 
 
 def test_context_expansion_cites_the_sentence_that_names_the_answer(assistant: Assistant) -> None:

@@ -49,6 +49,15 @@ def test_clean_text_drops_trailing_appeal_but_not_early_mentions() -> None:
     assert clean_text(appeal) == clean_text(body)
 
 
+def test_clean_text_keeps_an_article_under_a_leading_boilerplate_line() -> None:
+    """A trailer line in the first half of the text is not a trailer: the article after it is kept whole."""
+    body = "The harbour reopened on Tuesday after the storm. " * 6
+    for line in ["Subscribe to our newsletter", "Related articles:", "Dear readers,"]:
+        assert clean_text(f"{line}\n{body}") == f"{line}\n{body.strip()}"
+    # The same line after the article is cut, with everything below it.
+    assert clean_text(f"{body}\nSubscribe to our newsletter\nGet the news first.") == body.strip()
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

@@ -283,3 +283,22 @@ def test_a_source_card_links_its_title_to_the_article_over_http_only(url: str | 
         assert "&b=" not in card  # the URL's & is escaped inside the attribute
     assert "quake.json" in card and "/srv/news" not in card  # rag ui: the file by name
     assert "quake.json" not in render_sources(answer, 1, show_paths=False)  # a served UI: no file at all
+
+
+def test_source_card_escapes_the_article_text_before_in_and_after_the_quote() -> None:
+    """Article text carries markup too, not only questions: every part of a source card's passage is shown as text."""
+    from rag._types import Answer, Citation, Passage
+    from ui.app import render_sources
+
+    before, quote = "<b>Before</b> the storm. ", "The harbour <i>reopened</i> on Tuesday."
+    after = " <img src=x onerror=alert(1)> Officials <script>alert(2)</script> & co."
+    text = before + quote + after
+    lo, hi = len(before), len(before) + len(quote)
+    passage = Passage(1, "harbour", "Harbour <u>reopens</u>", "/articles/harbour.txt", 100, 100 + len(text), text, 0.9)
+    citation = Citation(1, "harbour", "Harbour <u>reopens</u>", "/articles/harbour.txt", 100 + lo, 100 + hi, quote, 0.8)
+    answer = Answer("<em>When</em> did it reopen?", "It reopened on Tuesday. [1]", False, (citation,), (passage,))
+    html = render_sources(answer, 1)
+    for tag in ("<b>", "<i>", "<img", "<script", "<u>", "<em>"):
+        assert tag not in html, tag
+    assert "&lt;b&gt;Before&lt;/b&gt;" in html and "<mark>The harbour &lt;i&gt;reopened&lt;/i&gt; on Tuesday.</mark>" in html
+    assert "&lt;img src=x onerror=alert(1)&gt; Officials &lt;script&gt;alert(2)&lt;/script&gt; &amp; co." in html

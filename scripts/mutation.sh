@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Mutation testing of the core modules with mutmut 3, outside CI: nice'd, one module at a time, resumable.
+#
+#   scripts/mutation.sh [MODULE...]        e.g. scripts/mutation.sh followup dates quotable
+#   scripts/mutation.sh --background ...    the same, detached; its log is .mutation/run.log
+#
+# Each module runs in its own scratch copy of the repository, .mutation/MODULE/ (git-ignored), where mutmut
+# mutates only that module and runs only the tests listed for it below (its own test file, so a run takes
+# minutes, not hours). mutmut keeps every mutant's result in .mutation/MODULE/mutants/, so running the same
+# module again resumes: only mutants without a result (or whose code changed) run again; delete the folder
+# to start over. At the end the module's score (killed / (killed + survived + timeouts)) is written into the
+# table in docs/testing.md with the command and the date. List survivors with
+# `cd .mutation/MODULE && mutmut results` and read one with `mutmut show NAME`.
+#
+# Environment: PYTHON (default: the venv's python next to this repository's .venv, else python3),
+# MUTMUT_CHILDREN (parallel workers, default 1: the machine's cores are shared), MUTMUT_MAX_MINUTES
+# (default 15: a module still running then is stopped; run it again to resume).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PYTHON="${PYTHON:-}"
+if [[ -z "$PYTHON" ]]; then
+  for candidate in "$ROOT/.venv/bin/python" "$ROOT/../main/.venv/bin/python" "$(command -v python3)"; do
+    if [[ -x "$candidate" ]]; then PYTHON="$candidate"; break; fi
+  done
+fi
+MUTMUT="$(dirname "$PYTHON")/mutmut"
+CHILDREN="${MUTMUT_CHILDREN:-1}"
+MAX_MINUTES="${MUTMUT_MAX_MINUTES:-15}"
+
+# module -> "source file|pytest selection" (paths relative to the repository root; -k/-m narrow a file, shell-quoted).
+declare -A TESTS=(
+  [answering]="rag/_answering.py|tests/test_answering.py"
+  [citations]="rag/_citations.py|tests/test_answering.py tests/test_news.py"
+  [quotable]="rag/_quotable.py|tests/test_reader.py -k 'quotable or after_headline'"
+  [dates]="rag/_dates.py|tests/test_dates.py"
+  [syndication]="rag/_syndication.py|tests/test_index.py -k 'copy_groups or dated_original'"
+  [retrieval]="rag/_retrieval.py|tests/test_retrieval.py"
+  [chunking]="rag/_chunking.py|tests/test_chunking.py"
+  [ingest]="rag/_ingest.py|tests/test_index.py"
+  [stores]="rag/stores/_local.py|tests/test_stores.py -k 'not pg'"
+  [loading]="rag/_loading.py|tests/test_loading.py"
+  [text]="rag/_text.py|tests/test_text.py"
+  [followup]="rag/_followup.py|tests/test_followup.py -k 'not through_ask'"
+  [generative]="rag/_generative.py|tests/test_generative.py"
+  [config]="rag/_config.py|tests/test_config.py"
+  [cli]="rag/cli.py|tests/test_cli.py"
+  [ui]="ui/app.py|tests/test_ui.py -m 'not browser'"
+)
+
+usage() { echo "usage: scripts/mutation.sh [--background] MODULE... (modules: ${!TESTS[*]})" >&2; exit 2; }
+
+if [[ "${1:-}" == "--background" ]]; then
+  shift
+  mkdir -p "$ROOT/.mutation"
+  nohup nice -n 19 "$0" "$@" > "$ROOT/.mutation/run.log" 2>&1 &
+  echo "started (pid $!): tail -f .mutation/run.log"
+  exit 0
+fi
+[[ $# -gt 0 ]] || usage
+for module in "$@"; do [[ -n "${TESTS[$module]:-}" ]] || { echo "unknown module: $module" >&2; usage; }; done
+
+run_module() {
+  local module="$1" source="${TESTS[$1]%%|*}" selection="${TESTS[$1]#*|}"
+  local work="$ROOT/.mutation/$module"
+  mkdir -p "$work"
+  # A fresh copy of the code and tests each time (mutmut's own results in mutants/ are kept, hence resumable).
+  (cd "$ROOT" && git ls-files -z --cached --others --exclude-standard -- rag ui training tests pyproject.toml \
+     | tar --null -T - -cf - | tar -xf - -C "$work")
+  "$PYTHON" - "$work/pyproject.toml" "$source" "$selection" <<'PY'
+import re, shlex, sys
+path, source, selection = sys.argv[1:]
+words = shlex.split(selection)
+tests = [w for w in words if not w.startswith("-") and "/" in w]
+select = [w for w in words if w not in tests]  # -k EXPR, -m EXPR
+text = open(path, encoding="utf-8").read()
+text = re.sub(r"\n\[tool\.mutmut\]\n(?:[^\[].*\n|\n)*", "\n", text)
+text += (
+    "\n[tool.mutmut]\n"
+    f"source_paths = [{source.split('/')[0]!r}]\n"
+    f"only_mutate = [{source!r}]\n"
+    'also_copy = ["training", "ui", "rag"]\n'
+    f"pytest_add_cli_args_test_selection = {tests + select!r}\n"
+    'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q", "--no-header", "-o", "addopts=-ra --strict-markers"]\n'
+)
+open(path, "w", encoding="utf-8").write(text)
+PY
+  echo "== $module: mutating $source, tests: $selection"
+  local started=$SECONDS status=0
+  (cd "$work" && RAG_CACHE_DIR="$work/.rag-cache" timeout --signal=INT "$((MAX_MINUTES * 60))" \
+      nice -n 19 "$MUTMUT" run --max-children "$CHILDREN") || status=$?
+  if [[ $status -eq 124 || $status -eq 130 ]]; then
+    echo "== $module: stopped after $MAX_MINUTES minutes; run it again to resume"
+  fi
+  (cd "$work" && "$MUTMUT" export-cicd-stats >/dev/null)
+  "$PYTHON" "$ROOT/scripts/mutation_score.py" "$module" "$source" "$selection" "$work/mutants/mutmut-cicd-stats.json" \
+      "$((SECONDS - started))" "$ROOT/docs/testing.md"
+}
+
+for module in "$@"; do run_module "$module"; done
