@@ -170,7 +170,9 @@ class CountChecker:
         while head.dep_ in ("quantmod", "nummod") and head.head.pos_ in ("NOUN", "PROPN") and head.head.i != head.i:
             head = head.head
         counted = head.lemma_.lower()
-        if counted in asked.phrase or counted in _GENERIC or not counted.isalpha():
+        # "10,000 job cuts" counts jobs too: the nouns compounded with the counted one belong to what it counts.
+        compounds = {t.lemma_.lower() for t in head.children if t.dep_ == "compound"}
+        if counted in asked.phrase or asked.lemma in compounds or counted in _GENERIC or not counted.isalpha():
             return False
         # The sentence names the asked thing elsewhere: it could have counted it, and counted another.
         named = any(t.lemma_.lower() == asked.lemma and t.pos_ in ("NOUN", "PROPN") and t.i != head.i for t in doc)

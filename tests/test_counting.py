@@ -26,6 +26,11 @@ def similarity():  # type: ignore[no-untyped-def]
         # The first figure of a span, read to its last word, counts the courses.
         ("How many courses must a servant take?", "They must complete at least one advanced course every three years.",
          "at least one advanced course every three years", False),
+        # A compound counts its nouns too: "10,000 job cuts" answers "how many jobs … cut".
+        ("How many jobs did Airbus say it will cut?", "Airbus has announced 10,000 job cuts over the next four years.",
+         "10,000", False),
+        # "677 orders from 47 customers": 47 counts customers, not orders.
+        ("How many orders does Boeing have?", "That brings the total to 677 orders from 47 customers.", "47", True),
         # A sentence that never names the asked thing is not judged (paraphrases would fail).
         ("How many aircraft took part?", "More than 10,000 troops are taking part.", "More than 10,000", False),
         # Times, years and shares are never judged.
