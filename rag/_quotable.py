@@ -98,15 +98,22 @@ def after_headline(text: str, start: int, end: int, title: str) -> int:
     sentence; quoting it from ``start`` would open the citation with the
     headline, and the reader could take its answer from the headline's words.
     Only a title that is not itself a sentence (no final period) is skipped,
-    so an article whose title is its first sentence keeps it.
+    so an article whose title is its first sentence keeps it; and only at
+    the very start of the text, before a word that opens a sentence (a
+    capital, a digit or a quote), so a first sentence that opens with the
+    title's words ("Super Bowl 50 was an American football game …") keeps
+    its subject.
 
     Example:
         >>> text = "Storm Batters Coast The storm hit at noon."
         >>> text[after_headline(text, 0, len(text), "Storm Batters Coast"):]
         'The storm hit at noon.'
+        >>> text = "Super Bowl 50 was an American football game."
+        >>> text[after_headline(text, 0, len(text), "Super Bowl 50"):]
+        'Super Bowl 50 was an American football game.'
     """
     head = title.strip()
-    if not head or _TERMINAL.search(head):
+    if not head or _TERMINAL.search(head) or text[:start].strip():
         return start
     words = head.split()
     # Whitespace inside the headline may differ (cleaning joins lines and spaces); its words may not.
@@ -114,4 +121,5 @@ def after_headline(text: str, start: int, end: int, title: str) -> int:
     found = glued.match(text, start, end)
     if found is None or not any(c.isalnum() for c in text[found.end() : end]):
         return start
-    return found.end()
+    opening = text[found.end()]
+    return found.end() if opening.isupper() or opening.isdigit() or opening in "\"'“‘(" else start
