@@ -197,6 +197,11 @@ CLI_ERRORS: dict[str, tuple[list[str], str]] = {
                             "error: nothing to index (skipped http://127.0.0.1:9/feed.xml?key=***: "),
     "empty since": (["ask", "troops?", "--since", ""], "error: argument --since: the date is empty"),
     "blank as-of": (["timeline", "drill", "--as-of", " "], "error: argument --as-of: the date is empty"),
+    # Issue #29 R9: OS errors that were "unexpected" one-liners.
+    "config is a folder": (["ask", "troops?", "--config", "{tmp}"], "error: config file {tmp} is a folder, not a TOML file"),
+    "index name too long": (["info", "--index", "{tmp}/" + "x" * 300], "error: the index path "),
+    "index path not utf-8": (["ask", "troops?", "--index", "{tmp}/idx" + b"\xff".decode("utf-8", "surrogateescape")],
+                             "error: the index path {tmp}/idx\\udcff is not valid UTF-8"),
 }
 
 CONFIG_FILES: dict[str, tuple[str, str]] = {
@@ -444,6 +449,21 @@ def test_damaged_index_is_one_line(how: str, good_index: Path, capsys: pytest.Ca
     expected = (f"error: index at {index} " + INDEX_DAMAGE[how].replace("{index}", index)
                 + f": rebuild it with `rag index PATH --index {index} --rebuild`")
     assert re.fullmatch(expected, lines[0]), lines[0]
+
+
+@pytest.mark.parametrize("name", ["x" * 300, "idx" + b"\xff".decode("utf-8", "surrogateescape")])
+def test_unusable_index_path_is_one_line_and_leaves_nothing(
+    name: str, good_index: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue #29 R9: a name over the file system's limit or not UTF-8 is refused before a folder or ``.lock`` is made."""
+    capsys.readouterr()
+    assert main(["index", str(good_index / "articles"), "--index", str(good_index / name)]) == 2
+    out, err = capsys.readouterr()
+    _no_traceback(out, err)
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: the index path ") and "--index" in lines[0], err
+    assert "unexpected" not in lines[0]
+    assert sorted(p.name for p in good_index.iterdir()) == ["articles", "index"]
 
 
 # ------------------------------------------------------------------------------ UI questions, uploads

@@ -63,7 +63,8 @@ from .._text import bm25_terms
 from .._types import SourceDocument
 
 __all__ = [
-    "FORMAT_VERSION", "MANIFEST", "Layout", "Parts", "check_compatible", "index_size_bytes", "load_index", "locked",
+    "FORMAT_VERSION", "MANIFEST", "Layout", "Parts", "check_compatible", "check_index_path", "index_size_bytes", "load_index",
+    "locked",
     "read_manifest", "write_error", "write_generation",
 ]
 
@@ -91,8 +92,47 @@ _OPTIONAL_FILES = ("signatures.npy", "copies.npy")  # absent in indexes built be
 _GENERATION = re.compile(r"gen-[0-9A-Za-z]+-[0-9a-f]{6}")  # never a path: a manifest must not lead outside the index
 
 
+_NAME_MAX = 255  # bytes in one file name on Linux and macOS file systems
+
+
+def _shown(path: Path) -> str:
+    """A path as it can be printed on one line: undecodable bytes as escapes, a long one shortened."""
+    text = ascii(str(path))[1:-1] if not _is_utf8(path) else str(path)
+    return text if len(text) <= 120 else text[:60] + "…" + text[-40:]
+
+
+def _is_utf8(path: Path) -> bool:
+    try:
+        os.fsencode(path).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def check_index_path(index_dir: str | Path) -> None:
+    """Refuse an index path the stores can't use, before anything is read or created there.
+
+    FAISS writes through a UTF-8 path only, and a name over the file
+    system's limit fails deep inside a build; both are named here in one
+    line instead, and no folder is left behind.
+
+    Raises:
+        IndexWriteError: A name in the path is too long, or the path is not valid UTF-8.
+    """
+    path = Path(index_dir)
+    if not _is_utf8(path):
+        raise IndexWriteError(f"the index path {_shown(path)} is not valid UTF-8 (the vector index can't be written "
+                              "there): pass a folder name of plain text with --index")
+    for part in path.parts:
+        size = len(os.fsencode(part))
+        if size > _NAME_MAX:
+            raise IndexWriteError(f"the index path {_shown(path)} has a name of {size} bytes, over the file system's "
+                                  f"limit of {_NAME_MAX}: pass a shorter name with --index")
+
+
 def read_manifest(index_dir: str | Path) -> dict[str, Any]:
     """Parse ``manifest.json``, with clear errors for a missing or corrupt index."""
+    check_index_path(index_dir)
     path = Path(index_dir) / MANIFEST
     if Path(index_dir).is_file():
         raise IndexNotFoundError(f"the index path {index_dir} is a file, not an index folder: pass the folder with --index")
@@ -337,6 +377,7 @@ def write_error(error: OSError, index_dir: Path) -> IndexWriteError:
 
 @contextlib.contextmanager
 def locked(index_dir: Path) -> Iterator[None]:
+    check_index_path(index_dir)  # before the folder and its .lock are created
     index_dir.mkdir(parents=True, exist_ok=True)
     with open(index_dir / ".lock", "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
