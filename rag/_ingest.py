@@ -30,6 +30,7 @@ from langchain_core.embeddings import Embeddings
 
 from ._chunking import TokenChunker
 from ._embedding import MiniLMEmbeddings, embed_array, model_name_of
+from ._exceptions import IndexCorruptError
 from ._index import IndexData
 from ._loading import LoadResult, Skipped
 from ._syndication import copy_groups, count_copies, signatures
@@ -147,7 +148,8 @@ def build_index(
         with locked(index_dir):
             old: IndexData | None = None
             if not rebuild and (index_dir / MANIFEST).exists():
-                old = load_index(index_dir)
+                old = _readable(index_dir, report)
+            if old is not None:
                 check_compatible(old.manifest, index_dir, model_name, chunker.settings(), sentence_vectors, chunk_vectors)
             plan = _plan(old, loaded, report, prune, remove)
             layout = Layout(sentence_vectors, chunk_vectors)
@@ -167,6 +169,22 @@ def build_index(
     report.n_copies = count_copies(parts.copy_of)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _readable(index_dir: Path, report: BuildReport) -> IndexData | None:
+    """The index to update, or ``None`` when it is damaged: then this build rebuilds it from the given sources.
+
+    A damaged generation can't be updated, and refusing would leave the
+    index broken until someone thinks of ``--rebuild``; the note says what
+    happened and that sources not given this time must be indexed again.
+    """
+    try:
+        return load_index(index_dir)
+    except IndexCorruptError as error:
+        reason = " ".join(str(error.__cause__ or error).split())  # the damage itself, without the advice to rebuild
+        report.notes.append(f"the index at {index_dir} was damaged ({reason}): rebuilt it from the sources given; "
+                            "index any other folders or URLs it held again")
+        return None
 
 
 def _unchanged(old: IndexData, plan: _Plan) -> bool:

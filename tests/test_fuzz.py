@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from rag import Assistant, ConfigError, InputError, RagError, Settings
@@ -406,6 +407,11 @@ def _damage(index_dir: Path, how: str) -> None:
         (generation / how.split(" ", 1)[1]).unlink()
     elif how == "documents garbage":
         (generation / "documents.jsonl").write_bytes(b"\x00garbage\n" * 10)
+    elif how.startswith("rows out of range "):  # the same size, so only a check of the rows' values finds it
+        victim = generation / how.rsplit(" ", 1)[1]
+        rows = np.load(victim)
+        rows[-1, 0] = 10**6
+        np.save(victim, rows)
     elif how == "generation is a file":
         shutil.rmtree(generation)
         generation.write_text("x")
@@ -431,6 +437,9 @@ INDEX_DAMAGE: dict[str, str] = {
     "delete dense.faiss": _CORRUPT.format(r"\[Errno 2\] No such file or directory: '{index}/gen-[^/']+/dense\.faiss'"),
     "documents garbage": _CORRUPT.format(r"documents\.jsonl is \d+ bytes, manifest says \d+"),
     "generation is a file": _CORRUPT.format(r"\[Errno 20\] Not a directory: '{index}/gen-[^/']+/documents\.jsonl'"),
+    # Issue #29: a damaged row table was an "unexpected IndexError" at the first question.
+    "rows out of range chunks.npy": _CORRUPT.format(r"chunks\.npy row \d+ points outside the documents or sentences"),
+    "rows out of range sentences.npy": _CORRUPT.format(r"sentences\.npy row \d+ points outside the documents or sentences"),
 }
 
 
@@ -449,6 +458,22 @@ def test_damaged_index_is_one_line(how: str, good_index: Path, capsys: pytest.Ca
     expected = (f"error: index at {index} " + INDEX_DAMAGE[how].replace("{index}", index)
                 + f": rebuild it with `rag index PATH --index {index} --rebuild`")
     assert re.fullmatch(expected, lines[0]), lines[0]
+
+
+@pytest.mark.parametrize("how", ["rows out of range chunks.npy", "manifest not json", "truncate dense.faiss"])
+def test_rag_index_repairs_a_damaged_index(how: str, good_index: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue #29: `rag index` over a damaged generation rebuilds it from the sources (with a note) instead of failing forever."""
+    articles, index_dir = good_index / "articles", good_index / "index"
+    _damage(index_dir, how)
+    capsys.readouterr()
+    assert main(["index", str(articles), "--index", str(index_dir)]) == 0
+    out, err = capsys.readouterr()
+    _no_traceback(out, err)
+    notes = _lines_about(err, "note: ")
+    assert len(notes) == 1 and "was damaged" in notes[0] and "rebuilt it from the sources given" in notes[0], err
+    assert _documents(index_dir) == 1
+    assert main(["ask", "What did the council approve?", "--index", str(index_dir)]) == 0
+    assert "bridge" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("name", ["x" * 300, "idx" + b"\xff".decode("utf-8", "surrogateescape")])

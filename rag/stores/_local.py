@@ -245,6 +245,7 @@ def _load_generation(index_dir: Path, manifest: dict[str, Any], model_name: str 
                 raise ValueError(f"document {doc.id!r} does not match its stored sha256")
         chunk_rows = np.load(gen / "chunks.npy")
         sentence_rows = np.load(gen / "sentences.npy")
+        _check_rows(chunk_rows, sentence_rows, [len(doc.text) for doc in documents])
         chunk_vectors = np.load(gen / "chunk_vectors.npy", mmap_mode="r")
         sentence_vectors = np.load(gen / "sentence_vectors.npy", mmap_mode="r")
         dense = configure_loaded(
@@ -266,6 +267,30 @@ def _load_generation(index_dir: Path, manifest: dict[str, Any], model_name: str 
     )
     data.search = LocalSearch(data)
     return data
+
+
+def _check_rows(chunk_rows: np.ndarray, sentence_rows: np.ndarray, text_lengths: list[int]) -> None:
+    """Raise ``ValueError`` unless every chunk and sentence row points inside its document and the sentence table.
+
+    A damaged table of the right size passes the size check, and an
+    out-of-range row would otherwise surface later as an ``IndexError`` in
+    the middle of answering.
+    """
+    lengths = np.asarray(text_lengths, dtype=np.int64)
+    for name, rows, width in (("chunks.npy", chunk_rows, 6), ("sentences.npy", sentence_rows, 3)):
+        if rows.ndim != 2 or rows.shape[1] != width or not np.issubdtype(rows.dtype, np.integer):
+            raise ValueError(f"{name} holds a {rows.dtype} table of shape {rows.shape}, not {width} integer columns")
+        if not len(rows):
+            continue
+        doc, start, end = (rows[:, i].astype(np.int64) for i in range(3))
+        bad = (doc < 0) | (doc >= len(lengths))
+        if not bad.any():
+            bad = (start < 0) | (start > end) | (end > lengths[doc])
+        if name == "chunks.npy" and not bad.any():
+            first, last = rows[:, 3].astype(np.int64), rows[:, 4].astype(np.int64)
+            bad = (first < 0) | (first > last) | (last > len(sentence_rows))
+        if bad.any():
+            raise ValueError(f"{name} row {int(np.argmax(bad))} points outside the documents or sentences")
 
 
 class LocalSearch:
