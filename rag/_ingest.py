@@ -254,12 +254,28 @@ def _note_kept(skipped: list[Skipped], kept_of: dict[str, int]) -> list[Skipped]
 
 
 def _distinct_ids(old: IndexData | None, documents: list[SourceDocument]) -> list[SourceDocument]:
-    """Rename incoming documents whose id is taken by another source, so nothing is overwritten."""
+    """Rename incoming documents whose id is taken by another source, so nothing is overwritten.
+
+    An indexed document never changes id: the loader breaks a clash between
+    two files of one name (``council.txt`` and a new ``council.md``) by file
+    order alone, so a file that gave one document before and gives one now
+    gets its old id back here, and the newcomer is the one renamed.
+    """
     if old is None:
         return documents
     source_of = {doc.id: doc.source for doc in old.documents}
+    old_ids: dict[str, list[str]] = {}
+    for doc in old.documents:
+        old_ids.setdefault(doc.source, []).append(doc.id)
+    per_source: dict[str, int] = {}
+    for doc in documents:
+        per_source[doc.source] = per_source.get(doc.source, 0) + 1
     out = []
     for doc in documents:
+        before = old_ids.get(doc.source, [])
+        # Only a suffixed form of its old id (the loader's "-<hash>" or "-2"), never an id the file itself chose anew.
+        if len(before) == 1 and per_source[doc.source] == 1 and doc.id.startswith(before[0] + "-"):
+            doc = replace(doc, id=before[0])
         taken_by = source_of.get(doc.id)
         if taken_by is not None and taken_by != doc.source:
             doc = replace(doc, id=f"{doc.id}-{hashlib.sha1(doc.source.encode()).hexdigest()[:6]}")

@@ -20,7 +20,8 @@ Each skip names the file it concerns, so a re-index can keep that file's
 earlier documents instead of treating it as deleted.
 Document ids come from the path relative to the folder that was given (or
 the file name), so the same folder gives the same ids on every machine; a
-clash between two sources is broken by a short hash of the source path.
+clash between two sources is broken by a short hash of the source path (and
+on update, a document already indexed keeps its id: ``rag._ingest``).
 
 Example:
     >>> result = load_paths(["rag/data/articles"])  # doctest: +SKIP
