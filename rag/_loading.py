@@ -193,7 +193,22 @@ def _walk(paths: Iterable[str | Path], result: LoadResult) -> Iterator[tuple[Pat
             if reason:
                 _skip_path(result, child, reason, exists=child.exists())
                 continue
+            outside = _link_outside(child, resolved)
+            if outside:
+                # A link in a folder can pull in any file the user can read (/etc/passwd was indexed):
+                # only what lies in the folder is indexed from it. Not "exists": what came through it goes.
+                _skip_path(result, child, f"symbolic link to {outside}, outside the folder: not followed; "
+                           "give that file itself to index it", exists=False)
+                continue
             yield resolved, child
+
+
+def _link_outside(path: Path, root: Path) -> str | None:
+    """The target of ``path`` when it is a symbolic link leading outside ``root`` (itself resolved), else ``None``."""
+    if not path.is_symlink():
+        return None
+    target = path.resolve()
+    return None if target.is_relative_to(root) else str(target)
 
 
 def _index_folders(root: Path) -> list[Path]:

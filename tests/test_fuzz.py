@@ -103,6 +103,7 @@ BAD_FILES: dict[str, tuple[str, bytes | None]] = {
     "dangling symlink": ("dangling.txt", None),
     "symlink loop": ("loop.txt", None),
     "fifo": ("pipe.txt", None),
+    "symlink to a file outside the folder": ("outside.txt", None),
 }
 
 
@@ -121,6 +122,9 @@ def _make_bad_file(folder: Path, name: str, content: bytes | None) -> Path:
         path.symlink_to(folder / "does-not-exist.txt")
     elif name == "loop.txt":
         path.symlink_to(folder / "loop.txt")
+    elif name == "outside.txt":  # a readable article, but not one of the folder's
+        (folder.parent / "outside-notes.txt").write_text("Private notes\n\nThe safe code is 1234.\n")
+        path.symlink_to(folder.parent / "outside-notes.txt")
     elif name == "pipe.txt":
         os.mkfifo(path)
     return path

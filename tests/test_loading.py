@@ -231,6 +231,27 @@ def test_links_and_fifos_in_a_folder_are_skipped_with_a_reason(tmp_path: Path) -
     assert all("\n" not in str(s) for s in result.skipped)
 
 
+def test_a_link_to_a_file_outside_the_folder_is_skipped_unless_given_directly(tmp_path: Path) -> None:
+    """Issue #29: a link in a folder to a file outside it (``/etc/passwd`` was indexed) is one warning naming both."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "good.txt").write_text("Good title\nA good sentence.")
+    secret = tmp_path / "private" / "notes.txt"
+    secret.parent.mkdir()
+    secret.write_text("Private notes\nThe safe code is 1234.")
+    os.symlink(secret, docs / "notes.txt")
+    os.symlink("/etc/passwd", docs / "passwd.txt")
+    result = load_paths([docs])
+    assert [d.id for d in result.documents] == ["good"]
+    reasons = {Path(s.source).name: s for s in result.skipped}
+    assert reasons["notes.txt"].reason == (f"symbolic link to {secret}, outside the folder: not followed; "
+                                          "give that file itself to index it")
+    assert "/etc/passwd" in reasons["passwd.txt"].reason and reasons["passwd.txt"].file is None
+    assert all(str(docs) in str(s) and "\n" not in str(s) for s in result.skipped)
+    direct = load_paths([docs / "notes.txt"])  # the user asked for that file: it is read
+    assert [d.title for d in direct.documents] == ["Private notes"] and not direct.skipped
+
+
 def test_links_and_fifos_given_directly_are_skipped_with_a_reason(tmp_path: Path) -> None:
     os.symlink(tmp_path / "missing.txt", tmp_path / "dangling.txt")
     os.symlink(tmp_path / "loop.txt", tmp_path / "loop.txt")
