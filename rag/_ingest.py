@@ -53,6 +53,7 @@ class BuildReport:
         n_copies: Documents grouped as syndicated copies of another.
         embedded_chunks / embedded_sentences: Texts embedded by this build (chunks; sentences, a group of short
             sentences counting once: ``rag._ingest.embedding_units``).
+        warnings: Lines about loaded documents that lost a value (an invalid date: the file and the value).
         notes: Lines for people about what the build decided (e.g. that the
             default index's demo articles were replaced).
     """
@@ -72,6 +73,7 @@ class BuildReport:
     n_copies: int = 0
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         """One line for people."""
@@ -89,7 +91,8 @@ class BuildReport:
             return None
         return (
             f"{self.n_undated} of {self.n_documents} documents have no publication date (date unknown): "
-            "date filters skip them unless --include-undated; add `published:` front matter or a 'published' field"
+            "date filters skip them unless --include-undated; add (or fix, where a warning names one) `published:` front matter "
+            "or a 'published' field"
         )
 
 
@@ -143,7 +146,7 @@ def build_index(
     started = time.perf_counter()
     index_dir = Path(index_dir)
     model_name = model_name_of(embeddings)
-    report = BuildReport(str(index_dir), skipped=list(loaded.skipped))
+    report = BuildReport(str(index_dir), skipped=list(loaded.skipped), warnings=list(loaded.warnings))
     try:
         with locked(index_dir):
             old: IndexData | None = None

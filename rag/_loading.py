@@ -102,11 +102,14 @@ class LoadResult:
         documents: Loaded documents, in a stable (sorted path) order.
         skipped: One entry per file or record that could not be used.
         roots: The resolved paths that were given, for scoping removals.
+        warnings: One line per value a loaded document lost (an invalid
+            date), naming the file and the value.
     """
 
     documents: list[SourceDocument] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     roots: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 class Unusable(Exception):
@@ -280,11 +283,13 @@ def _load_file(path: Path, base_id: str, max_bytes: int, result: LoadResult) -> 
     elif suffix in (".json", ".jsonl"):
         yield from _records(_decode(data), suffix, base_id, source, result)
     else:
-        fields, text = front_matter(_decode(data))
+        raw, text = _front_fields(_decode(data))
+        fields = _front_meta(raw)
         first_line = text.strip().split("\n", 1)[0].lstrip("#").strip() if text.strip() else ""
+        date_key = next((k for k in ("published", "date") if raw.get(k)), "published")
         meta = Meta(
             url=fields.get("url"),
-            published=parse_date(fields.get("published")) or text_date(text),
+            published=_checked_date(raw.get(date_key), date_key, source, result) or text_date(text),
             outlet=fields.get("outlet") or dateline_outlet(text),
             author=fields.get("author") or _byline(text),
         )
@@ -339,6 +344,12 @@ def front_matter(text: str) -> tuple[dict[str, str], str]:
         >>> front_matter("---\\ntitle: Storm\\ndate: 2024-05-01\\n---\\nThe storm hit.")
         ({'title': 'Storm', 'published': '2024-05-01'}, 'The storm hit.')
     """
+    fields, rest = _front_fields(text)
+    return _front_meta(fields), rest
+
+
+def _front_fields(text: str) -> tuple[dict[str, str], str]:
+    """The raw ``key: value`` fields of the front matter (keys lower-cased) and the text after it."""
     match = _FRONT_MATTER.match(text)
     if not match:
         return {}, text
@@ -349,6 +360,11 @@ def front_matter(text: str) -> tuple[dict[str, str], str]:
             fields[found.group(1).lower()] = found.group(2).strip("\"'")
     if not fields:
         return {}, text
+    return fields, text[match.end():]
+
+
+def _front_meta(fields: dict[str, str]) -> dict[str, str]:
+    """The kept metadata of raw front matter fields (see :func:`front_matter`)."""
     meta = {k: fields[k] for k in ("title", "url", "author") if fields.get(k)}
     outlet = fields.get("outlet") or fields.get("source") or fields.get("publisher")
     if outlet:
@@ -356,7 +372,26 @@ def front_matter(text: str) -> tuple[dict[str, str], str]:
     date = parse_date(fields.get("published") or fields.get("date") or "")
     if date:
         meta["published"] = date
-    return meta, text[match.end():]
+    return meta
+
+
+def _checked_date(value: Any, key: str, where: str, result: LoadResult) -> str | None:
+    """The ISO date a file's ``key`` field names; one that names none is dropped with a warning.
+
+    The warning names the file and the value, because the build's summary
+    ("add `published:`…") can't tell which file has a date that is wrong.
+    """
+    if value is None or value == "":
+        return None
+    parsed = parse_date(value) if isinstance(value, str) else None  # a number or an object is no date
+    if parsed is None:
+        shown = json.dumps(value, ensure_ascii=False, default=str)
+        shown = shown if len(shown) <= 60 else shown[:60] + "…"
+        line = (f"{_shown_path(where)}: {key} {_escape_controls(shown)} is not a date (give a real day, e.g. "
+                f"{key}: 2024-05-01); indexed without a date")
+        result.warnings.append(line)
+        log.warning("%s", line)
+    return parsed
 
 
 def _mb(n_bytes: int) -> str:
@@ -545,7 +580,7 @@ def _records(
             base_id if len(items) == 1 else f"{base_id}-{number}"
         )
         try:
-            doc = make_document(doc_id, title, source, text, _record_meta(record))
+            doc = make_document(doc_id, title, source, text, _record_meta(record, f"{source}:{number}", result))
         except Unusable as skip:
             failures.append((number, str(skip)))
             continue
@@ -578,11 +613,16 @@ def _opt(record: dict[str, Any], *keys: str) -> str | None:
     return None
 
 
-def _record_meta(record: dict[str, Any]) -> Meta:
-    """A JSON record's metadata: ``published`` or ``date``, ``outlet``/``source``, ``author``."""
+def _record_meta(record: dict[str, Any], where: str, result: LoadResult) -> Meta:
+    """A JSON record's metadata: ``published`` or ``date``, ``outlet``/``source``, ``author``.
+
+    ``where`` (``"<file>:<record number>"``) names the record in the warning for an invalid date.
+    """
+    date_key = next((k for k in ("published", "date", "published_at", "publishedAt") if record.get(k) not in (None, "")),
+                    "published")
     return Meta(
         url=_opt(record, "url"),
-        published=parse_date(_opt(record, "published", "date", "published_at", "publishedAt")),
+        published=_checked_date(record.get(date_key), date_key, where, result),
         outlet=_opt(record, "outlet", "source", "publisher", "site_name"),
         author=_opt(record, "author", "authors", "byline"),
     )

@@ -161,6 +161,34 @@ def test_bad_file_is_one_warning_line_and_loses_nothing(
     assert _documents(index_dir) == before
 
 
+BAD_DATES: dict[str, tuple[str, bytes, str]] = {
+    # name: (file name, content, the value as the warning shows it); issue #29 R11
+    "front matter day that does not exist": ("feb30.md", b"---\npublished: 2026-02-30\n---\nBridge\n\nThe council met.\n", '"2026-02-30"'),
+    "front matter zero date": ("zero.txt", b"---\ndate: 0000-00-00\n---\nBridge\n\nThe council met.\n", '"0000-00-00"'),
+    "json date a number": ("number.json", b'{"title": "Bridge", "text": "The council met.", "published": 1714521600}', "1714521600"),
+    "json date an object": ("object.json", b'{"title": "Bridge", "text": "The council met.", "date": {"y": 2024}}', '{"y": 2024}'),
+    "jsonl date a word": ("feed.jsonl", b'{"title": "Bridge", "text": "The council met.", "published": "soon"}\n', '"soon"'),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_DATES))
+def test_invalid_date_is_one_warning_naming_file_and_value(
+    case: str, good_index: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The article is indexed undated, and one line says which file has which bad value (not just "add a date")."""
+    articles, index_dir = good_index / "articles", good_index / "index"
+    before = _documents(index_dir)
+    name, content, shown = BAD_DATES[case]
+    (articles / name).write_bytes(content)
+    capsys.readouterr()
+    assert main(["index", str(articles), "--index", str(index_dir)]) == 0
+    out, err = capsys.readouterr()
+    _no_traceback(out, err)
+    about = [line for line in _lines_about(err, "warning:") if name in line]
+    assert len(about) == 1 and f" {shown} is not a date" in about[0] and "indexed without a date" in about[0], err
+    assert _documents(index_dir) == before + 1
+
+
 # ------------------------------------------------------------------------------ CLI questions/options
 
 CLI_ERRORS: dict[str, tuple[list[str], str]] = {
@@ -566,7 +594,7 @@ def test_bad_upload_is_one_rejection_line_and_loses_nothing(case: str, served: t
 
 
 def test_the_suite_has_at_least_150_distinct_inputs() -> None:
-    tables = [BAD_FILES, CLI_ERRORS, CONFIG_FILES, API_CALLS, SETTINGS, GOLD_FILES, UI_QUESTIONS, UPLOADS]
+    tables = [BAD_FILES, BAD_DATES, CLI_ERRORS, CONFIG_FILES, API_CALLS, SETTINGS, GOLD_FILES, UI_QUESTIONS, UPLOADS]
     total = sum(len(t) for t in tables) + len(set(INDEX_DAMAGE))
     assert total >= 150, total
 
@@ -575,7 +603,8 @@ def test_reliability_doc_counts_match_the_tables() -> None:
     """docs/reliability.md's fuzz table states each entry point's count; it must say what this file holds."""
     doc = (Path(__file__).resolve().parents[1] / "docs" / "reliability.md").read_text(encoding="utf-8")
     expected = {
-        "files in a folder given to `rag index`": len(BAD_FILES), "CLI questions and options": len(CLI_ERRORS),
+        "files in a folder given to `rag index`": len(BAD_FILES), "invalid dates in articles": len(BAD_DATES),
+        "CLI questions and options": len(CLI_ERRORS),
         "`rag.toml` files": len(CONFIG_FILES), "Python API calls": len(API_CALLS), "`Settings` values": len(SETTINGS),
         "gold files for `rag eval`": len(GOLD_FILES), "damaged index folders": len(INDEX_DAMAGE),
         "UI questions (gradio_client)": len(UI_QUESTIONS), "UI uploads (gradio_client)": len(UPLOADS),
