@@ -3,7 +3,8 @@
 Supported: ``.txt``, ``.md``, ``.html``/``.htm`` (main text extracted by
 trafilatura), ``.pdf`` (pypdf) and ``.json``/``.jsonl`` records with
 ``title``, ``text`` or ``body``, and optional ``id``, ``url``, ``published``
-(or ``date``), ``outlet`` (or ``source``) and ``author``.
+(or ``date``), ``outlet`` (or ``source``) and ``author``. Text is UTF-8, or
+the East Asian encoding charset detection finds, or Windows-1252.
 
 Every document carries its publication date, outlet and author where the
 file says them (:class:`Meta`): HTML metadata (trafilatura/htmldate: meta
@@ -283,9 +284,15 @@ def _load_file(path: Path, base_id: str, max_bytes: int, result: LoadResult) -> 
     elif suffix in (".json", ".jsonl"):
         yield from _records(_decode(data), suffix, base_id, source, result)
     else:
-        raw, text = _front_fields(_decode(data))
+        raw, maps, text = _front_fields(_decode(data))
         fields = _front_meta(raw)
-        first_line = text.strip().split("\n", 1)[0].lstrip("#").strip() if text.strip() else ""
+        for name in maps:
+            line = (f"{_shown_path(source)}: front matter {name} is a map, which is not read; "
+                    f"write it as one value ({name}: …) or a list")
+            result.warnings.append(line)
+            log.warning("%s", line)
+        # The first line with a word: a leading rule (---, ***) is no title.
+        first_line = next((line.lstrip("#").strip() for line in text.split("\n") if any(c.isalnum() for c in line)), "")
         date_key = next((k for k in ("published", "date") if raw.get(k)), "published")
         meta = Meta(
             url=fields.get("url"),
@@ -334,8 +341,9 @@ _FRONT_FIELD = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:[ \t]*(.*?)[ \t]*$")
 def front_matter(text: str) -> tuple[dict[str, str], str]:
     """YAML-style front matter of a .md/.txt file (``---`` … ``---`` at the top): its plain fields and the rest.
 
-    Only flat ``key: value`` lines are read (no YAML library: nested values
-    are ignored); ``title``, ``url``, ``author``, ``outlet`` (or ``source``,
+    Only ``key: value`` lines and lists (``[a, b]`` or ``- a`` lines, joined
+    by ", ") are read (no YAML library: a map is ignored, with a warning
+    when a file is loaded); ``title``, ``url``, ``author`` (or ``authors``), ``outlet`` (or ``source``,
     ``publisher``) and ``published`` (or ``date``, in any form
     :func:`rag._dates.parse_date` reads, kept as ``YYYY-MM-DD``) are kept. A block that is not front matter (no
     ``key: value`` line) is left in the text.
@@ -344,28 +352,58 @@ def front_matter(text: str) -> tuple[dict[str, str], str]:
         >>> front_matter("---\\ntitle: Storm\\ndate: 2024-05-01\\n---\\nThe storm hit.")
         ({'title': 'Storm', 'published': '2024-05-01'}, 'The storm hit.')
     """
-    fields, rest = _front_fields(text)
+    fields, _maps, rest = _front_fields(text)
     return _front_meta(fields), rest
 
 
-def _front_fields(text: str) -> tuple[dict[str, str], str]:
-    """The raw ``key: value`` fields of the front matter (keys lower-cased) and the text after it."""
-    match = _FRONT_MATTER.match(text)
+_UNCLOSED = re.compile(r"\A(?:\ufeff)?---[ \t]*\n((?:(?:[A-Za-z_][\w-]*[ \t]*:|[ \t]+\S)[^\n]*\n){1,40})")
+
+
+def _front_fields(text: str) -> tuple[dict[str, str], list[str], str]:
+    """The front matter's fields (keys lower-cased; a list's items joined by ", "), the keys whose value is a
+    map (not read), and the text after it.
+
+    A block never closed by ``---`` ends at its first line that is not a field,
+    so an unclosed block still gives its fields, not the title ``---``.
+    """
+    match = _FRONT_MATTER.match(text) or _UNCLOSED.match(text)
     if not match:
-        return {}, text
+        return {}, [], text
     fields: dict[str, str] = {}
-    for line in match.group(1).splitlines():
+    maps: list[str] = []
+    key = ""
+    items: list[str] = []
+    for line in match.group(1).splitlines() + [""]:
         found = _FRONT_FIELD.match(line)
+        if (found or not line.strip()) and key:  # the block of the key before ends
+            if items:
+                fields[key] = ", ".join(items)
+            key, items = "", []
         if found:
-            fields[found.group(1).lower()] = found.group(2).strip("\"'")
-    if not fields:
-        return {}, text
-    return fields, text[match.end():]
+            name, value = found.group(1).lower(), found.group(2)
+            if value.startswith("{"):
+                maps.append(name)
+            elif value.startswith("[") and value.endswith("]"):  # a flow list: [Ann Lee, "Bo Chan"]
+                fields[name] = ", ".join(v.strip().strip("\"'") for v in value[1:-1].split(",") if v.strip())
+            elif value:
+                fields[name] = value.strip("\"'")
+            else:
+                key = name  # a block list or map follows on indented lines
+        elif key and line.lstrip().startswith("- "):
+            items.append(line.lstrip()[2:].strip().strip("\"'"))
+        elif key and _FRONT_FIELD.match(line.strip()):
+            maps.append(key)
+            key, items = "", []
+    if not fields and not maps:
+        return {}, [], text
+    return fields, list(dict.fromkeys(maps)), text[match.end():]
 
 
 def _front_meta(fields: dict[str, str]) -> dict[str, str]:
     """The kept metadata of raw front matter fields (see :func:`front_matter`)."""
     meta = {k: fields[k] for k in ("title", "url", "author") if fields.get(k)}
+    if not meta.get("author") and fields.get("authors"):
+        meta["author"] = fields["authors"]
     outlet = fields.get("outlet") or fields.get("source") or fields.get("publisher")
     if outlet:
         meta["outlet"] = outlet
@@ -432,15 +470,45 @@ def _decode(data: bytes) -> str:
                             "re-save it as UTF-8") from None
             if "\x00" in text[:8192]:
                 raise Unusable("binary file (contains NUL characters), not text")
-            return text
+            return _lines(text)
     if b"\x00" in data[:8192]:
         raise Unusable("binary file (contains NUL bytes), not text")
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise Unusable("not valid UTF-8 or Windows-1252 text")
+    try:
+        return _lines(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        pass
+    # Chinese, Japanese and Korean encodings decode as Windows-1252 without an error, into mojibake:
+    # ask charset detection first, but trust it only for those (it takes Western text for cp1257 and the like).
+    detected = _multibyte_decoding(data)
+    if detected is not None:
+        return _lines(detected)
+    try:
+        return _lines(data.decode("cp1252"))
+    except UnicodeDecodeError:
+        raise Unusable("not valid UTF-8, Windows-1252 or a detected East Asian encoding; re-save it as UTF-8") from None
+
+
+_MULTIBYTE = frozenset({
+    "gb18030", "gbk", "gb2312", "hz", "big5", "big5hkscs", "cp950", "shift_jis", "cp932", "euc_jp", "euc_jis_2004",
+    "euc_jisx0213", "euc_kr", "cp949", "johab", "iso2022_jp", "iso2022_kr",
+})
+
+
+def _multibyte_decoding(data: bytes) -> str | None:
+    """``data`` decoded as the East Asian encoding charset detection finds, or ``None`` if it finds none."""
+    try:
+        from charset_normalizer import from_bytes
+    except ImportError:  # a trimmed install: Windows-1252 as before
+        return None
+    best = from_bytes(data).best()
+    if best is None or not best.encoding or codecs.lookup(best.encoding).name not in _MULTIBYTE:
+        return None
+    return str(best)
+
+
+def _lines(text: str) -> str:
+    """``text`` with Windows (CR LF) and old Mac (CR alone) line ends as ``\n``, so a title line stays a line."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def make_document(doc_id: str, title: str, source: str, raw: str, meta: Meta | None = None) -> SourceDocument:
@@ -503,6 +571,10 @@ def _pdf(data: bytes) -> tuple[str, str, Meta]:
             warnings.simplefilter("ignore")
             reader = PdfReader(io.BytesIO(data))
             pages = [page.extract_text() or "" for page in reader.pages]
+            if pages and not any(c.isalnum() for page in pages for c in page):
+                # Pages but no characters: a scan or a photo of text, which only OCR can read.
+                raise Unusable(f"PDF of {len(pages)} page(s) has no text layer (a scan?): run OCR first "
+                               "(e.g. ocrmypdf) and index its output")
             info = reader.metadata or {}
             title = str(info.get("/Title") or "")
             meta = Meta(
