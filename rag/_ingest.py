@@ -262,8 +262,7 @@ def _distinct_ids(old: IndexData | None, documents: list[SourceDocument]) -> lis
     An indexed document never changes id: the loader breaks a clash between
     two files of one name (``council.txt`` and a new ``council.md``) by file
     order alone, so a file that gave one document before and gives one now
-    gets its old id back here, and the newcomer is the one renamed; one
-    that was suffixed keeps its suffix when the file it clashed with goes.
+    gets its old id back here, and the newcomer is the one renamed.
     """
     if old is None:
         return documents
@@ -277,10 +276,8 @@ def _distinct_ids(old: IndexData | None, documents: list[SourceDocument]) -> lis
     out = []
     for doc in documents:
         before = old_ids.get(doc.source, [])
-        # Only its old id with or without the loader's suffix ("-<hash>", "-2"), never an id the file chose anew:
-        # suffixed now (a newcomer sorted first) or suffixed before (the file it clashed with is gone).
-        if (len(before) == 1 and per_source[doc.source] == 1 and doc.id != before[0]
-                and (doc.id.startswith(before[0] + "-") or before[0].startswith(doc.id + "-"))):
+        # Only a suffixed form of its old id (the loader's "-<hash>" or "-2"), never an id the file itself chose anew.
+        if len(before) == 1 and per_source[doc.source] == 1 and doc.id.startswith(before[0] + "-"):
             doc = replace(doc, id=before[0])
         taken_by = source_of.get(doc.id)
         if taken_by is not None and taken_by != doc.source:
