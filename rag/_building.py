@@ -24,7 +24,7 @@ from langchain_core.embeddings import Embeddings
 
 from ._atomic import write_atomic
 from ._chunking import TokenChunker
-from ._exceptions import IndexNotFoundError
+from ._exceptions import IndexCorruptError, IndexNotFoundError
 from ._index import IndexData
 from ._ingest import BuildReport, build_index, write_copy
 from ._loading import LoadResult
@@ -199,7 +199,7 @@ class IndexStore:
         """Each indexed document's id and content hash (empty for a store that holds no index yet)."""
         try:
             return self.open().fingerprints()
-        except IndexNotFoundError:
+        except (IndexNotFoundError, IndexCorruptError):  # a damaged index is rebuilt by the next build
             return {}
 
     def snapshot(self) -> IndexData:

@@ -163,6 +163,10 @@ class Settings:
             data = tomllib.loads(Path(path).read_text("utf-8"))
         except FileNotFoundError as error:
             raise ConfigError(f"config file {path} does not exist: check the path") from error
+        except IsADirectoryError as error:
+            raise ConfigError(f"config file {path} is a folder, not a TOML file: pass the file itself (e.g. rag.toml)") from error
+        except OSError as error:  # no permission, a name too long: still one line
+            raise ConfigError(f"config file {path} cannot be read ({error.strerror or error}): check the path") from error
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
             raise ConfigError(f"config file {path} is not valid TOML: {error}") from error
         return cls.from_mapping(data.get("rag", data))

@@ -30,6 +30,7 @@ from langchain_core.embeddings import Embeddings
 
 from ._chunking import TokenChunker
 from ._embedding import MiniLMEmbeddings, embed_array, model_name_of
+from ._exceptions import IndexCorruptError
 from ._index import IndexData
 from ._loading import LoadResult, Skipped
 from ._syndication import copy_groups, count_copies, signatures
@@ -52,6 +53,7 @@ class BuildReport:
         n_copies: Documents grouped as syndicated copies of another.
         embedded_chunks / embedded_sentences: Texts embedded by this build (chunks; sentences, a group of short
             sentences counting once: ``rag._ingest.embedding_units``).
+        warnings: Lines about loaded documents that lost a value (an invalid date: the file and the value).
         notes: Lines for people about what the build decided (e.g. that the
             default index's demo articles were replaced).
     """
@@ -71,6 +73,7 @@ class BuildReport:
     n_copies: int = 0
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         """One line for people."""
@@ -88,7 +91,8 @@ class BuildReport:
             return None
         return (
             f"{self.n_undated} of {self.n_documents} documents have no publication date (date unknown): "
-            "date filters skip them unless --include-undated; add `published:` front matter or a 'published' field"
+            "date filters skip them unless --include-undated; add (or fix, where a warning names one) `published:` front matter "
+            "or a 'published' field"
         )
 
 
@@ -142,12 +146,13 @@ def build_index(
     started = time.perf_counter()
     index_dir = Path(index_dir)
     model_name = model_name_of(embeddings)
-    report = BuildReport(str(index_dir), skipped=list(loaded.skipped))
+    report = BuildReport(str(index_dir), skipped=list(loaded.skipped), warnings=list(loaded.warnings))
     try:
         with locked(index_dir):
             old: IndexData | None = None
             if not rebuild and (index_dir / MANIFEST).exists():
-                old = load_index(index_dir)
+                old = _readable(index_dir, report)
+            if old is not None:
                 check_compatible(old.manifest, index_dir, model_name, chunker.settings(), sentence_vectors, chunk_vectors)
             plan = _plan(old, loaded, report, prune, remove)
             layout = Layout(sentence_vectors, chunk_vectors)
@@ -167,6 +172,22 @@ def build_index(
     report.n_copies = count_copies(parts.copy_of)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _readable(index_dir: Path, report: BuildReport) -> IndexData | None:
+    """The index to update, or ``None`` when it is damaged: then this build rebuilds it from the given sources.
+
+    A damaged generation can't be updated, and refusing would leave the
+    index broken until someone thinks of ``--rebuild``; the note says what
+    happened and that sources not given this time must be indexed again.
+    """
+    try:
+        return load_index(index_dir)
+    except IndexCorruptError as error:
+        reason = " ".join(str(error.__cause__ or error).split())  # the damage itself, without the advice to rebuild
+        report.notes.append(f"the index at {index_dir} was damaged ({reason}): rebuilt it from the sources given; "
+                            "index any other folders or URLs it held again")
+        return None
 
 
 def _unchanged(old: IndexData, plan: _Plan) -> bool:
@@ -236,12 +257,28 @@ def _note_kept(skipped: list[Skipped], kept_of: dict[str, int]) -> list[Skipped]
 
 
 def _distinct_ids(old: IndexData | None, documents: list[SourceDocument]) -> list[SourceDocument]:
-    """Rename incoming documents whose id is taken by another source, so nothing is overwritten."""
+    """Rename incoming documents whose id is taken by another source, so nothing is overwritten.
+
+    An indexed document never changes id: the loader breaks a clash between
+    two files of one name (``council.txt`` and a new ``council.md``) by file
+    order alone, so a file that gave one document before and gives one now
+    gets its old id back here, and the newcomer is the one renamed.
+    """
     if old is None:
         return documents
     source_of = {doc.id: doc.source for doc in old.documents}
+    old_ids: dict[str, list[str]] = {}
+    for doc in old.documents:
+        old_ids.setdefault(doc.source, []).append(doc.id)
+    per_source: dict[str, int] = {}
+    for doc in documents:
+        per_source[doc.source] = per_source.get(doc.source, 0) + 1
     out = []
     for doc in documents:
+        before = old_ids.get(doc.source, [])
+        # Only a suffixed form of its old id (the loader's "-<hash>" or "-2"), never an id the file itself chose anew.
+        if len(before) == 1 and per_source[doc.source] == 1 and doc.id.startswith(before[0] + "-"):
+            doc = replace(doc, id=before[0])
         taken_by = source_of.get(doc.id)
         if taken_by is not None and taken_by != doc.source:
             doc = replace(doc, id=f"{doc.id}-{hashlib.sha1(doc.source.encode()).hexdigest()[:6]}")

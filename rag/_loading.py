@@ -3,7 +3,8 @@
 Supported: ``.txt``, ``.md``, ``.html``/``.htm`` (main text extracted by
 trafilatura), ``.pdf`` (pypdf) and ``.json``/``.jsonl`` records with
 ``title``, ``text`` or ``body``, and optional ``id``, ``url``, ``published``
-(or ``date``), ``outlet`` (or ``source``) and ``author``.
+(or ``date``), ``outlet`` (or ``source``) and ``author``. Text is UTF-8, or
+the East Asian encoding charset detection finds, or Windows-1252.
 
 Every document carries its publication date, outlet and author where the
 file says them (:class:`Meta`): HTML metadata (trafilatura/htmldate: meta
@@ -20,7 +21,8 @@ Each skip names the file it concerns, so a re-index can keep that file's
 earlier documents instead of treating it as deleted.
 Document ids come from the path relative to the folder that was given (or
 the file name), so the same folder gives the same ids on every machine; a
-clash between two sources is broken by a short hash of the source path.
+clash between two sources is broken by a short hash of the source path (and
+on update, a document already indexed keeps its id: ``rag._ingest``).
 
 Example:
     >>> result = load_paths(["rag/data/articles"])  # doctest: +SKIP
@@ -101,11 +103,14 @@ class LoadResult:
         documents: Loaded documents, in a stable (sorted path) order.
         skipped: One entry per file or record that could not be used.
         roots: The resolved paths that were given, for scoping removals.
+        warnings: One line per value a loaded document lost (an invalid
+            date), naming the file and the value.
     """
 
     documents: list[SourceDocument] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     roots: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 class Unusable(Exception):
@@ -192,7 +197,22 @@ def _walk(paths: Iterable[str | Path], result: LoadResult) -> Iterator[tuple[Pat
             if reason:
                 _skip_path(result, child, reason, exists=child.exists())
                 continue
+            outside = _link_outside(child, resolved)
+            if outside:
+                # A link in a folder can pull in any file the user can read (/etc/passwd was indexed):
+                # only what lies in the folder is indexed from it. Not "exists": what came through it goes.
+                _skip_path(result, child, f"symbolic link to {outside}, outside the folder: not followed; "
+                           "give that file itself to index it", exists=False)
+                continue
             yield resolved, child
+
+
+def _link_outside(path: Path, root: Path) -> str | None:
+    """The target of ``path`` when it is a symbolic link leading outside ``root`` (itself resolved), else ``None``."""
+    if not path.is_symlink():
+        return None
+    target = path.resolve()
+    return None if target.is_relative_to(root) else str(target)
 
 
 def _index_folders(root: Path) -> list[Path]:
@@ -264,11 +284,19 @@ def _load_file(path: Path, base_id: str, max_bytes: int, result: LoadResult) -> 
     elif suffix in (".json", ".jsonl"):
         yield from _records(_decode(data), suffix, base_id, source, result)
     else:
-        fields, text = front_matter(_decode(data))
-        first_line = text.strip().split("\n", 1)[0].lstrip("#").strip() if text.strip() else ""
+        raw, maps, text = _front_fields(_decode(data))
+        fields = _front_meta(raw)
+        for name in maps:
+            line = (f"{_shown_path(source)}: front matter {name} is a map, which is not read; "
+                    f"write it as one value ({name}: …) or a list")
+            result.warnings.append(line)
+            log.warning("%s", line)
+        # The first line with a word: a leading rule (---, ***) is no title.
+        first_line = next((line.lstrip("#").strip() for line in text.split("\n") if any(c.isalnum() for c in line)), "")
+        date_key = next((k for k in ("published", "date") if raw.get(k)), "published")
         meta = Meta(
             url=fields.get("url"),
-            published=parse_date(fields.get("published")) or text_date(text),
+            published=_checked_date(raw.get(date_key), date_key, source, result) or text_date(text),
             outlet=fields.get("outlet") or dateline_outlet(text),
             author=fields.get("author") or _byline(text),
         )
@@ -313,8 +341,9 @@ _FRONT_FIELD = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:[ \t]*(.*?)[ \t]*$")
 def front_matter(text: str) -> tuple[dict[str, str], str]:
     """YAML-style front matter of a .md/.txt file (``---`` … ``---`` at the top): its plain fields and the rest.
 
-    Only flat ``key: value`` lines are read (no YAML library: nested values
-    are ignored); ``title``, ``url``, ``author``, ``outlet`` (or ``source``,
+    Only ``key: value`` lines and lists (``[a, b]`` or ``- a`` lines, joined
+    by ", ") are read (no YAML library: a map is ignored, with a warning
+    when a file is loaded); ``title``, ``url``, ``author`` (or ``authors``), ``outlet`` (or ``source``,
     ``publisher``) and ``published`` (or ``date``, in any form
     :func:`rag._dates.parse_date` reads, kept as ``YYYY-MM-DD``) are kept. A block that is not front matter (no
     ``key: value`` line) is left in the text.
@@ -323,24 +352,84 @@ def front_matter(text: str) -> tuple[dict[str, str], str]:
         >>> front_matter("---\\ntitle: Storm\\ndate: 2024-05-01\\n---\\nThe storm hit.")
         ({'title': 'Storm', 'published': '2024-05-01'}, 'The storm hit.')
     """
-    match = _FRONT_MATTER.match(text)
+    fields, _maps, rest = _front_fields(text)
+    return _front_meta(fields), rest
+
+
+_UNCLOSED = re.compile(r"\A(?:\ufeff)?---[ \t]*\n((?:(?:[A-Za-z_][\w-]*[ \t]*:|[ \t]+\S)[^\n]*\n){1,40})")
+
+
+def _front_fields(text: str) -> tuple[dict[str, str], list[str], str]:
+    """The front matter's fields (keys lower-cased; a list's items joined by ", "), the keys whose value is a
+    map (not read), and the text after it.
+
+    A block never closed by ``---`` ends at its first line that is not a field,
+    so an unclosed block still gives its fields, not the title ``---``.
+    """
+    match = _FRONT_MATTER.match(text) or _UNCLOSED.match(text)
     if not match:
-        return {}, text
+        return {}, [], text
     fields: dict[str, str] = {}
-    for line in match.group(1).splitlines():
+    maps: list[str] = []
+    key = ""
+    items: list[str] = []
+    for line in match.group(1).splitlines() + [""]:
         found = _FRONT_FIELD.match(line)
+        if (found or not line.strip()) and key:  # the block of the key before ends
+            if items:
+                fields[key] = ", ".join(items)
+            key, items = "", []
         if found:
-            fields[found.group(1).lower()] = found.group(2).strip("\"'")
-    if not fields:
-        return {}, text
+            name, value = found.group(1).lower(), found.group(2)
+            if value.startswith("{"):
+                maps.append(name)
+            elif value.startswith("[") and value.endswith("]"):  # a flow list: [Ann Lee, "Bo Chan"]
+                fields[name] = ", ".join(v.strip().strip("\"'") for v in value[1:-1].split(",") if v.strip())
+            elif value:
+                fields[name] = value.strip("\"'")
+            else:
+                key = name  # a block list or map follows on indented lines
+        elif key and line.lstrip().startswith("- "):
+            items.append(line.lstrip()[2:].strip().strip("\"'"))
+        elif key and _FRONT_FIELD.match(line.strip()):
+            maps.append(key)
+            key, items = "", []
+    if not fields and not maps:
+        return {}, [], text
+    return fields, list(dict.fromkeys(maps)), text[match.end():]
+
+
+def _front_meta(fields: dict[str, str]) -> dict[str, str]:
+    """The kept metadata of raw front matter fields (see :func:`front_matter`)."""
     meta = {k: fields[k] for k in ("title", "url", "author") if fields.get(k)}
+    if not meta.get("author") and fields.get("authors"):
+        meta["author"] = fields["authors"]
     outlet = fields.get("outlet") or fields.get("source") or fields.get("publisher")
     if outlet:
         meta["outlet"] = outlet
     date = parse_date(fields.get("published") or fields.get("date") or "")
     if date:
         meta["published"] = date
-    return meta, text[match.end():]
+    return meta
+
+
+def _checked_date(value: Any, key: str, where: str, result: LoadResult) -> str | None:
+    """The ISO date a file's ``key`` field names; one that names none is dropped with a warning.
+
+    The warning names the file and the value, because the build's summary
+    ("add `published:`…") can't tell which file has a date that is wrong.
+    """
+    if value is None or value == "":
+        return None
+    parsed = parse_date(value) if isinstance(value, str) else None  # a number or an object is no date
+    if parsed is None:
+        shown = json.dumps(value, ensure_ascii=False, default=str)
+        shown = shown if len(shown) <= 60 else shown[:60] + "…"
+        line = (f"{_shown_path(where)}: {key} {_escape_controls(shown)} is not a date (give a real day, e.g. "
+                f"{key}: 2024-05-01); indexed without a date")
+        result.warnings.append(line)
+        log.warning("%s", line)
+    return parsed
 
 
 def _mb(n_bytes: int) -> str:
@@ -381,15 +470,45 @@ def _decode(data: bytes) -> str:
                             "re-save it as UTF-8") from None
             if "\x00" in text[:8192]:
                 raise Unusable("binary file (contains NUL characters), not text")
-            return text
+            return _lines(text)
     if b"\x00" in data[:8192]:
         raise Unusable("binary file (contains NUL bytes), not text")
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise Unusable("not valid UTF-8 or Windows-1252 text")
+    try:
+        return _lines(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        pass
+    # Chinese, Japanese and Korean encodings decode as Windows-1252 without an error, into mojibake:
+    # ask charset detection first, but trust it only for those (it takes Western text for cp1257 and the like).
+    detected = _multibyte_decoding(data)
+    if detected is not None:
+        return _lines(detected)
+    try:
+        return _lines(data.decode("cp1252"))
+    except UnicodeDecodeError:
+        raise Unusable("not valid UTF-8, Windows-1252 or a detected East Asian encoding; re-save it as UTF-8") from None
+
+
+_MULTIBYTE = frozenset({
+    "gb18030", "gbk", "gb2312", "hz", "big5", "big5hkscs", "cp950", "shift_jis", "cp932", "euc_jp", "euc_jis_2004",
+    "euc_jisx0213", "euc_kr", "cp949", "johab", "iso2022_jp", "iso2022_kr",
+})
+
+
+def _multibyte_decoding(data: bytes) -> str | None:
+    """``data`` decoded as the East Asian encoding charset detection finds, or ``None`` if it finds none."""
+    try:
+        from charset_normalizer import from_bytes
+    except ImportError:  # a trimmed install: Windows-1252 as before
+        return None
+    best = from_bytes(data).best()
+    if best is None or not best.encoding or codecs.lookup(best.encoding).name not in _MULTIBYTE:
+        return None
+    return str(best)
+
+
+def _lines(text: str) -> str:
+    """``text`` with Windows (CR LF) and old Mac (CR alone) line ends as ``\n``, so a title line stays a line."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def make_document(doc_id: str, title: str, source: str, raw: str, meta: Meta | None = None) -> SourceDocument:
@@ -452,6 +571,10 @@ def _pdf(data: bytes) -> tuple[str, str, Meta]:
             warnings.simplefilter("ignore")
             reader = PdfReader(io.BytesIO(data))
             pages = [page.extract_text() or "" for page in reader.pages]
+            if pages and not any(c.isalnum() for page in pages for c in page):
+                # Pages but no characters: a scan or a photo of text, which only OCR can read.
+                raise Unusable(f"PDF of {len(pages)} page(s) has no text layer (a scan?): run OCR first "
+                               "(e.g. ocrmypdf) and index its output")
             info = reader.metadata or {}
             title = str(info.get("/Title") or "")
             meta = Meta(
@@ -529,7 +652,7 @@ def _records(
             base_id if len(items) == 1 else f"{base_id}-{number}"
         )
         try:
-            doc = make_document(doc_id, title, source, text, _record_meta(record))
+            doc = make_document(doc_id, title, source, text, _record_meta(record, f"{source}:{number}", result))
         except Unusable as skip:
             failures.append((number, str(skip)))
             continue
@@ -562,11 +685,16 @@ def _opt(record: dict[str, Any], *keys: str) -> str | None:
     return None
 
 
-def _record_meta(record: dict[str, Any]) -> Meta:
-    """A JSON record's metadata: ``published`` or ``date``, ``outlet``/``source``, ``author``."""
+def _record_meta(record: dict[str, Any], where: str, result: LoadResult) -> Meta:
+    """A JSON record's metadata: ``published`` or ``date``, ``outlet``/``source``, ``author``.
+
+    ``where`` (``"<file>:<record number>"``) names the record in the warning for an invalid date.
+    """
+    date_key = next((k for k in ("published", "date", "published_at", "publishedAt") if record.get(k) not in (None, "")),
+                    "published")
     return Meta(
         url=_opt(record, "url"),
-        published=parse_date(_opt(record, "published", "date", "published_at", "publishedAt")),
+        published=_checked_date(record.get(date_key), date_key, where, result),
         outlet=_opt(record, "outlet", "source", "publisher", "site_name"),
         author=_opt(record, "author", "authors", "byline"),
     )

@@ -135,6 +135,8 @@ def _cmd_index(args: argparse.Namespace) -> int:
                                  runner=args.runner, fetcher=fetcher)
     for skipped in report.skipped:
         print(f"warning: {_message(skipped)}", file=sys.stderr)  # a URL's key or password masked
+    for line in report.warnings:
+        print(f"warning: {_message(line)}", file=sys.stderr)
     for note in report.notes:
         print(f"note: {_safe(note, one_line=True)}", file=sys.stderr)
     undated = report.date_warning()

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from rag import Assistant, ConfigError, InputError, RagError, Settings
@@ -102,6 +103,7 @@ BAD_FILES: dict[str, tuple[str, bytes | None]] = {
     "dangling symlink": ("dangling.txt", None),
     "symlink loop": ("loop.txt", None),
     "fifo": ("pipe.txt", None),
+    "symlink to a file outside the folder": ("outside.txt", None),
 }
 
 
@@ -120,6 +122,9 @@ def _make_bad_file(folder: Path, name: str, content: bytes | None) -> Path:
         path.symlink_to(folder / "does-not-exist.txt")
     elif name == "loop.txt":
         path.symlink_to(folder / "loop.txt")
+    elif name == "outside.txt":  # a readable article, but not one of the folder's
+        (folder.parent / "outside-notes.txt").write_text("Private notes\n\nThe safe code is 1234.\n")
+        path.symlink_to(folder.parent / "outside-notes.txt")
     elif name == "pipe.txt":
         os.mkfifo(path)
     return path
@@ -154,6 +159,34 @@ def test_bad_file_is_one_warning_line_and_loses_nothing(
         assert len(about) == 1, err
         assert "\x1b" not in about[0]
     assert _documents(index_dir) == before
+
+
+BAD_DATES: dict[str, tuple[str, bytes, str]] = {
+    # name: (file name, content, the value as the warning shows it); issue #29 R11
+    "front matter day that does not exist": ("feb30.md", b"---\npublished: 2026-02-30\n---\nBridge\n\nThe council met.\n", '"2026-02-30"'),
+    "front matter zero date": ("zero.txt", b"---\ndate: 0000-00-00\n---\nBridge\n\nThe council met.\n", '"0000-00-00"'),
+    "json date a number": ("number.json", b'{"title": "Bridge", "text": "The council met.", "published": 1714521600}', "1714521600"),
+    "json date an object": ("object.json", b'{"title": "Bridge", "text": "The council met.", "date": {"y": 2024}}', '{"y": 2024}'),
+    "jsonl date a word": ("feed.jsonl", b'{"title": "Bridge", "text": "The council met.", "published": "soon"}\n', '"soon"'),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_DATES))
+def test_invalid_date_is_one_warning_naming_file_and_value(
+    case: str, good_index: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The article is indexed undated, and one line says which file has which bad value (not just "add a date")."""
+    articles, index_dir = good_index / "articles", good_index / "index"
+    before = _documents(index_dir)
+    name, content, shown = BAD_DATES[case]
+    (articles / name).write_bytes(content)
+    capsys.readouterr()
+    assert main(["index", str(articles), "--index", str(index_dir)]) == 0
+    out, err = capsys.readouterr()
+    _no_traceback(out, err)
+    about = [line for line in _lines_about(err, "warning:") if name in line]
+    assert len(about) == 1 and f" {shown} is not a date" in about[0] and "indexed without a date" in about[0], err
+    assert _documents(index_dir) == before + 1
 
 
 # ------------------------------------------------------------------------------ CLI questions/options
@@ -197,6 +230,11 @@ CLI_ERRORS: dict[str, tuple[list[str], str]] = {
                             "error: nothing to index (skipped http://127.0.0.1:9/feed.xml?key=***: "),
     "empty since": (["ask", "troops?", "--since", ""], "error: argument --since: the date is empty"),
     "blank as-of": (["timeline", "drill", "--as-of", " "], "error: argument --as-of: the date is empty"),
+    # Issue #29 R9: OS errors that were "unexpected" one-liners.
+    "config is a folder": (["ask", "troops?", "--config", "{tmp}"], "error: config file {tmp} is a folder, not a TOML file"),
+    "index name too long": (["info", "--index", "{tmp}/" + "x" * 300], "error: the index path "),
+    "index path not utf-8": (["ask", "troops?", "--index", "{tmp}/idx" + b"\xff".decode("utf-8", "surrogateescape")],
+                             "error: the index path {tmp}/idx\\udcff is not valid UTF-8"),
 }
 
 CONFIG_FILES: dict[str, tuple[str, str]] = {
@@ -401,6 +439,11 @@ def _damage(index_dir: Path, how: str) -> None:
         (generation / how.split(" ", 1)[1]).unlink()
     elif how == "documents garbage":
         (generation / "documents.jsonl").write_bytes(b"\x00garbage\n" * 10)
+    elif how.startswith("rows out of range "):  # the same size, so only a check of the rows' values finds it
+        victim = generation / how.rsplit(" ", 1)[1]
+        rows = np.load(victim)
+        rows[-1, 0] = 10**6
+        np.save(victim, rows)
     elif how == "generation is a file":
         shutil.rmtree(generation)
         generation.write_text("x")
@@ -426,6 +469,9 @@ INDEX_DAMAGE: dict[str, str] = {
     "delete dense.faiss": _CORRUPT.format(r"\[Errno 2\] No such file or directory: '{index}/gen-[^/']+/dense\.faiss'"),
     "documents garbage": _CORRUPT.format(r"documents\.jsonl is \d+ bytes, manifest says \d+"),
     "generation is a file": _CORRUPT.format(r"\[Errno 20\] Not a directory: '{index}/gen-[^/']+/documents\.jsonl'"),
+    # Issue #29: a damaged row table was an "unexpected IndexError" at the first question.
+    "rows out of range chunks.npy": _CORRUPT.format(r"chunks\.npy row \d+ points outside the documents or sentences"),
+    "rows out of range sentences.npy": _CORRUPT.format(r"sentences\.npy row \d+ points outside the documents or sentences"),
 }
 
 
@@ -444,6 +490,37 @@ def test_damaged_index_is_one_line(how: str, good_index: Path, capsys: pytest.Ca
     expected = (f"error: index at {index} " + INDEX_DAMAGE[how].replace("{index}", index)
                 + f": rebuild it with `rag index PATH --index {index} --rebuild`")
     assert re.fullmatch(expected, lines[0]), lines[0]
+
+
+@pytest.mark.parametrize("how", ["rows out of range chunks.npy", "manifest not json", "truncate dense.faiss"])
+def test_rag_index_repairs_a_damaged_index(how: str, good_index: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue #29: `rag index` over a damaged generation rebuilds it from the sources (with a note) instead of failing forever."""
+    articles, index_dir = good_index / "articles", good_index / "index"
+    _damage(index_dir, how)
+    capsys.readouterr()
+    assert main(["index", str(articles), "--index", str(index_dir)]) == 0
+    out, err = capsys.readouterr()
+    _no_traceback(out, err)
+    notes = _lines_about(err, "note: ")
+    assert len(notes) == 1 and "was damaged" in notes[0] and "rebuilt it from the sources given" in notes[0], err
+    assert _documents(index_dir) == 1
+    assert main(["ask", "What did the council approve?", "--index", str(index_dir)]) == 0
+    assert "bridge" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", ["x" * 300, "idx" + b"\xff".decode("utf-8", "surrogateescape")])
+def test_unusable_index_path_is_one_line_and_leaves_nothing(
+    name: str, good_index: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue #29 R9: a name over the file system's limit or not UTF-8 is refused before a folder or ``.lock`` is made."""
+    capsys.readouterr()
+    assert main(["index", str(good_index / "articles"), "--index", str(good_index / name)]) == 2
+    out, err = capsys.readouterr()
+    _no_traceback(out, err)
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: the index path ") and "--index" in lines[0], err
+    assert "unexpected" not in lines[0]
+    assert sorted(p.name for p in good_index.iterdir()) == ["articles", "index"]
 
 
 # ------------------------------------------------------------------------------ UI questions, uploads
@@ -517,7 +594,7 @@ def test_bad_upload_is_one_rejection_line_and_loses_nothing(case: str, served: t
 
 
 def test_the_suite_has_at_least_150_distinct_inputs() -> None:
-    tables = [BAD_FILES, CLI_ERRORS, CONFIG_FILES, API_CALLS, SETTINGS, GOLD_FILES, UI_QUESTIONS, UPLOADS]
+    tables = [BAD_FILES, BAD_DATES, CLI_ERRORS, CONFIG_FILES, API_CALLS, SETTINGS, GOLD_FILES, UI_QUESTIONS, UPLOADS]
     total = sum(len(t) for t in tables) + len(set(INDEX_DAMAGE))
     assert total >= 150, total
 
@@ -526,7 +603,8 @@ def test_reliability_doc_counts_match_the_tables() -> None:
     """docs/reliability.md's fuzz table states each entry point's count; it must say what this file holds."""
     doc = (Path(__file__).resolve().parents[1] / "docs" / "reliability.md").read_text(encoding="utf-8")
     expected = {
-        "files in a folder given to `rag index`": len(BAD_FILES), "CLI questions and options": len(CLI_ERRORS),
+        "files in a folder given to `rag index`": len(BAD_FILES), "invalid dates in articles": len(BAD_DATES),
+        "CLI questions and options": len(CLI_ERRORS),
         "`rag.toml` files": len(CONFIG_FILES), "Python API calls": len(API_CALLS), "`Settings` values": len(SETTINGS),
         "gold files for `rag eval`": len(GOLD_FILES), "damaged index folders": len(INDEX_DAMAGE),
         "UI questions (gradio_client)": len(UI_QUESTIONS), "UI uploads (gradio_client)": len(UPLOADS),

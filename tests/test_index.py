@@ -653,3 +653,34 @@ def test_the_dated_original_stands_for_its_undated_reprint() -> None:
     assert copy_groups([story, story + " AP", story + " AFP"], ["2021-08-05", None, "2021-08-02"]) == [2, 2, 2]
     assert copy_groups([story, story + " AP"], [None, None]) == [0, 0]
 
+
+
+@pytest.mark.parametrize("newcomer", ["council.md", "COUNCIL.TXT"])
+def test_a_same_named_newcomer_never_renames_an_indexed_article(tmp_path: Path, embedder: Embeddings, newcomer: str) -> None:
+    """Issue #29 R10: ``council.md`` beside an indexed ``council.txt`` takes the suffixed id; nothing is reported removed."""
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "council.txt").write_text("Council vote\n\nThe council approved the new bridge on Friday.\n", encoding="utf-8")
+    assistant = Assistant(tmp_path / "index", embeddings=embedder)
+    assert assistant.index([articles]).added == ["council"]
+    (articles / newcomer).write_text("Council budget\n\nThe council cut the parks budget by a tenth.\n", encoding="utf-8")
+    report = assistant.index([articles])
+    assert report.removed == [] and report.updated == [] and report.unchanged == ["council"], report.summary()
+    assert len(report.added) == 1 and report.added[0].startswith("council-")
+    ids = {doc.id: Path(doc.source).name for doc in assistant.documents()}
+    assert ids == {"council": "council.txt", report.added[0]: newcomer}
+
+
+def test_a_suffixed_id_stays_when_the_file_it_clashed_with_goes(tmp_path: Path, embedder: Embeddings) -> None:
+    """The other side of R10: ``council.txt`` indexed as ``council-<hash>`` beside ``council.md`` keeps that id."""
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "council.md").write_text("Council budget\n\nThe council cut the parks budget by a tenth.\n", encoding="utf-8")
+    (articles / "council.txt").write_text("Council vote\n\nThe council approved the new bridge on Friday.\n", encoding="utf-8")
+    assistant = Assistant(tmp_path / "index", embeddings=embedder)
+    assistant.index([articles])
+    first = {Path(d.source).name: d.id for d in assistant.documents()}
+    assert first["council.md"] == "council" and first["council.txt"].startswith("council-")
+    (articles / "council.md").unlink()
+    report = assistant.index([articles])
+    assert report.removed == ["council"] and report.unchanged == [first["council.txt"]] and report.added == []

@@ -231,6 +231,27 @@ def test_links_and_fifos_in_a_folder_are_skipped_with_a_reason(tmp_path: Path) -
     assert all("\n" not in str(s) for s in result.skipped)
 
 
+def test_a_link_to_a_file_outside_the_folder_is_skipped_unless_given_directly(tmp_path: Path) -> None:
+    """Issue #29: a link in a folder to a file outside it (``/etc/passwd`` was indexed) is one warning naming both."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "good.txt").write_text("Good title\nA good sentence.")
+    secret = tmp_path / "private" / "notes.txt"
+    secret.parent.mkdir()
+    secret.write_text("Private notes\nThe safe code is 1234.")
+    os.symlink(secret, docs / "notes.txt")
+    os.symlink("/etc/passwd", docs / "passwd.txt")
+    result = load_paths([docs])
+    assert [d.id for d in result.documents] == ["good"]
+    reasons = {Path(s.source).name: s for s in result.skipped}
+    assert reasons["notes.txt"].reason == (f"symbolic link to {secret}, outside the folder: not followed; "
+                                          "give that file itself to index it")
+    assert "/etc/passwd" in reasons["passwd.txt"].reason and reasons["passwd.txt"].file is None
+    assert all(str(docs) in str(s) and "\n" not in str(s) for s in result.skipped)
+    direct = load_paths([docs / "notes.txt"])  # the user asked for that file: it is read
+    assert [d.title for d in direct.documents] == ["Private notes"] and not direct.skipped
+
+
 def test_links_and_fifos_given_directly_are_skipped_with_a_reason(tmp_path: Path) -> None:
     os.symlink(tmp_path / "missing.txt", tmp_path / "dangling.txt")
     os.symlink(tmp_path / "loop.txt", tmp_path / "loop.txt")
@@ -274,3 +295,46 @@ def test_a_damaged_pdf_is_one_skip_without_pypdf_output(
     assert not [r for r in caplog.records if r.name.startswith("pypdf")]  # e.g. "EOF marker not found"
     assert not [w for w in caught if "pypdf" in str(w.filename)]
     assert capfd.readouterr().err == ""
+
+
+def test_gb18030_text_is_decoded_not_mojibake(tmp_path: Path) -> None:
+    """Issue #29 R12: Chinese in GB18030 decoded as Windows-1252 gave '±±¾©'; Western Windows-1252 stays as it was."""
+    text = "北京市议会批准新桥梁\n\n北京市议会周五以九票对两票批准了新桥梁。会议持续了三个小时。"
+    (tmp_path / "gb.txt").write_bytes(text.encode("gb18030"))
+    (tmp_path / "cp.txt").write_bytes("Café déjà vu\n\nThe council approved the “new” bridge.".encode("cp1252"))
+    docs = {d.id: d for d in load_paths([tmp_path]).documents}
+    assert docs["gb"].title == "北京市议会批准新桥梁" and docs["gb"].text == text
+    assert docs["cp"].title == "Café déjà vu"
+
+
+def test_cr_only_line_ends_keep_the_title_a_line_of_its_own(tmp_path: Path) -> None:
+    (tmp_path / "mac.txt").write_bytes(b"Council vote\r\rThe council approved the new bridge on Friday.\r")
+    (doc,) = load_paths([tmp_path]).documents
+    assert doc.title == "Council vote" and doc.text == "Council vote\n\nThe council approved the new bridge on Friday."
+
+
+def test_front_matter_lists_are_joined_and_maps_are_a_warning(tmp_path: Path) -> None:
+    (tmp_path / "flow.md").write_text("---\nauthor: [Ann Lee, \"Bo Chan\"]\ntitle: Bridge\n---\nThe council met.\n")
+    (tmp_path / "block.md").write_text("---\nauthors:\n  - Ann Lee\n  - Bo Chan\noutlet:\n  name: Daily\n"
+                                       "title: Vote\n---\nThe council voted.\n")
+    result = load_paths([tmp_path])
+    docs = {d.id: d for d in result.documents}
+    assert docs["flow"].author == docs["block"].author == "Ann Lee, Bo Chan"
+    assert docs["block"].title == "Vote" and docs["block"].outlet is None and docs["block"].text == "The council voted."
+    assert result.warnings == [f"{tmp_path / 'block.md'}: front matter outlet is a map, which is not read; "
+                               "write it as one value (outlet: …) or a list"]
+
+
+def test_unclosed_front_matter_is_read_not_a_title_of_dashes(tmp_path: Path) -> None:
+    (tmp_path / "open.md").write_text("---\ntitle: Storm\ndate: 2024-05-01\n\nThe storm hit the coast.\n")
+    (tmp_path / "rule.txt").write_text("---\n\nFloods close the valley road\n\nThe road is shut.\n")
+    docs = {d.id: d for d in load_paths([tmp_path]).documents}
+    assert (docs["open"].title, docs["open"].published, docs["open"].text) == ("Storm", "2024-05-01", "The storm hit the coast.")
+    assert docs["rule"].title == "Floods close the valley road"
+
+
+def test_a_pdf_without_a_text_layer_says_run_ocr(tmp_path: Path) -> None:
+    (tmp_path / "scan.pdf").write_bytes(make_pdf([]))
+    result = load_paths([tmp_path])
+    assert not result.documents
+    assert "has no text layer" in result.skipped[0].reason and "run OCR first" in result.skipped[0].reason

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from .._exceptions import ConfigError, IndexNotFoundError, redact
 from .._index import IndexData
-from ._local import check_compatible, index_size_bytes, load_index, read_manifest
+from ._local import check_compatible, check_index_path, index_size_bytes, load_index, read_manifest
 from ._pgvector import current_generation, is_pg_url, open_pg, publish, shown_url, size_bytes, workspace, writer_lock
 
 __all__ = [
@@ -46,7 +46,8 @@ _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 def check_location(location: str | Path) -> None:
-    """Raise :class:`ConfigError` for a URL of a database other than PostgreSQL (``mysql://...``).
+    """Raise :class:`ConfigError` for a URL of a database other than PostgreSQL (``mysql://...``), and
+    :class:`IndexWriteError` for a folder path no store can use (:func:`check_index_path`).
 
     Taken for a folder, ``mysql://user:pw@host/db`` would become the folder
     ``mysql:/user:pw@host/db``, created, and named with its password in
@@ -63,6 +64,8 @@ def check_location(location: str | Path) -> None:
         scheme = text.split(":", 1)[0].lower()
         raise ConfigError(f"the index location {redact(text)} is a {scheme} URL: "
                           "give a folder, or a PostgreSQL database as postgresql://HOST:PORT/DATABASE")
+    if not is_url(text):
+        check_index_path(text)  # a name too long or not UTF-8: one line now, not an OSError mid-build
 
 
 def location_key(location: str | Path) -> str | Path:

@@ -63,7 +63,8 @@ from .._text import bm25_terms
 from .._types import SourceDocument
 
 __all__ = [
-    "FORMAT_VERSION", "MANIFEST", "Layout", "Parts", "check_compatible", "index_size_bytes", "load_index", "locked",
+    "FORMAT_VERSION", "MANIFEST", "Layout", "Parts", "check_compatible", "check_index_path", "index_size_bytes", "load_index",
+    "locked",
     "read_manifest", "write_error", "write_generation",
 ]
 
@@ -91,8 +92,47 @@ _OPTIONAL_FILES = ("signatures.npy", "copies.npy")  # absent in indexes built be
 _GENERATION = re.compile(r"gen-[0-9A-Za-z]+-[0-9a-f]{6}")  # never a path: a manifest must not lead outside the index
 
 
+_NAME_MAX = 255  # bytes in one file name on Linux and macOS file systems
+
+
+def _shown(path: Path) -> str:
+    """A path as it can be printed on one line: undecodable bytes as escapes, a long one shortened."""
+    text = ascii(str(path))[1:-1] if not _is_utf8(path) else str(path)
+    return text if len(text) <= 120 else text[:60] + "…" + text[-40:]
+
+
+def _is_utf8(path: Path) -> bool:
+    try:
+        os.fsencode(path).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def check_index_path(index_dir: str | Path) -> None:
+    """Refuse an index path the stores can't use, before anything is read or created there.
+
+    FAISS writes through a UTF-8 path only, and a name over the file
+    system's limit fails deep inside a build; both are named here in one
+    line instead, and no folder is left behind.
+
+    Raises:
+        IndexWriteError: A name in the path is too long, or the path is not valid UTF-8.
+    """
+    path = Path(index_dir)
+    if not _is_utf8(path):
+        raise IndexWriteError(f"the index path {_shown(path)} is not valid UTF-8 (the vector index can't be written "
+                              "there): pass a folder name of plain text with --index")
+    for part in path.parts:
+        size = len(os.fsencode(part))
+        if size > _NAME_MAX:
+            raise IndexWriteError(f"the index path {_shown(path)} has a name of {size} bytes, over the file system's "
+                                  f"limit of {_NAME_MAX}: pass a shorter name with --index")
+
+
 def read_manifest(index_dir: str | Path) -> dict[str, Any]:
     """Parse ``manifest.json``, with clear errors for a missing or corrupt index."""
+    check_index_path(index_dir)
     path = Path(index_dir) / MANIFEST
     if Path(index_dir).is_file():
         raise IndexNotFoundError(f"the index path {index_dir} is a file, not an index folder: pass the folder with --index")
@@ -205,6 +245,7 @@ def _load_generation(index_dir: Path, manifest: dict[str, Any], model_name: str 
                 raise ValueError(f"document {doc.id!r} does not match its stored sha256")
         chunk_rows = np.load(gen / "chunks.npy")
         sentence_rows = np.load(gen / "sentences.npy")
+        _check_rows(chunk_rows, sentence_rows, [len(doc.text) for doc in documents])
         chunk_vectors = np.load(gen / "chunk_vectors.npy", mmap_mode="r")
         sentence_vectors = np.load(gen / "sentence_vectors.npy", mmap_mode="r")
         dense = configure_loaded(
@@ -226,6 +267,30 @@ def _load_generation(index_dir: Path, manifest: dict[str, Any], model_name: str 
     )
     data.search = LocalSearch(data)
     return data
+
+
+def _check_rows(chunk_rows: np.ndarray, sentence_rows: np.ndarray, text_lengths: list[int]) -> None:
+    """Raise ``ValueError`` unless every chunk and sentence row points inside its document and the sentence table.
+
+    A damaged table of the right size passes the size check, and an
+    out-of-range row would otherwise surface later as an ``IndexError`` in
+    the middle of answering.
+    """
+    lengths = np.asarray(text_lengths, dtype=np.int64)
+    for name, rows, width in (("chunks.npy", chunk_rows, 6), ("sentences.npy", sentence_rows, 3)):
+        if rows.ndim != 2 or rows.shape[1] != width or not np.issubdtype(rows.dtype, np.integer):
+            raise ValueError(f"{name} holds a {rows.dtype} table of shape {rows.shape}, not {width} integer columns")
+        if not len(rows):
+            continue
+        doc, start, end = (rows[:, i].astype(np.int64) for i in range(3))
+        bad = (doc < 0) | (doc >= len(lengths))
+        if not bad.any():
+            bad = (start < 0) | (start > end) | (end > lengths[doc])
+        if name == "chunks.npy" and not bad.any():
+            first, last = rows[:, 3].astype(np.int64), rows[:, 4].astype(np.int64)
+            bad = (first < 0) | (first > last) | (last > len(sentence_rows))
+        if bad.any():
+            raise ValueError(f"{name} row {int(np.argmax(bad))} points outside the documents or sentences")
 
 
 class LocalSearch:
@@ -337,6 +402,7 @@ def write_error(error: OSError, index_dir: Path) -> IndexWriteError:
 
 @contextlib.contextmanager
 def locked(index_dir: Path) -> Iterator[None]:
+    check_index_path(index_dir)  # before the folder and its .lock are created
     index_dir.mkdir(parents=True, exist_ok=True)
     with open(index_dir / ".lock", "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
