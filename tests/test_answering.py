@@ -130,7 +130,7 @@ def test_answer_to_dict_shape(assistant: Assistant) -> None:
     assert set(data) >= {"question", "short_answer", "answer", "refused", "citations", "passages", "timings_ms",
                          "time_scope", "disagreements"}
     assert set(data["citations"][0]) == {"n", "doc_id", "title", "source", "start", "end", "quote", "score",
-                                         "published", "outlet", "also_published", "dates"}
+                                         "published", "outlet", "url", "also_published", "dates"}
     assert data["timings_ms"]["total"] > 0
     assert data["passages"][0]["rank"] == 1
 

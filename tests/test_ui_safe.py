@@ -121,7 +121,7 @@ def test_browser_shows_planted_markdown_and_html_as_text_and_fetches_nothing(pla
         expect(answer).to_contain_text(f"<img src={planted.pixel}/raw.png onerror=window.__pwned=1>")
         expect(page.locator("#chat a[href='#src-1-1']")).to_be_visible()
         expect(page.locator("#chat strong").last).to_have_text("73")  # our own formatting still renders
-        expect(page.locator("#sources mark")).to_contain_text("${7*7} {{7*7}}")
+        expect(page.locator("#sources mark").first).to_contain_text("${7*7} {{7*7}}")  # the card's quote (again under "More")
 
         page.get_by_text("Index", exact=True).click()
         expect(page.locator("#index-panel")).to_contain_text(f"Port Velna ![t]({planted.pixel}/title.png) harbour report")
