@@ -51,6 +51,7 @@ import numpy as np
 
 from rag import Assistant, load_paths
 from rag._atomic import write_atomic
+from rag._config import READERS
 from rag._evaluation import answer_scores
 from rag._goldsets import Evidence, GoldExample
 from rag._metrics import answer_contained, refusal_scores
@@ -186,7 +187,7 @@ def _build(index_dir: Path, folder: Path) -> Assistant:
     return Assistant.load(index_dir)
 
 
-def ask_all(questions: list[Question], articles: Path, work: Path) -> list[dict[str, Any]]:
+def ask_all(questions: list[Question], articles: Path, work: Path, reader: str | None = None) -> list[dict[str, Any]]:
     """Each question asked in both arms; one record per question with both outcomes."""
     partial = work / "articles-withheld"
     partial.mkdir(parents=True)
@@ -200,7 +201,7 @@ def ask_all(questions: list[Question], articles: Path, work: Path) -> list[dict[
         assistant = assistants["withheld" if q.unanswerable == "withheld" else "full"]
         record: dict[str, Any] = {"id": q.id, "cue": q.cue, "answerable": q.answerable, "kind": q.unanswerable}
         for arm in ARMS:
-            answer = assistant.ask(q.question, as_of=q.as_of if arm == "with_dates" else None)
+            answer = assistant.ask(q.question, as_of=q.as_of if arm == "with_dates" else None, reader=reader)
             scores = answer_scores(answer, q.gold(), assistant)
             record[arm] = {
                 "refused": answer.refused,
@@ -275,14 +276,14 @@ def _commit() -> dict[str, Any]:
             "uncommitted_changes_in_rag": bool(git("status", "--porcelain", "--", "rag"))}
 
 
-def run(questions: list[Question], articles: Path) -> dict[str, Any]:
+def run(questions: list[Question], articles: Path, reader: str | None = None) -> dict[str, Any]:
     """Check the set, ask every question in both arms and summarise."""
     documents = load_paths([articles]).documents
     problems = check_set(questions, documents)
     if problems:
         raise ValueError("the question set is inconsistent:\n  " + "\n  ".join(problems[:20]))
     with tempfile.TemporaryDirectory() as tmp:
-        records = ask_all(questions, articles, Path(tmp))
+        records = ask_all(questions, articles, Path(tmp), reader)
     worse = [r for r in records if _outcome(r, "with_dates") < _outcome(r, "without_dates")]
     return {
         "articles": len(documents),
@@ -309,11 +310,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DATA, help="folder with articles/ and questions.jsonl")
     parser.add_argument("--limit", type=int, default=None, help="a seeded subset of this many questions")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--reader", choices=list(READERS), default=None, help="the reader answering (default: the settings')")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args(argv)
     questions = sample(load_questions(args.data / "questions.jsonl"), args.limit, args.seed)
     result = {"command": " ".join(["python -m bench.news_dated", *(argv if argv is not None else sys.argv[1:])]),
-              **_commit(), **run(questions, args.data / "articles")}
+              **_commit(), **run(questions, args.data / "articles", args.reader)}
     args.out.mkdir(parents=True, exist_ok=True)
     write_atomic(args.out / "news_dated.json", json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     q = result["questions"]

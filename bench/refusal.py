@@ -129,7 +129,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dump", type=Path, help="also write every question's outcome here (JSON lines), for error analysis")
     parser.add_argument("--compare", type=Path, help="an earlier --dump: the model reader's change against it, with a paired 95%% interval")
     args = parser.parse_args(argv)
-    combination, sets = fitted_sets(args.squad, args.rgb, args.questions, args.seed, ("model", "fast"), args.entity_flag)
+    # The trained reader measured (--reader: model or large) is reported as "model", beside the fast one.
+    combination, sets = fitted_sets(args.squad, args.rgb, args.questions, args.seed, (args.reader, "fast"), args.entity_flag,
+                                    args.reader)
+    sets = {name: {("model" if r == args.reader else r): cases for r, cases in by_reader.items()} for name, by_reader in sets.items()}
     settings = Settings()
     result: dict = {"command": "python -m bench.refusal " + " ".join(argv if argv is not None else sys.argv[1:]),
                     "max_false_refusal": args.max_false_refusal, "readers": {}}
@@ -140,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     for reader in ("model", "fast"):
         calibration = [c for name in CALIBRATED_ON for c in sets[name][reader] if c.calibration]
         threshold = calibrate(calibration, args.max_false_refusal)
-        current = settings.min_probability if reader == "model" else settings.min_score
+        current = {"model": settings.min_probability, "large": settings.large_min_probability}[args.reader] if reader == "model" \
+            else settings.min_score
         entry: dict = {"calibrated_threshold": round(threshold, 4), "current_threshold": current, "sets": {}}
         for name, cases_by_reader in sets.items():
             cases = cases_by_reader[reader]

@@ -25,11 +25,13 @@ from typing import Any
 
 from ._exceptions import ReaderError
 
-__all__ = ["CALIBRATION_FILE", "COMBINE_TERMS", "Calibration", "load_calibration", "shipped_calibration"]
+__all__ = ["CALIBRATION_FILE", "COMBINE_TERMS", "READER_FOLDERS", "Calibration", "load_calibration", "reader_folder",
+           "shipped_calibration"]
 
 CALIBRATION_FILE = "calibration.json"
-# The shipped reader's folder (rag._reader.READER_DIR, not imported: that module loads numpy).
-_SHIPPED = Path(__file__).parent / "data" / "reader" / CALIBRATION_FILE
+# Each trained reader's folder under rag/data (rag._reader.READER_DIR is the first; named here because this
+# module imports only the standard library, so the settings can read a calibration without loading numpy).
+READER_FOLDERS = {"model": "reader", "large": "reader_large"}
 COMBINE_TERMS = ("reader logit", "span margin", "evidence", "no entity", "bias")
 
 
@@ -105,7 +107,17 @@ def load_calibration(path: Path) -> Calibration:
     return Calibration.from_json(text, source=str(path))
 
 
+def reader_folder(reader: str = "model") -> Path:
+    """The folder of a trained reader's weights and calibration: ``model`` (the 6-layer reader) or ``large``.
+
+    Example:
+        >>> reader_folder("large").name
+        'reader_large'
+    """
+    return Path(__file__).parent / "data" / READER_FOLDERS[reader]
+
+
 @functools.cache
-def shipped_calibration() -> Calibration:
-    """The shipped reader's calibration, read once per process."""
-    return load_calibration(_SHIPPED)
+def shipped_calibration(reader: str = "model") -> Calibration:
+    """A shipped reader's calibration (``model`` or ``large``), read once per process."""
+    return load_calibration(reader_folder(reader))

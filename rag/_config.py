@@ -28,7 +28,7 @@ __all__ = ["DEFAULT_INDEX_DIR", "EMBED_BACKENDS", "READERS", "Settings", "defaul
 DEFAULT_INDEX_DIR = Path("index") / "default"
 # The embedding backends a setting may name; here, not in rag/_embedding.py, so configuration imports no model.
 EMBED_BACKENDS = ("onnx", "onnx-int8", "torch")
-READERS = ("model", "fast")  # the extractive readers: the trained model, or the evidence score alone
+READERS = ("model", "large", "fast")  # the extractive readers: the trained 6-layer model, the 12-layer one, or the evidence score alone
 
 
 def default_index_dir() -> Path:
@@ -63,12 +63,16 @@ class Settings:
         embed_batch_size: Texts per embedding forward pass; 0 (default) picks
             the fastest for the backend (1 for ONNX, 32 for torch).
         max_file_mb: Larger files are skipped when indexing.
-        reader: ``model`` (default; the trained cross-encoder picks the
-            quotes, gives a short answer and decides refusals) or ``fast``
-            (the evidence score alone: no model, no short answer).
+        reader: ``model`` (default; the trained 6-layer cross-encoder picks
+            the quotes, gives a short answer and decides refusals), ``large``
+            (the same done by the 12-layer MPNet reader: better on reworded
+            questions, several times slower) or ``fast`` (the evidence score
+            alone: no model, no short answer).
         min_probability: With ``reader = "model"``, refuse when no sentence's
             answer probability reaches this (default: the calibrated one in
             ``rag/data/reader/calibration.json``).
+        large_min_probability: The same for ``reader = "large"`` (default:
+            ``rag/data/reader_large/calibration.json``'s).
         reader_candidates: Sentences (best evidence score first) the reader reads per question.
         min_score: With ``reader = "fast"``, below this evidence score the answerer refuses.
         max_statements: Most statements in one extractive answer.
@@ -95,6 +99,7 @@ class Settings:
     max_file_mb: float = 20.0
     reader: str = "model"
     min_probability: float = shipped_calibration().min_probability  # fitted with the reader: calibration.json
+    large_min_probability: float = shipped_calibration("large").min_probability
     reader_candidates: int = 6
     min_score: float = 0.42
     max_statements: int = 3
@@ -116,8 +121,9 @@ class Settings:
             raise ConfigError(f"setting retrieval={self.retrieval!r} is unknown: use hybrid, dense or bm25")
         if self.reader not in READERS:
             raise ConfigError(f"setting reader={self.reader!r} is unknown: use {' or '.join(READERS)}")
-        if not 0.0 <= self.min_probability <= 1.0:
-            raise ConfigError(f"setting min_probability must be between 0 and 1, got {self.min_probability}")
+        for name in ("min_probability", "large_min_probability"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ConfigError(f"setting {name} must be between 0 and 1, got {getattr(self, name)}")
         if self.llm not in ("none", "openai", "ollama", "llamacpp"):
             raise ConfigError(f"setting llm={self.llm!r} is unknown: use none, openai, ollama or llamacpp")
         if self.embed_backend not in EMBED_BACKENDS:

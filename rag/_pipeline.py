@@ -37,6 +37,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from ._answering import ExtractiveAnswerer
+from ._calibration import reader_folder, shipped_calibration
 from ._config import Settings
 from ._counting import word_similarity
 from ._dates import DateRange, question_scope
@@ -58,15 +59,21 @@ __all__ = [
 def make_answerer(settings: Settings, words: Embeddings | None = None) -> ExtractiveAnswerer:
     """The extractive answerer the settings describe (its reader, if any, loads in ``warm_up()``).
 
-    With ``words`` (the index's embeddings), a "how many X" answer must count
-    X (:mod:`rag._counting`); without, that check is off.
+    A trained reader comes with the refusal calibration fitted to it (the
+    ``calibration.json`` beside its weights); ``fast`` has no reader. With
+    ``words`` (the index's embeddings), a "how many X" answer must count X
+    (:mod:`rag._counting`); without, that check is off.
     """
+    if settings.reader == "fast":
+        return ExtractiveAnswerer(min_score=settings.min_score, max_statements=settings.max_statements, reader=None)
+    large = settings.reader == "large"
     return ExtractiveAnswerer(
         min_score=settings.min_score,
         max_statements=settings.max_statements,
-        reader=Reader() if settings.reader == "model" else None,
-        min_probability=settings.min_probability,
+        reader=Reader(reader_folder(settings.reader)),
+        min_probability=settings.large_min_probability if large else settings.min_probability,
         reader_candidates=settings.reader_candidates,
+        combine=shipped_calibration(settings.reader).combine,
         similarity=word_similarity(words) if words is not None else None,
     )
 

@@ -46,12 +46,14 @@ from typing import Any
 
 import numpy as np
 
+from ._calibration import reader_folder
 from ._exceptions import ReaderError
 
 __all__ = [
     "trained_articles",
     "MAX_LENGTH",
     "PIECES",
+    "LARGE_READER_DIR",
     "READER_DIR",
     "READ_MAX_SENTENCE",
     "TRAIN_MAX_SENTENCE",
@@ -65,7 +67,8 @@ __all__ = [
     "special_ids",
 ]
 
-READER_DIR = Path(__file__).parent / "data" / "reader"
+READER_DIR = reader_folder("model")  # the 6-layer reader, the default
+LARGE_READER_DIR = reader_folder("large")  # the 12-layer MPNet reader (reader = "large"), kept as hashed parts
 MODEL_FILE = "reader-int8.onnx"
 MAX_LENGTH = 80
 PIECES = ("question", "title", "before", "sentence")

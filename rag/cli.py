@@ -5,11 +5,11 @@ Commands::
     rag index PATH|URL... [--index DIR|URL] [--rebuild] [--no-prune] [--runner local|ray|ray://host:port]
               [--allow-host HOST] [--timeout SECONDS]
     rag watch SOURCE... [--every 15m] [--index DIR|URL] [--allow-host HOST] [--timeout SECONDS]
-    rag ask "QUESTION" [--json] [--index DIR] [--top-k N] [--reader model|fast]
+    rag ask "QUESTION" [--json] [--index DIR] [--top-k N] [--reader model|large|fast]
             [--since DATE] [--until DATE] [--as-of DATE] [--include-undated]
     rag timeline "QUERY" [--json] [--since DATE] [--until DATE] [--as-of DATE] [--include-undated]
     rag info [--index DIR] [--json]
-    rag eval GOLD [--index DIR] [--k ...] [--compare dense,bm25,hybrid] [--compare-readers model,fast] [--out DIR] [--limit N]
+    rag eval GOLD [--index DIR] [--k ...] [--compare dense,bm25,hybrid] [--compare-readers model,large,fast] [--out DIR] [--limit N]
     rag ui [--host H] [--port P] [--share] [--api-key KEY] [--read-only]
     rag mcp [--index DIR|URL] [--show-paths]
     rag serve [--host 127.0.0.1] [--port 8000] [--api-key KEY] [--read-only] [--cors-origin ORIGIN ...] [--show-paths]
@@ -406,7 +406,8 @@ def _parser() -> argparse.ArgumentParser:
 
     def reader_option(p: argparse.ArgumentParser) -> None:
         p.add_argument("--reader", choices=list(READERS), default=None,
-                       help="model: the trained reader picks quotes and refuses (default); fast: evidence score only")
+                       help="model: the trained reader picks quotes and refuses (default); large: the 12-layer reader does (slower); "
+                            "fast: evidence score only")
 
     def date_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--since", metavar="YYYY-MM-DD", type=_given, default=None,

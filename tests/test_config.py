@@ -23,6 +23,8 @@ def test_defaults_and_overrides() -> None:
         ({"top_k": 0}, "at least 1"),
         ({"retrieval": "semantic"}, "unknown: use hybrid, dense or bm25"),
         ({"max_file_mb": -1}, "max_file_mb must be between"),
+        ({"reader": "huge"}, "unknown: use model or large or fast"),
+        ({"large_min_probability": 1.5}, "large_min_probability must be between 0 and 1"),
     ],
 )
 def test_bad_settings(data: dict, message: str) -> None:
@@ -84,6 +86,23 @@ def test_answerer_defaults_match_the_settings_defaults() -> None:
     assert Settings().min_probability == ExtractiveAnswerer().min_probability == calibration["min_probability"]
     assert COMBINE == tuple(calibration["combine"]) == ExtractiveAnswerer().combine
     assert inspect.signature(answer_probability).parameters["combine"].default == COMBINE
+
+
+@pytest.mark.parametrize("reader", ["model", "large"])
+def test_each_trained_reader_answers_with_its_own_weights_and_calibration(reader: str) -> None:
+    """reader = "large" reads with the 12-layer weights and refuses by the calibration fitted to them."""
+    import json
+
+    from rag._calibration import reader_folder
+    from rag._pipeline import make_answerer
+
+    answerer = make_answerer(Settings(reader=reader))
+    calibration = json.loads((reader_folder(reader) / "calibration.json").read_text(encoding="utf-8"))
+    assert answerer.reader is not None and answerer.reader.model_dir == reader_folder(reader)
+    assert answerer.combine == tuple(calibration["combine"])
+    threshold = Settings().large_min_probability if reader == "large" else Settings().min_probability
+    assert answerer.min_probability == threshold == calibration["min_probability"]
+    assert make_answerer(Settings(reader="fast")).reader is None
 
 
 def test_the_runtime_package_never_imports_training() -> None:

@@ -3,6 +3,7 @@
     python -m training.calibrate                  # 800 SQuAD questions + RGB's 300: rag/data/reader/calibration.json
     python -m training.calibrate --questions 200 --out /tmp/calibration.json   # quicker, elsewhere
     python -m training.calibrate --entity-flag    # the entity flag in the combination too
+    python -m training.calibrate --reader large   # the 12-layer reader's: rag/data/reader_large/calibration.json
 
 The model reader's score is fitted on the calibration halves of the sets of
 :mod:`training.refusal_sets` (SQuAD withheld and RGB, news and Wikipedia
@@ -34,8 +35,14 @@ from pathlib import Path
 import numpy as np
 
 from rag._atomic import write_atomic
-from rag._calibration import CALIBRATION_FILE, Calibration, load_calibration, shipped_calibration
-from rag._reader import READER_DIR
+from rag._calibration import (
+    CALIBRATION_FILE,
+    READER_FOLDERS,
+    Calibration,
+    load_calibration,
+    reader_folder,
+    shipped_calibration,
+)
 
 from .refusal_sets import SHARED, Case, rgb, squad_withheld
 
@@ -89,14 +96,16 @@ def threshold_within(answerable_scores: list[float] | np.ndarray, max_false_refu
 
 def fitted_sets(
     squad: Path, rgb_file: Path, questions: int, seed: int, readers: tuple[str, ...], entity_flag: bool = False,
+    fitted: str = "model",
 ) -> tuple[tuple[float, float, float, float, float], dict[str, dict[str, list[Case]]]]:
-    """Fit the combination on the calibration halves, then read every set again with it.
+    """Fit the combination of the trained reader ``fitted`` on the calibration halves, then read every set again with it.
 
     Returns ``(combination, sets)``, ``sets`` by set name (``squad_withheld``,
-    ``rgb``, ``rgb_clean``), then by reader (``readers``).
+    ``rgb``, ``rgb_clean``), then by reader (``readers``, which should hold
+    ``fitted`` and may hold ``fast``).
     """
-    first = [*squad_withheld(squad, questions, seed, ("model",), entity_flag=entity_flag)["model"],
-             *rgb(rgb_file, ("model",), entity_flag=entity_flag)["rgb"]["model"]]
+    first = [*squad_withheld(squad, questions, seed, (fitted,), entity_flag=entity_flag)[fitted],
+             *rgb(rgb_file, (fitted,), entity_flag=entity_flag)["rgb"][fitted]]
     combination = fit_combination([c for c in first if c.calibration])
     sets = {"squad_withheld": squad_withheld(squad, questions, seed, readers, combination, entity_flag),
             **rgb(rgb_file, readers, combination, entity_flag)}
@@ -143,19 +152,22 @@ def add_fit_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--entity-flag", action="store_true",
                         help="fit the combination with the entity flag too (rag/_entities.py; off: its weight is 0)")
+    parser.add_argument("--reader", choices=list(READER_FOLDERS), default="model",
+                        help="the trained reader to fit: model (rag/data/reader/) or large (rag/data/reader_large/)")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training.calibrate", description=__doc__.splitlines()[0])
     add_fit_arguments(parser)
-    parser.add_argument("--out", type=Path, default=READER_DIR / CALIBRATION_FILE,
-                        help="the file to write (default: beside the shipped reader's weights, which the runtime reads)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="the file to write (default: beside the reader's weights, where the runtime reads it)")
     args = parser.parse_args(argv)
     command = "python -m training.calibrate " + " ".join(argv if argv is not None else sys.argv[1:])
-    combination, sets = fitted_sets(args.squad, args.rgb, args.questions, args.seed, ("model",), args.entity_flag)
-    calibration = calibration_of(combination, {name: by_reader["model"] for name, by_reader in sets.items()},
+    combination, sets = fitted_sets(args.squad, args.rgb, args.questions, args.seed, (args.reader,), args.entity_flag, args.reader)
+    calibration = calibration_of(combination, {name: by_reader[args.reader] for name, by_reader in sets.items()},
                                  args.max_false_refusal, command.strip())
-    before = shipped_calibration()
+    before = shipped_calibration(args.reader)
+    args.out = args.out or reader_folder(args.reader) / CALIBRATION_FILE
     written = write_calibration(calibration, args.out)
     read_back = load_calibration(written)  # as the runtime will read it
     print(f"wrote {written}: combine {read_back.combine} (shipped {before.combine}), "

@@ -89,10 +89,12 @@ def _answerers(
     entity_flag: bool = False,
 ) -> dict[str, ExtractiveAnswerer]:
     answerers = {name: make_answerer(assistant.settings.updated(reader=name), assistant.embeddings).warm_up() for name in readers}
-    if "model" in answerers:
+    for answerer in answerers.values():
+        if answerer.reader is None:
+            continue  # the fast reader has no combination
         if combination is not None:
-            answerers["model"].combine = combination
-        answerers["model"].entity_flag = entity_flag  # computed for every read sentence, to fit its weight
+            answerer.combine = combination
+        answerer.entity_flag = entity_flag  # computed for every read sentence, to fit its weight
     return answerers
 
 

@@ -1198,8 +1198,8 @@ def _base_line(info: dict[str, Any]) -> str:
 
 def _usage_line(info: dict[str, Any]) -> str:
     if info.get("base") == "mpnet":
-        return ('Used by the extractive answerer when `reader = "large"`: it re-reads the\n'
-                "small reader's best candidates (`large_candidates`) and decides among them.")
+        return ('Used by the extractive answerer when `reader = "large"`: it reads the\n'
+                "candidates in place of the 6-layer reader, with its own calibration.")
     return 'Used by the extractive answerer when `reader = "model"` (the default).'
 
 

@@ -38,7 +38,8 @@ from .uploads import UploadReport, UploadTooLargeError, add_uploads
 __all__ = ["CONCURRENCY", "UPLOAD_CACHE", "app_options", "build_app", "example_questions", "launch", "launch_options",
            "own_temp_dir", "render_answer", "render_sources"]
 
-READERS = {"Model (reads each candidate; short answers)": "model", "Fast (evidence score only)": "fast"}
+READERS = {"Model (reads each candidate; short answers)": "model", "Large (the 12-layer reader: slower)": "large",
+           "Fast (evidence score only)": "fast"}
 
 CSS = """
 .src-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px; margin: 6px 0;
