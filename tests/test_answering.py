@@ -260,3 +260,16 @@ def test_a_short_answer_keeps_the_qualifier_of_its_figure(assistant: Assistant) 
     answer = assistant.ask("how many troops?")
     assert answer.short_answer == "More than 10,000"
     assert answer.short_answer in answer.citations[0].quote
+
+
+def test_the_large_reader_answers_from_its_parts(assistant: Assistant) -> None:
+    """reader = "large": the 12-layer reader, joined from its hashed parts, reads the candidates and gives the short answer."""
+    import json
+
+    from rag._calibration import reader_folder
+
+    parts = json.loads((reader_folder("large") / "parts.json").read_text(encoding="utf-8"))
+    assert len(parts["parts"]) == 3
+    answer = assistant.ask("How many troops are taking part?", reader="large")
+    assert not answer.refused and "10,000" in (answer.short_answer or "")
+    assert assistant.ask("How many warships took part?", reader="large").refused
