@@ -219,7 +219,7 @@ CLI_ERRORS: dict[str, tuple[list[str], str]] = {
     "eval k not a number": (["eval", "{gold}", "--k", "x"], "error: argument --k: invalid int value"),
     "eval limit zero": (["eval", "{gold}", "--limit", "0"], "error: argument --limit: must be at least 1, got 0"),
     "eval unknown compare mode": (["eval", "{gold}", "--compare", "hybrid,psychic"], "error: unknown configuration 'psychic' in --compare: use hybrid, dense, bm25, langchain"),
-    "eval unknown reader to compare": (["eval", "{gold}", "--compare-readers", "model,oracle"], "error: unknown reader 'oracle' in --compare-readers: use model,fast"),
+    "eval unknown reader to compare": (["eval", "{gold}", "--compare-readers", "model,oracle"], "error: unknown reader 'oracle' in --compare-readers: use model,large,fast"),
     "ui port out of range": (["ui", "--port", "99999"], "error: argument --port: port 99999 is out of range: use 1-65535"),
     "ui port not a number": (["ui", "--port", "http"], "error: argument --port: invalid port 'http'"),
     "llm without model": (["ask", "troops?", "--llm", "openai", "--index", "{tmp}/no-index"], "error: no index at {tmp}/no-index: build one with"),

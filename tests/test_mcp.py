@@ -182,7 +182,7 @@ def test_ask_refuses_and_follows_up(seen: dict[str, Any]) -> None:
     [
         ("empty", "the question is empty"),
         ("bad_date", "since 'August 2021' is not a date: use YYYY-MM-DD"),
-        ("bad_reader", "reader 'slow' is unknown: use model or fast"),
+        ("bad_reader", "reader 'slow' is unknown: use model or large or fast"),
         ("too_many", f"top_k must be at most {MAX_TOP_K}"),
         ("unknown", "no document with id 'no-such-article': pass a doc_id from the results of ask, search or timeline"),
     ],

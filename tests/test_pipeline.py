@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
     ({"use_llm": "yes"}, "use_llm must be True, False or None"),
     ({"since": "2021-13-01"}, "since"),
     ({"since": "2021-09-01", "until": "2021-08-01"}, "since 2021-09-01 is after until 2021-08-01"),
-    ({"reader": "oracle"}, "reader 'oracle' is unknown: use model or fast"),
+    ({"reader": "oracle"}, "reader 'oracle' is unknown: use model or large or fast"),
 ])
 def test_query_of_names_the_bad_argument(arguments: dict[str, object], message: str) -> None:
     with pytest.raises(InputError, match=re.escape(message)):

@@ -206,7 +206,7 @@ def test_rest_documents_info_and_health(server: Server) -> None:
          "start is not after its end"),
         ("POST", "/api/v1/ask", {"question": "troops?", "top_k": "many"}, 422, "invalid_request", "top_k"),
         ("POST", "/api/v1/ask", {"question": "troops?", "topk": 3}, 422, "invalid_request", "topk"),
-        ("POST", "/api/v1/ask", {"question": "troops?", "reader": "slow"}, 400, "invalid_input", "use model or fast"),
+        ("POST", "/api/v1/ask", {"question": "troops?", "reader": "slow"}, 400, "invalid_input", "use model or large or fast"),
         ("POST", "/api/v1/ask/stream", {"question": ""}, 400, "empty_question", "type a question"),
         ("POST", "/api/v1/search", {"question": "x", "as_of": "2021-13-01"}, 400, "invalid_input", "YYYY-MM-DD"),
         ("POST", "/api/v1/timeline", {"query": ""}, 400, "empty_question", "the question is empty"),
