@@ -88,14 +88,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbeddings) -> Iterator[tuple[str, Assistant]]:
-    """The real app on a loopback port, over a writable copy of the demo index (one per test module)."""
+def serve_ui(root: Path, articles: Path, embedder: MiniLMEmbeddings) -> Iterator[tuple[str, Assistant]]:
+    """The real app on a loopback port over a fresh index of ``articles`` in ``root``: its URL and assistant."""
     from ui.app import build_app, launch_options
 
-    root = tmp_path_factory.mktemp("ui")
     assistant = Assistant(root / "index", embeddings=embedder)
-    assistant.index([bundled_articles_dir()])
+    assistant.index([articles])
     app = build_app(assistant, upload_dir=root / "uploads")
     port = free_port()
     app.queue(default_concurrency_limit=4).launch(
@@ -105,6 +103,12 @@ def served(tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbeddings)
         yield f"http://127.0.0.1:{port}/", assistant
     finally:
         app.close()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbeddings) -> Iterator[tuple[str, Assistant]]:
+    """The real app on a loopback port, over a writable copy of the demo index (one per test module)."""
+    yield from serve_ui(tmp_path_factory.mktemp("ui"), bundled_articles_dir(), embedder)
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from rag import Answer, Assistant, MiniLMEmbeddings, sample_news_dir
-from tests.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, free_port
+from tests.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, serve_ui
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 QUAKE = "How many people were killed in the earthquake?"
@@ -42,20 +42,7 @@ def contrast(colours: list[list[float]]) -> float:
 @pytest.fixture(scope="module")
 def news_ui(tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbeddings) -> Iterator[tuple[str, Assistant]]:
     """The app over an index of the sample news, on a loopback port."""
-    from ui.app import build_app, launch_options
-
-    root = tmp_path_factory.mktemp("ui-news")
-    assistant = Assistant(root / "sample-news", embeddings=embedder)
-    assistant.index([sample_news_dir()])
-    app = build_app(assistant, upload_dir=root / "uploads")
-    port = free_port()
-    app.queue(default_concurrency_limit=4).launch(
-        server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, **launch_options()
-    )
-    try:
-        yield f"http://127.0.0.1:{port}/", assistant
-    finally:
-        app.close()
+    yield from serve_ui(tmp_path_factory.mktemp("ui-news"), sample_news_dir(), embedder)
 
 
 def ask(page: Any, question: str, turn: int = 1) -> None:
