@@ -311,7 +311,7 @@ class ExtractiveAnswerer:
         if self.reader is None or not scored:
             return scored
         head, tail = scored[: self.reader_candidates], scored[self.reader_candidates :]
-        items = [self._reader_input(question, s, index) for s in head]
+        items = [self.reader_input(question, s, index) for s in head]
         outputs = self.reader.read(items)
         flags = self._no_entity(question, [item.sentence for item in items])
         read = [
@@ -357,7 +357,8 @@ class ExtractiveAnswerer:
         return [0.0 if names_other_entity(question, s, e, labels) else 1.0 for s, e in zip(sentences, found)]
 
     @staticmethod
-    def _reader_input(question: str, item: ScoredSentence, index: IndexData) -> ReaderInput:
+    def reader_input(question: str, item: ScoredSentence, index: IndexData) -> ReaderInput:
+        """What the reader is shown of ``item``: the question, the sentence, the sentence before and a title that adds something."""
         doc = index.documents[item.doc_i]
         row = index.neighbour(item.row, -1)
         before = index.sentence_text(row) if row is not None else ""

@@ -283,3 +283,33 @@ def test_news_dated_bench_smoke(tmp_path: Path) -> None:
     assert len(result["worse_with_dates"]) == result["paired"]["right"]["worse"]
     assert sum(row["questions"] for row in result["breakdown"].values()) == 8
     assert result["commit"] and "answer contained" in done.stdout
+
+
+def test_cascade_shortlist_keeps_the_small_readers_best_in_evidence_order() -> None:
+    from bench.cascade import Question, Read, shortlisted
+
+    reads = tuple(Read(p, 0.0, 0.5, 0.0, 0.5, False) for p in (0.1, 0.9, 0.2, 0.8))
+    question = Question(True, True, reads)
+    assert shortlisted(question, 2) == (reads[1], reads[3])  # the two the 6-layer reader likes, first to last
+    assert shortlisted(question, 4) == reads
+    assert shortlisted(question, 9) == reads
+
+
+def test_cascade_scores_a_reader_that_knows_the_answer_perfect_and_one_that_does_not_at_zero() -> None:
+    from bench.cascade import Question, Read, evaluate
+
+    def answerable(calibration: bool) -> Question:
+        # The 6-layer reader sees nothing (same outputs everywhere); the 12-layer one finds the second sentence.
+        return Question(True, calibration, (Read(0.5, 0.0, 0.05, 0.0, 0.5, False), Read(0.5, 0.0, 0.95, 0.0, 0.5, True),
+                                            Read(0.5, 0.0, 0.05, 0.0, 0.5, False)))
+
+    def unanswerable(calibration: bool) -> Question:
+        return Question(False, calibration, tuple(Read(0.5, 0.0, 0.05, 0.0, 0.5, False) for _ in range(3)))
+
+    questions = [make(i % 2 == 0) for i in range(40) for make in (answerable, unanswerable)]
+    sets = {name: questions for name in ("squad_withheld", "rgb", "rgb_clean")}
+    large = evaluate(sets, "large", 6)
+    small = evaluate(sets, "small", 6)
+    assert large["rgb"] == {"refusal_within": 1.0, "answer_sentence_accuracy": 1.0, "questions": 80}
+    assert small["rgb"]["answer_sentence_accuracy"] == 0.0  # every score ties: the first candidate leads
+    assert small["rgb"]["refusal_within"] == 0.0  # nothing tells the sets apart: no threshold refuses within 10%

@@ -28,8 +28,10 @@ import json
 import random
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rag import Assistant, IndexMismatchError, Settings
 from rag._answering import ExtractiveAnswerer
@@ -40,7 +42,7 @@ from rag._pipeline import make_answerer
 from rag._reader import trained_articles
 from rag._types import SourceDocument
 
-__all__ = ["ROOT", "SHARED", "Case", "leaks_answer", "rgb", "squad_withheld"]
+__all__ = ["ROOT", "SHARED", "Case", "Judge", "judge_case", "leaks_answer", "rgb", "squad_withheld"]
 
 ROOT = Path(__file__).resolve().parents[1]
 _YEAR = re.compile(r"1[5-9]\d\d|20\d\d")
@@ -98,8 +100,9 @@ def _answerers(
     return answerers
 
 
-def _judge(answerer: ExtractiveAnswerer, question: str, passages: list, index, vector, answers: list[str],  # type: ignore[no-untyped-def]
+def judge_case(answerer: ExtractiveAnswerer, question: str, passages: list, index, vector, answers: list[str],  # type: ignore[no-untyped-def]
            answerable: bool, calibration: bool) -> Case:
+    """One question's :class:`Case` under ``answerer``: its ranking, and the answer it gives when forced to answer."""
     ranked = answerer.rank(question, passages, index, vector)
     forced = answerer.compose(question, ranked, passages, index, threshold=-1.0)
     read = [s for s in ranked if s.probability is not None and s.evidence is not None]
@@ -114,9 +117,14 @@ def _judge(answerer: ExtractiveAnswerer, question: str, passages: list, index, v
                 tuple(s.no_entity for s in read))
 
 
+# How a set turns one question under one answerer into a Case: (answerer, question, passages, index, query vector,
+# gold answers (none when unanswerable), answerable, calibration half) -> Case. bench.cascade passes its own.
+Judge = Callable[[ExtractiveAnswerer, str, list, Any, Any, list[str], bool, bool], Case]
+
+
 def squad_withheld(
     squad: Path, questions: int, seed: int, readers: tuple[str, ...], combination: tuple[float, ...] | None = None,
-    entity_flag: bool = False,
+    entity_flag: bool = False, judge: Judge = judge_case,
 ) -> dict[str, list[Case]]:
     eval_set = load_eval_set(squad)
     rng = random.Random(seed)
@@ -142,7 +150,7 @@ def squad_withheld(
         calibration = article[next(iter(example.relevant))] in calibration_articles
         for name, answerer in answerers.items():
             answers = list(example.answers) if is_answerable else []
-            cases[name].append(_judge(answerer, example.question, passages, index, vector, answers, is_answerable, calibration))
+            cases[name].append(judge(answerer, example.question, passages, index, vector, answers, is_answerable, calibration))
     return cases
 
 
@@ -231,7 +239,7 @@ def _rgb_answers(row: dict) -> list[str]:
 
 
 def rgb(path: Path, readers: tuple[str, ...], combination: tuple[float, ...] | None = None,
-        entity_flag: bool = False) -> dict[str, dict[str, list[Case]]]:
+        entity_flag: bool = False, judge: Judge = judge_case) -> dict[str, dict[str, list[Case]]]:
     """RGB's questions over their own passages: ``{"rgb": …, "rgb_clean": …}``, each by reader.
 
     ``rgb`` asks the unanswerable variant over all its negatives;
@@ -267,7 +275,7 @@ def rgb(path: Path, readers: tuple[str, ...], combination: tuple[float, ...] | N
             if not passages:
                 continue
             for reader, answerer in answerers.items():
-                case = _judge(answerer, row["query"], passages, index, vector, answers if answerable else [], answerable, calibration)
+                case = judge(answerer, row["query"], passages, index, vector, answers if answerable else [], answerable, calibration)
                 sets[name][reader].append(case)
                 if answerable:  # the answerable variant is the same for both sets
                     sets["rgb_clean"][reader].append(case)
