@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from rag import Assistant, MiniLMEmbeddings, bundled_articles_dir
-from tests.conftest import ROOT, free_port
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port
 
 DATED = ROOT / "rag" / "data" / "sample-news"
 KEY = "test-key-8f2c"
@@ -376,6 +376,33 @@ def test_serve_binds_loopback_by_default() -> None:
     usage = subprocess.run([sys.executable, "-m", "rag.cli", "serve", "--help"], cwd=ROOT, capture_output=True, text=True,
                            timeout=60, check=True).stdout
     assert "default 127.0.0.1" in usage and "--api-key" in usage and "CORS off" in usage
+
+
+@pytest.mark.browser
+def test_the_docs_page_renders_with_no_cdn(server: Server) -> None:
+    """/docs loads Swagger UI from the server itself: with every other host blocked, the operations still show."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (scripts/test.sh installs it)")
+    from playwright.sync_api import expect, sync_playwright
+
+    elsewhere: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+
+        def only_loopback(route) -> None:  # type: ignore[no-untyped-def]
+            if route.request.url.startswith(server.url):
+                route.continue_()
+            else:
+                elsewhere.append(route.request.url)
+                route.abort()
+
+        page.route("**/*", only_loopback)
+        page.goto(f"{server.url}/docs", wait_until="domcontentloaded")
+        expect(page.locator(".opblock-summary-path", has_text="/api/v1/ask").first).to_be_visible(timeout=20_000)
+        assert page.locator(".opblock").count() >= 11
+        browser.close()
+    assert elsewhere == []
 
 
 def test_docs_list_every_route(server: Server) -> None:

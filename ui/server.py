@@ -21,6 +21,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import importlib.resources
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -30,6 +31,9 @@ from pathlib import Path
 import gradio as gr
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.routing import Match
 
 from rag import Assistant, Settings, __version__
@@ -117,11 +121,12 @@ def _api_app(assistant: Assistant, config: ServeConfig, uploads: Path) -> FastAP
             yield
 
     app = FastAPI(
-        title="rag-news", version=__version__, docs_url="/docs", redoc_url=None, openapi_url="/openapi.json",
+        title="rag-news", version=__version__, docs_url=None, redoc_url=None, openapi_url="/openapi.json",
         description="Cited answers from a folder of news articles. REST under /api/v1, OpenAI-compatible chat under "
                     "/v1, MCP at /mcp, the chat UI at /. Errors are one JSON object whose message names the fix.",
         lifespan=lifespan,
     )
+    _offline_docs(app)
     app.include_router(rest_router(assistant, uploads=uploads, show_paths=config.show_paths, read_only=config.read_only),
                        prefix="/api/v1", tags=["rest"])
     app.include_router(openai_router(assistant, show_paths=config.show_paths), prefix="/v1", tags=["openai"])
@@ -131,6 +136,28 @@ def _api_app(assistant: Assistant, config: ServeConfig, uploads: Path) -> FastAP
     # Before the UI, which answers every path not taken before it; a route, not a mount, so /mcp is not redirected.
     app.add_route("/mcp", mcp, methods=["GET", "POST", "DELETE"], include_in_schema=False)
     return app
+
+
+DOCS_ASSETS = "/docs-assets"
+
+
+def _offline_docs(app: FastAPI) -> None:
+    """The OpenAPI page at ``/docs``, its script and styles served from here, not from a CDN.
+
+    FastAPI's own page loads Swagger UI from jsDelivr, which leaves it blank on
+    a machine that reaches no CDN; the same Swagger UI 5 files ship in the
+    ``fastapi-offline`` package.
+    """
+    assets = Path(str(importlib.resources.files("fastapi_offline") / "static"))
+    app.mount(DOCS_ASSETS, StaticFiles(directory=assets), name="docs-assets")
+
+    def docs_page() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="rag-news API",
+                                   swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+                                   swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+                                   swagger_favicon_url=f"{DOCS_ASSETS}/favicon.png")
+
+    app.add_api_route("/docs", docs_page, methods=["GET"], include_in_schema=False)
 
 
 _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
