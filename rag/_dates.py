@@ -358,10 +358,13 @@ def _relative_period(found: re.Match[str], today: date) -> _Span:
     if unit == "week":
         if which == "this":
             return today - timedelta(days=6), today
-        # Both readings at once: the rolling seven days before this week's, and Monday to Sunday
-        # of the calendar week before this one (asked on a Sunday, the two are the same week).
-        sunday = today - timedelta(days=today.weekday() + 1)
-        return min(today - timedelta(days=13), sunday - timedelta(days=6)), max(today - timedelta(days=7), sunday)
+        # Both readings at once: the rolling seven days before this week's (13 to 7 days back), and
+        # Monday to Sunday of the calendar week before this one. The rolling reading always starts
+        # first (that Monday is at most 13 days back) and the calendar one always ends last (that
+        # Sunday is at least 7 days back), so together they run from 13 days back to last Sunday;
+        # asked on a Sunday, the two are the same week.
+        last_sunday = today - timedelta(days=today.weekday() + 1)
+        return today - timedelta(days=13), last_sunday
     if unit == "month":
         # "Last month" stays the calendar month. Its figures, reported early in this one, are
         # what the nearest-article fallback answers from when nothing in the month does; reaching

@@ -326,3 +326,82 @@ def test_time_words_past_the_calendar_are_one_input_error(words: str) -> None:
         question_scope(f"How many troops {words}?", date(1, 1, 2))
     assert "\n" not in str(caught.value)
     assert question_scope(f"How many troops {words}?", date(2, 6, 1)).since is not None  # a year in: fine
+
+
+# Published on a Wednesday: weekdays named in the article resolve around it as a reader of that day reads them.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("next Monday", [("next Monday", "2021-08-16")]),
+        ("next Wednesday", [("next Wednesday", "2021-08-18")]),  # "next" never means today
+        ("by Wednesday", [("Wednesday", "2021-08-11")]),  # a deadline may be today
+        ("by Friday", [("Friday", "2021-08-13")]),
+        ("until Tuesday", [("Tuesday", "2021-08-17")]),
+        ("this Friday", [("this Friday", "2021-08-13")]),  # later this week
+        ("this Wednesday", [("this Wednesday", "2021-08-11")]),
+        ("last Wednesday", [("last Wednesday", "2021-08-04")]),
+        ("on Tuesday", [("Tuesday", "2021-08-10")]),  # a plain weekday is the latest one
+        ("Monday, August 2, 2021 and on Friday", [("August 2, 2021", "2021-08-02"), ("Friday", "2021-08-06")]),
+        ("8 July", [("8 July", "2021-07-08")]),
+        ("they march 20 miles; on July 8 talks", [("July 8", "2021-07-08")]),  # "march" lower-case is a verb
+        ("August 9, 2021 and July 8", [("August 9, 2021", "2021-08-09"), ("July 8", "2021-07-08")]),
+    ],
+)
+def test_dates_in_resolves_weekdays_and_day_months_around_the_publication_date(text: str, expected: list[tuple[str, str]]) -> None:
+    assert [(d.phrase, d.iso) for d in dates_in(text, "2021-08-11")] == expected
+
+
+def test_dates_in_reads_a_publication_timestamp_as_its_day() -> None:
+    assert [d.iso for d in dates_in("on Monday", "2021-08-11T10:00:00+00:00")] == ["2021-08-09"]
+
+
+@pytest.mark.parametrize(
+    ("published", "text", "expected"),
+    [
+        ("2021-12-20", "on January 3 talks", "2022-01-03"),  # next month is ahead, across the new year
+        ("2021-02-05", "on January 3 talks", "2021-01-03"),
+        ("2021-01-05", "on February 3 talks", "2021-02-03"),
+        ("2021-05-05", "on June 3 talks", "2021-06-03"),
+        ("2021-05-05", "on July 3 talks", "2020-07-03"),  # two months ahead: last year's
+        ("2021-01-05", "on December 28 talks", "2020-12-28"),
+    ],
+)
+def test_a_month_named_without_a_year_is_the_nearest_one(published: str, text: str, expected: str) -> None:
+    assert [d.iso for d in dates_in(text, published)] == [expected]
+
+
+@pytest.mark.parametrize(
+    ("question", "since", "until"),
+    [
+        ("What happened yesterday?", "2026-11-24", "2026-11-24"),
+        ("What was recalled in the past week?", "2026-11-18", "2026-11-25"),
+        ("What was recalled in the past month?", "2026-10-26", "2026-11-25"),
+        ("What was recalled in the past year?", "2025-11-25", "2026-11-25"),
+        ("What was recalled last week?", "2026-11-12", "2026-11-22"),  # rolling start, calendar end
+        ("What was recalled last month?", "2026-10-01", "2026-10-31"),
+        ("What happened this month?", "2026-11-01", "2026-11-25"),
+        ("What happened this year?", "2026-01-01", "2026-11-25"),
+        ("What happened last year?", "2025-01-01", "2025-12-31"),
+    ],
+)
+def test_relative_periods_asked_on_a_wednesday(question: str, since: str, until: str) -> None:
+    scope = question_scope(question, date(2026, 11, 25))
+    assert (scope.since, scope.until) == (since, until)
+    assert scope.question.endswith("?") and scope.phrase.lower() not in scope.question.lower()
+
+
+@pytest.mark.parametrize("today", [date(2026, 11, day) for day in range(23, 30)])  # Monday to Sunday
+def test_last_week_covers_both_readings_on_every_weekday(today: date) -> None:
+    """The seven days before this week's seven, and Monday to Sunday of the previous calendar week."""
+    from datetime import timedelta
+
+    scope = question_scope("What was recalled last week?", today)
+    since, until = date.fromisoformat(scope.since or ""), date.fromisoformat(scope.until or "")
+    monday = today - timedelta(days=today.weekday() + 7)
+    assert since <= today - timedelta(days=13) and since <= monday
+    assert until >= today - timedelta(days=7) and until >= monday + timedelta(days=6)
+    assert until < today - timedelta(days=today.weekday())  # never this calendar week
+
+
+def test_a_question_that_is_only_a_time_phrase_keeps_its_words() -> None:
+    assert question_scope("this week?", date(2026, 11, 25)).question == "this week?"
