@@ -134,6 +134,10 @@ class ExtractiveAnswerer:
             another thing the sentence names beside X cannot lead
             (:mod:`rag._counting`); ``None``: no such check.
         counter: The parser that tells what a figure counts (default: the process's shared one).
+        span_reader: A second reader that re-reads each statement's lead
+            quote only to find the short answer's words in it (the 12-layer
+            reader behind the 6-layer one: the quotes, their scores and every
+            refusal stay the first reader's); ``None``: ``reader``'s own span.
     """
 
     def __init__(
@@ -151,6 +155,7 @@ class ExtractiveAnswerer:
         entity_flag: bool | None = None,
         similarity: Callable[[str, str], float] | None = None,
         counter: CountChecker = SHARED_CHECKER,
+        span_reader: Reader | None = None,
     ):
         self.min_score = min_score
         self.max_statements = max_statements
@@ -164,6 +169,7 @@ class ExtractiveAnswerer:
         self.entity_flag = len(combine) == 5 and combine[3] != 0 if entity_flag is None else entity_flag
         self.similarity = similarity
         self.counter = counter
+        self.span_reader = span_reader
 
     def warm_up(self) -> ExtractiveAnswerer:
         """Load the reader's model, if there is a reader (idempotent).
@@ -175,6 +181,8 @@ class ExtractiveAnswerer:
         """
         if self.reader is not None:
             self.reader.warm_up()
+        if self.span_reader is not None:
+            self.span_reader.warm_up()
         return self
 
     def answer(
@@ -244,6 +252,7 @@ class ExtractiveAnswerer:
             statements = [[first], [other]] if other is not None else [[first]]
             if other is None:
                 rivals = []
+        statements = self._respanned(question, statements, index, 2 if rivals else 1)
         citations: list[Citation] = []
         parts: list[str] = []
         short_answer = None
@@ -283,6 +292,27 @@ class ExtractiveAnswerer:
             short_answer=strip_markers(short_answer),  # an article's own [1] would read as a citation
             disagreements=disagreements,
         )
+
+    def _respanned(
+        self, question: str, statements: list[list[ScoredSentence]], index: IndexData, leads: int
+    ) -> list[list[ScoredSentence]]:
+        """The first ``leads`` statements with their lead's span found again by :attr:`span_reader`.
+
+        Only those leads' short answers are shown (the answer's, and a
+        disagreement's two values), so only they are read again, in one
+        batch: about 10 ms a sentence for the 12-layer reader on two cores.
+        A lead the span reader finds no words in keeps the first reader's span.
+        """
+        if self.span_reader is None or self.reader is None:
+            return statements
+        chosen = [g for g in statements[:leads] if g and g[0].span is not None]
+        if not chosen:
+            return statements
+        outputs = self.span_reader.read([self.reader_input(question, g[0], index) for g in chosen])
+        for group, out in zip(chosen, outputs):
+            if out.span is not None:
+                group[0] = replace(group[0], span=out.span)
+        return statements
 
     def score_sentences(
         self, question: str, passages: list[Passage], index: IndexData, query_vector: np.ndarray

@@ -74,6 +74,11 @@ class Settings:
         large_min_probability: The same for ``reader = "large"`` (default:
             ``rag/data/reader_large/calibration.json``'s).
         reader_candidates: Sentences (best evidence score first) the reader reads per question.
+        short_answer_reader: ``large`` (default: with ``reader = "model"``,
+            the 12-layer reader re-reads the quote the 6-layer reader chose,
+            only to find the short answer's words in it; quotes, scores and
+            refusals stay the 6-layer reader's) or ``same`` (the reader
+            that chose the quote finds them too).
         min_score: With ``reader = "fast"``, below this evidence score the answerer refuses.
         max_statements: Most statements in one extractive answer.
         sentence_vectors: ``contextual`` (pooled from each chunk's forward
@@ -101,6 +106,7 @@ class Settings:
     min_probability: float = shipped_calibration().min_probability  # fitted with the reader: calibration.json
     large_min_probability: float = shipped_calibration("large").min_probability
     reader_candidates: int = 6
+    short_answer_reader: str = "large"
     min_score: float = 0.42
     max_statements: int = 3
     sentence_vectors: str = "separate"
@@ -121,6 +127,8 @@ class Settings:
             raise ConfigError(f"setting retrieval={self.retrieval!r} is unknown: use hybrid, dense or bm25")
         if self.reader not in READERS:
             raise ConfigError(f"setting reader={self.reader!r} is unknown: use {' or '.join(READERS)}")
+        if self.short_answer_reader not in ("large", "same"):
+            raise ConfigError(f"setting short_answer_reader={self.short_answer_reader!r} is unknown: use large or same")
         for name in ("min_probability", "large_min_probability"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ConfigError(f"setting {name} must be between 0 and 1, got {getattr(self, name)}")

@@ -75,6 +75,7 @@ def make_answerer(settings: Settings, words: Embeddings | None = None) -> Extrac
         reader_candidates=settings.reader_candidates,
         combine=shipped_calibration(settings.reader).combine,
         similarity=word_similarity(words) if words is not None else None,
+        span_reader=Reader(reader_folder("large")) if not large and settings.short_answer_reader == "large" else None,
     )
 
 

@@ -151,6 +151,8 @@ _QUALIFIER = re.compile(
     r"an estimated|estimated)\s+$",
     re.IGNORECASE,
 )
+# Footnote marks an article may put between a qualifier and its figure: "more than [4] 4,000".
+_TRAILING_MARKS = re.compile(r"(?:\[\d+(?:\s*,\s*\d+)*\]\s*)+$")
 _FIGURE_START = re.compile(
     rf"[$€£¥]?\d|(?:{NUMBER_WORDS}|a dozen|dozens|hundreds?|thousands?|millions?|billions?)\b",
     re.IGNORECASE,
@@ -169,6 +171,8 @@ def answer_words(text: str, start: int, end: int, floor: int = 0) -> str | None:
         'More than 10,000'
         >>> answer_words("At least 12 people were killed.", 9, 11)
         'At least 12'
+        >>> answer_words("The floods displaced more than [4] 4,000 families.", 35, 40)  # a footnote mark between
+        'more than [4] 4,000'
         >>> answer_words("The toll rose to 31 people.", 17, 19)  # "to" claims nothing more
         '31'
         >>> answer_words("More than half of them stayed, said Wei Fenghe.", 36, 46)  # not a figure
@@ -193,7 +197,7 @@ def bounds(
     while end < len(text) and text[end].isalnum():
         end += 1
     if _FIGURE_START.match(text, start):
-        qualifier = _QUALIFIER.search(text[floor:start])
+        qualifier = _QUALIFIER.search(_TRAILING_MARKS.sub("", text[floor:start]))
         if qualifier is not None:
             start = floor + qualifier.start()
     return complete(text, start, end, entities, labels) if entities else (start, end)

@@ -273,3 +273,39 @@ def test_the_large_reader_answers_from_its_parts(assistant: Assistant) -> None:
     answer = assistant.ask("How many troops are taking part?", reader="large")
     assert not answer.refused and "10,000" in (answer.short_answer or "")
     assert assistant.ask("How many warships took part?", reader="large").refused
+
+
+@pytest.fixture(scope="module")
+def same_reader_spans(demo_index_dir: Path, embedder) -> Assistant:  # type: ignore[no-untyped-def]
+    from rag import Settings
+
+    return Assistant.load(demo_index_dir, embeddings=embedder, settings=Settings(short_answer_reader="same"))
+
+
+@pytest.mark.parametrize(
+    ("question", "before", "after"),
+    [
+        ("Who is Russia's defense minister?", "Wei Fenghe met with his Russian counterpart, Sergei Shoigu", "Sergei Shoigu"),
+        ("Which organization did Tajikistan ask for assistance?", "Russian-led Collective Security Treaty",
+         "Collective Security Treaty Organization"),
+        ("When is the drill expected to take place?", "The “Zapad/Interaction 2021", "early to mid-August"),
+    ],
+)
+def test_the_large_reader_finds_the_short_answer_in_the_quote_the_small_one_chose(
+    assistant: Assistant, same_reader_spans: Assistant, question: str, before: str, after: str
+) -> None:
+    """short_answer_reader = "large" (the default) changes the short answer only: same quotes, scores, refusals."""
+    assert assistant.answerer.span_reader is not None and same_reader_spans.answerer.span_reader is None
+    large, same = assistant.ask(question), same_reader_spans.ask(question)
+    assert (same.short_answer, large.short_answer) == (before, after)
+    assert large.refused == same.refused is False
+    assert [(c.doc_id, c.start, c.end, c.score) for c in large.citations] == [(c.doc_id, c.start, c.end, c.score) for c in same.citations]
+    check_citations(assistant, large)
+
+
+def test_refusals_and_quotes_do_not_depend_on_the_short_answer_reader(assistant: Assistant, same_reader_spans: Assistant) -> None:
+    for question in ("How many warships took part?", "How many troops?", "What is the SCO?", "Who announced the drill?"):
+        large, same = assistant.ask(question), same_reader_spans.ask(question)
+        assert large.refused == same.refused
+        assert [c.score for c in large.citations] == [c.score for c in same.citations]
+        assert [c.quote for c in large.citations][1:] == [c.quote for c in same.citations][1:]  # the lead may take in the sentence before

@@ -24,6 +24,7 @@ def test_defaults_and_overrides() -> None:
         ({"retrieval": "semantic"}, "unknown: use hybrid, dense or bm25"),
         ({"max_file_mb": -1}, "max_file_mb must be between"),
         ({"reader": "huge"}, "unknown: use model or large or fast"),
+        ({"short_answer_reader": "model"}, "short_answer_reader='model' is unknown: use large or same"),
         ({"large_min_probability": 1.5}, "large_min_probability must be between 0 and 1"),
     ],
 )
@@ -103,6 +104,17 @@ def test_each_trained_reader_answers_with_its_own_weights_and_calibration(reader
     threshold = Settings().large_min_probability if reader == "large" else Settings().min_probability
     assert answerer.min_probability == threshold == calibration["min_probability"]
     assert make_answerer(Settings(reader="fast")).reader is None
+
+
+def test_the_short_answer_reader_is_the_large_one_behind_the_model_reader_only() -> None:
+    from rag._calibration import reader_folder
+    from rag._pipeline import make_answerer
+
+    behind = make_answerer(Settings()).span_reader
+    assert behind is not None and behind.model_dir == reader_folder("large")
+    assert make_answerer(Settings(short_answer_reader="same")).span_reader is None
+    assert make_answerer(Settings(reader="large")).span_reader is None  # it reads its own spans
+    assert make_answerer(Settings(reader="fast")).span_reader is None  # no reader, no short answers
 
 
 def test_the_runtime_package_never_imports_training() -> None:
