@@ -96,3 +96,61 @@ def test_bad_settings_are_config_errors(size: int, overlap: int) -> None:
 def test_unknown_encoding_is_config_error() -> None:
     with pytest.raises(ConfigError, match="unknown tokenizer"):
         TokenChunker(encoding="no_such_encoding")
+
+
+def _counts(text: str, sentences) -> list[int]:  # type: ignore[no-untyped-def]
+    return [len(REFERENCE.encode(text[s.start : s.end])) for s in sentences]
+
+
+@pytest.mark.parametrize(("size", "overlap"), [(16, 0), (40, 10), (64, 0), (120, 30), (200, 40)])
+def test_chunks_are_packed_full_and_carry_as_much_overlap_as_fits(articles: list[SourceDocument], size: int, overlap: int) -> None:
+    """Greedy packing: a chunk ends only where its next sentence would not fit; the next chunk repeats as many
+    whole trailing sentences as ``overlap_tokens`` holds, but never the chunk's first."""
+    chunker = TokenChunker(size, overlap)
+    for article in articles:
+        sentences = chunker.sentences(article)
+        counts = _counts(article.text, sentences)
+        position = {(s.start, s.end): i for i, s in enumerate(sentences)}
+        chunks = chunker.split(article)
+        for k, chunk in enumerate(chunks):
+            assert chunk.id == f"{article.id}#{k}" and chunk.doc_id == article.id
+            assert all(s.doc_id == article.id for s in chunk.sentences)
+            first = position[(chunk.sentences[0].start, chunk.sentences[0].end)]
+            last = position[(chunk.sentences[-1].start, chunk.sentences[-1].end)]
+            assert [position[(s.start, s.end)] for s in chunk.sentences] == list(range(first, last + 1))
+            if k + 1 < len(chunks):
+                # The next sentence did not fit: by the +1-per-gap estimate, or by the exact count of the joined text.
+                estimate = sum(counts[first : last + 2]) + (last + 1 - first)
+                exact = len(REFERENCE.encode(article.text[chunk.start : sentences[last + 1].end]))
+                assert estimate > size or exact > size
+                nxt = position[(chunks[k + 1].sentences[0].start, chunks[k + 1].sentences[0].end)]
+                carried = sum(counts[nxt : last + 1])
+                assert first < nxt <= last + 1 and carried <= overlap
+                assert nxt == first + 1 or carried + counts[nxt - 1] > overlap  # one more would not fit
+            else:
+                assert last == len(sentences) - 1
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        ("word " * 3000, 64 - 8 - 1),  # cut after 56 tokens, then back to the space before the cut word
+        ("x" * 20000, 64 - 8),  # no space to go back to: cut at 56 tokens
+    ],
+)
+def test_an_oversized_sentence_is_cut_every_chunk_tokens_less_eight(text: str, tokens: int) -> None:
+    """The documented cut: every ``chunk_tokens - 8`` tokens (headroom for re-encoding), back to a space."""
+    document = doc(text.strip())
+    sentences = TokenChunker(64, 8).sentences(document)
+    counts = _counts(document.text, sentences)
+    assert len(sentences) > 10 and set(counts[:-1]) == {tokens} and 0 < counts[-1] <= tokens
+    assert all(s.doc_id == "d" for s in sentences)
+    assert "".join(document.text[s.start : s.end] for s in sentences).replace(" ", "") == document.text.replace(" ", "")
+
+
+def test_a_sentence_of_exactly_chunk_tokens_stays_whole() -> None:
+    """The budget is inclusive: a sentence of exactly ``chunk_tokens`` tokens is one sentence, one chunk."""
+    text = " ".join(["ships"] * 63) + "."
+    assert len(REFERENCE.encode(text)) == 64
+    chunks = TokenChunker(64, 8).split(doc(text))
+    assert [(c.start, c.end, c.n_tokens) for c in chunks] == [(0, len(text), 64)]
