@@ -4,7 +4,7 @@ Commands::
 
     rag index PATH|URL... [--index DIR|URL] [--rebuild] [--no-prune] [--runner local|ray|ray://host:port]
               [--allow-host HOST] [--timeout SECONDS]
-    rag watch SOURCE... [--every 15m] [--index DIR|URL] [--allow-host HOST] [--timeout SECONDS]
+    rag watch [SOURCE...] [--every 15m] [--index DIR|URL] [--allow-host HOST] [--timeout SECONDS]
     rag ask "QUESTION" [--json] [--index DIR] [--top-k N] [--reader model|large|fast]
             [--since DATE] [--until DATE] [--as-of DATE] [--include-undated]
     rag timeline "QUERY" [--json] [--since DATE] [--until DATE] [--as-of DATE] [--include-undated]
@@ -33,7 +33,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, NoReturn
 
 from ._config import READERS, Settings
-from ._exceptions import ConfigError, LoadError, RagError, redact
+from ._exceptions import ConfigError, InputError, LoadError, RagError, redact
 
 if TYPE_CHECKING:
     from ._types import AnswerEvent
@@ -114,11 +114,18 @@ def _assistant(args: argparse.Namespace, *, progress: bool = True):  # type: ign
     return Assistant.load(args.index, settings=_settings(args), progress=progress)
 
 
-def _fetcher(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    """The fetcher of ``--allow-host`` and ``--timeout``: the one place the fetch limits are set."""
-    from ._fetch import Fetcher, FetchLimits
+def _fetch_limits(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The limits of ``--allow-host`` and ``--timeout``: the one place the fetch limits are set (index, watch, ui, serve)."""
+    from ._fetch import FetchLimits
 
-    return Fetcher(FetchLimits(timeout_s=args.timeout, allow_hosts=frozenset(args.allow_host or ())))
+    return FetchLimits(timeout_s=args.timeout, allow_hosts=frozenset(args.allow_host or ()))
+
+
+def _fetcher(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """A fetcher within :func:`_fetch_limits`."""
+    from ._fetch import Fetcher
+
+    return Fetcher(_fetch_limits(args))
 
 
 def _cmd_index(args: argparse.Namespace) -> int:
@@ -151,6 +158,9 @@ def _cmd_watch(args: argparse.Namespace) -> int:
     from ._watch import WatchPlan, watch
 
     assistant = Assistant(args.index, settings=_settings(args))
+    if not args.sources and not assistant.watched().watched_urls():
+        raise InputError("nothing to watch: give folders or URLs (rag watch articles/ https://example.com/feed.xml), "
+                         "or add a feed with the UI's Add feed URL first")
     with _fetcher(args) as fetcher:
         return watch(assistant, WatchPlan(tuple(args.sources), every_s=args.every), fetcher)
 
@@ -447,7 +457,8 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_index)
 
     p = sub.add_parser("watch", help="keep an index current: folders on change, feeds and URLs every --every, until Ctrl-C")
-    p.add_argument("sources", nargs="+", metavar="SOURCE")
+    p.add_argument("sources", nargs="*", metavar="SOURCE",
+                   help="folders, files and URLs; the feeds the index records as watched (the UI's Add feed URL) are polled too")
     common(p)
     p.add_argument("--every", type=_every, default=900.0, metavar="DURATION",
                    help="how often URLs are polled: 30s, 15m (default), 2h")
