@@ -357,6 +357,11 @@ class Assistant:
         """
         return WebState.load(self.index_dir / STATE_FILE)
 
+    def forget_sources(self, urls: Iterable[str]) -> None:
+        """Forget what polling recorded of these URL sources (``sources.json``): ``rag watch`` no longer polls them
+        unless given them, and the next poll of one fetches it whole. Their documents stay indexed."""
+        WebState.forget_sources(self.index_dir / STATE_FILE, [str(url) for url in urls])
+
     def index_loaded(
         self, loaded: LoadResult, *, rebuild: bool = False, prune: bool = True, progress: bool = False,
         runner: str = "local",

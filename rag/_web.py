@@ -201,6 +201,14 @@ class WebState:
             latest.sources[key] = record
         latest.save(path)
 
+    @staticmethod
+    def forget_sources(path: Path, keys: Iterable[str]) -> None:
+        """Remove the records of ``keys`` from the file at ``path``, keeping every other record there."""
+        latest = WebState.load(path)
+        dropped = [key for key in keys if latest.sources.pop(key, None) is not None]
+        if dropped:
+            latest.save(path)
+
     def watched_urls(self) -> list[str]:
         """The URLs marked ``watch``: those ``rag watch`` polls besides the sources it is given.
 

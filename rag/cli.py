@@ -10,10 +10,10 @@ Commands::
     rag timeline "QUERY" [--json] [--since DATE] [--until DATE] [--as-of DATE] [--include-undated]
     rag info [--index DIR] [--json]
     rag eval GOLD [--index DIR] [--k ...] [--compare dense,bm25,hybrid] [--compare-readers model,large,fast] [--out DIR] [--limit N]
-    rag ui [--host H] [--port P] [--share] [--api-key KEY] [--read-only]
+    rag ui [--host H] [--port P] [--share] [--api-key KEY] [--read-only] [--allow-host HOST] [--timeout SECONDS]
     rag mcp [--index DIR|URL] [--show-paths]
     rag serve [--host 127.0.0.1] [--port 8000] [--api-key KEY] [--read-only] [--cors-origin ORIGIN ...] [--show-paths]
-              [--llm [BACKEND]]
+              [--llm [BACKEND]] [--allow-host HOST] [--timeout SECONDS]
 
 Every error exits non-zero with one readable line (set ``RAG_DEBUG=1`` to
 see a traceback). Heavy imports happen inside the commands, so ``rag --help``
@@ -318,13 +318,13 @@ def _cmd_ui(args: argparse.Namespace) -> int:
         from ui.server import ServeConfig, serve
 
         serve(ServeConfig(host=args.host, port=args.port, api_key=key, show_paths=True, read_only=args.read_only,
-                          ui_only=True), index_dir=args.index, settings=_settings(args))
+                          ui_only=True, fetch_limits=_fetch_limits(args)), index_dir=args.index, settings=_settings(args))
         return 0
     # The one import of ui.app from rag (pyproject.toml's rag-ui contract names it): only `rag ui` loads the UI.
     from ui.app import launch
 
     launch(index_dir=args.index, settings=_settings(args), host=args.host, port=args.port, share=args.share,
-           read_only=args.read_only)
+           read_only=args.read_only, fetch_limits=_fetch_limits(args))
     return 0
 
 
@@ -357,7 +357,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         raise ConfigError("--llm without a backend needs one in --config (llm = \"openai\"): "
                           "or name it, e.g. --llm openai --model gpt-4o-mini")
     config = ServeConfig(host=args.host, port=args.port, api_key=_api_key(args), cors_origins=tuple(args.cors_origin),
-                         show_paths=args.show_paths, read_only=args.read_only)
+                         show_paths=args.show_paths, read_only=args.read_only, fetch_limits=_fetch_limits(args))
     serve(config, index_dir=args.index, settings=settings)
     return 0
 
@@ -510,6 +510,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=_port, default=7860)
     p.add_argument("--share", action="store_true", help="ask Gradio for a public link (needs internet)")
     exposure_options(p)
+    fetch_options(p)  # the Index panel's Add feed URL fetches as `rag index URL` does
     reader_option(p)
     llm_options(p)
     p.set_defaults(func=_cmd_ui)
@@ -527,6 +528,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
                    help="allow browser pages of this origin to call the API (repeatable; default: CORS off)")
     p.add_argument("--show-paths", action="store_true", help="show server file paths in responses (default: file names)")
+    fetch_options(p)
     reader_option(p)
     p.add_argument("--llm", nargs="?", const=_CONFIGURED, choices=[_CONFIGURED, "openai", "ollama", "llamacpp"],
                    default=None, metavar="BACKEND",
