@@ -97,6 +97,28 @@ def test_a_url_that_is_not_a_web_address_is_one_line() -> None:
     assert check_url(" https://example.com/feed.xml\n") == "https://example.com/feed.xml"
 
 
+def test_feed_lines_and_the_sources_list_keep_feed_text_inert(tmp_path: Path) -> None:
+    """A feed's error text, a URL and a warning are shown as written: no image, link or tag reaches the markdown."""
+    import json
+
+    from ui.app import render_feed_report, render_watched
+    from ui.feeds import FeedReport
+
+    planted = "![p](http://evil.example/p.png) <img src=x onerror=alert(1)> [click](http://evil.example/)"
+    report = FeedReport(url="http://a.example/feed.xml?x=[y](http://evil.example/)", added=("a",), watched=True,
+                        failed=(f"http://a.example/1: not a readable feed ({planted})",), warnings=(planted,),
+                        notes=(planted,))
+    index = tmp_path / "index"
+    index.mkdir()
+    (index / "sources.json").write_text(json.dumps({"version": 1, "sources": {
+        "http://a.example/feed.xml": {"kind": "feed", "watch": True, "checked": "2026-12-02T21:40:00+00:00",
+                                      "error": planted, "entries": {}}}}), encoding="utf-8")
+    shown = render_feed_report(report) + "\n" + render_watched(Assistant(index))
+    for live in ("![", "](", "<img", "http://", "[click]"):
+        assert live not in shown, live
+    assert "watched feed · checked 2026-12-02 21:40:00 UTC" in shown
+
+
 def test_add_url_respects_the_fetchers_refusal_and_the_allowed_host(served: Served) -> None:
     """Without --allow-host the loopback feed is refused in one line and nothing changes; the panel lists no feed."""
     from ui.feeds import add_url

@@ -41,7 +41,7 @@ from .messages import inert, message_text, reply_text
 from .uploads import UploadReport, UploadTooLargeError, add_uploads
 
 __all__ = ["CONCURRENCY", "UPLOAD_CACHE", "app_options", "build_app", "example_questions", "launch", "launch_options",
-           "own_temp_dir", "render_answer", "render_sources"]
+           "own_temp_dir", "render_answer", "render_feed_report", "render_sources", "render_watched"]
 
 READERS = {"Model (reads each candidate; short answers)": "model", "Large (the 12-layer reader: slower)": "large",
            "Fast (evidence score only)": "fast"}
@@ -304,11 +304,11 @@ def _index_summary(assistant: Assistant, show_paths: bool = True) -> str:
     return "\n".join(lines)
 
 
-def _watched_panel(assistant: Assistant, show_paths: bool = True) -> str:
+def render_watched(assistant: Assistant, show_paths: bool = True) -> str:
     """The index's feeds and URLs as polling last recorded them, for a markdown panel (every value inert)."""
     sources = assistant.watched().listing()
     if not sources:
-        return "**Feeds and URLs**: none yet. Add a feed URL below, or run `rag index URL` / `rag watch URL`."
+        return "**Feeds and URLs**: none yet (`rag index URL`, `rag watch URL` or Add feed URL add them)."
     lines = ["**Feeds and URLs** (`rag watch` on this index polls the watched ones)", ""]
     for source in sources[:50]:
         where = source.url
@@ -318,15 +318,15 @@ def _watched_panel(assistant: Assistant, show_paths: bool = True) -> str:
         checked = source.checked.replace("T", " ").replace("+00:00", " UTC") if source.checked else "never"
         line = f"- {inert(redact(where))} · {inert(kind)} · checked {inert(checked)} · {source.counts()}"
         if source.error:
-            line += f" · ⚠️ {inert(redact(source.error))}"
+            line += f" · ⚠️ {inert(exposed_message(redact(source.error), show_paths))}"
         lines.append(line)
     if len(sources) > 50:
         lines.append(f"- … and {len(sources) - 50} more")
     return "\n".join(lines)
 
 
-def _feed_lines(report: FeedReport) -> list[str]:
-    """What adding a URL did, one markdown line each (every value inert)."""
+def render_feed_report(report: FeedReport) -> str:
+    """What adding a URL did, as markdown: a paragraph per outcome, failure, warning and note (every value inert)."""
     lines = []
     if report.added:
         watched = " Watched: `rag watch` on this index polls it." if report.watched else ""
@@ -336,7 +336,7 @@ def _feed_lines(report: FeedReport) -> list[str]:
     lines += [f"**Failed** {inert(' '.join(line.split()))}" for line in report.failed]
     lines += [f"**Warning** {inert(' '.join(line.split()))}" for line in report.warnings]
     lines += [inert(" ".join(note.split())) for note in report.notes]
-    return lines
+    return "\n\n".join(lines)
 
 
 def build_app(
@@ -481,18 +481,18 @@ def build_app(
             report = add_url(assistant, url, fetch_limits or FetchLimits())
         except RagError as error:
             return (f"**Failed** {inert(' '.join(redact(str(error)).split()))}", _index_summary(assistant, show_paths),
-                    _watched_panel(assistant, show_paths), _first_screen(assistant), gr.skip())
+                    render_watched(assistant, show_paths), _first_screen(assistant), gr.skip())
         except Exception as error:  # noqa: BLE001 - the person sees one line, never a traceback
             detail = " ".join(redact(str(error)).split())[:200]
             return (f"**Failed** something went wrong ({inert(type(error).__name__)}: {inert(detail)})",
-                    _index_summary(assistant, show_paths), _watched_panel(assistant, show_paths),
+                    _index_summary(assistant, show_paths), render_watched(assistant, show_paths),
                     _first_screen(assistant), gr.skip())
         progress(1.0, desc="Done")
-        return ("\n\n".join(_feed_lines(report)), _index_summary(assistant, show_paths),
-                _watched_panel(assistant, show_paths), _first_screen(assistant), "" if report.added else gr.skip())
+        return (render_feed_report(report), _index_summary(assistant, show_paths),
+                render_watched(assistant, show_paths), _first_screen(assistant), "" if report.added else gr.skip())
 
     def refresh_index() -> tuple[str, str]:
-        return _index_summary(assistant, show_paths), _watched_panel(assistant, show_paths)
+        return _index_summary(assistant, show_paths), render_watched(assistant, show_paths)
 
     examples = example_questions(assistant.documents())
 
@@ -540,7 +540,7 @@ def build_app(
                     upload_status = gr.Markdown(elem_id="upload-status")
                 with gr.Accordion("Index", open=False) as index_accordion:
                     index_panel = gr.Markdown(_index_summary(assistant, show_paths), elem_id="index-panel")
-                    watched_panel = gr.Markdown(_watched_panel(assistant, show_paths), elem_id="watched-panel")
+                    watched_panel = gr.Markdown(render_watched(assistant, show_paths), elem_id="watched-panel")
                     if not read_only:  # read-only: no field, no button, no event, so no API either
                         with gr.Row():
                             feed_url = gr.Textbox(
