@@ -189,3 +189,32 @@ def test_rag_watch_without_sources_needs_a_watched_feed(tmp_path: Path) -> None:
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode != 0 and "Traceback" not in done.stderr
     assert "nothing to watch" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_watching_only_a_folder_waits_between_events_instead_of_spinning(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
+    """With no URL to poll, the loop must still sleep until a file event or the next poll (it once spun a core)."""
+    from io import StringIO
+    from threading import Event, Thread
+
+    from rag import Assistant
+    from rag._fetch import Fetcher, FetchLimits
+    from rag._watch import WatchPlan, watch
+
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Bridge closed\n\nThe old bridge closed for repairs on Monday, the council said.\n")
+    out, stop = StringIO(), Event()
+    with Fetcher(FetchLimits()) as fetcher:
+        thread = Thread(target=watch, args=(Assistant(tmp_path / "index", embeddings=embedder),
+                                            WatchPlan((str(folder),), every_s=60), fetcher), kwargs={"out": out, "stop": stop})
+        thread.start()
+        deadline = time.monotonic() + 60
+        while " added, " not in out.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert " added, " in out.getvalue()
+        cpu = time.process_time()
+        time.sleep(2.0)  # idle: no file event, no poll due
+        idle_cpu = time.process_time() - cpu
+        stop.set()
+        thread.join(timeout=30)
+    assert idle_cpu < 0.5, f"the idle watch loop used {idle_cpu:.2f} s of CPU in 2 s"
