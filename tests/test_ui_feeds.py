@@ -129,6 +129,9 @@ def test_add_url_respects_the_fetchers_refusal_and_the_allowed_host(served: Serv
     assert "loopback" in refused.failed[0] and "--allow-host localhost" in refused.failed[0]
     assert sorted(d.id for d in served.assistant.documents()) == before
     assert refused.url not in served.assistant.watched().sources  # never read: not kept in the panel's list
+    missing = add_url(served.assistant, f"{served.site.url}/missing.xml", LIMITS)  # allowed host, a failing fetch
+    assert not missing.added and len(missing.failed) == 1 and "HTTP 404" in missing.failed[0]
+    assert sorted(d.id for d in served.assistant.documents()) == before
 
 
 @pytest.mark.browser
