@@ -480,7 +480,8 @@ def build_app(
         try:
             report = add_url(assistant, url, fetch_limits or FetchLimits())
         except RagError as error:
-            return (f"**Failed** {inert(' '.join(redact(str(error)).split()))}", _index_summary(assistant, show_paths),
+            message = exposed_message(" ".join(redact(str(error)).split()), show_paths)  # e.g. the index's folder
+            return (f"**Failed** {inert(message)}", _index_summary(assistant, show_paths),
                     render_watched(assistant, show_paths), _first_screen(assistant), gr.skip())
         except Exception as error:  # noqa: BLE001 - the person sees one line, never a traceback
             detail = " ".join(redact(str(error)).split())[:200]
@@ -544,8 +545,8 @@ def build_app(
                     if not read_only:  # read-only: no field, no button, no event, so no API either
                         with gr.Row():
                             feed_url = gr.Textbox(
-                                elem_id="feed-url", placeholder="https://example.com/feed.xml", show_label=False,
-                                scale=4, max_lines=1,
+                                elem_id="feed-url", label="Feed or article URL", placeholder="https://example.com/feed.xml",
+                                show_label=False, scale=4, max_lines=1,
                             )
                             add_feed_button = gr.Button("Add feed URL", elem_id="add-feed", scale=1)
                         feed_status = gr.Markdown(elem_id="feed-status")
