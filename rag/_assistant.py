@@ -264,6 +264,7 @@ class Assistant:
         progress: bool = False,
         runner: str = "local",
         fetcher: Fetcher | None = None,
+        watch: bool = False,
     ) -> BuildReport:
         """Index (or re-index) files, folders and URLs into this assistant's index.
 
@@ -279,10 +280,15 @@ class Assistant:
                 cluster); the vectors are the same (:mod:`rag._ray`).
             fetcher: Fetches the URLs within its limits (default: a
                 :class:`rag._fetch.Fetcher` with the default limits).
+            watch: Also mark the feeds, sitemaps and lists of URLs among
+                ``paths`` as watched, so ``rag watch`` on this index polls them
+                without being told (the UI's "Add feed URL"); see :meth:`watched`.
 
         URLs are polled with what ``sources.json`` in the index folder
         recorded: conditional requests, and only new or changed feed entries
-        fetched; it is written once the build has succeeded.
+        fetched; once the build has succeeded, each polled source's record
+        (last check; articles added, updated, unchanged, failed) is written
+        there, beside what other writers recorded.
 
         Raises:
             LoadError: Nothing could be loaded and the index would be empty.
@@ -308,8 +314,12 @@ class Assistant:
         if fresh:
             report.notes.append(f"{self._store.shown} held only the bundled sample articles: it now holds yours alone "
                                 "(index them with --index DIR to keep both apart)")
-        if found.state.sources:
-            found.state.save(state_path)
+        if found.polled:
+            found.state.tally(found.polled, set(report.added), set(report.updated), watch=watch)
+            if rebuild:  # from scratch: the records of sources not given are of documents the index no longer holds
+                found.state.save(state_path)
+            else:
+                found.state.save_sources(state_path, found.polled)
             done = {*report.added, *report.updated, *report.unchanged}
             report.unchanged.extend(i for i in dict.fromkeys(found.unchanged) if i not in done)
         return report
@@ -339,8 +349,18 @@ class Assistant:
         return self._store.fingerprints()
 
     def watched(self) -> WebState:
-        """What polling recorded for each URL source of this index (``sources.json``): last check and counts."""
+        """What polling recorded for each URL source of this index (``sources.json``): kind, last check and counts.
+
+        ``watched().listing()`` gives them as :class:`rag._web.WatchedSource`
+        rows; ``watched().watched_urls()`` the ones ``rag watch`` polls
+        without being told.
+        """
         return WebState.load(self.index_dir / STATE_FILE)
+
+    def forget_sources(self, urls: Iterable[str]) -> None:
+        """Forget what polling recorded of these URL sources (``sources.json``): ``rag watch`` no longer polls them
+        unless given them, and the next poll of one fetches it whole. Their documents stay indexed."""
+        WebState.forget_sources(self.index_dir / STATE_FILE, [str(url) for url in urls])
 
     def index_loaded(
         self, loaded: LoadResult, *, rebuild: bool = False, prune: bool = True, progress: bool = False,

@@ -4,9 +4,13 @@ Folders are watched with watchdog's file events: after a change, once the
 folder has been quiet for :attr:`WatchPlan.debounce_s`, the folder is
 indexed again (only new and changed files are embedded; removed files are
 removed). URL sources (feeds, sitemaps, articles) are polled every
-:attr:`WatchPlan.every_s` with conditional requests (:mod:`rag._web`).
-Each cycle prints one progress line (added, updated, removed, unchanged,
-failed) and one line per failure; a failed cycle never stops the loop.
+:attr:`WatchPlan.every_s` with conditional requests (:mod:`rag._web`):
+those given, and those the index records as watched (a feed added with the
+UI's "Add feed URL"; ``sources.json`` is read again before each poll, so a
+feed added while this runs is polled at the next one). Each cycle prints
+one progress line (added, updated, removed, unchanged, failed), one line per
+failure and the build's load warnings (a value an input lost, a feed cut to
+``max_articles``), as ``rag index`` does; a failed cycle never stops the loop.
 
 The first Ctrl-C (SIGINT) stops after the cycle under way; a second one
 interrupts it. Either way the index stays intact: a build writes a complete
@@ -159,6 +163,9 @@ def watch(
 ) -> int:
     """Index ``plan.sources`` now, then keep the index current until ``stop`` is set or SIGINT; returns 0.
 
+    Besides ``plan.sources``, every poll takes the URLs the index records as
+    watched (:meth:`rag.Assistant.watched`).
+
     Args:
         assistant: The assistant whose index is kept current.
         plan: The sources and timings.
@@ -184,8 +191,9 @@ def watch(
         while not stop.is_set():
             now = time.monotonic()
             due_folders = folders if first else changes.take_quiet(plan.debounce_s)
-            due_urls = others if now >= next_poll else []
-            if due_urls:
+            polling = now >= next_poll
+            due_urls = _with_watched(assistant, others) if polling else []
+            if polling:  # with no URL at all too: else the wait below is never positive and the loop spins
                 next_poll = now + plan.every_s
             if due_folders or due_urls:
                 _cycle(assistant, [*due_folders, *due_urls], fetcher, say)
@@ -208,6 +216,11 @@ def watch(
     return 0
 
 
+def _with_watched(assistant: Assistant, given: list[str]) -> list[str]:
+    """``given``, then the URLs the index records as watched that are not among them (an unreadable record: none)."""
+    return [*given, *(url for url in assistant.watched().watched_urls() if url not in given)]
+
+
 def _cycle(assistant: Assistant, sources: list[str], fetcher: Fetcher, say: Callable[..., None]) -> None:
     """One build over ``sources``: a progress line, a line per failure; an error costs this cycle only."""
     stamp = datetime.now().astimezone().isoformat(timespec="seconds")
@@ -222,6 +235,13 @@ def _cycle(assistant: Assistant, sources: list[str], fetcher: Fetcher, say: Call
         return
     for skipped in report.skipped:
         say(f"warning: {' '.join(str(skipped).split())}", failure=True)
+    for line in report.warnings:  # what `rag index` prints too: a value an input lost, a feed cut to max_articles
+        say(f"warning: {' '.join(line.split())}", failure=True)
+    for note in report.notes:
+        say(f"note: {' '.join(note.split())}", failure=True)
+    undated = report.date_warning()
+    if undated and (report.added or report.updated):  # once per cycle that changed something, not every quiet poll
+        say(f"warning: {undated}", failure=True)
     say(_progress(stamp, report))
 
 

@@ -59,7 +59,7 @@ from ._fetch import Fetcher, Response
 from ._loading import LoadResult, Meta, Skipped, Unusable, extract_html, load_paths, make_document
 from ._types import SourceDocument
 
-__all__ = ["STATE_FILE", "WebLoad", "WebState", "is_web_url", "load_sources", "web_id"]
+__all__ = ["STATE_FILE", "WATCHABLE", "WatchedSource", "WebLoad", "WebState", "is_web_url", "load_sources", "web_id"]
 
 log = logging.getLogger("rag")
 
@@ -67,6 +67,7 @@ STATE_FILE = "sources.json"
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _FULL_CONTENT_WORDS = 40  # fewer words in an entry's content is a summary: the page is fetched instead
 _URL_LIST_BYTES = 1024 * 1024
+WATCHABLE = ("feed", "sitemap", "list")  # kinds of source that name further articles: worth polling again
 
 
 def is_web_url(text: str | Path) -> bool:
@@ -104,9 +105,48 @@ def web_id(url: str) -> str:
     return f"{slug or 'web'}-{hashlib.sha1(url.encode()).hexdigest()[:8]}"
 
 
+@dataclass(frozen=True)
+class WatchedSource:
+    """One URL source as polling last recorded it: what :meth:`WebState.listing` gives (the UI's index panel).
+
+    Attributes:
+        url: The source's URL (``file:<path>`` for a local list of URLs).
+        kind: ``feed``, ``sitemap``, ``list`` or ``article``; ``None`` when it never answered.
+        watched: Whether ``rag watch`` polls it without being told (added with "Add feed URL", or ``watch=True``).
+        checked: When it was last polled (ISO 8601, UTC), or ``None``.
+        added / updated / unchanged / failed: Its articles at that poll.
+        documents: Its articles known to the index.
+        error: Why the last poll of the source itself failed, or ``None``.
+
+    Example:
+        >>> WatchedSource("https://example.com/feed.xml", "feed", True, None).counts()
+        '0 added, 0 updated, 0 unchanged, 0 failed'
+    """
+
+    url: str
+    kind: str | None
+    watched: bool
+    checked: str | None
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    documents: int = 0
+    error: str | None = None
+
+    def counts(self) -> str:
+        """``3 added, 1 updated, 5 unchanged, 0 failed``: the last poll's outcome, as ``rag watch`` prints a cycle's."""
+        return f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, {self.failed} failed"
+
+
 @dataclass
 class WebState:
-    """What polling remembers per source URL: validators, entry fingerprints, last check and counts.
+    """What polling remembers per source URL: validators, entry fingerprints, kind, last check and counts.
+
+    It is the one record of an index's URL sources (``sources.json``):
+    ``rag index`` and ``rag watch`` write it after each build, the UI's
+    "Add feed URL" marks a feed ``watch``, and ``rag watch`` polls the
+    sources so marked besides those it is given.
 
     Example:
         >>> state = WebState()
@@ -143,6 +183,86 @@ class WebState:
         """Write the state atomically: a crash leaves the old file or the new one."""
         write_atomic(path, self.to_json())
 
+    def save_sources(self, path: Path, keys: Iterable[str]) -> None:
+        """Write this state's records of ``keys`` into the file at ``path``, keeping every other record there.
+
+        A build polls some sources; another process (``rag watch``, the UI)
+        may have recorded others meanwhile. Only the polled ones are
+        replaced, so no writer drops what another recorded; a ``watch`` mark
+        set by either stays.
+        """
+        latest = WebState.load(path)
+        for key in keys:
+            record = self.sources.get(key)
+            if record is None:
+                continue
+            if latest.sources.get(key, {}).get("watch"):
+                record = {**record, "watch": True}
+            latest.sources[key] = record
+        latest.save(path)
+
+    @staticmethod
+    def forget_sources(path: Path, keys: Iterable[str]) -> None:
+        """Remove the records of ``keys`` from the file at ``path``, keeping every other record there."""
+        latest = WebState.load(path)
+        dropped = [key for key in keys if latest.sources.pop(key, None) is not None]
+        if dropped:
+            latest.save(path)
+
+    def watched_urls(self) -> list[str]:
+        """The URLs marked ``watch``: those ``rag watch`` polls besides the sources it is given.
+
+        Example:
+            >>> WebState({"https://a.org/feed": {"watch": True}, "https://b.org/x": {}}).watched_urls()
+            ['https://a.org/feed']
+        """
+        return [url for url, record in self.sources.items() if record.get("watch") and is_web_url(url)]
+
+    def listing(self) -> list[WatchedSource]:
+        """Every recorded source, watched ones first, then by URL.
+
+        Example:
+            >>> state = WebState({"https://a.org/feed": {"kind": "feed", "watch": True, "checked": "2026-12-02T21:40:00+00:00",
+            ...                                          "added": 2, "unchanged": 3, "documents": 5}})
+            >>> [(s.url, s.kind, s.watched, s.counts()) for s in state.listing()]
+            [('https://a.org/feed', 'feed', True, '2 added, 0 updated, 3 unchanged, 0 failed')]
+        """
+
+        def number(record: dict[str, Any], name: str) -> int:
+            value = record.get(name)
+            return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+        found = [
+            WatchedSource(url, record.get("kind") if isinstance(record.get("kind"), str) else None, bool(record.get("watch")),
+                          record.get("checked") if isinstance(record.get("checked"), str) else None,
+                          number(record, "added"), number(record, "updated"), number(record, "unchanged"),
+                          number(record, "failed"), number(record, "documents"),
+                          record.get("error") if isinstance(record.get("error"), str) else None)
+            for url, record in self.sources.items()
+        ]
+        return sorted(found, key=lambda s: (not s.watched, s.url))
+
+    def tally(self, keys: Iterable[str], added: Container[str], updated: Container[str], *, watch: bool = False) -> None:
+        """Count each polled source's articles by what the build did with them, and mark feeds ``watch``.
+
+        Args:
+            keys: The sources polled this time (:attr:`WebLoad.polled`).
+            added / updated: Document ids the build added and updated; the
+                source's other readable articles count as unchanged.
+            watch: Mark the polled feeds, sitemaps and lists of URLs for
+                ``rag watch`` (a single article page is indexed, not watched).
+        """
+        for key in keys:
+            record = self.sources.get(key)
+            if record is None:
+                continue
+            ids = [e.get("id") for e in (record.get("entries") or {}).values() if isinstance(e, dict)]
+            record["added"] = sum(1 for i in ids if i in added)
+            record["updated"] = sum(1 for i in ids if i in updated)
+            record["unchanged"] = len(ids) - record["added"] - record["updated"]
+            if watch and record.get("kind") in WATCHABLE:
+                record["watch"] = True
+
 
 @dataclass
 class WebLoad:
@@ -152,11 +272,13 @@ class WebLoad:
         loaded: The documents and skips, for :func:`rag._ingest.build_index`.
         unchanged: Ids of indexed documents whose entries had not changed (not fetched again).
         state: The polling state to save once the documents are indexed.
+        polled: The keys of ``state.sources`` this load polled (the others are as earlier polls left them).
     """
 
     loaded: LoadResult
     unchanged: list[str]
     state: WebState
+    polled: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -215,7 +337,7 @@ def load_sources(
         raise FetchError("URLs were given but no fetcher: pass Fetcher(FetchLimits(...))")
     poller = _Poller(fetcher, out, indexed)
     for key, entries in lists:
-        poller.entries(key, entries, validators=None)
+        poller.entries(key, entries, validators=None, kind="list")
     for url in urls:
         poller.source(url)
     return out
@@ -255,11 +377,11 @@ class _Poller:
                                         last_modified=prior.get("last_modified") if complete else None)
             if response.status == 304:
                 self.out.unchanged.extend(e["id"] for e in entries.values())
-                self._record(url, prior, entries, response, failed=0, unchanged=len(entries))
+                self._record(url, prior, entries, response, failed=0, unchanged=len(entries), kind=prior.get("kind"))
                 return
             kind = _kind(response)
             if kind == "article":
-                self.entries(url, [_Entry(url=url, key=normalized(url))], validators=response, page=response)
+                self.entries(url, [_Entry(url=url, key=normalized(url))], validators=response, page=response, kind=kind)
                 return
             partial = False  # a sitemap index's sitemap failed: its validators must not hide it next time
             if kind == "sitemap":
@@ -270,15 +392,18 @@ class _Poller:
                 raise Unusable(f"not a feed, sitemap, list of URLs or HTML page (content type {response.content_type or 'unknown'})")
         except (FetchError, Unusable) as error:
             self._fail(url, str(error))
-            self._record(url, prior, entries, None, failed=1, unchanged=0, error=_reason(url, str(error)))
+            self._record(url, prior, entries, None, failed=1, unchanged=0, error=_reason(url, str(error)),
+                         kind=prior.get("kind"))
             return
         limit = self.fetcher.limits.max_articles
-        if len(found) > limit:
-            log.warning("%s: %d entries, reading the first %d (max_articles)", url, len(found), limit)
-        self.entries(url, found[:limit], validators=None if partial else response)
+        if len(found) > limit:  # a bound on one source's cost: said like any value a load lost
+            line = f"{url}: {len(found)} entries, read the first {limit} only (the fetcher's max_articles)"
+            self.out.loaded.warnings.append(line)
+            log.warning("%s", line)
+        self.entries(url, found[:limit], validators=None if partial else response, kind=kind)
 
     def entries(self, source: str, entries: list[_Entry], *, validators: Response | None,
-                page: Response | None = None) -> None:
+                page: Response | None = None, kind: str | None = None) -> None:
         """Read every new or changed entry of ``source``; record the state (validators only if none failed)."""
         prior = self.out.state.sources.get(source, {})
         seen = prior.get("entries") or {}
@@ -306,7 +431,8 @@ class _Poller:
             if doc.id not in self.ids:  # the same article through two feeds is read once
                 self.ids.add(doc.id)
                 self.out.loaded.documents.append(doc)
-        self._record(source, prior, kept, validators if not failed else None, failed=failed, unchanged=unchanged)
+        self._record(source, prior, kept, validators if not failed else None, failed=failed, unchanged=unchanged,
+                     kind=kind)
 
     def _page(self, entry: _Entry) -> Response | None:
         """The entry's page, or ``None`` when the feed carries its full text."""
@@ -334,8 +460,12 @@ class _Poller:
         log.warning("%s", skipped)
 
     def _record(self, source: str, prior: dict[str, Any], entries: dict[str, Any], response: Response | None, *,
-                failed: int, unchanged: int, error: str | None = None) -> None:
+                failed: int, unchanged: int, error: str | None = None, kind: str | None = None) -> None:
+        if source not in self.out.polled:
+            self.out.polled.append(source)
         self.out.state.sources[source] = {
+            "kind": kind,
+            "watch": bool(prior.get("watch")),
             "etag": response.etag if response else None,
             "last_modified": response.last_modified if response else None,
             "entries": entries,

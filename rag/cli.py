@@ -4,16 +4,16 @@ Commands::
 
     rag index PATH|URL... [--index DIR|URL] [--rebuild] [--no-prune] [--runner local|ray|ray://host:port]
               [--allow-host HOST] [--timeout SECONDS]
-    rag watch SOURCE... [--every 15m] [--index DIR|URL] [--allow-host HOST] [--timeout SECONDS]
+    rag watch [SOURCE...] [--every 15m] [--index DIR|URL] [--allow-host HOST] [--timeout SECONDS]
     rag ask "QUESTION" [--json] [--index DIR] [--top-k N] [--reader model|large|fast]
             [--since DATE] [--until DATE] [--as-of DATE] [--include-undated]
     rag timeline "QUERY" [--json] [--since DATE] [--until DATE] [--as-of DATE] [--include-undated]
     rag info [--index DIR] [--json]
     rag eval GOLD [--index DIR] [--k ...] [--compare dense,bm25,hybrid] [--compare-readers model,large,fast] [--out DIR] [--limit N]
-    rag ui [--host H] [--port P] [--share] [--api-key KEY] [--read-only]
+    rag ui [--host H] [--port P] [--share] [--api-key KEY] [--read-only] [--allow-host HOST] [--timeout SECONDS]
     rag mcp [--index DIR|URL] [--show-paths]
     rag serve [--host 127.0.0.1] [--port 8000] [--api-key KEY] [--read-only] [--cors-origin ORIGIN ...] [--show-paths]
-              [--llm [BACKEND]]
+              [--llm [BACKEND]] [--allow-host HOST] [--timeout SECONDS]
 
 Every error exits non-zero with one readable line (set ``RAG_DEBUG=1`` to
 see a traceback). Heavy imports happen inside the commands, so ``rag --help``
@@ -33,7 +33,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, NoReturn
 
 from ._config import READERS, Settings
-from ._exceptions import ConfigError, LoadError, RagError, redact
+from ._exceptions import ConfigError, InputError, LoadError, RagError, redact
 
 if TYPE_CHECKING:
     from ._types import AnswerEvent
@@ -114,11 +114,18 @@ def _assistant(args: argparse.Namespace, *, progress: bool = True):  # type: ign
     return Assistant.load(args.index, settings=_settings(args), progress=progress)
 
 
-def _fetcher(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    """The fetcher of ``--allow-host`` and ``--timeout``: the one place the fetch limits are set."""
-    from ._fetch import Fetcher, FetchLimits
+def _fetch_limits(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The limits of ``--allow-host`` and ``--timeout``: the one place the fetch limits are set (index, watch, ui, serve)."""
+    from ._fetch import FetchLimits
 
-    return Fetcher(FetchLimits(timeout_s=args.timeout, allow_hosts=frozenset(args.allow_host or ())))
+    return FetchLimits(timeout_s=args.timeout, allow_hosts=frozenset(args.allow_host or ()))
+
+
+def _fetcher(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """A fetcher within :func:`_fetch_limits`."""
+    from ._fetch import Fetcher
+
+    return Fetcher(_fetch_limits(args))
 
 
 def _cmd_index(args: argparse.Namespace) -> int:
@@ -151,6 +158,9 @@ def _cmd_watch(args: argparse.Namespace) -> int:
     from ._watch import WatchPlan, watch
 
     assistant = Assistant(args.index, settings=_settings(args))
+    if not args.sources and not assistant.watched().watched_urls():
+        raise InputError("nothing to watch: give folders or URLs (rag watch articles/ https://example.com/feed.xml), "
+                         "or add a feed with the UI's Add feed URL first")
     with _fetcher(args) as fetcher:
         return watch(assistant, WatchPlan(tuple(args.sources), every_s=args.every), fetcher)
 
@@ -308,13 +318,13 @@ def _cmd_ui(args: argparse.Namespace) -> int:
         from ui.server import ServeConfig, serve
 
         serve(ServeConfig(host=args.host, port=args.port, api_key=key, show_paths=True, read_only=args.read_only,
-                          ui_only=True), index_dir=args.index, settings=_settings(args))
+                          ui_only=True, fetch_limits=_fetch_limits(args)), index_dir=args.index, settings=_settings(args))
         return 0
     # The one import of ui.app from rag (pyproject.toml's rag-ui contract names it): only `rag ui` loads the UI.
     from ui.app import launch
 
     launch(index_dir=args.index, settings=_settings(args), host=args.host, port=args.port, share=args.share,
-           read_only=args.read_only)
+           read_only=args.read_only, fetch_limits=_fetch_limits(args))
     return 0
 
 
@@ -347,7 +357,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         raise ConfigError("--llm without a backend needs one in --config (llm = \"openai\"): "
                           "or name it, e.g. --llm openai --model gpt-4o-mini")
     config = ServeConfig(host=args.host, port=args.port, api_key=_api_key(args), cors_origins=tuple(args.cors_origin),
-                         show_paths=args.show_paths, read_only=args.read_only)
+                         show_paths=args.show_paths, read_only=args.read_only, fetch_limits=_fetch_limits(args))
     serve(config, index_dir=args.index, settings=settings)
     return 0
 
@@ -447,7 +457,8 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_index)
 
     p = sub.add_parser("watch", help="keep an index current: folders on change, feeds and URLs every --every, until Ctrl-C")
-    p.add_argument("sources", nargs="+", metavar="SOURCE")
+    p.add_argument("sources", nargs="*", metavar="SOURCE",
+                   help="folders, files and URLs; the feeds the index records as watched (the UI's Add feed URL) are polled too")
     common(p)
     p.add_argument("--every", type=_every, default=900.0, metavar="DURATION",
                    help="how often URLs are polled: 30s, 15m (default), 2h")
@@ -499,6 +510,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=_port, default=7860)
     p.add_argument("--share", action="store_true", help="ask Gradio for a public link (needs internet)")
     exposure_options(p)
+    fetch_options(p)  # the Index panel's Add feed URL fetches as `rag index URL` does
     reader_option(p)
     llm_options(p)
     p.set_defaults(func=_cmd_ui)
@@ -516,6 +528,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
                    help="allow browser pages of this origin to call the API (repeatable; default: CORS off)")
     p.add_argument("--show-paths", action="store_true", help="show server file paths in responses (default: file names)")
+    fetch_options(p)
     reader_option(p)
     p.add_argument("--llm", nargs="?", const=_CONFIGURED, choices=[_CONFIGURED, "openai", "ollama", "llamacpp"],
                    default=None, metavar="BACKEND",

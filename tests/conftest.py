@@ -8,6 +8,7 @@ import socket
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -88,13 +89,16 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def serve_ui(root: Path, articles: Path, embedder: MiniLMEmbeddings) -> Iterator[tuple[str, Assistant]]:
-    """The real app on a loopback port over a fresh index of ``articles`` in ``root``: its URL and assistant."""
+def serve_ui(root: Path, articles: Path, embedder: MiniLMEmbeddings, **options: Any) -> Iterator[tuple[str, Assistant]]:
+    """The real app on a loopback port over a fresh index of ``articles`` in ``root``: its URL and assistant.
+
+    ``options`` go to ``build_app`` (``read_only=True``, ``fetch_limits=...``).
+    """
     from ui.app import build_app, launch_options
 
     assistant = Assistant(root / "index", embeddings=embedder)
     assistant.index([articles])
-    app = build_app(assistant, upload_dir=root / "uploads")
+    app = build_app(assistant, upload_dir=root / "uploads", **options)
     port = free_port()
     app.queue(default_concurrency_limit=4).launch(
         server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, **launch_options()

@@ -199,3 +199,39 @@ def test_the_index_follows_a_feed_and_a_failing_source_loses_nothing(site: NewsS
     assert again.updated == [doc.id] and doc.published == "2026-03-04" and "pier opened" in doc.text
     assert len(assistant.documents()) == 3
     assert assistant.watched().sources[feed]["error"] == "HTTP 500 Internal Server Error"
+
+
+def test_sources_json_records_each_sources_kind_counts_and_watch_mark_beside_other_writers(  # type: ignore[no-untyped-def]
+    site: NewsSite, make_assistant
+) -> None:
+    """One record of an index's URL sources: each poll's counts; a feed marked watched; no writer drops another's."""
+    assistant: Assistant = make_assistant()
+    feed, page = f"{site.url}/feed.xml", f"{site.url}/news/bridge"
+    with Fetcher(limits()) as fetcher:
+        assistant.index([feed], fetcher=fetcher, watch=True)
+        first = {s.url: s for s in assistant.watched().listing()}[feed]
+        assert (first.kind, first.watched, first.added, first.updated, first.unchanged, first.failed) == ("feed", True, 3, 0, 0, 0)
+        assert first.checked and first.counts() == "3 added, 0 updated, 0 unchanged, 0 failed"
+        # Another writer records a source while this one builds: its record survives this one's save.
+        state_file = assistant.index_dir / "sources.json"
+        other = WebState.load(state_file)
+        other.sources["https://elsewhere.example/feed.xml"] = {"kind": "feed", "watch": True, "entries": {}}
+        other.save(state_file)
+        assistant.index([page], fetcher=fetcher, watch=True)  # an article page: indexed, not watched
+        assistant.index([feed], fetcher=fetcher)  # polled again without watch=True: the mark stays
+    listing = {s.url: s for s in assistant.watched().listing()}
+    assert set(listing) == {feed, page, "https://elsewhere.example/feed.xml"}
+    assert listing[page].kind == "article" and not listing[page].watched
+    assert listing[feed].watched and listing[feed].counts() == "0 added, 0 updated, 3 unchanged, 0 failed"
+    assert assistant.watched().watched_urls() == [feed, "https://elsewhere.example/feed.xml"]
+    assert [s.url for s in assistant.watched().listing()][:2] == sorted([feed, "https://elsewhere.example/feed.xml"])
+
+
+def test_a_feed_cut_to_max_articles_is_a_load_warning(site: NewsSite, make_assistant) -> None:  # type: ignore[no-untyped-def]
+    """rag index prints the build's load warnings: a feed read only in part is one of them, not a silent log line."""
+    assistant: Assistant = make_assistant()
+    feed = f"{site.url}/feed.xml"
+    with Fetcher(FetchLimits(allow_hosts=LOOPBACK, min_interval_s=0.0, timeout_s=0.5, max_articles=2)) as fetcher:
+        report = assistant.index([feed], fetcher=fetcher)
+    assert len(report.added) == 2
+    assert report.warnings == [f"{feed}: 3 entries, read the first 2 only (the fetcher's max_articles)"]

@@ -136,3 +136,85 @@ def test_every_reads_durations(text: str, seconds: float) -> None:
 def test_every_refuses_what_is_not_a_duration(text: str) -> None:
     with pytest.raises(ValueError, match="invalid duration"):
         parse_every(text)
+
+
+def test_watch_polls_the_feeds_the_index_records_as_watched_and_prints_load_warnings(
+    tmp_path: Path, embedder: MiniLMEmbeddings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A feed added from the UI (recorded as watched) is polled though not given; each cycle prints its load warnings."""
+    from io import StringIO
+    from threading import Event, Thread
+
+    from rag import Assistant
+    from rag._fetch import Fetcher, FetchLimits
+    from rag._watch import WatchPlan, watch
+
+    site = NewsSite()
+    try:
+        site.route("/news/ferry", article_page("Ferry resumes", [STORY], date="2026-04-03"))
+        feed = site.route("/feed.xml", _rss(site.url, [("Ferry resumes", "/news/ferry", "Fri, 03 Apr 2026 09:00:00 GMT")]),
+                          "application/rss+xml", etag='"v1"')
+        folder = tmp_path / "articles"
+        folder.mkdir()
+        (folder / "dam.txt").write_text("---\npublished: 2026-02-30\n---\nDam inspection finds cracks\n\nInspectors "
+                                        "found cracks in the spillway of the northern dam and ordered the reservoir lowered.\n")
+        assistant = Assistant(tmp_path / "index", embeddings=embedder)
+        limits = FetchLimits(allow_hosts=frozenset({"127.0.0.1"}), min_interval_s=0, timeout_s=2)
+        with Fetcher(limits) as fetcher:
+            assistant.index([feed], fetcher=fetcher, watch=True)  # what the UI's Add feed URL does
+            assert site.counts["/feed.xml"] == 1
+            out, stop = StringIO(), Event()
+            thread = Thread(target=watch, args=(assistant, WatchPlan((str(folder),), every_s=0.3), fetcher),
+                            kwargs={"out": out, "stop": stop})
+            thread.start()
+            deadline = time.monotonic() + 60
+            while (site.counts["/feed.xml"] < 3 or " added, " not in out.getvalue()) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            stop.set()
+            thread.join(timeout=60)
+        errors = capsys.readouterr().err  # failure and warning lines go to stderr
+        assert site.counts["/feed.xml"] >= 3  # the watched feed, polled though only the folder was given
+        assert site.counts["/news/ferry"] == 1  # unchanged: no page fetched again
+        warnings = [line for line in errors.splitlines() if "published" in line]
+        assert warnings and warnings[0].startswith("warning: ") and "dam.txt: published" in warnings[0]
+        assert "is not a date" in warnings[0]
+        assert len(assistant.fingerprints()) == 2
+    finally:
+        site.close()
+
+
+def test_rag_watch_without_sources_needs_a_watched_feed(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "rag.cli", "watch", "--index", str(tmp_path / "index")],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert "nothing to watch" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_watching_only_a_folder_waits_between_events_instead_of_spinning(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
+    """With no URL to poll, the loop must still sleep until a file event or the next poll (it once spun a core)."""
+    from io import StringIO
+    from threading import Event, Thread
+
+    from rag import Assistant
+    from rag._fetch import Fetcher, FetchLimits
+    from rag._watch import WatchPlan, watch
+
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Bridge closed\n\nThe old bridge closed for repairs on Monday, the council said.\n")
+    out, stop = StringIO(), Event()
+    with Fetcher(FetchLimits()) as fetcher:
+        thread = Thread(target=watch, args=(Assistant(tmp_path / "index", embeddings=embedder),
+                                            WatchPlan((str(folder),), every_s=60), fetcher), kwargs={"out": out, "stop": stop})
+        thread.start()
+        deadline = time.monotonic() + 60
+        while " added, " not in out.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert " added, " in out.getvalue()
+        cpu = time.process_time()
+        time.sleep(2.0)  # idle: no file event, no poll due
+        idle_cpu = time.process_time() - cpu
+        stop.set()
+        thread.join(timeout=30)
+    assert idle_cpu < 0.5, f"the idle watch loop used {idle_cpu:.2f} s of CPU in 2 s"

@@ -6,7 +6,10 @@ settings panels. Each ``[n]`` in an answer links to its source card; a click
 scrolls the card into view and flashes it (a few lines of JavaScript in
 ``HEAD``, because Gradio's chat renders links but has no scroll-to event).
 Uploads are kept in ``<index>/uploads`` and never replace a file there
-(:mod:`ui.uploads`, shared with the REST API).
+(:mod:`ui.uploads`, shared with the REST API). The index panel lists the
+index's feeds and URLs as polling recorded them (last check, articles added,
+updated, unchanged, failed) and, unless read-only, adds a feed or article
+URL the way ``rag index URL`` does (:mod:`ui.feeds`).
 
 Example:
     >>> from rag import Assistant
@@ -29,14 +32,16 @@ from typing import Any
 
 import gradio as gr
 
-from rag import REFUSAL_TEXT, Answer, Assistant, Citation, RagError, Settings, SourceDocument, Timeline
+from rag import REFUSAL_TEXT, Answer, Assistant, Citation, FetchLimits, RagError, Settings, SourceDocument, Timeline
+from rag._exceptions import redact
 
-from .exposure import shown_path
+from .exposure import exposed_message, shown_path
+from .feeds import FeedReport, add_url
 from .messages import inert, message_text, reply_text
 from .uploads import UploadReport, UploadTooLargeError, add_uploads
 
 __all__ = ["CONCURRENCY", "UPLOAD_CACHE", "app_options", "build_app", "example_questions", "launch", "launch_options",
-           "own_temp_dir", "render_answer", "render_sources"]
+           "own_temp_dir", "render_answer", "render_feed_report", "render_sources", "render_watched"]
 
 READERS = {"Model (reads each candidate; short answers)": "model", "Large (the 12-layer reader: slower)": "large",
            "Fast (evidence score only)": "fast"}
@@ -299,9 +304,44 @@ def _index_summary(assistant: Assistant, show_paths: bool = True) -> str:
     return "\n".join(lines)
 
 
+def render_watched(assistant: Assistant, show_paths: bool = True) -> str:
+    """The index's feeds and URLs as polling last recorded them, for a markdown panel (every value inert)."""
+    sources = assistant.watched().listing()
+    if not sources:
+        return "**Feeds and URLs**: none yet (`rag index URL`, `rag watch URL` or Add feed URL add them)."
+    lines = ["**Feeds and URLs** (`rag watch` on this index polls the watched ones)", ""]
+    for source in sources[:50]:
+        where = source.url
+        if where.startswith("file:"):  # a local list of URLs: a server path
+            where = "file " + shown_path(where.removeprefix("file:"), show_paths)
+        kind = ("watched " if source.watched else "") + (source.kind or "not read yet")
+        checked = source.checked.replace("T", " ").replace("+00:00", " UTC") if source.checked else "never"
+        line = f"- {inert(redact(where))} · {inert(kind)} · checked {inert(checked)} · {source.counts()}"
+        if source.error:
+            line += f" · ⚠️ {inert(exposed_message(redact(source.error), show_paths))}"
+        lines.append(line)
+    if len(sources) > 50:
+        lines.append(f"- … and {len(sources) - 50} more")
+    return "\n".join(lines)
+
+
+def render_feed_report(report: FeedReport) -> str:
+    """What adding a URL did, as markdown: a paragraph per outcome, failure, warning and note (every value inert)."""
+    lines = []
+    if report.added:
+        watched = " Watched: `rag watch` on this index polls it." if report.watched else ""
+        lines.append(f"**Added** {len(report.added)} article(s) from {inert(report.url)}; searchable now.{watched}")
+    elif not report.failed:
+        lines.append(f"Nothing new at {inert(report.url)}: its {report.unchanged} article(s) are indexed already.")
+    lines += [f"**Failed** {inert(' '.join(line.split()))}" for line in report.failed]
+    lines += [f"**Warning** {inert(' '.join(line.split()))}" for line in report.warnings]
+    lines += [inert(" ".join(note.split())) for note in report.notes]
+    return "\n\n".join(lines)
+
+
 def build_app(
     assistant: Assistant, *, upload_dir: str | Path | None = None, show_paths: bool = True, read_only: bool = False,
-    delete_cache: tuple[int, int] = UPLOAD_CACHE,
+    delete_cache: tuple[int, int] = UPLOAD_CACHE, fetch_limits: FetchLimits | None = None,
 ) -> gr.Blocks:
     """Build the Blocks app around a loaded assistant.
 
@@ -313,10 +353,12 @@ def build_app(
             card's file by name (``rag ui``, on one's own machine); otherwise
             the folder by name and no files (``rag serve`` without
             ``--show-paths``).
-        read_only: No upload box and no upload API (``--read-only``): whoever
-            reaches the UI can ask, not write to the index.
+        read_only: No upload box, no "Add feed URL" and no API for either
+            (``--read-only``): whoever reaches the UI can ask, not write to the index.
         delete_cache: Gradio's ``(every, older than)`` seconds for deleting its
             temp files (:data:`UPLOAD_CACHE`).
+        fetch_limits: How "Add feed URL" fetches (``--allow-host``, ``--timeout``;
+            default: the fetcher's defaults, which refuse loopback and private addresses).
     """
     uploads = Path(upload_dir) if upload_dir else assistant.index_dir / "uploads"
     max_mb = assistant.settings.max_file_mb
@@ -427,9 +469,31 @@ def build_app(
         lines.extend(map(inert, report.notes))  # file names are the uploader's: shown, never rendered
         for reason in report.rejected:
             lines.append(f"**Rejected** {inert(reason)}")
+        for warning in report.warnings:  # what `rag index` warns of: a value a file lost
+            lines.append(f"**Warning** {inert(exposed_message(warning, show_paths))}")
         if not lines:
             lines.append("Nothing new: these files are already indexed.")
         return "\n\n".join(lines), _index_summary(assistant, show_paths)
+
+    def add_feed(url: str, progress: gr.Progress = gr.Progress()) -> tuple[str, str, str, str, Any]:  # noqa: B008 - Gradio's idiom
+        progress(0.1, desc="Fetching and indexing")
+        try:
+            report = add_url(assistant, url, fetch_limits or FetchLimits())
+        except RagError as error:
+            message = exposed_message(" ".join(redact(str(error)).split()), show_paths)  # e.g. the index's folder
+            return (f"**Failed** {inert(message)}", _index_summary(assistant, show_paths),
+                    render_watched(assistant, show_paths), _first_screen(assistant), gr.skip())
+        except Exception as error:  # noqa: BLE001 - the person sees one line, never a traceback
+            detail = " ".join(redact(str(error)).split())[:200]
+            return (f"**Failed** something went wrong ({inert(type(error).__name__)}: {inert(detail)})",
+                    _index_summary(assistant, show_paths), render_watched(assistant, show_paths),
+                    _first_screen(assistant), gr.skip())
+        progress(1.0, desc="Done")
+        return (render_feed_report(report), _index_summary(assistant, show_paths),
+                render_watched(assistant, show_paths), _first_screen(assistant), "" if report.added else gr.skip())
+
+    def refresh_index() -> tuple[str, str]:
+        return _index_summary(assistant, show_paths), render_watched(assistant, show_paths)
 
     examples = example_questions(assistant.documents())
 
@@ -475,8 +539,17 @@ def build_app(
                         file_count="multiple", elem_id="upload",
                     )
                     upload_status = gr.Markdown(elem_id="upload-status")
-                with gr.Accordion("Index", open=False):
+                with gr.Accordion("Index", open=False) as index_accordion:
                     index_panel = gr.Markdown(_index_summary(assistant, show_paths), elem_id="index-panel")
+                    watched_panel = gr.Markdown(render_watched(assistant, show_paths), elem_id="watched-panel")
+                    if not read_only:  # read-only: no field, no button, no event, so no API either
+                        with gr.Row():
+                            feed_url = gr.Textbox(
+                                elem_id="feed-url", label="Feed or article URL", placeholder="https://example.com/feed.xml",
+                                show_label=False, scale=4, max_lines=1,
+                            )
+                            add_feed_button = gr.Button("Add feed URL", elem_id="add-feed", scale=1)
+                        feed_status = gr.Markdown(elem_id="feed-status")
                 with gr.Accordion("Dates", open=False):
                     since = gr.Textbox("", label="Published since (YYYY-MM-DD)", elem_id="since", max_lines=1)
                     until = gr.Textbox("", label="Published until (YYYY-MM-DD)", elem_id="until", max_lines=1)
@@ -516,8 +589,13 @@ def build_app(
         clear_button.click(clear, None, cleared, api_name=False)
         chat.clear(clear, None, cleared, api_name=False)
         copy_button.click(None, None, None, js=COPY_JS, api_name=False)
+        # Shown afresh each time the panel opens: `rag watch` or `rag index` in another process may have polled since.
+        index_accordion.expand(refresh_index, None, [index_panel, watched_panel], api_name=False)
         if not read_only:  # read-only: no event, so no upload API either
             files.upload(upload, files, [upload_status, index_panel, files, heading], api_name="upload")
+            added = [feed_status, index_panel, watched_panel, heading, feed_url]
+            add_feed_button.click(add_feed, feed_url, added, api_name="add_feed")
+            feed_url.submit(add_feed, feed_url, added, api_name=False)
         timeline_inputs = [timeline_query, since, until, as_of, include_undated]
         timeline_query.submit(timeline, timeline_inputs, timeline_html, api_name="timeline")
         timeline_button.click(timeline, timeline_inputs, timeline_html, api_name=False)
@@ -602,13 +680,13 @@ def _sources_html(sources: list[str]) -> str:
 
 def launch(
     *, index_dir: str | Path | None = None, settings: Settings | None = None, host: str = "127.0.0.1",
-    port: int = 7860, share: bool = False, read_only: bool = False,
+    port: int = 7860, share: bool = False, read_only: bool = False, fetch_limits: FetchLimits | None = None,
 ) -> None:
     """Load the assistant and serve the app until interrupted (``rag ui`` without a key; with one, ``ui.server`` serves it)."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     own_temp_dir()
     assistant = Assistant.load(index_dir, settings=settings, progress=True)
-    app = build_app(assistant, read_only=read_only)
+    app = build_app(assistant, read_only=read_only, fetch_limits=fetch_limits)
     print(f"serving on http://{host}:{port}", flush=True)
     # 16 at a time: a request spends much of its life sleeping between streamed updates; with 4
     # workers 20 users queued behind them (docs/benchmarks.md, "The UI under load").

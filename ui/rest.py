@@ -191,6 +191,7 @@ def rest_router(assistant: Assistant, *, uploads: Path, show_paths: bool = False
         if rejected and not report.added and not report.notes:
             raise InputError("nothing was added: " + "; ".join(rejected))
         return JSONResponse(shown({"added": list(report.added), "notes": list(report.notes), "rejected": rejected,
+                                   "warnings": [exposed_message(w, show_paths) for w in report.warnings],
                                    "documents": len(assistant.documents())}))
 
     @router.delete("/documents/{doc_id:path}", response_model=DeleteOut, summary="Remove a document from the index")

@@ -191,6 +191,8 @@ class UploadOut(BaseModel):
     added: list[str] = Field(description="ids of the documents added or updated; searchable now")
     notes: list[str] = Field(description="files renamed, or already indexed")
     rejected: list[str] = Field(description="files refused, each with its reason")
+    warnings: list[str] = Field(default_factory=list, description="what `rag index` warns of: a value a file lost "
+                                "(e.g. a `published` that names no day), each naming the file")
     documents: int = Field(description="documents in the index now")
 
 

@@ -36,7 +36,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.routing import Match
 
-from rag import Assistant, Settings, __version__
+from rag import Assistant, FetchLimits, Settings, __version__
 from rag._mcp import mcp_http_app
 
 from .app import CONCURRENCY, app_options, build_app, own_temp_dir
@@ -64,6 +64,8 @@ class ServeConfig:
         uploads: Where uploaded articles are kept (default ``<index>/uploads``, as for the chat UI).
         read_only: No upload box in the UI; the REST API's uploads and removals answer 403.
         ui_only: Serve the chat UI alone, without the REST, OpenAI and MCP routes (``rag ui --api-key``).
+        fetch_limits: How the UI's "Add feed URL" fetches (``--allow-host``, ``--timeout``; default: the
+            fetcher's defaults, which refuse loopback and private addresses).
 
     Example:
         >>> ServeConfig(cors_origins=("http://localhost:3000",)).show_paths
@@ -78,6 +80,7 @@ class ServeConfig:
     uploads: Path | None = None
     read_only: bool = False
     ui_only: bool = False
+    fetch_limits: FetchLimits | None = None
 
 
 def create_app(assistant: Assistant, config: ServeConfig | None = None) -> FastAPI:
@@ -91,7 +94,8 @@ def create_app(assistant: Assistant, config: ServeConfig | None = None) -> FastA
     uploads = config.uploads or assistant.index_dir / "uploads"
     app = _ui_only_app() if config.ui_only else _api_app(assistant, config, uploads)
     install_error_handlers(app, config.show_paths)
-    blocks = build_app(assistant, upload_dir=uploads, show_paths=config.show_paths, read_only=config.read_only)
+    blocks = build_app(assistant, upload_dir=uploads, show_paths=config.show_paths, read_only=config.read_only,
+                       fetch_limits=config.fetch_limits)
     blocks.queue(default_concurrency_limit=CONCURRENCY)
     app = gr.mount_gradio_app(app, blocks, path="/", **app_options(assistant.settings.max_file_mb))
     # Middleware added last runs first: CORS answers a browser's preflight (which carries no key), then the

@@ -65,8 +65,10 @@ class UploadReport:
 
     Attributes:
         added: Ids of the documents added or updated; searchable now.
-        notes: One line per file that was renamed or was already indexed.
+        notes: One line per file that was renamed or was already indexed, and the build's notes.
         rejected: One line per file (or build) that was refused, ``"name: reason"``.
+        warnings: The build's load warnings, as ``rag index`` prints them (a value a file lost, e.g. a
+            ``published`` that names no day), each naming the file as uploaded.
 
     Example:
         >>> UploadReport(added=("a",), notes=(), rejected=("b.png: unsupported type .png",)).added
@@ -76,6 +78,7 @@ class UploadReport:
     added: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     rejected: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
 
 def check_count(n_files: int) -> None:
@@ -137,6 +140,8 @@ def add_uploads(assistant: Assistant, files: Sequence[tuple[str, Path]], uploads
         return UploadReport(rejected=tuple(rejected))
     added: list[str] = []
     notes: list[str] = []
+    warnings: list[str] = []
+    build_notes: list[str] = []
     # Identical files go in too: unchanged ones cost a hash, and one never indexed gets indexed.
     try:
         report = assistant.add([target for _, target, _ in stored])
@@ -145,6 +150,8 @@ def add_uploads(assistant: Assistant, files: Sequence[tuple[str, Path]], uploads
     else:
         rejected.extend(f"{Path(s.source).name}: {s.reason}" for s in report.skipped)
         added = report.added + report.updated
+        warnings = [_as_uploaded(line, stored) for line in report.warnings]
+        build_notes = list(report.notes)
     ids_of: dict[str, list[str]] = {}
     with contextlib.suppress(RagError):  # no index at all: nothing of these files is indexed
         for doc in assistant.documents():
@@ -157,7 +164,17 @@ def add_uploads(assistant: Assistant, files: Sequence[tuple[str, Path]], uploads
             notes.append(f"{name}: a different article with this name exists; added as {', '.join(ids)}")
         elif ids and outcome == "same" and not set(ids) & set(added):
             notes.append(f"{name}: already indexed (the same file was uploaded before); not added again")
-    return UploadReport(tuple(added), tuple(notes), tuple(rejected))
+    notes.extend(build_notes)  # e.g. the default index's sample articles made way for these
+    return UploadReport(tuple(added), tuple(notes), tuple(rejected), tuple(warnings))
+
+
+def _as_uploaded(line: str, stored: list[tuple[str, Path, StoreOutcome]]) -> str:
+    """A build's line about a kept upload, naming the file as it was uploaded rather than where it is kept."""
+    for name, target, _ in stored:
+        for form in (str(target.resolve()), str(target)):
+            if line.startswith(form + ":"):
+                return name + line[len(form):]
+    return line
 
 
 def store_upload(src: Path, uploads: Path) -> tuple[Path, StoreOutcome]:
