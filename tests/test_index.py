@@ -684,3 +684,19 @@ def test_a_suffixed_id_stays_when_the_file_it_clashed_with_goes(tmp_path: Path, 
     (articles / "council.md").unlink()
     report = assistant.index([articles])
     assert report.removed == ["council"] and report.unchanged == [first["council.txt"]] and report.added == []
+
+
+@pytest.mark.parametrize(
+    ("texts", "expected"),
+    [
+        (["Storm hits coast.", "Markets rise again."], [0, 1]),  # shorter than a shingle: their words decide
+        (["Storm hits coast.", "Storm hits coast."], [0, 0]),
+        (["one two three four five", "one two three four six"], [0, 1]),  # exactly one shingle each
+        (["one two three four five six", "one two three four five seven"], [0, 1]),  # the last shingle differs
+        (["", ""], [0, 0]),  # two empty texts are the same text
+    ],
+)
+def test_copy_groups_of_short_texts_compare_their_words(texts: list[str], expected: list[int]) -> None:
+    from rag._syndication import copy_groups
+
+    assert copy_groups(texts, [None, None]) == expected
