@@ -417,7 +417,7 @@ class Assistant:
                 follow-up ("and how many aircraft?") is made standalone first.
             use_llm: Override the settings: ``False`` quotes (extractive),
                 ``True`` uses the configured LLM backend.
-            reader: Override the settings' reader for this question: ``model`` or ``fast``.
+            reader: Override the settings' reader for this question: ``model``, ``large`` or ``fast``.
             since / until: Only articles published in this range (ISO
                 ``YYYY-MM-DD`` or ``datetime.date``; both ends included).
             as_of: Answer as a reader on that date would: later articles do
