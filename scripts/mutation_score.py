@@ -35,6 +35,11 @@ def row(module: str, source: str, selection: str, stats: dict[str, int], seconds
 def main(argv: list[str]) -> int:
     module, source, selection, stats_path, seconds, docs = argv
     stats = json.loads(Path(stats_path).read_text(encoding="utf-8"))
+    if not stats["killed"] + stats["survived"] + stats["timeout"]:
+        # mutmut stops before any mutant when the tests fail on the unmutated code: nothing was measured,
+        # and an earlier row, if any, stays.
+        print(f"{module}: no mutant was judged (do its tests pass on the unmutated code?): score not written", file=sys.stderr)
+        return 1
     path = Path(docs)
     text = path.read_text(encoding="utf-8")
     if BEGIN not in text or END not in text:
