@@ -87,9 +87,13 @@ def test_empty_document_gives_no_chunks() -> None:
     assert TokenChunker().split(doc("")) == []
 
 
-@pytest.mark.parametrize(("size", "overlap"), [(8, 0), (100, 50), (100, -1)])
-def test_bad_settings_are_config_errors(size: int, overlap: int) -> None:
-    with pytest.raises(ConfigError):
+@pytest.mark.parametrize(
+    ("size", "overlap", "message"),
+    [(8, 0, "chunk_tokens=8 is too small: use at least 16"), (100, 50, "below half of chunk_tokens=100"),
+     (100, -1, "chunk_overlap=-1 must be >= 0"), (33, 16, "below half of chunk_tokens=33")],  # half of 33 is 16
+)
+def test_bad_settings_are_config_errors(size: int, overlap: int, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
         TokenChunker(size, overlap)
 
 
@@ -102,12 +106,31 @@ def _counts(text: str, sentences) -> list[int]:  # type: ignore[no-untyped-def]
     return [len(REFERENCE.encode(text[s.start : s.end])) for s in sentences]
 
 
+def _varied() -> list[SourceDocument]:
+    """Sentences of many lengths, one document with single spaces between them and one with wide gaps
+    (lines of wide spaces, which the +1-per-gap estimate undercounts, so the exact count must cut)."""
+    lengths = [12, 3, 3, 7, 2, 9, 4, 1, 15, 2, 6, 3, 11, 1, 5, 8, 2, 2, 10, 4]
+    sentences = [" ".join(f"word{i}x{k}" for k in range(n)).capitalize() + "." for i, n in enumerate(lengths * 2)]
+    return [doc(" ".join(sentences)), doc("\n\u00a0\u2003\u00a0\n".join(sentences))]
+
+
 @pytest.mark.parametrize(("size", "overlap"), [(16, 0), (40, 10), (64, 0), (120, 30), (200, 40)])
 def test_chunks_are_packed_full_and_carry_as_much_overlap_as_fits(articles: list[SourceDocument], size: int, overlap: int) -> None:
     """Greedy packing: a chunk ends only where its next sentence would not fit; the next chunk repeats as many
     whole trailing sentences as ``overlap_tokens`` holds, but never the chunk's first."""
+    _check_packing(articles, size, overlap)
+
+
+@pytest.mark.parametrize("size", [16, 17, 20, 24, 31, 40, 48, 64, 80])
+def test_packing_over_sentences_of_many_lengths(size: int) -> None:
+    for overlap in range(0, (size + 1) // 2):
+        if overlap < size // 2:
+            _check_packing(_varied(), size, overlap)
+
+
+def _check_packing(documents: list[SourceDocument], size: int, overlap: int) -> None:
     chunker = TokenChunker(size, overlap)
-    for article in articles:
+    for article in documents:
         sentences = chunker.sentences(article)
         counts = _counts(article.text, sentences)
         position = {(s.start, s.end): i for i, s in enumerate(sentences)}
