@@ -21,9 +21,10 @@ and writing the generation (of which FAISS and BM25 are timed apart).
 
 Writes ``bench/results/incremental-<label>.json``.
 
-With ``--store pg --url URL`` a base database of the first N documents is
-built once per size (``incr_base_<N>`` on the server at ``URL``, through
-``Assistant(url).index_loaded``), and each add goes through the product's
+With ``--store pg --url URL`` the cached local base index of each size is
+written once into a database (``incr_base_<N>`` on the server at ``URL``,
+its rows and vectors through the store's own ``apply_update``, so nothing
+is embedded twice), and each add goes through the product's
 public path, ``Assistant(url).index_loaded(..., prune=False)`` (what
 ``Assistant.add`` and ``rag index`` do), in a fresh process against a copy
 of that database (``CREATE DATABASE ... TEMPLATE``). The database is
@@ -54,6 +55,8 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 SQUAD = ROOT.parent / "shared" / "data" / "squad1" / "train-v1.1.json"
@@ -232,31 +235,39 @@ def _database(url: str, name: str) -> str:
     return url.rsplit("/", 1)[0] + f"/{name}"
 
 
-def _base_database(url: str, records: list[dict[str, Any]], n: int) -> tuple[str, float | None]:
-    """``incr_base_<n>``: the first ``n`` documents built into a database once (a template for each add's copy); its seconds."""
+def _base_database(url: str, base: Path, n: int) -> tuple[str, float | None]:
+    """``incr_base_<n>``: the cached local base index written into a database once (a template for each add's copy).
+
+    Its rows and vectors go in through the store's own update
+    (:func:`rag.stores.apply_update`, as one update of ``n`` new
+    documents), so the base is not embedded twice. Returns the database's
+    name and the seconds it took (``None``: it was there).
+    """
     import psycopg
 
-    from rag import Assistant
-    from rag._loading import LoadResult
-    from rag._types import SourceDocument
-    from rag.stores import open_index
+    from rag.stores import apply_update, open_index
 
     name = f"incr_base_{n}"
     with psycopg.connect(url, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
     if exists:
         try:
-            manifest = open_index(_database(url, name)).manifest
-            if manifest.get("n_documents") == n:
+            if open_index(_database(url, name)).manifest.get("n_documents") == n:
                 return name, None
-        except Exception:  # noqa: BLE001 - an older or half-built base: built again below
+        except Exception:  # noqa: BLE001 - an older or half-built base: written again below
             pass
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name}")
         conn.execute(f"CREATE DATABASE {name}")
-    print(f"building the base database of {n:,} documents ...", file=sys.stderr)
+    local = open_index(base)
+    manifest = local.manifest
     started = time.perf_counter()
-    Assistant(_database(url, name)).index_loaded(LoadResult(documents=[SourceDocument(**r) for r in records[:n]]))
+    apply_update(
+        _database(url, name),
+        {key: manifest[key] for key in ("embedding_model", "dimension", "chunker", "sentence_vectors", "chunk_vectors")},
+        documents=list(local.documents), chunk_rows=np.asarray(local.chunk_rows), sentence_rows=np.asarray(local.sentence_rows),
+        chunk_vectors=np.asarray(local.chunk_vectors, dtype=np.float32),
+        sentence_vectors=np.asarray(local.sentence_vectors, dtype=np.float32), signatures=local.signatures)
     return name, round(time.perf_counter() - started, 3)
 
 
@@ -289,7 +300,7 @@ def measure_pg(sizes: list[int], n_add: int, repeats: int, url: str, cache: Path
     added_path = _write_docs(cache / f"added-{n_add}.jsonl", records[-n_add:])
     rows = []
     for n in sizes:
-        template, build_s = _base_database(url, records, n)
+        template, build_s = _base_database(url, _base(cache, records, n), n)
         runs = []
         for r in range(repeats):
             runs.append(_pg_add(url, template, added_path, n))
@@ -345,7 +356,7 @@ def measure_dated(url: str, n: int, count: int, cache: Path) -> dict[str, Any]:
 
     records = squad_documents()
     base = _base(cache, records, n)
-    template, build_s = _base_database(url, records, n)
+    template, build_s = _base_database(url, base, n)
     questions = _questions(n, count)
     stores = {"local": Assistant.load(base), "pg": Assistant.load(_database(url, template))}
     times: dict[str, dict[str, list[float]]] = {s: {f: [] for f in DATE_FILTERS} for s in stores}

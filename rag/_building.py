@@ -1,9 +1,12 @@
 """Building an index into a store: ingestion on top, the store underneath.
 
-:func:`build` runs :func:`rag._ingest.build_index` into a folder (the index
-itself, or a database's local workspace) and publishes a database's new
-generation; :func:`open_store` is the write side of
-:mod:`rag.stores._protocol` (``Store``/``Writer``) over the same build.
+:func:`build` runs :func:`rag._ingest.build_index` into a folder, or, for a
+database, plans the update against the stored documents' short columns,
+embeds only what is new (:func:`rag._ingest.plan_update`) and applies it in
+place in one transaction (:func:`rag.stores.apply_update`): no local copy
+of the index, no rewrite of what is unchanged. :func:`open_store` is the
+write side of :mod:`rag.stores._protocol` (``Store``/``Writer``) over the
+same build.
 
 This sits above both ingestion and :mod:`rag.stores`, so a store never calls
 ingestion: ingestion writes through the store, and this module wires the two.

@@ -108,7 +108,7 @@ def bm25_idf(df: int, n: int) -> float:
 
     Example:
         >>> round(bm25_idf(1, 10), 6)
-        1.89712
+        1.99243
     """
     return float(np.float32(math.log(1 + (n - df + 0.5) / (df + 0.5))))
 
