@@ -102,6 +102,10 @@ def _update_database(
 ) -> BuildReport:
     """Update a database index in place: plan against its documents' short columns, embed what is new, apply.
 
+    Without pruning (a writer's ``upsert``/``delete``, ``rag watch``, an
+    upload) only the stored documents sharing an id or a source with the
+    change are read, so an add reads and writes rows in proportion to itself.
+
     The database's writer lock (:func:`rag.stores.writer_lock`) is held from
     reading what it holds to the commit, so two writers on two machines take
     turns and neither drops what the other added.
@@ -112,7 +116,10 @@ def _update_database(
     shown = shown_url(url)
     model_name = model_name_of(embeddings)
     with writer_lock(url):  # one writer at a time, on any machine: none commits over what it has not read
-        manifest, stored = catalog(url, rebuild=rebuild)
+        # Without pruning, only stored documents sharing an id or a source with the change can be touched.
+        few = not prune and not rebuild
+        manifest, stored = catalog(url, rebuild=rebuild, ids=[*(d.id for d in loaded.documents), *remove] if few else None,
+                                   sources=[d.source for d in loaded.documents])
         if manifest is not None and not rebuild:
             check_compatible(manifest, shown, model_name, chunker.settings(), sentence_vectors, chunk_vectors)
         planned = None if rebuild else stored

@@ -509,8 +509,9 @@ def test_updates_in_place_give_what_a_folder_gives(pg_url: str, tmp_path: Path, 
     assert not (tmp_path / "state").exists()  # nothing of the index is kept on this machine
 
 
-def test_an_add_writes_only_its_own_rows(pg_url: str, embedder: MiniLMEmbeddings) -> None:
-    """Adding a document inserts its rows and the frequencies of its terms; no stored row is rewritten."""
+def test_an_add_writes_only_its_own_rows(pg_url: str, embedder: MiniLMEmbeddings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Adding a document reads no stored document, inserts its rows and its terms' frequencies, rewrites nothing."""
+    import rag._building as building
     from rag._loading import LoadResult
 
     url = _fresh_db(pg_url)
@@ -523,10 +524,20 @@ def test_an_add_writes_only_its_own_rows(pg_url: str, embedder: MiniLMEmbeddings
             return {t: {tuple(map(str, r)) for r in conn.execute(f"SELECT ctid, xmin FROM {t}")} for t in tables}
 
     before = versions()
+    read: list[int] = []
+    real_catalog = building.catalog
+
+    def counting(*args: object, **options: object) -> tuple:
+        manifest, stored = real_catalog(*args, **options)  # type: ignore[arg-type]
+        read.append(len(stored))
+        return manifest, stored
+
+    monkeypatch.setattr(building, "catalog", counting)
     report = Assistant(url, embeddings=embedder).index_loaded(
         LoadResult(documents=[_dated_article(40, "glacier", "2024-03-03")]), prune=False)
     after = versions()
     assert report.added == ["a40"] and report.n_documents == len(TOPICS) + 1
+    assert read == [0]  # no stored document shares its id or source: none was read to plan the add
     for table in tables:
         assert before[table] <= after[table], table  # every stored row version is still there, untouched
     added = {t: len(after[t] - before[t]) for t in tables}

@@ -345,12 +345,15 @@ class StoredDocument(NamedTuple):
     digest: str
 
 
-def catalog(url: str, *, rebuild: bool = False) -> tuple[dict[str, Any] | None, list[StoredDocument]]:
+def catalog(url: str, *, rebuild: bool = False, ids: Sequence[str] | None = None,
+            sources: Sequence[str] = ()) -> tuple[dict[str, Any] | None, list[StoredDocument]]:
     """The live manifest and the stored documents' short columns, in index order (never their texts).
 
     Args:
         url: The database.
         rebuild: An index of an older layout reads as none (the update replaces it) instead of raising.
+        ids / sources: Only the documents with one of these ids or sources (what an update that prunes
+            nothing can touch: an add reads a few rows, not one per stored document); ``None``: all.
 
     Raises:
         IndexCorruptError: The index was published by an older version (rebuild it).
@@ -364,8 +367,9 @@ def catalog(url: str, *, rebuild: bool = False) -> tuple[dict[str, Any] | None, 
             if rebuild:
                 return None, []
             raise _old_layout(url)
-        rows = conn.execute(f"SELECT pos, id, sha256, source, digest FROM rag_documents WHERE died = {ALIVE} "
-                            f"ORDER BY pos").fetchall()
+        only = "" if ids is None else " AND (id = ANY(%(ids)s) OR source = ANY(%(sources)s))"
+        rows = conn.execute(f"SELECT pos, id, sha256, source, digest FROM rag_documents WHERE died = {ALIVE}{only} "
+                            f"ORDER BY pos", {"ids": list(ids or ()), "sources": list(sources)}).fetchall()
         return manifest, [StoredDocument(int(p), i, h, s, d) for p, i, h, s, d in rows]
     finally:
         conn.close()
