@@ -288,6 +288,7 @@ def _create_tables(conn: Any, dim: int) -> None:
         "CREATE INDEX IF NOT EXISTS rag_postings_row ON rag_postings (row)",
         "CREATE INDEX IF NOT EXISTS rag_chunks_day ON rag_chunks (pub_day)",
         "CREATE INDEX IF NOT EXISTS rag_documents_group ON rag_documents (copy_of, copy_rank)",
+        "CREATE INDEX IF NOT EXISTS rag_documents_copies ON rag_documents (copy_of) WHERE copy_rank > 0",
         "CREATE INDEX IF NOT EXISTS rag_documents_id ON rag_documents (id)",
         f"CREATE INDEX IF NOT EXISTS rag_documents_dead ON rag_documents (died) WHERE died < {ALIVE}",
         "CREATE INDEX IF NOT EXISTS rag_bands_key ON rag_bands (band, key)",
@@ -1298,9 +1299,11 @@ def open_pg(url: str) -> PgIndexData:
     _check_layout(manifest, url)
     try:
         view = _View.of(manifest)
-        # Copy groups with more than one member, each in canonical order (copy_rank).
+        # Copy groups with more than one member, each in canonical order (copy_rank): found through their later
+        # members (a partial index), so opening reads the copies, not every document.
         groups = {int(c): [int(m) for m in members] for c, members in conn.execute(
             f"SELECT copy_of, array_agg(pos ORDER BY copy_rank) FROM rag_documents d WHERE {_visible('d', 'de', 'pos')} "
+            f"AND copy_of IN (SELECT copy_of FROM rag_documents c WHERE copy_rank > 0 AND {_visible('c', 'de', 'pos')}) "
             f"GROUP BY copy_of HAVING count(*) > 1", view.params())}
         records = PgRecords(connections, manifest)
     except psycopg.OperationalError as error:
