@@ -21,16 +21,18 @@ and writing the generation (of which FAISS and BM25 are timed apart).
 
 Writes ``bench/results/incremental-<label>.json``.
 
-With ``--store pg --url URL`` the same base indexes are published once into
-a database each (``incr_base_<N>`` on the server at ``URL``) and each add
-goes through the product's public path, ``Assistant(url).index_loaded(...,
-prune=False)`` (what ``Assistant.add`` and ``rag index`` do), in a fresh
-process against a copy of that database (``CREATE DATABASE ... TEMPLATE``):
-"warm" with the build workspace in place (as on the machine that built the
-index), "cold" with the workspace deleted first (another machine: the
-whole index is downloaded into it before the build). Phases are timed by
-wrapping ``rag._building``'s steps (download, local build, publish).
-Writes ``incremental-pg-<label>.json``.
+With ``--store pg --url URL`` the cached local base index of each size is
+written once into a database (``incr_base_<N>`` on the server at ``URL``,
+its rows and vectors through the store's own ``apply_update``, so nothing
+is embedded twice), and each add goes through the product's
+public path, ``Assistant(url).index_loaded(..., prune=False)`` (what
+``Assistant.add`` and ``rag index`` do), in a fresh process against a copy
+of that database (``CREATE DATABASE ... TEMPLATE``). The database is
+updated in place (no local copy of the index: "state folder created" says
+whether anything was written on the client's disk). Phases are timed by
+wrapping ``rag._building``'s steps: reading the stored documents' short
+columns, planning and embedding, and applying the update in one
+transaction. Writes ``incremental-pg-<label>.json``.
 
 ``--dated --url URL`` asks ~30 SQuAD questions of the largest size's local
 index and of its database (the same documents), warm, with no date, with
@@ -53,6 +55,8 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 SQUAD = ROOT.parent / "shared" / "data" / "squad1" / "train-v1.1.json"
@@ -174,14 +178,12 @@ def _pg_child(url: str, docs_path: Path) -> dict[str, Any]:
     assistant = Assistant(url)
     assistant.embeddings.encode(["warm up the model"])
     documents = [SourceDocument(**json.loads(line)) for line in docs_path.read_text("utf-8").splitlines()]
-    had_workspace = (assistant.index_dir / "manifest.json").exists()
     times = _timed_phases()
     for owner, name, label in [
-        (building, "materialize", "download the index into the workspace"),
-        (building, "build_index", "local build in the workspace"),
-        (building, "publish", "publish the generation"),
-        (building, "current_generation", "read the live generation"),
-        (assistant._store, "open", "open the new generation"),
+        (building, "catalog", "read the stored documents' short columns"),
+        (building, "plan_update", "plan, chunk and embed the new documents"),
+        (building, "apply_update", "apply the update (one transaction)"),
+        (assistant._store, "open", "open the new index"),
     ]:
         _wrap(times, owner, name, label)
     reset = _reset_peak()
@@ -189,9 +191,9 @@ def _pg_child(url: str, docs_path: Path) -> dict[str, Any]:
     started = time.perf_counter()
     report = assistant.index_loaded(LoadResult(documents=documents), prune=False)
     seconds = time.perf_counter() - started
-    manifest = json.loads((assistant.index_dir / "manifest.json").read_text("utf-8"))
+    manifest = assistant._store.open().manifest
     return {
-        "seconds": round(seconds, 3), "had_workspace": had_workspace,
+        "seconds": round(seconds, 3), "state_folder_created": assistant.index_dir.exists(),
         "phases_s": {name: round(value, 3) for name, value in times.items()},
         "rss_before_mb": round(rss_before / 1024, 1),
         "add_peak_rss_mb": round(_status_kb("VmHWM") / 1024, 1) if reset else None,
@@ -234,42 +236,50 @@ def _database(url: str, name: str) -> str:
 
 
 def _base_database(url: str, base: Path, n: int) -> tuple[str, float | None]:
-    """``incr_base_<n>``: the base index published once (a template for each add's copy); the publish's seconds."""
+    """``incr_base_<n>``: the cached local base index written into a database once (a template for each add's copy).
+
+    Its rows and vectors go in through the store's own update
+    (:func:`rag.stores.apply_update`, as one update of ``n`` new
+    documents), so the base is not embedded twice. Returns the database's
+    name and the seconds it took (``None``: it was there).
+    """
     import psycopg
 
-    from rag.stores import current_generation, open_index, publish
+    from rag.stores import apply_update, open_index
 
     name = f"incr_base_{n}"
-    generation = json.loads((base / "manifest.json").read_text("utf-8"))["generation"]
     with psycopg.connect(url, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if not exists:
-            conn.execute(f"CREATE DATABASE {name}")
-    if exists and current_generation(_database(url, name)) == generation:
-        return name, None
+    if exists:
+        try:
+            if open_index(_database(url, name)).manifest.get("n_documents") == n:
+                return name, None
+        except Exception:  # noqa: BLE001 - an older or half-built base: written again below
+            pass
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+        conn.execute(f"CREATE DATABASE {name}")
+    local = open_index(base)
+    manifest = local.manifest
     started = time.perf_counter()
-    publish(_database(url, name), open_index(base))
+    apply_update(
+        _database(url, name),
+        {key: manifest[key] for key in ("embedding_model", "dimension", "chunker", "sentence_vectors", "chunk_vectors")},
+        documents=list(local.documents), chunk_rows=np.asarray(local.chunk_rows), sentence_rows=np.asarray(local.sentence_rows),
+        chunk_vectors=np.asarray(local.chunk_vectors, dtype=np.float32),
+        sentence_vectors=np.asarray(local.sentence_vectors, dtype=np.float32), signatures=local.signatures)
     return name, round(time.perf_counter() - started, 3)
 
 
-def _pg_add(url: str, template: str, base: Path, added_path: Path, cold: bool, n: int) -> dict[str, Any]:
-    """One add, in a fresh process, into a fresh copy of ``template``; with the workspace in place unless ``cold``."""
+def _pg_add(url: str, template: str, added_path: Path, n: int) -> dict[str, Any]:
+    """One add, in a fresh process, into a fresh copy of ``template``."""
     import psycopg
-
-    from rag._onnx import cache_dir
-    from rag.stores import workspace
 
     name = f"incr_work_{n}"
     target = _database(url, name)
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name}")
         conn.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
-    folder = workspace(target, cache_dir() / "stores")
-    shutil.rmtree(folder, ignore_errors=True)
-    if not cold:  # the workspace the base was built in, as the machine that published it has it
-        shutil.copytree(base, folder)
-        generation = json.loads((base / "manifest.json").read_text("utf-8"))["generation"]
-        (folder / "synced.json").write_text(json.dumps({"generation": generation}), "utf-8")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", "PYTHONHASHSEED": "0"}
     try:
         done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", "pg", target, str(added_path)],
@@ -278,7 +288,6 @@ def _pg_add(url: str, template: str, base: Path, added_path: Path, cold: bool, n
             raise RuntimeError(f"add into {name} failed:\n{done.stderr[-4000:]}")
         return json.loads(done.stdout.strip().splitlines()[-1])
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {name}")
 
@@ -291,36 +300,31 @@ def measure_pg(sizes: list[int], n_add: int, repeats: int, url: str, cache: Path
     added_path = _write_docs(cache / f"added-{n_add}.jsonl", records[-n_add:])
     rows = []
     for n in sizes:
-        base = _base(cache, records, n)
-        template, publish_s = _base_database(url, base, n)
-        row: dict[str, Any] = {"base_documents": n, "base_publish_s": publish_s}
-        for kind in ("warm", "cold"):
-            runs = []
-            for r in range(repeats):
-                runs.append(_pg_add(url, template, base, added_path, kind == "cold", n))
-                print(f"size {n:,} {kind} add {r + 1}: {runs[-1]['seconds']} s, add peak {runs[-1]['add_peak_rss_mb']} MB, "
-                      f"{runs[-1]['phases_s']}", file=sys.stderr)
-            phases = {name: round(statistics.median(run["phases_s"].get(name, 0.0) for run in runs), 3)
-                      for name in runs[0]["phases_s"]}
-            row.update({"n_chunks_after": runs[0]["n_chunks"], "n_sentences_after": runs[0]["n_sentences"]})
-            row[kind] = {
-                "add_seconds_median": round(statistics.median(run["seconds"] for run in runs), 3),
-                "publish_seconds_median": phases.get("publish the generation", 0.0),
-                "download_seconds_median": phases.get("download the index into the workspace", 0.0),
-                "phases_s_median": phases,
-                "add_peak_rss_mb": max(run["add_peak_rss_mb"] or 0 for run in runs),
-                "add_rss_growth_mb": round(max((run["add_peak_rss_mb"] or 0) - run["rss_before_mb"] for run in runs), 1),
-                "process_peak_rss_mb": max(run["process_peak_rss_mb"] for run in runs),
-                "runs": runs,
-            }
-        rows.append(row)
+        template, build_s = _base_database(url, _base(cache, records, n), n)
+        runs = []
+        for r in range(repeats):
+            runs.append(_pg_add(url, template, added_path, n))
+            print(f"size {n:,} add {r + 1}: {runs[-1]['seconds']} s, add peak {runs[-1]['add_peak_rss_mb']} MB, "
+                  f"{runs[-1]['phases_s']}", file=sys.stderr)
+        phases = {name: round(statistics.median(run["phases_s"].get(name, 0.0) for run in runs), 3)
+                  for name in runs[0]["phases_s"]}
+        rows.append({
+            "base_documents": n, "base_build_s": build_s,
+            "n_chunks_after": runs[0]["n_chunks"], "n_sentences_after": runs[0]["n_sentences"],
+            "add_seconds_median": round(statistics.median(run["seconds"] for run in runs), 3),
+            "apply_seconds_median": phases.get("apply the update (one transaction)", 0.0),
+            "phases_s_median": phases,
+            "add_peak_rss_mb": max(run["add_peak_rss_mb"] or 0 for run in runs),
+            "add_rss_growth_mb": round(max((run["add_peak_rss_mb"] or 0) - run["rss_before_mb"] for run in runs), 1),
+            "process_peak_rss_mb": max(run["process_peak_rss_mb"] for run in runs),
+            "state_folder_created": any(run["state_folder_created"] for run in runs),
+            "runs": runs,
+        })
     small, large = rows[0], rows[-1]
     ratios = {}
-    for kind in ("warm", "cold"):
-        for key in ("add_seconds_median", "publish_seconds_median", "download_seconds_median", "add_peak_rss_mb",
-                    "add_rss_growth_mb", "process_peak_rss_mb"):
-            a, b = small[kind][key], large[kind][key]
-            ratios[f"{kind} {key}"] = round(b / a, 2) if a else None
+    for key in ("add_seconds_median", "apply_seconds_median", "add_peak_rss_mb", "add_rss_growth_mb", "process_peak_rss_mb"):
+        a, b = small[key], large[key]
+        ratios[key] = round(b / a, 2) if a else None
     return {"store": "pg", "sizes": sizes, "added": n_add, "repeats": repeats, "rows": rows, "ratios_large_over_small": ratios}
 
 
@@ -352,7 +356,7 @@ def measure_dated(url: str, n: int, count: int, cache: Path) -> dict[str, Any]:
 
     records = squad_documents()
     base = _base(cache, records, n)
-    template, publish_s = _base_database(url, base, n)
+    template, build_s = _base_database(url, base, n)
     questions = _questions(n, count)
     stores = {"local": Assistant.load(base), "pg": Assistant.load(_database(url, template))}
     times: dict[str, dict[str, list[float]]] = {s: {f: [] for f in DATE_FILTERS} for s in stores}
@@ -377,7 +381,7 @@ def measure_dated(url: str, n: int, count: int, cache: Path) -> dict[str, Any]:
             "identical": f"{sum(a == b for a, b in zip(answers['local'][label], answers['pg'][label]))}/{len(questions)}",
         }
     return {"documents": n, "questions": len(questions), "filters": DATE_FILTERS, "database": template,
-            "base_publish_s": publish_s, "results": table}
+            "base_build_s": build_s, "results": table}
 
 
 def measure(sizes: list[int], n_add: int, repeats: int, code: Path, cache: Path) -> dict[str, Any]:
@@ -457,12 +461,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.store == "pg":
         pg = measure_pg(sorted(args.sizes), args.add, args.repeats, args.url, args.cache)
         (args.out / f"incremental-pg-{args.label}.json").write_text(json.dumps(pg, indent=2))
-        for row in pg["rows"]:
-            for kind in ("warm", "cold"):
-                r = row[kind]
-                print(f"{row['base_documents']:>6,} docs, {kind}: add {r['add_seconds_median']} s (publish "
-                      f"{r['publish_seconds_median']} s, download {r['download_seconds_median']} s), add peak RSS "
-                      f"{r['add_peak_rss_mb']} MB (+{r['add_rss_growth_mb']} MB)")
+        for r in pg["rows"]:
+            print(f"{r['base_documents']:>6,} docs: add {r['add_seconds_median']} s (apply {r['apply_seconds_median']} s), "
+                  f"add peak RSS {r['add_peak_rss_mb']} MB (+{r['add_rss_growth_mb']} MB), "
+                  f"state folder created: {r['state_folder_created']}")
+            for name, value in r["phases_s_median"].items():
+                print(f"    {name}: {value} s")
         print("large / small:", json.dumps(pg["ratios_large_over_small"]))
         return 0
     result = measure(sorted(args.sizes), args.add, args.repeats, args.code.resolve(), args.cache)

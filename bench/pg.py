@@ -7,7 +7,7 @@ Needs a server: ``--url`` or, by default, one started here with
 ``scripts/pg.sh`` on a free loopback port (stopped afterwards).
 
 1. **SQuAD paragraphs** indexed into both stores: build throughput
-   (documents/s; the PostgreSQL build is the local build plus its publish),
+   (documents/s; the PostgreSQL build writes into the database in one transaction),
    then warm ``ask()`` p50/p95 over the same questions, and whether every
    answer and citation is identical.
 2. **HNSW at scale**: ``--vectors`` synthetic unit vectors (384 dims,
@@ -98,7 +98,7 @@ def squad_part(url: str, docs: int, questions: int, seed: int) -> dict:
     answers: dict[str, list] = {}
     with tempfile.TemporaryDirectory() as tmp:
         Assistant(Path(tmp) / "warm").index_loaded(LoadResult(documents=corpus[:2]))  # model load and export, untimed
-        # A database of its own per run: its build workspace (keyed by the URL) starts empty too.
+        # A database of its own per run, so the build starts from nothing.
         database = _database(url, f"bench_squad_{os.getpid()}_{int(time.time())}")
         for name, location in (("local", str(Path(tmp) / "index")), ("pg", database)):
             started = time.perf_counter()

@@ -5,8 +5,8 @@
 
 ``build`` indexes the first ``N`` of a fixed shuffle of SQuAD 1.1 train
 paragraphs (``/work/shared/data/squad1/train-v1.1.json``; the smaller set
-is a prefix of the larger) into a local folder under ``--work`` and
-publishes it into the database ``pgopen_<N>`` of the server at ``--url``.
+is a prefix of the larger) into a local folder under ``--work`` and into the
+database ``pgopen_<N>`` of the server at ``--url``.
 
 ``measure`` runs, per size, a child process that imports everything first,
 then opens the database index with :func:`rag.stores.open_index` and
@@ -66,12 +66,11 @@ def _database(url: str, docs: int) -> str:
 
 
 def build(url: str, sizes: list[int], work: Path) -> None:
-    """A local index per size, published into its own database."""
+    """A local index per size, and the same documents indexed into a database of its own."""
     import psycopg
 
     from rag import Assistant
     from rag._loading import LoadResult
-    from rag.stores import open_index, publish
 
     for docs in sizes:
         corpus, _ = _corpus(docs)
@@ -81,8 +80,8 @@ def build(url: str, sizes: list[int], work: Path) -> None:
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS pgopen_{docs}")
             conn.execute(f"CREATE DATABASE pgopen_{docs}")
-        publish(_database(url, docs), open_index(folder))
-        print(f"{docs} documents: built and published in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        Assistant(_database(url, docs)).index_loaded(LoadResult(documents=corpus))
+        print(f"{docs} documents: built in both stores in {time.perf_counter() - started:.0f} s", file=sys.stderr)
 
 
 def _rss_mb() -> float:

@@ -79,8 +79,8 @@ class Assistant:
     Args:
         index_dir: The index folder (default: ``$RAG_INDEX_DIR`` or ``index/default``),
             or a PostgreSQL URL (``postgresql://user@host:port/db``): the index is
-            then served from the database (built in a local workspace, published
-            in one transaction; see :mod:`rag.stores`).
+            then served from and updated in the database (one transaction per
+            update, no local copy; see :mod:`rag.stores`).
         settings: Tunables; defaults are sensible for news articles.
         embeddings: A LangChain ``Embeddings``; defaults to packaged MiniLM.
         llm: A LangChain chat model (any ``BaseChatModel``) for the LLM
@@ -135,7 +135,7 @@ class Assistant:
 
     @property
     def index_dir(self) -> Path:
-        """The local folder of the index: the index itself, or a database's build workspace."""
+        """The local folder of the index: the index itself, or a database index's polling state (``sources.json``)."""
         return self._store.index_dir
 
     @property

@@ -1,9 +1,12 @@
 """Building an index into a store: ingestion on top, the store underneath.
 
-:func:`build` runs :func:`rag._ingest.build_index` into a folder (the index
-itself, or a database's local workspace) and publishes a database's new
-generation; :func:`open_store` is the write side of
-:mod:`rag.stores._protocol` (``Store``/``Writer``) over the same build.
+:func:`build` runs :func:`rag._ingest.build_index` into a folder, or, for a
+database, plans the update against the stored documents' short columns,
+embeds only what is new (:func:`rag._ingest.plan_update`) and applies it in
+place in one transaction (:func:`rag.stores.apply_update`): no local copy
+of the index, no rewrite of what is unchanged. :func:`open_store` is the
+write side of :mod:`rag.stores._protocol` (``Store``/``Writer``) over the
+same build.
 
 This sits above both ingestion and :mod:`rag.stores`, so a store never calls
 ingestion: ingestion writes through the store, and this module wires the two.
@@ -15,46 +18,47 @@ Example:
 
 from __future__ import annotations
 
-import json
-import shutil
+import hashlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from ._atomic import write_atomic
 from ._chunking import TokenChunker
+from ._embedding import model_name_of
 from ._exceptions import IndexCorruptError, IndexNotFoundError
 from ._index import IndexData
-from ._ingest import BuildReport, build_index, write_copy
+from ._ingest import BuildReport, build_index, plan_update
 from ._loading import LoadResult
 from ._onnx import cache_dir
 from ._types import SourceDocument
 from .stores import (
+    apply_update,
+    catalog,
+    check_compatible,
     check_location,
     current_generation,
+    document_digest,
     index_size_bytes,
     is_url,
     live_generation,
     open_index,
-    publish,
     shown_url,
     size_bytes,
-    workspace,
     writer_lock,
 )
 
-__all__ = ["IndexStore", "StoreWriter", "build", "materialize", "open_store"]
+__all__ = ["IndexStore", "StoreWriter", "build", "open_store", "state_folder"]
 
 
-def materialize(url: str, index_dir: Path) -> bool:
-    """Copy the database's live index into ``index_dir`` (a build workspace); ``False`` when it holds none."""
-    try:
-        source = open_index(url)
-    except IndexNotFoundError:
-        return False
-    write_copy(index_dir, source)
-    return True
+def state_folder(url: str, root: Path) -> Path:
+    """The local folder of a database index's polling state (``sources.json``), keyed by the URL (password left out).
+
+    Only ``rag index`` of URLs and feeds writes there; the index itself lives in the database alone.
+    """
+    key = hashlib.sha256(shown_url(url).encode("utf-8")).hexdigest()[:16]
+    return root / f"pg-{key}"
 
 
 def build(
@@ -71,37 +75,80 @@ def build(
     chunk_vectors: str = "pooled",
     remove: frozenset[str] = frozenset(),
 ) -> BuildReport:
-    """Build into ``index_dir`` (the folder itself, or a database's workspace) and publish a database's new generation.
+    """Build into the folder ``index_dir``, or update the database at ``location`` in place (:func:`_update_database`).
 
-    A database whose workspace is missing or behind (another machine
-    built it) is copied into it first, so the update starts from what it
-    holds; the database's writer lock (:func:`rag.stores.writer_lock`) is
-    held from that read to the publish, so two writers on two machines
-    take turns and neither drops what the other added.
+    ``index_dir`` is unused for a database (its index lives there alone).
     """
     url = str(location) if is_url(location) else None
     if url is None:
         return build_index(index_dir, loaded, embeddings=embeddings, chunker=chunker, rebuild=rebuild, prune=prune,
                            progress=progress, sentence_vectors=sentence_vectors, chunk_vectors=chunk_vectors, remove=remove)
-    with writer_lock(url):  # one writer at a time, on any machine: none publishes over what it has not read
-        live = current_generation(url)
-        synced = index_dir / "synced.json"
-        recorded = json.loads(synced.read_text("utf-8")).get("generation") if synced.exists() else None
-        if live is None:
-            # The database holds no index: a workspace left from before (a dropped database, another
-            # schema's run) would bring back documents it no longer has.
-            shutil.rmtree(index_dir, ignore_errors=True)
-        elif recorded != live or not (index_dir / "manifest.json").exists():
-            # Another machine published since this workspace did (or there is none): start from the database.
-            shutil.rmtree(index_dir, ignore_errors=True)
-            materialize(url, index_dir)
-        report = build_index(index_dir, loaded, embeddings=embeddings, chunker=chunker, rebuild=rebuild, prune=prune,
+    return _update_database(url, loaded, embeddings=embeddings, chunker=chunker, rebuild=rebuild, prune=prune,
+                            progress=progress, sentence_vectors=sentence_vectors, chunk_vectors=chunk_vectors, remove=remove)
+
+
+def _update_database(
+    url: str,
+    loaded: LoadResult,
+    *,
+    embeddings: Embeddings,
+    chunker: TokenChunker,
+    rebuild: bool,
+    prune: bool,
+    progress: bool,
+    sentence_vectors: str,
+    chunk_vectors: str,
+    remove: frozenset[str],
+) -> BuildReport:
+    """Update a database index in place: plan against its documents' short columns, embed what is new, apply.
+
+    Without pruning (a writer's ``upsert``/``delete``, ``rag watch``, an
+    upload) only the stored documents sharing an id or a source with the
+    change are read, so an add reads and writes rows in proportion to itself.
+
+    The database's writer lock (:func:`rag.stores.writer_lock`) is held from
+    reading what it holds to the commit, so two writers on two machines take
+    turns and neither drops what the other added.
+    """
+    import time
+
+    started = time.perf_counter()
+    shown = shown_url(url)
+    model_name = model_name_of(embeddings)
+    with writer_lock(url):  # one writer at a time, on any machine: none commits over what it has not read
+        # Without pruning, only stored documents sharing an id or a source with the change can be touched.
+        few = not prune and not rebuild
+        manifest, stored = catalog(url, rebuild=rebuild, ids=[*(d.id for d in loaded.documents), *remove] if few else None,
+                                   sources=[d.source for d in loaded.documents])
+        if manifest is not None and not rebuild:
+            check_compatible(manifest, shown, model_name, chunker.settings(), sentence_vectors, chunk_vectors)
+        planned = None if rebuild else stored
+        digests = [entry.digest for entry in stored]
+        update = plan_update(planned, loaded, embeddings=embeddings, chunker=chunker, prune=prune, remove=remove,
                              progress=progress, sentence_vectors=sentence_vectors, chunk_vectors=chunk_vectors,
-                             remove=remove)
-        built = open_index(index_dir)
-        publish(url, built)
-        write_atomic(index_dir / "synced.json", json.dumps({"generation": built.manifest["generation"]}))
-    report.index_dir = shown_url(url)
+                             differs=lambda place, incoming: document_digest(incoming) != digests[place], index_dir=shown)
+        report = update.report
+        removed = [entry.pos for entry in stored] if rebuild else [stored[place].pos for place in update.remove]
+        if update.changes or removed or rebuild:
+            vectors = update.rows.chunk_vectors
+            dimension = int(vectors.shape[1]) if vectors is not None and vectors.size else int(
+                (manifest or {}).get("dimension") or getattr(embeddings, "dimension", 0) or len(embeddings.embed_query("dimension probe")))
+            chunks = [r for r in update.rows.chunk_rows if len(r)]
+            sentences = [r for r in update.rows.sentence_rows if len(r)]
+            manifest = apply_update(
+                url,
+                {"embedding_model": model_name, "dimension": dimension, "chunker": chunker.settings(),
+                 "sentence_vectors": sentence_vectors, "chunk_vectors": chunk_vectors},
+                remove=removed, refresh={stored[place].pos: doc for place, doc in update.refresh.items()},
+                documents=update.documents,
+                chunk_rows=np.concatenate(chunks) if chunks else None,
+                sentence_rows=np.concatenate(sentences) if sentences else None,
+                chunk_vectors=vectors, sentence_vectors=update.rows.sentence_vectors, signatures=update.signatures,
+                rebuild=rebuild)
+    manifest = manifest or {}
+    report.n_documents, report.n_chunks = int(manifest.get("n_documents", 0)), int(manifest.get("n_chunks", 0))
+    report.n_undated, report.n_copies = int(manifest.get("n_undated", 0)), int(manifest.get("n_copies", 0))
+    report.seconds = time.perf_counter() - started
     return report
 
 
@@ -152,7 +199,7 @@ class IndexStore:
         self.location = str(location)
         # The one place that asks "folder or database?": everything below reads these two.
         self._url = self.location if is_url(location) else None
-        self.index_dir = workspace(self.location, workspace_root or cache_dir() / "stores") if self._url else Path(location)
+        self.index_dir = state_folder(self.location, workspace_root or cache_dir() / "stores") if self._url else Path(location)
         self.embeddings, self.chunker = embeddings, chunker
         self.sentence_vectors, self.chunk_vectors = sentence_vectors, chunk_vectors
 
@@ -230,7 +277,7 @@ def open_store(
         embeddings: The embedding model builds use.
         chunker: The chunker builds use.
         sentence_vectors / chunk_vectors: The index's vector layout (as in ``Settings``).
-        workspace_root: Where a database's build workspace lives (default: the cache's ``stores`` folder).
+        workspace_root: Where a database index's polling state lives (default: the cache's ``stores`` folder).
     """
     return IndexStore(location, embeddings=embeddings, chunker=chunker, sentence_vectors=sentence_vectors,
                       chunk_vectors=chunk_vectors, workspace_root=workspace_root)

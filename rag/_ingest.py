@@ -4,8 +4,10 @@
 gone, or kept because their file failed to load), chunks and embeds only
 what changed, groups syndicated copies, and writes the result through the
 local store (``rag/stores/_local.py``): a complete new generation, swapped
-in atomically. A database index is built the same way in a workspace folder
-and then published (``rag/stores/_pgvector.py``).
+in atomically. A database index is updated in place instead:
+:func:`plan_update` makes the same decisions against the stored documents'
+short columns and embeds only the new ones, and the database store appends
+them (``rag/stores/_pgvector.py``).
 
 Trade-offs: unchanged documents keep their stored vectors (matched by id
 and content hash), so they are never embedded twice; every build still
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -37,7 +40,7 @@ from ._syndication import copy_groups, count_copies, signatures
 from ._types import SourceDocument
 from .stores._local import MANIFEST, Layout, Parts, check_compatible, load_index, locked, write_error, write_generation
 
-__all__ = ["SHORT_SENTENCES", "UNIT_CHARS", "BuildReport", "build_index", "embedding_units", "write_copy"]
+__all__ = ["SHORT_SENTENCES", "UNIT_CHARS", "BuildReport", "NewRows", "Update", "build_index", "embedding_units", "plan_update"]
 
 
 @dataclass
@@ -154,7 +157,7 @@ def build_index(
                 old = _readable(index_dir, report)
             if old is not None:
                 check_compatible(old.manifest, index_dir, model_name, chunker.settings(), sentence_vectors, chunk_vectors)
-            plan = _plan(old, loaded, report, prune, remove)
+            plan = _plan(old.documents if old is not None else None, loaded, report, prune, remove)
             layout = Layout(sentence_vectors, chunk_vectors)
             if old is not None and _unchanged(old, plan):  # nothing to write: no second copy of the index on disk
                 report.n_documents, report.n_chunks = len(old.documents), old.n_chunks
@@ -190,6 +193,78 @@ def _readable(index_dir: Path, report: BuildReport) -> IndexData | None:
         return None
 
 
+@dataclass
+class Update:
+    """An update planned against a store's list of documents, its new documents chunked and embedded.
+
+    What a store that writes in place applies (the database store): it
+    removes and refreshes stored documents by their place in the list it
+    gave, and appends the new ones with their rows.
+
+    Attributes:
+        report: What the update does, per id (the counts are the store's to fill after it commits).
+        remove: Places, in the stored list, of the documents to remove (an updated document's old version too).
+        refresh: Places of kept documents whose title, date or outlet changed, with their new version.
+        documents: The new documents, in the order their rows are numbered (from 0).
+        rows: Their chunk and sentence rows and vectors (sentence vectors rounded as a folder stores them).
+        signatures: Their MinHash signatures (:mod:`rag._syndication`).
+    """
+
+    report: BuildReport
+    remove: list[int]
+    refresh: dict[int, SourceDocument]
+    documents: list[SourceDocument]
+    rows: NewRows
+    signatures: np.ndarray
+
+    @property
+    def changes(self) -> bool:
+        """Whether applying it changes anything."""
+        return bool(self.remove or self.refresh or self.documents)
+
+
+def plan_update(
+    stored: Sequence[Any] | None,
+    loaded: LoadResult,
+    *,
+    embeddings: Embeddings,
+    chunker: TokenChunker,
+    differs: Callable[[int, SourceDocument], bool],
+    prune: bool = True,
+    remove: frozenset[str] = frozenset(),
+    progress: bool = False,
+    sentence_vectors: str = "separate",
+    chunk_vectors: str = "pooled",
+    index_dir: str = "",
+) -> Update:
+    """Plan an update of a stored index and embed only what is new, touching nothing stored.
+
+    The same decisions as :func:`build_index` (ids, unchanged text reused,
+    pruning, kept documents of files that failed to load), made on the
+    store's list of documents, so a database index is updated by inserting
+    the new rows instead of rebuilding the whole index.
+
+    Args:
+        stored: The stored documents, in index order: anything with ``id``, ``sha256`` and ``source``
+            (``None``: an empty store).
+        loaded: What to index.
+        embeddings / chunker: The models.
+        differs: Whether the stored document at a place differs from an incoming one of the same text.
+        prune / remove / progress / sentence_vectors / chunk_vectors: As for :func:`build_index`.
+        index_dir: The location, as the report names it.
+    """
+    report = BuildReport(index_dir, skipped=list(loaded.skipped), warnings=list(loaded.warnings))
+    plan = _plan(stored, loaded, report, prune, remove, differs)
+    kept = set(plan.keep)
+    removed = [place for place in range(len(stored or ())) if place not in kept]
+    layout = Layout(sentence_vectors, chunk_vectors)
+    rows = _chunk_and_embed(plan.embed, 0, 0, embeddings, chunker, report, progress, layout)
+    if rows.sentence_vectors is not None:  # as a folder stores them (float16), so both stores read the same numbers
+        rows.sentence_vectors = np.asarray(rows.sentence_vectors, dtype=np.float32).astype(np.float16).astype(np.float32)
+    return Update(report, removed, plan.refresh, list(plan.embed), rows,
+                  signatures([d.text for d in plan.embed]))
+
+
 def _unchanged(old: IndexData, plan: _Plan) -> bool:
     """Whether the plan keeps the old index exactly (and it already has every per-document table)."""
     return (not plan.embed and not plan.refresh and plan.keep == list(range(len(old.documents)))
@@ -203,8 +278,20 @@ class _Plan:
     refresh: dict[int, SourceDocument] = field(default_factory=dict)  # kept positions whose metadata changed
 
 
-def _plan(old: IndexData | None, loaded: LoadResult, report: BuildReport, prune: bool,
-          remove: frozenset[str] = frozenset()) -> _Plan:
+def _plan(old: Sequence[Any] | None, loaded: LoadResult, report: BuildReport, prune: bool,
+          remove: frozenset[str] = frozenset(), differs: Callable[[int, SourceDocument], bool] | None = None) -> _Plan:
+    """Which stored documents stay, which incoming ones are embedded, and which kept ones get new metadata.
+
+    Args:
+        old: The stored documents in index order (anything with ``id``, ``sha256`` and ``source``), ``None``: none.
+        loaded: What was loaded this time.
+        report: Filled with the outcome per id.
+        prune: Remove documents whose files are gone from the given roots.
+        remove: Ids to delete.
+        differs: Whether the stored document at a position differs from an incoming one with the same text
+            (default: ``!=`` on the stored :class:`SourceDocument`).
+    """
+    differs = differs or (lambda position, incoming: incoming != old[position])  # type: ignore[index]
     new_by_id = {doc.id: doc for doc in _distinct_ids(old, loaded.documents)}
     # Files that exist but (partly) failed to load: "not loaded" must not read as "deleted".
     failed = {s.file for s in loaded.skipped if s.file is not None}
@@ -212,7 +299,7 @@ def _plan(old: IndexData | None, loaded: LoadResult, report: BuildReport, prune:
     keep: list[int] = []
     refresh: dict[int, SourceDocument] = {}
     if old is not None:
-        for position, doc in enumerate(old.documents):
+        for position, doc in enumerate(old):
             if doc.id in remove and doc.id not in new_by_id:
                 report.removed.append(doc.id)
                 continue
@@ -222,7 +309,7 @@ def _plan(old: IndexData | None, loaded: LoadResult, report: BuildReport, prune:
                     keep.append(position)
                     report.unchanged.append(doc.id)
                     new_by_id.pop(doc.id)
-                    if incoming != doc:  # same text, new title, date or outlet: no re-embedding
+                    if differs(position, incoming):  # same text, new title, date or outlet: no re-embedding
                         refresh[position] = incoming
                 else:
                     report.updated.append(doc.id)
@@ -256,7 +343,7 @@ def _note_kept(skipped: list[Skipped], kept_of: dict[str, int]) -> list[Skipped]
     return out
 
 
-def _distinct_ids(old: IndexData | None, documents: list[SourceDocument]) -> list[SourceDocument]:
+def _distinct_ids(old: Sequence[Any] | None, documents: list[SourceDocument]) -> list[SourceDocument]:
     """Rename incoming documents whose id is taken by another source, so nothing is overwritten.
 
     An indexed document never changes id: the loader breaks a clash between
@@ -266,9 +353,9 @@ def _distinct_ids(old: IndexData | None, documents: list[SourceDocument]) -> lis
     """
     if old is None:
         return documents
-    source_of = {doc.id: doc.source for doc in old.documents}
+    source_of = {doc.id: doc.source for doc in old}
     old_ids: dict[str, list[str]] = {}
-    for doc in old.documents:
+    for doc in old:
         old_ids.setdefault(doc.source, []).append(doc.id)
     per_source: dict[str, int] = {}
     for doc in documents:
@@ -321,19 +408,73 @@ def _assemble(
         chunk_rows.append(rows)
         sentence_rows.append(s_rows)
         n_sentences = len(s_rows)
+    new = _chunk_and_embed(plan.embed, len(documents), n_sentences, embeddings, chunker, report, progress, layout)
+    documents.extend(plan.embed)
+    chunk_rows.extend(new.chunk_rows)
+    sentence_rows.extend(new.sentence_rows)
+    new_chunk_vectors, new_sentence_vectors = new.chunk_vectors, new.sentence_vectors
+    probe = [old.chunk_vectors[kept_chunks[:1]]] if old is not None and len(kept_chunks) else []
+    dim = _dimension(embeddings, probe + ([new_chunk_vectors] if new_chunk_vectors is not None else []))
+    sigs = _signatures(old, plan, documents)
+    all_chunk_rows = np.concatenate(chunk_rows) if chunk_rows else np.zeros((0, 6), np.int32)
+    parts = Parts(
+        documents=documents,
+        chunk_rows=all_chunk_rows.astype(np.int32),
+        sentence_rows=(np.concatenate(sentence_rows) if sentence_rows else np.zeros((0, 3), np.int32)).astype(np.int32),
+        chunk_vectors=_vectors(old.chunk_vectors if old is not None else None, kept_chunks, new_chunk_vectors, dim, np.float32),
+        # Float16, as stored: a kept row is copied as it is on disk, not widened to float32 and narrowed back.
+        sentence_vectors=_vectors(old.sentence_vectors if old is not None else None, kept_sentences, new_sentence_vectors,
+                                  dim, np.float16),
+        chunk_texts=[documents[d].text[s:e] for d, s, e in all_chunk_rows[:, :3].tolist()],
+        signatures=sigs,
+        copy_of=np.asarray(copy_groups(None, [d.published for d in documents], sigs), dtype=np.int32),
+    )
+    return parts
+
+
+@dataclass
+class NewRows:
+    """New documents chunked and embedded: their row tables (numbered from where the caller's tables end) and vectors.
+
+    Attributes:
+        chunk_rows / sentence_rows: One ``(n, 6)`` / ``(m, 3)`` int32 table per document, documents numbered
+            from ``first_document`` and sentence rows from ``first_sentence``.
+        chunk_vectors: Float32 unit vectors, one per chunk (``None``: no chunks).
+        sentence_vectors: Float32 unit vectors, one per sentence (``None``: no chunks).
+    """
+
+    chunk_rows: list[np.ndarray]
+    sentence_rows: list[np.ndarray]
+    chunk_vectors: np.ndarray | None
+    sentence_vectors: np.ndarray | None
+
+
+def _chunk_and_embed(
+    docs: list[SourceDocument],
+    first_document: int,
+    first_sentence: int,
+    embeddings: Embeddings,
+    chunker: TokenChunker,
+    report: BuildReport,
+    progress: bool,
+    layout: Layout,
+) -> NewRows:
+    """Chunk ``docs`` and embed their chunks and sentences (numbered after the caller's rows; counted in ``report``)."""
+    chunk_rows: list[np.ndarray] = []
+    sentence_rows: list[np.ndarray] = []
+    n_sentences = first_sentence
     new_chunk_texts: list[str] = []
     new_chunk_spans: list[list[tuple[int, int]]] = []  # sentence spans relative to each chunk
     new_chunk_sentences: list[list[int]] = []  # their positions among the new sentences
     new_unit_texts: list[str] = []  # what is embedded for the new sentences: each alone, or short ones in groups
     new_unit_of: list[int] = []  # each new sentence's unit
-    docs_iter: Any = plan.embed
-    if progress and plan.embed:
+    docs_iter: Any = docs
+    if progress and docs:
         from tqdm.auto import tqdm
 
-        docs_iter = tqdm(plan.embed, desc="chunking", unit="doc", leave=False, disable=None)
-    for doc in docs_iter:
-        doc_i = len(documents)
-        documents.append(doc)
+        docs_iter = tqdm(docs, desc="chunking", unit="doc", leave=False, disable=None)
+    for offset, doc in enumerate(docs_iter):
+        doc_i = first_document + offset
         chunks = chunker.split(doc)
         sentences = list(dict.fromkeys(s for chunk in chunks for s in chunk.sentences))  # in order, once each
         first_new = len(new_unit_of)
@@ -360,23 +501,7 @@ def _assemble(
         )
         report.embedded_sentences = separately
     report.embedded_chunks = len(new_chunk_texts)
-    probe = [old.chunk_vectors[kept_chunks[:1]]] if old is not None and len(kept_chunks) else []
-    dim = _dimension(embeddings, probe + ([new_chunk_vectors] if new_chunk_vectors is not None else []))
-    sigs = _signatures(old, plan, documents)
-    all_chunk_rows = np.concatenate(chunk_rows) if chunk_rows else np.zeros((0, 6), np.int32)
-    parts = Parts(
-        documents=documents,
-        chunk_rows=all_chunk_rows.astype(np.int32),
-        sentence_rows=(np.concatenate(sentence_rows) if sentence_rows else np.zeros((0, 3), np.int32)).astype(np.int32),
-        chunk_vectors=_vectors(old.chunk_vectors if old is not None else None, kept_chunks, new_chunk_vectors, dim, np.float32),
-        # Float16, as stored: a kept row is copied as it is on disk, not widened to float32 and narrowed back.
-        sentence_vectors=_vectors(old.sentence_vectors if old is not None else None, kept_sentences, new_sentence_vectors,
-                                  dim, np.float16),
-        chunk_texts=[documents[d].text[s:e] for d, s, e in all_chunk_rows[:, :3].tolist()],
-        signatures=sigs,
-        copy_of=np.asarray(copy_groups(None, [d.published for d in documents], sigs), dtype=np.int32),
-    )
-    return parts
+    return NewRows(chunk_rows, sentence_rows, new_chunk_vectors, new_sentence_vectors)
 
 
 def _kept_rows(doc_of: np.ndarray, n_documents: int, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -538,32 +663,3 @@ def _dimension(embeddings: Embeddings, parts: list[np.ndarray]) -> int:
             return int(part.shape[1])
     dim = getattr(embeddings, "dimension", None)
     return int(dim) if dim else len(embeddings.embed_query("dimension probe"))
-
-
-def write_copy(index_dir: str | Path, source: IndexData) -> None:
-    """Write ``source`` (the read model of any store) as a local index folder, vectors included.
-
-    How a database index gets its build workspace back on a machine that has
-    none, so an update starts from what the database holds and loses nothing.
-    """
-    manifest = source.manifest
-    rows = np.arange(source.n_chunks)
-    documents = list(source.documents)
-    chunk_rows = np.asarray(source.chunk_rows, dtype=np.int32)
-    parts = Parts(
-        documents=documents,
-        chunk_rows=chunk_rows,
-        sentence_rows=np.asarray(source.sentence_rows, dtype=np.int32),
-        chunk_vectors=np.asarray(source.chunk_vectors[rows], dtype=np.float32),
-        sentence_vectors=np.asarray(source.sentence_vectors[np.arange(len(source.sentence_rows))], dtype=np.float32),
-        chunk_texts=[documents[d].text[s:e] for d, s, e in chunk_rows[:, :3].tolist()],
-        signatures=signatures([d.text for d in documents]),
-        copy_of=np.asarray(source.copy_of, dtype=np.int32),
-    )
-    chunker = TokenChunker(manifest["chunker"]["chunk_tokens"], manifest["chunker"]["overlap_tokens"],
-                           encoding=manifest["chunker"].get("encoding", "cl100k_base"))
-    layout = Layout(manifest.get("sentence_vectors", "separate"), manifest.get("chunk_vectors", "embedded"))
-    index_dir = Path(index_dir)
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with locked(index_dir):  # two processes filling one workspace queue
-        write_generation(index_dir, parts, str(manifest["embedding_model"]), chunker.settings(), layout, None)

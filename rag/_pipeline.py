@@ -47,6 +47,7 @@ from ._index import IndexData
 from ._query import Query
 from ._reader import Reader
 from ._retrieval import HybridSearcher
+from ._search import UNKNOWN_DAY
 from ._timeline import Timeline, build_timeline
 from ._types import Answer, AnswerEvent, Passage, TimeScope
 
@@ -444,7 +445,7 @@ def no_articles_text(dates: DateRange, index: IndexData) -> str:
     """The refusal when no indexed article lies in the date range: which range, and what would widen it."""
     bounds = " ".join(b for b in (f"since {dates.since}" if dates.since else "",
                                   f"until {dates.last}" if dates.last else "") if b)
-    undated = int((index.published_days() < 0).sum())  # a column of day numbers, not every article's text
+    undated = int((index.published_days() == UNKNOWN_DAY).sum())  # a column of day numbers, not every article's text
     hint = ""
     if undated and not dates.include_undated:
         hint = f"; {undated} article(s) have no known date: include them with --include-undated (include_undated=True)"

@@ -3,7 +3,7 @@
 :class:`RayEmbeddings` is a LangChain ``Embeddings`` like
 :class:`~rag._embedding.MiniLMEmbeddings`, with the same model name, so an
 index built with it is the same index: ``build_index`` plans, chunks and
-writes as always (to a folder or, through its workspace, to PostgreSQL),
+writes as always (to a folder, or in place in PostgreSQL),
 and only the forward passes run elsewhere. Texts go to Ray Data in blocks;
 each worker (an actor) loads the packaged MiniLM once and embeds its
 blocks one text per pass, exactly as the local runner does, so the vectors

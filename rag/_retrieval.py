@@ -43,7 +43,7 @@ from ._evidence import QuestionTerms, sentence_evidence
 from ._exceptions import ConfigError
 from ._index import IndexData
 from ._query import validate_question
-from ._search import ChunkFilter, ChunkSearch, allowed_documents
+from ._search import UNKNOWN_DAY, ChunkFilter, ChunkSearch, allowed_documents
 from ._text import bm25_terms
 from ._types import Passage, SourceDocument
 
@@ -125,7 +125,7 @@ class HybridSearcher:
 
     def keeps_undated(self, dates: DateRange | None) -> bool:
         """Whether a search with ``dates`` still sees some article of unknown date."""
-        return bool((self.allowed_documents(dates) & (self.index.published_days() < 0)).any())
+        return bool((self.allowed_documents(dates) & (self.index.published_days() == UNKNOWN_DAY)).any())
 
     def embed_query(self, question: str) -> np.ndarray:
         """The question's unit vector."""

@@ -33,7 +33,10 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-__all__ = ["ChunkFilter", "ChunkSearch", "Hit", "allowed_documents", "day_number"]
+__all__ = ["NO_DOCUMENT", "UNKNOWN_DAY", "ChunkFilter", "ChunkSearch", "Hit", "allowed_documents", "day_number"]
+
+UNKNOWN_DAY = -1  # the day number of an article of unknown date
+NO_DOCUMENT = -2  # the day number of a position no document holds (a removed one, in the database store): never allowed
 
 
 def day_number(published: str | None) -> int:
@@ -105,7 +108,8 @@ def allowed_documents(days: np.ndarray, groups: Iterable[Sequence[int]], where: 
     """Per document, whether a search under ``where`` may return it (vectorised over the documents).
 
     Args:
-        days: Per document, its publication day number (``-1``: unknown).
+        days: Per document position, its publication day number (``-1``: unknown, :data:`NO_DOCUMENT`: no
+            document there, never allowed).
         groups: The copy groups with more than one member, each in canonical order.
         where: The filter.
 
@@ -114,16 +118,19 @@ def allowed_documents(days: np.ndarray, groups: Iterable[Sequence[int]], where: 
         [False, True, False]
         >>> allowed_documents(np.array([5, 7, -1]), [[1, 0]], ChunkFilter()).tolist()
         [False, True, True]
+        >>> allowed_documents(np.array([5, NO_DOCUMENT, -1]), [], ChunkFilter(include_undated=True, since=1)).tolist()
+        [True, False, True]
     """
     n = len(days)
     if not where.bounded:
         ok = np.ones(n, dtype=bool)
     else:
         known = days >= 0
-        ok = ~known if where.include_undated else np.zeros(n, dtype=bool)
+        ok = days == UNKNOWN_DAY if where.include_undated else np.zeros(n, dtype=bool)
         lo = where.since if where.since is not None else -1
         hi = where.until if where.until is not None else np.iinfo(np.int64).max
         ok |= known & (days >= lo) & (days <= hi)
+    ok &= days != NO_DOCUMENT
     if where.one_per_copy_group:
         for members in groups:  # members in canonical order: the first allowed one stands for all
             allowed = [m for m in members if ok[m]]

@@ -31,7 +31,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-__all__ = ["NUM_PERM", "SHINGLE", "THRESHOLD", "copy_groups", "count_copies", "signature", "signatures"]
+__all__ = ["NUM_PERM", "SHINGLE", "THRESHOLD", "band_keys", "copy_groups", "count_copies", "signature", "signatures"]
 
 NUM_PERM = 128
 SHINGLE = 5
@@ -133,6 +133,25 @@ def _similar_pairs(sigs: np.ndarray, threshold: float) -> Iterator[tuple[int, in
                     if (i, j) not in seen:
                         seen.add((i, j))
                         yield i, j
+
+
+def band_keys(sigs: np.ndarray, threshold: float = THRESHOLD) -> list[list[bytes]]:
+    """Per signature, its LSH band keys (the bytes of each band), as :func:`copy_groups` bands them.
+
+    Two signatures are copy candidates exactly when one of their band keys
+    is equal, so a store can find an incoming document's candidates by
+    looking its keys up instead of comparing it with every document.
+
+    Example:
+        >>> keys = band_keys(signatures(["one two three four five six", "one two three four five six"]))
+        >>> keys[0] == keys[1], len(keys[0]) > 1
+        (True, True)
+    """
+    from datasketch import MinHashLSH
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)  # only for its band layout
+    sigs = np.ascontiguousarray(np.asarray(sigs, dtype=np.uint64))
+    return [[row[band * lsh.r : (band + 1) * lsh.r].tobytes() for band in range(lsh.b)] for row in sigs]
 
 
 def count_copies(copy_of: np.ndarray) -> int:

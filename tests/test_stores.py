@@ -446,3 +446,166 @@ def test_the_database_read_model_is_lazy_and_reads_as_the_local_one(
     for term in ["harbour", "crew", "zzz-unknown", *list(local.term_df)[:20]]:
         assert pg.term_df.get(term, 0) == local.term_df.get(term, 0)
     assert len(pg.term_df) == sum(1 for df in local.term_df.values() if df > 0)
+
+
+# ---------------------------------------------------------------- updates in place (issue #25: no local mirror)
+
+
+def _same_searches(local: IndexData, pg: IndexData, embedder: MiniLMEmbeddings) -> None:
+    """Both stores' searches give the same chunks (by id: a database's rows keep gaps), BM25 scores equal to the bit."""
+    from rag._retrieval import chunk_filter
+    from rag._search import ChunkFilter
+    from rag._text import bm25_terms
+
+    filters = [ChunkFilter(), ChunkFilter(one_per_copy_group=False),
+               chunk_filter(DateRange(since=date(2021, 1, 1), until=date(2021, 12, 31))),
+               chunk_filter(DateRange(until=date(2020, 6, 30), include_undated=True))]
+    for question in ("How many crews worked near the harbour?", "election site crews", "flood report day 2 bridge"):
+        vector = np.asarray(embedder.embed_query(question), dtype=np.float32)
+        for where in filters:
+            want = local.search.lexical_search(bm25_terms(question), 8, where)
+            got = pg.search.lexical_search(bm25_terms(question), 8, where)
+            assert [(local.chunk_id(h.row), h.score) for h in want] == [(pg.chunk_id(h.row), h.score) for h in got]
+            want, got = local.search.dense_search(vector, 5, where), pg.search.dense_search(vector, 5, where)
+            assert [local.chunk_id(h.row) for h in want] == [pg.chunk_id(h.row) for h in got], (question, where)
+
+
+def _groups_by_id(index: IndexData) -> list[list[str]]:
+    return sorted([[index.documents[m].id for m in members] for members in index.copy_groups().values()])
+
+
+def test_updates_in_place_give_what_a_folder_gives(pg_url: str, tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
+    """Adds, a copy that becomes canonical, removals, a re-add of an id with new text and a new date: both stores alike."""
+    from rag._building import open_store
+    from rag._chunking import TokenChunker
+
+    docs = [_dated_article(i, topic, None if i == 7 else f"{2019 + i % 5}-{1 + i % 12:02d}-15") for i, topic in enumerate(TOPICS)]
+    stores = [open_store(location, embeddings=embedder, chunker=TokenChunker(), workspace_root=tmp_path / "state")
+              for location in (str(tmp_path / "index"), _fresh_db(pg_url))]
+    steps = [
+        ("upsert", docs[:12]),
+        ("upsert", docs[12:] + [replace(docs[2], id="a2-copy", source="wire/a2-copy", published="2018-03-01")]),
+        ("delete", ["a2", "a9"]),  # a2-copy's canonical goes, and one in the middle
+        ("upsert", [_dated_article(9, "volcano", "2021-05-15"), replace(docs[5], published="2022-02-02")]),  # re-add, refresh
+        ("upsert", [replace(docs[4], id="a4-copy", source="wire/a4-copy")]),
+        ("delete", ["a4"]),
+    ]
+    for action, items in steps:
+        for store in stores:
+            writer = store.writer()
+            getattr(writer, action)(items)
+            writer.commit()
+        local, pg = (store.open() for store in stores)
+        assert list(pg.documents) == list(local.documents) and pg.n_chunks == local.n_chunks
+        assert _groups_by_id(pg) == _groups_by_id(local) and pg.n_copies == local.n_copies
+        assert sorted(pg.term_df.items()) == sorted(local.term_df.items())
+        assert [pg.documents[p].id for p in np.flatnonzero(pg.published_days() == -1)] == \
+            [local.documents[p].id for p in np.flatnonzero(local.published_days() == -1)]
+        _same_searches(local, pg, embedder)
+        manifest = pg.manifest
+        assert (manifest["n_documents"], manifest["n_copies"], manifest["n_undated"]) == (
+            len(local.documents), local.n_copies, sum(1 for d in local.documents if not d.published))
+    assert "volcano" in pg.documents[pg.doc_index["a9"]].text and pg.documents[pg.doc_index["a5"]].published == "2022-02-02"
+    assert not (tmp_path / "state").exists()  # nothing of the index is kept on this machine
+
+
+def test_an_add_writes_only_its_own_rows(pg_url: str, embedder: MiniLMEmbeddings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Adding a document reads no stored document, inserts its rows and its terms' frequencies, rewrites nothing."""
+    import rag._building as building
+    from rag._loading import LoadResult
+
+    url = _fresh_db(pg_url)
+    docs = [_dated_article(i, topic, f"{2019 + i % 5}-{1 + i % 12:02d}-15") for i, topic in enumerate(TOPICS)]
+    Assistant(url, embeddings=embedder).index_loaded(LoadResult(documents=docs), prune=False)
+    tables = ("rag_documents", "rag_chunks", "rag_sentences", "rag_postings", "rag_df")
+
+    def versions() -> dict[str, set[tuple[str, ...]]]:
+        with psycopg.connect(url) as conn:
+            return {t: {tuple(map(str, r)) for r in conn.execute(f"SELECT ctid, xmin FROM {t}")} for t in tables}
+
+    before = versions()
+    read: list[int] = []
+    real_catalog = building.catalog
+
+    def counting(*args: object, **options: object) -> tuple:
+        manifest, stored = real_catalog(*args, **options)  # type: ignore[arg-type]
+        read.append(len(stored))
+        return manifest, stored
+
+    monkeypatch.setattr(building, "catalog", counting)
+    report = Assistant(url, embeddings=embedder).index_loaded(
+        LoadResult(documents=[_dated_article(40, "glacier", "2024-03-03")]), prune=False)
+    after = versions()
+    assert report.added == ["a40"] and report.n_documents == len(TOPICS) + 1
+    assert read == [0]  # no stored document shares its id or source: none was read to plan the add
+    for table in tables:
+        assert before[table] <= after[table], table  # every stored row version is still there, untouched
+    added = {t: len(after[t] - before[t]) for t in tables}
+    with psycopg.connect(url) as conn:
+        terms = conn.execute("SELECT count(*) FROM rag_postings WHERE row = (SELECT max(row) FROM rag_chunks)").fetchone()[0]
+    assert added["rag_documents"] == 1 and added["rag_chunks"] == 1 and added["rag_postings"] == terms
+    assert added["rag_sentences"] == 3 and added["rag_df"] == terms  # one new frequency per term of the new chunk
+
+
+def test_a_reader_during_writes_sees_the_old_index_or_the_new_one(pg_url: str, embedder: MiniLMEmbeddings) -> None:
+    from rag._loading import LoadResult
+    from rag._search import ChunkFilter
+
+    url = _fresh_db(pg_url)
+    docs = [_dated_article(i, topic, f"{2019 + i % 5}-{1 + i % 12:02d}-15") for i, topic in enumerate(TOPICS)]
+    Assistant(url, embeddings=embedder).index_loaded(LoadResult(documents=docs[:10]), prune=False)
+    done = threading.Event()
+    seen: list[tuple[int, int, int, bool]] = []
+    errors: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            while not done.is_set():
+                index = open_index(url)
+                hits = index.search.lexical_search(["crew"], 50, ChunkFilter())
+                ids = [index.chunk_id(h.row).split("#")[0] for h in hits]
+                seen.append((len(index.documents), len(list(index.documents)), len(hits), len(set(ids)) == len(hits)))
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        writer = Assistant(url, embeddings=embedder)
+        for k in range(10, len(TOPICS), 5):
+            writer.index_loaded(LoadResult(documents=docs[k : k + 5]), prune=False)
+        writer.remove(["a0", "a1"])
+    finally:
+        done.set()
+        reader.join(timeout=120)
+    assert not errors and seen
+    states = {10, 15, 20, 18}
+    for n, listed, hits, distinct in seen:  # each view is whole: its count, its list and its search agree
+        assert n in states and listed == n and hits == n and distinct, (n, listed, hits)
+
+
+def test_a_database_of_the_older_layout_says_rebuild_in_one_line(pg_url: str, articles_copy: Path, embedder: MiniLMEmbeddings,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    url = _fresh_db(pg_url)
+    with psycopg.connect(url, autocommit=True) as conn:  # what a publish of the previous version left
+        conn.execute("CREATE TABLE rag_meta (key text PRIMARY KEY, value jsonb NOT NULL)")
+        conn.execute("CREATE TABLE rag_g20250101t000000_abcdef_documents (pos int)")
+        conn.execute("INSERT INTO rag_meta VALUES ('current', %s)",
+                     ('{"generation": "gen-20250101T000000-abcdef", "embedding_model": "x", "dimension": 384}',))
+    message = _error_of(url)
+    assert "older version" in message and "--rebuild" in message and "\n" not in message
+    assert main(["index", str(articles_copy), "--index", url]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "older version" in err and "--rebuild" in err and "\n" not in err
+    assert main(["index", str(articles_copy), "--index", url, "--rebuild"]) == 0
+    assert len(open_index(url).documents) == 2
+    with psycopg.connect(url, autocommit=True) as conn:
+        assert conn.execute("SELECT to_regclass('rag_g20250101t000000_abcdef_documents')").fetchone()[0] is None
+
+
+def _error_of(location: str) -> str:
+    from rag import IndexCorruptError
+
+    with pytest.raises(IndexCorruptError) as caught:
+        open_index(location)
+    return str(caught.value)

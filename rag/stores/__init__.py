@@ -9,8 +9,8 @@ Both give the same read model (:class:`rag._index.IndexData`; its heavy
 parts follow the protocols of :mod:`rag.stores._protocol`), so fusion,
 the rerank, the answerer, refusal and citations are the same code for every
 store; only where vectors, BM25 postings and searches live differs. A
-database index is built in a local workspace (incremental by content hash,
-like a folder) and published to the database in one transaction.
+database index is updated in place, one transaction per update that writes
+only the rows it adds or removes (``apply_update``; no local copy).
 
 This package is below ingestion: it reads and writes index generations but
 never loads, chunks or embeds. Building into a store (``build``,
@@ -29,11 +29,22 @@ from pathlib import Path
 from .._exceptions import ConfigError, IndexNotFoundError, redact
 from .._index import IndexData
 from ._local import check_compatible, check_index_path, index_size_bytes, load_index, read_manifest
-from ._pgvector import current_generation, is_pg_url, open_pg, publish, shown_url, size_bytes, workspace, writer_lock
+from ._pgvector import (
+    StoredDocument,
+    apply_update,
+    catalog,
+    current_generation,
+    document_digest,
+    is_pg_url,
+    open_pg,
+    shown_url,
+    size_bytes,
+    writer_lock,
+)
 
 __all__ = [
-    "check_location", "current_generation", "index_size_bytes", "is_url", "live_generation", "location_key", "open_index", "publish",
-    "shown_url", "size_bytes", "workspace", "writer_lock",
+    "StoredDocument", "apply_update", "catalog", "check_compatible", "check_location", "current_generation", "document_digest", "index_size_bytes",
+    "is_url", "live_generation", "location_key", "open_index", "shown_url", "size_bytes", "writer_lock",
 ]
 
 

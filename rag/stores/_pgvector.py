@@ -1,62 +1,76 @@
-"""The PostgreSQL + pgvector store: an index served from a database.
+"""The PostgreSQL + pgvector store: an index served from, and updated in, a database.
 
-Layout (every table name carries its generation, ``rag_<gen>_…``)::
+Layout (one set of tables, updated in place; ``LAYOUT`` in the manifest)::
 
-    rag_meta(key, value)        'current': the live generation's manifest; 'previous': the one it replaced
-    rag_<gen>_documents         pos, the SourceDocument as JSON, its copy group's canonical position,
-                                publication day (-1: unknown), rank in its copy group's canonical order,
-                                id (indexed), its sentence rows [s_first, s_end) and first chunk row
-    rag_<gen>_chunks            row, doc, start, end, first/end sentence, tokens, publication day, whether its
-                                document is first in its copy group, embedding vector(d) + HNSW index
-    rag_<gen>_sentences         row, doc, start, end, embedding vector(d)
-    rag_<gen>_postings          term id, chunk row, BM25 score (bm25s' own per-term score), the chunk's day
-                                and first-in-group flag (so a filtered BM25 reads nothing else)
-    rag_<gen>_terms             term, term id, chunk document frequency
+    rag_meta(key, value)     'current': the live manifest (its ``seq``, counts, BM25 statistics and where each
+                             table's positions end); 'previous': the one it replaced
+    rag_documents            pos, id, sha256, source, digest (of the whole record), the SourceDocument as JSON,
+                             its copy group's canonical position and its rank in the group's canonical order,
+                             publication day (-1: unknown), its sentence rows [s_first, s_end) and chunk rows
+                             [c_first, c_end), MinHash signature, ``died`` (the seq that removed it)
+    rag_chunks               row, doc, start, end, first/end sentence, tokens, BM25 length (terms), publication
+                             day, whether its document is first in its copy group, died, embedding + HNSW index
+    rag_sentences            row, doc, start, end, died, embedding
+    rag_postings             term id, chunk row, raw term frequency, chunk length, head order (the term's
+                             BM25 weight when written), the chunk's day and first-in-group flag, died
+    rag_terms                term, term id
+    rag_df                   term id, seq, chunk document frequency from that seq on
+    rag_bands                LSH band keys of each document's signature (finding an incoming copy's group)
 
-A build is made locally (``rag/_ingest.py``, in a workspace folder keyed by
-the URL, so it stays incremental) and *published* in one transaction: the
-new generation's tables are filled, its HNSW index built, and the
-``current`` pointer moved, so a reader sees the old index or the new one,
-never half of one. The generation it replaced is dropped by the next
-publish, so a reader still on it can finish its work.
+Positions and rows only grow: an update appends its documents' rows after
+the last ones and marks removed rows ``died``, so rows keep their relative
+order (ties are broken by it, as in the local store) and an update writes
+only what it changes. Each update is one transaction that also moves the
+``current`` manifest (``seq`` + 1), so a reader sees the old index or the
+new one. A reader keeps the view of the manifest it opened: rows at or past
+its ends, or dead at its ``seq``, are not its. Rows removed two updates ago
+are deleted by the next update (a reader still on them gets a one-line error
+to reopen). Copy-group flags and a refreshed document's title or date are
+updated in place: a reader on the previous view sees them at once.
+
+BM25 is computed when asked, from raw term frequencies: postings hold
+``tf`` and the chunk's length, ``rag_df`` the document frequencies, the
+manifest N and the total length, so adding a document inserts its postings
+and bumps ``df`` (a removal lowers it) instead of rescoring the archive.
+Each posting's score is bm25s' own arithmetic (Lucene BM25, ``k1`` 1.5,
+``b`` 0.75: :func:`bm25_idf`, and the term-frequency part in float64 then
+rounded to float32) and a chunk's score sums its terms in query order in
+float32, so scores, ties and ranks are those of the local store.
 
 Reading (:func:`open_pg`) keeps the heavy parts in the database: vectors
 (dense search is ``ORDER BY embedding <#> q`` on the HNSW index, with
-``hnsw.iterative_scan`` so a date filter still fills ``k``), BM25 (a
-``SUM`` over the postings of the query's terms, scored exactly as bm25s
-scores them, since the postings *are* bm25s' per-term scores) and the
-vectors of the sentences an answer reads (one batched ``SELECT`` per
-question). Searches (:class:`PgSearch`) take the question's filter as data
-and send it as SQL predicates on the day and copy-group columns, never as
-lists of rows. Opening reads the manifest and the copy groups with more than
-one member, nothing per row (:class:`PgIndexData`): documents (with their
-sentence spans), ids, chunk rows and term frequencies are fetched by the
-rows a question reads, batched (a search fetches its hits' chunk rows and
-documents in two queries) and kept in bounded LRU caches; publication days
-are read as one array the first time a date filter needs them.
+``hnsw.iterative_scan`` so a date filter still fills ``k``), BM25 (each query
+term's best ``POSTINGS_PER_TERM`` postings, scored and summed in SQL) and the
+vectors of the sentences an answer reads. Searches (:class:`PgSearch`) take
+the question's filter as data and send it as SQL predicates on the day and
+copy-group columns, never as lists of rows. Opening reads the manifest and
+the copy groups with more than one member, nothing per row
+(:class:`PgIndexData`): documents, ids, chunk rows and term statistics are
+fetched by the rows a question reads, batched and kept in bounded LRU
+caches.
 
-Publishes take an advisory lock, so two at once queue instead of one
-dropping the other's tables. Trade-offs: a question's first read of an
-article is a round trip (a few per question, batched); listing every
-document (``rag info``, the UI's list) reads them a page at a time. A build's workspace
-records the generation it last published (``synced.json``); when the
-database's live generation is another (a build from another machine), the
-workspace is first rebuilt from the database, so no machine's documents
-are lost. A reader still on a generation two publishes old gets a one-line
-error to reopen (the local store's mmapped files outlive their deletion;
-dropped tables do not).
+Writing (:func:`apply_update`) takes an update planned and embedded by
+ingestion against :func:`catalog` (the stored documents' short columns),
+under the writer lock (:func:`writer_lock`), so two writers on two machines
+take turns and neither loses the other's documents. No local copy of the
+index is kept. A database published by an older version (one table set per
+generation) is refused with a line naming ``--rebuild``.
 HNSW is approximate (recall@10 against exact in docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
+import math
 import operator
 import re
 import threading
+import time
 import urllib.parse
-from collections import OrderedDict
+import uuid
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,20 +80,47 @@ import numpy as np
 
 from .._exceptions import IndexCorruptError, IndexNotFoundError, StoreError, redact
 from .._index import IndexData
-from .._search import ChunkFilter, Hit
+from .._search import NO_DOCUMENT, ChunkFilter, Hit
+from .._syndication import band_keys, copy_groups
+from .._text import bm25_terms
 from .._types import SourceDocument
 
 __all__ = [
-    "EF_SEARCH", "PgDocIndex", "PgDocuments", "PgIndexData", "PgRecords", "PgRows", "PgTerms", "connect", "current_generation",
-    "is_pg_url", "open_pg", "publish", "shown_url", "size_bytes", "workspace", "writer_lock",
+    "EF_SEARCH", "LAYOUT", "PgDocIndex", "PgDocuments", "PgIndexData", "PgRecords", "PgRows", "PgTerms", "StoredDocument",
+    "apply_update", "bm25_idf", "catalog", "connect", "current_generation", "document_digest", "is_pg_url", "open_pg",
+    "shown_url", "size_bytes", "writer_lock",
 ]
 
 _SCHEMES = ("postgresql://", "postgres://")
-_PUBLISH_LOCK = 0x7261676E  # pg_advisory_xact_lock key of publishes ("ragn")
-_WRITER_LOCK = 0x72616777  # pg_advisory_lock key held by a whole build, from its first read to its publish ("ragw")
-_TABLE = re.compile(r"rag_g[0-9a-z]+_[0-9a-f]{6}_(?:documents|chunks|sentences|postings|terms)")
+_PUBLISH_LOCK = 0x7261676E  # pg_advisory_xact_lock key of updates ("ragn")
+_WRITER_LOCK = 0x72616777  # pg_advisory_lock key held by a whole build, from its first read to its commit ("ragw")
+_OLD_TABLE = re.compile(r"rag_g[0-9a-z]+_[0-9a-f]{6}_(?:documents|chunks|sentences|postings|terms)")  # layout 1
+_TABLES = ("rag_documents", "rag_chunks", "rag_sentences", "rag_postings", "rag_terms", "rag_df", "rag_bands")
+LAYOUT = 2  # the manifest's "layout": tables updated in place, BM25 from raw term frequencies
+ALIVE = 2**31 - 1  # ``died`` of a row no update has removed
 EF_SEARCH = 200  # HNSW candidates per query: recall ≥ 0.99 at 100k chunks (docs/benchmarks.md)
 POSTINGS_PER_TERM = 2000  # BM25: each query term's best postings summed (top-10 overlap with bm25s in docs/benchmarks.md)
+K1, B = 1.5, 0.75  # bm25s' defaults, which the local store uses
+
+
+def bm25_idf(df: int, n: int) -> float:
+    """A term's BM25 idf exactly as bm25s stores it (Lucene's formula, rounded to float32).
+
+    Example:
+        >>> round(bm25_idf(1, 10), 6)
+        1.99243
+    """
+    return float(np.float32(math.log(1 + (n - df + 0.5) / (df + 0.5))))
+
+
+def _tf_weight(tf: int, dl: int, avgdl: float) -> float:
+    """The term-frequency part of a posting's BM25 score (what orders a term's postings for its head)."""
+    return tf / (K1 * ((1 - B) + B * dl / avgdl) + tf)
+
+
+def document_digest(doc: SourceDocument) -> str:
+    """A hash of the whole record (text and metadata): an update compares it to see a changed title or date."""
+    return hashlib.sha256(json.dumps(doc.__dict__, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
 def is_pg_url(location: object) -> bool:
@@ -182,18 +223,92 @@ def _connect_failure(message: str, shown: str, where: str, parts: urllib.parse.S
     return f"cannot connect to PostgreSQL at {where} ({_first_line(message)}): check --index {shown}"
 
 
-def _prefix(generation: str) -> str:
-    if not re.fullmatch(r"gen-[0-9A-Za-z]+-[0-9a-f]{6}", generation):
-        raise IndexCorruptError(f"generation {generation[:60]!r} is not a generation name: republish the index")
-    return "rag_" + generation.replace("gen-", "g").replace("-", "_").lower()
-
-
 def _manifest(conn: Any, key: str = "current") -> dict[str, Any] | None:
     """The manifest under ``key``; ``None`` when the database holds no index (readers never create tables)."""
     if conn.execute("SELECT to_regclass('rag_meta')").fetchone()[0] is None:
         return None
     row = conn.execute("SELECT value FROM rag_meta WHERE key = %s", (key,)).fetchone()
     return row[0] if row else None
+
+
+def _old_layout(url: str) -> IndexCorruptError:
+    shown = shown_url(url)
+    return IndexCorruptError(f"the index in {shown} was published by an older version (one table set per generation): "
+                             f"rebuild it with `rag index PATH --index {shown} --rebuild`")
+
+
+def _check_layout(manifest: dict[str, Any], url: str) -> None:
+    if manifest.get("layout") != LAYOUT:
+        raise _old_layout(url)
+
+
+class _View(NamedTuple):
+    """What one reader sees: the manifest's ``seq`` and where each table's positions ended then."""
+
+    seq: int
+    documents: int
+    chunks: int
+    sentences: int
+
+    @classmethod
+    def of(cls, manifest: dict[str, Any]) -> _View:
+        ends = manifest.get("ends", {})
+        return cls(int(manifest["seq"]), int(ends["documents"]), int(ends["chunks"]), int(ends["sentences"]))
+
+    def params(self) -> dict[str, int]:
+        """The bind parameters of :func:`_visible` predicates."""
+        return {"g": self.seq, "de": self.documents, "re": self.chunks}
+
+
+def _visible(alias: str, end: str = "re", column: str = "row") -> str:
+    """SQL true for rows of ``alias`` in the reader's view (binds ``g`` and the end ``end``)."""
+    return f"{alias}.{column} < %({end})s AND {alias}.died > %(g)s"
+
+
+def _create_tables(conn: Any, dim: int) -> None:
+    conn.execute("CREATE TABLE IF NOT EXISTS rag_meta (key text PRIMARY KEY, value jsonb NOT NULL)")
+    conn.execute(f"CREATE TABLE IF NOT EXISTS rag_documents (pos int PRIMARY KEY, id text NOT NULL, sha256 text NOT NULL, "
+                 f"source text NOT NULL, digest text NOT NULL, data jsonb NOT NULL, copy_of int NOT NULL, "
+                 f"copy_rank int NOT NULL, pub_day int NOT NULL, s_first int NOT NULL, s_end int NOT NULL, "
+                 f"c_first int NOT NULL, c_end int NOT NULL, sig bytea NOT NULL, died int NOT NULL DEFAULT {ALIVE})")
+    conn.execute(f"CREATE TABLE IF NOT EXISTS rag_chunks (row int PRIMARY KEY, doc int NOT NULL, start_ int NOT NULL, "
+                 f"end_ int NOT NULL, s0 int NOT NULL, s1 int NOT NULL, n_tokens int NOT NULL, dl int NOT NULL, "
+                 f"pub_day int NOT NULL, is_first bool NOT NULL, died int NOT NULL DEFAULT {ALIVE}, "
+                 f"embedding vector({dim}) NOT NULL)")
+    conn.execute(f"CREATE TABLE IF NOT EXISTS rag_sentences (row int PRIMARY KEY, doc int NOT NULL, start_ int NOT NULL, "
+                 f"end_ int NOT NULL, died int NOT NULL DEFAULT {ALIVE}, embedding vector({dim}) NOT NULL)")
+    conn.execute(f"CREATE TABLE IF NOT EXISTS rag_postings (tid int NOT NULL, row int NOT NULL, tf int NOT NULL, "
+                 f"dl int NOT NULL, w real NOT NULL, pub_day int NOT NULL, is_first bool NOT NULL, "
+                 f"died int NOT NULL DEFAULT {ALIVE})")
+    conn.execute("CREATE TABLE IF NOT EXISTS rag_terms (term text PRIMARY KEY, tid int GENERATED BY DEFAULT AS IDENTITY UNIQUE)")
+    conn.execute("CREATE TABLE IF NOT EXISTS rag_df (tid int NOT NULL, seq int NOT NULL, df int NOT NULL, PRIMARY KEY (tid, seq))")
+    conn.execute("CREATE TABLE IF NOT EXISTS rag_bands (band smallint NOT NULL, key bytea NOT NULL, pos int NOT NULL)")
+    for statement in (
+        "CREATE INDEX IF NOT EXISTS rag_postings_head ON rag_postings (tid, w DESC) INCLUDE (row, tf, dl, pub_day, is_first, died)",
+        "CREATE INDEX IF NOT EXISTS rag_postings_row ON rag_postings (row)",
+        "CREATE INDEX IF NOT EXISTS rag_chunks_day ON rag_chunks (pub_day)",
+        "CREATE INDEX IF NOT EXISTS rag_documents_group ON rag_documents (copy_of, copy_rank)",
+        "CREATE INDEX IF NOT EXISTS rag_documents_copies ON rag_documents (copy_of) WHERE copy_rank > 0",
+        "CREATE INDEX IF NOT EXISTS rag_documents_id ON rag_documents (id)",
+        f"CREATE INDEX IF NOT EXISTS rag_documents_dead ON rag_documents (died) WHERE died < {ALIVE}",
+        "CREATE INDEX IF NOT EXISTS rag_bands_key ON rag_bands (band, key)",
+        "CREATE INDEX IF NOT EXISTS rag_bands_pos ON rag_bands (pos)",
+    ):
+        conn.execute(statement)
+
+
+_HNSW = "CREATE INDEX IF NOT EXISTS rag_chunks_hnsw ON rag_chunks USING hnsw (embedding vector_ip_ops) WITH (m = 16, ef_construction = 128)"
+
+
+def _drop_all(conn: Any) -> None:
+    """Drop this store's tables, both layouts' (a rebuild), and only tables named as this store names them."""
+    tables = [r[0] for r in conn.execute(
+        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE 'rag\\_%%'").fetchall()]
+    for table in tables:
+        if _OLD_TABLE.fullmatch(table) or table in _TABLES:
+            conn.execute(f'DROP TABLE IF EXISTS "{table}"')
+    if conn.execute("SELECT to_regclass('rag_meta')").fetchone()[0] is not None:
+        conn.execute("DELETE FROM rag_meta WHERE key IN ('current', 'previous')")
 
 
 @contextlib.contextmanager
@@ -221,109 +336,357 @@ def writer_lock(url: str) -> Iterator[None]:
         conn.close()
 
 
-def publish(url: str, index: Any) -> None:
-    """Copy a built local index (:class:`rag._index.IndexData`) into the database as its new live generation.
+class StoredDocument(NamedTuple):
+    """What an update plans with, per stored document: its place, id, content hash, source and record digest."""
 
-    One transaction: a reader sees the previous generation until it commits.
+    pos: int
+    id: str
+    sha256: str
+    source: str
+    digest: str
+
+
+def catalog(url: str, *, rebuild: bool = False, ids: Sequence[str] | None = None,
+            sources: Sequence[str] = ()) -> tuple[dict[str, Any] | None, list[StoredDocument]]:
+    """The live manifest and the stored documents' short columns, in index order (never their texts).
+
+    Args:
+        url: The database.
+        rebuild: An index of an older layout reads as none (the update replaces it) instead of raising.
+        ids / sources: Only the documents with one of these ids or sources (what an update that prunes
+            nothing can touch: an add reads a few rows, not one per stored document); ``None``: all.
+
+    Raises:
+        IndexCorruptError: The index was published by an older version (rebuild it).
     """
     conn = connect(url)
     try:
-        manifest = {**index.manifest, "store": "pgvector"}
-        generation = str(manifest["generation"])
-        p = _prefix(generation)
-        dim = int(manifest["dimension"])
-        conn.execute("CREATE TABLE IF NOT EXISTS rag_meta (key text PRIMARY KEY, value jsonb NOT NULL)")
+        manifest = _manifest(conn)
+        if manifest is None:
+            return None, []
+        if manifest.get("layout") != LAYOUT:
+            if rebuild:
+                return None, []
+            raise _old_layout(url)
+        only = "" if ids is None else " AND (id = ANY(%(ids)s) OR source = ANY(%(sources)s))"
+        rows = conn.execute(f"SELECT pos, id, sha256, source, digest FROM rag_documents WHERE died = {ALIVE}{only} "
+                            f"ORDER BY pos", {"ids": list(ids or ()), "sources": list(sources)}).fetchall()
+        return manifest, [StoredDocument(int(p), i, h, s, d) for p, i, h, s, d in rows]
+    finally:
+        conn.close()
+
+
+def _copy_rows(conn: Any, table: str, columns: str, rows: Iterable[Sequence[Any]]) -> None:
+    with conn.cursor().copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def apply_update(
+    url: str,
+    settings: dict[str, Any],
+    *,
+    remove: Sequence[int] = (),
+    refresh: Mapping[int, SourceDocument] | None = None,
+    documents: Sequence[SourceDocument] = (),
+    chunk_rows: np.ndarray | None = None,
+    sentence_rows: np.ndarray | None = None,
+    chunk_vectors: np.ndarray | None = None,
+    sentence_vectors: np.ndarray | None = None,
+    signatures: np.ndarray | None = None,
+    rebuild: bool = False,
+) -> dict[str, Any]:
+    """Apply one update to the database's index in one transaction, writing only what changes; the new manifest.
+
+    Removed documents' rows are marked dead (and ``df`` lowered), refreshed
+    ones get their new record, the new documents' rows are appended after the
+    last ones (postings with raw term frequencies, ``df`` raised, vectors
+    inserted into the HNSW index), and the copy groups an update touches are
+    recomputed (:mod:`rag._syndication`: the groups of removed, refreshed and
+    similar documents), so copy flags and dates stay right. Rows removed two
+    updates ago are deleted. Readers see the old index until it commits.
+
+    Args:
+        url: The database.
+        settings: The index's settings for the manifest: ``embedding_model``, ``dimension``, ``chunker``,
+            ``sentence_vectors``, ``chunk_vectors``.
+        remove: Positions (``StoredDocument.pos``) of the documents to remove.
+        refresh: Positions of kept documents with their new record (same text).
+        documents: The new documents.
+        chunk_rows / sentence_rows: Their row tables (``rag._index.IndexData``'s columns), documents numbered
+            from 0 in ``documents`` and sentences from 0 in ``sentence_rows``.
+        chunk_vectors / sentence_vectors: Their vectors, row-aligned.
+        signatures: Their MinHash signatures.
+        rebuild: Drop whatever the database holds first (either layout).
+    """
+    refresh = dict(refresh or {})
+    dim = int(settings["dimension"])
+    chunk_rows = np.zeros((0, 6), np.int32) if chunk_rows is None else np.asarray(chunk_rows, dtype=np.int64)
+    sentence_rows = np.zeros((0, 3), np.int32) if sentence_rows is None else np.asarray(sentence_rows, dtype=np.int64)
+    conn = connect(url)
+    try:
         with conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_PUBLISH_LOCK,))  # one publisher at a time
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_PUBLISH_LOCK,))  # one writer at a time
+            if rebuild:
+                _drop_all(conn)
             previous = _manifest(conn)
-            if previous is not None and previous.get("generation") == generation:
-                return  # nothing new since the last publish
-            conn.execute(f"CREATE TABLE {p}_documents (pos int PRIMARY KEY, data jsonb NOT NULL, copy_of int NOT NULL, "
-                         f"pub_day int NOT NULL, copy_rank int NOT NULL, id text NOT NULL, s_first int NOT NULL, "
-                         f"s_end int NOT NULL, c_first int NOT NULL)")
-            conn.execute(f"CREATE TABLE {p}_chunks (row int PRIMARY KEY, doc int NOT NULL, start_ int NOT NULL, end_ int NOT NULL, "
-                         f"s0 int NOT NULL, s1 int NOT NULL, n_tokens int NOT NULL, pub_day int NOT NULL, is_first bool NOT NULL, "
-                         f"embedding vector({dim}) NOT NULL)")
-            conn.execute(f"CREATE TABLE {p}_sentences (row int PRIMARY KEY, doc int NOT NULL, start_ int NOT NULL, "
-                         f"end_ int NOT NULL, embedding vector({dim}) NOT NULL)")
-            conn.execute(f"CREATE TABLE {p}_postings (tid int NOT NULL, row int NOT NULL, score real NOT NULL, "
-                         f"pub_day int NOT NULL, is_first bool NOT NULL)")
-            conn.execute(f"CREATE TABLE {p}_terms (term text PRIMARY KEY, tid int, df int NOT NULL)")
-            # The filter's columns (rag/_search.py): publication day, and the rank in the copy group's canonical order.
-            days = index.published_days()
-            rank = np.zeros(len(index.documents), dtype=np.int64)
-            for members in index.copy_groups().values():
-                rank[members] = np.arange(len(members))
-            chunk_days = days[index.chunk_rows[:, 0]].tolist() if index.n_chunks else []
-            chunk_first = (rank[index.chunk_rows[:, 0]] == 0).tolist() if index.n_chunks else []
-            # Each document's rows (chunk and sentence rows are sorted by document), so a reader fetches a record by id.
-            positions = np.arange(len(index.documents) + 1)
-            s_bounds = np.searchsorted(np.asarray(index.sentence_rows)[:, 0], positions, side="left").tolist()
-            c_first = np.searchsorted(np.asarray(index.chunk_rows)[:, 0], positions, side="left").tolist()
-            with conn.cursor().copy(f"COPY {p}_documents (pos, data, copy_of, pub_day, copy_rank, id, s_first, s_end, c_first) "
-                                    f"FROM STDIN") as copy:
-                for pos, doc in enumerate(index.documents):
-                    copy.write_row((pos, json.dumps(doc.__dict__, ensure_ascii=False), index.canonical(pos), int(days[pos]),
-                                    int(rank[pos]), doc.id, s_bounds[pos], s_bounds[pos + 1], c_first[pos]))
-            chunk_vectors = np.asarray(index.chunk_vectors, dtype=np.float32)
-            with conn.cursor().copy(f"COPY {p}_chunks FROM STDIN") as copy:
-                for row, (values, vector) in enumerate(zip(index.chunk_rows.tolist(), chunk_vectors)):
-                    copy.write_row((row, *values, chunk_days[row], chunk_first[row], _vector_text(vector)))
-            sentence_vectors = np.asarray(index.sentence_vectors, dtype=np.float32)
-            with conn.cursor().copy(f"COPY {p}_sentences FROM STDIN") as copy:
-                for row, (values, vector) in enumerate(zip(index.sentence_rows.tolist(), sentence_vectors)):
-                    copy.write_row((row, *values, _vector_text(vector)))
-            vocab: dict[str, int] = dict(getattr(index.bm25, "vocab_dict", None) or {})
-            if index.bm25 is not None:
-                scores = index.bm25.scores  # bm25s' sparse (term → chunks) matrix of per-term scores
-                data, indices, indptr = scores["data"], scores["indices"], scores["indptr"]
-                with conn.cursor().copy(f"COPY {p}_postings FROM STDIN") as copy:
-                    for tid in range(len(indptr) - 1):
-                        for k in range(int(indptr[tid]), int(indptr[tid + 1])):
-                            row = int(indices[k])
-                            copy.write_row((tid, row, float(data[k]), chunk_days[row], chunk_first[row]))
-            with conn.cursor().copy(f"COPY {p}_terms FROM STDIN") as copy:
-                for term in sorted(set(index.term_df) | set(vocab)):
-                    copy.write_row((term, vocab.get(term), int(index.term_df.get(term, 0))))
-            conn.execute(f"CREATE INDEX ON {p}_postings (tid, score DESC) INCLUDE (row, pub_day, is_first)")
-            conn.execute(f"CREATE INDEX ON {p}_chunks (pub_day)")
-            conn.execute(f"CREATE INDEX ON {p}_documents (copy_of, copy_rank)")
-            conn.execute(f"CREATE INDEX ON {p}_documents (id)")
-            conn.execute(f"CREATE INDEX ON {p}_chunks USING hnsw (embedding vector_ip_ops) WITH (m = 16, ef_construction = 128)")
+            if previous is not None and previous.get("layout") != LAYOUT:
+                raise _old_layout(url)
+            if previous is not None and int(previous.get("dimension", dim)) != dim:
+                raise IndexCorruptError(f"the index in {shown_url(url)} holds {previous.get('dimension')}-dimensional vectors: "
+                                        f"rebuild it with `rag index PATH --index {shown_url(url)} --rebuild`")
+            _create_tables(conn, dim)
+            state = _Writer(conn, previous)
+            state.remove([int(p) for p in remove])
+            state.refresh(refresh)
+            state.append(list(documents), chunk_rows, sentence_rows, chunk_vectors, sentence_vectors, signatures)
+            manifest = state.finish(settings)
             if previous is not None:
                 conn.execute("INSERT INTO rag_meta VALUES ('previous', %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
                              (json.dumps(previous),))
             conn.execute("INSERT INTO rag_meta VALUES ('current', %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
                          (json.dumps(manifest),))
-            # Still under the lock: nobody publishes between choosing what to keep and dropping the rest.
-            _drop_stale(conn, keep={_prefix(generation), *([_prefix(str(previous["generation"]))] if previous else [])})
+        return manifest
     finally:
         conn.close()
+
+
+class _Writer:
+    """One update's work inside its transaction (:func:`apply_update`), in the order it must happen."""
+
+    def __init__(self, conn: Any, previous: dict[str, Any] | None):
+        self.conn = conn
+        self.previous = previous or {}
+        self.seq = int(self.previous.get("seq", 0)) + 1
+        ends = self.previous.get("ends", {})
+        self.ends = {name: int(ends.get(name, 0)) for name in ("documents", "chunks", "sentences")}
+        self.empty = self.ends["chunks"] == 0  # a first build: the HNSW index is built once, after the rows
+        counts = ("n_documents", "n_chunks", "n_sentences", "n_copies", "n_undated", "bm25_length")
+        self.counts = {name: int(self.previous.get(name, 0)) for name in counts}
+        self.df_delta: Counter[int] = Counter()
+        self.regroup: set[int] = set()  # canonical positions of the copy groups to recompute
+        self.copies_before = 0  # grouped copies among the documents removed or regrouped, before
+        self.new: list[dict[str, Any]] = []  # the new documents' columns, for the copy groups
+
+    def remove(self, positions: list[int]) -> None:
+        if not positions:
+            return
+        conn, seq = self.conn, self.seq
+        gone = conn.execute(f"UPDATE rag_documents SET died = %s WHERE pos = ANY(%s) AND died = {ALIVE} "
+                            f"RETURNING pos, copy_of, pub_day, c_first, c_end, s_first, s_end", (seq, positions)).fetchall()
+        if not gone:
+            return
+        lo = [int(r[3]) for r in gone]
+        hi = [int(r[4]) for r in gone]
+        ranges = "unnest(%s::int[], %s::int[]) AS r(lo, hi)"
+        dls = conn.execute(f"UPDATE rag_chunks c SET died = %s FROM {ranges} WHERE c.row >= r.lo AND c.row < r.hi "
+                           f"RETURNING c.dl", (seq, lo, hi)).fetchall()
+        for (tid, n) in conn.execute(
+                f"WITH d AS (UPDATE rag_postings p SET died = %s FROM {ranges} WHERE p.row >= r.lo AND p.row < r.hi "
+                f"RETURNING p.tid) SELECT tid, count(*) FROM d GROUP BY tid", (seq, lo, hi)).fetchall():
+            self.df_delta[int(tid)] -= int(n)
+        sentences = conn.execute(f"UPDATE rag_sentences s SET died = %s FROM {ranges} WHERE s.row >= r.lo AND s.row < r.hi",
+                                 (seq, [int(r[5]) for r in gone], [int(r[6]) for r in gone])).rowcount
+        self.counts["n_documents"] -= len(gone)
+        self.counts["n_chunks"] -= len(dls)
+        self.counts["bm25_length"] -= sum(int(d[0]) for d in dls)
+        self.counts["n_sentences"] -= int(sentences)
+        self.counts["n_undated"] -= sum(1 for r in gone if int(r[2]) < 0)
+        self.copies_before += sum(1 for r in gone if int(r[1]) != int(r[0]))
+        self.regroup.update(int(r[1]) for r in gone)
+
+    def refresh(self, documents: dict[int, SourceDocument]) -> None:
+        """New records (title, date, outlet) for kept documents; their days on their chunks and postings too."""
+        from .._search import day_number
+
+        conn = self.conn
+        for pos, doc in documents.items():
+            row = conn.execute(f"UPDATE rag_documents d SET data = %s, digest = %s, pub_day = %s, source = %s "
+                               f"FROM rag_documents o WHERE d.pos = %s AND o.pos = d.pos AND d.died = {ALIVE} "
+                               f"RETURNING d.copy_of, o.pub_day, d.c_first, d.c_end",
+                               (json.dumps(doc.__dict__, ensure_ascii=False), document_digest(doc), day_number(doc.published),
+                                doc.source, pos)).fetchone()
+            if row is None:
+                continue
+            copy_of, old_day, lo, hi = (int(v) for v in row)
+            day = day_number(doc.published)
+            if day != old_day:
+                for table in ("rag_chunks", "rag_postings"):
+                    conn.execute(f"UPDATE {table} SET pub_day = %s WHERE row >= %s AND row < %s", (day, lo, hi))
+                self.counts["n_undated"] += int(day < 0) - int(old_day < 0)
+            self.regroup.add(copy_of)  # its date orders its copy group
+
+    def append(self, documents: list[SourceDocument], chunk_rows: np.ndarray, sentence_rows: np.ndarray,
+               chunk_vectors: np.ndarray | None, sentence_vectors: np.ndarray | None, signatures: np.ndarray | None) -> None:
+        from .._search import day_number
+
+        if not documents:
+            return
+        conn = self.conn
+        pos0, row0, srow0 = self.ends["documents"], self.ends["chunks"], self.ends["sentences"]
+        n_docs = len(documents)
+        sigs = np.asarray(signatures if signatures is not None else np.zeros((n_docs, 0)), dtype=np.uint64)
+        c_doc = chunk_rows[:, 0] if len(chunk_rows) else np.zeros(0, np.int64)
+        s_doc = sentence_rows[:, 0] if len(sentence_rows) else np.zeros(0, np.int64)
+        bounds = np.arange(n_docs + 1)
+        c_bounds = (np.searchsorted(c_doc, bounds, side="left") + row0).tolist()
+        s_bounds = (np.searchsorted(s_doc, bounds, side="left") + srow0).tolist()
+        days = [day_number(d.published) for d in documents]
+        # BM25 statistics of the new chunks: their terms, lengths and the archive's new length.
+        texts = [documents[d].text[a:b] for d, a, b in chunk_rows[:, :3].tolist()]
+        counted = [Counter(bm25_terms(text)) for text in texts]
+        lengths = [sum(c.values()) for c in counted]
+        self.counts["n_chunks"] += len(texts)
+        self.counts["bm25_length"] += sum(lengths)
+        avgdl = self.counts["bm25_length"] / self.counts["n_chunks"] if self.counts["n_chunks"] else 1.0
+        terms = sorted({t for c in counted for t in c})
+        if terms:
+            conn.execute("INSERT INTO rag_terms (term) SELECT unnest(%s::text[]) ON CONFLICT (term) DO NOTHING", (terms,))
+        tid_of = dict(conn.execute("SELECT term, tid FROM rag_terms WHERE term = ANY(%s)", (terms,)).fetchall()) if terms else {}
+        # Copy groups: the new documents' flags are set once their groups are known (finish); written first as
+        # their own group, then corrected with the groups of documents they are similar to.
+        keys = band_keys(sigs) if len(sigs) and sigs.shape[1] else [[] for _ in documents]
+        self.new = [{"pos": pos0 + k, "published": documents[k].published, "sig": sigs[k] if sigs.shape[1] else None}
+                    for k in range(n_docs)]
+        _copy_rows(conn, "rag_documents", "pos, id, sha256, source, digest, data, copy_of, copy_rank, pub_day, s_first, s_end, "
+                   "c_first, c_end, sig",
+                   ((pos0 + k, d.id, d.sha256, d.source, document_digest(d), json.dumps(d.__dict__, ensure_ascii=False),
+                     pos0 + k, 0, days[k], s_bounds[k], s_bounds[k + 1], c_bounds[k], c_bounds[k + 1],
+                     sigs[k].tobytes() if sigs.shape[1] else b"") for k, d in enumerate(documents)))
+        _copy_rows(conn, "rag_bands", "band, key, pos",
+                   ((band, key, pos0 + k) for k, doc_keys in enumerate(keys) for band, key in enumerate(doc_keys)))
+        if self.empty:  # a first build: insert the vectors, then build the graph once
+            conn.execute("DROP INDEX IF EXISTS rag_chunks_hnsw")
+        vectors = np.asarray(chunk_vectors if chunk_vectors is not None else np.zeros((0, 1)), dtype=np.float32)
+        _copy_rows(conn, "rag_chunks", "row, doc, start_, end_, s0, s1, n_tokens, dl, pub_day, is_first, embedding",
+                   ((row0 + i, pos0 + d, a, b, s0 + srow0, s1 + srow0, n, lengths[i], days[d], True, _vector_text(vectors[i]))
+                    for i, (d, a, b, s0, s1, n) in enumerate(chunk_rows.tolist())))
+        s_vectors = np.asarray(sentence_vectors if sentence_vectors is not None else np.zeros((0, 1)), dtype=np.float32)
+        _copy_rows(conn, "rag_sentences", "row, doc, start_, end_, embedding",
+                   ((srow0 + i, pos0 + d, a, b, _vector_text(s_vectors[i])) for i, (d, a, b) in enumerate(sentence_rows.tolist())))
+        _copy_rows(conn, "rag_postings", "tid, row, tf, dl, w, pub_day, is_first",
+                   ((tid_of[t], row0 + i, tf, lengths[i], _tf_weight(tf, lengths[i], avgdl), days[int(c_doc[i])], True)
+                    for i, c in enumerate(counted) for t, tf in c.items()))
+        for c in counted:
+            for t in c:
+                self.df_delta[int(tid_of[t])] += 1
+        if self.empty:
+            conn.execute(_HNSW)
+        self.counts["n_documents"] += n_docs
+        self.counts["n_sentences"] += len(sentence_rows)
+        self.counts["n_undated"] += sum(1 for day in days if day < 0)
+        self.ends = {"documents": pos0 + n_docs, "chunks": row0 + len(chunk_rows), "sentences": srow0 + len(sentence_rows)}
+        # The groups of stored documents the new ones may be copies of: those sharing an LSH band with them.
+        if any(keys):
+            bands = [band for doc_keys in keys for band in range(len(doc_keys))]
+            flat = [key for doc_keys in keys for key in doc_keys]
+            self.regroup.update(int(r[0]) for r in conn.execute(
+                f"SELECT DISTINCT d.copy_of FROM unnest(%s::smallint[], %s::bytea[]) AS q(band, key) JOIN rag_bands b "
+                f"ON b.band = q.band AND b.key = q.key JOIN rag_documents d ON d.pos = b.pos "
+                f"WHERE d.died = {ALIVE} AND d.pos < %s", (bands, flat, pos0)).fetchall())
+
+    def _groups(self) -> None:
+        """Recompute the copy groups this update touched, over their members and the new documents only.
+
+        A group no removed, refreshed or new document touches keeps its
+        members and order (its similarity pairs are unchanged), so the
+        groups of ``regroup``'s members and the new documents, grouped
+        anew, are what grouping every document would give.
+        """
+        conn = self.conn
+        members = conn.execute(f"SELECT pos, sig, data->>'published', copy_of, copy_rank, c_first, c_end FROM rag_documents "
+                               f"WHERE died = {ALIVE} AND copy_of = ANY(%s) AND pos < %s ORDER BY pos",
+                               (sorted(self.regroup), self.new[0]["pos"] if self.new else self.ends["documents"])).fetchall()
+        self.copies_before += sum(1 for m in members if int(m[3]) != int(m[0]))
+        stored = [{"pos": int(m[0]), "sig": np.frombuffer(m[1], dtype=np.uint64) if m[1] else None, "published": m[2],
+                   "copy_of": int(m[3]), "rank": int(m[4]), "c": (int(m[5]), int(m[6]))} for m in members]
+        subset = stored + [{**n, "copy_of": n["pos"], "rank": 0, "c": None} for n in self.new]
+        if not subset:
+            return
+        if any(item["sig"] is None for item in subset):
+            canonical = list(range(len(subset)))
+        else:
+            canonical = copy_groups(None, [item["published"] for item in subset], np.stack([item["sig"] for item in subset]))
+        groups: dict[int, list[int]] = {}
+        for i, c in enumerate(canonical):
+            groups.setdefault(c, []).append(i)
+        after = 0
+        for c, group in groups.items():
+            ordered = sorted(group, key=lambda i, c=c: (i != c, subset[i]["published"] or "9999", i))
+            for rank, i in enumerate(ordered):
+                item = subset[i]
+                copy_of = subset[c]["pos"]
+                after += int(copy_of != item["pos"])
+                if (copy_of, rank) == (item["copy_of"], item["rank"]):
+                    continue
+                conn.execute("UPDATE rag_documents SET copy_of = %s, copy_rank = %s WHERE pos = %s", (copy_of, rank, item["pos"]))
+                if (rank == 0) != (item["rank"] == 0):
+                    lo, hi = item["c"] if item["c"] is not None else _chunk_range(conn, item["pos"])
+                    for table in ("rag_chunks", "rag_postings"):
+                        conn.execute(f"UPDATE {table} SET is_first = %s WHERE row >= %s AND row < %s", (rank == 0, lo, hi))
+        self.counts["n_copies"] += after - self.copies_before
+
+    def _df(self) -> None:
+        """Each touched term's new document frequency, as of this ``seq`` (earlier values stay for readers on them)."""
+        changed = {tid: delta for tid, delta in self.df_delta.items() if delta}
+        if not changed:
+            return
+        tids = sorted(changed)
+        latest = dict(self.conn.execute("SELECT DISTINCT ON (tid) tid, df FROM rag_df WHERE tid = ANY(%s) "
+                                        "ORDER BY tid, seq DESC", (tids,)).fetchall())
+        _copy_rows(self.conn, "rag_df", "tid, seq, df",
+                   ((tid, self.seq, int(latest.get(tid, 0)) + changed[tid]) for tid in tids))
+        # Values no reader can still use: older than the last one before this seq.
+        self.conn.execute("DELETE FROM rag_df d USING (SELECT tid, max(seq) AS kept FROM rag_df WHERE tid = ANY(%s) "
+                          "AND seq < %s GROUP BY tid) k WHERE d.tid = k.tid AND d.seq < k.kept", (tids, self.seq))
+
+    def _vacuum(self) -> None:
+        """Delete the rows of documents removed before this update (neither its view nor the previous one holds them)."""
+        conn = self.conn
+        dead = conn.execute("DELETE FROM rag_documents WHERE died < %s RETURNING pos, c_first, c_end, s_first, s_end",
+                            (self.seq,)).fetchall()
+        if not dead:
+            return
+        ranges = "unnest(%s::int[], %s::int[]) AS r(lo, hi)"
+        c_lo, c_hi = [int(r[1]) for r in dead], [int(r[2]) for r in dead]
+        for table in ("rag_postings", "rag_chunks"):
+            conn.execute(f"DELETE FROM {table} t USING {ranges} WHERE t.row >= r.lo AND t.row < r.hi", (c_lo, c_hi))
+        conn.execute(f"DELETE FROM rag_sentences t USING {ranges} WHERE t.row >= r.lo AND t.row < r.hi",
+                     ([int(r[3]) for r in dead], [int(r[4]) for r in dead]))
+        conn.execute("DELETE FROM rag_bands WHERE pos = ANY(%s)", ([int(r[0]) for r in dead],))
+
+    def finish(self, settings: dict[str, Any]) -> dict[str, Any]:
+        """Copy groups, document frequencies and the clean-up; the new manifest."""
+        if self.regroup or self.new:
+            self._groups()
+        self._df()
+        self._vacuum()
+        return {
+            "store": "pgvector", "layout": LAYOUT, "format_version": 1, "seq": self.seq,
+            "generation": f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}",
+            **{key: settings[key] for key in ("embedding_model", "dimension", "chunker", "sentence_vectors", "chunk_vectors")},
+            **self.counts, "ends": self.ends, "bm25": {"k1": K1, "b": B},
+            "updated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+
+
+def _chunk_range(conn: Any, pos: int) -> tuple[int, int]:
+    row = conn.execute("SELECT c_first, c_end FROM rag_documents WHERE pos = %s", (pos,)).fetchone()
+    return int(row[0]), int(row[1])
 
 
 def _vector_text(vector: np.ndarray) -> str:
     return "[" + ",".join(repr(float(v)) for v in vector) + "]"
 
 
-def _drop_stale(conn: Any, keep: set[str]) -> None:
-    """Drop the tables of generations other than ``keep`` (only tables named as this store names them)."""
-    tables = [r[0] for r in conn.execute(
-        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE 'rag\\_g%%'").fetchall()]
-    for table in tables:
-        if _TABLE.fullmatch(table) and not any(table.startswith(prefix + "_") for prefix in keep):
-            conn.execute(f'DROP TABLE IF EXISTS "{table}"')
-
-
 def size_bytes(url: str) -> int:
-    """Bytes the live generation's tables and indexes take in the database."""
+    """Bytes the index's tables and indexes take in the database."""
     conn = connect(url)
     try:
-        manifest = _manifest(conn)
-        if manifest is None:
+        if _manifest(conn) is None:
             return 0
-        p = _prefix(str(manifest["generation"]))
-        row = conn.execute("SELECT COALESCE(SUM(pg_total_relation_size(quote_ident(tablename))), 0) FROM pg_tables "
-                           "WHERE schemaname = current_schema() AND tablename LIKE %s", (p.replace("_", "\\_") + "\\_%",)).fetchone()
+        row = conn.execute("SELECT COALESCE(SUM(pg_total_relation_size(to_regclass(t))), 0) FROM unnest(%s::text[]) AS t",
+                           (list(_TABLES),)).fetchone()
         return int(row[0])
     finally:
         conn.close()
@@ -419,9 +782,10 @@ class PgSearch:
     """Dense and BM25 search in SQL, the filter as predicates on stored columns (never a list of rows).
 
     Every statement's parameters are the query (a vector, or its terms),
-    ``k`` and the date bounds, whatever the archive's size. The predicate
-    on a chunk (or posting) row ``x``: its ``pub_day`` in the range (or
-    unknown, when undated articles count), and, for the copy-group rule,
+    ``k``, the date bounds and the reader's view, whatever the archive's
+    size. The predicate on a chunk (or posting) row ``x``: in the view (row
+    before its end, not dead at its ``seq``), its ``pub_day`` in the range
+    (or unknown, when undated articles count), and, for the copy-group rule,
     ``x.is_first`` (the first member in canonical order), or else no earlier
     member of its group in the range (a ``NOT EXISTS``, reached only for the
     rare later members).
@@ -430,30 +794,31 @@ class PgSearch:
     with the predicate in ``WHERE`` (``hnsw.iterative_scan`` keeps scanning
     until ``k`` rows pass), or an exact scan of the rows the date range
     allows when they are few (at most ``EXACT_BELOW``, counted on the
-    ``pub_day`` index first). BM25 sums each query term's best
-    ``POSTINGS_PER_TERM`` allowed postings (bm25s' own per-term scores).
+    ``pub_day`` index first). BM25 scores each query term's best
+    ``POSTINGS_PER_TERM`` allowed postings from their raw term frequencies
+    and sums them per chunk in query order, as bm25s does.
 
     Example:
-        >>> search = PgSearch(_Connections("postgresql://rag@127.0.0.1:54329/rag"), "rag_g1_abcdef")  # doctest: +SKIP
+        >>> search = PgSearch(_Connections("postgresql://rag@127.0.0.1:54329/rag"), records)  # doctest: +SKIP
         >>> search.lexical_search(["troop"], 5, ChunkFilter())[0]  # doctest: +SKIP
         Hit(row=4, score=2.31)
     """
 
     EXACT_BELOW = 10_000  # chunks the date range allows: at or below, an exact scan beats walking the graph
 
-    def __init__(self, connections: _Connections, prefix: str, records: PgRecords | None = None):
-        self._connections, self._p, self._records = connections, prefix, records
+    def __init__(self, connections: _Connections, records: PgRecords):
+        self._connections, self._records = connections, records
+        self._view = records.view
 
     def _fetched(self, hits: list[Hit]) -> list[Hit]:
         """The hits, their chunk rows and documents fetched in a batch first (fusion reads every candidate's text)."""
-        if self._records is not None:
-            self._records.prefetch_chunks([hit.row for hit in hits])
+        self._records.prefetch_chunks([hit.row for hit in hits])
         return hits
 
     def _predicate(self, alias: str, where: ChunkFilter, *, copies: bool = True) -> str:
-        """SQL that is true for the rows of ``alias`` (chunks or postings) the filter allows; binds ``lo`` and ``hi``."""
-        conditions = []
-        in_range = "{x}.pub_day BETWEEN %(lo)s AND %(hi)s" + (" OR {x}.pub_day < 0" if where.include_undated else "")
+        """SQL true for the rows of ``alias`` (chunks or postings) the view and the filter allow; binds the view and bounds."""
+        conditions = [_visible(alias)]
+        in_range = "{x}.pub_day BETWEEN %(lo)s AND %(hi)s" + (" OR {x}.pub_day = -1" if where.include_undated else "")
         if where.bounded:
             conditions.append("(" + in_range.format(x=alias) + ")")
         if copies and where.one_per_copy_group:
@@ -461,31 +826,30 @@ class PgSearch:
                 conditions.append(f"{alias}.is_first")
             else:  # a later member counts when no earlier member of its group is in range
                 conditions.append(
-                    f"({alias}.is_first OR NOT EXISTS (SELECT 1 FROM {self._p}_chunks c2 JOIN {self._p}_documents d "
-                    f"ON d.pos = c2.doc JOIN {self._p}_documents e ON e.copy_of = d.copy_of AND e.copy_rank < d.copy_rank "
-                    f"WHERE c2.row = {alias}.row AND (" + in_range.format(x="e") + ")))")
-        return " AND ".join(conditions) or "TRUE"
+                    f"({alias}.is_first OR NOT EXISTS (SELECT 1 FROM rag_chunks c2 JOIN rag_documents d "
+                    f"ON d.pos = c2.doc JOIN rag_documents e ON e.copy_of = d.copy_of AND e.copy_rank < d.copy_rank "
+                    f"WHERE c2.row = {alias}.row AND {_visible('e', 'de', 'pos')} AND (" + in_range.format(x="e") + ")))")
+        return " AND ".join(conditions)
 
-    @staticmethod
-    def _bounds(where: ChunkFilter) -> dict[str, int]:
+    def _bounds(self, where: ChunkFilter) -> dict[str, int]:
         return {"lo": where.since if where.since is not None else 0,
-                "hi": where.until if where.until is not None else 2**31 - 1}
+                "hi": where.until if where.until is not None else 2**31 - 1, **self._view.params()}
 
     def dense_search(self, vector: np.ndarray, k: int, where: ChunkFilter) -> list[Hit]:
         """The ``k`` allowed chunks nearest ``vector``, best first (ties by row)."""
         if k <= 0:
             return []
         params: dict[str, Any] = {**self._bounds(where), "v": np.asarray(vector, dtype=np.float32).reshape(-1), "k": int(k)}
-        chunks, allowed = f"{self._p}_chunks", self._predicate("c", where)
-        exact = f"SELECT c.row, -(c.embedding <#> %(v)s) FROM {chunks} c WHERE {allowed} ORDER BY (c.embedding <#> %(v)s) + 0 LIMIT %(k)s"
+        allowed = self._predicate("c", where)
+        exact = f"SELECT c.row, -(c.embedding <#> %(v)s) FROM rag_chunks c WHERE {allowed} ORDER BY (c.embedding <#> %(v)s) + 0 LIMIT %(k)s"
         if where.bounded:
             in_range = self._connections.fetch(
-                f"SELECT count(*) FROM (SELECT 1 FROM {chunks} c WHERE {self._predicate('c', where, copies=False)} "
+                f"SELECT count(*) FROM (SELECT 1 FROM rag_chunks c WHERE {self._predicate('c', where, copies=False)} "
                 f"LIMIT {self.EXACT_BELOW + 1}) n", params)[0][0]
             if in_range <= self.EXACT_BELOW:  # few rows: scan them all, exactly, through the pub_day index
                 return self._fetched(_hits(self._connections.fetch(exact, params)))
         rows = self._connections.fetch(
-            f"SELECT c.row, -(c.embedding <#> %(v)s) FROM {chunks} c WHERE {allowed} ORDER BY c.embedding <#> %(v)s LIMIT %(k)s",
+            f"SELECT c.row, -(c.embedding <#> %(v)s) FROM rag_chunks c WHERE {allowed} ORDER BY c.embedding <#> %(v)s LIMIT %(k)s",
             params)
         if len(rows) < k:  # the graph walk gave up before k rows passed: exact over the allowed rows
             rows = self._connections.fetch(exact, params)
@@ -495,13 +859,24 @@ class PgSearch:
         """BM25 over ``terms`` (repeats counted, unknown terms ignored): the allowed chunks' sums, best first (ties by row)."""
         if not terms or k <= 0:
             return []
-        # Each term contributes its best POSTINGS_PER_TERM allowed chunks (an index scan on (tid, score DESC)): a
-        # chunk outside every one of its terms' heads cannot reach a top k that the heads fill.
-        sql = (f"SELECT p.row, SUM(p.score) AS s FROM unnest(%(terms)s::text[]) AS q(term) "
-               f"JOIN {self._p}_terms t ON t.term = q.term CROSS JOIN LATERAL "
-               f"(SELECT p.row, p.score FROM {self._p}_postings p WHERE p.tid = t.tid AND {self._predicate('p', where)} "
-               f"ORDER BY p.score DESC LIMIT {POSTINGS_PER_TERM}) p GROUP BY p.row ORDER BY s DESC, p.row LIMIT %(k)s")
-        rows = self._connections.fetch(sql, {**self._bounds(where), "terms": list(terms), "k": int(k)})
+        stats = self._records.term_stats(terms)
+        known = [t for t in terms if t in stats]
+        n, length = self._records.n_chunks, self._records.bm25_length
+        if not known or not n:
+            return []
+        tids = [stats[t][0] for t in known]
+        idfs = [bm25_idf(stats[t][1], n) for t in known]
+        # Each term scores its best POSTINGS_PER_TERM allowed postings (an index scan on (tid, w DESC)): a chunk
+        # outside every one of its terms' heads cannot reach a top k that the heads fill. A posting's score is
+        # bm25s' (float64, then float32), and a chunk's sum adds them in query order in float32, as bm25s does.
+        sql = (f"SELECT p.row, sum(p.s ORDER BY p.ord)::float8 AS s FROM unnest(%(tids)s::int[], %(idfs)s::float8[]) "
+               f"WITH ORDINALITY AS q(tid, idf, ord) CROSS JOIN LATERAL "
+               f"(SELECT p.row, q.ord, (q.idf * (p.tf::float8 / (%(k1)s * (%(omb)s + %(b)s * p.dl::float8 / %(avgdl)s) "
+               f"+ p.tf::float8)))::real AS s FROM rag_postings p WHERE p.tid = q.tid AND {self._predicate('p', where)} "
+               f"ORDER BY p.w DESC LIMIT {POSTINGS_PER_TERM}) p GROUP BY p.row ORDER BY s DESC, p.row LIMIT %(k)s")
+        params = {**self._bounds(where), "tids": tids, "idfs": idfs, "k": int(k), "k1": K1, "b": B, "omb": 1 - B,
+                  "avgdl": length / n}
+        rows = self._connections.fetch(sql, params)
         return self._fetched([hit for hit in _hits(rows, resort=False) if hit.score > 0])
 
 
@@ -551,7 +926,7 @@ class _Record(NamedTuple):
 
 
 class PgRecords:
-    """Records of one generation fetched by position or id, batched by the caller's lists and cached (LRU).
+    """Records of one view of the index fetched by position or id, batched by the caller's lists and cached (LRU).
 
     What :class:`PgIndexData`'s lazy tables read through. Fetching a document
     also fetches its sentence rows (in the same query): whoever reads a
@@ -559,17 +934,19 @@ class PgRecords:
     entries, so the client's memory does not grow with the archive.
 
     Example:
-        >>> records = PgRecords(_Connections("postgresql://rag@127.0.0.1:54329/rag"), "rag_g1_abcdef", 3, 6, 20)  # doctest: +SKIP
+        >>> records = PgRecords(_Connections("postgresql://rag@127.0.0.1:54329/rag"), manifest)  # doctest: +SKIP
         >>> records.records([0, 2])[2].document.title  # doctest: +SKIP
         'Troops leave Kabul'
     """
 
-    PAGE = 1_000  # documents per query when a caller lists them all
+    PAGE = 1_000  # document positions per query when a caller lists them all
 
-    def __init__(self, connections: _Connections, prefix: str, n_documents: int, n_chunks: int, n_sentences: int,
+    def __init__(self, connections: _Connections, manifest: dict[str, Any],
                  *, cache_documents: int = 2_000, cache_rows: int = 200_000, cache_terms: int = 50_000):
-        self.connections, self.prefix = connections, prefix
-        self.n_documents, self.n_chunks, self.n_sentences = n_documents, n_chunks, n_sentences
+        self.connections = connections
+        self.view = _View.of(manifest)
+        self.n_documents, self.n_chunks = int(manifest["n_documents"]), int(manifest["n_chunks"])
+        self.n_sentences, self.bm25_length = int(manifest["n_sentences"]), int(manifest["bm25_length"])
         self._documents = _Lru(cache_documents)
         self._ids = _Lru(cache_rows)
         self._rows = {"chunks": _Lru(cache_rows), "sentences": _Lru(cache_rows)}
@@ -577,18 +954,23 @@ class PgRecords:
         self._days: np.ndarray | None = None
         self._lock = threading.Lock()
 
+    def _gone(self) -> StoreError:
+        return StoreError(f"the index generation this process opened in {shown_url(self.connections.url)} was replaced by "
+                          "newer builds and removed: reopen the index (restart rag ui)")
+
     def records(self, positions: Sequence[int]) -> dict[int, _Record]:
         """The records at ``positions`` (one query for those not cached, their sentence rows included)."""
         wanted = list(dict.fromkeys(int(p) for p in positions))
         found: dict[int, _Record] = self._documents.take(wanted)
         missing = [p for p in wanted if p not in found]
         if missing:
-            p = self.prefix
             # A document's sentence spans come with it, as one array (a range scan on the primary key).
             rows = self.connections.fetch(
-                f"SELECT pos, data, s_first, s_end, c_first, (SELECT array_agg(ARRAY[s.start_, s.end_] ORDER BY s.row) "
-                f"FROM {p}_sentences s WHERE s.row >= d.s_first AND s.row < d.s_end) FROM {p}_documents d "
-                f"WHERE pos = ANY(%s)", (missing,))
+                "SELECT pos, data, s_first, s_end, c_first, (SELECT array_agg(ARRAY[s.start_, s.end_] ORDER BY s.row) "
+                "FROM rag_sentences s WHERE s.row >= d.s_first AND s.row < d.s_end) FROM rag_documents d "
+                "WHERE pos = ANY(%s)", (missing,))
+            if len(rows) < len(missing):
+                raise self._gone()
             fetched: dict[int, _Record] = {}
             sentences: dict[int, tuple[int, ...]] = {}
             for pos, data, s0, s1, c0, spans in rows:
@@ -601,17 +983,17 @@ class PgRecords:
         return found
 
     def record(self, position: int) -> _Record:
-        if not 0 <= position < self.n_documents:
+        if not 0 <= position < self.view.documents:
             raise IndexError(f"document position {position} out of range")
         return self.records([position])[position]
 
     def position(self, doc_id: str) -> int | None:
-        """The position of the document with id ``doc_id`` (the last one, as a dict built in order keeps)."""
+        """The position of the document with id ``doc_id`` in this view (the last one, as a dict built in order keeps)."""
         found = self._ids.take([doc_id])
         if doc_id in found:
             return int(found[doc_id])
-        rows = self.connections.fetch(f"SELECT pos FROM {self.prefix}_documents WHERE id = %s ORDER BY pos DESC LIMIT 1",
-                                      (doc_id,))
+        rows = self.connections.fetch(f"SELECT pos FROM rag_documents d WHERE id = %(id)s AND {_visible('d', 'de', 'pos')} "
+                                      f"ORDER BY pos DESC LIMIT 1", {"id": doc_id, **self.view.params()})
         if not rows:
             return None
         self._ids.put({doc_id: int(rows[0][0])})
@@ -625,7 +1007,9 @@ class PgRecords:
         missing = [r for r in wanted if r not in found]
         if missing:
             fetched = {int(r[0]): tuple(int(v) for v in r[1:]) for r in
-                       self.connections.fetch(f"SELECT row, {columns} FROM {self.prefix}_{table} WHERE row = ANY(%s)", (missing,))}
+                       self.connections.fetch(f"SELECT row, {columns} FROM rag_{table} WHERE row = ANY(%s)", (missing,))}
+            if len(fetched) < len(missing):
+                raise self._gone()
             cache.put(fetched)
             found.update(fetched)
         return found
@@ -636,27 +1020,50 @@ class PgRecords:
             chunks = self.rows("chunks", _CHUNK_COLUMNS, rows)
             self.records(sorted({values[0] for values in chunks.values()}))
 
+    def term_stats(self, terms: Iterable[str]) -> dict[str, tuple[int, int]]:
+        """Term id and chunk document frequency in this view of each known term (one query for those not cached)."""
+        wanted = list(dict.fromkeys(t for t in terms if isinstance(t, str)))
+        found = self._terms.take(wanted)
+        missing = [t for t in wanted if t not in found]
+        if missing:
+            fetched: dict[str, tuple[int, int] | None] = dict.fromkeys(missing)
+            # With the live seq: an update keeps the frequencies of its own view and the one before, no older.
+            for live, term, tid, df in self.connections.fetch(
+                    "SELECT (SELECT (value->>'seq')::int FROM rag_meta WHERE key = 'current'), t.term, t.tid, d.df "
+                    "FROM (SELECT 1) one LEFT JOIN (rag_terms t CROSS JOIN LATERAL (SELECT df FROM rag_df f "
+                    "WHERE f.tid = t.tid AND f.seq <= %(g)s ORDER BY f.seq DESC LIMIT 1) d) ON t.term = ANY(%(terms)s)",
+                    {"terms": missing, "g": self.view.seq}):
+                if live is None or int(live) > self.view.seq + 1:
+                    raise self._gone()
+                if term is not None:
+                    fetched[term] = (int(tid), int(df)) if df > 0 else None
+            self._terms.put(fetched)
+            found.update(fetched)
+        return {t: v for t, v in found.items() if v is not None}
+
     def df(self, term: str) -> int | None:
         """A term's chunk document frequency (``None``: not in the index); cached, unknown terms too."""
-        found = self._terms.take([term])
-        if term not in found:
-            rows = self.connections.fetch(f"SELECT df FROM {self.prefix}_terms WHERE term = %s AND df > 0", (term,))
-            found[term] = int(rows[0][0]) if rows else None
-            self._terms.put({term: found[term]})
-        return found[term]
+        stats = self.term_stats([term]).get(term)
+        return stats[1] if stats else None
 
     def published_days(self) -> np.ndarray:
-        """Per document, its publication day (one aggregated row, read the first time a date filter needs it)."""
+        """Per document position, its publication day (:data:`rag._search.NO_DOCUMENT` where none is); read once."""
         with self._lock:
             if self._days is None:
-                rows = self.connections.fetch(f"SELECT array_agg(pub_day ORDER BY pos) FROM {self.prefix}_documents")
-                self._days = np.asarray(rows[0][0] or [], dtype=np.int64)
+                days = np.full(self.view.documents, NO_DOCUMENT, dtype=np.int64)
+                rows = self.connections.fetch(f"SELECT array_agg(pos), array_agg(pub_day) FROM rag_documents d "
+                                              f"WHERE {_visible('d', 'de', 'pos')}", self.view.params())
+                if rows and rows[0][0]:
+                    days[np.asarray(rows[0][0], dtype=np.int64)] = np.asarray(rows[0][1], dtype=np.int64)
+                self._days = days
             return self._days
 
-    def pages(self, query: str) -> Iterator[Any]:
-        """The rows of ``query`` (with ``%(lo)s``/``%(hi)s`` bounds on ``pos``), a page of documents at a time."""
-        for lo in range(0, self.n_documents, self.PAGE):
-            yield from self.connections.fetch(query, {"lo": lo, "hi": lo + self.PAGE})
+    def pages(self, columns: str) -> Iterator[Any]:
+        """``columns`` of this view's documents in position order, a page of positions at a time."""
+        for lo in range(0, self.view.documents, self.PAGE):
+            yield from self.connections.fetch(
+                f"SELECT {columns} FROM rag_documents d WHERE {_visible('d', 'de', 'pos')} AND pos >= %(lo)s AND pos < %(hi)s "
+                f"ORDER BY pos", {"lo": lo, "hi": lo + self.PAGE, **self.view.params()})
 
 
 _CHUNK_COLUMNS = "doc, start_, end_, s0, s1, n_tokens"
@@ -666,7 +1073,9 @@ _SENTENCE_COLUMNS = "doc, start_, end_"
 class PgDocuments(Sequence[SourceDocument]):
     """The documents of a database index as a read-only sequence: each fetched by position when read, then cached.
 
-    Listing them all (``list(documents)``) reads them a page at a time without caching them.
+    ``len()`` counts the documents; an index is a position (positions left
+    by removed documents hold none). Listing them all (``list(documents)``)
+    reads them a page at a time without caching them.
 
     Example:
         >>> documents = PgDocuments(records)  # doctest: +SKIP
@@ -687,7 +1096,7 @@ class PgDocuments(Sequence[SourceDocument]):
     def __getitem__(self, i: slice) -> list[SourceDocument]: ...
 
     def __getitem__(self, i: int | slice) -> SourceDocument | list[SourceDocument]:
-        n = len(self)
+        n = self._records.view.documents
         if isinstance(i, slice):
             positions = range(*i.indices(n))
             found = self._records.records(positions)
@@ -696,8 +1105,7 @@ class PgDocuments(Sequence[SourceDocument]):
         return self._records.record(pos + n if pos < 0 else pos).document
 
     def __iter__(self) -> Iterator[SourceDocument]:
-        for (data,) in self._records.pages(f"SELECT data FROM {self._records.prefix}_documents "
-                                           f"WHERE pos >= %(lo)s AND pos < %(hi)s ORDER BY pos"):
+        for (data,) in self._records.pages("data"):
             yield SourceDocument(**data)
 
 
@@ -722,13 +1130,12 @@ class PgDocIndex(Mapping[str, int]):
         return self._records.n_documents
 
     def __iter__(self) -> Iterator[str]:
-        for (doc_id,) in self._records.pages(f"SELECT id FROM {self._records.prefix}_documents "
-                                             f"WHERE pos >= %(lo)s AND pos < %(hi)s ORDER BY pos"):
+        for (doc_id,) in self._records.pages("id"):
             yield doc_id
 
 
 class PgTerms(Mapping[str, int]):
-    """Chunk document frequency per term, looked up one term at a time when a question uses it (cached).
+    """Chunk document frequency per term in the reader's view, looked up when a question uses the term (cached).
 
     Example:
         >>> PgTerms(records).get("troop", 0)  # doctest: +SKIP
@@ -745,13 +1152,17 @@ class PgTerms(Mapping[str, int]):
             raise KeyError(term)
         return df
 
+    def _all(self, columns: str) -> str:
+        return (f"SELECT {columns} FROM rag_terms t CROSS JOIN LATERAL (SELECT df FROM rag_df f WHERE f.tid = t.tid "
+                f"AND f.seq <= %(g)s ORDER BY f.seq DESC LIMIT 1) d WHERE d.df > 0")
+
     def __len__(self) -> int:
         if self._n is None:
-            self._n = int(self._connections.fetch(f"SELECT count(*) FROM {self._records.prefix}_terms WHERE df > 0")[0][0])
+            self._n = int(self._connections.fetch(self._all("count(*)"), {"g": self._records.view.seq})[0][0])
         return self._n
 
     def __iter__(self) -> Iterator[str]:
-        for (term,) in self._connections.fetch(f"SELECT term FROM {self._records.prefix}_terms WHERE df > 0 ORDER BY term"):
+        for (term,) in self._connections.fetch(self._all("t.term") + " ORDER BY t.term", {"g": self._records.view.seq}):
             yield term
 
 
@@ -759,8 +1170,9 @@ class PgRows:
     """A row table (chunk or sentence spans) in the database, indexed like the local store's ``(n, k)`` int32 array.
 
     ``rows[r]``, ``rows[r, c]``, ``rows[r, :3]``, ``rows[lo:hi, c]`` and
-    ``rows[[r1, r2]]`` fetch just those rows (cached); ``np.asarray(rows)``
-    reads the whole table (only copying an index down to a workspace does).
+    ``rows[[r1, r2]]`` fetch just those rows (cached); its length is where
+    the view's rows end (rows of removed documents leave gaps, which no
+    search returns); ``np.asarray(rows)`` reads the view's rows.
 
     Example:
         >>> sentences = PgRows(records, "sentences", _SENTENCE_COLUMNS)  # doctest: +SKIP
@@ -772,7 +1184,7 @@ class PgRows:
 
     def __init__(self, records: PgRecords, table: str, columns: str):
         self._records, self._table, self._columns = records, table, columns
-        self._n = records.n_chunks if table == "chunks" else records.n_sentences
+        self._n = records.view.chunks if table == "chunks" else records.view.sentences
         self._k = len(columns.split(","))
 
     @property
@@ -803,7 +1215,10 @@ class PgRows:
         return table[:, columns]
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        rows = self._records.connections.fetch(f"SELECT {self._columns} FROM {self._records.prefix}_{self._table} ORDER BY row")
+        end = "re" if self._table == "chunks" else "se"
+        rows = self._records.connections.fetch(
+            f"SELECT {self._columns} FROM rag_{self._table} x WHERE {_visible('x', end)} ORDER BY row",
+            {**self._records.view.params(), "se": self._records.view.sentences})
         return np.array(rows, dtype=dtype or np.int32).reshape(-1, self._k)
 
 
@@ -836,10 +1251,14 @@ class PgIndexData(IndexData):
             raise IndexCorruptError("a database index was opened without its records")
         return self.records
 
+    @property
+    def n_chunks(self) -> int:
+        """The chunks in this view (rows of removed documents are not counted)."""
+        return self._pg().n_chunks
+
     def fingerprints(self) -> dict[str, str]:
         # Two short columns per document, never the articles' text.
-        p = self._pg().prefix
-        return {str(i): str(h) for i, h in self._pg().connections.fetch(f"SELECT id, data->>'sha256' FROM {p}_documents")}
+        return {str(i): str(h) for i, h in self._pg().pages("id, sha256")}
 
     def sentence_range(self, doc_i: int) -> tuple[int, int]:
         record = self._pg().record(int(doc_i))
@@ -856,7 +1275,7 @@ class PgIndexData(IndexData):
 
 
 def open_pg(url: str) -> PgIndexData:
-    """The live generation of the database at ``url``, read lazily (:class:`PgIndexData`).
+    """The live index of the database at ``url``, read lazily in the view of its current manifest (:class:`PgIndexData`).
 
     Reads the manifest and the copy groups with more than one member; the
     rest is fetched by the rows questions read.
@@ -864,7 +1283,7 @@ def open_pg(url: str) -> PgIndexData:
     Raises:
         StoreError: The database can't be reached or used.
         IndexNotFoundError: It holds no index yet.
-        IndexCorruptError: It was published by an older version (republish it) or is damaged.
+        IndexCorruptError: It was published by an older version (rebuild it) or is damaged.
     """
     import psycopg
 
@@ -877,34 +1296,25 @@ def open_pg(url: str) -> PgIndexData:
                          "check the user's rights on the database") from None
     if manifest is None:
         raise IndexNotFoundError(f"no index in {shown_url(url)}: build one with `rag index PATH --index {shown_url(url)}`")
-    p = _prefix(str(manifest["generation"]))
+    _check_layout(manifest, url)
     try:
-        found = conn.execute(
-            "SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() AND "
-            "((table_name = %s AND column_name IN ('pub_day', 'is_first')) OR "
-            "(table_name = %s AND column_name IN ('id', 's_first', 's_end', 'c_first')))",
-            (f"{p}_postings", f"{p}_documents")).fetchone()[0]
-        if found < 6:
-            raise IndexCorruptError(f"the index in {shown_url(url)} was published by an older version (no filter or record "
-                                    f"columns): republish it with `rag index PATH --index {shown_url(url)} --rebuild`")
-        counts = [manifest.get(key) for key in ("n_documents", "n_chunks", "n_sentences")]
-        if not all(isinstance(c, int) for c in counts):  # a manifest without counts: ask the tables
-            counts = [int(conn.execute(f"SELECT count(*) FROM {p}_{table}").fetchone()[0])
-                      for table in ("documents", "chunks", "sentences")]
-        # Copy groups with more than one member, each in canonical order (the copy_rank publish wrote).
+        view = _View.of(manifest)
+        # Copy groups with more than one member, each in canonical order (copy_rank): found through their later
+        # members (a partial index), so opening reads the copies, not every document.
         groups = {int(c): [int(m) for m in members] for c, members in conn.execute(
-            f"SELECT copy_of, array_agg(pos ORDER BY copy_rank) FROM {p}_documents GROUP BY copy_of HAVING count(*) > 1")}
+            f"SELECT copy_of, array_agg(pos ORDER BY copy_rank) FROM rag_documents d WHERE {_visible('d', 'de', 'pos')} "
+            f"AND copy_of IN (SELECT copy_of FROM rag_documents c WHERE copy_rank > 0 AND {_visible('c', 'de', 'pos')}) "
+            f"GROUP BY copy_of HAVING count(*) > 1", view.params())}
+        records = PgRecords(connections, manifest)
     except psycopg.OperationalError as error:
         raise StoreError(f"lost the connection to PostgreSQL at {_where(url)} "
                          f"({_first_line(_secret_free(str(error), url))}): check the server") from None
-    except (psycopg.Error, TypeError, ValueError) as error:
+    except (psycopg.Error, TypeError, ValueError, KeyError) as error:
         raise IndexCorruptError(f"the index in {shown_url(url)} is damaged ({_first_line(_secret_free(str(error), url))}): "
                                 f"rebuild it with `rag index PATH --index {shown_url(url)} --rebuild`") from None
-    n_documents, n_chunks, n_sentences = (int(c) for c in counts)
-    copy_of = np.arange(n_documents, dtype=np.int32)  # 4 bytes a document: canonical() and citations read it
+    copy_of = np.arange(view.documents, dtype=np.int32)  # 4 bytes a position: canonical() and citations read it
     for canonical, members in groups.items():
         copy_of[members] = canonical
-    records = PgRecords(connections, p, n_documents, n_chunks, n_sentences)
     dim = int(manifest["dimension"])
     return PgIndexData(
         Path(shown_url(url)),
@@ -912,31 +1322,23 @@ def open_pg(url: str) -> PgIndexData:
         PgDocuments(records),
         PgRows(records, "chunks", _CHUNK_COLUMNS),  # indexed like the local store's arrays
         PgRows(records, "sentences", _SENTENCE_COLUMNS),
-        PgVectors(connections, f"{p}_chunks", n_chunks, dim),
-        PgVectors(connections, f"{p}_sentences", n_sentences, dim),
+        PgVectors(connections, "rag_chunks", view.chunks, dim),
+        PgVectors(connections, "rag_sentences", view.sentences, dim),
         None,
         None,
         PgTerms(connections, records),
         copy_of=copy_of,
-        search=PgSearch(connections, p, records),
+        search=PgSearch(connections, records),
         records=records,
         groups=groups,
     )
 
 
 def current_generation(url: str) -> str | None:
-    """The live generation's name in the database, or ``None`` when it holds no index."""
+    """The live manifest's generation name in the database, or ``None`` when it holds no index."""
     conn = connect(url)
     try:
         manifest = _manifest(conn)
         return str(manifest["generation"]) if manifest else None
     finally:
         conn.close()
-
-
-def workspace(url: str, root: Path) -> Path:
-    """The local folder where builds for ``url`` are made before they are published (keyed by the URL, password left out)."""
-    import hashlib
-
-    key = hashlib.sha256(shown_url(url).encode("utf-8")).hexdigest()[:16]
-    return root / f"pg-{key}"
