@@ -52,11 +52,12 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _serve(index_dir: Path) -> tuple[str, subprocess.Popen[bytes]]:
+def _serve(index_dir: Path, config: Path | None = None) -> tuple[str, subprocess.Popen[bytes]]:
     Assistant(index_dir).index([bundled_articles_dir()])
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "GRADIO_ANALYTICS_ENABLED": "False"}
-    process = subprocess.Popen([sys.executable, "-m", "rag.cli", "serve", "--index", str(index_dir), "--port", str(port)],
+    settings = ["--config", str(config.resolve())] if config is not None else []
+    process = subprocess.Popen([sys.executable, "-m", "rag.cli", "serve", "--index", str(index_dir), "--port", str(port), *settings],
                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 180
@@ -112,12 +113,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--questions", type=int, default=10, help="questions per client")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds one request may take")
+    parser.add_argument("--config", type=Path, default=None, help="a TOML file of settings for rag serve")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args(argv)
     if not (1 <= args.clients <= 50 and 1 <= args.questions <= 49):
         parser.error("--clients must be 1..50 and --questions 1..49 (the run is bounded)")
     questions = [example.question for example in load_eval_set(GOLD).examples]
-    url, process = _serve(ROOT / "index" / "bench-api")
+    url, process = _serve(ROOT / "index" / "bench-api", args.config)
     try:
         with httpx.Client() as client:
             for question in questions:
@@ -155,7 +157,8 @@ def main(argv: list[str] | None = None) -> int:
                                "errors": sum(t is None for t in loaded_ttft)},
         "first_errors": errors[:3],
     }
-    write_atomic(args.out / "api_load.json", json.dumps(result, indent=2) + "\n")
+    name = "api_load.json" if args.config is None else f"api_load-{args.config.stem}.json"
+    write_atomic(args.out / name, json.dumps(result, indent=2) + "\n")
     a, lo, f, fl = result["alone"], result["loaded"], result["first_token_alone"], result["first_token_loaded"]
     print(f"one request alone:      p50 {a['p50_ms']} ms, p95 {a['p95_ms']} ms ({len(alone_runs)} questions)")
     print(f"{args.clients} clients x {args.questions}: p50 {lo['p50_ms']} ms, p95 {lo['p95_ms']} ms, max {lo['max_ms']} ms, "

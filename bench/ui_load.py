@@ -55,11 +55,12 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _serve(reader: str, concurrency: int) -> tuple[str, object]:
+def _serve(reader: str, concurrency: int, config: Path | None = None) -> tuple[str, object]:
     from ui.app import build_app, launch_options
 
     index_dir = ROOT / "index" / "bench-ui"
-    assistant = Assistant(index_dir, settings=Settings(reader=reader))
+    settings = Settings.from_file(config) if config is not None else Settings()
+    assistant = Assistant(index_dir, settings=settings.updated(reader=reader))
     assistant.index([bundled_articles_dir()])
     app = build_app(assistant, upload_dir=index_dir.parent / "bench-ui-uploads")
     port = _free_port()
@@ -106,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reader", choices=("model", "fast"), default="model")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds one request may take")
     parser.add_argument("--concurrency", type=int, default=None, help="requests the queue runs at once (default: rag ui's)")
+    parser.add_argument("--config", type=Path, default=None, help="a TOML file of settings for the served assistant")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args(argv)
     if not (1 <= args.users <= 50 and 1 <= args.questions <= 20):
@@ -114,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
 
     label = next(k for k, v in READERS.items() if v == args.reader)
     concurrency = args.concurrency or CONCURRENCY
-    url, app = _serve(args.reader, concurrency)
+    url, app = _serve(args.reader, concurrency, args.config)
     try:
         _user(url, 0, 2, args.timeout, label)  # warm-up: first-request costs are not load
         alone = _summary(_user(url, 0, len(QUESTIONS), args.timeout, label))
@@ -127,11 +129,13 @@ def main(argv: list[str] | None = None) -> int:
     loaded = _summary([r for run in runs for r in run])
     result = {
         "command": "python -m bench.ui_load " + " ".join(argv if argv is not None else sys.argv[1:]),
-        "users": args.users, "questions_per_user": args.questions, "reader": args.reader, "concurrency": concurrency,
+        "users": args.users, "questions_per_user": args.questions, "reader": args.reader, "config": str(args.config) if args.config else None, "concurrency": concurrency,
         "alone": alone, "loaded": loaded, "wall_s": round(wall, 2),
         "p95_ratio_to_alone": round(loaded["p95_s"] / alone["p50_s"], 2) if loaded["p95_s"] and alone["p50_s"] else None,
     }
     name = "ui_load.json" if concurrency == CONCURRENCY else f"ui_load-c{concurrency}.json"
+    if args.config is not None:
+        name = name.replace(".json", f"-{args.config.stem}.json")
     write_atomic(args.out / name, json.dumps(result, indent=2) + "\n")
     print(f"one user alone:  p50 {alone['p50_s']} s, p95 {alone['p95_s']} s ({alone['requests']} requests)")
     print(f"{args.users} users x {args.questions}: p50 {loaded['p50_s']} s, p95 {loaded['p95_s']} s, max {loaded['max_s']} s, "
