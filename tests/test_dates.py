@@ -345,6 +345,14 @@ def test_time_words_past_the_calendar_are_one_input_error(words: str) -> None:
         ("8 July", [("8 July", "2021-07-08")]),
         ("they march 20 miles; on July 8 talks", [("July 8", "2021-07-08")]),  # "march" lower-case is a verb
         ("August 9, 2021 and July 8", [("August 9, 2021", "2021-08-09"), ("July 8", "2021-07-08")]),
+        ("this past Monday", [("this past Monday", "2021-08-09")]),
+        ("this past Wednesday", [("this past Wednesday", "2021-08-04")]),  # never the publication day itself
+        ("today", [("today", "2021-08-11")]),
+        ("tomorrow", [("tomorrow", "2021-08-12")]),
+        ("yesterday", [("yesterday", "2021-08-10")]),
+        ("next week", [("next week", "2021-08-16")]),
+        ("last month", [("last month", "2021-07")]),
+        ("this year", [("this year", "2021")]),
     ],
 )
 def test_dates_in_resolves_weekdays_and_day_months_around_the_publication_date(text: str, expected: list[tuple[str, str]]) -> None:

@@ -109,6 +109,8 @@ def test_clean_text_keeps_an_article_under_a_leading_boilerplate_line() -> None:
         ("ten, twenty", {10, 20}),  # punctuation ends a figure
         ("a thousand ships", {1000}),
         ("hundred", {100}),
+        ("10 20", {10, 20}),  # two figures in digits side by side
+        ("version 1.2.3 shipped", set()),  # not a number
     ],
 )
 def test_numbers_in(text: str, expected: set[float]) -> None:
@@ -119,8 +121,9 @@ def test_words_read_a_curly_apostrophe_as_a_straight_one() -> None:
     assert tokenize_words("Russia’s army") == ["russia's", "army"] == tokenize_words("Russia's army")
 
 
-def test_content_terms_keep_two_letter_words() -> None:
+def test_content_terms_keep_two_letter_words_and_digits_but_not_single_letters() -> None:
     assert content_terms("UN troops") == ["un", "troop"]
+    assert content_terms("Vitamin D and 5 rings") == ["vitamin", "5", "ring"]
 
 
 def test_bm25_terms_keep_repeats_and_drop_stopwords() -> None:
@@ -130,7 +133,7 @@ def test_bm25_terms_keep_repeats_and_drop_stopwords() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [("42 [1][2]", "42"), ("More than [3, 4] 10,000", "More than 10,000"), ("3] more than 4,000 [5", "more than 4,000"),
-     ("[1]", None), (None, None), ("No marks, here;", "No marks, here")],
+     ("[1]", None), (None, None), ("No marks, here;", "No marks, here"), ("X-ray [2]", "X-ray")],
 )
 def test_strip_markers(text: str | None, expected: str | None) -> None:
     assert strip_markers(text) == expected
