@@ -381,12 +381,15 @@ def build_app(
         history.append({"role": "assistant", "content": "…"})
         try:
             first = True
+            use_llm = backend != backends[0]
             for event in assistant.stream(
-                question, top_k=int(top_k), history=earlier, use_llm=backend != backends[0], reader=READERS.get(reader, reader),
+                question, top_k=int(top_k), history=earlier, use_llm=use_llm, reader=READERS.get(reader, reader),
                 since=(since or "").strip() or None, until=(until or "").strip() or None, as_of=(as_of or "").strip() or None,
                 include_undated=bool(include_undated),
             ):
-                if event.kind == "sources" and event.passages:
+                if event.kind == "sources" and event.passages and use_llm:
+                    # An LLM takes seconds: show what it reads meanwhile. An extractive answer follows in
+                    # milliseconds, so its sources go out once, with it (a preview doubled the UI's work).
                     preview = Answer(question, "", True, passages=event.passages)
                     shown = [render_sources(preview, turn, heading="retrieved passages", show_paths=show_paths)] + older
                     yield ("" if first else gr.skip()), history, sources, _sources_html(shown)
@@ -417,11 +420,12 @@ def build_app(
             history[-1] = {"role": "assistant", "content": full}
             yield gr.skip(), history, sources, _sources_html(sources)
             return
-        # Extractive: stream the answer in four steps. The sources are complete from the first update
-        # and sent with it and the last only: resending every turn's cards with each of 24 updates was
-        # most of the UI's cost under load (bench/ui_load.py: 20 users' p95 2.15 s with 12 updates).
+        # Extractive: the answer in two steps, its first half and then the whole. The sources are sent
+        # with both (the last update is what an API client gets). Every update costs the server and the
+        # browser the whole chat: 24 updates, each resending every turn's cards, were most of the UI's
+        # cost under load, and 4 still cost about 0.5 s of p95 at 20 users (docs/benchmarks.md).
         words = re.split(r"(\s+)", full)
-        step = max(1, len(words) // 4)
+        step = max(1, -(-len(words) // 2))
         ends = list(range(step, len(words) + step, step))
         for i, end in enumerate(ends):
             history[-1] = {"role": "assistant", "content": "".join(words[:end])}
