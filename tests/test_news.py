@@ -114,6 +114,11 @@ def test_a_syndicated_copy_is_cited_once_with_also_published_by(news: Assistant)
     assert "quake-wire" in doc_ids and "quake-reprint" not in doc_ids  # the copy took no retrieval slot
     wire = next(c for c in answer.citations if c.doc_id == "quake-wire")
     assert [(c.doc_id, c.outlet, c.published) for c in wire.also_published] == [("quake-reprint", "Regional Times", "2026-06-03")]
+    # The copy keeps its own title and file; the citation its article's link and its score.
+    copy = wire.also_published[0]
+    assert copy.title == "Magnitude 7.4 quake strikes off the coast" and copy.source.endswith("quake-reprint.html")
+    assert wire.url == "https://wire.example.com/world/2026/06/02/quake-coast"
+    assert isinstance(wire.score, float) and 0 < wire.score <= 1
 
 
 def test_a_date_filter_that_excludes_the_canonical_copy_cites_the_reprint(news: Assistant) -> None:
