@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
+import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -87,6 +91,38 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def rag_ui_process(arguments: list[str], key: str) -> Iterator[str]:
+    """A real `rag ui ARGUMENTS --api-key KEY` subprocess on a free loopback port: its URL once it answers the key."""
+    import httpx
+
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "GRADIO_ANALYTICS_ENABLED": "False"}
+    env.pop("RAG_API_KEY", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rag.cli", "ui", *arguments, "--port", str(port), "--api-key", key],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"rag ui exited: {process.stdout.read() if process.stdout else ''}")
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(url + "/", headers={"Authorization": f"Bearer {key}"}, timeout=2).status_code == 200:
+                    break
+            assert time.monotonic() < deadline, "rag ui did not answer within 180 s"
+            time.sleep(0.5)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 def serve_ui(root: Path, articles: Path, embedder: MiniLMEmbeddings, **options: Any) -> Iterator[tuple[str, Assistant]]:

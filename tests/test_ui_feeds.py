@@ -7,11 +7,7 @@ and driven in headless Chromium, or through its API with Gradio's client.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +16,7 @@ import pytest
 from helpers import NewsSite, article_page
 
 from rag import Assistant, Fetcher, FetchLimits, InputError, MiniLMEmbeddings, bundled_articles_dir
-from tests.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, serve_ui
+from tests.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, rag_ui_process, serve_ui
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 KEY = "feeds-key-71c3"
@@ -237,34 +233,11 @@ def test_rag_ui_with_a_key_guards_add_feed_and_passes_allow_host(tmp_path: Path,
 
     index_dir = tmp_path / "index"
     Assistant(index_dir, embeddings=embedder).index([bundled_articles_dir()])
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "GRADIO_ANALYTICS_ENABLED": "False"}
-    env.pop("RAG_API_KEY", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "rag.cli", "ui", "--index", str(index_dir), "--port", str(port), "--api-key", KEY,
-         "--allow-host", "127.0.0.1", "--timeout", "5"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    url, auth = f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {KEY}"}
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"rag ui exited: {process.stdout.read() if process.stdout else ''}")
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(url + "/", headers=auth, timeout=2).status_code == 200:
-                    break
-            assert time.monotonic() < deadline, "rag ui did not answer within 180 s"
-            time.sleep(0.5)
+    auth = {"Authorization": f"Bearer {KEY}"}
+    with rag_ui_process(["--index", str(index_dir), "--allow-host", "127.0.0.1", "--timeout", "5"], KEY) as url:
         unkeyed = httpx.post(url + "/gradio_api/call/add_feed", json={"data": [f"{site.url}/feed.xml"]}, timeout=10)
         assert unkeyed.status_code == 401
         assert not (index_dir / "sources.json").exists()
         status, *_ = Client(url + "/", headers=auth, verbose=False).predict(f"{site.url}/feed.xml", api_name="/add_feed")
         assert status.startswith("**Added** 2 article(s)"), status
         assert f"{site.url}/feed.xml" in Assistant(index_dir).watched().watched_urls()
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()

@@ -7,12 +7,9 @@ served for real and driven in headless Chromium.
 
 from __future__ import annotations
 
-import contextlib
 import http.server
 import os
 import re
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -23,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from rag import Assistant, MiniLMEmbeddings
-from tests.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, free_port
+from tests.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, free_port, rag_ui_process
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 QUESTION = "How many cargo ships did the harbour of Port Velna handle?"
@@ -201,36 +198,13 @@ def test_rag_ui_with_a_key_and_read_only(planted: Planted) -> None:
     """`rag ui --api-key K --read-only`: serve's front door in front of the UI, and no upload endpoint."""
     import httpx
 
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "GRADIO_ANALYTICS_ENABLED": "False"}
-    env.pop("RAG_API_KEY", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "rag.cli", "ui", "--index", str(planted.assistant.index_dir), "--port", str(port),
-         "--api-key", KEY, "--read-only"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    url, auth = f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {KEY}"}
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"rag ui exited: {process.stdout.read() if process.stdout else ''}")
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(url + "/", headers=auth, timeout=2).status_code == 200:
-                    break
-            assert time.monotonic() < deadline, "rag ui did not answer within 180 s"
-            time.sleep(0.5)
+    auth = {"Authorization": f"Bearer {KEY}"}
+    with rag_ui_process(["--index", str(planted.assistant.index_dir), "--read-only"], KEY) as url:
         assert httpx.get(url + "/", timeout=5).status_code == 401
         assert httpx.post(url + "/gradio_api/upload", files={"files": ("a.txt", b"x")}, timeout=5).status_code == 401
         endpoints = httpx.get(url + "/gradio_api/info", headers=auth, timeout=10).json()["named_endpoints"]
         assert "/chat" in endpoints and "/upload" not in endpoints
         assert httpx.get(url + "/api/v1/health", headers=auth, timeout=5).status_code != 200  # the UI alone
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def test_a_dot_name_upload_is_one_readable_line_and_leaves_no_copy(
