@@ -57,26 +57,37 @@ __all__ = [
 ]
 
 
-def make_answerer(settings: Settings, words: Embeddings | None = None) -> ExtractiveAnswerer:
+def make_answerer(
+    settings: Settings, words: Embeddings | None = None, readers: dict[str, Reader] | None = None
+) -> ExtractiveAnswerer:
     """The extractive answerer the settings describe (its reader, if any, loads in ``warm_up()``).
 
     A trained reader comes with the refusal calibration fitted to it (the
     ``calibration.json`` beside its weights); ``fast`` has no reader. With
     ``words`` (the index's embeddings), a "how many X" answer must count X
-    (:mod:`rag._counting`); without, that check is off.
+    (:mod:`rag._counting`); without, that check is off. ``readers`` shares
+    loaded readers by name between answerers (the 12-layer reader behind the
+    default is the one ``reader = "large"`` reads with: one copy in memory).
     """
+    shared = readers if readers is not None else {}
+
+    def reader(name: str) -> Reader:
+        if name not in shared:
+            shared[name] = Reader(reader_folder(name))
+        return shared[name]
+
     if settings.reader == "fast":
         return ExtractiveAnswerer(min_score=settings.min_score, max_statements=settings.max_statements, reader=None)
     large = settings.reader == "large"
     return ExtractiveAnswerer(
         min_score=settings.min_score,
         max_statements=settings.max_statements,
-        reader=Reader(reader_folder(settings.reader)),
+        reader=reader(settings.reader),
         min_probability=settings.large_min_probability if large else settings.min_probability,
         reader_candidates=settings.reader_candidates,
         combine=shipped_calibration(settings.reader).combine,
         similarity=word_similarity(words) if words is not None else None,
-        span_reader=Reader(reader_folder("large")) if not large and settings.short_answer_reader == "large" else None,
+        span_reader=reader("large") if not large and settings.short_answer_reader == "large" else None,
     )
 
 
@@ -92,7 +103,8 @@ class Answerers:
     def __init__(self, settings: Settings, words: Embeddings | None = None):
         self._settings = settings
         self._words = words
-        self.default = make_answerer(settings, words)
+        self._readers: dict[str, Reader] = {}  # one loaded copy of each trained reader, whichever answerers use it
+        self.default = make_answerer(settings, words, self._readers)
         self._others: dict[str, ExtractiveAnswerer] = {}
         self._lock = threading.Lock()
 
@@ -103,7 +115,8 @@ class Answerers:
         with self._lock:
             answerer = self._others.get(reader)
             if answerer is None:
-                answerer = self._others[reader] = make_answerer(self._settings.updated(reader=reader), self._words).warm_up()
+                answerer = self._others[reader] = make_answerer(self._settings.updated(reader=reader), self._words,
+                                                                self._readers).warm_up()
         return answerer
 
     def warm_up(self) -> None:

@@ -117,6 +117,15 @@ def test_the_short_answer_reader_is_the_large_one_behind_the_model_reader_only()
     assert make_answerer(Settings(reader="fast")).span_reader is None  # no reader, no short answers
 
 
+def test_the_large_reader_is_loaded_once_for_short_answers_and_for_reader_large() -> None:
+    from rag._pipeline import Answerers
+
+    answerers = Answerers(Settings())
+    large = answerers.get("large")
+    assert large.reader is answerers.default.span_reader and large.span_reader is None
+    assert answerers.get("model") is answerers.default
+
+
 def test_the_runtime_package_never_imports_training() -> None:
     """training/ (the reader's training and calibration) sits beside rag/: rag reads only what it writes."""
     import re
