@@ -53,6 +53,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -461,24 +462,25 @@ def main(argv: list[str] | None = None) -> int:
     if args.store == "pg":
         pg = measure_pg(sorted(args.sizes), args.add, args.repeats, args.url, args.cache)
         (args.out / f"incremental-pg-{args.label}.json").write_text(json.dumps(pg, indent=2))
-        for r in pg["rows"]:
-            print(f"{r['base_documents']:>6,} docs: add {r['add_seconds_median']} s (apply {r['apply_seconds_median']} s), "
-                  f"add peak RSS {r['add_peak_rss_mb']} MB (+{r['add_rss_growth_mb']} MB), "
-                  f"state folder created: {r['state_folder_created']}")
-            for name, value in r["phases_s_median"].items():
-                print(f"    {name}: {value} s")
-        print("large / small:", json.dumps(pg["ratios_large_over_small"]))
+        _print(pg, lambda r: f"{r['base_documents']:>6,} docs: add {r['add_seconds_median']} s "
+                             f"(apply {r['apply_seconds_median']} s), add peak RSS {r['add_peak_rss_mb']} MB "
+                             f"(+{r['add_rss_growth_mb']} MB), state folder created: {r['state_folder_created']}")
         return 0
     result = measure(sorted(args.sizes), args.add, args.repeats, args.code.resolve(), args.cache)
     (args.out / f"incremental-{args.label}.json").write_text(json.dumps(result, indent=2))
+    _print(result, lambda r: f"{r['base_documents']:>6,} docs ({r['n_chunks']:,} chunks, {r['n_sentences']:,} sentences): "
+                             f"add {r['add_seconds_median']} s ({r['add_seconds_without_embedding']} s without embedding), "
+                             f"add peak RSS {r['add_peak_rss_mb']} MB (+{r['add_rss_growth_mb']} MB)")
+    return 0
+
+
+def _print(result: dict[str, Any], headline: Callable[[dict[str, Any]], str]) -> None:
+    """Each size's headline and phase medians, then the large / small ratios."""
     for row in result["rows"]:
-        print(f"{row['base_documents']:>6,} docs ({row['n_chunks']:,} chunks, {row['n_sentences']:,} sentences): "
-              f"add {row['add_seconds_median']} s ({row['add_seconds_without_embedding']} s without embedding), "
-              f"add peak RSS {row['add_peak_rss_mb']} MB (+{row['add_rss_growth_mb']} MB)")
+        print(headline(row))
         for name, value in row["phases_s_median"].items():
             print(f"    {name}: {value} s")
     print("large / small:", json.dumps(result["ratios_large_over_small"]))
-    return 0
 
 
 if __name__ == "__main__":
