@@ -134,3 +134,33 @@ def test_the_runtime_package_never_imports_training() -> None:
     imports = re.compile(r"^\s*(?:from|import)\s+training\b", re.MULTILINE)
     offenders = [str(p.relative_to(root)) for p in sorted((root / "rag").rglob("*.py")) if imports.search(p.read_text("utf-8"))]
     assert offenders == [] and not (root / "rag" / "train_reader.py").exists()
+
+
+@pytest.mark.parametrize(
+    "values",
+    [{"llm": "openai"}, {"llm": "ollama"}, {"llm": "llamacpp"}, {"chunk_vectors": "embedded"}, {"embed_backend": "torch"},
+     {"min_probability": 0.0}, {"min_probability": 1.0}, {"large_min_probability": 1.0}, {"top_k": 1},
+     {"max_file_mb": 1024.0}, {"chunk_tokens": 16, "chunk_overlap": 0}, {"chunk_tokens": 2048},
+     {"llm_context_tokens": 256, "llm_max_tokens": 255}],
+)
+def test_every_documented_value_and_bound_is_accepted(values: dict) -> None:  # type: ignore[type-arg]
+    settings = Settings(**values)
+    assert all(getattr(settings, k) == v for k, v in values.items())
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"embed_backend": "gpu"}, "setting embed_backend='gpu' is unknown: use onnx, onnx-int8, torch"),
+        ({"llm": "gpt"}, "setting llm='gpt' is unknown: use none, openai, ollama or llamacpp"),
+        ({"sentence_vectors": "contextual"}, 'setting chunk_vectors="pooled" needs sentence_vectors="separate"'),
+        ({"llm_context_tokens": 256, "llm_max_tokens": 256}, "llm_max_tokens=256 must be below llm_context_tokens=256"),
+        ({"top_k": 0}, "setting top_k must be at least 1, got 0"),
+        ({"min_probability": 1.5}, "setting min_probability must be between 0 and 1, got 1.5"),
+        ({"max_file_mb": 1025.0}, "setting max_file_mb must be between"),
+    ],
+)
+def test_each_bad_value_names_the_fix(values: dict, message: str) -> None:  # type: ignore[type-arg]
+    with pytest.raises(ConfigError) as raised:
+        Settings(**values)
+    assert message in str(raised.value)
