@@ -83,3 +83,41 @@ def test_langchain_retriever_interface(assistant: Assistant) -> None:
     assert "Tajikistan" in " ".join(d.page_content for d in docs)
     meta = docs[0].metadata
     assert {"doc_id", "title", "source", "start", "end", "score"} <= set(meta)
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
+def test_each_passage_carries_its_documents_title_source_and_scores(assistant: Assistant, embedder: MiniLMEmbeddings,
+                                                                    mode: str) -> None:
+    """The scores a passage reports are its mode's: dense mode ranks by cosine, bm25 by its BM25 score."""
+    index = assistant.snapshot()[0]
+    passages = HybridSearcher(index, embedder, mode=mode).search("how many troops are taking part?", top_k=3)
+    for p in passages:
+        doc = assistant.document(p.doc_id)
+        assert (p.title, p.source) == (doc.title, doc.source)
+        assert isinstance(p.score, float) and p.score > 0
+        if mode == "dense":
+            assert p.score == p.dense_score and p.lexical_score is None
+        elif mode == "bm25":
+            assert p.score == p.lexical_score and p.dense_score is None
+    if mode != "dense":
+        assert any(p.lexical_score is not None and p.lexical_score > 0 for p in passages)
+    scores = [p.score for p in passages]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_a_passage_becomes_a_langchain_document_with_its_metadata() -> None:
+    from rag._retrieval import passage_document
+    from rag._types import Passage, SourceDocument
+
+    doc = SourceDocument(id="a", title="A", source="/srv/news/a.txt", text="Hi there. " * 30, sha256="x",
+                         published="2021-08-09", outlet="Wire", author="Lee Park", url="https://x/a")
+    passage = Passage(2, "a", "A", doc.source, 0, 9, "Hi there.", 0.03, dense_score=0.8, lexical_score=4.5,
+                      chunk_ids=("a#10", "a#2"))
+    document = passage_document(passage, doc)
+    assert document.id == "a#2+a#10"  # chunks in document order, not as strings
+    assert document.page_content == "Hi there."
+    assert document.metadata == {
+        "doc_id": "a", "title": "A", "source": "a.txt", "outlet": "Wire", "published": "2021-08-09", "start": 0,
+        "end": 9, "rank": 2, "score": 0.03, "dense_score": 0.8, "lexical_score": 4.5, "chunk_ids": ["a#2", "a#10"],
+        "author": "Lee Park", "url": "https://x/a",
+    }
