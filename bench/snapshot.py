@@ -29,6 +29,7 @@ product in another order than FAISS (BM25 scores are the same to the bit).
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import math
 import shutil
@@ -56,6 +57,10 @@ def _answer(answer: Any) -> dict[str, Any]:
     """
     record = answer.to_dict()
     record.pop("timings_ms")
+    scope = record.get("time_scope")
+    if scope and scope.get("reference") == datetime.date.today().isoformat():
+        scope["reference"] = "today"  # a question asked with no date counts from the day it is asked
+
     for citation in record["citations"]:
         citation.pop("source")
     for passage in record["passages"]:
