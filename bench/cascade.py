@@ -40,7 +40,7 @@ from rag._atomic import write_atomic
 from rag._calibration import reader_folder, shipped_calibration
 from rag._metrics import answer_contained
 from rag._reader import Reader
-from training.calibrate import threshold_within
+from training.calibrate import logistic_fit, threshold_within
 from training.refusal_sets import ROOT, SHARED, Case, rgb, squad_withheld
 
 SETS = ("squad_withheld", "rgb", "rgb_clean")
@@ -119,18 +119,6 @@ def shortlisted(question: Question, keep: int) -> tuple[Read, ...]:
     return tuple(question.reads[i] for i in best)
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, steps: int = 3000, l2: float = 1e-3) -> Callable[[np.ndarray], np.ndarray]:
-    """A logistic regression on standardised features (plain gradient descent): the logit of each row."""
-    mean, scale = x.mean(0), x.std(0) + 1e-9
-    z = (x - mean) / scale
-    w, b = np.zeros(x.shape[1]), 0.0
-    for _ in range(steps):
-        g = 1 / (1 + np.exp(-(z @ w + b))) - y
-        w -= 0.5 * (z.T @ g / len(y) + l2 * w)
-        b -= 0.5 * g.mean()
-    return lambda rows: ((rows - mean) / scale) @ w + b
-
-
 def evaluate(sets: dict[str, list[Question]], features: str, keep: int, max_false_refusal: float = 0.10) -> dict[str, dict[str, float]]:
     """Refusal recall within the budget and answer-sentence accuracy per set, fitted two-fold on SQuAD withheld + RGB."""
     feature = FEATURES[features]
@@ -138,13 +126,14 @@ def evaluate(sets: dict[str, list[Question]], features: str, keep: int, max_fals
     for half in (True, False):
         rows = [(feature(r), r.holds_answer) for name in ("squad_withheld", "rgb") for q in sets[name]
                 if q.calibration is half for r in shortlisted(q, keep)]
-        fits[half] = fit_logistic(np.asarray([x for x, _ in rows]), np.asarray([y for _, y in rows], dtype=float))
+        fits[half] = logistic_fit(np.asarray([x for x, _ in rows]), np.asarray([y for _, y in rows], dtype=float), steps=3000)
     out = {}
     for name in SETS:
         yes, no, right = [], [], []
         for q in sets[name]:
             read = shortlisted(q, keep)
-            scores = fits[not q.calibration](np.asarray([feature(r) for r in read])) if read else np.asarray([])
+            weights, bias = fits[not q.calibration]
+            scores = np.asarray([feature(r) for r in read]) @ weights + bias if read else np.asarray([])
             best = float(scores.max()) if len(scores) else -math.inf
             (yes if q.answerable else no).append(best)
             if q.answerable and any(r.holds_answer for r in q.reads):

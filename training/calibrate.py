@@ -46,8 +46,8 @@ from rag._calibration import (
 
 from .refusal_sets import SHARED, Case, rgb, squad_withheld
 
-__all__ = ["CALIBRATED_ON", "add_fit_arguments", "calibrate", "calibration_of", "fit_combination", "fitted_sets", "main", "threshold_within",
-           "write_calibration"]
+__all__ = ["CALIBRATED_ON", "add_fit_arguments", "calibrate", "calibration_of", "fit_combination", "fitted_sets", "logistic_fit", "main",
+           "threshold_within", "write_calibration"]
 
 # The sets whose calibration halves are fitted on; RGB clean is reported beside them, never fitted on.
 CALIBRATED_ON = ("squad_withheld", "rgb")
@@ -63,17 +63,31 @@ def fit_combination(cases: list[Case], steps: int = 4000, l2: float = 1e-3) -> t
     if not rows:
         return 1.0, 0.0, 0.0, 0.0, 0.0
     data = np.asarray(rows)
-    x, y = data[:, :4], data[:, 4]
+    (a_, m_, b_, x_), bias = logistic_fit(data[:, :4], data[:, 4], steps, l2)
+    return float(a_), float(m_), float(b_), float(x_), bias
+
+
+def logistic_fit(x: np.ndarray, y: np.ndarray, steps: int = 4000, l2: float = 1e-3) -> tuple[np.ndarray, float]:
+    """A logistic regression on standardised features: the weights and bias of ``σ(x @ weights + bias)`` ≈ y.
+
+    Plain gradient descent (a handful of features, a few thousand rows); a
+    constant feature gets weight 0.
+
+    Example:
+        >>> weights, bias = logistic_fit(np.array([[0.0], [1.0], [2.0], [3.0]]), np.array([0.0, 0.0, 1.0, 1.0]))
+        >>> bool(weights[0] > 0)
+        True
+    """
     mean, scale = x.mean(0), x.std(0) + 1e-9
     scale[x.std(0) == 0] = np.inf  # a constant feature (no flags) gets weight 0
     z = (x - mean) / scale
-    w, b = np.zeros(4), 0.0
-    for _ in range(steps):  # plain gradient descent: four features, a few thousand rows
+    w, b = np.zeros(x.shape[1]), 0.0
+    for _ in range(steps):
         g = 1 / (1 + np.exp(-(z @ w + b))) - y
         w -= 0.5 * (z.T @ g / len(y) + l2 * w)
         b -= 0.5 * g.mean()
-    a_, m_, b_, x_ = w / scale
-    return float(a_), float(m_), float(b_), float(x_), float(b - (w / scale) @ mean)
+    weights = w / scale
+    return weights, float(b - weights @ mean)
 
 
 def calibrate(cases: list[Case], max_false_refusal: float) -> float:
