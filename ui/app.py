@@ -425,16 +425,12 @@ def build_app(
         # browser the whole chat: 24 updates, each resending every turn's cards, were most of the UI's
         # cost under load, and 4 still cost about 0.5 s of p95 at 20 users (docs/benchmarks.md).
         words = re.split(r"(\s+)", full)
-        step = max(1, -(-len(words) // 2))
-        ends = list(range(step, len(words) + step, step))
-        for i, end in enumerate(ends):
-            history[-1] = {"role": "assistant", "content": "".join(words[:end])}
-            if i == 0:  # clear the question box once; later updates leave it alone so typing isn't wiped
-                yield ("" if first else gr.skip()), history, sources, _sources_html(sources)
-            elif i == len(ends) - 1:  # the last update is the API's result: it carries the sources again
-                yield gr.skip(), history, sources, _sources_html(sources)
-            else:
-                yield gr.skip(), history, gr.skip(), gr.skip()
+        half = "".join(words[: -(-len(words) // 2)])
+        # The first update clears the question box (later ones leave it alone so typing isn't wiped);
+        # the last is the API's result. A one-word answer needs only the one.
+        for i, content in enumerate([half, full] if half != full else [full]):
+            history[-1] = {"role": "assistant", "content": content}
+            yield ("" if first and i == 0 else gr.skip()), history, sources, _sources_html(sources)
             time.sleep(0.01)
 
     def timeline(query: str, since: str, until: str, as_of: str, include_undated: bool) -> str:
