@@ -43,6 +43,7 @@ import json
 import os
 import re
 import shutil
+import threading
 import time
 import uuid
 from collections import Counter
@@ -225,6 +226,13 @@ def load_index(index_dir: str | Path, *, model_name: str | None = None) -> Index
     raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
 
+# numpy and bm25s parse each file's header with ``ast.literal_eval``; CPython 3.11's AST
+# constructor keeps its recursion depth per interpreter, not per thread, so two threads
+# reading at once can fail with "SystemError: AST constructor recursion depth mismatch"
+# (python/cpython#106905). Loads in one process take turns; they are rare and short.
+_READING = threading.Lock()
+
+
 def _load_generation(index_dir: Path, manifest: dict[str, Any], model_name: str | None) -> IndexData:
     import bm25s
     import faiss
@@ -243,18 +251,19 @@ def _load_generation(index_dir: Path, manifest: dict[str, Any], model_name: str 
         for doc in documents:  # the stored text is what every citation's offsets point into
             if hashlib.sha256(doc.text.encode("utf-8")).hexdigest() != doc.sha256:
                 raise ValueError(f"document {doc.id!r} does not match its stored sha256")
-        chunk_rows = np.load(gen / "chunks.npy")
-        sentence_rows = np.load(gen / "sentences.npy")
-        _check_rows(chunk_rows, sentence_rows, [len(doc.text) for doc in documents])
-        chunk_vectors = np.load(gen / "chunk_vectors.npy", mmap_mode="r")
-        sentence_vectors = np.load(gen / "sentence_vectors.npy", mmap_mode="r")
-        dense = configure_loaded(
-            faiss.read_index(str(gen / "dense.faiss"), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY),
-            manifest.get("dense_index", {"type": "flat"}),
-        )
-        bm25 = bm25s.BM25.load(str(gen / "bm25"), mmap=False, show_progress=False, verbosity=0) if chunk_rows.size else None
-        term_df = json.loads((gen / "terms.json").read_text("utf-8"))
-        optional = {name: np.load(gen / name) for name in _OPTIONAL_FILES if (gen / name).exists()}
+        with _READING:
+            chunk_rows = np.load(gen / "chunks.npy")
+            sentence_rows = np.load(gen / "sentences.npy")
+            _check_rows(chunk_rows, sentence_rows, [len(doc.text) for doc in documents])
+            chunk_vectors = np.load(gen / "chunk_vectors.npy", mmap_mode="r")
+            sentence_vectors = np.load(gen / "sentence_vectors.npy", mmap_mode="r")
+            dense = configure_loaded(
+                faiss.read_index(str(gen / "dense.faiss"), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY),
+                manifest.get("dense_index", {"type": "flat"}),
+            )
+            bm25 = bm25s.BM25.load(str(gen / "bm25"), mmap=False, show_progress=False, verbosity=0) if chunk_rows.size else None
+            term_df = json.loads((gen / "terms.json").read_text("utf-8"))
+            optional = {name: np.load(gen / name) for name in _OPTIONAL_FILES if (gen / name).exists()}
         if any(len(v) != len(documents) for v in optional.values()):
             raise ValueError("per-document tables and documents.jsonl disagree")
         if not (len(chunk_rows) == len(chunk_vectors) == dense.ntotal and len(sentence_rows) == len(sentence_vectors)):
