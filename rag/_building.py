@@ -1,11 +1,12 @@
 """Building an index into a store: ingestion on top, the store underneath.
 
-:func:`build` runs :func:`rag._ingest.build_index` into a folder, or, for a
-database, plans the update against the stored documents' short columns,
-embeds only what is new (:func:`rag._ingest.plan_update`) and applies it in
-place in one transaction (:func:`rag.stores.apply_update`): no local copy
-of the index, no rewrite of what is unchanged. :func:`open_store` is the
-write side of :mod:`rag.stores._protocol` (``Store``/``Writer``) over the
+:func:`build` runs one :class:`rag._ingest.BuildRequest`: into a folder
+with :func:`rag._ingest.build_folder`, or, for a database, plans the update
+against the stored documents' short columns, embeds only what is new
+(:func:`rag._ingest.plan_update`) and applies it in place in one transaction
+(:func:`rag.stores.apply_update`): no local copy of the index, no rewrite of
+what is unchanged. :func:`open_store` is the write side of
+:mod:`rag.stores._protocol` (``Store``/``Writer``) over the
 same build.
 
 This sits above both ingestion and :mod:`rag.stores`, so a store never calls
@@ -29,7 +30,7 @@ from ._chunking import TokenChunker
 from ._embedding import model_name_of
 from ._exceptions import IndexCorruptError, IndexNotFoundError
 from ._index import IndexData
-from ._ingest import BuildReport, build_index, plan_update
+from ._ingest import BuildReport, BuildRequest, build_folder, plan_update
 from ._loading import LoadResult
 from ._onnx import cache_dir
 from ._types import SourceDocument
@@ -61,45 +62,17 @@ def state_folder(url: str, root: Path) -> Path:
     return root / f"pg-{key}"
 
 
-def build(
-    location: str | Path,
-    index_dir: Path,
-    loaded: LoadResult,
-    *,
-    embeddings: Embeddings,
-    chunker: TokenChunker,
-    rebuild: bool = False,
-    prune: bool = True,
-    progress: bool = False,
-    sentence_vectors: str = "separate",
-    chunk_vectors: str = "pooled",
-    remove: frozenset[str] = frozenset(),
-) -> BuildReport:
-    """Build into the folder ``index_dir``, or update the database at ``location`` in place (:func:`_update_database`).
+def build(location: str | Path, index_dir: Path, request: BuildRequest) -> BuildReport:
+    """Run ``request`` into the folder ``index_dir``, or update the database at ``location`` in place (:func:`_update_database`).
 
     ``index_dir`` is unused for a database (its index lives there alone).
     """
-    url = str(location) if is_url(location) else None
-    if url is None:
-        return build_index(index_dir, loaded, embeddings=embeddings, chunker=chunker, rebuild=rebuild, prune=prune,
-                           progress=progress, sentence_vectors=sentence_vectors, chunk_vectors=chunk_vectors, remove=remove)
-    return _update_database(url, loaded, embeddings=embeddings, chunker=chunker, rebuild=rebuild, prune=prune,
-                            progress=progress, sentence_vectors=sentence_vectors, chunk_vectors=chunk_vectors, remove=remove)
+    if is_url(location):
+        return _update_database(str(location), request)
+    return build_folder(index_dir, request)
 
 
-def _update_database(
-    url: str,
-    loaded: LoadResult,
-    *,
-    embeddings: Embeddings,
-    chunker: TokenChunker,
-    rebuild: bool,
-    prune: bool,
-    progress: bool,
-    sentence_vectors: str,
-    chunk_vectors: str,
-    remove: frozenset[str],
-) -> BuildReport:
+def _update_database(url: str, request: BuildRequest) -> BuildReport:
     """Update a database index in place: plan against its documents' short columns, embed what is new, apply.
 
     Without pruning (a writer's ``upsert``/``delete``, ``rag watch``, an
@@ -110,6 +83,9 @@ def _update_database(
     reading what it holds to the commit, so two writers on two machines take
     turns and neither drops what the other added.
     """
+    loaded, embeddings, chunker = request.loaded, request.embeddings, request.chunker
+    rebuild, prune, progress, remove = request.rebuild, request.prune, request.progress, request.remove
+    sentence_vectors, chunk_vectors = request.sentence_vectors, request.chunk_vectors
     import time
 
     started = time.perf_counter()
@@ -175,9 +151,10 @@ class StoreWriter:
     def commit(self) -> BuildReport:
         """Apply the staged changes; a reader opened before sees the old view until it reopens."""
         store = self._store
-        report = build(store.location, store.index_dir, LoadResult(documents=list(self._upserts.values())),
-                       embeddings=store.embeddings, chunker=store.chunker, prune=False, remove=frozenset(self._deletes),
-                       sentence_vectors=store.sentence_vectors, chunk_vectors=store.chunk_vectors)
+        report = build(store.location, store.index_dir, BuildRequest(
+            LoadResult(documents=list(self._upserts.values())), embeddings=store.embeddings, chunker=store.chunker,
+            prune=False, remove=frozenset(self._deletes), sentence_vectors=store.sentence_vectors,
+            chunk_vectors=store.chunk_vectors))
         self._upserts.clear()
         self._deletes.clear()
         return report
@@ -234,9 +211,9 @@ class IndexStore:
         progress: bool = False,
     ) -> BuildReport:
         """Index ``loaded`` into this store (with ``embeddings`` instead of the store's, e.g. on Ray); see :func:`build`."""
-        return build(self._url or self.index_dir, self.index_dir, loaded, embeddings=embeddings or self.embeddings,
-                     chunker=self.chunker, rebuild=rebuild, prune=prune, progress=progress,
-                     sentence_vectors=self.sentence_vectors, chunk_vectors=self.chunk_vectors)
+        return build(self._url or self.index_dir, self.index_dir, BuildRequest(
+            loaded, embeddings=embeddings or self.embeddings, chunker=self.chunker, rebuild=rebuild, prune=prune,
+            progress=progress, sentence_vectors=self.sentence_vectors, chunk_vectors=self.chunk_vectors))
 
     def size_bytes(self) -> int:
         """Bytes the live index takes (on disk, or in the database's tables)."""

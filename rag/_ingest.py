@@ -40,7 +40,10 @@ from ._syndication import copy_groups, count_copies, signatures
 from ._types import SourceDocument
 from .stores._local import MANIFEST, Layout, Parts, check_compatible, load_index, locked, write_error, write_generation
 
-__all__ = ["SHORT_SENTENCES", "UNIT_CHARS", "BuildReport", "NewRows", "Update", "build_index", "embedding_units", "plan_update"]
+__all__ = [
+    "SHORT_SENTENCES", "UNIT_CHARS", "BuildReport", "BuildRequest", "NewRows", "Update", "build_folder", "build_index",
+    "embedding_units", "plan_update",
+]
 
 
 @dataclass
@@ -146,6 +149,43 @@ def build_index(
     Returns:
         A :class:`BuildReport`.
     """
+    return build_folder(index_dir, BuildRequest(
+        loaded, embeddings=embeddings, chunker=chunker, rebuild=rebuild, prune=prune, progress=progress,
+        sentence_vectors=sentence_vectors, chunk_vectors=chunk_vectors, remove=remove))
+
+
+@dataclass(frozen=True)
+class BuildRequest:
+    """One build as a value: what to index and how, whichever store runs it.
+
+    :func:`build_index` makes one for a folder; the store seam
+    (:mod:`rag._building`) hands the same value to the folder's executor
+    (:func:`build_folder`) or the database's. The fields are
+    :func:`build_index`'s arguments.
+
+    Example:
+        >>> request = BuildRequest(load_paths(["articles/"]), embeddings=MiniLMEmbeddings(),  # doctest: +SKIP
+        ...                        chunker=TokenChunker(), prune=False)
+        >>> build_folder("index/demo", request).summary()  # doctest: +SKIP
+        'index/demo: 2 added, 0 updated, 0 removed, 0 unchanged, 0 skipped; 2 documents, 9 chunks (1.2s)'
+    """
+
+    loaded: LoadResult
+    embeddings: Embeddings = field(kw_only=True)
+    chunker: TokenChunker = field(kw_only=True)
+    rebuild: bool = field(default=False, kw_only=True)
+    prune: bool = field(default=True, kw_only=True)
+    progress: bool = field(default=False, kw_only=True)
+    sentence_vectors: str = field(default="separate", kw_only=True)
+    chunk_vectors: str = field(default="pooled", kw_only=True)
+    remove: frozenset[str] = field(default=frozenset(), kw_only=True)
+
+
+def build_folder(index_dir: str | Path, request: BuildRequest) -> BuildReport:
+    """Run ``request`` against the folder ``index_dir`` (what :func:`build_index` does)."""
+    loaded, embeddings, chunker = request.loaded, request.embeddings, request.chunker
+    rebuild, prune, progress, remove = request.rebuild, request.prune, request.progress, request.remove
+    sentence_vectors, chunk_vectors = request.sentence_vectors, request.chunk_vectors
     started = time.perf_counter()
     index_dir = Path(index_dir)
     model_name = model_name_of(embeddings)
