@@ -46,6 +46,22 @@ def test_crash_bench_smoke(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def test_crash_bench_on_postgresql_smoke(tmp_path: Path, pg_url: str) -> None:
+    """Two kill -9 trials on a real PostgreSQL (the second once the writer lock is taken): the index stays usable,
+    the lock dies with the writer, and the trial databases are dropped (the 10-trial run: docs/reliability.md)."""
+    import psycopg
+
+    done = subprocess.run([sys.executable, "-m", "bench.crash", "--trials", "2", "--store", pg_url, "--out", str(tmp_path)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads((tmp_path / "crash-pg.json").read_text())
+    assert result["store"] == "postgresql" and result["usable"] == 2 and result["recovered"] == 2
+    with psycopg.connect(pg_url) as conn:
+        left = conn.execute("SELECT count(*) FROM pg_database WHERE datname LIKE 'crash%'").fetchone()
+    assert left == (0,)
+
+
+@pytest.mark.slow
 def test_ui_load_bench_smoke(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "bench.ui_load", "--users", "3", "--questions", "2", "--out", str(tmp_path)],
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
