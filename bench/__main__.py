@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from rag._metrics import percentile
+from rag.evaluation import percentile
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"

@@ -36,9 +36,7 @@ from typing import Any
 import httpx
 
 from rag import Assistant, bundled_articles_dir
-from rag._atomic import write_atomic
-from rag._goldsets import load_eval_set
-from rag._metrics import percentile
+from rag.evaluation import load_eval_set, percentile, write_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "rag" / "data" / "gold.jsonl"

@@ -35,11 +35,9 @@ from pathlib import Path
 
 import numpy as np
 
-from rag._answering import ExtractiveAnswerer
-from rag._atomic import write_atomic
-from rag._calibration import reader_folder, shipped_calibration
-from rag._metrics import answer_contained
-from rag._reader import Reader
+from rag import ExtractiveAnswerer, Reader
+from rag.components import reader_folder, shipped_calibration
+from rag.evaluation import answer_contained, write_atomic
 from training.calibrate import logistic_fit, threshold_within
 from training.refusal_sets import ROOT, SHARED, Case, rgb, squad_withheld
 

@@ -19,9 +19,8 @@ import time
 from pathlib import Path
 
 from rag import MiniLMEmbeddings
-from rag._atomic import write_atomic
-from rag._counting import MIN_SIMILARITY, CountChecker, asks_how_many, word_similarity
-from rag._text import split_sentences
+from rag.components import MIN_SIMILARITY, CountChecker, asks_how_many, split_sentences, word_similarity
+from rag.evaluation import write_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"

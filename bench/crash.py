@@ -43,7 +43,7 @@ import time
 from pathlib import Path
 
 from rag import bundled_articles_dir
-from rag._atomic import write_atomic
+from rag.evaluation import write_atomic
 from rag.stores import is_url
 
 ROOT = Path(__file__).resolve().parents[1]

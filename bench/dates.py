@@ -43,7 +43,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from rag import Assistant, load_paths
-from rag._atomic import write_atomic
+from rag.evaluation import write_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
@@ -250,7 +250,7 @@ def _temporal_corpus(folder: Path, undated: Path, seed: int) -> list[_Question]:
 
 
 def temporal(seed: int, *, failures: int = 0) -> dict:
-    from rag._metrics import answer_contained
+    from rag.evaluation import answer_contained
 
     with tempfile.TemporaryDirectory() as tmp:
         dated, undated = Path(tmp) / "dated", Path(tmp) / "undated"

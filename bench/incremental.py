@@ -86,9 +86,8 @@ def squad_documents(path: Path = SQUAD) -> list[dict[str, Any]]:
 def _child(mode: str, index_dir: Path, docs_path: Path) -> dict[str, Any]:
     import resource
 
-    from rag import MiniLMEmbeddings, Settings, TokenChunker
-    from rag._loading import LoadResult
-    from rag._types import SourceDocument
+    import rag
+    from rag import LoadResult, MiniLMEmbeddings, Settings, SourceDocument, TokenChunker, build_index
 
     settings = Settings()
     embeddings = MiniLMEmbeddings(backend=settings.embed_backend, batch_size=settings.embed_batch_size, show_progress=False)
@@ -96,13 +95,11 @@ def _child(mode: str, index_dir: Path, docs_path: Path) -> dict[str, Any]:
     chunker = TokenChunker(settings.chunk_tokens, settings.chunk_overlap)
     documents = [SourceDocument(**json.loads(line)) for line in docs_path.read_text("utf-8").splitlines()]
     times = _timed_phases() if mode == "add" else {}
-    import rag._ingest as ingest
-
     reset = _reset_peak()
     rss_before = _status_kb("VmRSS")
     started = time.perf_counter()
-    report = ingest.build_index(index_dir, LoadResult(documents=documents), embeddings=embeddings, chunker=chunker,
-                                prune=False, sentence_vectors=settings.sentence_vectors, chunk_vectors=settings.chunk_vectors)
+    report = build_index(index_dir, LoadResult(documents=documents), embeddings=embeddings, chunker=chunker,
+                         prune=False, sentence_vectors=settings.sentence_vectors, chunk_vectors=settings.chunk_vectors)
     seconds = time.perf_counter() - started
     manifest = json.loads((index_dir / "manifest.json").read_text("utf-8"))
     return {
@@ -112,7 +109,7 @@ def _child(mode: str, index_dir: Path, docs_path: Path) -> dict[str, Any]:
         "add_peak_rss_mb": round(_status_kb("VmHWM") / 1024, 1) if reset else None,
         "process_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "added": len(report.added), "n_documents": manifest["n_documents"], "n_chunks": manifest["n_chunks"],
-        "n_sentences": manifest["n_sentences"], "rag": str(Path(ingest.__file__).resolve().parent),
+        "n_sentences": manifest["n_sentences"], "rag": str(Path(rag.__file__).resolve().parent),
     }
 
 
@@ -172,9 +169,7 @@ def _pg_child(url: str, docs_path: Path) -> dict[str, Any]:
     import resource
 
     import rag._building as building
-    from rag import Assistant
-    from rag._loading import LoadResult
-    from rag._types import SourceDocument
+    from rag import Assistant, LoadResult, SourceDocument
 
     assistant = Assistant(url)
     assistant.embeddings.encode(["warm up the model"])
@@ -353,7 +348,7 @@ def _questions(n_docs: int, count: int, path: Path = SQUAD) -> list[str]:
 
 def measure_dated(url: str, n: int, count: int, cache: Path) -> dict[str, Any]:
     from rag import Assistant
-    from rag._metrics import percentile
+    from rag.evaluation import percentile
 
     records = squad_documents()
     base = _base(cache, records, n)

@@ -49,13 +49,9 @@ from typing import Any
 
 import numpy as np
 
-from rag import Assistant, load_paths
-from rag._atomic import write_atomic
-from rag._config import READERS
-from rag._evaluation import answer_scores
-from rag._goldsets import Evidence, GoldExample
-from rag._metrics import answer_contained, refusal_scores
-from rag._types import SourceDocument
+from rag import Assistant, SourceDocument, load_paths
+from rag.components import READERS
+from rag.evaluation import Evidence, GoldExample, answer_contained, answer_scores, refusal_scores, write_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "bench" / "data" / "news-dated"

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag._metrics import percentile
+from rag.evaluation import percentile
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
@@ -83,9 +83,8 @@ def _database(url: str, name: str) -> str:
 
 
 def squad_part(url: str, docs: int, questions: int, seed: int) -> dict:
-    from rag import Assistant
-    from rag._goldsets import load_eval_set
-    from rag._loading import LoadResult
+    from rag import Assistant, LoadResult
+    from rag.evaluation import load_eval_set
 
     eval_set = load_eval_set(SHARED / "squad-dev-v1.1.json")
     rng = random.Random(seed)
@@ -135,7 +134,7 @@ def hnsw_part(url: str, n: int, queries: int, seed: int) -> dict:
     import psycopg
     from pgvector.psycopg import register_vector
 
-    from rag.stores._pgvector import EF_SEARCH
+    from rag.components import EF_SEARCH
 
     rng = np.random.default_rng(seed)
     vectors = _clustered(n, 384, rng)
@@ -172,8 +171,7 @@ def bm25_part(url: str, n: int, queries: int, seed: int) -> dict:
     import bm25s
     import psycopg
 
-    from rag._text import bm25_terms, split_sentences
-    from rag.stores._pgvector import POSTINGS_PER_TERM
+    from rag.components import POSTINGS_PER_TERM, bm25_terms, split_sentences
 
     squad = json.loads((SHARED / "squad1" / "train-v1.1.json").read_text(encoding="utf-8"))
     texts, questions = [], []
@@ -227,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args(argv)
-    from rag._atomic import write_atomic
+    from rag.evaluation import write_atomic
 
     with _Server(args.url) as url:
         result = {

@@ -50,7 +50,7 @@ SEED = 25
 
 def _corpus(docs: int) -> tuple[list[Any], list[str]]:
     """The first ``docs`` paragraphs of the fixed shuffle, and the questions of the first 300 of them."""
-    from rag._goldsets import load_eval_set
+    from rag.evaluation import load_eval_set
 
     eval_set = load_eval_set(SQUAD)
     corpus = list(eval_set.corpus or [])
@@ -69,8 +69,7 @@ def build(url: str, sizes: list[int], work: Path) -> None:
     """A local index per size, and the same documents indexed into a database of its own."""
     import psycopg
 
-    from rag import Assistant
-    from rag._loading import LoadResult
+    from rag import Assistant, LoadResult
 
     for docs in sizes:
         corpus, _ = _corpus(docs)
@@ -131,7 +130,7 @@ def measure_one(url: str, docs: int, work: Path) -> dict[str, Any]:
     from pgvector.psycopg import register_vector  # noqa: F401
 
     from rag import Assistant
-    from rag._metrics import percentile
+    from rag.evaluation import percentile
     from rag.stores import current_generation, open_index
 
     database = _database(url, docs)

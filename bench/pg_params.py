@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from rag._metrics import percentile
+from rag.evaluation import percentile
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
@@ -47,7 +47,7 @@ FILTERS = {
 
 
 def _corpus(squad: Path, docs: int, copies: int) -> tuple[list[Any], list[str]]:
-    from rag._goldsets import load_eval_set
+    from rag.evaluation import load_eval_set
 
     eval_set = load_eval_set(squad)
     corpus = list(eval_set.corpus or [])[:docs]
@@ -74,9 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "pg-params.json")
     args = parser.parse_args(argv)
 
-    from rag import Assistant
-    from rag._dates import DateRange
-    from rag._loading import LoadResult
+    from rag import Assistant, LoadResult
+    from rag.components import DateRange
     from rag.stores import _pgvector
 
     corpus, questions = _corpus(args.squad, args.docs, args.copies)

@@ -33,11 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args(argv)
-    from rag import Assistant, load_index
-    from rag._atomic import write_atomic
-    from rag._goldsets import load_eval_set
-    from rag._loading import LoadResult
-    from rag._ray import RayEmbeddings
+    from rag import Assistant, LoadResult, load_index
+    from rag.components import RayEmbeddings
+    from rag.evaluation import load_eval_set, write_atomic
 
     corpus = random.Random(args.seed).sample(load_eval_set(SHARED / "squad-dev-v1.1.json").corpus or [], args.docs)
     started = time.perf_counter()

@@ -16,7 +16,8 @@ import sys
 import time
 from pathlib import Path
 
-from rag._reader import READER_DIR, Reader, ReaderInput
+from rag import Reader, ReaderInput
+from rag.components import READER_DIR
 
 _ITEM = ReaderInput(
     "How many troops took part in the drill?",

@@ -33,8 +33,8 @@ from pathlib import Path
 import numpy as np
 
 from rag import Settings
-from rag._answering import COMBINE, answer_probability
-from rag._atomic import write_atomic
+from rag.components import COMBINE, answer_probability
+from rag.evaluation import write_atomic
 from training.calibrate import (
     CALIBRATED_ON,
     add_fit_arguments,

@@ -17,7 +17,7 @@ SQUAD = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "squad-
 
 
 def squad_sample(path: Path, n_docs: int, n_questions: int, seed: int = 13) -> tuple[list, list[str]]:
-    from rag._goldsets import load_eval_set
+    from rag.evaluation import load_eval_set
 
     squad = load_eval_set(path)
     docs = squad.corpus[:n_docs] if n_docs else squad.corpus  # type: ignore[index]
@@ -32,8 +32,7 @@ def dir_size(path: Path) -> int:
 
 
 def run_ours(docs: list, questions: list[str], workdir: Path, config: Path | None) -> dict:
-    from rag import Assistant, Settings
-    from rag._loading import LoadResult
+    from rag import Assistant, LoadResult, Settings
 
     settings = Settings.from_file(config) if config else Settings()
     assistant = Assistant(workdir / "ours", settings=settings)
@@ -55,7 +54,7 @@ def run_ours(docs: list, questions: list[str], workdir: Path, config: Path | Non
 
 
 def run_baseline(docs: list, questions: list[str], workdir: Path, config: Path | None) -> dict:
-    from rag._baseline import LangChainRecipe
+    from rag.evaluation import LangChainRecipe
 
     recipe = LangChainRecipe()
     recipe.build(docs[:1])  # load the model outside the timed build, as for ours

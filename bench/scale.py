@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rag._ann import build_dense_index, search_one
-from rag._metrics import percentile
+from rag.components import build_dense_index, search_one
+from rag.evaluation import percentile
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DIM = 384

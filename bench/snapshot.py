@@ -39,9 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from rag import Assistant, bundled_articles_dir, load_paths
-from rag._atomic import write_atomic
-from rag._evaluation import evaluate
-from rag._goldsets import load_eval_set
+from rag.evaluation import evaluate, load_eval_set, write_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "rag" / "data" / "gold.jsonl"

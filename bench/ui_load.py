@@ -31,8 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from rag import Assistant, Settings, bundled_articles_dir
-from rag._atomic import write_atomic
-from rag._metrics import percentile
+from rag.evaluation import percentile, write_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -19,6 +19,48 @@ def test_public_names_are_pinned() -> None:
         assert getattr(rag, name) is not None
 
 
+EVALUATION = {"Evidence", "GoldExample", "LangChainRecipe", "answer_contained", "answer_scores", "evaluate", "load_eval_set",
+              "percentile", "refusal_scores", "write_atomic"}
+COMPONENTS = {"COMBINE", "EF_SEARCH", "MIN_SIMILARITY", "POSTINGS_PER_TERM", "READERS", "READER_DIR", "BuildRequest",
+              "CountChecker", "DateRange", "RayEmbeddings", "answer_probability", "asks_how_many", "bm25_terms",
+              "build_dense_index", "build_folder", "reader_folder", "search_one", "shipped_calibration", "split_sentences",
+              "word_similarity"}
+
+
+MCP = {"MAX_TOP_K", "AskResult", "DocumentResult", "SearchResult", "TimelineResult", "mcp_http_app", "mcp_server"}
+
+
+def test_evaluation_component_and_mcp_names_are_pinned() -> None:
+    import rag.components
+    import rag.evaluation
+    import rag.mcp
+
+    for module, expected in ((rag.evaluation, EVALUATION), (rag.components, COMPONENTS), (rag.mcp, MCP)):
+        assert set(module.__all__) == expected
+        for name in module.__all__:
+            assert getattr(module, name) is not None
+
+
+def test_benchmarks_import_only_public_modules() -> None:
+    """bench/ measures what people use: it imports rag, rag.evaluation, rag.components, rag.stores, never a private module.
+
+    The one exception is bench/incremental.py's phase timer, which wraps the build's private steps to time each.
+    """
+    import ast
+    from pathlib import Path
+
+    exempt = {("incremental.py", "rag._ingest"), ("incremental.py", "rag.stores._local"), ("incremental.py", "rag._building")}
+    found = set()
+    for path in sorted((Path(__file__).resolve().parents[1] / "bench").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else (
+                [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+            for name in names:
+                if name.split(".")[0] == "rag" and any(part.startswith("_") for part in name.split(".")):
+                    found.add((path.name, name))
+    assert found == exempt
+
+
 def test_exceptions_share_one_base() -> None:
     for name in ("ConfigError", "InputError", "EmptyQuestionError", "DocumentNotFoundError", "GoldFileError", "LoadError",
                  "EmbeddingError", "FetchError", "ReaderError", "IndexNotFoundError", "IndexCorruptError", "IndexMismatchError", "IndexWriteError", "StoreError"):
