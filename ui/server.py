@@ -37,7 +37,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.routing import Match
 
 from rag import Assistant, FetchLimits, Settings, __version__
-from rag._mcp import mcp_http_app
+from rag.mcp import mcp_http_app
 
 from .app import CONCURRENCY, app_options, build_app, own_temp_dir
 from .errors import install_error_handlers
