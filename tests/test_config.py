@@ -1,5 +1,6 @@
 """Settings: misspellings and bad values are errors, never silent defaults."""
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -164,3 +165,41 @@ def test_each_bad_value_names_the_fix(values: dict, message: str) -> None:  # ty
     with pytest.raises(ConfigError) as raised:
         Settings(**values)
     assert message in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"sentence_vectors": "mean"}, "setting sentence_vectors='mean' is unknown: use contextual or separate"),
+        ({"embed_batch_size": -1}, "setting embed_batch_size must be 0 (automatic) or more, got -1"),
+        ({"chunk_vectors": "pooled", "sentence_vectors": "contextual"},
+         'setting chunk_vectors="pooled" needs sentence_vectors="separate" (pooled chunks are made from them)'),
+    ],
+)
+def test_a_bad_value_is_one_whole_line(values: dict, message: str) -> None:  # type: ignore[type-arg]
+    with pytest.raises(ConfigError) as raised:
+        Settings(**values)
+    assert str(raised.value) == message
+
+
+def test_an_unknown_setting_with_no_near_name_lists_every_known_one() -> None:
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_mapping({"zzz": 1})
+    head, listed = str(raised.value).split("known settings: ")
+    assert head == "unknown setting 'zzz': "
+    assert listed.split(", ") == [field.name for field in dataclasses.fields(Settings)]
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("missing.toml", "config file {path} does not exist: check the path"),
+        (".", "config file {path} is a folder, not a TOML file: pass the file itself (e.g. rag.toml)"),
+        ("x" * 300 + ".toml", "config file {path} cannot be read (File name too long): check the path"),  # too long a name
+    ],
+)
+def test_a_config_file_that_cannot_be_read_is_one_line_naming_why(tmp_path: Path, name: str, message: str) -> None:
+    path = tmp_path / name
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_file(path)
+    assert str(raised.value) == message.format(path=path)
