@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import os
+import socket
 import warnings
 from pathlib import Path
 
@@ -338,3 +341,210 @@ def test_a_pdf_without_a_text_layer_says_run_ocr(tmp_path: Path) -> None:
     result = load_paths([tmp_path])
     assert not result.documents
     assert "has no text layer" in result.skipped[0].reason and "run OCR first" in result.skipped[0].reason
+
+
+# Issue #30: behaviours the mutation run of rag/_loading.py showed untested (ids, limits, messages, metadata).
+
+
+def _sha6(path: Path) -> str:
+    return hashlib.sha1(str(path).encode()).hexdigest()[:6]
+
+
+def test_a_clashing_id_gets_its_source_hash_then_a_counter(tmp_path: Path) -> None:
+    (tmp_path / "feed.json").write_text(json.dumps([{"id": "a", "text": f"Story {n}."} for n in (1, 2, 3)]))
+    (tmp_path / "x").mkdir()
+    (tmp_path / "y").mkdir()
+    (tmp_path / "x" / "same.txt").write_text("One\nFirst.")
+    (tmp_path / "y" / "same.txt").write_text("Two\nSecond.")
+    feed = tmp_path / "feed.json"
+    assert [d.id for d in load_paths([feed]).documents] == ["a", f"a-{_sha6(feed)}", "a-2"]
+    # Two files given by name: the second one's id carries a short hash of its path.
+    result = load_paths([tmp_path / "x" / "same.txt", tmp_path / "y" / "same.txt"])
+    assert [(d.id, d.title) for d in result.documents] == [("same", "One"), (f"same-{_sha6(tmp_path / 'y' / 'same.txt')}", "Two")]
+
+
+def test_ids_are_the_lower_case_slug_of_the_path_under_the_given_folder(tmp_path: Path) -> None:
+    (tmp_path / "News Desk").mkdir()
+    (tmp_path / "News Desk" / "Über Story.v2.TXT").write_text("Storm\nThe storm hit.")
+    (tmp_path / "---.txt").write_text("Rule\nOnly dashes in the name.")
+    (tmp_path / "_Budget_.md").write_text("Budget\nThe budget passed.")
+    ids = {d.title: d.id for d in load_paths([tmp_path]).documents}
+    assert ids == {"Storm": "news-desk-ber-story-v2", "Rule": "document", "Budget": "budget"}
+    (doc,) = load_paths([tmp_path / "News Desk" / "Über Story.v2.TXT"]).documents  # a file given: its name alone
+    assert doc.id == "ber-story-v2"
+
+
+@pytest.mark.parametrize(
+    ("size", "limit", "reason"),
+    [
+        (1000, 1000, None),  # at the limit: read
+        (1001, 1000, "file is 0.001 MB, over the 0.001 MB limit (raise max_file_mb)"),
+        (5243, 1048, "file is 0.005 MB, over the 0.001 MB limit (raise max_file_mb)"),
+        (2**20 + 1, 2**20, "file is 1 MB, over the 1 MB limit (raise max_file_mb)"),
+        (3 * 2**19, 2**20, "file is 1.5 MB, over the 1 MB limit (raise max_file_mb)"),
+    ],
+)
+def test_the_size_limit_and_its_message(tmp_path: Path, size: int, limit: int, reason: str | None) -> None:
+    (tmp_path / "big.txt").write_text("Big\n" + "w" * (size - 4))
+    result = load_paths([tmp_path], max_file_bytes=limit)
+    assert [s.reason for s in result.skipped] == ([reason] if reason else [])
+    assert len(result.documents) == (0 if reason else 1)
+
+
+def test_the_default_size_limit_is_20_mb(tmp_path: Path) -> None:
+    (tmp_path / "big.txt").write_bytes(b"Big\n" + b"w " * (10 * 2**20 + 1))
+    (skipped,) = load_paths([tmp_path]).skipped
+    assert skipped.reason == "file is 20 MB, over the 20 MB limit (raise max_file_mb)"
+
+
+def test_a_skip_line_quotes_an_odd_path_and_escapes_controls_in_the_reason() -> None:
+    assert str(Skipped("/news/a.txt ", "r")) == "skipped '/news/a.txt ': r"  # a trailing space would be invisible
+    assert str(Skipped(" a.txt", "r")) == "skipped ' a.txt': r"
+    assert str(Skipped("a.txt", "bad\nline\twith\x1b")) == "skipped a.txt: bad\\nline\\twith\\x1b"
+    assert str(Skipped("naïve café.txt", "déjà vu")) == "skipped naïve café.txt: déjà vu"
+
+
+def test_skips_and_warnings_are_logged_as_their_lines(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    (tmp_path / "a.png").write_bytes(b"x")
+    (tmp_path / "b.json").write_text(json.dumps([{"text": "Fine."}, {"title": "no body"}]))
+    (tmp_path / "c.md").write_text("---\ndate: someday\noutlet: {name: Daily}\n---\nStorm\n\nText.\n")
+    with caplog.at_level(logging.WARNING, logger="rag"):
+        result = load_paths([tmp_path, tmp_path / "missing"])
+    assert len(result.skipped) == 3 and len(result.warnings) == 2
+    logged = [r.getMessage() for r in caplog.records if r.name == "rag"]
+    assert sorted(logged) == sorted([str(s) for s in result.skipped] + result.warnings)
+
+
+def test_index_folders_are_skipped_and_gen_names_alone_are_not_an_index(tmp_path: Path) -> None:
+    articles = tmp_path / "articles"
+    (articles / "index" / "gen-1").mkdir(parents=True)
+    (articles / "index" / "manifest.json").write_text('{"generation": 1}')
+    (articles / "index" / "gen-1" / "chunks.jsonl").write_text('{"text": "A chunk."}\n')
+    (articles / "notes").mkdir()
+    (articles / "notes" / "manifest.json").write_text(json.dumps({"title": "Manifest", "text": "A manifest article."}))
+    (articles / "notes" / "gen-notes.txt").write_text("Gen notes\nNotes on a generation.")  # a file, not a folder
+    (articles / "a.txt").write_text("Storm\nThe storm hit.")
+    result = load_paths([articles])
+    assert [d.id for d in result.documents] == ["a", "notes-gen-notes", "notes-manifest"]
+    assert result.skipped == [Skipped(str(articles / "index"), "an index folder, not articles (indexing it would index the index)")]
+    assert result.roots == [str(articles)]
+
+
+def test_roots_are_the_resolved_paths_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "news").mkdir()
+    (tmp_path / "news" / "a.txt").write_text("Storm\nThe storm hit.")
+    (tmp_path / "b.md").write_text("Budget\nThe budget passed.")
+    monkeypatch.chdir(tmp_path)
+    result = load_paths(["news", "b.md", "missing.txt"])
+    assert result.roots == [str(tmp_path / "news"), str(tmp_path / "b.md")]
+    assert [d.source for d in result.documents] == [str(tmp_path / "news" / "a.txt"), str(tmp_path / "b.md")]
+    assert result.skipped == [Skipped("missing.txt", "no such file or folder")]
+
+
+def test_a_home_relative_path_is_expanded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "a.txt").write_text("Storm\nThe storm hit.")
+    (doc,) = load_paths(["~/a.txt"]).documents
+    assert doc.source == str(tmp_path / "a.txt")
+
+
+def test_a_hidden_folder_given_by_name_is_read(tmp_path: Path) -> None:
+    """Only entries hidden *inside* the given folder are left out, not the folder itself or its parents."""
+    hidden = tmp_path / ".notes" / "drafts"
+    hidden.mkdir(parents=True)
+    (hidden / "a.txt").write_text("Storm\nThe storm hit.")
+    (hidden / ".b.txt").write_text("Hidden\nNot read.")
+    assert [d.id for d in load_paths([tmp_path / ".notes"]).documents] == ["drafts-a"]
+
+
+def test_links_inside_the_folder_are_followed_and_a_socket_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    docs = tmp_path / "docs"
+    (docs / "sub").mkdir(parents=True)
+    (docs / "sub" / "real.txt").write_text("Real\nThe real text.")
+    os.symlink(docs / "sub" / "real.txt", docs / "link.txt")
+    os.symlink(docs / "sub", docs / "linked-sub")
+    if hasattr(socket, "AF_UNIX"):
+        monkeypatch.chdir(docs)  # a relative socket name: the absolute path may be too long to bind
+        server = socket.socket(socket.AF_UNIX)
+        server.bind("sock.txt")
+        server.close()
+    result = load_paths([docs])
+    assert [(d.id, d.source) for d in result.documents] == [("link", str(docs / "link.txt")), ("sub-real", str(docs / "sub" / "real.txt"))]
+    reasons = {Path(s.source).name: (s.reason, s.file) for s in result.skipped}
+    assert reasons.pop("linked-sub") == (
+        "symbolic link to a folder, not followed; give the folder itself to index it", str(docs / "linked-sub"))
+    if hasattr(socket, "AF_UNIX"):
+        assert reasons.pop("sock.txt") == ("not a regular file (socket); give regular files only", str(docs / "sock.txt"))
+    assert not reasons
+
+
+@pytest.mark.parametrize(
+    ("encoding", "mark"),
+    [("utf-32-be", "\ufeff"), ("utf-32-le", "\ufeff"), ("utf-16-be", "\ufeff"), ("utf-8", "")],
+)
+def test_text_in_each_marked_encoding_and_crlf_line_ends(tmp_path: Path, encoding: str, mark: str) -> None:
+    (tmp_path / "a.txt").write_bytes((mark + "Ünïcode storm\r\nThe storm hit the coast.\r\n\r\nIt cost 5 €.").encode(encoding))
+    (doc,) = load_paths([tmp_path]).documents
+    assert (doc.title, doc.text) == ("Ünïcode storm", "Ünïcode storm\nThe storm hit the coast.\n\nIt cost 5 €.")
+
+
+@pytest.mark.parametrize(
+    ("encoding", "reason"),
+    [
+        ("utf-16", "starts with a UTF-16 LE byte order mark but is not valid UTF-16 LE (byte 32); re-save it as UTF-8"),
+        ("utf-16-be", "starts with a UTF-16 BE byte order mark but is not valid UTF-16 BE (byte 32); re-save it as UTF-8"),
+        ("utf-32", "starts with a UTF-32 LE byte order mark but is not valid UTF-32 LE (byte 64); re-save it as UTF-8"),
+        ("utf-32-be", "starts with a UTF-32 BE byte order mark but is not valid UTF-32 BE (byte 64); re-save it as UTF-8"),
+    ],
+)
+def test_a_damaged_marked_file_names_its_encoding_and_the_bad_byte(tmp_path: Path, encoding: str, reason: str) -> None:
+    # 16 characters after the mark; the last one cut short starts at byte 2 + 30 (UTF-16) or 4 + 60 (UTF-32).
+    data = ("" if encoding in ("utf-16", "utf-32") else "\ufeff") + "Title\nBody text."
+    (tmp_path / "cut.txt").write_bytes(data.encode(encoding)[:-1])
+    (skipped,) = load_paths([tmp_path]).skipped
+    assert skipped.reason == reason
+
+
+def test_nul_characters_and_bytes_mean_binary_only_near_the_start(tmp_path: Path) -> None:
+    (tmp_path / "wide.txt").write_bytes("Title\x00\nBody.".encode("utf-16"))
+    (tmp_path / "nul.txt").write_bytes(b"Title\nBody.\x00")
+    (tmp_path / "late.txt").write_bytes(b"Late title\n" + b"word " * 1700 + b"\x00")  # the NUL past 8192 bytes
+    (tmp_path / "late16.txt").write_bytes(("Wide title\n" + "word " * 1700 + "\x00").encode("utf-16"))
+    result = load_paths([tmp_path])
+    assert {Path(s.source).name: s.reason for s in result.skipped} == {
+        "wide.txt": "binary file (contains NUL characters), not text",
+        "nul.txt": "binary file (contains NUL bytes), not text",
+    }
+    assert sorted(d.title for d in result.documents) == ["Late title", "Wide title"]
+
+
+def test_bytes_no_encoding_reads_are_one_clear_skip(tmp_path: Path) -> None:
+    (tmp_path / "junk.txt").write_bytes(b"\x81\x8d\x8f\x90\x9d" * 3)  # undefined in Windows-1252, not UTF-8
+    (skipped,) = load_paths([tmp_path]).skipped
+    assert skipped.reason == "not valid UTF-8, Windows-1252 or a detected East Asian encoding; re-save it as UTF-8"
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ("", "no text after cleaning (empty file)"),
+        ("!!! ???\n— …", "no words, only punctuation or symbols"),
+    ],
+)
+def test_empty_and_wordless_files_say_which(tmp_path: Path, content: str, reason: str) -> None:
+    (tmp_path / "a.txt").write_text(content)
+    assert [s.reason for s in load_paths([tmp_path]).skipped] == [reason]
+
+
+def test_unsupported_type_message_lists_the_supported_ones(tmp_path: Path) -> None:
+    (tmp_path / "a.DOCX").write_bytes(b"PK")
+    (skipped,) = load_paths([tmp_path]).skipped
+    assert skipped.reason == "unsupported file type .docx; use one of .txt, .md, .markdown, .html, .htm, .pdf, .json, .jsonl"
+    assert skipped.file == str(tmp_path / "a.DOCX")
+
+
+@pytest.mark.parametrize("name", ["a.TXT", "a.markdown", "a.Md"])
+def test_every_text_suffix_in_any_case_is_read(tmp_path: Path, name: str) -> None:
+    (tmp_path / name).write_text("---\ntitle: Storm\n---\nThe storm hit.\n")
+    (doc,) = load_paths([tmp_path]).documents
+    assert (doc.id, doc.title, doc.text) == ("a", "Storm", "The storm hit.")
