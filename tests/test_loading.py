@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import os
@@ -11,9 +12,10 @@ import warnings
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader, PdfWriter
 
 from rag import bundled_articles_dir, load_paths
-from rag._loading import Skipped
+from rag._loading import Skipped, _parse_failure, cut_title, front_matter
 from tests.helpers import ARTICLE_HTML, make_pdf
 
 
@@ -351,13 +353,13 @@ def _sha6(path: Path) -> str:
 
 
 def test_a_clashing_id_gets_its_source_hash_then_a_counter(tmp_path: Path) -> None:
-    (tmp_path / "feed.json").write_text(json.dumps([{"id": "a", "text": f"Story {n}."} for n in (1, 2, 3)]))
+    (tmp_path / "feed.json").write_text(json.dumps([{"id": "a", "text": f"Story {n}."} for n in (1, 2, 3, 4)]))
     (tmp_path / "x").mkdir()
     (tmp_path / "y").mkdir()
     (tmp_path / "x" / "same.txt").write_text("One\nFirst.")
     (tmp_path / "y" / "same.txt").write_text("Two\nSecond.")
     feed = tmp_path / "feed.json"
-    assert [d.id for d in load_paths([feed]).documents] == ["a", f"a-{_sha6(feed)}", "a-2"]
+    assert [d.id for d in load_paths([feed]).documents] == ["a", f"a-{_sha6(feed)}", "a-2", "a-3"]
     # Two files given by name: the second one's id carries a short hash of its path.
     result = load_paths([tmp_path / "x" / "same.txt", tmp_path / "y" / "same.txt"])
     assert [(d.id, d.title) for d in result.documents] == [("same", "One"), (f"same-{_sha6(tmp_path / 'y' / 'same.txt')}", "Two")]
@@ -380,6 +382,7 @@ def test_ids_are_the_lower_case_slug_of_the_path_under_the_given_folder(tmp_path
         (1000, 1000, None),  # at the limit: read
         (1001, 1000, "file is 0.001 MB, over the 0.001 MB limit (raise max_file_mb)"),
         (5243, 1048, "file is 0.005 MB, over the 0.001 MB limit (raise max_file_mb)"),
+        (1600, 1500, "file is 0.002 MB, over the 0.001 MB limit (raise max_file_mb)"),  # three decimals, not four
         (2**20 + 1, 2**20, "file is 1 MB, over the 1 MB limit (raise max_file_mb)"),
         (3 * 2**19, 2**20, "file is 1.5 MB, over the 1 MB limit (raise max_file_mb)"),
     ],
@@ -548,3 +551,336 @@ def test_every_text_suffix_in_any_case_is_read(tmp_path: Path, name: str) -> Non
     (tmp_path / name).write_text("---\ntitle: Storm\n---\nThe storm hit.\n")
     (doc,) = load_paths([tmp_path]).documents
     assert (doc.id, doc.title, doc.text) == ("a", "Storm", "The storm hit.")
+
+
+def test_a_given_fifo_or_device_names_the_file_and_the_rest_still_loads(tmp_path: Path) -> None:
+    (tmp_path / "good.txt").write_text("Good title\nA good sentence.")
+    given: list[str | Path] = []
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "pipe.txt")
+        given.append(tmp_path / "pipe.txt")
+    if Path("/dev/null").exists():
+        given.append("/dev/null")
+    result = load_paths([*given, tmp_path / "good.txt"])
+    assert [d.id for d in result.documents] == ["good"]
+    kinds = {"pipe.txt": "FIFO", "null": "character device"}
+    assert [(s.source, s.reason, s.file) for s in result.skipped] == [
+        (str(p), f"not a regular file ({kinds[Path(p).name]}); give regular files only", str(p)) for p in given
+    ]
+    assert result.roots == [str(tmp_path / "good.txt")]
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads any file")
+def test_an_unreadable_file_says_cannot_read(tmp_path: Path) -> None:
+    locked = tmp_path / "locked.txt"
+    locked.write_text("Locked\nSecret text.")
+    locked.chmod(0)
+    try:
+        (skipped,) = load_paths([tmp_path]).skipped
+    finally:
+        locked.chmod(0o644)
+    assert (skipped.reason, skipped.file) == ("cannot read: Permission denied", str(locked))
+
+
+def test_nul_detection_looks_at_the_first_8192_bytes_or_characters(tmp_path: Path) -> None:
+    (tmp_path / "at.txt").write_bytes(b"At title\n" + b"w" * 8182 + b"\x00")  # the NUL is byte 8192: binary
+    (tmp_path / "past.txt").write_bytes(b"Past title\n" + b"w" * 8181 + b"\x00")  # byte 8192 (the 8193rd): text
+    (tmp_path / "wide.txt").write_bytes(("Wide title\n" + "w" * 8181 + "\x00").encode("utf-16"))  # character 8192
+    result = load_paths([tmp_path])
+    assert [Path(s.source).name for s in result.skipped] == ["at.txt"]
+    assert sorted(d.title for d in result.documents) == ["Past title", "Wide title"]
+
+
+def test_front_matter_reads_values_quotes_lists_and_its_end(tmp_path: Path) -> None:
+    files = {
+        "quoted.md": "---\nTitle :  'Xi meets Biden: the talks'  \nauthor: \"Xu Li\"\n...  \nThe leaders met.\n",
+        "flow.md": "---\nauthor: [Xu Li, , 'Bo Chan', Ann Lee]\ntitle: Storm [video]\n---\nThe storm hit.\n",
+        "block.md": "---\ntitle: Vote\nauthors:\n  - 'Xu Li'\n  - Bo Chan\n---\nThe council voted.\n",
+        "blank.md": "---\nauthors:\n  - Ann Lee\n\n  - Not an author\ntitle: Vote\n---\nThe council voted.\n",
+        "rule.md": "---\nJust a rule\n---\nThe storm hit.\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    result = load_paths([tmp_path])
+    docs = {d.id: (d.title, d.author, d.text) for d in result.documents}
+    assert docs == {
+        "quoted": ("Xi meets Biden: the talks", "Xu Li", "The leaders met."),
+        "flow": ("Storm [video]", "Xu Li, Bo Chan, Ann Lee", "The storm hit."),
+        "block": ("Vote", "Xu Li, Bo Chan", "The council voted."),
+        "blank": ("Vote", "Ann Lee", "The council voted."),
+        "rule": ("Just a rule", None, "---\nJust a rule\n---\nThe storm hit."),  # no field: not front matter
+    }
+    assert not result.warnings
+
+
+def test_front_matter_maps_warn_once_and_an_indented_line_is_no_map(tmp_path: Path) -> None:
+    (tmp_path / "only-map.md").write_text("---\noutlet:\n  name: Daily\n  id: 3\n---\nStorm\n\nThe storm hit.\n")
+    (tmp_path / "twice.md").write_text("---\nsource: {name: Daily}\nsource: {name: Weekly}\ntitle: T\n---\nThe storm hit.\n")
+    (tmp_path / "indented.md").write_text("---\ntitle: Storm\n  subtitle: a wet day\n---\nThe storm hit.\n")
+    result = load_paths([tmp_path])
+    docs = {d.id: (d.title, d.outlet, d.text) for d in result.documents}
+    assert docs == {
+        "only-map": ("Storm", None, "Storm\n\nThe storm hit."),
+        "twice": ("T", None, "The storm hit."),
+        "indented": ("Storm", None, "The storm hit."),
+    }
+    assert result.warnings == [
+        f"{tmp_path / 'only-map.md'}: front matter outlet is a map, which is not read; write it as one value (outlet: …) or a list",
+        f"{tmp_path / 'twice.md'}: front matter source is a map, which is not read; write it as one value (source: …) or a list",
+    ]
+
+
+def test_front_matter_of_more_than_40_lines_is_not_read_to_its_end(tmp_path: Path) -> None:
+    fill = "".join(f"k{i}: v\n" for i in range(39))
+    (tmp_path / "forty.md").write_text("---\n" + fill + "title: Storm\n---\nThe storm hit.\n")
+    (tmp_path / "more.md").write_text("---\n" + fill + "x: y\ntitle: Storm\n---\nThe storm hit.\n")
+    docs = {d.id: (d.title, d.text) for d in load_paths([tmp_path]).documents}
+    assert docs["forty"] == ("Storm", "The storm hit.")
+    assert docs["more"][0] == "title: Storm"  # read as an unclosed block of 40 lines
+
+
+@pytest.mark.parametrize(
+    ("front", "expected"),
+    [
+        ("title: T\nauthor: Ann Lee\nauthors: Bo Chan, Cy Diaz\n", {"author": "Ann Lee"}),
+        ("title: T\nauthors: Bo Chan, Cy Diaz\n", {"author": "Bo Chan, Cy Diaz"}),
+        ("title: T\noutlet: Harbour Times\nsource: Wire\npublisher: Group\n", {"outlet": "Harbour Times"}),
+        ("title: T\nsource: Wire\npublisher: Group\n", {"outlet": "Wire"}),
+        ("title: T\npublisher: Group\n", {"outlet": "Group"}),
+        ("title: T\npublished: 2024-02-03\ndate: 2023-01-01\n", {"published": "2024-02-03"}),
+        ("title: T\ndate: March 3, 2023\n", {"published": "2023-03-03"}),
+        ("title: T\nurl: https://www.harbour.example/2021/08/09/storm\n",
+         {"url": "https://www.harbour.example/2021/08/09/storm", "published": "2021-08-09", "outlet": "harbour.example"}),
+    ],
+)
+def test_which_front_matter_field_wins(tmp_path: Path, front: str, expected: dict[str, str]) -> None:
+    (tmp_path / "a.md").write_text(f"---\n{front}---\nThe storm hit.\n")
+    result = load_paths([tmp_path])
+    (doc,) = result.documents
+    fields = {"url": doc.url, "published": doc.published, "outlet": doc.outlet, "author": doc.author}
+    assert fields == {**dict.fromkeys(fields), **expected}
+    assert not result.warnings
+    # front_matter() keeps the same fields (the date as YYYY-MM-DD); the URL's date and host are only loading's fallbacks.
+    kept = {"title": "T", "url": expected["url"]} if "url" in expected else {"title": "T", **expected}
+    assert front_matter(f"---\n{front}---\nThe storm hit.") == (kept, "The storm hit.")
+
+
+def test_front_matter_function_reads_a_leading_byte_order_mark() -> None:
+    assert front_matter("\ufeff---\ntitle: Storm\nDate: 2024-05-01\n---\nThe storm hit.") == (
+        {"title": "Storm", "published": "2024-05-01"}, "The storm hit.")
+    assert front_matter("No front matter.\n") == ({}, "No front matter.\n")
+
+
+def test_an_invalid_front_matter_date_is_a_warning_and_the_text_date_is_used(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text("---\npublished: soon\ndate: 2023-01-01\n---\nStorm\nPublished: August 9, 2021\n\nText.\n")
+    (tmp_path / "b.md").write_text("---\ndate: someday\n---\nStorm\n\nText.\n")
+    result = load_paths([tmp_path])
+    assert [d.published for d in result.documents] == ["2021-08-09", None]
+    assert result.warnings == [
+        f"{tmp_path / 'a.md'}: published \"soon\" is not a date (give a real day, e.g. published: 2024-05-01); indexed without a date",
+        f"{tmp_path / 'b.md'}: date \"someday\" is not a date (give a real day, e.g. date: 2024-05-01); indexed without a date",
+    ]
+
+
+def test_a_text_file_without_front_matter_gets_dateline_byline_and_first_line(tmp_path: Path) -> None:
+    (tmp_path / "wire.txt").write_text("## Xi visits Paris\n\nMOSCOW, Aug. 9, 2021 (Reuters) – The talks ended.\n"
+                                       "By Ann van Dijk and Bo al-Rashid, Reuters\n")
+    (tmp_path / "ruled.md").write_text("***\n\n# Budget passes #\n\nBy the river the budget passed.\n")
+    (tmp_path / "front.md").write_text("---\nauthor: Cy Diaz\noutlet: Harbour Times\n---\n"
+                                       "MOSCOW, Aug. 9, 2021 (Reuters) – The talks ended.\nBy Ann Lee | Reuters\n")
+    docs = {d.id: (d.title, d.published, d.outlet, d.author) for d in load_paths([tmp_path]).documents}
+    assert docs == {
+        "wire": ("Xi visits Paris", "2021-08-09", "Reuters", "Ann van Dijk and Bo al-Rashid"),
+        "ruled": ("Budget passes #", None, None, None),
+        "front": ("MOSCOW, Aug. 9, 2021 (Reuters) – The talks ended.", "2021-08-09", "Harbour Times", "Cy Diaz"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("head", "author"),
+    [
+        ("Storm\nBy Ann Lee · AP\n", "Ann Lee"),
+        ("Storm\nBy Ann Bo Cy Di Ed Fa\n", "Ann Bo Cy Di Ed Fa"),  # a name of six words
+        ("Storm\nBy Ann Bo Cy Di Ed Fa Gu\n", None),  # seven words is a sentence
+        ("One\nTwo\nThree\nFour\nBy Ann Lee\n", "Ann Lee"),  # the fifth line with words
+        ("One\nTwo\nThree\nFour\nFive\nBy Ann Lee\n", None),  # the sixth is too far down
+        ("One\n\n\n\n\n\n\n\nTwo\n\nThree\nBy Ann Lee\n", "Ann Lee"),  # line 12
+        ("One\n\n\n\n\n\n\n\n\nTwo\n\nThree\nBy Ann Lee\n", None),  # line 13
+    ],
+)
+def test_a_byline_is_read_near_the_top_only(tmp_path: Path, head: str, author: str | None) -> None:
+    (tmp_path / "a.txt").write_text(head + "\nThe storm hit the coast.\n")
+    (doc,) = load_paths([tmp_path]).documents
+    assert doc.author == author
+
+
+def test_titles_are_one_line_and_cut_at_120_characters_on_a_word(tmp_path: Path) -> None:
+    long = "a" * 50 + " " + "b" * 50 + " " + "c" * 50
+    exact = "d" * 60 + " " + "e" * 59  # 120 characters
+    many = " ".join(["word"] * 30)  # 149 characters; the first 120 are 24 words and a space
+    records = [{"id": "long", "title": long, "text": "Long."}, {"id": "exact", "title": exact, "text": "Exact."},
+               {"id": "many", "title": many, "text": "Many."}, {"id": "spaced", "title": "  Storm \n hits\tcoast ", "text": "Storm."},
+               {"id": "none", "text": "Rates rise\nThe bank raised rates."}]
+    (tmp_path / "feed.json").write_text(json.dumps(records))
+    titles = {d.id: d.title for d in load_paths([tmp_path]).documents}
+    assert titles == {"long": "a" * 50 + " " + "b" * 50 + "…", "exact": exact, "many": " ".join(["word"] * 24) + "…",
+                      "spaced": "Storm hits coast", "none": "Rates rise"}
+    assert cut_title("x" * 121) == "x" * 120 + "…"  # one word longer than a title is cut inside it
+
+
+def test_json_records_text_title_ids_and_source(tmp_path: Path) -> None:
+    records = [
+        {"id": 7, "title": "Rates rise", "text": "  Rates rise again, the bank said."},
+        {"id": "", "text": "Untitled one\nSecond line."},
+        {"text": "Body loses", "body": "Text wins."},
+        {"title": "Only body", "body": "The body text."},
+    ]
+    (tmp_path / "feed.json").write_text(json.dumps(records))
+    (tmp_path / "one.json").write_text(json.dumps([{"text": "Alone."}]))
+    result = load_paths([tmp_path])
+    docs = {d.id: (d.title, d.text, d.source) for d in result.documents}
+    feed, one = str(tmp_path / "feed.json"), str(tmp_path / "one.json")
+    assert docs == {
+        "7": ("Rates rise", "Rates rise again, the bank said.", feed),
+        "feed-2": ("Untitled one", "Untitled one\nSecond line.", feed),
+        "feed-3": ("Body loses", "Body loses", feed),
+        "feed-4": ("Only body", "Only body\n\nThe body text.", feed),
+        "one": ("Alone.", "Alone.", one),  # a list of one record: the file's id
+    }
+    assert docs["7"][0] == "Rates rise" and not result.skipped
+
+
+def test_json_record_failures_are_counted_and_listed_three_at_most(tmp_path: Path) -> None:
+    good = {"title": "ok", "text": "Fine text."}
+    (tmp_path / "three.json").write_text(json.dumps([good, {"title": "x"}, {"text": 5}, {"text": "!!!"}]))
+    (tmp_path / "four.jsonl").write_text("\n".join(json.dumps(r) for r in [good, "s", [1], {"body": " "}, {"text": None}]))
+    (tmp_path / "bad.jsonl").write_text("{bad\n")
+    (tmp_path / "empty.json").write_text("[]")
+    (tmp_path / "blank.jsonl").write_text("\n  \n")
+    result = load_paths([tmp_path])
+    assert [d.id for d in result.documents] == ["four-1", "three-1"]
+    assert {Path(s.source).name: s.reason for s in result.skipped} == {
+        "bad.jsonl": "none of its 1 record(s) is usable (line 1: invalid JSON (Expecting property name enclosed in double "
+                     "quotes)); records need a 'text' or 'body' string",
+        "blank.jsonl": "no records found",
+        "empty.json": "no records found",
+        "four.jsonl": "4 of 5 records skipped (line 2: not a JSON object; line 3: not a JSON object; line 4: no 'text' or "
+                      "'body' string; and 1 more)",
+        "three.json": "3 of 4 records skipped (record 2: no 'text' or 'body' string; record 3: no 'text' or 'body' string; "
+                      "record 4: no words, only punctuation or symbols)",
+    }
+
+
+def test_json_record_metadata_keys_in_order(tmp_path: Path) -> None:
+    records = [
+        {"text": "1.", "published": "2024-01-01", "date": "2023-01-01", "published_at": "2022-01-01", "publishedAt": "2021-01-01",
+         "outlet": "O", "source": "S", "publisher": "P", "site_name": "N", "author": "A", "authors": "B", "byline": "C"},
+        {"text": "2.", "published": "", "date": "2023-01-01", "published_at": "2022-01-01", "source": "S", "publisher": "P",
+         "authors": ["Ann Lee", {"name": "Bo Chan"}, ""], "byline": "C"},
+        {"text": "3.", "published": None, "published_at": "2022-01-01", "publishedAt": "2021-01-01", "publisher": "P",
+         "site_name": "N", "author": [], "byline": "C"},
+        {"text": "4.", "publishedAt": "2021-01-01T10:00:00Z", "site_name": "N", "source": {"id": None, "name": "Wire"}},
+        {"text": "5.", "url": "https://www.harbour.example/2020/05/06/x", "source": {"id": "wire"}, "outlet": "  Harbour\n Times  "},
+        {"text": "6.", "url": "https://www.harbour.example/2020/05/06/x", "outlet": "", "published": ""},
+        {"text": "7.", "url": "not a url", "author": 5},
+    ]
+    (tmp_path / "feed.json").write_text(json.dumps(records))
+    result = load_paths([tmp_path])
+    got = [(d.url, d.published, d.outlet, d.author) for d in result.documents]
+    assert got == [
+        (None, "2024-01-01", "O", "A"),
+        (None, "2023-01-01", "S", "Ann Lee, Bo Chan"),
+        (None, "2022-01-01", "P", "C"),
+        (None, "2021-01-01", "Wire", None),
+        ("https://www.harbour.example/2020/05/06/x", "2020-05-06", "Harbour Times", None),
+        ("https://www.harbour.example/2020/05/06/x", "2020-05-06", "harbour.example", None),
+        ("not a url", None, None, "5"),
+    ]
+    assert not result.warnings
+
+
+def test_invalid_json_dates_are_warnings_naming_the_record_and_value(tmp_path: Path) -> None:
+    long = "soon" * 30
+    records = [{"text": "1.", "published": 20240501}, {"text": "2.", "date": long},
+               {"text": "3.", "publishedAt": "2024\x85"}, {"text": "4.", "published_at": "Grüße"}]
+    (tmp_path / "feed.json").write_text(json.dumps(records, ensure_ascii=False))
+    result = load_paths([tmp_path])
+    assert [d.published for d in result.documents] == [None] * 4
+    where = tmp_path / "feed.json"
+    assert result.warnings == [
+        f"{where}:1: published 20240501 is not a date (give a real day, e.g. published: 2024-05-01); indexed without a date",
+        f"{where}:2: date \"{long[:59]}… is not a date (give a real day, e.g. date: 2024-05-01); indexed without a date",
+        f"{where}:3: publishedAt \"2024\\x85\" is not a date (give a real day, e.g. publishedAt: 2024-05-01); indexed without a date",
+        f"{where}:4: published_at \"Grüße\" is not a date (give a real day, e.g. published_at: 2024-05-01); indexed without a date",
+    ]
+
+
+def test_a_value_error_in_a_parser_is_one_line_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "big.json").write_text('{"text": ' + "1" * 5000 + "}")  # int() refuses 5000 digits: a ValueError
+    (skipped,) = load_paths([tmp_path]).skipped
+    assert skipped.reason.startswith("could not be parsed (ValueError: Exceeds the limit (4300 digits) for integer string")
+    assert skipped.reason.endswith("); fix or remove the file") and "\n" not in skipped.reason
+
+
+def test_parse_failure_lines() -> None:
+    assert _parse_failure(ValueError("word " * 40)) == (
+        "could not be parsed (ValueError: " + " ".join(["word"] * 32) + "…); fix or remove the file")
+    assert _parse_failure(KeyError()) == "could not be parsed (KeyError); fix or remove the file"
+    assert _parse_failure(ValueError("two\n  lines")) == "could not be parsed (ValueError: two lines); fix or remove the file"
+    assert _parse_failure(MemoryError()) == "too large to parse in memory; fix or remove the file"
+
+
+def _two_page_pdf(info: dict[str, str]) -> bytes:
+    writer = PdfWriter()
+    for lines in (["Page one title", "First page."], ["Second page."]):
+        writer.append(PdfReader(io.BytesIO(make_pdf(lines))))
+    writer.add_metadata(info)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_pdf_metadata_pages_and_a_title_from_the_first_line(tmp_path: Path) -> None:
+    (tmp_path / "two.pdf").write_bytes(_two_page_pdf({"/Author": "Ann Lee", "/CreationDate": "D:20240102030405Z"}))
+    (tmp_path / "plain.pdf").write_bytes(make_pdf(["Council approves bridge", "It will cost 12 million."]))
+    docs = {d.id: d for d in load_paths([tmp_path]).documents}
+    two, plain = docs["two"], docs["plain"]
+    assert (two.title, two.text, two.author, two.published) == (
+        "Page one title", "Page one title\nFirst page.\n\nSecond page.", "Ann Lee", "2024-01-02")
+    assert (plain.title, plain.author, plain.published) == ("Council approves bridge", None, None)
+
+
+def test_a_pdf_pypdf_repairs_loads_without_its_log_lines(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    data = make_pdf(["Council approves bridge", "It will cost 12 million."])
+    (tmp_path / "moved.pdf").write_bytes(data.replace(b"0000000009 00000 n", b"0000000011 00000 n"))  # a wrong xref offset
+    with caplog.at_level(logging.DEBUG):
+        (doc,) = load_paths([tmp_path]).documents
+    assert doc.title == "Council approves bridge"
+    assert not [r for r in caplog.records if r.name.startswith("pypdf")]
+
+
+def test_a_scanned_pdf_message(tmp_path: Path) -> None:
+    (tmp_path / "scan.pdf").write_bytes(make_pdf([]))
+    (skipped,) = load_paths([tmp_path]).skipped
+    assert skipped.reason == "PDF of 1 page(s) has no text layer (a scan?): run OCR first (e.g. ocrmypdf) and index its output"
+
+
+def test_html_metadata_title_and_suffixes(tmp_path: Path) -> None:
+    head = ('<head><meta property="og:site_name" content="Harbour Gazette"><meta name="author" content="Dana Reyes">'
+            '<meta property="article:published_time" content="2024-05-01T08:00:00Z">'
+            '<link rel="canonical" href="https://www.harbour.example/news/harbour-reopens">')
+    (tmp_path / "meta.htm").write_text(ARTICLE_HTML.replace("<head>", head))
+    (tmp_path / "retitled.html").write_text(ARTICLE_HTML.replace("<h1>Harbour reopens after storm</h1>", "")
+                                            .replace("<title>Harbour reopens after storm</title>", "<title>Port news</title>"))
+    (tmp_path / "empty.html").write_text("<html><head><title>T</title></head><body><script>x()</script></body></html>")
+    result = load_paths([tmp_path])
+    docs = {d.id: d for d in result.documents}
+    meta = docs["meta"]
+    assert (meta.title, meta.url, meta.published, meta.outlet, meta.author) == (
+        "Harbour reopens after storm", "https://www.harbour.example/news/harbour-reopens", "2024-05-01", "Harbour Gazette",
+        "Dana Reyes")
+    assert meta.text.startswith("Harbour reopens after storm\nThe city harbour reopened on Tuesday")
+    assert meta.source == str(tmp_path / "meta.htm")
+    assert docs["retitled"].title == "Port news"
+    assert docs["retitled"].text.startswith("Port news\n\nThe city harbour reopened on Tuesday")
+    assert [s.reason for s in result.skipped] == ["no article text in the HTML (only markup, scripts or a title)"]
