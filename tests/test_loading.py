@@ -732,7 +732,7 @@ def test_json_records_text_title_ids_and_source(tmp_path: Path) -> None:
     records = [
         {"id": 7, "title": "Rates rise", "text": "  Rates rise again, the bank said."},
         {"id": "", "text": "Untitled one\nSecond line."},
-        {"text": "Body loses", "body": "Text wins."},
+        {"text": "Text wins.", "body": "Body loses."},
         {"title": "Only body", "body": "The body text."},
     ]
     (tmp_path / "feed.json").write_text(json.dumps(records))
@@ -743,7 +743,7 @@ def test_json_records_text_title_ids_and_source(tmp_path: Path) -> None:
     assert docs == {
         "7": ("Rates rise", "Rates rise again, the bank said.", feed),
         "feed-2": ("Untitled one", "Untitled one\nSecond line.", feed),
-        "feed-3": ("Body loses", "Body loses", feed),
+        "feed-3": ("Text wins.", "Text wins.", feed),
         "feed-4": ("Only body", "Only body\n\nThe body text.", feed),
         "one": ("Alone.", "Alone.", one),  # a list of one record: the file's id
     }
@@ -884,3 +884,16 @@ def test_html_metadata_title_and_suffixes(tmp_path: Path) -> None:
     assert docs["retitled"].title == "Port news"
     assert docs["retitled"].text.startswith("Port news\n\nThe city harbour reopened on Tuesday")
     assert [s.reason for s in result.skipped] == ["no article text in the HTML (only markup, scripts or a title)"]
+
+
+def test_a_null_text_falls_back_to_the_body_and_unnamed_authors_leave_no_gap(tmp_path: Path) -> None:
+    """Bugs found by the mutation run: ``"text": null`` beside a body was skipped as having neither, and an
+    author object without a name gave "Ann Lee, , Bo Chan"."""
+    records = [{"title": "Vote", "text": None, "body": "The council voted."},
+               {"title": "Blank", "text": "  ", "body": "The body is used."},
+               {"text": "A.", "authors": [{"name": "Ann Lee"}, {"url": "https://x"}, {"name": ""}, "Bo Chan"]}]
+    (tmp_path / "feed.json").write_text(json.dumps(records))
+    result = load_paths([tmp_path])
+    assert not result.skipped
+    assert [(d.title, d.text, d.author) for d in result.documents] == [
+        ("Vote", "Vote\n\nThe council voted.", None), ("Blank", "Blank\n\nThe body is used.", None), ("A.", "A.", "Ann Lee, Bo Chan")]
