@@ -405,6 +405,7 @@ def test_a_skip_line_quotes_an_odd_path_and_escapes_controls_in_the_reason() -> 
     assert str(Skipped(" a.txt", "r")) == "skipped ' a.txt': r"
     assert str(Skipped("a.txt", "bad\nline\twith\x1b")) == "skipped a.txt: bad\\nline\\twith\\x1b"
     assert str(Skipped("naïve café.txt", "déjà vu")) == "skipped naïve café.txt: déjà vu"
+    assert str(Skipped("a.txt", "C:\\news\rit's")) == "skipped a.txt: C:\\news\\rit's"  # only the control is escaped
 
 
 def test_skips_and_warnings_are_logged_as_their_lines(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -426,9 +427,11 @@ def test_index_folders_are_skipped_and_gen_names_alone_are_not_an_index(tmp_path
     (articles / "notes").mkdir()
     (articles / "notes" / "manifest.json").write_text(json.dumps({"title": "Manifest", "text": "A manifest article."}))
     (articles / "notes" / "gen-notes.txt").write_text("Gen notes\nNotes on a generation.")  # a file, not a folder
+    (articles / "archive" / "gen-2019").mkdir(parents=True)  # a gen- folder without a manifest: articles
+    (articles / "archive" / "gen-2019" / "old.txt").write_text("Old\nAn old story.")
     (articles / "a.txt").write_text("Storm\nThe storm hit.")
     result = load_paths([articles])
-    assert [d.id for d in result.documents] == ["a", "notes-gen-notes", "notes-manifest"]
+    assert [d.id for d in result.documents] == ["a", "archive-gen-2019-old", "notes-gen-notes", "notes-manifest"]
     assert result.skipped == [Skipped(str(articles / "index"), "an index folder, not articles (indexing it would index the index)")]
     assert result.roots == [str(articles)]
 
@@ -685,6 +688,7 @@ def test_an_invalid_front_matter_date_is_a_warning_and_the_text_date_is_used(tmp
 def test_a_text_file_without_front_matter_gets_dateline_byline_and_first_line(tmp_path: Path) -> None:
     (tmp_path / "wire.txt").write_text("## Xi visits Paris\n\nMOSCOW, Aug. 9, 2021 (Reuters) – The talks ended.\n"
                                        "By Ann van Dijk and Bo al-Rashid, Reuters\n")
+    (tmp_path / "xinhua.txt").write_text("Xinhua reports floods\n\nThe river rose.\n")
     (tmp_path / "ruled.md").write_text("***\n\n# Budget passes #\n\nBy the river the budget passed.\n")
     (tmp_path / "front.md").write_text("---\nauthor: Cy Diaz\noutlet: Harbour Times\n---\n"
                                        "MOSCOW, Aug. 9, 2021 (Reuters) – The talks ended.\nBy Ann Lee | Reuters\n")
@@ -692,6 +696,7 @@ def test_a_text_file_without_front_matter_gets_dateline_byline_and_first_line(tm
     assert docs == {
         "wire": ("Xi visits Paris", "2021-08-09", "Reuters", "Ann van Dijk and Bo al-Rashid"),
         "ruled": ("Budget passes #", None, None, None),
+        "xinhua": ("Xinhua reports floods", None, None, None),
         "front": ("MOSCOW, Aug. 9, 2021 (Reuters) – The talks ended.", "2021-08-09", "Harbour Times", "Cy Diaz"),
     }
 
@@ -783,6 +788,8 @@ def test_json_record_metadata_keys_in_order(tmp_path: Path) -> None:
         {"text": "5.", "url": "https://www.harbour.example/2020/05/06/x", "source": {"id": "wire"}, "outlet": "  Harbour\n Times  "},
         {"text": "6.", "url": "https://www.harbour.example/2020/05/06/x", "outlet": "", "published": ""},
         {"text": "7.", "url": "not a url", "author": 5},
+        {"text": "8.", "site_name": "N", "url": "https://news.example/a"},
+        {"text": "9.", "url": "https://news.example/a"},  # no "www." to drop
     ]
     (tmp_path / "feed.json").write_text(json.dumps(records))
     result = load_paths([tmp_path])
@@ -795,6 +802,8 @@ def test_json_record_metadata_keys_in_order(tmp_path: Path) -> None:
         ("https://www.harbour.example/2020/05/06/x", "2020-05-06", "Harbour Times", None),
         ("https://www.harbour.example/2020/05/06/x", "2020-05-06", "harbour.example", None),
         ("not a url", None, None, "5"),
+        ("https://news.example/a", None, "N", None),
+        ("https://news.example/a", None, "news.example", None),
     ]
     assert not result.warnings
 
@@ -802,16 +811,19 @@ def test_json_record_metadata_keys_in_order(tmp_path: Path) -> None:
 def test_invalid_json_dates_are_warnings_naming_the_record_and_value(tmp_path: Path) -> None:
     long = "soon" * 30
     records = [{"text": "1.", "published": 20240501}, {"text": "2.", "date": long},
-               {"text": "3.", "publishedAt": "2024\x85"}, {"text": "4.", "published_at": "Grüße"}]
+               {"text": "3.", "publishedAt": "2024\x85"}, {"text": "4.", "published_at": "Grüße"},
+               {"text": "5.", "date": "y" * 58}, {"text": "6.", "date": "y" * 59}]  # shown with quotes: 60 and 61 characters
     (tmp_path / "feed.json").write_text(json.dumps(records, ensure_ascii=False))
     result = load_paths([tmp_path])
-    assert [d.published for d in result.documents] == [None] * 4
+    assert [d.published for d in result.documents] == [None] * 6
     where = tmp_path / "feed.json"
     assert result.warnings == [
         f"{where}:1: published 20240501 is not a date (give a real day, e.g. published: 2024-05-01); indexed without a date",
         f"{where}:2: date \"{long[:59]}… is not a date (give a real day, e.g. date: 2024-05-01); indexed without a date",
         f"{where}:3: publishedAt \"2024\\x85\" is not a date (give a real day, e.g. publishedAt: 2024-05-01); indexed without a date",
         f"{where}:4: published_at \"Grüße\" is not a date (give a real day, e.g. published_at: 2024-05-01); indexed without a date",
+        f"{where}:5: date \"{'y' * 58}\" is not a date (give a real day, e.g. date: 2024-05-01); indexed without a date",
+        f"{where}:6: date \"{'y' * 59}… is not a date (give a real day, e.g. date: 2024-05-01); indexed without a date",
     ]
 
 
@@ -828,6 +840,8 @@ def test_parse_failure_lines() -> None:
     assert _parse_failure(KeyError()) == "could not be parsed (KeyError); fix or remove the file"
     assert _parse_failure(ValueError("two\n  lines")) == "could not be parsed (ValueError: two lines); fix or remove the file"
     assert _parse_failure(MemoryError()) == "too large to parse in memory; fix or remove the file"
+    assert _parse_failure(ValueError("x" * 160)) == "could not be parsed (ValueError: " + "x" * 160 + "); fix or remove the file"
+    assert _parse_failure(ValueError("x" * 161)) == "could not be parsed (ValueError: " + "x" * 160 + "…); fix or remove the file"
 
 
 def _two_page_pdf(info: dict[str, str]) -> bytes:
@@ -848,6 +862,7 @@ def test_pdf_metadata_pages_and_a_title_from_the_first_line(tmp_path: Path) -> N
     assert (two.title, two.text, two.author, two.published) == (
         "Page one title", "Page one title\nFirst page.\n\nSecond page.", "Ann Lee", "2024-01-02")
     assert (plain.title, plain.author, plain.published) == ("Council approves bridge", None, None)
+    assert (two.source, plain.source) == (str(tmp_path / "two.pdf"), str(tmp_path / "plain.pdf"))
 
 
 def test_a_pdf_pypdf_repairs_loads_without_its_log_lines(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
