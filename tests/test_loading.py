@@ -757,13 +757,13 @@ def test_json_records_text_title_ids_and_source(tmp_path: Path) -> None:
 
 def test_json_record_failures_are_counted_and_listed_three_at_most(tmp_path: Path) -> None:
     good = {"title": "ok", "text": "Fine text."}
-    (tmp_path / "three.json").write_text(json.dumps([good, {"title": "x"}, {"text": 5}, {"text": "!!!"}]))
+    (tmp_path / "three.json").write_text(json.dumps([good, {"title": "x"}, {"text": 5}, {"text": "!!!"}, {"title": "Late", "text": "Late text."}]))
     (tmp_path / "four.jsonl").write_text("\n".join(json.dumps(r) for r in [good, "s", [1], {"body": " "}, {"text": None}]))
     (tmp_path / "bad.jsonl").write_text("{bad\n")
     (tmp_path / "empty.json").write_text("[]")
     (tmp_path / "blank.jsonl").write_text("\n  \n")
     result = load_paths([tmp_path])
-    assert [d.id for d in result.documents] == ["four-1", "three-1"]
+    assert [d.id for d in result.documents] == ["four-1", "three-1", "three-5"]  # a record after a failed one still counts
     assert {Path(s.source).name: s.reason for s in result.skipped} == {
         "bad.jsonl": "none of its 1 record(s) is usable (line 1: invalid JSON (Expecting property name enclosed in double "
                      "quotes)); records need a 'text' or 'body' string",
@@ -771,7 +771,7 @@ def test_json_record_failures_are_counted_and_listed_three_at_most(tmp_path: Pat
         "empty.json": "no records found",
         "four.jsonl": "4 of 5 records skipped (line 2: not a JSON object; line 3: not a JSON object; line 4: no 'text' or "
                       "'body' string; and 1 more)",
-        "three.json": "3 of 4 records skipped (record 2: no 'text' or 'body' string; record 3: no 'text' or 'body' string; "
+        "three.json": "3 of 5 records skipped (record 2: no 'text' or 'body' string; record 3: no 'text' or 'body' string; "
                       "record 4: no words, only punctuation or symbols)",
     }
 
