@@ -642,8 +642,9 @@ def _records(
         if not isinstance(record, dict):
             failures.append((number, "not a JSON object"))
             continue
-        body = record.get("text", record.get("body"))
-        if not isinstance(body, str) or not body.strip():
+        # "text" first, else "body": a record with "text": null and a body is usable.
+        body = next((v for v in (record.get("text"), record.get("body")) if isinstance(v, str) and v.strip()), None)
+        if body is None:
             failures.append((number, "no 'text' or 'body' string"))
             continue
         title = str(record.get("title") or "")
@@ -679,7 +680,8 @@ def _opt(record: dict[str, Any], *keys: str) -> str | None:
         if isinstance(value, dict):
             value = value.get("name")
         if isinstance(value, list):
-            value = ", ".join(str(v.get("name", "") if isinstance(v, dict) else v) for v in value if v)
+            names = (str(v.get("name") or "") if isinstance(v, dict) else str(v) for v in value if v)
+            value = ", ".join(name for name in names if name)  # an entry without a name leaves no ", ,"
         if value not in (None, ""):
             return str(value)
     return None

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
+import logging
 import os
+import socket
 import warnings
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader, PdfWriter
 
 from rag import bundled_articles_dir, load_paths
-from rag._loading import Skipped
+from rag._loading import Skipped, _parse_failure, cut_title, front_matter
 from tests.helpers import ARTICLE_HTML, make_pdf
 
 
@@ -338,3 +343,572 @@ def test_a_pdf_without_a_text_layer_says_run_ocr(tmp_path: Path) -> None:
     result = load_paths([tmp_path])
     assert not result.documents
     assert "has no text layer" in result.skipped[0].reason and "run OCR first" in result.skipped[0].reason
+
+
+# Issue #30: behaviours the mutation run of rag/_loading.py showed untested (ids, limits, messages, metadata).
+
+
+def _sha6(path: Path) -> str:
+    return hashlib.sha1(str(path).encode()).hexdigest()[:6]
+
+
+def test_a_clashing_id_gets_its_source_hash_then_a_counter(tmp_path: Path) -> None:
+    (tmp_path / "feed.json").write_text(json.dumps([{"id": "a", "text": f"Story {n}."} for n in (1, 2, 3, 4)]))
+    (tmp_path / "x").mkdir()
+    (tmp_path / "y").mkdir()
+    (tmp_path / "x" / "same.txt").write_text("One\nFirst.")
+    (tmp_path / "y" / "same.txt").write_text("Two\nSecond.")
+    feed = tmp_path / "feed.json"
+    assert [d.id for d in load_paths([feed]).documents] == ["a", f"a-{_sha6(feed)}", "a-2", "a-3"]
+    # Two files given by name: the second one's id carries a short hash of its path.
+    result = load_paths([tmp_path / "x" / "same.txt", tmp_path / "y" / "same.txt"])
+    assert [(d.id, d.title) for d in result.documents] == [("same", "One"), (f"same-{_sha6(tmp_path / 'y' / 'same.txt')}", "Two")]
+
+
+def test_ids_are_the_lower_case_slug_of_the_path_under_the_given_folder(tmp_path: Path) -> None:
+    (tmp_path / "News Desk").mkdir()
+    (tmp_path / "News Desk" / "Über Story.v2.TXT").write_text("Storm\nThe storm hit.")
+    (tmp_path / "---.txt").write_text("Rule\nOnly dashes in the name.")
+    (tmp_path / "_Budget_.md").write_text("Budget\nThe budget passed.")
+    ids = {d.title: d.id for d in load_paths([tmp_path]).documents}
+    assert ids == {"Storm": "news-desk-ber-story-v2", "Rule": "document", "Budget": "budget"}
+    (doc,) = load_paths([tmp_path / "News Desk" / "Über Story.v2.TXT"]).documents  # a file given: its name alone
+    assert doc.id == "ber-story-v2"
+
+
+@pytest.mark.parametrize(
+    ("size", "limit", "reason"),
+    [
+        (1000, 1000, None),  # at the limit: read
+        (1001, 1000, "file is 0.001 MB, over the 0.001 MB limit (raise max_file_mb)"),
+        (5243, 1048, "file is 0.005 MB, over the 0.001 MB limit (raise max_file_mb)"),
+        (1600, 1500, "file is 0.002 MB, over the 0.001 MB limit (raise max_file_mb)"),  # three decimals, not four
+        (2**20 + 1, 2**20, "file is 1 MB, over the 1 MB limit (raise max_file_mb)"),
+        (3 * 2**19, 2**20, "file is 1.5 MB, over the 1 MB limit (raise max_file_mb)"),
+    ],
+)
+def test_the_size_limit_and_its_message(tmp_path: Path, size: int, limit: int, reason: str | None) -> None:
+    (tmp_path / "big.txt").write_text("Big\n" + "w" * (size - 4))
+    result = load_paths([tmp_path], max_file_bytes=limit)
+    assert [s.reason for s in result.skipped] == ([reason] if reason else [])
+    assert len(result.documents) == (0 if reason else 1)
+
+
+def test_the_default_size_limit_is_20_mb(tmp_path: Path) -> None:
+    (tmp_path / "big.txt").write_bytes(b"Big\n" + b"w " * (10 * 2**20 + 1))
+    (skipped,) = load_paths([tmp_path]).skipped
+    assert skipped.reason == "file is 20 MB, over the 20 MB limit (raise max_file_mb)"
+
+
+def test_a_skip_line_quotes_an_odd_path_and_escapes_controls_in_the_reason() -> None:
+    assert str(Skipped("/news/a.txt ", "r")) == "skipped '/news/a.txt ': r"  # a trailing space would be invisible
+    assert str(Skipped(" a.txt", "r")) == "skipped ' a.txt': r"
+    assert str(Skipped("a.txt", "bad\nline\twith\x1b")) == "skipped a.txt: bad\\nline\\twith\\x1b"
+    assert str(Skipped("naïve café.txt", "déjà vu")) == "skipped naïve café.txt: déjà vu"
+    assert str(Skipped("a.txt", "C:\\news\rit's")) == "skipped a.txt: C:\\news\\rit's"  # only the control is escaped
+
+
+def test_skips_and_warnings_are_logged_as_their_lines(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    (tmp_path / "a.png").write_bytes(b"x")
+    (tmp_path / "b.json").write_text(json.dumps([{"text": "Fine."}, {"title": "no body"}]))
+    (tmp_path / "c.md").write_text("---\ndate: someday\noutlet: {name: Daily}\n---\nStorm\n\nText.\n")
+    with caplog.at_level(logging.WARNING, logger="rag"):
+        result = load_paths([tmp_path, tmp_path / "missing"])
+    assert len(result.skipped) == 3 and len(result.warnings) == 2
+    logged = [r.getMessage() for r in caplog.records if r.name == "rag"]
+    assert sorted(logged) == sorted([str(s) for s in result.skipped] + result.warnings)
+
+
+def test_index_folders_are_skipped_and_gen_names_alone_are_not_an_index(tmp_path: Path) -> None:
+    articles = tmp_path / "articles"
+    (articles / "index" / "gen-1").mkdir(parents=True)
+    (articles / "index" / "manifest.json").write_text('{"generation": 1}')
+    (articles / "index" / "gen-1" / "chunks.jsonl").write_text('{"text": "A chunk."}\n')
+    (articles / "notes").mkdir()
+    (articles / "notes" / "manifest.json").write_text(json.dumps({"title": "Manifest", "text": "A manifest article."}))
+    (articles / "notes" / "gen-notes.txt").write_text("Gen notes\nNotes on a generation.")  # a file, not a folder
+    (articles / "archive" / "gen-2019").mkdir(parents=True)  # a gen- folder without a manifest: articles
+    (articles / "archive" / "gen-2019" / "old.txt").write_text("Old\nAn old story.")
+    (articles / "a.txt").write_text("Storm\nThe storm hit.")
+    result = load_paths([articles])
+    assert [d.id for d in result.documents] == ["a", "archive-gen-2019-old", "notes-gen-notes", "notes-manifest"]
+    assert result.skipped == [Skipped(str(articles / "index"), "an index folder, not articles (indexing it would index the index)")]
+    assert result.roots == [str(articles)]
+
+
+def test_roots_are_the_resolved_paths_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "news").mkdir()
+    (tmp_path / "news" / "a.txt").write_text("Storm\nThe storm hit.")
+    (tmp_path / "b.md").write_text("Budget\nThe budget passed.")
+    monkeypatch.chdir(tmp_path)
+    result = load_paths(["news", "b.md", "missing.txt"])
+    assert result.roots == [str(tmp_path / "news"), str(tmp_path / "b.md")]
+    assert [d.source for d in result.documents] == [str(tmp_path / "news" / "a.txt"), str(tmp_path / "b.md")]
+    assert result.skipped == [Skipped("missing.txt", "no such file or folder")]
+
+
+def test_a_home_relative_path_is_expanded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "a.txt").write_text("Storm\nThe storm hit.")
+    (doc,) = load_paths(["~/a.txt"]).documents
+    assert doc.source == str(tmp_path / "a.txt")
+
+
+def test_a_hidden_folder_given_by_name_is_read(tmp_path: Path) -> None:
+    """Only entries hidden *inside* the given folder are left out, not the folder itself or its parents."""
+    hidden = tmp_path / ".notes" / "drafts"
+    hidden.mkdir(parents=True)
+    (hidden / "a.txt").write_text("Storm\nThe storm hit.")
+    (hidden / ".b.txt").write_text("Hidden\nNot read.")
+    assert [d.id for d in load_paths([tmp_path / ".notes"]).documents] == ["drafts-a"]
+
+
+def test_links_inside_the_folder_are_followed_and_a_socket_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    docs = tmp_path / "docs"
+    (docs / "sub").mkdir(parents=True)
+    (docs / "sub" / "real.txt").write_text("Real\nThe real text.")
+    os.symlink(docs / "sub" / "real.txt", docs / "link.txt")
+    os.symlink(docs / "sub", docs / "linked-sub")
+    if hasattr(socket, "AF_UNIX"):
+        monkeypatch.chdir(docs)  # a relative socket name: the absolute path may be too long to bind
+        server = socket.socket(socket.AF_UNIX)
+        server.bind("sock.txt")
+        server.close()
+    result = load_paths([docs])
+    assert [(d.id, d.source) for d in result.documents] == [("link", str(docs / "link.txt")), ("sub-real", str(docs / "sub" / "real.txt"))]
+    reasons = {Path(s.source).name: (s.reason, s.file) for s in result.skipped}
+    assert reasons.pop("linked-sub") == (
+        "symbolic link to a folder, not followed; give the folder itself to index it", str(docs / "linked-sub"))
+    if hasattr(socket, "AF_UNIX"):
+        assert reasons.pop("sock.txt") == ("not a regular file (socket); give regular files only", str(docs / "sock.txt"))
+    assert not reasons
+
+
+@pytest.mark.parametrize(
+    ("encoding", "mark"),
+    [("utf-32-be", "\ufeff"), ("utf-32-le", "\ufeff"), ("utf-16-be", "\ufeff"), ("utf-8", "")],
+)
+def test_text_in_each_marked_encoding_and_crlf_line_ends(tmp_path: Path, encoding: str, mark: str) -> None:
+    (tmp_path / "a.txt").write_bytes((mark + "Ünïcode storm\r\nThe storm hit the coast.\r\n\r\nIt cost 5 €.").encode(encoding))
+    (doc,) = load_paths([tmp_path]).documents
+    assert (doc.title, doc.text) == ("Ünïcode storm", "Ünïcode storm\nThe storm hit the coast.\n\nIt cost 5 €.")
+
+
+@pytest.mark.parametrize(
+    ("encoding", "reason"),
+    [
+        ("utf-16", "starts with a UTF-16 LE byte order mark but is not valid UTF-16 LE (byte 32); re-save it as UTF-8"),
+        ("utf-16-be", "starts with a UTF-16 BE byte order mark but is not valid UTF-16 BE (byte 32); re-save it as UTF-8"),
+        ("utf-32", "starts with a UTF-32 LE byte order mark but is not valid UTF-32 LE (byte 64); re-save it as UTF-8"),
+        ("utf-32-be", "starts with a UTF-32 BE byte order mark but is not valid UTF-32 BE (byte 64); re-save it as UTF-8"),
+    ],
+)
+def test_a_damaged_marked_file_names_its_encoding_and_the_bad_byte(tmp_path: Path, encoding: str, reason: str) -> None:
+    # 16 characters after the mark; the last one cut short starts at byte 2 + 30 (UTF-16) or 4 + 60 (UTF-32).
+    data = ("" if encoding in ("utf-16", "utf-32") else "\ufeff") + "Title\nBody text."
+    (tmp_path / "cut.txt").write_bytes(data.encode(encoding)[:-1])
+    (skipped,) = load_paths([tmp_path]).skipped
+    assert skipped.reason == reason
+
+
+def test_nul_characters_and_bytes_mean_binary_only_near_the_start(tmp_path: Path) -> None:
+    (tmp_path / "wide.txt").write_bytes("Title\x00\nBody.".encode("utf-16"))
+    (tmp_path / "nul.txt").write_bytes(b"Title\nBody.\x00")
+    (tmp_path / "late.txt").write_bytes(b"Late title\n" + b"word " * 1700 + b"\x00")  # the NUL past 8192 bytes
+    (tmp_path / "late16.txt").write_bytes(("Wide title\n" + "word " * 1700 + "\x00").encode("utf-16"))
+    result = load_paths([tmp_path])
+    assert {Path(s.source).name: s.reason for s in result.skipped} == {
+        "wide.txt": "binary file (contains NUL characters), not text",
+        "nul.txt": "binary file (contains NUL bytes), not text",
+    }
+    assert sorted(d.title for d in result.documents) == ["Late title", "Wide title"]
+
+
+def test_bytes_no_encoding_reads_are_one_clear_skip(tmp_path: Path) -> None:
+    (tmp_path / "junk.txt").write_bytes(b"\x81\x8d\x8f\x90\x9d" * 3)  # undefined in Windows-1252, not UTF-8
+    (skipped,) = load_paths([tmp_path]).skipped
+    assert skipped.reason == "not valid UTF-8, Windows-1252 or a detected East Asian encoding; re-save it as UTF-8"
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ("", "no text after cleaning (empty file)"),
+        ("!!! ???\n— …", "no words, only punctuation or symbols"),
+    ],
+)
+def test_empty_and_wordless_files_say_which(tmp_path: Path, content: str, reason: str) -> None:
+    (tmp_path / "a.txt").write_text(content)
+    assert [s.reason for s in load_paths([tmp_path]).skipped] == [reason]
+
+
+def test_unsupported_type_message_lists_the_supported_ones(tmp_path: Path) -> None:
+    (tmp_path / "a.DOCX").write_bytes(b"PK")
+    (skipped,) = load_paths([tmp_path]).skipped
+    assert skipped.reason == "unsupported file type .docx; use one of .txt, .md, .markdown, .html, .htm, .pdf, .json, .jsonl"
+    assert skipped.file == str(tmp_path / "a.DOCX")
+
+
+@pytest.mark.parametrize("name", ["a.TXT", "a.markdown", "a.Md"])
+def test_every_text_suffix_in_any_case_is_read(tmp_path: Path, name: str) -> None:
+    (tmp_path / name).write_text("---\ntitle: Storm\n---\nThe storm hit.\n")
+    (doc,) = load_paths([tmp_path]).documents
+    assert (doc.id, doc.title, doc.text) == ("a", "Storm", "The storm hit.")
+
+
+def test_a_given_fifo_or_device_names_the_file_and_the_rest_still_loads(tmp_path: Path) -> None:
+    (tmp_path / "good.txt").write_text("Good title\nA good sentence.")
+    given: list[str | Path] = []
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "pipe.txt")
+        given.append(tmp_path / "pipe.txt")
+    if Path("/dev/null").exists():
+        given.append("/dev/null")
+    result = load_paths([*given, tmp_path / "good.txt"])
+    assert [d.id for d in result.documents] == ["good"]
+    kinds = {"pipe.txt": "FIFO", "null": "character device"}
+    assert [(s.source, s.reason, s.file) for s in result.skipped] == [
+        (str(p), f"not a regular file ({kinds[Path(p).name]}); give regular files only", str(p)) for p in given
+    ]
+    assert result.roots == [str(tmp_path / "good.txt")]
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads any file")
+def test_an_unreadable_file_says_cannot_read(tmp_path: Path) -> None:
+    locked = tmp_path / "locked.txt"
+    locked.write_text("Locked\nSecret text.")
+    locked.chmod(0)
+    try:
+        (skipped,) = load_paths([tmp_path]).skipped
+    finally:
+        locked.chmod(0o644)
+    assert (skipped.reason, skipped.file) == ("cannot read: Permission denied", str(locked))
+
+
+def test_nul_detection_looks_at_the_first_8192_bytes_or_characters(tmp_path: Path) -> None:
+    (tmp_path / "at.txt").write_bytes(b"At title\n" + b"w" * 8182 + b"\x00")  # the NUL is byte 8192: binary
+    (tmp_path / "past.txt").write_bytes(b"Past title\n" + b"w" * 8181 + b"\x00")  # byte 8192 (the 8193rd): text
+    (tmp_path / "wide.txt").write_bytes(("Wide title\n" + "w" * 8181 + "\x00").encode("utf-16"))  # character 8192
+    result = load_paths([tmp_path])
+    assert [Path(s.source).name for s in result.skipped] == ["at.txt"]
+    assert sorted(d.title for d in result.documents) == ["Past title", "Wide title"]
+
+
+def test_front_matter_reads_values_quotes_lists_and_its_end(tmp_path: Path) -> None:
+    files = {
+        "quoted.md": "---\nTitle :  'Xi meets Biden: the talks'  \nauthor: \"Xu Li\"\n...  \nThe leaders met.\n",
+        "flow.md": "---\nauthor: [Xu Li, , 'Bo Chan', Ann Lee]\ntitle: Storm [video]\n---\nThe storm hit.\n",
+        "block.md": "---\ntitle: Vote\nauthors:\n  - 'Xu Li'\n  - Bo Chan\n---\nThe council voted.\n",
+        "blank.md": "---\nauthors:\n  - Ann Lee\n\n  - Not an author\ntitle: Vote\n---\nThe council voted.\n",
+        "rule.md": "---\nJust a rule\n---\nThe storm hit.\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    result = load_paths([tmp_path])
+    docs = {d.id: (d.title, d.author, d.text) for d in result.documents}
+    assert docs == {
+        "quoted": ("Xi meets Biden: the talks", "Xu Li", "The leaders met."),
+        "flow": ("Storm [video]", "Xu Li, Bo Chan, Ann Lee", "The storm hit."),
+        "block": ("Vote", "Xu Li, Bo Chan", "The council voted."),
+        "blank": ("Vote", "Ann Lee", "The council voted."),
+        "rule": ("Just a rule", None, "---\nJust a rule\n---\nThe storm hit."),  # no field: not front matter
+    }
+    assert not result.warnings
+
+
+def test_front_matter_maps_warn_once_and_an_indented_line_is_no_map(tmp_path: Path) -> None:
+    (tmp_path / "only-map.md").write_text("---\noutlet:\n  name: Daily\n  id: 3\n---\nStorm\n\nThe storm hit.\n")
+    (tmp_path / "twice.md").write_text("---\nsource: {name: Daily}\nsource: {name: Weekly}\ntitle: T\n---\nThe storm hit.\n")
+    (tmp_path / "indented.md").write_text("---\ntitle: Storm\n  subtitle: a wet day\n---\nThe storm hit.\n")
+    result = load_paths([tmp_path])
+    docs = {d.id: (d.title, d.outlet, d.text) for d in result.documents}
+    assert docs == {
+        "only-map": ("Storm", None, "Storm\n\nThe storm hit."),
+        "twice": ("T", None, "The storm hit."),
+        "indented": ("Storm", None, "The storm hit."),
+    }
+    assert result.warnings == [
+        f"{tmp_path / 'only-map.md'}: front matter outlet is a map, which is not read; write it as one value (outlet: …) or a list",
+        f"{tmp_path / 'twice.md'}: front matter source is a map, which is not read; write it as one value (source: …) or a list",
+    ]
+
+
+def test_front_matter_of_more_than_40_lines_is_not_read_to_its_end(tmp_path: Path) -> None:
+    fill = "".join(f"k{i}: v\n" for i in range(39))
+    (tmp_path / "forty.md").write_text("---\n" + fill + "title: Storm\n---\nThe storm hit.\n")
+    (tmp_path / "more.md").write_text("---\n" + fill + "x: y\ntitle: Storm\n---\nThe storm hit.\n")
+    docs = {d.id: (d.title, d.text) for d in load_paths([tmp_path]).documents}
+    assert docs["forty"] == ("Storm", "The storm hit.")
+    assert docs["more"][0] == "title: Storm"  # read as an unclosed block of 40 lines
+
+
+@pytest.mark.parametrize(
+    ("front", "expected"),
+    [
+        ("title: T\nauthor: Ann Lee\nauthors: Bo Chan, Cy Diaz\n", {"author": "Ann Lee"}),
+        ("title: T\nauthors: Bo Chan, Cy Diaz\n", {"author": "Bo Chan, Cy Diaz"}),
+        ("title: T\noutlet: Harbour Times\nsource: Wire\npublisher: Group\n", {"outlet": "Harbour Times"}),
+        ("title: T\nsource: Wire\npublisher: Group\n", {"outlet": "Wire"}),
+        ("title: T\npublisher: Group\n", {"outlet": "Group"}),
+        ("title: T\npublished: 2024-02-03\ndate: 2023-01-01\n", {"published": "2024-02-03"}),
+        ("title: T\ndate: March 3, 2023\n", {"published": "2023-03-03"}),
+        ("title: T\nurl: https://www.harbour.example/2021/08/09/storm\n",
+         {"url": "https://www.harbour.example/2021/08/09/storm", "published": "2021-08-09", "outlet": "harbour.example"}),
+    ],
+)
+def test_which_front_matter_field_wins(tmp_path: Path, front: str, expected: dict[str, str]) -> None:
+    (tmp_path / "a.md").write_text(f"---\n{front}---\nThe storm hit.\n")
+    result = load_paths([tmp_path])
+    (doc,) = result.documents
+    fields = {"url": doc.url, "published": doc.published, "outlet": doc.outlet, "author": doc.author}
+    assert fields == {**dict.fromkeys(fields), **expected}
+    assert not result.warnings
+    # front_matter() keeps the same fields (the date as YYYY-MM-DD); the URL's date and host are only loading's fallbacks.
+    kept = {"title": "T", "url": expected["url"]} if "url" in expected else {"title": "T", **expected}
+    assert front_matter(f"---\n{front}---\nThe storm hit.") == (kept, "The storm hit.")
+
+
+def test_front_matter_function_reads_a_leading_byte_order_mark() -> None:
+    assert front_matter("\ufeff---\ntitle: Storm\nDate: 2024-05-01\n---\nThe storm hit.") == (
+        {"title": "Storm", "published": "2024-05-01"}, "The storm hit.")
+    assert front_matter("No front matter.\n") == ({}, "No front matter.\n")
+
+
+def test_an_invalid_front_matter_date_is_a_warning_and_the_text_date_is_used(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text("---\npublished: soon\ndate: 2023-01-01\n---\nStorm\nPublished: August 9, 2021\n\nText.\n")
+    (tmp_path / "b.md").write_text("---\ndate: someday\n---\nStorm\n\nText.\n")
+    result = load_paths([tmp_path])
+    assert [d.published for d in result.documents] == ["2021-08-09", None]
+    assert result.warnings == [
+        f"{tmp_path / 'a.md'}: published \"soon\" is not a date (give a real day, e.g. published: 2024-05-01); indexed without a date",
+        f"{tmp_path / 'b.md'}: date \"someday\" is not a date (give a real day, e.g. date: 2024-05-01); indexed without a date",
+    ]
+
+
+def test_a_text_file_without_front_matter_gets_dateline_byline_and_first_line(tmp_path: Path) -> None:
+    (tmp_path / "wire.txt").write_text("## Xi visits Paris\n\nMOSCOW, Aug. 9, 2021 (Reuters) – The talks ended.\n"
+                                       "By Ann van Dijk and Bo al-Rashid, Reuters\n")
+    (tmp_path / "xinhua.txt").write_text("Xinhua reports floods\n\nThe river rose.\n")
+    (tmp_path / "ruled.md").write_text("***\n\n# Budget passes #\n\nBy the river the budget passed.\n")
+    (tmp_path / "front.md").write_text("---\nauthor: Cy Diaz\noutlet: Harbour Times\n---\n"
+                                       "MOSCOW, Aug. 9, 2021 (Reuters) – The talks ended.\nBy Ann Lee | Reuters\n")
+    docs = {d.id: (d.title, d.published, d.outlet, d.author) for d in load_paths([tmp_path]).documents}
+    assert docs == {
+        "wire": ("Xi visits Paris", "2021-08-09", "Reuters", "Ann van Dijk and Bo al-Rashid"),
+        "ruled": ("Budget passes #", None, None, None),
+        "xinhua": ("Xinhua reports floods", None, None, None),
+        "front": ("MOSCOW, Aug. 9, 2021 (Reuters) – The talks ended.", "2021-08-09", "Harbour Times", "Cy Diaz"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("head", "author"),
+    [
+        ("Storm\nBy Ann Lee · AP\n", "Ann Lee"),
+        ("Storm\nBy Ann Bo Cy Di Ed Fa\n", "Ann Bo Cy Di Ed Fa"),  # a name of six words
+        ("Storm\nBy Ann Bo Cy Di Ed Fa Gu\n", None),  # seven words is a sentence
+        ("One\nTwo\nThree\nFour\nBy Ann Lee\n", "Ann Lee"),  # the fifth line with words
+        ("One\nTwo\nThree\nFour\nFive\nBy Ann Lee\n", None),  # the sixth is too far down
+        ("One\n\n\n\n\n\n\n\nTwo\n\nThree\nBy Ann Lee\n", "Ann Lee"),  # line 12
+        ("One\n\n\n\n\n\n\n\n\nTwo\n\nThree\nBy Ann Lee\n", None),  # line 13
+    ],
+)
+def test_a_byline_is_read_near_the_top_only(tmp_path: Path, head: str, author: str | None) -> None:
+    (tmp_path / "a.txt").write_text(head + "\nThe storm hit the coast.\n")
+    (doc,) = load_paths([tmp_path]).documents
+    assert doc.author == author
+
+
+def test_titles_are_one_line_and_cut_at_120_characters_on_a_word(tmp_path: Path) -> None:
+    long = "a" * 50 + " " + "b" * 50 + " " + "c" * 50
+    exact = "d" * 60 + " " + "e" * 59  # 120 characters
+    many = " ".join(["word"] * 30)  # 149 characters; the first 120 are 24 words and a space
+    records = [{"id": "long", "title": long, "text": "Long."}, {"id": "exact", "title": exact, "text": "Exact."},
+               {"id": "many", "title": many, "text": "Many."}, {"id": "spaced", "title": "  Storm \n hits\tcoast ", "text": "Storm."},
+               {"id": "none", "text": "Rates rise\nThe bank raised rates."}]
+    (tmp_path / "feed.json").write_text(json.dumps(records))
+    titles = {d.id: d.title for d in load_paths([tmp_path]).documents}
+    assert titles == {"long": "a" * 50 + " " + "b" * 50 + "…", "exact": exact, "many": " ".join(["word"] * 24) + "…",
+                      "spaced": "Storm hits coast", "none": "Rates rise"}
+    assert cut_title("x" * 121) == "x" * 120 + "…"  # one word longer than a title is cut inside it
+
+
+def test_json_records_text_title_ids_and_source(tmp_path: Path) -> None:
+    records = [
+        {"id": 7, "title": "Rates rise", "text": "  Rates rise again, the bank said."},
+        {"id": "", "text": "Untitled one\nSecond line."},
+        {"text": "Text wins.", "body": "Body loses."},
+        {"title": "Only body", "body": "The body text."},
+    ]
+    (tmp_path / "feed.json").write_text(json.dumps(records))
+    (tmp_path / "one.json").write_text(json.dumps([{"text": "Alone."}]))
+    result = load_paths([tmp_path])
+    docs = {d.id: (d.title, d.text, d.source) for d in result.documents}
+    feed, one = str(tmp_path / "feed.json"), str(tmp_path / "one.json")
+    assert docs == {
+        "7": ("Rates rise", "Rates rise again, the bank said.", feed),
+        "feed-2": ("Untitled one", "Untitled one\nSecond line.", feed),
+        "feed-3": ("Text wins.", "Text wins.", feed),
+        "feed-4": ("Only body", "Only body\n\nThe body text.", feed),
+        "one": ("Alone.", "Alone.", one),  # a list of one record: the file's id
+    }
+    assert docs["7"][0] == "Rates rise" and not result.skipped
+
+
+def test_json_record_failures_are_counted_and_listed_three_at_most(tmp_path: Path) -> None:
+    good = {"title": "ok", "text": "Fine text."}
+    (tmp_path / "three.json").write_text(json.dumps([good, {"title": "x"}, {"text": 5}, {"text": "!!!"}, {"title": "Late", "text": "Late text."}]))
+    (tmp_path / "four.jsonl").write_text("\n".join(json.dumps(r) for r in [good, "s", [1], {"body": " "}, {"text": None}]))
+    (tmp_path / "bad.jsonl").write_text("{bad\n")
+    (tmp_path / "empty.json").write_text("[]")
+    (tmp_path / "blank.jsonl").write_text("\n  \n")
+    result = load_paths([tmp_path])
+    assert [d.id for d in result.documents] == ["four-1", "three-1", "three-5"]  # a record after a failed one still counts
+    assert {Path(s.source).name: s.reason for s in result.skipped} == {
+        "bad.jsonl": "none of its 1 record(s) is usable (line 1: invalid JSON (Expecting property name enclosed in double "
+                     "quotes)); records need a 'text' or 'body' string",
+        "blank.jsonl": "no records found",
+        "empty.json": "no records found",
+        "four.jsonl": "4 of 5 records skipped (line 2: not a JSON object; line 3: not a JSON object; line 4: no 'text' or "
+                      "'body' string; and 1 more)",
+        "three.json": "3 of 5 records skipped (record 2: no 'text' or 'body' string; record 3: no 'text' or 'body' string; "
+                      "record 4: no words, only punctuation or symbols)",
+    }
+
+
+def test_json_record_metadata_keys_in_order(tmp_path: Path) -> None:
+    records = [
+        {"text": "1.", "published": "2024-01-01", "date": "2023-01-01", "published_at": "2022-01-01", "publishedAt": "2021-01-01",
+         "outlet": "O", "source": "S", "publisher": "P", "site_name": "N", "author": "A", "authors": "B", "byline": "C"},
+        {"text": "2.", "published": "", "date": "2023-01-01", "published_at": "2022-01-01", "source": "S", "publisher": "P",
+         "authors": ["Ann Lee", {"name": "Bo Chan"}, ""], "byline": "C"},
+        {"text": "3.", "published": None, "published_at": "2022-01-01", "publishedAt": "2021-01-01", "publisher": "P",
+         "site_name": "N", "author": [], "byline": "C"},
+        {"text": "4.", "publishedAt": "2021-01-01T10:00:00Z", "site_name": "N", "source": {"id": None, "name": "Wire"}},
+        {"text": "5.", "url": "https://www.harbour.example/2020/05/06/x", "source": {"id": "wire"}, "outlet": "  Harbour\n Times  "},
+        {"text": "6.", "url": "https://www.harbour.example/2020/05/06/x", "outlet": "", "published": ""},
+        {"text": "7.", "url": "not a url", "author": 5},
+        {"text": "8.", "site_name": "N", "url": "https://news.example/a"},
+        {"text": "9.", "url": "https://news.example/a"},  # no "www." to drop
+    ]
+    (tmp_path / "feed.json").write_text(json.dumps(records))
+    result = load_paths([tmp_path])
+    got = [(d.url, d.published, d.outlet, d.author) for d in result.documents]
+    assert got == [
+        (None, "2024-01-01", "O", "A"),
+        (None, "2023-01-01", "S", "Ann Lee, Bo Chan"),
+        (None, "2022-01-01", "P", "C"),
+        (None, "2021-01-01", "Wire", None),
+        ("https://www.harbour.example/2020/05/06/x", "2020-05-06", "Harbour Times", None),
+        ("https://www.harbour.example/2020/05/06/x", "2020-05-06", "harbour.example", None),
+        ("not a url", None, None, "5"),
+        ("https://news.example/a", None, "N", None),
+        ("https://news.example/a", None, "news.example", None),
+    ]
+    assert not result.warnings
+
+
+def test_invalid_json_dates_are_warnings_naming_the_record_and_value(tmp_path: Path) -> None:
+    long = "soon" * 30
+    records = [{"text": "1.", "published": 20240501}, {"text": "2.", "date": long},
+               {"text": "3.", "publishedAt": "2024\x85"}, {"text": "4.", "published_at": "Grüße"},
+               {"text": "5.", "date": "y" * 58}, {"text": "6.", "date": "y" * 59}]  # shown with quotes: 60 and 61 characters
+    (tmp_path / "feed.json").write_text(json.dumps(records, ensure_ascii=False))
+    result = load_paths([tmp_path])
+    assert [d.published for d in result.documents] == [None] * 6
+    where = tmp_path / "feed.json"
+    assert result.warnings == [
+        f"{where}:1: published 20240501 is not a date (give a real day, e.g. published: 2024-05-01); indexed without a date",
+        f"{where}:2: date \"{long[:59]}… is not a date (give a real day, e.g. date: 2024-05-01); indexed without a date",
+        f"{where}:3: publishedAt \"2024\\x85\" is not a date (give a real day, e.g. publishedAt: 2024-05-01); indexed without a date",
+        f"{where}:4: published_at \"Grüße\" is not a date (give a real day, e.g. published_at: 2024-05-01); indexed without a date",
+        f"{where}:5: date \"{'y' * 58}\" is not a date (give a real day, e.g. date: 2024-05-01); indexed without a date",
+        f"{where}:6: date \"{'y' * 59}… is not a date (give a real day, e.g. date: 2024-05-01); indexed without a date",
+    ]
+
+
+def test_a_value_error_in_a_parser_is_one_line_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "big.json").write_text('{"text": ' + "1" * 5000 + "}")  # int() refuses 5000 digits: a ValueError
+    (skipped,) = load_paths([tmp_path]).skipped
+    assert skipped.reason.startswith("could not be parsed (ValueError: Exceeds the limit (4300 digits) for integer string")
+    assert skipped.reason.endswith("); fix or remove the file") and "\n" not in skipped.reason
+
+
+def test_parse_failure_lines() -> None:
+    assert _parse_failure(ValueError("word " * 40)) == (
+        "could not be parsed (ValueError: " + " ".join(["word"] * 32) + "…); fix or remove the file")
+    assert _parse_failure(KeyError()) == "could not be parsed (KeyError); fix or remove the file"
+    assert _parse_failure(ValueError("two\n  lines")) == "could not be parsed (ValueError: two lines); fix or remove the file"
+    assert _parse_failure(MemoryError()) == "too large to parse in memory; fix or remove the file"
+    assert _parse_failure(ValueError("x" * 160)) == "could not be parsed (ValueError: " + "x" * 160 + "); fix or remove the file"
+    assert _parse_failure(ValueError("x" * 161)) == "could not be parsed (ValueError: " + "x" * 160 + "…); fix or remove the file"
+
+
+def _two_page_pdf(info: dict[str, str]) -> bytes:
+    writer = PdfWriter()
+    for lines in (["Page one title", "First page."], ["Second page."]):
+        writer.append(PdfReader(io.BytesIO(make_pdf(lines))))
+    writer.add_metadata(info)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_pdf_metadata_pages_and_a_title_from_the_first_line(tmp_path: Path) -> None:
+    (tmp_path / "two.pdf").write_bytes(_two_page_pdf({"/Author": "Ann Lee", "/CreationDate": "D:20240102030405Z"}))
+    (tmp_path / "plain.pdf").write_bytes(make_pdf(["Council approves bridge", "It will cost 12 million."]))
+    docs = {d.id: d for d in load_paths([tmp_path]).documents}
+    two, plain = docs["two"], docs["plain"]
+    assert (two.title, two.text, two.author, two.published) == (
+        "Page one title", "Page one title\nFirst page.\n\nSecond page.", "Ann Lee", "2024-01-02")
+    assert (plain.title, plain.author, plain.published) == ("Council approves bridge", None, None)
+    assert (two.source, plain.source) == (str(tmp_path / "two.pdf"), str(tmp_path / "plain.pdf"))
+
+
+def test_a_pdf_pypdf_repairs_loads_without_its_log_lines(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    data = make_pdf(["Council approves bridge", "It will cost 12 million."])
+    (tmp_path / "moved.pdf").write_bytes(data.replace(b"0000000009 00000 n", b"0000000011 00000 n"))  # a wrong xref offset
+    with caplog.at_level(logging.DEBUG):
+        (doc,) = load_paths([tmp_path]).documents
+    assert doc.title == "Council approves bridge"
+    assert not [r for r in caplog.records if r.name.startswith("pypdf")]
+
+
+def test_a_scanned_pdf_message(tmp_path: Path) -> None:
+    (tmp_path / "scan.pdf").write_bytes(make_pdf([]))
+    (skipped,) = load_paths([tmp_path]).skipped
+    assert skipped.reason == "PDF of 1 page(s) has no text layer (a scan?): run OCR first (e.g. ocrmypdf) and index its output"
+
+
+def test_html_metadata_title_and_suffixes(tmp_path: Path) -> None:
+    head = ('<head><meta property="og:site_name" content="Harbour Gazette"><meta name="author" content="Dana Reyes">'
+            '<meta property="article:published_time" content="2024-05-01T08:00:00Z">'
+            '<link rel="canonical" href="https://www.harbour.example/news/harbour-reopens">')
+    (tmp_path / "meta.htm").write_text(ARTICLE_HTML.replace("<head>", head))
+    (tmp_path / "retitled.html").write_text(ARTICLE_HTML.replace("<h1>Harbour reopens after storm</h1>", "")
+                                            .replace("<title>Harbour reopens after storm</title>", "<title>Port news</title>"))
+    (tmp_path / "empty.html").write_text("<html><head><title>T</title></head><body><script>x()</script></body></html>")
+    result = load_paths([tmp_path])
+    docs = {d.id: d for d in result.documents}
+    meta = docs["meta"]
+    assert (meta.title, meta.url, meta.published, meta.outlet, meta.author) == (
+        "Harbour reopens after storm", "https://www.harbour.example/news/harbour-reopens", "2024-05-01", "Harbour Gazette",
+        "Dana Reyes")
+    assert meta.text.startswith("Harbour reopens after storm\nThe city harbour reopened on Tuesday")
+    assert meta.source == str(tmp_path / "meta.htm")
+    assert docs["retitled"].title == "Port news"
+    assert docs["retitled"].text.startswith("Port news\n\nThe city harbour reopened on Tuesday")
+    assert [s.reason for s in result.skipped] == ["no article text in the HTML (only markup, scripts or a title)"]
+
+
+def test_a_null_text_falls_back_to_the_body_and_unnamed_authors_leave_no_gap(tmp_path: Path) -> None:
+    """Bugs found by the mutation run: ``"text": null`` beside a body was skipped as having neither, and an
+    author object without a name gave "Ann Lee, , Bo Chan"."""
+    records = [{"title": "Vote", "text": None, "body": "The council voted."},
+               {"title": "Blank", "text": "  ", "body": "The body is used."},
+               {"text": "A.", "authors": [{"name": "Ann Lee"}, {"url": "https://x"}, {"name": ""}, "Bo Chan"]}]
+    (tmp_path / "feed.json").write_text(json.dumps(records))
+    result = load_paths([tmp_path])
+    assert not result.skipped
+    assert [(d.title, d.text, d.author) for d in result.documents] == [
+        ("Vote", "Vote\n\nThe council voted.", None), ("Blank", "Blank\n\nThe body is used.", None), ("A.", "A.", "Ann Lee, Bo Chan")]
