@@ -508,3 +508,30 @@ def test_a_passage_of_an_article_whose_id_holds_a_hash_is_in_document_order() ->
     document = passage_document(passage, doc)
     assert document.id == "live#blog#9+live#blog#10"
     assert document.metadata["chunk_ids"] == ["live#blog#9", "live#blog#10"]
+
+
+def test_a_date_range_reaches_the_store_as_day_numbers() -> None:
+    assert chunk_filter(None) == chunk_filter(DateRange()) == ChunkFilter()
+    june = DateRange(since=date(2026, 6, 1), until=date(2026, 6, 30), as_of=date(2026, 6, 10), include_undated=True)
+    assert chunk_filter(june) == ChunkFilter(date(2026, 6, 1).toordinal(), date(2026, 6, 10).toordinal(), True)
+    assert chunk_filter(DateRange(until=date(2026, 6, 30))) == ChunkFilter(None, date(2026, 6, 30).toordinal(), False)
+
+
+def test_articles_of_unknown_date_are_searched_only_when_the_range_keeps_them(
+        make_assistant, tmp_path: Path, embedder: MiniLMEmbeddings) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "undated"
+    folder.mkdir()
+    (folder / "rates.txt").write_text("Rates rise\n\nThe central bank raised interest rates by half a point.")
+    (folder / "recall.md").write_text("---\ntitle: Recall\npublished: 2026-03-14\n---\n"
+                                      "Recall\n\nThe carmaker is recalling vehicles over faulty airbags.")
+    mixed = make_assistant("undated")
+    mixed.index([folder])
+    searcher = mixed.snapshot()[1]
+    spring = DateRange(since=date(2026, 3, 1))
+    with_undated = DateRange(since=date(2026, 3, 1), include_undated=True)
+    assert searcher.keeps_undated(None) and searcher.keeps_undated(with_undated)
+    assert not searcher.keeps_undated(spring)
+    assert searcher.allowed_documents(spring).tolist() == [doc.id == "recall" for doc in searcher.index.documents]
+    question = "central bank interest rates"
+    assert {p.doc_id for p in searcher.search(question, top_k=5, dates=spring)} == {"recall"}
+    assert {p.doc_id for p in searcher.search(question, top_k=5, dates=with_undated)} == {"rates", "recall"}
