@@ -204,12 +204,15 @@ def test_configuration_errors_say_what_to_do(assistant: Assistant, embedder: Min
 @pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
 def test_top_k_counts_passages_and_nothing_is_returned_for_none(assistant: Assistant, embedder: MiniLMEmbeddings,
                                                                  mode: str) -> None:
-    searcher = HybridSearcher(assistant.snapshot()[0], embedder, mode=mode)
+    index, recording = recorded(assistant.snapshot()[0])
+    searcher = HybridSearcher(index, embedder, mode=mode)
     question = "Russia China joint military drill troops"
     assert len(searcher.search(question, top_k=1)) == 1
     assert len(searcher.search(question, top_k=2)) == 2
+    recording.calls.clear()
     assert searcher.search(question, top_k=0) == []
     assert searcher.search(question, top_k=-1) == []
+    assert recording.calls == []  # nothing asked of the store for no passages
 
 
 @pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
@@ -535,3 +538,19 @@ def test_articles_of_unknown_date_are_searched_only_when_the_range_keeps_them(
     question = "central bank interest rates"
     assert {p.doc_id for p in searcher.search(question, top_k=5, dates=spring)} == {"recall"}
     assert {p.doc_id for p in searcher.search(question, top_k=5, dates=with_undated)} == {"rates", "recall"}
+
+
+def test_chunks_that_touch_without_overlapping_stay_separate_passages(make_assistant, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                     embedder: MiniLMEmbeddings) -> None:
+    """Text without spaces (Chinese) is cut exactly where the next piece starts: neighbours touch, none overlap."""
+    folder = tmp_path / "cjk"
+    folder.mkdir()
+    (folder / "quake.txt").write_text("地震\n\n" + "港口城市发生强烈地震造成多人死亡救援队伍连夜搜救被困人员" * 6 + "。")
+    cjk = make_assistant("cjk", Settings(chunk_tokens=40, chunk_overlap=0))
+    cjk.index([folder])
+    index = cjk.snapshot()[0]
+    spans = [tuple(int(v) for v in index.chunk_rows[row, 1:3]) for row in range(index.n_chunks)]
+    assert index.n_chunks > 4 and all(a[1] == b[0] for a, b in zip(spans, spans[1:]))
+    passages = HybridSearcher(index, embedder, mode="dense").search("港口城市地震", top_k=index.n_chunks)
+    assert sorted((p.start, p.end) for p in passages) == spans
+    assert sorted(p.chunk_ids for p in passages) == sorted((index.chunk_id(row),) for row in range(index.n_chunks))
