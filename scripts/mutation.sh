@@ -84,6 +84,17 @@ text += (
     'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q", "--no-header", "-o", "addopts=-ra --strict-markers"]\n'
 )
 open(path, "w", encoding="utf-8").write(text)
+# Every mutant runs its own pytest session, and the suite's conftest gives each session a fresh model cache:
+# exporting the ONNX model again (about 10 s on several threads) then passes mutmut's CPU limit for mutants
+# only cheap tests reach, which count as timeouts (caught) without a verdict. Here alone, sessions share the
+# scratch copy's cache (RAG_CACHE_DIR below).
+conftest = path.replace("pyproject.toml", "tests/conftest.py")
+fresh = 'os.environ["RAG_CACHE_DIR"] = tempfile.mkdtemp(prefix="rag-cache-")'
+code = open(conftest, encoding="utf-8").read()
+if fresh not in code:
+    sys.exit(f"scripts/mutation.sh: {conftest} no longer sets RAG_CACHE_DIR as expected; update the script")
+code = code.replace(fresh, 'os.environ.setdefault("RAG_CACHE_DIR", tempfile.mkdtemp(prefix="rag-cache-"))')
+open(conftest, "w", encoding="utf-8").write(code)
 PY
   echo "== $module: mutating $source, tests: $selection"
   local started=$SECONDS status=0
