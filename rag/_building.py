@@ -1,6 +1,6 @@
 """Building an index into a store: ingestion on top, the store underneath.
 
-:func:`build` runs one :class:`rag._ingest.BuildRequest`: into a folder
+:meth:`IndexStore.run` runs one :class:`rag._ingest.BuildRequest`: into a folder
 with :func:`rag._ingest.build_folder`, or, for a database, plans the update
 against the stored documents' short columns, embeds only what is new
 (:func:`rag._ingest.plan_update`) and applies it in place in one transaction
@@ -50,7 +50,7 @@ from .stores import (
     writer_lock,
 )
 
-__all__ = ["IndexStore", "StoreWriter", "build", "open_store", "state_folder"]
+__all__ = ["IndexStore", "StoreWriter", "open_store", "state_folder"]
 
 
 def state_folder(url: str, root: Path) -> Path:
@@ -60,16 +60,6 @@ def state_folder(url: str, root: Path) -> Path:
     """
     key = hashlib.sha256(shown_url(url).encode("utf-8")).hexdigest()[:16]
     return root / f"pg-{key}"
-
-
-def build(location: str | Path, index_dir: Path, request: BuildRequest) -> BuildReport:
-    """Run ``request`` into the folder ``index_dir``, or update the database at ``location`` in place (:func:`_update_database`).
-
-    ``index_dir`` is unused for a database (its index lives there alone).
-    """
-    if is_url(location):
-        return _update_database(str(location), request)
-    return build_folder(index_dir, request)
 
 
 def _update_database(url: str, request: BuildRequest) -> BuildReport:
@@ -151,7 +141,7 @@ class StoreWriter:
     def commit(self) -> BuildReport:
         """Apply the staged changes; a reader opened before sees the old view until it reopens."""
         store = self._store
-        report = build(store.location, store.index_dir, BuildRequest(
+        report = store.run(BuildRequest(
             LoadResult(documents=list(self._upserts.values())), embeddings=store.embeddings, chunker=store.chunker,
             prune=False, remove=frozenset(self._deletes), sentence_vectors=store.sentence_vectors,
             chunk_vectors=store.chunk_vectors))
@@ -210,10 +200,19 @@ class IndexStore:
         prune: bool = True,
         progress: bool = False,
     ) -> BuildReport:
-        """Index ``loaded`` into this store (with ``embeddings`` instead of the store's, e.g. on Ray); see :func:`build`."""
-        return build(self._url or self.index_dir, self.index_dir, BuildRequest(
+        """Index ``loaded`` into this store (with ``embeddings`` instead of the store's, e.g. on Ray); see :meth:`run`."""
+        return self.run(BuildRequest(
             loaded, embeddings=embeddings or self.embeddings, chunker=self.chunker, rebuild=rebuild, prune=prune,
             progress=progress, sentence_vectors=self.sentence_vectors, chunk_vectors=self.chunk_vectors))
+
+    def run(self, request: BuildRequest) -> BuildReport:
+        """Run one build: into the folder (:func:`rag._ingest.build_folder`), or in place in the database.
+
+        Every write goes through here: :meth:`build`, and a writer's :meth:`StoreWriter.commit`.
+        """
+        if self._url:
+            return _update_database(self._url, request)
+        return build_folder(self.index_dir, request)
 
     def size_bytes(self) -> int:
         """Bytes the live index takes (on disk, or in the database's tables)."""
