@@ -23,9 +23,8 @@ from the same articles:
   unanswerable questions of the ``withheld`` kind (on-topic articles remain,
   the answer does not).
 
-Reported per arm, with ``rag eval``'s metrics (:mod:`rag._metrics`,
-:mod:`rag._evaluation`): answer contained (answerable questions; a refusal
-scores 0), citation precision (answered answerable questions: a citation
+Reported per arm, with ``rag eval``'s metrics (:mod:`rag.evaluation`):
+answer contained (answerable questions; a refusal scores 0), citation precision (answered answerable questions: a citation
 counts when it overlaps a gold quote or holds a gold answer), refusal recall
 (unanswerable refused) and false refusals (answerable refused); then the
 paired difference, question by question, with a bootstrap interval, and
