@@ -193,6 +193,11 @@ def test_headline_is_never_quoted_or_answered_from_even_when_it_matches(assistan
         ("Storm hit at noon. More followed.", "Storm hit at noon.", ""),  # a title that is a sentence is text
         ("Storm Batters Coastal towns again.", "Storm Batters Coast", ""),  # a word that merely begins like it
         ("The storm hit at noon.", "", ""),
+        # What follows must open a sentence: a capital, a digit or a quote; a lower-case word continues the title.
+        ("Super Bowl 50 was an American football game.", "Super Bowl 50", ""),
+        ("Storm Batters Coast 12 towns lost power.", "Storm Batters Coast", "Storm Batters Coast "),
+        ('Storm Batters Coast "It was loud," a resident said.', "Storm Batters Coast", "Storm Batters Coast "),
+        ("Storm Batters Coast (Reuters) The storm hit at noon.", "Storm Batters Coast", "Storm Batters Coast "),
     ],
 )
 def test_after_headline_skips_only_a_glued_headline(text: str, title: str, skipped: str) -> None:
