@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
 import pytest
 import tiktoken
+from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage
 
 from rag import REFUSAL_TEXT, Assistant, LLMError, Settings
 from rag._facts import contradicts, missing_facts
@@ -432,3 +439,83 @@ def test_a_refusal_among_three_sentences_is_checked_like_any_answer(harbour: Ass
     answer = LLMAnswerer(never_connect).check(raw, SHIPS, passages, index)
     assert not answer.refused and answer.supported == 0.667
     assert answer.text == "The port handled 500 ships in May. [1] Dock workers went on strike in June. [2]"
+
+
+class Prompts(BaseCallbackHandler):
+    """Records the messages of every chat model call."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[Any]] = []
+
+    def on_chat_model_start(self, serialized: dict[str, Any], messages: list[list[Any]], **kwargs: Any) -> None:
+        self.calls.append(messages[0])
+
+
+def replying(*replies: str, prompts: Prompts | None = None) -> Callable[[], GenericFakeChatModel]:
+    """A `connect` giving a real LangChain chat model that replies with ``replies`` in turn, counting connections."""
+    model = GenericFakeChatModel(messages=iter([AIMessage(content=r) for r in replies]), callbacks=[prompts or Prompts()])
+    connects: list[int] = []
+
+    def connect() -> GenericFakeChatModel:
+        connects.append(1)
+        assert len(connects) == 1, "connected twice"
+        return model
+
+    return connect
+
+
+def test_documented_defaults() -> None:
+    answerer = LLMAnswerer(never_connect)
+    assert (answerer.context_tokens, answerer.max_tokens, answerer.gate.min_score) == (4096, 256, 0.42)
+
+
+def test_stream_yields_sources_raw_tokens_then_the_checked_answer(harbour: Assistant) -> None:
+    index, searcher = harbour.snapshot()
+    vector = searcher.embed_query(SHIPS)
+    passages = [span(harbour, "port"), span(harbour, "rail", rank=2)]
+    raw = "The port handled 500  ships in May [1]. Bananas are yellow [2]."  # two spaces: an empty chunk
+    prompts = Prompts()
+    answerer = LLMAnswerer(replying(raw, "Dock workers went on strike in June [1].", prompts=prompts))
+    events = list(answerer.stream(SHIPS, passages, index, vector))
+    assert events[0].kind == "sources" and events[0].passages == tuple(passages)
+    tokens = events[1:-1]
+    assert {e.kind for e in tokens} == {"token"} and all(e.text for e in tokens)
+    assert "".join(e.text for e in tokens) == raw
+    assert events[-1].kind == "final" and events[-1].answer == answerer.check(raw, SHIPS, passages, index)
+    assert events[-1].answer.text == "The port handled 500  ships in May. [1]" and events[-1].answer.supported == 0.5
+    assert [m.content for m in prompts.calls[0]] == [m.content for m in answerer.messages(SHIPS, passages)]
+    # answer() is the stream's final answer; the model is connected once for both questions.
+    assert answerer.answer(SHIPS, passages, index, vector).text == "Dock workers went on strike in June. [1]"
+    assert len(prompts.calls) == 2
+
+
+def test_stream_fits_the_prompt_to_context_minus_max_tokens(harbour: Assistant) -> None:
+    index, searcher = harbour.snapshot()
+    vector = searcher.embed_query(SHIPS)
+    passages = [span(harbour, "port"), span(harbour, "rail", rank=2)]
+    both = prompt_tokens(SHIPS, passages)
+    for context, given in ((both + 256, passages), (both + 255, passages[:1])):
+        prompts = Prompts()
+        answerer = LLMAnswerer(replying("The port handled 500 ships in May [1].", prompts=prompts), context_tokens=context)
+        events = list(answerer.stream(SHIPS, passages, index, vector))
+        assert events[0].passages == tuple(given) and events[-1].answer.passages == tuple(given)
+        assert prompts.calls[0][1].content == answerer.messages(SHIPS, given)[1].content
+    small = LLMAnswerer(never_connect, context_tokens=both, max_tokens=both)  # nothing fits: refused, model untouched
+    events = list(small.stream(SHIPS, passages, index, vector))
+    assert [(e.kind, e.passages) for e in events] == [("sources", ()), ("final", ())]
+    assert events[-1].answer == Answer(SHIPS, REFUSAL_TEXT, True, passages=tuple(passages))
+
+
+def test_evidence_gate_refuses_below_min_score_exactly(harbour: Assistant) -> None:
+    index, searcher = harbour.snapshot()
+    vector = searcher.embed_query(SHIPS)
+    passages = [span(harbour, "port"), span(harbour, "rail", rank=2)]
+    best = LLMAnswerer(never_connect).gate.score_sentences(SHIPS, passages, index, vector)[0].score
+    at = LLMAnswerer(replying("The port handled 500 ships in May [1]."), min_score=best)
+    assert at.answer(SHIPS, passages, index, vector).text == "The port handled 500 ships in May. [1]"
+    above = LLMAnswerer(never_connect, min_score=float(np.nextafter(best, 2.0)))
+    events = list(above.stream(SHIPS, passages, index, vector))
+    assert [(e.kind, e.passages) for e in events] == [("sources", tuple(passages)), ("final", ())]
+    assert events[-1].answer == Answer(SHIPS, REFUSAL_TEXT, True, passages=tuple(passages))
+    assert list(above.stream(SHIPS, [], index, vector))[-1].answer == Answer(SHIPS, REFUSAL_TEXT, True)
+
