@@ -519,3 +519,22 @@ def test_evidence_gate_refuses_below_min_score_exactly(harbour: Assistant) -> No
     assert events[-1].answer == Answer(SHIPS, REFUSAL_TEXT, True, passages=tuple(passages))
     assert list(above.stream(SHIPS, [], index, vector))[-1].answer == Answer(SHIPS, REFUSAL_TEXT, True)
 
+
+def test_rewrite_asks_with_the_last_three_questions_and_cleans_the_reply() -> None:
+    prompts = Prompts()
+    replies = [
+        '  "Why did the port handle 500 ships?"\nIt is about the port.',
+        "Why",
+        "Wh",
+        "W" * 300,
+        "W" * 301,
+        "Why did the port handle 500 ships [1]?",
+        "",
+    ]
+    answerer = LLMAnswerer(replying(*replies, prompts=prompts))
+    history = ["first?", "second?", "third?", "fourth?"]
+    results = [answerer.rewrite("and why?", history) for _ in replies]
+    assert results == ["Why did the port handle 500 ships?", "Why", None, "W" * 300, None, None, None]
+    system, user = prompts.calls[0]
+    assert "one standalone question" in system.content and "Reply with the question only" in system.content
+    assert user.content == "Earlier questions:\n- second?\n- third?\n- fourth?\n\nFollow-up: and why?\nStandalone question:"
