@@ -405,6 +405,9 @@ def test_check_quotes_the_first_of_equally_good_sentences(harbour: Assistant) ->
         ("[1] The port handled 500 ships in May.", "The port handled 500 ships in May. [1]", 1.0),  # nothing before it
         ("The port handled 500 ships and the railway carried 2,000 passengers [1][2].",
          "The port handled 500 ships and the railway carried 2,000 passengers. [1][2]", 1.0),
+        # A sentence its quote contradicts is dropped, and the next is still checked.
+        ("The port never handled 500 ships in May [1]. Dock workers went on strike in June [1].",
+         "Dock workers went on strike in June. [1]", 0.5),
         ("The port handled 500 ships in May [3]. Dock workers went on strike in June [1].",
          "Dock workers went on strike in June. [1]", 0.5),
     ],
@@ -538,6 +541,7 @@ def test_rewrite_asks_with_the_last_three_questions_and_cleans_the_reply() -> No
     replies = [
         '  "Why did the port handle 500 ships?"\nIt is about the port.',
         "Why",
+        '"Xi Jinping met whom in May?"',  # a name starting with an X keeps it
         "Wh",
         "W" * 300,
         "W" * 301,
@@ -547,7 +551,7 @@ def test_rewrite_asks_with_the_last_three_questions_and_cleans_the_reply() -> No
     answerer = LLMAnswerer(replying(*replies, prompts=prompts))
     history = ["first?", "second?", "third?", "fourth?"]
     results = [answerer.rewrite("and why?", history) for _ in replies]
-    assert results == ["Why did the port handle 500 ships?", "Why", None, "W" * 300, None, None, None]
+    assert results == ["Why did the port handle 500 ships?", "Why", "Xi Jinping met whom in May?", None, "W" * 300, None, None, None]
     system, user = prompts.calls[0]
     assert system.content.startswith("Rewrite the user's follow-up question as one standalone question")
     assert system.content.endswith("questions. Reply with the question only.")
