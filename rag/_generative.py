@@ -186,7 +186,8 @@ class LLMAnswerer:
             SystemMessage(REWRITE_PROMPT),
             HumanMessage(f"Earlier questions:\n{conversation}\n\nFollow-up: {question}\nStandalone question:"),
         ]
-        text = str(self.chat_model.invoke(messages).content).strip().strip('"').split("\n")[0].strip()
+        # The first line, then its quotes: '"Why ...?"\nBecause ...' is the question without its closing quote.
+        text = str(self.chat_model.invoke(messages).content).strip().split("\n")[0].strip().strip('"').strip()
         return text if 3 <= len(text) <= 300 and not _MARKER_GROUP.search(text) else None
 
     def messages(self, question: str, passages: list[Passage]) -> list[Any]:
