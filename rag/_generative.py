@@ -187,7 +187,8 @@ class LLMAnswerer:
             HumanMessage(f"Earlier questions:\n{conversation}\n\nFollow-up: {question}\nStandalone question:"),
         ]
         # The first line, then its quotes: '"Why ...?"\nBecause ...' is the question without its closing quote.
-        text = str(self.chat_model.invoke(messages).content).strip().split("\n")[0].strip().strip('"').strip()
+        # ``.text``: the reply's text blocks alone, for models that answer in content blocks (reasoning, tools).
+        text = str(self.chat_model.invoke(messages).text).strip().split("\n")[0].strip().strip('"').strip()
         return text if 3 <= len(text) <= 300 and not _MARKER_GROUP.search(text) else None
 
     def messages(self, question: str, passages: list[Passage]) -> list[Any]:
@@ -219,7 +220,9 @@ class LLMAnswerer:
             return
         pieces: list[str] = []
         for chunk in self.chat_model.stream(self.messages(question, fitted)):
-            piece = chunk.content if isinstance(chunk.content, str) else ""
+            # A chunk's text blocks (a model that streams content blocks sends reasoning and text apart);
+            # its plain string content otherwise.
+            piece = str(chunk.text)
             if piece:
                 pieces.append(piece)
                 yield AnswerEvent("token", text=piece)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 import pytest
 import tiktoken
 from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.language_models import BaseChatModel
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage
+from langchain_core.messages import AIMessage, AIMessageChunk
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
 from rag import REFUSAL_TEXT, Assistant, LLMError, Settings
 from rag._facts import contradicts, missing_facts
@@ -556,3 +558,41 @@ def test_rewrite_asks_with_the_last_three_questions_and_cleans_the_reply() -> No
     assert system.content.startswith("Rewrite the user's follow-up question as one standalone question")
     assert system.content.endswith("questions. Reply with the question only.")
     assert user.content == "Earlier questions:\n- second?\n- third?\n- fourth?\n\nFollow-up: and why?\nStandalone question:"
+
+
+class BlockModel(BaseChatModel):
+    """A real LangChain chat model that answers in content blocks, as reasoning models do: a thinking block
+    first, then the answer's text split over text blocks (streamed one block per chunk)."""
+
+    reply: str
+
+    @property
+    def _llm_type(self) -> str:
+        return "content-blocks"
+
+    def _blocks(self) -> list[dict[str, str]]:
+        words = self.reply.split(" ")
+        return [{"type": "thinking", "thinking": "The first passage names the figure."}] + [
+            {"type": "text", "text": w + (" " if i < len(words) - 1 else "")} for i, w in enumerate(words)]
+
+    def _generate(self, messages: list[Any], stop: list[str] | None = None, run_manager: Any = None,
+                  **kwargs: Any) -> ChatResult:
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=self._blocks()))])  # type: ignore[arg-type]
+
+    def _stream(self, messages: list[Any], stop: list[str] | None = None, run_manager: Any = None,
+                **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        for block in self._blocks():
+            yield ChatGenerationChunk(message=AIMessageChunk(content=[block]))  # type: ignore[arg-type]
+
+
+def test_a_model_answering_in_content_blocks_is_read_from_its_text_blocks(harbour: Assistant) -> None:
+    index, searcher = harbour.snapshot()
+    vector = searcher.embed_query(SHIPS)
+    passages = [span(harbour, "port"), span(harbour, "rail", rank=2)]
+    raw = "The port handled 500 ships in May [1]."
+    answerer = LLMAnswerer(lambda: BlockModel(reply=raw))
+    events = list(answerer.stream(SHIPS, passages, index, vector))
+    assert "".join(e.text for e in events if e.kind == "token") == raw  # the thinking block is not part of it
+    assert events[-1].answer.text == "The port handled 500 ships in May. [1]" and not events[-1].answer.refused
+    assert LLMAnswerer(lambda: BlockModel(reply='"Why did the port handle 500 ships?"')).rewrite(
+        "and why?", ["How many ships?"]) == "Why did the port handle 500 ships?"
