@@ -422,7 +422,8 @@ def test_a_refusal_below_the_threshold_and_an_answer_at_it(corpus: Assistant) ->
     answerer = ExtractiveAnswerer()  # no reader: the threshold is min_score, 0.42
     for scored in ([], [_item(index, RAIN, 0.4199)]):
         refused = answerer.compose("What fell?", scored, [], index)
-        assert (refused.refused, refused.text, refused.citations, refused.short_answer) == (True, REFUSAL_TEXT, (), None)
+        assert (refused.question, refused.refused, refused.text, refused.citations, refused.short_answer) == (
+            "What fell?", True, REFUSAL_TEXT, (), None)
     answer = answerer.compose("What fell?", [_item(index, RAIN, 0.42)], [], index)
     assert not answer.refused and answer.text == "Rain fell on the coast for a week. [1]"
     (citation,) = answer.citations
@@ -526,7 +527,10 @@ def test_rank_skips_headlines_and_never_offers_a_sentence_that_is_not_a_statemen
     storm = next(s for s in ranked if index.documents[s.doc_i].id == "storm" and s.start < 30)
     assert storm.start == len("Storm Batters Coast ") and storm.end == index.sentence_rows[storm.row, 2]
     answer = ExtractiveAnswerer(min_score=0.0).answer(question, passages, index, vector)
-    assert answer.passages == tuple(passages) and "Storm Batters" not in answer.text
+    assert answer.passages == tuple(passages) and "Storm Batters" not in answer.text and " report (" not in answer.text
+    oldest = ExtractiveAnswerer(min_score=0.0).answer(question, passages, index, vector, prefer="oldest")
+    assert oldest.text.startswith("The earliest report (") or oldest.text.startswith("The sources differ."), oldest.text
+    assert oldest.citations[0].published == min(index.documents[s.doc_i].published or "9" for s in ranked)
 
 
 def _one_article(title: str, text: str, sentences: list[str]):  # type: ignore[no-untyped-def]
@@ -639,3 +643,101 @@ def test_the_entity_flag_marks_sentences_naming_no_asked_entity(corpus: Assistan
                         (ExtractiveAnswerer(reader=recording, entity_flag=True), question.replace("Which company", "Who"))]:
         flags = {s.row: s.no_entity for s in answerer.read(q, scored, index)}
         assert flags == {scored[0].row: 0.0, scored[1].row: 1.0 if q.startswith("Who") else 0.0}, q
+
+
+class _SpanlessReader(_RecordingReader):
+    """The real reader, whose span head finds no words in what it reads (its probabilities stay the model's)."""
+
+    def read(self, items: list[ReaderInput]) -> list[ReaderOutput]:
+        from dataclasses import replace
+
+        return [replace(out, span=None) for out in super().read(items)]
+
+
+def _ask(answerer: ExtractiveAnswerer, assistant: Assistant, question: str, **options):  # type: ignore[no-untyped-def]
+    index, searcher = assistant.snapshot()
+    vector = searcher.embed_query(question)
+    return answerer.answer(question, searcher.search(question, 5, query_vector=vector), index, vector, **options)
+
+
+def test_the_span_reader_reads_only_the_leads_whose_short_answers_are_shown(
+    assistant: Assistant, corpus: Assistant, recording: _RecordingReader
+) -> None:
+    """Only the answer's short answer (a disagreement's two values) is shown: only those leads are read again."""
+    reader = assistant.answerer.reader
+    index, _ = corpus.snapshot()
+    answerer = ExtractiveAnswerer(reader=reader, span_reader=recording, runner_up=0.0, min_probability=0.0)
+    question = "What happened on the coast?"
+    read = answerer.read(question, [_item(index, o, 0.5) for o in (RAIN, "Roads were", "Snow closed")], index)
+    assert all(s.span is not None for s in read)
+    recording.inputs.clear()
+    answer = answerer.compose(question, read, [], index)
+    assert len(answer.citations) == 3 and not answer.disagreements
+    assert [i.sentence for i in recording.inputs] == [index.sentence_text(read[0].row)]  # only the first lead
+    # Two sources that differ: both leads are read again, in one batch, newest first.
+    recording.inputs.clear()
+    differ = _ask(answerer, corpus, RECALL_Q)
+    assert differ.disagreements and [i.sentence[:30] for i in recording.inputs] == [
+        c.quote[:30] for c in differ.citations[:2]]
+    # No first reader: nothing is read again, even a lead with a span.
+    from rag._reader import Span
+
+    recording.inputs.clear()
+    index, _ = corpus.snapshot()
+    lead = _item(index, RAIN, 0.9, span=Span("sentence", 0, 4, 1.0))
+    ExtractiveAnswerer(span_reader=recording).compose("What fell?", [lead], [], index)
+    assert recording.inputs == []
+
+
+def test_a_lead_the_span_reader_finds_no_words_in_keeps_the_first_readers_short_answer(assistant: Assistant) -> None:
+    reader = assistant.answerer.reader
+    spanless = _SpanlessReader().warm_up()
+    for question in ("How many troops?", "Who is Russia's defense minister?"):
+        alone = _ask(ExtractiveAnswerer(reader=reader), assistant, question)
+        again = _ask(ExtractiveAnswerer(reader=reader, span_reader=spanless), assistant, question)
+        assert alone.short_answer and again.short_answer == alone.short_answer
+        assert [(c.start, c.end) for c in again.citations] == [(c.start, c.end) for c in alone.citations]
+        assert len(spanless.inputs) >= 1
+        spanless.inputs.clear()
+
+
+def test_a_how_many_answer_whose_figure_counts_another_thing_cannot_lead(assistant: Assistant) -> None:
+    """"How many aircraft…": "More than ten thousand troops will be dispatched, along with … aircraft" counts troops."""
+    index, searcher = assistant.snapshot()
+    checking = assistant.answerer
+    assert checking.similarity is not None
+    question = "How many aircraft took part in the drill?"
+    vector = searcher.embed_query(question)
+    passages = searcher.search(question, 5, query_vector=vector)
+
+    def scores(answerer: ExtractiveAnswerer) -> list[tuple[str, float]]:
+        return [(index.sentence_text(s.row)[:30], s.score) for s in answerer.rank(question, passages, index, vector)]
+
+    unchecked = scores(ExtractiveAnswerer(reader=checking.reader))
+    assert unchecked[0][0] == TROOPS_1[:30] and unchecked[0][1] >= checking.threshold
+    checked = scores(checking)
+    drill = next(i for i, (text, _) in enumerate(checked) if text == TROOPS_1[:30])
+    assert checked[drill][1] == 0.0 and all(score > 0 for _, score in checked[:drill])  # demoted, after every read one
+    assert checked[0][0] == TROOPS_2[:30] and checked[0][1] == unchecked[1][1]  # the others keep their scores
+    # Only a sentence that could lead is parsed: under a threshold nothing reaches, none is demoted.
+    strict = ExtractiveAnswerer(reader=checking.reader, similarity=checking.similarity, min_probability=0.9)
+    assert scores(strict) == unchecked
+
+
+def test_only_the_best_three_read_sentences_are_checked_for_what_their_figure_counts(assistant: Assistant) -> None:
+    index, _ = assistant.snapshot()
+    checking = assistant.answerer
+    question = "How many aircraft took part in the drill?"
+    drill = _item(index, TROOPS_1, 0.5)
+
+    def read(openings: list[str]) -> dict[str, float]:
+        items = [_item(index, o, 1.5) for o in openings] + [drill]  # evidence enough to be read before it
+        return {index.sentence_text(s.row)[:20]: s.score for s in checking.read(question, items, index)}
+
+    # Read fourth, the sentence is never parsed: it keeps its score.
+    assert read([TROOPS_2, "The Russian military said", "The drills also aim"])[TROOPS_1[:20]] > checking.threshold
+    # Third, it is, and demoted; a sentence before it whose answer lies in the sentence before it is only skipped.
+    after_one = read(["As part of the drill"])
+    assert list(after_one) == ["As part of the drill", TROOPS_1[:20]]  # read first, its span in the sentence before
+    assert after_one[TROOPS_1[:20]] == 0.0 and after_one["As part of the drill"] > 0
+    assert read([TROOPS_2, "The Russian military said"])[TROOPS_1[:20]] == 0.0
