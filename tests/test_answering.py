@@ -324,6 +324,8 @@ RECORDS = [
      "text": "Norvik Motors is recalling 150,000 cars after finding that the brakes can fail."},
     {"id": "castell", "title": "Another carmaker", "published": "2021-08-07", "outlet": "Four",
      "text": "Castell Auto is recalling 90,000 cars because the brakes can fail."},
+    {"id": "layoffs", "title": "Microsoft to cut 10,000 jobs",
+     "text": "Demand for software has slowed this year. The tech giant said on Wednesday it would cut 10,000 jobs."},
     {"id": "plain", "title": "Weather notes",
      "text": "Rain fell on the coast for a week. Farmers welcomed the rain after the long drought."},
     {"id": "storm", "title": "Storm Batters Coast", "published": "2021-09-01", "outlet": "Five",
@@ -431,6 +433,7 @@ def test_a_refusal_below_the_threshold_and_an_answer_at_it(corpus: Assistant) ->
     # A threshold given to compose replaces the answerer's.
     assert answerer.compose("What fell?", [_item(index, RAIN, 0.42)], [], index, threshold=0.5).refused
     assert not answerer.compose("What fell?", [_item(index, RAIN, 0.2)], [], index, threshold=0.2).refused
+    assert answerer.compose("What fell?", [_item(index, RAIN, 0.123456)], [], index, threshold=0.1).citations[0].score == 0.1235
     assert ExtractiveAnswerer(min_score=0.43).compose("What fell?", [_item(index, RAIN, 0.42)], [], index).refused
 
 
@@ -468,6 +471,12 @@ def test_prefer_leads_with_the_newest_or_oldest_answering_statement_and_says_so(
     assert oldest.text.startswith("The earliest report (One, 2021-08-01): Dealers will repair the cars for free. [1]")
     plain = answerer.compose(question, scored, [], index)
     assert plain.citations[0].doc_id == "two" and not plain.text.startswith("The")
+    # Only the lead moves: the other sentences still join it or follow as statements in score order.
+    every = ExtractiveAnswerer(runner_up=0.0)
+    assert every.compose(question, scored, [], index, prefer="oldest").text == (
+        "The earliest report (One, 2021-08-01): Dealers will repair the cars for free. [1][2] "
+        "Engineers warned that the brakes can fail in the cold. [3]")
+    assert [c.doc_id for c in every.compose(question, scored, [], index, prefer="oldest").citations] == ["one", "two", "titled"]
     # An undated lead: no date to speak for.
     undated = answerer.compose("What fell?", [_item(index, RAIN, 0.9)], [], index, prefer="newest")
     assert undated.text == "Rain fell on the coast for a week. [1]"
@@ -664,6 +673,8 @@ def test_the_span_reader_reads_only_the_leads_whose_short_answers_are_shown(
     assistant: Assistant, corpus: Assistant, recording: _RecordingReader
 ) -> None:
     """Only the answer's short answer (a disagreement's two values) is shown: only those leads are read again."""
+    from dataclasses import replace
+
     reader = assistant.answerer.reader
     index, _ = corpus.snapshot()
     answerer = ExtractiveAnswerer(reader=reader, span_reader=recording, runner_up=0.0, min_probability=0.0)
@@ -674,11 +685,19 @@ def test_the_span_reader_reads_only_the_leads_whose_short_answers_are_shown(
     answer = answerer.compose(question, read, [], index)
     assert len(answer.citations) == 3 and not answer.disagreements
     assert [i.sentence for i in recording.inputs] == [index.sentence_text(read[0].row)]  # only the first lead
+    first = answer.citations[0].quote
+    assert answer.short_answer and answer.short_answer in first
+    assert not any(answer.short_answer in c.quote for c in answer.citations[1:])  # the first statement's, not the last's
+    # A lead the first reader found no words in is not read again: it has no short answer to show.
+    recording.inputs.clear()
+    spanless = answerer.compose(question, [replace(read[0], span=None)], [], index)
+    assert recording.inputs == [] and spanless.short_answer is None and not spanless.refused
     # Two sources that differ: both leads are read again, in one batch, newest first.
     recording.inputs.clear()
     differ = _ask(answerer, corpus, RECALL_Q)
     assert differ.disagreements and [i.sentence[:30] for i in recording.inputs] == [
         c.quote[:30] for c in differ.citations[:2]]
+    assert differ.disagreements[0].values == ("150,000", "120,000")  # each side's short answer, as its article writes it
     # No first reader: nothing is read again, even a lead with a span.
     from rag._reader import Span
 
@@ -741,3 +760,30 @@ def test_only_the_best_three_read_sentences_are_checked_for_what_their_figure_co
     assert list(after_one) == ["As part of the drill", TROOPS_1[:20]]  # read first, its span in the sentence before
     assert after_one[TROOPS_1[:20]] == 0.0 and after_one["As part of the drill"] > 0
     assert read([TROOPS_2, "The Russian military said"])[TROOPS_1[:20]] == 0.0
+    # Exactly at the threshold it could lead: checked. Just under it: not.
+    score = ExtractiveAnswerer(reader=checking.reader).read(question, [drill], index)[0].score
+    for threshold, demoted in ((score, True), (math.nextafter(score, 1.0), False)):
+        edge = ExtractiveAnswerer(reader=checking.reader, similarity=checking.similarity, min_probability=threshold)
+        assert (edge.read(question, [drill], index)[0].score == 0.0) is demoted
+
+
+def test_short_answers_name_whole_names_with_a_reader_only(corpus: Assistant, assistant: Assistant) -> None:
+    """With a reader, the recognizer widens a span cut inside a name and names a description from the title."""
+    from rag._reader import Span
+
+    reader = assistant.answerer.reader
+    index, _ = assistant.snapshot()
+    sentence = next(index.sentence_text(r) for r in range(len(index.sentence_rows))
+                    if index.sentence_text(r).startswith("Last week, Chinese Defense Minister Wei Fenghe met"))
+    at = sentence.index("Shoigu")
+    cut = _item(index, sentence[:40], 0.9, span=Span("sentence", at, at + len("Shoigu"), 5.0))
+    question = "Who is Russia's defense minister?"
+    assert ExtractiveAnswerer(reader=reader).compose(question, [cut], [], index).short_answer == "Sergei Shoigu"
+    assert ExtractiveAnswerer(reader=reader, entities=None).compose(question, [cut], [], index).short_answer == "Shoigu"
+    assert ExtractiveAnswerer().compose(question, [cut], [], index).short_answer == "Shoigu"  # no reader: no recognizer
+    index, _ = corpus.snapshot()
+    giant = _item(index, "The tech giant", 0.9, span=Span("sentence", 0, len("The tech giant"), 5.0))
+    named = ExtractiveAnswerer(reader=reader).compose("Which company will cut 10,000 jobs?", [giant], [], index)
+    assert named.short_answer == "Microsoft" and named.citations[0].quote.startswith("The tech giant")
+    asks_no_name = ExtractiveAnswerer(reader=reader).compose("What did the tech giant say?", [giant], [], index)
+    assert asks_no_name.short_answer == "The tech giant"
