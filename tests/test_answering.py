@@ -326,6 +326,12 @@ RECORDS = [
      "text": "Castell Auto is recalling 90,000 cars because the brakes can fail."},
     {"id": "layoffs", "title": "Microsoft to cut 10,000 jobs",
      "text": "Demand for software has slowed this year. The tech giant said on Wednesday it would cut 10,000 jobs."},
+    {"id": "thaw", "title": "Crews in the north clear the road to the pass as the snow and ice of a long cold week melt away in the sun at last",
+     "published": "2021-03-02", "text": "The pass reopened on Thursday after the thaw. Six ploughs worked through the night."},
+    {"id": "drill-a", "title": "Drill dates", "published": "2021-07-20", "outlet": "Seven",
+     "text": "The joint drill will run from August 9 to August 13, the ministry said."},
+    {"id": "drill-b", "title": "Drill moved", "published": "2021-08-01", "outlet": "Eight",
+     "text": "The joint drill will run from September 2, the ministry said."},
     {"id": "plain", "title": "Weather notes",
      "text": "Rain fell on the coast for a week. Farmers welcomed the rain after the long drought."},
     {"id": "storm", "title": "Storm Batters Coast", "published": "2021-09-01", "outlet": "Five",
@@ -427,7 +433,7 @@ def test_a_refusal_below_the_threshold_and_an_answer_at_it(corpus: Assistant) ->
         assert (refused.question, refused.refused, refused.text, refused.citations, refused.short_answer) == (
             "What fell?", True, REFUSAL_TEXT, (), None)
     answer = answerer.compose("What fell?", [_item(index, RAIN, 0.42)], [], index)
-    assert not answer.refused and answer.text == "Rain fell on the coast for a week. [1]"
+    assert answer.question == "What fell?" and not answer.refused and answer.text == "Rain fell on the coast for a week. [1]"
     (citation,) = answer.citations
     assert (citation.doc_id, citation.quote, citation.score) == ("plain", "Rain fell on the coast for a week.", 0.42)
     # A threshold given to compose replaces the answerer's.
@@ -787,3 +793,20 @@ def test_short_answers_name_whole_names_with_a_reader_only(corpus: Assistant, as
     assert named.short_answer == "Microsoft" and named.citations[0].quote.startswith("The tech giant")
     asks_no_name = ExtractiveAnswerer(reader=reader).compose("What did the tech giant say?", [giant], [], index)
     assert asks_no_name.short_answer == "The tech giant"
+
+
+def test_a_long_headline_line_is_never_offered_as_a_statement(corpus: Assistant) -> None:
+    """A title of 27 words without a period reads as prose by its length alone; it is the headline all the same."""
+    index, searcher = corpus.snapshot()
+    question = "When did the snow and ice on the pass melt away?"
+    vector = searcher.embed_query(question)
+    ranked = ExtractiveAnswerer().rank(question, searcher.search(question, 5, query_vector=vector), index, vector)
+    thaw = [index.sentence_text(s.row) for s in ranked if index.documents[s.doc_i].id == "thaw"]
+    assert sorted(thaw) == ["Six ploughs worked through the night.", "The pass reopened on Thursday after the thaw."]
+
+
+def test_without_a_reader_each_side_of_a_disagreement_gives_all_its_values(corpus: Assistant) -> None:
+    index, _ = corpus.snapshot()
+    scored = [_item(index, "The joint drill will run from August", 0.9), _item(index, "The joint drill will run from September", 0.8)]
+    answer = ExtractiveAnswerer().compose("When will the joint drill run?", scored, [], index)
+    assert answer.disagreements == (Disagreement("date", ("2021-09-02", "2021-08-09, 2021-08-13"), (1, 2)),)
