@@ -590,6 +590,7 @@ RAIN_ROADS = ["Rain fell.", "Roads closed today.", "Schools shut."]
         ("A wet week …", 2, "Roads closed today.", "A wet week"),  # "…" that is not the text's opening: a headline
         ("Rain fell…", 2, "Roads closed today.", ""),  # cut from the text's first line
         ("Rain fell", 2, "Roads closed today.", "Rain fell"),  # the same words, not cut: a headline
+        ("Launch by SpaceX", 1, "Rain fell.", "Launch by SpaceX"),  # only an ellipsis is stripped
     ],
 )
 def test_the_reader_is_shown_the_sentence_before_and_a_title_that_adds_something(
