@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
 
 from rag import REFUSAL_TEXT, Assistant, EmptyQuestionError, InputError
-from rag._answering import ExtractiveAnswerer
+from rag._answering import COMBINE, ExtractiveAnswerer
 from rag._reader import Reader, ReaderInput, ReaderOutput
 from rag._scoring import question_type
+from rag._types import Disagreement
 
 TROOPS_1 = "More than ten thousand troops will be dispatched"
 TROOPS_2 = "More than 10,000 troops are taking part"
@@ -309,3 +311,503 @@ def test_refusals_and_quotes_do_not_depend_on_the_short_answer_reader(assistant:
         assert large.refused == same.refused
         assert [c.score for c in large.citations] == [c.score for c in same.citations]
         assert [c.quote for c in large.citations][1:] == [c.quote for c in same.citations][1:]  # the lead may take in the sentence before
+
+
+# --- The answerer's own rules on a small hand-built corpus: sentences scored by hand, exact expectations. ---
+
+RECORDS = [
+    {"id": "one", "title": "Norvik recall begins", "published": "2021-08-01", "outlet": "One",
+     "text": "Norvik Motors is recalling 120,000 cars because the brakes can fail. Dealers will repair the cars for free."},
+    {"id": "two", "title": "Norvik recall grows", "published": "2021-08-05", "outlet": "Two",
+     "text": "Norvik Motors is now recalling 150,000 cars because the brakes can fail. The company apologised to its customers."},
+    {"id": "three", "title": "Norvik recall widens", "published": "2021-08-09", "outlet": "Three",
+     "text": "Norvik Motors is recalling 150,000 cars after finding that the brakes can fail."},
+    {"id": "castell", "title": "Another carmaker", "published": "2021-08-07", "outlet": "Four",
+     "text": "Castell Auto is recalling 90,000 cars because the brakes can fail."},
+    {"id": "layoffs", "title": "Microsoft to cut 10,000 jobs",
+     "text": "Demand for software has slowed this year. The tech giant said on Wednesday it would cut 10,000 jobs."},
+    {"id": "thaw", "title": "Crews in the north clear the road to the pass as the snow and ice of a long cold week melt away in the sun at last",
+     "published": "2021-03-02", "text": "The pass reopened on Thursday after the thaw. Six ploughs worked through the night."},
+    {"id": "drill-a", "title": "Drill dates", "published": "2021-07-20", "outlet": "Seven",
+     "text": "The joint drill will run from August 9 to August 13, the ministry said."},
+    {"id": "drill-b", "title": "Drill moved", "published": "2021-08-01", "outlet": "Eight",
+     "text": "The joint drill will run from September 2, the ministry said."},
+    {"id": "plain", "title": "Weather notes",
+     "text": "Rain fell on the coast for a week. Farmers welcomed the rain after the long drought."},
+    {"id": "storm", "title": "Storm Batters Coast", "published": "2021-09-01", "outlet": "Five",
+     "text": "Storm Batters Coast The storm hit the coast at noon on Monday. Will the storm return next week? "
+             "Roads were closed for two days."},
+    {"id": "titled", "title": "the brakes can fail", "published": "2021-08-02", "outlet": "Six",
+     "text": "Engineers warned that the brakes can fail in the cold. Owners should park their cars indoors."},
+    {"id": "teaser", "title": "A long winter for the valley…", "published": "2021-08-04",
+     "text": "Snow closed the valley road for three weeks. The council cleared it in March."},
+]
+RECALL_Q = "How many cars is Norvik Motors recalling?"
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory, embedder) -> Assistant:  # type: ignore[no-untyped-def]
+    import json
+
+    folder = tmp_path_factory.mktemp("answering") / "articles"
+    folder.mkdir()
+    for record in RECORDS:
+        (folder / f"{record['id']}.json").write_text(json.dumps(record), encoding="utf-8")
+    index_dir = folder.parent / "index"
+    Assistant(index_dir, embeddings=embedder).index([folder])
+    return Assistant.load(index_dir, embeddings=embedder)
+
+
+def _item(index, opening: str, score: float, rank: int = 1, span=None):  # type: ignore[no-untyped-def]
+    """The stored sentence that opens with ``opening`` (a ScoredSentence scored ``score``)."""
+    from rag._scoring import ScoredSentence
+
+    rows = [r for r in range(len(index.sentence_rows)) if index.sentence_text(r).startswith(opening)]
+    assert len(rows) == 1, (opening, rows)
+    doc_i, start, end = (int(v) for v in index.sentence_rows[rows[0]])
+    return ScoredSentence(rows[0], doc_i, start, end, score, dense=0.0, passage_rank=rank, span=span)
+
+
+ONE, TWO, THREE = "Norvik Motors is recalling 120,000", "Norvik Motors is now recalling", "Norvik Motors is recalling 150,000"
+CASTELL, RAIN = "Castell Auto", "Rain fell"
+
+
+def test_answer_probability_is_the_logistic_combination_of_its_signals() -> None:
+    from rag._answering import answer_probability
+
+    def sigmoid(z: float) -> float:
+        return 1 / (1 + math.exp(-z))
+
+    logit = math.log(0.7 / 0.3)
+    assert answer_probability(0.7, 0.3, 0.2, (1.0, 2.0, 3.0, -1.0)) == pytest.approx(sigmoid(logit + 0.4 + 0.9 - 1.0))
+    # Four weights: the entity flag has none, whatever it is.
+    assert answer_probability(0.7, 0.3, 0.2, (1.0, 2.0, 3.0, -1.0), no_entity=1.0) == pytest.approx(sigmoid(logit + 0.4 + 0.9 - 1.0))
+    five = (1.0, 2.0, 3.0, -4.0, -1.0)
+    assert answer_probability(0.7, 0.3, 0.2, five, no_entity=1.0) == pytest.approx(sigmoid(logit + 0.4 + 0.9 - 4.0 - 1.0))
+    assert answer_probability(0.7, 0.3, 0.2, five, no_entity=0.5) == pytest.approx(sigmoid(logit + 0.4 + 0.9 - 2.0 - 1.0))
+    assert answer_probability(0.7, 0.3, 0.2, five) == pytest.approx(sigmoid(logit + 0.4 + 0.9 - 1.0))
+    # Defaults: no margin, the shipped weights, no flag.
+    c = COMBINE
+    assert answer_probability(0.7, 0.3) == pytest.approx(sigmoid(c[0] * logit + c[2] * 0.3 + c[-1]))
+    # A certain reader is clamped, never infinite.
+    assert answer_probability(0.0, 0.0, 0.0, (1.0, 0.0, 0.0, 0.0)) == pytest.approx(1e-6, rel=1e-3)
+    assert answer_probability(1.0, 0.0, 0.0, (1.0, 0.0, 0.0, 0.0)) == pytest.approx(1 - 1e-6, abs=1e-9)
+    assert 1 - answer_probability(1.0, 0.0, 0.0, (1.0, 0.0, 0.0, 0.0)) == pytest.approx(1e-6, rel=1e-3)
+    assert answer_probability(-3.0, 0.0, 0.0, (1.0, 0.0, 0.0, 0.0)) == answer_probability(0.0, 0.0, 0.0, (1.0, 0.0, 0.0, 0.0))
+
+
+def test_the_documented_defaults_and_thresholds() -> None:
+    from rag._answering import COMBINE
+    from rag._calibration import shipped_calibration
+
+    answerer = ExtractiveAnswerer()
+    assert (answerer.min_score, answerer.max_statements, answerer.runner_up, answerer.merge_similarity) == (0.42, 3, 0.9, 0.8)
+    assert (answerer.reader, answerer.reader_candidates, answerer.combine, answerer.span_reader) == (None, 6, COMBINE, None)
+    assert answerer.min_probability == shipped_calibration().min_probability and answerer.similarity is None
+    assert answerer.threshold == 0.42  # no reader: the evidence score's threshold
+    assert ExtractiveAnswerer(min_score=0.3, min_probability=0.2).threshold == 0.3
+    assert ExtractiveAnswerer(reader=Reader(), min_score=0.3, min_probability=0.2).threshold == 0.2
+    # The entity flag is computed only when the combination weighs it.
+    assert ExtractiveAnswerer().entity_flag is False  # the shipped weight is 0
+    assert ExtractiveAnswerer(combine=(1.0, 1.0, 1.0, -1.0, 0.0)).entity_flag is True
+    assert ExtractiveAnswerer(combine=(1.0, 1.0, 1.0, 0.0, -1.0)).entity_flag is False
+    assert ExtractiveAnswerer(combine=(1.0, 1.0, 1.0, -1.0)).entity_flag is False  # four weights: the last is the bias
+    assert ExtractiveAnswerer(entity_flag=True).entity_flag is True
+    assert ExtractiveAnswerer(combine=(1.0, 1.0, 1.0, -1.0, 0.0), entity_flag=False).entity_flag is False
+
+
+def test_warm_up_loads_both_readers_and_returns_the_answerer() -> None:
+    reader, span_reader = Reader(), Reader()
+    answerer = ExtractiveAnswerer(reader=reader, span_reader=span_reader)
+    assert reader._session is None and span_reader._session is None
+    assert answerer.warm_up() is answerer
+    assert reader._session is not None and span_reader._session is not None
+    assert ExtractiveAnswerer().warm_up().reader is None  # nothing to load
+
+
+def test_a_refusal_below_the_threshold_and_an_answer_at_it(corpus: Assistant) -> None:
+    index, _ = corpus.snapshot()
+    answerer = ExtractiveAnswerer()  # no reader: the threshold is min_score, 0.42
+    for scored in ([], [_item(index, RAIN, 0.4199)]):
+        refused = answerer.compose("What fell?", scored, [], index)
+        assert (refused.question, refused.refused, refused.text, refused.citations, refused.short_answer) == (
+            "What fell?", True, REFUSAL_TEXT, (), None)
+    answer = answerer.compose("What fell?", [_item(index, RAIN, 0.42)], [], index)
+    assert answer.question == "What fell?" and not answer.refused and answer.text == "Rain fell on the coast for a week. [1]"
+    (citation,) = answer.citations
+    assert (citation.doc_id, citation.quote, citation.score) == ("plain", "Rain fell on the coast for a week.", 0.42)
+    # A threshold given to compose replaces the answerer's.
+    assert answerer.compose("What fell?", [_item(index, RAIN, 0.42)], [], index, threshold=0.5).refused
+    assert not answerer.compose("What fell?", [_item(index, RAIN, 0.2)], [], index, threshold=0.2).refused
+    assert answerer.compose("What fell?", [_item(index, RAIN, 0.123456)], [], index, threshold=0.1).citations[0].score == 0.1235
+    assert ExtractiveAnswerer(min_score=0.43).compose("What fell?", [_item(index, RAIN, 0.42)], [], index).refused
+
+
+def test_statements_are_quoted_in_order_with_their_citations(corpus: Assistant) -> None:
+    index, _ = corpus.snapshot()
+    scored = [_item(index, RAIN, 0.9), _item(index, "Roads were", 0.85), _item(index, "Snow closed", 0.84),
+              _item(index, "Dealers will", 0.83)]
+    answer = ExtractiveAnswerer().compose("What happened?", scored, [], index)
+    assert answer.text == ("Rain fell on the coast for a week. [1] Roads were closed for two days. [2] "
+                           "Snow closed the valley road for three weeks. [3]")  # at most three statements
+    assert [c.doc_id for c in answer.citations] == ["plain", "storm", "teaser"] and answer.disagreements == ()
+    two = ExtractiveAnswerer(max_statements=2).compose("What happened?", scored, [], index)
+    assert [c.doc_id for c in two.citations] == ["plain", "storm"]
+    # runner_up: a further statement needs that share of the best score.
+    assert [c.doc_id for c in ExtractiveAnswerer(runner_up=0.95).compose("What happened?", scored, [], index).citations] == ["plain"]
+    # Two articles that say the same thing are one statement with both citations.
+    merged = ExtractiveAnswerer().compose("Why are cars recalled?", [_item(index, TWO, 0.9), _item(index, THREE, 0.8)], [], index)
+    assert merged.text.endswith("[1][2]") and [c.doc_id for c in merged.citations] == ["two", "three"]
+    apart = ExtractiveAnswerer(merge_similarity=0.999).compose(
+        "Why are cars recalled?", [_item(index, "Dealers will", 0.9), _item(index, "The company apologised", 0.8)], [], index)
+    assert "[1][2]" not in apart.text
+
+
+def test_prefer_leads_with_the_newest_or_oldest_answering_statement_and_says_so(corpus: Assistant) -> None:
+    index, _ = corpus.snapshot()
+    answerer = ExtractiveAnswerer()
+    question = "Why are the cars recalled?"
+    scored = [_item(index, TWO, 0.9), _item(index, "Engineers warned", 0.5), _item(index, "Dealers will", 0.42),
+              _item(index, "The company apologised", 0.41)]
+    newest = answerer.compose(question, scored, [], index, prefer="newest")
+    assert newest.citations[0].doc_id == "two"  # "titled" (08-02) and "one" (08-01) are older
+    assert newest.text.startswith("The latest report (Two, 2021-08-05): Norvik Motors is now recalling 150,000 cars")
+    oldest = answerer.compose(question, scored, [], index, prefer="oldest")
+    assert oldest.citations[0].doc_id == "one"  # at the threshold it answers; "The company…" below it does not lead
+    assert oldest.text.startswith("The earliest report (One, 2021-08-01): Dealers will repair the cars for free. [1]")
+    plain = answerer.compose(question, scored, [], index)
+    assert plain.citations[0].doc_id == "two" and not plain.text.startswith("The")
+    # Only the lead moves: the other sentences still join it or follow as statements in score order.
+    every = ExtractiveAnswerer(runner_up=0.0)
+    assert every.compose(question, scored, [], index, prefer="oldest").text == (
+        "The earliest report (One, 2021-08-01): Dealers will repair the cars for free. [1][2] "
+        "Engineers warned that the brakes can fail in the cold. [3]")
+    assert [c.doc_id for c in every.compose(question, scored, [], index, prefer="oldest").citations] == ["one", "two", "titled"]
+    # An undated lead: no date to speak for.
+    undated = answerer.compose("What fell?", [_item(index, RAIN, 0.9)], [], index, prefer="newest")
+    assert undated.text == "Rain fell on the coast for a week. [1]"
+    below = [_item(index, TWO, 0.9), _item(index, THREE, 0.4199)]
+    assert answerer.compose(question, below, [], index, prefer="newest").citations[0].doc_id == "two"
+    at = [_item(index, "Dealers will", 0.9), _item(index, THREE, 0.42)]
+    assert answerer.compose(question, at, [], index, prefer="newest").citations[0].doc_id == "three"
+
+
+def test_disagreeing_sources_are_labelled_and_ordered_by_date(corpus: Assistant) -> None:
+    index, _ = corpus.snapshot()
+    answerer = ExtractiveAnswerer()
+    scored = [_item(index, ONE, 0.9), _item(index, TWO, 0.8)]
+    answer = answerer.compose(RECALL_Q, scored, [], index)
+    assert answer.text == ("The sources differ. Two, 2021-08-05: Norvik Motors is now recalling 150,000 cars because the brakes "
+                           "can fail. [1] One, 2021-08-01: Norvik Motors is recalling 120,000 cars because the brakes can fail. [2]")
+    # No reader, no short answer: each side's value is its claim, a figure without its commas.
+    assert answer.disagreements == (Disagreement("number", ("150000", "120000"), (1, 2)),)
+    oldest = answerer.compose(RECALL_Q, scored, [], index, prefer="oldest")
+    assert [c.doc_id for c in oldest.citations] == ["one", "two"] and oldest.text.startswith("The sources differ. One, 2021-08-01:")
+    assert oldest.disagreements == (Disagreement("number", ("120000", "150000"), (1, 2)),)
+    newest = answerer.compose(RECALL_Q, scored, [], index, prefer="newest")
+    assert newest.text == answer.text  # a disagreement says both dates, not "the latest report"
+    # A rival below the threshold does not answer, so it cannot differ.
+    quiet = answerer.compose(RECALL_Q, [_item(index, ONE, 0.9), _item(index, TWO, 0.41)], [], index)
+    assert quiet.disagreements == () and quiet.text.startswith("Norvik Motors is recalling 120,000 cars because the brakes can fail. [1]")
+
+
+def test_only_statements_naming_the_subject_can_differ_and_the_two_shown_differ(corpus: Assistant) -> None:
+    index, _ = corpus.snapshot()
+    answerer = ExtractiveAnswerer()
+    # Castell Auto's 90,000 says nothing about Norvik Motors: never a side of the disagreement.
+    answer = answerer.compose(RECALL_Q, [_item(index, ONE, 0.9), _item(index, CASTELL, 0.85), _item(index, TWO, 0.8)], [], index)
+    assert [c.doc_id for c in answer.citations] == ["two", "one"] and answer.disagreements[0].values == ("150000", "120000")
+    alone = answerer.compose(RECALL_Q, [_item(index, ONE, 0.9), _item(index, CASTELL, 0.85)], [], index)
+    assert alone.disagreements == () and not alone.text.startswith("The sources differ.")
+    assert [c.doc_id for c in alone.citations] == ["one"]
+    # Two rivals of the best one that agree with each other: the newest and the one that differs from it.
+    three = answerer.compose(RECALL_Q, [_item(index, ONE, 0.9), _item(index, TWO, 0.85), _item(index, THREE, 0.8)], [], index)
+    assert [c.doc_id for c in three.citations] == ["three", "one"]
+    assert three.disagreements == (Disagreement("number", ("150000", "120000"), (1, 2)),)
+    assert three.text.startswith("The sources differ. Three, 2021-08-09: Norvik Motors is recalling 150,000 cars after")
+    assert "One, 2021-08-01: Norvik Motors is recalling 120,000" in three.text
+
+
+def test_rank_skips_headlines_and_never_offers_a_sentence_that_is_not_a_statement(corpus: Assistant) -> None:
+    index, searcher = corpus.snapshot()
+    question = "When did the storm hit the coast?"
+    vector = searcher.embed_query(question)
+    passages = searcher.search(question, 5, query_vector=vector)
+    ranked = ExtractiveAnswerer().rank(question, passages, index, vector)
+    texts = [index.documents[s.doc_i].text[s.start : s.end] for s in ranked]
+    assert "The storm hit the coast at noon on Monday." in texts  # the glued headline is not quoted
+    assert not any("Storm Batters" in t or t.endswith("?") for t in texts)
+    assert all(s.probability is None for s in ranked)  # no reader: evidence scores, best first
+    assert [s.score for s in ranked] == sorted((s.score for s in ranked), reverse=True)
+    storm = next(s for s in ranked if index.documents[s.doc_i].id == "storm" and s.start < 30)
+    assert storm.start == len("Storm Batters Coast ") and storm.end == index.sentence_rows[storm.row, 2]
+    answer = ExtractiveAnswerer(min_score=0.0).answer(question, passages, index, vector)
+    assert answer.passages == tuple(passages) and "Storm Batters" not in answer.text and " report (" not in answer.text
+    oldest = ExtractiveAnswerer(min_score=0.0).answer(question, passages, index, vector, prefer="oldest")
+    assert oldest.text.startswith("The earliest report (") or oldest.text.startswith("The sources differ."), oldest.text
+    assert oldest.citations[0].published == min(index.documents[s.doc_i].published or "9" for s in ranked)
+
+
+def _one_article(title: str, text: str, sentences: list[str]):  # type: ignore[no-untyped-def]
+    """An index of one article (no vectors): ``sentences`` are its stored sentences, found in ``text`` in order."""
+    import numpy as np
+
+    from rag._index import IndexData
+    from rag._types import SourceDocument
+
+    rows, at = [], 0
+    for sentence in sentences:
+        at = text.index(sentence, at)
+        rows.append([0, at, at + len(sentence)])
+        at += len(sentence)
+    doc = SourceDocument(id="a", title=title, source="a.txt", text=text, sha256="x")
+    return IndexData(Path("x"), {}, [doc], np.array([[0, 0, len(text), 0, len(rows), 9]], np.int32),
+                     np.array(rows, np.int32), np.zeros((1, 2)), np.zeros((len(rows), 2)), None, None, {})
+
+
+def _shown(title: str, text: str, sentences: list[str], row: int) -> ReaderInput:
+    from rag._scoring import ScoredSentence
+
+    index = _one_article(title, text, sentences)
+    _, start, end = (int(v) for v in index.sentence_rows[row])
+    return ExtractiveAnswerer.reader_input("Why?", ScoredSentence(row, 0, start, end, 0.5, 0.0, 1), index)
+
+
+RAIN_ROADS = ["Rain fell.", "Roads closed today.", "Schools shut."]
+
+
+@pytest.mark.parametrize(
+    ("title", "row", "before", "shown"),
+    [
+        ("Valley floods", 0, "", "Valley floods"),  # a headline that adds something, before the first sentence nothing
+        ("Valley floods", 1, "Rain fell.", "Valley floods"),
+        ("Valley floods", 2, "Roads closed today.", "Valley floods"),
+        ("Roads closed", 1, "Rain fell.", ""),  # the title is in the sentence
+        ("Roads closed", 2, "Roads closed today.", ""),  # in the sentence before
+        ("Roads closed", 0, "", "Roads closed"),
+        ("Rain fell. More to come", 0, "", ""),  # the sentence is in the title
+        ("Rain fell. More to come", 2, "Roads closed today.", "Rain fell. More to come"),
+        ("A wet week …", 2, "Roads closed today.", "A wet week"),  # "…" that is not the text's opening: a headline
+        ("Rain fell…", 2, "Roads closed today.", ""),  # cut from the text's first line
+        ("Rain fell", 2, "Roads closed today.", "Rain fell"),  # the same words, not cut: a headline
+        ("Launch by SpaceX", 1, "Rain fell.", "Launch by SpaceX"),  # only an ellipsis is stripped
+    ],
+)
+def test_the_reader_is_shown_the_sentence_before_and_a_title_that_adds_something(
+    title: str, row: int, before: str, shown: str
+) -> None:
+    text = " ".join(RAIN_ROADS)
+    assert _shown(title, text, RAIN_ROADS, row) == ReaderInput("Why?", RAIN_ROADS[row], before, shown)
+
+
+@pytest.mark.parametrize(("spaces", "cut"), [(1, True), (32, True), (33, False)])
+def test_a_cut_title_is_the_texts_opening_within_twice_its_length_and_16_characters(spaces: int, cut: bool) -> None:
+    """Line breaks and runs of spaces inside the opening do not count; only its first 2 * len + 16 characters are looked at."""
+    text = "Snow" + " " * spaces + "closed the\nroad. Crews worked. Schools shut."
+    sentences = ["Snow" + " " * spaces + "closed the\nroad.", "Crews worked.", "Schools shut."]
+    assert _shown("Snow closed the…", text, sentences, 2).title == ("" if cut else "Snow closed the")
+
+
+@pytest.fixture(scope="module")
+def recording(assistant: Assistant) -> _RecordingReader:
+    return _RecordingReader().warm_up()
+
+
+def test_the_reader_reads_only_the_best_candidates_and_the_rest_score_zero(corpus: Assistant, recording: _RecordingReader) -> None:
+    from rag._answering import answer_probability
+
+    index, _ = corpus.snapshot()
+    scored = [_item(index, ONE, 0.6, rank=1), _item(index, RAIN, 0.5, rank=2), _item(index, TWO, 0.4, rank=3),
+              _item(index, "Dealers will", 0.3, rank=4), _item(index, "Roads were", 0.2, rank=5)]
+    answerer = ExtractiveAnswerer(reader=recording, reader_candidates=3)
+    recording.inputs.clear()
+    read = answerer.read(RECALL_Q, scored, index)
+    assert [i.sentence[:20] for i in recording.inputs] == [index.sentence_text(s.row)[:20] for s in scored[:3]]
+    head, tail = read[:3], read[3:]
+    assert [s.score for s in head] == sorted((s.score for s in head), reverse=True)
+    assert {s.row for s in head} == {s.row for s in scored[:3]}
+    assert [(s.row, s.score, s.probability, s.evidence) for s in tail] == [(s.row, 0.0, None, None) for s in scored[3:]]
+    original = {s.row: s.score for s in scored}
+    for s in head:
+        assert s.probability is not None and s.margin is not None and s.evidence == original[s.row] and s.no_entity == 0.0
+        assert s.score == answer_probability(s.probability, original[s.row], s.margin, answerer.combine, 0.0)
+    rain = next(s for s in head if s.row == scored[1].row)
+    assert rain.score < answerer.threshold < head[0].score  # the reader, not the evidence, orders them
+    assert head[0].row in (scored[0].row, scored[2].row) and head[0].span is not None
+    assert answerer.read(RECALL_Q, [], index) == []
+    assert ExtractiveAnswerer().read(RECALL_Q, scored, index) is scored  # no reader: unchanged
+    # Equal scores: the better passage first.
+    same = [_item(index, TWO, 0.5, rank=3), _item(index, TWO, 0.5, rank=2)]
+    assert [s.passage_rank for s in answerer.read(RECALL_Q, same, index)] == [2, 3]
+
+
+def test_the_entity_flag_marks_sentences_naming_no_asked_entity(corpus: Assistant, recording: _RecordingReader) -> None:
+    from rag._answering import answer_probability
+
+    index, _ = corpus.snapshot()
+    scored = [_item(index, ONE, 0.6), _item(index, "Dealers will", 0.5)]
+    weighted = (*COMBINE[:3], -1.0, COMBINE[-1])
+    question = "Which company is recalling cars?"
+    flags = {s.row: s.no_entity for s in ExtractiveAnswerer(reader=recording, combine=weighted).read(question, scored, index)}
+    assert flags == {scored[0].row: 0.0, scored[1].row: 1.0}  # "Norvik Motors" is a company; the dealers are none
+    read = ExtractiveAnswerer(reader=recording, combine=weighted).read(question, scored, index)
+    for s in read:
+        assert s.score == answer_probability(s.probability, s.evidence, s.margin, weighted, s.no_entity)
+    for answerer, q in [(ExtractiveAnswerer(reader=recording, combine=weighted, entity_flag=False), question),
+                        (ExtractiveAnswerer(reader=recording, combine=weighted, entities=None), question),
+                        (ExtractiveAnswerer(reader=recording, combine=weighted), "Why are cars recalled?"),
+                        (ExtractiveAnswerer(reader=recording, entity_flag=True), question.replace("Which company", "Who"))]:
+        flags = {s.row: s.no_entity for s in answerer.read(q, scored, index)}
+        assert flags == {scored[0].row: 0.0, scored[1].row: 1.0 if q.startswith("Who") else 0.0}, q
+
+
+class _SpanlessReader(_RecordingReader):
+    """The real reader, whose span head finds no words in what it reads (its probabilities stay the model's)."""
+
+    def read(self, items: list[ReaderInput]) -> list[ReaderOutput]:
+        from dataclasses import replace
+
+        return [replace(out, span=None) for out in super().read(items)]
+
+
+def _ask(answerer: ExtractiveAnswerer, assistant: Assistant, question: str, **options):  # type: ignore[no-untyped-def]
+    index, searcher = assistant.snapshot()
+    vector = searcher.embed_query(question)
+    return answerer.answer(question, searcher.search(question, 5, query_vector=vector), index, vector, **options)
+
+
+def test_the_span_reader_reads_only_the_leads_whose_short_answers_are_shown(
+    assistant: Assistant, corpus: Assistant, recording: _RecordingReader
+) -> None:
+    """Only the answer's short answer (a disagreement's two values) is shown: only those leads are read again."""
+    from dataclasses import replace
+
+    reader = assistant.answerer.reader
+    index, _ = corpus.snapshot()
+    answerer = ExtractiveAnswerer(reader=reader, span_reader=recording, runner_up=0.0, min_probability=0.0)
+    question = "What happened on the coast?"
+    read = answerer.read(question, [_item(index, o, 0.5) for o in (RAIN, "Roads were", "Snow closed")], index)
+    assert all(s.span is not None for s in read)
+    recording.inputs.clear()
+    answer = answerer.compose(question, read, [], index)
+    assert len(answer.citations) == 3 and not answer.disagreements
+    assert [i.sentence for i in recording.inputs] == [index.sentence_text(read[0].row)]  # only the first lead
+    first = answer.citations[0].quote
+    assert answer.short_answer and answer.short_answer in first
+    assert not any(answer.short_answer in c.quote for c in answer.citations[1:])  # the first statement's, not the last's
+    # A lead the first reader found no words in is not read again: it has no short answer to show.
+    recording.inputs.clear()
+    spanless = answerer.compose(question, [replace(read[0], span=None)], [], index)
+    assert recording.inputs == [] and spanless.short_answer is None and not spanless.refused
+    # Two sources that differ: both leads are read again, in one batch, newest first.
+    recording.inputs.clear()
+    differ = _ask(answerer, corpus, RECALL_Q)
+    assert differ.disagreements and [i.sentence[:30] for i in recording.inputs] == [
+        c.quote[:30] for c in differ.citations[:2]]
+    assert differ.disagreements[0].values == ("150,000", "120,000")  # each side's short answer, as its article writes it
+    # No first reader: nothing is read again, even a lead with a span.
+    from rag._reader import Span
+
+    recording.inputs.clear()
+    index, _ = corpus.snapshot()
+    lead = _item(index, RAIN, 0.9, span=Span("sentence", 0, 4, 1.0))
+    ExtractiveAnswerer(span_reader=recording).compose("What fell?", [lead], [], index)
+    assert recording.inputs == []
+
+
+def test_a_lead_the_span_reader_finds_no_words_in_keeps_the_first_readers_short_answer(assistant: Assistant) -> None:
+    reader = assistant.answerer.reader
+    spanless = _SpanlessReader().warm_up()
+    for question in ("How many troops?", "Who is Russia's defense minister?"):
+        alone = _ask(ExtractiveAnswerer(reader=reader), assistant, question)
+        again = _ask(ExtractiveAnswerer(reader=reader, span_reader=spanless), assistant, question)
+        assert alone.short_answer and again.short_answer == alone.short_answer
+        assert [(c.start, c.end) for c in again.citations] == [(c.start, c.end) for c in alone.citations]
+        assert len(spanless.inputs) >= 1
+        spanless.inputs.clear()
+
+
+def test_a_how_many_answer_whose_figure_counts_another_thing_cannot_lead(assistant: Assistant) -> None:
+    """"How many aircraft…": "More than ten thousand troops will be dispatched, along with … aircraft" counts troops."""
+    index, searcher = assistant.snapshot()
+    checking = assistant.answerer
+    assert checking.similarity is not None
+    question = "How many aircraft took part in the drill?"
+    vector = searcher.embed_query(question)
+    passages = searcher.search(question, 5, query_vector=vector)
+
+    def scores(answerer: ExtractiveAnswerer) -> list[tuple[str, float]]:
+        return [(index.sentence_text(s.row)[:30], s.score) for s in answerer.rank(question, passages, index, vector)]
+
+    unchecked = scores(ExtractiveAnswerer(reader=checking.reader))
+    assert unchecked[0][0] == TROOPS_1[:30] and unchecked[0][1] >= checking.threshold
+    checked = scores(checking)
+    drill = next(i for i, (text, _) in enumerate(checked) if text == TROOPS_1[:30])
+    assert checked[drill][1] == 0.0 and all(score > 0 for _, score in checked[:drill])  # demoted, after every read one
+    assert checked[0][0] == TROOPS_2[:30] and checked[0][1] == unchecked[1][1]  # the others keep their scores
+    # Only a sentence that could lead is parsed: under a threshold nothing reaches, none is demoted.
+    strict = ExtractiveAnswerer(reader=checking.reader, similarity=checking.similarity, min_probability=0.9)
+    assert scores(strict) == unchecked
+
+
+def test_only_the_best_three_read_sentences_are_checked_for_what_their_figure_counts(assistant: Assistant) -> None:
+    index, _ = assistant.snapshot()
+    checking = assistant.answerer
+    question = "How many aircraft took part in the drill?"
+    drill = _item(index, TROOPS_1, 0.5)
+
+    def read(openings: list[str]) -> dict[str, float]:
+        items = [_item(index, o, 1.5) for o in openings] + [drill]  # evidence enough to be read before it
+        return {index.sentence_text(s.row)[:20]: s.score for s in checking.read(question, items, index)}
+
+    # Read fourth, the sentence is never parsed: it keeps its score.
+    assert read([TROOPS_2, "The Russian military said", "The drills also aim"])[TROOPS_1[:20]] > checking.threshold
+    # Third, it is, and demoted; a sentence before it whose answer lies in the sentence before it is only skipped.
+    after_one = read(["As part of the drill"])
+    assert list(after_one) == ["As part of the drill", TROOPS_1[:20]]  # read first, its span in the sentence before
+    assert after_one[TROOPS_1[:20]] == 0.0 and after_one["As part of the drill"] > 0
+    assert read([TROOPS_2, "The Russian military said"])[TROOPS_1[:20]] == 0.0
+    # Exactly at the threshold it could lead: checked. Just under it: not.
+    score = ExtractiveAnswerer(reader=checking.reader).read(question, [drill], index)[0].score
+    for threshold, demoted in ((score, True), (math.nextafter(score, 1.0), False)):
+        edge = ExtractiveAnswerer(reader=checking.reader, similarity=checking.similarity, min_probability=threshold)
+        assert (edge.read(question, [drill], index)[0].score == 0.0) is demoted
+
+
+def test_short_answers_name_whole_names_with_a_reader_only(corpus: Assistant, assistant: Assistant) -> None:
+    """With a reader, the recognizer widens a span cut inside a name and names a description from the title."""
+    from rag._reader import Span
+
+    reader = assistant.answerer.reader
+    index, _ = assistant.snapshot()
+    sentence = next(index.sentence_text(r) for r in range(len(index.sentence_rows))
+                    if index.sentence_text(r).startswith("Last week, Chinese Defense Minister Wei Fenghe met"))
+    at = sentence.index("Shoigu")
+    cut = _item(index, sentence[:40], 0.9, span=Span("sentence", at, at + len("Shoigu"), 5.0))
+    question = "Who is Russia's defense minister?"
+    assert ExtractiveAnswerer(reader=reader).compose(question, [cut], [], index).short_answer == "Sergei Shoigu"
+    assert ExtractiveAnswerer(reader=reader, entities=None).compose(question, [cut], [], index).short_answer == "Shoigu"
+    assert ExtractiveAnswerer().compose(question, [cut], [], index).short_answer == "Shoigu"  # no reader: no recognizer
+    index, _ = corpus.snapshot()
+    giant = _item(index, "The tech giant", 0.9, span=Span("sentence", 0, len("The tech giant"), 5.0))
+    named = ExtractiveAnswerer(reader=reader).compose("Which company will cut 10,000 jobs?", [giant], [], index)
+    assert named.short_answer == "Microsoft" and named.citations[0].quote.startswith("The tech giant")
+    asks_no_name = ExtractiveAnswerer(reader=reader).compose("What did the tech giant say?", [giant], [], index)
+    assert asks_no_name.short_answer == "The tech giant"
+
+
+def test_a_long_headline_line_is_never_offered_as_a_statement(corpus: Assistant) -> None:
+    """A title of 27 words without a period reads as prose by its length alone; it is the headline all the same."""
+    index, searcher = corpus.snapshot()
+    question = "When did the snow and ice on the pass melt away?"
+    vector = searcher.embed_query(question)
+    ranked = ExtractiveAnswerer().rank(question, searcher.search(question, 5, query_vector=vector), index, vector)
+    thaw = [index.sentence_text(s.row) for s in ranked if index.documents[s.doc_i].id == "thaw"]
+    assert sorted(thaw) == ["Six ploughs worked through the night.", "The pass reopened on Thursday after the thaw."]
+
+
+def test_without_a_reader_each_side_of_a_disagreement_gives_all_its_values(corpus: Assistant) -> None:
+    index, _ = corpus.snapshot()
+    scored = [_item(index, "The joint drill will run from August", 0.9), _item(index, "The joint drill will run from September", 0.8)]
+    answer = ExtractiveAnswerer().compose("When will the joint drill run?", scored, [], index)
+    assert answer.disagreements == (Disagreement("date", ("2021-09-02", "2021-08-09, 2021-08-13"), (1, 2)),)
