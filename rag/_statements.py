@@ -38,7 +38,8 @@ def group_statements(
     A lead scores at least ``threshold`` and ``runner_up`` of the best
     score; another article's sentence joins it at sentence cosine
     ``merge_similarity`` (or 0.5 with the same figure, when the question
-    asks for a number). Near-copies within one article (cosine 0.95) are
+    asks for a number; never when the two give different figures only).
+    Near-copies within one article (cosine 0.95) are
     left out. At most ``max_statements``.
     """
     wants_number = question_type(question) == "number"
@@ -59,6 +60,10 @@ def group_statements(
             if other.row in used or any(other.doc_i == g.doc_i for g in group):
                 continue
             same_figure = bool(values[i] & values[j])
+            # Asked for a number, two sentences giving different figures never say the same, however alike
+            # their words ("recalling 120,000 vehicles" and "recalling 150,000 vehicles").
+            if values[i] and values[j] and not same_figure:
+                continue
             if similarity[i, j] >= merge_similarity or (wants_number and same_figure and similarity[i, j] >= 0.5):
                 group.append(other)
                 used.add(other.row)

@@ -509,6 +509,9 @@ def test_disagreeing_sources_are_labelled_and_ordered_by_date(corpus: Assistant)
     # A rival below the threshold does not answer, so it cannot differ.
     quiet = answerer.compose(RECALL_Q, [_item(index, ONE, 0.9), _item(index, TWO, 0.41)], [], index)
     assert quiet.disagreements == () and quiet.text.startswith("Norvik Motors is recalling 120,000 cars because the brakes can fail. [1]")
+    # Nor does it join the answer's statement as if it said the same: its figure is another.
+    assert quiet.text == "Norvik Motors is recalling 120,000 cars because the brakes can fail. [1]"
+    assert [c.doc_id for c in quiet.citations] == ["one"]
 
 
 def test_only_statements_naming_the_subject_can_differ_and_the_two_shown_differ(corpus: Assistant) -> None:
