@@ -163,13 +163,20 @@ class RecordingSearch:
         return self.inner.lexical_search(terms, k, where)
 
 
+def bundled_in_chunks(tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbeddings, name: str,
+                      chunk_tokens: int, chunk_overlap: int) -> IndexData:
+    """The bundled articles indexed with these chunk settings."""
+    index_dir = tmp_path_factory.mktemp(name) / "index"
+    settings = Settings(chunk_tokens=chunk_tokens, chunk_overlap=chunk_overlap)
+    built = Assistant(index_dir, embeddings=embedder, settings=settings)
+    built.index([bundled_articles_dir()])
+    return built.snapshot()[0]
+
+
 @pytest.fixture(scope="module")
 def fine(tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbeddings) -> IndexData:
     """The bundled articles in small chunks that share no sentence (so each hit is its own passage)."""
-    index_dir = tmp_path_factory.mktemp("fine") / "index"
-    built = Assistant(index_dir, embeddings=embedder, settings=Settings(chunk_tokens=40, chunk_overlap=0))
-    built.index([bundled_articles_dir()])
-    return built.snapshot()[0]
+    return bundled_in_chunks(tmp_path_factory, embedder, "fine", 40, 0)
 
 
 def recorded(index: IndexData) -> tuple[IndexData, RecordingSearch]:
@@ -408,10 +415,7 @@ def test_passages_of_equal_evidence_keep_their_fused_order(make_assistant, tmp_p
 @pytest.fixture(scope="module")
 def overlapping(tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbeddings) -> IndexData:
     """The bundled articles in chunks that share about half their sentences with the next one."""
-    index_dir = tmp_path_factory.mktemp("overlapping") / "index"
-    built = Assistant(index_dir, embeddings=embedder, settings=Settings(chunk_tokens=100, chunk_overlap=45))
-    built.index([bundled_articles_dir()])
-    return built.snapshot()[0]
+    return bundled_in_chunks(tmp_path_factory, embedder, "overlapping", 100, 45)
 
 
 def chunk_row(index: IndexData, chunk_id: str) -> int:
