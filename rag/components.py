@@ -17,7 +17,6 @@ from ._calibration import reader_folder, shipped_calibration
 from ._config import READERS
 from ._counting import MIN_SIMILARITY, CountChecker, asks_how_many, word_similarity
 from ._dates import DateRange
-from ._ingest import BuildRequest, build_folder
 from ._ray import RayEmbeddings
 from ._reader import READER_DIR
 from ._text import bm25_terms, split_sentences
@@ -30,7 +29,6 @@ __all__ = [
     "POSTINGS_PER_TERM",
     "READERS",
     "READER_DIR",
-    "BuildRequest",
     "CountChecker",
     "DateRange",
     "RayEmbeddings",
@@ -38,7 +36,6 @@ __all__ = [
     "asks_how_many",
     "bm25_terms",
     "build_dense_index",
-    "build_folder",
     "reader_folder",
     "search_one",
     "shipped_calibration",

@@ -21,10 +21,9 @@ def test_public_names_are_pinned() -> None:
 
 EVALUATION = {"Evidence", "GoldExample", "LangChainRecipe", "answer_contained", "answer_scores", "evaluate", "load_eval_set",
               "percentile", "refusal_scores", "write_atomic"}
-COMPONENTS = {"COMBINE", "EF_SEARCH", "MIN_SIMILARITY", "POSTINGS_PER_TERM", "READERS", "READER_DIR", "BuildRequest",
-              "CountChecker", "DateRange", "RayEmbeddings", "answer_probability", "asks_how_many", "bm25_terms",
-              "build_dense_index", "build_folder", "reader_folder", "search_one", "shipped_calibration", "split_sentences",
-              "word_similarity"}
+COMPONENTS = {"COMBINE", "EF_SEARCH", "MIN_SIMILARITY", "POSTINGS_PER_TERM", "READERS", "READER_DIR", "CountChecker",
+              "DateRange", "RayEmbeddings", "answer_probability", "asks_how_many", "bm25_terms", "build_dense_index",
+              "reader_folder", "search_one", "shipped_calibration", "split_sentences", "word_similarity"}
 
 
 MCP = {"MAX_TOP_K", "AskResult", "DocumentResult", "SearchResult", "TimelineResult", "mcp_http_app", "mcp_server"}
