@@ -62,12 +62,15 @@ def test_crash_bench_on_postgresql_smoke(tmp_path: Path, pg_url: str) -> None:
 
 
 @pytest.mark.slow
-def test_ui_load_bench_smoke(tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "bench.ui_load", "--users", "3", "--questions", "2", "--out", str(tmp_path)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+@pytest.mark.parametrize("client", ["browser", "gradio"])
+def test_ui_load_bench_smoke(tmp_path: Path, client: str) -> None:
+    done = subprocess.run([sys.executable, "-m", "bench.ui_load", "--users", "3", "--questions", "2", "--client", client,
+                           "--out", str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     result = json.loads((tmp_path / "ui_load.json").read_text())
+    assert result["client"] == client
     assert result["loaded"]["requests"] == 6 and result["loaded"]["errors"] == 0 and result["loaded"]["cross_talk"] == 0
+    assert result["server_cpu_ms_per_request"] > 0  # the server's own process did the answering
 
 
 def test_dates_bench_smoke(tmp_path: Path) -> None:
