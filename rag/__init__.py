@@ -35,10 +35,11 @@ from ._exceptions import (
     RagError,
     ReaderError,
     StoreError,
+    redact,
 )
 from ._fetch import Fetcher, FetchLimits
 from ._ingest import BuildReport, build_index
-from ._loading import LoadResult, Skipped, load_paths
+from ._loading import SUPPORTED_SUFFIXES, LoadResult, Skipped, load_paths
 from ._reader import Reader, ReaderInput, ReaderOutput
 from ._retrieval import HybridSearcher, PassageRetriever, rrf_fuse
 from ._timeline import Timeline, TimelineEvent
@@ -61,6 +62,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "REFUSAL_TEXT",
+    "SUPPORTED_SUFFIXES",
     "Answer",
     "AnswerEvent",
     "Assistant",
@@ -112,6 +114,7 @@ __all__ = [
     "default_index_dir",
     "load_index",
     "load_paths",
+    "redact",
     "rrf_fuse",
     "sample_news_dir",
 ]

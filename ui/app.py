@@ -32,8 +32,18 @@ from typing import Any
 
 import gradio as gr
 
-from rag import REFUSAL_TEXT, Answer, Assistant, Citation, FetchLimits, RagError, Settings, SourceDocument, Timeline
-from rag._exceptions import redact
+from rag import (
+    REFUSAL_TEXT,
+    Answer,
+    Assistant,
+    Citation,
+    FetchLimits,
+    RagError,
+    Settings,
+    SourceDocument,
+    Timeline,
+    redact,
+)
 
 from .exposure import exposed_message, shown_path
 from .feeds import FeedReport, add_url

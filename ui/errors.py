@@ -35,8 +35,8 @@ from rag import (
     LLMError,
     LoadError,
     RagError,
+    redact,
 )
-from rag._exceptions import redact
 
 from .exposure import exposed_message
 from .uploads import ReadOnlyError, UploadTooLargeError

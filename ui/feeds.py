@@ -21,8 +21,7 @@ from __future__ import annotations
 import urllib.parse
 from dataclasses import dataclass
 
-from rag import Assistant, Fetcher, FetchLimits, InputError
-from rag._exceptions import redact
+from rag import Assistant, Fetcher, FetchLimits, InputError, redact
 
 __all__ = ["MAX_URL_CHARS", "FeedReport", "add_url", "check_url"]
 

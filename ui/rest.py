@@ -28,7 +28,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from rag import AnswerEvent, Assistant, InputError, SourceDocument
-from rag._query import date_range
+from rag.components import date_range
 
 from .errors import ApiError, classify, error_body
 from .exposure import exposed, exposed_message

@@ -25,8 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from rag import Assistant, InputError, RagError
-from rag._loading import SUPPORTED_SUFFIXES
+from rag import SUPPORTED_SUFFIXES, Assistant, InputError, RagError
 
 __all__ = ["MAX_FILES", "READ_ONLY_FLAG", "ReadOnlyError", "StoreOutcome", "UploadReport", "UploadTooLargeError",
            "add_uploads", "check_count", "check_writable", "file_problem", "size_problem", "store_upload"]
