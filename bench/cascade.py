@@ -13,7 +13,12 @@ and each way of combining them is then scored offline:
 - ``cascade k``: the 6-layer reader reads all 6 and the 12-layer one
   re-reads only its best ``k`` (by the shipped 6-layer combination): about
   ``k``/6 of the large reader's cost;
-- ``ensemble``: one logistic combination over both readers' outputs.
+- ``ensemble``: one logistic combination over both readers' outputs;
+- ``band lo..hi``: the 6-layer reader reads all 6 and decides alone unless
+  its best combined score (a logit) falls in ``[lo, hi]``; only then does the
+  12-layer reader read all 6 and decide. Its cost is the share of questions
+  sent on (``escalated``), so a band sending fewer than half keeps the p50 at
+  the 6-layer reader's.
 
 Each combination is fitted two-fold (one half's questions score the other's,
 as ``bench.refusal``'s "all questions" figures are), and two figures are
@@ -120,11 +125,7 @@ def shortlisted(question: Question, keep: int) -> tuple[Read, ...]:
 def evaluate(sets: dict[str, list[Question]], features: str, keep: int, max_false_refusal: float = 0.10) -> dict[str, dict[str, float]]:
     """Refusal recall within the budget and answer-sentence accuracy per set, fitted two-fold on SQuAD withheld + RGB."""
     feature = FEATURES[features]
-    fits = {}
-    for half in (True, False):
-        rows = [(feature(r), r.holds_answer) for name in ("squad_withheld", "rgb") for q in sets[name]
-                if q.calibration is half for r in shortlisted(q, keep)]
-        fits[half] = logistic_fit(np.asarray([x for x, _ in rows]), np.asarray([y for _, y in rows], dtype=float), steps=3000)
+    fits = _fits(sets, features, keep)
     out = {}
     for name in SETS:
         yes, no, right = [], [], []
@@ -142,12 +143,57 @@ def evaluate(sets: dict[str, list[Question]], features: str, keep: int, max_fals
     return out
 
 
+BANDS = ((-3.0, -1.0), (-3.0, 0.0), (-2.5, 0.0), (-2.0, 0.5), (-3.0, 1.0))
+
+
+def _fits(sets: dict[str, list[Question]], features: str, keep: int = CANDIDATES) -> dict[bool, tuple[np.ndarray, float]]:
+    """The combination fitted on each calibration half (True: the calibration half's questions)."""
+    feature = FEATURES[features]
+    fits = {}
+    for half in (True, False):
+        rows = [(feature(r), r.holds_answer) for name in ("squad_withheld", "rgb") for q in sets[name]
+                if q.calibration is half for r in shortlisted(q, keep)]
+        fits[half] = logistic_fit(np.asarray([x for x, _ in rows]), np.asarray([y for _, y in rows], dtype=float), steps=3000)
+    return fits
+
+
+def evaluate_band(sets: dict[str, list[Question]], low: float, high: float,
+                  max_false_refusal: float = 0.10) -> dict[str, dict[str, float]]:
+    """The 6-layer reader decides unless its best score is in ``[low, high]``; then the 12-layer one does."""
+    fits = {"small": _fits(sets, "small"), "large": _fits(sets, "large")}
+
+    def best(question: Question, reader: str) -> tuple[float, Read | None]:
+        weights, bias = fits[reader][not question.calibration]
+        if not question.reads:
+            return -math.inf, None
+        scores = np.asarray([FEATURES[reader](r) for r in question.reads]) @ weights + bias
+        return float(scores.max()), question.reads[int(scores.argmax())]
+
+    out = {}
+    for name in SETS:
+        yes, no, right, escalated = [], [], [], 0
+        for q in sets[name]:
+            score, read = best(q, "small")
+            if low <= score <= high:
+                score, read = best(q, "large")
+                escalated += 1
+            (yes if q.answerable else no).append(score)
+            if q.answerable and any(r.holds_answer for r in q.reads):
+                right.append(read is not None and read.holds_answer)
+        threshold = threshold_within(yes, max_false_refusal)
+        out[name] = {"refusal_within": round(float(np.mean(np.asarray(no) < threshold)), 3),
+                     "answer_sentence_accuracy": round(float(np.mean(right)), 3), "questions": len(sets[name]),
+                     "escalated": round(escalated / len(sets[name]), 3)}
+    return out
+
+
 def report(results: dict[str, dict[str, dict[str, float]]]) -> list[str]:
     """The table: one row per variant, refusal within 10% / answer-sentence accuracy per set."""
     lines = ["| variant | " + " | ".join(f"{s}: refusal / accuracy" for s in SETS) + " |",
              "|---|" + "---|" * len(SETS)]
     for label, by_set in results.items():
-        cells = [f"{by_set[s]['refusal_within']:.3f} / {by_set[s]['answer_sentence_accuracy']:.3f}" for s in SETS]
+        cells = [f"{by_set[s]['refusal_within']:.3f} / {by_set[s]['answer_sentence_accuracy']:.3f}"
+                 + (f" ({by_set[s]['escalated']:.0%} sent on)" if "escalated" in by_set[s] else "") for s in SETS]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return lines
 
@@ -162,6 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sets = collect(args.squad, args.rgb, args.questions, args.seed)
     results = {label: evaluate(sets, features, keep) for label, features, keep in VARIANTS}
+    results.update({f"band {low:g}..{high:g}": evaluate_band(sets, low, high) for low, high in BANDS})
     print("\n".join(report(results)))
     write_atomic(args.out, json.dumps({"command": "python -m bench.cascade " + " ".join(argv or sys.argv[1:]),
                                        "results": results}, indent=2) + "\n")

@@ -329,3 +329,22 @@ def test_cascade_scores_a_reader_that_knows_the_answer_perfect_and_one_that_does
     assert large["rgb"] == {"refusal_within": 1.0, "answer_sentence_accuracy": 1.0, "questions": 80}
     assert small["rgb"]["answer_sentence_accuracy"] == 0.0  # every score ties: the first candidate leads
     assert small["rgb"]["refusal_within"] == 0.0  # nothing tells the sets apart: no threshold refuses within 10%
+
+
+def test_cascade_band_sends_on_only_the_questions_its_band_holds() -> None:
+    from bench.cascade import Question, Read, evaluate, evaluate_band
+
+    def answerable(calibration: bool) -> Question:
+        return Question(True, calibration, (Read(0.5, 0.0, 0.05, 0.0, 0.5, False), Read(0.5, 0.0, 0.95, 0.0, 0.5, True)))
+
+    def unanswerable(calibration: bool) -> Question:
+        return Question(False, calibration, (Read(0.5, 0.0, 0.05, 0.0, 0.5, False), Read(0.5, 0.0, 0.05, 0.0, 0.5, False)))
+
+    questions = [make(i % 2 == 0) for i in range(40) for make in (answerable, unanswerable)]
+    sets = {name: questions for name in ("squad_withheld", "rgb", "rgb_clean")}
+    everything = evaluate_band(sets, -1e9, 1e9)["rgb"]
+    nothing = evaluate_band(sets, 1.0, 0.0)["rgb"]
+    assert everything["escalated"] == 1.0 and nothing["escalated"] == 0.0
+    # All sent on is the 12-layer reader alone; none sent on is the 6-layer reader alone.
+    assert {k: v for k, v in everything.items() if k != "escalated"} == evaluate(sets, "large", 6)["rgb"]
+    assert {k: v for k, v in nothing.items() if k != "escalated"} == evaluate(sets, "small", 6)["rgb"]
