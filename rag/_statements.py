@@ -2,7 +2,9 @@
 
 A statement is a lead sentence and the sentences of other articles that
 say the same thing (high cosine, or the same figure for a "how many"
-question): they are quoted as one, with every citation.
+question): they are quoted as one, with every citation. Two sentences that
+each give a figure the other lacks never say the same thing, whatever the
+question: a citation must hold the quote's figures.
 
 Example:
     >>> sorted(figures("More than 10,000 troops in 2021, 3.5 km away"))
@@ -38,7 +40,8 @@ def group_statements(
     A lead scores at least ``threshold`` and ``runner_up`` of the best
     score; another article's sentence joins it at sentence cosine
     ``merge_similarity`` (or 0.5 with the same figure, when the question
-    asks for a number; never when the two give different figures only).
+    asks for a number; never when each gives a figure the other lacks,
+    whatever the question asks).
     Near-copies within one article (cosine 0.95) are
     left out. At most ``max_statements``.
     """
@@ -46,7 +49,7 @@ def group_statements(
     floor = max(threshold, scored[0].score * runner_up)
     vectors = index.sentence_vectors_of([s.row for s in scored])
     similarity = vectors @ vectors.T  # every pair once, for merging and for near-copies
-    values = [figures(index.sentence_text(s.row)) if wants_number else frozenset() for s in scored]
+    values = [figures(index.sentence_text(s.row)) for s in scored]
     used: set[int] = set()
     groups: list[list[ScoredSentence]] = []
     for i, lead in enumerate(scored):
@@ -59,11 +62,14 @@ def group_statements(
         for j, other in enumerate(scored):
             if other.row in used or any(other.doc_i == g.doc_i for g in group):
                 continue
-            same_figure = bool(values[i] & values[j])
-            # Asked for a number, two sentences giving different figures never say the same, however alike
-            # their words ("recalling 120,000 vehicles" and "recalling 150,000 vehicles").
-            if values[i] and values[j] and not same_figure:
+            mine, theirs = values[i], values[j]
+            # Two sentences that each give a figure the other lacks never say the same, however alike their
+            # words ("recalling 120,000 vehicles" and "recalling 150,000 vehicles"), whatever the question asks
+            # and whatever else they share: a quote of "40,000 visitors over three days" must not cite the
+            # article saying "52,000 visitors over three days". One giving fewer of the same figures may join.
+            if mine and theirs and not (mine <= theirs or theirs <= mine):
                 continue
+            same_figure = bool(mine & theirs)
             if similarity[i, j] >= merge_similarity or (wants_number and same_figure and similarity[i, j] >= 0.5):
                 group.append(other)
                 used.add(other.row)

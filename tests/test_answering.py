@@ -514,6 +514,21 @@ def test_disagreeing_sources_are_labelled_and_ordered_by_date(corpus: Assistant)
     assert [c.doc_id for c in quiet.citations] == ["one"]
 
 
+def test_a_sentence_giving_another_figure_never_joins_a_statement_whatever_the_question(corpus: Assistant,
+                                                                                       news: Assistant) -> None:
+    index, _ = corpus.snapshot()
+    # Asked why, not how many: the 150,000 sentence is worded like the 120,000 one, but it cannot vouch for it.
+    answer = ExtractiveAnswerer().compose("Why is Norvik Motors recalling cars?", [_item(index, ONE, 0.9), _item(index, TWO, 0.85)],
+                                          [], index)
+    assert answer.text == "Norvik Motors is recalling 120,000 cars because the brakes can fail. [1]"
+    assert [c.doc_id for c in answer.citations] == ["one"]
+    # Sharing a figure is not enough when each gives one the other lacks: both festival reports say "over three
+    # days", but one says 40,000 visitors and the other 52,000, so neither cites the other.
+    festival = news.ask("Who organised the harbour festival?")
+    assert not festival.refused and "[1][2]" not in festival.text
+    assert {c.doc_id for c in festival.citations} <= {"festival-2024", "festival-2025"}
+
+
 def test_only_statements_naming_the_subject_can_differ_and_the_two_shown_differ(corpus: Assistant) -> None:
     index, _ = corpus.snapshot()
     answerer = ExtractiveAnswerer()
