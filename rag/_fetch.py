@@ -10,10 +10,11 @@ off past ``max_bytes`` (counted after gzip is undone, so a gzip bomb stops
 there too); redirects are followed by hand, at most ``max_redirects``, and a
 loop is named as one. A clear ``User-Agent`` (``rag-news/<version>``).
 
-Trade-off: the address check resolves the host just before the request and
-the HTTP client resolves it again to connect, so a DNS answer that changes
-in between (rebinding) is not caught; the check stops links and redirects
-to private addresses, which is what a feed can plant.
+Each request connects to an address its own check resolved and let
+through, never to a name resolved again (the URL's host kept in ``Host`` and, for https,
+in the TLS server name, so the certificate is still verified against it):
+a DNS answer that changes between the check and the connection (DNS
+rebinding) cannot send it to an internal address.
 
 Every failure is a :class:`rag._exceptions.FetchError` whose message is one
 line naming the URL's problem.
@@ -178,8 +179,12 @@ class Fetcher:
                 continue
             return response.result
 
-    def _check(self, url: str) -> None:
-        """Refuse a URL that is not http(s), or whose host resolves to an address not let through."""
+    def _check(self, url: str) -> list[str]:
+        """The addresses to connect to for ``url``, each checked; refuse a URL that is not http(s), or whose host
+        resolves to an address not let through.
+
+        An allowed host (:attr:`FetchLimits.allow_hosts`) is resolved without the check.
+        """
         try:
             parts = urllib.parse.urlsplit(url)
             port = parts.port
@@ -190,20 +195,23 @@ class Fetcher:
         host = parts.hostname
         if not host:
             raise FetchError(f"{url}: the URL names no host")
-        if self.limits.allows(host):
-            return
         try:
             infos = socket.getaddrinfo(host, port or (443 if parts.scheme == "https" else 80), type=socket.SOCK_STREAM)
         except (socket.gaierror, UnicodeError) as error:
             raise FetchError(f"{url}: cannot resolve host {host} ({error})") from None
+        addresses: list[str] = []
         for info in infos:
-            address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
-            if not address.is_global or address.is_multicast:
+            text = str(info[4][0])
+            address = ipaddress.ip_address(text.split("%", 1)[0])
+            if not self.limits.allows(host) and (not address.is_global or address.is_multicast):
                 where = f"{address} is" if host.strip("[]") == str(address) else f"host {host} resolves to {address},"
                 raise FetchError(
                     f"{url}: {where} a loopback, private or link-local address; refused before connecting "
                     f"(--allow-host {host} lets it through)"
                 )
+            if text not in addresses:
+                addresses.append(text)
+        return addresses
 
     def _robots_allow(self, url: str) -> bool:
         parts = urllib.parse.urlsplit(url)
@@ -243,11 +251,29 @@ class Fetcher:
             time.sleep(start - now)
 
     def _send(self, url: str, headers: dict[str, str]) -> _Sent:
-        host = urllib.parse.urlsplit(url).hostname or ""
-        self._wait_turn(host)
+        """One GET of ``url`` at the addresses :meth:`_check` resolved and let through, tried in their order."""
+        addresses = self._check(url)
+        self._wait_turn(urllib.parse.urlsplit(url).hostname or "")
+        for i, address in enumerate(addresses):
+            try:
+                return self._send_to(url, address, headers)
+            except _Unreachable as error:
+                if i == len(addresses) - 1:
+                    raise FetchError(f"{url}: cannot connect ({error})") from None
+        raise FetchError(f"{url}: the host has no address")  # getaddrinfo answers with one at least
+
+    def _send_to(self, url: str, address: str, headers: dict[str, str]) -> _Sent:
+        """One GET of ``url`` connected to ``address``: the URL's host stays in ``Host`` and the TLS server name."""
+        parts = urllib.parse.urlsplit(url)
+        host = parts.hostname or ""
+        literal = f"[{address}]" if ":" in address else address
+        netloc = literal + (f":{parts.port}" if parts.port else "")
+        pinned = urllib.parse.urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
+        headers = {"Host": parts.netloc.rpartition("@")[2], **headers}
+        extensions = {"sni_hostname": host} if parts.scheme.lower() == "https" else {}
         limit = self.limits.max_bytes
         try:
-            with self._client.stream("GET", url, headers=headers) as response:
+            with self._client.stream("GET", pinned, headers=headers, extensions=extensions) as response:
                 if response.status_code in _REDIRECTS:
                     return _Sent(response.status_code, response.headers.get("location"), Response(url, response.status_code))
                 if response.status_code == 304:
@@ -272,6 +298,8 @@ class Fetcher:
                     url, response.status_code, bytes(body), media.strip().lower(), charset,
                     response.headers.get("etag"), response.headers.get("last-modified"),
                 ))
+        except httpx.ConnectError as error:  # this address refused or is unreachable: the next one may answer
+            raise _Unreachable(" ".join(str(error).split()) or type(error).__name__) from None
         except httpx.TimeoutException:
             raise FetchError(f"{url}: timed out after {self.limits.timeout_s:g}s") from None
         except httpx.DecodingError as error:
@@ -279,6 +307,10 @@ class Fetcher:
         except httpx.HTTPError as error:
             detail = " ".join(str(error).split()) or type(error).__name__
             raise FetchError(f"{url}: cannot connect ({detail})") from None
+
+
+class _Unreachable(Exception):
+    """One resolved address could not be connected to (its message says why)."""
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,7 @@ class NewsSite:
 
         self.routes: dict[str, dict[str, object]] = {}
         self.counts: Counter[str] = Counter()
+        self.hosts: list[str] = []  # each request's Host header, in order
         site = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -84,6 +85,7 @@ class NewsSite:
 
                 path = self.path.split("?", 1)[0]
                 site.counts[path] += 1
+                site.hosts.append(self.headers.get("Host", ""))
                 route = site.routes.get(path)
                 if route is None:
                     return self._send(404, b"not found", "text/plain", {})

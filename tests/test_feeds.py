@@ -163,6 +163,34 @@ def test_a_private_address_is_refused_before_connecting_unless_allowed(site: New
     assert "only http and https" in str(load(["file:///etc/passwd"]).loaded.skipped[0])
 
 
+def test_a_request_connects_to_the_address_its_check_let_through(site: NewsSite, monkeypatch: pytest.MonkeyPatch) -> None:
+    """DNS rebinding: the HTTP client never resolves the name again, so it cannot reach an address nobody checked."""
+    import ipaddress
+    import socket
+    import traceback
+
+    real = socket.getaddrinfo
+    names: list[tuple[str, bool]] = []  # (host looked up, whether the HTTP client looked it up)
+
+    def recording(host, *args, **kwargs):  # type: ignore[no-untyped-def]
+        stack = " ".join(f.filename for f in traceback.extract_stack()[:-1])
+        names.append((str(host), "httpcore" in stack or "httpx" in stack))
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", recording)
+    port = site.url.rsplit(":", 1)[1]
+    site.route("/page", article_page("Harbour bridge reopens", ["The bridge reopened on Monday after repairs."]))
+    with Fetcher(FetchLimits(allow_hosts=frozenset({"localhost"}), min_interval_s=0.0, timeout_s=2.0)) as fetcher:
+        response = fetcher.get(f"http://localhost:{port}/page")
+    assert response.status == 200 and response.url == f"http://localhost:{port}/page"
+    assert "Harbour bridge reopens" in response.text()
+    assert site.hosts[-1] == f"localhost:{port}"  # the name stays in Host; the connection went to its address
+    # The fetcher resolved the name; the HTTP client only ever "resolved" the address literal it was handed.
+    assert ("localhost", False) in names
+    by_client = [host for host, client in names if client]
+    assert by_client and all(ipaddress.ip_address(host) for host in by_client)
+
+
 def test_polling_an_unchanged_feed_again_fetches_no_article_page(site: NewsSite) -> None:
     first = load([f"{site.url}/feed.xml"])
     indexed = frozenset(d.id for d in first.loaded.documents)
