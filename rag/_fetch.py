@@ -127,12 +127,9 @@ class Fetcher:
 
     def __init__(self, limits: FetchLimits | None = None):
         self.limits = limits or FetchLimits()
-        self._client = httpx.Client(
-            follow_redirects=False,  # followed by hand: every hop's address is checked
-            timeout=httpx.Timeout(self.limits.timeout_s),
-            headers={"User-Agent": user_agent(), "Accept-Encoding": "gzip, deflate"},
-            trust_env=False,  # no proxy from the environment: the address check must see the real host
-        )
+        # One client (one connection pool) per host name: connections are made to addresses, and two sites
+        # behind one address (a CDN) must never share a TLS connection made for the other's name.
+        self._clients: dict[str, httpx.Client] = {}
         self._robots: dict[str, tuple[float, urllib.robotparser.RobotFileParser | None]] = {}
         self._last_request: dict[str, float] = {}
         self._lock = threading.Lock()
@@ -145,7 +142,22 @@ class Fetcher:
 
     def close(self) -> None:
         """Close the connections."""
-        self._client.close()
+        with self._lock:
+            clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            client.close()
+
+    def _client(self, host: str) -> httpx.Client:
+        """The client whose connections serve ``host`` only."""
+        with self._lock:
+            if host not in self._clients:
+                self._clients[host] = httpx.Client(
+                    follow_redirects=False,  # followed by hand: every hop's address is checked
+                    timeout=httpx.Timeout(self.limits.timeout_s),
+                    headers={"User-Agent": user_agent(), "Accept-Encoding": "gzip, deflate"},
+                    trust_env=False,  # no proxy from the environment: the address check must see the real host
+                )
+            return self._clients[host]
 
     def get(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> Response:
         """GET ``url``, following redirects; with ``etag``/``last_modified``, a 304 says nothing changed.
@@ -273,7 +285,7 @@ class Fetcher:
         extensions = {"sni_hostname": host} if parts.scheme.lower() == "https" else {}
         limit = self.limits.max_bytes
         try:
-            with self._client.stream("GET", pinned, headers=headers, extensions=extensions) as response:
+            with self._client(host.lower()).stream("GET", pinned, headers=headers, extensions=extensions) as response:
                 if response.status_code in _REDIRECTS:
                     return _Sent(response.status_code, response.headers.get("location"), Response(url, response.status_code))
                 if response.status_code == 304:

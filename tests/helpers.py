@@ -71,6 +71,7 @@ class NewsSite:
         self.routes: dict[str, dict[str, object]] = {}
         self.counts: Counter[str] = Counter()
         self.hosts: list[str] = []  # each request's Host header, in order
+        self.ports: list[int] = []  # each request's client port: one per connection
         site = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -86,6 +87,7 @@ class NewsSite:
                 path = self.path.split("?", 1)[0]
                 site.counts[path] += 1
                 site.hosts.append(self.headers.get("Host", ""))
+                site.ports.append(int(self.client_address[1]))
                 route = site.routes.get(path)
                 if route is None:
                     return self._send(404, b"not found", "text/plain", {})

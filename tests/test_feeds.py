@@ -191,6 +191,19 @@ def test_a_request_connects_to_the_address_its_check_let_through(site: NewsSite,
     assert by_client and all(ipaddress.ip_address(host) for host in by_client)
 
 
+def test_two_host_names_of_one_address_never_share_a_connection(site: NewsSite) -> None:
+    """Connections go to addresses; two sites behind one address (a CDN) must not share one made for the other."""
+    port = site.url.rsplit(":", 1)[1]
+    site.route("/page", "<p>hello</p>")
+    allowed = frozenset({"localhost", "127.0.0.1"})
+    with Fetcher(FetchLimits(allow_hosts=allowed, min_interval_s=0.0, timeout_s=2.0, robots=False)) as fetcher:
+        for host in ("localhost", "localhost", "127.0.0.1"):
+            assert fetcher.get(f"http://{host}:{port}/page").status == 200
+    assert site.hosts[-3:] == [f"localhost:{port}", f"localhost:{port}", f"127.0.0.1:{port}"]
+    first, again, other = site.ports[-3:]
+    assert first == again and other != first  # one kept-alive connection per name
+
+
 def test_polling_an_unchanged_feed_again_fetches_no_article_page(site: NewsSite) -> None:
     first = load([f"{site.url}/feed.xml"])
     indexed = frozenset(d.id for d in first.loaded.documents)
