@@ -40,7 +40,7 @@ import httpx
 
 from ._exceptions import FetchError
 
-__all__ = ["FetchLimits", "Fetcher", "Response", "user_agent"]
+__all__ = ["FetchLimits", "Fetcher", "Response", "pinned_request", "user_agent"]
 
 _ROBOTS_TTL_S = 3600.0
 _REDIRECTS = (301, 302, 303, 307, 308)
@@ -276,16 +276,12 @@ class Fetcher:
 
     def _send_to(self, url: str, address: str, headers: dict[str, str]) -> _Sent:
         """One GET of ``url`` connected to ``address``: the URL's host stays in ``Host`` and the TLS server name."""
-        parts = urllib.parse.urlsplit(url)
-        host = parts.hostname or ""
-        literal = f"[{address}]" if ":" in address else address
-        netloc = literal + (f":{parts.port}" if parts.port else "")
-        pinned = urllib.parse.urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
-        headers = {"Host": parts.netloc.rpartition("@")[2], **headers}
-        extensions = {"sni_hostname": host} if parts.scheme.lower() == "https" else {}
+        pinned, host, name = pinned_request(url, address)
+        headers = {"Host": host, **headers}
+        extensions = {"sni_hostname": name} if pinned.startswith("https:") else {}
         limit = self.limits.max_bytes
         try:
-            with self._client(host.lower()).stream("GET", pinned, headers=headers, extensions=extensions) as response:
+            with self._client(name).stream("GET", pinned, headers=headers, extensions=extensions) as response:
                 if response.status_code in _REDIRECTS:
                     return _Sent(response.status_code, response.headers.get("location"), Response(url, response.status_code))
                 if response.status_code == 304:
@@ -323,6 +319,31 @@ class Fetcher:
 
 class _Unreachable(Exception):
     """One resolved address could not be connected to (its message says why)."""
+
+
+def pinned_request(url: str, address: str) -> tuple[str, str, str]:
+    """``url`` addressed to ``address`` instead of its host; the ``Host`` header; the host's name for TLS.
+
+    The host is written as HTTP sends it (lower case, an international name
+    in its ASCII form, the port only when the URL gives one); credentials in
+    the URL are not carried over, and neither is the fragment.
+
+    Example:
+        >>> pinned_request("https://News.Example:8443/feed.xml?x=1#top", "93.184.216.34")
+        ('https://93.184.216.34:8443/feed.xml?x=1', 'news.example:8443', 'news.example')
+        >>> pinned_request("http://bücher.example/a", "2001:db8::1")
+        ('http://[2001:db8::1]/a', 'xn--bcher-kva.example', 'xn--bcher-kva.example')
+        >>> pinned_request("http://user:pw@[::1]:8000", "::1")
+        ('http://[::1]:8000/', '[::1]:8000', '::1')
+    """
+    parts = urllib.parse.urlsplit(url)
+    name = (parts.hostname or "").lower()
+    if ":" not in name:  # not an IPv6 literal: an international name goes in its ASCII form
+        name = name.encode("idna").decode("ascii")
+    literal = f"[{address.replace('%', '%25')}]" if ":" in address else address
+    port = f":{parts.port}" if parts.port else ""
+    pinned = urllib.parse.urlunsplit((parts.scheme.lower(), literal + port, parts.path or "/", parts.query, ""))
+    return pinned, (f"[{name}]" if ":" in name else name) + port, name
 
 
 @dataclass(frozen=True)
