@@ -306,6 +306,8 @@ class Fetcher:
                     url, response.status_code, bytes(body), media.strip().lower(), charset,
                     response.headers.get("etag"), response.headers.get("last-modified"),
                 ))
+        except httpx.ConnectTimeout:  # no answer from this address (an IPv6 route that goes nowhere): try the next
+            raise _Unreachable(f"no answer within {self.limits.timeout_s:g}s") from None
         except httpx.ConnectError as error:  # this address refused or is unreachable: the next one may answer
             raise _Unreachable(" ".join(str(error).split()) or type(error).__name__) from None
         except httpx.TimeoutException:
