@@ -1,0 +1,96 @@
+"""Statements: which answering sentences are quoted as one claim (rag/_statements.py), on a hand-built index.
+
+Each document holds one sentence, and the sentence vectors are chosen so that every cosine is known
+exactly: the grouping rules are checked against hand-computed groups, not against a model's similarities.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag._index import IndexData
+from rag._scoring import ScoredSentence
+from rag._statements import figures, group_statements
+from rag._types import SourceDocument
+
+SENTENCES = [
+    "Norvik recalled 120,000 cars over three days.",  # 0: the lead
+    "Norvik recalled 150,000 cars over three days.",  # 1: another figure (three is shared, 120,000 is not)
+    "Norvik recalled 120,000 cars.",  # 2: fewer of the lead's figures
+    "The recall covers cars sold in the north.",  # 3: no figure at all
+]
+
+
+def _vectors(cosine_to_lead: list[float]) -> np.ndarray:
+    """Unit vectors whose cosine with the first is the given one, and 0.6 between any two of the others."""
+    dim = len(cosine_to_lead) + 2
+    lead = np.zeros(dim)
+    lead[0] = 1.0
+    rows = [lead]
+    shared = np.zeros(dim)
+    shared[1] = 1.0
+    for i, c in enumerate(cosine_to_lead[1:], start=2):
+        own = np.zeros(dim)
+        own[i] = 1.0
+        # c along the lead, then a common direction and an own one, so the others meet at a cosine of their own.
+        rest = np.sqrt(1 - c * c)
+        rows.append(c * lead + rest * (np.sqrt(0.6) * shared + np.sqrt(0.4) * own))
+    return np.asarray(rows, dtype=np.float16)
+
+
+def _index(cosine_to_lead: list[float]) -> IndexData:
+    docs = [SourceDocument(id=f"d{i}", title=f"D{i}", source=f"d{i}.txt", text=t, sha256=str(i)) for i, t in enumerate(SENTENCES)]
+    sentences = np.array([[i, 0, len(t)] for i, t in enumerate(SENTENCES)], dtype=np.int32)
+    chunks = np.array([[i, 0, len(t), i, i + 1, 10] for i, t in enumerate(SENTENCES)], dtype=np.int32)
+    return IndexData(Path("statements"), {}, docs, chunks, sentences, np.zeros((len(docs), 2), np.float32),
+                     _vectors(cosine_to_lead), None, None, {})
+
+
+def _scored(index: IndexData, scores: list[float]) -> list[ScoredSentence]:
+    return [ScoredSentence(row=i, doc_i=i, start=0, end=len(SENTENCES[i]), score=s, dense=0.0, passage_rank=i + 1)
+            for i, s in enumerate(scores)]
+
+
+def _groups(question: str, index: IndexData, scores: list[float], merge_similarity: float = 0.8) -> list[list[int]]:
+    found = group_statements(question, _scored(index, scores), index, 0.1, max_statements=3, runner_up=0.0,
+                             merge_similarity=merge_similarity)
+    return [[s.row for s in group] for group in found]
+
+
+def test_figures_leave_out_the_years_an_article_names() -> None:
+    assert figures("From 1799 to 1800, then 2100 and 2101 ships, 3.5 km") == frozenset({1799.0, 2101.0, 3.5})
+    assert figures("No figure here.") == frozenset()
+
+
+def test_a_sentence_with_a_figure_the_lead_lacks_never_joins_but_one_with_fewer_of_its_figures_does() -> None:
+    index = _index([1.0, 0.9, 0.9, 0.6])
+    assert [round(float(v), 2) for v in index.sentence_vectors_of([0, 1, 2, 3]) @ index.sentence_vectors_of([0])[0]] == \
+        [1.0, 0.9, 0.9, 0.6]
+    # Asked why: 150,000 is as close in words as 120,000, but gives another figure, so it stands alone;
+    # the rule goes on past it (the next sentence still joins), and a sentence in a statement never leads again.
+    assert _groups("Why did Norvik recall cars?", index, [0.9, 0.85, 0.8, 0.7]) == [[0, 2], [1], [3]]
+
+
+def test_asked_for_a_number_the_same_figure_lowers_the_bar_and_no_figure_does_not() -> None:
+    index = _index([1.0, 0.6, 0.6, 0.6])
+    # At a cosine of 0.6 only the sentence with the lead's own figure joins it; one with no figure does not.
+    assert _groups("How many cars did Norvik recall?", index, [0.9, 0.85, 0.8, 0.7]) == [[0, 2], [1], [3]]
+    # The same sentences for a question that asks for no number: no figure lowers the bar.
+    assert _groups("Why did Norvik recall cars?", index, [0.9, 0.85, 0.8, 0.7]) == [[0], [1], [2]]
+
+
+@pytest.mark.parametrize("cosine, joins", [(0.79, False), (0.81, True)])
+def test_worded_alike_is_a_cosine_of_merge_similarity(cosine: float, joins: bool) -> None:
+    index = _index([1.0, 0.6, 0.6, cosine])
+    groups = _groups("Why did Norvik recall cars?", index, [0.9, 0.85, 0.8, 0.7])
+    assert (3 in groups[0]) is joins
+
+
+def test_the_cosine_bars_are_inclusive() -> None:
+    # Cosines with the lead are exact here (the lead is one axis): 0.75 and 0.5 are what the sentences score.
+    index = _index([1.0, 0.6, 0.5, 0.75])
+    assert _groups("Why did Norvik recall cars?", index, [0.9, 0.85, 0.8, 0.7], merge_similarity=0.75)[0] == [0, 3]
+    assert _groups("How many cars did Norvik recall?", index, [0.9, 0.85, 0.8, 0.7])[0] == [0, 2]
