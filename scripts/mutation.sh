@@ -31,6 +31,8 @@ MAX_MINUTES="${MUTMUT_MAX_MINUTES:-15}"
 # module -> "source file|pytest selection" (paths relative to the repository root; -k/-m narrow a file, shell-quoted).
 declare -A TESTS=(
   [answering]="rag/_answering.py|tests/test_answering.py"
+  [statements]="rag/_statements.py|tests/test_statements.py tests/test_answering.py"
+  [fetch]="rag/_fetch.py|tests/test_feeds.py"
   [citations]="rag/_citations.py|tests/test_answering.py tests/test_news.py"
   [quotable]="rag/_quotable.py|tests/test_reader.py -k 'quotable or after_headline'"
   [dates]="rag/_dates.py|tests/test_dates.py"
