@@ -72,6 +72,7 @@ class NewsSite:
         self.counts: Counter[str] = Counter()
         self.hosts: list[str] = []  # each request's Host header, in order
         self.ports: list[int] = []  # each request's client port: one per connection
+        self.headers: list[dict[str, str]] = []  # each request's headers, names in lower case
         site = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -88,6 +89,7 @@ class NewsSite:
                 site.counts[path] += 1
                 site.hosts.append(self.headers.get("Host", ""))
                 site.ports.append(int(self.client_address[1]))
+                site.headers.append({k.lower(): v for k, v in self.headers.items()})
                 route = site.routes.get(path)
                 if route is None:
                     return self._send(404, b"not found", "text/plain", {})
