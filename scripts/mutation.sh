@@ -44,7 +44,7 @@ declare -A TESTS=(
   [followup]="rag/_followup.py|tests/test_followup.py -k 'not through_ask'"
   [generative]="rag/_generative.py|tests/test_generative.py"
   [config]="rag/_config.py|tests/test_config.py"
-  [cli]="rag/cli.py|tests/test_cli.py"
+  [cli]="rag/cli.py|tests/test_cli.py -k 'test_cli_ or llm_stream or extractive_stream or unexpected_error'"
   [ui]="ui/app.py|tests/test_ui.py -m 'not browser'"
 )
 
