@@ -45,7 +45,7 @@ declare -A TESTS=(
   [generative]="rag/_generative.py|tests/test_generative.py"
   [config]="rag/_config.py|tests/test_config.py"
   [cli]="rag/cli.py|tests/test_cli.py -k 'test_cli_ or llm_stream or extractive_stream or unexpected_error'"
-  [ui]="ui/app.py|tests/test_ui.py -m 'not browser'"
+  [ui]="ui/app.py|tests/test_ui.py tests/test_ui_feeds.py tests/test_ui_safe.py -m 'not browser' -k 'test_app_ or message_text or store_upload or launch_options_set or links_its_title or escapes_the_article or feed_lines_and or not_a_web_address or own_temp_dir'"
 )
 
 usage() { echo "usage: scripts/mutation.sh [--background] MODULE... (modules: ${!TESTS[*]})" >&2; exit 2; }
