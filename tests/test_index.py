@@ -555,8 +555,12 @@ def test_kept_rows_match_a_mask_per_document() -> None:
     from rag._ingest import _kept_rows
 
     rng = np.random.default_rng(3)
-    for doc_of in (np.sort(rng.integers(0, 12, 80)), rng.integers(0, 12, 80), np.zeros(0, dtype=np.int32)):
-        keep = np.array([0, 2, 3, 7, 8, 11], dtype=np.int64)
+    tables = (np.sort(rng.integers(0, 12, 80)), rng.integers(0, 12, 80), np.zeros(0, dtype=np.int32),
+              np.array([0, 0, 2, 2, 3, 7, 7, 8, 11, 11]),  # sorted; documents 1, 4-6, 9 and 10 have no rows
+              np.array([0, 7, 3, 2, 11, 8, 0, 2]),  # unsorted, although no row is below the first
+              np.array([11, 8, 8, 7, 3, 2, 0]))  # descending
+    for doc_of in tables:
+        keep = np.array([0, 2, 3, 7, 8, 11, 1, 10], dtype=np.int64)
         rows, counts, first = _kept_rows(doc_of, 12, keep)
         masks = [doc_of == k for k in keep]
         assert rows.tolist() == [i for mask in masks for i in np.flatnonzero(mask).tolist()]
@@ -877,6 +881,13 @@ def test_an_unchanged_build_reports_the_index_as_it_stands(tmp_path: Path) -> No
     same = _hashing_build(tmp_path / "ix", LoadResult(documents=docs))
     assert (same.n_documents, same.n_chunks, same.n_undated, same.n_copies) == (3, 3, 1, 1)
     assert same.unchanged == ["a", "b", "b-copy"] and same.embedded_chunks == 0 and same.seconds > 0
+    # The tables as the store's layout documents them (rag/stores/_local.py), after a build that kept rows too.
+    _hashing_build(tmp_path / "ix", LoadResult(documents=[docs[0], docs[1], _doc("c", "wire/c")]), prune=False)
+    index = load_index(tmp_path / "ix")
+    assert [d.id for d in index.documents] == ["a", "b", "b-copy", "c"] and index.copy_of.tolist() == [0, 1, 1, 3]
+    assert (index.chunk_rows.dtype, index.sentence_rows.dtype, index.copy_of.dtype) == (np.int32, np.int32, np.int32)
+    assert (index.chunk_vectors.dtype, index.sentence_vectors.dtype, index.signatures.dtype) == (
+        np.float32, np.float16, np.uint64)
 
 
 def test_a_damaged_index_is_rebuilt_from_the_sources_given_with_a_note(tmp_path: Path) -> None:
@@ -910,8 +921,12 @@ def test_removing_every_document_leaves_an_empty_index_of_the_models_dimension(t
     plain = Plain()
     build_index(tmp_path / "ix", LoadResult(documents=docs), embeddings=plain, chunker=CHUNKER)
     assert plain.queries == []  # the new vectors tell the dimension
-    report = build_index(tmp_path / "ix", LoadResult(), embeddings=plain, chunker=CHUNKER, remove=frozenset({"a", "b"}))
-    assert report.removed == ["a", "b"] and report.n_documents == report.n_chunks == 0 and len(plain.queries) == 1
+    retitled = build_index(tmp_path / "ix", LoadResult(documents=[replace(docs[0], title="A2")]), embeddings=plain,
+                           chunker=CHUNKER, remove=frozenset({"b"}), prune=False)
+    assert retitled.removed == ["b"] and retitled.embedded_chunks == 0 and plain.queries == []  # a kept vector tells it
+    assert load_index(tmp_path / "ix").documents[0].title == "A2"
+    report = build_index(tmp_path / "ix", LoadResult(), embeddings=plain, chunker=CHUNKER, remove=frozenset({"a"}))
+    assert report.removed == ["a"] and report.n_documents == report.n_chunks == 0 and len(plain.queries) == 1
     index = load_index(tmp_path / "ix")
     assert index.chunk_vectors.shape == (0, 64) and index.sentence_vectors.shape == (0, 64)
     assert index.manifest["dimension"] == 64 and index.signatures is not None and index.signatures.shape == (0, 128)
