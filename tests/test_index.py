@@ -988,3 +988,23 @@ def test_plan_update_embeds_only_new_documents_numbered_from_zero() -> None:
     nothing = plan_update(None, LoadResult(), embeddings=HashingEmbeddings(), chunker=CHUNKER, differs=differs)
     assert not nothing.changes and nothing.remove == [] and nothing.rows.sentence_vectors is None
     assert nothing.signatures.shape == (0, 128) and nothing.report.index_dir == ""
+
+
+def test_a_build_with_another_chunker_or_layout_is_refused_unless_rebuilt(tmp_path: Path) -> None:
+    docs = [_doc("a", "wire/a"), _doc("b", "wire/b")]
+    _hashing_build(tmp_path / "ix", LoadResult(documents=docs))
+    for options in ({"chunker": TokenChunker(64, 8)}, {"sentence_vectors": "contextual"}, {"chunk_vectors": "embedded"}):
+        with pytest.raises(IndexMismatchError, match="--rebuild"):
+            build_index(tmp_path / "ix", LoadResult(documents=docs), embeddings=HashingEmbeddings(),
+                        **{"chunker": CHUNKER, **options})  # type: ignore[arg-type]
+    with pytest.raises(IndexMismatchError, match="embedding model 'hashing-64'"):
+        build_index(tmp_path / "ix", LoadResult(documents=docs), embeddings=_Renamed(), chunker=CHUNKER)
+    report = build_index(tmp_path / "ix", LoadResult(documents=docs[1:]), embeddings=HashingEmbeddings(),
+                         chunker=TokenChunker(64, 8), rebuild=True)
+    assert report.added == ["b"] and report.removed == report.unchanged == [] and report.n_documents == 1
+    index = load_index(tmp_path / "ix")
+    assert index.manifest["chunker"] == TokenChunker(64, 8).settings() and [d.id for d in index.documents] == ["b"]
+
+
+class _Renamed(HashingEmbeddings):
+    model_name = "hashing-64-v2"
