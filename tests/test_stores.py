@@ -657,7 +657,7 @@ _LOCAL_TEXTS = [
     ("bridge", "The old bridge closed for repairs.", "2024-04-10"),
     ("ferry", "The ferry to the harbour returned to service.", None),
     ("museum", "The museum opened a new wing.", "2024-05-20"),
-    ("bridge-two", "The old bridge closed for repairs.", "2024-06-01"),  # the same text as "bridge": not a copy group?
+    ("bridge-two", "The old bridge closed for repairs.", "2024-06-01"),  # the same text as "bridge": its copy
 ]
 
 
