@@ -769,7 +769,7 @@ def test_a_source_is_within_a_root_only_as_the_root_or_below_it() -> None:
     from rag._ingest import _within
 
     assert _within("/news/a.txt", ["/news"]) and _within("/news/a.txt", ["/news/"]) and _within("/news", ["/news"])
-    assert _within("/news/2024/a.txt", ["/sport", "/news"])
+    assert _within("/news/2024/a.txt", ["/sport", "/news"]) and _within("/data/ABX/a.txt", ["/data/ABX"])
     assert not _within("/newsroom/a.txt", ["/news"]) and not _within("/news/a.txt", []) and not _within("/news", ["/news/a"])
 
 
@@ -875,12 +875,15 @@ def test_incoming_ids_are_made_distinct_from_other_sources_ids(tmp_path: Path) -
 def test_an_unchanged_build_reports_the_index_as_it_stands(tmp_path: Path) -> None:
     docs = [_doc("a", "wire/a", published=None), _doc("b", "wire/b"),
             _doc("b-copy", "wire/b-copy", text=_doc("b", "").text, published="2024-04-01")]
-    first = _hashing_build(tmp_path / "ix", LoadResult(documents=docs))
+    first = _hashing_build(tmp_path / "ix", LoadResult(documents=docs, warnings=["x.md: invalid date 'soon'"]))
     assert (first.n_documents, first.n_chunks, first.n_undated, first.n_copies) == (3, 3, 1, 1)
-    assert first.embedded_chunks == 3 and first.seconds > 0
+    assert first.embedded_chunks == 3 and 0 < first.seconds < 60 and first.index_dir == str(tmp_path / "ix")
+    assert first.warnings == ["x.md: invalid date 'soon'"]
+    manifest = read_manifest(tmp_path / "ix")  # the documented defaults, as Settings has them
+    assert (manifest["sentence_vectors"], manifest["chunk_vectors"]) == ("separate", "pooled")
     same = _hashing_build(tmp_path / "ix", LoadResult(documents=docs))
     assert (same.n_documents, same.n_chunks, same.n_undated, same.n_copies) == (3, 3, 1, 1)
-    assert same.unchanged == ["a", "b", "b-copy"] and same.embedded_chunks == 0 and same.seconds > 0
+    assert same.unchanged == ["a", "b", "b-copy"] and same.embedded_chunks == 0 and 0 < same.seconds < 60
     # The tables as the store's layout documents them (rag/stores/_local.py), after a build that kept rows too.
     _hashing_build(tmp_path / "ix", LoadResult(documents=[docs[0], docs[1], _doc("c", "wire/c")]), prune=False)
     index = load_index(tmp_path / "ix")
@@ -952,10 +955,12 @@ def test_plan_update_embeds_only_new_documents_numbered_from_zero() -> None:
     from rag._ingest import plan_update
     from rag._loading import Skipped
 
-    stored = [_doc("a", "wire/a"), _doc("b", "wire/b"), _doc("c", "wire/c"), _doc("d", "wire/d")]
+    stored = [_doc("a", "wire/a"), _doc("b", "wire/b"), _doc("c", "wire/c"), _doc("d", "wire/d"),
+              _doc("gone", "/no/such/folder/gone.txt")]  # its file is gone: pruned
     retitled = replace(stored[0], title="A, retitled")
     changed = _doc("c", "wire/c", text="The c story changed. It now has a second sentence about the c harbour.")
-    new = _doc("e", "wire/e", text="The e story is new. Ships waited offshore for three days. The port reopened.")
+    new = _doc("e", "wire/e", text="The e story is new, and its first sentence is a long one about the harbour and ships. "
+                                  "Ships waited offshore for three whole days before the storm passed over the port.")
     loaded = LoadResult(documents=[retitled, stored[1], changed, new], skipped=[Skipped("z.bin", "unsupported")],
                         warnings=["w.txt: invalid date 'soon'"])
     asked: list[int] = []
@@ -967,23 +972,29 @@ def test_plan_update_embeds_only_new_documents_numbered_from_zero() -> None:
     update = plan_update(stored, loaded, embeddings=HashingEmbeddings(), chunker=CHUNKER, differs=differs,
                          remove=frozenset({"d"}), index_dir="postgresql://db")
     assert asked == [0, 1] and update.refresh == {0: retitled}
-    assert update.remove == [2, 3] and [d.id for d in update.documents] == ["c", "e"] and update.changes
+    assert update.remove == [2, 3, 4] and [d.id for d in update.documents] == ["c", "e"] and update.changes
     report = update.report
     assert report.index_dir == "postgresql://db" and report.updated == ["c"] and report.added == ["e"]
-    assert report.unchanged == ["a", "b"] and report.removed == ["d"]
+    assert report.unchanged == ["a", "b"] and report.removed == ["d", "gone"]
     assert [str(s) for s in report.skipped] == ["skipped z.bin: unsupported"] and report.warnings == loaded.warnings
     chunks, sentences = update.rows.chunk_rows, update.rows.sentence_rows
     assert [rows[:, 0].tolist() for rows in chunks] == [[0], [1]]  # documents numbered from 0
-    assert np.concatenate(sentences)[:, 0].tolist() == [0, 0, 1, 1, 1]
-    assert chunks[0][0, 3:5].tolist() == [0, 2] and chunks[1][0, 3:5].tolist() == [2, 5]  # sentence rows from 0
+    assert np.concatenate(sentences)[:, 0].tolist() == [0, 0, 1, 1]
+    assert chunks[0][0, 3:5].tolist() == [0, 2] and chunks[1][0, 3:5].tolist() == [2, 4]  # sentence rows from 0
     vectors = update.rows.sentence_vectors
-    assert vectors is not None and vectors.dtype == np.float32 and vectors.shape == (5, 64)
+    assert vectors is not None and vectors.dtype == np.float32 and vectors.shape == (4, 64)
     assert np.array_equal(vectors, vectors.astype(np.float16).astype(np.float32))  # rounded as a folder stores them
     assert not np.array_equal(vectors, np.asarray(HashingEmbeddings().embed_documents(
         [changed.text[s:e] for _, s, e in sentences[0].tolist()] + [new.text[s:e] for _, s, e in sentences[1].tolist()]),
         dtype=np.float32))  # (the rounding changed something)
-    # Two chunks; and each document's sentences average under 64 characters: one embedded unit per document.
-    assert update.signatures.shape == (2, 128) and report.embedded_chunks == 2 and report.embedded_sentences == 2
+    # Pooled chunk vectors (the default): the normalized mean of the chunk's sentence vectors.
+    for rows, chunk_vector in zip(chunks, update.rows.chunk_vectors):  # type: ignore[arg-type]
+        first, end = rows[0, 3:5]
+        mean = vectors[first:end].mean(0)
+        assert np.allclose(chunk_vector, mean / np.linalg.norm(mean), atol=2e-3)
+    assert not np.allclose(update.rows.chunk_vectors[1], HashingEmbeddings().embed_documents([new.text])[0], atol=2e-3)
+    # Two chunks; c's sentences average under 64 characters (one unit), e's don't (one unit each).
+    assert update.signatures.shape == (2, 128) and report.embedded_chunks == 2 and report.embedded_sentences == 3
 
     nothing = plan_update(None, LoadResult(), embeddings=HashingEmbeddings(), chunker=CHUNKER, differs=differs)
     assert not nothing.changes and nothing.remove == [] and nothing.rows.sentence_vectors is None
@@ -997,8 +1008,10 @@ def test_a_build_with_another_chunker_or_layout_is_refused_unless_rebuilt(tmp_pa
         with pytest.raises(IndexMismatchError, match="--rebuild"):
             build_index(tmp_path / "ix", LoadResult(documents=docs), embeddings=HashingEmbeddings(),
                         **{"chunker": CHUNKER, **options})  # type: ignore[arg-type]
-    with pytest.raises(IndexMismatchError, match="embedding model 'hashing-64'"):
+    with pytest.raises(IndexMismatchError) as caught:
         build_index(tmp_path / "ix", LoadResult(documents=docs), embeddings=_Renamed(), chunker=CHUNKER)
+    assert str(caught.value) == (f"index at {tmp_path / 'ix'} was built with embedding model 'hashing-64', not "
+                                 f"'hashing-64-v2': rebuild it with `rag index PATH --index {tmp_path / 'ix'} --rebuild`")
     report = build_index(tmp_path / "ix", LoadResult(documents=docs[1:]), embeddings=HashingEmbeddings(),
                          chunker=TokenChunker(64, 8), rebuild=True)
     assert report.added == ["b"] and report.removed == report.unchanged == [] and report.n_documents == 1
@@ -1008,3 +1021,13 @@ def test_a_build_with_another_chunker_or_layout_is_refused_unless_rebuilt(tmp_pa
 
 class _Renamed(HashingEmbeddings):
     model_name = "hashing-64-v2"
+
+
+def test_an_index_path_that_is_a_file_is_one_line_and_left_alone(tmp_path: Path) -> None:
+    from rag import IndexWriteError
+
+    (tmp_path / "ix").write_text("my notes")
+    with pytest.raises(IndexWriteError) as caught:
+        _hashing_build(tmp_path / "ix", LoadResult(documents=[_doc("a", "wire/a")]))
+    assert str(caught.value) == f"the index path {tmp_path / 'ix'} is a file, not a folder: pass a folder with --index"
+    assert isinstance(caught.value.__cause__, OSError) and (tmp_path / "ix").read_text() == "my notes"
