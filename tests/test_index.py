@@ -934,9 +934,13 @@ def test_removing_every_document_leaves_an_empty_index_of_the_models_dimension(t
     assert index.chunk_vectors.shape == (0, 64) and index.sentence_vectors.shape == (0, 64)
     assert index.manifest["dimension"] == 64 and index.signatures is not None and index.signatures.shape == (0, 128)
     # With a dimension attribute, no probe.
-    report = _hashing_build(tmp_path / "iy", LoadResult(documents=docs))
-    assert _hashing_build(tmp_path / "iy", LoadResult(), remove=frozenset({"a", "b"})).n_chunks == 0
-    assert load_index(tmp_path / "iy").chunk_vectors.shape == (0, 64)
+    class Declared(HashingEmbeddings):
+        def embed_query(self, text: str) -> list[float]:
+            raise AssertionError("the model declares its dimension: no query needed")
+
+    build_index(tmp_path / "iy", LoadResult(documents=docs), embeddings=Declared(), chunker=CHUNKER)
+    emptied = build_index(tmp_path / "iy", LoadResult(), embeddings=Declared(), chunker=CHUNKER, remove=frozenset({"a", "b"}))
+    assert emptied.n_chunks == 0 and load_index(tmp_path / "iy").chunk_vectors.shape == (0, 64)
 
 
 def test_vectors_copies_kept_rows_block_by_block_then_the_new_ones() -> None:
