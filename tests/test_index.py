@@ -821,14 +821,14 @@ def test_a_failed_file_keeps_its_documents_only_while_it_exists(tmp_path: Path) 
     docs = [_doc("feed-1", str(feed)), _doc("feed-2", str(feed)), _doc("old-1", str(gone)), _doc("x", str(tmp_path / "x.txt"))]
     (tmp_path / "x.txt").write_text("x")
     _hashing_build(tmp_path / "ix", LoadResult(documents=docs))
-    skipped = [Skipped(str(feed), "invalid JSON", file=str(feed)), Skipped(f"{feed}:2", "no text", file=str(feed)),
+    skipped = [Skipped(f"{feed}:2", "no text", file=str(feed)), Skipped(str(feed), "invalid JSON", file=str(feed)),
                Skipped(str(gone), "unreadable", file=str(gone)), Skipped("typo/", "no such file or folder")]
     report = _hashing_build(tmp_path / "ix", LoadResult(documents=[docs[3]], skipped=skipped, roots=[str(tmp_path)]))
     assert report.kept == ["feed-1", "feed-2"] and report.removed == ["old-1"] and report.unchanged == ["x"]
     assert [s.reason for s in report.skipped] == [
-        "invalid JSON; kept the 2 document(s) indexed from feed.json before "
+        "no text; kept the 2 document(s) indexed from feed.json before "  # the file's name, not its record's
         "(fix the file to update them, or delete it to remove them)",
-        "no text",  # one note per file, on its first line
+        "invalid JSON",  # one note per file, on its first line
         "unreadable",  # its file is gone: nothing was kept
         "no such file or folder",
     ]
@@ -836,7 +836,7 @@ def test_a_failed_file_keeps_its_documents_only_while_it_exists(tmp_path: Path) 
     # Without pruning nothing is removed, and nothing is "kept" either: every document stays as it is.
     again = _hashing_build(tmp_path / "ix", LoadResult(documents=[docs[3]], skipped=skipped[:1], roots=[str(tmp_path)]),
                            prune=False)
-    assert again.kept == [] and again.removed == [] and again.skipped[0].reason == "invalid JSON"
+    assert again.kept == [] and again.removed == [] and again.skipped[0].reason == "no text"
 
 
 def test_remove_deletes_only_ids_not_given_again_and_updates_replace(tmp_path: Path) -> None:
@@ -1035,3 +1035,19 @@ def test_an_index_path_that_is_a_file_is_one_line_and_left_alone(tmp_path: Path)
         _hashing_build(tmp_path / "ix", LoadResult(documents=[_doc("a", "wire/a")]))
     assert str(caught.value) == f"the index path {tmp_path / 'ix'} is a file, not a folder: pass a folder with --index"
     assert isinstance(caught.value.__cause__, OSError) and (tmp_path / "ix").read_text() == "my notes"
+
+
+def test_separate_sentence_vectors_and_embedded_chunks_are_each_the_models_own(
+    tmp_path: Path, articles_copy: Path, embedder: MiniLMEmbeddings
+) -> None:
+    """``sentence_vectors="separate"`` with ``chunk_vectors="embedded"``: two passes, each text embedded alone."""
+    counting = CountingEmbeddings(embedder)
+    report = build_index(tmp_path / "ix", load_paths([articles_copy]), embeddings=counting, chunker=CHUNKER,
+                         sentence_vectors="separate", chunk_vectors="embedded")
+    data = load_index(tmp_path / "ix")
+    assert report.embedded_chunks == data.n_chunks and report.embedded_sentences == len(data.sentence_rows)
+    assert len(counting.texts) == data.n_chunks + len(data.sentence_rows)
+    for row in (0, data.n_chunks - 1):
+        assert float(embedder.encode([data.chunk(row).text])[0] @ data.chunk_vectors[row]) > 0.9999
+    for row in (0, 7):
+        assert float(embedder.encode([data.sentence_text(row)])[0] @ data.sentence_vectors_of([row])[0]) > 0.9999
