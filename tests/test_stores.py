@@ -717,9 +717,12 @@ def test_local_store_dense_search_is_the_exact_search_of_the_allowed_chunks(loca
         hits = search.dense_search(vector, k, unbounded_all)
         assert [(h.row, round(h.score, 5)) for h in hits] == [
             (r, round(s, 5)) for r, s in _exact_dense(index, vector, k, everything)]
-    # Copies are searched once: the harbour copy (row 1) and the second bridge (row 5) go.
-    hits = search.dense_search(vector, 6, ChunkFilter())
-    assert [h.row for h in hits] == [r for r, _ in _exact_dense(index, vector, 6, np.array([1, 0, 1, 1, 1, 0], bool))]
+    # Copies are searched once: the harbour copy (row 1) and the second bridge (row 5) go, every time (the mask of
+    # an unbounded filter is kept for the next question).
+    for _ in range(2):
+        hits = search.dense_search(vector, 6, ChunkFilter())
+        assert [h.row for h in hits] == [r for r, _ in _exact_dense(index, vector, 6, np.array([1, 0, 1, 1, 1, 0], bool))]
+        assert [h.row for h in search.lexical_search(["bridg"], 5, ChunkFilter())] == [2]
     assert search.dense_search(vector, 0, ChunkFilter()) == [] and search.dense_search(vector, -1, ChunkFilter()) == []
     # A date range: April to May 2024 allows the bridge (row 2) and the museum (row 4), found by the exact fallback
     # when FAISS's best few are all outside it.
@@ -732,6 +735,18 @@ def test_local_store_dense_search_is_the_exact_search_of_the_allowed_chunks(loca
     assert [r for r, _ in _exact_dense(index, museum, 6, everything)].index(0) == 4
     top = search.dense_search(museum, 1, ChunkFilter(since=day_number("2024-01-01"), until=day_number("2024-03-31")))
     assert [h.row for h in top] == [0] and top[0].score == pytest.approx(float(index.chunk_vectors[0] @ museum), abs=1e-5)
+    # The harbour (row 0) allowed beside the bridge, and the best: FAISS's first hit, kept.
+    march_april = ChunkFilter(since=day_number("2024-03-01"), until=day_number("2024-04-30"))
+    harbour = np.asarray(HashingEmbeddings().embed_query("harbour"), dtype=np.float32)
+    assert [h.row for h in search.dense_search(harbour, 1, march_april)] == [0]
+    assert [h.row for h in search.dense_search(harbour, 2, march_april)] == [0, 2]
+    # Two allowed chunks, both past FAISS's best four: the exact search ranks them (the copy above the ferry).
+    away = np.asarray(index.chunk_vectors[4] - index.chunk_vectors[3], dtype=np.float32)
+    assert [r for r, _ in _exact_dense(index, away, 6, everything)] == [4, 2, 5, 0, 1, 3]
+    second_week = ChunkFilter(since=day_number("2024-03-02"), until=day_number("2024-03-31"), include_undated=True,
+                              one_per_copy_group=False)  # the harbour's copy (row 1) and the undated ferry (row 3)
+    assert [h.row for h in search.dense_search(away, 1, second_week)] == [1]
+    assert [h.row for h in search.dense_search(away, 2, second_week)] == [1, 3]
     undated = ChunkFilter(since=day_number("2030-01-01"), include_undated=True)
     bridge = np.asarray(HashingEmbeddings().embed_query("the old bridge closed for repairs"), dtype=np.float32)
     assert [r for r, _ in _exact_dense(index, bridge, 6, everything)].index(3) == 4
@@ -809,6 +824,11 @@ def test_local_store_index_paths_it_cannot_use_are_refused_in_one_line(tmp_path:
                                  "pass a shorter name with --index")
     with pytest.raises(IndexWriteError, match="has a name of 300 bytes"):
         check_index_path(Path("a" * 300) / "index")
+    for name, shown in [("x" * 114, "x" * 114 + "\\udcff"),  # 120 characters: shown whole
+                        ("x" * 115, "x" * 60 + "…" + "x" * 34 + "\\udcff")]:  # 121: the first 60 and the last 40
+        with pytest.raises(IndexWriteError) as caught:
+            check_index_path(Path(os.fsdecode(name.encode() + b"\xff")))
+        assert str(caught.value).startswith(f"the index path {shown} is not valid UTF-8")
     long_path = Path(os.fsdecode(("x" * 100 + "/" + "y" * 20).encode() + b"\xff"))  # shown as 127 characters
     with pytest.raises(IndexWriteError) as caught:
         check_index_path(long_path)
@@ -990,6 +1010,7 @@ def test_local_store_keeps_the_live_and_the_replaced_generation_only(tmp_path: P
     assert not (ix / second / "bm25").exists()  # no chunks: no bm25 index
     index = load_index(ix)
     assert index.bm25 is None and index.n_chunks == 0 and index.manifest["dimension"] == 8
+    assert index.sentence_vectors.dtype == np.float16 and index.chunk_vectors.dtype == np.float32  # as documented
     assert index.search.lexical_search(["harbour"], 3, ChunkFilter()) == []
     assert index.search.dense_search(np.ones(8, np.float32), 3, ChunkFilter()) == []
     write_generation(ix, empty, "m", {"chunk_tokens": 1}, Layout("contextual", "embedded"), second)
