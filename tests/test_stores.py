@@ -992,12 +992,28 @@ def test_local_store_write_errors_are_one_line_per_cause(tmp_path: Path) -> None
         f"the index path {tmp_path / 'file'} is a file, not a folder: pass a folder with --index")
 
 
-def test_local_store_keeps_the_live_and_the_replaced_generation_only(tmp_path: Path) -> None:
+def test_local_store_keeps_the_live_and_the_replaced_generation_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import time
+    from datetime import UTC, datetime
+
     from rag.stores._local import Layout, Parts, write_generation
 
     ix = tmp_path / "ix"
     docs = [_local_doc(*row) for row in _LOCAL_TEXTS[:2]]
-    build_index(ix, LoadResult(documents=docs), embeddings=HashingEmbeddings(), chunker=TokenChunker(120, 30))
+    monkeypatch.setenv("TZ", "Asia/Tokyo")  # the manifest's time is UTC whatever the machine's zone
+    time.tzset()
+    try:
+        build_index(ix, LoadResult(documents=docs), embeddings=HashingEmbeddings(), chunker=TokenChunker(120, 30))
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert capsys.readouterr().err == ""  # no progress bars of bm25s
+    text = (ix / "manifest.json").read_text()
+    assert text.startswith('{\n  "format_version": 1,\n  "generation": "gen-')  # indented for people
+    updated = datetime.strptime(json.loads(text)["updated_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    assert abs((datetime.now(UTC) - updated).total_seconds()) < 600
     first = read_manifest(ix)["generation"]
     (ix / ".gen-20000101T000000-abcdef.tmp").mkdir()  # an interrupted build's leftover
     (ix / "gen-20000101T000000-abcdef").mkdir()  # an old generation
@@ -1038,3 +1054,59 @@ def test_local_store_lock_is_exclusive_while_held(tmp_path: Path) -> None:
         with locked(tmp_path / ("a" * 300)):
             pass
     assert os.listdir(tmp_path) == ["new"]  # refused before anything is created
+
+
+def test_local_store_a_failed_write_leaves_no_partial_generation(tmp_path: Path, local_index_dir: Path) -> None:
+    from rag.stores._local import Layout, Parts, write_generation
+
+    ix = tmp_path / "ix"
+    shutil.copytree(local_index_dir, ix)
+    before = (ix / "manifest.json").read_text()
+    broken = replace(_local_doc("x", "Some text.", None), published=object())  # type: ignore[arg-type]
+    parts = Parts([broken], np.zeros((0, 6), np.int32), np.zeros((0, 3), np.int32), np.zeros((0, 8), np.float32),
+                  np.zeros((0, 8), np.float32), [], np.zeros((1, 128), np.uint64), np.zeros(1, np.int32))
+    with pytest.raises(TypeError, match="is not JSON serializable"):
+        write_generation(ix, parts, "m", {}, Layout("separate", "pooled"), None)
+    assert (ix / "manifest.json").read_text() == before
+    assert sorted(p.name for p in ix.iterdir() if p.is_dir()) == [json.loads(before)["generation"]]
+    assert load_index(ix).documents[0].id == "harbour"
+
+
+def test_local_store_a_reader_follows_a_build_that_lands_while_it_reads(
+    tmp_path: Path, local_index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build that swaps the generation between the reader's manifest and its files: read again, at most three times."""
+    from rag.stores import _local
+
+    ix = tmp_path / "ix"
+    shutil.copytree(local_index_dir, ix)
+    real = _local._load_generation
+    calls: list[str] = []
+    builds = {"left": 1}
+
+    def build_meanwhile(index_dir: Path, manifest: dict, model_name: str | None) -> IndexData:
+        calls.append(manifest["generation"])
+        if builds["left"]:  # two builds: the generation this reader opened is swept away
+            builds["left"] -= 1
+            for n in (1, 2):
+                docs = [_local_doc(*row) for row in _LOCAL_TEXTS[: 2 + n]]
+                build_index(ix, LoadResult(documents=docs), embeddings=HashingEmbeddings(), chunker=TokenChunker(120, 30),
+                            rebuild=True)
+        return real(index_dir, manifest, model_name)
+
+    monkeypatch.setattr(_local, "_load_generation", build_meanwhile)
+    index = load_index(ix)
+    assert [d.id for d in index.documents] == ["harbour", "harbour-copy", "bridge", "ferry"]
+    assert len(calls) == 2 and calls[0] != calls[1] == read_manifest(ix)["generation"]
+    # Damage without a swap is reported at once; three swaps in a row, after the third.
+    calls.clear()
+    generation = read_manifest(ix)["generation"]
+    (ix / generation / "terms.json").write_text("{")
+    with pytest.raises(IndexCorruptError):
+        load_index(ix)
+    assert calls == [generation]
+    calls.clear()
+    builds["left"] = 3
+    with pytest.raises(IndexCorruptError):
+        load_index(ix)
+    assert len(calls) == 3 and len(set(calls)) == 3
