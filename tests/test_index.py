@@ -255,6 +255,29 @@ def test_contextual_sentence_vectors_need_no_extra_pass(tmp_path: Path, articles
     assert counting.texts == []
 
 
+def test_a_contextual_sentence_vector_comes_from_the_first_chunk_that_holds_it(
+    tmp_path: Path, articles_copy: Path, embedder: MiniLMEmbeddings
+) -> None:
+    build_index(tmp_path / "ix", load_paths([articles_copy]), embeddings=embedder, chunker=CHUNKER,
+                sentence_vectors="contextual", chunk_vectors="embedded")
+    data = load_index(tmp_path / "ix")
+    shared = [(row, row + 1) for row in range(data.n_chunks - 1)
+              if data.chunk_rows[row, 0] == data.chunk_rows[row + 1, 0] and data.chunk_rows[row, 4] > data.chunk_rows[row + 1, 3]]
+    assert shared  # chunks overlap by 30 tokens: a sentence in two chunks
+    first, second = shared[0]
+    sentence = int(data.chunk_rows[second, 3])  # the later chunk's first sentence, also in the earlier chunk
+    _, start, end = data.sentence_rows[sentence].tolist()
+
+    def in_chunk(row: int) -> np.ndarray:
+        chunk = data.chunk(row)
+        _, spans = embedder.encode_with_spans([chunk.text], [[(start - chunk.start, end - chunk.start)]])
+        return np.asarray(spans[0][0])
+
+    stored = np.asarray(data.sentence_vectors_of([sentence])[0], dtype=np.float32)
+    assert float(stored @ in_chunk(first)) > 0.9999
+    assert float(in_chunk(first) @ in_chunk(second)) < 0.9999  # (the later chunk would give another vector)
+
+
 def test_pooled_chunk_vectors_are_one_pass_over_sentences(
     tmp_path: Path, articles_copy: Path, embedder: MiniLMEmbeddings
 ) -> None:
@@ -1035,18 +1058,23 @@ def test_an_index_path_that_is_a_file_is_one_line_and_left_alone(tmp_path: Path)
         _hashing_build(tmp_path / "ix", LoadResult(documents=[_doc("a", "wire/a")]))
     assert str(caught.value) == f"the index path {tmp_path / 'ix'} is a file, not a folder: pass a folder with --index"
     assert isinstance(caught.value.__cause__, OSError) and (tmp_path / "ix").read_text() == "my notes"
+    with pytest.raises(IndexWriteError) as caught:  # a folder above it is a file: the OS error's code tells
+        _hashing_build(tmp_path / "ix" / "inner", LoadResult(documents=[_doc("a", "wire/a")]))
+    assert str(caught.value) == (f"a part of the index path {tmp_path / 'ix' / 'inner'} is a file, not a folder: "
+                                 "pass a folder with --index")
 
 
 def test_separate_sentence_vectors_and_embedded_chunks_are_each_the_models_own(
     tmp_path: Path, articles_copy: Path, embedder: MiniLMEmbeddings
 ) -> None:
-    """``sentence_vectors="separate"`` with ``chunk_vectors="embedded"``: two passes, each text embedded alone."""
-    counting = CountingEmbeddings(embedder)
-    report = build_index(tmp_path / "ix", load_paths([articles_copy]), embeddings=counting, chunker=CHUNKER,
+    """``sentence_vectors="separate"`` with ``chunk_vectors="embedded"``: two passes, each text embedded alone.
+
+    (With MiniLM itself, which could pool sentence vectors from the chunk pass, and does only when asked to.)
+    """
+    report = build_index(tmp_path / "ix", load_paths([articles_copy]), embeddings=embedder, chunker=CHUNKER,
                          sentence_vectors="separate", chunk_vectors="embedded")
     data = load_index(tmp_path / "ix")
     assert report.embedded_chunks == data.n_chunks and report.embedded_sentences == len(data.sentence_rows)
-    assert len(counting.texts) == data.n_chunks + len(data.sentence_rows)
     for row in (0, data.n_chunks - 1):
         assert float(embedder.encode([data.chunk(row).text])[0] @ data.chunk_vectors[row]) > 0.9999
     for row in (0, 7):
