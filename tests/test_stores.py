@@ -740,13 +740,13 @@ def test_local_store_dense_search_is_the_exact_search_of_the_allowed_chunks(loca
     harbour = np.asarray(HashingEmbeddings().embed_query("harbour"), dtype=np.float32)
     assert [h.row for h in search.dense_search(harbour, 1, march_april)] == [0]
     assert [h.row for h in search.dense_search(harbour, 2, march_april)] == [0, 2]
-    # Two allowed chunks, both past FAISS's best four: the exact search ranks them (the copy above the ferry).
-    away = np.asarray(index.chunk_vectors[4] - index.chunk_vectors[3], dtype=np.float32)
-    assert [r for r, _ in _exact_dense(index, away, 6, everything)] == [4, 2, 5, 0, 1, 3]
-    second_week = ChunkFilter(since=day_number("2024-03-02"), until=day_number("2024-03-31"), include_undated=True,
-                              one_per_copy_group=False)  # the harbour's copy (row 1) and the undated ferry (row 3)
-    assert [h.row for h in search.dense_search(away, 1, second_week)] == [1]
-    assert [h.row for h in search.dense_search(away, 2, second_week)] == [1, 3]
+    # Two allowed chunks, both past FAISS's best four: the exact search ranks them (the ferry above the museum).
+    away = np.asarray(index.chunk_vectors[0] + index.chunk_vectors[2], dtype=np.float32)
+    assert [r for r, _ in _exact_dense(index, away, 6, everything)] == [0, 1, 2, 5, 3, 4]
+    may = ChunkFilter(since=day_number("2024-05-01"), until=day_number("2024-05-31"), include_undated=True,
+                      one_per_copy_group=False)  # the museum (row 4) and the undated ferry (row 3)
+    assert [h.row for h in search.dense_search(away, 1, may)] == [3]
+    assert [h.row for h in search.dense_search(away, 2, may)] == [3, 4]
     undated = ChunkFilter(since=day_number("2030-01-01"), include_undated=True)
     bridge = np.asarray(HashingEmbeddings().embed_query("the old bridge closed for repairs"), dtype=np.float32)
     assert [r for r, _ in _exact_dense(index, bridge, 6, everything)].index(3) == 4
@@ -861,6 +861,8 @@ def test_local_store_row_tables_must_point_inside_the_documents() -> None:
     good_sentences = np.array([[0, 0, 4], [0, 5, 10], [1, 3, 8]], dtype=np.int32)
     _check_rows(good_chunks, good_sentences, [10, 8])
     _check_rows(np.zeros((0, 6), np.int32), np.zeros((0, 3), np.int32), [])
+    with pytest.raises(ValueError, match="sentences.npy row 1 points outside"):  # no chunks: the sentences still checked
+        _check_rows(np.zeros((0, 6), np.int32), np.array([[0, 0, 4], [0, 5, 11]], np.int32), [10])
     bad = [
         (good_chunks[:, :5], good_sentences, "chunks.npy holds a int32 table of shape (2, 5), not 6 integer columns"),
         (good_chunks.astype(np.float32), good_sentences, "chunks.npy holds a float32 table of shape (2, 6), not 6 integer columns"),
@@ -963,8 +965,27 @@ def test_local_store_loads_an_index_without_the_optional_tables(tmp_path: Path, 
     index = load_index(ix, model_name="hashing-64")
     assert index.signatures is None and index.copy_of.tolist() == [0, 1, 2, 3, 4, 5] and index.n_copies == 0
     assert len(index.documents) == 6 and index.copy_groups() == {}
-    with pytest.raises(IndexMismatchError, match="embedding model 'hashing-64', not 'other'"):
+    with pytest.raises(IndexMismatchError) as caught:
         load_index(ix, model_name="other")
+    assert str(caught.value) == (f"index at {ix} was built with embedding model 'hashing-64', not 'other': "
+                                 f"rebuild it with `rag index PATH --index {ix} --rebuild`")
+    # A manifest from before the dense index's type was recorded: a flat index.
+    manifest.pop("dense_index")
+    (ix / "manifest.json").write_text(json.dumps(manifest))
+    vector = np.asarray(index.chunk_vectors[4], dtype=np.float32)
+    assert load_index(ix).search.dense_search(vector, 1, ChunkFilter())[0].row == 4
+
+
+def test_local_store_loads_quietly_what_it_stored(
+    local_index_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    index = load_index(local_index_dir)
+    assert capsys.readouterr() == ("", "")  # no progress bar or message of bm25s
+    assert index.path == local_index_dir and index.manifest == read_manifest(local_index_dir)
+    assert index.term_df["harbour"] == 3 and index.term_df["bridg"] == 2 and index.term_df["museum"] == 1
+    assert isinstance(index.chunk_vectors, np.memmap) and isinstance(index.sentence_vectors, np.memmap)  # read on demand
+    assert index.documents[3].published is None and index.documents[0].text == _LOCAL_TEXTS[0][1]
 
 
 def test_local_store_write_errors_are_one_line_per_cause(tmp_path: Path) -> None:
@@ -1098,6 +1119,18 @@ def test_local_store_a_reader_follows_a_build_that_lands_while_it_reads(
     index = load_index(ix)
     assert [d.id for d in index.documents] == ["harbour", "harbour-copy", "bridge", "ferry"]
     assert len(calls) == 2 and calls[0] != calls[1] == read_manifest(ix)["generation"]
+    # The index removed while it was read: the damage is what is reported, not the missing manifest.
+    gone = tmp_path / "gone"
+    shutil.copytree(local_index_dir, gone)
+
+    def removed_meanwhile(index_dir: Path, manifest: dict, model_name: str | None) -> IndexData:
+        shutil.rmtree(gone)
+        return real(index_dir, manifest, model_name)
+
+    monkeypatch.setattr(_local, "_load_generation", removed_meanwhile)
+    with pytest.raises(IndexCorruptError, match="No such file"):
+        load_index(gone)
+    monkeypatch.setattr(_local, "_load_generation", build_meanwhile)
     # Damage without a swap is reported at once; three swaps in a row, after the third.
     calls.clear()
     generation = read_manifest(ix)["generation"]
