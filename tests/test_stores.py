@@ -747,6 +747,9 @@ def test_local_store_dense_search_is_the_exact_search_of_the_allowed_chunks(loca
                       one_per_copy_group=False)  # the museum (row 4) and the undated ferry (row 3)
     assert [h.row for h in search.dense_search(away, 1, may)] == [3]
     assert [h.row for h in search.dense_search(away, 2, may)] == [3, 4]
+    nearer_museum = away - np.asarray(index.chunk_vectors[3], dtype=np.float32)  # now the museum ranks above the ferry
+    assert [r for r, _ in _exact_dense(index, nearer_museum, 6, everything)] == [2, 5, 0, 1, 4, 3]
+    assert [h.row for h in search.dense_search(nearer_museum, 1, may)] == [4]
     undated = ChunkFilter(since=day_number("2030-01-01"), include_undated=True)
     bridge = np.asarray(HashingEmbeddings().embed_query("the old bridge closed for repairs"), dtype=np.float32)
     assert [r for r, _ in _exact_dense(index, bridge, 6, everything)].index(3) == 4
@@ -944,6 +947,12 @@ def test_local_store_damaged_generations_are_corrupt_with_the_reason(tmp_path: P
         np.save(gen / "chunks.npy", rows)
 
     assert damaged(bad_row) == "chunks.npy row 4 points outside the documents or sentences"
+
+    def tampered(gen: Path, manifest: dict) -> None:  # the same size, another text
+        stored = (gen / "documents.jsonl").read_text("utf-8")
+        (gen / "documents.jsonl").write_text(stored.replace("new wing", "new wink"), "utf-8")
+
+    assert damaged(tampered) == "document 'museum' does not match its stored sha256"
     assert damaged(lambda gen, manifest: (gen / "terms.json").unlink()).startswith("[Errno 2] No such file")
 
     def no_files_listed(gen: Path, manifest: dict) -> None:  # an index of before the sizes: its row counts still checked
