@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +16,7 @@ from rag import Answer, AnswerEvent, Citation
 from rag._generative import UNSUPPORTED_TEXT
 from rag.cli import _print_answer, main
 from tests.helpers import make_pdf
+from ui.server import API_KEY_ENV  # (imported here, so a mutation run's forked test sessions find the UI loaded)
 
 RAG = [sys.executable, "-m", "rag.cli"]
 ROOT = Path(__file__).resolve().parents[1]
@@ -311,3 +314,635 @@ def test_the_first_articles_indexed_into_the_demo_index_replace_the_demo(
     assert main(["index", str(bundled_articles_dir()), "--index", named]) == 0
     assert main(["index", str(mine / "harbour.txt"), "--index", named]) == 0
     assert len(Assistant.load(named).documents()) == 3
+
+
+# ---------------------------------------------------------------- in-process and unit-sized (issue #30: mutation)
+# What `scripts/mutation.sh cli` runs for every mutant of rag/cli.py: no subprocess (mutmut can't see into one), a
+# tiny index built once per module, the fast reader.
+
+# `rag [COMMAND] --help` as printed on a terminal wide enough not to wrap, each line with its runs of spaces as one:
+# the options, their values and what the help says of each, the command's whole interface.
+HELP = {
+    "": [
+        'usage: rag [-h] COMMAND ...',
+        'Cited answers from a folder of news articles.',
+        'positional arguments:',
+        'COMMAND',
+        'index index files, folders and URLs: articles, RSS/Atom feeds, sitemaps (incremental)',
+        'watch keep an index current: folders on change, feeds and URLs every --every, until Ctrl-C',
+        'ask answer a question with citations',
+        'timeline the dated events of what a query retrieves, in order, each cited',
+        'info show what the index holds',
+        'eval evaluate against a gold Q&A set, SQuAD or BEIR',
+        'ui start the browser chat',
+        'mcp serve the index to MCP clients (desktop assistants) over stdio',
+        'serve serve the chat UI, a REST API and an OpenAI-compatible API on one port',
+        'options:',
+        '-h, --help show this help message and exit',
+    ],
+    "index": [
+        'usage: rag index [-h] [--index DIR|URL] [--config FILE] [--allow-host HOST] [--timeout SECONDS] [--rebuild] [--no-prune] [--runner RUNNER] PATH|URL [PATH|URL ...]',
+        'positional arguments:',
+        'PATH|URL',
+        'options:',
+        '-h, --help show this help message and exit',
+        '--index DIR|URL index folder (default: index/default) or postgresql://user@host:port/db',
+        '--config FILE TOML file of settings',
+        '--allow-host HOST fetch from this host although it is loopback or private (repeatable)',
+        '--timeout SECONDS seconds to wait for a web server (default 10)',
+        '--rebuild start from scratch (after a model or chunker change)',
+        '--no-prune keep documents that vanished from the given folders',
+        '--runner RUNNER local (default), ray (embed on a local Ray, 127.0.0.1) or ray://host:port (an existing cluster)',
+    ],
+    "watch": [
+        'usage: rag watch [-h] [--index DIR|URL] [--config FILE] [--every DURATION] [--allow-host HOST] [--timeout SECONDS] [SOURCE ...]',
+        'positional arguments:',
+        "SOURCE folders, files and URLs; the feeds the index records as watched (the UI's Add feed URL) are polled too",
+        'options:',
+        '-h, --help show this help message and exit',
+        '--index DIR|URL index folder (default: index/default) or postgresql://user@host:port/db',
+        '--config FILE TOML file of settings',
+        '--every DURATION how often URLs are polled: 30s, 15m (default), 2h',
+        '--allow-host HOST fetch from this host although it is loopback or private (repeatable)',
+        '--timeout SECONDS seconds to wait for a web server (default 10)',
+    ],
+    "ask": [
+        'usage: rag ask [-h] [--index DIR|URL] [--config FILE] [--top-k TOP_K] [--retrieval {hybrid,dense,bm25}] [--json] [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--as-of YYYY-MM-DD] [--include-undated] [--reader {model,large,fast}] [--llm {none,openai,ollama,llamacpp}] [--model MODEL] [--base-url BASE_URL] question',
+        'positional arguments:',
+        'question',
+        'options:',
+        '-h, --help show this help message and exit',
+        '--index DIR|URL index folder (default: index/default) or postgresql://user@host:port/db',
+        '--config FILE TOML file of settings',
+        '--top-k TOP_K passages to retrieve (default 5)',
+        '--retrieval {hybrid,dense,bm25}',
+        '--json print the answer as JSON',
+        '--since YYYY-MM-DD only articles published on or after this date',
+        '--until YYYY-MM-DD only articles published on or before this date',
+        "--as-of YYYY-MM-DD answer as a reader on that date would: later articles don't exist yet",
+        '--include-undated keep articles of unknown date when a date is given',
+        '--reader {model,large,fast}',
+        'model: the trained reader picks quotes and refuses (default); large: the 12-layer reader does (slower); fast: evidence score only',
+        '--llm {none,openai,ollama,llamacpp}',
+        'answer with an LLM instead of quoting (default: none, the extractive answerer)',
+        '--model MODEL LLM model name, or GGUF path for --llm llamacpp',
+        '--base-url BASE_URL OpenAI-compatible or Ollama server URL (keys from $OPENAI_API_KEY)',
+    ],
+    "timeline": [
+        'usage: rag timeline [-h] [--index DIR|URL] [--config FILE] [--top-k TOP_K] [--json] [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--as-of YYYY-MM-DD] [--include-undated] query',
+        'positional arguments:',
+        'query',
+        'options:',
+        '-h, --help show this help message and exit',
+        '--index DIR|URL index folder (default: index/default) or postgresql://user@host:port/db',
+        '--config FILE TOML file of settings',
+        '--top-k TOP_K passages to draw events from (default 10)',
+        '--json print the timeline as JSON',
+        '--since YYYY-MM-DD only articles published on or after this date',
+        '--until YYYY-MM-DD only articles published on or before this date',
+        "--as-of YYYY-MM-DD answer as a reader on that date would: later articles don't exist yet",
+        '--include-undated keep articles of unknown date when a date is given',
+    ],
+    "info": [
+        'usage: rag info [-h] [--index DIR|URL] [--config FILE] [--json]',
+        'options:',
+        '-h, --help show this help message and exit',
+        '--index DIR|URL index folder (default: index/default) or postgresql://user@host:port/db',
+        '--config FILE TOML file of settings',
+        '--json',
+    ],
+    "eval": [
+        'usage: rag eval [-h] [--index DIR|URL] [--config FILE] [--k K [K ...]] [--compare COMPARE] [--out DIR] [--limit LIMIT] [--seed SEED] [--top-k TOP_K] [--retrieval {hybrid,dense,bm25}] [--reader {model,large,fast}] [--compare-readers READERS] GOLD',
+        'positional arguments:',
+        'GOLD',
+        'options:',
+        '-h, --help show this help message and exit',
+        '--index DIR|URL index folder (default: index/default) or postgresql://user@host:port/db',
+        '--config FILE TOML file of settings',
+        '--k K [K ...] cut-offs for hit@k and recall@k',
+        '--compare COMPARE comma-separated retrieval modes, e.g. dense,bm25,hybrid',
+        '--out DIR write metrics.json and report.md here',
+        '--limit LIMIT evaluate a seeded sample of N questions',
+        '--seed SEED',
+        '--top-k TOP_K',
+        '--retrieval {hybrid,dense,bm25}',
+        '--reader {model,large,fast}',
+        'model: the trained reader picks quotes and refuses (default); large: the 12-layer reader does (slower); fast: evidence score only',
+        '--compare-readers READERS',
+        'run each mode once per reader, e.g. model,fast (columns named hybrid+model, hybrid+fast)',
+    ],
+    "ui": [
+        'usage: rag ui [-h] [--index DIR|URL] [--config FILE] [--host HOST] [--port PORT] [--share] [--api-key KEY] [--read-only] [--allow-host HOST] [--timeout SECONDS] [--reader {model,large,fast}] [--llm {none,openai,ollama,llamacpp}] [--model MODEL] [--base-url BASE_URL]',
+        'options:',
+        '-h, --help show this help message and exit',
+        '--index DIR|URL index folder (default: index/default) or postgresql://user@host:port/db',
+        '--config FILE TOML file of settings',
+        '--host HOST',
+        '--port PORT',
+        '--share ask Gradio for a public link (needs internet)',
+        '--api-key KEY require `Authorization: Bearer KEY` on every route, the UI included (or set $RAG_API_KEY)',
+        '--read-only serve without uploads or removals: whoever reaches it can ask, not change the index',
+        '--allow-host HOST fetch from this host although it is loopback or private (repeatable)',
+        '--timeout SECONDS seconds to wait for a web server (default 10)',
+        '--reader {model,large,fast}',
+        'model: the trained reader picks quotes and refuses (default); large: the 12-layer reader does (slower); fast: evidence score only',
+        '--llm {none,openai,ollama,llamacpp}',
+        'answer with an LLM instead of quoting (default: none, the extractive answerer)',
+        '--model MODEL LLM model name, or GGUF path for --llm llamacpp',
+        '--base-url BASE_URL OpenAI-compatible or Ollama server URL (keys from $OPENAI_API_KEY)',
+    ],
+    "mcp": [
+        'usage: rag mcp [-h] [--index DIR|URL] [--config FILE] [--show-paths]',
+        'options:',
+        '-h, --help show this help message and exit',
+        '--index DIR|URL index folder (default: index/default) or postgresql://user@host:port/db',
+        '--config FILE TOML file of settings',
+        "--show-paths show each source's full path on this machine (default: its file name)",
+    ],
+    "serve": [
+        'usage: rag serve [-h] [--index DIR|URL] [--config FILE] [--host HOST] [--port PORT] [--api-key KEY] [--read-only] [--cors-origin ORIGIN] [--show-paths] [--allow-host HOST] [--timeout SECONDS] [--reader {model,large,fast}] [--llm [BACKEND]] [--model MODEL] [--base-url BASE_URL]',
+        'options:',
+        '-h, --help show this help message and exit',
+        '--index DIR|URL index folder (default: index/default) or postgresql://user@host:port/db',
+        '--config FILE TOML file of settings',
+        '--host HOST address to bind (default 127.0.0.1: this machine only)',
+        '--port PORT',
+        '--api-key KEY require `Authorization: Bearer KEY` on every route, the UI included (or set $RAG_API_KEY)',
+        '--read-only serve without uploads or removals: whoever reaches it can ask, not change the index',
+        '--cors-origin ORIGIN allow browser pages of this origin to call the API (repeatable; default: CORS off)',
+        '--show-paths show server file paths in responses (default: file names)',
+        '--allow-host HOST fetch from this host although it is loopback or private (repeatable)',
+        '--timeout SECONDS seconds to wait for a web server (default 10)',
+        '--reader {model,large,fast}',
+        'model: the trained reader picks quotes and refuses (default); large: the 12-layer reader does (slower); fast: evidence score only',
+        '--llm [BACKEND] also offer the model rag-news-llm, answered by an LLM: openai, ollama or llamacpp (alone: the backend --config sets)',
+        '--model MODEL LLM model name, or GGUF path for --llm llamacpp',
+        '--base-url BASE_URL OpenAI-compatible or Ollama server URL (keys from $OPENAI_API_KEY)',
+    ],
+}
+
+
+@pytest.mark.parametrize("command", list(HELP))
+def test_cli_help_of_each_command_in_full(
+    command: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("COLUMNS", "1000")
+    with pytest.raises(SystemExit) as exited:
+        main([command, "--help"] if command else ["--help"])
+    assert exited.value.code == 0
+    printed = [" ".join(line.split()) for line in capsys.readouterr().out.splitlines()]
+    assert [line for line in printed if line] == HELP[command]
+
+
+def _parsed(argv: list[str]) -> dict[str, object]:
+    from rag.cli import _parser
+
+    args = vars(_parser().parse_args(argv))
+    return {**args, "func": args["func"].__name__}
+
+
+_COMMON = {"index": None, "config": None}
+_DATES = {"since": None, "until": None, "as_of": None, "include_undated": False}
+_LLM = {"llm": None, "model": None, "base_url": None}
+_FETCH = {"allow_host": [], "timeout": 10.0}
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["index", "a", "b"], {"command": "index", "paths": ["a", "b"], **_COMMON, **_FETCH, "rebuild": False,
+                               "no_prune": False, "runner": "local", "func": "_cmd_index"}),
+        (["index", "a", "--index", "ix", "--config", "c.toml", "--allow-host", "h1", "--allow-host", "h2", "--timeout",
+          "2.5", "--rebuild", "--no-prune", "--runner", "ray"],
+         {"command": "index", "paths": ["a"], "index": "ix", "config": "c.toml", "allow_host": ["h1", "h2"],
+          "timeout": 2.5, "rebuild": True, "no_prune": True, "runner": "ray", "func": "_cmd_index"}),
+        (["watch"], {"command": "watch", "sources": [], **_COMMON, "every": 900.0, **_FETCH, "func": "_cmd_watch"}),
+        (["watch", "a", "--every", "30s"], {"command": "watch", "sources": ["a"], **_COMMON, "every": 30.0, **_FETCH,
+                                           "func": "_cmd_watch"}),
+        (["ask", "q?"], {"command": "ask", "question": "q?", **_COMMON, "top_k": None, "retrieval": None, "json": False,
+                         **_DATES, "reader": None, **_LLM, "func": "_cmd_ask"}),
+        (["ask", "q?", "--top-k", "3", "--retrieval", "bm25", "--json", "--since", "2021-01-01", "--until", "2021-12-31",
+          "--as-of", "2022-01-01", "--include-undated", "--reader", "fast", "--llm", "ollama", "--model", "m",
+          "--base-url", "http://x"],
+         {"command": "ask", "question": "q?", **_COMMON, "top_k": 3, "retrieval": "bm25", "json": True,
+          "since": "2021-01-01", "until": "2021-12-31", "as_of": "2022-01-01", "include_undated": True, "reader": "fast",
+          "llm": "ollama", "model": "m", "base_url": "http://x", "func": "_cmd_ask"}),
+        (["timeline", "t", "--top-k", "4", "--json"], {"command": "timeline", "query": "t", **_COMMON, "top_k": 4,
+                                                       "json": True, **_DATES, "func": "_cmd_timeline"}),
+        (["info"], {"command": "info", **_COMMON, "json": False, "func": "_cmd_info"}),
+        (["eval", "g.jsonl"], {"command": "eval", "gold": "g.jsonl", **_COMMON, "k": [1, 3, 5, 10], "compare": None,
+                               "out": None, "limit": None, "seed": 13, "top_k": None, "retrieval": None, "reader": None,
+                               "compare_readers": None, "func": "_cmd_eval"}),
+        (["eval", "g", "--k", "2", "4", "--limit", "1", "--seed", "7", "--top-k", "2", "--compare", "dense,bm25",
+          "--compare-readers", "model,fast", "--out", "o"],
+         {"command": "eval", "gold": "g", **_COMMON, "k": [2, 4], "compare": "dense,bm25", "out": "o", "limit": 1,
+          "seed": 7, "top_k": 2, "retrieval": None, "reader": None, "compare_readers": "model,fast", "func": "_cmd_eval"}),
+        (["ui"], {"command": "ui", **_COMMON, "host": "127.0.0.1", "port": 7860, "share": False, "api_key": None,
+                  "read_only": False, **_FETCH, "reader": None, **_LLM, "func": "_cmd_ui"}),
+        (["ui", "--port", "1", "--share", "--read-only", "--api-key", "k"],
+         {"command": "ui", **_COMMON, "host": "127.0.0.1", "port": 1, "share": True, "api_key": "k", "read_only": True,
+          **_FETCH, "reader": None, **_LLM, "func": "_cmd_ui"}),
+        (["mcp", "--show-paths"], {"command": "mcp", **_COMMON, "show_paths": True, "func": "_cmd_mcp"}),
+        (["serve"], {"command": "serve", **_COMMON, "host": "127.0.0.1", "port": 8000, "api_key": None, "read_only": False,
+                     "cors_origin": [], "show_paths": False, **_FETCH, "reader": None, **_LLM, "func": "_cmd_serve"}),
+        (["serve", "--llm", "--port", "65535", "--cors-origin", "http://a", "--cors-origin", "http://b"],
+         {"command": "serve", **_COMMON, "host": "127.0.0.1", "port": 65535, "api_key": None, "read_only": False,
+          "cors_origin": ["http://a", "http://b"], "show_paths": False, **_FETCH, "reader": None, "llm": "configured",
+          "model": None, "base_url": None, "func": "_cmd_serve"}),
+        (["serve", "--llm", "openai"], {"command": "serve", **_COMMON, "host": "127.0.0.1", "port": 8000, "api_key": None,
+                                        "read_only": False, "cors_origin": [], "show_paths": False, **_FETCH,
+                                        "reader": None, "llm": "openai", "model": None, "base_url": None,
+                                        "func": "_cmd_serve"}),
+    ],
+)
+def test_cli_parses_each_commands_options_and_defaults(argv: list[str], expected: dict[str, object]) -> None:
+    assert _parsed(argv) == expected
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["ui", "--port", "0"], "error: argument --port: port 0 is out of range: use 1-65535 (see `rag ui --help`)"),
+        (["serve", "--port", "65536"], "error: argument --port: port 65536 is out of range: use 1-65535 (see `rag serve --help`)"),
+        (["ui", "--port", "80a"], "error: argument --port: invalid port '80a': use a number 1-65535 (see `rag ui --help`)"),
+        (["index", "a", "--timeout", "0"],
+         "error: argument --timeout: invalid timeout '0': use seconds, more than 0 and under 3600 (see `rag index --help`)"),
+        (["index", "a", "--timeout", "3600"],
+         "error: argument --timeout: invalid timeout '3600': use seconds, more than 0 and under 3600 (see `rag index --help`)"),
+        (["index", "a", "--timeout", "soon"],
+         "error: argument --timeout: invalid timeout 'soon': use seconds, more than 0 and under 3600 (see `rag index --help`)"),
+        (["eval", "g", "--limit", "0"], "error: argument --limit: must be at least 1, got 0 (see `rag eval --help`)"),
+        (["eval", "g", "--limit", "x1"], "error: argument --limit: invalid int value: 'x1' (see `rag eval --help`)"),
+        (["ask", "q", "--since", " "],
+         "error: argument --since: the date is empty: give YYYY-MM-DD, e.g. 2021-08-01, or leave the option out "
+         "(see `rag ask --help`)"),
+        (["timeline", "q", "--as-of", ""],
+         "error: argument --as-of: the date is empty: give YYYY-MM-DD, e.g. 2021-08-01, or leave the option out "
+         "(see `rag timeline --help`)"),
+        (["ask"], "error: the following arguments are required: question (see `rag ask --help`)"),
+        ([], "error: the following arguments are required: COMMAND (see `rag --help`)"),
+        (["ask", "q", "--reader", "slow"],
+         "error: argument --reader: invalid choice: 'slow' (choose from 'model', 'large', 'fast') (see `rag ask --help`)"),
+    ],
+)
+def test_cli_option_errors_are_one_line_with_where_the_help_is(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    out = capsys.readouterr()
+    assert out.err == message + "\n" and out.out == ""
+
+
+def test_cli_option_values_at_their_limits_are_accepted() -> None:
+    assert _parsed(["ui", "--port", "65535"])["port"] == 65535 and _parsed(["ui", "--port", "1"])["port"] == 1
+    assert _parsed(["index", "a", "--timeout", "3599.5"])["timeout"] == 3599.5
+    assert _parsed(["index", "a", "--timeout", "0.001"])["timeout"] == 0.001
+    assert _parsed(["eval", "g", "--limit", "1"])["limit"] == 1
+    assert _parsed(["ask", "q", "--since", " 2021-01-01"])["since"] == " 2021-01-01"  # kept as typed; ask() reads it
+    with pytest.raises(SystemExit):
+        _parsed(["watch", "--every", "often"])
+
+
+def test_cli_every_refuses_a_duration_it_cannot_read(capsys: pytest.CaptureFixture[str]) -> None:
+    from rag._watch import parse_every
+
+    with pytest.raises(ValueError) as caught:
+        parse_every("often")
+    with pytest.raises(SystemExit):
+        main(["watch", "--every", "often"])
+    assert capsys.readouterr().err == f"error: argument --every: {caught.value} (see `rag watch --help`)\n"
+
+
+def test_cli_safe_text_drops_controls_and_can_join_lines() -> None:
+    from rag.cli import _safe
+
+    assert _safe("a\x1b[2Jb\x07c\x9bd\x7fe\x00f\x08g\x0eh\x1fi\x80j\x9fk\xa0l") == "a[2Jbcdefghijk\xa0l"
+    assert _safe("tab\there\nnext\x0bx\x0cy\rz") == "tab\there\nnextxyz"  # only tab and newline stay
+    assert _safe("one\ntwo\r\n\tthree\x85four\u2028five\u2029six\x0bseven\x0ceight", one_line=True) == (
+        "one two three four five six seven eight")
+    assert _safe("lone \ud800 surrogate") == "lone \\ud800 surrogate" and _safe(42) == "42"
+    assert _safe("no\x1bbreaks\nhere", one_line=False) == "nobreaks\nhere"
+
+
+def test_cli_json_escapes_what_a_terminal_would_obey() -> None:
+    from rag.cli import _json
+
+    assert _json({"t": "é\x1b\x9b\x7f\ud800", "n": [1]}) == '{\n  "t": "é\\u001b\\u009b\\u007f\\ud800",\n  "n": [\n    1\n  ]\n}'
+    assert _json("\xa0ü") == '"\xa0ü"'
+
+
+def test_cli_named_sources_keep_their_paths_under_source_path() -> None:
+    from rag.cli import _named
+
+    data = {"source": "/srv/news/a.txt", "citations": [{"source": "rel/b.md", "n": 1}, {"source": "https://x.org/c"}],
+            "passages": [[{"source": "/srv/feed.jsonl:3"}]], "other": {"source": 7}, "title": "t"}
+    assert _named(data) == {
+        "source": "a.txt", "source_path": "/srv/news/a.txt",
+        "citations": [{"source": "b.md", "n": 1, "source_path": "rel/b.md"}, {"source": "https://x.org/c"}],
+        "passages": [[{"source": "feed.jsonl:3", "source_path": "/srv/feed.jsonl:3"}]], "other": {"source": 7}, "title": "t",
+    }
+    assert _named([1, "x"]) == [1, "x"] and _named("s") == "s"
+
+
+def test_cli_settings_come_from_the_config_file_then_the_options(tmp_path: Path) -> None:
+    from rag import Settings
+    from rag.cli import _CONFIGURED, _parser, _settings
+
+    (tmp_path / "rag.toml").write_text('[rag]\ntop_k = 7\nreader = "fast"\nllm = "ollama"\nllm_model = "m1"\n')
+    args = _parser().parse_args(["ask", "q", "--config", str(tmp_path / "rag.toml"), "--retrieval", "dense"])
+    settings = _settings(args)
+    assert (settings.top_k, settings.reader, settings.retrieval, settings.llm, settings.llm_model) == (
+        7, "fast", "dense", "ollama", "m1")
+    args = _parser().parse_args(["ask", "q", "--config", str(tmp_path / "rag.toml"), "--top-k", "2", "--reader", "large",
+                                 "--llm", "openai", "--model", "m2", "--base-url", "http://h:1/v1"])
+    settings = _settings(args)
+    assert (settings.top_k, settings.reader, settings.llm, settings.llm_model, settings.llm_base_url) == (
+        2, "large", "openai", "m2", "http://h:1/v1")
+    serve = _parser().parse_args(["serve", "--llm", "--config", str(tmp_path / "rag.toml")])
+    assert serve.llm == _CONFIGURED and _settings(serve).llm == "ollama"  # `--llm` alone: the configured backend
+    assert _settings(_parser().parse_args(["info"])) == Settings()
+
+
+def _answer_with_everything() -> Answer:
+    from rag._types import Copy, Disagreement, MentionedDate, Passage, TimeScope
+
+    quote = "Officials said \x1b[2J120,000\nvehicles were recalled last Thursday."
+    first = Citation(1, "recall-wire", "Carmaker \x07recalls", "/srv/news/wire.txt", 10, 10 + len(quote), quote,
+                     outlet="Wire", published="2024-03-08",
+                     also_published=(Copy("recall-post", "Recall", "post.txt", outlet="Post", published="2024-03-09"),
+                                     Copy("recall-x", "Recall", "x.txt")),
+                     dates=(MentionedDate(50, 63, "last Thursday", "2024-02-29", "relative"),
+                            MentionedDate(0, 10, "8 March 2024", "2024-03-08", "explicit")))
+    second = Citation(2, "recall-daily", "Recall update", "daily.txt", 0, 30, "About 150,000 vehicles are affected.")
+    scope = TimeScope(phrase="latest", prefer="newest")
+    return Answer("How many cars?", "Officials said 120,000 vehicles were recalled [1]. About 150,000 [2].", False,
+                  (first, second), (Passage(1, "recall-wire", "Carmaker recalls", "wire.txt", 0, 90, "text", 0.5),),
+                  short_answer="120,000\x1b", time_scope=scope,
+                  disagreements=(Disagreement("number", ("120,000", "150,000"), (1, 2)),))
+
+
+def test_cli_prints_an_answer_with_its_short_answer_scope_disagreements_and_sources(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    answer = _answer_with_everything()
+    assert _print_answer([AnswerEvent("final", answer=answer)]) == 0
+    out = capsys.readouterr()
+    assert out.err == ""
+    assert out.out == (
+        "Answer: 120,000\n\n"
+        "Officials said 120,000 vehicles were recalled [1]. About 150,000 [2].\n"
+        "\nTime scope: “latest” → newest article first\n"
+        "\nSources differ (number): 120,000 [1] vs 150,000 [2]\n"
+        "\nSources:\n"
+        "  [1] Carmaker recalls (recall-wire, chars 10-74; Wire, 2024-03-08)\n"
+        "      “Officials said [2J120,000 vehicles were recalled last Thursday.”\n"
+        "      dates: last Thursday → 2024-02-29\n"
+        "      also published by: Post, 2024-03-09; recall-x\n"
+        "  [2] Recall update (recall-daily, chars 0-30; date unknown)\n"
+        "      “About 150,000 vehicles are affected.”\n"
+    )
+
+
+def test_cli_prints_a_refusal_with_the_best_three_passages(capsys: pytest.CaptureFixture[str]) -> None:
+    from rag._types import Passage
+
+    passages = tuple(Passage(i, f"d{i}", f"Title\n{i}", "a.txt", 0, 5, "text", 1 / i) for i in range(1, 5))
+    refusal = Answer("q?", "The articles don't contain the answer to this question.", True, passages=passages)
+    assert _print_answer([AnswerEvent("sources", passages=passages), AnswerEvent("final", answer=refusal)]) == 0
+    assert capsys.readouterr().out == (
+        "The articles don't contain the answer to this question.\n"
+        "\nRetrieved passages:\n"
+        "  - Title 1 (d1, score 1.000)\n"
+        "  - Title 2 (d2, score 0.500)\n"
+        "  - Title 3 (d3, score 0.333)\n"
+    )
+    bare = Answer("q?", "No.", True)
+    assert _print_answer([AnswerEvent("final", answer=bare)]) == 0
+    assert capsys.readouterr().out == "No.\n"
+
+
+def test_cli_prints_the_checked_llm_answer_once_and_its_json(capsys: pytest.CaptureFixture[str]) -> None:
+    answer = _answer_with_everything()
+    tokens = [AnswerEvent("token", text="Officials"), AnswerEvent("token", text=" said")]
+    assert _print_answer([AnswerEvent("sources"), *tokens, AnswerEvent("final", answer=answer)]) == 0
+    out = capsys.readouterr()
+    assert out.err == "(the LLM is writing; its answer is shown once its citations are checked)\n"
+    assert out.out.startswith("Checked answer (unsupported sentences removed, citations verified):\nAnswer: 120,000\n\n")
+    assert _print_answer([*tokens, AnswerEvent("final", answer=answer)], as_json=True) == 0
+    out = capsys.readouterr()
+    data = json.loads(out.out)
+    assert out.err == "" and data["short_answer"] == "120,000\x1b" and "\\u001b" in out.out and "\x1b" not in out.out
+    assert data["citations"][0]["source"] == "wire.txt" and data["citations"][0]["source_path"] == "/srv/news/wire.txt"
+    assert data["citations"][1]["source"] == "daily.txt" and data["citations"][1]["source_path"] == "daily.txt"
+    assert data["passages"][0]["source"] == "wire.txt"
+
+
+@pytest.fixture(scope="module")
+def cli_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A two-article index built by `rag index` in process (the folder beside it; reader `fast` in its fast.toml)."""
+    root = tmp_path_factory.mktemp("cli")
+    (root / "docs").mkdir()
+    (root / "docs" / "harbour.txt").write_text(
+        "Harbour reopens\nPublished: 2024-03-05\n\nThe city harbour reopened on Tuesday after the storm. "
+        "Forty-two cargo ships had waited offshore.\n", encoding="utf-8")
+    (root / "docs" / "bridge.txt").write_text(
+        "Bridge closes\n\nThe old bridge closed for repairs on 3 March 2024, the council said.\n", encoding="utf-8")
+    (root / "fast.toml").write_text('[rag]\nreader = "fast"\n')
+    assert main(["index", str(root / "docs"), "--index", str(root / "index")]) == 0
+    return root
+
+
+def test_cli_index_reports_its_warnings_notes_and_summary(
+    cli_index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    docs = tmp_path / "docs"
+    shutil.copytree(cli_index / "docs", docs)
+    (docs / "bad.bin").write_bytes(b"\x00\x01")
+    (docs / "dated.md").write_text("---\ntitle: Dated\npublished: someday\n---\nThe parade went ahead on Sunday.\n")
+    capsys.readouterr()
+    assert main(["index", str(docs), "typo/", "--index", str(tmp_path / "ix")]) == 0
+    out = capsys.readouterr()
+    err = out.err.splitlines()
+    assert err[0] == (f"warning: skipped {docs / 'bad.bin'}: unsupported file type .bin; use one of .txt, .md, "
+                      ".markdown, .html, .htm, .pdf, .json, .jsonl")
+    assert err[1] == "warning: skipped typo: no such file or folder"
+    assert err[2] == (f'warning: {docs / "dated.md"}: published "someday" is not a date (give a real day, e.g. '
+                      "published: 2024-05-01); indexed without a date")
+    assert err[3] == ("warning: 2 of 3 documents have no publication date (date unknown): date filters skip them unless "
+                      "--include-undated; add (or fix, where a warning names one) `published:` front matter or a "
+                      "'published' field")
+    assert len(err) == 4
+    assert re.fullmatch(rf"{re.escape(str(tmp_path / 'ix'))}: 3 added, 0 updated, 0 removed, 0 unchanged, 2 skipped; "
+                        r"3 documents, 3 chunks \(\d+\.\ds\)\n", out.out)
+
+
+def test_cli_index_of_nothing_that_exists_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["index", str(tmp_path / "nope"), "~/surely-not-here-42", "--index", str(tmp_path / "ix")]) == 2
+    assert capsys.readouterr().err == (f"error: nothing to index: {tmp_path / 'nope'} does not exist (check the path, "
+                                       "or give a URL with http://)\n")
+    assert not (tmp_path / "ix").exists()
+
+
+def test_cli_index_notes_that_the_demo_articles_were_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], cli_index: Path
+) -> None:
+    from rag import bundled_articles_dir
+
+    monkeypatch.setenv("RAG_INDEX_DIR", str(tmp_path / "default"))
+    assert main(["index", str(bundled_articles_dir())]) == 0
+    capsys.readouterr()
+    assert main(["index", str(cli_index / "docs" / "harbour.txt")]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("note: ") and err.count("\n") == 1 and "held only the bundled sample articles" in err
+
+
+def test_cli_ask_prints_the_libraries_answer(cli_index: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from rag import Assistant
+
+    index = str(cli_index / "index")
+    capsys.readouterr()
+    question = "How many cargo ships waited offshore?"
+    assert main(["ask", question, "--index", index, "--reader", "fast", "--top-k", "1"]) == 0
+    out = capsys.readouterr()
+    expected = Assistant.load(index).ask(question, top_k=1)  # (the config's reader is the option's, fast)
+    assert out.err == "" and out.out.startswith(f"{expected.text}\n\nSources:\n  [1] Harbour reopens (harbour, chars ")
+    assert "“Forty-two cargo ships had waited offshore.”" in out.out
+    assert main(["ask", question, "--index", index, "--reader", "fast", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["question"] == question and data["citations"][0]["source"] == "harbour.txt"
+    assert data["citations"][0]["source_path"] == str(cli_index / "docs" / "harbour.txt")
+    # The date options reach the question: nothing was published in 2030.
+    assert main(["ask", question, "--index", index, "--reader", "fast", "--since", "2030-01-01", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["refused"] and data["citations"] == [] and data["time_scope"]["since"] == "2030-01-01"
+
+
+def test_cli_ask_checks_the_question_and_dates_before_loading(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = str(tmp_path / "no-index")
+    assert main(["ask", "  ", "--index", missing]) == 2
+    assert capsys.readouterr().err.startswith("error: the question is empty")
+    assert main(["ask", "q?", "--index", missing, "--since", "2021-02-30"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "2021-02-30" in err and "no index" not in err
+    assert main(["timeline", "q?", "--index", missing, "--until", "yesterday-ish"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "yesterday-ish" in err and "no index" not in err
+    assert main(["timeline", "", "--index", missing]) == 2
+    assert capsys.readouterr().err.startswith("error: the question is empty")
+    assert main(["info", "--index", missing]) == 2
+    assert capsys.readouterr().err == f"error: no index at {missing}: build one with `rag index PATH --index {missing}`\n"
+
+
+def test_cli_timeline_prints_each_event_with_its_source(cli_index: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from rag import Assistant
+
+    index = str(cli_index / "index")
+    capsys.readouterr()
+    assert main(["timeline", "bridge repairs", "--index", index, "--config", str(cli_index / "fast.toml")]) == 0
+    out = capsys.readouterr().out
+    timeline = Assistant.load(index).timeline("bridge repairs")
+    assert timeline.events  # the bridge's "3 March 2024" at least
+    lines = []
+    for event in timeline.events:
+        c = event.citation
+        how = "publication date" if event.how == "published" else f"{event.how}: “{event.phrase}”"
+        lines += [f"{event.date}  [{c.n}] {c.quote}", f"            {c.label()} · {how} · chars {c.start}-{c.end} of {c.doc_id}"]
+    assert out == "\n".join(lines) + "\n"
+    assert out.startswith("2024-03-03  [1] The old bridge closed for repairs on 3 March 2024, the council said.\n"
+                          "            Bridge closes (date unknown) · explicit: “3 March 2024” · chars 15-83 of bridge\n")
+    assert main(["timeline", "bridge repairs", "--index", index, "--json", "--top-k", "1"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["query"] == "bridge repairs" and data["events"][0]["citation"]["source"] == "bridge.txt"
+    assert main(["timeline", "bridge repairs", "--index", index, "--since", "2030-01-01"]) == 0
+    out = capsys.readouterr().out
+    assert out == ("Time scope: “since 2030-01-01” → published 2030-01-01 to …\n\n"
+                   "No dated events found in the retrieved articles.\n")
+
+
+def test_cli_info_lists_the_index_and_its_documents(cli_index: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from rag import Assistant
+
+    index = str(cli_index / "index")
+    capsys.readouterr()
+    assert main(["info", "--index", index, "--config", str(cli_index / "fast.toml")]) == 0
+    out = capsys.readouterr().out.splitlines()
+    info = Assistant.load(index).info()
+    assert out[0] == f"index:     {index}  ({info['size_bytes'] / 1024:.1f} KiB, updated {info['updated_at']})"
+    assert out[1] == "model:     sentence-transformers/all-MiniLM-L6-v2 (onnx-int8) (384 dims)"
+    assert out[2] == f"chunker:   {info['chunker']}"
+    assert out[3] == f"documents: 2   chunks: 2   sentences: {info['sentences']}"
+    assert out[4:] == ["  - bridge: Bridge closes (date unknown)", "  - harbour: Harbour reopens (2024-03-05)"]
+    assert main(["info", "--index", index, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["documents"] == 2 and data["documents_list"] == [
+        {"id": "bridge", "title": "Bridge closes", "source": "bridge.txt", "published": None, "outlet": None,
+         "author": None, "url": None, "source_path": str(cli_index / "docs" / "bridge.txt")},
+        {"id": "harbour", "title": "Harbour reopens", "source": "harbour.txt", "published": "2024-03-05", "outlet": None,
+         "author": None, "url": None, "source_path": str(cli_index / "docs" / "harbour.txt")},
+    ]
+
+
+def test_cli_serving_options_that_cannot_work_are_refused_before_serving(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert API_KEY_ENV == "RAG_API_KEY"
+    monkeypatch.delenv(API_KEY_ENV, raising=False)
+    index = str(tmp_path / "none")
+    assert main(["ui", "--share", "--api-key", "k", "--index", index]) == 2
+    assert capsys.readouterr().err == (
+        "error: --share and --api-key don't go together: Gradio's public link can't send the key; leave out --share "
+        "and put the UI behind your own TLS proxy (docs/deploy.md)\n")
+    for command in (["ui"], ["serve"]):
+        assert main([*command, "--api-key", " ", "--index", index]) == 2
+        assert capsys.readouterr().err == (
+            "error: the API key is empty: give --api-key KEY (or $RAG_API_KEY), or leave both out\n")
+    monkeypatch.setenv(API_KEY_ENV, "  ")
+    assert main(["serve", "--index", index]) == 2
+    assert "the API key is empty" in capsys.readouterr().err
+    monkeypatch.setenv(API_KEY_ENV, "")  # set but empty: no key
+    assert main(["serve", "--llm", "--index", index]) == 2
+    assert capsys.readouterr().err == (
+        "error: --llm without a backend needs one in --config (llm = \"openai\"): or name it, e.g. --llm openai "
+        "--model gpt-4o-mini\n")
+    monkeypatch.setenv(API_KEY_ENV, "s3cret")
+    assert main(["ui", "--share", "--index", index]) == 2  # the key from the environment counts too
+    assert "--share and --api-key don't go together" in capsys.readouterr().err
+
+
+def test_cli_watch_with_nothing_to_watch_says_what_to_give(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["watch", "--index", str(tmp_path / "ix")]) == 2
+    assert capsys.readouterr().err == (
+        "error: nothing to watch: give folders or URLs (rag watch articles/ https://example.com/feed.xml), or add a "
+        "feed with the UI's Add feed URL first\n")
+
+
+def test_cli_errors_end_with_their_exit_status(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rag import Assistant, IndexCorruptError
+
+    def fail(error: BaseException):  # type: ignore[no-untyped-def]
+        def load(*args: object, **kwargs: object) -> None:
+            raise error
+        return load
+
+    index = str(tmp_path / "ix")
+    monkeypatch.delenv("RAG_DEBUG", raising=False)
+    monkeypatch.setattr(Assistant, "load", fail(KeyboardInterrupt()))
+    assert main(["info", "--index", index]) == 130
+    assert capsys.readouterr().err == "error: interrupted; the index on disk is unchanged unless a build finished\n"
+    monkeypatch.setattr(Assistant, "load", fail(IndexCorruptError("index at x is corrupt\n(\x1b[2J): rebuild")))
+    assert main(["info", "--index", index]) == 2
+    assert capsys.readouterr().err == "error: index at x is corrupt ([2J): rebuild\n"
+    monkeypatch.setattr(Assistant, "load", fail(ValueError("bad\nvalue")))
+    assert main(["info", "--index", index]) == 1
+    assert capsys.readouterr().err == "error: unexpected ValueError: bad value (set RAG_DEBUG=1 for details)\n"
+    monkeypatch.setenv("RAG_DEBUG", "1")
+    with pytest.raises(ValueError, match="bad"):
+        main(["info", "--index", index])
+    monkeypatch.setattr(Assistant, "load", fail(BrokenPipeError()))
+    monkeypatch.setattr(os, "dup2", lambda fd, fd2: fd2)  # keep pytest's stdout: only the status is checked here
+    assert main(["info", "--index", index]) == 141
+    assert capsys.readouterr().err == ""

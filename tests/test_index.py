@@ -255,6 +255,29 @@ def test_contextual_sentence_vectors_need_no_extra_pass(tmp_path: Path, articles
     assert counting.texts == []
 
 
+def test_a_contextual_sentence_vector_comes_from_the_first_chunk_that_holds_it(
+    tmp_path: Path, articles_copy: Path, embedder: MiniLMEmbeddings
+) -> None:
+    build_index(tmp_path / "ix", load_paths([articles_copy]), embeddings=embedder, chunker=CHUNKER,
+                sentence_vectors="contextual", chunk_vectors="embedded")
+    data = load_index(tmp_path / "ix")
+    shared = [(row, row + 1) for row in range(data.n_chunks - 1)
+              if data.chunk_rows[row, 0] == data.chunk_rows[row + 1, 0] and data.chunk_rows[row, 4] > data.chunk_rows[row + 1, 3]]
+    assert shared  # chunks overlap by 30 tokens: a sentence in two chunks
+    first, second = shared[0]
+    sentence = int(data.chunk_rows[second, 3])  # the later chunk's first sentence, also in the earlier chunk
+    _, start, end = data.sentence_rows[sentence].tolist()
+
+    def in_chunk(row: int) -> np.ndarray:
+        chunk = data.chunk(row)
+        _, spans = embedder.encode_with_spans([chunk.text], [[(start - chunk.start, end - chunk.start)]])
+        return np.asarray(spans[0][0])
+
+    stored = np.asarray(data.sentence_vectors_of([sentence])[0], dtype=np.float32)
+    assert float(stored @ in_chunk(first)) > 0.9999
+    assert float(in_chunk(first) @ in_chunk(second)) < 0.9999  # (the later chunk would give another vector)
+
+
 def test_pooled_chunk_vectors_are_one_pass_over_sentences(
     tmp_path: Path, articles_copy: Path, embedder: MiniLMEmbeddings
 ) -> None:
@@ -555,8 +578,12 @@ def test_kept_rows_match_a_mask_per_document() -> None:
     from rag._ingest import _kept_rows
 
     rng = np.random.default_rng(3)
-    for doc_of in (np.sort(rng.integers(0, 12, 80)), rng.integers(0, 12, 80), np.zeros(0, dtype=np.int32)):
-        keep = np.array([0, 2, 3, 7, 8, 11], dtype=np.int64)
+    tables = (np.sort(rng.integers(0, 12, 80)), rng.integers(0, 12, 80), np.zeros(0, dtype=np.int32),
+              np.array([0, 0, 2, 2, 3, 7, 7, 8, 11, 11]),  # sorted; documents 1, 4-6, 9 and 10 have no rows
+              np.array([0, 7, 3, 2, 11, 8, 0, 2]),  # unsorted, although no row is below the first
+              np.array([11, 8, 8, 7, 3, 2, 0]))  # descending
+    for doc_of in tables:
+        keep = np.array([0, 2, 3, 7, 8, 11, 1, 10], dtype=np.int64)
         rows, counts, first = _kept_rows(doc_of, 12, keep)
         masks = [doc_of == k for k in keep]
         assert rows.tolist() == [i for mask in masks for i in np.flatnonzero(mask).tolist()]
@@ -723,3 +750,332 @@ def test_copy_groups_of_short_texts_compare_their_words(texts: list[str], expect
     from rag._syndication import copy_groups
 
     assert copy_groups(texts, [None, None]) == expected
+
+
+# ---------------------------------------------------------------- ingest behaviours, unit-sized (issue #30: mutation)
+# Small hand-made documents and the lexical HashingEmbeddings: each build takes milliseconds, so these are the tests
+# `scripts/mutation.sh ingest` runs for every mutant of rag/_ingest.py.
+
+
+def _doc(doc_id: str, source: str, text: str = "", title: str = "", published: str | None = "2024-03-01") -> SourceDocument:
+    text = text or f"The {doc_id} story is told in one sentence about {doc_id}."
+    return SourceDocument(id=doc_id, title=title or doc_id.title(), source=source, text=text,
+                          sha256=hashlib.sha256(text.encode()).hexdigest(), published=published)
+
+
+def _hashing_build(index_dir: Path, loaded: LoadResult, **kw: object):  # type: ignore[no-untyped-def]
+    return build_index(index_dir, loaded, embeddings=HashingEmbeddings(), chunker=CHUNKER, **kw)  # type: ignore[arg-type]
+
+
+def test_build_report_summary_and_date_warning_read_in_full() -> None:
+    from rag._ingest import BuildReport
+    from rag._loading import Skipped
+
+    empty = BuildReport("ix")
+    assert empty.summary() == "ix: 0 added, 0 updated, 0 removed, 0 unchanged, 0 skipped; 0 documents, 0 chunks (0.0s)"
+    assert empty.date_warning() is None and empty.embedded_chunks == empty.embedded_sentences == 0
+    report = BuildReport("index/news", added=["a", "b"], updated=["c"], removed=["d", "e", "f"], unchanged=["g"],
+                         skipped=[Skipped("x.bin", "unsupported")], n_documents=4, n_chunks=9, seconds=1.26)
+    assert report.summary() == ("index/news: 2 added, 1 updated, 3 removed, 1 unchanged, 1 skipped; "
+                                "4 documents, 9 chunks (1.3s)")
+    report.kept, report.n_copies = ["h"], 2
+    assert report.summary() == ("index/news: 2 added, 1 updated, 3 removed, 1 unchanged, 1 kept, 1 skipped; "
+                                "4 documents, 9 chunks, 2 syndicated copies grouped (1.3s)")
+    assert report.date_warning() is None
+    report.n_undated = 3
+    assert report.date_warning() == (
+        "3 of 4 documents have no publication date (date unknown): date filters skip them unless --include-undated; "
+        "add (or fix, where a warning names one) `published:` front matter or a 'published' field")
+
+
+def test_a_source_is_within_a_root_only_as_the_root_or_below_it() -> None:
+    from rag._ingest import _within
+
+    assert _within("/news/a.txt", ["/news"]) and _within("/news/a.txt", ["/news/"]) and _within("/news", ["/news"])
+    assert _within("/news/2024/a.txt", ["/sport", "/news"]) and _within("/data/ABX/a.txt", ["/data/ABX"])
+    assert not _within("/newsroom/a.txt", ["/news"]) and not _within("/news/a.txt", []) and not _within("/news", ["/news/a"])
+
+
+@pytest.mark.parametrize(
+    ("text_chars", "spans", "units"),
+    [
+        (128, [(0, 60), (61, 127)], [(0, 1), (1, 2)]),  # 64 characters a sentence on average: each alone
+        (127, [(0, 60), (61, 127)], [(0, 2)]),  # just under: one group (the last sentence closes it)
+        (151, [(0, 50), (51, 128), (129, 140), (141, 150)], [(0, 2), (2, 4)]),  # a group closes at exactly 128
+        (151, [(0, 50), (51, 127), (129, 140), (141, 150)], [(0, 3), (3, 4)]),  # 127 is not enough
+        (10, [(0, 9)], [(0, 1)]),  # one short sentence is its own group
+        (0, [], []),
+    ],
+)
+def test_embedding_units_group_short_sentences_to_128_characters(
+    text_chars: int, spans: list[tuple[int, int]], units: list[tuple[int, int]]
+) -> None:
+    from rag._ingest import embedding_units
+
+    assert embedding_units(text_chars, spans) == units
+
+
+def test_pruning_removes_what_vanished_under_the_roots_or_from_disk_and_nothing_else(tmp_path: Path) -> None:
+    news, other = tmp_path / "news", tmp_path / "other"
+    news.mkdir()
+    other.mkdir()
+    (news / "p.txt").write_text("p")
+    (other / "r.txt").write_text("r")
+    docs = [_doc("p", str(news / "p.txt")), _doc("q", str(news / "q.txt")),  # q: under the root, not loaded
+            _doc("r", str(other / "r.txt")), _doc("s", str(tmp_path / "gone" / "s.txt")),  # s: outside, file gone
+            _doc("u", "https://example.com/u")]  # a URL is never "gone"
+    _hashing_build(tmp_path / "ix", LoadResult(documents=docs), prune=False)
+    again = LoadResult(documents=[docs[0]], roots=[str(news)])
+
+    kept = _hashing_build(tmp_path / "ix", again, prune=False)
+    assert kept.removed == [] and kept.unchanged == ["p"] and kept.n_documents == 5
+
+    report = _hashing_build(tmp_path / "ix", again)
+    assert report.removed == ["q", "s"] and report.unchanged == ["p"] and report.added == report.updated == []
+    assert report.kept == [] and report.n_documents == 3
+    assert [d.id for d in load_index(tmp_path / "ix").documents] == ["p", "r", "u"]
+
+
+def test_a_failed_file_keeps_its_documents_only_while_it_exists(tmp_path: Path) -> None:
+    from rag._loading import Skipped
+
+    feed, gone = tmp_path / "feed.json", tmp_path / "old.json"
+    feed.write_text("[")
+    docs = [_doc("feed-1", str(feed)), _doc("feed-2", str(feed)), _doc("old-1", str(gone)), _doc("x", str(tmp_path / "x.txt"))]
+    (tmp_path / "x.txt").write_text("x")
+    _hashing_build(tmp_path / "ix", LoadResult(documents=docs))
+    skipped = [Skipped(f"{feed}:2", "no text", file=str(feed)), Skipped(str(feed), "invalid JSON", file=str(feed)),
+               Skipped(str(gone), "unreadable", file=str(gone)), Skipped("typo/", "no such file or folder")]
+    report = _hashing_build(tmp_path / "ix", LoadResult(documents=[docs[3]], skipped=skipped, roots=[str(tmp_path)]))
+    assert report.kept == ["feed-1", "feed-2"] and report.removed == ["old-1"] and report.unchanged == ["x"]
+    assert [s.reason for s in report.skipped] == [
+        "no text; kept the 2 document(s) indexed from feed.json before "  # the file's name, not its record's
+        "(fix the file to update them, or delete it to remove them)",
+        "invalid JSON",  # one note per file, on its first line
+        "unreadable",  # its file is gone: nothing was kept
+        "no such file or folder",
+    ]
+    assert [d.id for d in load_index(tmp_path / "ix").documents] == ["feed-1", "feed-2", "x"]
+    # Without pruning nothing is removed, and nothing is "kept" either: every document stays as it is.
+    again = _hashing_build(tmp_path / "ix", LoadResult(documents=[docs[3]], skipped=skipped[:1], roots=[str(tmp_path)]),
+                           prune=False)
+    assert again.kept == [] and again.removed == [] and again.skipped[0].reason == "no text"
+
+
+def test_remove_deletes_only_ids_not_given_again_and_updates_replace(tmp_path: Path) -> None:
+    docs = [_doc("a", "wire/a"), _doc("b", "wire/b"), _doc("c", "wire/c")]
+    _hashing_build(tmp_path / "ix", LoadResult(documents=docs), prune=False)
+    changed = _doc("b", "wire/b", text="The b story changed: a second sentence was added about b.")
+    report = _hashing_build(tmp_path / "ix", LoadResult(documents=[docs[0], changed, _doc("d", "wire/d")]),
+                            prune=False, remove=frozenset({"a", "c", "zzz"}))
+    assert report.removed == ["c"] and report.unchanged == ["a"] and report.updated == ["b"] and report.added == ["d"]
+    assert report.n_documents == 3 and report.embedded_chunks == 2  # b and d: one chunk each
+    index = load_index(tmp_path / "ix")
+    assert [d.id for d in index.documents] == ["a", "b", "d"] and index.documents[1].text.startswith("The b story changed")
+
+
+def test_incoming_ids_are_made_distinct_from_other_sources_ids(tmp_path: Path) -> None:
+    from rag._ingest import _distinct_ids
+
+    old = [_doc("council", "/a/council.txt"), _doc("report", "/a/report.txt"), _doc("x", "/a/x.json"),
+           _doc("x-2", "/a/x.json")]
+    suffix = hashlib.sha1(b"/a/council.md").hexdigest()[:6]
+    incoming = [
+        _doc("council", "/a/council.md"),  # another file's id: suffixed with its own source's hash
+        _doc("report-2", "/a/report.txt"),  # the same file, suffixed by the loader this time: its old id back
+        _doc("x-3", "/a/x.json"),  # a file of several documents keeps the ids it gives
+        _doc("new", "/a/new.txt"),
+    ]
+    assert [d.id for d in _distinct_ids(old, incoming)] == [f"council-{suffix}", "report", "x-3", "new"]
+    assert _distinct_ids(None, incoming) == incoming
+    # Two documents of one file: neither takes the file's old id.
+    assert [d.id for d in _distinct_ids(old, [_doc("report-2", "/a/report.txt"), _doc("report-3", "/a/report.txt")])] == [
+        "report-2", "report-3"]
+    # An id that is its old id plus something other than "-...": kept.
+    assert [d.id for d in _distinct_ids(old, [_doc("reports", "/a/report.txt")])] == ["reports"]
+
+
+def test_an_unchanged_build_reports_the_index_as_it_stands(tmp_path: Path) -> None:
+    docs = [_doc("a", "wire/a", published=None), _doc("b", "wire/b"),
+            _doc("b-copy", "wire/b-copy", text=_doc("b", "").text, published="2024-04-01")]
+    first = _hashing_build(tmp_path / "ix", LoadResult(documents=docs, warnings=["x.md: invalid date 'soon'"]))
+    assert (first.n_documents, first.n_chunks, first.n_undated, first.n_copies) == (3, 3, 1, 1)
+    assert first.embedded_chunks == 3 and 0 < first.seconds < 60 and first.index_dir == str(tmp_path / "ix")
+    assert first.warnings == ["x.md: invalid date 'soon'"]
+    manifest = read_manifest(tmp_path / "ix")  # the documented defaults, as Settings has them
+    assert (manifest["sentence_vectors"], manifest["chunk_vectors"]) == ("separate", "pooled")
+    same = _hashing_build(tmp_path / "ix", LoadResult(documents=docs))
+    assert (same.n_documents, same.n_chunks, same.n_undated, same.n_copies) == (3, 3, 1, 1)
+    assert same.unchanged == ["a", "b", "b-copy"] and same.embedded_chunks == 0 and 0 < same.seconds < 60
+    # The tables as the store's layout documents them (rag/stores/_local.py), after a build that kept rows too.
+    _hashing_build(tmp_path / "ix", LoadResult(documents=[docs[0], docs[1], _doc("c", "wire/c")]), prune=False)
+    index = load_index(tmp_path / "ix")
+    assert [d.id for d in index.documents] == ["a", "b", "b-copy", "c"] and index.copy_of.tolist() == [0, 1, 1, 3]
+    assert (index.chunk_rows.dtype, index.sentence_rows.dtype, index.copy_of.dtype) == (np.int32, np.int32, np.int32)
+    assert (index.chunk_vectors.dtype, index.sentence_vectors.dtype, index.signatures.dtype) == (
+        np.float32, np.float16, np.uint64)
+
+
+def test_a_damaged_index_is_rebuilt_from_the_sources_given_with_a_note(tmp_path: Path) -> None:
+    docs = [_doc("a", "wire/a"), _doc("b", "wire/b")]
+    _hashing_build(tmp_path / "ix", LoadResult(documents=docs))
+    generation = read_manifest(tmp_path / "ix")["generation"]
+    (tmp_path / "ix" / generation / "chunks.npy").write_bytes(b"broken")
+    report = _hashing_build(tmp_path / "ix", LoadResult(documents=docs[1:]))
+    (note,) = report.notes
+    assert note.startswith(f"the index at {tmp_path / 'ix'} was damaged (chunks.npy is 6 bytes, manifest says ")
+    assert note.endswith("): rebuilt it from the sources given; index any other folders or URLs it held again")
+    assert "--rebuild" not in note and report.added == ["b"] and report.removed == []
+    assert [d.id for d in load_index(tmp_path / "ix").documents] == ["b"]
+
+
+def test_removing_every_document_leaves_an_empty_index_of_the_models_dimension(tmp_path: Path) -> None:
+    class Plain(Embeddings):
+        """The hashing model without a ``dimension`` attribute: its size is probed with one query."""
+
+        def __init__(self) -> None:
+            self.inner, self.queries = HashingEmbeddings(), []
+
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            return self.inner.embed_documents(texts)
+
+        def embed_query(self, text: str) -> list[float]:
+            self.queries.append(text)
+            return self.inner.embed_query(text)
+
+    docs = [_doc("a", "wire/a"), _doc("b", "wire/b")]
+    plain = Plain()
+    build_index(tmp_path / "ix", LoadResult(documents=docs), embeddings=plain, chunker=CHUNKER)
+    assert plain.queries == []  # the new vectors tell the dimension
+    retitled = build_index(tmp_path / "ix", LoadResult(documents=[replace(docs[0], title="A2")]), embeddings=plain,
+                           chunker=CHUNKER, remove=frozenset({"b"}), prune=False)
+    assert retitled.removed == ["b"] and retitled.embedded_chunks == 0 and plain.queries == []  # a kept vector tells it
+    assert load_index(tmp_path / "ix").documents[0].title == "A2"
+    report = build_index(tmp_path / "ix", LoadResult(), embeddings=plain, chunker=CHUNKER, remove=frozenset({"a"}))
+    assert report.removed == ["a"] and report.n_documents == report.n_chunks == 0 and len(plain.queries) == 1
+    index = load_index(tmp_path / "ix")
+    assert index.chunk_vectors.shape == (0, 64) and index.sentence_vectors.shape == (0, 64)
+    assert index.manifest["dimension"] == 64 and index.signatures is not None and index.signatures.shape == (0, 128)
+    # With a dimension attribute, no probe.
+    class Declared(HashingEmbeddings):
+        def embed_query(self, text: str) -> list[float]:
+            raise AssertionError("the model declares its dimension: no query needed")
+
+    build_index(tmp_path / "iy", LoadResult(documents=docs), embeddings=Declared(), chunker=CHUNKER)
+    emptied = build_index(tmp_path / "iy", LoadResult(), embeddings=Declared(), chunker=CHUNKER, remove=frozenset({"a", "b"}))
+    assert emptied.n_chunks == 0 and load_index(tmp_path / "iy").chunk_vectors.shape == (0, 64)
+
+
+def test_vectors_copies_kept_rows_block_by_block_then_the_new_ones() -> None:
+    from rag._ingest import _vectors
+
+    stored = np.arange(18, dtype=np.float32).reshape(6, 3) / 17
+    new = np.full((2, 3), 0.5, dtype=np.float32)
+    out = _vectors(stored, np.array([4, 0, 3, 5, 1]), new, 3, np.float16, block=2)
+    assert out.dtype == np.float16 and out.shape == (7, 3)
+    assert np.array_equal(out, np.concatenate([stored[[4, 0, 3, 5, 1]], new]).astype(np.float16))
+    assert _vectors(None, np.zeros(0, dtype=np.int64), None, 3, np.float32).shape == (0, 3)
+    assert np.array_equal(_vectors(stored, np.array([2]), None, 3, np.float32), stored[[2]])
+
+
+def test_plan_update_embeds_only_new_documents_numbered_from_zero() -> None:
+    from rag._ingest import plan_update
+    from rag._loading import Skipped
+
+    stored = [_doc("a", "wire/a"), _doc("b", "wire/b"), _doc("c", "wire/c"), _doc("d", "wire/d"),
+              _doc("gone", "/no/such/folder/gone.txt")]  # its file is gone: pruned
+    retitled = replace(stored[0], title="A, retitled")
+    changed = _doc("c", "wire/c", text="The c story changed. It now has a second sentence about the c harbour.")
+    new = _doc("e", "wire/e", text="The e story is new, and its first sentence is a long one about the harbour and ships. "
+                                  "Ships waited offshore for three whole days before the storm passed over the port.")
+    loaded = LoadResult(documents=[retitled, stored[1], changed, new], skipped=[Skipped("z.bin", "unsupported")],
+                        warnings=["w.txt: invalid date 'soon'"])
+    asked: list[int] = []
+
+    def differs(place: int, incoming: SourceDocument) -> bool:
+        asked.append(place)
+        return incoming.title != stored[place].title
+
+    update = plan_update(stored, loaded, embeddings=HashingEmbeddings(), chunker=CHUNKER, differs=differs,
+                         remove=frozenset({"d"}), index_dir="postgresql://db")
+    assert asked == [0, 1] and update.refresh == {0: retitled}
+    assert update.remove == [2, 3, 4] and [d.id for d in update.documents] == ["c", "e"] and update.changes
+    report = update.report
+    assert report.index_dir == "postgresql://db" and report.updated == ["c"] and report.added == ["e"]
+    assert report.unchanged == ["a", "b"] and report.removed == ["d", "gone"]
+    assert [str(s) for s in report.skipped] == ["skipped z.bin: unsupported"] and report.warnings == loaded.warnings
+    chunks, sentences = update.rows.chunk_rows, update.rows.sentence_rows
+    assert [rows[:, 0].tolist() for rows in chunks] == [[0], [1]]  # documents numbered from 0
+    assert np.concatenate(sentences)[:, 0].tolist() == [0, 0, 1, 1]
+    assert chunks[0][0, 3:5].tolist() == [0, 2] and chunks[1][0, 3:5].tolist() == [2, 4]  # sentence rows from 0
+    vectors = update.rows.sentence_vectors
+    assert vectors is not None and vectors.dtype == np.float32 and vectors.shape == (4, 64)
+    assert np.array_equal(vectors, vectors.astype(np.float16).astype(np.float32))  # rounded as a folder stores them
+    assert not np.array_equal(vectors, np.asarray(HashingEmbeddings().embed_documents(
+        [changed.text[s:e] for _, s, e in sentences[0].tolist()] + [new.text[s:e] for _, s, e in sentences[1].tolist()]),
+        dtype=np.float32))  # (the rounding changed something)
+    # Pooled chunk vectors (the default): the normalized mean of the chunk's sentence vectors.
+    for rows, chunk_vector in zip(chunks, update.rows.chunk_vectors):  # type: ignore[arg-type]
+        first, end = rows[0, 3:5]
+        mean = vectors[first:end].mean(0)
+        assert np.allclose(chunk_vector, mean / np.linalg.norm(mean), atol=2e-3)
+    assert not np.allclose(update.rows.chunk_vectors[1], HashingEmbeddings().embed_documents([new.text])[0], atol=2e-3)
+    # Two chunks; c's sentences average under 64 characters (one unit), e's don't (one unit each).
+    assert update.signatures.shape == (2, 128) and report.embedded_chunks == 2 and report.embedded_sentences == 3
+
+    nothing = plan_update(None, LoadResult(), embeddings=HashingEmbeddings(), chunker=CHUNKER, differs=differs)
+    assert not nothing.changes and nothing.remove == [] and nothing.rows.sentence_vectors is None
+    assert nothing.signatures.shape == (0, 128) and nothing.report.index_dir == ""
+
+
+def test_a_build_with_another_chunker_or_layout_is_refused_unless_rebuilt(tmp_path: Path) -> None:
+    docs = [_doc("a", "wire/a"), _doc("b", "wire/b")]
+    _hashing_build(tmp_path / "ix", LoadResult(documents=docs))
+    for options in ({"chunker": TokenChunker(64, 8)}, {"sentence_vectors": "contextual"}, {"chunk_vectors": "embedded"}):
+        with pytest.raises(IndexMismatchError, match="--rebuild"):
+            build_index(tmp_path / "ix", LoadResult(documents=docs), embeddings=HashingEmbeddings(),
+                        **{"chunker": CHUNKER, **options})  # type: ignore[arg-type]
+    with pytest.raises(IndexMismatchError) as caught:
+        build_index(tmp_path / "ix", LoadResult(documents=docs), embeddings=_Renamed(), chunker=CHUNKER)
+    assert str(caught.value) == (f"index at {tmp_path / 'ix'} was built with embedding model 'hashing-64', not "
+                                 f"'hashing-64-v2': rebuild it with `rag index PATH --index {tmp_path / 'ix'} --rebuild`")
+    report = build_index(tmp_path / "ix", LoadResult(documents=docs[1:]), embeddings=HashingEmbeddings(),
+                         chunker=TokenChunker(64, 8), rebuild=True)
+    assert report.added == ["b"] and report.removed == report.unchanged == [] and report.n_documents == 1
+    index = load_index(tmp_path / "ix")
+    assert index.manifest["chunker"] == TokenChunker(64, 8).settings() and [d.id for d in index.documents] == ["b"]
+
+
+class _Renamed(HashingEmbeddings):
+    model_name = "hashing-64-v2"
+
+
+def test_an_index_path_that_is_a_file_is_one_line_and_left_alone(tmp_path: Path) -> None:
+    from rag import IndexWriteError
+
+    (tmp_path / "ix").write_text("my notes")
+    with pytest.raises(IndexWriteError) as caught:
+        _hashing_build(tmp_path / "ix", LoadResult(documents=[_doc("a", "wire/a")]))
+    assert str(caught.value) == f"the index path {tmp_path / 'ix'} is a file, not a folder: pass a folder with --index"
+    assert isinstance(caught.value.__cause__, OSError) and (tmp_path / "ix").read_text() == "my notes"
+    with pytest.raises(IndexWriteError) as caught:  # a folder above it is a file: the OS error's code tells
+        _hashing_build(tmp_path / "ix" / "inner", LoadResult(documents=[_doc("a", "wire/a")]))
+    assert str(caught.value) == (f"a part of the index path {tmp_path / 'ix' / 'inner'} is a file, not a folder: "
+                                 "pass a folder with --index")
+
+
+def test_separate_sentence_vectors_and_embedded_chunks_are_each_the_models_own(
+    tmp_path: Path, articles_copy: Path, embedder: MiniLMEmbeddings
+) -> None:
+    """``sentence_vectors="separate"`` with ``chunk_vectors="embedded"``: two passes, each text embedded alone.
+
+    (With MiniLM itself, which could pool sentence vectors from the chunk pass, and does only when asked to.)
+    """
+    report = build_index(tmp_path / "ix", load_paths([articles_copy]), embeddings=embedder, chunker=CHUNKER,
+                         sentence_vectors="separate", chunk_vectors="embedded")
+    data = load_index(tmp_path / "ix")
+    assert report.embedded_chunks == data.n_chunks and report.embedded_sentences == len(data.sentence_rows)
+    for row in (0, data.n_chunks - 1):
+        assert float(embedder.encode([data.chunk(row).text])[0] @ data.chunk_vectors[row]) > 0.9999
+    for row in (0, 7):
+        assert float(embedder.encode([data.sentence_text(row)])[0] @ data.sentence_vectors_of([row])[0]) > 0.9999

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import json
 import math
+import os
+import re
+import shutil
 import subprocess
 import threading
 import uuid
@@ -15,16 +20,41 @@ import numpy as np
 import psycopg
 import pytest
 
-from rag import Assistant, IndexMismatchError, MiniLMEmbeddings, SourceDocument, StoreError, bundled_articles_dir
+from rag import (
+    Assistant,
+    IndexCorruptError,
+    IndexMismatchError,
+    IndexNotFoundError,
+    IndexWriteError,
+    MiniLMEmbeddings,
+    SourceDocument,
+    StoreError,
+    TokenChunker,
+    build_index,
+    bundled_articles_dir,
+)
 from rag._building import IndexStore
 from rag._dates import DateRange
 from rag._evaluation import evaluate
 from rag._goldsets import load_eval_set
 from rag._index import IndexData
+from rag._loading import LoadResult
 from rag._query import Query
+from rag._search import ChunkFilter, Hit, day_number
 from rag.cli import main
 from rag.stores import open_index
+from rag.stores._local import (
+    _by_score,
+    _check_rows,
+    check_compatible,
+    check_index_path,
+    index_size_bytes,
+    load_index,
+    read_manifest,
+    write_error,
+)
 from tests.conftest import ROOT, free_port
+from tests.test_index import HashingEmbeddings
 
 GOLD = ROOT / "rag" / "data" / "gold.jsonl"
 
@@ -614,3 +644,511 @@ def _error_of(location: str) -> str:
     with pytest.raises(IndexCorruptError) as caught:
         open_index(location)
     return str(caught.value)
+
+
+# ---------------------------------------------------------------- the local store alone, unit-sized (issue #30: mutation)
+# A folder index of six one-sentence articles, embedded with the lexical hashing model of tests/test_index.py (no
+# model to load): these are what `scripts/mutation.sh stores` runs for every mutant of rag/stores/_local.py.
+
+
+_LOCAL_TEXTS = [
+    ("harbour", "The harbour reopened after the storm.", "2024-03-01"),
+    ("harbour-copy", "The harbour reopened after the storm.", "2024-03-05"),  # a syndicated copy of the first
+    ("bridge", "The old bridge closed for repairs.", "2024-04-10"),
+    ("ferry", "The ferry to the harbour returned to service.", None),
+    ("museum", "The museum opened a new wing.", "2024-05-20"),
+    ("bridge-two", "The old bridge closed for repairs.", "2024-06-01"),  # the same text as "bridge": its copy
+]
+
+
+def _local_doc(doc_id: str, text: str, published: str | None) -> SourceDocument:
+    return SourceDocument(id=doc_id, title=doc_id.title(), source=f"wire/{doc_id}", text=text,
+                          sha256=hashlib.sha256(text.encode()).hexdigest(), published=published)
+
+
+@pytest.fixture(scope="module")
+def local_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    index_dir = tmp_path_factory.mktemp("local-store") / "index"
+    docs = [_local_doc(*row) for row in _LOCAL_TEXTS]
+    build_index(index_dir, LoadResult(documents=docs), embeddings=HashingEmbeddings(), chunker=TokenChunker(120, 30))
+    return index_dir
+
+
+def _exact_dense(index: IndexData, vector: np.ndarray, k: int, allowed: np.ndarray) -> list[tuple[int, float]]:
+    """The oracle: every allowed chunk scored by numpy, best first, ties by row."""
+    scores = np.asarray(index.chunk_vectors, dtype=np.float32) @ vector
+    rows = sorted(np.flatnonzero(allowed).tolist(), key=lambda r: (-float(scores[r]), r))[:k]
+    return [(r, float(scores[r])) for r in rows]
+
+
+def test_local_store_layout_and_manifest_of_a_build(local_index_dir: Path) -> None:
+    manifest = read_manifest(local_index_dir)
+    index = load_index(local_index_dir)
+    assert [d.id for d in index.documents] == [row[0] for row in _LOCAL_TEXTS]
+    assert manifest["format_version"] == 1 and manifest["embedding_model"] == "hashing-64" and manifest["dimension"] == 64
+    assert manifest["chunker"] == TokenChunker(120, 30).settings()
+    assert manifest["sentence_vectors"] == "separate" and manifest["chunk_vectors"] == "pooled"
+    assert (manifest["n_documents"], manifest["n_chunks"], manifest["n_sentences"]) == (6, 6, 6)
+    assert manifest["n_undated"] == 1 and manifest["n_copies"] == index.n_copies == 2  # harbour-copy and bridge-two
+    assert manifest["dense_index"] == {"type": "flat"}
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", manifest["updated_at"])
+    gen = local_index_dir / manifest["generation"]
+    assert re.fullmatch(r"gen-\d{8}T\d{6}-[0-9a-f]{6}", manifest["generation"])
+    assert manifest["files"] == {name: (gen / name).stat().st_size for name in (
+        "documents.jsonl", "chunks.npy", "sentences.npy", "chunk_vectors.npy", "sentence_vectors.npy", "dense.faiss",
+        "terms.json", "signatures.npy", "copies.npy")}
+    assert index.chunk_vectors.dtype == np.float32 and index.sentence_vectors.dtype == np.float16
+    assert index.copy_of.tolist() == [0, 0, 2, 3, 4, 2] and index.signatures.shape == (6, 128)
+    assert json.loads((gen / "terms.json").read_text("utf-8"))["harbour"] == 3  # chunks holding the term
+    stored = [json.loads(line) for line in (gen / "documents.jsonl").read_text("utf-8").splitlines()]
+    assert stored[3] == {"id": "ferry", "title": "Ferry", "source": "wire/ferry", "text": _LOCAL_TEXTS[3][1],
+                         "sha256": index.documents[3].sha256, "url": None, "published": None, "outlet": None, "author": None}
+    size = sum(p.stat().st_size for p in gen.rglob("*") if p.is_file()) + (local_index_dir / "manifest.json").stat().st_size
+    assert index_size_bytes(local_index_dir) == size and index_size_bytes(str(local_index_dir)) == size
+
+
+def test_local_store_dense_search_is_the_exact_search_of_the_allowed_chunks(local_index_dir: Path) -> None:
+    index = load_index(local_index_dir)
+    vector = np.asarray(HashingEmbeddings().embed_query("the harbour storm bridge"), dtype=np.float32)
+    search = index.search
+    everything = np.ones(6, dtype=bool)
+    unbounded_all = ChunkFilter(one_per_copy_group=False)
+    for k in (1, 3, 6, 50):
+        hits = search.dense_search(vector, k, unbounded_all)
+        assert [(h.row, round(h.score, 5)) for h in hits] == [
+            (r, round(s, 5)) for r, s in _exact_dense(index, vector, k, everything)]
+    # Copies are searched once: the harbour copy (row 1) and the second bridge (row 5) go, every time (the mask of
+    # an unbounded filter is kept for the next question).
+    for _ in range(2):
+        hits = search.dense_search(vector, 6, ChunkFilter())
+        assert [h.row for h in hits] == [r for r, _ in _exact_dense(index, vector, 6, np.array([1, 0, 1, 1, 1, 0], bool))]
+        assert [h.row for h in search.lexical_search(["bridg"], 5, ChunkFilter())] == [2]
+    assert search.dense_search(vector, 0, ChunkFilter()) == [] and search.dense_search(vector, -1, ChunkFilter()) == []
+    # A date range: April to May 2024 allows the bridge (row 2) and the museum (row 4), found by the exact fallback
+    # when FAISS's best few are all outside it.
+    spring = ChunkFilter(since=day_number("2024-04-01"), until=day_number("2024-05-31"))
+    allowed = np.array([0, 0, 1, 0, 1, 0], bool)
+    for k in (1, 2, 5):
+        assert [h.row for h in search.dense_search(vector, k, spring)] == [r for r, _ in _exact_dense(index, vector, k, allowed)]
+    # Only the harbour (row 0) is allowed, and it is fifth for the museum question: not among FAISS's best 4 * k.
+    museum = np.asarray(HashingEmbeddings().embed_query("the museum opened a new wing"), dtype=np.float32)
+    assert [r for r, _ in _exact_dense(index, museum, 6, everything)].index(0) == 4
+    top = search.dense_search(museum, 1, ChunkFilter(since=day_number("2024-01-01"), until=day_number("2024-03-31")))
+    assert [h.row for h in top] == [0] and top[0].score == pytest.approx(float(index.chunk_vectors[0] @ museum), abs=1e-5)
+    # The harbour (row 0) allowed beside the bridge, and the best: FAISS's first hit, kept.
+    march_april = ChunkFilter(since=day_number("2024-03-01"), until=day_number("2024-04-30"))
+    harbour = np.asarray(HashingEmbeddings().embed_query("harbour"), dtype=np.float32)
+    assert [h.row for h in search.dense_search(harbour, 1, march_april)] == [0]
+    assert [h.row for h in search.dense_search(harbour, 2, march_april)] == [0, 2]
+    # Two allowed chunks, both past FAISS's best four: the exact search ranks them (the ferry above the museum).
+    away = np.asarray(index.chunk_vectors[0] + index.chunk_vectors[2], dtype=np.float32)
+    assert [r for r, _ in _exact_dense(index, away, 6, everything)] == [0, 1, 2, 5, 3, 4]
+    may = ChunkFilter(since=day_number("2024-05-01"), until=day_number("2024-05-31"), include_undated=True,
+                      one_per_copy_group=False)  # the museum (row 4) and the undated ferry (row 3)
+    assert [h.row for h in search.dense_search(away, 1, may)] == [3]
+    assert [h.row for h in search.dense_search(away, 2, may)] == [3, 4]
+    nearer_museum = away - np.asarray(index.chunk_vectors[3], dtype=np.float32)  # now the museum ranks above the ferry
+    assert [r for r, _ in _exact_dense(index, nearer_museum, 6, everything)] == [2, 5, 0, 1, 4, 3]
+    assert [h.row for h in search.dense_search(nearer_museum, 1, may)] == [4]
+    undated = ChunkFilter(since=day_number("2030-01-01"), include_undated=True)
+    bridge = np.asarray(HashingEmbeddings().embed_query("the old bridge closed for repairs"), dtype=np.float32)
+    assert [r for r, _ in _exact_dense(index, bridge, 6, everything)].index(3) == 4
+    for k in (1, 3):
+        assert [h.row for h in search.dense_search(bridge, k, undated)] == [3]  # the ferry, of unknown date
+    assert search.dense_search(vector, 3, ChunkFilter(since=day_number("2030-01-01"))) == []
+
+
+def test_local_store_lexical_search_orders_ties_by_row_and_keeps_positive_scores(local_index_dir: Path) -> None:
+    search = load_index(local_index_dir).search
+    everything = ChunkFilter(one_per_copy_group=False)
+    hits = search.lexical_search(["bridg"], 5, everything)  # stemmed: "bridge"; rows 2 and 5 hold the same text
+    assert [h.row for h in hits] == [2, 5] and hits[0].score == hits[1].score > 0
+    assert [h.row for h in search.lexical_search(["bridg"], 1, everything)] == [2]  # the k-th best score's tie: by row
+    assert [h.row for h in search.lexical_search(["bridg"], 5, ChunkFilter())] == [2]  # one per copy group
+    harbour = search.lexical_search(["harbour"], 6, everything)
+    assert [h.row for h in harbour][:2] == [0, 1] and {h.row for h in harbour} == {0, 1, 3}  # no zero scores
+    assert harbour[0].score == harbour[1].score > harbour[2].score > 0
+    assert [h.row for h in search.lexical_search(["harbour", "unknownword"], 2, everything)] == [0, 1]
+    assert search.lexical_search(["unknownword"], 3, everything) == []
+    assert search.lexical_search(["harbour"], 0, everything) == []
+    assert search.lexical_search(["bridg"], 3, ChunkFilter(since=day_number("2030-01-01"))) == []
+    spring = ChunkFilter(since=day_number("2024-05-01"), one_per_copy_group=False)  # the museum and the second bridge
+    assert {h.row for h in search.lexical_search(["bridg", "museum"], 5, spring)} == {4, 5}
+
+
+def test_local_store_by_score_is_best_first_ties_by_row() -> None:
+    hits = [Hit(4, 0.5), Hit(1, 0.9), Hit(2, 0.5), Hit(0, 0.1)]
+    assert _by_score(hits) == [Hit(1, 0.9), Hit(2, 0.5), Hit(4, 0.5), Hit(0, 0.1)]
+
+
+def test_local_store_manifest_errors_name_the_problem_and_the_fix(tmp_path: Path, local_index_dir: Path) -> None:
+    fix = f"rebuild it with `rag index PATH --index {tmp_path / 'ix'} --rebuild`"
+    with pytest.raises(IndexNotFoundError) as caught:
+        read_manifest(tmp_path / "ix")
+    assert str(caught.value) == f"no index at {tmp_path / 'ix'}: build one with `rag index PATH --index {tmp_path / 'ix'}`"
+    (tmp_path / "notes").write_text("x")
+    with pytest.raises(IndexNotFoundError) as caught:
+        read_manifest(tmp_path / "notes")
+    assert str(caught.value) == f"the index path {tmp_path / 'notes'} is a file, not an index folder: pass the folder with --index"
+    (tmp_path / "ix").mkdir()
+    manifest = json.loads((local_index_dir / "manifest.json").read_text())
+    cases = [
+        ("[1, 2]", "missing 'generation'"),
+        (json.dumps({"format_version": 1}), "missing 'generation'"),
+        (json.dumps({**manifest, "generation": "g" * 70}), f"'generation' {'g' * 60!r} is not a generation folder name"),
+        (json.dumps({**manifest, "generation": 7}), "'generation' '7' is not a generation folder name"),
+        (json.dumps({**manifest, "generation": "gen-x-abcdeg"}), "'generation' 'gen-x-abcdeg' is not a generation folder name"),
+    ]
+    for text, reason in cases:
+        (tmp_path / "ix" / "manifest.json").write_text(text)
+        with pytest.raises(IndexCorruptError) as caught:
+            read_manifest(tmp_path / "ix")
+        assert str(caught.value) == f"index at {tmp_path / 'ix'} is corrupt (manifest.json: {reason}): {fix}"
+    (tmp_path / "ix" / "manifest.json").write_text(json.dumps({**manifest, "format_version": 0}))
+    with pytest.raises(IndexMismatchError) as caught:
+        read_manifest(tmp_path / "ix")
+    assert str(caught.value) == f"index at {tmp_path / 'ix'} has format 0, this version reads 1: {fix}"
+    (tmp_path / "ix" / "manifest.json").write_text(json.dumps({**manifest, "generation": "gen-2024T1-abcdef"}))
+    assert read_manifest(tmp_path / "ix")["generation"] == "gen-2024T1-abcdef"
+
+
+def test_local_store_index_paths_it_cannot_use_are_refused_in_one_line(tmp_path: Path) -> None:
+    undecodable = Path(os.fsdecode(bytes(tmp_path) + b"/caf\xe9"))
+    with pytest.raises(IndexWriteError) as caught:
+        check_index_path(undecodable)
+    assert str(caught.value) == (f"the index path {tmp_path}/caf\\udce9 is not valid UTF-8 (the vector index can't be "
+                                 "written there): pass a folder name of plain text with --index")
+    check_index_path(tmp_path / ("é" * 127))  # 254 bytes
+    check_index_path(tmp_path / ("a" * 255))
+    with pytest.raises(IndexWriteError) as caught:
+        check_index_path(Path("index") / ("é" * 128))
+    shown = "index/" + "é" * 54 + "…" + "é" * 40  # 134 characters: the first 60 and the last 40 shown
+    assert str(caught.value) == (f"the index path {shown} has a name of 256 bytes, over the file system's limit of 255: "
+                                 "pass a shorter name with --index")
+    with pytest.raises(IndexWriteError, match="has a name of 300 bytes"):
+        check_index_path(Path("a" * 300) / "index")
+    for name, shown in [("x" * 114, "x" * 114 + "\\udcff"),  # 120 characters: shown whole
+                        ("x" * 115, "x" * 60 + "…" + "x" * 34 + "\\udcff")]:  # 121: the first 60 and the last 40
+        with pytest.raises(IndexWriteError) as caught:
+            check_index_path(Path(os.fsdecode(name.encode() + b"\xff")))
+        assert str(caught.value).startswith(f"the index path {shown} is not valid UTF-8")
+    long_path = Path(os.fsdecode(("x" * 100 + "/" + "y" * 20).encode() + b"\xff"))  # shown as 127 characters
+    with pytest.raises(IndexWriteError) as caught:
+        check_index_path(long_path)
+    assert str(caught.value).startswith(f"the index path {'x' * 60}…{'x' * 13}/{'y' * 20}\\udcff is not valid UTF-8")
+    assert not (tmp_path / "ix").exists()
+
+
+def test_local_store_check_compatible_names_what_differs(tmp_path: Path) -> None:
+    manifest = {"embedding_model": "m1", "chunker": {"chunk_tokens": 120}, "sentence_vectors": "separate"}
+    fix = "rebuild it with `rag index PATH --index ix --rebuild`"
+    check_compatible(manifest, "ix", "m1", {"chunk_tokens": 120}, "separate", "embedded")  # no chunk_vectors: embedded
+    check_compatible(manifest, "ix", "m1", None)
+    check_compatible(manifest, "ix", "m1", None, None, None)
+    errors = [
+        (("m2", None), f"index at ix was built with embedding model 'm1', not 'm2': {fix}"),
+        (("m1", {"chunk_tokens": 64}), f"index at ix was built with chunker {{'chunk_tokens': 120}}, not {{'chunk_tokens': 64}}: {fix}"),
+        (("m1", None, "contextual"), f"index at ix has separate sentence vectors, not contextual: {fix}"),
+        (("m1", None, None, "pooled"), f"index at ix has embedded chunk vectors, not pooled: {fix}"),
+    ]
+    for args, message in errors:
+        with pytest.raises(IndexMismatchError) as caught:
+            check_compatible(manifest, "ix", *args)
+        assert str(caught.value) == message
+    with pytest.raises(IndexMismatchError, match="has None sentence vectors, not separate"):
+        check_compatible({"embedding_model": "m1"}, "ix", "m1", None, "separate")
+
+
+def test_local_store_row_tables_must_point_inside_the_documents() -> None:
+    good_chunks = np.array([[0, 0, 10, 0, 2, 5], [1, 3, 8, 2, 3, 2]], dtype=np.int32)
+    good_sentences = np.array([[0, 0, 4], [0, 5, 10], [1, 3, 8]], dtype=np.int32)
+    _check_rows(good_chunks, good_sentences, [10, 8])
+    _check_rows(np.zeros((0, 6), np.int32), np.zeros((0, 3), np.int32), [])
+    with pytest.raises(ValueError, match="sentences.npy row 1 points outside"):  # no chunks: the sentences still checked
+        _check_rows(np.zeros((0, 6), np.int32), np.array([[0, 0, 4], [0, 5, 11]], np.int32), [10])
+    bad = [
+        (good_chunks[:, :5], good_sentences, "chunks.npy holds a int32 table of shape (2, 5), not 6 integer columns"),
+        (good_chunks.astype(np.float32), good_sentences, "chunks.npy holds a float32 table of shape (2, 6), not 6 integer columns"),
+        (good_chunks[0], good_sentences, "chunks.npy holds a int32 table of shape (6,), not 6 integer columns"),
+        (good_chunks, good_sentences[:, :2], "sentences.npy holds a int32 table of shape (3, 2), not 3 integer columns"),
+    ]
+    for chunks, sentences, message in bad:
+        with pytest.raises(ValueError) as caught:
+            _check_rows(chunks, sentences, [10, 8])
+        assert str(caught.value) == message
+
+    def row_error(table: str, row: int, column: int, value: int) -> str:
+        chunks, sentences = good_chunks.copy(), good_sentences.copy()
+        (chunks if table == "chunks" else sentences)[row, column] = value
+        with pytest.raises(ValueError) as caught:
+            _check_rows(chunks, sentences, [10, 8])
+        return str(caught.value)
+
+    outside = "points outside the documents or sentences"
+    assert row_error("chunks", 1, 0, 2) == f"chunks.npy row 1 {outside}"  # no document 2
+    assert row_error("chunks", 1, 0, -1) == f"chunks.npy row 1 {outside}"
+    assert row_error("chunks", 0, 1, -1) == f"chunks.npy row 0 {outside}"
+    assert row_error("chunks", 1, 1, 9) == f"chunks.npy row 1 {outside}"  # start after end
+    assert row_error("chunks", 1, 2, 9) == f"chunks.npy row 1 {outside}"  # past its document's 8 characters
+    assert row_error("chunks", 0, 3, -1) == f"chunks.npy row 0 {outside}"
+    assert row_error("chunks", 1, 3, 4) == f"chunks.npy row 1 {outside}"  # first sentence after the end one
+    assert row_error("chunks", 1, 4, 4) == f"chunks.npy row 1 {outside}"  # past the 3 sentence rows
+    assert row_error("sentences", 2, 0, 2) == f"sentences.npy row 2 {outside}"
+    assert row_error("sentences", 1, 2, 11) == f"sentences.npy row 1 {outside}"
+    for table, row, column, value in [("chunks", 1, 1, 8), ("chunks", 1, 2, 8), ("chunks", 1, 4, 3), ("chunks", 1, 3, 3),
+                                      ("sentences", 2, 1, 0), ("chunks", 0, 0, 1)]:
+        chunks, sentences = good_chunks.copy(), good_sentences.copy()
+        (chunks if table == "chunks" else sentences)[row, column] = value
+        _check_rows(chunks, sentences, [10, 10])  # at the edges: still inside
+
+
+def test_local_store_damaged_generations_are_corrupt_with_the_reason(tmp_path: Path, local_index_dir: Path) -> None:
+    def damaged(change) -> str:  # type: ignore[no-untyped-def]
+        ix = tmp_path / f"ix-{len(list(tmp_path.iterdir()))}"
+        shutil.copytree(local_index_dir, ix)
+        manifest = json.loads((ix / "manifest.json").read_text())
+        change(ix / manifest["generation"], manifest)
+        (ix / "manifest.json").write_text(json.dumps(manifest))
+        with pytest.raises(IndexCorruptError) as caught:
+            load_index(ix)
+        message = str(caught.value)
+        fix = f": rebuild it with `rag index PATH --index {ix} --rebuild`"
+        assert message.startswith(f"index at {ix} is corrupt (") and message.endswith(fix)
+        return message[len(f"index at {ix} is corrupt ("): -len(fix) - 1]
+
+    def resize(name: str, size: int):  # type: ignore[no-untyped-def]
+        return lambda gen, manifest: manifest["files"].__setitem__(name, size)
+
+    sizes = json.loads((local_index_dir / "manifest.json").read_text())["files"]
+    assert damaged(resize("terms.json", 3)) == f"terms.json is {sizes['terms.json']} bytes, manifest says 3"
+    assert damaged(resize("copies.npy", 3)) == f"copies.npy is {sizes['copies.npy']} bytes, manifest says 3"
+
+    def fewer_copies(gen: Path, manifest: dict) -> None:
+        np.save(gen / "copies.npy", np.zeros(5, dtype=np.int32))
+        manifest["files"].pop("copies.npy")
+
+    assert damaged(fewer_copies) == "per-document tables and documents.jsonl disagree"
+
+    def fewer_vectors(gen: Path, manifest: dict) -> None:
+        np.save(gen / "sentence_vectors.npy", np.zeros((5, 64), dtype=np.float16))
+        manifest["files"].pop("sentence_vectors.npy")
+
+    assert damaged(fewer_vectors) == "row counts of chunks, vectors and FAISS disagree"
+
+    def fewer_chunk_vectors(gen: Path, manifest: dict) -> None:
+        np.save(gen / "chunk_vectors.npy", np.zeros((5, 64), dtype=np.float32))
+        manifest["files"].pop("chunk_vectors.npy")
+
+    assert damaged(fewer_chunk_vectors) == "row counts of chunks, vectors and FAISS disagree"
+
+    def bad_row(gen: Path, manifest: dict) -> None:
+        rows = np.load(gen / "chunks.npy")
+        rows[4, 0] = 9
+        np.save(gen / "chunks.npy", rows)
+
+    assert damaged(bad_row) == "chunks.npy row 4 points outside the documents or sentences"
+
+    def tampered(gen: Path, manifest: dict) -> None:  # the same size, another text
+        stored = (gen / "documents.jsonl").read_text("utf-8")
+        (gen / "documents.jsonl").write_text(stored.replace("new wing", "new wink"), "utf-8")
+
+    assert damaged(tampered) == "document 'museum' does not match its stored sha256"
+    assert damaged(lambda gen, manifest: (gen / "terms.json").unlink()).startswith("[Errno 2] No such file")
+
+    def no_files_listed(gen: Path, manifest: dict) -> None:  # an index of before the sizes: its row counts still checked
+        manifest.pop("files")
+        (gen / "copies.npy").unlink()
+        np.save(gen / "chunk_vectors.npy", np.zeros((5, 64), dtype=np.float32))
+
+    assert damaged(no_files_listed) == "row counts of chunks, vectors and FAISS disagree"
+
+
+def test_local_store_loads_an_index_without_the_optional_tables(tmp_path: Path, local_index_dir: Path) -> None:
+    ix = tmp_path / "old"
+    shutil.copytree(local_index_dir, ix)
+    manifest = json.loads((ix / "manifest.json").read_text())
+    for name in ("signatures.npy", "copies.npy"):
+        (ix / manifest["generation"] / name).unlink()
+        manifest["files"].pop(name)
+    (ix / "manifest.json").write_text(json.dumps(manifest))
+    index = load_index(ix, model_name="hashing-64")
+    assert index.signatures is None and index.copy_of.tolist() == [0, 1, 2, 3, 4, 5] and index.n_copies == 0
+    assert len(index.documents) == 6 and index.copy_groups() == {}
+    with pytest.raises(IndexMismatchError) as caught:
+        load_index(ix, model_name="other")
+    assert str(caught.value) == (f"index at {ix} was built with embedding model 'hashing-64', not 'other': "
+                                 f"rebuild it with `rag index PATH --index {ix} --rebuild`")
+    # A manifest from before the dense index's type was recorded: a flat index.
+    manifest.pop("dense_index")
+    (ix / "manifest.json").write_text(json.dumps(manifest))
+    vector = np.asarray(index.chunk_vectors[4], dtype=np.float32)
+    assert load_index(ix).search.dense_search(vector, 1, ChunkFilter())[0].row == 4
+
+
+def test_local_store_loads_quietly_what_it_stored(
+    local_index_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    index = load_index(local_index_dir)
+    assert capsys.readouterr() == ("", "")  # no progress bar or message of bm25s
+    assert index.path == local_index_dir and index.manifest == read_manifest(local_index_dir)
+    assert index.term_df["harbour"] == 3 and index.term_df["bridg"] == 2 and index.term_df["museum"] == 1
+    assert isinstance(index.chunk_vectors, np.memmap) and isinstance(index.sentence_vectors, np.memmap)  # read on demand
+    assert index.documents[3].published is None and index.documents[0].text == _LOCAL_TEXTS[0][1]
+
+
+def test_local_store_write_errors_are_one_line_per_cause(tmp_path: Path) -> None:
+    ix = tmp_path / "ix"
+    same = "the previous index is unchanged"
+    cases = [
+        (errno.ENOSPC, f"the disk is full while writing the index at {ix}: free some space and retry ({same})"),
+        (errno.EDQUOT, f"the disk is full while writing the index at {ix}: free some space and retry ({same})"),
+        (errno.EROFS, f"the index folder {ix} is on a read-only file system: pass a writable folder with --index ({same})"),
+        (errno.EACCES, f"no permission to write the index folder {ix}: fix its permissions or pass another --index ({same})"),
+        (errno.EPERM, f"no permission to write the index folder {ix}: fix its permissions or pass another --index ({same})"),
+        (errno.ENOTDIR, f"a part of the index path {ix} is a file, not a folder: pass a folder with --index"),
+        (errno.EEXIST, f"a part of the index path {ix} is a file, not a folder: pass a folder with --index"),
+        (errno.EIO, f"cannot write the index at {ix} (Input/output error): check the folder and retry ({same})"),
+    ]
+    for code, message in cases:
+        error = write_error(OSError(code, os.strerror(code)), ix)
+        assert isinstance(error, IndexWriteError) and str(error) == message
+    assert str(write_error(OSError("odd"), ix)) == f"cannot write the index at {ix} (odd): check the folder and retry ({same})"
+    (ix / ".lock").mkdir(parents=True)
+    assert str(write_error(OSError(errno.EISDIR, "Is a directory"), ix)) == (
+        f"{ix / '.lock'} is a folder, but it must be the index's lock file: remove that folder and retry")
+    (tmp_path / "file").write_text("x")
+    assert str(write_error(OSError(errno.ENOSPC, "full"), tmp_path / "file")) == (
+        f"the index path {tmp_path / 'file'} is a file, not a folder: pass a folder with --index")
+
+
+def test_local_store_keeps_the_live_and_the_replaced_generation_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import time
+    from datetime import UTC, datetime
+
+    from rag.stores._local import Layout, Parts, write_generation
+
+    ix = tmp_path / "ix"
+    docs = [_local_doc(*row) for row in _LOCAL_TEXTS[:2]]
+    monkeypatch.setenv("TZ", "Asia/Tokyo")  # the manifest's time is UTC whatever the machine's zone
+    time.tzset()
+    try:
+        build_index(ix, LoadResult(documents=docs), embeddings=HashingEmbeddings(), chunker=TokenChunker(120, 30))
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert capsys.readouterr().err == ""  # no progress bars of bm25s
+    text = (ix / "manifest.json").read_text()
+    assert text.startswith('{\n  "format_version": 1,\n  "generation": "gen-')  # indented for people
+    updated = datetime.strptime(json.loads(text)["updated_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    assert abs((datetime.now(UTC) - updated).total_seconds()) < 600
+    first = read_manifest(ix)["generation"]
+    (ix / ".gen-20000101T000000-abcdef.tmp").mkdir()  # an interrupted build's leftover
+    (ix / "gen-20000101T000000-abcdef").mkdir()  # an old generation
+    (ix / "notes").mkdir()  # not ours: stays
+    empty = Parts([], np.zeros((0, 6), np.int32), np.zeros((0, 3), np.int32), np.zeros((0, 8), np.float32),
+                  np.zeros((0, 8), np.float32), [], np.zeros((0, 128), np.uint64), np.zeros(0, np.int32))
+    write_generation(ix, empty, "m", {"chunk_tokens": 1}, Layout("separate", "pooled"), first)
+    second = read_manifest(ix)["generation"]
+    assert sorted(p.name for p in ix.iterdir() if p.is_dir()) == sorted(["notes", first, second])
+    assert not (ix / second / "bm25").exists()  # no chunks: no bm25 index
+    index = load_index(ix)
+    assert index.bm25 is None and index.n_chunks == 0 and index.manifest["dimension"] == 8
+    assert index.sentence_vectors.dtype == np.float16 and index.chunk_vectors.dtype == np.float32  # as documented
+    assert index.search.lexical_search(["harbour"], 3, ChunkFilter()) == []
+    assert index.search.dense_search(np.ones(8, np.float32), 3, ChunkFilter()) == []
+    write_generation(ix, empty, "m", {"chunk_tokens": 1}, Layout("contextual", "embedded"), second)
+    manifest = read_manifest(ix)
+    assert sorted(p.name for p in ix.iterdir() if p.is_dir()) == sorted(["notes", second, manifest["generation"]])
+    assert (manifest["sentence_vectors"], manifest["chunk_vectors"], manifest["n_undated"]) == ("contextual", "embedded", 0)
+
+
+def test_local_store_lock_is_exclusive_while_held(tmp_path: Path) -> None:
+    """A build holds ``<index>/.lock`` exclusively: a second writer (another open file) waits until it is released."""
+    import fcntl
+
+    from rag.stores._local import locked
+
+    ix = tmp_path / "new" / "ix"
+    with locked(ix):
+        assert (ix / ".lock").is_file()
+        with open(ix / ".lock") as other:
+            with pytest.raises(BlockingIOError):
+                fcntl.flock(other, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    with open(ix / ".lock") as other:
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released
+        fcntl.flock(other, fcntl.LOCK_UN)
+    with pytest.raises(IndexWriteError, match="has a name of 300 bytes"):
+        with locked(tmp_path / ("a" * 300)):
+            pass
+    assert os.listdir(tmp_path) == ["new"]  # refused before anything is created
+
+
+def test_local_store_a_failed_write_leaves_no_partial_generation(tmp_path: Path, local_index_dir: Path) -> None:
+    from rag.stores._local import Layout, Parts, write_generation
+
+    ix = tmp_path / "ix"
+    shutil.copytree(local_index_dir, ix)
+    before = (ix / "manifest.json").read_text()
+    broken = replace(_local_doc("x", "Some text.", None), published=object())  # type: ignore[arg-type]
+    parts = Parts([broken], np.zeros((0, 6), np.int32), np.zeros((0, 3), np.int32), np.zeros((0, 8), np.float32),
+                  np.zeros((0, 8), np.float32), [], np.zeros((1, 128), np.uint64), np.zeros(1, np.int32))
+    with pytest.raises(TypeError, match="is not JSON serializable"):
+        write_generation(ix, parts, "m", {}, Layout("separate", "pooled"), None)
+    assert (ix / "manifest.json").read_text() == before
+    assert sorted(p.name for p in ix.iterdir() if p.is_dir()) == [json.loads(before)["generation"]]
+    assert load_index(ix).documents[0].id == "harbour"
+
+
+def test_local_store_a_reader_follows_a_build_that_lands_while_it_reads(
+    tmp_path: Path, local_index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build that swaps the generation between the reader's manifest and its files: read again, at most three times."""
+    from rag.stores import _local
+
+    ix = tmp_path / "ix"
+    shutil.copytree(local_index_dir, ix)
+    real = _local._load_generation
+    calls: list[str] = []
+    builds = {"left": 1}
+
+    def build_meanwhile(index_dir: Path, manifest: dict, model_name: str | None) -> IndexData:
+        calls.append(manifest["generation"])
+        if builds["left"]:  # two builds: the generation this reader opened is swept away
+            builds["left"] -= 1
+            for n in (1, 2):
+                docs = [_local_doc(*row) for row in _LOCAL_TEXTS[: 2 + n]]
+                build_index(ix, LoadResult(documents=docs), embeddings=HashingEmbeddings(), chunker=TokenChunker(120, 30),
+                            rebuild=True)
+        return real(index_dir, manifest, model_name)
+
+    monkeypatch.setattr(_local, "_load_generation", build_meanwhile)
+    index = load_index(ix)
+    assert [d.id for d in index.documents] == ["harbour", "harbour-copy", "bridge", "ferry"]
+    assert len(calls) == 2 and calls[0] != calls[1] == read_manifest(ix)["generation"]
+    # The index removed while it was read: the damage is what is reported, not the missing manifest.
+    gone = tmp_path / "gone"
+    shutil.copytree(local_index_dir, gone)
+
+    def removed_meanwhile(index_dir: Path, manifest: dict, model_name: str | None) -> IndexData:
+        shutil.rmtree(gone)
+        return real(index_dir, manifest, model_name)
+
+    monkeypatch.setattr(_local, "_load_generation", removed_meanwhile)
+    with pytest.raises(IndexCorruptError, match="No such file"):
+        load_index(gone)
+    monkeypatch.setattr(_local, "_load_generation", build_meanwhile)
+    # Damage without a swap is reported at once; three swaps in a row, after the third.
+    calls.clear()
+    generation = read_manifest(ix)["generation"]
+    (ix / generation / "terms.json").write_text("{")
+    with pytest.raises(IndexCorruptError):
+        load_index(ix)
+    assert calls == [generation]
+    calls.clear()
+    builds["left"] = 3
+    with pytest.raises(IndexCorruptError):
+        load_index(ix)
+    assert len(calls) == 3 and len(set(calls)) == 3
