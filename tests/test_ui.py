@@ -473,6 +473,11 @@ def test_app_example_questions_newest_headlines_first() -> None:
     assert example_questions([]) == []
     exactly = "x" * 70
     assert example_questions([doc("h", exactly, None)]) == [f"What happened: {exactly}?"]
+    # A word that ends at the 70th character is whole: it stays; one that runs past it goes.
+    ends = "word " * 13 + "lastw" + " more words follow"  # the 70th character is lastw's w
+    assert example_questions([doc("i", ends, None)]) == [f"What happened: {'word ' * 13}lastw…?"]
+    runs = "word " * 13 + "lastwo" + " more words follow"
+    assert example_questions([doc("j", runs, None)]) == [f"What happened: {('word ' * 13).rstrip()}…?"]
     assert example_questions([doc("h", "y" * 60 + " zzzzzzzzzzzz", None)]) == [f"What happened: {'y' * 60}…?"]
     assert example_questions([doc("h", "y" * 60 + " zz, zzzz zzzzzzz", None)]) == [f"What happened: {'y' * 60} zz, zzzz…?"]
     assert example_questions([doc("h", "y" * 60 + " zz, zzzzzzzzzz", None)]) == [f"What happened: {'y' * 60} zz…?"]

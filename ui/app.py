@@ -277,8 +277,8 @@ def example_questions(documents: list[SourceDocument] | tuple[SourceDocument, ..
     titles = dict.fromkeys(d.title.strip().rstrip(".!?…:;, ") for d in newest if d.title.strip())
     questions = []
     for title in list(titles)[:n]:
-        if len(title) > 70:
-            title = title[:70].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+        if len(title) > 70:  # whole words of the first 70 characters (a word ending at the 70th is whole)
+            title = title[:71].rsplit(" ", 1)[0].rstrip(",;:") + "…"
         questions.append(f"What happened: {title}?")
     return questions
 
