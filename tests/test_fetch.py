@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from importlib import metadata
 
 import pytest
 from helpers import NewsSite
@@ -34,9 +35,9 @@ def test_every_request_names_the_product_asks_for_gzip_and_ignores_proxies(site:
     page = site.route("/page", "<p>hello</p>")
     with fetcher() as f:
         assert f.get(page).status == 200
-    assert user_agent().startswith("rag-news/")
+    assert user_agent() == f"rag-news/{metadata.version('rag-news')}"
     assert site.headers[-1]["user-agent"] == user_agent()
-    assert "gzip" in site.headers[-1]["accept-encoding"]
+    assert site.headers[-1]["accept-encoding"] == "gzip, deflate"  # what it can undo itself, no more
 
 
 def test_robots_txt_is_read_once_per_host_and_obeyed_for_this_agent(site: NewsSite) -> None:
