@@ -95,6 +95,19 @@ code = open(conftest, encoding="utf-8").read()
 if fresh not in code:
     sys.exit(f"scripts/mutation.sh: {conftest} no longer sets RAG_CACHE_DIR as expected; update the script")
 code = code.replace(fresh, 'os.environ.setdefault("RAG_CACHE_DIR", tempfile.mkdtemp(prefix="rag-cache-"))')
+# mutmut runs a mutant's tests with -x in the order it lists them (a set's): the quickest first, as its stats timed
+# them, so that a caught mutant mostly costs one quick test, not whichever slow one came first.
+code += """
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    \"\"\"scripts/mutation.sh: the quickest tests first (mutmut-stats.json's times; a new test counts as quick).\"\"\"
+    import json
+    from pathlib import Path
+
+    stats = Path("mutmut-stats.json")
+    took = json.loads(stats.read_text(encoding="utf-8")).get("duration_by_test", {}) if stats.exists() else {}
+    items.sort(key=lambda item: took.get(item.nodeid, 0.0))
+"""
 open(conftest, "w", encoding="utf-8").write(code)
 PY
   echo "== $module: mutating $source, tests: $selection"

@@ -104,8 +104,8 @@ def test_llm_stream_prints_only_the_checked_answer(capsys: pytest.CaptureFixture
     assert _print_answer(llm_events(raw, withheld)) == 0
     out = capsys.readouterr()
     assert "million" not in out.out and "million" not in out.err  # the raw draft is never shown
-    assert UNSUPPORTED_TEXT in out.out and "Checked answer" in out.out
-    assert "LLM is writing" in out.err
+    assert out.out == f"Checked answer (unsupported sentences removed, citations verified):\n{UNSUPPORTED_TEXT}\n"
+    assert out.err == "(the LLM is writing; its answer is shown once its citations are checked)\n"
 
 
 def test_llm_stream_prints_kept_text_with_its_source(capsys: pytest.CaptureFixture[str]) -> None:
@@ -414,7 +414,7 @@ def test_timeline_prints_each_event_with_how_its_date_was_found(
                                        "No dated events found in the retrieved articles.\n")
 
 
-def test_timeline_as_json_names_each_source(news_index: str, news_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_timeline_as_json_gives_each_source_its_file_name(news_index: str, news_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["timeline", "carmaker recall", "--json", "--top-k", "3", "--index", news_index]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["query"] == "carmaker recall" and data["time_scope"] is None
@@ -508,27 +508,39 @@ def test_index_with_a_config_file_uses_its_settings(tmp_path: Path, capsys: pyte
 
 
 def test_watch_indexes_its_sources_until_interrupted(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`rag watch FOLDER URL --every 1s`: both indexed with the --config settings, the URL polled again, Ctrl-C ends it."""
     import _thread
     import threading
     import time
 
+    from tests.helpers import NewsSite, article_page
+
     news = tmp_path / "news"
     news.mkdir()
     (news / "harbour.txt").write_text("Harbour reopens\nPublished: 2024-08-12\nThe harbour reopened on Monday.")
+    (tmp_path / "small.toml").write_text("[rag]\nchunk_tokens = 64\nchunk_overlap = 8\n")
+    site = NewsSite()
+    site.route("/ferry", article_page("Ferry carries 2,400", ["The new ferry carried 2,400 passengers in its first week."],
+                                      date="2026-05-04", site="Lake Courier"))
     index = tmp_path / "index"
 
-    def interrupt_once_indexed() -> None:
-        deadline = time.monotonic() + 60
-        while not (index / "manifest.json").exists() and time.monotonic() < deadline:
+    def interrupt_once_polled_twice() -> None:
+        deadline = time.monotonic() + 20
+        while site.counts["/ferry"] < 2 and time.monotonic() < deadline:
             time.sleep(0.05)
-        time.sleep(0.3)
         _thread.interrupt_main()  # Ctrl-C
 
-    threading.Thread(target=interrupt_once_indexed, daemon=True).start()
-    assert main(["watch", str(news), "--index", str(index), "--every", "1h"]) == 0
+    threading.Thread(target=interrupt_once_polled_twice, daemon=True).start()
+    try:
+        assert main(["watch", str(news), f"{site.url}/ferry", "--index", str(index), "--every", "1s",
+                     "--allow-host", "127.0.0.1", "--config", str(tmp_path / "small.toml")]) == 0
+    finally:
+        site.close()
     out = capsys.readouterr().out
-    assert re.search(r": 1 added, 0 updated, 0 unchanged, 0 failed; 1 documents\n", out), out
-    assert out.endswith("stopped; the index is intact (1 documents)\n")
+    assert re.search(r": 2 added, 0 updated, 0 unchanged, 0 failed; 2 documents\n", out), out
+    assert re.search(r": 0 added, 0 updated, 1 unchanged, 0 failed; 2 documents\n", out), out  # the URL, a second later
+    assert out.endswith("stopped; the index is intact (2 documents)\n")
+    assert Assistant.load(index).info()["chunker"]["chunk_tokens"] == 64
 
 
 def test_watch_without_sources_or_watched_feeds_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -554,7 +566,8 @@ def test_watch_without_sources_or_watched_feeds_is_an_error(tmp_path: Path, caps
         (["ui", "--port", "http"], "argument --port: invalid port 'http': use a number 1-65535"),
         (["eval", "gold.json", "--limit", "0"], "argument --limit: must be at least 1, got 0"),
         (["eval", "gold.json", "--limit", "ten"], "argument --limit: invalid int value: 'ten'"),
-        (["watch", "--every", "soon"], "argument --every: "),
+        (["watch", "--every", "soon"], "argument --every: invalid duration 'soon': use e.g. 30s, 15m, 2h or a number "
+                                       "of seconds"),
         (["ask", "q?", "--reader", "huge"], "argument --reader: invalid choice: 'huge'"),
         (["ask", "q?", "--retrieval", "sparse"], "argument --retrieval: invalid choice: 'sparse'"),
         (["ask", "q?", "--llm", "gpt"], "argument --llm: invalid choice: 'gpt'"),
@@ -562,6 +575,7 @@ def test_watch_without_sources_or_watched_feeds_is_an_error(tmp_path: Path, caps
         ([], "the following arguments are required: COMMAND"),
         (["index"], "the following arguments are required: PATH|URL"),
         (["ask", "a\nb?", "--bogus"], "unrecognized arguments: --bogus"),  # the top parser's error: `rag --help`
+        (["info", "extra\nline"], "unrecognized arguments: extra line"),  # argv is shown raw: on one line
     ],
 )
 def test_a_bad_option_is_one_line_naming_the_help(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -806,12 +820,12 @@ def test_rag_ui_launches_the_app_or_serves_it_behind_a_key(
     assert serve.calls == []
 
     assert main(["ui", "--index", "idx", "--port", "7001", "--api-key", "k3y", "--read-only", "--allow-host", "h",
-                 "--timeout", "3"]) == 0
+                 "--timeout", "3", "--reader", "fast"]) == 0
     (config,), kwargs = serve.calls[0]
     assert config == ui.server.ServeConfig(
         host="127.0.0.1", port=7001, api_key="k3y", show_paths=True, read_only=True, ui_only=True,
         fetch_limits=FetchLimits(timeout_s=3.0, allow_hosts=frozenset({"h"})))
-    assert kwargs["index_dir"] == "idx" and len(launch.calls) == 2
+    assert kwargs["index_dir"] == "idx" and kwargs["settings"].reader == "fast" and len(launch.calls) == 2  # type: ignore[attr-defined]
     monkeypatch.setenv("RAG_API_KEY", "env-key")
     assert main(["ui", "--host", "0.0.0.0"]) == 0
     assert serve.calls[1][0][0] == ui.server.ServeConfig(  # type: ignore[comparison-overlap]
@@ -943,32 +957,71 @@ def test_an_answer_prints_its_short_answer_scope_and_at_most_three_passages(caps
     from rag._types import Copy
 
     quote = "The storm\x1b[2J hit\non Monday."
-    dated = (MentionedDate(10, 16, "Monday", "2024-08-12", "relative"), MentionedDate(0, 4, "2024", "2024", "explicit"))
-    copies = (Copy("b", "Storm", "b.txt", "Wire\x07", "2024-08-13"), Copy("c", "Storm", "c.txt"))
-    cited = Citation(2, "a", "Storm\nhits", "a.txt", 5, 30, quote, outlet="Daily", published="2024-08-12", dates=dated,
-                     also_published=copies)
-    scope = TimeScope("latest\x1b", prefer="newest")
+    dated = (MentionedDate(10, 16, "Mon\nday", "2024-08-12", "relative"), MentionedDate(0, 4, "2024", "2024", "explicit"))
+    copies = (Copy("b", "Storm", "b.txt", "Wire\x07\n", "2024-08-13"), Copy("c", "Storm", "c.txt"))
+    cited = Citation(2, "a\nb", "Storm\nhits", "a.txt", 5, 30, quote, outlet="Daily\nNews", published="2024-08-12",
+                     dates=dated, also_published=copies)
+    scope = TimeScope("lat\nest\x1b", prefer="newest")
     answer = Answer("When?", "It hit on Monday. [2]", False, (cited,), short_answer="Monday\x07",
                     time_scope=scope, disagreements=(Disagreement("date", ("Monday", "Tuesday\n"), (2, 3)),))
     assert _print_answer([AnswerEvent("final", answer=answer)]) == 0
     assert capsys.readouterr().out == (
         "Answer: Monday\n\nIt hit on Monday. [2]\n"
-        "\nTime scope: “latest” → newest article first\n"
+        "\nTime scope: “lat est” → newest article first\n"
         "\nSources differ (date): Monday [2] vs Tuesday  [3]\n"
         "\nSources:\n"
-        "  [2] Storm hits (a, chars 5-30; Daily, 2024-08-12)\n"
+        "  [2] Storm hits (a b, chars 5-30; Daily News, 2024-08-12)\n"
         "      “The storm[2J hit on Monday.”\n"
-        "      dates: Monday → 2024-08-12\n"
-        "      also published by: Wire, 2024-08-13; c\n"
+        "      dates: Mon day → 2024-08-12\n"
+        "      also published by: Wire , 2024-08-13; c\n"
     )
-    passages = tuple(Passage(i, f"d{i}", f"T{i}\n", f"d{i}.txt", 0, 5, "text", 1 / i) for i in range(1, 5))
+    passages = tuple(Passage(i, f"d\n{i}", f"T{i}\n", f"d{i}.txt", 0, 5, "text", 1 / i) for i in range(1, 5))
     only_explicit = replace(cited, dates=dated[1:], also_published=())
     refused = Answer("q?", "The articles don't contain the answer to this question.", True, passages=passages)
     assert _print_answer([AnswerEvent("final", answer=refused)]) == 0
     assert capsys.readouterr().out == (
         "The articles don't contain the answer to this question.\n\nRetrieved passages:\n"
-        "  - T1  (d1, score 1.000)\n  - T2  (d2, score 0.500)\n  - T3  (d3, score 0.333)\n")
+        "  - T1  (d 1, score 1.000)\n  - T2  (d 2, score 0.500)\n  - T3  (d 3, score 0.333)\n")
     plain = Answer("q?", "Text [1]", False, (only_explicit,), passages)
     assert _print_answer([AnswerEvent("final", answer=plain)]) == 0
     out = capsys.readouterr().out
     assert "dates:" not in out and "also published" not in out and "Retrieved passages" not in out
+
+    with pytest.raises(RuntimeError, match="^no answer$"):  # a stream cut short: never printed as if answered
+        _print_answer([AnswerEvent("sources", passages=passages)])
+
+
+def test_ask_as_json_takes_top_k_and_the_timeline_too(news_index: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ask", "How many ships sank?", "--json", "--top-k", "2", "--index", news_index, *FAST]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["refused"] is True and len(answer["passages"]) == 2
+    assert main(["timeline", "carmaker recall", "--top-k", "1", "--index", news_index]) == 0
+    assert capsys.readouterr().out.count("  [") == 1  # one passage, so one event
+
+
+class _Gone(io.StringIO):
+    """A stdout already closed: its file number can't be read."""
+
+    def fileno(self) -> int:
+        raise ValueError("I/O operation on closed file")
+
+
+class _Bad(io.StringIO):
+    """A stdout whose file number is no open file."""
+
+    def fileno(self) -> int:
+        return -1
+
+
+@pytest.mark.parametrize("stdout", [_Gone, _Bad])
+def test_a_closed_pipe_on_an_unusual_stdout_still_ends_quietly(
+    stdout: type[io.StringIO], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def fail(*args: object, **kwargs: object) -> None:
+        raise BrokenPipeError()
+
+    monkeypatch.setattr(Assistant, "load", fail)
+    monkeypatch.setattr(sys, "stdout", stdout())
+    assert main(["info"]) == 141
+    assert capsys.readouterr().err == ""
+
