@@ -46,7 +46,8 @@ declare -A TESTS=(
   [config]="rag/_config.py|tests/test_config.py"
   # cli: the in-process tests only; those that run `rag` in a subprocess are invisible to mutmut's trampolines.
   [cli]="rag/cli.py|tests/test_cli.py -k 'not (first_ask or errors_are_one_line or misspelled or invalid_utf8 or escape_sequences or password_in_llm or forge or mistyped_path or a_closed_pipe_ends_quietly or index_ask_info or share_a_title or json_names_each)'"
-  [ui]="ui/app.py|tests/test_ui.py -m 'not browser'"
+  # ui: the app built and its handlers called in process; the served app's tests (a server, a browser) are left out.
+  [ui]="ui/app.py|tests/test_ui.py tests/test_ui_feeds.py::test_feed_lines_and_the_sources_list_keep_feed_text_inert tests/test_ui_safe.py::test_own_temp_dir_drops_what_a_killed_process_left -m 'not browser' -k 'not (concurrent_chat or short_answer_comes_first or gradio6_history or uploading_two or leave_no_copy)'"
 )
 
 usage() { echo "usage: scripts/mutation.sh [--background] MODULE... (modules: ${!TESTS[*]})" >&2; exit 2; }
