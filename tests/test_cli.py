@@ -661,6 +661,12 @@ def test_every_option_is_parsed_into_its_own_setting(tmp_path: Path) -> None:
     # `rag serve --llm` alone: the backend of --config.
     assert _settings(_parser().parse_args(["serve", "--config", config, "--llm"])).llm == "openai"
     assert _settings(_parser().parse_args(["serve", "--llm", "llamacpp", "--model", "m.gguf"])).llm == "llamacpp"
+    served_llm = _settings(_parser().parse_args(["serve", "--llm", "ollama", "--model", "llama3", "--base-url", "http://h:1"]))
+    assert (served_llm.llm, served_llm.llm_model, served_llm.llm_base_url) == ("ollama", "llama3", "http://h:1")
+    assert _settings(_parser().parse_args(["serve", "--llm", "openai", "--model", "gpt"])).llm == "openai"
+    assert _settings(_parser().parse_args(["ui", "--llm", "openai", "--model", "gpt", "--base-url", "http://h:2"])).llm_base_url == "http://h:2"
+    evaluated = _parser().parse_args(["eval", "g.json", "--top-k", "4", "--retrieval", "dense", "--reader", "fast"])
+    assert (evaluated.top_k, evaluated.retrieval, evaluated.reader) == (4, "dense", "fast")
     parsed = _parser().parse_args(["eval", "g.json", "--k", "1", "2", "--compare", "dense,bm25", "--out", "o", "--limit", "5",
                                    "--seed", "7", "--compare-readers", "model,fast"])
     assert (parsed.k, parsed.compare, parsed.out, parsed.limit, parsed.seed, parsed.compare_readers) == (
@@ -707,14 +713,19 @@ HELP = {
     "eval": ["--k K [K ...] cut-offs for hit@k and recall@k",
              "--compare COMPARE comma-separated retrieval modes, e.g. dense,bm25,hybrid",
              "--out DIR write metrics.json and report.md here",
-             "--limit LIMIT evaluate a seeded sample of N questions", "--seed SEED", "GOLD",
+             "--limit LIMIT evaluate a seeded sample of N questions", "--seed SEED", "GOLD", "--top-k TOP_K",
+             "--retrieval {hybrid,dense,bm25}", "--reader {model,large,fast} model: the trained reader",
              "--compare-readers READERS run each mode once per reader, e.g. model,fast (columns named hybrid+model, "
              "hybrid+fast)"],
     "ui": ["--host HOST --port PORT --share ask Gradio for a public link (needs internet)",
            "--api-key KEY require `Authorization: Bearer KEY` on every route, the UI included (or set $RAG_API_KEY)",
            "--read-only serve without uploads or removals: whoever reaches it can ask, not change the index"],
     "mcp": ["--show-paths show each source's full path on this machine (default: its file name)"],
-    "serve": ["--host HOST address to bind (default 127.0.0.1: this machine only)",
+    "serve": ["--host HOST address to bind (default 127.0.0.1: this machine only)", "--port PORT",
+              "--model MODEL LLM model name, or GGUF path for --llm llamacpp",
+              "--base-url BASE_URL OpenAI-compatible or Ollama server URL (keys from $OPENAI_API_KEY)",
+              "--reader {model,large,fast} model: the trained reader", "--api-key KEY require", "--read-only serve",
+              "--allow-host HOST fetch", "--timeout SECONDS seconds",
               "--cors-origin ORIGIN allow browser pages of this origin to call the API (repeatable; default: CORS off)",
               "--show-paths show server file paths in responses (default: file names)",
               "--llm [BACKEND] also offer the model rag-news-llm, answered by an LLM: openai, ollama or llamacpp "
@@ -1025,3 +1036,72 @@ def test_a_closed_pipe_on_an_unusual_stdout_still_ends_quietly(
     assert main(["info"]) == 141
     assert capsys.readouterr().err == ""
 
+
+
+@pytest.fixture(scope="module")
+def broken_lines_index(tmp_path_factory: pytest.TempPathFactory, embedder: object) -> str:
+    """An index (in a folder whose name holds a line break) of JSON articles whose id, title and outlet hold line breaks."""
+    root = tmp_path_factory.mktemp("lines")
+    (root / "news").mkdir()
+    records = [
+        {"id": "storm\nx", "title": "Storm\nhits", "text": "The storm hit the coast on Monday.", "published": "2024-08-12",
+         "outlet": "Daily\nNews"},
+        {"id": "calm", "title": "Calm sea", "text": "The sea was calm all week and the boats went out."},
+    ]
+    (root / "news" / "wire.json").write_text(json.dumps(records), encoding="utf-8")
+    index = root / "idx\nline"
+    Assistant(index, embeddings=embedder).index([root / "news"])  # type: ignore[arg-type]
+    return str(index)
+
+
+def test_info_and_timeline_keep_each_entry_on_its_line(broken_lines_index: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """A line break in an article's id, title or outlet, or in the index's path, can't start a line of its own."""
+    assert main(["info", "--index", broken_lines_index]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith(f"index:     {broken_lines_index.replace(chr(10), ' ')}  (")
+    assert lines[4:] == ["  - storm x: Storm hits (Daily News, 2024-08-12)", "  - calm: Calm sea (date unknown)"]
+    assert main(["timeline", "storm on the coast", "--index", broken_lines_index]) == 0
+    assert capsys.readouterr().out == (
+        "2024-08-12  [1] The storm hit the coast on Monday.\n"
+        "            Storm hits (Daily News, 2024-08-12) · relative: “Monday” · chars 12-46 of storm x\n")  # after the title
+
+
+def test_a_sentence_without_a_date_is_dated_by_its_publication(news_index: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["timeline", "aid agencies tents", "--top-k", "1", "--index", news_index]) == 0
+    assert capsys.readouterr().out == (
+        "2026-06-04  [1] Aid agencies said about 4,000 people were sleeping in tents after aftershocks damaged more "
+        "homes.\n"
+        "            Quake death toll rises to 31 (City Herald, 2026-06-04) · publication date · chars 243-340 of "
+        "quake-update\n")
+
+
+def test_index_warns_of_a_value_a_file_lost(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    news = tmp_path / "news"
+    news.mkdir()
+    (news / "harbour.md").write_text("---\npublished: someday\n---\nHarbour reopens\n\nThe harbour reopened on Monday.\n")
+    assert main(["index", str(news), "--index", str(tmp_path / "index")]) == 0
+    assert capsys.readouterr().err.splitlines() == [
+        f'warning: {news / "harbour.md"}: published "someday" is not a date (give a real day, e.g. published: '
+        "2024-05-01); indexed without a date",
+        "warning: 1 of 1 documents have no publication date (date unknown): date filters skip them unless "
+        "--include-undated; add (or fix, where a warning names one) `published:` front matter or a 'published' field",
+    ]
+
+
+def test_index_fetches_a_url_within_the_fetch_limits(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.helpers import NewsSite, article_page
+
+    site = NewsSite()
+    site.route("/ferry", article_page("Ferry carries 2,400", ["The new ferry carried 2,400 passengers in its first week."],
+                                      date="2026-05-04", site="Lake Courier"))
+    index = str(tmp_path / "index")
+    try:
+        assert main(["index", f"{site.url}/ferry", "--index", index]) == 2  # loopback: refused without --allow-host
+        refused = capsys.readouterr()
+        assert main(["index", f"{site.url}/ferry", "--index", index, "--allow-host", "127.0.0.1", "--timeout", "5"]) == 0
+        fetched = capsys.readouterr()
+    finally:
+        site.close()
+    assert refused.err.startswith("error: ") and "127.0.0.1" in refused.err and site.counts["/ferry"] == 1
+    assert re.fullmatch(rf"{re.escape(index)}: 1 added, 0 updated, 0 removed, 0 unchanged, 0 skipped; 1 documents, 1 chunks "
+                        r"\(\d+\.\ds\)\n", fetched.out), fetched
