@@ -845,6 +845,7 @@ def test_a_timeline_card_per_sentence_with_its_dates_and_how_they_were_found() -
         "<div class='src-meta'>date unknown · publication date</div>"
         "<div class='src-body'><mark>Recalled &amp; fixed.</mark></div></div>")
     assert render_timeline(Timeline("x", ())) == "<p>No dated events found in the retrieved articles.</p>"
+    assert render_timeline(Timeline("x", timeline.events[3:])).startswith("<div class='src-card' id='event-2'>")  # no scope
 
 
 def test_example_questions_take_the_newest_headlines_once_each() -> None:
@@ -1008,6 +1009,12 @@ def test_drop_gradio_copy_deletes_only_inside_gradios_folder(tmp_path: Path, mon
     assert _upload_path("/x/a.txt") == Path("/x/a.txt") and _upload_path(SimpleNamespace(name="/y/b.txt")) == Path("/y/b.txt")
     assert _upload_path(Path("/z/c.txt")) == Path("c.txt")  # a Path's name attribute is the file name alone
 
+    class Named:
+        def __str__(self) -> str:
+            return "/w/d.txt"
+
+    assert _upload_path(Named()) == Path("/w/d.txt")  # anything else: its text
+
 
 def test_launch_loads_the_index_and_serves_the_app_with_its_options(
     news: Assistant, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -1035,7 +1042,24 @@ def test_launch_loads_the_index_and_serves_the_app_with_its_options(
     reader = [c for c in app.config["components"] if c["props"].get("elem_id") == "reader"][0]["props"]["value"]
     assert reader == FAST_READER
     assert capsys.readouterr().out == "serving on http://0.0.0.0:7001\n"
-    launch(index_dir=news.index_dir)
-    assert served[1][1]["server_name"] == "127.0.0.1" and served[1][1]["server_port"] == 7860 and served[1][1]["share"] is False
-    assert {d["api_name"] for d in served[1][0].config["dependencies"] if d["api_visibility"] == "public"} == {
-        "chat", "timeline", "upload", "add_feed"}
+    heading = [c for c in app.config["components"] if c["props"].get("elem_id") == "first-screen"][0]["props"]["value"]
+    assert heading.startswith(f"## Ask the articles\nIndex **{news.index_dir.name}**: 7 articles")  # the index asked for
+
+    from tests.helpers import NewsSite, article_page
+
+    site = NewsSite()
+    site.route("/ferry", article_page("Ferry carries 2,400", ["The new ferry carried 2,400 passengers in its first week."],
+                                      date="2026-05-04", site="Lake Courier"))
+    own = tmp_path / "own"
+    (own / "seed").mkdir(parents=True)
+    (own / "seed" / "fair.txt").write_text("Fair opens\nPublished: 2024-05-01\nThe town fair opened on Friday.")
+    Assistant(own / "index").index([own / "seed"])
+    try:
+        launch(index_dir=own / "index", fetch_limits=FetchLimits(allow_hosts=frozenset({"127.0.0.1"}), min_interval_s=0.0))
+        app, options = served[1]
+        assert (options["server_name"], options["server_port"], options["share"]) == ("127.0.0.1", 7860, False)
+        assert {d["api_name"] for d in app.config["dependencies"] if d["api_visibility"] == "public"} == {
+            "chat", "timeline", "upload", "add_feed"}
+        assert handlers(app)["add_feed"](f"{site.url}/ferry")[0].startswith("**Added** 1 article(s)")  # loopback allowed
+    finally:
+        site.close()
