@@ -680,7 +680,7 @@ def test_every_option_is_parsed_into_its_own_setting(tmp_path: Path) -> None:
 
 # The help a user reads: every command and option says what it is for (whitespace as argparse wraps it aside).
 HELP = {
-    "": ["Cited answers from a folder of news articles.",
+    "": ["COMMAND ... Cited answers from a folder of news articles. positional arguments:",
          "index index files, folders and URLs: articles, RSS/Atom feeds, sitemaps (incremental)",
          "watch keep an index current: folders on change, feeds and URLs every --every, until Ctrl-C",
          "ask answer a question with citations",
@@ -1105,3 +1105,19 @@ def test_index_fetches_a_url_within_the_fetch_limits(tmp_path: Path, capsys: pyt
     assert refused.err.startswith("error: ") and "127.0.0.1" in refused.err and site.counts["/ferry"] == 1
     assert re.fullmatch(rf"{re.escape(index)}: 1 added, 0 updated, 0 removed, 0 unchanged, 0 skipped; 1 documents, 1 chunks "
                         r"\(\d+\.\ds\)\n", fetched.out), fetched
+
+
+def test_the_cli_prints_rags_warnings_itself_and_silences_only_rags_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A skipped file is one warning line from the CLI, not that line and the library's log record of it."""
+    import logging
+
+    monkeypatch.setattr(logging.getLogger("rag"), "level", logging.NOTSET)
+    root = logging.getLogger().level
+    (tmp_path / "news").mkdir()
+    (tmp_path / "news" / "photo.png").write_bytes(b"\x89PNG")
+    (tmp_path / "news" / "a.txt").write_text("Harbour\nPublished: 2024-08-12\nThe harbour reopened on Monday.")
+    assert main(["index", str(tmp_path / "news"), "--index", str(tmp_path / "index")]) == 0
+    assert logging.getLogger("rag").level == logging.ERROR and logging.getLogger().level == root
+    assert not [r for r in caplog.records if r.name.startswith("rag") and r.levelno >= logging.WARNING]
