@@ -753,8 +753,9 @@ def test_a_source_card_shows_the_quote_in_its_sentence_and_folds_the_rest() -> N
     lo = text.index("It hit")
     hi = lo + len("It hit the coast at noon.")
     passage = Passage(1, "storm", "Storm hits", "/news/storm.txt", 100, 100 + len(text), text, 0.9)
-    dates = (MentionedDate(0, 6, "Monday", "2024-08-12", "relative"), MentionedDate(0, 4, "2024", "2024", "explicit"))
-    copies = (Copy("wire", "Storm hits", "wire.txt", "Wire", "2024-08-13"),)
+    dates = (MentionedDate(0, 6, "Monday", "2024-08-12", "relative"), MentionedDate(0, 4, "2024", "2024", "explicit"),
+             MentionedDate(7, 12, "noon", "2024-08-12", "relative"))
+    copies = (Copy("wire", "Storm hits", "wire.txt", "Wire", "2024-08-13"), Copy("post", "Storm", "post.txt", "Post"))
     citation = Citation(3, "storm", "Storm hits", "/news/storm.txt", 100 + lo, 100 + hi, text[lo:hi], 0.8,
                         published="2024-08-12", outlet="Daily", also_published=copies, dates=dates,
                         url="https://daily.example/storm")
@@ -769,7 +770,8 @@ def test_a_source_card_shows_the_quote_in_its_sentence_and_folds_the_rest() -> N
         "<div class='src-body'>The storm came on Monday. <mark>It hit the coast at noon.</mark></div>"
         "<details class='src-more'><summary>More</summary><p>Storm hits\n\nThe storm came on Monday. <mark>It hit the "
         "coast at noon.</mark> Roads closed.</p><p class='src-meta'>characters "
-        f"{100 + lo}–{100 + hi}<br>dates: Monday → 2024-08-12<br>also published by: Wire, 2024-08-13</p></details></div>"
+        f"{100 + lo}–{100 + hi}<br>dates: Monday → 2024-08-12, noon → 2024-08-12<br>also published by: Wire, 2024-08-13; "
+        "Post</p></details></div>"
         "</details>")
     # The first sentence after the headline: the sentence after it is the context, the headline is not.
     first = text.index("The storm")
