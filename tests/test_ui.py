@@ -504,6 +504,11 @@ def test_uploads_are_added_reported_and_their_gradio_copies_dropped(
     status, *_ = upload([str(again)])
     assert status == "harbour.txt: already indexed (the same file was uploaded before); not added again"
     assert upload([]) == ("No file chosen.", summary, None, heading) and upload(None)[0] == "No file chosen."
+    default_place = handlers(build_app(assistant))["upload"]  # no upload_dir: <index>/uploads
+    other = tmp_path / "other.txt"
+    other.write_text("Ferry resumes\nPublished: 2024-05-02\nThe ferry resumed service on Saturday.")
+    assert default_place([str(other)])[0].startswith("**Added** 1 document(s): other.")
+    assert (assistant.index_dir / "uploads" / "other.txt").read_text() == other.read_text()
     many = [str(mine)] * 101
     assert upload(many)[0] == "**Rejected** 101 files in one upload: send at most 100 at a time"
 
@@ -781,6 +786,16 @@ def test_a_source_card_shows_the_quote_in_its_sentence_and_folds_the_rest() -> N
     assert "<div class='src-body'><mark>The storm came on Monday.</mark> It hit the coast at noon.</div>" in card
     assert "<div class='src-head'>[3] Storm hits</div><div class='src-meta'>Daily, 2024-08-12</div>" in card
     assert "<p class='src-meta'>characters 112–137</p>" in card  # 100 + 12 (the headline and a blank line), 25 long
+    # A citation at the passage's very start or end is still in it; cards follow one another.
+    closing = replace(opening, n=4, start=100 + len(text) - len("Roads closed."), end=100 + len(text), quote="Roads closed.")
+    headline = replace(opening, n=5, start=100, end=110, quote="Storm hits")
+    cards = render_sources(replace(answer, citations=(closing, headline)), 1)
+    assert "<div class='src-body'>It hit the coast at noon. <mark>Roads closed.</mark></div>" in cards
+    assert "<div class='src-body'><mark>Storm hits</mark> The storm came on Monday.</div>" in cards
+    assert "</p></details></div><div class='src-card' id='src-1-5'>" in cards
+    # A quote in the article's URL can't end the link's attribute.
+    quoted = replace(citation, url='https://daily.example/a"onmouseover="alert(1)')
+    assert 'href="https://daily.example/a&quot;onmouseover=&quot;alert(1)"' in render_sources(replace(answer, citations=(quoted,)), 1)
     # A citation outside every passage shows its quote alone.
     elsewhere = replace(opening, doc_id="other")
     card = render_sources(replace(answer, citations=(elsewhere,)), 1)
