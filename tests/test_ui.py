@@ -435,8 +435,15 @@ def test_an_llm_answer_streams_its_draft_then_shows_the_checked_text(demo_index_
         assert [c for c in app.config["components"] if c["props"].get("elem_id") == "backend"][0]["props"]["choices"] == [
             (EXTRACTIVE, EXTRACTIVE), (backend, backend)]
         updates = replies(handlers(app)["respond"], "How many troops are taking part?", backend=backend)
+        served = build_app(Assistant.load(demo_index_dir, embeddings=embedder, settings=settings), show_paths=False)
+        served_preview = replies(handlers(served)["respond"], "How many troops are taking part?", backend=backend)[0]
+        extractive = replies(handlers(app)["respond"], "How many troops are taking part?")  # the LLM not chosen
+        requests = len(llm.requests)
     finally:
         llm.close()
+    assert "· zapad" not in served_preview[3] and ".txt" not in served_preview[3]  # a served UI names no files
+    assert ".txt</div>" in updates[0][3]
+    assert requests == 2 and len(extractive) == 2 and extractive[0][1][-1]["content"] != "…"  # quotes, in two updates
     preview, *drafts, checked = updates
     assert preview[0] == "" and preview[1][-1] == {"role": "assistant", "content": "…"} and preview[2] == []
     assert preview[3].startswith("<details class='src-turn' open><summary>Q1: How many troops are taking part? "
@@ -1083,3 +1090,31 @@ def test_launch_loads_the_index_and_serves_the_app_with_its_options(
         assert handlers(app)["add_feed"](f"{site.url}/ferry")[0].startswith("**Added** 1 article(s)")  # loopback allowed
     finally:
         site.close()
+
+
+def test_a_follow_up_reads_every_earlier_question_and_an_empty_message_is_refused(news: Assistant) -> None:
+    from ui.app import build_app
+
+    respond = handlers(build_app(news))["respond"]
+    history = [{"role": "user", "content": "How many people were killed in the earthquake?"},
+               {"role": "assistant", "content": "31 [1]"},
+               {"role": "user", "content": [{"type": "text", "text": "How many vehicles were recalled?"}]},
+               {"role": "assistant", "content": "300,000 [1]"}]
+    *_, (_, shown, _, _) = replies(respond, "and in 2023?", history)
+    assert shown[-1]["content"].startswith("<span class='refusal-note'>(understood as: in 2023? (recalled))</span>")
+    assert shown[:4] == history  # the earlier turns as they were
+    (update,) = replies(respond, None)  # type: ignore[arg-type]
+    assert update[1] == [{"role": "user", "content": "(empty)"}, {
+        "role": "assistant", "content": "⚠️ the question is empty: type a question, e.g. 'how many troops?'"}]
+
+
+def test_undated_articles_are_kept_only_when_the_box_is_ticked(assistant: Assistant) -> None:
+    from ui.app import build_app
+
+    respond = handlers(build_app(assistant))["respond"]  # the demo's two articles have no date
+    *_, (_, history, _, _) = replies(respond, "How many troops?", since="2021-01-01")
+    assert history[-1]["content"] == (
+        "**No indexed article was published since 2021-01-01; 2 article(s) have no known date: tick “Keep articles of "
+        "unknown date” under Dates to include them.**")
+    *_, (_, history, _, _) = replies(respond, "How many troops?", since="2021-01-01", include_undated=True)
+    assert "troops" in history[-1]["content"] and "<a href='#src-1-1'>[1]</a>" in history[-1]["content"]
