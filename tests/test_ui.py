@@ -337,12 +337,23 @@ def replies(respond: Any, message: str, history: list[Any] | None = None, source
                                                         include_undated, sources)]
 
 
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Assistant:
+    """An index of one article, never warmed up: building the app over it loads no reader (quick for mutmut's runs)."""
+    root = tmp_path_factory.mktemp("tiny")
+    (root / "news").mkdir()
+    (root / "news" / "harbour.txt").write_text(HARBOUR)
+    assistant = Assistant(root / "index", embeddings=embedder)
+    assistant.index([root / "news"])
+    return assistant
+
+
 @pytest.fixture()
-def demo_app(assistant: Assistant) -> Any:
-    """The app over the demo index, built in each test: mutmut counts the test as one that runs ``build_app``."""
+def demo_app(tiny: Assistant) -> Any:
+    """The app over the one-article index, built in each test: mutmut counts the test as one that runs ``build_app``."""
     from ui.app import build_app
 
-    return build_app(assistant)
+    return build_app(tiny)
 
 
 def test_the_chat_answers_in_two_updates_then_a_follow_up_folds_the_older_turn(news: Assistant) -> None:
@@ -555,7 +566,7 @@ def test_add_feed_reports_what_it_added_and_refuses_in_one_line(make_assistant: 
         site.close()
 
 
-def test_restore_clear_save_and_refresh_keep_the_conversation(demo_app: Any, assistant: Assistant) -> None:
+def test_restore_clear_save_and_refresh_keep_the_conversation(demo_app: Any, tiny: Assistant) -> None:
     from ui.app import _index_summary, render_watched
 
     fns = handlers(demo_app)
@@ -567,9 +578,9 @@ def test_restore_clear_save_and_refresh_keep_the_conversation(demo_app: Any, ass
     assert fns["restore"]({"chat": None, "sources": None}) == ([], [], NO_SOURCES)
     assert fns["clear"]() == ([], [], NO_SOURCES, {"chat": [], "sources": []}, "")
     summary, watched = fns["refresh_index"]()
-    assert summary == _index_summary(assistant) and summary.startswith("**2 documents · ")
-    assert f"\nindex `{assistant.index_dir}` (" in summary  # rag ui: the full path
-    assert watched == render_watched(assistant)
+    assert summary == _index_summary(tiny) and summary.startswith("**1 documents · 1 chunks** · ")
+    assert f"\nindex `{tiny.index_dir}` (" in summary  # rag ui: the full path
+    assert watched == render_watched(tiny)
 
 
 def component_names(app: Any) -> dict[int, str]:
@@ -608,12 +619,12 @@ CHAT_IN = ["question", "chat", "Passages per question (top-k)", "backend", "read
 CHAT_OUT = ["question", "chat", "state", "sources"]
 
 
-def test_the_apps_events_and_the_api_it_makes_public(demo_app: Any, assistant: Assistant) -> None:
+def test_the_apps_events_and_the_api_it_makes_public(demo_app: Any, tiny: Assistant) -> None:
     from ui.app import COPY_JS, example_questions
 
     news_app = demo_app
-    examples = example_questions(assistant.documents())
-    assert len(examples) == 2
+    examples = example_questions(tiny.documents())
+    assert examples == ["What happened: Harbour reopens after storm?"]
     expected = [("question.submit", "respond", CHAT_IN, CHAT_OUT, "chat", None),
                 ("then", "save", ["chat", "state"], ["browserstate"], None, "question.submit"),
                 ("ask.click", "respond", CHAT_IN, CHAT_OUT, None, None),
@@ -710,10 +721,10 @@ LAYOUT = {
 }
 
 
-def test_the_layout_names_each_control_and_what_it_holds(demo_app: Any, assistant: Assistant) -> None:
+def test_the_layout_names_each_control_and_what_it_holds(demo_app: Any, tiny: Assistant) -> None:
     from ui.app import _first_screen, _index_summary, example_questions
 
-    news, news_app = assistant, demo_app
+    news, news_app = tiny, demo_app
     shown = props_of(news_app)
     for name, (kind, props) in LAYOUT.items():
         assert shown[name][0] == kind, name
