@@ -414,8 +414,13 @@ def test_a_refusal_and_a_failure_are_shown_in_the_chat(news: Assistant) -> None:
     assert update == ("", [{"role": "user", "content": "troops?"}, {
         "role": "assistant", "content": "⚠️ Something went wrong (ValueError: cannot convert float NaN to integer)."}],
         [], NO_SOURCES)
-    (update,) = replies(respond, "Recalled when?", [], [], as_of="2021-02-30")
-    assert update[1][-1]["content"].startswith("⚠️ as&#95;of '2021-02-30' is not a date")
+    earlier = [{"role": "user", "content": "Who won?"}, {"role": "assistant", "content": "No one [1]."}]
+    (update,) = replies(respond, "Recalled when?", earlier, [], as_of="2021-02-30")
+    assert update[1][:2] == earlier and update[1][2] == {"role": "user", "content": "Recalled when?"}
+    assert update[1][3]["role"] == "assistant" and update[1][3]["content"].startswith("⚠️ as&#95;of '2021-02-30' is not a date")
+    (update,) = replies(respond, "troops?", earlier, [], top_k=float("nan"))
+    assert update[1][:2] == earlier and update[1][3] == {
+        "role": "assistant", "content": "⚠️ Something went wrong (ValueError: cannot convert float NaN to integer)."}
 
 
 def test_the_chat_passes_its_settings_to_the_assistant(news: Assistant) -> None:
@@ -445,7 +450,8 @@ def test_an_llm_answer_streams_its_draft_then_shows_the_checked_text(demo_index_
         backend = f"LLM: openai {llm.model}"
         assert [c for c in app.config["components"] if c["props"].get("elem_id") == "backend"][0]["props"]["choices"] == [
             (EXTRACTIVE, EXTRACTIVE), (backend, backend)]
-        updates = replies(handlers(app)["respond"], "How many troops are taking part?", backend=backend)
+        earlier = [{"role": "user", "content": "Where is Ningxia?"}, {"role": "assistant", "content": "In China [1]."}]
+        updates = replies(handlers(app)["respond"], "How many troops are taking part?", earlier, backend=backend)
         served = build_app(Assistant.load(demo_index_dir, embeddings=embedder, settings=settings), show_paths=False)
         served_preview = replies(handlers(served)["respond"], "How many troops are taking part?", backend=backend)[0]
         extractive = replies(handlers(app)["respond"], "How many troops are taking part?")  # the LLM not chosen
@@ -456,15 +462,17 @@ def test_an_llm_answer_streams_its_draft_then_shows_the_checked_text(demo_index_
     assert ".txt</div>" in updates[0][3]
     assert requests == 2 and len(extractive) == 2 and extractive[0][1][-1]["content"] != "…"  # quotes, in two updates
     preview, *drafts, checked = updates
-    assert preview[0] == "" and preview[1][-1] == {"role": "assistant", "content": "…"} and preview[2] == []
+    assert preview[0] == "" and preview[1][:2] == earlier and preview[1][3] == {"role": "assistant", "content": "…"}
+    assert preview[2] == [] and all(len(update[1]) == 4 and update[1][:2] == earlier for update in updates)
     assert preview[3].startswith("<details class='src-turn' open><summary>Q1: How many troops are taking part? "
                                  "(retrieved passages)</summary><div class='src-card' id='src-1-p1'>")
     assert "plain-answer" not in preview[3]  # the preview has no answer to copy yet
     assert all(d[0] == SKIP and d[2] == [] and d[3] == SKIP for d in drafts) and len(drafts) > 5
-    assert drafts[-1][1][-1]["content"] == (
-        "More than 10,000 troops are taking part &#91;1&#93;. The drills will last for three months &#91;1&#93;.")
+    assert drafts[-1][1][3] == {"role": "assistant", "content": (
+        "More than 10,000 troops are taking part &#91;1&#93;. The drills will last for three months &#91;1&#93;.")}
     assert checked[0] == SKIP
-    text = checked[1][-1]["content"]
+    assert checked[1][3]["role"] == "assistant"
+    text = checked[1][3]["content"]
     assert text.startswith("More than 10,000 troops are taking part") and "three months" not in text
     assert "<a href='#src-1-1'>[1]</a>" in text and checked[3] == checked[2][0]
 
