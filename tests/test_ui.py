@@ -486,11 +486,26 @@ def test_the_timeline_tab_renders_events_and_errors(news: Assistant) -> None:
                             "<div class='src-card' id='event-1'><div class='src-head'>2026-11-19 [1] Carmaker recalls "
                             "300,000 SUVs over brake fault</div>")
     assert shown.count("class='src-card'") == 1
-    assert timeline("carmaker recall", "", "2023-12-31", "", False).count("2023-03-14 [1] Carmaker recalls 1.2 million") == 1
+    until = timeline("carmaker recall", "", "2023-12-31", "", False)
+    assert until.count("2023-03-14 [1] Carmaker recalls 1.2 million") == 1 and "2026-11-19" not in until
     assert "2026-11-19" not in timeline("carmaker recall", "", "", "2024-01-01", False)
     assert timeline(None, "", "", "", False).startswith("<p>⚠️ the question is empty")
     assert timeline("recall", "soon", "", "", False) == (
         "<p>⚠️ since &#x27;soon&#x27; is not a date: use YYYY-MM-DD, e.g. 2021-08-01</p>")
+    assert timeline("recall", 2026, "", "", False) == (  # not text: one line, never a traceback
+        "<p>⚠️ Something went wrong (AttributeError: &#x27;int&#x27; object has no attribute &#x27;strip&#x27;).</p>")
+
+
+def test_the_timeline_keeps_undated_articles_only_when_the_box_is_ticked(make_assistant: Any, tmp_path: Path) -> None:
+    from ui.app import build_app
+
+    (tmp_path / "news").mkdir()
+    (tmp_path / "news" / "drill.txt").write_text("Drill begins\n\nThe drill began on 9 August 2021 in Ningxia.")  # undated
+    assistant = make_assistant()
+    assistant.index([tmp_path / "news"])
+    timeline = handlers(build_app(assistant))["timeline"]
+    assert "No dated events" in timeline("drill", "2021-01-01", "", "", False)
+    assert "2021-08-09 [1] Drill begins" in timeline("drill", "2021-01-01", "", "", True)
 
 
 def test_uploads_are_added_reported_and_their_gradio_copies_dropped(
@@ -530,6 +545,13 @@ def test_uploads_are_added_reported_and_their_gradio_copies_dropped(
     status, *_ = upload([str(again)])
     assert status == "harbour.txt: already indexed (the same file was uploaded before); not added again"
     assert upload([]) == ("No file chosen.", summary, None, heading) and upload(None)[0] == "No file chosen."
+    served_summary = handlers(build_app(assistant, show_paths=False))["upload"](None)[1]
+    assert f"\nindex `{assistant.index_dir.name}` (" in served_summary and str(tmp_path) not in served_summary
+    reported: list[tuple[float, str]] = []
+    fresh = tmp_path / "fresh.txt"
+    fresh.write_text("Market opens\nPublished: 2024-05-03\nThe new market opened on Sunday.")
+    upload([str(fresh)], lambda share, desc: reported.append((share, desc)))
+    assert reported == [(0.2, "Indexing 1 file(s)"), (1.0, "Done")]
     default_place = handlers(build_app(assistant))["upload"]  # no upload_dir: <index>/uploads
     other = tmp_path / "other.txt"
     other.write_text("Ferry resumes\nPublished: 2024-05-02\nThe ferry resumed service on Saturday.")
@@ -555,7 +577,9 @@ def test_add_feed_reports_what_it_added_and_refuses_in_one_line(make_assistant: 
         assistant.index([seed])  # the app is built around an index
         limits = FetchLimits(allow_hosts=frozenset({"127.0.0.1"}), min_interval_s=0.0, timeout_s=5)
         add_feed = handlers(build_app(assistant, fetch_limits=limits))["add_feed"]
-        status, summary, watched, heading, box = add_feed(f"{site.url}/news/ferry")
+        reported: list[tuple[float, str]] = []
+        status, summary, watched, heading, box = add_feed(f"{site.url}/news/ferry", lambda share, desc: reported.append((share, desc)))
+        assert reported == [(0.1, "Fetching and indexing"), (1.0, "Done")]
         shown_url = site.url.replace("http://", "http&#58;//")  # inert: shown, never a link
         assert status == f"**Added** 1 article(s) from {shown_url}/news/ferry; searchable now."
         assert summary.startswith("**2 documents · 2 chunks**") and box == ""
