@@ -578,7 +578,14 @@ def test_watch_without_sources_or_watched_feeds_is_an_error(tmp_path: Path, caps
         (["info", "extra\nline"], "unrecognized arguments: extra line"),  # argv is shown raw: on one line
     ],
 )
-def test_a_bad_option_is_one_line_naming_the_help(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_bad_option_is_one_line_naming_the_help(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def never(*args: object, **kwargs: object) -> None:  # a bad option that got through would serve until killed
+        raise AssertionError("the command ran")
+
+    monkeypatch.setattr(ui.server, "serve", never)
+    monkeypatch.setattr(ui.app, "launch", never)
     with pytest.raises(SystemExit) as exit_info:
         main(args)
     assert exit_info.value.code == 2
