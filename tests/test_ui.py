@@ -545,8 +545,15 @@ def test_uploads_are_added_reported_and_their_gradio_copies_dropped(
     status, *_ = upload([str(again)])
     assert status == "harbour.txt: already indexed (the same file was uploaded before); not added again"
     assert upload([]) == ("No file chosen.", summary, None, heading) and upload(None)[0] == "No file chosen."
-    served_summary = handlers(build_app(assistant, show_paths=False))["upload"](None)[1]
+    served_upload = handlers(build_app(assistant, show_paths=False, upload_dir=tmp_path / "kept"))["upload"]
+    served_summary = served_upload(None)[1]
     assert f"\nindex `{assistant.index_dir.name}` (" in served_summary and str(tmp_path) not in served_summary
+    undated = tmp_path / "undated.md"
+    undated.write_text("---\npublished: someday\n---\nCrane arrives\n\nThe new crane arrived at the port.\n")
+    status, summary, *_ = served_upload([str(undated)])
+    assert status == ("**Added** 1 document(s): undated. They are searchable now.\n\n**Warning** undated.md: published "
+                      '"someday" is not a date (give a real day, e.g. published: 2024-05-01); indexed without a date')
+    assert f"\nindex `{assistant.index_dir.name}` (" in summary and str(tmp_path) not in summary
     reported: list[tuple[float, str]] = []
     fresh = tmp_path / "fresh.txt"
     fresh.write_text("Market opens\nPublished: 2024-05-03\nThe new market opened on Sunday.")
