@@ -720,7 +720,7 @@ HELP = {
     "eval": ["--k K [K ...] cut-offs for hit@k and recall@k",
              "--compare COMPARE comma-separated retrieval modes, e.g. dense,bm25,hybrid",
              "--out DIR write metrics.json and report.md here",
-             "--limit LIMIT evaluate a seeded sample of N questions", "--seed SEED", "GOLD", "--top-k TOP_K",
+             "--limit LIMIT evaluate a seeded sample of N questions", "--seed SEED", "positional arguments: GOLD options:", "--top-k TOP_K",
              "--retrieval {hybrid,dense,bm25}", "--reader {model,large,fast} model: the trained reader",
              "--compare-readers READERS run each mode once per reader, e.g. model,fast (columns named hybrid+model, "
              "hybrid+fast)"],
