@@ -596,8 +596,16 @@ def test_add_feed_reports_what_it_added_and_refuses_in_one_line(make_assistant: 
         status, *_, box = add_feed(f"{site.url}/news/ferry")
         assert status == f"Nothing new at {shown_url}/news/ferry: its 1 article(s) are indexed already."
         assert box == SKIP
-        status, *_, box = add_feed("ftp://example.com/feed")
-        assert status.startswith("**Failed** ") and "\n" not in status and box == SKIP
+        assert f"\nindex `{assistant.index_dir}` (" in summary  # rag ui: the full path
+        status, summary, watched, heading, box = add_feed("ftp://example.com/feed")
+        assert status == ("**Failed** not a web address: 'ftp&#58;//example.com/feed'; give a feed or article URL "
+                          "starting with http&#58;// or https&#58;//")
+        assert box == SKIP and f"\nindex `{assistant.index_dir}` (" in summary and watched.startswith("**Feeds and URLs** (")
+        assert heading.startswith(f"## Ask the articles\nIndex **{assistant.index_dir.name}**: 2 articles")
+        status, summary, watched, heading, box = add_feed(2026)  # not text: one line, never a traceback
+        assert status == "**Failed** something went wrong (AttributeError: 'int' object has no attribute 'strip')"
+        assert box == SKIP and f"\nindex `{assistant.index_dir}` (" in summary and watched.startswith("**Feeds and URLs** (")
+        assert heading.startswith(f"## Ask the articles\nIndex **{assistant.index_dir.name}**: 2 articles")
         # Without --allow-host, the fetcher refuses loopback: one line, nothing added.
         refused = handlers(build_app(assistant))["add_feed"](f"{site.url}/news/other")
         assert refused[0].startswith(f"**Failed** {shown_url}/news/other: ") and refused[4] == SKIP
