@@ -792,6 +792,18 @@ def test_the_layout_names_each_control_and_what_it_holds(demo_app: Any, tiny: As
     from ui.app import UPLOAD_CACHE
 
     assert news_app.delete_cache == UPLOAD_CACHE == (300, 900)
+    # The chat (3 parts) beside the sources (2 parts), each at least 300 px wide, the sources column as tall as it needs.
+    columns = [c["props"] for c in news_app.config["components"] if c["type"] == "column"]
+    assert [(c["scale"], c["min_width"]) for c in columns] == [(3, 300), (2, 300)]
+    first_row = next(c["props"] for c in news_app.config["components"] if c["type"] == "row")
+    assert first_row["equal_height"] is False
+
+
+def test_the_app_sends_no_analytics_even_without_the_variable(tiny: Assistant, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ui.app import build_app
+
+    monkeypatch.delenv("GRADIO_ANALYTICS_ENABLED", raising=False)
+    assert build_app(tiny).analytics_enabled is False
 
 
 def test_render_answer_links_only_cited_markers_and_adds_its_notes() -> None:
