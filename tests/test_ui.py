@@ -606,6 +606,11 @@ def test_add_feed_reports_what_it_added_and_refuses_in_one_line(make_assistant: 
         assert status == "**Failed** something went wrong (AttributeError: 'int' object has no attribute 'strip')"
         assert box == SKIP and f"\nindex `{assistant.index_dir}` (" in summary and watched.startswith("**Feeds and URLs** (")
         assert heading.startswith(f"## Ask the articles\nIndex **{assistant.index_dir.name}**: 2 articles")
+        # A served UI names the index folder alone, whatever the outcome.
+        served_add = handlers(build_app(assistant, show_paths=False, fetch_limits=limits))["add_feed"]
+        for value in (f"{site.url}/news/ferry", "ftp://example.com/feed", 2026):
+            summary = served_add(value)[1]
+            assert f"\nindex `{assistant.index_dir.name}` (" in summary and str(assistant.index_dir.parent) not in summary
         # Without --allow-host, the fetcher refuses loopback: one line, nothing added.
         refused = handlers(build_app(assistant))["add_feed"](f"{site.url}/news/other")
         assert refused[0].startswith(f"**Failed** {shown_url}/news/other: ") and refused[4] == SKIP
@@ -715,6 +720,8 @@ def test_read_only_has_no_upload_or_add_feed_and_a_served_ui_hides_paths(news: A
     assert accordion["props"]["visible"] is False
     (panel,) = [c for c in app.config["components"] if c["props"].get("elem_id") == "index-panel"]
     assert f"index `{news.index_dir.name}` (" in panel["props"]["value"] and str(news.index_dir.parent) not in panel["props"]["value"]
+    summary, _ = handlers(app)["refresh_index"]()
+    assert f"\nindex `{news.index_dir.name}` (" in summary and str(news.index_dir.parent) not in summary
     respond = handlers(app)["respond"]
     *_, (_, _, sources, _) = replies(respond, "How many vehicles were recalled?", since="2026-01-01")
     assert "Motor News, 2026-11-24</div>" in sources[0] and "recall-2026.md" not in sources[0]
