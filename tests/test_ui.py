@@ -779,6 +779,9 @@ def test_the_layout_names_each_control_and_what_it_holds(demo_app: Any, tiny: As
     from ui.app import _first_screen, _index_summary, example_questions
 
     news, news_app = tiny, demo_app
+    assert _first_screen(tiny) == (  # no dated article: no "newest"
+        f"## Ask the articles\nIndex **{tiny.index_dir.name}**: 1 articles. Every statement cites the sentences it comes "
+        "from; click a **[n]** to see its source.")
     shown = props_of(news_app)
     for name, (kind, props) in LAYOUT.items():
         assert shown[name][0] == kind, name
@@ -970,6 +973,13 @@ def test_example_questions_take_the_newest_headlines_once_each() -> None:
     assert example_questions([doc("g", "x" * 80)]) == [f"What happened: {'x' * 70}…?"]
     assert example_questions([doc("h", "Word " * 14 + "end")]) == ["What happened: " + ("Word " * 14).strip() + "…?"]
     assert example_questions([doc("i", "y" * 70)]) == [f"What happened: {'y' * 70}?"]
+    assert example_questions([doc("j", "z" * 71)]) == [f"What happened: {'z' * 70}…?"]  # one over: cut
+    cut_at_comma = "Harbour bridge and ferry plans approved by the council on Monday, afterwards the works begin"
+    assert example_questions([doc("k", cut_at_comma)]) == [  # cut inside "afterwards": the comma before it dropped
+        "What happened: Harbour bridge and ferry plans approved by the council on Monday…?"]
+    assert example_questions([doc("l", "Rocket built by SpaceX")]) == ["What happened: Rocket built by SpaceX?"]
+    five = [doc(str(i), f"Headline {i}", f"2024-01-0{i}") for i in range(1, 7)]
+    assert example_questions(five) == [f"What happened: Headline {i}?" for i in (6, 5, 4, 3)]  # four by default
 
 
 def test_the_index_summary_lists_fifty_articles_then_counts_the_rest(make_assistant: Any, tmp_path: Path) -> None:
@@ -984,7 +994,8 @@ def test_the_index_summary_lists_fifty_articles_then_counts_the_rest(make_assist
     summary = _index_summary(assistant)
     lines = summary.split("\n")
     assert lines[0] == "**52 documents · 52 chunks** · model `sentence-transformers/all-MiniLM-L6-v2 (onnx-int8)`"
-    assert re.fullmatch(rf"index `{re.escape(str(assistant.index_dir))}` \(\d+ KiB\)", lines[1]) and lines[2] == ""
+    kib = round(assistant.info()["size_bytes"] / 1024)
+    assert lines[1] == f"index `{assistant.index_dir}` ({kib} KiB)" and lines[2] == ""
     assert lines[3] == "- Note &#42;0&#42; (n00)" and lines[52] == "- Note &#42;49&#42; (n49)"
     assert lines[53:] == ["- … and 2 more"]
     assert f"index `{assistant.index_dir.name}` (" in _index_summary(assistant, show_paths=False)
@@ -1016,6 +1027,10 @@ def test_the_feeds_panel_lists_each_source_with_its_last_poll(tmp_path: Path) ->
     assert len(lines) == 2 + 50 + 1 and lines[-1] == "- … and 3 more"
     served = render_watched(Assistant(index), show_paths=False).split("\n")
     assert served[2].startswith("- file urls.txt · ")
+    fifty = tmp_path / "fifty"
+    fifty.mkdir()
+    (fifty / "sources.json").write_text(json.dumps({"version": 1, "sources": dict(list(sources.items())[:50])}))
+    assert len(render_watched(Assistant(fifty)).split("\n")) == 2 + 50  # fifty: all listed, no "… and 0 more"
     empty = tmp_path / "empty"
     empty.mkdir()
     assert render_watched(Assistant(empty)) == (
