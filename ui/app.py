@@ -278,7 +278,8 @@ def example_questions(documents: list[SourceDocument] | tuple[SourceDocument, ..
     questions = []
     for title in list(titles)[:n]:
         if len(title) > 70:  # whole words of the first 70 characters (a word ending at the 70th is whole)
-            title = title[:71].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+            head = title[:71]
+            title = (head.rsplit(" ", 1)[0] if " " in head else head[:70]).rstrip(",;:") + "…"
         questions.append(f"What happened: {title}?")
     return questions
 
