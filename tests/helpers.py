@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 def make_pdf(lines: list[str], title: str = "", info: dict[str, str] | None = None) -> bytes:
     """A valid one-page PDF whose text layer holds ``lines`` (Helvetica); ``info`` adds document-information entries."""
@@ -234,3 +236,14 @@ def _pieces(text: str) -> list[str]:
     import re
 
     return re.findall(r"\s*\S+", text)
+
+
+def write_two_articles(folder: Path) -> Path:
+    """Two short articles in ``folder`` (created): a dated harbour story and an undated bridge story; returns it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "harbour.txt").write_text(
+        "Harbour reopens\nPublished: 2024-03-05\n\nThe city harbour reopened on Tuesday after the storm. "
+        "Forty-two cargo ships had waited offshore.\n", encoding="utf-8")
+    (folder / "bridge.txt").write_text(
+        "Bridge closes\n\nThe old bridge closed for repairs on 3 March 2024, the council said.\n", encoding="utf-8")
+    return folder

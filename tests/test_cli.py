@@ -21,7 +21,7 @@ import ui.server
 from rag import Answer, AnswerEvent, Assistant, Citation, LoadError
 from rag._generative import UNSUPPORTED_TEXT
 from rag.cli import _print_answer, main
-from tests.helpers import make_pdf
+from tests.helpers import make_pdf, write_two_articles
 from ui.server import API_KEY_ENV
 
 RAG = [sys.executable, "-m", "rag.cli"]
@@ -1559,12 +1559,7 @@ def test_cli_prints_the_checked_llm_answer_once_and_its_json(capsys: pytest.Capt
 def cli_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A two-article index built by `rag index` in process (the folder beside it; reader `fast` in its fast.toml)."""
     root = tmp_path_factory.mktemp("cli")
-    (root / "docs").mkdir()
-    (root / "docs" / "harbour.txt").write_text(
-        "Harbour reopens\nPublished: 2024-03-05\n\nThe city harbour reopened on Tuesday after the storm. "
-        "Forty-two cargo ships had waited offshore.\n", encoding="utf-8")
-    (root / "docs" / "bridge.txt").write_text(
-        "Bridge closes\n\nThe old bridge closed for repairs on 3 March 2024, the council said.\n", encoding="utf-8")
+    write_two_articles(root / "docs")
     (root / "fast.toml").write_text('[rag]\nreader = "fast"\n')
     assert main(["index", str(root / "docs"), "--index", str(root / "index")]) == 0
     return root

@@ -24,6 +24,7 @@ import ui.app  # noqa: F401
 from rag import REFUSAL_TEXT, Answer, Assistant, Citation, FetchLimits, RagError, Settings
 from rag._types import Copy, Disagreement, MentionedDate, Passage, SourceDocument, TimeScope
 from tests.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from tests.helpers import write_two_articles
 from ui.messages import reply_text
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -535,12 +536,7 @@ def test_app_feed_report_and_watched_list_in_full(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def app_assistant(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Assistant:
     root = tmp_path_factory.mktemp("app")
-    (root / "docs").mkdir()
-    (root / "docs" / "harbour.txt").write_text(
-        "Harbour reopens\nPublished: 2024-03-05\n\nThe city harbour reopened on Tuesday after the storm. "
-        "Forty-two cargo ships had waited offshore.\n", encoding="utf-8")
-    (root / "docs" / "bridge.txt").write_text(
-        "Bridge closes\n\nThe old bridge closed for repairs on 3 March 2024, the council said.\n", encoding="utf-8")
+    write_two_articles(root / "docs")
     assistant = Assistant(root / "index", embeddings=embedder, settings=Settings(reader="fast"))
     assistant.index([root / "docs"])
     return assistant
