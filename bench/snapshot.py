@@ -2,6 +2,7 @@
 
     python -m bench.snapshot --out /tmp/now.json                 # local store, about a minute
     python -m bench.snapshot --check bench/results/snapshot.json  # exit 1 and list what differs
+    python -m bench.snapshot --check bench/results/snapshot.json --check bench/results/snapshot-avx2.json
     python -m bench.snapshot --store postgresql://rag@127.0.0.1:5433/rag --check bench/results/snapshot.json
 
 What it records, all through public calls (:class:`rag.Assistant`, ``rag eval``'s metrics):
@@ -22,8 +23,20 @@ today, so their answers change with the calendar, not with the code.
 
 ``--store URL`` builds the indexes in that PostgreSQL database instead of
 folders (each set in a schema of its own); the answers must be the same.
-Scores are compared to six significant digits: pgvector sums an inner
-product in another order than FAISS (BM25 scores are the same to the bit).
+Scores are compared to six significant digits or 0.005: pgvector sums an
+inner product in another order than FAISS (BM25 scores are the same to the
+bit), and the models' float kernels differ between CPUs.
+
+**One snapshot per kind of CPU.** The int8 products are exact on every CPU
+(``rag/_int8.py``), but the float parts of the models (softmax, GELU, layer
+norm) round differently with AVX-512 than with AVX2, and a near tie, such
+as where a short answer ends, can fall the other way. So the answers are
+recorded once per kind of CPU seen: ``bench/results/snapshot.json`` on a CPU
+with AVX-512 and VNNI, ``bench/results/snapshot-avx2.json`` on one with AVX2
+alone (a 2-core AMD EPYC). ``--check`` may be given more than once: the run
+passes when it equals one of them, and otherwise lists what differs from the
+nearest. A change of answers re-records the file of the CPU it was made on
+and says so; the other files wait for a run on their kind of CPU.
 """
 
 from __future__ import annotations
@@ -138,6 +151,9 @@ def snapshot(store: str | None = None) -> dict[str, Any]:
         }
 
 
+_SCORE_NOISE = 0.005
+
+
 def differences(expected: Any, got: Any, path: str = "") -> list[str]:
     """Where ``got`` differs from ``expected``, as ``path: expected != got`` lines."""
     if isinstance(expected, dict) and isinstance(got, dict):
@@ -150,15 +166,20 @@ def differences(expected: Any, got: Any, path: str = "") -> list[str]:
         return found
     if isinstance(expected, list) and isinstance(got, list) and len(expected) == len(got):
         return [line for i, (e, g) in enumerate(zip(expected, got)) for line in differences(e, g, f"{path}[{i}]")]
-    if isinstance(expected, float) and isinstance(got, float) and math.isclose(expected, got, rel_tol=1e-6):
-        return []  # pgvector's inner products may differ from FAISS's in the seventh digit, never the answer
+    if isinstance(expected, float) and isinstance(got, float) and math.isclose(expected, got, rel_tol=1e-6, abs_tol=_SCORE_NOISE):
+        # pgvector's inner products differ from FAISS's in the seventh digit, and the models' float kernels
+        # (softmax, GELU, layer norm) from one CPU to another in the third: never the answer, and never a metric,
+        # whose smallest step on the gold set (one of 39 questions) is 0.026.
+        return []
     return [] if expected == got else [f"{path}: {json.dumps(expected)[:200]} != {json.dumps(got)[:200]}"]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.snapshot", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, help="write the snapshot here")
-    parser.add_argument("--check", type=Path, help="compare with this snapshot; exit 1 when anything differs")
+    parser.add_argument("--check", type=Path, action="append",
+                        help="compare with this snapshot (repeatable: pass when one of them equals this run); "
+                             "exit 1 when anything differs")
     parser.add_argument("--store", help="a PostgreSQL URL to build the indexes in (default: folders)")
     args = parser.parse_args(argv)
     got = json.loads(json.dumps(snapshot(args.store)))  # as it reads back from disk
@@ -166,12 +187,18 @@ def main(argv: list[str] | None = None) -> int:
         write_atomic(args.out, json.dumps(got, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
         print(f"wrote {args.out}")
     if args.check:
-        found = differences(json.loads(args.check.read_text(encoding="utf-8")), got)
+        path, found = nearest(got, args.check)
         for line in found[:50]:
             print(line)
-        print(f"{len(found)} difference(s) from {args.check}")
+        print(f"{len(found)} difference(s) from {path}")
         return 1 if found else 0
     return 0
+
+
+def nearest(got: Any, paths: list[Path]) -> tuple[Path, list[str]]:
+    """The recorded snapshot among ``paths`` that ``got`` differs least from, and how it differs."""
+    compared = [(path, differences(json.loads(path.read_text(encoding="utf-8")), got)) for path in paths]
+    return min(compared, key=lambda pair: len(pair[1]))
 
 
 if __name__ == "__main__":

@@ -216,15 +216,20 @@ class OnnxEncoder:
         """Export the model if it is not cached yet, then open a session."""
         from tokenizers import Tokenizer
 
-        path = onnx_file(self.model_dir, quantized=self.quantized)
+        from ._int8 import exact_model
+
+        exported = onnx_file(self.model_dir, quantized=self.quantized)
         for attempt in (1, 2):
-            if not path.exists():
-                self._export(path)
+            if not exported.exists():
+                self._export(exported)
+            path = exported
             try:
+                path = exact_model(exported, cache=cache_dir() / "int8") if self.quantized else exported
                 self._session = open_session(path, threads=0)  # 0: ONNX Runtime uses every core
                 break
             except Exception as error:  # onnxruntime raises its own untyped errors for a damaged file
-                path.unlink(missing_ok=True)  # only a cache: export it again once
+                for cached in {exported, path}:  # only caches: export (and convert) again once
+                    cached.unlink(missing_ok=True)
                 if attempt == 2:
                     raise EmbeddingError(
                         f'the exported ONNX model {path} does not load ({error}): set embed_backend = "torch"'

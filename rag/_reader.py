@@ -245,6 +245,7 @@ class Reader:
         return self
 
     def _load(self) -> None:
+        from ._int8 import exact_model
         from ._onnx import cache_dir, open_session
         from ._parts import joined
 
@@ -255,7 +256,8 @@ class Reader:
         try:
             self.info = json.loads((self.model_dir / "reader.json").read_text(encoding="utf-8"))
             self._tokenizer = load_tokenizer(self.model_dir / "tokenizer.json")
-            self._session = open_session(model, threads=0)
+            # Int8 weights this CPU multiplies exactly (an unsigned copy on x86 without VNNI: rag/_int8.py).
+            self._session = open_session(exact_model(model, cache=cache_dir() / "int8"), threads=0)
         except Exception as error:  # onnxruntime and tokenizers raise their own untyped errors
             raise ReaderError(f"the reader model in {self.model_dir} does not load ({error}): {_RETRAIN}") from error
 
