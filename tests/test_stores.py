@@ -1204,3 +1204,111 @@ def test_local_store_a_reader_follows_a_build_that_lands_while_it_reads(
     with pytest.raises(IndexCorruptError):
         load_index(ix)
     assert len(calls) == 3 and len(set(calls)) == 3
+
+
+# ---------------------------------------------------------------- segments: an update writes only the change (issue #25)
+
+
+def _news_documents() -> list[SourceDocument]:
+    from rag import load_paths
+
+    return load_paths([ROOT / "bench" / "data" / "news-dated"]).documents
+
+
+def _answers(index_dir: Path, questions: list[dict]) -> list[dict]:
+    from rag import Assistant, Settings
+
+    assistant = Assistant(index_dir, embeddings=HashingEmbeddings(), settings=Settings(reader="fast"))
+    out = []
+    for q in questions:
+        record = assistant.ask(q["question"], as_of=q["as_of"]).to_dict()
+        record.pop("timings_ms")
+        out.append(record)
+    return out
+
+
+def test_local_store_incremental_updates_answer_as_a_rebuild_of_the_same_documents(tmp_path: Path) -> None:
+    """Adds in three batches (segments, then merged), a removal and a refreshed date answer what one build of the same
+    documents answers: the same rows, vectors, BM25 scores to the bit, passages and citations."""
+    docs = _news_documents()
+    base, batches = docs[:70], [docs[70:90], docs[90:95], docs[95:]]
+    chunker = TokenChunker(120, 30)
+
+    def build(index_dir: Path, documents: list[SourceDocument], **kw: object) -> None:
+        build_index(index_dir, LoadResult(documents=documents), embeddings=HashingEmbeddings(), chunker=chunker,
+                    prune=False, **kw)  # type: ignore[arg-type]
+
+    build(tmp_path / "inc", base)
+    names = []
+    for batch in batches:
+        build(tmp_path / "inc", batch)
+        names.append([s["name"] for s in read_manifest(tmp_path / "inc")["segments"]])
+    assert [len(n) for n in names] == [2, 3, 2]  # 70+20, then +5, then the two small ones merged with the third batch
+    assert names[1][:2] == names[0] and names[2][0] == names[0][0]  # the first segment was never rewritten
+    refreshed = replace(docs[3], published="2012-01-01")  # same text: stored in the manifest, not re-embedded
+    build(tmp_path / "inc", [refreshed], remove=frozenset({docs[5].id, docs[80].id}))
+    manifest = read_manifest(tmp_path / "inc")
+    assert manifest["segments"][0]["deleted"] == [5] and manifest["segments"][0]["refreshed"]["3"]["published"] == "2012-01-01"
+    final = [refreshed if d.id == docs[3].id else d for d in docs if d.id not in (docs[5].id, docs[80].id)]
+    build(tmp_path / "fresh", final)
+    inc, fresh = load_index(tmp_path / "inc"), load_index(tmp_path / "fresh")
+    assert inc.documents == fresh.documents == final and len(read_manifest(tmp_path / "fresh")["segments"]) == 1
+    for name in ("chunk_rows", "sentence_rows", "chunk_vectors", "sentence_vectors", "signatures", "copy_of"):
+        assert np.array_equal(np.asarray(getattr(inc, name)), np.asarray(getattr(fresh, name))), name
+    assert inc.term_df == fresh.term_df
+    rows = [0, 7, inc.n_chunks // 2, inc.n_chunks - 1]
+    assert np.array_equal(inc.sentence_vectors[rows], fresh.sentence_vectors[rows])  # read through the segments
+    for question in ["Airbus A380 orders", "General Motors bankruptcy filing", "iPhone sales quarter"]:
+        terms = bm25_terms(question)
+        assert np.array_equal(inc.search._lexical.scores(terms), fresh.search._lexical.scores(terms))  # type: ignore[union-attr]
+        vector = np.asarray(HashingEmbeddings().embed_query(question), np.float32)
+        for where in (ChunkFilter(), ChunkFilter(since=day_number("2008-01-01"), until=day_number("2009-12-31"))):
+            assert inc.search.dense_search(vector, 10, where) == fresh.search.dense_search(vector, 10, where)
+            assert inc.search.lexical_search(terms, 10, where) == fresh.search.lexical_search(terms, 10, where)
+    questions = [json.loads(line) for line in (ROOT / "bench" / "data" / "news-dated" / "questions.jsonl").read_text().splitlines()]
+    asked = questions[1:40:6]
+    assert _answers(tmp_path / "inc", asked) == _answers(tmp_path / "fresh", asked)
+
+
+def test_local_store_a_format_1_index_answers_and_its_first_update_rewrites_it_as_one_segment(
+    tmp_path: Path, local_index_dir: Path
+) -> None:
+    old = _format_1_copy(local_index_dir, tmp_path / "old")
+    index = load_index(old)
+    assert index.bm25 is not None and read_manifest(old)["format_version"] == 1
+    fresh = load_index(local_index_dir)
+    vector = np.asarray(HashingEmbeddings().embed_query("the harbour bridge"), np.float32)
+    for terms in (["harbour"], ["bridg", "harbour", "harbour"], ["nowher"]):
+        assert index.search.lexical_search(terms, 6, ChunkFilter()) == fresh.search.lexical_search(terms, 6, ChunkFilter())
+    assert index.search.dense_search(vector, 6, ChunkFilter()) == fresh.search.dense_search(vector, 6, ChunkFilter())
+    report = build_index(old, LoadResult(documents=[_local_doc("pier", "The pier reopened too.", "2024-07-01")]),
+                         embeddings=HashingEmbeddings(), chunker=TokenChunker(120, 30), prune=False)
+    manifest = read_manifest(old)
+    assert report.added == ["pier"] and manifest["format_version"] == 2 and len(manifest["segments"]) == 1
+    assert [d.id for d in load_index(old).documents] == [row[0] for row in _LOCAL_TEXTS] + ["pier"]
+
+
+def test_local_store_merges_keep_few_segments_and_reclaim_tombstones(tmp_path: Path) -> None:
+    from rag.stores._local import DELETED_SHARE, MAX_SEGMENTS
+
+    ix = tmp_path / "ix"
+    docs = [_local_doc(f"d{i:02d}", f"Story {i} about the harbour number {i * 37}.", "2024-03-01") for i in range(40)]
+    chunker = TokenChunker(120, 30)
+    build_index(ix, LoadResult(documents=docs[:20]), embeddings=HashingEmbeddings(), chunker=chunker)
+    counts = []
+    for doc in docs[20:]:  # twenty adds of one document: a binary counter of segments, never more than MAX_SEGMENTS
+        build_index(ix, LoadResult(documents=[doc]), embeddings=HashingEmbeddings(), chunker=chunker, prune=False)
+        counts.append(len(read_manifest(ix)["segments"]))
+    assert max(counts) <= MAX_SEGMENTS and counts[:4] == [2, 2, 3, 2]
+    assert [s["n_documents"] for s in read_manifest(ix)["segments"]] == [20, 16, 4]  # sizes halve, oldest to newest
+    assert [d.id for d in load_index(ix).documents] == [d.id for d in docs]
+    # Removing over a third of the first segment's documents rewrites it; fewer stay as tombstones.
+    build_index(ix, LoadResult(), embeddings=HashingEmbeddings(), chunker=chunker, remove=frozenset({"d00", "d01"}))
+    assert read_manifest(ix)["segments"][0]["deleted"] == [0, 1]
+    gone = frozenset(d.id for d in docs[2:2 + int(DELETED_SHARE * 20)])
+    build_index(ix, LoadResult(), embeddings=HashingEmbeddings(), chunker=chunker, remove=gone)
+    manifest = read_manifest(ix)
+    assert all(s["deleted"] == [] for s in manifest["segments"]) and manifest["n_documents"] == 40 - 2 - len(gone)
+    index = load_index(ix)
+    assert [d.id for d in index.documents] == [d.id for d in docs if d.id not in gone | {"d00", "d01"}]
+    assert index.search.lexical_search(["harbour"], 3, ChunkFilter())[0].row == 0
