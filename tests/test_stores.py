@@ -1312,3 +1312,31 @@ def test_local_store_merges_keep_few_segments_and_reclaim_tombstones(tmp_path: P
     index = load_index(ix)
     assert [d.id for d in index.documents] == [d.id for d in docs if d.id not in gone | {"d00", "d01"}]
     assert index.search.lexical_search(["harbour"], 3, ChunkFilter())[0].row == 0
+
+
+def test_local_store_tombstoned_chunks_are_skipped_inside_faiss_flat_or_ivf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A segment's tombstones never come back from its FAISS index (an ID selector), exact or IVF-SQ8."""
+    import functools
+
+    from rag.stores import _local
+
+    docs = [_local_doc(f"d{i:02d}", f"Story {i} about harbour {i * 37} and bridge {i % 7}.", "2024-03-01") for i in range(60)]
+    for exact_limit in (100_000, 10):  # flat, then IVF-SQ8 (nprobe covers every cell: the same hits, quantized scores)
+        monkeypatch.setattr(_local, "build_dense_index", functools.partial(_local.build_dense_index, exact_limit=exact_limit))
+        ix = tmp_path / f"ix-{exact_limit}"
+        build_index(ix, LoadResult(documents=docs), embeddings=HashingEmbeddings(), chunker=TokenChunker(120, 30))
+        gone = frozenset(d.id for d in docs[::5])  # 12 of 60: under a third, so they stay tombstones
+        build_index(ix, LoadResult(), embeddings=HashingEmbeddings(), chunker=TokenChunker(120, 30), remove=gone)
+        (segment,) = read_manifest(ix)["segments"]
+        assert len(segment["deleted"]) == 12 and segment["dense_index"]["type"] == ("flat" if exact_limit > 60 else "ivf-sq8")
+        index = load_index(ix)
+        vector = np.asarray(index.chunk_vectors[7], dtype=np.float32)
+        hits = index.search.dense_search(vector, 10, ChunkFilter(one_per_copy_group=False))
+        exact = _exact_dense(index, vector, 10, np.ones(index.n_chunks, dtype=bool))
+        assert len(hits) == 10 and hits[0].row == 7
+        if exact_limit > 60:  # exact: the oracle's scores (their ties may fall in another order)
+            assert [round(h.score, 4) for h in hits] == [round(score, 4) for _, score in exact]
+        (shard,) = index.search._shards  # type: ignore[attr-defined]
+        ids, _ = shard.nearest(vector, 48)  # every live chunk: none of the tombstoned
+        assert sorted(ids.tolist()) == np.flatnonzero(shard.rows >= 0).tolist()
+        assert [d.id for d in index.documents] == [d.id for d in docs if d.id not in gone]

@@ -580,10 +580,35 @@ class _Shard:
     n_dead: int
     postings: Postings | None = None
     term_ids: dict[str, int] = field(default_factory=dict)
+    dense_info: dict[str, Any] = field(default_factory=dict)
+    _skip: tuple[Any, ...] = field(default=(), init=False, repr=False)
 
     def to_rows(self, local: np.ndarray) -> np.ndarray:
         """Index rows of some of its chunks (``-1``: tombstoned)."""
         return local.astype(np.int64) + self.base if self.rows is None else self.rows[local]
+
+    def __post_init__(self) -> None:
+        if self.rows is not None and self.dense is not None:
+            import faiss
+
+            # Tombstoned chunks are excluded inside FAISS, so a segment with many of them is not searched for k
+            # plus all of them. Built once, at load; kept together, as FAISS holds only pointers to the selectors.
+            dead = np.ascontiguousarray(np.flatnonzero(self.rows < 0), dtype=np.int64)
+            batch = faiss.IDSelectorBatch(dead)
+            live = faiss.IDSelectorNot(batch)
+            params = (faiss.SearchParametersIVF(sel=live, nprobe=int(self.dense_info["nprobe"]))
+                      if self.dense_info.get("type") == "ivf-sq8" else faiss.SearchParameters(sel=live))
+            self._skip = (dead, batch, live, params)
+
+    def nearest(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """FAISS's ``k`` nearest of its live chunks (its own ids, ``-1`` pads) and their inner products, on one thread."""
+        if not self._skip:
+            return search_one_scored(self.dense, vector, k)
+        import faiss
+
+        faiss.omp_set_num_threads(1)  # as search_one_scored: one question, one thread
+        scores, ids = self.dense.search(np.ascontiguousarray(vector.reshape(1, -1), dtype=np.float32), k, params=self._skip[3])
+        return ids[0], scores[0]
 
 
 class _Rows:
@@ -673,7 +698,7 @@ def _join(segments: list[_Segment]) -> _Joined:
             row_of = np.full(len(segment.chunk_rows), -1, dtype=np.int64)
             row_of[chunks] = n_chunks + np.arange(len(chunks), dtype=np.int64)
         shards.append(_Shard(segment.dense, n_chunks, row_of, len(segment.chunk_rows) - len(chunks), segment.postings,
-                             {t: i for i, t in enumerate(segment.postings.terms)}))
+                             {t: i for i, t in enumerate(segment.postings.terms)}, segment.entry.get("dense_index", {})))
         documents.extend(segment.documents[i] for i in keep.tolist())
         signatures.append(np.asarray(segment.signatures)[keep])
         n_chunks += len(chunks)
@@ -815,19 +840,19 @@ class LocalSearch:
     def _nearest(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Index rows (``-1`` pads) and inner products of FAISS's ``k`` nearest live chunks, best first.
 
-        One segment without tombstones is FAISS's answer as it is; several
-        are each asked for ``k`` (plus their tombstoned chunks) and merged by
-        score, ties by row.
+        One segment without tombstones is FAISS's answer as it is; otherwise
+        each segment is asked for its ``k`` nearest live chunks and the hits
+        are merged by score, ties by row.
         """
         if len(self._shards) == 1 and self._shards[0].rows is None:
             return search_one_scored(self._shards[0].dense, vector, k)
         rows: list[np.ndarray] = []
         scores: list[np.ndarray] = []
         for shard in self._shards:
-            n = int(shard.dense.ntotal)
-            if not n:
+            live = int(shard.dense.ntotal) - shard.n_dead
+            if live <= 0:
                 continue
-            ids, found = search_one_scored(shard.dense, vector, min(n, k + shard.n_dead))
+            ids, found = shard.nearest(vector, min(live, k))
             ids, found = ids[ids >= 0], found[ids >= 0]
             mapped = shard.to_rows(ids)
             rows.append(mapped[mapped >= 0])
