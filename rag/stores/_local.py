@@ -48,8 +48,9 @@ replaced stay until the next build, for readers still on them.
 Searching: BM25 is scored when asked from the postings, with global ``N``,
 ``df`` and average length over live chunks and bm25s' exact arithmetic
 (rag/_bm25.py), so an added chunk changes nothing stored for the others.
-Each segment's FAISS index is searched and the hits merged by score (ties by
-row); one segment with no tombstones is searched exactly as a single index.
+Each segment's FAISS index is searched (its tombstoned chunks excluded by an
+ID selector) and the hits merged by score (ties by row); one segment with no
+tombstones is searched exactly as a single index.
 Indexes of format 1 (one generation folder with a bm25s index and
 ``terms.json`` of document frequencies) load and answer as before; the first
 update rewrites them as one segment.
