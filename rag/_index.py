@@ -48,8 +48,10 @@ class IndexData:
         chunk_vectors / sentence_vectors: Unit vectors, row-aligned (a
             :class:`rag.stores._protocol.VectorTable`: numpy arrays here,
             database tables in the PostgreSQL store).
-        dense: The local store's FAISS index over ``chunk_vectors`` (``None`` in the database store).
-        bm25: The local store's bm25s index over the chunk texts (``None`` in the database store).
+        dense: The local store's FAISS index over ``chunk_vectors`` when it has one segment without tombstones
+            (``None`` otherwise, its ``search`` merges the segments'; ``None`` in the database store).
+        bm25: A format-1 local index's bm25s index over the chunk texts (``None`` for segments, scored from raw
+            term frequencies, and in the database store).
         term_df: Chunk document frequency per stemmed term (read with ``.get``).
         signatures: MinHash signature per document (``None`` in old indexes).
         copy_of: Per document, its copy group's canonical position (empty

@@ -1,17 +1,19 @@
-"""Ingestion: turning loaded documents into a new index generation, incrementally.
+"""Ingestion: turning loaded documents into an index update, incrementally.
 
 :func:`build_index` plans (which documents are new, changed, unchanged,
 gone, or kept because their file failed to load), chunks and embeds only
 what changed, groups syndicated copies, and writes the result through the
-local store (``rag/stores/_local.py``): a complete new generation, swapped
-in atomically. A database index is updated in place instead:
+local store (``rag/stores/_local.py``): a segment of the new documents plus
+tombstones, or the whole index as one segment on a first build or
+``--rebuild``, swapped in atomically. A database index is updated in place instead:
 :func:`plan_update` makes the same decisions against the stored documents'
 short columns and embeds only the new ones, and the database store appends
 them (``rag/stores/_pgvector.py``).
 
 Trade-offs: unchanged documents keep their stored vectors (matched by id
-and content hash), so they are never embedded twice; every build still
-writes a whole generation (none when nothing changed).
+and content hash), so they are never embedded twice, and an update writes
+only the change (nothing when nothing changed); copy groups are still
+recomputed over every document's signature (numpy, small).
 
 Example:
     >>> report = build_index("index/demo", load_paths(["rag/data/articles"]),  # doctest: +SKIP
@@ -36,9 +38,23 @@ from ._embedding import MiniLMEmbeddings, embed_array, model_name_of
 from ._exceptions import IndexCorruptError
 from ._index import IndexData
 from ._loading import LoadResult, Skipped
-from ._syndication import copy_groups, count_copies, signatures
+from ._syndication import copy_groups, signatures
 from ._types import SourceDocument
-from .stores._local import MANIFEST, Layout, Parts, check_compatible, load_index, locked, write_error, write_generation
+from .stores._local import (
+    MANIFEST,
+    Layout,
+    Parts,
+    check_compatible,
+    kept_rows,
+    load_index,
+    locked,
+    segmented,
+    write_error,
+    write_generation,
+    write_update,
+)
+
+_kept_rows = kept_rows  # the one-pass row grouping lives with the store, which stitches segments with it
 
 __all__ = [
     "SHORT_SENTENCES", "UNIT_CHARS", "BuildReport", "BuildRequest", "NewRows", "Update", "build_folder", "build_index",
@@ -205,16 +221,49 @@ def build_folder(index_dir: str | Path, request: BuildRequest) -> BuildReport:
                 report.n_copies = old.n_copies
                 report.seconds = time.perf_counter() - started
                 return report
-            parts = _assemble(old, plan, embeddings, chunker, report, progress, layout)
-            write_generation(index_dir, parts, model_name, chunker.settings(), layout, str(old.manifest["generation"]) if old else None)
+            if old is not None and segmented(old):  # only the change: a segment of the new documents, tombstones
+                added = _added(old, plan, embeddings, chunker, report, progress, layout)
+                documents = [plan.refresh.get(i, old.documents[i]) for i in plan.keep] + plan.embed
+                sigs = np.concatenate([np.asarray(old.signatures)[np.asarray(plan.keep, dtype=np.int64)], added.signatures])
+                copy_of = np.asarray(copy_groups(None, [d.published for d in documents], sigs), dtype=np.int32)
+                manifest = write_update(index_dir, old, plan.keep, plan.refresh, added, copy_of, model_name,
+                                        chunker.settings(), layout)
+            else:  # a first build, --rebuild, or a damaged or format-1 index: the whole index as one segment
+                parts = _assemble(old, plan, embeddings, chunker, report, progress, layout)
+                manifest = write_generation(index_dir, parts, model_name, chunker.settings(), layout)
     except OSError as error:  # backend errors become one line here, for every caller
         raise write_error(error, index_dir) from error
-    report.n_documents = len(parts.documents)
-    report.n_chunks = len(parts.chunk_rows)
-    report.n_undated = sum(1 for d in parts.documents if not d.published)
-    report.n_copies = count_copies(parts.copy_of)
+    report.n_documents = int(manifest["n_documents"])
+    report.n_chunks = int(manifest["n_chunks"])
+    report.n_undated = int(manifest["n_undated"])
+    report.n_copies = int(manifest["n_copies"])
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _added(
+    old: IndexData,
+    plan: _Plan,
+    embeddings: Embeddings,
+    chunker: TokenChunker,
+    report: BuildReport,
+    progress: bool,
+    layout: Layout,
+) -> Parts:
+    """The plan's new and changed documents chunked and embedded, numbered from 0: the segment an update adds."""
+    new = _chunk_and_embed(plan.embed, 0, 0, embeddings, chunker, report, progress, layout)
+    dim = int(old.manifest.get("dimension") or _dimension(embeddings, []))
+    chunk_rows = np.concatenate(new.chunk_rows) if new.chunk_rows else np.zeros((0, 6), np.int32)
+    return Parts(
+        documents=list(plan.embed),
+        chunk_rows=chunk_rows.astype(np.int32),
+        sentence_rows=(np.concatenate(new.sentence_rows) if new.sentence_rows else np.zeros((0, 3), np.int32)).astype(np.int32),
+        chunk_vectors=_vectors(None, np.zeros(0, np.int64), new.chunk_vectors, dim, np.float32),
+        sentence_vectors=_vectors(None, np.zeros(0, np.int64), new.sentence_vectors, dim, np.float16),
+        chunk_texts=[plan.embed[d].text[s:e] for d, s, e in chunk_rows[:, :3].tolist()],
+        signatures=signatures([d.text for d in plan.embed]),
+        copy_of=np.zeros(0, dtype=np.int32),  # the groups are the whole index's: write_update is given them
+    )
 
 
 def _readable(index_dir: Path, report: BuildReport) -> IndexData | None:
@@ -542,37 +591,6 @@ def _chunk_and_embed(
         report.embedded_sentences = separately
     report.embedded_chunks = len(new_chunk_texts)
     return NewRows(chunk_rows, sentence_rows, new_chunk_vectors, new_sentence_vectors)
-
-
-def _kept_rows(doc_of: np.ndarray, n_documents: int, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Where the kept documents' rows are in a row table, found in one pass over its document column.
-
-    Args:
-        doc_of: The table's document column (each row's document position).
-        n_documents: How many documents the table's index has.
-        keep: Old positions of the kept documents, in their new order.
-
-    Returns:
-        The old positions of the kept documents' rows (each document's rows
-        in table order, the documents in ``keep`` order: what masking
-        ``doc_of == position`` for each kept document in turn gives), each
-        kept document's row count, and the old position of its first row
-        (0 when it has none).
-    """
-    doc_of = np.asarray(doc_of, dtype=np.int64)
-    # A build writes each document's rows together and in document order; sort only a table that is not so.
-    order = None if bool(np.all(doc_of[1:] >= doc_of[:-1])) else np.argsort(doc_of, kind="stable")
-    counts = np.bincount(doc_of, minlength=n_documents)[:n_documents]
-    starts = np.cumsum(counts) - counts  # where each document's rows begin (in ``order``)
-    lengths = counts[keep]
-    before = np.cumsum(lengths) - lengths  # where each kept document's rows begin among the kept rows
-    positions = np.repeat(starts[keep] - before, lengths) + np.arange(int(lengths.sum()), dtype=np.int64)
-    first = np.zeros(len(keep), dtype=np.int64)
-    has_rows = lengths > 0
-    first[has_rows] = starts[keep[has_rows]]
-    if order is not None:
-        positions, first[has_rows] = order[positions], order[first[has_rows]]
-    return positions, lengths, first
 
 
 def _vectors(

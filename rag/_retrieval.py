@@ -12,7 +12,7 @@ allows (the canonical one, else the earliest allowed) is searched, so
 copies never take the slots of other articles. A :class:`DateRange` keeps
 only articles published in it. Both rules reach the store as data (a
 :class:`rag._search.ChunkFilter`) through its two searches
-(:class:`rag._search.ChunkSearch`): the local store masks FAISS and bm25s
+(:class:`rag._search.ChunkSearch`): the local store masks FAISS and BM25
 results, the database store filters in SQL. Hybrid mode then reranks the top
 ``rerank_depth`` passages by their best sentence's evidence score, from the
 stored sentence vectors: a factual question is usually answered by one

@@ -5,7 +5,7 @@ rows. It describes them with a :class:`ChunkFilter` (a publication day
 range, whether articles of unknown date count, and the copy-group rule)
 and asks the store's :class:`ChunkSearch` for the best ``k``
 :class:`Hit` objects. The local store applies the filter as a numpy mask
-over its FAISS and bm25s results; the PostgreSQL store as SQL predicates
+over its FAISS and BM25 results; the PostgreSQL store as SQL predicates
 on stored columns, so what a question sends grows with ``k`` and its
 terms, never with the archive.
 

@@ -153,15 +153,22 @@ def test_interrupted_build_leaves_previous_index_intact(
     assert (tmp_path / "ix" / "manifest.json").read_text() == before
     data = load_index(tmp_path / "ix")
     assert [d.id for d in data.documents] == ["russia-china-drill-report", "zapad-interaction-2021-begins"]
-    # The next build succeeds; the interrupted build's leftovers are gone, the replaced generation stays
-    # until the build after (a reader may still be reading it).
+    # The next build succeeds and adds a segment of its own; the interrupted build's leftovers are gone, and the
+    # segments of the replaced manifest stay until the build after (a reader may still be reading them).
     build(tmp_path / "ix", [articles_copy], embedder)
-    generations = sorted(p.name for p in (tmp_path / "ix").iterdir() if p.is_dir())
-    live = read_manifest(tmp_path / "ix")["generation"]
-    assert len(generations) == 2 and live in generations and all(g.startswith("gen-") for g in generations)
+    folders = sorted(p.name for p in (tmp_path / "ix").iterdir() if p.is_dir())
+    live = _segment_names(tmp_path / "ix")
+    assert len(folders) == 2 == len(live) and folders == sorted(live) and all(g.startswith("gen-") for g in folders)
+    assert read_manifest(tmp_path / "ix")["generation"] == live[-1]  # the segment this build wrote is named after it
     (articles_copy / "newer.txt").write_text("Navy news\nThe navy launched a second frigate on Monday.")
     build(tmp_path / "ix", [articles_copy], embedder)
-    assert sorted(p.name for p in (tmp_path / "ix").iterdir() if p.is_dir()) == sorted([live, read_manifest(tmp_path / "ix")["generation"]])
+    now = _segment_names(tmp_path / "ix")
+    assert sorted(p.name for p in (tmp_path / "ix").iterdir() if p.is_dir()) == sorted(set(live) | set(now))
+    assert len(now) == 2 and now[0] == live[0]  # the two small newest segments were merged into one, the first kept
+
+
+def _segment_names(index_dir: Path) -> list[str]:
+    return [segment["name"] for segment in read_manifest(index_dir)["segments"]]
 
 
 def test_write_atomic_keeps_old_content_on_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -952,7 +959,7 @@ def test_removing_every_document_leaves_an_empty_index_of_the_models_dimension(t
     assert retitled.removed == ["b"] and retitled.embedded_chunks == 0 and plain.queries == []  # a kept vector tells it
     assert load_index(tmp_path / "ix").documents[0].title == "A2"
     report = build_index(tmp_path / "ix", LoadResult(), embeddings=plain, chunker=CHUNKER, remove=frozenset({"a"}))
-    assert report.removed == ["a"] and report.n_documents == report.n_chunks == 0 and len(plain.queries) == 1
+    assert report.removed == ["a"] and report.n_documents == report.n_chunks == 0 and plain.queries == []  # the manifest tells
     index = load_index(tmp_path / "ix")
     assert index.chunk_vectors.shape == (0, 64) and index.sentence_vectors.shape == (0, 64)
     assert index.manifest["dimension"] == 64 and index.signatures is not None and index.signatures.shape == (0, 128)

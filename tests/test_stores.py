@@ -41,6 +41,7 @@ from rag._index import IndexData
 from rag._loading import LoadResult
 from rag._query import Query
 from rag._search import ChunkFilter, Hit, day_number
+from rag._text import bm25_terms
 from rag.cli import main
 from rag.stores import open_index
 from rag.stores._local import (
@@ -685,21 +686,33 @@ def test_local_store_layout_and_manifest_of_a_build(local_index_dir: Path) -> No
     manifest = read_manifest(local_index_dir)
     index = load_index(local_index_dir)
     assert [d.id for d in index.documents] == [row[0] for row in _LOCAL_TEXTS]
-    assert manifest["format_version"] == 1 and manifest["embedding_model"] == "hashing-64" and manifest["dimension"] == 64
+    assert manifest["format_version"] == 2 and manifest["embedding_model"] == "hashing-64" and manifest["dimension"] == 64
     assert manifest["chunker"] == TokenChunker(120, 30).settings()
     assert manifest["sentence_vectors"] == "separate" and manifest["chunk_vectors"] == "pooled"
     assert (manifest["n_documents"], manifest["n_chunks"], manifest["n_sentences"]) == (6, 6, 6)
     assert manifest["n_undated"] == 1 and manifest["n_copies"] == index.n_copies == 2  # harbour-copy and bridge-two
+    assert manifest["copies"] == [[1, 0], [5, 2]]  # documents grouped as a copy, with their group's canonical
     assert manifest["dense_index"] == {"type": "flat"}
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", manifest["updated_at"])
-    gen = local_index_dir / manifest["generation"]
     assert re.fullmatch(r"gen-\d{8}T\d{6}-[0-9a-f]{6}", manifest["generation"])
-    assert manifest["files"] == {name: (gen / name).stat().st_size for name in (
+    (segment,) = manifest["segments"]  # a first build: one segment, named after the build
+    gen = local_index_dir / manifest["generation"]
+    assert segment["name"] == manifest["generation"] and segment["dense_index"] == {"type": "flat"}
+    assert (segment["n_documents"], segment["n_chunks"], segment["n_sentences"]) == (6, 6, 6)
+    assert segment["deleted"] == [] and segment["refreshed"] == {}
+    assert segment["files"] == {name: (gen / name).stat().st_size for name in (
         "documents.jsonl", "chunks.npy", "sentences.npy", "chunk_vectors.npy", "sentence_vectors.npy", "dense.faiss",
-        "terms.json", "signatures.npy", "copies.npy")}
+        "terms.json", "term_offsets.npy", "postings.npy", "lengths.npy", "signatures.npy")}
+    assert sorted(p.name for p in gen.iterdir()) == sorted(segment["files"])
     assert index.chunk_vectors.dtype == np.float32 and index.sentence_vectors.dtype == np.float16
     assert index.copy_of.tolist() == [0, 0, 2, 3, 4, 2] and index.signatures.shape == (6, 128)
-    assert json.loads((gen / "terms.json").read_text("utf-8"))["harbour"] == 3  # chunks holding the term
+    assert index.term_df["harbour"] == 3  # chunks holding the term
+    # Raw term frequencies, term-major: each term's chunks and counts, and each chunk's length in terms.
+    terms = json.loads((gen / "terms.json").read_text("utf-8"))
+    offsets, postings, lengths = (np.load(gen / n) for n in ("term_offsets.npy", "postings.npy", "lengths.npy"))
+    harbour = terms.index("harbour")
+    assert postings[offsets[harbour]:offsets[harbour + 1]].tolist() == [[0, 1], [1, 1], [3, 1]]
+    assert lengths.tolist() == [len(bm25_terms(text)) for _, text, _ in _LOCAL_TEXTS] and offsets[-1] == len(postings)
     stored = [json.loads(line) for line in (gen / "documents.jsonl").read_text("utf-8").splitlines()]
     assert stored[3] == {"id": "ferry", "title": "Ferry", "source": "wire/ferry", "text": _LOCAL_TEXTS[3][1],
                          "sha256": index.documents[3].sha256, "url": None, "published": None, "outlet": None, "author": None}
@@ -807,7 +820,13 @@ def test_local_store_manifest_errors_name_the_problem_and_the_fix(tmp_path: Path
     (tmp_path / "ix" / "manifest.json").write_text(json.dumps({**manifest, "format_version": 0}))
     with pytest.raises(IndexMismatchError) as caught:
         read_manifest(tmp_path / "ix")
-    assert str(caught.value) == f"index at {tmp_path / 'ix'} has format 0, this version reads 1: {fix}"
+    assert str(caught.value) == f"index at {tmp_path / 'ix'} has format 0, this version reads 2: {fix}"
+    for segments in ("gen-x", [{"name": "../elsewhere"}], ["gen-2024T1-abcdef"]):  # never a path, always entries
+        (tmp_path / "ix" / "manifest.json").write_text(json.dumps({**manifest, "segments": segments}))
+        with pytest.raises(IndexCorruptError) as caught:
+            read_manifest(tmp_path / "ix")
+        assert str(caught.value) == (f"index at {tmp_path / 'ix'} is corrupt (manifest.json: 'segments' is not a list of "
+                                     f"segment folder names): {fix}")
     (tmp_path / "ix" / "manifest.json").write_text(json.dumps({**manifest, "generation": "gen-2024T1-abcdef"}))
     assert read_manifest(tmp_path / "ix")["generation"] == "gen-2024T1-abcdef"
 
@@ -903,11 +922,11 @@ def test_local_store_row_tables_must_point_inside_the_documents() -> None:
 
 
 def test_local_store_damaged_generations_are_corrupt_with_the_reason(tmp_path: Path, local_index_dir: Path) -> None:
-    def damaged(change) -> str:  # type: ignore[no-untyped-def]
+    def damaged(change, source: Path = local_index_dir) -> str:  # type: ignore[no-untyped-def]
         ix = tmp_path / f"ix-{len(list(tmp_path.iterdir()))}"
-        shutil.copytree(local_index_dir, ix)
+        shutil.copytree(source, ix)
         manifest = json.loads((ix / "manifest.json").read_text())
-        change(ix / manifest["generation"], manifest)
+        change(ix / manifest["generation"], manifest.get("segments", [manifest])[0], manifest)
         (ix / "manifest.json").write_text(json.dumps(manifest))
         with pytest.raises(IndexCorruptError) as caught:
             load_index(ix)
@@ -917,55 +936,88 @@ def test_local_store_damaged_generations_are_corrupt_with_the_reason(tmp_path: P
         return message[len(f"index at {ix} is corrupt ("): -len(fix) - 1]
 
     def resize(name: str, size: int):  # type: ignore[no-untyped-def]
-        return lambda gen, manifest: manifest["files"].__setitem__(name, size)
+        return lambda gen, entry, manifest: entry["files"].__setitem__(name, size)
 
-    sizes = json.loads((local_index_dir / "manifest.json").read_text())["files"]
-    assert damaged(resize("terms.json", 3)) == f"terms.json is {sizes['terms.json']} bytes, manifest says 3"
-    assert damaged(resize("copies.npy", 3)) == f"copies.npy is {sizes['copies.npy']} bytes, manifest says 3"
+    sizes = json.loads((local_index_dir / "manifest.json").read_text())["segments"][0]["files"]
+    for name in ("terms.json", "postings.npy", "term_offsets.npy", "lengths.npy", "signatures.npy"):
+        assert damaged(resize(name, 3)) == f"{name} is {sizes[name]} bytes, manifest says 3"
 
-    def fewer_copies(gen: Path, manifest: dict) -> None:
-        np.save(gen / "copies.npy", np.zeros(5, dtype=np.int32))
-        manifest["files"].pop("copies.npy")
+    def save(gen: Path, entry: dict, name: str, table: np.ndarray) -> None:  # a table of another size, its size unrecorded
+        np.save(gen / name, table)
+        entry["files"].pop(name)
 
-    assert damaged(fewer_copies) == "per-document tables and documents.jsonl disagree"
+    assert damaged(lambda g, e, m: save(g, e, "signatures.npy", np.zeros((5, 128), np.uint64))) == (
+        "per-document tables and documents.jsonl disagree")
+    for name, table in [("sentence_vectors.npy", np.zeros((5, 64), np.float16)), ("chunk_vectors.npy", np.zeros((5, 64), np.float32)),
+                        ("lengths.npy", np.zeros(5, np.int32))]:
+        assert damaged(lambda g, e, m, name=name, table=table: save(g, e, name, table)) == (
+            "row counts of chunks, vectors and FAISS disagree")
+    postings_disagree = "postings.npy, term_offsets.npy and terms.json disagree"
+    assert damaged(lambda g, e, m: save(g, e, "term_offsets.npy", np.load(g / "term_offsets.npy")[:-1])) == postings_disagree
+    assert damaged(lambda g, e, m: save(g, e, "postings.npy", np.load(g / "postings.npy") + [[6, 0]])) == postings_disagree
 
-    def fewer_vectors(gen: Path, manifest: dict) -> None:
-        np.save(gen / "sentence_vectors.npy", np.zeros((5, 64), dtype=np.float16))
-        manifest["files"].pop("sentence_vectors.npy")
-
-    assert damaged(fewer_vectors) == "row counts of chunks, vectors and FAISS disagree"
-
-    def fewer_chunk_vectors(gen: Path, manifest: dict) -> None:
-        np.save(gen / "chunk_vectors.npy", np.zeros((5, 64), dtype=np.float32))
-        manifest["files"].pop("chunk_vectors.npy")
-
-    assert damaged(fewer_chunk_vectors) == "row counts of chunks, vectors and FAISS disagree"
-
-    def bad_row(gen: Path, manifest: dict) -> None:
+    def bad_row(gen: Path, entry: dict, manifest: dict) -> None:
         rows = np.load(gen / "chunks.npy")
         rows[4, 0] = 9
         np.save(gen / "chunks.npy", rows)
 
     assert damaged(bad_row) == "chunks.npy row 4 points outside the documents or sentences"
 
-    def tampered(gen: Path, manifest: dict) -> None:  # the same size, another text
+    def tampered(gen: Path, entry: dict, manifest: dict) -> None:  # the same size, another text
         stored = (gen / "documents.jsonl").read_text("utf-8")
         (gen / "documents.jsonl").write_text(stored.replace("new wing", "new wink"), "utf-8")
 
     assert damaged(tampered) == "document 'museum' does not match its stored sha256"
-    assert damaged(lambda gen, manifest: (gen / "terms.json").unlink()).startswith("[Errno 2] No such file")
+    assert damaged(lambda gen, entry, manifest: (gen / "terms.json").unlink()).startswith("[Errno 2] No such file")
+    # The manifest's own tables: tombstones, refreshes and copy groups must name documents the segments hold.
+    name = json.loads((local_index_dir / "manifest.json").read_text())["generation"]
+    assert damaged(lambda g, e, m: e.__setitem__("deleted", [6])) == f"manifest.json tombstones documents that {name} does not hold"
+    assert damaged(lambda g, e, m: e.__setitem__("refreshed", {"2": {"id": "museum"}})) == (
+        f"manifest.json refreshes document 2 of {name} with another document")
+    assert damaged(lambda g, e, m: m.__setitem__("copies", [[6, 0]])) == "manifest.json groups copies of documents the index does not hold"
 
-    def no_files_listed(gen: Path, manifest: dict) -> None:  # an index of before the sizes: its row counts still checked
-        manifest.pop("files")
-        (gen / "copies.npy").unlink()
+    def no_files_listed(gen: Path, entry: dict, manifest: dict) -> None:  # sizes unrecorded: row counts still checked
+        entry.pop("files")
         np.save(gen / "chunk_vectors.npy", np.zeros((5, 64), dtype=np.float32))
 
     assert damaged(no_files_listed) == "row counts of chunks, vectors and FAISS disagree"
+    # An index of format 1 (one generation, bm25s, copies.npy) is checked as it always was.
+    old = _format_1_copy(local_index_dir, tmp_path / "format-1")
+    old_sizes = json.loads((old / "manifest.json").read_text())["files"]
+    assert damaged(resize("copies.npy", 3), old) == f"copies.npy is {old_sizes['copies.npy']} bytes, manifest says 3"
+
+    def fewer_copies(gen: Path, entry: dict, manifest: dict) -> None:
+        np.save(gen / "copies.npy", np.zeros(5, dtype=np.int32))
+        manifest["files"].pop("copies.npy")
+
+    assert damaged(fewer_copies, old) == "per-document tables and documents.jsonl disagree"
+
+
+def _format_1_copy(source: Path, target: Path) -> Path:
+    """The index at ``source`` as the store wrote it before segments (format 1): one generation, bm25s, terms.json of df."""
+    import bm25s
+
+    index = load_index(source)
+    (segment,) = read_manifest(source)["segments"]
+    gen = target / segment["name"]
+    gen.mkdir(parents=True)
+    for name in ("documents.jsonl", "chunks.npy", "sentences.npy", "chunk_vectors.npy", "sentence_vectors.npy",
+                 "dense.faiss", "signatures.npy"):
+        shutil.copy(source / segment["name"] / name, gen / name)
+    np.save(gen / "copies.npy", index.copy_of)
+    corpus = [bm25_terms(index.chunk_text(row)) for row in range(index.n_chunks)]
+    bm25 = bm25s.BM25()
+    bm25.index(corpus, show_progress=False)
+    bm25.save(str(gen / "bm25"), show_progress=False)
+    (gen / "terms.json").write_text(json.dumps(dict(index.term_df)), "utf-8")
+    manifest = {key: value for key, value in index.manifest.items() if key not in ("segments", "copies")}
+    manifest.update(format_version=1, files={p.name: p.stat().st_size for p in gen.iterdir() if p.is_file()})
+    (target / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    return target
 
 
 def test_local_store_loads_an_index_without_the_optional_tables(tmp_path: Path, local_index_dir: Path) -> None:
-    ix = tmp_path / "old"
-    shutil.copytree(local_index_dir, ix)
+    ix = _format_1_copy(local_index_dir, tmp_path / "old")
     manifest = json.loads((ix / "manifest.json").read_text())
     for name in ("signatures.npy", "copies.npy"):
         (ix / manifest["generation"] / name).unlink()
@@ -1041,7 +1093,7 @@ def test_local_store_keeps_the_live_and_the_replaced_generation_only(
         time.tzset()
     assert capsys.readouterr().err == ""  # no progress bars of bm25s
     text = (ix / "manifest.json").read_text()
-    assert text.startswith('{\n  "format_version": 1,\n  "generation": "gen-')  # indented for people
+    assert text.startswith('{\n  "format_version": 2,\n  "generation": "gen-')  # indented for people
     updated = datetime.strptime(json.loads(text)["updated_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     assert abs((datetime.now(UTC) - updated).total_seconds()) < 600
     first = read_manifest(ix)["generation"]
@@ -1050,16 +1102,16 @@ def test_local_store_keeps_the_live_and_the_replaced_generation_only(
     (ix / "notes").mkdir()  # not ours: stays
     empty = Parts([], np.zeros((0, 6), np.int32), np.zeros((0, 3), np.int32), np.zeros((0, 8), np.float32),
                   np.zeros((0, 8), np.float32), [], np.zeros((0, 128), np.uint64), np.zeros(0, np.int32))
-    write_generation(ix, empty, "m", {"chunk_tokens": 1}, Layout("separate", "pooled"), first)
+    write_generation(ix, empty, "m", {"chunk_tokens": 1}, Layout("separate", "pooled"))
     second = read_manifest(ix)["generation"]
     assert sorted(p.name for p in ix.iterdir() if p.is_dir()) == sorted(["notes", first, second])
-    assert not (ix / second / "bm25").exists()  # no chunks: no bm25 index
+    assert np.load(ix / second / "postings.npy").shape == (0, 2)  # no chunks: no postings
     index = load_index(ix)
     assert index.bm25 is None and index.n_chunks == 0 and index.manifest["dimension"] == 8
     assert index.sentence_vectors.dtype == np.float16 and index.chunk_vectors.dtype == np.float32  # as documented
     assert index.search.lexical_search(["harbour"], 3, ChunkFilter()) == []
     assert index.search.dense_search(np.ones(8, np.float32), 3, ChunkFilter()) == []
-    write_generation(ix, empty, "m", {"chunk_tokens": 1}, Layout("contextual", "embedded"), second)
+    write_generation(ix, empty, "m", {"chunk_tokens": 1}, Layout("contextual", "embedded"))
     manifest = read_manifest(ix)
     assert sorted(p.name for p in ix.iterdir() if p.is_dir()) == sorted(["notes", second, manifest["generation"]])
     assert (manifest["sentence_vectors"], manifest["chunk_vectors"], manifest["n_undated"]) == ("contextual", "embedded", 0)
@@ -1096,7 +1148,7 @@ def test_local_store_a_failed_write_leaves_no_partial_generation(tmp_path: Path,
     parts = Parts([broken], np.zeros((0, 6), np.int32), np.zeros((0, 3), np.int32), np.zeros((0, 8), np.float32),
                   np.zeros((0, 8), np.float32), [], np.zeros((1, 128), np.uint64), np.zeros(1, np.int32))
     with pytest.raises(TypeError, match="is not JSON serializable"):
-        write_generation(ix, parts, "m", {}, Layout("separate", "pooled"), None)
+        write_generation(ix, parts, "m", {}, Layout("separate", "pooled"))
     assert (ix / "manifest.json").read_text() == before
     assert sorted(p.name for p in ix.iterdir() if p.is_dir()) == [json.loads(before)["generation"]]
     assert load_index(ix).documents[0].id == "harbour"
@@ -1152,3 +1204,139 @@ def test_local_store_a_reader_follows_a_build_that_lands_while_it_reads(
     with pytest.raises(IndexCorruptError):
         load_index(ix)
     assert len(calls) == 3 and len(set(calls)) == 3
+
+
+# ---------------------------------------------------------------- segments: an update writes only the change (issue #25)
+
+
+def _news_documents() -> list[SourceDocument]:
+    from rag import load_paths
+
+    return load_paths([ROOT / "bench" / "data" / "news-dated"]).documents
+
+
+def _answers(index_dir: Path, questions: list[dict]) -> list[dict]:
+    from rag import Assistant, Settings
+
+    assistant = Assistant(index_dir, embeddings=HashingEmbeddings(), settings=Settings(reader="fast"))
+    out = []
+    for q in questions:
+        record = assistant.ask(q["question"], as_of=q["as_of"]).to_dict()
+        record.pop("timings_ms")
+        out.append(record)
+    return out
+
+
+def test_local_store_incremental_updates_answer_as_a_rebuild_of_the_same_documents(tmp_path: Path) -> None:
+    """Adds in three batches (segments, then merged), a removal and a refreshed date answer what one build of the same
+    documents answers: the same rows, vectors, BM25 scores to the bit, passages and citations."""
+    docs = _news_documents()
+    base, batches = docs[:70], [docs[70:90], docs[90:95], docs[95:]]
+    chunker = TokenChunker(120, 30)
+
+    def build(index_dir: Path, documents: list[SourceDocument], **kw: object) -> None:
+        build_index(index_dir, LoadResult(documents=documents), embeddings=HashingEmbeddings(), chunker=chunker,
+                    prune=False, **kw)  # type: ignore[arg-type]
+
+    build(tmp_path / "inc", base)
+    names = []
+    for batch in batches:
+        build(tmp_path / "inc", batch)
+        names.append([s["name"] for s in read_manifest(tmp_path / "inc")["segments"]])
+    assert [len(n) for n in names] == [2, 3, 2]  # 70+20, then +5, then the two small ones merged with the third batch
+    assert names[1][:2] == names[0] and names[2][0] == names[0][0]  # the first segment was never rewritten
+    refreshed = replace(docs[3], published="2012-01-01")  # same text: stored in the manifest, not re-embedded
+    build(tmp_path / "inc", [refreshed], remove=frozenset({docs[5].id, docs[80].id}))
+    manifest = read_manifest(tmp_path / "inc")
+    assert manifest["segments"][0]["deleted"] == [5] and manifest["segments"][0]["refreshed"]["3"]["published"] == "2012-01-01"
+    final = [refreshed if d.id == docs[3].id else d for d in docs if d.id not in (docs[5].id, docs[80].id)]
+    build(tmp_path / "fresh", final)
+    inc, fresh = load_index(tmp_path / "inc"), load_index(tmp_path / "fresh")
+    assert inc.documents == fresh.documents == final and len(read_manifest(tmp_path / "fresh")["segments"]) == 1
+    for name in ("chunk_rows", "sentence_rows", "chunk_vectors", "sentence_vectors", "signatures", "copy_of"):
+        assert np.array_equal(np.asarray(getattr(inc, name)), np.asarray(getattr(fresh, name))), name
+    assert inc.term_df == fresh.term_df
+    rows = [0, 7, inc.n_chunks // 2, inc.n_chunks - 1]
+    assert np.array_equal(inc.sentence_vectors[rows], fresh.sentence_vectors[rows])  # read through the segments
+    for question in ["Airbus A380 orders", "General Motors bankruptcy filing", "iPhone sales quarter"]:
+        terms = bm25_terms(question)
+        assert np.array_equal(inc.search._lexical.scores(terms), fresh.search._lexical.scores(terms))  # type: ignore[union-attr]
+        vector = np.asarray(HashingEmbeddings().embed_query(question), np.float32)
+        for where in (ChunkFilter(), ChunkFilter(since=day_number("2008-01-01"), until=day_number("2009-12-31"))):
+            assert inc.search.dense_search(vector, 10, where) == fresh.search.dense_search(vector, 10, where)
+            assert inc.search.lexical_search(terms, 10, where) == fresh.search.lexical_search(terms, 10, where)
+    questions = [json.loads(line) for line in (ROOT / "bench" / "data" / "news-dated" / "questions.jsonl").read_text().splitlines()]
+    asked = questions[1:40:6]
+    assert _answers(tmp_path / "inc", asked) == _answers(tmp_path / "fresh", asked)
+
+
+def test_local_store_a_format_1_index_answers_and_its_first_update_rewrites_it_as_one_segment(
+    tmp_path: Path, local_index_dir: Path
+) -> None:
+    old = _format_1_copy(local_index_dir, tmp_path / "old")
+    index = load_index(old)
+    assert index.bm25 is not None and read_manifest(old)["format_version"] == 1
+    fresh = load_index(local_index_dir)
+    vector = np.asarray(HashingEmbeddings().embed_query("the harbour bridge"), np.float32)
+    for terms in (["harbour"], ["bridg", "harbour", "harbour"], ["nowher"]):
+        assert index.search.lexical_search(terms, 6, ChunkFilter()) == fresh.search.lexical_search(terms, 6, ChunkFilter())
+    assert index.search.dense_search(vector, 6, ChunkFilter()) == fresh.search.dense_search(vector, 6, ChunkFilter())
+    report = build_index(old, LoadResult(documents=[_local_doc("pier", "The pier reopened too.", "2024-07-01")]),
+                         embeddings=HashingEmbeddings(), chunker=TokenChunker(120, 30), prune=False)
+    manifest = read_manifest(old)
+    assert report.added == ["pier"] and manifest["format_version"] == 2 and len(manifest["segments"]) == 1
+    assert [d.id for d in load_index(old).documents] == [row[0] for row in _LOCAL_TEXTS] + ["pier"]
+
+
+def test_local_store_merges_keep_few_segments_and_reclaim_tombstones(tmp_path: Path) -> None:
+    from rag.stores._local import DELETED_SHARE, MAX_SEGMENTS
+
+    ix = tmp_path / "ix"
+    docs = [_local_doc(f"d{i:02d}", f"Story {i} about the harbour number {i * 37}.", "2024-03-01") for i in range(40)]
+    chunker = TokenChunker(120, 30)
+    build_index(ix, LoadResult(documents=docs[:20]), embeddings=HashingEmbeddings(), chunker=chunker)
+    counts = []
+    for doc in docs[20:]:  # twenty adds of one document: a binary counter of segments, never more than MAX_SEGMENTS
+        build_index(ix, LoadResult(documents=[doc]), embeddings=HashingEmbeddings(), chunker=chunker, prune=False)
+        counts.append(len(read_manifest(ix)["segments"]))
+    assert max(counts) <= MAX_SEGMENTS and counts[:4] == [2, 2, 3, 2]
+    assert [s["n_documents"] for s in read_manifest(ix)["segments"]] == [20, 16, 4]  # sizes halve, oldest to newest
+    assert [d.id for d in load_index(ix).documents] == [d.id for d in docs]
+    # Removing over a third of the first segment's documents rewrites it; fewer stay as tombstones.
+    build_index(ix, LoadResult(), embeddings=HashingEmbeddings(), chunker=chunker, remove=frozenset({"d00", "d01"}))
+    assert read_manifest(ix)["segments"][0]["deleted"] == [0, 1]
+    gone = frozenset(d.id for d in docs[2:2 + int(DELETED_SHARE * 20)])
+    build_index(ix, LoadResult(), embeddings=HashingEmbeddings(), chunker=chunker, remove=gone)
+    manifest = read_manifest(ix)
+    assert all(s["deleted"] == [] for s in manifest["segments"]) and manifest["n_documents"] == 40 - 2 - len(gone)
+    index = load_index(ix)
+    assert [d.id for d in index.documents] == [d.id for d in docs if d.id not in gone | {"d00", "d01"}]
+    assert index.search.lexical_search(["harbour"], 3, ChunkFilter())[0].row == 0
+
+
+def test_local_store_tombstoned_chunks_are_skipped_inside_faiss_flat_or_ivf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A segment's tombstones never come back from its FAISS index (an ID selector), exact or IVF-SQ8."""
+    import functools
+
+    from rag.stores import _local
+
+    docs = [_local_doc(f"d{i:02d}", f"Story {i} about harbour {i * 37} and bridge {i % 7}.", "2024-03-01") for i in range(60)]
+    for exact_limit in (100_000, 10):  # flat, then IVF-SQ8 (nprobe covers every cell: the same hits, quantized scores)
+        monkeypatch.setattr(_local, "build_dense_index", functools.partial(_local.build_dense_index, exact_limit=exact_limit))
+        ix = tmp_path / f"ix-{exact_limit}"
+        build_index(ix, LoadResult(documents=docs), embeddings=HashingEmbeddings(), chunker=TokenChunker(120, 30))
+        gone = frozenset(d.id for d in docs[::5])  # 12 of 60: under a third, so they stay tombstones
+        build_index(ix, LoadResult(), embeddings=HashingEmbeddings(), chunker=TokenChunker(120, 30), remove=gone)
+        (segment,) = read_manifest(ix)["segments"]
+        assert len(segment["deleted"]) == 12 and segment["dense_index"]["type"] == ("flat" if exact_limit > 60 else "ivf-sq8")
+        index = load_index(ix)
+        vector = np.asarray(index.chunk_vectors[7], dtype=np.float32)
+        hits = index.search.dense_search(vector, 10, ChunkFilter(one_per_copy_group=False))
+        exact = _exact_dense(index, vector, 10, np.ones(index.n_chunks, dtype=bool))
+        assert len(hits) == 10 and hits[0].row == 7
+        if exact_limit > 60:  # exact: the oracle's scores (their ties may fall in another order)
+            assert [round(h.score, 4) for h in hits] == [round(score, 4) for _, score in exact]
+        (shard,) = index.search._shards  # type: ignore[attr-defined]
+        ids, _ = shard.nearest(vector, 48)  # every live chunk: none of the tombstoned
+        assert sorted(ids.tolist()) == np.flatnonzero(shard.rows >= 0).tolist()
+        assert [d.id for d in index.documents] == [d.id for d in docs if d.id not in gone]

@@ -1,4 +1,4 @@
-"""Where an index lives: a local folder (FAISS + bm25s files) or a PostgreSQL database (pgvector).
+"""Where an index lives: a local folder (segments: FAISS + raw term frequencies) or a PostgreSQL database (pgvector).
 
 One API over both, chosen by the location alone (qdrant-client's habit)::
 

@@ -63,7 +63,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import math
 import operator
 import re
 import threading
@@ -78,6 +77,8 @@ from typing import Any, NamedTuple, overload
 
 import numpy as np
 
+from .._bm25 import K1, B, bm25_idf
+from .._bm25 import tf_weight as _tf_weight
 from .._exceptions import IndexCorruptError, IndexNotFoundError, StoreError, redact
 from .._index import IndexData
 from .._search import NO_DOCUMENT, ChunkFilter, Hit
@@ -100,22 +101,7 @@ LAYOUT = 2  # the manifest's "layout": tables updated in place, BM25 from raw te
 ALIVE = 2**31 - 1  # ``died`` of a row no update has removed
 EF_SEARCH = 200  # HNSW candidates per query: recall ≥ 0.99 at 100k chunks (docs/benchmarks.md)
 POSTINGS_PER_TERM = 2000  # BM25: each query term's best postings summed (top-10 overlap with bm25s in docs/benchmarks.md)
-K1, B = 1.5, 0.75  # bm25s' defaults, which the local store uses
-
-
-def bm25_idf(df: int, n: int) -> float:
-    """A term's BM25 idf exactly as bm25s stores it (Lucene's formula, rounded to float32).
-
-    Example:
-        >>> round(bm25_idf(1, 10), 6)
-        1.99243
-    """
-    return float(np.float32(math.log(1 + (n - df + 0.5) / (df + 0.5))))
-
-
-def _tf_weight(tf: int, dl: int, avgdl: float) -> float:
-    """The term-frequency part of a posting's BM25 score (what orders a term's postings for its head)."""
-    return tf / (K1 * ((1 - B) + B * dl / avgdl) + tf)
+# K1, B, bm25_idf and the term-frequency part are rag/_bm25.py's, shared with the local store.
 
 
 def document_digest(doc: SourceDocument) -> str:

@@ -8,8 +8,8 @@ rows of the passages a question uses. Its searches are one
 :class:`rag._search.ChunkSearch` (``index.search``): ``dense_search`` and
 ``lexical_search``, each taking the question's filter as data (a
 :class:`rag._search.ChunkFilter`) and giving :class:`rag._search.Hit`
-objects. The local store answers them with FAISS and bm25s under a numpy
-mask, the PostgreSQL store in SQL with the filter as predicates
+objects. The local store answers them with FAISS and BM25 (scored from its
+segments' raw term frequencies) under a numpy mask, the PostgreSQL store in SQL with the filter as predicates
 (``rag/stores/_pgvector.py``). Retrieval (:mod:`rag._retrieval`) and the
 answerer call nothing else, so they are the same code for every store.
 :class:`Store` and :class:`Writer` are the write side (``rag._building.open_store``):
