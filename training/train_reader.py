@@ -1100,6 +1100,9 @@ probability that the sentence answers the question, and the answer's span.
 - **File:** `{MODEL_FILE}`{_parts_note(onnx_bytes)}, per-channel int8 ONNX, {onnx_bytes / 1e6:.1f} MB; inputs are
   at most {info['max_length']} word pieces, the candidate sentence at most
   {info.get('max_sentence', c.get('max_sentence', 40))} when reading ({c.get('max_sentence', 40)} in training).
+- **CPUs:** its int8 weights are multiplied exactly where the CPU has VNNI (or is ARM); on an x86
+  CPU with AVX2 alone, whose int8 kernel saturates, the product opens a cached copy with the
+  weights stored as uint8, the same numbers (`rag/_int8.py`).
 
 ## Hyperparameters
 
