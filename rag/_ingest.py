@@ -54,8 +54,6 @@ from .stores._local import (
     write_update,
 )
 
-_kept_rows = kept_rows  # the one-pass row grouping lives with the store, which stitches segments with it
-
 __all__ = [
     "SHORT_SENTENCES", "UNIT_CHARS", "BuildReport", "BuildRequest", "NewRows", "Update", "build_folder", "build_index",
     "embedding_units", "plan_update",
@@ -484,8 +482,8 @@ def _assemble(
         # One pass over the row tables for all kept documents, not one scan of every row per document.
         keep = np.asarray(plan.keep, dtype=np.int64)
         documents.extend(plan.refresh.get(old_i, old.documents[old_i]) for old_i in plan.keep)
-        kept_chunks, chunk_counts, _ = _kept_rows(old.chunk_rows[:, 0], len(old.documents), keep)
-        kept_sentences, sentence_counts, first_sentence = _kept_rows(old.sentence_rows[:, 0], len(old.documents), keep)
+        kept_chunks, chunk_counts, _ = kept_rows(old.chunk_rows[:, 0], len(old.documents), keep)
+        kept_sentences, sentence_counts, first_sentence = kept_rows(old.sentence_rows[:, 0], len(old.documents), keep)
         new_positions = np.arange(len(keep), dtype=np.int64)
         # A chunk's sentence range moves by where its document's sentences now begin minus where they began.
         shift = np.cumsum(sentence_counts) - sentence_counts - first_sentence

@@ -582,7 +582,7 @@ def test_an_incremental_build_equals_a_fresh_build_of_the_same_documents(tmp_pat
 
 def test_kept_rows_match_a_mask_per_document() -> None:
     """The one-pass grouping gives what masking every row per kept document gave, sorted tables or not."""
-    from rag._ingest import _kept_rows
+    from rag.stores._local import kept_rows as _kept_rows
 
     rng = np.random.default_rng(3)
     tables = (np.sort(rng.integers(0, 12, 80)), rng.integers(0, 12, 80), np.zeros(0, dtype=np.int32),
