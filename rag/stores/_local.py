@@ -322,25 +322,35 @@ def _read_documents(path: Path) -> list[SourceDocument]:
     return documents
 
 
+def _rows_and_vectors(folder: Path, documents: list[SourceDocument], dense_info: dict[str, Any]) -> tuple[
+        np.ndarray, np.ndarray, np.ndarray, np.ndarray, Any]:
+    """A folder's chunk and sentence rows (checked against ``documents``), its vectors (memory-mapped) and FAISS index.
+
+    The caller holds ``_READING``.
+    """
+    import faiss
+
+    chunk_rows = np.load(folder / "chunks.npy")
+    sentence_rows = np.load(folder / "sentences.npy")
+    _check_rows(chunk_rows, sentence_rows, [len(doc.text) for doc in documents])
+    chunk_vectors = np.load(folder / "chunk_vectors.npy", mmap_mode="r")
+    sentence_vectors = np.load(folder / "sentence_vectors.npy", mmap_mode="r")
+    dense = configure_loaded(
+        faiss.read_index(str(folder / "dense.faiss"), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY), dense_info)
+    return chunk_rows, sentence_rows, chunk_vectors, sentence_vectors, dense
+
+
 def _load_v1(index_dir: Path, manifest: dict[str, Any]) -> IndexData:
     """An index of format 1: one generation folder with a bm25s index, searched as it was built."""
     import bm25s
-    import faiss
 
     gen = index_dir / str(manifest["generation"])
     files = manifest.get("files", {})
     _check_sizes(gen, _FILES_V1 + tuple(n for n in _OPTIONAL_FILES_V1 if n in files), files)
     documents = _read_documents(gen / "documents.jsonl")
     with _READING:
-        chunk_rows = np.load(gen / "chunks.npy")
-        sentence_rows = np.load(gen / "sentences.npy")
-        _check_rows(chunk_rows, sentence_rows, [len(doc.text) for doc in documents])
-        chunk_vectors = np.load(gen / "chunk_vectors.npy", mmap_mode="r")
-        sentence_vectors = np.load(gen / "sentence_vectors.npy", mmap_mode="r")
-        dense = configure_loaded(
-            faiss.read_index(str(gen / "dense.faiss"), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY),
-            manifest.get("dense_index", {"type": "flat"}),
-        )
+        chunk_rows, sentence_rows, chunk_vectors, sentence_vectors, dense = _rows_and_vectors(
+            gen, documents, manifest.get("dense_index", {"type": "flat"}))
         bm25 = bm25s.BM25.load(str(gen / "bm25"), mmap=False, show_progress=False, verbosity=0) if chunk_rows.size else None
         term_df = json.loads((gen / "terms.json").read_text("utf-8"))
         optional = {name: np.load(gen / name) for name in _OPTIONAL_FILES_V1 if (gen / name).exists()}
@@ -524,20 +534,11 @@ def kept_rows(doc_of: np.ndarray, n_documents: int, keep: np.ndarray) -> tuple[n
 
 def _read_segment(folder: Path, entry: dict[str, Any]) -> _Segment:
     """Read and check one segment (its sizes, documents, rows and counts), its tombstones and refreshes applied."""
-    import faiss
-
     _check_sizes(folder, _SEGMENT_FILES, entry.get("files", {}))
     documents = _read_documents(folder / "documents.jsonl")
     with _READING:
-        chunk_rows = np.load(folder / "chunks.npy")
-        sentence_rows = np.load(folder / "sentences.npy")
-        _check_rows(chunk_rows, sentence_rows, [len(doc.text) for doc in documents])
-        chunk_vectors = np.load(folder / "chunk_vectors.npy", mmap_mode="r")
-        sentence_vectors = np.load(folder / "sentence_vectors.npy", mmap_mode="r")
-        dense = configure_loaded(
-            faiss.read_index(str(folder / "dense.faiss"), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY),
-            entry.get("dense_index", {"type": "flat"}),
-        )
+        chunk_rows, sentence_rows, chunk_vectors, sentence_vectors, dense = _rows_and_vectors(
+            folder, documents, entry.get("dense_index", {"type": "flat"}))
         terms = json.loads((folder / "terms.json").read_text("utf-8"))
         offsets = np.load(folder / "term_offsets.npy")
         table = np.load(folder / "postings.npy", mmap_mode="r")
