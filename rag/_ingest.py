@@ -251,16 +251,35 @@ def _added(
     """The plan's new and changed documents chunked and embedded, numbered from 0: the segment an update adds."""
     new = _chunk_and_embed(plan.embed, 0, 0, embeddings, chunker, report, progress, layout)
     dim = int(old.manifest.get("dimension") or _dimension(embeddings, []))
-    chunk_rows = np.concatenate(new.chunk_rows) if new.chunk_rows else np.zeros((0, 6), np.int32)
+    return _parts(
+        list(plan.embed), new.chunk_rows, new.sentence_rows,
+        _vectors(None, np.zeros(0, np.int64), new.chunk_vectors, dim, np.float32),
+        _vectors(None, np.zeros(0, np.int64), new.sentence_vectors, dim, np.float16),
+        signatures([d.text for d in plan.embed]),
+        np.zeros(0, dtype=np.int32),  # the groups are the whole index's: write_update is given them
+    )
+
+
+def _parts(
+    documents: list[SourceDocument],
+    chunk_rows: list[np.ndarray],
+    sentence_rows: list[np.ndarray],
+    chunk_vectors: np.ndarray,
+    sentence_vectors: np.ndarray,
+    sigs: np.ndarray,
+    copy_of: np.ndarray,
+) -> Parts:
+    """``Parts`` of ``documents`` from their row tables (one per document, stacked here) and their vectors."""
+    chunks = (np.concatenate(chunk_rows) if chunk_rows else np.zeros((0, 6), np.int32)).astype(np.int32)
     return Parts(
-        documents=list(plan.embed),
-        chunk_rows=chunk_rows.astype(np.int32),
-        sentence_rows=(np.concatenate(new.sentence_rows) if new.sentence_rows else np.zeros((0, 3), np.int32)).astype(np.int32),
-        chunk_vectors=_vectors(None, np.zeros(0, np.int64), new.chunk_vectors, dim, np.float32),
-        sentence_vectors=_vectors(None, np.zeros(0, np.int64), new.sentence_vectors, dim, np.float16),
-        chunk_texts=[plan.embed[d].text[s:e] for d, s, e in chunk_rows[:, :3].tolist()],
-        signatures=signatures([d.text for d in plan.embed]),
-        copy_of=np.zeros(0, dtype=np.int32),  # the groups are the whole index's: write_update is given them
+        documents=documents,
+        chunk_rows=chunks,
+        sentence_rows=(np.concatenate(sentence_rows) if sentence_rows else np.zeros((0, 3), np.int32)).astype(np.int32),
+        chunk_vectors=chunk_vectors,
+        sentence_vectors=sentence_vectors,
+        chunk_texts=[documents[d].text[s:e] for d, s, e in chunks[:, :3].tolist()],
+        signatures=sigs,
+        copy_of=copy_of,
     )
 
 
@@ -503,20 +522,14 @@ def _assemble(
     probe = [old.chunk_vectors[kept_chunks[:1]]] if old is not None and len(kept_chunks) else []
     dim = _dimension(embeddings, probe + ([new_chunk_vectors] if new_chunk_vectors is not None else []))
     sigs = _signatures(old, plan, documents)
-    all_chunk_rows = np.concatenate(chunk_rows) if chunk_rows else np.zeros((0, 6), np.int32)
-    parts = Parts(
-        documents=documents,
-        chunk_rows=all_chunk_rows.astype(np.int32),
-        sentence_rows=(np.concatenate(sentence_rows) if sentence_rows else np.zeros((0, 3), np.int32)).astype(np.int32),
-        chunk_vectors=_vectors(old.chunk_vectors if old is not None else None, kept_chunks, new_chunk_vectors, dim, np.float32),
+    return _parts(
+        documents, chunk_rows, sentence_rows,
+        _vectors(old.chunk_vectors if old is not None else None, kept_chunks, new_chunk_vectors, dim, np.float32),
         # Float16, as stored: a kept row is copied as it is on disk, not widened to float32 and narrowed back.
-        sentence_vectors=_vectors(old.sentence_vectors if old is not None else None, kept_sentences, new_sentence_vectors,
-                                  dim, np.float16),
-        chunk_texts=[documents[d].text[s:e] for d, s, e in all_chunk_rows[:, :3].tolist()],
-        signatures=sigs,
-        copy_of=np.asarray(copy_groups(None, [d.published for d in documents], sigs), dtype=np.int32),
+        _vectors(old.sentence_vectors if old is not None else None, kept_sentences, new_sentence_vectors, dim, np.float16),
+        sigs,
+        np.asarray(copy_groups(None, [d.published for d in documents], sigs), dtype=np.int32),
     )
-    return parts
 
 
 @dataclass
