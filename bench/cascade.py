@@ -14,6 +14,10 @@ and each way of combining them is then scored offline:
   re-reads only its best ``k`` (by the shipped 6-layer combination): about
   ``k``/6 of the large reader's cost;
 - ``ensemble``: one logistic combination over both readers' outputs;
+- ``reorder k`` (``large_rereads = k``, the setting): the 6-layer reader reads
+  all 6 and decides every refusal; when it answers, the 12-layer reader
+  re-reads its best ``k`` and the one it scores best leads. Refusal is the
+  6-layer reader's; the accuracy is the 12-layer reader's choice among ``k``;
 - ``band lo..hi``: the 6-layer reader reads all 6 and decides alone unless
   its best combined score (a logit) falls in ``[lo, hi]``; only then does the
   12-layer reader read all 6 and decide. Its cost is the share of questions
@@ -187,6 +191,31 @@ def evaluate_band(sets: dict[str, list[Question]], low: float, high: float,
     return out
 
 
+REORDERS = (2, 3)
+
+
+def evaluate_reorder(sets: dict[str, list[Question]], keep: int,
+                     max_false_refusal: float = 0.10) -> dict[str, dict[str, float]]:
+    """The 6-layer reader refuses (its best score, all 6 read); the 12-layer one picks among its best ``keep``."""
+    small, large = _fits(sets, "small"), _fits(sets, "large", keep)
+    out = {}
+    for name in SETS:
+        yes, no, right = [], [], []
+        for q in sets[name]:
+            weights, bias = small[not q.calibration]
+            scores = np.asarray([FEATURES["small"](r) for r in q.reads]) @ weights + bias if q.reads else np.asarray([])
+            (yes if q.answerable else no).append(float(scores.max()) if len(scores) else -math.inf)
+            if q.answerable and any(r.holds_answer for r in q.reads):
+                read = shortlisted(q, keep)
+                weights, bias = large[not q.calibration]
+                again = np.asarray([FEATURES["large"](r) for r in read]) @ weights + bias
+                right.append(read[int(again.argmax())].holds_answer)
+        threshold = threshold_within(yes, max_false_refusal)
+        out[name] = {"refusal_within": round(float(np.mean(np.asarray(no) < threshold)), 3),
+                     "answer_sentence_accuracy": round(float(np.mean(right)), 3), "questions": len(sets[name])}
+    return out
+
+
 def report(results: dict[str, dict[str, dict[str, float]]]) -> list[str]:
     """The table: one row per variant, refusal within 10% / answer-sentence accuracy per set."""
     lines = ["| variant | " + " | ".join(f"{s}: refusal / accuracy" for s in SETS) + " |",
@@ -209,6 +238,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sets = collect(args.squad, args.rgb, args.questions, args.seed)
     results = {label: evaluate(sets, features, keep) for label, features, keep in VARIANTS}
     results.update({f"band {low:g}..{high:g}": evaluate_band(sets, low, high) for low, high in BANDS})
+    results.update({f"reorder {keep}": evaluate_reorder(sets, keep) for keep in REORDERS})
     print("\n".join(report(results)))
     write_atomic(args.out, json.dumps({"command": "python -m bench.cascade " + " ".join(argv or sys.argv[1:]),
                                        "results": results}, indent=2) + "\n")

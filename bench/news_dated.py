@@ -2,6 +2,7 @@
 
     python -m bench.news_dated             # 150 questions over 120 articles (a minute or two)
     python -m bench.news_dated --limit 12  # a seeded subset, a quarter of it unanswerable
+    python -m bench.news_dated --config rag.toml   # with other settings (as `rag --config`)
 
 The set is ``bench/data/news-dated/``: 120 English Wikinews articles
 (2004-2013; Airbus and Boeing, the US carmakers, stock markets, Apple), each
@@ -48,7 +49,7 @@ from typing import Any
 
 import numpy as np
 
-from rag import Assistant, SourceDocument, load_paths
+from rag import Assistant, ConfigError, Settings, SourceDocument, load_paths
 from rag.components import READERS
 from rag.evaluation import Evidence, GoldExample, answer_contained, answer_scores, refusal_scores, write_atomic
 
@@ -177,12 +178,13 @@ def sample(questions: list[Question], limit: int | None, seed: int) -> list[Ques
     return [q for q in questions if q.id in chosen]
 
 
-def _build(index_dir: Path, folder: Path) -> Assistant:
-    Assistant(index_dir).index([folder])
-    return Assistant.load(index_dir)
+def _build(index_dir: Path, folder: Path, settings: Settings) -> Assistant:
+    Assistant(index_dir, settings=settings).index([folder])
+    return Assistant.load(index_dir, settings=settings)
 
 
-def ask_all(questions: list[Question], articles: Path, work: Path, reader: str | None = None) -> list[dict[str, Any]]:
+def ask_all(questions: list[Question], articles: Path, work: Path, reader: str | None = None,
+            settings: Settings | None = None) -> list[dict[str, Any]]:
     """Each question asked in both arms; one record per question with both outcomes."""
     partial = work / "articles-withheld"
     partial.mkdir(parents=True)
@@ -190,7 +192,9 @@ def ask_all(questions: list[Question], articles: Path, work: Path, reader: str |
     for doc in load_paths([articles]).documents:
         if doc.id not in held:
             shutil.copy2(doc.source, partial / Path(doc.source).name)
-    assistants = {"full": _build(work / "index-full", articles), "withheld": _build(work / "index-withheld", partial)}
+    settings = settings or Settings()
+    assistants = {"full": _build(work / "index-full", articles, settings),
+                  "withheld": _build(work / "index-withheld", partial, settings)}
     records = []
     for q in questions:
         assistant = assistants["withheld" if q.unanswerable == "withheld" else "full"]
@@ -271,14 +275,15 @@ def _commit() -> dict[str, Any]:
             "uncommitted_changes_in_rag": bool(git("status", "--porcelain", "--", "rag"))}
 
 
-def run(questions: list[Question], articles: Path, reader: str | None = None) -> dict[str, Any]:
+def run(questions: list[Question], articles: Path, reader: str | None = None,
+        settings: Settings | None = None) -> dict[str, Any]:
     """Check the set, ask every question in both arms and summarise."""
     documents = load_paths([articles]).documents
     problems = check_set(questions, documents)
     if problems:
         raise ValueError("the question set is inconsistent:\n  " + "\n  ".join(problems[:20]))
     with tempfile.TemporaryDirectory() as tmp:
-        records = ask_all(questions, articles, Path(tmp), reader)
+        records = ask_all(questions, articles, Path(tmp), reader, settings)
     worse = [r for r in records if _outcome(r, "with_dates") < _outcome(r, "without_dates")]
     return {
         "articles": len(documents),
@@ -306,11 +311,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None, help="a seeded subset of this many questions")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--reader", choices=list(READERS), default=None, help="the reader answering (default: the settings')")
+    parser.add_argument("--config", type=Path, default=None, help="TOML file of settings (as `rag --config`)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_file(args.config) if args.config else Settings()
+    except ConfigError as error:
+        parser.error(str(error))
     questions = sample(load_questions(args.data / "questions.jsonl"), args.limit, args.seed)
     result = {"command": " ".join(["python -m bench.news_dated", *(argv if argv is not None else sys.argv[1:])]),
-              **_commit(), **run(questions, args.data / "articles", args.reader)}
+              **_commit(), **run(questions, args.data / "articles", args.reader, settings)}
     args.out.mkdir(parents=True, exist_ok=True)
     write_atomic(args.out / "news_dated.json", json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     q = result["questions"]

@@ -36,7 +36,16 @@ with AVX-512 and VNNI, ``bench/results/snapshot-avx2.json`` on one with AVX2
 alone (a 2-core AMD EPYC). ``--check`` may be given more than once: the run
 passes when it equals one of them, and otherwise lists what differs from the
 nearest. A change of answers re-records the file of the CPU it was made on
-and says so; the other files wait for a run on their kind of CPU.
+and says so, and carries the same change into the other files, where
+they agreed with the old answers (``--carry``):
+
+    python -m bench.snapshot --out /tmp/new.json
+    python -m bench.snapshot --carry bench/results/snapshot-avx2.json /tmp/new.json --into bench/results/snapshot.json
+
+A changed value that the other file recorded differently before (a near
+tie on that CPU, a score just past the noise) cannot be carried: it is
+listed and keeps the other file's old value, which waits for a run on its
+kind of CPU.
 """
 
 from __future__ import annotations
@@ -181,7 +190,22 @@ def main(argv: list[str] | None = None) -> int:
                         help="compare with this snapshot (repeatable: pass when one of them equals this run); "
                              "exit 1 when anything differs")
     parser.add_argument("--store", help="a PostgreSQL URL to build the indexes in (default: folders)")
+    parser.add_argument("--carry", type=Path, nargs=2, metavar=("OLD", "NEW"),
+                        help="with --into: carry the change from snapshot OLD to NEW into another CPU's snapshot")
+    parser.add_argument("--into", type=Path, help="the snapshot --carry updates in place")
     args = parser.parse_args(argv)
+    if bool(args.carry) != bool(args.into):
+        parser.error("--carry OLD NEW and --into FILE go together")
+    if args.carry:
+        old, new, other = (json.loads(p.read_text(encoding="utf-8")) for p in (*args.carry, args.into))
+        result, conflicts = carried(old, new, other)
+        write_atomic(args.into, json.dumps(result, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
+        print(f"carried {len(differences(old, new)) - len(conflicts)} change(s) into {args.into}")
+        for line in conflicts[:50]:
+            print(f"  not carried, {args.into.name} recorded it differently before: {line}")
+        if conflicts:
+            print(f"{len(conflicts)} change(s) wait for a run on that file's kind of CPU")
+        return 0
     got = json.loads(json.dumps(snapshot(args.store)))  # as it reads back from disk
     if args.out:
         write_atomic(args.out, json.dumps(got, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
@@ -193,6 +217,34 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(found)} difference(s) from {path}")
         return 1 if found else 0
     return 0
+
+
+def carried(old: Any, new: Any, other: Any, path: str = "") -> tuple[Any, list[str]]:
+    """``other`` (another CPU's snapshot of ``old``'s code) with the change from ``old`` to ``new``.
+
+    Where ``other`` equals ``old`` (within :func:`differences`' noise) it takes
+    ``new``'s value; where nothing changed it keeps its own. A change at a
+    place where ``other`` already differed from ``old`` is a conflict: its
+    path is returned, and its value stays ``other``'s.
+    """
+    if not differences(old, new):
+        return other, []
+    if not differences(old, other):
+        return new, []
+    if isinstance(old, dict) and isinstance(new, dict) and isinstance(other, dict) and set(old) == set(new) == set(other):
+        out, conflicts = {}, []
+        for key in old:
+            out[key], found = carried(old[key], new[key], other[key], f"{path}/{key}")
+            conflicts += found
+        return out, conflicts
+    if isinstance(old, list) and isinstance(new, list) and isinstance(other, list) and len(old) == len(new) == len(other):
+        items, conflicts = [], []
+        for i, (o, n, t) in enumerate(zip(old, new, other)):
+            item, found = carried(o, n, t, f"{path}[{i}]")
+            items.append(item)
+            conflicts += found
+        return items, conflicts
+    return other, [path or "/"]
 
 
 def nearest(got: Any, paths: list[Path]) -> tuple[Path, list[str]]:

@@ -79,6 +79,12 @@ class Settings:
             only to find the short answer's words in it; quotes, scores and
             refusals stay the 6-layer reader's) or ``same`` (the reader
             that chose the quote finds them too).
+        large_rereads: With ``short_answer_reader = "large"``, how many of
+            the 6-layer reader's best candidates (those within 1 logit of its
+            best) the 12-layer reader re-reads when the 6-layer reader
+            answers; the one it scores best leads
+            (refusals and the answer's score stay the 6-layer reader's).
+            Default 2; 1: it re-reads only the lead, for the short answer's words.
         min_score: With ``reader = "fast"``, below this evidence score the answerer refuses.
         max_statements: Most statements in one extractive answer.
         sentence_vectors: ``contextual`` (pooled from each chunk's forward
@@ -107,6 +113,7 @@ class Settings:
     large_min_probability: float = shipped_calibration("large").min_probability
     reader_candidates: int = 6
     short_answer_reader: str = "large"
+    large_rereads: int = 2
     min_score: float = 0.42
     max_statements: int = 3
     sentence_vectors: str = "separate"
@@ -129,6 +136,9 @@ class Settings:
             raise ConfigError(f"setting reader={self.reader!r} is unknown: use {' or '.join(READERS)}")
         if self.short_answer_reader not in ("large", "same"):
             raise ConfigError(f"setting short_answer_reader={self.short_answer_reader!r} is unknown: use large or same")
+        if not 1 <= self.large_rereads <= self.reader_candidates:
+            raise ConfigError(f"setting large_rereads must be between 1 and reader_candidates ({self.reader_candidates}), "
+                              f"got {self.large_rereads}")
         for name in ("min_probability", "large_min_probability"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ConfigError(f"setting {name} must be between 0 and 1, got {getattr(self, name)}")

@@ -88,6 +88,8 @@ def make_answerer(
         combine=shipped_calibration(settings.reader).combine,
         similarity=word_similarity(words) if words is not None else None,
         span_reader=reader("large") if not large and settings.short_answer_reader == "large" else None,
+        rereads=settings.large_rereads,
+        span_combine=shipped_calibration("large").combine,
     )
 
 

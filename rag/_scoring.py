@@ -82,6 +82,7 @@ class ScoredSentence:
     evidence: float | None = None
     margin: float | None = None
     no_entity: float = 0.0
+    reread: bool = False
 
 
 

@@ -69,7 +69,7 @@ run_module() {
   local work="$ROOT/.mutation/$module"
   mkdir -p "$work"
   # A fresh copy of the code and tests each time (mutmut's own results in mutants/ are kept, hence resumable).
-  (cd "$ROOT" && git ls-files -z --cached --others --exclude-standard -- rag ui training tests pyproject.toml README.md \
+  (cd "$ROOT" && git ls-files -z --cached --others --exclude-standard -- rag ui training tests bench pyproject.toml README.md \
      | tar --null -T - -cf - | tar -xf - -C "$work")
   "$PYTHON" - "$work/pyproject.toml" "$source" "$selection" <<'PY'
 import re, shlex, sys
@@ -83,7 +83,7 @@ text += (
     "\n[tool.mutmut]\n"
     f"source_paths = [{source.split('/')[0]!r}]\n"
     f"only_mutate = [{source!r}]\n"
-    'also_copy = ["training", "ui", "rag", "README.md"]\n'
+    'also_copy = ["training", "ui", "rag", "bench", "README.md"]\n'
     f"pytest_add_cli_args_test_selection = {tests + select!r}\n"
     'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q", "--no-header", "-o", "addopts=-ra --strict-markers"]\n'
 )

@@ -348,3 +348,23 @@ def test_cascade_band_sends_on_only_the_questions_its_band_holds() -> None:
     # All sent on is the 12-layer reader alone; none sent on is the 6-layer reader alone.
     assert {k: v for k, v in everything.items() if k != "escalated"} == evaluate(sets, "large", 6)["rgb"]
     assert {k: v for k, v in nothing.items() if k != "escalated"} == evaluate(sets, "small", 6)["rgb"]
+
+
+def test_cascade_reorder_refuses_as_the_small_reader_and_chooses_as_the_large_one() -> None:
+    from bench.cascade import Question, Read, evaluate, evaluate_reorder
+
+    def answerable(calibration: bool) -> Question:
+        # The 6-layer reader answers (high on the first two) but prefers the wrong one; the 12-layer one knows.
+        return Question(True, calibration, (Read(0.95, 0.0, 0.05, 0.0, 0.5, False), Read(0.9, 0.0, 0.95, 0.0, 0.5, True),
+                                            Read(0.05, 0.0, 0.05, 0.0, 0.5, False)))
+
+    def unanswerable(calibration: bool) -> Question:
+        # Only the 12-layer reader would refuse these; the reorder leaves refusals to the 6-layer one.
+        return Question(False, calibration, tuple(Read(p, 0.0, 0.05, 0.0, 0.5, False) for p in (0.95, 0.9, 0.05)))
+
+    questions = [make(i % 2 == 0) for i in range(40) for make in (answerable, unanswerable)]
+    sets = {name: questions for name in ("squad_withheld", "rgb", "rgb_clean")}
+    reorder, small = evaluate_reorder(sets, 2)["rgb"], evaluate(sets, "small", 6)["rgb"]
+    assert reorder["refusal_within"] == small["refusal_within"] == 0.0
+    assert reorder["answer_sentence_accuracy"] == 1.0 and small["answer_sentence_accuracy"] == 0.0
+    assert evaluate(sets, "large", 6)["rgb"]["refusal_within"] == 1.0  # the 12-layer reader alone would refuse them

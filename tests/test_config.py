@@ -27,6 +27,8 @@ def test_defaults_and_overrides() -> None:
         ({"reader": "huge"}, "unknown: use model or large or fast"),
         ({"short_answer_reader": "model"}, "short_answer_reader='model' is unknown: use large or same"),
         ({"large_min_probability": 1.5}, "large_min_probability must be between 0 and 1"),
+        ({"large_rereads": 0}, r"large_rereads must be between 1 and reader_candidates \(6\), got 0"),
+        ({"large_rereads": 4, "reader_candidates": 3}, r"large_rereads must be between 1 and reader_candidates \(3\), got 4"),
     ],
 )
 def test_bad_settings(data: dict, message: str) -> None:
@@ -111,8 +113,14 @@ def test_the_short_answer_reader_is_the_large_one_behind_the_model_reader_only()
     from rag._calibration import reader_folder
     from rag._pipeline import make_answerer
 
-    behind = make_answerer(Settings()).span_reader
+    from rag.components import shipped_calibration
+
+    default = make_answerer(Settings())
+    behind = default.span_reader
     assert behind is not None and behind.model_dir == reader_folder("large")
+    # It re-reads the 6-layer reader's best two and judges them with its own calibration.
+    assert (default.rereads, default.span_combine) == (2, shipped_calibration("large").combine)
+    assert make_answerer(Settings(large_rereads=1)).rereads == 1
     assert make_answerer(Settings(short_answer_reader="same")).span_reader is None
     assert make_answerer(Settings(reader="large")).span_reader is None  # it reads its own spans
     assert make_answerer(Settings(reader="fast")).span_reader is None  # no reader, no short answers

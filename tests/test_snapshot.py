@@ -44,3 +44,22 @@ def test_differences_names_the_path_of_each_change() -> None:
     assert differences(expected, {"a": [{"text": "y", "score": 1.5}], "c": 1}) == [
         '/a[0]/score: 1.0 != 1.5', '/a[0]/text: "x" != "y"', "/b: missing", "/c: unexpected",
     ]
+
+
+def test_a_change_is_carried_into_another_cpus_snapshot_only_where_it_agreed() -> None:
+    from bench.snapshot import carried
+
+    old = {"q1": {"answer": "a", "score": 0.5}, "q2": {"answer": "b", "score": 0.25}, "q3": ["x", "y"]}
+    new = {"q1": {"answer": "A", "score": 0.6}, "q2": {"answer": "b", "score": 0.25}, "q3": ["x", "z"]}
+    # The other CPU agreed on q1 and q3 but for a near tie in q2 (unchanged) and scores within noise.
+    other = {"q1": {"answer": "a", "score": 0.501}, "q2": {"answer": "b2", "score": 0.25}, "q3": ["x", "y"]}
+    assert carried(old, new, other) == (
+        {"q1": {"answer": "A", "score": 0.6}, "q2": {"answer": "b2", "score": 0.25}, "q3": ["x", "z"]}, [])
+    # A change where the other CPU had recorded something else cannot be carried: listed, left as it was.
+    other["q3"] = ["x", "w"]
+    result, conflicts = carried(old, new, other)
+    assert conflicts == ["/q3[1]"] and result["q3"] == ["x", "w"] and result["q1"] == new["q1"]
+    # A list whose length changed is taken whole where the other agreed, a conflict where it did not.
+    grown = {**new, "q3": ["x", "y", "z"]}
+    assert carried(old, grown, {**old})[0]["q3"] == ["x", "y", "z"]
+    assert carried(old, grown, {**old, "q3": ["x"]})[1] == ["/q3"]
