@@ -1277,6 +1277,14 @@ def test_local_store_a_format_1_index_answers_and_its_first_update_rewrites_it_a
     index = load_index(old)
     assert index.bm25 is not None and read_manifest(old)["format_version"] == 1
     fresh = load_index(local_index_dir)
+    # Every table reads back as the segment layout holds it: documents, rows, vectors, copies, term counts.
+    assert index.documents == fresh.documents and index.term_df == fresh.term_df and index.manifest["format_version"] == 1
+    for name in ("chunk_rows", "sentence_rows", "chunk_vectors", "sentence_vectors", "signatures", "copy_of"):
+        assert np.array_equal(np.asarray(getattr(index, name)), np.asarray(getattr(fresh, name))), name
+    assert index.signatures is not None and index.copy_groups() == fresh.copy_groups()
+    folder = old / read_manifest(old)["generation"]  # with its bm25s folder
+    assert index_size_bytes(old) == sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) + (
+        old / "manifest.json").stat().st_size
     vector = np.asarray(HashingEmbeddings().embed_query("the harbour bridge"), np.float32)
     for terms in (["harbour"], ["bridg", "harbour", "harbour"], ["nowher"]):
         assert index.search.lexical_search(terms, 6, ChunkFilter()) == fresh.search.lexical_search(terms, 6, ChunkFilter())
@@ -1286,6 +1294,26 @@ def test_local_store_a_format_1_index_answers_and_its_first_update_rewrites_it_a
     manifest = read_manifest(old)
     assert report.added == ["pier"] and manifest["format_version"] == 2 and len(manifest["segments"]) == 1
     assert [d.id for d in load_index(old).documents] == [row[0] for row in _LOCAL_TEXTS] + ["pier"]
+    live = old / manifest["segments"][0]["name"]  # the one segment now; a folder left from before is not counted
+    (old / "leftover").mkdir()
+    (old / "leftover" / "x.npy").write_bytes(b"0" * 4096)
+    assert index_size_bytes(old) == sum(p.stat().st_size for p in live.rglob("*") if p.is_file()) + (
+        old / "manifest.json").stat().st_size
+
+
+def test_local_store_a_format_1_index_whose_tables_disagree_is_corrupt_in_one_line(tmp_path: Path, local_index_dir: Path) -> None:
+    """Tables of the recorded sizes that do not agree with each other (one vector short) name the rebuild."""
+    for table in ("chunk_vectors.npy", "sentence_vectors.npy", "copies.npy"):
+        old = _format_1_copy(local_index_dir, tmp_path / table)
+        manifest = json.loads((old / "manifest.json").read_text())
+        path = old / manifest["generation"] / table
+        np.save(path, np.load(path)[:-1])  # a row short, and the manifest says so: only the row counts can tell
+        manifest["files"][table] = path.stat().st_size
+        (old / "manifest.json").write_text(json.dumps(manifest))
+        with pytest.raises(IndexCorruptError) as caught:
+            load_index(old)
+        assert str(caught.value).startswith(f"index at {old} is corrupt (") and "--rebuild" in str(caught.value)
+        assert "disagree" in str(caught.value), table
 
 
 def test_local_store_merges_keep_few_segments_and_reclaim_tombstones(tmp_path: Path) -> None:
