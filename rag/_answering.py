@@ -383,10 +383,11 @@ class ExtractiveAnswerer:
         and only candidates within :data:`REREAD_WITHIN` of its best: the
         refusal stays the first reader's, and the second reader (about 21 ms
         a sentence for the 12-layer one on two cores with VNNI, 72 ms with
-        AVX2 alone) never runs on a refusal. Its
-        choice leads with the first reader's best score (its scores keep
-        their places, best first), so the answer's confidence does not change, and every re-read sentence keeps the
-        second reader's span (its short answer is not looked for again).
+        AVX2 alone) never runs on a refusal. Its choice leads with the first
+        reader's best score (the scores keep their places, best first), so
+        the answer's confidence does not change, and every re-read sentence
+        keeps the second reader's span (its short answer is not looked for
+        again).
         """
         if self.span_reader is None or self.rereads < 2 or not read or read[0].score < self.threshold:
             return read

@@ -67,7 +67,8 @@ class ScoredSentence:
     ``probability``, its span ``margin``, the ``evidence`` score and
     ``no_entity`` (1.0 when the question asks for a kind of entity and the
     sentence names none but the question's own), and ``span`` is where the
-    reader found the answer's words.
+    reader found the answer's words. ``reread`` marks a sentence a second
+    reader has read again (its span is that reader's).
     """
 
     row: int

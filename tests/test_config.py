@@ -112,7 +112,6 @@ def test_each_trained_reader_answers_with_its_own_weights_and_calibration(reader
 def test_the_short_answer_reader_is_the_large_one_behind_the_model_reader_only() -> None:
     from rag._calibration import reader_folder
     from rag._pipeline import make_answerer
-
     from rag.components import shipped_calibration
 
     default = make_answerer(Settings())
