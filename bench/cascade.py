@@ -126,24 +126,35 @@ def shortlisted(question: Question, keep: int) -> tuple[Read, ...]:
     return tuple(question.reads[i] for i in best)
 
 
+def _best(reads: Sequence[Read], features: str, fit: tuple[np.ndarray, float]) -> tuple[float, Read | None]:
+    """The best combined score among ``reads`` under one fitted combination, and that read (``-inf``, ``None``: no reads)."""
+    if not reads:
+        return -math.inf, None
+    weights, bias = fit
+    scores = np.asarray([FEATURES[features](r) for r in reads]) @ weights + bias
+    return float(scores.max()), reads[int(scores.argmax())]
+
+
+def _summary(yes: list[float], no: list[float], right: list[bool], questions: int,
+             max_false_refusal: float) -> dict[str, float]:
+    """Refusal recall within the budget (answerable ``yes``, unanswerable ``no`` best scores) and accuracy of ``right``."""
+    threshold = threshold_within(yes, max_false_refusal)
+    return {"refusal_within": round(float(np.mean(np.asarray(no) < threshold)), 3),
+            "answer_sentence_accuracy": round(float(np.mean(right)), 3), "questions": questions}
+
+
 def evaluate(sets: dict[str, list[Question]], features: str, keep: int, max_false_refusal: float = 0.10) -> dict[str, dict[str, float]]:
     """Refusal recall within the budget and answer-sentence accuracy per set, fitted two-fold on SQuAD withheld + RGB."""
-    feature = FEATURES[features]
     fits = _fits(sets, features, keep)
     out = {}
     for name in SETS:
         yes, no, right = [], [], []
         for q in sets[name]:
-            read = shortlisted(q, keep)
-            weights, bias = fits[not q.calibration]
-            scores = np.asarray([feature(r) for r in read]) @ weights + bias if read else np.asarray([])
-            best = float(scores.max()) if len(scores) else -math.inf
-            (yes if q.answerable else no).append(best)
+            score, lead = _best(shortlisted(q, keep), features, fits[not q.calibration])
+            (yes if q.answerable else no).append(score)
             if q.answerable and any(r.holds_answer for r in q.reads):
-                right.append(bool(len(scores)) and read[int(scores.argmax())].holds_answer)
-        threshold = threshold_within(yes, max_false_refusal)
-        out[name] = {"refusal_within": round(float(np.mean(np.asarray(no) < threshold)), 3),
-                     "answer_sentence_accuracy": round(float(np.mean(right)), 3), "questions": len(sets[name])}
+                right.append(lead is not None and lead.holds_answer)
+        out[name] = _summary(yes, no, right, len(sets[name]), max_false_refusal)
     return out
 
 
@@ -165,28 +176,18 @@ def evaluate_band(sets: dict[str, list[Question]], low: float, high: float,
                   max_false_refusal: float = 0.10) -> dict[str, dict[str, float]]:
     """The 6-layer reader decides unless its best score is in ``[low, high]``; then the 12-layer one does."""
     fits = {"small": _fits(sets, "small"), "large": _fits(sets, "large")}
-
-    def best(question: Question, reader: str) -> tuple[float, Read | None]:
-        weights, bias = fits[reader][not question.calibration]
-        if not question.reads:
-            return -math.inf, None
-        scores = np.asarray([FEATURES[reader](r) for r in question.reads]) @ weights + bias
-        return float(scores.max()), question.reads[int(scores.argmax())]
-
     out = {}
     for name in SETS:
         yes, no, right, escalated = [], [], [], 0
         for q in sets[name]:
-            score, read = best(q, "small")
+            score, read = _best(q.reads, "small", fits["small"][not q.calibration])
             if low <= score <= high:
-                score, read = best(q, "large")
+                score, read = _best(q.reads, "large", fits["large"][not q.calibration])
                 escalated += 1
             (yes if q.answerable else no).append(score)
             if q.answerable and any(r.holds_answer for r in q.reads):
                 right.append(read is not None and read.holds_answer)
-        threshold = threshold_within(yes, max_false_refusal)
-        out[name] = {"refusal_within": round(float(np.mean(np.asarray(no) < threshold)), 3),
-                     "answer_sentence_accuracy": round(float(np.mean(right)), 3), "questions": len(sets[name]),
+        out[name] = {**_summary(yes, no, right, len(sets[name]), max_false_refusal),
                      "escalated": round(escalated / len(sets[name]), 3)}
     return out
 
@@ -202,17 +203,11 @@ def evaluate_reorder(sets: dict[str, list[Question]], keep: int,
     for name in SETS:
         yes, no, right = [], [], []
         for q in sets[name]:
-            weights, bias = small[not q.calibration]
-            scores = np.asarray([FEATURES["small"](r) for r in q.reads]) @ weights + bias if q.reads else np.asarray([])
-            (yes if q.answerable else no).append(float(scores.max()) if len(scores) else -math.inf)
+            (yes if q.answerable else no).append(_best(q.reads, "small", small[not q.calibration])[0])
             if q.answerable and any(r.holds_answer for r in q.reads):
-                read = shortlisted(q, keep)
-                weights, bias = large[not q.calibration]
-                again = np.asarray([FEATURES["large"](r) for r in read]) @ weights + bias
-                right.append(read[int(again.argmax())].holds_answer)
-        threshold = threshold_within(yes, max_false_refusal)
-        out[name] = {"refusal_within": round(float(np.mean(np.asarray(no) < threshold)), 3),
-                     "answer_sentence_accuracy": round(float(np.mean(right)), 3), "questions": len(sets[name])}
+                _, lead = _best(shortlisted(q, keep), "large", large[not q.calibration])
+                right.append(lead is not None and lead.holds_answer)
+        out[name] = _summary(yes, no, right, len(sets[name]), max_false_refusal)
     return out
 
 

@@ -231,20 +231,18 @@ def carried(old: Any, new: Any, other: Any, path: str = "") -> tuple[Any, list[s
         return other, []
     if not differences(old, other):
         return new, []
-    if isinstance(old, dict) and isinstance(new, dict) and isinstance(other, dict) and set(old) == set(new) == set(other):
-        out, conflicts = {}, []
-        for key in old:
-            out[key], found = carried(old[key], new[key], other[key], f"{path}/{key}")
-            conflicts += found
-        return out, conflicts
-    if isinstance(old, list) and isinstance(new, list) and isinstance(other, list) and len(old) == len(new) == len(other):
-        items, conflicts = [], []
-        for i, (o, n, t) in enumerate(zip(old, new, other)):
-            item, found = carried(o, n, t, f"{path}[{i}]")
-            items.append(item)
-            conflicts += found
-        return items, conflicts
-    return other, [path or "/"]
+    if all(isinstance(v, dict) for v in (old, new, other)) and set(old) == set(new) == set(other):
+        keys, step = list(old), "/{}"
+    elif all(isinstance(v, list) for v in (old, new, other)) and len(old) == len(new) == len(other):
+        keys, step = list(range(len(old))), "[{}]"
+    else:
+        return other, [path or "/"]
+    parts, conflicts = [], []
+    for key in keys:
+        part, found = carried(old[key], new[key], other[key], path + step.format(key))
+        parts.append(part)
+        conflicts += found
+    return (dict(zip(keys, parts)) if isinstance(old, dict) else parts), conflicts
 
 
 def nearest(got: Any, paths: list[Path]) -> tuple[Path, list[str]]:
