@@ -111,11 +111,24 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     took = json.loads(stats.read_text(encoding="utf-8")).get("duration_by_test", {}) if stats.exists() else {}
     items.sort(key=lambda item: took.get(item.nodeid, 0.0))
 """
+# mutmut forks each mutant's run from a process that has run the tests once, and a child forked after FAISS's
+# OpenMP pool started (rag/_ann.py sets it to the machine's cores to build) hangs in its next parallel region:
+# libgomp is not fork-safe. Those mutants ended as timeouts, counted as caught without a verdict. Here alone,
+# FAISS keeps one thread (no pool, nothing to hang on).
+code += """
+
+import faiss as _faiss  # noqa: E402  (scripts/mutation.sh)
+
+_faiss_threads = _faiss.omp_set_num_threads
+_faiss.omp_set_num_threads = lambda _n: _faiss_threads(1)
+_faiss_threads(1)
+"""
 open(conftest, "w", encoding="utf-8").write(code)
 PY
   echo "== $module: mutating $source, tests: $selection"
   local started=$SECONDS status=0
-  (cd "$work" && RAG_CACHE_DIR="$work/.rag-cache" timeout --signal=INT "$((MAX_MINUTES * 60))" \
+  # OMP_NUM_THREADS=1 (and the conftest's one-thread FAISS above): see there.
+  (cd "$work" && RAG_CACHE_DIR="$work/.rag-cache" OMP_NUM_THREADS=1 timeout --signal=INT "$((MAX_MINUTES * 60))" \
       nice -n 19 "$MUTMUT" run --max-children "$CHILDREN") || status=$?
   if [[ $status -eq 124 || $status -eq 130 ]]; then
     echo "== $module: stopped after $MAX_MINUTES minutes; run it again to resume"
