@@ -1378,6 +1378,36 @@ def test_local_store_merges_keep_few_segments_and_reclaim_tombstones(tmp_path: P
     assert index.search.lexical_search(["harbour"], 3, ChunkFilter())[0].row == 0
 
 
+def test_local_store_dense_search_over_whole_and_tombstoned_segments_is_the_exact_search(tmp_path: Path) -> None:
+    """Each segment is asked for its own nearest (whole ones straight from FAISS) and the hits merge by score, then row."""
+    docs = [_local_doc(f"d{i:02d}", f"Story {i} about harbour {i * 37} and bridge {i % 7}.", "2024-03-01") for i in range(21)]
+    ix = tmp_path / "ix"
+    chunker = TokenChunker(120, 30)
+    build_index(ix, LoadResult(documents=docs[:20]), embeddings=HashingEmbeddings(), chunker=chunker)
+    build_index(ix, LoadResult(documents=docs[20:]), embeddings=HashingEmbeddings(), chunker=chunker, prune=False)
+    assert [s["n_chunks"] for s in read_manifest(ix)["segments"]] == [20, 1]  # the second: one chunk, searched too
+    for removed in (frozenset(), frozenset({"d03"})):  # two whole segments, then the first with a tombstone
+        if removed:
+            build_index(ix, LoadResult(), embeddings=HashingEmbeddings(), chunker=chunker, remove=removed)
+        assert [s["deleted"] for s in read_manifest(ix)["segments"]] == ([[], []] if not removed else [[3], []])
+        index = load_index(ix)
+        live = [d for d in docs if d.id not in removed]
+        build_index(tmp_path / "fresh", LoadResult(documents=live), embeddings=HashingEmbeddings(), chunker=chunker)
+        fresh = load_index(tmp_path / "fresh")  # one whole segment: FAISS's answer as it is
+        every_chunk = ChunkFilter(one_per_copy_group=False)
+
+        def ranked(hits: list[Hit]) -> list[tuple[int, float]]:  # equal scores in row order on both sides
+            return sorted(((h.row, round(h.score, 5)) for h in hits), key=lambda hit: (-hit[1], hit[0]))
+
+        for vector in np.random.default_rng(7).normal(size=(3, 64)).astype(np.float32):  # no equal scores
+            for k in (1, 4, index.n_chunks):
+                hits = index.search.dense_search(vector, k, every_chunk)
+                assert len(hits) == k and ranked(hits) == ranked(fresh.search.dense_search(vector, k, every_chunk)), (
+                    removed, k)
+        shutil.rmtree(tmp_path / "fresh")
+        assert [d.id for d in index.documents] == [d.id for d in docs if d.id not in removed]
+
+
 def test_local_store_tombstoned_chunks_are_skipped_inside_faiss_flat_or_ivf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A segment's tombstones never come back from its FAISS index (an ID selector), exact or IVF-SQ8."""
     import functools
