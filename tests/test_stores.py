@@ -1378,6 +1378,29 @@ def test_local_store_merges_keep_few_segments_and_reclaim_tombstones(tmp_path: P
     assert index.search.lexical_search(["harbour"], 3, ChunkFilter())[0].row == 0
 
 
+def test_local_store_a_rewritten_segment_scores_words_as_a_fresh_build(tmp_path: Path) -> None:
+    """A segment rewritten without its deleted documents (its last one among them) keeps each chunk's own length."""
+    from rag.stores._local import DELETED_SHARE
+
+    docs = [_local_doc(f"d{i:02d}", f"Story {i} about the harbour." + " The tide came in again." * (i % 5), "2024-03-01")
+            for i in range(30)]
+    chunker = TokenChunker(120, 30)
+    ix = tmp_path / "ix"
+    build_index(ix, LoadResult(documents=docs[:20]), embeddings=HashingEmbeddings(), chunker=chunker)
+    build_index(ix, LoadResult(documents=docs[20:]), embeddings=HashingEmbeddings(), chunker=chunker, prune=False)
+    # Over the share of the newest segment, its last document included: rewritten, the dropped rows mapped to -1.
+    gone = frozenset(d.id for d in docs[29 - int(DELETED_SHARE * 10):30])
+    build_index(ix, LoadResult(), embeddings=HashingEmbeddings(), chunker=chunker, remove=gone)
+    assert all(s["deleted"] == [] for s in read_manifest(ix)["segments"])  # rewritten, not tombstoned
+    live = [d for d in docs if d.id not in gone]
+    build_index(tmp_path / "fresh", LoadResult(documents=live), embeddings=HashingEmbeddings(), chunker=chunker)
+    index, fresh = load_index(ix), load_index(tmp_path / "fresh")
+    assert [d.id for d in index.documents] == [d.id for d in live]
+    for question in ("harbour", "the tide came in", "story 11", "story 24 tide"):
+        terms = bm25_terms(question)
+        assert np.allclose(index.search._lexical.scores(terms), fresh.search._lexical.scores(terms)), question  # type: ignore[union-attr]
+
+
 def test_local_store_dense_search_over_whole_and_tombstoned_segments_is_the_exact_search(tmp_path: Path) -> None:
     """Each segment is asked for its own nearest (whole ones straight from FAISS) and the hits merge by score, then row."""
     docs = [_local_doc(f"d{i:02d}", f"Story {i} about harbour {i * 37} and bridge {i % 7}.", "2024-03-01") for i in range(21)]
