@@ -1401,6 +1401,24 @@ def test_local_store_a_rewritten_segment_scores_words_as_a_fresh_build(tmp_path:
         assert np.allclose(index.search._lexical.scores(terms), fresh.search._lexical.scores(terms)), question  # type: ignore[union-attr]
 
 
+def test_local_store_an_update_removing_every_document_leaves_an_empty_index_that_grows_again(tmp_path: Path) -> None:
+    docs = [_local_doc(f"d{i}", f"Story {i} about the harbour and bridge {i}.", "2024-03-01") for i in range(4)]
+    ix, chunker = tmp_path / "ix", TokenChunker(120, 30)
+    build_index(ix, LoadResult(documents=docs), embeddings=HashingEmbeddings(), chunker=chunker)
+    build_index(ix, LoadResult(), embeddings=HashingEmbeddings(), chunker=chunker, remove=frozenset(d.id for d in docs))
+    manifest = read_manifest(ix)
+    assert manifest["n_documents"] == 0 and [(s["n_documents"], s["n_chunks"]) for s in manifest["segments"]] == [(0, 0)]
+    index = load_index(ix)
+    vector = np.asarray(HashingEmbeddings().embed_query("harbour"), np.float32)
+    assert index.documents == [] and index.n_chunks == 0 and index.chunk_vectors.shape == (0, 64)
+    assert index.search.dense_search(vector, 5, ChunkFilter()) == [] and index.search.lexical_search(["harbour"], 5, ChunkFilter()) == []
+    build_index(ix, LoadResult(documents=docs[:2]), embeddings=HashingEmbeddings(), chunker=chunker, prune=False)
+    index = load_index(ix)
+    assert [d.id for d in index.documents] == ["d0", "d1"] and read_manifest(ix)["n_documents"] == 2
+    assert [h.row for h in index.search.lexical_search(bm25_terms("bridge 1"), 1, ChunkFilter())] == [1]
+    assert index.search.dense_search(np.asarray(index.chunk_vectors[1], np.float32), 1, ChunkFilter())[0].row == 1
+
+
 def test_local_store_dense_search_over_whole_and_tombstoned_segments_is_the_exact_search(tmp_path: Path) -> None:
     """Each segment is asked for its own nearest (whole ones straight from FAISS) and the hits merge by score, then row."""
     docs = [_local_doc(f"d{i:02d}", f"Story {i} about harbour {i * 37} and bridge {i % 7}.", "2024-03-01") for i in range(21)]
@@ -1427,8 +1445,28 @@ def test_local_store_dense_search_over_whole_and_tombstoned_segments_is_the_exac
                 hits = index.search.dense_search(vector, k, every_chunk)
                 assert len(hits) == k and ranked(hits) == ranked(fresh.search.dense_search(vector, k, every_chunk)), (
                     removed, k)
+        for question in ("harbour", "story 0", "story 20 harbour", "bridge 3 story 4"):  # row 0 lives in the tombstoned one
+            terms = bm25_terms(question)
+            assert np.allclose(index.search._lexical.scores(terms), fresh.search._lexical.scores(terms)), question  # type: ignore[union-attr]
+        # The tables read like the one-segment build's arrays, whichever segment a row lives in.
+        for name in ("chunk_vectors", "sentence_vectors"):
+            table, same = getattr(index, name), np.asarray(getattr(fresh, name))
+            n = len(same)
+            assert len(table) == n and table.shape == same.shape and table.ndim == 2 and table.dtype == same.dtype
+            for key in (0, -1, n - 1, slice(None), slice(-3, None), slice(1, None, 2), np.array([2, -1, 0]),
+                        np.arange(n) % 3 == 0, [n - 2, 1]):
+                assert np.array_equal(table[key], same[key]), (name, key)
+            wide = np.asarray(table, dtype=np.float16)  # converted when asked
+            assert wide.dtype == np.float16 and np.array_equal(wide, same.astype(np.float16))
+            for key in (n, -n - 1, np.array([0, n])):
+                with pytest.raises(IndexError) as caught:
+                    table[key]
+                assert str(caught.value) == f"row out of range for a table of {n} rows"
         shutil.rmtree(tmp_path / "fresh")
         assert [d.id for d in index.documents] == [d.id for d in docs if d.id not in removed]
+        manifest = read_manifest(ix)
+        assert index_size_bytes(ix) == (ix / "manifest.json").stat().st_size + sum(
+            p.stat().st_size for s in manifest["segments"] for p in (ix / s["name"]).rglob("*") if p.is_file())
 
 
 def test_local_store_tombstoned_chunks_are_skipped_inside_faiss_flat_or_ivf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
