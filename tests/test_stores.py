@@ -1300,6 +1300,7 @@ def test_local_store_a_format_1_index_answers_and_its_first_update_rewrites_it_a
     manifest = read_manifest(old)
     assert report.added == ["pier"] and manifest["format_version"] == 2 and len(manifest["segments"]) == 1
     assert [d.id for d in load_index(old).documents] == [row[0] for row in _LOCAL_TEXTS] + ["pier"]
+    assert folder.is_dir()  # the format-1 generation stays for a reader that opened it, until the next build
     live = old / manifest["segments"][0]["name"]  # the one segment now; a folder left from before is not counted
     (old / "leftover").mkdir()
     (old / "leftover" / "x.npy").write_bytes(b"0" * 4096)
@@ -1417,6 +1418,73 @@ def test_local_store_an_update_removing_every_document_leaves_an_empty_index_tha
     assert [d.id for d in index.documents] == ["d0", "d1"] and read_manifest(ix)["n_documents"] == 2
     assert [h.row for h in index.search.lexical_search(bm25_terms("bridge 1"), 1, ChunkFilter())] == [1]
     assert index.search.dense_search(np.asarray(index.chunk_vectors[1], np.float32), 1, ChunkFilter())[0].row == 1
+
+
+def test_local_store_segments_a_build_replaces_stay_until_the_next_build(tmp_path: Path) -> None:
+    """A reader that opened the manifest just replaced can still read its segments; the build after removes them."""
+    from rag.stores._local import DELETED_SHARE
+
+    docs = [_local_doc(f"d{i:02d}", f"Story {i} about the harbour and bridge {i}.", "2024-03-01") for i in range(22)]
+    ix, chunker = tmp_path / "ix", TokenChunker(120, 30)
+    build_index(ix, LoadResult(documents=docs[:20]), embeddings=HashingEmbeddings(), chunker=chunker)
+    build_index(ix, LoadResult(documents=docs[20:21]), embeddings=HashingEmbeddings(), chunker=chunker, prune=False)
+    first, second = (s["name"] for s in read_manifest(ix)["segments"])
+    reader = load_index(ix)
+    gone = frozenset(d.id for d in docs[: int(DELETED_SHARE * 20) + 1])  # over the share: the first is rewritten
+    build_index(ix, LoadResult(), embeddings=HashingEmbeddings(), chunker=chunker, remove=gone)
+    names = [s["name"] for s in read_manifest(ix)["segments"]]
+    assert first not in names and second not in names  # rewritten, with the small one merged in
+    assert (ix / first).is_dir() and (ix / second).is_dir()  # listed by the replaced manifest: kept
+    assert [h.row for h in reader.search.lexical_search(bm25_terms("bridge 0"), 1, ChunkFilter())] == [0]
+    assert np.array_equal(reader.chunk_vectors[[0, 20]], np.asarray(reader.chunk_vectors)[[0, 20]])  # still readable
+    build_index(ix, LoadResult(documents=docs[21:]), embeddings=HashingEmbeddings(), chunker=chunker, prune=False)
+    assert not (ix / first).exists() and not (ix / second).exists()
+    assert all((ix / s["name"]).is_dir() for s in read_manifest(ix)["segments"])
+
+
+def test_local_store_metadata_refreshed_in_any_segment_is_kept_across_updates(tmp_path: Path) -> None:
+    """Same text, new metadata: recorded in its own segment's entry (never the text), applied at load, kept later."""
+    docs = [_local_doc(f"d{i:02d}", f"Story {i} about the harbour and bridge {i}.", "2024-03-01") for i in range(23)]
+    ix, chunker = tmp_path / "ix", TokenChunker(120, 30)
+    build_index(ix, LoadResult(documents=docs[:20]), embeddings=HashingEmbeddings(), chunker=chunker)
+    for doc in docs[20:]:
+        build_index(ix, LoadResult(documents=[doc]), embeddings=HashingEmbeddings(), chunker=chunker, prune=False)
+    assert [s["n_documents"] for s in read_manifest(ix)["segments"]] == [20, 2, 1]
+    # The first document of each segment: positions 0, 20 and 22 of the index.
+    changed = {i: replace(docs[i], published=f"2011-0{n + 1}-05", title=f"Updated {i}") for n, i in enumerate((0, 20, 22))}
+    build_index(ix, LoadResult(documents=list(changed.values())), embeddings=HashingEmbeddings(), chunker=chunker, prune=False)
+    entries = read_manifest(ix)["segments"]
+    assert [sorted(e["refreshed"]) for e in entries] == [["0"], ["0"], ["0"]]
+    assert entries[1]["refreshed"]["0"] == {k: v for k, v in changed[20].__dict__.items() if k != "text"}
+    later = replace(docs[21], published="2011-09-09")
+    build_index(ix, LoadResult(documents=[later]), embeddings=HashingEmbeddings(), chunker=chunker, prune=False)
+    entries = read_manifest(ix)["segments"]
+    assert sorted(entries[1]["refreshed"]) == ["0", "1"] and entries[2]["refreshed"]["0"]["published"] == "2011-03-05"
+    expected = [changed.get(i, later if i == 21 else d) for i, d in enumerate(docs)]
+    assert load_index(ix).documents == expected
+
+
+def test_local_store_a_segment_exactly_a_third_tombstoned_stays_as_it_is(tmp_path: Path) -> None:
+    docs = [_local_doc(f"d{i}", f"Story {i} about the harbour.", "2024-03-01") for i in range(3)]  # a chunk each
+    ix, chunker = tmp_path / "ix", TokenChunker(120, 30)
+    build_index(ix, LoadResult(documents=docs), embeddings=HashingEmbeddings(), chunker=chunker)
+    name = read_manifest(ix)["segments"][0]["name"]
+    build_index(ix, LoadResult(), embeddings=HashingEmbeddings(), chunker=chunker, remove=frozenset({"d1"}))
+    (entry,) = read_manifest(ix)["segments"]
+    assert (entry["name"], entry["deleted"], entry["n_chunks"]) == (name, [1], 3)  # a third: a tombstone
+    build_index(ix, LoadResult(), embeddings=HashingEmbeddings(), chunker=chunker, remove=frozenset({"d2"}))
+    (entry,) = read_manifest(ix)["segments"]
+    assert entry["name"] != name and (entry["deleted"], entry["n_chunks"]) == ([], 1)  # two thirds: rewritten
+
+
+def test_local_store_builds_over_a_manifest_damaged_in_any_way(tmp_path: Path) -> None:
+    docs = [_local_doc(f"d{i}", f"Story {i} about the harbour.", "2024-03-01") for i in range(2)]
+    for n, damage in enumerate(("{", "[]", '{"segments": [1]}', '{"segments": 5}', "\udcff")):
+        ix = tmp_path / f"ix{n}"
+        build_index(ix, LoadResult(documents=docs), embeddings=HashingEmbeddings(), chunker=TokenChunker(120, 30))
+        (ix / "manifest.json").write_bytes(damage.encode("utf-8", "surrogateescape"))
+        build_index(ix, LoadResult(documents=docs), embeddings=HashingEmbeddings(), chunker=TokenChunker(120, 30))
+        assert [d.id for d in load_index(ix).documents] == ["d0", "d1"], damage
 
 
 def test_local_store_dense_search_over_whole_and_tombstoned_segments_is_the_exact_search(tmp_path: Path) -> None:
