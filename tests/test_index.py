@@ -580,24 +580,6 @@ def test_an_incremental_build_equals_a_fresh_build_of_the_same_documents(tmp_pat
         assert inc.chunk(row) == fresh.chunk(row)
 
 
-def test_kept_rows_match_a_mask_per_document() -> None:
-    """The one-pass grouping gives what masking every row per kept document gave, sorted tables or not."""
-    from rag.stores._local import kept_rows as _kept_rows
-
-    rng = np.random.default_rng(3)
-    tables = (np.sort(rng.integers(0, 12, 80)), rng.integers(0, 12, 80), np.zeros(0, dtype=np.int32),
-              np.array([0, 0, 2, 2, 3, 7, 7, 8, 11, 11]),  # sorted; documents 1, 4-6, 9 and 10 have no rows
-              np.array([0, 7, 3, 2, 11, 8, 0, 2]),  # unsorted, although no row is below the first
-              np.array([11, 8, 8, 7, 3, 2, 0]))  # descending
-    for doc_of in tables:
-        keep = np.array([0, 2, 3, 7, 8, 11, 1, 10], dtype=np.int64)
-        rows, counts, first = _kept_rows(doc_of, 12, keep)
-        masks = [doc_of == k for k in keep]
-        assert rows.tolist() == [i for mask in masks for i in np.flatnonzero(mask).tolist()]
-        assert counts.tolist() == [int(mask.sum()) for mask in masks]
-        assert first.tolist() == [int(np.argmax(mask)) if mask.any() else 0 for mask in masks]
-
-
 def test_copy_groups_are_those_of_datasketch_lsh() -> None:
     """The numpy band grouping finds the groups one MinHashLSH query and insert per document found."""
     from datasketch import MinHash, MinHashLSH

@@ -50,6 +50,7 @@ from rag.stores._local import (
     check_compatible,
     check_index_path,
     index_size_bytes,
+    kept_rows,
     load_index,
     read_manifest,
     write_error,
@@ -1487,6 +1488,22 @@ def test_local_store_builds_over_a_manifest_damaged_in_any_way(tmp_path: Path) -
         assert [d.id for d in load_index(ix).documents] == ["d0", "d1"], damage
 
 
+def test_local_store_kept_rows_match_a_mask_per_document() -> None:
+    """The one-pass grouping gives what masking every row per kept document gave, sorted tables or not."""
+    rng = np.random.default_rng(3)
+    tables = (np.sort(rng.integers(0, 12, 80)), rng.integers(0, 12, 80), np.zeros(0, dtype=np.int32),
+              np.array([0, 0, 2, 2, 3, 7, 7, 8, 11, 11]),  # sorted; documents 1, 4-6, 9 and 10 have no rows
+              np.array([0, 7, 3, 2, 11, 8, 0, 2]),  # unsorted, although no row is below the first
+              np.array([11, 8, 8, 7, 3, 2, 0]))  # descending
+    for doc_of in tables:
+        keep = np.array([0, 2, 3, 7, 8, 11, 1, 10], dtype=np.int64)
+        rows, counts, first = kept_rows(doc_of, 12, keep)
+        masks = [doc_of == k for k in keep]
+        assert rows.tolist() == [i for mask in masks for i in np.flatnonzero(mask).tolist()]
+        assert counts.tolist() == [int(mask.sum()) for mask in masks]
+        assert first.tolist() == [int(np.argmax(mask)) if mask.any() else 0 for mask in masks]
+
+
 def test_local_store_dense_search_over_whole_and_tombstoned_segments_is_the_exact_search(tmp_path: Path) -> None:
     """Each segment is asked for its own nearest (whole ones straight from FAISS) and the hits merge by score, then row."""
     docs = [_local_doc(f"d{i:02d}", f"Story {i} about harbour {i * 37} and bridge {i % 7}.", "2024-03-01") for i in range(21)]
@@ -1548,6 +1565,11 @@ def test_local_store_tombstoned_chunks_are_skipped_inside_faiss_flat_or_ivf(tmp_
         monkeypatch.setattr(_local, "build_dense_index", functools.partial(_local.build_dense_index, exact_limit=exact_limit))
         ix = tmp_path / f"ix-{exact_limit}"
         build_index(ix, LoadResult(documents=docs), embeddings=HashingEmbeddings(), chunker=TokenChunker(120, 30))
+        if exact_limit < 60:  # a whole IVF segment searches with the nprobe its entry recorded (FAISS stores none)
+            import faiss
+
+            (entry,) = read_manifest(ix)["segments"]
+            assert faiss.extract_index_ivf(load_index(ix).dense).nprobe == entry["dense_index"]["nprobe"] > 1
         gone = frozenset(d.id for d in docs[::5])  # 12 of 60: under a third, so they stay tombstones
         build_index(ix, LoadResult(), embeddings=HashingEmbeddings(), chunker=TokenChunker(120, 30), remove=gone)
         (segment,) = read_manifest(ix)["segments"]
