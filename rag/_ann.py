@@ -76,7 +76,12 @@ def build_dense_index(vectors: np.ndarray, *, exact_limit: int = EXACT_LIMIT, se
 
 
 def configure_loaded(index: Any, info: dict[str, Any]) -> Any:
-    """Re-apply search-time settings that FAISS does not store (``nprobe``)."""
+    """Apply the search-time settings the manifest records (``nprobe``) to a loaded index.
+
+    FAISS writes ``nprobe`` into the file too, so for an index this store wrote
+    this changes nothing; it makes the manifest the one place the setting is
+    read from (a file written before ``nprobe`` was set searches as recorded).
+    """
     if info.get("type") == "ivf-sq8":
         import faiss
 

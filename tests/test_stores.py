@@ -1310,7 +1310,7 @@ def test_local_store_a_format_1_index_answers_and_its_first_update_rewrites_it_a
 
 
 def test_local_store_a_format_1_ivf_index_searches_with_its_recorded_nprobe(tmp_path: Path, local_index_dir: Path) -> None:
-    """FAISS does not store an IVF index's nprobe: a format-1 index gets the one its manifest recorded."""
+    """An IVF index searches with the nprobe its manifest records, even where its file says otherwise."""
     import faiss
 
     old = _format_1_copy(local_index_dir, tmp_path / "old")
@@ -1327,7 +1327,7 @@ def test_local_store_a_format_1_ivf_index_searches_with_its_recorded_nprobe(tmp_
     manifest["dense_index"] = {"type": "ivf-sq8", "nprobe": 2}
     (old / "manifest.json").write_text(json.dumps(manifest))
     index = load_index(old)
-    assert faiss.extract_index_ivf(index.dense).nprobe == 2  # FAISS alone would probe 1 of the 2 lists
+    assert faiss.extract_index_ivf(index.dense).nprobe == 2  # the file says 1 of the 2 lists (written before it was set)
     lists = faiss.extract_index_ivf(index.dense).invlists
     assert min(lists.list_size(i) for i in range(2)) > 0  # both lists hold chunks
     flat = load_index(local_index_dir)
@@ -1565,7 +1565,7 @@ def test_local_store_tombstoned_chunks_are_skipped_inside_faiss_flat_or_ivf(tmp_
         monkeypatch.setattr(_local, "build_dense_index", functools.partial(_local.build_dense_index, exact_limit=exact_limit))
         ix = tmp_path / f"ix-{exact_limit}"
         build_index(ix, LoadResult(documents=docs), embeddings=HashingEmbeddings(), chunker=TokenChunker(120, 30))
-        if exact_limit < 60:  # a whole IVF segment searches with the nprobe its entry recorded (FAISS stores none)
+        if exact_limit < 60:  # a whole IVF segment searches with the nprobe its entry recorded
             import faiss
 
             (entry,) = read_manifest(ix)["segments"]
