@@ -1457,10 +1457,12 @@ def test_local_store_metadata_refreshed_in_any_segment_is_kept_across_updates(tm
     entries = read_manifest(ix)["segments"]
     assert [sorted(e["refreshed"]) for e in entries] == [["0"], ["0"], ["0"]]
     assert entries[1]["refreshed"]["0"] == {k: v for k, v in changed[20].__dict__.items() if k != "text"}
-    later = replace(docs[21], published="2011-09-09")
+    later = replace(docs[21], published=None)  # its date withdrawn: one undated document now
     build_index(ix, LoadResult(documents=[later]), embeddings=HashingEmbeddings(), chunker=chunker, prune=False)
-    entries = read_manifest(ix)["segments"]
+    manifest = read_manifest(ix)
+    entries = manifest["segments"]
     assert sorted(entries[1]["refreshed"]) == ["0", "1"] and entries[2]["refreshed"]["0"]["published"] == "2011-03-05"
+    assert (manifest["n_documents"], manifest["n_undated"]) == (23, 1)
     expected = [changed.get(i, later if i == 21 else d) for i, d in enumerate(docs)]
     assert load_index(ix).documents == expected
 
@@ -1520,6 +1522,8 @@ def test_local_store_dense_search_over_whole_and_tombstoned_segments_is_the_exac
         live = [d for d in docs if d.id not in removed]
         build_index(tmp_path / "fresh", LoadResult(documents=live), embeddings=HashingEmbeddings(), chunker=chunker)
         fresh = load_index(tmp_path / "fresh")  # one whole segment: FAISS's answer as it is
+        counts = ("n_documents", "n_chunks", "n_sentences", "n_undated", "n_copies")
+        assert [read_manifest(ix)[c] for c in counts] == [read_manifest(tmp_path / "fresh")[c] for c in counts]
         every_chunk = ChunkFilter(one_per_copy_group=False)
 
         def ranked(hits: list[Hit]) -> list[tuple[int, float]]:  # equal scores in row order on both sides
