@@ -752,7 +752,7 @@ def _doc(doc_id: str, source: str, text: str = "", title: str = "", published: s
                           sha256=hashlib.sha256(text.encode()).hexdigest(), published=published)
 
 
-def _hashing_build(index_dir: Path, loaded: LoadResult, **kw: object):  # type: ignore[no-untyped-def]
+def hashing_build(index_dir: Path, loaded: LoadResult, **kw: object):  # type: ignore[no-untyped-def]
     return build_index(index_dir, loaded, embeddings=HashingEmbeddings(), chunker=CHUNKER, **kw)  # type: ignore[arg-type]
 
 
@@ -813,13 +813,13 @@ def test_pruning_removes_what_vanished_under_the_roots_or_from_disk_and_nothing_
     docs = [_doc("p", str(news / "p.txt")), _doc("q", str(news / "q.txt")),  # q: under the root, not loaded
             _doc("r", str(other / "r.txt")), _doc("s", str(tmp_path / "gone" / "s.txt")),  # s: outside, file gone
             _doc("u", "https://example.com/u")]  # a URL is never "gone"
-    _hashing_build(tmp_path / "ix", LoadResult(documents=docs), prune=False)
+    hashing_build(tmp_path / "ix", LoadResult(documents=docs), prune=False)
     again = LoadResult(documents=[docs[0]], roots=[str(news)])
 
-    kept = _hashing_build(tmp_path / "ix", again, prune=False)
+    kept = hashing_build(tmp_path / "ix", again, prune=False)
     assert kept.removed == [] and kept.unchanged == ["p"] and kept.n_documents == 5
 
-    report = _hashing_build(tmp_path / "ix", again)
+    report = hashing_build(tmp_path / "ix", again)
     assert report.removed == ["q", "s"] and report.unchanged == ["p"] and report.added == report.updated == []
     assert report.kept == [] and report.n_documents == 3
     assert [d.id for d in load_index(tmp_path / "ix").documents] == ["p", "r", "u"]
@@ -832,10 +832,10 @@ def test_a_failed_file_keeps_its_documents_only_while_it_exists(tmp_path: Path) 
     feed.write_text("[")
     docs = [_doc("feed-1", str(feed)), _doc("feed-2", str(feed)), _doc("old-1", str(gone)), _doc("x", str(tmp_path / "x.txt"))]
     (tmp_path / "x.txt").write_text("x")
-    _hashing_build(tmp_path / "ix", LoadResult(documents=docs))
+    hashing_build(tmp_path / "ix", LoadResult(documents=docs))
     skipped = [Skipped(f"{feed}:2", "no text", file=str(feed)), Skipped(str(feed), "invalid JSON", file=str(feed)),
                Skipped(str(gone), "unreadable", file=str(gone)), Skipped("typo/", "no such file or folder")]
-    report = _hashing_build(tmp_path / "ix", LoadResult(documents=[docs[3]], skipped=skipped, roots=[str(tmp_path)]))
+    report = hashing_build(tmp_path / "ix", LoadResult(documents=[docs[3]], skipped=skipped, roots=[str(tmp_path)]))
     assert report.kept == ["feed-1", "feed-2"] and report.removed == ["old-1"] and report.unchanged == ["x"]
     assert [s.reason for s in report.skipped] == [
         "no text; kept the 2 document(s) indexed from feed.json before "  # the file's name, not its record's
@@ -846,16 +846,16 @@ def test_a_failed_file_keeps_its_documents_only_while_it_exists(tmp_path: Path) 
     ]
     assert [d.id for d in load_index(tmp_path / "ix").documents] == ["feed-1", "feed-2", "x"]
     # Without pruning nothing is removed, and nothing is "kept" either: every document stays as it is.
-    again = _hashing_build(tmp_path / "ix", LoadResult(documents=[docs[3]], skipped=skipped[:1], roots=[str(tmp_path)]),
+    again = hashing_build(tmp_path / "ix", LoadResult(documents=[docs[3]], skipped=skipped[:1], roots=[str(tmp_path)]),
                            prune=False)
     assert again.kept == [] and again.removed == [] and again.skipped[0].reason == "no text"
 
 
 def test_remove_deletes_only_ids_not_given_again_and_updates_replace(tmp_path: Path) -> None:
     docs = [_doc("a", "wire/a"), _doc("b", "wire/b"), _doc("c", "wire/c")]
-    _hashing_build(tmp_path / "ix", LoadResult(documents=docs), prune=False)
+    hashing_build(tmp_path / "ix", LoadResult(documents=docs), prune=False)
     changed = _doc("b", "wire/b", text="The b story changed: a second sentence was added about b.")
-    report = _hashing_build(tmp_path / "ix", LoadResult(documents=[docs[0], changed, _doc("d", "wire/d")]),
+    report = hashing_build(tmp_path / "ix", LoadResult(documents=[docs[0], changed, _doc("d", "wire/d")]),
                             prune=False, remove=frozenset({"a", "c", "zzz"}))
     assert report.removed == ["c"] and report.unchanged == ["a"] and report.updated == ["b"] and report.added == ["d"]
     assert report.n_documents == 3 and report.embedded_chunks == 2  # b and d: one chunk each
@@ -887,17 +887,17 @@ def test_incoming_ids_are_made_distinct_from_other_sources_ids(tmp_path: Path) -
 def test_an_unchanged_build_reports_the_index_as_it_stands(tmp_path: Path) -> None:
     docs = [_doc("a", "wire/a", published=None), _doc("b", "wire/b"),
             _doc("b-copy", "wire/b-copy", text=_doc("b", "").text, published="2024-04-01")]
-    first = _hashing_build(tmp_path / "ix", LoadResult(documents=docs, warnings=["x.md: invalid date 'soon'"]))
+    first = hashing_build(tmp_path / "ix", LoadResult(documents=docs, warnings=["x.md: invalid date 'soon'"]))
     assert (first.n_documents, first.n_chunks, first.n_undated, first.n_copies) == (3, 3, 1, 1)
     assert first.embedded_chunks == 3 and 0 < first.seconds < 60 and first.index_dir == str(tmp_path / "ix")
     assert first.warnings == ["x.md: invalid date 'soon'"]
     manifest = read_manifest(tmp_path / "ix")  # the documented defaults, as Settings has them
     assert (manifest["sentence_vectors"], manifest["chunk_vectors"]) == ("separate", "pooled")
-    same = _hashing_build(tmp_path / "ix", LoadResult(documents=docs))
+    same = hashing_build(tmp_path / "ix", LoadResult(documents=docs))
     assert (same.n_documents, same.n_chunks, same.n_undated, same.n_copies) == (3, 3, 1, 1)
     assert same.unchanged == ["a", "b", "b-copy"] and same.embedded_chunks == 0 and 0 < same.seconds < 60
     # The tables as the store's layout documents them (rag/stores/_local.py), after a build that kept rows too.
-    _hashing_build(tmp_path / "ix", LoadResult(documents=[docs[0], docs[1], _doc("c", "wire/c")]), prune=False)
+    hashing_build(tmp_path / "ix", LoadResult(documents=[docs[0], docs[1], _doc("c", "wire/c")]), prune=False)
     index = load_index(tmp_path / "ix")
     assert [d.id for d in index.documents] == ["a", "b", "b-copy", "c"] and index.copy_of.tolist() == [0, 1, 1, 3]
     assert (index.chunk_rows.dtype, index.sentence_rows.dtype, index.copy_of.dtype) == (np.int32, np.int32, np.int32)
@@ -907,10 +907,10 @@ def test_an_unchanged_build_reports_the_index_as_it_stands(tmp_path: Path) -> No
 
 def test_a_damaged_index_is_rebuilt_from_the_sources_given_with_a_note(tmp_path: Path) -> None:
     docs = [_doc("a", "wire/a"), _doc("b", "wire/b")]
-    _hashing_build(tmp_path / "ix", LoadResult(documents=docs))
+    hashing_build(tmp_path / "ix", LoadResult(documents=docs))
     generation = read_manifest(tmp_path / "ix")["generation"]
     (tmp_path / "ix" / generation / "chunks.npy").write_bytes(b"broken")
-    report = _hashing_build(tmp_path / "ix", LoadResult(documents=docs[1:]))
+    report = hashing_build(tmp_path / "ix", LoadResult(documents=docs[1:]))
     (note,) = report.notes
     assert note.startswith(f"the index at {tmp_path / 'ix'} was damaged (chunks.npy is 6 bytes, manifest says ")
     assert note.endswith("): rebuilt it from the sources given; index any other folders or URLs it held again")
@@ -1019,7 +1019,7 @@ def test_plan_update_embeds_only_new_documents_numbered_from_zero() -> None:
 
 def test_a_build_with_another_chunker_or_layout_is_refused_unless_rebuilt(tmp_path: Path) -> None:
     docs = [_doc("a", "wire/a"), _doc("b", "wire/b")]
-    _hashing_build(tmp_path / "ix", LoadResult(documents=docs))
+    hashing_build(tmp_path / "ix", LoadResult(documents=docs))
     for options in ({"chunker": TokenChunker(64, 8)}, {"sentence_vectors": "contextual"}, {"chunk_vectors": "embedded"}):
         with pytest.raises(IndexMismatchError, match="--rebuild"):
             build_index(tmp_path / "ix", LoadResult(documents=docs), embeddings=HashingEmbeddings(),
@@ -1044,11 +1044,11 @@ def test_an_index_path_that_is_a_file_is_one_line_and_left_alone(tmp_path: Path)
 
     (tmp_path / "ix").write_text("my notes")
     with pytest.raises(IndexWriteError) as caught:
-        _hashing_build(tmp_path / "ix", LoadResult(documents=[_doc("a", "wire/a")]))
+        hashing_build(tmp_path / "ix", LoadResult(documents=[_doc("a", "wire/a")]))
     assert str(caught.value) == f"the index path {tmp_path / 'ix'} is a file, not a folder: pass a folder with --index"
     assert isinstance(caught.value.__cause__, OSError) and (tmp_path / "ix").read_text() == "my notes"
     with pytest.raises(IndexWriteError) as caught:  # a folder above it is a file: the OS error's code tells
-        _hashing_build(tmp_path / "ix" / "inner", LoadResult(documents=[_doc("a", "wire/a")]))
+        hashing_build(tmp_path / "ix" / "inner", LoadResult(documents=[_doc("a", "wire/a")]))
     assert str(caught.value) == (f"a part of the index path {tmp_path / 'ix' / 'inner'} is a file, not a folder: "
                                  "pass a folder with --index")
 

@@ -56,7 +56,7 @@ from rag.stores._local import (
     write_error,
 )
 from tests.conftest import ROOT, free_port
-from tests.test_index import HashingEmbeddings
+from tests.test_index import HashingEmbeddings, hashing_build
 
 GOLD = ROOT / "rag" / "data" / "gold.jsonl"
 
@@ -672,7 +672,7 @@ def _local_doc(doc_id: str, text: str, published: str | None) -> SourceDocument:
 def local_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     index_dir = tmp_path_factory.mktemp("local-store") / "index"
     docs = [_local_doc(*row) for row in _LOCAL_TEXTS]
-    build_index(index_dir, LoadResult(documents=docs), embeddings=HashingEmbeddings(), chunker=TokenChunker(120, 30))
+    hashing_build(index_dir, LoadResult(documents=docs))
     return index_dir
 
 
@@ -1092,7 +1092,7 @@ def test_local_store_keeps_the_live_and_the_replaced_generation_only(
     monkeypatch.setenv("TZ", "Asia/Tokyo")  # the manifest's time is UTC whatever the machine's zone
     time.tzset()
     try:
-        build_index(ix, LoadResult(documents=docs), embeddings=HashingEmbeddings(), chunker=TokenChunker(120, 30))
+        hashing_build(ix, LoadResult(documents=docs))
     finally:
         monkeypatch.undo()
         time.tzset()
@@ -1177,7 +1177,7 @@ def test_local_store_a_reader_follows_a_build_that_lands_while_it_reads(
             builds["left"] -= 1
             for n in (1, 2):
                 docs = [_local_doc(*row) for row in _LOCAL_TEXTS[: 2 + n]]
-                build_index(ix, LoadResult(documents=docs), embeddings=HashingEmbeddings(), chunker=TokenChunker(120, 30),
+                hashing_build(ix, LoadResult(documents=docs),
                             rebuild=True)
         return real(index_dir, manifest, model_name)
 
@@ -1237,10 +1237,9 @@ def test_local_store_incremental_updates_answer_as_a_rebuild_of_the_same_documen
     documents answers: the same rows, vectors, BM25 scores to the bit, passages and citations."""
     docs = _news_documents()
     base, batches = docs[:70], [docs[70:90], docs[90:95], docs[95:]]
-    chunker = TokenChunker(120, 30)
 
     def build(index_dir: Path, documents: list[SourceDocument], **kw: object) -> None:
-        build_index(index_dir, LoadResult(documents=documents), embeddings=HashingEmbeddings(), chunker=chunker,
+        hashing_build(index_dir, LoadResult(documents=documents),
                     prune=False, **kw)  # type: ignore[arg-type]
 
     build(tmp_path / "inc", base)
@@ -1359,20 +1358,19 @@ def test_local_store_merges_keep_few_segments_and_reclaim_tombstones(tmp_path: P
 
     ix = tmp_path / "ix"
     docs = [_local_doc(f"d{i:02d}", f"Story {i} about the harbour number {i * 37}.", "2024-03-01") for i in range(40)]
-    chunker = TokenChunker(120, 30)
-    build_index(ix, LoadResult(documents=docs[:20]), embeddings=HashingEmbeddings(), chunker=chunker)
+    hashing_build(ix, LoadResult(documents=docs[:20]))
     counts = []
     for doc in docs[20:]:  # twenty adds of one document: a binary counter of segments, never more than MAX_SEGMENTS
-        build_index(ix, LoadResult(documents=[doc]), embeddings=HashingEmbeddings(), chunker=chunker, prune=False)
+        hashing_build(ix, LoadResult(documents=[doc]), prune=False)
         counts.append(len(read_manifest(ix)["segments"]))
     assert max(counts) <= MAX_SEGMENTS and counts[:4] == [2, 2, 3, 2]
     assert [s["n_documents"] for s in read_manifest(ix)["segments"]] == [20, 16, 4]  # sizes halve, oldest to newest
     assert [d.id for d in load_index(ix).documents] == [d.id for d in docs]
     # Removing over a third of the first segment's documents rewrites it; fewer stay as tombstones.
-    build_index(ix, LoadResult(), embeddings=HashingEmbeddings(), chunker=chunker, remove=frozenset({"d00", "d01"}))
+    hashing_build(ix, LoadResult(), remove=frozenset({"d00", "d01"}))
     assert read_manifest(ix)["segments"][0]["deleted"] == [0, 1]
     gone = frozenset(d.id for d in docs[2:2 + int(DELETED_SHARE * 20)])
-    build_index(ix, LoadResult(), embeddings=HashingEmbeddings(), chunker=chunker, remove=gone)
+    hashing_build(ix, LoadResult(), remove=gone)
     manifest = read_manifest(ix)
     assert all(s["deleted"] == [] for s in manifest["segments"]) and manifest["n_documents"] == 40 - 2 - len(gone)
     index = load_index(ix)
@@ -1386,16 +1384,15 @@ def test_local_store_a_rewritten_segment_scores_words_as_a_fresh_build(tmp_path:
 
     docs = [_local_doc(f"d{i:02d}", f"Story {i} about the harbour." + " The tide came in again." * (i % 5), "2024-03-01")
             for i in range(30)]
-    chunker = TokenChunker(120, 30)
     ix = tmp_path / "ix"
-    build_index(ix, LoadResult(documents=docs[:20]), embeddings=HashingEmbeddings(), chunker=chunker)
-    build_index(ix, LoadResult(documents=docs[20:]), embeddings=HashingEmbeddings(), chunker=chunker, prune=False)
+    hashing_build(ix, LoadResult(documents=docs[:20]))
+    hashing_build(ix, LoadResult(documents=docs[20:]), prune=False)
     # Over the share of the newest segment, its last document included: rewritten, the dropped rows mapped to -1.
     gone = frozenset(d.id for d in docs[29 - int(DELETED_SHARE * 10):30])
-    build_index(ix, LoadResult(), embeddings=HashingEmbeddings(), chunker=chunker, remove=gone)
+    hashing_build(ix, LoadResult(), remove=gone)
     assert all(s["deleted"] == [] for s in read_manifest(ix)["segments"])  # rewritten, not tombstoned
     live = [d for d in docs if d.id not in gone]
-    build_index(tmp_path / "fresh", LoadResult(documents=live), embeddings=HashingEmbeddings(), chunker=chunker)
+    hashing_build(tmp_path / "fresh", LoadResult(documents=live))
     index, fresh = load_index(ix), load_index(tmp_path / "fresh")
     assert [d.id for d in index.documents] == [d.id for d in live]
     for question in ("harbour", "the tide came in", "story 11", "story 24 tide"):
@@ -1405,16 +1402,16 @@ def test_local_store_a_rewritten_segment_scores_words_as_a_fresh_build(tmp_path:
 
 def test_local_store_an_update_removing_every_document_leaves_an_empty_index_that_grows_again(tmp_path: Path) -> None:
     docs = [_local_doc(f"d{i}", f"Story {i} about the harbour and bridge {i}.", "2024-03-01") for i in range(4)]
-    ix, chunker = tmp_path / "ix", TokenChunker(120, 30)
-    build_index(ix, LoadResult(documents=docs), embeddings=HashingEmbeddings(), chunker=chunker)
-    build_index(ix, LoadResult(), embeddings=HashingEmbeddings(), chunker=chunker, remove=frozenset(d.id for d in docs))
+    ix = tmp_path / "ix"
+    hashing_build(ix, LoadResult(documents=docs))
+    hashing_build(ix, LoadResult(), remove=frozenset(d.id for d in docs))
     manifest = read_manifest(ix)
     assert manifest["n_documents"] == 0 and [(s["n_documents"], s["n_chunks"]) for s in manifest["segments"]] == [(0, 0)]
     index = load_index(ix)
     vector = np.asarray(HashingEmbeddings().embed_query("harbour"), np.float32)
     assert index.documents == [] and index.n_chunks == 0 and index.chunk_vectors.shape == (0, 64)
     assert index.search.dense_search(vector, 5, ChunkFilter()) == [] and index.search.lexical_search(["harbour"], 5, ChunkFilter()) == []
-    build_index(ix, LoadResult(documents=docs[:2]), embeddings=HashingEmbeddings(), chunker=chunker, prune=False)
+    hashing_build(ix, LoadResult(documents=docs[:2]), prune=False)
     index = load_index(ix)
     assert [d.id for d in index.documents] == ["d0", "d1"] and read_manifest(ix)["n_documents"] == 2
     assert [h.row for h in index.search.lexical_search(bm25_terms("bridge 1"), 1, ChunkFilter())] == [1]
@@ -1426,19 +1423,19 @@ def test_local_store_segments_a_build_replaces_stay_until_the_next_build(tmp_pat
     from rag.stores._local import DELETED_SHARE
 
     docs = [_local_doc(f"d{i:02d}", f"Story {i} about the harbour and bridge {i}.", "2024-03-01") for i in range(22)]
-    ix, chunker = tmp_path / "ix", TokenChunker(120, 30)
-    build_index(ix, LoadResult(documents=docs[:20]), embeddings=HashingEmbeddings(), chunker=chunker)
-    build_index(ix, LoadResult(documents=docs[20:21]), embeddings=HashingEmbeddings(), chunker=chunker, prune=False)
+    ix = tmp_path / "ix"
+    hashing_build(ix, LoadResult(documents=docs[:20]))
+    hashing_build(ix, LoadResult(documents=docs[20:21]), prune=False)
     first, second = (s["name"] for s in read_manifest(ix)["segments"])
     reader = load_index(ix)
     gone = frozenset(d.id for d in docs[: int(DELETED_SHARE * 20) + 1])  # over the share: the first is rewritten
-    build_index(ix, LoadResult(), embeddings=HashingEmbeddings(), chunker=chunker, remove=gone)
+    hashing_build(ix, LoadResult(), remove=gone)
     names = [s["name"] for s in read_manifest(ix)["segments"]]
     assert first not in names and second not in names  # rewritten, with the small one merged in
     assert (ix / first).is_dir() and (ix / second).is_dir()  # listed by the replaced manifest: kept
     assert [h.row for h in reader.search.lexical_search(bm25_terms("bridge 0"), 1, ChunkFilter())] == [0]
     assert np.array_equal(reader.chunk_vectors[[0, 20]], np.asarray(reader.chunk_vectors)[[0, 20]])  # still readable
-    build_index(ix, LoadResult(documents=docs[21:]), embeddings=HashingEmbeddings(), chunker=chunker, prune=False)
+    hashing_build(ix, LoadResult(documents=docs[21:]), prune=False)
     assert not (ix / first).exists() and not (ix / second).exists()
     assert all((ix / s["name"]).is_dir() for s in read_manifest(ix)["segments"])
 
@@ -1446,19 +1443,19 @@ def test_local_store_segments_a_build_replaces_stay_until_the_next_build(tmp_pat
 def test_local_store_metadata_refreshed_in_any_segment_is_kept_across_updates(tmp_path: Path) -> None:
     """Same text, new metadata: recorded in its own segment's entry (never the text), applied at load, kept later."""
     docs = [_local_doc(f"d{i:02d}", f"Story {i} about the harbour and bridge {i}.", "2024-03-01") for i in range(23)]
-    ix, chunker = tmp_path / "ix", TokenChunker(120, 30)
-    build_index(ix, LoadResult(documents=docs[:20]), embeddings=HashingEmbeddings(), chunker=chunker)
+    ix = tmp_path / "ix"
+    hashing_build(ix, LoadResult(documents=docs[:20]))
     for doc in docs[20:]:
-        build_index(ix, LoadResult(documents=[doc]), embeddings=HashingEmbeddings(), chunker=chunker, prune=False)
+        hashing_build(ix, LoadResult(documents=[doc]), prune=False)
     assert [s["n_documents"] for s in read_manifest(ix)["segments"]] == [20, 2, 1]
     # The first document of each segment: positions 0, 20 and 22 of the index.
     changed = {i: replace(docs[i], published=f"2011-0{n + 1}-05", title=f"Updated {i}") for n, i in enumerate((0, 20, 22))}
-    build_index(ix, LoadResult(documents=list(changed.values())), embeddings=HashingEmbeddings(), chunker=chunker, prune=False)
+    hashing_build(ix, LoadResult(documents=list(changed.values())), prune=False)
     entries = read_manifest(ix)["segments"]
     assert [sorted(e["refreshed"]) for e in entries] == [["0"], ["0"], ["0"]]
     assert entries[1]["refreshed"]["0"] == {k: v for k, v in changed[20].__dict__.items() if k != "text"}
     later = replace(docs[21], published=None)  # its date withdrawn: one undated document now
-    build_index(ix, LoadResult(documents=[later]), embeddings=HashingEmbeddings(), chunker=chunker, prune=False)
+    hashing_build(ix, LoadResult(documents=[later]), prune=False)
     manifest = read_manifest(ix)
     entries = manifest["segments"]
     assert sorted(entries[1]["refreshed"]) == ["0", "1"] and entries[2]["refreshed"]["0"]["published"] == "2011-03-05"
@@ -1469,13 +1466,13 @@ def test_local_store_metadata_refreshed_in_any_segment_is_kept_across_updates(tm
 
 def test_local_store_a_segment_exactly_a_third_tombstoned_stays_as_it_is(tmp_path: Path) -> None:
     docs = [_local_doc(f"d{i}", f"Story {i} about the harbour.", "2024-03-01") for i in range(3)]  # a chunk each
-    ix, chunker = tmp_path / "ix", TokenChunker(120, 30)
-    build_index(ix, LoadResult(documents=docs), embeddings=HashingEmbeddings(), chunker=chunker)
+    ix = tmp_path / "ix"
+    hashing_build(ix, LoadResult(documents=docs))
     name = read_manifest(ix)["segments"][0]["name"]
-    build_index(ix, LoadResult(), embeddings=HashingEmbeddings(), chunker=chunker, remove=frozenset({"d1"}))
+    hashing_build(ix, LoadResult(), remove=frozenset({"d1"}))
     (entry,) = read_manifest(ix)["segments"]
     assert (entry["name"], entry["deleted"], entry["n_chunks"]) == (name, [1], 3)  # a third: a tombstone
-    build_index(ix, LoadResult(), embeddings=HashingEmbeddings(), chunker=chunker, remove=frozenset({"d2"}))
+    hashing_build(ix, LoadResult(), remove=frozenset({"d2"}))
     (entry,) = read_manifest(ix)["segments"]
     assert entry["name"] != name and (entry["deleted"], entry["n_chunks"]) == ([], 1)  # two thirds: rewritten
 
@@ -1484,9 +1481,9 @@ def test_local_store_builds_over_a_manifest_damaged_in_any_way(tmp_path: Path) -
     docs = [_local_doc(f"d{i}", f"Story {i} about the harbour.", "2024-03-01") for i in range(2)]
     for n, damage in enumerate(("{", "[]", '{"segments": [1]}', '{"segments": 5}', "\udcff")):
         ix = tmp_path / f"ix{n}"
-        build_index(ix, LoadResult(documents=docs), embeddings=HashingEmbeddings(), chunker=TokenChunker(120, 30))
+        hashing_build(ix, LoadResult(documents=docs))
         (ix / "manifest.json").write_bytes(damage.encode("utf-8", "surrogateescape"))
-        build_index(ix, LoadResult(documents=docs), embeddings=HashingEmbeddings(), chunker=TokenChunker(120, 30))
+        hashing_build(ix, LoadResult(documents=docs))
         assert [d.id for d in load_index(ix).documents] == ["d0", "d1"], damage
 
 
@@ -1510,17 +1507,16 @@ def test_local_store_dense_search_over_whole_and_tombstoned_segments_is_the_exac
     """Each segment is asked for its own nearest (whole ones straight from FAISS) and the hits merge by score, then row."""
     docs = [_local_doc(f"d{i:02d}", f"Story {i} about harbour {i * 37} and bridge {i % 7}.", "2024-03-01") for i in range(21)]
     ix = tmp_path / "ix"
-    chunker = TokenChunker(120, 30)
-    build_index(ix, LoadResult(documents=docs[:20]), embeddings=HashingEmbeddings(), chunker=chunker)
-    build_index(ix, LoadResult(documents=docs[20:]), embeddings=HashingEmbeddings(), chunker=chunker, prune=False)
+    hashing_build(ix, LoadResult(documents=docs[:20]))
+    hashing_build(ix, LoadResult(documents=docs[20:]), prune=False)
     assert [s["n_chunks"] for s in read_manifest(ix)["segments"]] == [20, 1]  # the second: one chunk, searched too
     for removed in (frozenset(), frozenset({"d03"})):  # two whole segments, then the first with a tombstone
         if removed:
-            build_index(ix, LoadResult(), embeddings=HashingEmbeddings(), chunker=chunker, remove=removed)
+            hashing_build(ix, LoadResult(), remove=removed)
         assert [s["deleted"] for s in read_manifest(ix)["segments"]] == ([[], []] if not removed else [[3], []])
         index = load_index(ix)
         live = [d for d in docs if d.id not in removed]
-        build_index(tmp_path / "fresh", LoadResult(documents=live), embeddings=HashingEmbeddings(), chunker=chunker)
+        hashing_build(tmp_path / "fresh", LoadResult(documents=live))
         fresh = load_index(tmp_path / "fresh")  # one whole segment: FAISS's answer as it is
         counts = ("n_documents", "n_chunks", "n_sentences", "n_undated", "n_copies")
         assert [read_manifest(ix)[c] for c in counts] == [read_manifest(tmp_path / "fresh")[c] for c in counts]
@@ -1568,14 +1564,14 @@ def test_local_store_tombstoned_chunks_are_skipped_inside_faiss_flat_or_ivf(tmp_
     for exact_limit in (100_000, 10):  # flat, then IVF-SQ8 (nprobe covers every cell: the same hits, quantized scores)
         monkeypatch.setattr(_local, "build_dense_index", functools.partial(_local.build_dense_index, exact_limit=exact_limit))
         ix = tmp_path / f"ix-{exact_limit}"
-        build_index(ix, LoadResult(documents=docs), embeddings=HashingEmbeddings(), chunker=TokenChunker(120, 30))
+        hashing_build(ix, LoadResult(documents=docs))
         if exact_limit < 60:  # a whole IVF segment searches with the nprobe its entry recorded
             import faiss
 
             (entry,) = read_manifest(ix)["segments"]
             assert faiss.extract_index_ivf(load_index(ix).dense).nprobe == entry["dense_index"]["nprobe"] > 1
         gone = frozenset(d.id for d in docs[::5])  # 12 of 60: under a third, so they stay tombstones
-        build_index(ix, LoadResult(), embeddings=HashingEmbeddings(), chunker=TokenChunker(120, 30), remove=gone)
+        hashing_build(ix, LoadResult(), remove=gone)
         (segment,) = read_manifest(ix)["segments"]
         assert len(segment["deleted"]) == 12 and segment["dense_index"]["type"] == ("flat" if exact_limit > 60 else "ivf-sq8")
         index = load_index(ix)
