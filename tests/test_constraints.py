@@ -19,14 +19,18 @@ from packaging.version import Version
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def body() -> list[str]:
+    """The constraints file's lines that are not comments or blank."""
+    lines = (ROOT / "scripts" / "constraints.txt").read_text(encoding="utf-8").splitlines()
+    return [line for line in lines if line.strip() and not line.startswith("#")]
+
+
 def pins() -> dict[str, Version]:
     """The constraints file's ``name==version`` lines, by canonical name."""
     found: dict[str, Version] = {}
-    for line in (ROOT / "scripts" / "constraints.txt").read_text(encoding="utf-8").splitlines():
-        line = line.split("#")[0].strip()
-        if line:
-            name, _, version = line.partition("==")
-            found[canonicalize_name(name)] = Version(version)
+    for line in body():
+        name, _, version = line.partition("==")
+        found[canonicalize_name(name)] = Version(version)
     return found
 
 
@@ -40,12 +44,9 @@ def declared() -> list[Requirement]:
 
 
 def test_every_line_is_an_exact_pin() -> None:
-    body = [
-        line for line in (ROOT / "scripts" / "constraints.txt").read_text(encoding="utf-8").splitlines()
-        if line.strip() and not line.startswith("#")
-    ]
-    bad = [line for line in body if not re.fullmatch(r"[A-Za-z0-9._-]+==[0-9][A-Za-z0-9.+!-]*", line)]
-    assert body and bad == []
+    lines = body()
+    bad = [line for line in lines if not re.fullmatch(r"[A-Za-z0-9._-]+==[0-9][A-Za-z0-9.+!-]*", line)]
+    assert lines and bad == []
 
 
 def test_every_declared_dependency_is_pinned_within_its_range() -> None:
