@@ -167,6 +167,11 @@ def dateline_outlet(text: str, *, lines: int = 6) -> str | None:
     return None
 
 
+# The most letters a line that is only a date holds: the longest weekday and month, "at", "am" and a
+# four-letter zone ("Wednesday, September 29, 2021 at 10:30 am CEST").
+_DATE_LINE_LETTERS = len("wednesday" "september" "at" "am" "cest")
+
+
 def text_date(text: str, *, lines: int = 6) -> str | None:
     """A publication date written near the top of a text, or ``None``.
 
@@ -194,7 +199,7 @@ def text_date(text: str, *, lines: int = 6) -> str | None:
                 return parsed
         stripped = line.strip(" \t()[]|•·")
         parsed = parse_date(stripped)
-        if parsed and len(re.sub(r"[\W\d_]+", "", stripped)) <= 12 + len("wednesday"):
+        if parsed and len(re.sub(r"[\W\d_]+", "", stripped)) <= _DATE_LINE_LETTERS:
             # only a date (perhaps with a weekday and a time): "Monday, 9 August 2021 14:30"
             rest = re.sub(r"(?i)\b(?:" + "|".join(_MONTHS) + "|" + "|".join(_WEEKDAYS) + r"|am|pm|gmt|utc|[a-z]{2,4}t)\b", "", stripped)
             if not re.search(r"[A-Za-z]{3,}", rest):

@@ -851,6 +851,36 @@ def test_only_the_best_three_read_sentences_are_checked_for_what_their_figure_co
         assert (edge.read(question, [drill], index)[0].score == 0.0) is demoted
 
 
+class _BeforeSpanReader(_RecordingReader):
+    """The real reader's probabilities, its span always the first ``length`` characters of the sentence before."""
+
+    def __init__(self, length: int) -> None:
+        super().__init__()
+        self.length = length
+
+    def read(self, items: list[ReaderInput]) -> list[ReaderOutput]:
+        from dataclasses import replace
+
+        from rag._reader import Span
+
+        return [replace(out, span=Span("before", 0, self.length, 5.0)) for out in super().read(items)]
+
+
+def test_a_how_many_answer_found_in_the_sentence_before_is_not_judged_by_the_quotes_own_figure(
+    assistant: Assistant,
+) -> None:
+    """The span's offsets are the sentence before's: read on the quote they would land on its "ten thousand troops"."""
+    index, _ = assistant.snapshot()
+    checking = assistant.answerer
+    question = "How many aircraft took part in the drill?"
+    drill = _item(index, TROOPS_1, 0.5)
+    at_figure = _BeforeSpanReader(len("More than ten thousand")).warm_up()
+    plain = ExtractiveAnswerer(reader=at_figure).read(question, [drill], index)[0]
+    assert plain.score >= checking.threshold and plain.span is not None and plain.span.piece == "before"
+    checked = ExtractiveAnswerer(reader=at_figure, similarity=checking.similarity).read(question, [drill], index)[0]
+    assert checked.score == plain.score  # kept: the figure the span names is in the sentence before, not this one
+
+
 def test_short_answers_name_whole_names_with_a_reader_only(corpus: Assistant, assistant: Assistant) -> None:
     """With a reader, the recognizer widens a span cut inside a name and names a description from the title."""
     from rag._reader import Span

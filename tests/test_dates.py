@@ -413,3 +413,58 @@ def test_last_week_covers_both_readings_on_every_weekday(today: date) -> None:
 
 def test_a_question_that_is_only_a_time_phrase_keeps_its_words() -> None:
     assert question_scope("this week?", date(2026, 11, 25)).question == "this week?"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A dateline opens the first paragraph, so a first line of any length is read for one.
+        ("PORT CITY, June 4, 2026 (Herald) - " + "The council met and voted. " * 12, "2026-06-04"),
+        # Any other line that long is prose: a "Published" phrase inside it is not the publication line.
+        ("Storm hits coast\nPublished: August 9, 2021 " + "and the storm hit the coast hard " * 6, None),
+        ("Storm hits coast\nPublished: August 9, 2021, and the coast was hit", "2021-08-09"),
+        # A line that is only a date, with a long weekday, a time and a zone, is the date line.
+        ("Storm hits coast\nWednesday, 11 August 2021 09:15 BST\nThe storm hit.", "2021-08-11"),
+        ("Storm hits coast\n(September 9, 2021)\nThe storm hit.", "2021-09-09"),
+        ("Storm hits coast\nWednesday, September 29, 2021, 10:30 am EDT\nThe storm hit.", "2021-09-29"),
+        ("Storm hits coast\nThursday 9 September 2021 at 10:30 BST\nThe storm hit.", "2021-09-09"),
+        ("Storm hits coast\nWednesday, September 29, 2021 at 10:30 am CEST\nThe storm hit.", "2021-09-29"),
+        # Short words after it make it a fragment of prose, however short each word.
+        ("Storm hits coast\nWednesday, September 29, 2021 at 10:30 am CEST as it is in my\nMore.", None),
+        # A short line with a date and a few more words is a sentence, not a date line.
+        ("Storm hits coast\nStorms hit Wales on 9 August 2021\nThe storm hit.", None),
+        ("Storm hits coast\nRescue crews arrived August 9, 2021\nThe storm hit.", None),
+        # Only the first six non-empty lines are looked at.
+        ("Storm\n" + "A line of text.\n" * 5 + "Published: August 9, 2021\nMore.", None),
+        ("Storm\n" + "A line of text.\n" * 4 + "Published: August 9, 2021\nMore.", "2021-08-09"),
+    ],
+)
+def test_text_date_limits(text: str, expected: str | None) -> None:
+    assert text_date(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "dateline"),
+    [
+        ("PORT CITY, June 4, 2026 (Herald) – The council voted.", "PORT CITY, June 4, 2026 (Herald) – "),
+        ("PORT CITY, June 4 - The council voted.", "PORT CITY, June 4 - "),
+        ("Washington, Aug. 9, 2021 — Lawmakers met.", "Washington, Aug. 9, 2021 — "),
+        # A place and a dash without a date is not a dateline: nothing is cut.
+        ("Paris, the capital - and its suburbs - voted.", ""),
+        ("The council voted on June 4.", ""),
+    ],
+)
+def test_dateline_end_is_where_the_story_starts(sentence: str, dateline: str) -> None:
+    from rag._dates import dateline_end
+
+    assert sentence[: dateline_end(sentence)] == dateline
+
+
+def test_a_range_narrowed_keeps_the_later_start_the_earlier_end_and_its_settings() -> None:
+    year = DateRange(since=date(2024, 1, 1), until=date(2024, 12, 31), as_of=date(2025, 2, 1), include_undated=True)
+    assert year.narrowed(date(2024, 3, 1), None) == DateRange(date(2024, 3, 1), date(2024, 12, 31), date(2025, 2, 1), True)
+    assert year.narrowed(date(2023, 3, 1), date(2024, 6, 30)) == DateRange(date(2024, 1, 1), date(2024, 6, 30), date(2025, 2, 1), True)
+    assert year.narrowed(None, None) == year
+    open_range = DateRange()
+    assert open_range.narrowed(None, date(2024, 6, 30)) == DateRange(None, date(2024, 6, 30))
+    assert open_range.narrowed(date(2024, 3, 1), None) == DateRange(date(2024, 3, 1), None)

@@ -524,8 +524,15 @@ def test_nul_characters_and_bytes_mean_binary_only_near_the_start(tmp_path: Path
     assert sorted(d.title for d in result.documents) == ["Late title", "Wide title"]
 
 
-def test_bytes_no_encoding_reads_are_one_clear_skip(tmp_path: Path) -> None:
-    (tmp_path / "junk.txt").write_bytes(b"\x81\x8d\x8f\x90\x9d" * 3)  # undefined in Windows-1252, not UTF-8
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\x81\x8d\x8f\x90\x9d" * 3,  # undefined in Windows-1252, not UTF-8
+        bytes(range(1, 256)) * 3,  # every byte but NUL: charset detection finds no encoding at all
+    ],
+)
+def test_bytes_no_encoding_reads_are_one_clear_skip(tmp_path: Path, data: bytes) -> None:
+    (tmp_path / "junk.txt").write_bytes(data)
     (skipped,) = load_paths([tmp_path]).skipped
     assert skipped.reason == "not valid UTF-8, Windows-1252 or a detected East Asian encoding; re-save it as UTF-8"
 

@@ -149,6 +149,10 @@ def test_fast_reader_gives_no_short_answer(demo_index_dir: Path, embedder) -> No
          [True, False, True, True]),
         ("By Jane Doe | updated on 3 May 2024.", "", [True]),  # nine words: more than a byline
         ("Storm damage\nThe storm hit at noon.\nFlooded streets in the north\nRepairs start soon.", "", [False, True, False, True]),
+        # A caption's own line is short, however long the lines before it.
+        ("Storm damage\nThe storm that hit the northern coast at noon on Monday flooded streets, closed the harbour and "
+         "cut power to thousands of homes for two whole days.\nFlooded streets in the north\nRepairs start soon.", "",
+         [False, True, False, True]),
         ('The council said the new harbour bridge would open to traffic next spring after repairs to the northern pier and two years of delays caused', "", [True]),  # 25 words without a final period: prose
         ('The council said the new harbour bridge would open to traffic next spring after repairs to the northern pier and two years of delays', "", [False]),
         # Twelve capitalized words are a headline; thirteen are too long for one.
