@@ -1073,6 +1073,13 @@ def test_uploads_are_added_reported_and_their_gradio_copies_dropped(
     assert status == ("**Added** 1 document(s): undated. They are searchable now.\n\n**Warning** undated.md: published "
                       '"someday" is not a date (give a real day, e.g. published: 2024-05-01); indexed without a date')
     assert f"\nindex `{assistant.index_dir.name}` (" in summary and str(tmp_path) not in summary
+    for name, shows_paths in (("served.md", False), ("local.md", True)):  # a warning naming a server folder
+        odd = tmp_path / name
+        odd.write_text(f"---\npublished: /usr/share/doc\n---\nCrane leaves\n\nThe crane left the port on {name}.\n")
+        status = handlers(build_app(assistant, show_paths=shows_paths, upload_dir=tmp_path / "kept"))["upload"]([str(odd)])[0]
+        shown = "/usr/share/doc" if shows_paths else "doc"  # /usr/share/ is a folder of this machine
+        assert status.endswith(f'**Warning** {name}: published "{shown}" is not a date (give a real day, e.g. '
+                               "published: 2024-05-01); indexed without a date")
     reported: list[tuple[float, str]] = []
     fresh = tmp_path / "fresh.txt"
     fresh.write_text("Market opens\nPublished: 2024-05-03\nThe new market opened on Sunday.")
@@ -1497,6 +1504,9 @@ def test_example_questions_take_the_newest_headlines_once_each() -> None:
     assert example_questions([doc("k", cut_at_comma)]) == [  # cut inside "afterwards": the comma before it dropped
         "What happened: Harbour bridge and ferry plans approved by the council on Monday…?"]
     assert example_questions([doc("l", "Rocket built by SpaceX")]) == ["What happened: Rocket built by SpaceX?"]
+    spacex = "Regulators approved the next rocket launch by the firm built by SpaceX after reviews"
+    assert example_questions([doc("m", spacex)]) == [  # only punctuation is dropped at a cut, never a letter
+        "What happened: Regulators approved the next rocket launch by the firm built by SpaceX…?"]
     five = [doc(str(i), f"Headline {i}", f"2024-01-0{i}") for i in range(1, 7)]
     assert example_questions(five) == [f"What happened: Headline {i}?" for i in (6, 5, 4, 3)]  # four by default
 
