@@ -167,6 +167,13 @@ def dateline_outlet(text: str, *, lines: int = 6) -> str | None:
     return None
 
 
+# The words a line that is only a date may hold besides its figures: month and weekday names, short or
+# long, and a time's "am", "pm" and zone ("GMT", "UTC", "BST", "CEST").
+_DATE_LINE_WORDS = re.compile(
+    r"(?i)\b(?:" + "|".join(_MONTHS) + "|" + "|".join(_WEEKDAYS)
+    + r"|mon|tues?|wed|thu(?:rs?)?|fri|sat|sun|am|pm|gmt|utc|[a-z]{2,4}t)\b")
+# A page's "Updated 2 hours ago" beside the date it was published (the date is the publication's).
+_UPDATED_AGO = re.compile(r"(?i)\bupdated\s+(?:an?|\d+)\s+(?:minute|hour|day)s?\s+ago\b")
 # The most letters a line that is only a date holds: the longest weekday and month, "at", "am" and a
 # four-letter zone ("Wednesday, September 29, 2021 at 10:30 am CEST").
 _DATE_LINE_LETTERS = len("wednesday" "september" "at" "am" "cest")
@@ -197,12 +204,11 @@ def text_date(text: str, *, lines: int = 6) -> str | None:
             parsed = parse_date(found.group("rest"))
             if parsed:
                 return parsed
-        stripped = line.strip(" \t()[]|•·")
+        stripped = _UPDATED_AGO.sub("", line).strip(" \t()[]|•·/")
         parsed = parse_date(stripped)
         if parsed and len(re.sub(r"[\W\d_]+", "", stripped)) <= _DATE_LINE_LETTERS:
-            # only a date (perhaps with a weekday and a time): "Monday, 9 August 2021 14:30"
-            rest = re.sub(r"(?i)\b(?:" + "|".join(_MONTHS) + "|" + "|".join(_WEEKDAYS) + r"|am|pm|gmt|utc|[a-z]{2,4}t)\b", "", stripped)
-            if not re.search(r"[A-Za-z]{3,}", rest):
+            # only a date (perhaps with a weekday and a time): "Monday, 9 August 2021 14:30", "Wed 29 Sep 2021 10.30 BST"
+            if not re.search(r"[A-Za-z]{3,}", _DATE_LINE_WORDS.sub("", stripped)):
                 return parsed
     return None
 

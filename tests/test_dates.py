@@ -429,6 +429,15 @@ def test_a_question_that_is_only_a_time_phrase_keeps_its_words() -> None:
         ("Storm hits coast\nWednesday, September 29, 2021, 10:30 am EDT\nThe storm hit.", "2021-09-29"),
         ("Storm hits coast\nThursday 9 September 2021 at 10:30 BST\nThe storm hit.", "2021-09-09"),
         ("Storm hits coast\nWednesday, September 29, 2021 at 10:30 am CEST\nThe storm hit.", "2021-09-29"),
+        # Weekdays and months as a page abbreviates them (The Guardian's "Wed 29 Sep 2021 10.30 BST").
+        ("Storm hits coast\nWed 29 Sep 2021 10.30 BST\nThe storm hit.", "2021-09-29"),
+        ("Storm hits coast\nThu 30 Sep 2021 08.00 BST\nThe storm hit.", "2021-09-30"),
+        ("Storm hits coast\nTues 28 Sep 2021\nThe storm hit.", "2021-09-28"),
+        ("Storm hits coast\nWed 29 Sep 2021 the storm hit\nMore.", None),
+        # An "Updated … ago" beside it is the page's clock, not prose.
+        ("Storm hits coast\nSeptember 29, 2021 / 10:30 AM / Updated 2 hours ago\nThe storm hit.", "2021-09-29"),
+        ("Storm hits coast\nSeptember 29, 2021 / 10:30 AM / Updated 12 minutes ago\nThe storm hit.", "2021-09-29"),
+        ("Storm hits coast\nSeptember 29, 2021 / Updated an hour ago\nThe storm hit.", "2021-09-29"),
         # Short words after it make it a fragment of prose, however short each word.
         ("Storm hits coast\nWednesday, September 29, 2021 at 10:30 am CEST as it is in my\nMore.", None),
         # A short line with a date and a few more words is a sentence, not a date line.
