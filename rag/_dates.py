@@ -304,8 +304,21 @@ _IN_YEAR = re.compile(r"\b(?:in|during|throughout)\s+(?:the\s+year\s+)?(?:(?P<mo
 _SINCE = re.compile(r"\b(?:since|from)\s+(?:(?P<month>" + "|".join(_MONTHS) + r")\.?\s+)?(?P<year>(?:19|20)\d\d)\b", re.I)
 _AFTER = re.compile(r"\b(?:after)\s+" + _MONTH_OR_YEAR, re.I)
 _BEFORE = re.compile(r"\b(?:before|until|till|prior to|up to)\s+(?:(?P<month>" + "|".join(_MONTHS) + r")\.?\s+)?(?P<year>(?:19|20)\d\d)\b", re.I)
+# How many a question's count word stands for ("the past few days", "two weeks ago").
+_COUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+           "nine": 9, "ten": 10, "couple": 2, "couple of": 2, "few": 3, "several": 5}
+_COUNT = r"(?P<count>\d{1,3}|" + "|".join(sorted(_COUNTS, key=len, reverse=True)) + r")"
+# A month named without a year or a day ("in March", "during early June"): this year's, when it has begun.
+_FULL_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+                "november", "december")
+_IN_MONTH = re.compile(r"\b(?:in|during|throughout)\s+(?:(?:early|mid|late)[\s-]+)?(?P<month>" + "|".join(_FULL_MONTHS)
+                       + r")\b(?!,?\s*\d)", re.I)
 _RELATIVE_SPAN = re.compile(
-    r"(?:\b(?:in|during|over)\s+)?(?:\bthe\s+)?\b(?P<which>this|last|past|previous)\s+(?P<unit>week|month|year)\b|\b(?P<day>yesterday)\b",
+    r"(?:\b(?:in|during|over)\s+)?(?:\bthe\s+)?\b(?P<which>this|last|past|previous)\s+(?P<unit>week|month|year)\b"
+    r"|\b(?P<day>yesterday|last night)\b"
+    r"|(?:\b(?:in|during|over|within)\s+)?\bthe\s+(?:past|last)\s+" + _COUNT + r"\s+(?P<span_unit>hours?|days?|weeks?|months?|years?)\b"
+    r"|\b" + _COUNT.replace("count>", "ago_count>") + r"\s+(?P<ago_unit>days?|weeks?)\s+ago\b"
+    r"|(?:\b(?:over|during|on|at)\s+)?\b(?P<weekend>this past|this|last|the)\s+weekend\b",
     re.I)
 
 
@@ -333,6 +346,12 @@ def _named_periods(question: str, today: date) -> list[tuple[re.Match[str], _Spa
         first = date(int(between.group("first")), 1, 1)
         return [] if first > today else [(between, (first, date(int(between.group("last")), 12, 31)))]
     periods = []
+    month_alone = _IN_MONTH.search(question)
+    # "may" and "march" are words as well as months: only capitalised are they the months.
+    if month_alone and (month_alone.group("month")[0].isupper() or month_alone.group("month").lower() not in ("may", "march")):
+        month = _month_of(month_alone.group("month"))
+        if month <= today.month:  # a month still to come this year is the event's ("will open in December")
+            periods.append((month_alone, _month_range(today.year, month)))
     for pattern in (_IN_YEAR, _SINCE, _AFTER, _BEFORE):
         found = pattern.search(question)
         if not found:
@@ -346,8 +365,20 @@ def _named_periods(question: str, today: date) -> list[tuple[re.Match[str], _Spa
     return periods
 
 
-def _relative_period(found: re.Match[str], today: date) -> _Span:
+def _count(word: str) -> int:
+    """The number a count word of a question stands for ("48", "two", "a couple of")."""
+    return int(word) if word.isdigit() else _COUNTS[" ".join(word.lower().split())]
+
+
+def _relative_period(found: re.Match[str], today: date) -> _Span | None:
     """The range of "this week", "last month", "past year", "yesterday", counted back from ``today``.
+
+    Also "last night" (yesterday and today), "the past 48 hours" / "the last
+    few days" / "the past two weeks" (rolling, up to ``today``), "three days
+    ago" (that day and the next, when it is reported), "two weeks ago" (that
+    day ±3), and "the weekend" / "last weekend" (the latest Saturday to the
+    Monday after it). ``None`` when the words name a time still to come:
+    "this weekend" asked Tuesday to Friday.
 
     A week is read both ways news readers mean it: "this week" is the seven
     days up to ``today`` (which holds the calendar week to date), and "last
@@ -361,8 +392,27 @@ def _relative_period(found: re.Match[str], today: date) -> _Span:
         >>> s.since, s.until
         ('2026-11-17', '2026-11-29')
     """
-    if found.group("day"):  # yesterday
-        return today - timedelta(days=1), today - timedelta(days=1)
+    if found.group("day"):  # yesterday; last night's news is reported today or was yesterday evening
+        return today - timedelta(days=1), today - timedelta(days=found.group("day").lower() == "yesterday")
+    if found.group("span_unit"):  # "the past 48 hours", "the last few days", "the past two weeks": rolling, to today
+        count, unit = _count(found.group("count")), found.group("span_unit").lower().rstrip("s")
+        days = {"hour": -(-count // 24), "day": count, "week": 7 * count, "month": 30 * count, "year": 365 * count}[unit]
+        return today - timedelta(days=days), today
+    if found.group("ago_unit"):  # "three days ago": that day and the next (its reports); weeks ago: that week ±3 days
+        count, unit = _count(found.group("ago_count")), found.group("ago_unit").lower().rstrip("s")
+        back, slack = (count, 0) if unit == "day" else (7 * count, 3)
+        return today - timedelta(days=back + slack), min(today, today - timedelta(days=back - slack - (unit == "day")))
+    if found.group("weekend"):
+        # The latest Saturday and Sunday, and the Monday after them, when weekend news is reported; "last
+        # weekend" asked during a weekend is the one before. "This weekend" asked Tuesday to Friday is the
+        # coming one, an event's time: no range.
+        which = found.group("weekend").lower()
+        if which == "this" and 1 <= today.weekday() <= 4:
+            return None
+        saturday = today - timedelta(days=(today.weekday() - 5) % 7)
+        if which == "last" and today.weekday() >= 5:
+            saturday -= timedelta(days=7)
+        return saturday, min(today, saturday + timedelta(days=2))
     unit, which = found.group("unit").lower(), found.group("which").lower()
     if which == "past":  # the last 7, 30 or 365 days, to the day
         return today - timedelta(days={"week": 7, "month": 30, "year": 365}[unit]), today
@@ -424,8 +474,9 @@ def question_scope(question: str, reference: date | None = None) -> TimeScope:
             phrases.append(found.group(0).strip())
             spans.append(found.span())
         relative = _RELATIVE_SPAN.search(question)
-        if relative:
-            since, until = _relative_period(relative, today)
+        period = _relative_period(relative, today) if relative else None
+        if relative and period:  # None: the words name an event's coming time ("this weekend" on a Wednesday)
+            since, until = period
             phrases.append(relative.group(0))
             spans.append(relative.span())
     except (OverflowError, ValueError):  # "last week" as of 0001-01-02 is before the calendar begins

@@ -238,6 +238,59 @@ def test_an_article_of_the_previous_sunday_is_in_this_week_asked_on_saturday() -
     assert week.allows("2026-11-22") and not week.allows("2026-11-21")  # Sunday in, the Saturday before out
 
 
+WEDNESDAY, SATURDAY, MONDAY = date(2024, 5, 15), date(2024, 5, 18), date(2024, 5, 20)
+
+
+@pytest.mark.parametrize(
+    ("words", "asked", "since", "until"),
+    [
+        ("last night", WEDNESDAY, "2024-05-14", "2024-05-15"),  # reported last evening or this morning
+        ("in the past 24 hours", WEDNESDAY, "2024-05-14", "2024-05-15"),
+        ("in the past 48 hours", WEDNESDAY, "2024-05-13", "2024-05-15"),
+        ("in the last 3 days", WEDNESDAY, "2024-05-12", "2024-05-15"),
+        ("over the past few days", WEDNESDAY, "2024-05-12", "2024-05-15"),
+        ("over the last couple of days", WEDNESDAY, "2024-05-13", "2024-05-15"),
+        ("in the past two weeks", WEDNESDAY, "2024-05-01", "2024-05-15"),
+        ("over the past six months", WEDNESDAY, "2023-11-17", "2024-05-15"),
+        ("three days ago", WEDNESDAY, "2024-05-12", "2024-05-13"),  # that day, and the next when it was reported
+        ("a day ago", WEDNESDAY, "2024-05-14", "2024-05-15"),
+        ("two weeks ago", WEDNESDAY, "2024-04-28", "2024-05-04"),  # fourteen days back, three days either side
+        ("a week ago", MONDAY, "2024-05-10", "2024-05-16"),
+        # A weekend: its Saturday to the Monday after, when its news is reported.
+        ("over the weekend", WEDNESDAY, "2024-05-11", "2024-05-13"),
+        ("last weekend", WEDNESDAY, "2024-05-11", "2024-05-13"),
+        ("last weekend", MONDAY, "2024-05-18", "2024-05-20"),
+        ("last weekend", SATURDAY, "2024-05-11", "2024-05-13"),  # during a weekend: the one before
+        ("over the weekend", SATURDAY, "2024-05-18", "2024-05-18"),  # this one, so far
+        ("this weekend", MONDAY, "2024-05-18", "2024-05-20"),
+        ("this past weekend", WEDNESDAY, "2024-05-11", "2024-05-13"),
+        # A month without its year: this year's, once it has begun.
+        ("in March", WEDNESDAY, "2024-03-01", "2024-03-31"),
+        ("in early May", WEDNESDAY, "2024-05-01", "2024-05-31"),
+        ("during January", WEDNESDAY, "2024-01-01", "2024-01-31"),
+    ],
+)
+def test_news_time_words_count_back_from_the_day_asked(words: str, asked: date, since: str, until: str) -> None:
+    scope = question_scope(f"How many people were evacuated {words}?", asked)
+    assert (scope.since, scope.until, scope.phrase) == (since, until, words)
+    assert scope.question == "How many people were evacuated?"  # the time words are not searched for
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [  # time still to come, or a word that only looks like a month: no range, and the words stay
+        ("Where will the festival be held this weekend?", WEDNESDAY),  # Tuesday to Friday: the coming weekend
+        ("Where will the plant open in December?", WEDNESDAY),  # a month later this year is the event's
+        ("Why did they march in protest?", WEDNESDAY),
+        ("What happened in may?", WEDNESDAY),  # "may" is a month only capitalised
+        ("What happened on March 5?", WEDNESDAY),  # a day: not a month's range
+    ],
+)
+def test_time_still_to_come_or_no_month_sets_no_range(question: str, asked: date) -> None:
+    scope = question_scope(question, asked)
+    assert not scope and scope.question == ""
+
+
 @pytest.mark.parametrize(
     ("question", "reference"),
     [  # the year (or month) of a future event: no filter, and its words stay in what is searched
