@@ -172,9 +172,12 @@ def test_time_words_become_filters(news: Assistant) -> None:
     [  # recall-2026 is dated Tuesday 2026-11-24
         ("this week", "2026-11-30", "2026-11-24", "2026-11-30"),  # asked on Monday: a calendar week would hold that day only
         ("last week", "2026-12-03", "2026-11-20", "2026-11-29"),  # the seven days before those, and the calendar week before
+        ("in the past few days", "2026-11-26", "2026-11-23", "2026-11-26"),
+        ("two days ago", "2026-11-26", "2026-11-24", "2026-11-25"),
+        ("in November", "2026-12-03", "2026-11-01", "2026-11-30"),
     ],
 )
-def test_weeks_count_back_from_the_date_asked(news: Assistant, words: str, as_of: str, since: str, until: str) -> None:
+def test_time_words_count_back_from_the_date_asked(news: Assistant, words: str, as_of: str, since: str, until: str) -> None:
     answer = news.ask(f"How many vehicles were recalled {words}?", as_of=as_of)
     assert {c.doc_id for c in answer.citations} == {"recall-2026"} and answer.short_answer == "300,000"
     scope = answer.time_scope
