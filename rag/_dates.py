@@ -315,7 +315,7 @@ _IN_MONTH = re.compile(r"\b(?:in|during|throughout)\s+(?:(?:early|mid|late)[\s-]
                        + r")\b(?!,?\s*\d)", re.I)
 _RELATIVE_SPAN = re.compile(
     r"(?:\b(?:in|during|over)\s+)?(?:\bthe\s+)?\b(?P<which>this|last|past|previous)\s+(?P<unit>week|month|year)\b"
-    r"|\b(?P<day>yesterday|last night)\b"
+    r"|\b(?P<day>yesterday|(?<!the )last night)\b"  # not "the last night of the festival"
     r"|(?:\b(?:in|during|over|within)\s+)?\bthe\s+(?:past|last)\s+" + _COUNT + r"\s+(?P<span_unit>hours?|days?|weeks?|months?|years?)\b"
     r"|\b" + _COUNT.replace("count>", "ago_count>") + r"\s+(?P<ago_unit>days?|weeks?)\s+ago\b"
     r"|(?:\b(?:over|during|on|at)\s+)?\b(?P<weekend>this past|this|last|the)\s+weekend\b",
@@ -503,7 +503,9 @@ def question_scope(question: str, reference: date | None = None) -> TimeScope:
 
 _WEEKDAY_PHRASE = re.compile(r"\b(?:(?P<mod>last|this past|this|next|on|by|from|since|until)\s+)?(?P<weekday>" + "|".join(_WEEKDAYS) + r")\b", re.I)
 _RELATIVE_WORD = re.compile(
-    r"\b(?P<word>yesterday|today|tomorrow)\b|\b(?P<which>this|last|next)\s+(?P<unit>week|month|year)\b", re.I
+    r"\b(?P<word>yesterday|today|tomorrow|(?<!the )last night|tonight)\b|\b(?P<which>this|last|next)\s+(?P<unit>week|month|year)\b"
+    # "less than two weeks ago" is a bound, not a day
+    r"|(?<!than )\b" + _COUNT + r"\s+(?P<ago_unit>days?|weeks?)\s+ago\b", re.I
 )
 _DAY_MONTH = re.compile(
     r"\b(?:" + _MONTH + r"\s+" + _DAY + r"|" + _DAY.replace("day>", "day2>") + r"\s+(?:of\s+)?" + _MONTH.replace("month>", "month2>") + r")\b(?!,?\s+(?:19|20)\d\d)",
@@ -585,8 +587,12 @@ def dates_in(text: str, published: str | None) -> list[MentionedDate]:
         for m in _RELATIVE_WORD.finditer(text):
             word = (m.group("word") or "").lower()
             if word:
-                day = reference + timedelta(days={"yesterday": -1, "today": 0, "tomorrow": 1}[word])
+                day = reference + timedelta(days={"yesterday": -1, "last night": -1, "today": 0, "tonight": 0, "tomorrow": 1}[word])
                 add(m.start(), m.end(), day.isoformat(), "relative")
+                continue
+            if m.group("ago_unit"):  # "three days ago", "two weeks ago"
+                back = _count(m.group("count")) * (7 if m.group("ago_unit").lower().startswith("week") else 1)
+                add(m.start(), m.end(), (reference - timedelta(days=back)).isoformat(), "relative")
                 continue
             which, unit = m.group("which").lower(), m.group("unit").lower()
             step = {"this": 0, "last": -1, "next": 1}[which]

@@ -151,6 +151,12 @@ def test_to_date_takes_dates_and_iso_strings() -> None:
         ("Veterans will march 20 miles to the capital.", "2021-08-11", []),  # a verb, not March 20
         ("Residents must leave by Friday.", "2021-08-11", [("Friday", "2021-08-13", "relative")]),  # deadlines look ahead
         ("The exhibition runs until Thursday.", "2021-08-11", [("Thursday", "2021-08-12", "relative")]),
+        ("The dam cracked last night and was closed tonight.", "2021-08-11",
+         [("last night", "2021-08-10", "relative"), ("tonight", "2021-08-11", "relative")]),
+        ("Three days ago the dam cracked; two weeks ago it was inspected.", "2021-08-11",
+         [("Three days ago", "2021-08-08", "relative"), ("two weeks ago", "2021-07-28", "relative")]),
+        ("It was the last night of the fair.", "2021-08-11", []),  # a night of the fair, not the one before
+        ("It opened less than two weeks ago.", "2021-08-11", []),  # a bound, not a day
     ],
 )
 def test_dates_in_edge_cases(text: str, published: str, expected: list[tuple[str, str, str]]) -> None:
@@ -284,6 +290,7 @@ def test_news_time_words_count_back_from_the_day_asked(words: str, asked: date, 
         ("Why did they march in protest?", WEDNESDAY),
         ("What happened in may?", WEDNESDAY),  # "may" is a month only capitalised
         ("What happened on March 5?", WEDNESDAY),  # a day: not a month's range
+        ("Who played on the last night of the festival?", WEDNESDAY),
     ],
 )
 def test_time_still_to_come_or_no_month_sets_no_range(question: str, asked: date) -> None:
