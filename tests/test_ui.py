@@ -1094,6 +1094,16 @@ def test_uploads_are_added_reported_and_their_gradio_copies_dropped(
     assert upload(many)[0] == "**Rejected** 101 files in one upload: send at most 100 at a time"
 
 
+_LONG_FAILURE = " ".join(f"step{i} failed" for i in range(40))
+
+
+class _FailingText(str):
+    """A text whose stripping fails with a long message: an unexpected error deep in a handler."""
+
+    def strip(self, chars: str | None = None) -> str:
+        raise ValueError(_LONG_FAILURE)
+
+
 def test_add_feed_reports_what_it_added_and_refuses_in_one_line(make_assistant: Any) -> None:
     from tests.helpers import NewsSite, article_page
     from ui.app import build_app
@@ -1131,6 +1141,8 @@ def test_add_feed_reports_what_it_added_and_refuses_in_one_line(make_assistant: 
         status, summary, watched, heading, box = add_feed(2026)  # not text: one line, never a traceback
         assert status == "**Failed** something went wrong (AttributeError: 'int' object has no attribute 'strip')"
         assert box == SKIP and f"\nindex `{assistant.index_dir}` (" in summary and watched.startswith("**Feeds and URLs** (")
+        status = add_feed(_FailingText("https://example.com/feed"))[0]  # a long unexpected error: its first 200 characters
+        assert status == f"**Failed** something went wrong (ValueError: {_LONG_FAILURE[:200]})"
         assert heading.startswith(f"## Ask the articles\nIndex **{assistant.index_dir.name}**: 2 articles")
         # A served UI names the index folder alone, whatever the outcome.
         served_add = handlers(build_app(assistant, show_paths=False, fetch_limits=limits))["add_feed"]
@@ -1516,10 +1528,13 @@ def test_the_index_summary_lists_fifty_articles_then_counts_the_rest(make_assist
 
     folder = tmp_path / "many"
     folder.mkdir()
-    for i in range(52):
-        (folder / f"n{i:02d}.txt").write_text(f"Note *{i}*\nPublished: 2024-01-{i % 28 + 1:02d}\nThe note number {i}.")
     assistant = make_assistant()
-    assistant.index([folder])
+    for count in (50, 51, 52):  # exactly fifty: all listed; one more: counted
+        for i in range(count):
+            (folder / f"n{i:02d}.txt").write_text(f"Note *{i}*\nPublished: 2024-01-{i % 28 + 1:02d}\nThe note number {i}.")
+        assistant.index([folder])
+        tail = _index_summary(assistant).split("\n")[-1]
+        assert tail == ("- Note &#42;49&#42; (n49)" if count == 50 else f"- … and {count - 50} more")
     summary = _index_summary(assistant)
     lines = summary.split("\n")
     assert lines[0] == "**52 documents · 52 chunks** · model `sentence-transformers/all-MiniLM-L6-v2 (onnx-int8)`"
@@ -1560,6 +1575,10 @@ def test_the_feeds_panel_lists_each_source_with_its_last_poll(tmp_path: Path) ->
     fifty.mkdir()
     (fifty / "sources.json").write_text(json.dumps({"version": 1, "sources": dict(list(sources.items())[:50])}))
     assert len(render_watched(Assistant(fifty)).split("\n")) == 2 + 50  # fifty: all listed, no "… and 0 more"
+    fifty_one = tmp_path / "fifty-one"
+    fifty_one.mkdir()
+    (fifty_one / "sources.json").write_text(json.dumps({"version": 1, "sources": dict(list(sources.items())[:51])}))
+    assert render_watched(Assistant(fifty_one)).split("\n")[-1] == "- … and 1 more"
     empty = tmp_path / "empty"
     empty.mkdir()
     assert render_watched(Assistant(empty)) == (
