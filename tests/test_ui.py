@@ -1144,11 +1144,23 @@ def test_add_feed_reports_what_it_added_and_refuses_in_one_line(make_assistant: 
         status = add_feed(_FailingText("https://example.com/feed"))[0]  # a long unexpected error: its first 200 characters
         assert status == f"**Failed** something went wrong (ValueError: {_LONG_FAILURE[:200]})"
         assert heading.startswith(f"## Ask the articles\nIndex **{assistant.index_dir.name}**: 2 articles")
-        # A served UI names the index folder alone, whatever the outcome.
-        served_add = handlers(build_app(assistant, show_paths=False, fetch_limits=limits))["add_feed"]
+        # A served UI names the index folder and a watched list file by name alone, whatever the outcome.
+        registry = assistant.index_dir / "sources.json"
+        watched_sources = json.loads(registry.read_text(encoding="utf-8"))
+        watched_sources["sources"]["file:/srv/lists/urls.txt"] = {"watch": True}
+        registry.write_text(json.dumps(watched_sources), encoding="utf-8")
+        served = build_app(assistant, show_paths=False, fetch_limits=limits)
+        served_add = handlers(served)["add_feed"]
         for value in (f"{site.url}/news/ferry", "ftp://example.com/feed", 2026):
-            summary = served_add(value)[1]
+            _, summary, watched, *_ = served_add(value)
             assert f"\nindex `{assistant.index_dir.name}` (" in summary and str(assistant.index_dir.parent) not in summary
+            assert "\n- file urls.txt · " in watched and "/srv/lists" not in watched
+        for watched in (handlers(served)["refresh_index"]()[1], _component(served, "watched-panel").value):
+            assert "\n- file urls.txt · " in watched and "/srv/lists" not in watched
+        local = build_app(assistant, fetch_limits=limits)  # rag ui: the whole path, in every redraw
+        for watched in (handlers(local)["refresh_index"]()[1], _component(local, "watched-panel").value,
+                        handlers(local)["add_feed"](f"{site.url}/news/ferry")[2]):
+            assert "\n- file /srv/lists/urls.txt · " in watched
         # Without --allow-host, the fetcher refuses loopback: one line, nothing added.
         refused = handlers(build_app(assistant))["add_feed"](f"{site.url}/news/other")
         assert refused[0].startswith(f"**Failed** {shown_url}/news/other: ") and refused[4] == SKIP
