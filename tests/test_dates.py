@@ -258,6 +258,8 @@ WEDNESDAY, SATURDAY, MONDAY = date(2024, 5, 15), date(2024, 5, 18), date(2024, 5
         ("over the last couple of days", WEDNESDAY, "2024-05-13", "2024-05-15"),
         ("in the past two weeks", WEDNESDAY, "2024-05-01", "2024-05-15"),
         ("over the past six months", WEDNESDAY, "2023-11-17", "2024-05-15"),
+        ("over the past two years", WEDNESDAY, "2022-05-16", "2024-05-15"),
+        ("in the past 50 hours", WEDNESDAY, "2024-05-12", "2024-05-15"),  # part of a day counts as a day
         ("three days ago", WEDNESDAY, "2024-05-12", "2024-05-13"),  # that day, and the next when it was reported
         ("a day ago", WEDNESDAY, "2024-05-14", "2024-05-15"),
         ("two weeks ago", WEDNESDAY, "2024-04-28", "2024-05-04"),  # fourteen days back, three days either side
@@ -269,6 +271,7 @@ WEDNESDAY, SATURDAY, MONDAY = date(2024, 5, 15), date(2024, 5, 18), date(2024, 5
         ("last weekend", SATURDAY, "2024-05-11", "2024-05-13"),  # during a weekend: the one before
         ("over the weekend", SATURDAY, "2024-05-18", "2024-05-18"),  # this one, so far
         ("this weekend", MONDAY, "2024-05-18", "2024-05-20"),
+        ("this weekend", SATURDAY, "2024-05-18", "2024-05-18"),
         ("this past weekend", WEDNESDAY, "2024-05-11", "2024-05-13"),
         # A month without its year: this year's, once it has begun.
         ("in March", WEDNESDAY, "2024-03-01", "2024-03-31"),
@@ -286,6 +289,9 @@ def test_news_time_words_count_back_from_the_day_asked(words: str, asked: date, 
     ("question", "asked"),
     [  # time still to come, or a word that only looks like a month: no range, and the words stay
         ("Where will the festival be held this weekend?", WEDNESDAY),  # Tuesday to Friday: the coming weekend
+        ("Where will the festival be held this weekend?", date(2024, 5, 14)),
+        ("Where will the festival be held this weekend?", date(2024, 5, 17)),
+        ("What happened in march?", WEDNESDAY),
         ("Where will the plant open in December?", WEDNESDAY),  # a month later this year is the event's
         ("Why did they march in protest?", WEDNESDAY),
         ("What happened in may?", WEDNESDAY),  # "may" is a month only capitalised
@@ -329,6 +335,8 @@ def test_a_future_year_keeps_other_time_words() -> None:
         ("What happened in March 2025?", date(2025, 6, 1), "2025-03-01", "2025-03-31"),
         ("Who won between 2023 and 2025?", date(2024, 6, 1), "2023-01-01", "2025-12-31"),
         ("How many died before 2021?", date(2023, 5, 1), None, "2020-12-31"),
+        ("How many were recalled in 2025?", date(2025, 1, 1), "2025-01-01", "2025-12-31"),  # its first day: begun
+        ("Who won between 2025 and 2027?", date(2025, 1, 1), "2025-01-01", "2027-12-31"),
     ],
 )
 def test_a_past_or_current_year_filters(question: str, reference: date, since: str | None, until: str | None) -> None:
@@ -537,3 +545,14 @@ def test_a_range_narrowed_keeps_the_later_start_the_earlier_end_and_its_settings
     open_range = DateRange()
     assert open_range.narrowed(None, date(2024, 6, 30)) == DateRange(None, date(2024, 6, 30))
     assert open_range.narrowed(date(2024, 3, 1), None) == DateRange(date(2024, 3, 1), None)
+
+
+def test_two_time_phrases_both_bound_the_range_and_leave_the_question() -> None:
+    scope = question_scope("Who led since 2019 the company before 2021?", REF)
+    assert (scope.since, scope.until) == ("2019-01-01", "2020-12-31")
+    assert scope.question == "Who led the company?"  # each phrase cut where it stood
+
+
+def test_a_long_line_before_the_date_line_is_passed_over() -> None:
+    text = "Storm hits coast\n" + "The storm hit the coast and flooded the streets of the town. " * 4 + "\nPublished: 2021-08-09\nMore."
+    assert text_date(text) == "2021-08-09"
