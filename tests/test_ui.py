@@ -1158,9 +1158,13 @@ def test_add_feed_reports_what_it_added_and_refuses_in_one_line(make_assistant: 
         for watched in (handlers(served)["refresh_index"]()[1], _component(served, "watched-panel").value):
             assert "\n- file urls.txt · " in watched and "/srv/lists" not in watched
         local = build_app(assistant, fetch_limits=limits)  # rag ui: the whole path, in every redraw
+        local_add = handlers(local)["add_feed"]
         for watched in (handlers(local)["refresh_index"]()[1], _component(local, "watched-panel").value,
-                        handlers(local)["add_feed"](f"{site.url}/news/ferry")[2]):
+                        *(local_add(value)[2] for value in (f"{site.url}/news/ferry", "ftp://example.com/feed", 2026))):
             assert "\n- file /srv/lists/urls.txt · " in watched
+        # A refusal naming a folder of this machine: by name when served, whole in rag ui.
+        assert served_add("/usr/share/doc/feed.xml")[0].startswith("**Failed** not a web address: 'feed.xml'")
+        assert local_add("/usr/share/doc/feed.xml")[0].startswith("**Failed** not a web address: '/usr/share/doc/feed.xml'")
         # Without --allow-host, the fetcher refuses loopback: one line, nothing added.
         refused = handlers(build_app(assistant))["add_feed"](f"{site.url}/news/other")
         assert refused[0].startswith(f"**Failed** {shown_url}/news/other: ") and refused[4] == SKIP
