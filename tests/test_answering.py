@@ -364,6 +364,42 @@ def test_the_large_reader_reorders_the_small_ones_best_but_never_refuses_or_resc
     assert [s.reread for s in read] == [True, True, False] and read[2].row == scored[2].row
 
 
+class _SetReader(_RecordingReader):
+    """The real reader's spans with set probabilities (by the sentence's opening) and no margin."""
+
+    def __init__(self, probabilities: dict[str, float]) -> None:
+        super().__init__()
+        self.probabilities = probabilities
+
+    def read(self, items: list[ReaderInput]) -> list[ReaderOutput]:
+        from dataclasses import replace
+
+        def probability(item: ReaderInput) -> float:
+            return next(p for opening, p in self.probabilities.items() if item.sentence.startswith(opening))
+
+        return [replace(out, probability=probability(item), margin=0.0) for item, out in zip(items, super().read(items))]
+
+
+def test_the_second_reader_weighs_each_sentences_evidence_and_rereads_a_lead_at_the_threshold(corpus: Assistant) -> None:
+    """The re-read choice is the second reader's combination of its own reading and each sentence's evidence."""
+    index, _ = corpus.snapshot()
+    first, second = _SetReader({ONE: 0.6, RAIN: 0.5}).warm_up(), _SetReader({ONE: 0.5, RAIN: 0.5}).warm_up()
+    scored = [_item(index, ONE, 0.2), _item(index, RAIN, 0.8)]  # the first reader prefers ONE; the evidence, RAIN
+    reader_only, with_evidence = (1.0, 0.0, 0.0, 0.0, 0.0), (1.0, 0.0, 1.0, 0.0, 0.0)
+    alone = ExtractiveAnswerer(reader=first, combine=reader_only, min_probability=0.0).read(RECALL_Q, scored, index)
+    assert [s.row for s in alone] == [scored[0].row, scored[1].row]
+    lead = alone[0].score
+
+    def read(threshold: float) -> list:  # type: ignore[type-arg]
+        return ExtractiveAnswerer(reader=first, span_reader=second, rereads=2, combine=reader_only,
+                                  span_combine=with_evidence, min_probability=threshold).read(RECALL_Q, scored, index)
+
+    # The second reader reads both alike, so the evidence decides: RAIN leads, with the first reader's best score.
+    assert [(s.row, s.score) for s in read(lead)] == [(scored[1].row, lead), (scored[0].row, alone[1].score)]
+    # Just over the lead's score the first reader refuses, and a refusal is never read again.
+    assert [s.row for s in read(math.nextafter(lead, 1.0))] == [scored[0].row, scored[1].row]
+
+
 def test_refusals_and_quotes_do_not_depend_on_the_short_answer_reader(assistant: Assistant, same_reader_spans: Assistant) -> None:
     for question in ("How many warships took part?", "How many troops?", "What is the SCO?", "Who announced the drill?"):
         large, same = assistant.ask(question), same_reader_spans.ask(question)
