@@ -314,7 +314,7 @@ _FULL_MONTHS = ("january", "february", "march", "april", "may", "june", "july", 
 _IN_MONTH = re.compile(r"\b(?:in|during|throughout)\s+(?:(?:early|mid|late)[\s-]+)?(?P<month>" + "|".join(_FULL_MONTHS)
                        + r")\b(?!,?\s*\d)", re.I)
 _RELATIVE_SPAN = re.compile(
-    r"(?:\b(?:in|during|over)\s+)?(?:\bthe\s+)?\b(?P<which>this|last|past|previous)\s+(?P<unit>week|month|year)\b"
+    r"(?:\b(?:in|during|over)\s+)?(?:\bthe\s+)?\b(?P<which>this\s+past|this|last|past|previous)\s+(?P<unit>week|month|year)\b"
     r"|\b(?P<day>yesterday|(?<!the )last night)\b"  # not "the last night of the festival"
     r"|(?:\b(?:in|during|over|within)\s+)?\bthe\s+(?:past|last)\s+" + _COUNT + r"\s+(?P<span_unit>hours?|days?|weeks?|months?|years?)\b"
     r"|\b" + _COUNT.replace("count>", "ago_count>") + r"\s+(?P<ago_unit>days?|weeks?)\s+ago\b"
@@ -413,8 +413,8 @@ def _relative_period(found: re.Match[str], today: date) -> _Span | None:
         if which == "last" and today.weekday() >= 5:
             saturday -= timedelta(days=7)
         return saturday, min(today, saturday + timedelta(days=2))
-    unit, which = found.group("unit").lower(), found.group("which").lower()
-    if which == "past":  # the last 7, 30 or 365 days, to the day
+    unit, which = found.group("unit").lower(), " ".join(found.group("which").lower().split())
+    if which in ("past", "this past"):  # the last 7, 30 or 365 days, to the day
         return today - timedelta(days={"week": 7, "month": 30, "year": 365}[unit]), today
     if unit == "week":
         if which == "this":

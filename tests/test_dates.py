@@ -198,6 +198,7 @@ def test_a_count_is_not_a_year() -> None:
         ("last week", "2026-11-15", "2026-11-22"),  # the seven before those, and Monday to Sunday of the week before
         ("the previous week", "2026-11-15", "2026-11-22"),
         ("the past week", "2026-11-21", "2026-11-28"),
+        ("this past week", "2026-11-21", "2026-11-28"),  # "this" goes with it, not left in what is searched
         ("this month", "2026-11-01", "2026-11-28"),  # months and years stay the calendar's, to date
         ("this year", "2026-01-01", "2026-11-28"),
     ],
