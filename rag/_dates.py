@@ -54,16 +54,12 @@ __all__ = [
     "url_date",
 ]
 
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        (("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
-         ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"), ("october", "oct"),
-         ("november", "nov"), ("december", "dec")),
-        start=1,
-    )
-    for name in names
-}
+_MONTH_NAMES = (  # each month's full name first, then its abbreviations
+    ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
+    ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"), ("october", "oct"),
+    ("november", "nov"), ("december", "dec"),
+)
+_MONTHS = {name: number for number, names in enumerate(_MONTH_NAMES, start=1) for name in names}
 _WEEKDAYS = {name: i for i, name in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))}
 _MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
@@ -309,9 +305,8 @@ _COUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5
            "nine": 9, "ten": 10, "couple": 2, "couple of": 2, "few": 3, "several": 5}
 _COUNT = r"(?P<count>\d{1,3}|" + "|".join(sorted(_COUNTS, key=len, reverse=True)) + r")"
 # A month named without a year or a day ("in March", "during early June"): this year's, when it has begun.
-_FULL_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-                "november", "december")
-_IN_MONTH = re.compile(r"\b(?:in|during|throughout)\s+(?:(?:early|mid|late)[\s-]+)?(?P<month>" + "|".join(_FULL_MONTHS)
+_IN_MONTH = re.compile(r"\b(?:in|during|throughout)\s+(?:(?:early|mid|late)[\s-]+)?(?P<month>"
+                       + "|".join(names[0] for names in _MONTH_NAMES)
                        + r")\b(?!,?\s*\d)", re.I)
 _RELATIVE_SPAN = re.compile(
     r"(?:\b(?:in|during|over)\s+)?(?:\bthe\s+)?\b(?P<which>this\s+past|this|last|past|previous)\s+(?P<unit>week|month|year)\b"
@@ -370,6 +365,11 @@ def _count(word: str) -> int:
     return int(word) if word.isdigit() else _COUNTS[" ".join(word.lower().split())]
 
 
+def _days_ago(count: str, unit: str) -> int:
+    """How many days back "``count`` ``unit`` ago" is ("three days", "two weeks": 3, 14)."""
+    return _count(count) * (7 if unit.lower().startswith("week") else 1)
+
+
 def _relative_period(found: re.Match[str], today: date) -> _Span | None:
     """The range of "this week", "last month", "past year", "yesterday", counted back from ``today``.
 
@@ -399,9 +399,10 @@ def _relative_period(found: re.Match[str], today: date) -> _Span | None:
         days = {"hour": -(-count // 24), "day": count, "week": 7 * count, "month": 30 * count, "year": 365 * count}[unit]
         return today - timedelta(days=days), today
     if found.group("ago_unit"):  # "three days ago": that day and the next (its reports); weeks ago: that week ±3 days
-        count, unit = _count(found.group("ago_count")), found.group("ago_unit").lower().rstrip("s")
-        back, slack = (count, 0) if unit == "day" else (7 * count, 3)
-        return today - timedelta(days=back + slack), min(today, today - timedelta(days=back - slack - (unit == "day")))
+        back = _days_ago(found.group("ago_count"), found.group("ago_unit"))
+        days = found.group("ago_unit").lower().startswith("day")
+        slack = 0 if days else 3
+        return today - timedelta(days=back + slack), min(today, today - timedelta(days=back - slack - days))
     if found.group("weekend"):
         # The latest Saturday and Sunday, and the Monday after them, when weekend news is reported; "last
         # weekend" asked during a weekend is the one before. "This weekend" asked Tuesday to Friday is the
@@ -591,7 +592,7 @@ def dates_in(text: str, published: str | None) -> list[MentionedDate]:
                 add(m.start(), m.end(), day.isoformat(), "relative")
                 continue
             if m.group("ago_unit"):  # "three days ago", "two weeks ago"
-                back = _count(m.group("count")) * (7 if m.group("ago_unit").lower().startswith("week") else 1)
+                back = _days_ago(m.group("count"), m.group("ago_unit"))
                 add(m.start(), m.end(), (reference - timedelta(days=back)).isoformat(), "relative")
                 continue
             which, unit = m.group("which").lower(), m.group("unit").lower()
