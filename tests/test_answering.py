@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -364,26 +365,32 @@ def test_the_large_reader_reorders_the_small_ones_best_but_never_refuses_or_resc
     assert [s.reread for s in read] == [True, True, False] and read[2].row == scored[2].row
 
 
-class _SetReader(_RecordingReader):
-    """The real reader's spans with set probabilities (by the sentence's opening) and no margin."""
+class _ChangedReader(_RecordingReader):
+    """The real reader, each of its outputs passed through ``change(item, output)`` (a set probability, a span)."""
 
-    def __init__(self, probabilities: dict[str, float]) -> None:
+    def __init__(self, change: Callable[[ReaderInput, ReaderOutput], ReaderOutput]) -> None:
         super().__init__()
-        self.probabilities = probabilities
+        self.change = change
 
     def read(self, items: list[ReaderInput]) -> list[ReaderOutput]:
-        from dataclasses import replace
+        return [self.change(item, out) for item, out in zip(items, super().read(items))]
 
-        def probability(item: ReaderInput) -> float:
-            return next(p for opening, p in self.probabilities.items() if item.sentence.startswith(opening))
 
-        return [replace(out, probability=probability(item), margin=0.0) for item, out in zip(items, super().read(items))]
+def _set_probabilities(probabilities: dict[str, float]) -> _ChangedReader:
+    """The real reader's spans with set probabilities (by the sentence's opening) and no margin."""
+    from dataclasses import replace
+
+    def change(item: ReaderInput, out: ReaderOutput) -> ReaderOutput:
+        probability = next(p for opening, p in probabilities.items() if item.sentence.startswith(opening))
+        return replace(out, probability=probability, margin=0.0)
+
+    return _ChangedReader(change)
 
 
 def test_the_second_reader_weighs_each_sentences_evidence_and_rereads_a_lead_at_the_threshold(corpus: Assistant) -> None:
     """The re-read choice is the second reader's combination of its own reading and each sentence's evidence."""
     index, _ = corpus.snapshot()
-    first, second = _SetReader({ONE: 0.6, RAIN: 0.5}).warm_up(), _SetReader({ONE: 0.5, RAIN: 0.5}).warm_up()
+    first, second = _set_probabilities({ONE: 0.6, RAIN: 0.5}).warm_up(), _set_probabilities({ONE: 0.5, RAIN: 0.5}).warm_up()
     scored = [_item(index, ONE, 0.2), _item(index, RAIN, 0.8)]  # the first reader prefers ONE; the evidence, RAIN
     reader_only, with_evidence = (1.0, 0.0, 0.0, 0.0, 0.0), (1.0, 0.0, 1.0, 0.0, 0.0)
     alone = ExtractiveAnswerer(reader=first, combine=reader_only, min_probability=0.0).read(RECALL_Q, scored, index)
@@ -774,15 +781,6 @@ def test_the_entity_flag_marks_sentences_naming_no_asked_entity(corpus: Assistan
         assert flags == {scored[0].row: 0.0, scored[1].row: 1.0 if q.startswith("Who") else 0.0}, q
 
 
-class _SpanlessReader(_RecordingReader):
-    """The real reader, whose span head finds no words in what it reads (its probabilities stay the model's)."""
-
-    def read(self, items: list[ReaderInput]) -> list[ReaderOutput]:
-        from dataclasses import replace
-
-        return [replace(out, span=None) for out in super().read(items)]
-
-
 def _ask(answerer: ExtractiveAnswerer, assistant: Assistant, question: str, **options):  # type: ignore[no-untyped-def]
     index, searcher = assistant.snapshot()
     vector = searcher.embed_query(question)
@@ -830,7 +828,10 @@ def test_the_span_reader_reads_only_the_leads_whose_short_answers_are_shown(
 
 def test_a_lead_the_span_reader_finds_no_words_in_keeps_the_first_readers_short_answer(assistant: Assistant) -> None:
     reader = assistant.answerer.reader
-    spanless = _SpanlessReader().warm_up()
+    from dataclasses import replace
+
+    # The real reader, whose span head finds no words in what it reads (its probabilities stay the model's).
+    spanless = _ChangedReader(lambda item, out: replace(out, span=None)).warm_up()
     for question in ("How many troops?", "Who is Russia's defense minister?"):
         alone = _ask(ExtractiveAnswerer(reader=reader), assistant, question)
         again = _ask(ExtractiveAnswerer(reader=reader, span_reader=spanless), assistant, question)
@@ -887,21 +888,6 @@ def test_only_the_best_three_read_sentences_are_checked_for_what_their_figure_co
         assert (edge.read(question, [drill], index)[0].score == 0.0) is demoted
 
 
-class _BeforeSpanReader(_RecordingReader):
-    """The real reader's probabilities, its span always the first ``length`` characters of the sentence before."""
-
-    def __init__(self, length: int) -> None:
-        super().__init__()
-        self.length = length
-
-    def read(self, items: list[ReaderInput]) -> list[ReaderOutput]:
-        from dataclasses import replace
-
-        from rag._reader import Span
-
-        return [replace(out, span=Span("before", 0, self.length, 5.0)) for out in super().read(items)]
-
-
 def test_a_how_many_answer_found_in_the_sentence_before_is_not_judged_by_the_quotes_own_figure(
     assistant: Assistant,
 ) -> None:
@@ -910,7 +896,13 @@ def test_a_how_many_answer_found_in_the_sentence_before_is_not_judged_by_the_quo
     checking = assistant.answerer
     question = "How many aircraft took part in the drill?"
     drill = _item(index, TROOPS_1, 0.5)
-    at_figure = _BeforeSpanReader(len("More than ten thousand")).warm_up()
+    from dataclasses import replace
+
+    from rag._reader import Span
+
+    # The real reader's probabilities, its span the sentence before's first words, at the quote's figure's offsets.
+    before = Span("before", 0, len("More than ten thousand"), 5.0)
+    at_figure = _ChangedReader(lambda item, out: replace(out, span=before)).warm_up()
     plain = ExtractiveAnswerer(reader=at_figure).read(question, [drill], index)[0]
     assert plain.score >= checking.threshold and plain.span is not None and plain.span.piece == "before"
     checked = ExtractiveAnswerer(reader=at_figure, similarity=checking.similarity).read(question, [drill], index)[0]
