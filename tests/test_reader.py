@@ -256,8 +256,8 @@ def test_reader_refuses_when_no_candidate_answers(assistant: Assistant) -> None:
     assert not answerer.compose(question, ranked, passages, index, threshold=0.0).refused
 
 
-def test_training_smoke_run_writes_a_loadable_model(tmp_path: Path) -> None:
-    """The training command end to end on a tiny SQuAD-shaped sample."""
+def _bridge_files(folder: Path) -> tuple[Path, Path]:
+    """A SQuAD-shaped train file and a SQuAD 2.0-shaped dev file, small enough to train on in seconds."""
     context = (
         "The bridge was opened in 1932 by the mayor. It carries six lanes of traffic. "
         "Its main span is 503 metres long. The bridge was designed by John Bradfield."
@@ -274,21 +274,75 @@ def test_training_smoke_run_writes_a_loadable_model(tmp_path: Path) -> None:
         {"id": "y", "question": "In which year did traffic first cross?", "is_impossible": False,
          "answers": [{"text": "1932", "answer_start": context.index("1932")}]}]}]}
         for i in range(2)]}
-    (tmp_path / "train.json").write_text(json.dumps(squad))
-    (tmp_path / "dev.json").write_text(json.dumps(dev))
+    (folder / "train.json").write_text(json.dumps(squad))
+    (folder / "dev.json").write_text(json.dumps(dev))
+    return folder / "train.json", folder / "dev.json"
+
+
+def test_training_smoke_run_writes_a_loadable_model(tmp_path: Path) -> None:
+    """The training command end to end on a tiny SQuAD-shaped sample."""
+    train_file, dev_file = _bridge_files(tmp_path)
     out = tmp_path / "reader"
-    code = train_main(["--train", str(tmp_path / "train.json"), "--dev", str(tmp_path / "dev.json"), "--out", str(out),
+    code = train_main(["--train", str(train_file), "--dev", str(dev_file), "--out", str(out),
                        "--questions", "12", "--eval-questions", "6", "--layers", "1", "--batch-size", "8", "--max-length", "48"])
     assert code == 0
     info = json.loads((out / "reader.json").read_text())
     assert info["layers"] == 1 and info["examples"] >= 12 and "threshold" in info
     assert info["metrics"]["paraphrased_questions"] == 1 and 0.0 <= info["metrics"]["answer_sentence_accuracy_paraphrased"] <= 1.0
     card = (out / "MODEL_CARD.md").read_text()
-    assert "Reproduce" in card
+    assert "Reproduce" in card and "teacher" not in card
     # the card's command reproduces this run: every option given that is not the default
     assert "python -m training.train_reader --questions 12 --layers 1 --seed 13 --max-length 48 --batch-size 8\n" in card
     outputs = Reader(out).read([ReaderInput("Who designed the bridge?", "The bridge was designed by John Bradfield.")])
     assert 0.0 <= outputs[0].probability <= 1.0 and np.isfinite(outputs[0].probability)
+
+
+def test_distilled_training_smoke_run_learns_from_a_teacher(tmp_path: Path) -> None:
+    """``--teacher``: the shipped reader teaches a one-layer reader; the card says so and how to reproduce it."""
+    train_file, dev_file = _bridge_files(tmp_path)
+    out = tmp_path / "reader"
+    code = train_main(["--train", str(train_file), "--dev", str(dev_file), "--out", str(out), "--questions", "12",
+                       "--eval-questions", "6", "--layers", "1", "--batch-size", "8", "--max-length", "48",
+                       "--teacher", str(READER_DIR), "--distill", "0.7"])
+    assert code == 0
+    here = Path.cwd().resolve()  # the card names a folder inside the working folder relative to it, as the command takes it
+    shown = str(READER_DIR.resolve().relative_to(here)) if READER_DIR.resolve().is_relative_to(here) else str(READER_DIR)
+    info = json.loads((out / "reader.json").read_text())
+    assert info["config"]["teacher"] == shown and info["config"]["distill"] == 0.7
+    card = (out / "MODEL_CARD.md").read_text()
+    assert f"target for the after, near, perturbed pairs 0.3 × label + 0.7 × the probability of the teacher reader `{shown}`" in card
+    assert f"--teacher {shown} --distill 0.7 --max-length 48 --batch-size 8\n" in card
+    assert not (out / "teacher.npz").exists()  # the teacher's reads are only kept while training may resume
+    assert Reader(out).read([ReaderInput("Who designed the bridge?", "The bridge was designed by John Bradfield.")])
+
+
+def test_distillation_share_outside_zero_to_one_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    train_file, dev_file = _bridge_files(tmp_path)
+    assert train_main(["--train", str(train_file), "--dev", str(dev_file), "--out", str(tmp_path / "r"), "--questions", "12",
+                       "--teacher", str(READER_DIR), "--distill", "1.5"]) == 2
+    assert capsys.readouterr().err.strip() == "error: --distill is 1.5: give the teacher's share of the target, from 0 to 1"
+
+
+def test_teacher_reads_every_pair_and_resumes_from_what_it_saved(tmp_path: Path) -> None:
+    from training.train_reader import Example, teacher_probabilities
+
+    items = [ReaderInput("Who designed the bridge?", "The bridge was designed by John Bradfield.", "", "Bridge"),
+             ReaderInput("Who designed the bridge?", "It carries six lanes of traffic.", "", "Bridge"),
+             ReaderInput("How long is the main span?", "Its main span is 503 metres long.", "", "Bridge")]
+    examples = [Example(item, 1, None) for item in items]
+    saved = tmp_path / "teacher.npz"
+    read = teacher_probabilities(examples, READER_DIR, saved, batch_size=2, progress=False)
+    direct = [Reader().read([item])[0].probability for item in items]
+    assert read.shape == (3,) and np.allclose(read, direct, atol=0.05)  # int8 scales per batch: nearly, not exactly
+    assert read[0] > 0.5 > read[1]
+    # a saved file for the same pairs is used as it is; one for other pairs is read again
+    with np.load(saved) as stored:
+        digest = str(stored["digest"])
+    np.savez(saved, digest=np.array(digest), probabilities=np.array([0.25, np.nan, 0.75], dtype=np.float32))
+    resumed = teacher_probabilities(examples, READER_DIR, saved, progress=False)
+    assert resumed[0] == 0.25 and resumed[2] == 0.75 and abs(resumed[1] - read[1]) < 0.05
+    np.savez(saved, digest=np.array("other pairs"), probabilities=np.zeros(3, dtype=np.float32))
+    assert np.allclose(teacher_probabilities(examples, READER_DIR, saved, progress=False), read, atol=0.05)
 
 
 def test_training_reports_a_missing_data_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -65,6 +65,15 @@ Pairs per training question (the candidate layout is :func:`rag._reader.encode`)
   another thing, as news search's near misses do ("CEO of The LEGO
   Foundation" for "Who is the CEO of Lego?").
 
+With ``--teacher DIR`` (a trained reader, such as the 12-layer
+``rag/data/reader_large``) the new reader is *distilled*: the teacher reads
+the pairs whose label is most in doubt (:data:`TAUGHT_KINDS`: the sentence
+after, the near miss, the perturbed question) as the product reads
+candidates, and their answer target becomes ``(1 − w) × label + w ×
+teacher probability`` (``--distill w``, 0.5); spans keep their labels (the
+two readers' word pieces differ). What the teacher has read is saved as it
+goes (``teacher.npz`` in ``--out``), so an interrupted run resumes there.
+
 SQuAD 2.0 dev's articles are split by position: the odd ones are the
 held-out evaluation and are never trained on; the even ones calibrate the
 threshold. With ``--squad2-train``, positions 0, 4, 8, … also train
@@ -88,12 +97,15 @@ sentence (a swapped word that is a synonym); such label noise is rare.
 Example:
     python -m training.train_reader                           # the shipped model, about half an hour
     python -m training.train_reader --evaluate-only           # re-measure the shipped model, rewrite its card
+    python -m training.train_reader --teacher rag/data/reader_large --out build/reader-distilled   # distilled, about 75 minutes
     python -m training.train_reader --questions 40 --eval-questions 20 --layers 1 --out /tmp/reader   # smoke run
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import io
 import json
 import random
 import re
@@ -168,9 +180,17 @@ class TrainConfig:
     threads: int = 0
     precision: str = "auto"
     checkpoint_every: int = 200
+    teacher: Path | None = None
+    distill: float = 0.5
 
 
 CHECKPOINT_FILE = "checkpoint.pt"
+TEACHER_FILE = "teacher.npz"
+# The pairs a teacher reads with --teacher: those whose label is most in doubt (the sentence after the answer,
+# the paragraph's near miss, the perturbed question), half of all pairs. Reading all of them with the 12-layer
+# reader takes about 95 minutes on two cores; the other half (answer sentences, sentences of other paragraphs)
+# keep their labels.
+TAUGHT_KINDS = frozenset({"after", "near", "perturbed"})
 # Settings that do not change what is trained: a run may resume with other values of these.
 _RESUMABLE_ACROSS = frozenset({"out", "eval_questions", "threads", "checkpoint_every"})
 
@@ -831,6 +851,59 @@ def _bfloat16(precision: str) -> bool:
     return precision == "bf16"
 
 
+def _examples_digest(examples: list[Example], teacher_dir: Path) -> str:
+    """What a saved teacher file must agree on: every pair's text and the teacher's own settings."""
+    digest = hashlib.sha256((teacher_dir / "reader.json").read_bytes())
+    for ex in examples:
+        digest.update("\x1f".join((ex.item.question, ex.item.sentence, ex.item.before, ex.item.title)).encode() + b"\x1e")
+    return digest.hexdigest()
+
+
+def teacher_probabilities(
+    examples: list[Example], teacher_dir: Path, saved: Path, *, batch_size: int = 64, save_every: int = 100, progress: bool = True,
+) -> np.ndarray:
+    """The probability a trained teacher reader gives each training pair, for distillation (``--teacher``).
+
+    The teacher reads the pairs as the product reads candidates (its own
+    tokenizer and lengths), in batches of similar length. What it has read
+    is saved to ``saved`` every ``save_every`` batches, so an interrupted
+    run resumes there; a file for other pairs or another teacher is ignored
+    and rewritten.
+
+    Example:
+        >>> teacher_probabilities([], READER_DIR, Path("/nonexistent/teacher.npz"), progress=False)
+        array([], dtype=float32)
+    """
+    from tqdm import tqdm
+
+    if not examples:
+        return np.zeros(0, dtype=np.float32)
+    digest = _examples_digest(examples, teacher_dir)
+    probabilities = np.full(len(examples), np.nan, dtype=np.float32)
+    if saved.is_file():
+        with np.load(saved) as stored:
+            if str(stored["digest"]) == digest:
+                probabilities = stored["probabilities"].astype(np.float32)
+
+    def save() -> None:
+        buffer = io.BytesIO()
+        np.savez(buffer, digest=np.array(digest), probabilities=probabilities)
+        write_atomic(saved, buffer.getvalue())
+
+    todo = sorted(np.flatnonzero(np.isnan(probabilities)).tolist(),
+                  key=lambda i: len(examples[i].item.sentence) + len(examples[i].item.before) + len(examples[i].item.question))
+    if not todo:
+        return probabilities
+    reader = Reader(teacher_dir).warm_up()
+    batches = [todo[at:at + batch_size] for at in range(0, len(todo), batch_size)]
+    for n, batch in enumerate(tqdm(batches, desc="the teacher reads the pairs", unit="batch", disable=not progress, file=sys.stderr)):
+        probabilities[batch] = [out.probability for out in reader.read([examples[i].item for i in batch])]
+        if (n + 1) % save_every == 0:
+            save()
+    save()
+    return probabilities
+
+
 def train(config: TrainConfig, *, progress: bool = True) -> dict[str, Any]:
     """Train, export, evaluate and write the model folder; returns the metrics written to ``reader.json``."""
     import os
@@ -845,6 +918,8 @@ def train(config: TrainConfig, *, progress: bool = True) -> dict[str, Any]:
     from rag._onnx import export_bert
     from rag._reader import batch_arrays
 
+    if not 0.0 <= config.distill <= 1.0:
+        raise InputError(f"--distill is {config.distill}: give the teacher's share of the target, from 0 to 1")
     transformers.logging.set_verbosity_error()
     transformers.utils.logging.disable_progress_bar()
     started = time.time()
@@ -879,6 +954,12 @@ def train(config: TrainConfig, *, progress: bool = True) -> dict[str, Any]:
     spans = [_span_tokens(e, ex.answer) for e, ex in zip(encoded, examples)]
     if config.truncated > 0:  # as the cut-off negatives say: an answer the length cut hides is not in view
         examples = [replace(ex, label=0, kind="cut") if hidden else ex for ex, hidden in zip(examples, _hidden(examples, spans))]
+    targets = np.array([float(ex.label) for ex in examples], dtype=np.float32)
+    if config.teacher is not None:  # distillation: the answer head learns the teacher's probability, mixed with the label
+        config.out.mkdir(parents=True, exist_ok=True)
+        taught_at = [i for i, ex in enumerate(examples) if ex.kind in TAUGHT_KINDS]
+        taught = teacher_probabilities([examples[i] for i in taught_at], config.teacher, config.out / TEACHER_FILE, progress=progress)
+        targets[taught_at] = (1.0 - config.distill) * targets[taught_at] + config.distill * taught
     model = _model(model_dir, config.layers, config.frozen_layers)
     model.train()
     params = [p for p in model.parameters() if p.requires_grad]
@@ -904,7 +985,7 @@ def train(config: TrainConfig, *, progress: bool = True) -> dict[str, Any]:
             if step <= done:  # trained before an interruption: the batches are the same, drawn from the seed
                 continue
             arrays = {k: torch.from_numpy(v) for k, v in batch_arrays([encoded[i] for i in batch]).items()}
-            labels = torch.tensor([float(examples[i].label) for i in batch])
+            labels = torch.from_numpy(targets[batch])
             span_at = torch.tensor([spans[i] for i in batch])
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
                 logit, start, end = model(**arrays)
@@ -957,6 +1038,7 @@ def train(config: TrainConfig, *, progress: bool = True) -> dict[str, Any]:
     if (config.out / MODEL_FILE).stat().st_size > MAX_PART_BYTES:  # too large for one file in git: parts beside it
         split(config.out / MODEL_FILE)
     checkpoint.remove()
+    (config.out / TEACHER_FILE).unlink(missing_ok=True)
     return info
 
 
@@ -1113,7 +1195,7 @@ probability that the sentence answers the question, and the answer's span.
 | batch size | {c['batch_size']} |
 | learning rate | {c['learning_rate']} (linear warm-up {c['warmup']}, linear decay) |
 | epochs | {c['epochs']} |
-| loss | BCE on the answer logit + 0.5 × (CE start + CE end) |
+| loss | BCE on the answer logit{_distill_target(c)} + 0.5 × (CE start + CE end) |
 | frozen | {_frozen_line(c)} |
 | precision | {info.get('precision', 'fp32')} autocast (weights fp32), batches of similar length |
 | seed | {c['seed']} |
@@ -1150,6 +1232,15 @@ python -m training.train_reader --questions {c['questions']} --layers {c['layers
 """
 
 
+def _distill_target(c: dict[str, Any]) -> str:
+    """The loss row's note on a distilled reader's target (``--teacher``)."""
+    if not c.get("teacher"):
+        return ""
+    w = float(c.get("distill", 0.5))
+    kinds = ", ".join(sorted(TAUGHT_KINDS))
+    return f" (target for the {kinds} pairs {1 - w:g} × label + {w:g} × the probability of the teacher reader `{c['teacher']}`)"
+
+
 def _paraphrased_row(m: dict[str, Any]) -> str:
     if "paraphrased_questions" not in m:
         return ""
@@ -1180,7 +1271,7 @@ def _extra_pairs_line(c: dict[str, Any]) -> str:
 
 
 # Options the Reproduce line spells out when they differ from the defaults (questions, layers and seed always).
-_REPRODUCED = ("base", "frozen_layers", "perturbed", "paraphrased", "truncated", "near_context", "mined", "partial_names", "max_length", "max_sentence", "batch_size", "learning_rate", "epochs")
+_REPRODUCED = ("base", "teacher", "distill", "frozen_layers", "perturbed", "paraphrased", "truncated", "near_context", "mined", "partial_names", "max_length", "max_sentence", "batch_size", "learning_rate", "epochs")
 
 
 def _word_swaps(c: dict[str, Any]) -> bool:
@@ -1288,6 +1379,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="also train on a quarter of SQuAD 2.0 dev's articles (their real unanswerable questions)")
     parser.add_argument("--precision", choices=("auto", "bf16", "fp32"), default=defaults.precision,
                         help="bf16 autocast where the CPU has it natively (auto), or always/never")
+    parser.add_argument("--teacher", type=Path, default=None,
+                        help="a trained reader's folder (rag/data/reader_large): distil its probabilities into the new reader")
+    parser.add_argument("--distill", type=float, default=defaults.distill,
+                        help="with --teacher, the teacher's share of the answer target (the label has the rest)")
     parser.add_argument("--evaluate-only", action="store_true",
                         help="do not train: measure the model in --out again and rewrite its metrics and model card")
     args = parser.parse_args(argv)
