@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from ._dates import dateline_outlet, parse_date, text_date, url_date
-from ._text import clean_text
+from ._text import clean_text, one_line
 from ._types import SourceDocument
 
 __all__ = [
@@ -437,12 +437,6 @@ def _mb(n_bytes: int) -> str:
     return f"{round(n_bytes / 2**20, 3):g}"
 
 
-def _detail(message: str, limit: int = 160) -> str:
-    """A library's error message on one line, cut at ``limit`` characters ("…" marks the cut)."""
-    line = " ".join(message.split())
-    return line if len(line) <= limit else line[:limit].rstrip() + "…"
-
-
 def _parse_failure(error: Exception) -> str:
     """One line for an unexpected parser failure: what broke and what to do."""
     if isinstance(error, RecursionError):
@@ -450,7 +444,7 @@ def _parse_failure(error: Exception) -> str:
     elif isinstance(error, MemoryError):
         problem = "too large to parse in memory"
     else:
-        detail = _detail(str(error))
+        detail = one_line(error)
         problem = f"could not be parsed ({type(error).__name__}{': ' + detail if detail else ''})"
     return f"{problem}; fix or remove the file"
 
@@ -587,7 +581,7 @@ def _pdf(data: bytes) -> tuple[str, str, Meta]:
                 author=str(info.get("/Author") or "") or None,
             )
     except (PyPdfError, ValueError, KeyError, TypeError, OSError, AttributeError, IndexError, AssertionError) as error:
-        detail = _detail(str(error)) or type(error).__name__
+        detail = one_line(error) or type(error).__name__
         raise Unusable(f"unreadable PDF ({detail}); fix or remove the file") from error
     return title, "\n\n".join(pages), meta
 

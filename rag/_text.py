@@ -28,6 +28,7 @@ __all__ = [
     "content_terms",
     "neutral_markers",
     "numbers_in",
+    "one_line",
     "split_sentences",
     "stem",
     "strip_markers",
@@ -145,6 +146,19 @@ STOPWORDS = frozenset(
 
 _MARKER_LIKE = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 _MARKER_EDGES = re.compile(r"^\s*\d+(?:\s*,\s*\d+)*\]|\[\d+(?:\s*,\s*\d+)*\s*$")  # half a mark, cut at a span's edge
+
+
+def one_line(message: object, limit: int = 160) -> str:
+    """A message (a library's error, say) on one line, cut at ``limit`` characters, where "…" marks the cut.
+
+    Example:
+        >>> one_line("bad byte   at  offset 7 ")
+        'bad byte at offset 7'
+        >>> one_line("x" * 10, limit=4)
+        'xxxx…'
+    """
+    line = " ".join(str(message).split())
+    return line if len(line) <= limit else line[:limit].rstrip() + "…"
 
 
 def neutral_markers(text: str) -> str:

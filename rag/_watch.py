@@ -42,6 +42,7 @@ from ._assistant import Assistant
 from ._exceptions import RagError, redact
 from ._fetch import Fetcher
 from ._ingest import BuildReport
+from ._text import one_line
 from ._web import is_web_url
 
 __all__ = ["WatchPlan", "parse_every", "watch"]
@@ -230,8 +231,7 @@ def _cycle(assistant: Assistant, sources: list[str], fetcher: Fetcher, say: Call
         say(f"{stamp}: error: {error}; the index is unchanged, trying again next cycle", failure=True)
         return
     except Exception as error:  # noqa: BLE001 - one line, and the loop goes on
-        detail = " ".join(str(error).split())[:200]
-        say(f"{stamp}: error: unexpected {type(error).__name__}: {detail}; the index is unchanged", failure=True)
+        say(f"{stamp}: error: unexpected {type(error).__name__}: {one_line(error, 200)}; the index is unchanged", failure=True)
         return
     for skipped in report.skipped:
         say(f"warning: {' '.join(str(skipped).split())}", failure=True)

@@ -57,6 +57,7 @@ from ._dates import parse_date
 from ._exceptions import FetchError
 from ._fetch import Fetcher, Response
 from ._loading import LoadResult, Meta, Skipped, Unusable, extract_html, load_paths, make_document
+from ._text import one_line
 from ._types import SourceDocument
 
 __all__ = ["STATE_FILE", "WATCHABLE", "WatchedSource", "WebLoad", "WebState", "is_web_url", "load_sources", "web_id"]
@@ -424,7 +425,7 @@ class _Poller:
                 failed += 1
                 continue
             except Exception as error:  # noqa: BLE001 - a parser's own failure costs this entry only
-                self._fail(entry.url, f"could not be read ({type(error).__name__}: {' '.join(str(error).split())[:160]})")
+                self._fail(entry.url, f"could not be read ({type(error).__name__}: {one_line(error)})")
                 failed += 1
                 continue
             kept[entry.key] = {"fp": entry.fingerprint, "id": doc.id}
@@ -520,7 +521,7 @@ def _feed_entries(response: Response) -> list[_Entry]:
     usable = [item for item in parsed.entries if item.get("link") or item.get("content")]
     if not usable:
         problem = parsed.get("bozo_exception")
-        detail = " ".join(str(problem).split())[:160] if problem else "no entry with a link or content"
+        detail = one_line(problem) if problem else "no entry with a link or content"
         raise Unusable(f"not a readable feed ({detail})")
     entries = []
     for item in usable:
@@ -548,7 +549,7 @@ def _sitemap(body: bytes) -> tuple[list[_Entry], list[str]]:
     try:
         root = etree.fromstring(body, parser=parser)
     except etree.XMLSyntaxError as error:
-        raise Unusable(f"not a readable sitemap ({' '.join(str(error).split())[:160]})") from None
+        raise Unusable(f"not a readable sitemap ({one_line(error)})") from None
 
     def text(node: Any, path: str) -> str:
         found = node.find(path)

@@ -83,7 +83,7 @@ from .._exceptions import IndexCorruptError, IndexNotFoundError, StoreError, red
 from .._index import IndexData
 from .._search import NO_DOCUMENT, ChunkFilter, Hit
 from .._syndication import band_keys, copy_groups
-from .._text import bm25_terms
+from .._text import bm25_terms, one_line
 from .._types import SourceDocument
 
 __all__ = [
@@ -171,7 +171,7 @@ def connect(url: str) -> Any:
     except psycopg.OperationalError as error:
         raise StoreError(_connect_failure(_secret_free(str(error), url), shown, where, parts)) from None
     except psycopg.ProgrammingError as error:
-        raise StoreError(f"--index {shown} is not a valid PostgreSQL URL ({_first_line(_secret_free(str(error), url))}): "
+        raise StoreError(f"--index {shown} is not a valid PostgreSQL URL ({one_line(_secret_free(str(error), url), 200)}): "
                          "use postgresql://user@host:port/database") from None
     try:
         conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
@@ -185,10 +185,6 @@ def connect(url: str) -> Any:
                          f"server and run CREATE EXTENSION vector there (as a superuser), or use scripts/pg.sh")
     register_vector(conn)
     return conn
-
-
-def _first_line(error: BaseException | str) -> str:
-    return " ".join(str(error).split())[:200]
 
 
 def _connect_failure(message: str, shown: str, where: str, parts: urllib.parse.SplitResult) -> str:
@@ -206,7 +202,7 @@ def _connect_failure(message: str, shown: str, where: str, parts: urllib.parse.S
                 f"(bash scripts/pg.sh start) or fix the host and port in --index {shown}")
     if "could not translate host name" in text or "name or service not known" in text:
         return f"cannot resolve the host of --index {shown}: fix the host name"
-    return f"cannot connect to PostgreSQL at {where} ({_first_line(message)}): check --index {shown}"
+    return f"cannot connect to PostgreSQL at {where} ({one_line(message, 200)}): check --index {shown}"
 
 
 def _manifest(conn: Any, key: str = "current") -> dict[str, Any] | None:
@@ -704,13 +700,13 @@ class _Connections:
                 self._local.conn = None
                 if attempt == 2:
                     raise StoreError(f"lost the connection to PostgreSQL at {_where(self.url)} "
-                                     f"({_first_line(_secret_free(str(error), self.url))}): check the server") from None
+                                     f"({one_line(_secret_free(str(error), self.url), 200)}): check the server") from None
             except psycopg.errors.UndefinedTable:
                 raise StoreError(f"the index generation this process opened in {shown_url(self.url)} was replaced by newer "
                                  "builds and removed: reopen the index (restart rag ui)") from None
             except psycopg.Error as error:
                 raise StoreError(f"PostgreSQL at {_where(self.url)} failed a query "
-                                 f"({_first_line(_secret_free(str(error), self.url))})") from None
+                                 f"({one_line(_secret_free(str(error), self.url), 200)})") from None
         raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -1278,7 +1274,7 @@ def open_pg(url: str) -> PgIndexData:
     try:
         manifest = _manifest(conn)
     except psycopg.Error as error:
-        raise StoreError(f"cannot read the index in {shown_url(url)} ({_first_line(_secret_free(str(error), url))}): "
+        raise StoreError(f"cannot read the index in {shown_url(url)} ({one_line(_secret_free(str(error), url), 200)}): "
                          "check the user's rights on the database") from None
     if manifest is None:
         raise IndexNotFoundError(f"no index in {shown_url(url)}: build one with `rag index PATH --index {shown_url(url)}`")
@@ -1294,9 +1290,9 @@ def open_pg(url: str) -> PgIndexData:
         records = PgRecords(connections, manifest)
     except psycopg.OperationalError as error:
         raise StoreError(f"lost the connection to PostgreSQL at {_where(url)} "
-                         f"({_first_line(_secret_free(str(error), url))}): check the server") from None
+                         f"({one_line(_secret_free(str(error), url), 200)}): check the server") from None
     except (psycopg.Error, TypeError, ValueError, KeyError) as error:
-        raise IndexCorruptError(f"the index in {shown_url(url)} is damaged ({_first_line(_secret_free(str(error), url))}): "
+        raise IndexCorruptError(f"the index in {shown_url(url)} is damaged ({one_line(_secret_free(str(error), url), 200)}): "
                                 f"rebuild it with `rag index PATH --index {shown_url(url)} --rebuild`") from None
     copy_of = np.arange(view.documents, dtype=np.int32)  # 4 bytes a position: canonical() and citations read it
     for canonical, members in groups.items():
