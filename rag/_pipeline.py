@@ -30,7 +30,7 @@ import threading
 import time
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -283,7 +283,11 @@ class Pipeline:
         """
         widen = False
         if wider is not None and scope is not None and not passages:
-            passages, dates, widen = nearest_first(search.passages(wider), dates, search.index), wider, True
+            for window in widening(dates, wider):  # the nearest range that holds a passage; the last is ``wider``
+                passages = search.passages(window)
+                if passages:
+                    break
+            passages, dates, widen = nearest_first(passages, dates, search.index), window, True
         if dates.bounded and not passages and not search.searcher.allowed_documents(dates).any():
             yield AnswerEvent("sources")
             return Answer(question, no_articles_text(dates, search.index), refused=True), scope
@@ -349,7 +353,12 @@ def narrows(dates: DateRange, requested: DateRange) -> bool:
 
 def nearest_first(passages: list[Passage], asked: DateRange, index: IndexData) -> list[Passage]:
     """``passages`` by how many days their article lies outside ``asked``, nearest first (ties keep their rank)."""
-    return sorted(passages, key=lambda p: asked.days_outside(index.documents[index.doc_index[p.doc_id]].published))
+    return sorted(passages, key=lambda p: days_outside(asked, index, p))
+
+
+def days_outside(asked: DateRange, index: IndexData, passage: Passage) -> float:
+    """How many days the article of ``passage`` lies outside ``asked`` (0 inside it, infinite when undated)."""
+    return asked.days_outside(index.documents[index.doc_index[passage.doc_id]].published)
 
 
 @dataclass(frozen=True)
@@ -425,18 +434,57 @@ def answer_scoped(
 
     When none answers there and ``wider`` (the explicit dates alone, given
     when the question's words narrowed them) does, the answer comes from
-    its articles nearest in date to ``dates`` that answer, and says so. When
+    its articles nearest in date to ``dates`` that answer, and says so: the
+    range grows a week, a month, then a year either side (:func:`widening`)
+    before all of ``wider`` is searched. When
     neither answers, the wider range's refusal stands: the words alone never
     cause one.
     """
     answer = answer_in_range(answerer, search, passages, dates, scope)
     if not answer.refused or wider is None or scope is None:
         return answer, scope
-    wide = search.passages(wider)
-    if not wide:
-        return answer_in_range(answerer, search, wide, wider), scope
-    fallback = nearest_answer(answerer, search, wide, dates)
-    return (fallback, scope) if fallback.refused else widened(fallback, scope)
+    fallback = answer
+    for window in widening(dates, wider):
+        wide = search.passages(window)
+        if window != wider and not any(days_outside(dates, search.index, p) for p in wide):
+            continue  # nothing new from outside the asked range: it would refuse again
+        if not wide:
+            return answer_in_range(answerer, search, wide, wider), scope
+        fallback = nearest_answer(answerer, search, wide, dates)
+        if not fallback.refused:
+            return widened(fallback, scope)
+    return fallback, scope
+
+
+# How far the fallback reaches on either side of the asked range before the next step, in days: a week,
+# a month, a year, then all the explicit dates allow. Searched all at once, a wide archive's best passages
+# can all come from other years' reports of the same kind (every month has a sales report), and the
+# report nearest the asked time, often published just after it ("last month's" figures come out early in
+# this one), is not among them.
+WIDEN_DAYS = (7, 31, 365)
+
+
+def widening(asked: DateRange, wider: DateRange) -> list[DateRange]:
+    """The ranges the fallback searches in turn: ``asked`` widened by :data:`WIDEN_DAYS` either side, then ``wider``.
+
+    Each lies inside ``wider`` (explicit dates stay hard limits).
+
+    Example:
+        >>> steps = widening(DateRange(date(2009, 3, 1), date(2009, 3, 31)), DateRange(as_of=date(2009, 4, 2)))
+        >>> [(str(s.since), str(s.last)) for s in steps]
+        [('2009-02-22', '2009-04-02'), ('2009-01-29', '2009-04-02'), ('2008-03-01', '2009-04-02'), ('None', '2009-04-02')]
+    """
+    steps: list[DateRange] = []
+    for days in WIDEN_DAYS:
+        try:
+            since = asked.since - timedelta(days=days) if asked.since else None
+            until = asked.last + timedelta(days=days) if asked.last else None
+        except OverflowError:  # near the calendar's ends: the whole wider range is next
+            break
+        step = wider.narrowed(since, until)
+        if step not in steps and (step.since, step.last) != (wider.since, wider.last):
+            steps.append(step)
+    return [*steps, wider]
 
 
 def widened(answer: Answer, scope: TimeScope) -> tuple[Answer, TimeScope]:

@@ -12,13 +12,13 @@ from types import SimpleNamespace
 
 import pytest
 
-from rag import Assistant, InputError, MiniLMEmbeddings, load_paths
+from rag import Assistant, InputError, MiniLMEmbeddings, Settings, load_paths
 from rag._pipeline import AS_OF_LEAD_SHARE, answer_preferring
 from rag._query import date_range
 from rag._types import Answer, TimeScope
 from rag.cli import main
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, free_port
-from tests.helpers import make_pdf
+from tests.helpers import RecordedLLM, make_pdf
 
 EXPECTED_META = {  # id: (published, outlet, author), as each format states them
     "recall-2023": ("2023-03-14", "Auto Daily", "Dana Reyes"),  # .md front matter
@@ -206,6 +206,53 @@ def test_time_words_without_an_answer_widen_to_the_nearest_article(
     assert answer.text.startswith(note + ": ") and "[1]" in answer.text
     assert answer.time_scope is not None and answer.time_scope.widened and answer.time_scope.note == note
     assert answer.to_dict()["time_scope"]["widened"] is True and answer.to_dict()["time_scope"]["note"] == note
+
+
+def _monthly_sales(plant: bool = True) -> list[dict]:
+    """Every April brings a report of March's sales, worded alike; 2023's came out on April 1."""
+    records = [{"id": f"march-{year}", "title": f"Kestrel Motors US sales in March {year}", "published": f"{year}-04-02",
+                "outlet": "Wire", "text": f"Kestrel Motors said on Monday that its US sales fell {fall}% in March from a year "
+                                          "earlier. Dealers blamed higher loan rates."}
+               for year, fall in {2018: 12, 2019: 9, 2020: 31, 2021: 7, 2022: 15}.items()]
+    records.append({"id": "march-2023", "title": "Kestrel Motors reports March figures", "published": "2023-04-01",
+                    "outlet": "Wire", "text": "Kestrel Motors said its US sales fell 39% in March, its steepest drop in a "
+                                              "decade. The carmaker will cut one shift at its Ohio plant."})
+    if plant:  # the one article of March 2023, which answers nothing about sales
+        records.append({"id": "plant-2023", "title": "Kestrel Motors opens a plant", "published": "2023-03-10", "outlet": "Wire",
+                        "text": "Kestrel Motors opened a battery plant in Ohio on Thursday. The plant will employ 900 people."})
+    return records
+
+
+SALES_QUESTION = "How much did Kestrel Motors' US sales fall last month?"
+SALES_NOTE = "No article from last month (2023-03-01 to 2023-03-31); from 2023-04-01"
+
+
+def test_the_fallback_reaches_the_nearest_report_before_older_ones_of_the_same_kind(
+    tmp_path: Path, embedder: MiniLMEmbeddings
+) -> None:
+    # "Last month" asked on 2023-04-03 holds no answer (March's figures came out on April 1): the answer is
+    # that report, one day outside the month, not an older April's that the whole archive's search ranks higher.
+    Assistant(tmp_path / "ix", embeddings=embedder).index([_corpus(tmp_path, _monthly_sales())])
+    assistant = Assistant.load(tmp_path / "ix", embeddings=embedder)
+    for top_k in (None, 2):
+        answer = assistant.ask(SALES_QUESTION, as_of="2023-04-03", top_k=top_k)
+        assert [c.doc_id for c in answer.citations] == ["march-2023"] and answer.short_answer == "39%", answer.text
+        assert answer.text.startswith(SALES_NOTE + ": ")
+
+
+def test_an_llm_reads_the_nearest_reports_when_the_range_holds_none(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
+    llm = RecordedLLM("Kestrel Motors said its US sales fell 39% in March [1].")
+    try:
+        Assistant(tmp_path / "ix", embeddings=embedder).index([_corpus(tmp_path, _monthly_sales(plant=False))])
+        settings = Settings.from_mapping({"llm": "openai", "llm_model": llm.model, "llm_base_url": llm.url})
+        assistant = Assistant.load(tmp_path / "ix", embeddings=embedder, settings=settings)
+        events = list(assistant.stream(SALES_QUESTION, as_of="2023-04-03", top_k=2))
+    finally:
+        llm.close()
+    assert events[0].kind == "sources" and events[0].passages[0].doc_id == "march-2023"  # the model reads it first, as [1]
+    answer = events[-1].answer
+    assert answer is not None and not answer.refused and [c.doc_id for c in answer.citations] == ["march-2023"]
+    assert answer.text.startswith(SALES_NOTE + ": ") and answer.time_scope is not None and answer.time_scope.widened
 
 
 def test_cli_says_when_time_words_widened(news: Assistant, capsys: pytest.CaptureFixture[str]) -> None:
