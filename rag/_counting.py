@@ -163,20 +163,67 @@ class CountChecker:
         number = numbers[0]
         while number.i + 1 < len(doc) and doc[number.i + 1].like_num and doc[number.i + 1].idx < end:
             number = doc[number.i + 1]
-        head = number.head
-        if number.dep_ not in ("nummod", "quantmod", "compound", "amod") or head.pos_ not in ("NOUN", "PROPN") \
-                or head.i == number.i:
+        head = _counted_noun(number)
+        if head is None:
             return False
-        while head.dep_ in ("quantmod", "nummod") and head.head.pos_ in ("NOUN", "PROPN") and head.head.i != head.i:
-            head = head.head
         counted = head.lemma_.lower()
-        # "10,000 job cuts" counts jobs too: the nouns compounded with the counted one belong to what it counts.
-        compounds = {t.lemma_.lower() for t in head.children if t.dep_ == "compound"}
-        if counted in asked.phrase or asked.lemma in compounds or counted in _GENERIC or not counted.isalpha():
+        if _counts_asked(asked, head) or counted in _GENERIC or not counted.isalpha():
             return False
         # The sentence names the asked thing elsewhere: it could have counted it, and counted another.
         named = any(t.lemma_.lower() == asked.lemma and t.pos_ in ("NOUN", "PROPN") and t.i != head.i for t in doc)
         return (named or not elsewhere) and similarity(asked.lemma, counted) < min_similarity
+
+    def asked_figure(self, question: str, sentence: str, near: int) -> tuple[int, int] | None:
+        """Where ``sentence`` gives a figure of the very thing ``question`` counts, nearest ``near``; ``None`` if nowhere.
+
+        When the reader's words count another thing ("677 orders from 47
+        customers", span "47"), the sentence may still give the asked figure:
+        the answer quotes it rather than dropping the sentence. Only a figure
+        whose noun is the asked one (or in its phrase, or compounded with it)
+        counts; near-synonyms are left out, as a figure beside the wrong one
+        would be a guess.
+
+        Example:
+            >>> checker = CountChecker()  # doctest: +SKIP
+            >>> s = "That brings the total to 677 orders from 47 customers."
+            >>> checker.asked_figure("How many orders does Boeing have?", s, s.index("47"))  # doctest: +SKIP
+            (25, 28)
+        """
+        asked = self.asked(question)
+        if asked is None:
+            return None
+        doc = self._parse(sentence)
+        figures = []
+        for token in doc:
+            # The last word of each figure ("ten thousand": "thousand"), which modifies the noun it counts.
+            if not token.like_num or (token.i + 1 < len(doc) and doc[token.i + 1].like_num):
+                continue
+            head = _counted_noun(token)
+            if head is None or not _counts_asked(asked, head):
+                continue
+            first = token
+            while first.i > 0 and doc[first.i - 1].like_num:
+                first = doc[first.i - 1]
+            figures.append((first.idx, token.idx + len(token.text)))
+        return min(figures, key=lambda f: (abs(f[0] - near), f[0]), default=None)
+
+
+def _counted_noun(number: Any) -> Any:
+    """The noun a figure's last word counts ("troops" in "ten thousand troops"), or ``None`` when it modifies none."""
+    head = number.head
+    if number.dep_ not in ("nummod", "quantmod", "compound", "amod") or head.pos_ not in ("NOUN", "PROPN") \
+            or head.i == number.i:
+        return None
+    while head.dep_ in ("quantmod", "nummod") and head.head.pos_ in ("NOUN", "PROPN") and head.head.i != head.i:
+        head = head.head
+    return head
+
+
+def _counts_asked(asked: _Counted, head: Any) -> bool:
+    """Whether the noun ``head`` is what the question counts: in its phrase, or compounded with its noun."""
+    # "10,000 job cuts" counts jobs too: the nouns compounded with the counted one belong to what it counts.
+    compounds = {t.lemma_.lower() for t in head.children if t.dep_ == "compound"}
+    return head.lemma_.lower() in asked.phrase or asked.lemma in compounds
 
 
 # The process's one checker (loaded when a "how many" question first needs it), shared by every answerer.

@@ -1,5 +1,8 @@
 """What a figure counts: a "how many X" answer must count X (rag/_counting.py)."""
 
+import json
+from pathlib import Path
+
 import pytest
 
 from rag import Assistant, MiniLMEmbeddings
@@ -41,6 +44,45 @@ def similarity():  # type: ignore[no-untyped-def]
 def test_what_a_figure_counts(similarity, question: str, sentence: str, figure: str, counts_other: bool) -> None:  # type: ignore[no-untyped-def]
     start = sentence.index(figure)
     assert CountChecker().counts_other(question, sentence, start, start + len(figure), similarity) is counts_other
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "near", "figure"),
+    [
+        ("How many orders does Boeing have?", "That brings the total to 677 orders from 47 customers.", "47", "677"),
+        # Of two figures of the asked thing, the one nearest the reader's words.
+        ("How many orders does Boeing have?",
+         "Boeing announced 35 new orders, bringing the total to 677 orders from 47 customers.", "47", "677"),
+        ("How many orders does Boeing have?",
+         "Boeing announced 35 new orders, bringing the total to 677 orders from 47 customers.", "Boeing", "35"),
+        # A figure in words, whole; a compound noun counts its nouns.
+        ("How many troops were sent?", "It sent 40 tanks and ten thousand troops.", "40", "ten thousand"),
+        ("How many jobs will Airbus cut?", "Airbus will close 2 plants and cut 10,000 job positions.", "2", "10,000"),
+        # No figure of the asked thing: nothing to quote instead (the sentence drops).
+        ("How many aircraft took part in the drill?", DRILL, "More", None),
+        ("Why did they go?", DRILL, "More", None),
+    ],
+)
+def test_the_asked_figure_nearest_the_readers_words(question: str, sentence: str, near: str, figure: str | None) -> None:
+    found = CountChecker().asked_figure(question, sentence, sentence.index(near))
+    assert (sentence[found[0] : found[1]] if found else None) == figure
+
+
+def test_a_sentence_read_for_another_figure_is_quoted_for_the_asked_one(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
+    """The reader reads "47" (customers) for "how many orders": the answer is the sentence's 677 orders, not a refusal."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    record = {"id": "dreamliner", "title": "Boeing unveils new 787 Dreamliner", "published": "2007-07-09", "outlet": "Wire",
+              "text": "Aircraft manufacturer Boeing have unveiled their new 787 Dreamliner at their Everett Factory near Seattle. "
+                      "On Saturday, Boeing announced 35 new orders from German airline Air Berlin and ALAFCO Aviation Lease & "
+                      "Finance of Kuwait, bringing the total to 677 orders from 47 customers. The first flight is expected in August."}
+    (folder / "dreamliner.json").write_text(json.dumps(record))
+    assistant = Assistant(tmp_path / "ix", embeddings=embedder)
+    assistant.index([folder])
+    orders = assistant.ask("How many orders does Boeing have for the 787 Dreamliner?")
+    assert not orders.refused and orders.short_answer == "677" and "677 orders" in orders.citations[0].quote
+    customers = assistant.ask("How many customers have ordered the 787?")  # the reader's own figure stands
+    assert not customers.refused and customers.short_answer == "47"
 
 
 def test_asks_how_many() -> None:
