@@ -247,7 +247,9 @@ class ExtractiveAnswerer:
 
         ``prefer="newest"`` (or ``"oldest"``) orders the statements by their
         articles' publication dates and says which date the answer speaks
-        for; disagreeing sources are ordered newest first unless ``"oldest"``.
+        for; with ``"newest"``, statements led from articles older than the
+        newest lead's are left out. Disagreeing sources are ordered newest
+        first unless ``"oldest"``.
         """
         threshold = self.threshold if threshold is None else threshold
         best = scored[0] if scored else None
@@ -259,6 +261,11 @@ class ExtractiveAnswerer:
             scored = [lead] + [s for s in scored if s is not lead]
         statements = group_statements(question, scored, index, threshold, max_statements=self.max_statements,
                                       runner_up=self.runner_up, merge_similarity=self.merge_similarity)
+        if prefer == "newest":
+            # The newest report leads; a statement led from an older article is how things stood before it,
+            # stale rather than more of the answer (it cost citation precision on dated news, docs/evaluation.md).
+            newest = index.documents[statements[0][0].doc_i].published or ""
+            statements = [g for g in statements if (index.documents[g[0].doc_i].published or "") >= newest]
         rivals = find_rivals(question, statements[0][0], answering, index)
         kind = rivals[0][1] if rivals else ""
         if rivals:  # never merged as one claim, even when worded alike: newest first unless asked otherwise

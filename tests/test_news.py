@@ -320,6 +320,27 @@ def test_asked_as_of_a_date_the_newest_report_by_then_leads(tmp_path: Path, embe
     assert first.time_scope is not None and first.time_scope.prefer == "oldest"  # the question's own word wins
 
 
+def test_the_newest_report_is_not_followed_by_older_ones(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
+    # Asked as of a date, the newest report leads; the older chiefs' sentences are how things stood before
+    # it, not more of the answer, so they are not quoted after it.
+    records = [
+        {"id": "ceo-2013", "title": "Kestrel Motors names a new chief", "published": "2013-12-10", "outlet": "Wire",
+         "text": "Kestrel Motors, the country's largest carmaker, today named Mary Lund as its new chief executive. "
+                 "She joined the company in 1980."},
+        {"id": "plan-2009", "title": "Kestrel Motors unveils a plan", "published": "2009-03-02", "outlet": "Wire",
+         "text": "Tom Reyes, Kestrel Motors' chief executive, described the firm's restructuring plan as comprehensive "
+                 "and achievable. The plan closes four plants."},
+        {"id": "court-2008", "title": "Kestrel Motors files for protection", "published": "2008-06-01", "outlet": "Wire",
+         "text": "In a press conference on Monday, Paul Ames, the chief executive officer of Kestrel Motors, outlined a plan "
+                 "for what he called a new company. The carmaker filed for court protection earlier in the day."},
+    ]
+    Assistant(tmp_path / "ix", embeddings=embedder).index([_corpus(tmp_path, records)])
+    assistant = Assistant.load(tmp_path / "ix", embeddings=embedder)
+    answer = assistant.ask("Who is Kestrel Motors' chief executive?", as_of="2014-01-01")
+    assert [c.doc_id for c in answer.citations] == ["ceo-2013"] and answer.short_answer == "Mary Lund", answer.text
+    assert answer.text.startswith("The latest report (Wire, 2013-12-10):")
+
+
 def test_a_date_alone_lets_a_newer_statement_lead_only_when_it_scores_near_the_best() -> None:
     calls: list[tuple[object, str]] = []
 
