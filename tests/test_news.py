@@ -210,16 +210,16 @@ def test_time_words_without_an_answer_widen_to_the_nearest_article(
 
 def _monthly_sales(plant: bool = True) -> list[dict]:
     """Every April brings a report of March's sales, worded alike; 2023's came out on April 1."""
-    records = [{"id": f"march-{year}", "title": f"Kestrel Motors US sales in March {year}", "published": f"{year}-04-02",
-                "outlet": "Wire", "text": f"Kestrel Motors said on Monday that its US sales fell {fall}% in March from a year "
-                                          "earlier. Dealers blamed higher loan rates."}
+    records = [_article(f"march-{year}", f"{year}-04-02", f"Kestrel Motors US sales in March {year}",
+                        f"Kestrel Motors said on Monday that its US sales fell {fall}% in March from a year earlier. "
+                        "Dealers blamed higher loan rates.")
                for year, fall in {2018: 12, 2019: 9, 2020: 31, 2021: 7, 2022: 15}.items()]
-    records.append({"id": "march-2023", "title": "Kestrel Motors reports March figures", "published": "2023-04-01",
-                    "outlet": "Wire", "text": "Kestrel Motors said its US sales fell 39% in March, its steepest drop in a "
-                                              "decade. The carmaker will cut one shift at its Ohio plant."})
+    records.append(_article("march-2023", "2023-04-01", "Kestrel Motors reports March figures",
+                            "Kestrel Motors said its US sales fell 39% in March, its steepest drop in a decade. "
+                            "The carmaker will cut one shift at its Ohio plant."))
     if plant:  # the one article of March 2023, which answers nothing about sales
-        records.append({"id": "plant-2023", "title": "Kestrel Motors opens a plant", "published": "2023-03-10", "outlet": "Wire",
-                        "text": "Kestrel Motors opened a battery plant in Ohio on Thursday. The plant will employ 900 people."})
+        records.append(_article("plant-2023", "2023-03-10", "Kestrel Motors opens a plant",
+                                "Kestrel Motors opened a battery plant in Ohio on Thursday. The plant will employ 900 people."))
     return records
 
 
@@ -232,8 +232,7 @@ def test_the_fallback_reaches_the_nearest_report_before_older_ones_of_the_same_k
 ) -> None:
     # "Last month" asked on 2023-04-03 holds no answer (March's figures came out on April 1): the answer is
     # that report, one day outside the month, not an older April's that the whole archive's search ranks higher.
-    Assistant(tmp_path / "ix", embeddings=embedder).index([_corpus(tmp_path, _monthly_sales())])
-    assistant = Assistant.load(tmp_path / "ix", embeddings=embedder)
+    assistant = _indexed(tmp_path, _monthly_sales(), embedder)
     for top_k in (None, 2):
         answer = assistant.ask(SALES_QUESTION, as_of="2023-04-03", top_k=top_k)
         assert [c.doc_id for c in answer.citations] == ["march-2023"] and answer.short_answer == "39%", answer.text
@@ -243,9 +242,8 @@ def test_the_fallback_reaches_the_nearest_report_before_older_ones_of_the_same_k
 def test_an_llm_reads_the_nearest_reports_when_the_range_holds_none(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
     llm = RecordedLLM("Kestrel Motors said its US sales fell 39% in March [1].")
     try:
-        Assistant(tmp_path / "ix", embeddings=embedder).index([_corpus(tmp_path, _monthly_sales(plant=False))])
         settings = Settings.from_mapping({"llm": "openai", "llm_model": llm.model, "llm_base_url": llm.url})
-        assistant = Assistant.load(tmp_path / "ix", embeddings=embedder, settings=settings)
+        assistant = _indexed(tmp_path, _monthly_sales(plant=False), embedder, settings)
         events = list(assistant.stream(SALES_QUESTION, as_of="2023-04-03", top_k=2))
     finally:
         llm.close()
@@ -291,8 +289,7 @@ def test_a_future_year_names_the_event_and_filters_nothing(tmp_path: Path, embed
         {"id": "council", "title": "Council budget", "published": "2023-03-02", "outlet": "Two",
          "text": "The city council approved a budget of $412 million for the coming year on Tuesday."},
     ]
-    Assistant(tmp_path / "ix", embeddings=embedder).index([_corpus(tmp_path, records)])
-    answer = Assistant.load(tmp_path / "ix", embeddings=embedder).ask("Where will the battery plant open in 2024?", as_of="2023-05-01")
+    answer = _indexed(tmp_path, records, embedder).ask("Where will the battery plant open in 2024?", as_of="2023-05-01")
     assert not answer.refused and answer.citations[0].doc_id == "plant" and "Ostrava" in answer.text
     scope = answer.time_scope  # only the as_of date bounds it: 2024 is when the plant opens, not when it was reported
     assert scope is not None and (scope.phrase, scope.since, scope.until, scope.widened) == ("as of 2023-05-01", None, "2023-05-01", False)
@@ -305,8 +302,7 @@ def test_asked_as_of_a_date_the_newest_report_by_then_leads(tmp_path: Path, embe
         {"id": "new", "title": "Norvik Motors changes its leader", "published": "2023-06-10", "outlet": "Two",
          "text": "Norvik Motors named Priya Raman as its new chief executive on Friday, replacing Dana Whitfield."},
     ]
-    Assistant(tmp_path / "ix", embeddings=embedder).index([_corpus(tmp_path, records)])
-    assistant = Assistant.load(tmp_path / "ix", embeddings=embedder)
+    assistant = _indexed(tmp_path, records, embedder)
     question = "Who is the chief executive of Norvik Motors?"
     answer = assistant.ask(question, as_of="2023-07-01")
     assert answer.citations[0].doc_id == "new" and answer.text.startswith("The latest report (Two, 2023-06-10):")
@@ -324,18 +320,17 @@ def test_the_newest_report_is_not_followed_by_older_ones(tmp_path: Path, embedde
     # Asked as of a date, the newest report leads; the older chiefs' sentences are how things stood before
     # it, not more of the answer, so they are not quoted after it.
     records = [
-        {"id": "ceo-2013", "title": "Kestrel Motors names a new chief", "published": "2013-12-10", "outlet": "Wire",
-         "text": "Kestrel Motors, the country's largest carmaker, today named Mary Lund as its new chief executive. "
-                 "She joined the company in 1980."},
-        {"id": "plan-2009", "title": "Kestrel Motors unveils a plan", "published": "2009-03-02", "outlet": "Wire",
-         "text": "Tom Reyes, Kestrel Motors' chief executive, described the firm's restructuring plan as comprehensive "
-                 "and achievable. The plan closes four plants."},
-        {"id": "court-2008", "title": "Kestrel Motors files for protection", "published": "2008-06-01", "outlet": "Wire",
-         "text": "In a press conference on Monday, Paul Ames, the chief executive officer of Kestrel Motors, outlined a plan "
-                 "for what he called a new company. The carmaker filed for court protection earlier in the day."},
+        _article("ceo-2013", "2013-12-10", "Kestrel Motors names a new chief",
+                 "Kestrel Motors, the country's largest carmaker, today named Mary Lund as its new chief executive. "
+                 "She joined the company in 1980."),
+        _article("plan-2009", "2009-03-02", "Kestrel Motors unveils a plan",
+                 "Tom Reyes, Kestrel Motors' chief executive, described the firm's restructuring plan as comprehensive "
+                 "and achievable. The plan closes four plants."),
+        _article("court-2008", "2008-06-01", "Kestrel Motors files for protection",
+                 "In a press conference on Monday, Paul Ames, the chief executive officer of Kestrel Motors, outlined a plan "
+                 "for what he called a new company. The carmaker filed for court protection earlier in the day."),
     ]
-    Assistant(tmp_path / "ix", embeddings=embedder).index([_corpus(tmp_path, records)])
-    assistant = Assistant.load(tmp_path / "ix", embeddings=embedder)
+    assistant = _indexed(tmp_path, records, embedder)
     answer = assistant.ask("Who is Kestrel Motors' chief executive?", as_of="2014-01-01")
     assert [c.doc_id for c in answer.citations] == ["ceo-2013"] and answer.short_answer == "Mary Lund", answer.text
     assert answer.text.startswith("The latest report (Wire, 2013-12-10):")
@@ -531,15 +526,24 @@ def _corpus(tmp_path: Path, records: list[dict]) -> Path:
     return folder
 
 
+def _article(doc_id: str, published: str, title: str, text: str, outlet: str = "Wire") -> dict:
+    """One JSON article as :func:`_corpus` writes it."""
+    return {"id": doc_id, "title": title, "published": published, "outlet": outlet, "text": text}
+
+
+def _indexed(tmp_path: Path, records: list[dict], embedder: MiniLMEmbeddings, settings: Settings | None = None) -> Assistant:
+    """An assistant over ``records`` (one JSON article each), indexed into ``tmp_path / "ix"`` and loaded from there."""
+    Assistant(tmp_path / "ix", embeddings=embedder).index([_corpus(tmp_path, records)])
+    return Assistant.load(tmp_path / "ix", embeddings=embedder, settings=settings)
+
+
 def test_two_sources_that_agree_are_not_shown_as_differing(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
     records = [
         {"id": "a", "title": "Recall", "published": "2021-08-01", "outlet": "One", "text": "Norvik Motors is recalling 120,000 cars because the brakes can fail, the company said."},
         {"id": "b", "title": "Recall grows", "published": "2021-08-05", "outlet": "Two", "text": "Norvik Motors is now recalling 150,000 cars because the brakes can fail, the company said."},
         {"id": "c", "title": "Recall widens", "published": "2021-08-09", "outlet": "Three", "text": "Norvik Motors is recalling 150,000 cars after finding the brakes can fail, the company said."},
     ]
-    assistant = Assistant(tmp_path / "ix", embeddings=embedder)
-    assistant.index([_corpus(tmp_path, records)])
-    answer = Assistant.load(tmp_path / "ix", embeddings=embedder).ask("How many cars is Norvik Motors recalling?")
+    answer = _indexed(tmp_path, records, embedder).ask("How many cars is Norvik Motors recalling?")
     # 120,000 against 150,000 differ; the two articles that say 150,000 agree, so they are one side, not two.
     (d,) = answer.disagreements
     assert sorted(d.values) == ["120,000", "150,000"], d.values
@@ -551,9 +555,7 @@ def test_dates_at_different_precision_do_not_disagree(tmp_path: Path, embedder: 
         {"id": "a", "title": "Drill", "published": "2021-07-20", "outlet": "One", "text": "The joint drill will take place in August, the ministry said."},
         {"id": "b", "title": "Drill begins", "published": "2021-08-10", "outlet": "Two", "text": "The joint drill began on August 9, the ministry said."},
     ]
-    assistant = Assistant(tmp_path / "ix", embeddings=embedder)
-    assistant.index([_corpus(tmp_path, records)])
-    answer = Assistant.load(tmp_path / "ix", embeddings=embedder).ask("When does the joint drill take place?")
+    answer = _indexed(tmp_path, records, embedder).ask("When does the joint drill take place?")
     assert not answer.disagreements
 
 
