@@ -316,6 +316,31 @@ def test_asked_as_of_a_date_the_newest_report_by_then_leads(tmp_path: Path, embe
     assert first.time_scope is not None and first.time_scope.prefer == "oldest"  # the question's own word wins
 
 
+def test_a_past_years_figures_come_from_the_report_after_it_that_names_the_year(
+    tmp_path: Path, embedder: MiniLMEmbeddings
+) -> None:
+    # "In 2006" asked on 2007-01-19: the annual figure came out on 2007-01-18 and names 2006; a January recall
+    # is the next year's event (it never names 2006), so the 2006 recall answers the recall question.
+    records = [
+        _article("q3-2006", "2006-10-19", "Kestrel Motors posts third-quarter results",
+                 "Kestrel Motors said its third-quarter revenue rose to $1.9 billion. The carmaker opened a plant in Ohio."),
+        _article("annual-2006", "2007-01-18", "Kestrel Motors doubles its profit",
+                 "The annual revenue of Kestrel Motors reached $7.1 billion in 2006, up from $5.8 billion the year before. "
+                 "Its chief executive called it a record year."),
+        _article("recall-2006", "2006-05-02", "Kestrel Motors recalls sedans",
+                 "Kestrel Motors is recalling 40,000 sedans because the brakes can fail, the company said."),
+        _article("recall-2007", "2007-01-10", "Kestrel Motors recalls pickups",
+                 "Kestrel Motors is recalling 90,000 pickups because the airbags can fail, the company said."),
+    ]
+    assistant = _indexed(tmp_path, records, embedder)
+    revenue = assistant.ask("How much revenue did Kestrel Motors make in 2006?", as_of="2007-01-19")
+    assert revenue.citations[0].doc_id == "annual-2006" and "7.1 billion" in (revenue.short_answer or ""), revenue.text
+    scope = revenue.time_scope  # the year is what was asked and what the scope says
+    assert scope is not None and (scope.since, scope.until, scope.widened) == ("2006-01-01", "2006-12-31", False)
+    recall = assistant.ask("How many vehicles did Kestrel Motors recall in 2006?", as_of="2007-01-19")
+    assert [c.doc_id for c in recall.citations] == ["recall-2006"], recall.text
+
+
 def test_the_newest_report_is_not_followed_by_older_ones(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
     # Asked as of a date, the newest report leads; the older chiefs' sentences are how things stood before
     # it, not more of the answer, so they are not quoted after it.
