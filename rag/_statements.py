@@ -4,7 +4,8 @@ A statement is a lead sentence and the sentences of other articles that
 say the same thing (high cosine, or the same figure for a "how many"
 question): they are quoted as one, with every citation. Two sentences that
 each give a figure the other lacks never say the same thing, whatever the
-question: a citation must hold the quote's figures.
+question, and for a question asking for a number a sentence sharing none of
+the lead's figures never joins it: a citation must hold the quote's figures.
 
 Example:
     >>> sorted(figures("More than 10,000 troops in 2021, 3.5 km away"))
@@ -68,6 +69,10 @@ def group_statements(
             # and whatever else they share: a quote of "40,000 visitors over three days" must not cite the
             # article saying "52,000 visitors over three days". One giving fewer of the same figures may join.
             if mine and theirs and not (mine <= theirs or theirs <= mine):
+                continue
+            # A figure's support gives that figure: for a question asking for a number, a sentence sharing
+            # none of the lead's figures ("The carmaker opened a plant in Ohio" for "$7.1 billion") never joins.
+            if wants_number and mine and not mine & theirs:
                 continue
             same_figure = bool(mine & theirs)
             if similarity[i, j] >= merge_similarity or (wants_number and same_figure and similarity[i, j] >= 0.5):

@@ -94,3 +94,11 @@ def test_the_cosine_bars_are_inclusive() -> None:
     index = _index([1.0, 0.6, 0.5, 0.75])
     assert _groups("Why did Norvik recall cars?", index, [0.9, 0.85, 0.8, 0.7], merge_similarity=0.75)[0] == [0, 3]
     assert _groups("How many cars did Norvik recall?", index, [0.9, 0.85, 0.8, 0.7])[0] == [0, 2]
+
+
+def test_asked_for_a_number_a_sentence_without_the_leads_figures_never_joins_however_alike() -> None:
+    index = _index([1.0, 0.6, 0.6, 0.9])
+    # Worded alike (0.9), but it gives no figure: it cannot support "120,000", so it is a statement of its own.
+    assert _groups("How many cars did Norvik recall?", index, [0.9, 0.85, 0.8, 0.7]) == [[0, 2], [1], [3]]
+    # Asked why, the same sentence joins the lead.
+    assert _groups("Why did Norvik recall cars?", index, [0.9, 0.85, 0.8, 0.7])[0] == [0, 3]
