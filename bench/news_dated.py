@@ -25,7 +25,8 @@ from the same articles:
   the answer does not).
 
 Reported per arm, with ``rag eval``'s metrics (:mod:`rag.evaluation`):
-answer contained (answerable questions; a refusal scores 0), citation precision (answered answerable questions: a citation
+answer contained and short-answer EM / F1 (answerable questions; a refusal
+scores 0), citation precision (answered answerable questions: a citation
 counts when it overlaps a gold quote or holds a gold answer), refusal recall
 (unanswerable refused) and false refusals (answerable refused); then the
 paired difference, question by question, with a bootstrap interval, and
@@ -205,6 +206,9 @@ def ask_all(questions: list[Question], articles: Path, work: Path, reader: str |
             record[arm] = {
                 "refused": answer.refused,
                 "contained": scores.get("contained"),
+                "short_answer": answer.short_answer,
+                "short_em": scores.get("short_em"),
+                "short_f1": scores.get("short_f1"),
                 "citation_precision": scores.get("citation_precision"),
                 "cited": [c.doc_id for c in answer.citations],
                 "answer": answer.text[:240],
@@ -219,12 +223,15 @@ def _mean(values: list[float]) -> float | None:
 
 
 def arm_metrics(records: list[dict[str, Any]], arm: str) -> dict[str, Any]:
-    """Answer contained, citation precision, refusal recall and false refusals of one arm."""
+    """Answer contained, short-answer EM and F1, citation precision, refusal recall and false refusals of one arm."""
     answerable = [r for r in records if r["answerable"]]
     refusals = refusal_scores([r[arm]["refused"] for r in records], [r["answerable"] for r in records])
     precision = [r[arm]["citation_precision"] for r in answerable if r[arm]["citation_precision"] is not None]
     return {
         "answer_contained": _mean([r[arm]["contained"] for r in answerable]),
+        # A refusal's short answer scores 0, as in `rag eval`.
+        "short_em": _mean([r[arm]["short_em"] or 0.0 for r in answerable]),
+        "short_f1": _mean([r[arm]["short_f1"] or 0.0 for r in answerable]),
         "citation_precision": _mean(precision),
         "answered": len(precision),
         "refusal_recall": None if refusals["recall"] is None else round(refusals["recall"], 4),
@@ -327,7 +334,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{result['articles']} articles, {q['all']} questions: {q['answerable']} answerable, unanswerable {q['unanswerable']}")
     print(f"  {'':30s} {'as of':>6s}  {'no date':>7s}")
     arms = result["arms"]
-    for label, key in (("answer contained", "answer_contained"), ("citation precision", "citation_precision"),
+    for label, key in (("answer contained", "answer_contained"), ("short answer EM", "short_em"),
+                       ("short answer F1", "short_f1"), ("citation precision", "citation_precision"),
                        ("refusal recall", "refusal_recall"), ("false refusals", "false_refusals")):
         print(_row(label, {arm: arms[arm] for arm in ARMS}, key))
     for name, row in result["paired"].items():

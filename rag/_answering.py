@@ -282,6 +282,7 @@ class ExtractiveAnswerer:
             if other is None:
                 rivals = []
         statements = self._respanned(question, statements, index, 2 if rivals else 1)
+        statements = self._spanned_in_quote(question, statements, index, 2 if rivals else 1)
         citations: list[Citation] = []
         parts: list[str] = []
         short_answer = None
@@ -342,6 +343,59 @@ class ExtractiveAnswerer:
             if out.span is not None:
                 group[0] = replace(group[0], span=out.span)
         return statements
+
+    def _spanned_in_quote(
+        self, question: str, statements: list[list[ScoredSentence]], index: IndexData, leads: int
+    ) -> list[list[ScoredSentence]]:
+        """The first ``leads`` statements' leads whose words the reader found where no quote can show them, read again alone.
+
+        The reader reads a sentence with the one before and the title, and may
+        take its words from those ("340" from the headline "Dow falls 340
+        points" above "… fell 344.65 at the close"). A headline or a title is
+        never quoted, so such a lead had no short answer; read again with only
+        the sentence, it gets words of the quote (one read, of these leads
+        only) when the reader prefers them to no answer (a positive margin).
+        """
+        reader = self.span_reader or self.reader
+        if reader is None:
+            return statements
+        chosen = [g for g in statements[:leads] if g and self._span_unquotable(g[0], index)]
+        if not chosen:
+            return statements
+        alone = [ReaderInput(question, index.documents[g[0].doc_i].text[g[0].start : g[0].end], "", "") for g in chosen]
+        counting = self.similarity is not None and asks_how_many(question)
+        for group, item, out in zip(chosen, alone, reader.read(alone)):
+            span = out.span
+            if span is None or span.piece != "sentence" or out.margin <= 0.0:
+                continue  # no words of the quote that the reader prefers to no answer: still no short answer
+            if counting and self.similarity is not None and self.counter.counts_other(
+                    question, item.sentence, span.start, span.end, self.similarity):
+                # Words counting another thing are no short answer for "how many": the asked figure, or none.
+                figure = self.counter.asked_figure(question, item.sentence, span.start)
+                if figure is None:
+                    continue
+                span = Span("sentence", *figure, span.score)
+            group[0] = replace(group[0], span=span)
+        return statements
+
+    @staticmethod
+    def _span_unquotable(item: ScoredSentence, index: IndexData) -> bool:
+        """Whether the reader's words lie in the title, or in a headline or caption before the quote that does not say them."""
+        span = item.span
+        if span is None or span.piece == "sentence":
+            return False
+        if span.piece == "title":
+            return True
+        row = index.neighbour(item.row, -1)
+        if row is None:
+            return False
+        doc = index.documents[item.doc_i]
+        start, end = int(index.sentence_rows[row, 1]), int(index.sentence_rows[row, 2])
+        if quotable(doc.text, start, end, doc.title):
+            return False
+        # Words of a headline that the quote says too are found there ("… rises to 31" above "… rose to 31 people").
+        words = doc.text[start + span.start : start + span.end].strip().lower()
+        return not words or words not in doc.text[item.start : item.end].lower()
 
     def score_sentences(
         self, question: str, passages: list[Passage], index: IndexData, query_vector: np.ndarray

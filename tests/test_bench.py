@@ -287,8 +287,9 @@ def test_news_dated_bench_smoke(tmp_path: Path) -> None:
     assert result["questions"]["answerable"] == 6 and sum(result["questions"]["unanswerable"].values()) == 2
     for arm in ("with_dates", "without_dates"):
         metrics = result["arms"][arm]
-        assert set(metrics) == {"answer_contained", "citation_precision", "answered", "refusal_recall", "false_refusals"}
-        for key in ("answer_contained", "refusal_recall", "false_refusals"):
+        assert set(metrics) == {"answer_contained", "short_em", "short_f1", "citation_precision", "answered",
+                                "refusal_recall", "false_refusals"}
+        for key in ("answer_contained", "short_em", "short_f1", "refusal_recall", "false_refusals"):
             assert 0.0 <= metrics[key] <= 1.0, (arm, key, metrics[key])
         assert metrics["citation_precision"] is None or 0.0 <= metrics["citation_precision"] <= 1.0
         assert 0 <= metrics["answered"] <= 6

@@ -17,7 +17,7 @@ from rag._pipeline import AS_OF_LEAD_SHARE, answer_preferring
 from rag._query import date_range
 from rag._types import Answer, TimeScope
 from rag.cli import main
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, free_port
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port
 from tests.helpers import RecordedLLM, make_pdf
 
 EXPECTED_META = {  # id: (published, outlet, author), as each format states them
@@ -339,6 +339,21 @@ def test_a_past_years_figures_come_from_the_report_after_it_that_names_the_year(
     assert scope is not None and (scope.since, scope.until, scope.widened) == ("2006-01-01", "2006-12-31", False)
     recall = assistant.ask("How many vehicles did Kestrel Motors recall in 2006?", as_of="2007-01-19")
     assert [c.doc_id for c in recall.citations] == ["recall-2006"], recall.text
+
+
+def test_a_figure_the_reader_took_from_the_headline_is_found_again_in_the_quote(
+    tmp_path: Path, embedder: MiniLMEmbeddings
+) -> None:
+    # A real Wikinews report (CC BY 2.5): the reader, shown the headline "Dow falls 340 points …" as the sentence
+    # before, takes "340" from it; a headline is never quoted, so the quote had no short answer. Read again
+    # alone, the quoted sentence gives its own figure.
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    name = "dow-falls-340-points-amid-unemployment-and-retail-sales-rates-news.md"
+    shutil.copy(ROOT / "bench" / "data" / "news-dated" / "articles" / name, folder)
+    Assistant(tmp_path / "ix", embeddings=embedder).index([folder])
+    answer = Assistant.load(tmp_path / "ix", embeddings=embedder).ask("How many points did the Dow fall on Thursday?")
+    assert answer.short_answer == "344.65" and "fell 344.65 at the close" in answer.citations[0].quote, answer.text
 
 
 def test_the_newest_report_is_not_followed_by_older_ones(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
