@@ -74,7 +74,7 @@ from ._disagreement import by_date, claims, find_rivals, question_names, same_cl
 from ._entities import SHARED_RECOGNIZER, EntityRecognizer, asked_labels, names_other_entity
 from ._index import IndexData
 from ._quotable import after_headline, quotable
-from ._quotes import expand
+from ._quotes import expand, unquotable_span
 from ._reader import Reader, ReaderInput, Span
 from ._scoring import ScoredSentence, score_sentences
 from ._statements import group_statements
@@ -359,43 +359,20 @@ class ExtractiveAnswerer:
         reader = self.span_reader or self.reader
         if reader is None:
             return statements
-        chosen = [g for g in statements[:leads] if g and self._span_unquotable(g[0], index)]
+        chosen = [g for g in statements[:leads] if g and unquotable_span(g[0], index)]
         if not chosen:
             return statements
         alone = [ReaderInput(question, index.documents[g[0].doc_i].text[g[0].start : g[0].end], "", "") for g in chosen]
-        counting = self.similarity is not None and asks_how_many(question)
+        similarity = self.similarity
         for group, item, out in zip(chosen, alone, reader.read(alone)):
-            span = out.span
+            span: Span | None = out.span
             if span is None or span.piece != "sentence" or out.margin <= 0.0:
                 continue  # no words of the quote that the reader prefers to no answer: still no short answer
-            if counting and self.similarity is not None and self.counter.counts_other(
-                    question, item.sentence, span.start, span.end, self.similarity):
-                # Words counting another thing are no short answer for "how many": the asked figure, or none.
-                figure = self.counter.asked_figure(question, item.sentence, span.start)
-                if figure is None:
-                    continue
-                span = Span("sentence", *figure, span.score)
-            group[0] = replace(group[0], span=span)
+            if similarity is not None and asks_how_many(question):
+                span = self._counting_span(question, item.sentence, span, similarity)  # the asked figure, or none
+            if span is not None:
+                group[0] = replace(group[0], span=span)
         return statements
-
-    @staticmethod
-    def _span_unquotable(item: ScoredSentence, index: IndexData) -> bool:
-        """Whether the reader's words lie in the title, or in a headline or caption before the quote that does not say them."""
-        span = item.span
-        if span is None or span.piece == "sentence":
-            return False
-        if span.piece == "title":
-            return True
-        row = index.neighbour(item.row, -1)
-        if row is None:
-            return False
-        doc = index.documents[item.doc_i]
-        start, end = int(index.sentence_rows[row, 1]), int(index.sentence_rows[row, 2])
-        if quotable(doc.text, start, end, doc.title):
-            return False
-        # Words of a headline that the quote says too are found there ("… rises to 31" above "… rose to 31 people").
-        words = doc.text[start + span.start : start + span.end].strip().lower()
-        return not words or words not in doc.text[item.start : item.end].lower()
 
     def score_sentences(
         self, question: str, passages: list[Passage], index: IndexData, query_vector: np.ndarray
@@ -485,13 +462,22 @@ class ExtractiveAnswerer:
             if s.span is None or s.span.piece != "sentence" or s.score < self.threshold:
                 continue
             sentence = index.documents[s.doc_i].text[s.start : s.end]
-            if self.counter.counts_other(question, sentence, s.span.start, s.span.end, similarity):
-                # The sentence may still give the asked figure ("677 orders from 47 customers", read as "47"):
-                # then it is quoted for that figure, else it drops.
-                figure = self.counter.asked_figure(question, sentence, s.span.start)
-                out[i] = replace(s, score=0.0) if figure is None else replace(s, span=Span("sentence", *figure, s.span.score))
+            found = self._counting_span(question, sentence, s.span, similarity)
+            if found is not s.span:  # another thing counted: quoted for the asked figure, else dropped
+                out[i] = replace(s, score=0.0) if found is None else replace(s, span=found)
         out.sort(key=lambda s: (-s.score, s.passage_rank, s.start))
         return out
+
+    def _counting_span(self, question: str, sentence: str, span: Span, similarity: Callable[[str, str], float]) -> Span | None:
+        """``span`` unless its figure counts another thing than "how many" asks; then the sentence's asked figure, or ``None``.
+
+        The sentence may still give the asked figure ("677 orders from 47
+        customers", read as "47"): its words become the span.
+        """
+        if not self.counter.counts_other(question, sentence, span.start, span.end, similarity):
+            return span
+        figure = self.counter.asked_figure(question, sentence, span.start)
+        return None if figure is None else Span("sentence", *figure, span.score)
 
     def _no_entity(self, question: str, sentences: list[str]) -> list[float]:
         """1.0 for each sentence that names no entity of the kind the question asks for but the question's own.

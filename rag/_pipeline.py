@@ -389,7 +389,7 @@ def of_the_year(passages: list[Passage], scope: TimeScope | None, dates: DateRan
     named = re.compile(rf"\b{year}\b")
     kept = []
     for p in passages:
-        published = index.documents[index.doc_index[p.doc_id]].published
+        published = published_of(index, p)
         if not published or published[:10] <= scope.until or named.search(p.text) \
                 or published[:4] == str(year + 1) and re.search(r"\blast year\b", p.text, re.I):
             kept.append(p)
@@ -403,7 +403,12 @@ def nearest_first(passages: list[Passage], asked: DateRange, index: IndexData) -
 
 def days_outside(asked: DateRange, index: IndexData, passage: Passage) -> float:
     """How many days the article of ``passage`` lies outside ``asked`` (0 inside it, infinite when undated)."""
-    return asked.days_outside(index.documents[index.doc_index[passage.doc_id]].published)
+    return asked.days_outside(published_of(index, passage))
+
+
+def published_of(index: IndexData, passage: Passage) -> str | None:
+    """The publication date of the article ``passage`` comes from (ISO), or ``None`` when unknown."""
+    return index.documents[index.doc_index[passage.doc_id]].published
 
 
 @dataclass(frozen=True)

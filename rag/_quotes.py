@@ -36,7 +36,7 @@ from ._scoring import ScoredSentence
 from ._text import NUMBER_WORDS
 from ._types import Citation
 
-__all__ = ["answer_words", "bounds", "expand"]
+__all__ = ["answer_words", "bounds", "expand", "unquotable_span"]
 
 
 _PRONOUNS = frozenset("he she they it him her them we".split())
@@ -128,6 +128,25 @@ def expand(
     if any(c.doc_id == doc.id and c.start < item.start and c.end > before_start for c in cited):
         return item, named  # the sentence before is cited already: its name is in the answer
     return replace(item, start=before_start), words
+
+
+def unquotable_span(item: ScoredSentence, index: IndexData) -> bool:
+    """Whether the reader's words in ``item`` lie where its quote cannot show them.
+
+    That is the title, or a headline or caption before the quote whose words
+    the quote does not repeat: :func:`expand` then gives no short answer.
+    """
+    span = item.span
+    if span is None or span.piece == "sentence":
+        return False
+    if span.piece == "title":
+        return True
+    row = index.neighbour(item.row, -1)
+    if row is None:
+        return False
+    doc = index.documents[item.doc_i]
+    start, end = int(index.sentence_rows[row, 1]), int(index.sentence_rows[row, 2])
+    return not quotable(doc.text, start, end, doc.title) and _in_quote(doc.text, start, span, item) is None
 
 
 def _in_quote(text: str, before_start: int, span: Span, item: ScoredSentence) -> Span | None:
