@@ -317,6 +317,65 @@ _RELATIVE_SPAN = re.compile(
     re.I)
 
 
+# A day the question names: a weekday ("on Thursday", "last Friday", "Sunday's final", "what did she say
+# Tuesday") or a month's day ("on March 5", "on 5 March 2021"). A weekday is the latest one by the date
+# asked, and its news is what was published from it to that date (at most a week); a month's day (the
+# latest such day when it has no year) is reported within the week after it.
+_ASKED_WEEKDAY = re.compile(
+    r"(?:\b(?P<mod>on|last|this past|since)\s+)?\b(?P<weekday>" + "|".join(_WEEKDAYS) + r")(?:['’]s)?\b(?!-)", re.I)
+_ASKED_DAY = re.compile(
+    r"\b(?P<mod>on|since)\s+(?:" + _MONTH + r"\s+" + _DAY + r"|" + _DAY.replace("day>", "day2>") + r"\s+(?:of\s+)?"
+    + _MONTH.replace("month>", "month2>") + r")(?![a-z])(?:,?\s+" + _YEAR + r"\b|(?!,?\s*\d))", re.I)  # "on 17 July 1505": no
+# Words that put the day ahead, the event's time rather than its reports' ("What will the Fed decide on
+# Wednesday?"), and words that make a weekday a habit or a name ("every Sunday", "Black Friday").
+_TO_COME = re.compile(r"\b(?:will|won['’]t|going to|next|scheduled|expected to|upcoming|set to|until)\b", re.I)
+_NOT_A_DAY = re.compile(r"\b(?:every|each|on|a|one|the|black|cyber|good|ash|palm|easter|super|bloody|holy|"
+                        r"giving|small business|shrove|maundy)\s*$", re.I)
+# What may follow a bare weekday that is a day asked: the question's end, or a preposition, conjunction or part
+# of the day ("What did she say Tuesday about taxes?", "Monday night").
+_AFTER_A_DAY = ("about|after|against|amid|and|as|at|before|by|during|for|from|in|into|morning|afternoon|evening|"
+                "night|of|on|over|that|to|when|while|with|despite|following")
+REPORTED_DAYS = 7  # a named day's news: that day's articles and the next week's
+
+
+def _asked_day(question: str, today: date) -> tuple[re.Match[str], _Span] | None:
+    """The day a question asks about and the reports of it ("on Thursday": from that Thursday to ``today``).
+
+    ``None`` when it names none, or a day still to come (the event's time).
+
+    Example:
+        >>> found, (first, last) = _asked_day("Where did the Nikkei close on Thursday?", date(2011, 3, 19))
+        >>> found.group(0), str(first), str(last)
+        ('on Thursday', '2011-03-17', '2011-03-19')
+    """
+    if _TO_COME.search(question):
+        return None
+    named = _ASKED_DAY.search(question)
+    if named:
+        month = _month_of(named.group("month") or named.group("month2"))
+        day = int(named.group("day") or named.group("day2"))
+        year = int(named.group("year")) if named.group("year") else today.year
+        first = _valid(year, month, day)
+        if first is not None and first > today and not named.group("year"):
+            first = _valid(year - 1, month, day)  # "on December 30" asked in January: last year's
+        if first is None or first > today:
+            return None
+        last = today if named.group("mod").lower() == "since" else min(today, first + timedelta(days=REPORTED_DAYS))
+        return named, (first, last)
+    for found in _ASKED_WEEKDAY.finditer(question):
+        mod = " ".join((found.group("mod") or "").lower().split())
+        before = question[: found.start()]
+        after = question[found.end():]
+        if not mod and (_NOT_A_DAY.search(before) or re.search(r"[A-Z][\w'’-]*\s+$", before)):
+            continue  # "Black Friday", "Super Bowl Sunday", "every Monday", a name before it
+        if re.match(r"\s+(?:[A-Z]|(?:morning|afternoon|evening|night)s\b)", after):
+            continue  # a name ("Sunday Night Football") or a habit ("on Saturday afternoons")
+        if not mod and not found.group(0).endswith("s") and not re.match(r"\s*(?:$|[^\w\s]|(?:" + _AFTER_A_DAY + r")\b)", after):
+            continue  # a weekday before a noun is a kind of thing ("the new Wednesday lineup"), not a day
+        return found, (_latest_weekday(today, _WEEKDAYS[found.group("weekday").lower()], strictly_before=mod == "last"), today)
+    return None
+
+
 def _month_range(year: int, month: int | None) -> tuple[date, date]:
     if month is None:
         return date(year, 1, 1), date(year, 12, 31)
@@ -469,6 +528,7 @@ def question_scope(question: str, reference: date | None = None) -> TimeScope:
     spans: list[tuple[int, int]] = []
     since: date | None = None
     until: date | None = None
+    day: date | None = None
     try:
         for found, (first, last) in _named_periods(question, today):  # "since 2019 … before 2021": both bounds
             since, until = first or since, last or until
@@ -480,6 +540,15 @@ def question_scope(question: str, reference: date | None = None) -> TimeScope:
             since, until = period
             phrases.append(relative.group(0))
             spans.append(relative.span())
+        # A day narrows a week that holds it: "Thursday last week" is the latest Thursday in last week (in a
+        # month or a year, "on Monday" is no one day). Its words stay in what is searched, since articles
+        # name the day too ("fell 1.4% Thursday").
+        week = since is None and until is None or since is not None and until is not None and (until - since).days <= 14
+        asked = _asked_day(question, min(until, today) if until else today) if week else None
+        if asked and (since is None or since <= asked[1][0]):
+            since, until = asked[1]
+            day = since
+            phrases.append(re.sub(r"['’]s$", "", asked[0].group(0)))
     except (OverflowError, ValueError):  # "last week" as of 0001-01-02 is before the calendar begins
         raise InputError(f"the question's time words reach outside the calendar (years 1 to 9999) counted from "
                          f"{today.isoformat()}: give an as-of date at least a year from either end") from None
@@ -499,6 +568,7 @@ def question_scope(question: str, reference: date | None = None) -> TimeScope:
         prefer=prefer,
         reference=today.isoformat(),
         question=rest if re.search(r"\w", rest) else question,
+        day=day.isoformat() if day else None,
     )
 
 

@@ -342,7 +342,7 @@ def scoped(question: str, requested: DateRange, *, answering: bool = True) -> tu
         if later is not None:  # the year is what was asked and is reported; its later reports are searched too
             dates = replace(dates, until=later)
     # else the words' range lies outside the explicit one: it is reported as asked, holds no article, and widens
-    if answering and scope and requested.as_of is not None and not scope.prefer:
+    if answering and scope and requested.as_of is not None and not scope.prefer and scope.day is None:
         # A reader asking as of a date wants how things stood on it: "Who runs the company?" is
         # answered by the newest report that answers, not by a better-worded one from years before.
         as_of = f"as of {requested.as_of}"

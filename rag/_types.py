@@ -268,6 +268,9 @@ class TimeScope:
         implied: The preference is not the question's but its ``as_of``
             date's ("as of …" ends the phrase): the newest report by then,
             as :func:`rag._assistant.scoped` sets it.
+        day: The day the question names ("on Thursday", "on March 5"), ISO,
+            or ``None``. The range holds that day's reports; the best of
+            them leads, not the newest (a later day's report is of another day).
     """
 
     phrase: str = ""
@@ -278,6 +281,7 @@ class TimeScope:
     question: str = ""
     note: str = ""
     implied: bool = False
+    day: str | None = None
 
     def __bool__(self) -> bool:
         return bool(self.phrase)
@@ -294,7 +298,7 @@ class TimeScope:
     def to_dict(self) -> dict[str, Any]:
         return {"phrase": self.phrase, "since": self.since, "until": self.until, "prefer": self.prefer or None,
                 "reference": self.reference, "question": self.question or None, "widened": self.widened,
-                "note": self.note or None}
+                "note": self.note or None, "day": self.day}
 
     def describe(self) -> str:
         """One line for people: ``“latest” → newest article first``.
@@ -332,7 +336,7 @@ class TimeScope:
         words = self.phrase.split(", ")
         if self.prefer and len(words) > 1:
             words = words[:-1]  # question_scope appends the preference word ("latest") last
-        first = re.sub(r"^(?:in|during|throughout|over)\s+", "", words[0], flags=re.I)
+        first = re.sub(r"^(?:in|during|throughout|over|on)\s+", "", words[0], flags=re.I)
         if not re.match(r"(?:since|before|after|until|till|prior to|up to|between|from)\b", first, re.I):
             first = "from " + first
         return ", ".join([first, *words[1:]])

@@ -287,6 +287,61 @@ def test_news_time_words_count_back_from_the_day_asked(words: str, asked: date, 
 
 
 @pytest.mark.parametrize(
+    ("question", "asked", "since", "until", "phrase"),
+    [  # a weekday is the latest one (on the day asked, that day); its reports run from it to the day asked
+        ("Where did the Nikkei close on Thursday?", WEDNESDAY, "2024-05-09", "2024-05-15", "on Thursday"),
+        ("Where did the Nikkei close on Wednesday?", WEDNESDAY, "2024-05-15", "2024-05-15", "on Wednesday"),
+        ("What did the minister say Tuesday?", WEDNESDAY, "2024-05-14", "2024-05-15", "Tuesday"),  # news style, no "on"
+        ("Which team won Sunday's final?", WEDNESDAY, "2024-05-12", "2024-05-15", "Sunday"),
+        ("What did the court rule last Wednesday?", WEDNESDAY, "2024-05-08", "2024-05-15", "last Wednesday"),
+        ("What did the court rule last Friday?", SATURDAY, "2024-05-17", "2024-05-18", "last Friday"),
+        ("What has the union done since Monday?", WEDNESDAY, "2024-05-13", "2024-05-15", "since Monday"),
+        # inside a week, the day of that week
+        ("How far did the Dow fall on Thursday last week?", MONDAY, "2024-05-16", "2024-05-19", "last week, on Thursday"),
+        ("How far did the Dow fall on Thursday this week?", SATURDAY, "2024-05-16", "2024-05-18", "this week, on Thursday"),
+        # a month's day: the latest such day (last year's when this year's is still to come), and the week after it
+        ("What did the senate pass on May 2?", WEDNESDAY, "2024-05-02", "2024-05-09", "on May 2"),
+        ("What did the senate pass on 10 May?", WEDNESDAY, "2024-05-10", "2024-05-15", "on 10 May"),
+        ("What happened on December 30?", WEDNESDAY, "2023-12-30", "2024-01-06", "on December 30"),
+        ("What happened on March 5, 2021?", WEDNESDAY, "2021-03-05", "2021-03-12", "on March 5, 2021"),
+    ],
+)
+def test_a_named_day_is_the_latest_one_and_its_reports(question: str, asked: date, since: str, until: str, phrase: str) -> None:
+    scope = question_scope(question, asked)
+    assert (scope.since, scope.until, scope.phrase, scope.day) == (since, until, phrase, since)
+    assert scope.prefer == ""
+    if "week" not in question:  # articles name the day too ("fell 1.4% Thursday"): its words are searched
+        assert scope.question == question
+
+
+@pytest.mark.parametrize(
+    "question",
+    [  # a day still to come, a habit, a day's name in another name, a day in a longer period: no day
+        "What will the Fed decide on Wednesday?",
+        "Where is the summit expected to open on Monday?",
+        "Who speaks next Tuesday?",
+        "What happens every Monday?",
+        "Who signed the Good Friday agreement?",
+        "How much was spent on Black Friday?",
+        "Who won on Super Tuesday?",
+        "What happened on Monday in 2021?",
+        "What opened on Mondays?",
+        "When did Sunday Night Football premiere?",  # a name
+        "What is shown on Saturday afternoons?",  # a habit
+        "Which comedies were on the new Wednesday lineup?",  # a kind of thing
+        "Where did Luther go on 17 July 1505?",  # a year before 1900 is no "latest July 17"
+    ],
+)
+def test_a_day_to_come_or_in_a_name_is_not_a_day_asked(question: str) -> None:
+    assert question_scope(question, WEDNESDAY).day is None
+
+
+def test_a_named_day_widens_with_its_words() -> None:
+    note = question_scope("Where did the Nikkei close on Thursday?", WEDNESDAY).widen(["2024-05-01"]).note
+    assert note == "No article from Thursday (2024-05-09 to 2024-05-15); from 2024-05-01"
+
+
+@pytest.mark.parametrize(
     ("question", "asked"),
     [  # time still to come, or a word that only looks like a month: no range, and the words stay
         ("Where will the festival be held this weekend?", WEDNESDAY),  # Tuesday to Friday: the coming weekend
@@ -296,7 +351,6 @@ def test_news_time_words_count_back_from_the_day_asked(words: str, asked: date, 
         ("Where will the plant open in December?", WEDNESDAY),  # a month later this year is the event's
         ("Why did they march in protest?", WEDNESDAY),
         ("What happened in may?", WEDNESDAY),  # "may" is a month only capitalised
-        ("What happened on March 5?", WEDNESDAY),  # a day: not a month's range
         ("Who played on the last night of the festival?", WEDNESDAY),
     ],
 )

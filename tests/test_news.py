@@ -253,6 +253,33 @@ def test_an_llm_reads_the_nearest_reports_when_the_range_holds_none(tmp_path: Pa
     assert answer.text.startswith(SALES_NOTE + ": ") and answer.time_scope is not None and answer.time_scope.widened
 
 
+def _market_closes() -> list[dict]:
+    """A weekly market report every Monday, and Wednesday's in the second week."""
+    report = "The Harbor 100 index closed at {} points on {}, {}."
+    return [
+        _article("mon-0506", "2024-05-06", "Harbor 100 rises", report.format("4,512", "Monday", "up 1.2% as bank shares rallied")),
+        _article("mon-0513", "2024-05-13", "Harbor 100 slips", report.format("4,390", "Monday", "down 0.8% after a sell-off in bank shares")),
+        _article("wed-0515", "2024-05-15", "Harbor 100 climbs", report.format("4,455", "Wednesday", "up 1.5% led by energy companies")),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("as_of", "cited", "figure", "day"),
+    [
+        ("2024-05-16", "mon-0513", "4,390", "2024-05-13"),  # not Wednesday's newer report, nor the Monday before
+        ("2024-05-10", "mon-0506", "4,512", "2024-05-06"),
+    ],
+)
+def test_a_weekday_asked_is_the_latest_one_and_its_report_leads(
+    tmp_path: Path, embedder: MiniLMEmbeddings, as_of: str, cited: str, figure: str, day: str
+) -> None:
+    answer = _indexed(tmp_path, _market_closes(), embedder).ask("Where did the Harbor 100 close on Monday?", as_of=as_of)
+    assert [c.doc_id for c in answer.citations] == [cited] and figure in answer.text, answer.text
+    scope = answer.time_scope
+    assert scope is not None and (scope.day, scope.since, scope.until, scope.prefer) == (day, day, as_of, "")
+    assert not answer.text.startswith("The latest report")  # the day asked leads, not the newest report
+
+
 def test_cli_says_when_time_words_widened(news: Assistant, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["ask", "How many vehicles were recalled this week?", "--as-of", "2026-12-05", "--index", str(news.index_dir)]) == 0
     out = capsys.readouterr().out

@@ -122,6 +122,7 @@ class TimeScopeOut(BaseModel):
     question: str | None
     widened: bool
     note: str | None
+    day: str | None = None
 
 
 class DisagreementOut(BaseModel):
