@@ -291,8 +291,8 @@ class DateRange:
 
 
 _RECENT = re.compile(
-    r"\b(?:latest|most recent(?:ly)?|newest|recently|currently|current|now|so far|to date|as of now|still|this morning|"
-    r"tonight|today)\b", re.I)  # "today" prefers the newest report: a one-day filter would leave most archives empty
+    r"\b(?:latest|most recent(?:ly)?|newest|recently|lately|currently|current|now|so far|to date|as of now|still|"
+    r"this (?:morning|afternoon|evening)|overnight|tonight|today)\b", re.I)  # "today" prefers the newest report: a one-day filter would leave most archives empty
 _OLDEST = re.compile(r"\b(?:first|earliest|originally|initially|at first|oldest)\b", re.I)
 _MONTH_OR_YEAR = r"(?:(?P<month>" + "|".join(_MONTHS) + r")\.?\s+)?(?P<year>(?:19|20)\d\d)\b"
 _BETWEEN = re.compile(r"\b(?:from|between)\s+(?P<first>(?:19|20)\d\d)\s+(?:to|and|until|-|–)\s+(?P<last>(?:19|20)\d\d)\b", re.I)
@@ -313,8 +313,16 @@ _RELATIVE_SPAN = re.compile(
     r"|\b(?P<day>yesterday|(?<!the )last night)\b"  # not "the last night of the festival"
     r"|(?:\b(?:in|during|over|within)\s+)?\bthe\s+(?:past|last)\s+" + _COUNT + r"\s+(?P<span_unit>hours?|days?|weeks?|months?|years?)\b"
     r"|\b" + _COUNT.replace("count>", "ago_count>") + r"\s+(?P<ago_unit>days?|weeks?)\s+ago\b"
-    r"|(?:\b(?:over|during|on|at)\s+)?\b(?P<weekend>this past|this|last|the)\s+weekend\b",
+    r"|(?:\b(?:over|during|on|at)\s+)?\b(?P<weekend>this past|this|last|the)\s+weekend\b"
+    r"|\b(?:in|during|over)\s+(?:the\s+)?recent\s+(?P<recent_unit>days|weeks|months)\b",
     re.I)
+# A season, as the northern hemisphere's news counts them: spring from March, summer from June, fall from
+# September, winter from December, three months each.
+_SEASONS = {"spring": 3, "summer": 6, "fall": 9, "autumn": 9, "winter": 12}
+_SEASON = re.compile(r"(?:\b(?:in|during|over)\s+)?(?:\bthe\s+)?\b(?P<which>this\s+past|this|last|past)\s+"
+                     r"(?P<season>" + "|".join(_SEASONS) + r")\b", re.I)
+# How long after its end "this summer" still names the season just past, not the coming one.
+_SEASON_PAST_DAYS = 92
 
 
 # A day the question names: a weekday ("on Thursday", "last Friday", "Sunday's final", "what did she say
@@ -462,6 +470,8 @@ def _relative_period(found: re.Match[str], today: date) -> _Span | None:
         days = found.group("ago_unit").lower().startswith("day")
         slack = 0 if days else 3
         return today - timedelta(days=back + slack), min(today, today - timedelta(days=back - slack - days))
+    if found.group("recent_unit"):  # "in recent days / weeks / months": rolling, like "the past week / month / six months"
+        return today - timedelta(days={"days": 7, "weeks": 30, "months": 182}[found.group("recent_unit").lower()]), today
     if found.group("weekend"):
         # The latest Saturday and Sunday, and the Monday after them, when weekend news is reported; "last
         # weekend" asked during a weekend is the one before. "This weekend" asked Tuesday to Friday is the
@@ -493,6 +503,32 @@ def _relative_period(found: re.Match[str], today: date) -> _Span | None:
         previous = today.replace(day=1) - timedelta(days=1)
         return (today.replace(day=1), today) if which == "this" else _month_range(previous.year, previous.month)
     return (date(today.year, 1, 1), today) if which == "this" else _month_range(today.year - 1, None)
+
+
+def _season_period(found: re.Match[str], today: date) -> _Span | None:
+    """The range of "this summer", "last winter", "this past fall", counted from ``today``.
+
+    "This" season is the one under way (to ``today``), or the one just
+    past; asked more than :data:`_SEASON_PAST_DAYS` after it ended ("this
+    summer" asked in March) it is the coming one, an event's time: ``None``.
+    "Last" (and "this past") season is the latest one that has ended.
+
+    Example:
+        >>> [str(d) for d in _season_period(_SEASON.search("last winter"), date(2024, 5, 15))]
+        ['2023-12-01', '2024-02-29']
+    """
+    month = _SEASONS[found.group("season").lower()]
+    start = date(today.year - (month > today.month), month, 1)  # the latest that has begun
+    end = _month_range(start.year + (start.month + 2 > 12), (start.month + 1) % 12 + 1)[1]
+    which = " ".join(found.group("which").lower().split())
+    if which == "this":
+        if today <= end:
+            return start, today
+        return (start, end) if (today - end).days <= _SEASON_PAST_DAYS else None
+    if today <= end:  # under way: "last summer" is the year before's
+        start = date(start.year - 1, month, 1)
+        end = _month_range(start.year + (start.month + 2 > 12), (start.month + 1) % 12 + 1)[1]
+    return start, end
 
 
 def _preference(question: str) -> tuple[str, str]:
@@ -540,6 +576,12 @@ def question_scope(question: str, reference: date | None = None) -> TimeScope:
             since, until = period
             phrases.append(relative.group(0))
             spans.append(relative.span())
+        season = _SEASON.search(question)
+        period = _season_period(season, today) if season and since is None and until is None else None
+        if season and period:
+            since, until = period
+            phrases.append(season.group(0))
+            spans.append(season.span())
         # A day narrows a week that holds it: "Thursday last week" is the latest Thursday in last week (in a
         # month or a year, "on Monday" is no one day). Its words stay in what is searched, since articles
         # name the day too ("fell 1.4% Thursday").
