@@ -332,7 +332,7 @@ _SEASON_PAST_DAYS = 92
 _ASKED_WEEKDAY = re.compile(
     r"(?:\b(?P<mod>on|last|this past|since)\s+)?\b(?P<weekday>" + "|".join(_WEEKDAYS) + r")(?:['’]s)?\b(?!-)", re.I)
 _ASKED_DAY = re.compile(
-    r"\b(?P<mod>on|since)\s+(?:" + _MONTH + r"\s+" + _DAY + r"|" + _DAY.replace("day>", "day2>") + r"\s+(?:of\s+)?"
+    r"\b(?P<mod>on|since)\s+(?:(?:" + "|".join(_WEEKDAYS) + r"),?\s+)?(?:" + _MONTH + r"\s+" + _DAY + r"|" + _DAY.replace("day>", "day2>") + r"\s+(?:of\s+)?"
     + _MONTH.replace("month>", "month2>") + r")(?![a-z])(?:,?\s+" + _YEAR + r"\b|(?!,?\s*\d))", re.I)  # "on 17 July 1505": no
 # Words that put the day ahead, the event's time rather than its reports' ("What will the Fed decide on
 # Wednesday?"), and words that make a weekday a habit or a name ("every Sunday", "Black Friday").

@@ -318,6 +318,7 @@ def test_news_time_words_count_back_from_the_day_asked(words: str, asked: date, 
         ("What did the senate pass on 10 May?", WEDNESDAY, "2024-05-10", "2024-05-15", "on 10 May"),
         ("What happened on December 30?", WEDNESDAY, "2023-12-30", "2024-01-06", "on December 30"),
         ("What happened on March 5, 2021?", WEDNESDAY, "2021-03-05", "2021-03-12", "on March 5, 2021"),
+        ("What did the company say on Monday, March 4?", WEDNESDAY, "2024-03-04", "2024-03-11", "on Monday, March 4"),
     ],
 )
 def test_a_named_day_is_the_latest_one_and_its_reports(question: str, asked: date, since: str, until: str, phrase: str) -> None:
