@@ -64,6 +64,9 @@ _WEEKDAYS = {name: i for i, name in enumerate(("monday", "tuesday", "wednesday",
 _MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>(?:19|20)\d\d)"
+# A day of a month either way round: "March 5", "5 March", "5th of March".
+_MONTH_AND_DAY = (r"(?:" + _MONTH + r"\s+" + _DAY + r"|" + _DAY.replace("day>", "day2>") + r"\s+(?:of\s+)?"
+                  + _MONTH.replace("month>", "month2>") + r")")
 
 _ISO = re.compile(r"(?P<year>(?:19|20)\d\d)-(?P<month>[01]?\d)-(?P<day>[0-3]?\d)(?![\d])")
 _COMPACT = re.compile(r"(?:D:)?(?P<year>(?:19|20)\d\d)(?P<month>[01]\d)(?P<day>[0-3]\d)")
@@ -332,8 +335,8 @@ _SEASON_PAST_DAYS = 92
 _ASKED_WEEKDAY = re.compile(
     r"(?:\b(?P<mod>on|last|this past|since)\s+)?\b(?P<weekday>" + "|".join(_WEEKDAYS) + r")(?:['’]s)?\b(?!-)", re.I)
 _ASKED_DAY = re.compile(
-    r"\b(?P<mod>on|since)\s+(?:(?:" + "|".join(_WEEKDAYS) + r"),?\s+)?(?:" + _MONTH + r"\s+" + _DAY + r"|" + _DAY.replace("day>", "day2>") + r"\s+(?:of\s+)?"
-    + _MONTH.replace("month>", "month2>") + r")(?![a-z])(?:,?\s+" + _YEAR + r"\b|(?!,?\s*\d))", re.I)  # "on 17 July 1505": no
+    r"\b(?P<mod>on|since)\s+(?:(?:" + "|".join(_WEEKDAYS) + r"),?\s+)?" + _MONTH_AND_DAY
+    + r"(?![a-z])(?:,?\s+" + _YEAR + r"\b|(?!,?\s*\d))", re.I)  # "on 17 July 1505": no
 # Words that put the day ahead, the event's time rather than its reports' ("What will the Fed decide on
 # Wednesday?"), and words that make a weekday a habit or a name ("every Sunday", "Black Friday").
 _TO_COME = re.compile(r"\b(?:will|won['’]t|going to|next|scheduled|expected to|upcoming|set to|until)\b", re.I)
@@ -518,17 +521,21 @@ def _season_period(found: re.Match[str], today: date) -> _Span | None:
         ['2023-12-01', '2024-02-29']
     """
     month = _SEASONS[found.group("season").lower()]
-    start = date(today.year - (month > today.month), month, 1)  # the latest that has begun
-    end = _month_range(start.year + (start.month + 2 > 12), (start.month + 1) % 12 + 1)[1]
+    start, end = _season_range(today.year - (month > today.month), month)  # the latest that has begun
     which = " ".join(found.group("which").lower().split())
     if which == "this":
         if today <= end:
             return start, today
         return (start, end) if (today - end).days <= _SEASON_PAST_DAYS else None
     if today <= end:  # under way: "last summer" is the year before's
-        start = date(start.year - 1, month, 1)
-        end = _month_range(start.year + (start.month + 2 > 12), (start.month + 1) % 12 + 1)[1]
+        return _season_range(start.year - 1, month)
     return start, end
+
+
+def _season_range(year: int, month: int) -> tuple[date, date]:
+    """The three months from ``month`` of ``year`` (winter runs into the next year)."""
+    last = month + 2
+    return date(year, month, 1), _month_range(year + (last > 12), (last - 1) % 12 + 1)[1]
 
 
 def _preference(question: str) -> tuple[str, str]:
@@ -621,7 +628,7 @@ _RELATIVE_WORD = re.compile(
     r"|(?<!than )\b" + _COUNT + r"\s+(?P<ago_unit>days?|weeks?)\s+ago\b", re.I
 )
 _DAY_MONTH = re.compile(
-    r"\b(?:" + _MONTH + r"\s+" + _DAY + r"|" + _DAY.replace("day>", "day2>") + r"\s+(?:of\s+)?" + _MONTH.replace("month>", "month2>") + r")\b(?!,?\s+(?:19|20)\d\d)",
+    r"\b" + _MONTH_AND_DAY + r"\b(?!,?\s+(?:19|20)\d\d)",
     re.IGNORECASE,
 )
 _MONTH_YEAR = re.compile(r"\b(?:in|early|mid|late|since|from|by|until|during)[\s-]+" + _MONTH + r"(?:\s+" + _YEAR + r")?\b", re.I)
