@@ -102,6 +102,25 @@ COMBINE = shipped_calibration().combine  # (reader logit, span margin, evidence,
 REREAD_WITHIN = 1.0
 
 
+def newest_unread(scored: list[ScoredSentence], read: int, index: IndexData, n: int) -> list[ScoredSentence]:
+    """The newest dated article's best ``n`` sentences of ``scored`` (evidence order) not among its first ``read``.
+
+    Example:
+        An archive's 2005 reports word "How many orders does Boeing have for
+        the 787?" most alike, and a 2011 report of 800 orders ranks 13th by
+        evidence: asked as of 2011, its best two are read too, so it can lead.
+    """
+    if n <= 0:
+        return []
+    dates = [index.documents[s.doc_i].published or "" for s in scored]
+    newest = max(dates, default="")
+    if not newest:
+        return []
+    best = [s for s, d in zip(scored, dates) if d == newest][:n]
+    head = {id(s) for s in scored[:read]}
+    return [s for s in best if id(s) not in head]
+
+
 def _logit(p: float) -> float:
     p = min(max(p, 1e-6), 1 - 1e-6)
     return math.log(p / (1 - p))
@@ -227,11 +246,24 @@ class ExtractiveAnswerer:
         """The score the best sentence must reach: a probability with the reader, else an evidence score."""
         return self.min_probability if self.reader is not None else self.min_score
 
-    def rank(self, question: str, passages: list[Passage], index: IndexData, query_vector: np.ndarray) -> list[ScoredSentence]:
-        """The quotable sentences of the passages, best first, scored as :meth:`compose` judges them."""
+    def rank(self, question: str, passages: list[Passage], index: IndexData, query_vector: np.ndarray,
+             *, newest: int = 0) -> list[ScoredSentence]:
+        """The quotable sentences of the passages, best first, scored as :meth:`compose` judges them.
+
+        ``newest``: how many of the newest article's best sentences (by
+        evidence) the reader reads besides its :attr:`reader_candidates`, for
+        an answer that the newest report is to lead (:meth:`compose`'s
+        ``prefer="newest"``): a report can only lead if it is read.
+        """
         scored = [self._past_headline(s, index) for s in self.score_sentences(question, passages, index, query_vector)]
         scored = [s for s in scored if self._quotable(s, index)]
-        return self.read(question, scored, index) if self.reader is not None else scored
+        if self.reader is None:
+            return scored
+        extra = newest_unread(scored, self.reader_candidates, index, newest)
+        if extra:
+            rest = [s for s in scored[self.reader_candidates :] if not any(s is e for e in extra)]
+            scored = scored[: self.reader_candidates] + extra + rest
+        return self.read(question, scored, index, extra=len(extra))
 
     def compose(
         self,
@@ -392,23 +424,31 @@ class ExtractiveAnswerer:
         doc = index.documents[item.doc_i]
         return quotable(doc.text, item.start, item.end, doc.title)
 
-    def read(self, question: str, scored: list[ScoredSentence], index: IndexData) -> list[ScoredSentence]:
-        """Re-rank the best ``reader_candidates`` sentences by :func:`answer_probability` (the score becomes it).
+    def read(self, question: str, scored: list[ScoredSentence], index: IndexData, *, extra: int = 0) -> list[ScoredSentence]:
+        """Re-rank the best :attr:`reader_candidates` sentences by :func:`answer_probability` (the score becomes it).
 
         The rest keep their place after them with score 0, so they can join a
         statement as the same claim from another article but never lead one.
+        ``extra`` sentences after the usual candidates are read too, but they
+        answer only where a usual candidate does: the refusal stays the usual
+        candidates', on which the combination was calibrated.
         """
         if self.reader is None or not scored:
             return scored
-        head, tail = scored[: self.reader_candidates], scored[self.reader_candidates :]
+        usual = self.reader_candidates
+        head, tail = scored[: usual + extra], scored[usual + extra :]
         items = [self.reader_input(question, s, index) for s in head]
-        outputs = self.reader.read(items)
+        # The extra ones in a batch of their own: an int8 model quantizes a batch's activations together,
+        # and read beside them the usual candidates would score otherwise than they do alone.
+        outputs = self.reader.read(items[:usual]) + (self.reader.read(items[usual:]) if len(items) > usual else [])
         flags = self._no_entity(question, [item.sentence for item in items])
         read = [
             replace(s, score=answer_probability(o.probability, s.score, o.margin, self.combine, flag), span=o.span,
                     probability=o.probability, evidence=s.score, margin=o.margin, no_entity=flag)
             for s, o, flag in zip(head, outputs, flags)
         ]
+        if len(read) > usual and max(s.score for s in read[:usual]) < self.threshold:
+            read[usual:] = [replace(s, score=0.0) for s in read[usual:]]
         read.sort(key=lambda s: (-s.score, s.passage_rank, s.start))
         if self.similarity is not None and asks_how_many(question):
             read = self._counting_the_asked(question, read, index)

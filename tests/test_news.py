@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import pytest
 
 from rag import Assistant, InputError, MiniLMEmbeddings, Settings, load_paths
-from rag._pipeline import AS_OF_LEAD_SHARE, answer_preferring
+from rag._pipeline import AS_OF_LEAD_SHARE, NEWEST_READ, answer_preferring
 from rag._query import date_range
 from rag._types import Answer, TimeScope
 from rag.cli import main
@@ -404,27 +404,46 @@ def test_the_newest_report_is_not_followed_by_older_ones(tmp_path: Path, embedde
 
 
 def test_a_date_alone_lets_a_newer_statement_lead_only_when_it_scores_near_the_best() -> None:
-    calls: list[tuple[object, str]] = []
+    calls: list[tuple[object, ...]] = []
 
     class Answerer:  # records how the answer is composed; scores as the reader might give them
         threshold = 0.07
 
-        def rank(self, *args: object) -> list[SimpleNamespace]:
+        def rank(self, *args: object, newest: int) -> list[SimpleNamespace]:
+            calls.append(("newest read", newest))
             return [SimpleNamespace(score=0.8), SimpleNamespace(score=0.09)]  # the newer one barely answers
 
-        def compose(self, question: str, *args: object, threshold: float, prefer: str) -> Answer:
+        def compose(self, question: str, *args: object, threshold: float | None = None, prefer: str) -> Answer:
             calls.append((threshold, prefer))
             return Answer(question, "composed", refused=False)
 
-        def answer(self, question: str, *args: object, prefer: str) -> Answer:
-            calls.append(("any answering statement", prefer))
-            return Answer(question, "answered", refused=False)
-
     implied = TimeScope(phrase="as of 2023-04-05", prefer="newest", reference="2023-04-05", implied=True)
-    for scope in (implied, replace(implied, phrase="latest", implied=False)):
+    for scope in (implied, replace(implied, phrase="latest", implied=False), TimeScope(phrase="in 2023")):
         answer_preferring(Answerer(), "How many vehicles is Pemberton Cars recalling?", [], None, None, scope)  # type: ignore[arg-type]
-    # only statements scoring a share of the best may lead by date; "latest" lets any answering one
-    assert calls == [(pytest.approx(AS_OF_LEAD_SHARE * 0.8), "newest"), ("any answering statement", "newest")]
+    # only statements scoring a share of the best may lead by date; "latest" lets any answering one; both
+    # have the newest article's best sentences read, which a question with no preference does not
+    assert calls == [("newest read", NEWEST_READ), (pytest.approx(AS_OF_LEAD_SHARE * 0.8), "newest"),
+                     ("newest read", NEWEST_READ), (None, "newest"), ("newest read", 0), (None, "")]
+
+
+def test_a_newer_report_worded_less_alike_is_read_so_it_can_lead(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
+    # Real Wikinews reports (CC BY 2.5): the 2005-2009 ones word "orders for the 787 Dreamliner" most alike,
+    # and the 2011 report's "800 orders" sentence ranks 13th by evidence, past the reader's 6 candidates.
+    # Asked as of 2011, the newest report is to lead, so its best sentences are read too.
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for name in ("boeing-secures-11bn-of-aircraft-deals", "chinese-airlines-agree-purchase-of-boeing-787-dreamliners-worth-us-7-2",
+                 "boeing-unveils-new-787-dreamliner", "boeing-787-dreamliner-makes-maiden-flight",
+                 "boeing-rolls-out-first-787-dreamliner-to-go-into-service"):
+        shutil.copy(ROOT / "bench" / "data" / "news-dated" / "articles" / f"{name}.md", folder)
+    Assistant(tmp_path / "ix", embeddings=embedder).index([folder])
+    assistant = Assistant.load(tmp_path / "ix", embeddings=embedder)
+    answer = assistant.ask("How many orders does Boeing have for the 787 Dreamliner?", as_of="2011-08-10")
+    assert answer.short_answer == "800", answer.text
+    assert answer.citations[0].doc_id == "boeing-rolls-out-first-787-dreamliner-to-go-into-service"
+    assert answer.citations[0].published == "2011-08-08"
+    # as of 2009-12-20 the maiden-flight report is the newest, and its "840 orders" leads
+    assert "840" in (assistant.ask("How many orders does Boeing have for the 787 Dreamliner?", as_of="2009-12-20").short_answer or "")
 
 
 def test_latest_prefers_the_newest_report_and_says_its_date(news: Assistant) -> None:
