@@ -219,9 +219,19 @@ def bm25_terms(text: str) -> list[str]:
 
 
 def content_terms(text: str) -> list[str]:
-    """Stemmed words of ``text`` that carry meaning (stopwords dropped), in order, unique."""
+    """Stemmed words of ``text`` that carry meaning (stopwords dropped), in order, unique.
+
+    A possessive is its word: "GM's" is the term of "GM" (stemmed whole it
+    would be "gms", since Snowball strips no "s" after a word without a vowel).
+
+    Example:
+        >>> content_terms("GM's sales fell as GM cut prices")
+        ['gm', 'sale', 'fell', 'cut', 'price']
+    """
     seen: dict[str, None] = {}
     for word in tokenize_words(text):
+        if word.endswith("'s"):
+            word = word[:-2]
         if word in STOPWORDS or (len(word) < 2 and not word.isdigit()):
             continue
         seen.setdefault(stem(word), None)
