@@ -425,18 +425,25 @@ class Search:
         return self.searcher.search(self.read, self.top_k, query_vector=self.vector, dates=dates)
 
 
-def nearest_answer(answerer: ExtractiveAnswerer, search: Search, passages: list[Passage], asked: DateRange) -> Answer:
+def nearest_answer(answerer: ExtractiveAnswerer, search: Search, passages: list[Passage], asked: DateRange,
+                   *, nearest: bool = True) -> Answer:
     """The answer from the articles of ``passages`` nearest in date to ``asked`` among those that answer.
 
     Only they are quoted: a farther report is what the question did not ask
     for, and quoted beside them it would lead as the newest when they differ.
+    ``nearest=False`` (the fallback's last step, past a year either side)
+    quotes the best answering article's instead: that far out, which report
+    lies nearer no longer tells which one was meant, and the nearest that
+    barely answers led over one that answers well (docs/evaluation.md).
     """
     index = search.index
     scored = answerer.rank(search.read, passages, index, search.vector)
     distance = [asked.days_outside(index.documents[s.doc_i].published) for s in scored]
-    nearest = min((d for s, d in zip(scored, distance) if s.score >= answerer.threshold), default=None)
-    if nearest is not None:
-        scored = [s for s, d in zip(scored, distance) if d == nearest]
+    answering = [d for s, d in zip(scored, distance) if s.score >= answerer.threshold]
+    if answering:
+        # scored is best first, so the best answering article's distance is the first
+        chosen = min(answering) if nearest else answering[0]
+        scored = [s for s, d in zip(scored, distance) if d == chosen]
     return answerer.compose(search.read, scored, nearest_first(passages, asked, index), index)
 
 
@@ -506,7 +513,7 @@ def answer_scoped(
             continue  # nothing new from outside the asked range: it would refuse again
         if not wide:
             return answer_in_range(answerer, search, wide, wider), scope
-        fallback = nearest_answer(answerer, search, wide, dates)
+        fallback = nearest_answer(answerer, search, wide, dates, nearest=window != wider)
         if not fallback.refused:
             return widened(fallback, scope)
     return fallback, scope

@@ -239,6 +239,25 @@ def test_the_fallback_reaches_the_nearest_report_before_older_ones_of_the_same_k
         assert answer.text.startswith(SALES_NOTE + ": ")
 
 
+def test_past_a_year_either_side_the_best_answering_report_is_quoted_not_the_nearest(
+    tmp_path: Path, embedder: MiniLMEmbeddings
+) -> None:
+    # Real Wikinews reports (CC BY 2.5). "Last month" asked in mid-2014 holds nothing, nor does the year around
+    # it; of the archive's reports, Ford's of 2010 ("sales ... rose 43%", which the reader barely accepts) is
+    # nearer than GM's own of 2009 ("a 45% drop"). That far out, nearness no longer tells which report was
+    # meant, so the best answer is quoted, and the note still says its date.
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for name in ("general-motors-automobile-sales-plunge-by-45", "ford-s-us-auto-sales-spike-surpassing-gm",
+                 "automobile-sales-in-the-united-states-down-sharply"):
+        shutil.copy(ROOT / "bench" / "data" / "news-dated" / "articles" / f"{name}.md", folder)
+    Assistant(tmp_path / "ix", embeddings=embedder).index([folder])
+    answer = Assistant.load(tmp_path / "ix", embeddings=embedder).ask(
+        "How much did GM's US sales fall last month?", as_of="2014-06-10")
+    assert answer.short_answer == "45%" and answer.citations[0].published == "2009-04-01", answer.text
+    assert answer.text.startswith("No article from last month (2014-05-01 to 2014-05-31); from 2009-04-01: ")
+
+
 def test_an_llm_reads_the_nearest_reports_when_the_range_holds_none(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
     llm = RecordedLLM("Kestrel Motors said its US sales fell 39% in March [1].")
     try:
