@@ -13,20 +13,27 @@ term, in both directions:
 - :func:`initials_of`: the question's multi-word names ("General Motors"),
   each with its initials as a term ("gm").
 
+:class:`Aliases` holds both for one question and adds to a sentence's terms
+the question's terms it has in the other form.
+
 Example:
     >>> [(term, bool(p.search("General Motors said so"))) for term, p in spelled_out("Did GM's sales fall?")]
     [('gm', True)]
     >>> initials_of("How much did General Motors lose?")
     (('gm', ('general', 'motor')),)
+    >>> sorted(Aliases.of("How much did General Motors lose?").found(frozenset({"gm", "lost"}), "GM lost"))
+    ['general', 'gm', 'lost', 'motor']
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
+from dataclasses import dataclass
 
 from ._text import STOPWORDS, stem
 
-__all__ = ["initials_of", "spelled_out"]
+__all__ = ["Aliases", "initials_of", "spelled_out"]
 
 # Two to six capitals standing alone ("GM", "GAO", "WWDC"), possibly with a possessive; not a word of a
 # shouted headline, where every word is in capitals (checked in spelled_out).
@@ -66,3 +73,35 @@ def initials_of(question: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
         initials = "".join(w[0] for w in words).lower()
         out.setdefault(initials, tuple(stem(w.lower()) for w in words))
     return tuple(out.items())
+
+
+@dataclass(frozen=True)
+class Aliases:
+    """A question's initials and names, each countable in the other form (see the module's docstring).
+
+    Example:
+        >>> aliases = Aliases.of("Did GM's sales fall?")
+        >>> sorted(aliases.found(frozenset({"general", "motor", "sale"}), "General Motors' sales fell"))
+        ['general', 'gm', 'motor', 'sale']
+    """
+
+    spelled: tuple[tuple[str, re.Pattern[str]], ...] = ()
+    initials: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @classmethod
+    def of(cls, question: str, terms: Collection[str] | None = None) -> Aliases:
+        """The question's aliases; with ``terms`` (the question's own), only initials among them and names' initials not."""
+        spelled = tuple((t, p) for t, p in spelled_out(question) if terms is None or t in terms)
+        initials = tuple((a, words) for a, words in initials_of(question) if terms is None or a not in terms)
+        return cls(spelled, initials)
+
+    def __bool__(self) -> bool:
+        return bool(self.spelled or self.initials)
+
+    def found(self, terms: frozenset[str], text: str) -> frozenset[str]:
+        """``terms`` (those of ``text``) with the question's terms that ``text`` has in the other form."""
+        extra = {t for t, pattern in self.spelled if t not in terms and pattern.search(text)}
+        for initials, words in self.initials:
+            if initials in terms:
+                extra.update(words)
+        return terms | extra if extra else terms

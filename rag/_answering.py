@@ -67,6 +67,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from ._acronyms import Aliases
 from ._calibration import shipped_calibration
 from ._citations import cite
 from ._counting import SHARED_CHECKER, CountChecker, asks_how_many
@@ -303,9 +304,9 @@ class ExtractiveAnswerer:
         if rivals:  # never merged as one claim, even when worded alike: newest first unless asked otherwise
             # Only statements that name the question's subject as fully as the best one does can differ
             # from each other: "Norvik Motors is recalling 120,000" says nothing about Castell Auto.
-            names = question_names(question)
+            names, aliases = question_names(question), Aliases.of(question)  # "GM" names General Motors
             pool = [statements[0][0]] + [r for r, _ in rivals]
-            cover = [len(names & terms_with_title(s, index)) for s in pool]
+            cover = [len(names & terms_with_title(s, index, aliases)) for s in pool]
             pool = by_date([s for s, c in zip(pool, cover) if c == max(cover)], index, prefer or "newest")
             first = pool[0]
             # The second statement must differ from the first (two rivals of the best one may agree).

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from ._acronyms import Aliases
 from ._dates import dates_in
 from ._index import IndexData
 from ._scoring import ScoredSentence, question_type
@@ -83,9 +84,11 @@ def question_names(question: str) -> frozenset[str]:
     return frozenset(content_terms(" ".join(w for w in words if w[0].isupper())))
 
 
-def terms_with_title(item: ScoredSentence, index: IndexData) -> frozenset[str]:
+def terms_with_title(item: ScoredSentence, index: IndexData, aliases: Aliases | None = None) -> frozenset[str]:
+    """The terms of ``item``'s sentence and its article's title, with the question's that they have as ``aliases``."""
     doc = index.documents[item.doc_i]
-    return index.sentence_terms(item.row) | frozenset(content_terms(doc.title))
+    terms = index.sentence_terms(item.row) | frozenset(content_terms(doc.title))
+    return aliases.found(terms, f"{doc.title}\n{index.sentence_text(item.row)}") if aliases else terms
 
 
 def by_date(items: list[ScoredSentence], index: IndexData, prefer: str) -> list[ScoredSentence]:

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._acronyms import initials_of, spelled_out
+from ._acronyms import Aliases
 from ._index import IndexData
 from ._text import content_terms
 
@@ -64,8 +64,7 @@ class QuestionTerms:
     total: float
     # Initials and names that count as each other (rag._acronyms): a sentence saying "General Motors" has
     # the question's "GM", and one saying "GM" has its "General Motors".
-    spelled: tuple[tuple[str, re.Pattern[str]], ...] = ()
-    initials: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    aliases: Aliases = Aliases()
 
     @classmethod
     def of(cls, question: str, index: IndexData) -> QuestionTerms:
@@ -75,17 +74,7 @@ class QuestionTerms:
             text = _LAST.sub(" ", text)
         terms = content_terms(text)
         weights = {t: math.log(1 + (n + 1) / (index.term_df.get(t, 0) + 0.5)) for t in terms}
-        spelled = tuple((t, p) for t, p in spelled_out(question) if t in weights)
-        initials = tuple((a, words) for a, words in initials_of(question) if a not in weights)
-        return cls(weights, sum(weights.values()) or 1.0, spelled, initials)
-
-    def found(self, terms: frozenset[str], text: str) -> frozenset[str]:
-        """``terms`` (a sentence's, of ``text``) with the question's terms its initials or names stand for."""
-        extra = {t for t, pattern in self.spelled if t not in terms and pattern.search(text)}
-        for initials, words in self.initials:
-            if initials in terms:
-                extra.update(words)
-        return terms | extra if extra else terms
+        return cls(weights, sum(weights.values()) or 1.0, Aliases.of(question, weights))
 
 
 @dataclass(frozen=True)
@@ -108,13 +97,13 @@ def sentence_evidence(rows: list[int], terms: QuestionTerms, query_vector: np.nd
     dense = (index.sentence_vectors_of(rows) @ query_vector).tolist()
     terms_of = index.sentence_terms
     out = []
-    aliases = bool(terms.spelled or terms.initials)
+    aliases = terms.aliases
     for row, cosine in zip(rows, dense):
-        own = terms.found(terms_of(row), index.sentence_text(row)) if aliases else terms_of(row)
+        own = aliases.found(terms_of(row), index.sentence_text(row)) if aliases else terms_of(row)
         neighbours: frozenset[str] = frozenset()
         for other in (index.neighbour(row, -1), index.neighbour(row, 1)):
             if other is not None:
-                neighbours |= terms.found(terms_of(other), index.sentence_text(other)) if aliases else terms_of(other)
+                neighbours |= aliases.found(terms_of(other), index.sentence_text(other)) if aliases else terms_of(other)
         lexical = sum(w if t in own else (0.5 * w if t in neighbours else 0.0) for t, w in terms.weights.items())
         out.append(SentenceEvidence(row, float(cosine), lexical / terms.total))
     return out
