@@ -96,14 +96,23 @@ def sentence_evidence(rows: list[int], terms: QuestionTerms, query_vector: np.nd
         return []
     dense = (index.sentence_vectors_of(rows) @ query_vector).tolist()
     terms_of = index.sentence_terms
-    out = []
     aliases = terms.aliases
+    if aliases:  # each sentence is also a neighbour of two others: look its aliases up once
+        seen: dict[int, frozenset[str]] = {}
+
+        def terms_of(row: int) -> frozenset[str]:
+            found = seen.get(row)
+            if found is None:
+                found = seen[row] = aliases.found(index.sentence_terms(row), index.sentence_text(row))
+            return found
+
+    out = []
     for row, cosine in zip(rows, dense):
-        own = aliases.found(terms_of(row), index.sentence_text(row)) if aliases else terms_of(row)
+        own = terms_of(row)
         neighbours: frozenset[str] = frozenset()
         for other in (index.neighbour(row, -1), index.neighbour(row, 1)):
             if other is not None:
-                neighbours |= aliases.found(terms_of(other), index.sentence_text(other)) if aliases else terms_of(other)
+                neighbours |= terms_of(other)
         lexical = sum(w if t in own else (0.5 * w if t in neighbours else 0.0) for t, w in terms.weights.items())
         out.append(SentenceEvidence(row, float(cosine), lexical / terms.total))
     return out
