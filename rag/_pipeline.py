@@ -381,6 +381,12 @@ def reported_later(words: DateRange, requested: DateRange) -> date | None:
     return min(later, requested.until) if requested.until is not None else later
 
 
+# Words by which a report of the weeks after a year speaks of that year without naming it: "last year", and
+# the year's figures ("a $14.6 billion annual loss", "full-year profit", "year-end sales").
+_PAST_YEAR = re.compile(r"\blast year\b|\bannual (?:loss|profit|revenue|sales|results|earnings|income)\b"
+                        r"|\bfull[- ]year\b|\byear-end\b", re.I)
+
+
 def of_the_year(passages: list[Passage], scope: TimeScope | None, dates: DateRange, index: IndexData) -> list[Passage]:
     """``passages`` less those published after the asked year that never name it ("2006", or "last year" in 2007)."""
     if scope is None or scope.until is None or dates.until is None or dates.until <= date.fromisoformat(scope.until):
@@ -391,7 +397,7 @@ def of_the_year(passages: list[Passage], scope: TimeScope | None, dates: DateRan
     for p in passages:
         published = published_of(index, p)
         if not published or published[:10] <= scope.until or named.search(p.text) \
-                or published[:4] == str(year + 1) and re.search(r"\blast year\b", p.text, re.I):
+                or published[:4] == str(year + 1) and _PAST_YEAR.search(p.text):
             kept.append(p)
     return kept
 

@@ -387,6 +387,20 @@ def test_a_past_years_figures_come_from_the_report_after_it_that_names_the_year(
     assert [c.doc_id for c in recall.citations] == ["recall-2006"], recall.text
 
 
+def test_a_report_after_the_year_speaks_of_it_by_its_annual_figures(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
+    # Real Wikinews reports (CC BY 2.5). On 2009-02-03 one reports Ford's "$14.6 billion annual loss" without
+    # naming 2008; another, the same day, that Ford's sales "dropped 42% last month". Asked "in 2008", only a
+    # later report that speaks of 2008 counts, and an annual figure does.
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for name in ("automobile-sales-in-the-united-states-down-sharply", "white-house-considering-auto-rescue-plan",
+                 "gm-chrysler-offer-buyouts-and-early-retirement-to-workers"):
+        shutil.copy(ROOT / "bench" / "data" / "news-dated" / "articles" / f"{name}.md", folder)
+    Assistant(tmp_path / "ix", embeddings=embedder).index([folder])
+    answer = Assistant.load(tmp_path / "ix", embeddings=embedder).ask("How much did Ford lose in 2008?", as_of="2009-02-05")
+    assert answer.short_answer == "$14.6 billion" and "annual loss" in answer.citations[0].quote, answer.text
+
+
 def test_a_figure_the_reader_took_from_the_headline_is_found_again_in_the_quote(
     tmp_path: Path, embedder: MiniLMEmbeddings
 ) -> None:
