@@ -1,8 +1,24 @@
-"""Small real files for loader tests (no mocks: real PDF bytes, real HTML)."""
+"""Small real files for loader tests (no mocks: real PDF bytes, real HTML), and real news reports indexed."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
+
+from rag import Assistant, MiniLMEmbeddings
+
+# The dated Wikinews reports of bench.news_dated (CC BY 2.5, Wikinews contributors; bench/data/news-dated/README.md).
+WIKINEWS = Path(__file__).resolve().parents[1] / "bench" / "data" / "news-dated" / "articles"
+
+
+def wikinews(tmp_path: Path, embedder: MiniLMEmbeddings, *names: str) -> Assistant:
+    """An assistant over the named real Wikinews reports (file names without ``.md``), indexed under ``tmp_path``."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for name in names:
+        shutil.copy(WIKINEWS / f"{name}.md", folder)
+    Assistant(tmp_path / "ix", embeddings=embedder).index([folder])
+    return Assistant.load(tmp_path / "ix", embeddings=embedder)
 
 
 def make_pdf(lines: list[str], title: str = "", info: dict[str, str] | None = None) -> bytes:

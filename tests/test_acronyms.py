@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ from rag import Assistant, MiniLMEmbeddings
 from rag._acronyms import initials_of, spelled_out
 from rag._evidence import QuestionTerms, sentence_evidence
 from rag._text import content_terms
-from tests.conftest import ROOT
+from tests.helpers import wikinews
 
 
 @pytest.mark.parametrize(
@@ -85,13 +84,8 @@ def test_a_report_naming_the_company_by_its_initials_is_about_it(tmp_path: Path,
     # Real Wikinews reports (CC BY 2.5) that give different job cuts. Of disagreeing reports only those naming
     # the asked company as fully as the best one are quoted, and "GM" names General Motors as fully as the
     # name does: Ford's "Ford Motor Company" shares only "Motor" with it, and led before.
-    folder = tmp_path / "articles"
-    folder.mkdir()
-    for name in ("gm-chrysler-offer-buyouts-and-early-retirement-to-workers", "ford-motor-company-cutting-30-000-jobs-by-2012",
-                 "gm-posts-first-annual-loss-since-1992"):
-        shutil.copy(ROOT / "bench" / "data" / "news-dated" / "articles" / f"{name}.md", folder)
-    Assistant(tmp_path / "ix", embeddings=embedder).index([folder])
-    answer = Assistant.load(tmp_path / "ix", embeddings=embedder).ask("How many jobs is General Motors cutting?",
-                                                                     as_of="2009-02-19")
+    assistant = wikinews(tmp_path, embedder, "gm-chrysler-offer-buyouts-and-early-retirement-to-workers",
+                         "ford-motor-company-cutting-30-000-jobs-by-2012", "gm-posts-first-annual-loss-since-1992")
+    answer = assistant.ask("How many jobs is General Motors cutting?", as_of="2009-02-19")
     assert "ford-motor-company-cutting-30-000-jobs-by-2012" not in {c.doc_id for c in answer.citations}, answer.text
     assert answer.citations[0].doc_id == "gm-chrysler-offer-buyouts-and-early-retirement-to-workers", answer.text

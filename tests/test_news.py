@@ -17,8 +17,8 @@ from rag._pipeline import AS_OF_LEAD_SHARE, NEWEST_READ, answer_preferring
 from rag._query import date_range
 from rag._types import Answer, TimeScope
 from rag.cli import main
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port
-from tests.helpers import RecordedLLM, make_pdf
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, free_port
+from tests.helpers import RecordedLLM, make_pdf, wikinews
 
 EXPECTED_META = {  # id: (published, outlet, author), as each format states them
     "recall-2023": ("2023-03-14", "Auto Daily", "Dana Reyes"),  # .md front matter
@@ -246,14 +246,9 @@ def test_past_a_year_either_side_the_best_answering_report_is_quoted_not_the_nea
     # it; of the archive's reports, Ford's of 2010 ("sales ... rose 43%", which the reader barely accepts) is
     # nearer than GM's own of 2009 ("a 45% drop"). That far out, nearness no longer tells which report was
     # meant, so the best answer is quoted, and the note still says its date.
-    folder = tmp_path / "articles"
-    folder.mkdir()
-    for name in ("general-motors-automobile-sales-plunge-by-45", "ford-s-us-auto-sales-spike-surpassing-gm",
-                 "automobile-sales-in-the-united-states-down-sharply"):
-        shutil.copy(ROOT / "bench" / "data" / "news-dated" / "articles" / f"{name}.md", folder)
-    Assistant(tmp_path / "ix", embeddings=embedder).index([folder])
-    answer = Assistant.load(tmp_path / "ix", embeddings=embedder).ask(
-        "How much did GM's US sales fall last month?", as_of="2014-06-10")
+    assistant = wikinews(tmp_path, embedder, "general-motors-automobile-sales-plunge-by-45",
+                         "ford-s-us-auto-sales-spike-surpassing-gm", "automobile-sales-in-the-united-states-down-sharply")
+    answer = assistant.ask("How much did GM's US sales fall last month?", as_of="2014-06-10")
     assert answer.short_answer == "45%" and answer.citations[0].published == "2009-04-01", answer.text
     assert answer.text.startswith("No article from last month (2014-05-01 to 2014-05-31); from 2009-04-01: ")
 
@@ -391,13 +386,9 @@ def test_a_report_after_the_year_speaks_of_it_by_its_annual_figures(tmp_path: Pa
     # Real Wikinews reports (CC BY 2.5). On 2009-02-03 one reports Ford's "$14.6 billion annual loss" without
     # naming 2008; another, the same day, that Ford's sales "dropped 42% last month". Asked "in 2008", only a
     # later report that speaks of 2008 counts, and an annual figure does.
-    folder = tmp_path / "articles"
-    folder.mkdir()
-    for name in ("automobile-sales-in-the-united-states-down-sharply", "white-house-considering-auto-rescue-plan",
-                 "gm-chrysler-offer-buyouts-and-early-retirement-to-workers"):
-        shutil.copy(ROOT / "bench" / "data" / "news-dated" / "articles" / f"{name}.md", folder)
-    Assistant(tmp_path / "ix", embeddings=embedder).index([folder])
-    answer = Assistant.load(tmp_path / "ix", embeddings=embedder).ask("How much did Ford lose in 2008?", as_of="2009-02-05")
+    assistant = wikinews(tmp_path, embedder, "automobile-sales-in-the-united-states-down-sharply",
+                         "white-house-considering-auto-rescue-plan", "gm-chrysler-offer-buyouts-and-early-retirement-to-workers")
+    answer = assistant.ask("How much did Ford lose in 2008?", as_of="2009-02-05")
     assert answer.short_answer == "$14.6 billion" and "annual loss" in answer.citations[0].quote, answer.text
 
 
@@ -407,12 +398,8 @@ def test_a_figure_the_reader_took_from_the_headline_is_found_again_in_the_quote(
     # A real Wikinews report (CC BY 2.5): the reader, shown the headline "Dow falls 340 points …" as the sentence
     # before, takes "340" from it; a headline is never quoted, so the quote had no short answer. Read again
     # alone, the quoted sentence gives its own figure.
-    folder = tmp_path / "articles"
-    folder.mkdir()
-    name = "dow-falls-340-points-amid-unemployment-and-retail-sales-rates-news.md"
-    shutil.copy(ROOT / "bench" / "data" / "news-dated" / "articles" / name, folder)
-    Assistant(tmp_path / "ix", embeddings=embedder).index([folder])
-    answer = Assistant.load(tmp_path / "ix", embeddings=embedder).ask("How many points did the Dow fall on Thursday?")
+    assistant = wikinews(tmp_path, embedder, "dow-falls-340-points-amid-unemployment-and-retail-sales-rates-news")
+    answer = assistant.ask("How many points did the Dow fall on Thursday?")
     assert answer.short_answer == "344.65" and "fell 344.65 at the close" in answer.citations[0].quote, answer.text
 
 
@@ -463,14 +450,10 @@ def test_a_newer_report_worded_less_alike_is_read_so_it_can_lead(tmp_path: Path,
     # Real Wikinews reports (CC BY 2.5): the 2005-2009 ones word "orders for the 787 Dreamliner" most alike,
     # and the 2011 report's "800 orders" sentence ranks 13th by evidence, past the reader's 6 candidates.
     # Asked as of 2011, the newest report is to lead, so its best sentences are read too.
-    folder = tmp_path / "articles"
-    folder.mkdir()
-    for name in ("boeing-secures-11bn-of-aircraft-deals", "chinese-airlines-agree-purchase-of-boeing-787-dreamliners-worth-us-7-2",
-                 "boeing-unveils-new-787-dreamliner", "boeing-787-dreamliner-makes-maiden-flight",
-                 "boeing-rolls-out-first-787-dreamliner-to-go-into-service"):
-        shutil.copy(ROOT / "bench" / "data" / "news-dated" / "articles" / f"{name}.md", folder)
-    Assistant(tmp_path / "ix", embeddings=embedder).index([folder])
-    assistant = Assistant.load(tmp_path / "ix", embeddings=embedder)
+    assistant = wikinews(tmp_path, embedder, "boeing-secures-11bn-of-aircraft-deals",
+                         "chinese-airlines-agree-purchase-of-boeing-787-dreamliners-worth-us-7-2",
+                         "boeing-unveils-new-787-dreamliner", "boeing-787-dreamliner-makes-maiden-flight",
+                         "boeing-rolls-out-first-787-dreamliner-to-go-into-service")
     answer = assistant.ask("How many orders does Boeing have for the 787 Dreamliner?", as_of="2011-08-10")
     assert answer.short_answer == "800", answer.text
     assert answer.citations[0].doc_id == "boeing-rolls-out-first-787-dreamliner-to-go-into-service"
