@@ -39,7 +39,7 @@ __all__ = ["Aliases", "initials_of", "spelled_out"]
 # shouted headline, where every word is in capitals (checked in spelled_out).
 _INITIALS = re.compile(r"\b[A-Z]{2,6}\b")
 # Small words a name's initials skip: "Bank of America", "Food and Drug Administration".
-_FILLER = r"(?:of|and|the|for|on|de|&)"
+_GAP = r"(?:\s+(?:of|and|the|for|on|de|&))*\s+"
 # A run of two or more capitalised words, small words allowed between them but not "and", which in a
 # question more often joins two names ("Bank of America and Citigroup") than runs inside one.
 _NAME = re.compile(r"\b[A-Z][\w-]*(?:(?:\s+(?:of|the|for|on|de))*\s+[A-Z][\w-]*)+")
@@ -55,8 +55,7 @@ def spelled_out(question: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
         term = stem(found.lower())
         if term in out or found.lower() in STOPWORDS:
             continue
-        gap = rf"(?:\s+{_FILLER})*\s+"
-        out[term] = re.compile(r"\b" + gap.join(rf"{c}[a-z][\w-]*" for c in found) + r"\b")
+        out[term] = re.compile(r"\b" + _GAP.join(rf"{c}[a-z][\w-]*" for c in found) + r"\b")
     return tuple(out.items())
 
 
@@ -69,9 +68,8 @@ def initials_of(question: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
             capitals = capitals[1:]
         if len(capitals) < 2:
             continue
-        words = [re.sub(r"['’]s$", "", w) for w in capitals]
-        initials = "".join(w[0] for w in words).lower()
-        out.setdefault(initials, tuple(stem(w.lower()) for w in words))
+        initials = "".join(w[0] for w in capitals).lower()  # a run stops at an apostrophe: no possessive in it
+        out.setdefault(initials, tuple(stem(w.lower()) for w in capitals))
     return tuple(out.items())
 
 

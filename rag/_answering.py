@@ -71,7 +71,16 @@ from ._acronyms import Aliases
 from ._calibration import shipped_calibration
 from ._citations import cite
 from ._counting import SHARED_CHECKER, CountChecker, asks_how_many
-from ._disagreement import by_date, claims, find_rivals, question_names, same_claim, source_label, terms_with_title
+from ._disagreement import (
+    by_date,
+    claims,
+    day,
+    find_rivals,
+    question_names,
+    same_claim,
+    source_label,
+    terms_with_title,
+)
 from ._entities import SHARED_RECOGNIZER, EntityRecognizer, asked_labels, names_other_entity
 from ._index import IndexData
 from ._quotable import after_headline, quotable
@@ -113,7 +122,7 @@ def newest_unread(scored: list[ScoredSentence], read: int, index: IndexData, n: 
     """
     if n <= 0:
         return []
-    dates = [index.documents[s.doc_i].published or "" for s in scored]
+    dates = [day(index, s) for s in scored]
     newest = max(dates, default="")
     if not newest:
         return []
