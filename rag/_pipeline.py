@@ -478,12 +478,11 @@ def answer_preferring(
     """
     prefer = scope.prefer if scope else ""
     newest = NEWEST_READ if prefer == "newest" else 0
-    if scope is None or not scope.implied:
-        return answerer.compose(question, answerer.rank(question, passages, index, vector, newest=newest), passages,
-                                index, prefer=prefer)
     scored = answerer.rank(question, passages, index, vector, newest=newest)
-    # Below the answerer's threshold the best still refuses; above it, the floor only narrows who may lead.
-    floor = max(answerer.threshold, AS_OF_LEAD_SHARE * scored[0].score) if scored else None
+    floor = None  # the answerer's own threshold
+    if scope is not None and scope.implied and scored:
+        # Below the answerer's threshold the best still refuses; above it, the floor only narrows who may lead.
+        floor = max(answerer.threshold, AS_OF_LEAD_SHARE * scored[0].score)
     return answerer.compose(question, scored, passages, index, threshold=floor, prefer=prefer)
 
 
