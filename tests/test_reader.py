@@ -295,6 +295,24 @@ def test_training_smoke_run_writes_a_loadable_model(tmp_path: Path) -> None:
     assert "python -m training.train_reader --questions 12 --layers 1 --seed 13 --max-length 48 --batch-size 8\n" in card
     outputs = Reader(out).read([ReaderInput("Who designed the bridge?", "The bridge was designed by John Bradfield.")])
     assert 0.0 <= outputs[0].probability <= 1.0 and np.isfinite(outputs[0].probability)
+    import torch
+
+    # --device auto trains where torch sees a GPU; the card names the GPU, and a CPU run reads as all runs before it
+    gpu = torch.cuda.get_device_name() if torch.cuda.is_available() else None
+    assert info["device"] == (gpu or "cpu") and info["config"]["device"] == "auto"
+    assert (f", on {gpu} |" in card) if gpu else ("min in all |" in card)
+
+
+def test_training_on_a_gpu_that_is_not_there_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a CUDA GPU is visible here")
+    train_file, dev_file = _bridge_files(tmp_path)
+    assert train_main(["--train", str(train_file), "--dev", str(dev_file), "--out", str(tmp_path / "r"), "--questions", "12",
+                       "--layers", "1", "--device", "cuda"]) == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        "error: --device cuda: no CUDA GPU is visible to torch; train with --device cpu (or auto)")
 
 
 def test_distilled_training_smoke_run_learns_from_a_teacher(tmp_path: Path) -> None:

@@ -88,7 +88,10 @@ refuses RGB's unanswerables less well (docs/evaluation.md).
 Trade-offs: with the defaults (40,000 questions, one epoch, 4 layers, 80
 word pieces) training takes about half an hour on two cores with bfloat16
 autocast (``--precision auto`` picks it where the CPU has native bfloat16,
-as AVX512-BF16/AMX do; fp32 is about twice as slow). Batches are drawn from
+as AVX512-BF16/AMX do; fp32 is about twice as slow). Where torch sees a
+CUDA GPU it trains there (``--device auto``; ``--device cpu`` keeps to the
+CPU), under bfloat16 where the GPU has it; the model is exported and
+evaluated on the CPU, as the product runs it. Batches are drawn from
 inputs of similar length, so little of the work is padding. Word embeddings
 are frozen: it halves the optimizer's work and keeps the int8 export close
 to fp32. A perturbed question can by chance still be answered by its
@@ -179,6 +182,7 @@ class TrainConfig:
     seed: int = 13
     threads: int = 0
     precision: str = "auto"
+    device: str = "auto"
     checkpoint_every: int = 200
     teacher: Path | None = None
     distill: float = 0.5
@@ -192,7 +196,8 @@ TEACHER_FILE = "teacher.npz"
 # keep their labels.
 TAUGHT_KINDS = frozenset({"after", "near", "perturbed"})
 # Settings that do not change what is trained: a run may resume with other values of these.
-_RESUMABLE_ACROSS = frozenset({"out", "eval_questions", "threads", "checkpoint_every"})
+# A run interrupted on a GPU may resume on the CPU, or the other way round.
+_RESUMABLE_ACROSS = frozenset({"out", "eval_questions", "threads", "checkpoint_every", "device"})
 
 
 def _config_key(config: TrainConfig) -> dict[str, Any]:
@@ -792,7 +797,9 @@ def _model(model_dir: Path, layers: int, frozen_layers: int = 0) -> Any:
     class ReaderModel(torch.nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            self.bert = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager", add_pooling_layer=False)
+            # float32 master weights whatever the checkpoint stores (transformers keeps a float16 file's dtype)
+            self.bert = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager", add_pooling_layer=False,
+                                                  dtype=torch.float32)
             self.bert.encoder.layer = self.bert.encoder.layer[:layers]
             self.bert.config.num_hidden_layers = layers
             self.bert.embeddings.word_embeddings.weight.requires_grad_(False)
@@ -840,13 +847,26 @@ def _length_batches(lengths: list[int], size: int, rng: random.Random, window: i
     return batches
 
 
-def _bfloat16(precision: str) -> bool:
-    """Whether to train under bfloat16 autocast: ``auto`` uses it where the CPU computes it natively."""
+def _device(name: str) -> Any:
+    """The torch device to train on: ``auto`` takes a CUDA GPU where one is visible, else the CPU."""
+    import torch
+
+    if name not in ("auto", "cpu", "cuda"):
+        raise InputError(f"--device {name!r} is not one of auto, cpu, cuda")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise InputError("--device cuda: no CUDA GPU is visible to torch; train with --device cpu (or auto)")
+    return torch.device("cuda" if name == "cuda" or (name == "auto" and torch.cuda.is_available()) else "cpu")
+
+
+def _bfloat16(precision: str, device_type: str = "cpu") -> bool:
+    """Whether to train under bfloat16 autocast: ``auto`` uses it where the device computes it natively."""
     import torch
 
     if precision not in ("auto", "bf16", "fp32"):
         raise InputError(f"--precision {precision!r} is not one of auto, bf16, fp32")
     if precision == "auto":
+        if device_type == "cuda":
+            return bool(torch.cuda.is_bf16_supported())
         return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
     return precision == "bf16"
 
@@ -914,12 +934,12 @@ def train(config: TrainConfig, *, progress: bool = True) -> dict[str, Any]:
     import transformers
     from tqdm import tqdm
 
-    from rag._embedding import MiniLMEmbeddings
     from rag._onnx import export_bert
     from rag._reader import batch_arrays
 
     if not 0.0 <= config.distill <= 1.0:
         raise InputError(f"--distill is {config.distill}: give the teacher's share of the target, from 0 to 1")
+    device = _device(config.device)  # before hours of preparing data, not after
     transformers.logging.set_verbosity_error()
     transformers.utils.logging.disable_progress_bar()
     started = time.time()
@@ -937,6 +957,8 @@ def train(config: TrainConfig, *, progress: bool = True) -> dict[str, Any]:
     table: Paraphrases | None = None
     embed: Callable[[list[str]], np.ndarray] | None = None
     if config.paraphrased > 0 or config.mined > 0:
+        from rag._embedding import MiniLMEmbeddings  # only these options need the embedder (and langchain)
+
         embedder = MiniLMEmbeddings(model_path=minilm_dir).load()
         if config.paraphrased > 0:
             table = _paraphrases(squad, embedder.encode)
@@ -960,13 +982,13 @@ def train(config: TrainConfig, *, progress: bool = True) -> dict[str, Any]:
         taught_at = [i for i, ex in enumerate(examples) if ex.kind in TAUGHT_KINDS]
         taught = teacher_probabilities([examples[i] for i in taught_at], config.teacher, config.out / TEACHER_FILE, progress=progress)
         targets[taught_at] = (1.0 - config.distill) * targets[taught_at] + config.distill * taught
-    model = _model(model_dir, config.layers, config.frozen_layers)
+    model = _model(model_dir, config.layers, config.frozen_layers).to(device)
     model.train()
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=config.learning_rate, weight_decay=0.01)
     rng = random.Random(config.seed)
     lengths = [len(e.ids) for e in encoded]
-    bf16 = _bfloat16(config.precision)
+    bf16 = _bfloat16(config.precision, device.type)
     epochs = [_length_batches(lengths, config.batch_size, rng) for _ in range(config.epochs)]
     steps = sum(len(batches) for batches in epochs)
     warmup = max(1, int(config.warmup * steps))
@@ -984,10 +1006,10 @@ def train(config: TrainConfig, *, progress: bool = True) -> dict[str, Any]:
             step += 1
             if step <= done:  # trained before an interruption: the batches are the same, drawn from the seed
                 continue
-            arrays = {k: torch.from_numpy(v) for k, v in batch_arrays([encoded[i] for i in batch]).items()}
-            labels = torch.from_numpy(targets[batch])
-            span_at = torch.tensor([spans[i] for i in batch])
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            arrays = {k: torch.from_numpy(v).to(device) for k, v in batch_arrays([encoded[i] for i in batch]).items()}
+            labels = torch.from_numpy(targets[batch]).to(device)
+            span_at = torch.tensor([spans[i] for i in batch], device=device)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
                 logit, start, end = model(**arrays)
             logit, start, end = logit.float(), start.float(), end.float()
             loss = bce(logit, labels) + 0.5 * (ce(start, span_at[:, 0]) + ce(end, span_at[:, 1]))
@@ -1002,7 +1024,7 @@ def train(config: TrainConfig, *, progress: bool = True) -> dict[str, Any]:
                 checkpoint.save(model, optimizer, schedule, step, spent + time.time() - started)
     bar.close()
     train_seconds = spent + time.time() - started
-    model.eval()
+    model.to("cpu").eval()  # exported and evaluated as the product runs it
     config.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=config.out) as work:
         onnx_path = Path(work) / MODEL_FILE
@@ -1028,6 +1050,7 @@ def train(config: TrainConfig, *, progress: bool = True) -> dict[str, Any]:
             "examples": len(examples),
             "example_kinds": dict(sorted(Counter(ex.kind for ex in examples).items())),
             "precision": "bf16" if bf16 else "fp32",
+            "device": device.type if device.type == "cpu" else torch.cuda.get_device_name(device),
             "train_seconds": round(train_seconds, 1),
             "total_seconds": round(spent + time.time() - started, 1),
         }
@@ -1150,6 +1173,12 @@ def evaluate_squad2(
     }
 
 
+def _on_device(info: dict[str, Any]) -> str:
+    """", on <GPU name>" for a model trained on a GPU; nothing for one trained on the CPU (as all before)."""
+    device = info.get("device", "cpu")
+    return "" if device == "cpu" else f", on {device}"
+
+
 def model_card(info: dict[str, Any], *, onnx_bytes: int) -> str:
     """The model card's Markdown, from what training wrote to ``reader.json``."""
     m, c = info["metrics"], info["config"]
@@ -1199,7 +1228,7 @@ probability that the sentence answers the question, and the answer's span.
 | frozen | {_frozen_line(c)} |
 | precision | {info.get('precision', 'fp32')} autocast (weights fp32), batches of similar length |
 | seed | {c['seed']} |
-| wall time | {info['train_seconds'] / 60:.1f} min training, {info['total_seconds'] / 60:.1f} min in all |
+| wall time | {info['train_seconds'] / 60:.1f} min training, {info['total_seconds'] / 60:.1f} min in all{_on_device(info)} |
 
 ## Metrics on held-out SQuAD 2.0 dev articles
 
@@ -1378,7 +1407,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--squad2-train", action="store_true",
                         help="also train on a quarter of SQuAD 2.0 dev's articles (their real unanswerable questions)")
     parser.add_argument("--precision", choices=("auto", "bf16", "fp32"), default=defaults.precision,
-                        help="bf16 autocast where the CPU has it natively (auto), or always/never")
+                        help="bf16 autocast where the device has it natively (auto), or always/never")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default=defaults.device,
+                        help="train on a CUDA GPU where one is visible (auto), or always on the CPU / the GPU")
     parser.add_argument("--teacher", type=Path, default=None,
                         help="a trained reader's folder (rag/data/reader_large): distil its probabilities into the new reader")
     parser.add_argument("--distill", type=float, default=defaults.distill,
