@@ -223,6 +223,66 @@ def compare(now: dict[str, list[Case]], earlier: list[dict], max_false_refusal: 
     return out
 
 
+def compare_groups(baseline: list[list[dict]], variant: list[list[dict]], max_false_refusal: float, *, reader: str = "model",
+                   rounds: int = 2000, seed: int = 13) -> dict[str, dict]:
+    """Refusal recall within the budget, averaged over several trainings of each of two recipes, paired by question.
+
+    Each group is a list of ``--dump`` files' rows, one file per training
+    (another seed, another machine). One training of a recipe can differ
+    from another by as much as two recipes do (docs/evaluation.md), so a
+    recipe is judged by the mean over its trainings. The bootstrap resamples
+    the questions that every dump asked (answerable and unanswerable
+    separately), the same draw for every dump, so the interval is that of
+    the change in the means; ``spread`` gives each group's lowest and
+    highest training.
+
+    Example:
+        >>> a = [{"set": "s", "reader": "model", "question": "q", "answerable": True, "best": 0.9},
+        ...      {"set": "s", "reader": "model", "question": "u", "answerable": False, "best": 0.95}]
+        >>> b = [dict(a[0]), dict(a[1], best=0.1)]
+        >>> compare_groups([a, a], [b, a], 0.0, rounds=10)["s"]["change"]
+        0.5
+    """
+    def scores(rows: list[dict]) -> dict[str, dict[tuple[str, bool], float]]:
+        by_set: dict[str, dict[tuple[str, bool], float]] = {}
+        for r in rows:
+            if r.get("reader", reader) == reader:
+                by_set.setdefault(r["set"], {})[(r["question"], r["answerable"])] = r["best"]
+        return by_set
+
+    groups = [[scores(rows) for rows in baseline], [scores(rows) for rows in variant]]
+    if not groups[0] or not groups[1]:
+        raise ValueError("each group needs at least one dump")
+    out: dict[str, dict] = {}
+    for name in sorted(set.intersection(*(set(d) for g in groups for d in g))):
+        keys = sorted(set.intersection(*(set(d[name]) for g in groups for d in g)))
+        # one column per dump: the baseline's first, then the variant's
+        table = np.array([[d[name][k] for g in groups for d in g] for k in keys]).reshape(len(keys), -1)
+        answerable = np.array([k[1] for k in keys], dtype=bool)
+        yes, no = table[answerable], table[~answerable]
+        if not len(yes) or not len(no):
+            continue
+        width = len(groups[0])
+        rng = np.random.default_rng(seed)
+        changes = []
+        for _ in range(rounds):
+            r = _recalls(yes[rng.integers(0, len(yes), len(yes))], no[rng.integers(0, len(no), len(no))], max_false_refusal)
+            changes.append(float(r[width:].mean() - r[:width].mean()))
+        each = _recalls(yes, no, max_false_refusal)
+        base, var = each[:width], each[width:]
+        out[name] = {"baseline": round(float(base.mean()), 4), "variant": round(float(var.mean()), 4),
+                     "change": round(float(var.mean() - base.mean()), 4), "interval": _interval(changes),
+                     "spread": {"baseline": [round(float(base.min()), 4), round(float(base.max()), 4)],
+                                "variant": [round(float(var.min()), 4), round(float(var.max()), 4)]},
+                     "trainings": [width, len(var)], "questions": len(keys)}
+    return out
+
+
+def _recalls(answerable: np.ndarray, unanswerable: np.ndarray, max_false_refusal: float) -> np.ndarray:
+    """Refusal recall within the budget for each column (one training's scores a column)."""
+    return np.array([_recall_within(answerable[:, j], unanswerable[:, j], max_false_refusal) for j in range(answerable.shape[1])])
+
+
 def _dump(sets: dict[str, dict[str, list[Case]]], path: Path) -> None:
     """One line per question, set and reader: its out-of-fold best score, its half, whether forcing an answer is right, the quote.
 

@@ -173,6 +173,51 @@ def test_the_bootstrap_interval_narrows_with_more_questions() -> None:
     assert many[1] - many[0] < (few[1] - few[0]) / 2
 
 
+def _dump_rows(seed: int, shift: float, n: int = 80) -> list[dict]:
+    """One training's bench.refusal --dump rows: answerable scores high, unanswerable lower by ``shift`` less overlap."""
+    rng = np.random.default_rng(seed)
+    rows = [{"set": "rgb", "reader": "model", "question": f"q{i}", "answerable": True, "best": float(rng.uniform(0.3, 1.0))}
+            for i in range(n)]
+    rows += [{"set": "rgb", "reader": "model", "question": f"q{i}", "answerable": False,
+              "best": float(rng.uniform(0.0, 0.8 - shift))} for i in range(n)]
+    return rows
+
+
+def test_recipes_compared_over_trainings_average_each_and_pair_the_questions() -> None:
+    from bench.refusal import compare, compare_groups, recall_within_budget
+    from training.refusal_sets import Case
+
+    base = [_dump_rows(1, 0.0), _dump_rows(2, 0.0)]
+    better = [_dump_rows(3, 0.3), _dump_rows(4, 0.3)]
+    r = compare_groups(base, better, 0.10, rounds=300)["rgb"]
+    # each training's figure is the single-dump one; the group's is their mean
+    each = [recall_within_budget([Case(x["answerable"], x["best"], False, False) for x in rows], 0.10, rounds=10)["refusal_recall"]
+            for rows in base + better]
+    assert r["baseline"] == pytest.approx(np.mean(each[:2]), abs=1e-3) and r["variant"] == pytest.approx(np.mean(each[2:]), abs=1e-3)
+    assert r["spread"]["baseline"] == [round(min(each[:2]), 4), round(max(each[:2]), 4)]
+    assert r["change"] > 0.2 and r["interval"][0] > 0 and r["trainings"] == [2, 2] and r["questions"] == 160
+    # the same recipe against itself changes nothing; one dump a side is bench.refusal's own paired comparison
+    assert compare_groups(base, base, 0.10, rounds=50)["rgb"]["change"] == 0.0
+    now = {"rgb": [Case(x["answerable"], x["best"], False, False, question=x["question"]) for x in better[0]]}
+    assert compare_groups(base[:1], better[:1], 0.10, rounds=300)["rgb"]["change"] == compare(now, base[0], 0.10, rounds=300)["rgb"]["change"]
+
+
+def test_seeds_command_writes_its_comparison_and_names_a_missing_dump(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from bench.seeds import main
+
+    files = []
+    for seed, shift in ((1, 0.0), (2, 0.0), (3, 0.3)):
+        files.append(tmp_path / f"d{seed}.jsonl")
+        files[-1].write_text("".join(json.dumps(r) + "\n" for r in _dump_rows(seed, shift)))
+    out = tmp_path / "seeds.json"
+    assert main(["--baseline", str(files[0]), str(files[1]), "--variant", str(files[2]), "--out", str(out)]) == 0
+    record = json.loads(out.read_text())
+    assert record["sets"]["rgb"]["trainings"] == [2, 1] and record["sets"]["rgb"]["change"] > 0
+    assert "rgb" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match="not found: write it with python -m bench.refusal --dump"):
+        main(["--baseline", str(tmp_path / "nope.jsonl"), "--variant", str(files[2]), "--out", str(out)])
+
+
 def test_cross_fitting_scores_each_half_with_the_combination_fitted_on_the_other() -> None:
     from bench.refusal import cross_fitted
     from rag._answering import answer_probability
