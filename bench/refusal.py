@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         result["readers"][reader] = entry
     args.out.mkdir(parents=True, exist_ok=True)
     if args.compare is not None:
-        earlier = [json.loads(line) for line in args.compare.read_text("utf-8").splitlines() if line.strip()]
+        earlier = read_dump(args.compare)
         result["compared_with"] = {"dump": str(args.compare),
                                    "sets": compare(everyone["model"], [r for r in earlier if r["reader"] == "model"], args.max_false_refusal)}
     write_atomic(args.out / "refusal.json", json.dumps(result, indent=2))
@@ -212,12 +212,9 @@ def compare(now: dict[str, list[Case]], earlier: list[dict], max_false_refusal: 
         if not len(yes) or not len(no):
             continue
 
-        def change(y: np.ndarray, n: np.ndarray) -> float:  # column 0 is now, column 1 earlier
-            return _recall_within(y[:, 0], n[:, 0], max_false_refusal) - _recall_within(y[:, 1], n[:, 1], max_false_refusal)
-
-        rng = np.random.default_rng(seed)
-        changes = [change(yes[rng.integers(0, len(yes), len(yes))], no[rng.integers(0, len(no), len(no))]) for _ in range(rounds)]
-        now_r, earlier_r = _recall_within(yes[:, 0], no[:, 0], max_false_refusal), _recall_within(yes[:, 1], no[:, 1], max_false_refusal)
+        # column 0 is now, column 1 earlier: the earlier one is the baseline
+        each, changes = _paired_changes(yes[:, ::-1], no[:, ::-1], 1, max_false_refusal, rounds, seed)
+        earlier_r, now_r = (float(v) for v in each)
         out[name] = {"now": round(now_r, 4), "earlier": round(earlier_r, 4), "change": round(now_r - earlier_r, 4),
                      "interval": _interval(changes), "questions": len(pairs)}
     return out
@@ -263,12 +260,7 @@ def compare_groups(baseline: list[list[dict]], variant: list[list[dict]], max_fa
         if not len(yes) or not len(no):
             continue
         width = len(groups[0])
-        rng = np.random.default_rng(seed)
-        changes = []
-        for _ in range(rounds):
-            r = _recalls(yes[rng.integers(0, len(yes), len(yes))], no[rng.integers(0, len(no), len(no))], max_false_refusal)
-            changes.append(float(r[width:].mean() - r[:width].mean()))
-        each = _recalls(yes, no, max_false_refusal)
+        each, changes = _paired_changes(yes, no, width, max_false_refusal, rounds, seed)
         base, var = each[:width], each[width:]
         out[name] = {"baseline": round(float(base.mean()), 4), "variant": round(float(var.mean()), 4),
                      "change": round(float(var.mean() - base.mean()), 4), "interval": _interval(changes),
@@ -281,6 +273,26 @@ def compare_groups(baseline: list[list[dict]], variant: list[list[dict]], max_fa
 def _recalls(answerable: np.ndarray, unanswerable: np.ndarray, max_false_refusal: float) -> np.ndarray:
     """Refusal recall within the budget for each column (one training's scores a column)."""
     return np.array([_recall_within(answerable[:, j], unanswerable[:, j], max_false_refusal) for j in range(answerable.shape[1])])
+
+
+def _paired_changes(yes: np.ndarray, no: np.ndarray, width: int, max_false_refusal: float, rounds: int,
+                    seed: int) -> tuple[np.ndarray, list[float]]:
+    """Each column's recall, and bootstrap draws of the mean of the columns from ``width`` on less the mean of those before.
+
+    Rows are questions (answerable ones in ``yes``, the rest in ``no``), one
+    column per reader; each draw resamples the rows once for every column.
+    """
+    rng = np.random.default_rng(seed)
+    changes = []
+    for _ in range(rounds):
+        r = _recalls(yes[rng.integers(0, len(yes), len(yes))], no[rng.integers(0, len(no), len(no))], max_false_refusal)
+        changes.append(float(r[width:].mean() - r[:width].mean()))
+    return _recalls(yes, no, max_false_refusal), changes
+
+
+def read_dump(path: Path) -> list[dict]:
+    """The rows of a ``--dump`` file, one per question, set and reader."""
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
 
 
 def _dump(sets: dict[str, dict[str, list[Case]]], path: Path) -> None:

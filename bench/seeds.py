@@ -18,7 +18,7 @@ import json
 import sys
 from pathlib import Path
 
-from bench.refusal import compare_groups
+from bench.refusal import compare_groups, read_dump
 from rag.evaluation import write_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,7 +28,7 @@ def _rows(path: Path) -> list[dict]:
     if not path.is_file():
         raise SystemExit(f"error: {path} not found: write it with python -m bench.refusal --dump {path}")
     try:
-        return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+        return read_dump(path)
     except json.JSONDecodeError as error:
         raise SystemExit(f"error: {path} is not a bench.refusal --dump ({error}): write it again") from error
 
