@@ -179,9 +179,10 @@ class CountChecker:
         When the reader's words count another thing ("677 orders from 47
         customers", span "47"), the sentence may still give the asked figure:
         the answer quotes it rather than dropping the sentence. Only a figure
-        whose noun is the asked one (or in its phrase, or compounded with it)
-        counts; near-synonyms are left out, as a figure beside the wrong one
-        would be a guess.
+        whose noun is the asked one (or in its phrase, or compounded with it,
+        or the asked noun follows it within three modifying words, for the
+        parser's misreadings) counts; near-synonyms are left out, as a figure
+        beside the wrong one would be a guess.
 
         Example:
             >>> checker = CountChecker()  # doctest: +SKIP
@@ -199,7 +200,7 @@ class CountChecker:
             if not token.like_num or (token.i + 1 < len(doc) and doc[token.i + 1].like_num):
                 continue
             head = _counted_noun(token)
-            if head is None or not _counts_asked(asked, head):
+            if (head is None or not _counts_asked(asked, head)) and not _names_asked_next(asked, doc, token):
                 continue
             first = token
             while first.i > 0 and doc[first.i - 1].like_num:
@@ -217,6 +218,21 @@ def _counted_noun(number: Any) -> Any:
     while head.dep_ in ("quantmod", "nummod") and head.head.pos_ in ("NOUN", "PROPN") and head.head.i != head.i:
         head = head.head
     return head
+
+
+def _names_asked_next(asked: _Counted, doc: Any, number: Any, reach: int = 3) -> bool:
+    """Whether the asked noun follows the figure within ``reach`` words, only modifiers between.
+
+    The parser misreads some figures ("149 confirmed orders" parsed with
+    "149" as the subject of "confirmed"); the words themselves still say what
+    is counted.
+    """
+    for token in doc[number.i + 1 : number.i + 1 + reach]:
+        if token.lemma_.lower() == asked.lemma and token.pos_ in ("NOUN", "PROPN"):
+            return True
+        if token.pos_ not in ("ADJ", "VERB", "NOUN", "PROPN", "NUM", "ADV") or token.is_punct:
+            return False
+    return False
 
 
 def _counts_asked(asked: _Counted, head: Any) -> bool:

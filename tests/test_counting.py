@@ -58,6 +58,13 @@ def test_what_a_figure_counts(similarity, question: str, sentence: str, figure: 
         # A figure in words, whole; a compound noun counts its nouns.
         ("How many troops were sent?", "It sent 40 tanks and ten thousand troops.", "40", "ten thousand"),
         ("How many jobs will Airbus cut?", "Airbus will close 2 plants and cut 10,000 job positions.", "2", "10,000"),
+        # The parser takes "149" for the subject of "confirmed"; the words still say it counts orders.
+        ("How many orders does the A380 have?", "To date, 149 confirmed orders for the aircraft have been received.",
+         "To", "149"),
+        ("How many costumes were in the collection?", "In 2002, the Museum acquired the Costiff collection of 178 "
+         "Vivienne Westwood costumes.", "2002", "178"),
+        # Only modifiers between: "of" ends the reach, so 40 counts years, not orders.
+        ("How many orders does Boeing have?", "Boeing took 40 years of orders to build up.", "40", None),
         # No figure of the asked thing: nothing to quote instead (the sentence drops).
         ("How many aircraft took part in the drill?", DRILL, "More", None),
         ("Why did they go?", DRILL, "More", None),
