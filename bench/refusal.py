@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -194,7 +195,8 @@ def compare(now: dict[str, list[Case]], earlier: list[dict], max_false_refusal: 
     Paired bootstrap: the same questions are resampled for both (answerable
     and unanswerable separately) and each threshold is chosen again, so the
     interval is that of the change itself, much narrower than two separate
-    intervals would suggest.
+    intervals would suggest. Questions pair by id where both runs have ids
+    (:func:`_pairing`).
 
     Example:
         >>> now = {"s": [Case(True, 0.9, True, False, question="a"), Case(False, 0.1, False, False, question="b")]}
@@ -204,9 +206,12 @@ def compare(now: dict[str, list[Case]], earlier: list[dict], max_false_refusal: 
         1.0
     """
     out: dict[str, dict] = {}
-    for name, cases in now.items():
-        before = {(r["question"], r["answerable"]): r["best"] for r in earlier if r["set"] == name}
-        pairs = [(c.answerable, c.best, before[(c.question, c.answerable)]) for c in cases if (c.question, c.answerable) in before]
+    rows = {name: [{"id": c.id, "question": c.question, "answerable": c.answerable, "best": c.best} for c in cases]
+            for name, cases in now.items()}
+    key = _pairing(earlier, *rows.values())
+    for name, current in rows.items():
+        before = {key(r): r["best"] for r in earlier if r["set"] == name}
+        pairs = [(r["answerable"], r["best"], before[key(r)]) for r in current if key(r) in before]
         yes = np.array([(b, a) for ans, b, a in pairs if ans]).reshape(-1, 2)
         no = np.array([(b, a) for ans, b, a in pairs if not ans]).reshape(-1, 2)
         if not len(yes) or not len(no):
@@ -240,11 +245,13 @@ def compare_groups(baseline: list[list[dict]], variant: list[list[dict]], max_fa
         >>> compare_groups([a, a], [b, a], 0.0, rounds=10)["s"]["change"]
         0.5
     """
+    key = _pairing(*baseline, *variant)
+
     def scores(rows: list[dict]) -> dict[str, dict[tuple[str, bool], float]]:
         by_set: dict[str, dict[tuple[str, bool], float]] = {}
         for r in rows:
             if r.get("reader", reader) == reader:
-                by_set.setdefault(r["set"], {})[(r["question"], r["answerable"])] = r["best"]
+                by_set.setdefault(r["set"], {})[key(r)] = r["best"]
         return by_set
 
     groups = [[scores(rows) for rows in baseline], [scores(rows) for rows in variant]]
@@ -290,18 +297,30 @@ def _paired_changes(yes: np.ndarray, no: np.ndarray, width: int, max_false_refus
     return _recalls(yes, no, max_false_refusal), changes
 
 
+def _pairing(*dumps: list[dict]) -> Callable[[dict], tuple[str, bool]]:
+    """How rows of different runs are paired: by question id and answerability where every row has an id, else by its text.
+
+    Dumps written before rows carried an id pair by the question's text, so
+    a question asked twice in one set (SQuAD withheld has one) collapses to
+    one; with ids both copies pair with their own.
+    """
+    if all(r.get("id") for rows in dumps for r in rows):
+        return lambda r: (r["id"], r["answerable"])
+    return lambda r: (r["question"], r["answerable"])
+
+
 def read_dump(path: Path) -> list[dict]:
     """The rows of a ``--dump`` file, one per question, set and reader."""
     return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
 
 
 def _dump(sets: dict[str, dict[str, list[Case]]], path: Path) -> None:
-    """One line per question, set and reader: its out-of-fold best score, its half, whether forcing an answer is right, the quote.
+    """One line per question, set and reader: its id, its out-of-fold best score, its half, whether forcing an answer is right, the quote.
 
     ``sets`` is by reader, then by set (the cross-fitted scores).
     """
     lines = [
-        json.dumps({"set": name, "reader": reader, "question": c.question, "answerable": c.answerable,
+        json.dumps({"set": name, "reader": reader, "id": c.id, "question": c.question, "answerable": c.answerable,
                     "calibration": c.calibration, "best": round(c.best, 4), "correct": c.correct, "quote": c.quote})
         for reader, by_set in sets.items() for name, cases in by_set.items() for c in cases
     ]

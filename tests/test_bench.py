@@ -202,6 +202,26 @@ def test_recipes_compared_over_trainings_average_each_and_pair_the_questions() -
     assert compare_groups(base[:1], better[:1], 0.10, rounds=300)["rgb"]["change"] == compare(now, base[0], 0.10, rounds=300)["rgb"]["change"]
 
 
+def test_a_question_asked_twice_pairs_with_its_own_copy_by_id() -> None:
+    """Dumps with ids pair every question with its own row; older dumps without ids pair by text (one copy kept)."""
+    from bench.refusal import compare, compare_groups
+    from training.refusal_sets import Case
+
+    def with_ids(rows: list[dict]) -> list[dict]:
+        out = [{**r, "id": f"rgb:{r['question']}"} for r in rows]
+        out[-1]["question"] = out[-2]["question"]  # two unanswerable questions worded alike, ids apart
+        return out
+
+    base, other = with_ids(_dump_rows(1, 0.0)), with_ids(_dump_rows(2, 0.3))
+    assert compare_groups([base], [other], 0.10, rounds=10)["rgb"]["questions"] == 160
+    bare = [[{k: v for k, v in r.items() if k != "id"} for r in rows] for rows in (base, other)]
+    assert compare_groups([bare[0]], [bare[1]], 0.10, rounds=10)["rgb"]["questions"] == 159
+    # bench.refusal's comparison of a run against a dump: each copy scored against its own
+    now = {"rgb": [Case(r["answerable"], r["best"], False, False, question=r["question"], id=r["id"]) for r in other]}
+    paired = compare(now, base, 0.10, rounds=10)["rgb"]
+    assert paired["questions"] == 160 and paired["change"] == compare_groups([base], [other], 0.10, rounds=10)["rgb"]["change"]
+
+
 def test_seeds_command_writes_its_comparison_and_names_a_missing_dump(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from bench.seeds import main
 

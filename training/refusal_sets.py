@@ -29,7 +29,7 @@ import random
 import re
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +71,7 @@ class Case:
     question: str = ""
     quote: str = ""  # the best-scored sentence: what an answer would quote first
     no_entity: tuple[float, ...] = ()
+    id: str = ""  # the set's own id of the question ("squad:<qa id>", "rgb:<row id>"): a question asked twice stays two
 
     def flags(self) -> tuple[float, ...]:
         """The entity flags, one per candidate (0 where the run computed none)."""
@@ -150,7 +151,8 @@ def squad_withheld(
         calibration = article[next(iter(example.relevant))] in calibration_articles
         for name, answerer in answerers.items():
             answers = list(example.answers) if is_answerable else []
-            cases[name].append(judge(answerer, example.question, passages, index, vector, answers, is_answerable, calibration))
+            case = judge(answerer, example.question, passages, index, vector, answers, is_answerable, calibration)
+            cases[name].append(replace(case, id=f"squad:{example.id}"))
     return cases
 
 
@@ -276,6 +278,7 @@ def rgb(path: Path, readers: tuple[str, ...], combination: tuple[float, ...] | N
                 continue
             for reader, answerer in answerers.items():
                 case = judge(answerer, row["query"], passages, index, vector, answers if answerable else [], answerable, calibration)
+                case = replace(case, id=f"rgb:{row['id']}")
                 sets[name][reader].append(case)
                 if answerable:  # the answerable variant is the same for both sets
                     sets["rgb_clean"][reader].append(case)
