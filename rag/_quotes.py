@@ -196,6 +196,10 @@ def answer_words(text: str, start: int, end: int, floor: int = 0) -> str | None:
         '31'
         >>> answer_words("More than half of them stayed, said Wei Fenghe.", 36, 46)  # not a figure
         'Wei Fenghe'
+        >>> answer_words("It aims to “combat terror” and more.", 11, 25)  # a quotation mark is closed
+        '“combat terror”'
+        >>> answer_words("The drill (the largest yet) began.", 10, 22)  # or, unclosed in the text, left out
+        'the largest'
     """
     start, end = bounds(text, start, end, floor)
     return text[start:end].strip(" ,;:") or None
@@ -219,4 +223,40 @@ def bounds(
         qualifier = _QUALIFIER.search(_TRAILING_MARKS.sub("", text[floor:start]))
         if qualifier is not None:
             start = floor + qualifier.start()
-    return complete(text, start, end, entities, labels) if entities else (start, end)
+    start, end = complete(text, start, end, entities, labels) if entities else (start, end)
+    return _balanced(text, start, end)
+
+
+# Marks that open and close: a short answer never shows one without the other ("“combat terrorist forces").
+# Single quotes are left alone: "’" is also the apostrophe of "China’s".
+_OPENERS = {"“": "”", '"': '"', "(": ")", "[": "]"}
+_CLOSERS = {closer: opener for opener, closer in _OPENERS.items()}
+
+
+def _unmatched(words: str, opener: str, closer: str) -> bool:
+    if opener == closer:
+        return words.count(opener) % 2 == 1
+    return words.count(opener) != words.count(closer)
+
+
+def _balanced(text: str, start: int, end: int) -> tuple[int, int]:
+    """``(start, end)`` with a quotation mark or bracket at either edge matched: its partner next door joins, else it goes."""
+    if start < end and text[start] in _OPENERS:
+        closer = _OPENERS[text[start]]
+        if _unmatched(text[start:end], text[start], closer):
+            if end < len(text) and text[end] == closer:
+                end += 1
+            else:
+                start += 1
+                while start < end and text[start].isspace():
+                    start += 1
+    if start < end and text[end - 1] in _CLOSERS:
+        opener = _CLOSERS[text[end - 1]]
+        if _unmatched(text[start:end], opener, text[end - 1]):
+            if start > 0 and text[start - 1] == opener:
+                start -= 1
+            else:
+                end -= 1
+                while end > start and text[end - 1].isspace():
+                    end -= 1
+    return start, end

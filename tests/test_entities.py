@@ -36,6 +36,8 @@ ARTICLES = [
     {"id": "award", "title": "College football awards",
      "text": "The Maxwell Award is presented every year to the best player in college football. "
              "Joe Burrow won the 2019 Maxwell Award after a record season."},
+    {"id": "aims", "title": "Drill in Ningxia",
+     "text": "Officials said the exercise aims to “combat terrorist forces” in the region. The exercise (the largest yet) began."},
     {"id": "council", "title": "Springfield council",
      "text": "The Springfield city council met on Monday. Its meetings are open to the public."},
 ]
@@ -92,6 +94,23 @@ def test_a_short_answer_never_cuts_a_name(news, answerer, question: str, sentenc
 )
 def test_a_list_of_names_is_kept_whole(news, answerer, question: str, sentence: str, span: str, expected: str) -> None:  # type: ignore[no-untyped-def]
     assert _short(news, answerer, question, sentence, span).short_answer == expected
+
+
+@pytest.mark.parametrize(
+    ("span", "expected"),
+    [
+        ("“combat terrorist forces", "“combat terrorist forces”"),  # the closing mark joins
+        ("combat terrorist forces”", "“combat terrorist forces”"),  # the opening one
+        ("“combat terrorist forces”", "“combat terrorist forces”"),
+    ],
+)
+def test_a_short_answer_never_shows_half_a_quotation(news, answerer, span: str, expected: str) -> None:  # type: ignore[no-untyped-def]
+    answer = _short(news, answerer, "What does the exercise aim to do?", "Officials said", span)
+    assert answer.short_answer == expected and expected in answer.citations[0].quote
+
+
+def test_a_bracket_the_short_answer_cannot_close_is_left_out(news, answerer) -> None:  # type: ignore[no-untyped-def]
+    assert _short(news, answerer, "What is the exercise?", "The exercise (the", "(the largest").short_answer == "the largest"
 
 
 def test_a_figure_keeps_its_qualifier_with_entities_on(news, answerer) -> None:  # type: ignore[no-untyped-def]
