@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from rag import Assistant, MiniLMEmbeddings
-from rag._counting import CountChecker, asks_how_many, word_similarity
+from rag._counting import MIN_SIMILARITY, CountChecker, asks_how_many, word_similarity
 
 DRILL = "More than ten thousand troops will be dispatched, along with various types of aircraft, artillery and armored equipment."
 
@@ -38,6 +38,13 @@ def similarity():  # type: ignore[no-untyped-def]
         ("How many aircraft took part?", "More than 10,000 troops are taking part.", "More than 10,000", False),
         # Times, years and shares are never judged.
         ("How many times did they meet?", "They met 3 leaders in 2020 at several times.", "3", False),
+        ("How many workers lost their jobs?", "About 5 percent of workers lost their jobs.", "5", False),
+        # A model's name counted ("12 A380s") is not a word to compare: never judged.
+        ("How many orders does Qantas have?", "Qantas has orders for 12 A380s.", "12", False),
+        # A figure that modifies no noun, words with no figure, a figure ending the text: nothing to judge.
+        ("How many orders does Boeing have?", "Orders rose to 500.", "500", False),
+        ("How many troops were sent?", "The troops were sent along with many tanks.", "tanks", False),
+        ("How many troops were sent?", "The troops sent numbered 500", "500", False),
         ("Why did they go?", DRILL, "More than ten thousand", False),
     ],
 )
@@ -65,6 +72,16 @@ def test_what_a_figure_counts(similarity, question: str, sentence: str, figure: 
          "Vivienne Westwood costumes.", "2002", "178"),
         # Only modifiers between: "of" ends the reach, so 40 counts years, not orders.
         ("How many orders does Boeing have?", "Boeing took 40 years of orders to build up.", "40", None),
+        # A figure through a counting noun ("5 dozen eggs"); one parsed as counting jobs across a hyphenated word.
+        ("How many eggs did they buy?", "They bought 5 dozen eggs.", "They", "5"),
+        ("How many jobs will the plant create?", "The plant will create 5,000 well-paid factory jobs.", "plant", "5,000"),
+        # A figure in words opening the sentence, whole.
+        ("How many troops were sent?", "Ten thousand troops were sent.", "Ten", "Ten thousand"),
+        # Another word of the asked phrase counted ("trees" for "tree species").
+        ("How many tree species grow in the park?", "The park has 40 trees and 3 ponds.", "ponds", "40"),
+        # Modifiers that lead to another noun; a figure ending the text.
+        ("How many orders does Boeing have?", "Boeing has 40 big new planes on order.", "Boeing", None),
+        ("How many orders does Boeing have?", "Boeing's order count reached 677", "Boeing", None),
         # No figure of the asked thing: nothing to quote instead (the sentence drops).
         ("How many aircraft took part in the drill?", DRILL, "More", None),
         ("Why did they go?", DRILL, "More", None),
@@ -90,6 +107,23 @@ def test_a_sentence_read_for_another_figure_is_quoted_for_the_asked_one(tmp_path
     assert not orders.refused and orders.short_answer == "677" and "677 orders" in orders.citations[0].quote
     customers = assistant.ask("How many customers have ordered the 787?")  # the reader's own figure stands
     assert not customers.refused and customers.short_answer == "47"
+
+
+def test_two_words_as_alike_as_the_threshold_count_the_same_thing() -> None:
+    sentence = "That brings the total to 677 orders from 47 customers."
+    start = sentence.index("47")
+    checker = CountChecker()
+    assert checker.counts_other("How many orders does Boeing have?", sentence, start, start + 2, lambda a, b: MIN_SIMILARITY) is False
+    assert checker.counts_other("How many orders does Boeing have?", sentence, start, start + 2, lambda a, b: MIN_SIMILARITY - 0.01)
+
+
+def test_the_counted_thing_is_the_noun_many_modifies() -> None:
+    checker = CountChecker()
+    found = checker.asked("In the drill, how many troops took part?")  # not "drill", the first noun with a modifier
+    assert found is not None and found.lemma == "troop"
+    named = checker.asked("How many Dreamliners has ANA ordered?")  # a name counted
+    assert named is not None and named.lemma == "dreamliners"
+    assert checker.asked("How many times did they meet?") is None and checker.asked("Why Tajikistan?") is None
 
 
 def test_asks_how_many() -> None:
