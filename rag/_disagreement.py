@@ -75,6 +75,9 @@ def claims(item: ScoredSentence, index: IndexData, kind: str) -> dict[str, froze
         return {d.iso: frozenset() for d in dates_in(text, doc.published)}
     if span is None or span.piece != "sentence" or not text[:1].isupper():
         return {}
+    words = text.split()
+    if len(words) > 1 and not any(w[:1].isupper() for w in words[1:]):
+        return {}  # capitalised only as the sentence opens ("More than 10,000 troops", "The tech giant"): no name
     return {term: frozenset() for term in content_terms(text)}
 
 

@@ -11,10 +11,12 @@ import pytest
 
 from rag import Assistant, ReaderError
 from rag._answering import ExtractiveAnswerer
+from rag._disagreement import claims
 from rag._entities import EntityRecognizer, asked_labels, names_other_entity
 from rag._index import IndexData
 from rag._reader import Reader, Span
 from rag._scoring import ScoredSentence
+from rag._text import content_terms
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -111,6 +113,21 @@ def test_a_short_answer_never_shows_half_a_quotation(news, answerer, span: str, 
 
 def test_a_bracket_the_short_answer_cannot_close_is_left_out(news, answerer) -> None:  # type: ignore[no-untyped-def]
     assert _short(news, answerer, "What is the exercise?", "The exercise (the", "(the largest").short_answer == "the largest"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "span", "names"),
+    [
+        ("Fans cheered", "LeBron James", "LeBron James"),
+        ("Chocolate and Chip", "Chocolate and Chip", "Chocolate Chip"),
+        # Capitalised only because the sentence opens there: a figure, a description. No name, so no rival name.
+        ("More than 10,000", "More than 10,000 troops", ""),
+        ("The tech giant", "The tech giant", ""),
+    ],
+)
+def test_only_a_name_is_a_claim_a_who_question_can_disagree_on(news, sentence: str, span: str, names: str) -> None:  # type: ignore[no-untyped-def]
+    index, _ = news.snapshot()
+    assert set(claims(_scored(index, sentence, span), index, "name")) == set(content_terms(names))
 
 
 def test_a_figure_keeps_its_qualifier_with_entities_on(news, answerer) -> None:  # type: ignore[no-untyped-def]
