@@ -607,13 +607,33 @@ def test_disagreeing_sources_are_labelled_and_ordered_by_date(corpus: Assistant)
     assert [c.doc_id for c in oldest.citations] == ["one", "two"] and oldest.text.startswith("The sources differ. One, 2021-08-01:")
     assert oldest.disagreements == (Disagreement("number", ("120000", "150000"), (1, 2)),)
     newest = answerer.compose(RECALL_Q, scored, [], index, prefer="newest")
-    assert newest.text == answer.text  # a disagreement says both dates, not "the latest report"
+    # Asked for the newest report (or as of a date), the older figure is how things stood before it: not a
+    # source that disagrees, and not quoted (a rival of the same date still is: the test below).
+    assert newest.text == "The latest report (Two, 2021-08-05): Norvik Motors is now recalling 150,000 cars because the brakes can fail. [1]"
+    assert newest.disagreements == () and [c.doc_id for c in newest.citations] == ["two"]
     # A rival below the threshold does not answer, so it cannot differ.
     quiet = answerer.compose(RECALL_Q, [_item(index, ONE, 0.9), _item(index, TWO, 0.41)], [], index)
     assert quiet.disagreements == () and quiet.text.startswith("Norvik Motors is recalling 120,000 cars because the brakes can fail. [1]")
     # Nor does it join the answer's statement as if it said the same: its figure is another.
     assert quiet.text == "Norvik Motors is recalling 120,000 cars because the brakes can fail. [1]"
     assert [c.doc_id for c in quiet.citations] == ["one"]
+
+
+def test_asked_for_the_newest_a_rival_of_the_same_date_still_disagrees(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for record in (RECORDS[0], RECORDS[1], {"id": "nine", "title": "Norvik recall", "published": "2021-08-05", "outlet": "Nine",
+                                            "text": "Norvik Motors is recalling 140,000 cars because the brakes can fail."}):
+        (folder / f"{record['id']}.json").write_text(json.dumps(record), encoding="utf-8")
+    assistant = Assistant(tmp_path / "index", embeddings=embedder)
+    assistant.index([folder])
+    index, _ = assistant.snapshot()
+    scored = [_item(index, ONE, 0.9), _item(index, TWO, 0.8), _item(index, "Norvik Motors is recalling 140,000", 0.7)]
+    newest = ExtractiveAnswerer().compose(RECALL_Q, scored, [], index, prefer="newest")
+    assert newest.text.startswith("The sources differ.") and [c.doc_id for c in newest.citations] == ["two", "nine"]
+    assert newest.disagreements == (Disagreement("number", ("150000", "140000"), (1, 2)),)
 
 
 def test_a_sentence_giving_another_figure_never_joins_a_statement_whatever_the_question(corpus: Assistant,
