@@ -233,17 +233,29 @@ _OPENERS = {"“": "”", '"': '"', "(": ")", "[": "]"}
 _CLOSERS = {closer: opener for opener, closer in _OPENERS.items()}
 
 
-def _unmatched(words: str, opener: str, closer: str) -> bool:
-    if opener == closer:
-        return words.count(opener) % 2 == 1
-    return words.count(opener) != words.count(closer)
+def _unpaired(words: str, opener: str, closer: str) -> set[int]:
+    """Positions in ``words`` of the marks ``opener``/``closer`` that have no partner (paired left to right)."""
+    if opener == closer:  # straight quotes pair in order: an odd one out is the last
+        marks = [i for i, c in enumerate(words) if c == opener]
+        return {marks[-1]} if len(marks) % 2 else set()
+    waiting: list[int] = []
+    lone: set[int] = set()
+    for i, c in enumerate(words):
+        if c == opener:
+            waiting.append(i)
+        elif c == closer:
+            if waiting:
+                waiting.pop()
+            else:
+                lone.add(i)
+    return lone | set(waiting)
 
 
 def _balanced(text: str, start: int, end: int) -> tuple[int, int]:
     """``(start, end)`` with a quotation mark or bracket at either edge matched: its partner next door joins, else it goes."""
     if start < end and text[start] in _OPENERS:
         closer = _OPENERS[text[start]]
-        if _unmatched(text[start:end], text[start], closer):
+        if 0 in _unpaired(text[start:end], text[start], closer):
             if end < len(text) and text[end] == closer:
                 end += 1
             else:
@@ -252,7 +264,7 @@ def _balanced(text: str, start: int, end: int) -> tuple[int, int]:
                     start += 1
     if start < end and text[end - 1] in _CLOSERS:
         opener = _CLOSERS[text[end - 1]]
-        if _unmatched(text[start:end], opener, text[end - 1]):
+        if end - 1 - start in _unpaired(text[start:end], opener, text[end - 1]):
             if start > 0 and text[start - 1] == opener:
                 start -= 1
             else:

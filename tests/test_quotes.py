@@ -1,0 +1,61 @@
+"""A short answer's own words (rag/_quotes.py): whole words, a figure's qualifier, quotation marks in pairs."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag._quotes import answer_words
+
+
+def _words(text: str, span: str, floor: str = "") -> str | None:
+    """``answer_words`` over the first ``span`` in ``text``, the quote starting at ``floor`` (the text's start by default)."""
+    start = text.index(span)
+    return answer_words(text, start, start + len(span), text.index(floor) if floor else 0)
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "expected"),
+    [
+        # The reader's word pieces widened to whole words, on both sides, up to the text's own ends.
+        ("Fans cheered as LeBron James scored.", "Bron Jam", "LeBron James"),
+        ("Biden", "ide", "Biden"),
+        ("Biden won", "Bid", "Biden"),
+        ("He met Biden", "den", "Biden"),
+        # A figure keeps its qualifier; a word that claims nothing more is not one.
+        ("More than 10,000 troops took part.", "10,000", "More than 10,000"),
+        ("At least 12 people were killed.", "12", "At least 12"),
+        ("The toll rose to 31 people.", "31", "31"),
+        ("The floods displaced more than [4] 4,000 families.", "4,000", "more than [4] 4,000"),  # a footnote mark between
+        ("Biden, the president, spoke.", "Biden,", "Biden"),  # the punctuation after a word is not the answer
+        # Quotation marks and brackets in pairs: the partner next to the span joins, a lone one goes.
+        ("It aims to “combat terror” and more.", "“combat terror", "“combat terror”"),
+        ("It aims to “combat terror” and more.", "combat terror”", "“combat terror”"),
+        ("It aims to “combat terror”", "“combat terror", "“combat terror”"),
+        ("“combat terror” was the aim.", "combat terror”", "“combat terror”"),
+        ('He said "no way" twice.', '"no way', '"no way"'),
+        ('He said "no way" twice.', 'no way"', '"no way"'),
+        ('He said "no way', '"no way', "no way"),
+        ("The drill (the largest yet) began.", "(the largest", "the largest"),
+        ("The drill ( the largest yet) began.", "( the largest", "the largest"),
+        ("The largest ) drill began.", "largest )", "largest"),
+        ("terror” and more", "terror”", "terror"),
+        ("terror” and more “", "terror”", "terror"),
+        ("The drill [a first] began.", "[a first]", "[a first]"),
+        # The odd one out is inside, not at an edge: the edges stay (they pair with each other's partners).
+        ('Both "yes" and "no', '"yes" and "no', '"yes" and "no'),
+        ("Both “yes” and “no", "“yes” and “no", "“yes” and “no"),
+        ("yes” and no” said", "yes” and no”", "yes” and no"),
+    ],
+)
+def test_the_short_answers_own_words(text: str, span: str, expected: str) -> None:
+    assert _words(text, span) == expected
+
+
+def test_a_quote_opening_the_text_is_the_default() -> None:
+    assert answer_words("More than 10,000 troops took part.", 10, 16) == "More than 10,000"
+
+
+def test_the_qualifier_is_looked_for_only_inside_the_quote() -> None:
+    text = "Officials said more than 40 died. 10,000 troops came."
+    assert _words(text, "10,000", floor="10,000") == "10,000"  # "more than" lies in the sentence before
+    assert _words(text, "40", floor="Officials") == "more than 40"
