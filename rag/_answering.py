@@ -88,7 +88,7 @@ from ._quotes import expand, unquotable_span
 from ._reader import Reader, ReaderInput, Span
 from ._scoring import ScoredSentence, score_sentences
 from ._statements import group_statements
-from ._text import neutral_markers, strip_markers
+from ._text import content_terms, neutral_markers, strip_markers
 from ._types import Answer, Citation, Disagreement, Passage
 
 __all__ = ["COMBINE", "REFUSAL_TEXT", "ExtractiveAnswerer", "answer_probability"]
@@ -342,6 +342,8 @@ class ExtractiveAnswerer:
             for k, item in enumerate(group):
                 if k == 0:
                     item, words = expand(item, index, citations, question, self.entities if self.reader else None)
+                    if words is not None and not content_terms(words):
+                        words = None  # "at", "it", "of the": words with nothing in them answer nothing
                     short_answer = short_answer if citations else words
                     spoken.append(words)
                     group[0] = item

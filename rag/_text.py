@@ -81,6 +81,10 @@ _ABBREVIATIONS = frozenset(
     inc ltd co corp jan feb mar apr jun jul aug sep sept oct nov dec no vs etc approx
     dept est fig al e.g i.e u.s u.k u.n u.s.a a.m p.m d.c""".split()
 )
+# Letters joined by dots ("N.V.", "H.W.", "S.W.A.T."): initials or an abbreviation, never a sentence's last word
+# but at the end of a line (which always ends one). Splitting there cut quotes off from their subjects ("(EADS)
+# have unexpectedly defeated Boeing" from "... Company EADS N.V.").
+_DOTTED = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]")
 # A candidate end: terminal punctuation, optional closing quotes/brackets, whitespace.
 _END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9À-ÖØ-Þ])")
 _WORD_BEFORE = re.compile(r"([\w.]+)[.!?…]*[\"'”’)\]]*$")
@@ -113,7 +117,7 @@ def _split_line(text: str, start: int, end: int, spans: list[tuple[int, int]]) -
         before = _WORD_BEFORE.search(text, cursor, match.end())
         word = before.group(1).lower().rstrip(".") if before else ""
         is_initial = len(word) == 1 and word.isalpha()
-        if word in _ABBREVIATIONS or is_initial:
+        if word in _ABBREVIATIONS or is_initial or _DOTTED.fullmatch(word):
             continue
         _append_trimmed(text, cursor, match.end(), spans)
         cursor = match.end()

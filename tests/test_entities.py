@@ -111,6 +111,11 @@ def test_a_short_answer_never_shows_half_a_quotation(news, answerer, span: str, 
     assert answer.short_answer == expected and expected in answer.citations[0].quote
 
 
+def test_a_short_answer_with_no_content_word_is_none(news, answerer) -> None:  # type: ignore[no-untyped-def]
+    answer = _short(news, answerer, "When did the drill begin?", "Russia and China began", "on")  # the reader read "on"
+    assert not answer.refused and answer.short_answer is None and answer.citations[0].quote.startswith("Russia and China")
+
+
 def test_a_bracket_the_short_answer_cannot_close_is_left_out(news, answerer) -> None:  # type: ignore[no-untyped-def]
     assert _short(news, answerer, "What is the exercise?", "The exercise (the", "(the largest").short_answer == "the largest"
 

@@ -29,6 +29,11 @@ def sentences(text: str) -> list[str]:
         ("Prices rose 3.5 percent. Bonds fell.", ["Prices rose 3.5 percent.", "Bonds fell."]),
         ("U.S.-led forces withdrew. Others stayed.", ["U.S.-led forces withdrew.", "Others stayed."]),
         ("J. R. R. Tolkien wrote books. They sold.", ["J. R. R. Tolkien wrote books.", "They sold."]),
+        # Letters joined by dots are initials or an abbreviation, not a sentence's end (a line's end still is).
+        ("Airbus parent EADS N.V. (EADS) defeated Boeing. It won.", ["Airbus parent EADS N.V. (EADS) defeated Boeing.", "It won."]),
+        ("George H.W. Bush spoke. He left.", ["George H.W. Bush spoke.", "He left."]),
+        ("The S.W.A.T. team came. Nobody was hurt.", ["The S.W.A.T. team came.", "Nobody was hurt."]),
+        ("It was sold to Blackstone L.P.\nThe deal closed.", ["It was sold to Blackstone L.P.", "The deal closed."]),
         ("Is it? Yes. 2021 was hard.", ["Is it?", "Yes.", "2021 was hard."]),
         ("", []),
         ("   \n\n  ", []),
