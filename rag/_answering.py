@@ -303,7 +303,6 @@ class ExtractiveAnswerer:
             scored = [lead] + [s for s in scored if s is not lead]
         statements = group_statements(question, scored, index, threshold, max_statements=self.max_statements,
                                       runner_up=self.runner_up, merge_similarity=self.merge_similarity)
-        rivals = find_rivals(question, statements[0][0], answering, index)
         if prefer == "newest":
             # The newest report leads; whatever an older article says is how things stood before it: a
             # statement it leads, a sentence joined to the lead's, another figure (not a source that
@@ -315,7 +314,8 @@ class ExtractiveAnswerer:
                 return (index.documents[item.doc_i].published or "") >= newest
 
             statements = [[s for s in g if current(s)] for g in statements if current(g[0])]
-            rivals = [(r, k) for r, k in rivals if current(r)]
+            answering = [s for s in answering if current(s)]  # only these may be rivals
+        rivals = find_rivals(question, statements[0][0], answering, index)
         kind = rivals[0][1] if rivals else ""
         if rivals:  # never merged as one claim, even when worded alike: newest first unless asked otherwise
             # Only statements that name the question's subject as fully as the best one does can differ
