@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -602,9 +603,8 @@ def test_browser_dates_panel_sources_and_timeline_tab(served_news: str) -> None:
         expect(page.locator("#question textarea")).to_be_visible(timeout=30_000)  # the app is up, not just its shell
         page.get_by_text("Dates", exact=True).click()
         as_of = page.locator("#as-of input, #as-of textarea").first
-        as_of.fill("2026-06-02")
-        as_of.press("Tab")  # leave the box, so the value is committed before the question is sent
-        expect(as_of).to_have_value("2026-06-02")
+        expect(as_of).to_be_visible(timeout=10_000)
+        _fill_until_kept(as_of, "2026-06-02")
         page.locator("#question textarea").fill("How many people were killed in the earthquake?")
         page.keyboard.press("Enter")
         expect(page.locator("#chat .message").last).to_contain_text("12 people were killed", timeout=30_000)
@@ -618,6 +618,28 @@ def test_browser_dates_panel_sources_and_timeline_tab(served_news: str) -> None:
         expect(page.locator("#timeline .src-card").first).to_contain_text("2026-06-01", timeout=30_000)
         expect(page.locator("#timeline")).to_contain_text("relative: “Monday”")
         browser.close()
+
+
+def _fill_until_kept(box: Any, text: str, tries: int = 3) -> None:
+    """Type ``text`` into a Gradio textbox and leave it, until the box keeps it.
+
+    A box in an accordion that has just opened can be mounted a second time
+    while the page settles, which empties what was typed into the first one
+    (seen once in CI); a person would see the empty box and type again.
+    """
+    from playwright.sync_api import expect
+
+    for _ in range(tries - 1):
+        box.fill(text)
+        box.press("Tab")  # leave the box, so the value is committed before the question is sent
+        try:
+            expect(box).to_have_value(text, timeout=3_000)
+            return
+        except AssertionError:
+            continue
+    box.fill(text)
+    box.press("Tab")
+    expect(box).to_have_value(text)
 
 
 def _corpus(tmp_path: Path, records: list[dict]) -> Path:
