@@ -45,6 +45,7 @@ from ._dates import DateRange, question_scope
 from ._exceptions import InputError
 from ._followup import is_follow_up, standalone_question
 from ._index import IndexData
+from ._overview import overview, overview_topic, topic_terms
 from ._query import Query
 from ._reader import Reader
 from ._retrieval import HybridSearcher
@@ -191,6 +192,9 @@ class Pipeline:
         standalone = self._standalone(query.question, query.history, llm)
         dates, scope = scoped(standalone, query.dates)
         read = reading_question(standalone, scope, dates, searcher)
+        topic = None if llm else overview_topic(standalone)  # an LLM answers "What's the latest on X?" itself
+        if topic:
+            read = topic  # "What's the latest on" is no word of the news
         t0 = time.perf_counter()
         vector = searcher.embed_query(read)
         t1 = time.perf_counter()
@@ -201,7 +205,11 @@ class Pipeline:
         t2 = time.perf_counter()
         wider = query.dates if scope is not None and narrows(dates, query.dates) else None
         if not llm:
-            answer, scope = answer_scoped(answerer, search, passages, dates, wider, scope)
+            summed = None if topic is None else overview_scoped(standalone, topic, search, passages, dates, wider, scope)
+            if summed is not None:
+                answer, scope = summed
+            else:
+                answer, scope = answer_scoped(answerer, search, passages, dates, wider, scope)
             yield AnswerEvent("sources", passages=answer.passages)
         else:
             answer, scope = yield from self._llm_answer(standalone, search, passages, dates, wider, scope)
@@ -530,6 +538,43 @@ def answer_scoped(
 # report nearest the asked time, often published just after it ("last month's" figures come out early in
 # this one), is not among them.
 WIDEN_DAYS = (7, 31, 365)
+
+
+# An overview ("What's the latest on X?") chooses its articles among those of this many times top_k passages
+# found for the topic, newest first: the newest reports of a topic are seldom its best-worded ones.
+OVERVIEW_DEPTH = 4
+# Without a topic ("What happened this week?"), among this many of the newest articles in range.
+OVERVIEW_NEWEST = 50
+
+
+def overview_scoped(
+    question: str, topic: str, search: Search, passages: list[Passage], dates: DateRange, wider: DateRange | None,
+    scope: TimeScope | None,
+) -> tuple[Answer, TimeScope | None] | None:
+    """The overview of an overview question (:mod:`rag._overview`), and the scope it reports; ``None`` when none is about it.
+
+    When no article in ``dates`` is about the topic and ``wider`` (the
+    explicit dates alone) holds one, the overview comes from there and
+    says so, as an answer does.
+    """
+    index = search.index
+
+    def candidates(window: DateRange) -> list[int]:
+        if topic_terms(topic):
+            found = search.searcher.search(search.read, OVERVIEW_DEPTH * search.top_k, query_vector=search.vector,
+                                           dates=window)
+            return [index.doc_index[p.doc_id] for p in found]
+        positions = np.flatnonzero(search.searcher.allowed_documents(window))
+        newest = np.argsort(-index.published_days()[positions], kind="stable")  # unknown dates (-1) last
+        return positions[newest[:OVERVIEW_NEWEST]].tolist()
+
+    summed = overview(question, topic, candidates(dates), index, passages)
+    if summed is not None:
+        return summed, scope
+    if wider is None or scope is None:
+        return None
+    summed = overview(question, topic, candidates(wider), index, passages)
+    return None if summed is None else widened(summed, scope)
 
 
 def widening(asked: DateRange, wider: DateRange) -> list[DateRange]:

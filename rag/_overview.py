@@ -1,0 +1,207 @@
+"""Overview questions: "What's the latest on the drill?", "What happened this week?".
+
+A news reader asking these wants the news itself, not one fact, and no
+single sentence answers them, so the reader model refuses them or quotes a
+sentence that happens to share a word. An overview is answered with the
+opening sentence of each of the newest articles about the topic (the
+sentence a news story puts its news in), newest first, each cited with its
+outlet and date. Without a topic ("What's new?", "What happened this
+week?") the newest articles in the searched range are summed up the same
+way.
+
+An article is about the topic when it (its title or text) holds every
+content term of the topic, or two in three of a longer one; its quoted
+sentence is its first quotable one that holds one of them, among its
+first :data:`LEAD_SENTENCES`. When no article is about the topic, there is
+no overview and the question is answered as any other (which refuses).
+
+Example:
+    >>> overview_topic("What's the latest on the drill?")
+    'the drill'
+    >>> overview_topic("What happened this week?")
+    ''
+    >>> overview_topic("How many troops?") is None
+    True
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from ._citations import cite
+from ._index import IndexData
+from ._quotable import after_headline, quotable
+from ._text import content_terms, neutral_markers
+from ._types import Answer, Citation, Passage
+
+__all__ = ["LEAD_SENTENCES", "MAX_ARTICLES", "about_topic", "overview", "overview_topic", "topic_terms"]
+
+MAX_ARTICLES = 3  # articles an overview quotes: a reader scans three headlines' worth, not a page
+LEAD_SENTENCES = 8  # how far into an article its sentence about the topic is looked for
+
+_ABOUT = r"(?:on|about|with|regarding|concerning|in|from|for|of|around|at|to)"
+_POLITE = r"(?:(?:so|and|ok(?:ay)?|hi|hey|please),? )*(?:(?:can|could|would) you (?:please )?)?"
+_PATTERNS = tuple(re.compile(p, re.IGNORECASE) for p in (
+    # "What's the latest on X?", "What are the latest developments in X?", "What's the latest?"
+    rf"^{_POLITE}(?:what(?:'s| is| are)|whats) (?:the )?(?:very )?(?:latest|newest|most recent)"
+    rf"(?: (?:news|updates?|developments?|reports?|headlines|stories|word))?(?: {_ABOUT} (?P<topic>.+))?$",
+    # "What's the news about X?", "What's new with X?", "What's new?"
+    rf"^{_POLITE}(?:what(?:'s| is| are)|whats) (?:the )?(?:news|headlines|top stories|new)(?: {_ABOUT} (?P<topic>.+))?$",
+    # "Any news on X?", "Are there any updates about X?"
+    rf"^{_POLITE}(?:(?:are|is) there )?any(?: new| recent| fresh| more)? (?:news|updates?|developments?)"
+    rf"(?: {_ABOUT} (?P<topic>.+))?$",
+    # "Tell me about X", "Fill me in on X", "Catch me up on X", "Brief me on X"
+    rf"^{_POLITE}(?:tell me (?:more |the news )?|fill me in |catch me up |update me |brief me )"
+    rf"(?:on|about|with) (?P<topic>.+)$",
+    # "Give me an update on X", "A summary of X", "An overview of the news about X"
+    rf"^{_POLITE}(?:(?:give|show|get) me )?(?:an? |the |some )?(?:quick |short |brief )?"
+    rf"(?:update|overview|summary|rundown|recap|roundup|round-up|briefing|digest)"
+    rf"(?: (?:of|on) the (?:news|articles|stories|coverage))?(?: {_ABOUT} (?P<topic>.+))?$",
+    # "Summarize the news about X", "Summarise X", "Recap the articles"
+    rf"^{_POLITE}(?:summari[sz]e|recap|sum up)(?: (?:the )?(?:news|articles|stories|coverage|reports?|headlines))?"
+    rf"(?:(?: {_ABOUT})? (?P<topic>.+))?$",
+    # "What's going on with X?", "What is happening in X?"
+    # ("What is happening to X?" and "What was happening in 1848?" ask about one change or one past time)
+    rf"^{_POLITE}(?:what(?:'s| is| has been)|whats) (?:going on|happening)(?: (?:with|in|at|around) (?P<topic>.+))?$",
+    # "What do the articles say about X?", "What do we know about X?"
+    rf"^{_POLITE}what do (?:the (?:articles|reports|news|sources)|you|we) (?:say|know|report) "
+    rf"(?:about|on|regarding|concerning) (?P<topic>.+)$",
+    # "What happened this week?", "What happened today?" (a topic makes it a question about an event)
+    r"^(?:so |and )?what(?:'s| has)? happened(?: (?:this|last|past) (?:week|month|year)| today| yesterday"
+    r"| recently| lately| overnight| so far)?$",
+))
+# Time words are the time scope's (they filter), not what the articles must be about: left out before matching.
+_TIME_WORDS = re.compile(
+    r"\b(?:(?:this|last|past|the past|the last) (?:week|month|year|few days)|today|tonight|yesterday|overnight|"
+    r"recently|lately|so far|right now|now|currently|at the moment|these days)(?:'s)?\b",
+    re.IGNORECASE,
+)
+
+
+_ASKS = re.compile(r"(?:where|when|who|whom|whose|what|which|why|how|whether|if)\b", re.IGNORECASE)
+# Words that name the news itself, not a topic of it (stemmed as content_terms stems them).
+_GENERAL = frozenset(content_terms("news headlines stories updates developments coverage articles reports events world"))
+
+
+def _normal(question: str) -> str:
+    text = question.strip().replace("’", "'").replace("‘", "'")  # the topic keeps its capitals: "the A380"
+    text = re.sub(r"\s+", " ", text)
+    return text.rstrip(" ?!.")
+
+
+def overview_topic(question: str) -> str | None:
+    """What an overview question asks about (``""``: the news in general), or ``None`` for any other question.
+
+    Example:
+        >>> overview_topic("Any news about Russia and China this week?")
+        'Russia and China'
+        >>> overview_topic("Summarize the articles"), overview_topic("Who won the election?")
+        ('', None)
+    """
+    text = re.sub(r"\s+", " ", _TIME_WORDS.sub(" ", _normal(question))).strip(" ,")  # "What's the news today?"
+    for pattern in _PATTERNS:
+        found = pattern.match(text)
+        if found is not None:
+            topic = (found.groupdict().get("topic") or "").strip(" ,;:-")
+            terms = set(content_terms(topic))
+            if topic and not terms:  # "Tell me more about it": a follow-up about a pronoun is a question like any other
+                return None
+            if _ASKS.match(topic):  # "the latest on where the plant will open": one fact, the newest report's
+                return None
+            return "" if terms <= _GENERAL else topic  # "Recap this week's news": the news in general
+    return None
+
+
+def topic_terms(topic: str) -> list[str]:
+    """The topic's content terms, stemmed (empty for the news in general)."""
+    return content_terms(topic)
+
+
+def about_topic(terms: Sequence[str], covered: Iterable[str]) -> bool:
+    """Whether an article whose terms are ``covered`` is about a topic of ``terms``: all of one to three, two in three of more.
+
+    Example:
+        >>> about_topic(["drill"], {"drill", "russia"}), about_topic(["mar", "mission"], {"mission"})
+        (True, False)
+    """
+    if not terms:
+        return True
+    have = set(covered)
+    found = sum(t in have for t in terms)
+    return found == len(terms) if len(terms) <= 3 else 3 * found >= 2 * len(terms)
+
+
+def _article_terms(index: IndexData, doc_i: int) -> set[str]:
+    lo, hi = index.sentence_range(doc_i)
+    terms = set(content_terms(index.documents[doc_i].title))
+    for row in range(lo, hi):
+        terms |= index.sentence_terms(row)
+    return terms
+
+
+def _lead(index: IndexData, doc_i: int, terms: Sequence[str]) -> tuple[int, int] | None:
+    """The span of the article's first quotable sentence that holds a topic term (any, without a topic)."""
+    doc = index.documents[doc_i]
+    lo, hi = index.sentence_range(doc_i)
+    wanted = set(terms)
+    for row in range(lo, min(hi, lo + LEAD_SENTENCES)):
+        _, start, end = (int(v) for v in index.sentence_rows[row])
+        start = after_headline(doc.text, start, end, doc.title)
+        if not quotable(doc.text, start, end, doc.title):
+            continue
+        if not wanted or wanted & index.sentence_terms(row):
+            return start, end
+    return None
+
+
+def _newest_first(index: IndexData, docs: Iterable[int]) -> list[int]:
+    """Document positions newest first; undated ones last, in the order given."""
+    ordered = list(dict.fromkeys(docs))
+    dated = sorted((i for i in ordered if index.documents[i].published), key=lambda i: index.documents[i].published or "",
+                   reverse=True)
+    return dated + [i for i in ordered if not index.documents[i].published]
+
+
+def _label(citation: Citation) -> str:
+    """``"Reuters, 2021-08-09: "``: who reported it and when, as far as known (the citation names the article)."""
+    known = [v for v in (citation.outlet, citation.published) if v]
+    return f"{', '.join(known)}: " if known else ""
+
+
+def overview(question: str, topic: str, candidates: Iterable[int], index: IndexData, passages: Sequence[Passage] = (),
+             *, max_articles: int = MAX_ARTICLES) -> Answer | None:
+    """The overview answer from the articles ``candidates`` (positions, most relevant first), or ``None`` when none is about ``topic``.
+
+    Args:
+        question: The question as asked (the answer's ``question``).
+        topic: What it asks about (:func:`overview_topic`); ``""`` for the news in general.
+        candidates: Document positions to choose from: those a search for the
+            topic found, or every article in the searched range.
+        index: The index the positions refer to.
+        passages: The retrieved passages, kept on the answer.
+        max_articles: Most articles quoted.
+    """
+    terms = topic_terms(topic)
+    chosen: list[tuple[int, tuple[int, int]]] = []
+    seen: set[int] = set()
+    for doc_i in _newest_first(index, candidates):
+        group = index.canonical(doc_i)  # one copy of a syndicated story
+        if group in seen or not about_topic(terms, _article_terms(index, doc_i)):
+            continue
+        span = _lead(index, doc_i, terms)
+        if span is None:
+            continue
+        seen.add(group)
+        chosen.append((doc_i, span))
+        if len(chosen) >= max_articles:
+            break
+    if not chosen:
+        return None
+    citations: list[Citation] = [cite(index, n, doc_i, start, end) for n, (doc_i, (start, end)) in enumerate(chosen, 1)]
+    about = f" about {topic}" if topic else ""
+    opening = f"The newest reports{about}:" if len(citations) > 1 else f"The newest report{about}:"
+    # an article's own "[1]" would read as one of our citations
+    parts = [opening] + [f"{_label(c)}{neutral_markers(c.quote.strip())} [{c.n}]" for c in citations]
+    return Answer(question=question, text=" ".join(parts), refused=False, citations=tuple(citations),
+                  passages=tuple(passages))

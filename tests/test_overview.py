@@ -1,0 +1,139 @@
+"""Overview questions ("What's the latest on X?", "What happened this week?"): the newest articles' news, cited."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from rag import Assistant, MiniLMEmbeddings
+from rag._overview import about_topic, overview_topic
+
+
+@pytest.mark.parametrize(("question", "topic"), [
+    ("What's the latest on the A380?", "the A380"),
+    ("What are the latest developments in the Ukraine war?", "the Ukraine war"),
+    ("Any updates on the strike?", "the strike"),
+    ("Is there any news about Tesla today?", "Tesla"),
+    ("Tell me about the earthquake", "the earthquake"),
+    ("Can you tell me more about the election?", "the election"),
+    ("Give me an update on the recall", "the recall"),
+    ("Summarize the news about Ford", "Ford"),
+    ("What's going on in Gaza?", "Gaza"),
+    ("What do the articles say about inflation?", "inflation"),
+    ("Catch me up on the trial", "the trial"),
+    ("What’s the latest on the A380 this week?", "the A380"),  # a curly apostrophe; the time words filter
+    # the news in general
+    ("What happened this week?", ""),
+    ("What's the news today?", ""),
+    ("Recap this week's news", ""),
+    ("What are today's top stories?", ""),
+    ("whats new", ""),
+    ("Summarise", ""),
+])
+def test_overview_questions_and_their_topics(question: str, topic: str) -> None:
+    assert overview_topic(question) == topic
+
+
+@pytest.mark.parametrize("question", [
+    "How many troops?",
+    "What is the latest death toll?",  # one fact, the newest figure
+    "What happened to the submarine?",  # one event's outcome
+    "What is happening to the average age of teachers in Wales?",  # one change (SQuAD)
+    "What was happening in April 1848 in Paris?",  # one past time (SQuAD)
+    "What do you have to cross to reach the chloroplast?",  # (SQuAD)
+    "What is the news agency that reported it?",
+    "What is the latest on where the plant will open in 2024?",  # one fact, the newest report's
+    "Tell me more about it",  # a follow-up: the pronoun is resolved and the question answered as any other
+])
+def test_other_questions_are_no_overview(question: str) -> None:
+    assert overview_topic(question) is None
+
+
+def test_an_article_is_about_a_topic_when_it_holds_its_terms() -> None:
+    assert about_topic(["norvik", "recal"], {"norvik", "recal", "brake"})
+    assert not about_topic(["norvik", "recal"], {"recal", "brake"})  # another carmaker's recall
+    assert about_topic(["a", "b", "c", "d"], {"a", "b", "c"}) and not about_topic(["a", "b", "c", "d"], {"a", "b"})
+    assert about_topic([], set())  # the news in general
+
+
+def _article(doc_id: str, published: str, title: str, text: str, outlet: str = "Wire") -> dict:
+    return {"id": doc_id, "title": title, "published": published, "outlet": outlet, "text": text}
+
+
+RECORDS = [
+    _article("recall-1", "2021-08-01", "Norvik recall", "Norvik Motors is recalling 120,000 cars because the brakes can fail, "
+             "the company said. Dealers will replace the part for free.", outlet="One"),
+    _article("recall-2", "2021-08-05", "Norvik recall grows", "Shares fell on Thursday. Norvik Motors is now recalling 150,000 "
+             "cars, the company said. The recall covers three models.", outlet="Two"),
+    _article("recall-3", "2021-08-09", "Regulator opens Norvik inquiry", "A regulator opened an inquiry into the Norvik Motors "
+             "brake recall on Monday. The company said it would cooperate.", outlet="Three"),
+    _article("castell", "2021-08-10", "Castell Auto recall", "Castell Auto is recalling 5,000 vans over a fuel leak, the "
+             "company said.", outlet="Four"),
+    _article("harbour", "2021-08-11", "Harbour reopens", "The harbour at Port Velna reopened on Wednesday after a week of "
+             "storms. Ferries resumed their timetable.", outlet="Five"),
+]
+
+
+@pytest.fixture(scope="module")
+def recalls(tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbeddings) -> Assistant:
+    root = tmp_path_factory.mktemp("overview")
+    folder = root / "articles"
+    folder.mkdir()
+    for record in RECORDS:
+        (folder / f"{record['id']}.json").write_text(json.dumps(record))
+    Assistant(root / "ix", embeddings=embedder).index([folder])
+    return Assistant.load(root / "ix", embeddings=embedder)
+
+
+def test_the_latest_on_a_topic_quotes_its_newest_articles_newest_first(recalls: Assistant) -> None:
+    answer = recalls.ask("What's the latest on the Norvik recall?")
+    assert not answer.refused
+    # the three Norvik articles, newest first; not Castell's recall, not the harbour
+    assert [c.doc_id for c in answer.citations] == ["recall-3", "recall-2", "recall-1"]
+    assert [c.published for c in answer.citations] == ["2021-08-09", "2021-08-05", "2021-08-01"]
+    # each article's first sentence about the topic: "Shares fell on Thursday." names no Norvik
+    assert answer.citations[1].quote == "Norvik Motors is now recalling 150,000 cars, the company said."
+    assert answer.text.startswith("The newest reports about the Norvik recall: Three, 2021-08-09: A regulator opened")
+    assert "Two, 2021-08-05: Norvik Motors is now recalling 150,000 cars, the company said. [2]" in answer.text
+    assert answer.time_scope is not None and answer.time_scope.prefer == "newest"
+
+
+def test_an_overview_as_of_a_date_reads_only_what_was_published_by_then(recalls: Assistant) -> None:
+    answer = recalls.ask("Any news about Norvik Motors?", as_of="2021-08-06")
+    assert [c.doc_id for c in answer.citations] == ["recall-2", "recall-1"]
+    assert answer.text.startswith("The newest reports about Norvik Motors: Two, 2021-08-05:")
+
+
+def test_what_happened_this_week_sums_up_the_weeks_newest_articles(recalls: Assistant) -> None:
+    answer = recalls.ask("What happened this week?", as_of="2021-08-11")
+    assert [c.doc_id for c in answer.citations] == ["harbour", "castell", "recall-3"]  # 2021-08-05 to 08-11, newest first
+    assert answer.citations[0].quote == "The harbour at Port Velna reopened on Wednesday after a week of storms."
+    assert answer.time_scope is not None and answer.time_scope.since == "2021-08-05"
+
+
+def test_with_nothing_in_the_week_the_overview_comes_from_the_nearest_and_says_so(recalls: Assistant) -> None:
+    answer = recalls.ask("What happened this week?", as_of="2021-08-30")
+    assert not answer.refused and answer.citations[0].doc_id == "harbour"
+    assert answer.text.startswith("No article from this week (2021-08-24 to 2021-08-30); from 2021-08-11")
+    assert answer.time_scope is not None and answer.time_scope.widened
+
+
+def test_an_overview_of_what_no_article_is_about_is_refused(recalls: Assistant) -> None:
+    answer = recalls.ask("Any news on the Mars mission?")
+    assert answer.refused and not answer.citations
+
+
+def test_overviews_stream_and_answer_alike(recalls: Assistant) -> None:
+    events = list(recalls.stream("Tell me about the Norvik recall"))
+    assert [e.kind for e in events] == ["sources", "final"]
+    final = events[-1].answer
+    assert final is not None and final.text == recalls.ask("Tell me about the Norvik recall").text
+
+
+def test_the_demo_articles_sum_up_without_dates_or_outlets(assistant: Assistant) -> None:
+    answer = assistant.ask("Tell me about the drill")
+    assert not answer.refused and sorted(c.doc_id for c in answer.citations) == [
+        "russia-china-drill-report", "zapad-interaction-2021-begins"]
+    # no outlet and no date known: no "date unknown" label, the citation names the article
+    assert "date unknown" not in answer.text and answer.text.startswith("The newest reports about the drill: ")
