@@ -633,19 +633,18 @@ def _records(
             data = json.loads(raw)
         except json.JSONDecodeError as error:
             raise Unusable(f"invalid JSON at line {error.lineno} ({error.msg})") from error
-        records = data if isinstance(data, list) else [data]
+        records = data if isinstance(data, list) else _wrapped(data)
         items = [(i, record) for i, record in enumerate(records, start=1)]
     used = 0
     for number, record in items:
         if not isinstance(record, dict):
             failures.append((number, "not a JSON object"))
             continue
-        # "text" first, else "body": a record with "text": null and a body is usable.
-        body = next((v for v in (record.get("text"), record.get("body")) if isinstance(v, str) and v.strip()), None)
+        body = _record_text(record)
         if body is None:
             failures.append((number, "no 'text' or 'body' string"))
             continue
-        title = str(record.get("title") or "")
+        title = _opt(record, "title", "headline") or ""
         text = body if not title or body.lstrip().startswith(title) else f"{title}\n\n{body}"
         doc_id = str(record["id"]) if record.get("id") not in (None, "") else (
             base_id if len(items) == 1 else f"{base_id}-{number}"
@@ -670,13 +669,75 @@ def _records(
         _skip_file_part(result, source, f"{len(failures)} of {total} records skipped ({detail})")
 
 
+# The keys news datasets and APIs put an article's parts under, in the order they are tried: this
+# project's own first, then NewsAPI (content, publishedAt, source.name), news-please (maintext,
+# date_publish, source_domain), newspaper3k and RealTime QA's search results (publish_date), the NYT
+# API (web_url, pub_date, headline.main, byline.original, lead_paragraph), schema.org (datePublished)
+# and RSS-shaped records (link, pubDate).
+TEXT_KEYS = ("text", "body", "content", "maintext", "article", "full_text", "article_text", "story")
+# Only a summary: better indexed than skipped (a feed that gives no more), but never over the full text.
+SUMMARY_KEYS = ("description", "abstract", "summary", "lead_paragraph")
+DATE_KEYS = ("published", "date", "published_at", "publishedAt", "publish_date", "publishDate", "date_publish",
+             "datePublished", "date_published", "published_date", "publishedDate", "publication_date", "pub_date",
+             "pubDate")
+OUTLET_KEYS = ("outlet", "source", "publisher", "site_name", "source_domain", "source_name", "publication",
+               "newspaper", "domain")
+URL_KEYS = ("url", "link", "web_url", "article_url", "source_url")
+AUTHOR_KEYS = ("author", "authors", "byline", "creator")
+# A JSON file that is one object holding its records (a NewsAPI response's "articles", the NYT API's
+# "response": {"docs": […]}): the list under the first of these keys, one level down at most.
+RECORD_LISTS = ("articles", "data", "results", "items", "documents", "docs", "records", "entries", "news", "stories",
+                "response")
+# NewsAPI cuts "content" at 200 characters and says how much is left: "… [+2345 chars]".
+_CUT_MARKER = re.compile(r"\s*(?:…|\.\.\.)?\s*\[\+\d+ chars\]\s*$")
+
+
+def _record_text(record: dict[str, Any]) -> str | None:
+    """The record's article text: the first full-text key with words, else a summary; ``None`` if neither.
+
+    A record with ``"text": null`` and a body is usable, so empty values are passed over.
+
+    Example:
+        >>> _record_text({"text": None, "content": "Rates rose again … [+2345 chars]"})
+        'Rates rose again'
+        >>> _record_text({"description": "A short summary."}), _record_text({"title": "No text"})
+        ('A short summary.', None)
+    """
+    for key in (*TEXT_KEYS, *SUMMARY_KEYS):
+        value = record.get(key)
+        if isinstance(value, str) and value.strip():
+            return _CUT_MARKER.sub("", value) if key == "content" else value
+    return None
+
+
+def _wrapped(data: Any) -> list[Any]:
+    """The records of a JSON file that is one object: the list it holds them under, else the object itself.
+
+    Example:
+        >>> _wrapped({"status": "ok", "articles": [{"text": "a"}]})
+        [{'text': 'a'}]
+        >>> _wrapped({"response": {"docs": [{"text": "b"}]}}), _wrapped({"text": "c"})
+        ([{'text': 'b'}], [{'text': 'c'}])
+    """
+    if not isinstance(data, dict) or _record_text(data) is not None:
+        return [data]
+    for key in RECORD_LISTS:
+        inner = data.get(key)
+        if isinstance(inner, dict):  # one level down: {"response": {"docs": [...]}}
+            inner = next((inner[k] for k in RECORD_LISTS if isinstance(inner.get(k), list)), None)
+        if isinstance(inner, list) and any(isinstance(r, dict) for r in inner):
+            return inner
+    return [data]
+
+
 def _opt(record: dict[str, Any], *keys: str) -> str | None:
     """The first of ``keys`` the record has as a non-empty value (a list of names is joined, a
-    ``{"name": …}`` object is its name, as NewsAPI writes ``source``)."""
+    ``{"name": …}`` object is its name, as NewsAPI writes ``source``; the NYT API's ``headline`` and
+    ``byline`` objects give their ``main`` and ``original``)."""
     for key in keys:
         value = record.get(key)
         if isinstance(value, dict):
-            value = value.get("name")
+            value = value.get("name") or value.get("main") or value.get("original")
         if isinstance(value, list):
             names = (str(v.get("name") or "") if isinstance(v, dict) else str(v) for v in value if v)
             value = ", ".join(name for name in names if name)  # an entry without a name leaves no ", ,"
@@ -686,17 +747,16 @@ def _opt(record: dict[str, Any], *keys: str) -> str | None:
 
 
 def _record_meta(record: dict[str, Any], where: str, result: LoadResult) -> Meta:
-    """A JSON record's metadata: ``published`` or ``date``, ``outlet``/``source``, ``author``.
+    """A JSON record's metadata: the first of :data:`DATE_KEYS`, :data:`OUTLET_KEYS`, :data:`URL_KEYS` and :data:`AUTHOR_KEYS` it has.
 
     ``where`` (``"<file>:<record number>"``) names the record in the warning for an invalid date.
     """
-    date_key = next((k for k in ("published", "date", "published_at", "publishedAt") if record.get(k) not in (None, "")),
-                    "published")
+    date_key = next((k for k in DATE_KEYS if record.get(k) not in (None, "")), "published")
     return Meta(
-        url=_opt(record, "url"),
+        url=_opt(record, *URL_KEYS),
         published=_checked_date(record.get(date_key), date_key, where, result),
-        outlet=_opt(record, "outlet", "source", "publisher", "site_name"),
-        author=_opt(record, "author", "authors", "byline"),
+        outlet=_opt(record, *OUTLET_KEYS),
+        author=_opt(record, *AUTHOR_KEYS),
     )
 
 

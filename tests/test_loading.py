@@ -815,6 +815,51 @@ def test_json_record_metadata_keys_in_order(tmp_path: Path) -> None:
     assert not result.warnings
 
 
+def test_records_in_the_shapes_news_datasets_and_apis_write(tmp_path: Path) -> None:
+    # A NewsAPI response: records under "articles", "content" cut with "[+N chars]", source.name, publishedAt.
+    newsapi = {"status": "ok", "totalResults": 1, "articles": [
+        {"source": {"id": None, "name": "Wire"}, "author": "Ann Lee", "title": "Rates rise",
+         "description": "The bank raised rates.", "url": "https://wire.example/rates",
+         "publishedAt": "2024-05-01T10:00:00Z", "content": "The bank raised rates by half a point on Wednesday… [+2345 chars]"}]}
+    # The NYT API: response.docs, headline.main, byline.original, pub_date, web_url, lead_paragraph only.
+    nyt = {"status": "OK", "response": {"docs": [
+        {"headline": {"main": "Storm hits coast"}, "byline": {"original": "By Bo Chan"}, "pub_date": "2024-05-02T08:00:00+0000",
+         "web_url": "https://nyt.example/storm", "lead_paragraph": "A storm hit the coast on Thursday.", "source": "The Times"}]}}
+    (tmp_path / "newsapi.json").write_text(json.dumps(newsapi))
+    (tmp_path / "nyt.json").write_text(json.dumps(nyt))
+    # news-please (maintext, date_publish, source_domain) and newspaper3k / RealTime QA (publish_date with slashes).
+    lines = [
+        {"title": "Fire downtown", "maintext": "A fire broke out downtown on Friday.", "date_publish": "2024-05-03 09:12:00",
+         "source_domain": "city.example", "authors": ["Cy Dee"], "url": "https://city.example/fire"},
+        {"title": "Vote delayed", "text": "The vote was delayed until June.", "publish_date": "2024/05/04", "link": "https://x.example/v"},
+        {"headline": "Ship docks", "article": "The ship docked at noon.", "pubDate": "Sun, 05 May 2024 12:00:00 GMT"},
+    ]
+    (tmp_path / "crawl.jsonl").write_text("\n".join(json.dumps(r) for r in lines))
+    result = load_paths([tmp_path])
+    got = {d.title: (d.text, d.published, d.outlet, d.author, d.url) for d in result.documents}
+    assert got == {
+        "Rates rise": ("Rates rise\n\nThe bank raised rates by half a point on Wednesday", "2024-05-01", "Wire", "Ann Lee",
+                       "https://wire.example/rates"),
+        "Storm hits coast": ("Storm hits coast\n\nA storm hit the coast on Thursday.", "2024-05-02", "The Times",
+                             "By Bo Chan", "https://nyt.example/storm"),
+        "Fire downtown": ("Fire downtown\n\nA fire broke out downtown on Friday.", "2024-05-03", "city.example", "Cy Dee",
+                          "https://city.example/fire"),
+        "Vote delayed": ("Vote delayed\n\nThe vote was delayed until June.", "2024-05-04", "x.example", None,
+                         "https://x.example/v"),
+        "Ship docks": ("Ship docks\n\nThe ship docked at noon.", "2024-05-05", None, None, None),
+    }
+    assert not result.skipped and not result.warnings
+
+
+def test_full_text_wins_over_a_summary_and_an_object_without_records_is_one(tmp_path: Path) -> None:
+    records = [{"title": "A", "description": "Summary only.", "content": "The full story."},
+               {"title": "B", "summary": "Only a summary here."}]
+    (tmp_path / "feed.json").write_text(json.dumps(records))
+    (tmp_path / "one.json").write_text(json.dumps({"title": "C", "body": "One object.", "data": [{"text": "not read"}]}))
+    docs = {d.title: d.text for d in load_paths([tmp_path]).documents}
+    assert docs == {"A": "A\n\nThe full story.", "B": "B\n\nOnly a summary here.", "C": "C\n\nOne object."}
+
+
 def test_invalid_json_dates_are_warnings_naming_the_record_and_value(tmp_path: Path) -> None:
     long = "soon" * 30
     records = [{"text": "1.", "published": 20240501}, {"text": "2.", "date": long},
