@@ -33,8 +33,10 @@ Example:
 from __future__ import annotations
 
 import codecs
+import csv
 import errno
 import hashlib
+import io
 import json
 import logging
 import re
@@ -57,7 +59,7 @@ __all__ = [
 
 log = logging.getLogger("rag")
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".json", ".jsonl")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".json", ".jsonl", ".csv")
 DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024
 _TITLE_CHARS = 120
 
@@ -281,7 +283,7 @@ def _load_file(path: Path, base_id: str, max_bytes: int, result: LoadResult) -> 
     elif suffix in (".html", ".htm"):
         title, text, meta = extract_html(_decode(data))
         yield make_document(base_id, title, source, text, meta)
-    elif suffix in (".json", ".jsonl"):
+    elif suffix in (".json", ".jsonl", ".csv"):
         yield from _records(_decode(data), suffix, base_id, source, result)
     else:
         raw, maps, text = _front_fields(_decode(data))
@@ -617,11 +619,13 @@ def extract_html(markup: str) -> tuple[str, str, Meta]:
 def _records(
     raw: str, suffix: str, base_id: str, source: str, result: LoadResult
 ) -> Iterator[SourceDocument]:
-    """The documents of a JSON or JSONL file; unusable records cost one line for the whole file."""
+    """The documents of a JSON, JSONL or CSV file; unusable records cost one line for the whole file."""
     items: list[tuple[int, Any]] = []
     failures: list[tuple[int, str]] = []
-    what = "line" if suffix == ".jsonl" else "record"
-    if suffix == ".jsonl":
+    what = {".jsonl": "line", ".csv": "row"}.get(suffix, "record")
+    if suffix == ".csv":
+        items = _csv_rows(raw)
+    elif suffix == ".jsonl":
         for line_no, line in enumerate(raw.splitlines(), start=1):
             if line.strip():
                 try:
@@ -708,6 +712,32 @@ def _record_text(record: dict[str, Any]) -> str | None:
         if isinstance(value, str) and value.strip():
             return _CUT_MARKER.sub("", value) if key == "content" else value
     return None
+
+
+def _csv_rows(raw: str) -> list[tuple[int, dict[str, Any]]]:
+    r"""A CSV file's rows as records under its header's names, numbered from 1 (the header is no row).
+
+    Each name is also given in lower case ("Title", "Content"), so a
+    spreadsheet's headings find the keys JSON records use; cells past the
+    header's names are left out.
+
+    Example:
+        >>> _csv_rows('Title,Content\nRates rise,"The bank raised rates, again."\n')
+        [(1, {'Title': 'Rates rise', 'title': 'Rates rise', 'Content': 'The bank raised rates, again.', 'content': 'The bank raised rates, again.'})]
+    """
+    # A news article is often longer than the csv module's default cell limit (128 KB); the file size limit still holds.
+    csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
+    rows: list[tuple[int, dict[str, Any]]] = []
+    # The csv module reads leniently (an unclosed quote runs to the end): a row it misreads has no text
+    # cell and is skipped with its number, as a JSON record without text is.
+    for number, row in enumerate(csv.DictReader(io.StringIO(raw, newline="")), start=1):
+        record: dict[str, Any] = {}
+        for name, value in row.items():
+            if isinstance(name, str) and name.strip():
+                record.setdefault(name.strip(), value)
+                record.setdefault(name.strip().lower(), value)
+        rows.append((number, record))
+    return rows
 
 
 def _wrapped(data: Any) -> list[Any]:

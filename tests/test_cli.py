@@ -477,7 +477,7 @@ def test_index_reports_each_problem_and_obeys_rebuild_and_no_prune(
                         r"2 chunks \(\d+\.\ds\)\n", out)
     assert err.splitlines() == [
         f"warning: skipped {news / 'photo.png'}: unsupported file type .png; use one of .txt, .md, .markdown, .html, "
-        ".htm, .pdf, .json, .jsonl",
+        ".htm, .pdf, .json, .jsonl, .csv",
         "warning: skipped typo: no such file or folder",
         "warning: 1 of 2 documents have no publication date (date unknown): date filters skip them unless "
         "--include-undated; add (or fix, where a warning names one) `published:` front matter or a 'published' field",
@@ -1577,7 +1577,7 @@ def test_cli_index_reports_its_warnings_notes_and_summary(
     out = capsys.readouterr()
     err = out.err.splitlines()
     assert err[0] == (f"warning: skipped {docs / 'bad.bin'}: unsupported file type .bin; use one of .txt, .md, "
-                      ".markdown, .html, .htm, .pdf, .json, .jsonl")
+                      ".markdown, .html, .htm, .pdf, .json, .jsonl, .csv")
     assert err[1] == "warning: skipped typo: no such file or folder"
     assert err[2] == (f'warning: {docs / "dated.md"}: published "someday" is not a date (give a real day, e.g. '
                       "published: 2024-05-01); indexed without a date")

@@ -279,7 +279,7 @@ def test_a_newline_in_a_file_name_stays_inside_one_quoted_line(tmp_path: Path) -
     by_name = {Path(s.source).name: s for s in result.skipped}
     assert by_name[name].source == str(tmp_path / name)  # the source itself is unchanged, for matching
     assert str(by_name[name]) == (
-        f"skipped {str(tmp_path / name)!r}: unsupported file type .bin; use one of .txt, .md, .markdown, .html, .htm, .pdf, .json, .jsonl"
+        f"skipped {str(tmp_path / name)!r}: unsupported file type .bin; use one of .txt, .md, .markdown, .html, .htm, .pdf, .json, .jsonl, .csv"
     )
     assert str(by_name[escape]).startswith(f"skipped {str(tmp_path / escape)!r}: binary file")
     assert all("\n" not in str(s) and "\x1b" not in str(s) for s in result.skipped)
@@ -552,7 +552,7 @@ def test_empty_and_wordless_files_say_which(tmp_path: Path, content: str, reason
 def test_unsupported_type_message_lists_the_supported_ones(tmp_path: Path) -> None:
     (tmp_path / "a.DOCX").write_bytes(b"PK")
     (skipped,) = load_paths([tmp_path]).skipped
-    assert skipped.reason == "unsupported file type .docx; use one of .txt, .md, .markdown, .html, .htm, .pdf, .json, .jsonl"
+    assert skipped.reason == "unsupported file type .docx; use one of .txt, .md, .markdown, .html, .htm, .pdf, .json, .jsonl, .csv"
     assert skipped.file == str(tmp_path / "a.DOCX")
 
 
@@ -858,6 +858,27 @@ def test_full_text_wins_over_a_summary_and_an_object_without_records_is_one(tmp_
     (tmp_path / "one.json").write_text(json.dumps({"title": "C", "body": "One object.", "data": [{"text": "not read"}]}))
     docs = {d.title: d.text for d in load_paths([tmp_path]).documents}
     assert docs == {"A": "A\n\nThe full story.", "B": "B\n\nOnly a summary here.", "C": "C\n\nOne object."}
+
+
+def test_csv_rows_are_records_under_their_header(tmp_path: Path) -> None:
+    # The shape of a Kaggle news dump: an unnamed index column, capitalised or lower-case headings.
+    long = "The council met again. " * 8000  # past the csv module's default 128 KB cell
+    (tmp_path / "news.csv").write_bytes(
+        "\ufeff,id,Title,publication,author,date,url,content\n"
+        "0,17,Rates rise,Wire,Ann Lee,2024-05-01,https://wire.example/r,\"The bank raised rates, again.\"\n"
+        "1,,Council,City Times,,\"May 2, 2024\",,\"".encode() + long.encode() + b"\"\n"
+        b"2,,No text,Wire,,,,\n")
+    (tmp_path / "broken.csv").write_text('title,text\n"unclosed,quote\n')  # read to the end as one title
+    result = load_paths([tmp_path])
+    got = {d.id: (d.title, d.published, d.outlet, d.author, d.url, len(d.text)) for d in result.documents}
+    assert got == {
+        "17": ("Rates rise", "2024-05-01", "Wire", "Ann Lee", "https://wire.example/r", len("Rates rise\n\nThe bank raised rates, again.")),
+        "news-2": ("Council", "2024-05-02", "City Times", None, None, len("Council\n\n" + long.strip())),
+    }
+    assert {Path(s.source).name: s.reason for s in result.skipped} == {
+        "broken.csv": "none of its 1 record(s) is usable (row 1: no 'text' or 'body' string); records need a 'text' or 'body' string",
+        "news.csv": "1 of 3 records skipped (row 3: no 'text' or 'body' string)",
+    }
 
 
 def test_invalid_json_dates_are_warnings_naming_the_record_and_value(tmp_path: Path) -> None:

@@ -1052,7 +1052,7 @@ def test_uploads_are_added_reported_and_their_gradio_copies_dropped(
     status, summary, box, heading = upload([str(article), SimpleNamespace(name=str(mine)), str(photo)])
     assert status == ("**Added** 2 document(s): harbour, mine. They are searchable now.\n\n"
                       "**Rejected** photo.png: unsupported type .png; use .txt, .md, .markdown, .html, .htm, .pdf, "
-                      ".json, .jsonl")
+                      ".json, .jsonl, .csv")
     assert box is None and summary.startswith("**3 documents · 3 chunks**")
     assert heading.startswith(f"## Ask the articles\nIndex **{assistant.index_dir.name}**: 3 articles, newest 2024-05-01. ")
     assert not article.exists() and not (gradio_tmp / "a1").exists() and not photo.parent.exists() and mine.exists()
@@ -1298,7 +1298,7 @@ LAYOUT = {
     "clear": ("button", {"value": "Clear conversation", "size": "sm"}),
     "sources": ("html", {"value": "<p>Sources of each answer appear here.</p>", "max_height": 600}),
     "Add articles": ("accordion", {"open": False, "visible": True}),
-    "upload": ("file", {"label": "Upload .txt, .md, .html, .pdf or .json (max 20 MB each; indexing takes about 10 s "
+    "upload": ("file", {"label": "Upload .txt, .md, .html, .pdf, .json or .csv (max 20 MB each; indexing takes about 10 s "
                                  "per MB)", "file_count": "multiple"}),
     "upload-status": ("markdown", {}),
     "Index": ("accordion", {"open": False}),

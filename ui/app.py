@@ -545,7 +545,7 @@ def build_app(
                 with gr.Accordion("Add articles", open=False, visible=not read_only):
                     files = gr.File(
                         # Indexing runs at about 10 s per MB of text on 2 cores (bench: SQuAD's 1.6 MB in 16 s).
-                        label=f"Upload .txt, .md, .html, .pdf or .json (max {max_mb:g} MB each; "
+                        label=f"Upload .txt, .md, .html, .pdf, .json or .csv (max {max_mb:g} MB each; "
                         f"indexing takes about {SECONDS_PER_MB:.0f} s per MB)",
                         file_count="multiple", elem_id="upload",
                     )

@@ -164,7 +164,7 @@ def rest_router(assistant: Assistant, *, uploads: Path, show_paths: bool = False
         return JSONResponse(shown({**_summary(doc), "text": doc.text, "sha256": doc.sha256}))
 
     @router.post("/documents", response_model=UploadOut,
-                 summary="Upload articles (.txt, .md, .html, .pdf, .json, .jsonl), indexed incrementally")
+                 summary="Upload articles (.txt, .md, .html, .pdf, .json, .jsonl, .csv), indexed incrementally")
     def upload(files: list[UploadFile] = File(description="the article files")) -> JSONResponse:  # noqa: B008
         check_writable(read_only)
         check_count(len(files))

@@ -94,7 +94,7 @@ def file_problem(name: str, size_bytes: int, max_mb: float) -> str | None:
 
     Example:
         >>> file_problem("photo.png", 10, 20)
-        'photo.png: unsupported type .png; use .txt, .md, .markdown, .html, .htm, .pdf, .json, .jsonl'
+        'photo.png: unsupported type .png; use .txt, .md, .markdown, .html, .htm, .pdf, .json, .jsonl, .csv'
         >>> file_problem("a.txt", 30 * 1024 * 1024, 20)
         'a.txt: 30.0 MB is over the 20 MB limit'
         >>> file_problem(".notes.txt", 10, 20)
