@@ -36,12 +36,37 @@ from ._scoring import ScoredSentence
 from ._text import NUMBER_WORDS
 from ._types import Citation
 
-__all__ = ["answer_words", "bounds", "expand", "unquotable_span"]
+__all__ = ["answer_words", "asks_yes_no", "bounds", "expand", "unquotable_span"]
 
 
 _PRONOUNS = frozenset("he she they it him her them we".split())
 _REFERRING = frozenset("the his her its their this that these those".split())
 
+
+# An auxiliary verb first asks yes or no ("Did Russia send fighter jets?"); "Is there any …" asks what there is.
+_YES_NO = re.compile(
+    r"^(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|shall|may|might|must)(?:n't)?\b"
+    r"(?!\s+there\b)",
+    re.IGNORECASE,
+)
+
+
+def asks_yes_no(question: str) -> bool:
+    """Whether ``question`` asks yes or no, so that no words of a quote answer it.
+
+    The quote is the evidence, but its span would be read as the answer:
+    "Did Russia send fighter jets?" answered "The Russian military". A
+    choice ("Is it rising or falling?") names its answers, and "Is there
+    any …" asks what there is: both keep their short answers.
+
+    Example:
+        >>> asks_yes_no("Did Russia send fighter jets?"), asks_yes_no("Were the tests a failure or a success?")
+        (True, False)
+        >>> asks_yes_no("Are there any regions it excludes?"), asks_yes_no("Who sent fighter jets?")
+        (False, False)
+    """
+    text = question.strip()
+    return bool(_YES_NO.match(text)) and not re.search(r"\bor\b", text, re.IGNORECASE)
 
 def expand(
     item: ScoredSentence,

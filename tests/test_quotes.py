@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag._quotes import answer_words
+from rag import Assistant
+from rag._quotes import answer_words, asks_yes_no
 
 
 def _words(text: str, span: str, floor: str = "") -> str | None:
@@ -59,3 +60,26 @@ def test_the_qualifier_is_looked_for_only_inside_the_quote() -> None:
     text = "Officials said more than 40 died. 10,000 troops came."
     assert _words(text, "10,000", floor="10,000") == "10,000"  # "more than" lies in the sentence before
     assert _words(text, "40", floor="Officials") == "more than 40"
+
+
+@pytest.mark.parametrize(("question", "yes_no"), [
+    ("Did Russia send fighter jets?", True),
+    ("Is the drill aimed at the United States?", True),
+    ("Hasn't the toll risen?", True),
+    ("  was it cancelled?", True),
+    ("Were the tests a failure or a success?", False),  # a choice names its answers
+    ("Are there any regions it excludes?", False),  # what there is
+    ("Is there a deadline?", False),
+    ("Who sent fighter jets?", False),
+    ("Island nations were hit hardest?", False),  # "Island" is no "is"
+])
+def test_questions_that_ask_yes_or_no(question: str, yes_no: bool) -> None:
+    assert asks_yes_no(question) is yes_no
+
+
+def test_a_yes_no_question_gets_its_quote_and_no_short_answer(assistant: Assistant) -> None:
+    answer = assistant.ask("Did Russia send fighter jets?")
+    # Before, the reader's span gave "The Russian military" as the answer to a yes/no question.
+    assert not answer.refused and answer.short_answer is None
+    assert "dispatched Su-30SM fighters" in answer.citations[0].quote
+    assert assistant.ask("Who dispatched Su-30SM fighters?").short_answer == "The Russian military"  # "who" keeps its words
