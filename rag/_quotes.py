@@ -36,7 +36,7 @@ from ._scoring import ScoredSentence
 from ._text import NUMBER_WORDS
 from ._types import Citation
 
-__all__ = ["answer_words", "asks_yes_no", "bounds", "expand", "unquotable_span"]
+__all__ = ["answer_words", "asks_what_happened", "asks_yes_no", "bounds", "expand", "unquotable_span"]
 
 
 _PRONOUNS = frozenset("he she they it him her them we".split())
@@ -67,6 +67,26 @@ def asks_yes_no(question: str) -> bool:
     """
     text = question.strip()
     return bool(_YES_NO.match(text)) and not re.search(r"\bor\b", text, re.IGNORECASE)
+
+
+# "What happened?", "What happened: <a headline>?" (the UI's examples); not "What happened to the lab?",
+# which the reader answers in a few words ("torn down": SQuAD has 52 such questions).
+_HAPPENED = re.compile(r"^\s*what(?:'s|’s| has)? happened\s*(?:[:?!.]|$)", re.IGNORECASE)
+
+
+def asks_what_happened(question: str) -> bool:
+    """Whether ``question`` asks what happened, which a whole sentence answers and no words inside it do.
+
+    "What happened: Carmaker recalls 300,000 SUVs?" (the UI's example
+    questions) was answered "last Thursday", the reader's words in the quote.
+
+    Example:
+        >>> asks_what_happened("What happened: Carmaker recalls 300,000 SUVs?"), asks_what_happened("What happened?")
+        (True, True)
+        >>> asks_what_happened("What happened to the lab?"), asks_what_happened("What did officials say happened?")
+        (False, False)
+    """
+    return bool(_HAPPENED.match(question))
 
 def expand(
     item: ScoredSentence,

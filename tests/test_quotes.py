@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag import Assistant
-from rag._quotes import answer_words, asks_yes_no
+from rag._quotes import answer_words, asks_what_happened, asks_yes_no
 
 
 def _words(text: str, span: str, floor: str = "") -> str | None:
@@ -83,3 +83,22 @@ def test_a_yes_no_question_gets_its_quote_and_no_short_answer(assistant: Assista
     assert not answer.refused and answer.short_answer is None
     assert "dispatched Su-30SM fighters" in answer.citations[0].quote
     assert assistant.ask("Who dispatched Su-30SM fighters?").short_answer == "The Russian military"  # "who" keeps its words
+
+
+@pytest.mark.parametrize(("question", "happened"), [
+    ("What happened: Carmaker recalls 300,000 SUVs over brake fault?", True),  # the UI's example questions
+    ("What happened?", True),
+    ("what's happened", True),
+    ("What happened to the lab?", False),  # "torn down": a few words answer it (SQuAD)
+    ("What happened in 1901?", False),
+    ("What did officials say happened?", False),
+])
+def test_questions_that_ask_what_happened(question: str, happened: bool) -> None:
+    assert asks_what_happened(question) is happened
+
+
+def test_the_ui_example_question_gets_its_quote_and_no_short_answer(news: Assistant) -> None:
+    answer = news.ask("What happened: Carmaker recalls 300,000 SUVs over brake fault?")
+    # Before, the short answer was "last Thursday": the reader's words in the quote, not what happened.
+    assert not answer.refused and answer.short_answer is None
+    assert answer.citations[0].quote.startswith("The carmaker is recalling 300,000 vehicles")
