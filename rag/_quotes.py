@@ -18,6 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
+from ._dates import dates_in
 from ._entities import (
     NAMED,
     Entity,
@@ -36,7 +37,7 @@ from ._scoring import ScoredSentence
 from ._text import NUMBER_WORDS
 from ._types import Citation
 
-__all__ = ["answer_words", "asks_what_happened", "asks_yes_no", "bounds", "expand", "unquotable_span"]
+__all__ = ["answer_words", "asks_about_time", "asks_what_happened", "asks_yes_no", "bounds", "expand", "only_when", "unquotable_span"]
 
 
 _PRONOUNS = frozenset("he she they it him her them we".split())
@@ -72,6 +73,53 @@ def asks_yes_no(question: str) -> bool:
 # "What happened?", "What happened: <a headline>?" (the UI's examples); not "What happened to the lab?",
 # which the reader answers in a few words ("torn down": SQuAD has 52 such questions).
 _HAPPENED = re.compile(r"^\s*what(?:'s|’s| has)? happened\s*(?:[:?!.]|$)", re.IGNORECASE)
+
+
+# What a time phrase holds besides its dates: "on Monday evening", "from early to mid-August", "by Friday".
+_TIME_OF_DAY = re.compile(r"\b(?:on|at|in|the|this|that|last|early|late|mid|morning|afternoon|evening|night|overnight|"
+                          r"midday|noon|midnight|local|time|to|from|until|till|through|and|between|around|about|"
+                          r"by|before|after|since)\b", re.IGNORECASE)
+
+
+_TIME_ASKED = re.compile(r"\b(?:when|whenever|date|dates|day|days|year|years|month|months|week|weeks|time|times|hour|"
+                         r"hours|season|century|decade|period|era|age|deadline|schedule|scheduled|how long|since|until)\b",
+                         re.IGNORECASE)
+
+
+def asks_about_time(question: str) -> bool:
+    """Whether ``question`` asks or names a time, so that a time can be its short answer.
+
+    Broader than :func:`rag._entities.asked_labels` on purpose: "What was
+    the date of the first episode?" is answered "23 November 1963".
+
+    Example:
+        >>> asks_about_time("What was the date of the first episode?"), asks_about_time("What did officials say?")
+        (True, False)
+    """
+    return bool(_TIME_ASKED.search(question))
+
+
+def only_when(words: str, published: str | None = None) -> bool:
+    """Whether a short answer's ``words`` say only when ("Monday evening", "last Thursday", "June 4").
+
+    Used where the question asks no time: "What did officials say?"
+    answered "Monday evening", the reader's words in "…, officials said on
+    Monday evening". A bare year is not caught ("What happened in 1901?"
+    is answered by an event, and "1901" would not be the reader's words).
+
+    Example:
+        >>> only_when("Monday evening"), only_when("last Thursday"), only_when("on June 4")
+        (True, True, True)
+        >>> only_when("12 people"), only_when("1998"), only_when("Monday's earthquake")
+        (False, False, False)
+    """
+    found = dates_in(words, published or "2000-01-03")  # any day: only whether the words are a date matters
+    if not found:
+        return False
+    rest = words
+    for date_found in sorted(found, key=lambda d: d.start, reverse=True):
+        rest = rest[: date_found.start] + " " + rest[date_found.end :]
+    return not _TIME_OF_DAY.sub(" ", rest).strip(" ,.;:-–—")
 
 
 def asks_what_happened(question: str) -> bool:

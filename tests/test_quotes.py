@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag import Assistant
-from rag._quotes import answer_words, asks_what_happened, asks_yes_no
+from rag._quotes import answer_words, asks_what_happened, asks_yes_no, only_when
 
 
 def _words(text: str, span: str, floor: str = "") -> str | None:
@@ -102,3 +102,18 @@ def test_the_ui_example_question_gets_its_quote_and_no_short_answer(news: Assist
     # Before, the short answer was "last Thursday": the reader's words in the quote, not what happened.
     assert not answer.refused and answer.short_answer is None
     assert answer.citations[0].quote.startswith("The carmaker is recalling 300,000 vehicles")
+
+
+@pytest.mark.parametrize(("words", "when"), [
+    ("Monday evening", True), ("last Thursday", True), ("on June 4", True), ("early to mid-August", True),
+    ("12 people", False), ("1998", False), ("Monday's earthquake", False), ("the geological survey", False),
+])
+def test_words_that_say_only_when(words: str, when: bool) -> None:
+    assert only_when(words, "2026-06-04") is when
+
+
+def test_a_time_is_no_short_answer_to_a_question_that_asks_no_time(news: Assistant) -> None:
+    said = news.ask("What did officials say?")
+    # Before: "Answer: Monday evening", from "…, officials said on Monday evening."
+    assert not said.refused and said.short_answer is None
+    assert news.ask("When did the earthquake strike?").short_answer == "Monday"  # asked when: the day is the answer
