@@ -301,6 +301,8 @@ _MONTH_OR_YEAR = r"(?:(?P<month>" + "|".join(_MONTHS) + r")\.?\s+)?(?P<year>(?:1
 _BETWEEN = re.compile(r"\b(?:from|between)\s+(?P<first>(?:19|20)\d\d)\s+(?:to|and|until|-|–)\s+(?P<last>(?:19|20)\d\d)\b", re.I)
 _IN_YEAR = re.compile(r"\b(?:in|during|throughout)\s+(?:the\s+year\s+)?(?:(?P<month>" + "|".join(_MONTHS) + r")\.?\s+)?(?P<year>(?:19|20)\d\d)\b", re.I)
 _SINCE = re.compile(r"\b(?:since|from)\s+(?:(?P<month>" + "|".join(_MONTHS) + r")\.?\s+)?(?P<year>(?:19|20)\d\d)\b", re.I)
+_SINCE_MONTH = re.compile(r"\bsince\s+(?:(?:early|mid|late)[\s-]+)?(?P<month>" + "|".join(names[0] for names in _MONTH_NAMES)
+                          + r")\b(?!,?\s*\d)", re.I)
 _AFTER = re.compile(r"\b(?:after)\s+" + _MONTH_OR_YEAR, re.I)
 _BEFORE = re.compile(r"\b(?:before|until|till|prior to|up to)\s+(?:(?P<month>" + "|".join(_MONTHS) + r")\.?\s+)?(?P<year>(?:19|20)\d\d)\b", re.I)
 # How many a question's count word stands for ("the past few days", "two weeks ago").
@@ -313,9 +315,10 @@ _IN_MONTH = re.compile(r"\b(?:in|during|throughout)\s+(?:(?:early|mid|late)[\s-]
                        + r")\b(?!,?\s*\d)", re.I)
 _RELATIVE_SPAN = re.compile(
     r"(?:\b(?:in|during|over)\s+)?(?:\bthe\s+)?\b(?P<which>this\s+past|this|last|past|previous)\s+(?P<unit>week|month|year)\b"
+    r"|\bthe\s+(?P<day_before>day\s+before\s+yesterday)\b"
     r"|\b(?P<day>yesterday|(?<!the )last night)\b"  # not "the last night of the festival"
     r"|(?:\b(?:in|during|over|within)\s+)?\bthe\s+(?:past|last)\s+" + _COUNT + r"\s+(?P<span_unit>hours?|days?|weeks?|months?|years?)\b"
-    r"|\b" + _COUNT.replace("count>", "ago_count>") + r"\s+(?P<ago_unit>days?|weeks?)\s+ago\b"
+    r"|\b" + _COUNT.replace("count>", "ago_count>") + r"\s+(?P<ago_unit>days?|weeks?|months?|years?)\s+ago\b"
     r"|(?:\b(?:over|during|on|at)\s+)?\b(?P<weekend>this past|this|last|the)\s+weekend\b"
     r"|\b(?:in|during|over)\s+(?:the\s+)?recent\s+(?P<recent_unit>days|weeks|months)\b",
     re.I)
@@ -417,6 +420,12 @@ def _named_periods(question: str, today: date) -> list[tuple[re.Match[str], _Spa
         month = _month_of(month_alone.group("month"))
         if month <= today.month:  # a month still to come this year is the event's ("will open in December")
             periods.append((month_alone, _month_range(today.year, month)))
+    since_month = _SINCE_MONTH.search(question)
+    if since_month and not _SINCE.search(question) and (
+            since_month.group("month")[0].isupper() or since_month.group("month").lower() not in ("may", "march")):
+        # "since January": the latest January that has begun (this year's, or last year's asked before it)
+        month = _month_of(since_month.group("month"))
+        periods.append((since_month, (date(today.year - (month > today.month), month, 1), None)))
     for pattern in (_IN_YEAR, _SINCE, _AFTER, _BEFORE):
         found = pattern.search(question)
         if not found:
@@ -436,8 +445,13 @@ def _count(word: str) -> int:
 
 
 def _days_ago(count: str, unit: str) -> int:
-    """How many days back "``count`` ``unit`` ago" is ("three days", "two weeks": 3, 14)."""
-    return _count(count) * (7 if unit.lower().startswith("week") else 1)
+    """How many days back "``count`` ``unit`` ago" is ("three days", "two weeks", "a month": 3, 14, 30)."""
+    return _count(count) * {"d": 1, "w": 7, "m": 30, "y": 365}[unit.lower()[0]]
+
+
+# How far either side of the day "… ago" names a report may lie: a day's is that day and the next (its
+# reports), a week's ±3 days, a month's ±7, a year's ±15 ("a year ago" is that time of year, not one day).
+_AGO_SLACK = {"d": 0, "w": 3, "m": 7, "y": 15}
 
 
 def _relative_period(found: re.Match[str], today: date) -> _Span | None:
@@ -462,16 +476,18 @@ def _relative_period(found: re.Match[str], today: date) -> _Span | None:
         >>> s.since, s.until
         ('2026-11-17', '2026-11-29')
     """
+    if found.group("day_before"):  # two days back, and the next day (its reports), as "two days ago"
+        return today - timedelta(days=2), today - timedelta(days=1)
     if found.group("day"):  # yesterday; last night's news is reported today or was yesterday evening
         return today - timedelta(days=1), today - timedelta(days=found.group("day").lower() == "yesterday")
     if found.group("span_unit"):  # "the past 48 hours", "the last few days", "the past two weeks": rolling, to today
         count, unit = _count(found.group("count")), found.group("span_unit").lower().rstrip("s")
         days = {"hour": -(-count // 24), "day": count, "week": 7 * count, "month": 30 * count, "year": 365 * count}[unit]
         return today - timedelta(days=days), today
-    if found.group("ago_unit"):  # "three days ago": that day and the next (its reports); weeks ago: that week ±3 days
+    if found.group("ago_unit"):  # "three days ago": that day and the next (its reports); weeks, months, years: ± slack
         back = _days_ago(found.group("ago_count"), found.group("ago_unit"))
         days = found.group("ago_unit").lower().startswith("day")
-        slack = 0 if days else 3
+        slack = _AGO_SLACK[found.group("ago_unit").lower()[0]]
         return today - timedelta(days=back + slack), min(today, today - timedelta(days=back - slack - days))
     if found.group("recent_unit"):  # "in recent days / weeks / months": rolling, like "the past week / month / six months"
         return today - timedelta(days={"days": 7, "weeks": 30, "months": 182}[found.group("recent_unit").lower()]), today

@@ -74,6 +74,7 @@ _PATTERNS = tuple(re.compile(p, re.IGNORECASE) for p in (
 # Time words are the time scope's (they filter), not what the articles must be about: left out before matching.
 _TIME_WORDS = re.compile(
     r"\b(?:(?:this|last|past|the past|the last) (?:week|month|year|few days)|today|tonight|yesterday|overnight|"
+    r"(?:a|an|one|two|three|four|five|six|\d{1,3}) (?:days?|weeks?|months?|years?) ago|"
     r"recently|lately|so far|right now|now|currently|at the moment|these days)(?:'s)?\b",
     re.IGNORECASE,
 )

@@ -106,6 +106,14 @@ REF = date(2026, 11, 28)  # a Saturday
         ("How many died before 2021?", None, "2020-12-31", "", "How many died?"),
         ("What is the latest death toll?", None, None, "newest", "What is the latest death toll?"),
         ("What was the first reported death toll?", None, None, "oldest", "What was the first reported death toll?"),
+        # a month named alone after "since": the latest one that has begun (REF is in November)
+        ("What has changed since January?", "2026-01-01", None, "", "What has changed?"),
+        ("What has changed since December?", "2025-12-01", None, "", "What has changed?"),
+        # that day and the next; a month ago ±7 days, a year ago ±15
+        ("What happened the day before yesterday?", "2026-11-26", "2026-11-27", "", "What happened?"),
+        ("What happened a month ago?", "2026-10-22", "2026-11-05", "", "What happened?"),
+        ("What happened two months ago?", "2026-09-22", "2026-10-06", "", "What happened?"),
+        ("What happened a year ago?", "2025-11-13", "2025-12-13", "", "What happened?"),
     ],
 )
 def test_question_scope(question: str, since: str | None, until: str | None, prefer: str, read: str) -> None:
