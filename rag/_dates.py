@@ -69,6 +69,7 @@ _MONTH_AND_DAY = (r"(?:" + _MONTH + r"\s+" + _DAY + r"|" + _DAY.replace("day>", 
                   + _MONTH.replace("month>", "month2>") + r")")
 
 _ISO = re.compile(r"(?P<year>(?:19|20)\d\d)-(?P<month>[01]?\d)-(?P<day>[0-3]?\d)(?![\d])")
+_DAY_FIRST_OR_MONTH_FIRST = re.compile(r"(?<![\d/.])(?P<first>[0-3]?\d)[/.](?P<second>[0-3]?\d)[/.](?P<year>(?:19|20)\d\d)(?![\d])")
 _COMPACT = re.compile(r"(?:D:)?(?P<year>(?:19|20)\d\d)(?P<month>[01]\d)(?P<day>[0-3]\d)")
 _SLASHED = re.compile(r"(?P<year>(?:19|20)\d\d)[/.](?P<month>[01]?\d)[/.](?P<day>[0-3]?\d)(?![\d])")
 _MDY = re.compile(r"\b" + _MONTH + r"\s+" + _DAY + r",?\s+" + _YEAR + r"\b", re.IGNORECASE)
@@ -95,6 +96,8 @@ def parse_date(value: Any) -> str | None:
     Example:
         >>> parse_date("2021-08-09T14:30:00+03:00"), parse_date("9 August 2021"), parse_date("soon")
         ('2021-08-09', '2021-08-09', None)
+        >>> parse_date("17/06/2022"), parse_date("06/17/2022"), parse_date("05/02/2024")  # the last: which is the day?
+        ('2022-06-17', '2022-06-17', None)
     """
     if isinstance(value, datetime):
         return value.date().isoformat()
@@ -115,6 +118,15 @@ def parse_date(value: Any) -> str | None:
         parsed = _valid(int(found.group("year")), int(found.group("month")), int(found.group("day")))
         if parsed:
             return parsed.isoformat()
+    found = _DAY_FIRST_OR_MONTH_FIRST.search(text)
+    if found:
+        # "17/06/2022" or "06/17/2022": only a figure over 12 tells the day from the month ("05/02/2024" is
+        # May 2 in the US and 5 February elsewhere, so it names no day here)
+        first, second, year = int(found.group("first")), int(found.group("second")), int(found.group("year"))
+        day_month = (first, second) if first > 12 >= second else (second, first) if second > 12 >= first else None
+        parsed = _valid(year, day_month[1], day_month[0]) if day_month else None
+        if parsed:
+            return parsed.isoformat()
     return None
 
 
@@ -131,8 +143,9 @@ def url_date(url: str | None) -> str | None:
 
 
 _PUBLISHED_LINE = re.compile(
-    r"^\s*(?:\(?(?:published|posted|first published|updated|last updated|date|dated)\b[^\n]{0,12}?[:\-–—]?\s*|"
-    r"by\s+[^\n|•·]{2,60}[|•·,]\s*)(?P<rest>[^\n]{6,80})$",
+    r"^\s*(?:\(?(?:published|posted|first published|updated|last updated|date|dated|publication date|"
+    r"date published|release date)\b[^\n]{0,12}?[:\-–—]?\s*|"
+    r"(?:by|source:?)\s+[^\n|•·]{2,60}[|•·,]\s*)(?P<rest>[^\n]{6,80})$",
     re.IGNORECASE,
 )
 _DATELINE = re.compile(

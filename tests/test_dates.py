@@ -56,6 +56,12 @@ def test_url_date() -> None:
         ("Storm hits coast\nUpdated 9 Aug 2021, 10:04 GMT\nThe storm hit.", "2021-08-09"),
         ("Storm hits coast\nBy Jane Doe | August 9, 2021\nThe storm hit.", "2021-08-09"),
         ("Storm hits coast\nMonday, 9 August 2021 14:30 GMT\nThe storm hit.", "2021-08-09"),
+        ("Storm hits coast\nPublication date: 2021-08-09\nThe storm hit.", "2021-08-09"),
+        ("Storm hits coast\nDate published: August 9, 2021\nThe storm hit.", "2021-08-09"),
+        ("Storm hits coast\nSource: Reuters | August 9, 2021\nThe storm hit.", "2021-08-09"),
+        ("Storm hits coast\nLast updated: 19/08/2021\nThe storm hit.", "2021-08-19"),  # 19 is no month: day first
+        ("Storm hits coast\nLast updated: 08/19/2021\nThe storm hit.", "2021-08-19"),  # month first
+        ("Storm hits coast\nLast updated: 08/09/2021\nThe storm hit.", None),  # August 9 or 8 September?
         ("MOSCOW, Aug. 9, 2021 (Reuters) - Russia said on Monday " + "that the drills began. " * 12, "2021-08-09"),
         # A date in ordinary prose is what the article is about, not when it was published.
         ("Storm hits coast\nThe war began on August 9, 2021 when troops crossed the border.\nMore.", None),
