@@ -475,20 +475,28 @@ def test_app_example_questions_newest_headlines_first() -> None:
         "What happened: The council approved the harbour bridge budget, the ferry timetable…?",  # "an|d" cut
         "What happened: Harbour reopens?",
         "What happened: Rates rise?",
+        "What's the latest?",  # the newest news as a whole: an overview
     ]
-    assert example_questions(docs, n=6)[4:] == ["What happened: Storm: what next?"]
-    assert example_questions(docs, n=1) == ["What happened: Quake strikes?"]
+    assert example_questions(docs, n=6)[4:] == ["What happened: Storm: what next?", "What's the latest?"]
+    assert example_questions(docs, n=1) == ["What happened: Quake strikes?", "What's the latest?"]
     assert example_questions([]) == []
     exactly = "x" * 70
-    assert example_questions([doc("h", exactly, None)]) == [f"What happened: {exactly}?"]
+
+    def heads(docs: list[SourceDocument]) -> list[str]:
+        """The headline questions alone."""
+        *questions, latest = example_questions(docs)
+        assert latest == "What's the latest?"
+        return questions
+
+    assert heads([doc("h", exactly, None)]) == [f"What happened: {exactly}?"]
     # A word that ends at the 70th character is whole: it stays; one that runs past it goes.
     ends = "word " * 13 + "lastw" + " more words follow"  # the 70th character is lastw's w
-    assert example_questions([doc("i", ends, None)]) == [f"What happened: {'word ' * 13}lastw…?"]
+    assert heads([doc("i", ends, None)]) == [f"What happened: {'word ' * 13}lastw…?"]
     runs = "word " * 13 + "lastwo" + " more words follow"
-    assert example_questions([doc("j", runs, None)]) == [f"What happened: {('word ' * 13).rstrip()}…?"]
-    assert example_questions([doc("h", "y" * 60 + " zzzzzzzzzzzz", None)]) == [f"What happened: {'y' * 60}…?"]
-    assert example_questions([doc("h", "y" * 60 + " zz, zzzz zzzzzzz", None)]) == [f"What happened: {'y' * 60} zz, zzzz…?"]
-    assert example_questions([doc("h", "y" * 60 + " zz, zzzzzzzzzz", None)]) == [f"What happened: {'y' * 60} zz…?"]
+    assert heads([doc("j", runs, None)]) == [f"What happened: {('word ' * 13).rstrip()}…?"]
+    assert heads([doc("h", "y" * 60 + " zzzzzzzzzzzz", None)]) == [f"What happened: {'y' * 60}…?"]
+    assert heads([doc("h", "y" * 60 + " zz, zzzz zzzzzzz", None)]) == [f"What happened: {'y' * 60} zz, zzzz…?"]
+    assert heads([doc("h", "y" * 60 + " zz, zzzzzzzzzz", None)]) == [f"What happened: {'y' * 60} zz…?"]
 
 
 def test_app_feed_report_and_watched_list_in_full(tmp_path: Path) -> None:
@@ -580,7 +588,7 @@ def test_app_first_screen_index_panel_and_wiring(app_assistant: Assistant, tmp_p
                    "upload": ["upload"], "add_feed": ["feed-url"],
                    "timeline": ["timeline-query", "since", "until", "as-of", "include-undated"]}
     examples = [f.fn() for f in app.fns.values() if getattr(f.fn, "__name__", None) == "<lambda>"]
-    assert examples == ["What happened: Harbour reopens?", "What happened: Bridge closes?"]
+    assert examples == ["What happened: Harbour reopens?", "What happened: Bridge closes?", "What's the latest?"]
     hidden = build_app(app_assistant, show_paths=False, read_only=True, delete_cache=(1, 2))
     assert _component(hidden, "index-panel").value.splitlines()[1] == f"index `index` ({info['size_bytes'] / 1024:.0f} KiB)"
     names = {getattr(f.fn, "__name__", None) for f in hidden.fns.values()}
@@ -1230,7 +1238,7 @@ def test_the_apps_events_and_the_api_it_makes_public(demo_app: Any, tiny: Assist
 
     news_app = demo_app
     examples = example_questions(tiny.documents())
-    assert examples == ["What happened: Harbour reopens after storm?"]
+    assert examples == ["What happened: Harbour reopens after storm?", "What's the latest?"]
     expected = [("question.submit", "respond", CHAT_IN, CHAT_OUT, "chat", None),
                 ("then", "save", ["chat", "state"], ["browserstate"], None, "question.submit"),
                 ("ask.click", "respond", CHAT_IN, CHAT_OUT, None, None),
@@ -1522,21 +1530,22 @@ def test_example_questions_take_the_newest_headlines_once_each() -> None:
     assert example_questions(docs) == ["What happened: Quake strikes?",
                                        "What happened: Council approves the new harbour bridge, the ferry timetable "
                                        "and the…?",  # cut at 70 characters ("… and the b"), then at a word
-                                       "What happened: Old news?", "What happened: Undated?"]
-    assert example_questions(docs, n=1) == ["What happened: Quake strikes?"]
-    assert example_questions([doc("g", "x" * 80)]) == [f"What happened: {'x' * 70}…?"]
-    assert example_questions([doc("h", "Word " * 14 + "end")]) == ["What happened: " + ("Word " * 14).strip() + "…?"]
-    assert example_questions([doc("i", "y" * 70)]) == [f"What happened: {'y' * 70}?"]
-    assert example_questions([doc("j", "z" * 71)]) == [f"What happened: {'z' * 70}…?"]  # one over: cut
+                                       "What happened: Old news?", "What happened: Undated?", "What's the latest?"]
+    assert example_questions(docs, n=1) == ["What happened: Quake strikes?", "What's the latest?"]
+    assert example_questions([doc("g", "x" * 80)])[:-1] == [f"What happened: {'x' * 70}…?"]
+    assert example_questions([doc("h", "Word " * 14 + "end")])[:-1] == ["What happened: " + ("Word " * 14).strip() + "…?"]
+    assert example_questions([doc("i", "y" * 70)])[:-1] == [f"What happened: {'y' * 70}?"]
+    assert example_questions([doc("j", "z" * 71)])[:-1] == [f"What happened: {'z' * 70}…?"]  # one over: cut
     cut_at_comma = "Harbour bridge and ferry plans approved by the council on Monday, afterwards the works begin"
-    assert example_questions([doc("k", cut_at_comma)]) == [  # cut inside "afterwards": the comma before it dropped
+    assert example_questions([doc("k", cut_at_comma)])[:-1] == [  # cut inside "afterwards": the comma before it dropped
         "What happened: Harbour bridge and ferry plans approved by the council on Monday…?"]
-    assert example_questions([doc("l", "Rocket built by SpaceX")]) == ["What happened: Rocket built by SpaceX?"]
+    assert example_questions([doc("l", "Rocket built by SpaceX")])[:-1] == ["What happened: Rocket built by SpaceX?"]
     spacex = "Regulators approved the next rocket launch by the firm built by SpaceX after reviews"
-    assert example_questions([doc("m", spacex)]) == [  # only punctuation is dropped at a cut, never a letter
+    assert example_questions([doc("m", spacex)])[:-1] == [  # only punctuation is dropped at a cut, never a letter
         "What happened: Regulators approved the next rocket launch by the firm built by SpaceX…?"]
     five = [doc(str(i), f"Headline {i}", f"2024-01-0{i}") for i in range(1, 7)]
-    assert example_questions(five) == [f"What happened: Headline {i}?" for i in (6, 5, 4, 3)]  # four by default
+    assert example_questions(five) == [*(f"What happened: Headline {i}?" for i in (6, 5, 4, 3)),  # four by default
+                                       "What's the latest?"]
 
 
 def test_the_index_summary_lists_fifty_articles_then_counts_the_rest(make_assistant: Any, tmp_path: Path) -> None:

@@ -153,4 +153,5 @@ def test_example_questions_follow_the_index(news_ui: tuple[str, Assistant], assi
     assert example_questions(news.documents())[:2] == [
         "What happened: Carmaker recalls 300,000 SUVs over brake fault?", "What happened: Quake death toll rises to 31?"]
     demo = example_questions(assistant.documents())
-    assert len(demo) == 2 and all(re.fullmatch(r"What happened: .{10,72}\?", q) for q in demo)
+    assert len(demo) == 3 and all(re.fullmatch(r"What happened: .{10,72}\?", q) for q in demo[:2])
+    assert demo[2] == "What's the latest?"

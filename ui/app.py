@@ -50,7 +50,7 @@ from .feeds import FeedReport, add_url
 from .messages import inert, message_text, reply_text
 from .uploads import UploadReport, UploadTooLargeError, add_uploads
 
-__all__ = ["CONCURRENCY", "UPLOAD_CACHE", "app_options", "build_app", "example_questions", "launch", "launch_options",
+__all__ = ["CONCURRENCY", "LATEST_EXAMPLE", "UPLOAD_CACHE", "app_options", "build_app", "example_questions", "launch", "launch_options",
            "own_temp_dir", "render_answer", "render_feed_report", "render_sources", "render_watched"]
 
 READERS = {"Model (reads each candidate; short answers)": "model", "Large (the 12-layer reader: slower)": "large",
@@ -260,18 +260,23 @@ def render_timeline(timeline: Timeline) -> str:
     return scope + "".join(cards)
 
 
+# The last example: an overview of the newest articles (rag/_overview.py), which no headline question shows.
+LATEST_EXAMPLE = "What's the latest?"
+
+
 def example_questions(documents: list[SourceDocument] | tuple[SourceDocument, ...], n: int = 4) -> list[str]:
-    """Questions from the index's newest headlines ("What happened: Quake death toll rises to 31?").
+    """Questions from the index's newest headlines ("What happened: Quake death toll rises to 31?"), then "What's the latest?".
 
     The newest dated articles first, then undated ones; one question per
     headline (syndicated copies share theirs); long headlines are cut at a
-    word.
+    word. The last example asks for the newest news as a whole (an index
+    with no article has no examples).
 
     Example:
         >>> docs = [SourceDocument("a", "Harbour reopens.", "a.txt", "", "", published="2024-01-02"),
         ...         SourceDocument("b", "Quake strikes", "b.txt", "", "", published="2026-06-02")]
         >>> example_questions(docs)
-        ['What happened: Quake strikes?', 'What happened: Harbour reopens?']
+        ['What happened: Quake strikes?', 'What happened: Harbour reopens?', "What's the latest?"]
     """
     newest = sorted(documents, key=lambda d: d.published or "", reverse=True)
     titles = dict.fromkeys(d.title.strip().rstrip(".!?…:;, ") for d in newest if d.title.strip())
@@ -281,7 +286,7 @@ def example_questions(documents: list[SourceDocument] | tuple[SourceDocument, ..
             head = title[:71]
             title = (head.rsplit(" ", 1)[0] if " " in head else head[:70]).rstrip(",;:") + "…"
         questions.append(f"What happened: {title}?")
-    return questions
+    return [*questions, LATEST_EXAMPLE] if documents else questions
 
 
 def _first_screen(assistant: Assistant) -> str:
