@@ -78,6 +78,9 @@ RECORDS = [
              "company said.", outlet="Four"),
     _article("harbour", "2021-08-11", "Harbour reopens", "The harbour at Port Velna reopened on Wednesday after a week of "
              "storms. Ferries resumed their timetable.", outlet="Five"),
+    # another outlet's reprint of recall-2: one story, grouped at index time
+    _article("recall-2-reprint", "2021-08-06", "Norvik recall grows", "Shares fell on Thursday. Norvik Motors is now "
+             "recalling 150,000 cars, the company said. The recall covers three models.", outlet="Six"),
 ]
 
 
@@ -158,12 +161,18 @@ def test_the_overview_of_given_articles(recalls: Assistant) -> None:
     assert [c.doc_id for c in answer.citations] == ["recall-3", "recall-1"] and [c.n for c in answer.citations] == [1, 2]
     one = overview("q?", "Norvik Motors", [at["recall-2"]], index)
     assert one is not None and one.text.startswith("The newest report about Norvik Motors: Two, 2021-08-05: Norvik")
-    # An article is judged by its own sentences only, not by the articles indexed before it.
+    # A reprint is the story it reprints: quoted once.
+    assert index.canonical(at["recall-2-reprint"]) == index.canonical(at["recall-2"])
+    both = overview("q?", "Norvik Motors", [at["recall-2"], at["recall-2-reprint"]], index)
+    assert both is not None and len(both.citations) == 1
+    # An article is judged by its own sentences only, not by the articles indexed before it: the last one
+    # holds one word of the topic, an earlier one the other.
     last = max(at.values())
-    others = [i for i in at.values() if i != last]
-    topic = next(t for t in ("Castell", "Norvik", "harbour") if t.lower() not in index.documents[last].text.lower()
-                 and any(t.lower() in index.documents[i].text.lower() for i in others))
-    assert overview("q?", topic, [last], index) is None
+    text = index.documents[last].text.lower()
+    mine = next(w for w in ("norvik", "harbour", "castell") if w in text)
+    theirs = next(w for w in ("norvik", "harbour", "castell") if w not in text)
+    assert overview("q?", f"{mine} {theirs}", [last], index) is None
+    assert overview("q?", mine, [last], index) is not None
 
 
 def test_the_news_in_general_names_no_topic(recalls: Assistant) -> None:
