@@ -78,10 +78,9 @@ RECORDS = [
              "company said.", outlet="Four"),
     _article("harbour", "2021-08-11", "Harbour reopens", "The harbour at Port Velna reopened on Wednesday after a week of "
              "storms. Ferries resumed their timetable.", outlet="Five"),
-    # another outlet's reprint of recall-2: one story, grouped at index time
-    _article("recall-2-reprint", "2021-08-06", "Norvik recall grows", "Shares fell on Thursday. Norvik Motors is now "
-             "recalling 150,000 cars, the company said. The recall covers three models.", outlet="Six"),
 ]
+# another outlet's reprint of recall-2: one story, grouped at index time
+RECORDS.append({**RECORDS[1], "id": "recall-2-reprint", "published": "2021-08-06", "outlet": "Six"})
 
 
 @pytest.fixture(scope="module")
