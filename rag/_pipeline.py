@@ -13,7 +13,10 @@ timeline. The steps, in order:
 4. the extractive answerer (or the LLM) answers from the passages; when
    nothing answers in the range the time words set, the answer comes from
    the nearest articles the explicit dates allow, and says so
-   (:func:`answer_scoped`).
+   (:func:`answer_scoped`). An overview question ("What's the latest on
+   X?", "What happened this week?") is searched by its topic alone and
+   answered, without an LLM, with the newest articles' opening sentences
+   about it (:func:`overview_scoped`, :mod:`rag._overview`).
 
 A pipeline reads one index snapshot: an update builds a new index and a new
 pipeline, and a question already running finishes on the old one.
