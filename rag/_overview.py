@@ -67,6 +67,9 @@ _PATTERNS = tuple(re.compile(p, re.IGNORECASE) for p in (
     # "What do the articles say about X?", "What do we know about X?"
     rf"^{_POLITE}what do (?:the (?:articles|reports|news|sources)|you|we) (?:say|know|report) "
     rf"(?:about|on|regarding|concerning) (?P<topic>.+)$",
+    # typed as a search: "latest on the drill", "news about Tesla", "updates on the strike"
+    rf"^{_POLITE}(?:the |any )?(?:latest|newest|news|updates?|headlines|developments)(?: (?:news|updates?))?"
+    rf" (?:on|about|from|regarding|concerning|for|in|with) (?P<topic>.+)$",
     # "What happened this week?", "What happened today?" (a topic makes it a question about an event)
     r"^(?:so |and )?what(?:'s| has)? happened(?: (?:this|last|past) (?:week|month|year)| today| yesterday"
     r"| recently| lately| overnight| so far)?$",
@@ -80,7 +83,9 @@ _TIME_WORDS = re.compile(
 )
 
 
-_ASKS = re.compile(r"(?:where|when|who|whom|whose|what|which|why|how|whether|if)\b", re.IGNORECASE)
+# A question word anywhere in the topic makes it a question: "the latest on where the plant will open",
+# "Developments in nanotechnology are being undermined by what type of IP?" (SQuAD).
+_ASKS = re.compile(r"\b(?:where|when|who|whom|whose|what|which|why|how|whether)\b", re.IGNORECASE)
 # Words that name the news itself, not a topic of it (stemmed as content_terms stems them).
 _GENERAL = frozenset(content_terms("news headlines stories updates developments coverage articles reports events world"))
 
@@ -108,7 +113,7 @@ def overview_topic(question: str) -> str | None:
             terms = set(content_terms(topic))
             if topic and not terms:  # "Tell me more about it": a follow-up about a pronoun is a question like any other
                 return None
-            if _ASKS.match(topic):  # "the latest on where the plant will open": one fact, the newest report's
+            if _ASKS.search(topic):  # "the latest on where the plant will open": one fact, the newest report's
                 return None
             return "" if terms <= _GENERAL else topic  # "Recap this week's news": the news in general
     return None

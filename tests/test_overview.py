@@ -34,6 +34,10 @@ from rag._overview import about_topic, overview, overview_topic
     # spaces, curly quotes and trailing punctuation as people type them
     ("What‘s  the latest on   the A380?!", "the A380"),
     ("Tell me about the strike;", "the strike"),
+    # typed as a search
+    ("latest on the drill", "the drill"),
+    ("news about Tesla", "Tesla"),
+    ("Latest news on the election", "the election"),
 ])
 def test_overview_questions_and_their_topics(question: str, topic: str) -> None:
     assert overview_topic(question) == topic
@@ -48,6 +52,7 @@ def test_overview_questions_and_their_topics(question: str, topic: str) -> None:
     "What do you have to cross to reach the chloroplast?",  # (SQuAD)
     "What is the news agency that reported it?",
     "What is the latest on where the plant will open in 2024?",  # one fact, the newest report's
+    "Developments in nanotechnology are being undermined by what type of IP?",  # a question word inside (SQuAD)
     "Tell me more about it",  # a follow-up: the pronoun is resolved and the question answered as any other
 ])
 def test_other_questions_are_no_overview(question: str) -> None:
