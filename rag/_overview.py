@@ -35,7 +35,7 @@ from ._quotable import after_headline, quotable
 from ._text import content_terms, neutral_markers
 from ._types import Answer, Citation, Passage
 
-__all__ = ["LEAD_SENTENCES", "MAX_ARTICLES", "about_topic", "overview", "overview_topic", "topic_terms"]
+__all__ = ["LEAD_SENTENCES", "MAX_ARTICLES", "about_topic", "follow_up_topic", "overview", "overview_topic", "topic_terms"]
 
 MAX_ARTICLES = 3  # articles an overview quotes: a reader scans three headlines' worth, not a page
 LEAD_SENTENCES = 8  # how far into an article its sentence about the topic is looked for
@@ -117,6 +117,42 @@ def overview_topic(question: str) -> str | None:
                 return None
             return "" if terms <= _GENERAL else topic  # "Recap this week's news": the news in general
     return None
+
+
+_ANOTHER = re.compile(r"^(?:and|and what about|what about|how about|now)\s+(?P<topic>.+)$", re.IGNORECASE)
+
+
+def follow_up_topic(question: str, history: Sequence[str]) -> str | None:
+    """The topic of a follow-up to an overview ("What's the latest on the recall?", then "and the earthquake?").
+
+    ``None`` unless the last question of ``history`` was an overview and
+    ``question`` names another topic ("and X?", "what about X?").
+
+    Example:
+        >>> follow_up_topic("and the earthquake?", ["What's the latest on the recall?"])
+        'the earthquake'
+        >>> follow_up_topic("and the earthquake?", ["How many cars were recalled?"]) is None
+        True
+    """
+    earlier = [h for h in history if h and h.strip()]
+    if not earlier or overview_topic(earlier[-1]) is None:
+        return None
+    found = _ANOTHER.match(_normal(question))
+    if found is None:
+        return None
+    topic = re.sub(r"\s+", " ", _TIME_WORDS.sub(" ", found.group("topic"))).strip(" ,;:-")
+    return topic if content_terms(topic) and not _ASKS.search(topic) else None
+
+
+def _shown(topic: str) -> str:
+    """The topic as the answer names it: a follow-up's carried words in brackets are searched, not shown.
+
+    Example:
+        >>> _shown("it (killed earthquake)"), _shown("the drill (Russia)"), _shown("the drill")
+        ('', 'the drill', 'the drill')
+    """
+    bare = re.sub(r"\s*\([^()]*\)\s*$", "", topic).strip()
+    return bare if content_terms(bare) else ""
 
 
 def topic_terms(topic: str) -> list[str]:
@@ -205,7 +241,8 @@ def overview(question: str, topic: str, candidates: Iterable[int], index: IndexD
     if not chosen:
         return None
     citations: list[Citation] = [cite(index, n, doc_i, start, end) for n, (doc_i, (start, end)) in enumerate(chosen, 1)]
-    about = f" about {topic}" if topic else ""
+    shown = _shown(topic)
+    about = f" about {shown}" if shown else ""
     opening = f"The newest reports{about}:" if len(citations) > 1 else f"The newest report{about}:"
     # an article's own "[1]" would read as one of our citations
     parts = [opening] + [f"{_label(c)}{neutral_markers(c.quote.strip())} [{c.n}]" for c in citations]

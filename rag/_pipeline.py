@@ -48,7 +48,7 @@ from ._dates import DateRange, question_scope
 from ._exceptions import InputError
 from ._followup import is_follow_up, standalone_question
 from ._index import IndexData
-from ._overview import overview, overview_topic, topic_terms
+from ._overview import follow_up_topic, overview, overview_topic, topic_terms
 from ._query import Query
 from ._reader import Reader
 from ._retrieval import HybridSearcher
@@ -195,7 +195,8 @@ class Pipeline:
         standalone = self._standalone(query.question, query.history, llm)
         dates, scope = scoped(standalone, query.dates)
         read = reading_question(standalone, scope, dates, searcher)
-        topic = None if llm else overview_topic(standalone)  # an LLM answers "What's the latest on X?" itself
+        # an LLM answers "What's the latest on X?" itself; "and the earthquake?" after one is another overview
+        topic = None if llm else follow_up_topic(query.question, query.history) or overview_topic(standalone)
         if topic:
             read = topic  # "What's the latest on" is no word of the news
         t0 = time.perf_counter()

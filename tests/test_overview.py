@@ -182,3 +182,19 @@ def test_the_overview_of_given_articles(recalls: Assistant) -> None:
 def test_the_news_in_general_names_no_topic(recalls: Assistant) -> None:
     answer = recalls.ask("What happened this week?", as_of="2021-08-11")
     assert answer.text.startswith("The newest reports: Five, 2021-08-11: The harbour at Port Velna reopened")
+
+
+def test_a_follow_up_to_an_overview_is_an_overview_of_its_topic(recalls: Assistant) -> None:
+    answer = recalls.ask("and the harbour?", history=["What's the latest on the Norvik recall?"])
+    assert [c.doc_id for c in answer.citations] == ["harbour"]
+    assert answer.text.startswith("The newest report about the harbour: Five, 2021-08-11:")
+    # after a question of one fact, "and the harbour?" is that question's follow-up, not an overview
+    other = recalls.ask("and the harbour?", history=["How many cars is Norvik Motors recalling?"])
+    assert not other.text.startswith("The newest report")
+
+
+def test_tell_me_more_searches_the_words_carried_over_and_names_no_pronoun(recalls: Assistant) -> None:
+    answer = recalls.ask("Tell me more about it", history=["Why did the regulator open an inquiry into Norvik Motors?"])
+    assert answer.standalone_question is not None and "(" in answer.standalone_question  # the carried words
+    assert answer.citations and all(c.doc_id.startswith("recall-") for c in answer.citations)
+    assert answer.text.startswith("The newest report: Three, 2021-08-09:")  # not "about it (…)"
