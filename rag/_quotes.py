@@ -37,7 +37,7 @@ from ._scoring import ScoredSentence
 from ._text import NUMBER_WORDS
 from ._types import Citation
 
-__all__ = ["answer_words", "asks_about_time", "asks_what_happened", "asks_yes_no", "bounds", "expand", "only_when", "unquotable_span"]
+__all__ = ["answer_words", "asks_about_time", "asks_what_happened", "asks_yes_no", "bounds", "expand", "only_when", "unquotable_span", "winner_of"]
 
 
 _PRONOUNS = frozenset("he she they it him her them we".split())
@@ -193,7 +193,8 @@ def expand(
             words = text[start:end].strip(" ,;:") or None
         described = maybe and is_description(words or "", text, start, found, lead)
         if not (plain or described):
-            return item, words
+            winner = winner_of(question, text, start, end, item.start, entities)
+            return item, (text[winner[0] : winner[1]] if winner else words)
         # The answer is a pronoun or a description ("The president's son"): the name it refers to
         # is in the sentence before, so the citation includes it; or in the title, and the quote's
         # article is what the citation cites.
@@ -247,6 +248,42 @@ def _in_quote(text: str, before_start: int, span: Span, item: ScoredSentence) ->
     words = text[before_start + span.start : before_start + span.end].strip()
     at = text.lower().find(words.lower(), item.start, item.end) if words else -1
     return Span("sentence", at - item.start, at - item.start + len(words), span.score) if at >= 0 else None
+
+
+_WHO_WON = re.compile(r"^\s*who\s+(?:won|wins|beat|beats|defeated|triumphed|prevailed)\b", re.IGNORECASE)
+# What a sentence says just before the side that lost: "after defeating Croatia", "have beaten the Netherlands".
+_BEATING = re.compile(
+    r"\b(?:defeat(?:ed|ing|s)?|beat(?:s|en|ing)?|edg(?:ed|ing)(?:\s+out)?|overc(?:ame|oming)|upset(?:ting)?|"
+    r"oust(?:ed|ing)|eliminat(?:ed|ing)|knock(?:ed|ing)\s+out|rout(?:ed|ing)|thrash(?:ed|ing)|crush(?:ed|ing)|"
+    r"(?:win|won|victory|triumph)\s+(?:over|against))\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_SIDES = frozenset({"PERSON", "ORG", "GPE", "NORP"})  # who can win: a person, a team or club, a country
+
+
+def winner_of(question: str, text: str, start: int, end: int, floor: int,
+              entities: EntityRecognizer | None) -> tuple[int, int] | None:
+    """Where the winner is named when "who won" is answered with the side that lost, else ``None``.
+
+    The reader reads "France captured its second World Cup title after
+    defeating Croatia 4-2" for "Who won the World Cup Final in 2018?" and
+    takes "Croatia", the name nearest the question's words. When the short
+    answer ``text[start:end]`` follows a word of beating ("defeating",
+    "have beaten the", "victory over"), the winner is the name before that
+    word in the same sentence (from ``floor``): the nearest one of the
+    loser's kind, else the nearest person, organisation, place or group.
+    """
+    if entities is None or not _WHO_WON.match(question):
+        return None
+    beaten = _BEATING.search(text, floor, start)
+    if beaten is None or beaten.end() != start:
+        return None
+    found = _entities_at(entities, text, floor, end)
+    loser = next((e.label for e in found if e.start <= start < e.end or start <= e.start < end), None)
+    before = [e for e in found if e.end <= beaten.start() and e.label in _SIDES]
+    alike = [e for e in before if e.label == loser]
+    chosen = (alike or before or [None])[-1]
+    return (chosen.start, chosen.end) if chosen is not None else None
 
 
 def _entities_at(entities: EntityRecognizer | None, text: str, start: int, end: int) -> list[Entity]:

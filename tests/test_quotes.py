@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag import Assistant
-from rag._quotes import answer_words, asks_what_happened, asks_yes_no, only_when
+from rag._quotes import answer_words, asks_what_happened, asks_yes_no, only_when, winner_of
 
 
 def _words(text: str, span: str, floor: str = "") -> str | None:
@@ -117,3 +117,34 @@ def test_a_time_is_no_short_answer_to_a_question_that_asks_no_time(news: Assista
     # Before: "Answer: Monday evening", from "…, officials said on Monday evening."
     assert not said.refused and said.short_answer is None
     assert news.ask("When did the earthquake strike?").short_answer == "Monday"  # asked when: the day is the answer
+
+
+@pytest.mark.parametrize(("question", "sentence", "loser", "winner"), [
+    ("Who won the World Cup Final in 2018?",
+     "France captured its second World Cup title after defeating Croatia 4-2 in the 2018 final at Luzhniki Stadium.",
+     "Croatia", "France"),
+    ("Who won the World Cup Final in 2010?",
+     "Spain have beaten the Netherlands to win the World Cup 2010 final.", "Netherlands", "Spain"),
+    ("Who won the men's final?",  # the nearest name of the loser's kind, not the tournament
+     "Novak Djokovic won his seventh Wimbledon title after defeating Nick Kyrgios in four sets.", "Nick Kyrgios",
+     "Novak Djokovic"),
+])
+def test_who_won_is_answered_with_the_winner_not_the_side_beaten(question: str, sentence: str, loser: str,
+                                                                 winner: str) -> None:
+    from rag._entities import SHARED_RECOGNIZER
+
+    start = sentence.index(loser)
+    found = winner_of(question, sentence, start, start + len(loser), 0, SHARED_RECOGNIZER)
+    assert found is not None and sentence[found[0] : found[1]] == winner
+
+
+@pytest.mark.parametrize(("question", "sentence", "words"), [
+    ("Who lost the World Cup Final in 2018?", "France won after defeating Croatia 4-2.", "Croatia"),  # asked who lost
+    ("Who won the World Cup Final in 2018?", "France won the final against Croatia on Sunday.", "France"),  # the winner
+    ("Who won the World Cup Final in 2018?", "Croatia were beaten by France 4-2.", "France"),  # beaten *by*: no rule
+])
+def test_other_answers_to_who_won_are_left_alone(question: str, sentence: str, words: str) -> None:
+    from rag._entities import SHARED_RECOGNIZER
+
+    start = sentence.index(words)
+    assert winner_of(question, sentence, start, start + len(words), 0, SHARED_RECOGNIZER) is None
