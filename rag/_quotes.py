@@ -354,7 +354,17 @@ def bounds(
         if qualifier is not None:
             start = floor + qualifier.start()
     start, end = complete(text, start, end, entities, labels) if entities else (start, end)
+    year = _YEAR_AFTER.match(text, end) if _DAY_OF_MONTH.search(text, start, end) else None
+    if year is not None:  # "July 29" of "July 29, 2021": the date whole
+        end = year.end()
     return _balanced(text, start, end)
+
+
+_MONTH_WORD = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+# A day of a month ending the words ("July 29", "29th of July"), and the year right after it (", 2021").
+_DAY_OF_MONTH = re.compile(rf"(?:\b{_MONTH_WORD}\s+\d{{1,2}}(?:st|nd|rd|th)?|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_WORD})$",
+                           re.IGNORECASE)
+_YEAR_AFTER = re.compile(r",?\s+(?:19|20)\d\d\b")
 
 
 # Marks that open and close: a short answer never shows one without the other ("“combat terrorist forces").

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag import Assistant
-from rag._quotes import answer_words, asks_what_happened, asks_yes_no, only_when, winner_of
+from rag._quotes import answer_words, asks_what_happened, asks_yes_no, bounds, only_when, winner_of
 
 
 def _words(text: str, span: str, floor: str = "") -> str | None:
@@ -148,3 +148,15 @@ def test_other_answers_to_who_won_are_left_alone(question: str, sentence: str, w
 
     start = sentence.index(words)
     assert winner_of(question, sentence, start, start + len(words), 0, SHARED_RECOGNIZER) is None
+
+
+@pytest.mark.parametrize(("text", "span", "expected"), [
+    ("The draft was held on July 29, 2021, at Barclays Center.", "July 29", "July 29, 2021"),  # the year right after
+    ("It opened on 3rd of March 1999 in Paris.", "3rd of March", "3rd of March 1999"),
+    ("It opened on Jan. 5 2020 downtown.", "Jan. 5", "Jan. 5 2020"),
+    ("It opened on July 29 in 2021.", "July 29", "July 29"),  # "in 2021" is not the date's own year
+    ("Sales fell 29, 2021 was worse.", "29", "29"),  # a figure, not a day of a month
+])
+def test_a_day_of_a_month_keeps_the_year_that_follows_it(text: str, span: str, expected: str) -> None:
+    start = text.index(span)
+    assert text[slice(*bounds(text, start, start + len(span)))] == expected
