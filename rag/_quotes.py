@@ -37,7 +37,7 @@ from ._scoring import ScoredSentence
 from ._text import NUMBER_WORDS
 from ._types import Citation
 
-__all__ = ["answer_words", "asks_about_time", "asks_what_happened", "asks_yes_no", "bounds", "expand", "only_when", "unquotable_span", "winner_of"]
+__all__ = ["answer_words", "asks_about_time", "asks_what_happened", "asks_yes_no", "bounds", "change_of", "expand", "only_when", "unquotable_span", "winner_of"]
 
 
 _PRONOUNS = frozenset("he she they it him her them we".split())
@@ -193,8 +193,8 @@ def expand(
             words = text[start:end].strip(" ,;:") or None
         described = maybe and is_description(words or "", text, start, found, lead)
         if not (plain or described):
-            winner = winner_of(question, text, start, end, item.start, entities)
-            return item, (text[winner[0] : winner[1]] if winner else words)
+            chosen = winner_of(question, text, start, end, item.start, entities) or change_of(question, text, start, item.start)
+            return item, (text[chosen[0] : chosen[1]] if chosen else words)
         # The answer is a pronoun or a description ("The president's son"): the name it refers to
         # is in the sentence before, so the citation includes it; or in the title, and the quote's
         # article is what the citation cites.
@@ -284,6 +284,43 @@ def winner_of(question: str, text: str, start: int, end: int, floor: int,
     alike = [e for e in before if e.label == loser]
     chosen = (alike or before or [None])[-1]
     return (chosen.start, chosen.end) if chosen is not None else None
+
+
+# "How far did the FTSE fall?", "How much did shares rise?": the change asked, not the level reached.
+_ASKS_CHANGE = re.compile(
+    r"^\s*how (?:far|much|many points)\b.*\b(?:fall|fell|drop|declin|slid|sink|sank|plung|tumbl|rise|rose|gain|climb|"
+    r"jump|increas|surg|slump|sli[dp])\w*", re.IGNORECASE)
+# "… fell 232.90 points to ": a move, its size, then the level the short answer gives.
+_MOVE_THEN_LEVEL = re.compile(
+    r"\b(?:fell|falls?|falling|dropped|drops?|dropping|declined|declines?|slid|slides?|sank|sinks?|plunged|plunges?|"
+    r"tumbled|tumbles?|lost|loses?|rose|rises?|rising|gained|gains?|climbed|climbs?|jumped|jumps?|increased|"
+    r"surged|slumped|slipped|added|shed)\s+(?:by\s+)?(?:(?:about|almost|nearly|more than|over|some)\s+)?"
+    r"(?P<change>[$€£]?\d[\d,.]*\s*(?:%|percent|per cent|points?|pts)?)(?:\s*\([^()]{0,30}\))?"
+    r"(?:,?\s+(?:or|and)\s+[\d,.]+\s*(?:%|percent|per cent|points?))?,?\s+to\s+(?:close\s+at\s+|end\s+at\s+)?$",
+    re.IGNORECASE)
+
+
+def change_of(question: str, text: str, start: int, floor: int) -> tuple[int, int] | None:
+    """Where the size of a move is written when "how far did it fall" is answered with the level reached.
+
+    "The FTSE-100 index fell 232.90 points to 6038.30" read for "How far
+    did the FTSE 100 fall today?" gives "6038.30", the level after "to";
+    the move's size, "232.90 points", is what was asked.
+
+    Example:
+        >>> s = "The FTSE-100 index fell 232.90 points to 6038.30, and the Nikkei fell."
+        >>> found = change_of("How far did the FTSE 100 fall today?", s, s.index("6038"), 0)
+        >>> s[found[0]:found[1]]
+        '232.90 points'
+        >>> change_of("What level did the FTSE 100 fall to?", s, s.index("6038"), 0) is None
+        True
+    """
+    if not _ASKS_CHANGE.match(question):
+        return None
+    move = _MOVE_THEN_LEVEL.search(text, floor, start)
+    if move is None:
+        return None
+    return move.start("change"), move.start("change") + len(move.group("change").rstrip())
 
 
 def _entities_at(entities: EntityRecognizer | None, text: str, start: int, end: int) -> list[Entity]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag import Assistant
-from rag._quotes import answer_words, asks_what_happened, asks_yes_no, bounds, only_when, winner_of
+from rag._quotes import answer_words, asks_what_happened, asks_yes_no, bounds, change_of, only_when, winner_of
 
 
 def _words(text: str, span: str, floor: str = "") -> str | None:
@@ -160,3 +160,17 @@ def test_other_answers_to_who_won_are_left_alone(question: str, sentence: str, w
 def test_a_day_of_a_month_keeps_the_year_that_follows_it(text: str, span: str, expected: str) -> None:
     start = text.index(span)
     assert text[slice(*bounds(text, start, start + len(span)))] == expected
+
+
+@pytest.mark.parametrize(("question", "sentence", "level", "expected"), [
+    ("How far did the FTSE 100 fall today?", "The FTSE-100 index fell 232.90 points to 6038.30, and the Nikkei fell.",
+     "6038.30", "232.90 points"),
+    ("How much did the Dow rise on Friday?", "The Dow rose 1.2% to close at 10,020.", "10,020", "1.2%"),
+    ("How much did shares drop?", "Shares dropped by about 5 percent (40 cents) to $7.90.", "$7.90", "5 percent"),
+    ("What level did the FTSE 100 fall to?", "The FTSE-100 index fell 232.90 points to 6038.30.", "6038.30", None),
+    ("How far did the FTSE 100 fall today?", "The FTSE-100 index closed at 6038.30.", "6038.30", None),
+])
+def test_how_far_it_fell_is_the_move_not_the_level_reached(question: str, sentence: str, level: str,
+                                                           expected: str | None) -> None:
+    found = change_of(question, sentence, sentence.index(level), 0)
+    assert (sentence[found[0] : found[1]] if found else None) == expected
