@@ -229,7 +229,8 @@ def overview(question: str, topic: str, candidates: Iterable[int], index: IndexD
     seen: set[int] = set()
     for doc_i in _newest_first(index, candidates):
         group = index.canonical(doc_i)  # one copy of a syndicated story
-        if group in seen or not about_topic(terms, _article_terms(index, doc_i)):
+        # without a topic every article is about it: its terms are not gathered
+        if group in seen or (terms and not about_topic(terms, _article_terms(index, doc_i))):
             continue
         span = _lead(index, doc_i, terms)
         if span is None:
