@@ -37,7 +37,7 @@ from ._scoring import ScoredSentence
 from ._text import NUMBER_WORDS
 from ._types import Citation
 
-__all__ = ["answer_words", "asks_about_time", "asks_what_happened", "asks_yes_no", "bounds", "change_of", "expand", "only_when", "unquotable_span", "winner_of"]
+__all__ = ["answer_words", "asks_about_time", "asks_what_happened", "asks_yes_no", "bounds", "change_of", "expand", "level_of", "only_when", "unquotable_span", "winner_of"]
 
 
 _PRONOUNS = frozenset("he she they it him her them we".split())
@@ -193,7 +193,8 @@ def expand(
             words = text[start:end].strip(" ,;:") or None
         described = maybe and is_description(words or "", text, start, found, lead)
         if not (plain or described):
-            chosen = winner_of(question, text, start, end, item.start, entities) or change_of(question, text, start, item.start)
+            chosen = (winner_of(question, text, start, end, item.start, entities)
+                      or change_of(question, text, start, item.start) or level_of(question, text, start, end))
             return item, (text[chosen[0] : chosen[1]] if chosen else words)
         # The answer is a pronoun or a description ("The president's son"): the name it refers to
         # is in the sentence before, so the citation includes it; or in the title, and the quote's
@@ -321,6 +322,35 @@ def change_of(question: str, text: str, start: int, floor: int) -> tuple[int, in
     if move is None:
         return None
     return move.start("change"), move.start("change") + len(move.group("change").rstrip())
+
+
+# "What level did the FTSE drop to?", "Where did the Dow close?": the level reached, one figure.
+_ASKS_LEVEL = re.compile(
+    r"^\s*(?:(?:what|which) level|where)\b.*\b(?:close|closed|end|ended|finish|finished|settle|settled|stand|stood|"
+    r"(?:fall|fell|drop|dropped|sink|sank|slide|slid|rise|rose|climb|climbed|jump|jumped)\s+to)\b",
+    re.IGNORECASE)
+_LEVEL_FIGURE = re.compile(r"[$€£]?\d[\d,]*(?:\.\d+)?(?:\s*(?:%|percent|points?))?")
+
+
+def level_of(question: str, text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The last figure of a short answer holding several, when the question asks the level reached.
+
+    "What level did the FTSE 100 drop to this week?" read in "… to below
+    the 5000 mark at 4907.20" gives "below the 5000 mark at 4907.20": the
+    level is its last figure.
+
+    Example:
+        >>> s = "It dropped 118.40 points, to below the 5000 mark at 4907.20."
+        >>> found = level_of("What level did the FTSE 100 drop to?", s, s.index("below"), s.index("20.") + 2)
+        >>> s[found[0]:found[1]]
+        '4907.20'
+    """
+    if not _ASKS_LEVEL.match(question):
+        return None
+    figures = list(_LEVEL_FIGURE.finditer(text, start, end))
+    if len(figures) < 2:
+        return None
+    return figures[-1].start(), figures[-1].end()
 
 
 def _entities_at(entities: EntityRecognizer | None, text: str, start: int, end: int) -> list[Entity]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag import Assistant
-from rag._quotes import answer_words, asks_what_happened, asks_yes_no, bounds, change_of, only_when, winner_of
+from rag._quotes import answer_words, asks_what_happened, asks_yes_no, bounds, change_of, level_of, only_when, winner_of
 
 
 def _words(text: str, span: str, floor: str = "") -> str | None:
@@ -174,3 +174,15 @@ def test_how_far_it_fell_is_the_move_not_the_level_reached(question: str, senten
                                                            expected: str | None) -> None:
     found = change_of(question, sentence, sentence.index(level), 0)
     assert (sentence[found[0] : found[1]] if found else None) == expected
+
+
+@pytest.mark.parametrize(("question", "words", "expected"), [
+    ("What level did the FTSE 100 drop to this week?", "below the 5000 mark at 4907.20", "4907.20"),
+    ("Where did the Dow close on Friday?", "up 39 points at 8,017", "8,017"),
+    ("Where did the Dow close on Friday?", "8,017", None),  # one figure: already the level
+    ("How far did the FTSE 100 drop?", "below the 5000 mark at 4907.20", None),  # the move is asked, not the level
+    ("Where did the drill take place?", "at base 72 near Route 9", None),  # no close, end or fall to
+])
+def test_the_level_reached_is_the_last_figure_of_a_longer_answer(question: str, words: str, expected: str | None) -> None:
+    found = level_of(question, words, 0, len(words))
+    assert (words[found[0] : found[1]] if found else None) == expected
