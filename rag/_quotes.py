@@ -65,9 +65,13 @@ def asks_yes_no(question: str) -> bool:
         (True, False)
         >>> asks_yes_no("Are there any regions it excludes?"), asks_yes_no("Who sent fighter jets?")
         (False, False)
+        >>> asks_yes_no("Can you tell me how many troops took part?")  # a question word: more than yes or no
+        False
     """
     text = question.strip()
-    return bool(_YES_NO.match(text)) and not re.search(r"\bor\b", text, re.IGNORECASE)
+    # "Can you tell me who won?", "Do you know how many died?": a question word asks more than yes or no
+    return bool(_YES_NO.match(text)) and not re.search(r"\b(?:or|who|whom|whose|what|which|when|where|why|how)\b",
+                                                       text, re.IGNORECASE)
 
 
 # "What happened?", "What happened: <a headline>?" (the UI's examples); not "What happened to the lab?",

@@ -72,6 +72,8 @@ def test_the_qualifier_is_looked_for_only_inside_the_quote() -> None:
     ("Is there a deadline?", False),
     ("Who sent fighter jets?", False),
     ("Island nations were hit hardest?", False),  # "Island" is no "is"
+    ("Can you tell me how many troops took part?", False),  # polite wh-questions keep their short answers
+    ("Do you know who won the election?", False),
 ])
 def test_questions_that_ask_yes_or_no(question: str, yes_no: bool) -> None:
     assert asks_yes_no(question) is yes_no
