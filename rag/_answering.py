@@ -84,11 +84,11 @@ from ._disagreement import (
 from ._entities import SHARED_RECOGNIZER, EntityRecognizer, asked_labels, names_other_entity
 from ._index import IndexData
 from ._quotable import after_headline, quotable
-from ._quotes import asks_about_time, asks_what_happened, asks_yes_no, expand, only_when, unquotable_span
+from ._quotes import answers_nothing, expand, unquotable_span
 from ._reader import Reader, ReaderInput, Span
 from ._scoring import ScoredSentence, score_sentences
 from ._statements import group_statements
-from ._text import content_terms, neutral_markers, strip_markers
+from ._text import neutral_markers, strip_markers
 from ._types import Answer, Citation, Disagreement, Passage
 
 __all__ = ["COMBINE", "REFUSAL_TEXT", "ExtractiveAnswerer", "answer_probability"]
@@ -342,14 +342,7 @@ class ExtractiveAnswerer:
             for k, item in enumerate(group):
                 if k == 0:
                     item, words = expand(item, index, citations, question, self.entities if self.reader else None)
-                    if words is not None and (not content_terms(words) or asks_yes_no(question)
-                                              or asks_what_happened(question)
-                                              or (not asks_about_time(question)
-                                                  and only_when(words, index.documents[item.doc_i].published))):
-                        # "at", "it", "of the": words with nothing in them answer nothing; nor do a quote's
-                        # words answer "Did Russia send fighter jets?" (the quote is the evidence) or "What
-                        # happened?" (the whole sentence is the account); nor does "Monday evening" answer
-                        # "What did officials say?", which asks no time
+                    if words is not None and answers_nothing(question, words, index.documents[item.doc_i].published):
                         words = None
                     short_answer = short_answer if citations else words
                     spoken.append(words)

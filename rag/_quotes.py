@@ -34,10 +34,13 @@ from ._index import IndexData
 from ._quotable import quotable
 from ._reader import Span
 from ._scoring import ScoredSentence
-from ._text import NUMBER_WORDS
+from ._text import NUMBER_WORDS, content_terms
 from ._types import Citation
 
-__all__ = ["answer_words", "asks_about_time", "asks_what_happened", "asks_yes_no", "bounds", "change_of", "expand", "level_of", "only_when", "unquotable_span", "winner_of"]
+__all__ = [
+    "answer_words", "answers_nothing", "asks_about_time", "asks_what_happened", "asks_yes_no", "bounds", "change_of",
+    "expand", "level_of", "only_when", "unquotable_span", "winner_of",
+]
 
 
 _PRONOUNS = frozenset("he she they it him her them we".split())
@@ -139,6 +142,26 @@ def asks_what_happened(question: str) -> bool:
         (False, False)
     """
     return bool(_HAPPENED.match(question))
+
+def answers_nothing(question: str, words: str, published: str | None = None) -> bool:
+    """Whether a short answer's ``words`` answer nothing of ``question``, so the answer shows none (the quote stays).
+
+    Words with no content ("at", "it", "of the"); any words for a question
+    asking yes or no (:func:`asks_yes_no`: the quote is the evidence) or what
+    happened (:func:`asks_what_happened`: the whole sentence is the account);
+    a time (:func:`only_when`) for a question that asks none ("What did
+    officials say?" is not answered "Monday evening"). ``published`` is the
+    quote's article's date.
+
+    Example:
+        >>> answers_nothing("Who was there?", "at"), answers_nothing("What did officials say?", "Monday evening")
+        (True, True)
+        >>> answers_nothing("When did it strike?", "Monday evening"), answers_nothing("Who won?", "France")
+        (False, False)
+    """
+    return (not content_terms(words) or asks_yes_no(question) or asks_what_happened(question)
+            or (not asks_about_time(question) and only_when(words, published)))
+
 
 def expand(
     item: ScoredSentence,
