@@ -414,6 +414,11 @@ def _month_range(year: int, month: int | None) -> tuple[date, date]:
 _Span = tuple[date | None, date | None]
 
 
+def _a_month(word: str) -> bool:
+    """Whether a month's name found alone is the month: "may" and "march" are words too, months only capitalised."""
+    return word[0].isupper() or word.lower() not in ("may", "march")
+
+
 def _named_periods(question: str, today: date) -> list[tuple[re.Match[str], _Span]]:
     """The publication ranges named years or months set ("in 2021", "since March 2020"), each with its words.
 
@@ -428,14 +433,12 @@ def _named_periods(question: str, today: date) -> list[tuple[re.Match[str], _Spa
         return [] if first > today else [(between, (first, date(int(between.group("last")), 12, 31)))]
     periods = []
     month_alone = _IN_MONTH.search(question)
-    # "may" and "march" are words as well as months: only capitalised are they the months.
-    if month_alone and (month_alone.group("month")[0].isupper() or month_alone.group("month").lower() not in ("may", "march")):
+    if month_alone and _a_month(month_alone.group("month")):
         month = _month_of(month_alone.group("month"))
         if month <= today.month:  # a month still to come this year is the event's ("will open in December")
             periods.append((month_alone, _month_range(today.year, month)))
     since_month = _SINCE_MONTH.search(question)
-    if since_month and not _SINCE.search(question) and (
-            since_month.group("month")[0].isupper() or since_month.group("month").lower() not in ("may", "march")):
+    if since_month and not _SINCE.search(question) and _a_month(since_month.group("month")):
         # "since January": the latest January that has begun (this year's, or last year's asked before it)
         month = _month_of(since_month.group("month"))
         periods.append((since_month, (date(today.year - (month > today.month), month, 1), None)))
