@@ -43,6 +43,7 @@ from ._exceptions import InputError
 from ._types import MentionedDate, TimeScope
 
 __all__ = [
+    "MONTH_WORDS",
     "DateRange",
     "dateline_end",
     "dateline_outlet",
@@ -61,7 +62,9 @@ _MONTH_NAMES = (  # each month's full name first, then its abbreviations
 )
 _MONTHS = {name: number for number, names in enumerate(_MONTH_NAMES, start=1) for name in names}
 _WEEKDAYS = {name: i for i, name in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))}
-_MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+# Every month's name and abbreviation, longest first, as a regular-expression alternation (short answers' dates).
+MONTH_WORDS = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_MONTH = r"(?P<month>" + MONTH_WORDS + r")\.?"
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>(?:19|20)\d\d)"
 # A day of a month either way round: "March 5", "5 March", "5th of March".

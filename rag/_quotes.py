@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from ._dates import dates_in
+from ._dates import MONTH_WORDS, dates_in
 from ._entities import (
     NAMED,
     Entity,
@@ -454,7 +454,7 @@ def bounds(
     return _balanced(text, start, end)
 
 
-_MONTH_WORD = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_MONTH_WORD = rf"(?:{MONTH_WORDS})\.?"
 # A day of a month ending the words ("July 29", "29th of July"), and the year right after it (", 2021").
 _DAY_OF_MONTH = re.compile(rf"(?:\b{_MONTH_WORD}\s+\d{{1,2}}(?:st|nd|rd|th)?|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_WORD})$",
                            re.IGNORECASE)
