@@ -105,18 +105,34 @@ def overview_topic(question: str) -> str | None:
         >>> overview_topic("Summarize the articles"), overview_topic("Who won the election?")
         ('', None)
     """
-    text = re.sub(r"\s+", " ", _TIME_WORDS.sub(" ", _normal(question))).strip(" ,")  # "What's the news today?"
+    text = _untimed(_normal(question)).strip(" ,")  # "What's the news today?"
     for pattern in _PATTERNS:
         found = pattern.match(text)
         if found is not None:
-            topic = (found.groupdict().get("topic") or "").strip(" ,;:-")
-            terms = set(content_terms(topic))
-            if topic and not terms:  # "Tell me more about it": a follow-up about a pronoun is a question like any other
+            topic = _named(found.groupdict().get("topic") or "")
+            if topic is None:
                 return None
-            if _ASKS.search(topic):  # "the latest on where the plant will open": one fact, the newest report's
-                return None
-            return "" if terms <= _GENERAL else topic  # "Recap this week's news": the news in general
+            return "" if set(content_terms(topic)) <= _GENERAL else topic  # "Recap this week's news": the news in general
     return None
+
+
+def _untimed(text: str) -> str:
+    """``text`` without its time words (they filter; they are not what the articles are about)."""
+    return re.sub(r"\s+", " ", _TIME_WORDS.sub(" ", text))
+
+
+def _named(topic: str) -> str | None:
+    """A topic as matched, trimmed of time words and punctuation; ``None`` when it is no topic.
+
+    "it" names nothing ("Tell me more about it": a follow-up about a
+    pronoun is a question like any other), and a question word makes it a
+    question ("the latest on where the plant will open": one fact, the
+    newest report's). An empty topic stays empty: the news in general.
+    """
+    topic = _untimed(topic).strip(" ,;:-")
+    if (topic and not content_terms(topic)) or _ASKS.search(topic):
+        return None
+    return topic
 
 
 _ANOTHER = re.compile(r"^(?:and|and what about|what about|how about|now)\s+(?P<topic>.+)$", re.IGNORECASE)
@@ -138,10 +154,7 @@ def follow_up_topic(question: str, history: Sequence[str]) -> str | None:
     if not earlier or overview_topic(earlier[-1]) is None:
         return None
     found = _ANOTHER.match(_normal(question))
-    if found is None:
-        return None
-    topic = re.sub(r"\s+", " ", _TIME_WORDS.sub(" ", found.group("topic"))).strip(" ,;:-")
-    return topic if content_terms(topic) and not _ASKS.search(topic) else None
+    return (_named(found.group("topic")) or None) if found is not None else None
 
 
 def _shown(topic: str) -> str:
