@@ -1,6 +1,6 @@
 """Named entities: spaCy's ``en_core_web_sm`` finds them, and short answers never cut one.
 
-Three uses in the answerer (:mod:`rag._answering`):
+Four uses in the answerer (:mod:`rag._answering`):
 
 - **Whole names in short answers** (:func:`complete`): the reader's span
   ends on word pieces, and a span that ends or starts inside a name is
@@ -11,6 +11,10 @@ Three uses in the answerer (:mod:`rag._answering`):
   quote whose subject is "the tech giant" or "he" names it only in the
   sentence before or the title; for a "who"/"which" question the first
   name of the asked kind there is the short answer.
+- **Surnames completed** (:func:`full_name`): news names a person in full
+  once and by surname after, so a "who" answer read in a later sentence is
+  "Musk"; the article's nearest earlier mention the recognizer reads as
+  that person ("Elon Musk") is the short answer.
 - **The asked kind present** (:func:`asked_labels`,
   :func:`names_other_entity`): whether a sentence names an entity of the
   kind the question asks for ("who" → a person, organisation or group,
@@ -80,6 +84,7 @@ __all__ = [
     "complete",
     "completion_labels",
     "first_name",
+    "full_name",
     "is_description",
     "load_pipeline",
     "name_labels",
@@ -415,4 +420,43 @@ def first_name(question: str, text: str, entities: Sequence[Entity], labels: fro
         if entity.label in labels & NAMED and not _own(question_words, text, entity):
             start, end = complete(text, *_bounds(text, entity), entities)
             return text[start:end]
+    return None
+
+
+# A capitalised word before a surname, as a full name writes it ("Elon", "Niels B.", "LeBron"); up to three.
+_GIVEN = r"(?:[A-Z][\w'’-]*\.?\s+){1,3}"
+# "Mr. Musk" names no more than "Musk".
+_HONORIFIC_AND_SURNAME = re.compile(r"(?:Mr|Mrs|Ms|Miss|Dr|Prof|Sir|Dame|Lord|Lady|Gen|Sen|Rep|Gov)\.?\s+\S+")
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)|\n")
+_FULL_NAME_TRIES = 3  # the nearest mentions read; an article's first full mention is seldom far
+_FULL_NAME_WINDOW = 300  # the recognizer reads this much before a full name's surname: its sentence, about
+
+
+def full_name(text: str, start: int, end: int, recognizer: EntityRecognizer) -> tuple[int, int] | None:
+    """Where ``text`` last named in full, before ``start``, the person ``text[start:end]`` names by surname alone.
+
+    News names a person in full once ("Elon Musk, the company's chief
+    executive, …") and by surname after ("Musk said …"); a short answer
+    quoted from a later sentence says only "Musk". The nearest earlier
+    mention the recognizer reads as one person whose name ends with that
+    word counts; ``None`` when the words are not one capitalised word or no
+    such mention comes before them.
+
+    Example:
+        >>> text = "Elon Musk runs Tesla. Musk said so."
+        >>> full_name(text, 22, 26, EntityRecognizer())  # doctest: +SKIP
+        (0, 9)
+    """
+    word = text[start:end]
+    if not re.fullmatch(r"[A-Z][\w'’-]+", word):
+        return None
+    for match in list(re.finditer(rf"\b{_GIVEN}{re.escape(word)}\b", text[:start]))[::-1][:_FULL_NAME_TRIES]:
+        # The recognizer reads the mention in its sentence: "Elon Musk" alone is no one to it.
+        window = max(0, match.start() - _FULL_NAME_WINDOW)
+        stop = _SENTENCE_END.search(text, match.end(), min(len(text), match.end() + _FULL_NAME_WINDOW))
+        for entity in recognizer.find([text[window : stop.end() if stop else match.end()]])[0]:
+            s, e = window + entity.start, window + entity.end
+            if (entity.label == "PERSON" and e == match.end() and s < e - len(word) - 1
+                    and not _HONORIFIC_AND_SURNAME.fullmatch(text[s:e])):
+                return s, e
     return None

@@ -26,6 +26,7 @@ from ._entities import (
     complete,
     completion_labels,
     first_name,
+    full_name,
     is_description,
     name_labels,
     next_to_a_name,
@@ -184,7 +185,9 @@ def expand(
     it is a pronoun or a description ("the tech giant", anywhere in the
     quote) and the question asks who or which, it becomes the first name of
     the asked kind in the sentence before (which the citation then covers)
-    or, failing that, in the title (the citation stays the quote).
+    or, failing that, in the title (the citation stays the quote). A
+    person's surname alone ("Musk") becomes the full name the article gave
+    earlier ("Elon Musk"; the citation stays the quote).
     """
     span = item.span
     if span is None or span.piece == "title":
@@ -222,6 +225,8 @@ def expand(
         if not (plain or described):
             chosen = (winner_of(question, text, start, end, item.start, entities)
                       or change_of(question, text, start, item.start) or level_of(question, text, start, end))
+            if chosen is None and words and "PERSON" in labels and entities is not None:
+                chosen = _in_full(question, text, start, end, entities)
             return item, (text[chosen[0] : chosen[1]] if chosen else words)
         # The answer is a pronoun or a description ("The president's son"): the name it refers to
         # is in the sentence before, so the citation includes it; or in the title, and the quote's
@@ -250,6 +255,21 @@ def expand(
     if any(c.doc_id == doc.id and c.start < item.start and c.end > before_start for c in cited):
         return item, named  # the sentence before is cited already: its name is in the answer
     return replace(item, start=before_start), words
+
+
+def _in_full(question: str, text: str, start: int, end: int, entities: EntityRecognizer) -> tuple[int, int] | None:
+    """The person's full name from earlier in the article when the short answer is a surname alone, else ``None``.
+
+    "Who is Tesla's chief executive?" read in "Musk, the founder and CEO
+    of SpaceX and Tesla, …" answers "Musk"; the article named him "Elon
+    Musk" before (:func:`rag._entities.full_name`). A surname the question
+    itself says is left alone: it is the question's own person.
+    """
+    words = text[start:end].strip(" ,;:")
+    if " " in words or words.lower() in {w.lower() for w in re.findall(r"[\w'’-]+", question)}:
+        return None
+    at = text.find(words, start, end)
+    return full_name(text, at, at + len(words), entities)
 
 
 def unquotable_span(item: ScoredSentence, index: IndexData) -> bool:

@@ -40,6 +40,9 @@ ARTICLES = [
              "Joe Burrow won the 2019 Maxwell Award after a record season."},
     {"id": "aims", "title": "Drill in Ningxia",
      "text": "Officials said the exercise aims to “combat terrorist forces” in the region. The exercise (the largest yet) began."},
+    {"id": "taurus", "title": "Ford revives a name",
+     "text": "Ford's chief executive, Alan Mulally, spoke in Detroit on Monday. Mr. Fields, who runs the Americas unit, "
+             "agreed. Mulally plans to revive the Taurus. Fields praised the plan."},
     {"id": "council", "title": "Springfield council",
      "text": "The Springfield city council met on Monday. Its meetings are open to the public."},
 ]
@@ -151,6 +154,24 @@ def test_a_description_is_named_from_the_sentence_before_which_the_citation_cove
     assert answer.short_answer == "Hunter Biden"
     assert answer.citations[0].quote.startswith("Hunter Biden reached a deal")
     assert answer.citations[0].quote.endswith("two tax charges.")
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "span", "expected"),
+    [
+        # News names a person in full once and by surname after: the short answer is the full name.
+        ("Who plans to revive the Taurus?", "Mulally plans", "Mulally", "Alan Mulally"),
+        # Only "Mr. Fields" came before: no more of the name is known.
+        ("Who praised the plan?", "Fields praised", "Fields", "Fields"),
+        # A surname the question says is its own person, not the answer to complete.
+        ("Who did Mulally's plan revive, according to Mulally?", "Mulally plans", "Mulally", "Mulally"),
+    ],
+)
+def test_a_surname_alone_is_completed_from_the_articles_earlier_full_mention(  # type: ignore[no-untyped-def]
+        news, answerer, question: str, sentence: str, span: str, expected: str) -> None:
+    answer = _short(news, answerer, question, sentence, span)
+    assert answer.short_answer == expected
+    assert answer.citations[0].quote.startswith(sentence)  # the citation stays the quote
 
 
 @pytest.mark.parametrize(
