@@ -226,7 +226,10 @@ def expand(
             chosen = (winner_of(question, text, start, end, item.start, entities)
                       or change_of(question, text, start, item.start) or level_of(question, text, start, end))
             if chosen is None and words and "PERSON" in labels and entities is not None:
-                chosen = _in_full(question, text, start, end, entities)
+                if "," in words and not found:  # a label set off before the name: only then read the names
+                    found = _entities_at(entities, text, item.start, item.end)
+                chosen = _the_person(text, start, end, found)
+                chosen = _in_full(question, text, *(chosen or (start, end)), entities) or chosen
             return item, (text[chosen[0] : chosen[1]] if chosen else words)
         # The answer is a pronoun or a description ("The president's son"): the name it refers to
         # is in the sentence before, so the citation includes it; or in the title, and the quote's
@@ -255,6 +258,21 @@ def expand(
     if any(c.doc_id == doc.id and c.start < item.start and c.end > before_start for c in cited):
         return item, named  # the sentence before is cited already: its name is in the answer
     return replace(item, start=before_start), words
+
+
+def _the_person(text: str, start: int, end: int, found: Sequence[Entity]) -> tuple[int, int] | None:
+    """The one person a "who" short answer ends with, without the words before that only describe them, else ``None``.
+
+    The reader's words can open with a label set off by a comma: "Player
+    of the Year, Baker Mayfield" answers "Who won the award?" with "Baker
+    Mayfield". A title with no comma ("President Joe Biden") stays: it is
+    part of how the person is named.
+    """
+    people = [e for e in found if e.label == "PERSON" and start <= e.start and e.end <= end]
+    if len(people) != 1 or text[people[0].end : end].strip(" ,;:."):
+        return None
+    person = people[0]
+    return (person.start, person.end) if text[start : person.start].rstrip().endswith(",") else None
 
 
 def _in_full(question: str, text: str, start: int, end: int, entities: EntityRecognizer) -> tuple[int, int] | None:

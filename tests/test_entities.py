@@ -43,6 +43,8 @@ ARTICLES = [
     {"id": "taurus", "title": "Ford revives a name",
      "text": "Ford's chief executive, Alan Mulally, spoke in Detroit on Monday. Mr. Fields, who runs the Americas unit, "
              "agreed. Mulally plans to revive the Taurus. Fields praised the plan."},
+    {"id": "camp", "title": "Walter Camp Award",
+     "text": "The honour went to Player of the Year, Baker Mayfield, on Thursday."},
     {"id": "council", "title": "Springfield council",
      "text": "The Springfield city council met on Monday. Its meetings are open to the public."},
 ]
@@ -81,6 +83,8 @@ def _short(news: Assistant, answerer: ExtractiveAnswerer, question: str, sentenc
         ("Who scored 38 points?", "Fans cheered", "James", "LeBron James"),
         ("Who signed the bill?", "President Joe", "President Joe", "President Joe Biden"),
         ("Who signed the bill?", "President Joe", "Biden", "Joe Biden"),
+        # A label set off by a comma is not part of the name; a title ("President Joe Biden") is.
+        ("Who got the honour?", "The honour went", "Player of the Year, Baker Mayfield", "Baker Mayfield"),
     ],
 )
 def test_a_short_answer_never_cuts_a_name(news, answerer, question: str, sentence: str, span: str, expected: str) -> None:  # type: ignore[no-untyped-def]
