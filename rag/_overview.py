@@ -35,7 +35,10 @@ from ._quotable import after_headline, quotable
 from ._text import content_terms, neutral_markers
 from ._types import Answer, Citation, Passage
 
-__all__ = ["LEAD_SENTENCES", "MAX_ARTICLES", "about_topic", "follow_up_topic", "overview", "overview_topic", "topic_terms"]
+__all__ = [
+    "LEAD_SENTENCES", "MAX_ARTICLES", "about_topic", "change_topic", "follow_up_topic", "overview", "overview_topic",
+    "topic_terms",
+]
 
 MAX_ARTICLES = 3  # articles an overview quotes: a reader scans three headlines' worth, not a page
 LEAD_SENTENCES = 8  # how far into an article its sentence about the topic is looked for
@@ -73,6 +76,15 @@ _PATTERNS = tuple(re.compile(p, re.IGNORECASE) for p in (
     # "What happened this week?", "What happened today?" (a topic makes it a question about an event)
     r"^(?:so |and )?what(?:'s| has)? happened(?: (?:this|last|past) (?:week|month|year)| today| yesterday"
     r"| recently| lately| overnight| so far)?$",
+))
+# "How has X changed?": how the reports moved over time, not one fact (the topic is needed: "How has it changed?" is a
+# follow-up like any other). "How did X change?" only with "over time": without it, it is mostly another question
+# ("How did Luther want people to bring about change?", SQuAD).
+_CHANGE_PATTERNS = tuple(re.compile(p, re.IGNORECASE) for p in (
+    r"^(?:so |and )?how (?:has|have) (?P<topic>.+?) (?:changed|evolved|developed|shifted|progressed)"
+    r"(?: (?:over|with) time| over the (?:years|months|weeks))?$",
+    r"^(?:so |and )?how did (?P<topic>.+?) (?:change|evolve|develop|shift) (?:over|with) time$",
+    r"^(?:so |and )?what(?:'s| has) changed (?:with|about|at|for|in|on) (?P<topic>.+)$",
 ))
 # Time words are the time scope's (they filter), not what the articles must be about: left out before matching.
 _TIME_WORDS = re.compile(
@@ -113,6 +125,23 @@ def overview_topic(question: str) -> str | None:
             if topic is None:
                 return None
             return "" if set(content_terms(topic)) <= _GENERAL else topic  # "Recap this week's news": the news in general
+    return None
+
+
+def change_topic(question: str) -> str | None:
+    """What a question about change over time asks about ("How has X changed?"), or ``None`` for any other question.
+
+    Example:
+        >>> change_topic("How has the A380's order book changed over the years?")
+        "the A380's order book"
+        >>> change_topic("What's changed at GM?"), change_topic("How has it changed?")
+        ('GM', None)
+    """
+    text = _untimed(_normal(question)).strip(" ,")
+    for pattern in _CHANGE_PATTERNS:
+        found = pattern.match(text)
+        if found is not None:
+            return _named(found.group("topic")) or None
     return None
 
 
@@ -238,9 +267,49 @@ def overview(question: str, topic: str, candidates: Iterable[int], index: IndexD
         max_articles: Most articles quoted.
     """
     terms = topic_terms(topic)
+    chosen = _articles(index, _newest_first(index, candidates), terms, max_articles)
+    if not chosen:
+        return None
+    shown = _shown(topic)
+    about = f" about {shown}" if shown else ""
+    opening = f"The newest reports{about}:" if len(chosen) > 1 else f"The newest report{about}:"
+    return _quoted(question, opening, chosen, index, passages)
+
+
+def change(question: str, topic: str, candidates: Iterable[int], index: IndexData, passages: Sequence[Passage] = (),
+           *, max_articles: int = MAX_ARTICLES) -> Answer | None:
+    """How the reports about ``topic`` changed: its oldest, middle and newest dated articles, oldest first.
+
+    ``None`` when fewer than two dated articles with different dates are
+    about it: one report, or undated ones, show no change over time.
+
+    Args:
+        question: The question as asked (the answer's ``question``).
+        topic: What it asks about (:func:`change_topic`).
+        candidates: Document positions a search for the topic found.
+        index: The index the positions refer to.
+        passages: The retrieved passages, kept on the answer.
+        max_articles: Most articles quoted (at least two: the oldest and the newest).
+    """
+    dated = [i for i in _newest_first(index, candidates) if index.documents[i].published]
+    about = _articles(index, dated, topic_terms(topic), len(dated))[::-1]  # oldest first
+    if len({index.documents[i].published for i, _ in about}) < 2:
+        return None
+    last = len(about) - 1
+    picks = sorted({round(k * last / (max(max_articles, 2) - 1)) for k in range(max(max_articles, 2))})
+    chosen = [about[k] for k in picks]
+    shown = _shown(topic)
+    return _quoted(question, f"How the reports about {shown} changed, oldest first:", chosen, index, passages)
+
+
+def _articles(index: IndexData, ordered: Iterable[int], terms: Sequence[str], most: int) -> list[tuple[int, tuple[int, int]]]:
+    """Up to ``most`` of the ``ordered`` articles about the topic of ``terms``, each with its sentence about it.
+
+    One copy of a syndicated story counts; without terms every article is about the news in general.
+    """
     chosen: list[tuple[int, tuple[int, int]]] = []
     seen: set[int] = set()
-    for doc_i in _newest_first(index, candidates):
+    for doc_i in ordered:
         group = index.canonical(doc_i)  # one copy of a syndicated story
         # without a topic every article is about it: its terms are not gathered
         if group in seen or (terms and not about_topic(terms, _article_terms(index, doc_i))):
@@ -250,14 +319,15 @@ def overview(question: str, topic: str, candidates: Iterable[int], index: IndexD
             continue
         seen.add(group)
         chosen.append((doc_i, span))
-        if len(chosen) >= max_articles:
+        if len(chosen) >= most:
             break
-    if not chosen:
-        return None
+    return chosen
+
+
+def _quoted(question: str, opening: str, chosen: Sequence[tuple[int, tuple[int, int]]], index: IndexData,
+            passages: Sequence[Passage]) -> Answer:
+    """The answer quoting each chosen article's sentence in order, each cited with its outlet and date."""
     citations: list[Citation] = [cite(index, n, doc_i, start, end) for n, (doc_i, (start, end)) in enumerate(chosen, 1)]
-    shown = _shown(topic)
-    about = f" about {shown}" if shown else ""
-    opening = f"The newest reports{about}:" if len(citations) > 1 else f"The newest report{about}:"
     # an article's own "[1]" would read as one of our citations
     parts = [opening] + [f"{_label(c)}{neutral_markers(c.quote.strip())} [{c.n}]" for c in citations]
     return Answer(question=question, text=" ".join(parts), refused=False, citations=tuple(citations),

@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
@@ -48,7 +48,7 @@ from ._dates import DateRange, question_scope
 from ._exceptions import InputError
 from ._followup import is_follow_up, standalone_question
 from ._index import IndexData
-from ._overview import follow_up_topic, overview, overview_topic, topic_terms
+from ._overview import change, change_topic, follow_up_topic, overview, overview_topic, topic_terms
 from ._query import Query
 from ._reader import Reader
 from ._retrieval import HybridSearcher
@@ -196,7 +196,8 @@ class Pipeline:
         dates, scope = scoped(standalone, query.dates)
         read = reading_question(standalone, scope, dates, searcher)
         # an LLM answers "What's the latest on X?" itself; "and the earthquake?" after one is another overview
-        topic = None if llm else follow_up_topic(query.question, query.history) or overview_topic(standalone)
+        changed = None if llm else change_topic(standalone)  # "How has X changed?"
+        topic = changed or (None if llm else follow_up_topic(query.question, query.history) or overview_topic(standalone))
         if topic:
             read = topic  # "What's the latest on" is no word of the news
         t0 = time.perf_counter()
@@ -209,7 +210,8 @@ class Pipeline:
         t2 = time.perf_counter()
         wider = query.dates if scope is not None and narrows(dates, query.dates) else None
         if not llm:
-            summed = None if topic is None else overview_scoped(standalone, topic, search, passages, dates, wider, scope)
+            summed = None if topic is None else overview_scoped(standalone, topic, search, passages, dates, wider, scope,
+                                                                summary=change if changed else overview)
             if summed is not None:
                 answer, scope = summed
             else:
@@ -551,15 +553,21 @@ OVERVIEW_DEPTH = 4
 OVERVIEW_NEWEST = 50
 
 
+# How an overview is made from the articles found: (question, topic, candidate positions, index, passages) -> answer.
+Summary = Callable[[str, str, Iterable[int], IndexData, Sequence[Passage]], "Answer | None"]
+
+
 def overview_scoped(
     question: str, topic: str, search: Search, passages: list[Passage], dates: DateRange, wider: DateRange | None,
-    scope: TimeScope | None,
+    scope: TimeScope | None, summary: Summary = overview,
 ) -> tuple[Answer, TimeScope | None] | None:
     """The overview of an overview question (:mod:`rag._overview`), and the scope it reports; ``None`` when none is about it.
 
     When no article in ``dates`` is about the topic and ``wider`` (the
     explicit dates alone) holds one, the overview comes from there and
-    says so, as an answer does.
+    says so, as an answer does. ``summary`` makes the answer from the
+    articles found: :func:`rag._overview.overview` (the newest), or
+    :func:`rag._overview.change` for "How has X changed?" (oldest to newest).
     """
     index = search.index
 
@@ -572,12 +580,12 @@ def overview_scoped(
         newest = np.argsort(-index.published_days()[positions], kind="stable")  # unknown dates (-1) last
         return positions[newest[:OVERVIEW_NEWEST]].tolist()
 
-    summed = overview(question, topic, candidates(dates), index, passages)
+    summed = summary(question, topic, candidates(dates), index, passages)
     if summed is not None:
         return summed, scope
     if wider is None or scope is None:
         return None
-    summed = overview(question, topic, candidates(wider), index, passages)
+    summed = summary(question, topic, candidates(wider), index, passages)
     return None if summed is None else widened(summed, scope)
 
 

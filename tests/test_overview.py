@@ -7,7 +7,7 @@ import json
 import pytest
 
 from rag import Assistant, MiniLMEmbeddings
-from rag._overview import about_topic, overview, overview_topic
+from rag._overview import about_topic, change, change_topic, overview, overview_topic
 
 
 @pytest.mark.parametrize(("question", "topic"), [
@@ -198,3 +198,52 @@ def test_tell_me_more_searches_the_words_carried_over_and_names_no_pronoun(recal
     assert answer.standalone_question is not None and "(" in answer.standalone_question  # the carried words
     assert answer.citations and all(c.doc_id.startswith("recall-") for c in answer.citations)
     assert answer.text.startswith("The newest report: Three, 2021-08-09:")  # not "about it (…)"
+
+
+@pytest.mark.parametrize(("question", "topic"), [
+    ("How has the Norvik recall changed?", "the Norvik recall"),
+    ("How have Boeing's 787 plans changed over the years?", "Boeing's 787 plans"),
+    ("How has the A380 evolved over time?", "the A380"),
+    ("How did the strike develop over time?", "the strike"),
+    ("What's changed at GM?", "GM"),
+    ("What has changed with the Ukraine war this week?", "the Ukraine war"),  # the time words filter
+])
+def test_change_questions_and_their_topics(question: str, topic: str) -> None:
+    assert change_topic(question) == topic
+    assert overview_topic(question) is None  # no overview of the newest alone
+
+
+@pytest.mark.parametrize("question", [
+    "How has it changed?",  # a pronoun: a follow-up like any other
+    "How did Luther want people to bring about change?",  # (SQuAD)
+    "How did Darwin expect species to change and evolve?",  # (SQuAD)
+    "How did the military relationship between Egypt and Israel change?",  # one change, without "over time" (SQuAD)
+    "How has the plant changed where it will open?",  # a question word inside: one fact
+    "How many cars changed hands?",
+    "What's the latest on the recall?",
+])
+def test_other_questions_are_no_change_question(question: str) -> None:
+    assert change_topic(question) is None
+
+
+def test_how_a_topic_changed_quotes_its_oldest_to_newest_articles(recalls: Assistant) -> None:
+    answer = recalls.ask("How has the Norvik recall changed?")
+    assert not answer.refused
+    # oldest, middle and newest of the Norvik recall's articles, in that order; not Castell's recall
+    assert [c.doc_id for c in answer.citations] == ["recall-1", "recall-2", "recall-3"]
+    assert answer.text.startswith("How the reports about the Norvik recall changed, oldest first: One, 2021-08-01: Norvik")
+    # as of a date, only what was published by then: two reports still show a change
+    earlier = recalls.ask("How has the Norvik recall changed?", as_of="2021-08-06")
+    assert [c.published for c in earlier.citations] == ["2021-08-01", "2021-08-05"]
+
+
+def test_one_report_or_undated_ones_show_no_change(recalls: Assistant, assistant: Assistant) -> None:
+    index, _ = recalls.snapshot()
+    at = index.doc_index
+    assert change("q?", "Norvik Motors", [at["recall-2"]], index) is None  # one report
+    assert change("q?", "Norvik Motors", [at["recall-2"], at["recall-2-reprint"]], index) is None  # one story
+    spread = change("q?", "Norvik Motors", [at[f"recall-{n}"] for n in (3, 1, 2)], index, max_articles=2)
+    assert spread is not None and [c.doc_id for c in spread.citations] == ["recall-1", "recall-3"]  # the two ends
+    # The demo articles have no dates: the question is answered as any other, not as a change
+    answer = assistant.ask("How has the drill changed?")
+    assert not answer.text.startswith("How the reports")
