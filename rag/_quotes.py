@@ -18,6 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
+from ._counting import asks_how_many
 from ._dates import MONTH_WORDS, dates_in
 from ._entities import (
     NAMED,
@@ -151,17 +152,30 @@ def answers_nothing(question: str, words: str, published: str | None = None) -> 
     asking yes or no (:func:`asks_yes_no`: the quote is the evidence) or what
     happened (:func:`asks_what_happened`: the whole sentence is the account);
     a time (:func:`only_when`) for a question that asks none ("What did
-    officials say?" is not answered "Monday evening"). ``published`` is the
-    quote's article's date.
+    officials say?" is not answered "Monday evening"); words that state no
+    amount for a "how many" question ("overwhelming Apple and AT&T").
+    ``published`` is the quote's article's date.
 
     Example:
         >>> answers_nothing("Who was there?", "at"), answers_nothing("What did officials say?", "Monday evening")
         (True, True)
         >>> answers_nothing("When did it strike?", "Monday evening"), answers_nothing("Who won?", "France")
         (False, False)
+        >>> answers_nothing("How many orders?", "overwhelming demand"), answers_nothing("How many orders?", "dozens")
+        (True, False)
     """
     return (not content_terms(words) or asks_yes_no(question) or asks_what_happened(question)
-            or (not asks_about_time(question) and only_when(words, published)))
+            or (not asks_about_time(question) and only_when(words, published))
+            or (asks_how_many(question) and not _AMOUNT.search(words)))
+
+
+# What states an amount: a figure, a number word, or a word of quantity ("dozens", "several", "twice", "none").
+_AMOUNT = re.compile(
+    rf"\d|\b(?:{NUMBER_WORDS}|zero|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|sixty|seventy|"
+    r"eighty|ninety|dozens?|hundreds?|thousands?|millions?|billions?|trillions?|scores?|several|few|many|multiple|"
+    r"numerous|countless|no|none|nobody|all|both|half|once|twice|thrice|single|double|triple|a (?:number|lot|handful))\b",
+    re.IGNORECASE,
+)
 
 
 def expand(

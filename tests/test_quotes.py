@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from rag import Assistant
-from rag._quotes import answer_words, asks_what_happened, asks_yes_no, bounds, change_of, level_of, only_when, winner_of
+from rag._quotes import (
+    answer_words, answers_nothing, asks_what_happened, asks_yes_no, bounds, change_of, level_of, only_when, winner_of,
+)
 
 
 def _words(text: str, span: str, floor: str = "") -> str | None:
@@ -119,6 +121,17 @@ def test_a_time_is_no_short_answer_to_a_question_that_asks_no_time(news: Assista
     # Before: "Answer: Monday evening", from "…, officials said on Monday evening."
     assert not said.refused and said.short_answer is None
     assert news.ask("When did the earthquake strike?").short_answer == "Monday"  # asked when: the day is the answer
+
+
+@pytest.mark.parametrize(("words", "nothing"), [
+    # The reader's words from "Pre-orders of the iPhone 4 began Tuesday, overwhelming Apple and AT&T." (Wikinews)
+    ("overwhelming Apple and AT&T", True), ("the company", True),
+    ("600,000", False), ("More than ten thousand", False), ("dozens of people", False), ("several", False),
+    ("twice", False), ("none", False), ("a handful", False), ("eighty", False),
+])
+def test_a_how_many_short_answer_states_an_amount(words: str, nothing: bool) -> None:
+    assert answers_nothing("How many iPhone 4 pre-orders did Apple get?", words) is nothing
+    assert not answers_nothing("Who got the pre-orders?", words)  # only "how many" asks for an amount
 
 
 @pytest.mark.parametrize(("question", "sentence", "loser", "winner"), [
