@@ -24,6 +24,7 @@ from ._entities import (
     NAMED,
     Entity,
     EntityRecognizer,
+    asked_labels,
     complete,
     completion_labels,
     first_name,
@@ -153,7 +154,8 @@ def answers_nothing(question: str, words: str, published: str | None = None) -> 
     happened (:func:`asks_what_happened`: the whole sentence is the account);
     a time (:func:`only_when`) for a question that asks none ("What did
     officials say?" is not answered "Monday evening"); words that state no
-    amount for a "how many" question ("overwhelming Apple and AT&T").
+    amount for a "how many" question ("overwhelming Apple and AT&T"), and
+    words that name no time for a "when" question ("GM").
     ``published`` is the quote's article's date.
 
     Example:
@@ -163,10 +165,28 @@ def answers_nothing(question: str, words: str, published: str | None = None) -> 
         (False, False)
         >>> answers_nothing("How many orders?", "overwhelming demand"), answers_nothing("How many orders?", "dozens")
         (True, False)
+        >>> answers_nothing("When will GM decide?", "GM"), answers_nothing("When will GM decide?", "by March 31")
+        (True, False)
     """
     return (not content_terms(words) or asks_yes_no(question) or asks_what_happened(question)
             or (not asks_about_time(question) and only_when(words, published))
-            or (asks_how_many(question) and not _AMOUNT.search(words)))
+            or (asks_how_many(question) and not _AMOUNT.search(words))
+            or (asked_labels(question) == _WHEN and not _WHEN_CLAUSE.match(question) and not _A_TIME.search(words)))
+
+
+_WHEN = frozenset({"DATE", "TIME"})  # what "when", "what year" and "on what day" ask for (rag._entities.asked_labels)
+# "When B cells begin to replicate, what do they become?": a clause of time, then the question
+_WHEN_CLAUSE = re.compile(r"^\s*when\b[^?]*,\s*(?:what|who|whom|which|where|why|how)\b", re.IGNORECASE)
+# What names a time: a figure, a month or a day, a word of time or of a time's place in a sequence, an epoch.
+_A_TIME = re.compile(
+    rf"\d|\b(?:{MONTH_WORDS}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|tonight|yesterday|"
+    r"tomorrow|morning|afternoon|evening|night|noon|midnight|dawn|dusk|hours?|minutes?|days?|weeks?|weekends?|"
+    r"months?|years?|decades?|century|centuries|millenni(?:um|a)|seasons?|spring|summer|autumn|fall|winter|era|age|"
+    r"period|dynasty|reign|war|ago|later|earlier|before|after|during|since|until|till|by|within|when|while|once|"
+    r"now|then|soon|early|late|mid|first|last|next|previous|recent(?:ly)?|time|times|annual(?:ly)?|daily|weekly|"
+    r"monthly|yearly|bce?|ad|ce|christmas|easter|ramadan|thanksgiving|halloween|hanukkah|passover|diwali|\w+cene)\b",
+    re.IGNORECASE,
+)
 
 
 # What states an amount: a figure, a number word, or a word of quantity ("dozens", "several", "twice", "none").
@@ -240,10 +260,7 @@ def expand(
             chosen = (winner_of(question, text, start, end, item.start, entities)
                       or change_of(question, text, start, item.start) or level_of(question, text, start, end))
             if chosen is None and words and "PERSON" in labels and entities is not None:
-                if "," in words and not found:  # a label set off before the name: only then read the names
-                    found = _entities_at(entities, text, item.start, item.end)
-                chosen = _the_person(text, start, end, found)
-                chosen = _in_full(question, text, *(chosen or (start, end)), entities) or chosen
+                chosen = _person_named(question, text, start, end, (item.start, item.end), found, entities)
             return item, (text[chosen[0] : chosen[1]] if chosen else words)
         # The answer is a pronoun or a description ("The president's son"): the name it refers to
         # is in the sentence before, so the citation includes it; or in the title, and the quote's
@@ -263,10 +280,14 @@ def expand(
         before_end = int(index.sentence_rows[row, 2])
         start, end = bounds(text, before_start + span.start, before_start + span.end, before_start)
         widen = completion_labels(question) if entities is not None else frozenset()
+        found = []
         if widen and next_to_a_name(text, start, end, before_start, before_end):
             found = _entities_at(entities, text, before_start, before_end)
             start, end = bounds(text, before_start + span.start, before_start + span.end, before_start, found, widen)
         words = text[start:end].strip(" ,;:") or None
+        if words and entities is not None and "PERSON" in name_labels(question):
+            person = _person_named(question, text, start, end, (before_start, before_end), found, entities)
+            words = text[person[0] : person[1]] if person else words
     if row is None:
         return item, None
     if any(c.doc_id == doc.id and c.start < item.start and c.end > before_start for c in cited):
@@ -274,19 +295,42 @@ def expand(
     return replace(item, start=before_start), words
 
 
+def _person_named(question: str, text: str, start: int, end: int, sentence: tuple[int, int], found: list[Entity],
+                  entities: EntityRecognizer) -> tuple[int, int] | None:
+    """Where a "who" short answer ``text[start:end]`` names its person better, else ``None``.
+
+    The person alone after a label set off by a comma (:func:`_the_person`),
+    then in full when only the surname is there (:func:`_in_full`).
+    ``sentence`` bounds the sentence the words are in, whose entities
+    ``found`` are when already read.
+    """
+    if "," in text[start:end] and not found:  # a label set off before the name: only then read the names
+        found = _entities_at(entities, text, *sentence)
+    chosen = _the_person(text, start, end, found)
+    return _in_full(question, text, *(chosen or (start, end)), entities) or chosen
+
+
 def _the_person(text: str, start: int, end: int, found: Sequence[Entity]) -> tuple[int, int] | None:
     """The one person a "who" short answer ends with, without the words before that only describe them, else ``None``.
 
-    The reader's words can open with a label set off by a comma: "Player
-    of the Year, Baker Mayfield" answers "Who won the award?" with "Baker
-    Mayfield". A title with no comma ("President Joe Biden") stays: it is
-    part of how the person is named.
+    The reader's words can open with a label or a clause set off by a
+    comma: "Player of the Year, Baker Mayfield" answers "Who won the
+    award?" with "Baker Mayfield", and "DaimlerChrysler, would split,
+    chairman Dieter Zetsche" answers "Who …?" with "chairman Dieter
+    Zetsche". What follows the last comma stays: a title ("President Joe
+    Biden") is part of how the person is named.
     """
     people = [e for e in found if e.label == "PERSON" and start <= e.start and e.end <= end]
     if len(people) != 1 or text[people[0].end : end].strip(" ,;:."):
         return None
     person = people[0]
-    return (person.start, person.end) if text[start : person.start].rstrip().endswith(",") else None
+    comma = text.rfind(",", start, person.start)
+    if comma < 0:
+        return None
+    after = comma + 1
+    while after < person.start and text[after].isspace():
+        after += 1
+    return after, person.end
 
 
 def _in_full(question: str, text: str, start: int, end: int, entities: EntityRecognizer) -> tuple[int, int] | None:

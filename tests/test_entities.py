@@ -45,6 +45,8 @@ ARTICLES = [
              "agreed. Mulally plans to revive the Taurus. Fields praised the plan."},
     {"id": "camp", "title": "Walter Camp Award",
      "text": "The honour went to Player of the Year, Baker Mayfield, on Thursday."},
+    {"id": "split", "title": "Merger denied",
+     "text": "Talks that the carmakers would split, chairman Dieter Zetsche denied on Tuesday."},
     {"id": "council", "title": "Springfield council",
      "text": "The Springfield city council met on Monday. Its meetings are open to the public."},
 ]
@@ -85,6 +87,8 @@ def _short(news: Assistant, answerer: ExtractiveAnswerer, question: str, sentenc
         ("Who signed the bill?", "President Joe", "Biden", "Joe Biden"),
         # A label set off by a comma is not part of the name; a title ("President Joe Biden") is.
         ("Who got the honour?", "The honour went", "Player of the Year, Baker Mayfield", "Baker Mayfield"),
+        ("Who denied the reports?", "Talks that the carmakers", "carmakers would split, chairman Dieter Zetsche",
+         "chairman Dieter Zetsche"),
     ],
 )
 def test_a_short_answer_never_cuts_a_name(news, answerer, question: str, sentence: str, span: str, expected: str) -> None:  # type: ignore[no-untyped-def]

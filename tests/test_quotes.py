@@ -6,7 +6,15 @@ import pytest
 
 from rag import Assistant
 from rag._quotes import (
-    answer_words, answers_nothing, asks_what_happened, asks_yes_no, bounds, change_of, level_of, only_when, winner_of,
+    answer_words,
+    answers_nothing,
+    asks_what_happened,
+    asks_yes_no,
+    bounds,
+    change_of,
+    level_of,
+    only_when,
+    winner_of,
 )
 
 
@@ -132,6 +140,21 @@ def test_a_time_is_no_short_answer_to_a_question_that_asks_no_time(news: Assista
 def test_a_how_many_short_answer_states_an_amount(words: str, nothing: bool) -> None:
     assert answers_nothing("How many iPhone 4 pre-orders did Apple get?", words) is nothing
     assert not answers_nothing("Who got the pre-orders?", words)  # only "how many" asks for an amount
+
+
+@pytest.mark.parametrize(("question", "words", "nothing"), [
+    ("When will GM decide on bankruptcy?", "GM", True),  # the reader's words from a sentence naming no time
+    ("When did Khan establish the Great Yuan?", "Mongolian Borjigin", True),  # (SQuAD)
+    ("When will GM decide on bankruptcy?", "by March 31", False),
+    ("When will GM decide on bankruptcy?", "next month", False),
+    ("What time did a river system develop?", "the Miocene", False),  # an epoch (SQuAD)
+    ("In what year were the first experiments conducted?", "2nd century BCE", False),
+    ("When did the festival start?", "at Christmas", False),
+    # a clause of time, then another question: not a "when" question (SQuAD)
+    ("When B cells begin to replicate, what do some of their offspring cells become?", "long-lived memory cells", False),
+])
+def test_a_when_short_answer_names_a_time(question: str, words: str, nothing: bool) -> None:
+    assert answers_nothing(question, words) is nothing
 
 
 @pytest.mark.parametrize(("question", "sentence", "loser", "winner"), [
