@@ -215,7 +215,8 @@ def mcp_server(assistant: Assistant, *, show_paths: bool = False) -> MCPServer:
         "Answer a question about the indexed news articles with exact quotes, each cited [n] with its outlet and "
         "date, or refuse when the articles don't contain the answer. Time words in the question ('latest', "
         "'in 2021', 'last week') narrow the dates too. 'What's the latest on X?' or 'What happened this week?' "
-        "gets the opening sentences of the newest articles about it."))
+        "gets the opening sentences of the newest articles about it; 'How has X changed?' those of its oldest, a "
+        "middle and its newest dated article, oldest first."))
     def ask(
         question: Annotated[str, Field(description="The question, e.g. 'How many troops took part?'")],
         history: Annotated[list[str] | None, Field(description=(
