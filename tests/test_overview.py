@@ -86,6 +86,10 @@ RECORDS = [
 ]
 # another outlet's reprint of recall-2: one story, grouped at index time
 RECORDS.append({**RECORDS[1], "id": "recall-2-reprint", "published": "2021-08-06", "outlet": "Six"})
+# about the Norvik recall only past its first eight sentences: no sentence of its opening to quote
+RECORDS.append(_article("late-mention", "2021-08-03", "Carmakers in July",
+                        " ".join(f"Dealers reported item {n} of the month." for n in range(1, 10))
+                        + " Norvik Motors announced a recall.", outlet="Seven"))
 
 
 @pytest.fixture(scope="module")
@@ -140,6 +144,7 @@ def test_an_overview_of_what_no_article_is_about_is_refused(recalls: Assistant) 
 def test_overviews_stream_and_answer_alike(recalls: Assistant) -> None:
     events = list(recalls.stream("Tell me about the Norvik recall"))
     assert [e.kind for e in events] == ["sources", "final"]
+    assert events[0].passages and all(p.doc_id for p in events[0].passages)  # what was retrieved, shown first
     final = events[-1].answer
     assert final is not None and final.text == recalls.ask("Tell me about the Norvik recall").text
 
@@ -244,6 +249,12 @@ def test_one_report_or_undated_ones_show_no_change(recalls: Assistant, assistant
     assert change("q?", "Norvik Motors", [at["recall-2"], at["recall-2-reprint"]], index) is None  # one story
     spread = change("q?", "Norvik Motors", [at[f"recall-{n}"] for n in (3, 1, 2)], index, max_articles=2)
     assert spread is not None and [c.doc_id for c in spread.citations] == ["recall-1", "recall-3"]  # the two ends
+    assert spread.question == "q?" and not spread.refused
+    # an article about the topic with no sentence about it in its opening is passed over, not the end of the list
+    dates = {d: index.documents[at[d]].published or "" for d in ("recall-1", "late-mention", "recall-2")}
+    assert dates["recall-1"] < dates["late-mention"] < dates["recall-2"]  # met between the two, newest first
+    passed = change("q?", "Norvik Motors", [at["late-mention"], at["recall-1"], at["recall-2"]], index)
+    assert passed is not None and [c.doc_id for c in passed.citations] == ["recall-1", "recall-2"]
     # The demo articles have no dates: the question is answered as any other, not as a change
     answer = assistant.ask("How has the drill changed?")
     assert not answer.text.startswith("How the reports")
