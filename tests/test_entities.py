@@ -14,6 +14,7 @@ from rag._answering import ExtractiveAnswerer
 from rag._disagreement import claims
 from rag._entities import EntityRecognizer, asked_labels, names_other_entity
 from rag._index import IndexData
+from rag._quotes import expand, unquotable_span
 from rag._reader import Reader, Span
 from rag._scoring import ScoredSentence
 from rag._text import content_terms
@@ -47,6 +48,9 @@ ARTICLES = [
      "text": "The honour went to Player of the Year, Baker Mayfield, on Thursday."},
     {"id": "split", "title": "Merger denied",
      "text": "Talks that the carmakers would split, chairman Dieter Zetsche denied on Tuesday."},
+    {"id": "headline", "title": "Norvik recall",
+     "text": "Carmaker Recalls 1.2 Million Vehicles\nThe carmaker is recalling 1.2 million vehicles over faulty airbags. "
+             "Dealers will replace them."},
     {"id": "council", "title": "Springfield council",
      "text": "The Springfield city council met on Monday. Its meetings are open to the public."},
 ]
@@ -243,3 +247,61 @@ def test_entities_load_offline_without_torch() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["PERSON", "False"]
+
+
+def _read_as(index: IndexData, sentence: str, words: str | None, piece: str) -> ScoredSentence:
+    """The indexed sentence that starts with ``sentence``, its span on ``words`` in ``piece`` (the sentence, the one before, the title)."""
+    row = next(r for r in range(len(index.sentence_rows)) if index.sentence_text(r).startswith(sentence))
+    doc_i, start, end = (int(v) for v in index.sentence_rows[row])
+    span = None
+    if words is not None:
+        if piece == "title":
+            within = index.documents[doc_i].title
+        elif piece == "before":
+            before = index.neighbour(row, -1)
+            within = index.sentence_text(before) if before is not None else ""
+        else:
+            within = index.documents[doc_i].text[start:end]
+        offset = within.index(words) if words in within else 0
+        span = Span(piece, offset, offset + len(words), 5.0)
+    return ScoredSentence(row, doc_i, start, end, 0.9, 0.5, 0, span, 0.9, 0.5, 5.0)
+
+
+@pytest.mark.parametrize(("sentence", "words", "piece", "hidden"), [
+    ("The carmaker is", "1.2 Million Vehicles", "before", False),  # a headline's words the quote repeats, in any case
+    ("The carmaker is", "Carmaker Recalls", "before", True),  # the headline's own words: the quote cannot show them
+    ("The carmaker is", "Carmaker", "before", False),  # the quote says it too, in lower case
+    ("The carmaker is", "Norvik recall", "title", True),
+    ("The carmaker is", "faulty airbags", "sentence", False),
+    ("The carmaker is", None, "sentence", False),  # no span at all
+    ("Lakers beat the Thunder", "Lakers", "before", False),  # the stored text's first line: nothing before it
+    ("The president's son", "Hunter Biden", "before", False),  # prose before: quoted too
+])
+def test_where_the_readers_words_can_be_shown(news, sentence: str, words: str | None, piece: str, hidden: bool) -> None:  # type: ignore[no-untyped-def]
+    index, _ = news.snapshot()
+    assert unquotable_span(_read_as(index, sentence, words, piece), index) is hidden
+
+
+def test_a_headlines_words_the_quote_repeats_are_found_in_the_quote(news) -> None:  # type: ignore[no-untyped-def]
+    index, _ = news.snapshot()
+    item = _read_as(index, "The carmaker is", "1.2 Million Vehicles", "before")
+    quoted, words = expand(item, index, [], "How many vehicles are recalled?")
+    assert words == "1.2 million vehicles" and quoted.start == item.start  # the quote's words; the headline is never cited
+    # its own words are no short answer, and the citation stays the quote
+    quoted, words = expand(_read_as(index, "The carmaker is", "Carmaker Recalls", "before"), index, [], "Who recalls?")
+    assert words is None and quoted.start == item.start
+    assert expand(_read_as(index, "The carmaker is", "Norvik recall", "title"), index, [], "What recall?") == (
+        _read_as(index, "The carmaker is", "Norvik recall", "title"), None)
+
+
+def test_words_in_the_prose_before_widen_the_citation_to_start_there(news) -> None:  # type: ignore[no-untyped-def]
+    index, _ = news.snapshot()
+    item = _read_as(index, "The president's son", "Hunter Biden", "before")
+    quoted, words = expand(item, index, [], "Who will plead guilty?", EntityRecognizer())
+    assert words == "Hunter Biden"
+    text = index.documents[item.doc_i].text
+    assert text[quoted.start : quoted.end].startswith("Hunter Biden reached a deal") and quoted.end == item.end
+    # nothing before the first sentence: no short answer, the quote as it was
+    first = _read_as(index, "Lakers beat the Thunder", "Lakers", "before")
+    assert index.neighbour(first.row, -1) is None
+    assert expand(first, index, [], "Who scored?") == (first, None)
