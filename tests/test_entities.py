@@ -11,6 +11,7 @@ import pytest
 
 from rag import Assistant, ReaderError
 from rag._answering import ExtractiveAnswerer
+from rag._citations import cite
 from rag._disagreement import claims
 from rag._entities import EntityRecognizer, asked_labels, names_other_entity
 from rag._index import IndexData
@@ -47,10 +48,11 @@ ARTICLES = [
     {"id": "camp", "title": "Walter Camp Award",
      "text": "The honour went to Player of the Year, Baker Mayfield, on Thursday."},
     {"id": "split", "title": "Merger denied",
-     "text": "Talks that the carmakers would split, chairman Dieter Zetsche denied on Tuesday."},
+     "text": "Talks that the carmakers, long partners, would split, chairman Dieter Zetsche denied on Tuesday. "
+             "The board agreed with him."},
     {"id": "headline", "title": "Norvik recall",
-     "text": "Carmaker Recalls 1.2 Million Vehicles\nThe carmaker is recalling 1.2 million vehicles over faulty airbags. "
-             "Dealers will replace them."},
+     "text": "Carmaker Recalls 1.2 Million Vehicles Over Airbags\nThe carmaker is recalling 1.2 million vehicles, it said "
+             "on Monday. Dealers will replace the faulty airbags."},
     {"id": "council", "title": "Springfield council",
      "text": "The Springfield city council met on Monday. Its meetings are open to the public."},
 ]
@@ -91,8 +93,10 @@ def _short(news: Assistant, answerer: ExtractiveAnswerer, question: str, sentenc
         ("Who signed the bill?", "President Joe", "Biden", "Joe Biden"),
         # A label set off by a comma is not part of the name; a title ("President Joe Biden") is.
         ("Who got the honour?", "The honour went", "Player of the Year, Baker Mayfield", "Baker Mayfield"),
-        ("Who denied the reports?", "Talks that the carmakers", "carmakers would split, chairman Dieter Zetsche",
-         "chairman Dieter Zetsche"),
+        ("Who denied the reports?", "Talks that the carmakers", "carmakers, long partners, would split, chairman Dieter Zetsche",
+         "chairman Dieter Zetsche"),  # what follows the last comma
+        ("Who denied the reports?", "Talks that the carmakers", "Zetsche", "Dieter Zetsche"),  # no comma in it: its name whole
+        ("Who got the honour?", "The honour went", "Player of the Year, Baker Mayfield,", "Baker Mayfield"),
     ],
 )
 def test_a_short_answer_never_cuts_a_name(news, answerer, question: str, sentence: str, span: str, expected: str) -> None:  # type: ignore[no-untyped-def]
@@ -272,7 +276,10 @@ def _read_as(index: IndexData, sentence: str, words: str | None, piece: str) -> 
     ("The carmaker is", "Carmaker Recalls", "before", True),  # the headline's own words: the quote cannot show them
     ("The carmaker is", "Carmaker", "before", False),  # the quote says it too, in lower case
     ("The carmaker is", "Norvik recall", "title", True),
-    ("The carmaker is", "faulty airbags", "sentence", False),
+    ("The carmaker is", "on Monday", "sentence", False),
+    ("The carmaker is", "The carmaker", "sentence", False),  # the quote's own words, wherever the headline is
+    ("The carmaker is", "Airbags", "before", True),  # said after the quote, not in it
+    ("Dealers will replace", "Norvik recall", "title", True),  # the title, even after prose
     ("The carmaker is", None, "sentence", False),  # no span at all
     ("Lakers beat the Thunder", "Lakers", "before", False),  # the stored text's first line: nothing before it
     ("The president's son", "Hunter Biden", "before", False),  # prose before: quoted too
@@ -305,3 +312,36 @@ def test_words_in_the_prose_before_widen_the_citation_to_start_there(news) -> No
     first = _read_as(index, "Lakers beat the Thunder", "Lakers", "before")
     assert index.neighbour(first.row, -1) is None
     assert expand(first, index, [], "Who scored?") == (first, None)
+
+
+@pytest.mark.parametrize(("question", "sentence", "words", "expected", "cited_from"), [
+    # the reader's words in the sentence before: a name widened whole, and the citation starts there
+    ("Who will plead guilty?", "The president's son", "Biden", "Hunter Biden", "Hunter Biden reached"),
+    # a label or clause before the person left out there too
+    ("Who denied the reports?", "The board agreed", "would split, chairman Dieter Zetsche", "chairman Dieter Zetsche",
+     "Talks that the carmakers"),
+    # a figure is not widened into a name
+    ("How many troops are taking part?", "More than 10,000", "joint drill", "joint drill", "Russia and China began"),
+])
+def test_words_in_the_sentence_before_are_whole_names(news, question: str, sentence: str, words: str, expected: str,  # type: ignore[no-untyped-def]
+                                                      cited_from: str) -> None:
+    index, _ = news.snapshot()
+    item = _read_as(index, sentence, words, "before")
+    quoted, short = expand(item, index, [], question, EntityRecognizer())
+    assert short == expected
+    assert index.documents[item.doc_i].text[quoted.start : quoted.end].startswith(cited_from)
+
+
+def test_a_sentence_before_already_cited_is_not_quoted_again(news) -> None:  # type: ignore[no-untyped-def]
+    index, _ = news.snapshot()
+    item = _read_as(index, "The president's son", "Hunter Biden", "before")
+    before = index.neighbour(item.row, -1)
+    assert before is not None
+    _, start, end = (int(v) for v in index.sentence_rows[before])
+    cited = [cite(index, 1, item.doc_i, start, end)]
+    assert expand(item, index, cited, "Who will plead guilty?") == (item, None)  # its name is in the answer already
+    # the same offsets in another article are another sentence: this one's is quoted
+    elsewhere = [cite(index, 1, (item.doc_i + 1) % len(index.documents), start, end)]
+    assert expand(item, index, elsewhere, "Who will plead guilty?")[0].start == start
+    # a citation that ends where the sentence before begins does not hold it
+    assert expand(item, index, [cite(index, 1, item.doc_i, 0, start)], "Who will plead guilty?")[0].start == start
