@@ -53,6 +53,10 @@ ARTICLES = [
     {"id": "headline", "title": "Norvik recall",
      "text": "Carmaker Recalls 1.2 Million Vehicles Over Airbags\nThe carmaker is recalling 1.2 million vehicles, it said "
              "on Monday. Dealers will replace the faulty airbags."},
+    {"id": "final", "title": "World Cup final",
+     "text": "France captured the title after defeating Croatia 4-2 in the final on Sunday."},
+    {"id": "ftse", "title": "London shares",
+     "text": "The FTSE 100 index fell 232.90 points to 6038.30 on Friday, its lowest close this year."},
     {"id": "council", "title": "Springfield council",
      "text": "The Springfield city council met on Monday. Its meetings are open to the public."},
 ]
@@ -345,3 +349,15 @@ def test_a_sentence_before_already_cited_is_not_quoted_again(news) -> None:  # t
     assert expand(item, index, elsewhere, "Who will plead guilty?")[0].start == start
     # a citation that ends where the sentence before begins does not hold it
     assert expand(item, index, [cite(index, 1, item.doc_i, 0, start)], "Who will plead guilty?")[0].start == start
+
+
+@pytest.mark.parametrize(("question", "sentence", "span", "expected"), [
+    ("Who won the final?", "France captured", "Croatia", "France"),  # the side before the word of beating
+    ("How far did the FTSE 100 fall?", "The FTSE 100 index fell", "6038.30", "232.90 points"),  # the move, not the level
+    ("Where did the FTSE 100 close?", "The FTSE 100 index fell", "232.90 points to 6038.30", "6038.30"),  # one level
+    ("What did the FTSE 100 do?", "The FTSE 100 index fell", "232.90 points to 6038.30", "232.90 points to 6038.30"),
+])
+def test_the_short_answers_of_winners_moves_and_levels_in_an_answer(  # type: ignore[no-untyped-def]
+        news, answerer, question: str, sentence: str, span: str, expected: str) -> None:
+    answer = _short(news, answerer, question, sentence, span)
+    assert answer.short_answer == expected and expected in answer.citations[0].quote
