@@ -27,7 +27,7 @@ Example:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from ._citations import cite
 from ._index import IndexData
@@ -167,20 +167,25 @@ def _named(topic: str) -> str | None:
 _ANOTHER = re.compile(r"^(?:and|and what about|what about|how about|now)\s+(?P<topic>.+)$", re.IGNORECASE)
 
 
-def follow_up_topic(question: str, history: Sequence[str]) -> str | None:
+def follow_up_topic(question: str, history: Sequence[str],
+                    asked: Callable[[str], str | None] = overview_topic) -> str | None:
     """The topic of a follow-up to an overview ("What's the latest on the recall?", then "and the earthquake?").
 
-    ``None`` unless the last question of ``history`` was an overview and
-    ``question`` names another topic ("and X?", "what about X?").
+    ``None`` unless the last question of ``history`` was an overview (or
+    whatever ``asked`` finds a topic in: :func:`change_topic` for "How has
+    X changed?") and ``question`` names another topic ("and X?", "what
+    about X?").
 
     Example:
         >>> follow_up_topic("and the earthquake?", ["What's the latest on the recall?"])
         'the earthquake'
         >>> follow_up_topic("and the earthquake?", ["How many cars were recalled?"]) is None
         True
+        >>> follow_up_topic("what about Ford?", ["How has GM changed?"], asked=change_topic)
+        'Ford'
     """
     earlier = [h for h in history if h and h.strip()]
-    if not earlier or overview_topic(earlier[-1]) is None:
+    if not earlier or asked(earlier[-1]) is None:
         return None
     found = _ANOTHER.match(_normal(question))
     return (_named(found.group("topic")) or None) if found is not None else None

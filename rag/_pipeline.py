@@ -196,7 +196,8 @@ class Pipeline:
         dates, scope = scoped(standalone, query.dates)
         read = reading_question(standalone, scope, dates, searcher)
         # an LLM answers "What's the latest on X?" itself; "and the earthquake?" after one is another overview
-        changed = None if llm else change_topic(standalone)  # "How has X changed?"
+        # "How has X changed?", or "and Y?" after one
+        changed = None if llm else change_topic(standalone) or follow_up_topic(query.question, query.history, change_topic)
         topic = changed or (None if llm else follow_up_topic(query.question, query.history) or overview_topic(standalone))
         if topic:
             read = topic  # "What's the latest on" is no word of the news

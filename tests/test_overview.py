@@ -258,3 +258,12 @@ def test_one_report_or_undated_ones_show_no_change(recalls: Assistant, assistant
     # The demo articles have no dates: the question is answered as any other, not as a change
     answer = assistant.ask("How has the drill changed?")
     assert not answer.text.startswith("How the reports")
+
+
+def test_a_follow_up_to_a_change_question_asks_how_its_topic_changed(recalls: Assistant) -> None:
+    answer = recalls.ask("what about Norvik Motors?", history=["How has the harbour changed?"])
+    assert [c.doc_id for c in answer.citations] == ["recall-1", "recall-2", "recall-3"]  # oldest first
+    assert answer.text.startswith("How the reports about Norvik Motors changed, oldest first:")
+    # after an overview, the same words ask for the newest reports
+    newest = recalls.ask("what about Norvik Motors?", history=["What's the latest on the harbour?"])
+    assert newest.text.startswith("The newest reports about Norvik Motors:")
