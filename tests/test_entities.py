@@ -15,7 +15,7 @@ from rag._citations import cite
 from rag._disagreement import claims
 from rag._entities import EntityRecognizer, asked_labels, names_other_entity
 from rag._index import IndexData
-from rag._quotes import expand, unquotable_span
+from rag._quotes import answers_nothing, expand, unquotable_span
 from rag._reader import Reader, Span
 from rag._scoring import ScoredSentence
 from rag._text import content_terms
@@ -57,6 +57,12 @@ ARTICLES = [
      "text": "France captured the title after defeating Croatia 4-2 in the final on Sunday."},
     {"id": "ftse", "title": "London shares",
      "text": "The FTSE 100 index fell 232.90 points to 6038.30 on Friday, its lowest close this year."},
+    {"id": "hearing", "title": "Court hearing",
+     "text": "Hunter Biden appeared in court in Delaware. He pleaded not guilty on Tuesday."},
+    {"id": "titled", "title": "Mary Barra to lead General Motors",
+     "text": "The board met on Tuesday. She will take over in January."},
+    {"id": "unnamed", "title": "Court hearing",
+     "text": "The courtroom was full on Monday. He denied the charges on Tuesday."},
     {"id": "council", "title": "Springfield council",
      "text": "The Springfield city council met on Monday. Its meetings are open to the public."},
 ]
@@ -361,3 +367,21 @@ def test_the_short_answers_of_winners_moves_and_levels_in_an_answer(  # type: ig
         news, answerer, question: str, sentence: str, span: str, expected: str) -> None:
     answer = _short(news, answerer, question, sentence, span)
     assert answer.short_answer == expected and expected in answer.citations[0].quote
+
+
+@pytest.mark.parametrize(("question", "sentence", "expected", "cited_from"), [
+    # a pronoun that opens the quote: the person named in the sentence before, which the citation covers
+    ("Who pleaded not guilty?", "He pleaded not guilty", "Hunter Biden", "Hunter Biden appeared"),
+    # named only in the title: the title's name, and the citation stays the quote
+    ("Who will take over?", "She will take over", "Mary Barra", "She will take over"),
+    # named nowhere: the pronoun (which no answer shows: it has no content), the sentence before cited with it
+    ("Who denied the charges?", "He denied the charges", "He", "The courtroom was full"),
+])
+def test_a_pronoun_is_named_from_the_sentence_before_or_the_title(  # type: ignore[no-untyped-def]
+        news, question: str, sentence: str, expected: str | None, cited_from: str) -> None:
+    index, _ = news.snapshot()
+    item = _read_as(index, sentence, sentence.split()[0], "sentence")
+    quoted, short = expand(item, index, [], question, EntityRecognizer())
+    assert short == expected
+    assert index.documents[item.doc_i].text[quoted.start : quoted.end].startswith(cited_from)
+    assert answers_nothing(question, short) is (short == "He")
