@@ -13,7 +13,7 @@ from rag import Assistant, ReaderError
 from rag._answering import ExtractiveAnswerer
 from rag._citations import cite
 from rag._disagreement import claims
-from rag._entities import EntityRecognizer, asked_labels, names_other_entity
+from rag._entities import SHARED_RECOGNIZER, EntityRecognizer, asked_labels, names_other_entity
 from rag._index import IndexData
 from rag._quotes import answers_nothing, expand, unquotable_span
 from rag._reader import Reader, Span
@@ -82,11 +82,24 @@ def answerer() -> ExtractiveAnswerer:
     return ExtractiveAnswerer(reader=Reader(), entity_flag=True).warm_up()
 
 
-def _scored(index: IndexData, sentence: str, span: str, piece: str = "sentence") -> ScoredSentence:
-    """The indexed sentence that starts with ``sentence``, read with its span on the first ``span`` in it."""
+def _scored(index: IndexData, sentence: str, span: str | None, piece: str = "sentence") -> ScoredSentence:
+    """The indexed sentence that starts with ``sentence``, read with its span on the first ``span`` in ``piece``.
+
+    ``piece`` is where the reader found the words: the sentence, the one before it or the title;
+    ``span=None`` reads no words at all.
+    """
     row = next(r for r in range(len(index.sentence_rows)) if index.sentence_text(r).startswith(sentence))
     doc_i, start, end = (int(v) for v in index.sentence_rows[row])
-    offset = index.documents[doc_i].text[start:end].index(span)
+    if span is None:
+        return ScoredSentence(row, doc_i, start, end, 0.9, 0.5, 0, None, 0.9, 0.5, 5.0)
+    if piece == "title":
+        within = index.documents[doc_i].title
+    elif piece == "before":
+        before = index.neighbour(row, -1)
+        within = index.sentence_text(before) if before is not None else ""
+    else:
+        within = index.documents[doc_i].text[start:end]
+    offset = within.index(span) if within else 0  # no sentence before: any offset reads nothing
     return ScoredSentence(row, doc_i, start, end, 0.9, 0.5, 0, Span(piece, offset, offset + len(span), 5.0), 0.9, 0.5, 5.0)
 
 
@@ -263,24 +276,6 @@ def test_entities_load_offline_without_torch() -> None:
     assert done.stdout.split() == ["PERSON", "False"]
 
 
-def _read_as(index: IndexData, sentence: str, words: str | None, piece: str) -> ScoredSentence:
-    """The indexed sentence that starts with ``sentence``, its span on ``words`` in ``piece`` (the sentence, the one before, the title)."""
-    row = next(r for r in range(len(index.sentence_rows)) if index.sentence_text(r).startswith(sentence))
-    doc_i, start, end = (int(v) for v in index.sentence_rows[row])
-    span = None
-    if words is not None:
-        if piece == "title":
-            within = index.documents[doc_i].title
-        elif piece == "before":
-            before = index.neighbour(row, -1)
-            within = index.sentence_text(before) if before is not None else ""
-        else:
-            within = index.documents[doc_i].text[start:end]
-        offset = within.index(words) if words in within else 0
-        span = Span(piece, offset, offset + len(words), 5.0)
-    return ScoredSentence(row, doc_i, start, end, 0.9, 0.5, 0, span, 0.9, 0.5, 5.0)
-
-
 @pytest.mark.parametrize(("sentence", "words", "piece", "hidden"), [
     ("The carmaker is", "1.2 Million Vehicles", "before", False),  # a headline's words the quote repeats, in any case
     ("The carmaker is", "Carmaker Recalls", "before", True),  # the headline's own words: the quote cannot show them
@@ -296,30 +291,30 @@ def _read_as(index: IndexData, sentence: str, words: str | None, piece: str) -> 
 ])
 def test_where_the_readers_words_can_be_shown(news, sentence: str, words: str | None, piece: str, hidden: bool) -> None:  # type: ignore[no-untyped-def]
     index, _ = news.snapshot()
-    assert unquotable_span(_read_as(index, sentence, words, piece), index) is hidden
+    assert unquotable_span(_scored(index, sentence, words, piece), index) is hidden
 
 
 def test_a_headlines_words_the_quote_repeats_are_found_in_the_quote(news) -> None:  # type: ignore[no-untyped-def]
     index, _ = news.snapshot()
-    item = _read_as(index, "The carmaker is", "1.2 Million Vehicles", "before")
+    item = _scored(index, "The carmaker is", "1.2 Million Vehicles", "before")
     quoted, words = expand(item, index, [], "How many vehicles are recalled?")
     assert words == "1.2 million vehicles" and quoted.start == item.start  # the quote's words; the headline is never cited
     # its own words are no short answer, and the citation stays the quote
-    quoted, words = expand(_read_as(index, "The carmaker is", "Carmaker Recalls", "before"), index, [], "Who recalls?")
+    quoted, words = expand(_scored(index, "The carmaker is", "Carmaker Recalls", "before"), index, [], "Who recalls?")
     assert words is None and quoted.start == item.start
-    assert expand(_read_as(index, "The carmaker is", "Norvik recall", "title"), index, [], "What recall?") == (
-        _read_as(index, "The carmaker is", "Norvik recall", "title"), None)
+    assert expand(_scored(index, "The carmaker is", "Norvik recall", "title"), index, [], "What recall?") == (
+        _scored(index, "The carmaker is", "Norvik recall", "title"), None)
 
 
 def test_words_in_the_prose_before_widen_the_citation_to_start_there(news) -> None:  # type: ignore[no-untyped-def]
     index, _ = news.snapshot()
-    item = _read_as(index, "The president's son", "Hunter Biden", "before")
-    quoted, words = expand(item, index, [], "Who will plead guilty?", EntityRecognizer())
+    item = _scored(index, "The president's son", "Hunter Biden", "before")
+    quoted, words = expand(item, index, [], "Who will plead guilty?", SHARED_RECOGNIZER)
     assert words == "Hunter Biden"
     text = index.documents[item.doc_i].text
     assert text[quoted.start : quoted.end].startswith("Hunter Biden reached a deal") and quoted.end == item.end
     # nothing before the first sentence: no short answer, the quote as it was
-    first = _read_as(index, "Lakers beat the Thunder", "Lakers", "before")
+    first = _scored(index, "Lakers beat the Thunder", "Lakers", "before")
     assert index.neighbour(first.row, -1) is None
     assert expand(first, index, [], "Who scored?") == (first, None)
 
@@ -336,15 +331,15 @@ def test_words_in_the_prose_before_widen_the_citation_to_start_there(news) -> No
 def test_words_in_the_sentence_before_are_whole_names(news, question: str, sentence: str, words: str, expected: str,  # type: ignore[no-untyped-def]
                                                       cited_from: str) -> None:
     index, _ = news.snapshot()
-    item = _read_as(index, sentence, words, "before")
-    quoted, short = expand(item, index, [], question, EntityRecognizer())
+    item = _scored(index, sentence, words, "before")
+    quoted, short = expand(item, index, [], question, SHARED_RECOGNIZER)
     assert short == expected
     assert index.documents[item.doc_i].text[quoted.start : quoted.end].startswith(cited_from)
 
 
 def test_a_sentence_before_already_cited_is_not_quoted_again(news) -> None:  # type: ignore[no-untyped-def]
     index, _ = news.snapshot()
-    item = _read_as(index, "The president's son", "Hunter Biden", "before")
+    item = _scored(index, "The president's son", "Hunter Biden", "before")
     before = index.neighbour(item.row, -1)
     assert before is not None
     _, start, end = (int(v) for v in index.sentence_rows[before])
@@ -380,8 +375,8 @@ def test_the_short_answers_of_winners_moves_and_levels_in_an_answer(  # type: ig
 def test_a_pronoun_is_named_from_the_sentence_before_or_the_title(  # type: ignore[no-untyped-def]
         news, question: str, sentence: str, expected: str | None, cited_from: str) -> None:
     index, _ = news.snapshot()
-    item = _read_as(index, sentence, sentence.split()[0], "sentence")
-    quoted, short = expand(item, index, [], question, EntityRecognizer())
+    item = _scored(index, sentence, sentence.split()[0], "sentence")
+    quoted, short = expand(item, index, [], question, SHARED_RECOGNIZER)
     assert short == expected
     assert index.documents[item.doc_i].text[quoted.start : quoted.end].startswith(cited_from)
     assert answers_nothing(question, short) is (short == "He")
