@@ -117,15 +117,13 @@ def overview_topic(question: str) -> str | None:
         >>> overview_topic("Summarize the articles"), overview_topic("Who won the election?")
         ('', None)
     """
-    text = _untimed(_normal(question)).strip(" ,")  # "What's the news today?"
-    for pattern in _PATTERNS:
-        found = pattern.match(text)
-        if found is not None:
-            topic = _named(found.groupdict().get("topic") or "")
-            if topic is None:
-                return None
-            return "" if set(content_terms(topic)) <= _GENERAL else topic  # "Recap this week's news": the news in general
-    return None
+    found = _matched(question, _PATTERNS)
+    if found is None:
+        return None
+    topic = _named(found.groupdict().get("topic") or "")
+    if topic is None:
+        return None
+    return "" if set(content_terms(topic)) <= _GENERAL else topic  # "Recap this week's news": the news in general
 
 
 def change_topic(question: str) -> str | None:
@@ -137,12 +135,17 @@ def change_topic(question: str) -> str | None:
         >>> change_topic("What's changed at GM?"), change_topic("How has it changed?")
         ('GM', None)
     """
+    found = _matched(question, _CHANGE_PATTERNS)
+    return None if found is None else _named(found.group("topic")) or None
+
+
+def _matched(question: str, patterns: Sequence[re.Pattern[str]]) -> re.Match[str] | None:
+    """The first of ``patterns`` to match the question, typed as people type, without its time words.
+
+    Time words filter ("What's the news today?"): they are not what the articles are about.
+    """
     text = _untimed(_normal(question)).strip(" ,")
-    for pattern in _CHANGE_PATTERNS:
-        found = pattern.match(text)
-        if found is not None:
-            return _named(found.group("topic")) or None
-    return None
+    return next((found for found in (pattern.match(text) for pattern in patterns) if found is not None), None)
 
 
 def _untimed(text: str) -> str:
@@ -300,8 +303,8 @@ def change(question: str, topic: str, candidates: Iterable[int], index: IndexDat
     about = _articles(index, dated, topic_terms(topic), len(dated))[::-1]  # oldest first
     if len({index.documents[i].published for i, _ in about}) < 2:
         return None
-    last = len(about) - 1
-    picks = sorted({round(k * last / (max(max_articles, 2) - 1)) for k in range(max(max_articles, 2))})
+    last, most = len(about) - 1, max(max_articles, 2)  # the oldest and the newest at least
+    picks = sorted({round(k * last / (most - 1)) for k in range(most)})
     chosen = [about[k] for k in picks]
     shown = _shown(topic)
     return _quoted(question, f"How the reports about {shown} changed, oldest first:", chosen, index, passages)
