@@ -35,6 +35,11 @@ sources differ and cites each with its outlet and date, newest first
 asks for the latest or the first account), the statements are ordered by
 their articles' dates and the answer says which date it speaks for.
 
+A sentence about another member of a numbered family the question names
+("The first flight of the 777 was in 1994" for "When did the Boeing 787
+first fly?", the 2020 US Open for the 2021 one: :mod:`rag._numbered`) is
+marked down as evidence and, once read, cannot lead.
+
 In both, sentences that are not statements (headlines, teasers, captions,
 bylines, questions: :mod:`rag._quotable`) are never quoted. A question that
 asks for a figure or a time ("how many", "when") marks down sentences that
@@ -83,10 +88,11 @@ from ._disagreement import (
 )
 from ._entities import SHARED_RECOGNIZER, EntityRecognizer, asked_labels, names_other_entity
 from ._index import IndexData
+from ._numbered import names_another, names_asked, numbered_names
 from ._quotable import after_headline, quotable
 from ._quotes import answers_nothing, expand, unquotable_span
 from ._reader import Reader, ReaderInput, Span
-from ._scoring import ScoredSentence, score_sentences
+from ._scoring import ScoredSentence, score_sentences, sentence_before
 from ._statements import group_statements
 from ._text import neutral_markers, strip_markers
 from ._types import Answer, Citation, Disagreement, Passage
@@ -471,7 +477,11 @@ class ExtractiveAnswerer:
         read.sort(key=lambda s: (-s.score, s.passage_rank, s.start))
         if self.similarity is not None and asks_how_many(question):
             read = self._counting_the_asked(question, read, index)
-        return self._reread(question, read, index) + [replace(s, score=0.0) for s in tail]
+        if not numbered_names(question):
+            return self._reread(question, read, index) + [replace(s, score=0.0) for s in tail]
+        # Judged before the re-read (none of those is re-read) and after it (its span may lie in the sentence before).
+        read = self._another_member(question, self._reread(question, self._another_member(question, read, index), index), index)
+        return read + [replace(s, score=0.0) for s in tail]
 
     def _reread(self, question: str, read: list[ScoredSentence], index: IndexData) -> list[ScoredSentence]:
         """The best :attr:`rereads` read again by :attr:`span_reader`, its choice first; the rest as they were.
@@ -527,6 +537,31 @@ class ExtractiveAnswerer:
         out.sort(key=lambda s: (-s.score, s.passage_rank, s.start))
         return out
 
+    @staticmethod
+    def _another_member(question: str, read: list[ScoredSentence], index: IndexData) -> list[ScoredSentence]:
+        """Drop to score 0 each read sentence about another member of a family the question names (:mod:`rag._numbered`).
+
+        "The 2020 US Open" never answers "Who won the 2021 US Open?", nor the
+        A380's first flight "When did the A400M first fly?", however alike
+        their words read to the reader. A dropped sentence can still join a
+        statement as the same claim, as a "how many" drop can.
+        """
+        def about_another(item: ScoredSentence) -> bool:
+            sentence = index.documents[item.doc_i].text[item.start : item.end]
+            before = sentence_before(index, item.row)
+            if names_another(question, sentence, before):
+                return True
+            # The reader's words in the sentence before, about another member, and a quote of its own that names no
+            # asked one: the answer would quote and cite that sentence ("the 777-200LR" for "the last Boeing 717").
+            if item.span is None or item.span.piece != "before" or names_asked(question, sentence):
+                return False
+            row = index.neighbour(item.row, -1)
+            return row is not None and names_another(question, before, sentence_before(index, row))
+
+        out = [replace(s, score=0.0) if about_another(s) else s for s in read]
+        out.sort(key=lambda s: (-s.score, s.passage_rank, s.start))
+        return out
+
     def _counting_span(self, question: str, sentence: str, span: Span, similarity: Callable[[str, str], float]) -> Span | None:
         """``span`` unless its figure counts another thing than "how many" asks; then the sentence's asked figure, or ``None``.
 
@@ -554,8 +589,7 @@ class ExtractiveAnswerer:
     def reader_input(question: str, item: ScoredSentence, index: IndexData) -> ReaderInput:
         """What the reader is shown of ``item``: the question, the sentence, the sentence before and a title that adds something."""
         doc = index.documents[item.doc_i]
-        row = index.neighbour(item.row, -1)
-        before = index.sentence_text(row) if row is not None else ""
+        before = sentence_before(index, item.row)
         sentence = doc.text[item.start : item.end]
         # A title made from the text's first sentence repeats what the reader sees anyway, and
         # the same words twice read to it as a match: show only a title that adds something. A

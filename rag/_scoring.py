@@ -5,7 +5,9 @@ The first job of answering (:mod:`rag._answering`) and of a timeline
 evidence score (question-sentence cosine plus IDF-weighted term overlap,
 :mod:`rag._evidence`) and a small share of its passage's similarity. A
 question that asks for a figure, a time or a duration (:func:`question_type`)
-marks down sentences that state none.
+marks down sentences that state none, and one that names a numbered thing
+("the A400M", "the 2021 US Open") marks down sentences about another member
+of its family (:mod:`rag._numbered`).
 
 Example:
     >>> question_type("How many troops took part?")
@@ -21,13 +23,18 @@ import numpy as np
 
 from ._evidence import QuestionTerms, sentence_evidence
 from ._index import IndexData
+from ._numbered import names_another, numbered_names
 from ._reader import Span
 from ._text import numbers_in
 from ._types import Passage
 
-__all__ = ["CONTEXT_WEIGHT", "ScoredSentence", "question_type", "score_sentences"]
+__all__ = ["ANOTHER_MEMBER", "CONTEXT_WEIGHT", "ScoredSentence", "question_type", "score_sentences", "sentence_before"]
 
 CONTEXT_WEIGHT = 0.10  # the passage's own similarity: a sentence in a relevant passage is likelier evidence
+# A sentence about another member of a family the question names ("the A380" for "the A400M", "the 2020 US Open"
+# for "the 2021 US Open", rag._numbered) is marked down, so that sentences that may answer are read in its place:
+# the answerer drops it once read (docs/evaluation.md).
+ANOTHER_MEMBER = 0.6
 
 TIME_WORDS = re.compile(
     r"\b(?:1[5-9]\d\d|20\d\d|january|february|march|april|may|june|july|august|september|october|"
@@ -94,9 +101,11 @@ def score_sentences(
 
     The score is the sentence's evidence (:func:`rag._evidence.sentence_evidence`)
     plus :data:`CONTEXT_WEIGHT` of its passage's similarity; a question asking
-    for a figure, a time or a duration marks down (x 0.8) a sentence that states none.
+    for a figure, a time or a duration marks down (x 0.8) a sentence that states none, and a sentence about
+    another member of a numbered family the question names is marked down by :data:`ANOTHER_MEMBER`.
     """
     qtype = question_type(question)
+    numbered = bool(numbered_names(question))
     rows: list[int] = []
     origin: dict[int, Passage] = {}
     for passage in passages:
@@ -118,6 +127,14 @@ def score_sentences(
             score *= 0.8
         elif qtype == "duration" and not (DURATION.search(text) and numbers_in(text)):
             score *= 0.8
+        if numbered and names_another(question, text, sentence_before(index, evidence.row)):
+            score *= ANOTHER_MEMBER
         scored.append(ScoredSentence(evidence.row, doc_i, start, end, score, evidence.dense, passage.rank))
     scored.sort(key=lambda s: (-s.score, s.passage_rank, s.start))
     return scored
+
+
+def sentence_before(index: IndexData, row: int) -> str:
+    """The text of the sentence before ``row`` in its article ("" for an article's first sentence)."""
+    before = index.neighbour(row, -1)
+    return index.sentence_text(before) if before is not None else ""

@@ -107,8 +107,10 @@ def judge_case(answerer: ExtractiveAnswerer, question: str, passages: list, inde
     ranked = answerer.rank(question, passages, index, vector)
     forced = answerer.compose(question, ranked, passages, index, threshold=-1.0)
     read = [s for s in ranked if s.probability is not None and s.evidence is not None]
+    # A read sentence the answerer dropped (score 0: a figure of another thing than "how many" asks, another member
+    # of the asked family) can never lead, whatever the combination: it counts as read with probability 0.
     candidates = tuple(
-        (s.probability, s.evidence, s.margin or 0.0,
+        (0.0 if s.score == 0.0 else s.probability, s.evidence, s.margin or 0.0,
          bool(answers) and bool(answer_contained(index.documents[s.doc_i].text[s.start:s.end], answers)))
         for s in read
     )
