@@ -70,11 +70,11 @@ def numbered_names(text: str) -> frozenset[tuple[str, str]]:
     """The numbered names of ``text``, each as (family, member), lower-case: "A400M" is ``("a", "400m")``."""
     found: set[tuple[str, str]] = set()
     for match in _JOINED.finditer(text):
-        family, member = match.group(1).lower(), _singular(match.group(2).lower())
+        family, member = match.group(1).lower(), _singular(match.group(2))
         if member and family not in _NOT_PREFIXES:
             found.add((family, member))
     for match in _SPACED.finditer(text):
-        family, member = match.group(1).lower(), _singular(match.group(2).lower())
+        family, member = match.group(1).lower(), _singular(match.group(2))
         if member and family not in _NOT_FAMILIES:
             found.add((family, member))
             if len(member) == 3 and member.isdigit():  # "Boeing 787" is also "the 787"
@@ -85,10 +85,16 @@ def numbered_names(text: str) -> frozenset[tuple[str, str]]:
 
 
 def _singular(member: str) -> str:
-    """A member named in the plural as itself ("A380s", "787s"); "" for a decade ("1970s")."""
-    if member.endswith("s") and member[:-1].isdigit():
-        return "" if len(member) == 5 else member[:-1]
-    return member
+    """A member named in the plural as itself, lower-case: "A380s", "787s", "F-4Es"; "" for a decade ("1970s").
+
+    A short number's "s" names a model of its own ("iPhone 5s" is not the iPhone 5).
+    """
+    figure = member[:-1]
+    if member.endswith("s") and ((figure.isdigit() and len(figure) >= 3) or figure[-1:].isupper()):
+        if len(figure) == 4 and figure.isdigit():
+            return ""
+        member = figure
+    return member.lower()
 
 
 def names_another(question: str, sentence: str, before: str = "") -> bool:

@@ -154,8 +154,10 @@ def answers_nothing(question: str, words: str, published: str | None = None) -> 
     happened (:func:`asks_what_happened`: the whole sentence is the account);
     a time (:func:`only_when`) for a question that asks none ("What did
     officials say?" is not answered "Monday evening"); words that state no
-    amount for a "how many" question ("overwhelming Apple and AT&T"), and
-    words that name no time for a "when" question ("GM").
+    amount for a "how many" question ("overwhelming Apple and AT&T"),
+    words that name no time for a "when" question ("GM"), and a who/which
+    answer that only repeats the question ("Steve Jobs" for "Who replaced
+    Steve Jobs as CEO?").
     ``published`` is the quote's article's date.
 
     Example:
@@ -167,11 +169,26 @@ def answers_nothing(question: str, words: str, published: str | None = None) -> 
         (True, False)
         >>> answers_nothing("When will GM decide?", "GM"), answers_nothing("When will GM decide?", "by March 31")
         (True, False)
+        >>> answers_nothing("Who replaced Steve Jobs?", "Steve Jobs"), answers_nothing("Who replaced Steve Jobs?", "Tim Cook")
+        (True, False)
     """
     return (not content_terms(words) or asks_yes_no(question) or asks_what_happened(question)
             or (not asks_about_time(question) and only_when(words, published))
             or (asks_how_many(question) and not _AMOUNT.search(words))
-            or (asked_labels(question) == _WHEN and not _WHEN_CLAUSE.match(question) and not _A_TIME.search(words)))
+            or (asked_labels(question) == _WHEN and not _WHEN_CLAUSE.match(question) and not _A_TIME.search(words))
+            or _repeats_who(question, words))
+
+
+# "Who", "whom", "whose" and "which" ask for someone or something the question does not name already; "or" offers
+# the choice in the question itself ("Which is larger, Ford or GM?").
+_WHO_WHICH = re.compile(r"^\s*(?:who|whom|whose|which)\b(?![^?]*\bor\b)", re.IGNORECASE)
+_WORD = re.compile(r"\w+")
+
+
+def _repeats_who(question: str, words: str) -> bool:
+    """Whether a who/which short answer only repeats the question's words ("Who replaced Steve Jobs?": "Steve Jobs")."""
+    said = {w.lower() for w in _WORD.findall(words)} - {"the", "a", "an", "of"}
+    return bool(said) and bool(_WHO_WHICH.match(question)) and said <= {w.lower() for w in _WORD.findall(question)}
 
 
 _WHEN = frozenset({"DATE", "TIME"})  # what "when", "what year" and "on what day" ask for (rag._entities.asked_labels)

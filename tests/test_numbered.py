@@ -21,6 +21,9 @@ from rag._numbered import names_another, names_asked, numbered_names
         ("Su-30SM fighters", {("su", "30sm")}),
         ("two A380s", {("a", "380")}),  # a plural is the same member
         ("60 Boeing 787s", {("boeing", "787"), ("#", "787")}),
+        ("two F-4Es and four Su-30SMs", {("f", "4e"), ("su", "30sm")}),
+        ("Pixel 5a", {("pixel", "5a")}),
+        ("the iPhone 5s and the iPhone 4S", {("iphone", "5s"), ("iphone", "4s")}),  # models of their own
         ("the 787s delivered", {("#", "787")}),
         ("Boeing delivered its 1,000th 777", {("#", "777")}),
         ("a 500-seat hall", set()),
@@ -35,6 +38,7 @@ from rag._numbered import names_another, names_asked, numbered_names
         ("the 155 planes ordered", set()),
         ("the 230 jets and the 500 km", set()),
         ("in the mid-1970s and the 1990s", set()),
+        ("the pre-1970s and post-1990s cars", set()),
         ("US$7.3 billion, 1,950 troops", set()),
         ("on May 21 and in Chapter 11", set()),
         ("Ryanair has 91 aircraft", set()),
@@ -51,6 +55,7 @@ def test_a_sentence_after_one_naming_the_asked_member_may_compare() -> None:
     assert names_another(question, sentence)
     assert not names_another(question, sentence, "The drought of 2010 was the worst on record.")
     assert names_another(question, sentence, "The drought of 2009 was the worst on record.")
+    assert not names_another(question, "It covered 1,160,000 square miles.", "The drought of 2009 was the worst.")
 
 
 @pytest.mark.parametrize(
