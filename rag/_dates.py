@@ -323,14 +323,15 @@ _AFTER = re.compile(r"\b(?:after)\s+" + _MONTH_OR_YEAR, re.I)
 _BEFORE = re.compile(r"\b(?:before|until|till|prior to|up to)\s+(?:(?P<month>" + "|".join(_MONTHS) + r")\.?\s+)?(?P<year>(?:19|20)\d\d)\b", re.I)
 # How many a question's count word stands for ("the past few days", "two weeks ago").
 _COUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-           "nine": 9, "ten": 10, "couple": 2, "couple of": 2, "few": 3, "several": 5}
+           "nine": 9, "ten": 10, "couple": 2, "couple of": 2, "few": 3, "several": 5,
+           "a couple": 2, "a couple of": 2, "a few": 3}  # "a few days ago": the "a" is the count's own
 _COUNT = r"(?P<count>\d{1,3}|" + "|".join(sorted(_COUNTS, key=len, reverse=True)) + r")"
 # A month named without a year or a day ("in March", "during early June"): this year's, when it has begun.
 _IN_MONTH = re.compile(r"\b(?:in|during|throughout)\s+(?:(?:early|mid|late)[\s-]+)?(?P<month>"
                        + "|".join(names[0] for names in _MONTH_NAMES)
                        + r")\b(?!,?\s*\d)", re.I)
 _RELATIVE_SPAN = re.compile(
-    r"(?:\b(?:in|during|over)\s+)?(?:\bthe\s+)?\b(?P<which>this\s+past|this|last|past|previous)\s+(?P<unit>week|month|year)\b"
+    r"(?:\b(?:in|during|over)\s+)?(?:\bthe\s+)?(?:\bearlier\s+(?=this\b))?\b(?P<which>this\s+past|this|last|past|previous)\s+(?P<unit>week|month|year)\b"
     r"|\bthe\s+(?P<day_before>day\s+before\s+yesterday)\b"
     r"|\b(?P<day>yesterday|(?<!the )last night)\b"  # not "the last night of the festival"
     r"|(?:\b(?:in|during|over|within)\s+)?\bthe\s+(?:past|last)\s+" + _COUNT + r"\s+(?P<span_unit>hours?|days?|weeks?|months?|years?)\b"

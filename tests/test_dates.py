@@ -279,6 +279,10 @@ WEDNESDAY, SATURDAY, MONDAY = date(2024, 5, 15), date(2024, 5, 18), date(2024, 5
         ("a day ago", WEDNESDAY, "2024-05-14", "2024-05-15"),
         ("two weeks ago", WEDNESDAY, "2024-04-28", "2024-05-04"),  # fourteen days back, three days either side
         ("a week ago", MONDAY, "2024-05-10", "2024-05-16"),
+        ("a few days ago", WEDNESDAY, "2024-05-12", "2024-05-13"),  # the "a" is the count's, not left in the question
+        ("a couple of weeks ago", WEDNESDAY, "2024-04-28", "2024-05-04"),
+        ("earlier this year", WEDNESDAY, "2024-01-01", "2024-05-15"),  # this year up to the day asked
+        ("earlier this month", WEDNESDAY, "2024-05-01", "2024-05-15"),
         # A weekend: its Saturday to the Monday after, when its news is reported.
         ("over the weekend", WEDNESDAY, "2024-05-11", "2024-05-13"),
         ("last weekend", WEDNESDAY, "2024-05-11", "2024-05-13"),
