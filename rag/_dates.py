@@ -331,7 +331,8 @@ _IN_MONTH = re.compile(r"\b(?:in|during|throughout)\s+(?:(?:early|mid|late)[\s-]
                        + "|".join(names[0] for names in _MONTH_NAMES)
                        + r")\b(?!,?\s*\d)", re.I)
 _RELATIVE_SPAN = re.compile(
-    r"(?:\b(?:in|during|over)\s+)?(?:\bthe\s+)?(?:\bearlier\s+(?=this\b))?\b(?P<which>this\s+past|this|last|past|previous)\s+(?P<unit>week|month|year)\b"
+    r"(?:\b(?:in|during|over)\s+)?(?P<the>\bthe\s+)?(?:\b(?:earlier|late|early)\s+(?=this\b|last\b))?"
+    r"\b(?P<which>this\s+past|this|last|past|previous)\s+(?P<unit>week|month|year)\b(?!\s+of\b)"
     r"|\bthe\s+(?P<day_before>day\s+before\s+yesterday)\b"
     r"|\b(?P<day>yesterday|(?<!the )last night)\b"  # not "the last night of the festival"
     r"|(?:\b(?:in|during|over|within)\s+)?\bthe\s+(?:past|last)\s+" + _COUNT + r"\s+(?P<span_unit>hours?|days?|weeks?|months?|years?)\b"
@@ -523,6 +524,8 @@ def _relative_period(found: re.Match[str], today: date) -> _Span | None:
             saturday -= timedelta(days=7)
         return saturday, min(today, saturday + timedelta(days=2))
     unit, which = found.group("unit").lower(), " ".join(found.group("which").lower().split())
+    if which == "last" and found.group("the"):  # "in the last week" is the past seven days, as "in the past week"
+        which = "past"
     if which in ("past", "this past"):  # the last 7, 30 or 365 days, to the day
         return today - timedelta(days={"week": 7, "month": 30, "year": 365}[unit]), today
     if unit == "week":

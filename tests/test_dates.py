@@ -283,6 +283,10 @@ WEDNESDAY, SATURDAY, MONDAY = date(2024, 5, 15), date(2024, 5, 18), date(2024, 5
         ("a couple of weeks ago", WEDNESDAY, "2024-04-28", "2024-05-04"),
         ("earlier this year", WEDNESDAY, "2024-01-01", "2024-05-15"),  # this year up to the day asked
         ("earlier this month", WEDNESDAY, "2024-05-01", "2024-05-15"),
+        ("in the last week", WEDNESDAY, "2024-05-08", "2024-05-15"),  # rolling, as "in the past week"
+        ("in the last month", WEDNESDAY, "2024-04-15", "2024-05-15"),
+        ("over the last year", WEDNESDAY, "2023-05-16", "2024-05-15"),
+        ("late last week", WEDNESDAY, "2024-05-02", "2024-05-12"),  # last week's both readings; "late" not searched
         # A weekend: its Saturday to the Monday after, when its news is reported.
         ("over the weekend", WEDNESDAY, "2024-05-11", "2024-05-13"),
         ("last weekend", WEDNESDAY, "2024-05-11", "2024-05-13"),
