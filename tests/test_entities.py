@@ -202,12 +202,14 @@ def test_a_description_is_named_from_the_sentence_before_which_the_citation_cove
         ("Who plans to revive the Taurus?", "Mulally plans", "Mulally", "Alan Mulally"),
         # Only "Mr. Fields" came before: no more of the name is known.
         ("Who praised the plan?", "Fields praised", "Fields", "Fields"),
-        # A surname the question says is its own person, not the answer to complete.
-        ("Who did Mulally's plan revive, according to Mulally?", "Mulally plans", "Mulally", "Mulally"),
+        # A surname the question says is its own person, not the answer to complete (a choice the question offers).
+        ("Whose plan is it to revive the Taurus, Mulally or Ford?", "Mulally plans", "Mulally", "Mulally"),
+        # Without a choice, a "who" answer that only repeats the question answers nothing (rag._quotes.answers_nothing).
+        ("Who did Mulally's plan revive, according to Mulally?", "Mulally plans", "Mulally", None),
     ],
 )
 def test_a_surname_alone_is_completed_from_the_articles_earlier_full_mention(  # type: ignore[no-untyped-def]
-        news, answerer, question: str, sentence: str, span: str, expected: str) -> None:
+        news, answerer, question: str, sentence: str, span: str, expected: str | None) -> None:
     answer = _short(news, answerer, question, sentence, span)
     assert answer.short_answer == expected
     assert answer.citations[0].quote.startswith(sentence)  # the citation stays the quote
