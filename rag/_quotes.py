@@ -42,7 +42,7 @@ from ._types import Citation
 
 __all__ = [
     "answer_words", "answers_nothing", "asks_about_time", "asks_what_happened", "asks_yes_no", "bounds", "change_of",
-    "expand", "level_of", "only_when", "unquotable_span", "winner_of",
+    "expand", "level_of", "only_when", "successor_of", "unquotable_span", "winner_of",
 ]
 
 
@@ -275,6 +275,7 @@ def expand(
         described = maybe and is_description(words or "", text, start, found, lead)
         if not (plain or described):
             chosen = (winner_of(question, text, start, end, item.start, entities)
+                      or successor_of(question, text, start, end, item.start, item.end, entities)
                       or change_of(question, text, start, item.start) or level_of(question, text, start, end))
             if chosen is None and words and "PERSON" in labels and entities is not None:
                 chosen = _person_named(question, text, start, end, (item.start, item.end), found, entities)
@@ -424,6 +425,56 @@ def winner_of(question: str, text: str, start: int, end: int, floor: int,
     before = [e for e in found if e.end <= beaten.start() and e.label in _SIDES]
     alike = [e for e in before if e.label == loser]
     chosen = (alike or before or [None])[-1]
+    return (chosen.start, chosen.end) if chosen is not None else None
+
+
+# "Who is GM's chief executive?", "Who will run Chrysler?": the one who holds the post, unless the question asks
+# about the one who left it ("Who did Henderson replace?", "Who was the previous CEO?", "Who resigned?").
+_WHO_HOLDS = re.compile(r"^\s*who\b", re.IGNORECASE)
+_ASKS_LEAVER = re.compile(
+    r"\b(?:replac|succeed|succession|predecessor|former|previous|prior|preced|ousted|outgoing|step(?:s|ped)?\s+down|"
+    r"resign|quit|fired|sacked|left|leav|depart|retir|before|was\s+(?:the\s+)?\w+\s+until)\w*", re.IGNORECASE)
+# What follows the one who left: "Rick Wagoner was replaced Sunday with Fritz Henderson", "… will be succeeded by …".
+_REPLACED_BY = re.compile(
+    r"^,?\s+(?:was|were|is|are|will\s+be|would\s+be|has\s+been|had\s+been|is\s+being|is\s+to\s+be)\s+"
+    r"(?:replaced|succeeded)\b(?:\s+(?!by\b|with\b)[\w'-]+){0,3}\s+(?:by|with)\s+(?:the\s+)?",
+    re.IGNORECASE,
+)
+# What precedes the one who left: "Fritz Henderson replaced Rick Wagoner", "… takes over from …", "succeeding".
+_REPLACING = re.compile(
+    r"\b(?:replac(?:ed|es|ing)|succeed(?:ed|s|ing)|took\s+over\s+from|takes?\s+over\s+from|taking\s+over\s+from)"
+    r"\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_HOLDERS = frozenset({"PERSON", "ORG"})  # who can hold a post: a person, or a company taking over a role
+
+
+def successor_of(question: str, text: str, start: int, end: int, floor: int, ceil: int,
+                 entities: EntityRecognizer | None) -> tuple[int, int] | None:
+    """Where the successor is named when "who is …" is answered with the one replaced, else ``None``.
+
+    The reader reads "General Motor's chief executive Rick Wagoner was
+    replaced Sunday with Fritz Henderson" for "Who is GM's chief
+    executive?" and takes "Rick Wagoner", the name beside the question's
+    words. When the short answer ``text[start:end]`` is followed by "was
+    replaced (…) with / by" or "will be succeeded by", the answer is the
+    first person or organisation after it; when it follows "replaced",
+    "succeeds" or "took over from", the nearest one before that word. Both
+    within the sentence (``floor`` to ``ceil``). A question about the one who
+    left ("Who did Henderson replace?", "Who was the previous CEO?") is
+    left alone.
+    """
+    if entities is None or not _WHO_HOLDS.match(question) or _ASKS_LEAVER.search(question):
+        return None
+    after = _REPLACED_BY.match(text[end:ceil])
+    replacing = _REPLACING.search(text, floor, start)
+    if after is None and (replacing is None or replacing.end() != start):
+        return None
+    found = [e for e in _entities_at(entities, text, floor, ceil) if e.label in _HOLDERS]
+    if after is not None:
+        chosen = next((e for e in found if e.start >= end + after.end()), None)
+    else:
+        chosen = next((e for e in reversed(found) if e.end <= replacing.start()), None)
     return (chosen.start, chosen.end) if chosen is not None else None
 
 

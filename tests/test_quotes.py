@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from rag import Assistant
+from rag import Assistant, MiniLMEmbeddings
+from tests.helpers import wikinews
 from rag._quotes import (
     answer_words,
     answers_nothing,
@@ -14,6 +17,7 @@ from rag._quotes import (
     change_of,
     level_of,
     only_when,
+    successor_of,
     winner_of,
 )
 
@@ -188,6 +192,47 @@ def test_who_won_is_answered_with_the_winner_not_the_side_beaten(question: str, 
     start = sentence.index(loser)
     found = winner_of(question, sentence, start, start + len(loser), 0, SHARED_RECOGNIZER)
     assert found is not None and sentence[found[0] : found[1]] == winner
+
+
+@pytest.mark.parametrize(("question", "sentence", "left", "successor"), [
+    ("Who is GM's chief executive?", "General Motor's chief executive Rick Wagoner was replaced Sunday with Fritz "
+     "Henderson, the current chief operating officer.", "Rick Wagoner", "Fritz Henderson"),
+    ("Who runs Apple?", "Tim Cook replaced Steve Jobs as chief executive in August.", "Steve Jobs", "Tim Cook"),
+    ("Who will lead the bank?", "Jane Fraser will take over from Michael Corbat, the bank said.", "Michael Corbat",
+     "Jane Fraser"),
+    ("Who will lead the bank?", "Michael Corbat will be succeeded by Jane Fraser in February.", "Michael Corbat",
+     "Jane Fraser"),
+])
+def test_who_holds_a_post_is_answered_with_the_successor_not_the_one_replaced(question: str, sentence: str, left: str,
+                                                                              successor: str) -> None:
+    from rag._entities import SHARED_RECOGNIZER
+
+    start = sentence.index(left)
+    found = successor_of(question, sentence, start, start + len(left), 0, len(sentence), SHARED_RECOGNIZER)
+    assert found is not None and sentence[found[0] : found[1]] == successor
+
+
+@pytest.mark.parametrize(("question", "sentence", "words"), [
+    ("Who did Henderson replace?", "Rick Wagoner was replaced Sunday with Fritz Henderson.", "Rick Wagoner"),
+    ("Who was the previous CEO?", "Rick Wagoner was replaced Sunday with Fritz Henderson.", "Rick Wagoner"),
+    ("Who resigned?", "Rick Wagoner, who resigned, was replaced with Fritz Henderson.", "Rick Wagoner"),
+    ("Who is GM's CEO?", "Rick Wagoner said the plan was sound.", "Rick Wagoner"),  # no replacing words
+    ("What did GM's CEO say?", "Rick Wagoner was replaced with Fritz Henderson.", "Rick Wagoner"),  # not "who"
+    ("Who is GM's CEO?", "Fritz Henderson replaced Rick Wagoner.", "Fritz Henderson"),  # already the successor
+])
+def test_other_answers_about_a_post_are_left_alone(question: str, sentence: str, words: str) -> None:
+    from rag._entities import SHARED_RECOGNIZER
+
+    start = sentence.index(words)
+    assert successor_of(question, sentence, start, start + len(words), 0, len(sentence), SHARED_RECOGNIZER) is None
+
+
+def test_the_successor_answers_through_the_assistant(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
+    """A real report: "Rick Wagoner was replaced Sunday with Fritz Henderson" answers who is GM's chief executive."""
+    assistant = wikinews(tmp_path, embedder, "gm-and-chrysler-receive-canadian-loans-amid-us-restructuring-ultimata")
+    answer = assistant.ask("Who is GM's chief executive?")
+    assert answer.short_answer == "Fritz Henderson"
+    assert "Rick Wagoner was replaced" in answer.citations[0].quote
 
 
 @pytest.mark.parametrize(("question", "sentence", "words"), [
