@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from rag import Assistant, MiniLMEmbeddings
-from tests.helpers import wikinews
 from rag._quotes import (
     answer_words,
     answers_nothing,
@@ -20,6 +19,7 @@ from rag._quotes import (
     successor_of,
     winner_of,
 )
+from tests.helpers import wikinews
 
 
 def _words(text: str, span: str, floor: str = "") -> str | None:
