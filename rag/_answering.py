@@ -477,10 +477,14 @@ class ExtractiveAnswerer:
         read.sort(key=lambda s: (-s.score, s.passage_rank, s.start))
         if self.similarity is not None and asks_how_many(question):
             read = self._counting_the_asked(question, read, index)
-        if not numbered_names(question):
-            return self._reread(question, read, index) + [replace(s, score=0.0) for s in tail]
-        # Judged before the re-read (none of those is re-read) and after it (its span may lie in the sentence before).
-        read = self._another_member(question, self._reread(question, self._another_member(question, read, index), index), index)
+        # Another member of the asked family is judged before the re-read (none of those is re-read) and after it
+        # (its span may then lie in the sentence before).
+        numbered = bool(numbered_names(question))
+        if numbered:
+            read = self._another_member(question, read, index)
+        read = self._reread(question, read, index)
+        if numbered:
+            read = self._another_member(question, read, index)
         return read + [replace(s, score=0.0) for s in tail]
 
     def _reread(self, question: str, read: list[ScoredSentence], index: IndexData) -> list[ScoredSentence]:
