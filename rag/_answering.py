@@ -88,6 +88,7 @@ from ._disagreement import (
 )
 from ._entities import SHARED_RECOGNIZER, EntityRecognizer, asked_labels, names_other_entity
 from ._index import IndexData
+from ._money import asks_money, money_spans, names_money
 from ._numbered import names_another, names_asked, numbered_names
 from ._quotable import after_headline, quotable
 from ._quotes import answers_nothing, expand, unquotable_span
@@ -480,11 +481,16 @@ class ExtractiveAnswerer:
         # Another member of the asked family is judged before the re-read (none of those is re-read) and after it
         # (its span may then lie in the sentence before).
         numbered = bool(numbered_names(question))
+        money = asks_money(question)
         if numbered:
             read = self._another_member(question, read, index)
+        if money:
+            read = self._money_the_asked(read, index)
         read = self._reread(question, read, index)
         if numbered:
             read = self._another_member(question, read, index)
+        if money:  # a re-read span may have left the sentence's amount
+            read = self._money_the_asked(read, index)
         return read + [replace(s, score=0.0) for s in tail]
 
     def _reread(self, question: str, read: list[ScoredSentence], index: IndexData) -> list[ScoredSentence]:
@@ -563,6 +569,39 @@ class ExtractiveAnswerer:
             return row is not None and names_another(question, before, sentence_before(index, row))
 
         out = [replace(s, score=0.0) if about_another(s) else s for s in read]
+        out.sort(key=lambda s: (-s.score, s.passage_rank, s.start))
+        return out
+
+    @staticmethod
+    def _money_the_asked(read: list[ScoredSentence], index: IndexData) -> list[ScoredSentence]:
+        """For a question asking an amount of money (:func:`rag._money.asks_money`): each read span that names none
+        quotes the nearest amount of its sentence instead, and a sentence with none drops to score 0.
+
+        "How much did Edison offer Tesla?" is never answered "1885" or
+        "Tesla", nor "What was Tesla's revenue?" "184,877 vehicles". A span in
+        the sentence before looks for the amount there first. A dropped
+        sentence can still join a statement as the same claim, as a "how many"
+        drop can.
+        """
+        def checked(item: ScoredSentence) -> ScoredSentence:
+            span = item.span
+            if span is None or span.piece == "title" or item.score == 0.0:
+                return item
+            sentence = index.documents[item.doc_i].text[item.start : item.end]
+            pieces = [("sentence", sentence)]
+            if span.piece == "before":
+                pieces.insert(0, ("before", sentence_before(index, item.row)))
+            if names_money(pieces[0][1], span.start, span.end):
+                return item
+            for piece, words in pieces:
+                amounts = money_spans(words)
+                if amounts:
+                    near = span.start if piece == span.piece else 0
+                    a, b = min(amounts, key=lambda amount: (abs(amount[0] - near), amount[0]))
+                    return replace(item, span=Span(piece, a, b, span.score))
+            return replace(item, score=0.0)
+
+        out = [checked(s) for s in read]
         out.sort(key=lambda s: (-s.score, s.passage_rank, s.start))
         return out
 

@@ -607,6 +607,7 @@ def bounds(
         start -= 1
     while end < len(text) and text[end].isalnum():
         end += 1
+    start, end = _whole_figure(text, start, end)
     if _FIGURE_START.match(text, start):
         qualifier = _QUALIFIER.search(_TRAILING_MARKS.sub("", text[floor:start]))
         if qualifier is not None:
@@ -618,6 +619,39 @@ def bounds(
     return _balanced(text, start, end)
 
 
+def _whole_figure(text: str, start: int, end: int) -> tuple[int, int]:
+    """``(start, end)`` widened over a figure cut at its decimal point or thousands comma, and to its currency sign.
+
+    The reader's word pieces split "$15.5" into "$", "15", "." and "5", so a
+    span may start or end inside the figure: "5 million" of "$15.5 million"
+    claims another amount.
+
+    Example:
+        >>> text = "a total revenue of $15.5 million."
+        >>> text[slice(*_whole_figure(text, 23, 32))]
+        '$15.5 million'
+        >>> text = "Sales reached 12,400 units."
+        >>> text[slice(*_whole_figure(text, 14, 16))]
+        '12,400'
+    """
+    while start > 1 and text[start].isdigit() and text[start - 1] in ".," and text[start - 2].isdigit():
+        start -= 2
+        while start > 0 and text[start - 1].isdigit():
+            start -= 1
+    while end + 1 < len(text) and text[end - 1].isdigit() and text[end] in ".," and text[end + 1].isdigit():
+        end += 2
+        while end < len(text) and text[end].isdigit():
+            end += 1
+    if start > 0 and text[start].isdigit() and text[start - 1] in _CURRENCY_SIGNS:
+        start -= 1
+        # "US$10", "HK$5": the country's letters belong to the sign
+        sign = re.search(r"\b[A-Z]{1,3}$", text[max(0, start - 3) : start])
+        if sign is not None:
+            start -= len(sign.group())
+    return start, end
+
+
+_CURRENCY_SIGNS = "$€£¥₹"
 _MONTH_WORD = rf"(?:{MONTH_WORDS})\.?"
 # A day of a month ending the words ("July 29", "29th of July"), and the year right after it (", 2021").
 _DAY_OF_MONTH = re.compile(rf"(?:\b{_MONTH_WORD}\s+\d{{1,2}}(?:st|nd|rd|th)?|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_WORD})$",

@@ -42,6 +42,14 @@ def _words(text: str, span: str, floor: str = "") -> str | None:
         ("The toll rose to 31 people.", "31", "31"),
         ("The floods displaced more than [4] 4,000 families.", "4,000", "more than [4] 4,000"),  # a footnote mark between
         ("Biden, the president, spoke.", "Biden,", "Biden"),  # the punctuation after a word is not the answer
+        # A figure cut at its decimal point or thousands comma is taken whole, with its currency sign.
+        ("ABC had a total revenue of $15.5 million, a third.", "5 million", "$15.5 million"),
+        ("ABC had a total revenue of $15.5 million, a third.", "$15", "$15.5"),
+        ("Sales reached 12,400 units.", "12", "12,400"),
+        ("Sales reached 12,400 units.", "400 units", "12,400 units"),
+        ("Edison offered a US$10 a week raise.", "10", "US$10"),
+        ("It cost 4.5 euros. 3 more came.", "4.5 euros", "4.5 euros"),  # a sentence's full stop is not a decimal point
+        ("In 1885, 40 men left.", "40", "40"),  # a comma and a space between figures: two figures
         # Quotation marks and brackets in pairs: the partner next to the span joins, a lone one goes.
         ("It aims to “combat terror” and more.", "“combat terror", "“combat terror”"),
         ("It aims to “combat terror” and more.", "combat terror”", "“combat terror”"),
