@@ -87,6 +87,7 @@ from ._disagreement import (
     terms_with_title,
 )
 from ._entities import SHARED_RECOGNIZER, EntityRecognizer, asked_labels, names_other_entity
+from ._holders import asked_post, holds_another
 from ._index import IndexData
 from ._money import asks_money, money_spans, names_money
 from ._numbered import names_another, names_asked, numbered_names
@@ -482,15 +483,20 @@ class ExtractiveAnswerer:
         # (its span may then lie in the sentence before).
         numbered = bool(numbered_names(question))
         money = asks_money(question)
+        post = asked_post(question) is not None
         if numbered:
             read = self._another_member(question, read, index)
         if money:
             read = self._money_the_asked(read, index)
+        if post:
+            read = self._another_holder(question, read, index)
         read = self._reread(question, read, index)
         if numbered:
             read = self._another_member(question, read, index)
         if money:  # a re-read span may have left the sentence's amount
             read = self._money_the_asked(read, index)
+        if post:
+            read = self._another_holder(question, read, index)
         return read + [replace(s, score=0.0) for s in tail]
 
     def _reread(self, question: str, read: list[ScoredSentence], index: IndexData) -> list[ScoredSentence]:
@@ -569,6 +575,27 @@ class ExtractiveAnswerer:
             return row is not None and names_another(question, before, sentence_before(index, row))
 
         out = [replace(s, score=0.0) if about_another(s) else s for s in read]
+        out.sort(key=lambda s: (-s.score, s.passage_rank, s.start))
+        return out
+
+    @staticmethod
+    def _another_holder(question: str, read: list[ScoredSentence], index: IndexData) -> list[ScoredSentence]:
+        """Drop to score 0 each read sentence whose span names the holder of the asked post at another body (:mod:`rag._holders`).
+
+        "Facebook CEO Mark Zuckerberg" never answers "Who is Nintendo's CEO?",
+        nor "Eric Schmidt, former CEO of Google" "Who is Google's CEO?". A
+        dropped sentence can still join a statement as the same claim.
+        """
+        def another(item: ScoredSentence) -> bool:
+            span = item.span
+            if span is None or span.piece == "title" or item.score == 0.0:
+                return False
+            sentence = index.documents[item.doc_i].text[item.start : item.end]
+            if span.piece == "before":
+                return holds_another(question, sentence_before(index, item.row), span.start, span.end)
+            return holds_another(question, sentence, span.start, span.end)
+
+        out = [replace(s, score=0.0) if another(s) else s for s in read]
         out.sort(key=lambda s: (-s.score, s.passage_rank, s.start))
         return out
 
