@@ -89,7 +89,8 @@ from ._disagreement import (
 from ._entities import SHARED_RECOGNIZER, EntityRecognizer, asked_labels, names_other_entity
 from ._holders import asked_post, holds_another
 from ._index import IndexData
-from ._money import asks_money, money_spans, names_money
+from ._levels import asks_level, level_spans
+from ._money import asks_money, money_spans
 from ._numbered import names_another, names_asked, numbered_names
 from ._quotable import after_headline, quotable
 from ._quotes import answers_nothing, expand, unquotable_span
@@ -482,19 +483,19 @@ class ExtractiveAnswerer:
         # Another member of the asked family is judged before the re-read (none of those is re-read) and after it
         # (its span may then lie in the sentence before).
         numbered = bool(numbered_names(question))
-        money = asks_money(question)
+        figures = money_spans if asks_money(question) else level_spans if asks_level(question) else None
         post = asked_post(question) is not None
         if numbered:
             read = self._another_member(question, read, index)
-        if money:
-            read = self._money_the_asked(read, index)
+        if figures is not None:
+            read = self._figure_of_the_kind(read, index, figures)
         if post:
             read = self._another_holder(question, read, index)
         read = self._reread(question, read, index)
         if numbered:
             read = self._another_member(question, read, index)
-        if money:  # a re-read span may have left the sentence's amount
-            read = self._money_the_asked(read, index)
+        if figures is not None:  # a re-read span may have left the sentence's figure
+            read = self._figure_of_the_kind(read, index, figures)
         if post:
             read = self._another_holder(question, read, index)
         return read + [replace(s, score=0.0) for s in tail]
@@ -600,15 +601,19 @@ class ExtractiveAnswerer:
         return out
 
     @staticmethod
-    def _money_the_asked(read: list[ScoredSentence], index: IndexData) -> list[ScoredSentence]:
-        """For a question asking an amount of money (:func:`rag._money.asks_money`): each read span that names none
-        quotes the nearest amount of its sentence instead, and a sentence with none drops to score 0.
+    def _figure_of_the_kind(read: list[ScoredSentence], index: IndexData,
+                            figures: Callable[[str], list[tuple[int, int]]]) -> list[ScoredSentence]:
+        """For a question asking a kind of figure: each read span that is none of ``figures`` quotes the nearest of its
+        sentence instead, and a sentence with none drops to score 0.
 
+        The kinds are an amount of money (:func:`rag._money.money_spans` for
+        :func:`rag._money.asks_money`) and a market's level
+        (:func:`rag._levels.level_spans` for :func:`rag._levels.asks_level`):
         "How much did Edison offer Tesla?" is never answered "1885" or
-        "Tesla", nor "What was Tesla's revenue?" "184,877 vehicles". A span in
-        the sentence before looks for the amount there first. A dropped
-        sentence can still join a statement as the same claim, as a "how many"
-        drop can.
+        "Tesla", "What was Tesla's revenue?" "184,877 vehicles", nor "Where did
+        the Nikkei close?" "1.4%". A span in the sentence before looks for the
+        figure there first. A dropped sentence can still join a statement as
+        the same claim, as a "how many" drop can.
         """
         def checked(item: ScoredSentence) -> ScoredSentence:
             span = item.span
@@ -618,10 +623,10 @@ class ExtractiveAnswerer:
             pieces = [("sentence", sentence)]
             if span.piece == "before":
                 pieces.insert(0, ("before", sentence_before(index, item.row)))
-            if names_money(pieces[0][1], span.start, span.end):
+            if any(a < span.end and span.start < b for a, b in figures(pieces[0][1])):
                 return item
             for piece, words in pieces:
-                amounts = money_spans(words)
+                amounts = figures(words)
                 if amounts:
                     near = span.start if piece == span.piece else 0
                     a, b = min(amounts, key=lambda amount: (abs(amount[0] - near), amount[0]))

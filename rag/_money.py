@@ -29,7 +29,7 @@ import re
 
 from ._text import NUMBER_WORDS
 
-__all__ = ["asks_money", "money_spans", "names_money"]
+__all__ = ["asks_money", "money_spans"]
 
 # What is paid, earned or owed: "how much … cost", "how much revenue".
 _MONEY_WORDS = (
@@ -111,14 +111,3 @@ def money_spans(text: str) -> list[tuple[int, int]]:
         ['$6.04 billion', '20 million euros']
     """
     return [(m.start(), m.end()) for m in _MONEY.finditer(text)]
-
-
-def names_money(text: str, start: int, end: int) -> bool:
-    """Whether ``text[start:end]`` lies in or overlaps an amount of money of ``text``.
-
-    Example:
-        >>> text = "The company had a total revenue of $15.5 million."
-        >>> names_money(text, 37, 48), names_money(text, 4, 11)
-        (True, False)
-    """
-    return any(a < end and start < b for a, b in money_spans(text))

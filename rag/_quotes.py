@@ -34,6 +34,7 @@ from ._entities import (
     next_to_a_name,
 )
 from ._index import IndexData
+from ._levels import asks_level
 from ._quotable import quotable
 from ._reader import Span
 from ._scoring import ScoredSentence
@@ -516,10 +517,6 @@ def change_of(question: str, text: str, start: int, floor: int) -> tuple[int, in
 
 
 # "What level did the FTSE drop to?", "Where did the Dow close?": the level reached, one figure.
-_ASKS_LEVEL = re.compile(
-    r"^\s*(?:(?:what|which) level|where)\b.*\b(?:close|closed|end|ended|finish|finished|settle|settled|stand|stood|"
-    r"(?:fall|fell|drop|dropped|sink|sank|slide|slid|rise|rose|climb|climbed|jump|jumped)\s+to)\b",
-    re.IGNORECASE)
 _LEVEL_FIGURE = re.compile(r"[$€£]?\d[\d,]*(?:\.\d+)?(?:\s*(?:%|percent|points?))?")
 
 
@@ -536,7 +533,7 @@ def level_of(question: str, text: str, start: int, end: int) -> tuple[int, int] 
         >>> s[found[0]:found[1]]
         '4907.20'
     """
-    if not _ASKS_LEVEL.match(question):
+    if not asks_level(question):
         return None
     figures = list(_LEVEL_FIGURE.finditer(text, start, end))
     if len(figures) < 2:
