@@ -91,6 +91,7 @@ from ._holders import asked_post, holds_another
 from ._index import IndexData
 from ._levels import asks_level, level_spans
 from ._money import asks_money, money_spans
+from ._moves import asked_direction, move_of, moves
 from ._numbered import names_another, names_asked, numbered_names
 from ._quotable import after_headline, quotable
 from ._quotes import answers_nothing, expand, unquotable_span
@@ -485,12 +486,15 @@ class ExtractiveAnswerer:
         numbered = bool(numbered_names(question))
         figures = money_spans if asks_money(question) else level_spans if asks_level(question) else None
         post = asked_post(question) is not None
+        direction = asked_direction(question)
         if numbered:
             read = self._another_member(question, read, index)
         if figures is not None:
             read = self._figure_of_the_kind(read, index, figures)
         if post:
             read = self._another_holder(question, read, index)
+        if direction is not None:
+            read = self._the_asked_move(read, index, direction)
         read = self._reread(question, read, index)
         if numbered:
             read = self._another_member(question, read, index)
@@ -498,6 +502,8 @@ class ExtractiveAnswerer:
             read = self._figure_of_the_kind(read, index, figures)
         if post:
             read = self._another_holder(question, read, index)
+        if direction is not None:
+            read = self._the_asked_move(read, index, direction)
         return read + [replace(s, score=0.0) for s in tail]
 
     def _reread(self, question: str, read: list[ScoredSentence], index: IndexData) -> list[ScoredSentence]:
@@ -597,6 +603,37 @@ class ExtractiveAnswerer:
             return holds_another(question, sentence, span.start, span.end)
 
         out = [replace(s, score=0.0) if another(s) else s for s in read]
+        out.sort(key=lambda s: (-s.score, s.passage_rank, s.start))
+        return out
+
+    @staticmethod
+    def _the_asked_move(read: list[ScoredSentence], index: IndexData, direction: str) -> list[ScoredSentence]:
+        """For "how much did X fall / rise": a read span whose figure moved the other way (:mod:`rag._moves`) quotes
+        the sentence's nearest figure that moved the asked way, or the sentence drops to score 0.
+
+        "How much did Citigroup shares fall?" is never answered "9.7%" from
+        "Citigroup gained 9.7%". A figure whose direction the words next to it
+        do not give is left to the reader.
+        """
+        other = "up" if direction == "down" else "down"
+
+        def checked(item: ScoredSentence) -> ScoredSentence:
+            span = item.span
+            if span is None or span.piece == "title" or item.score == 0.0:
+                return item
+            if span.piece == "before":
+                words = sentence_before(index, item.row)
+            else:
+                words = index.documents[item.doc_i].text[item.start : item.end]
+            if move_of(words, span.start, span.end) != other:
+                return item
+            asked = moves(words, direction)
+            if not asked:
+                return replace(item, score=0.0)
+            a, b = min(asked, key=lambda found: (abs(found[0] - span.start), found[0]))
+            return replace(item, span=Span(span.piece, a, b, span.score))
+
+        out = [checked(s) for s in read]
         out.sort(key=lambda s: (-s.score, s.passage_rank, s.start))
         return out
 
