@@ -87,16 +87,17 @@ from ._disagreement import (
     terms_with_title,
 )
 from ._entities import SHARED_RECOGNIZER, EntityRecognizer, asked_labels, names_other_entity
+from ._events import event_names
 from ._holders import asked_post, holds_another
 from ._index import IndexData
 from ._levels import asks_level, level_spans
 from ._money import asks_money, money_spans
 from ._moves import asked_direction, move_of, moves
-from ._numbered import names_another, names_asked, numbered_names
+from ._numbered import names_asked, numbered_names
 from ._quotable import after_headline, quotable
 from ._quotes import answers_nothing, expand, unquotable_span
 from ._reader import Reader, ReaderInput, Span
-from ._scoring import ScoredSentence, score_sentences, sentence_before
+from ._scoring import Names, ScoredSentence, about_another, score_sentences, sentence_before
 from ._statements import group_statements
 from ._text import neutral_markers, strip_markers
 from ._types import Answer, Citation, Disagreement, Passage
@@ -483,12 +484,12 @@ class ExtractiveAnswerer:
             read = self._counting_the_asked(question, read, index)
         # Another member of the asked family is judged before the re-read (none of those is re-read) and after it
         # (its span may then lie in the sentence before).
-        numbered = bool(numbered_names(question))
+        families = [names for names in (numbered_names, event_names) if names(question)]
         figures = money_spans if asks_money(question) else level_spans if asks_level(question) else None
         post = asked_post(question) is not None
         direction = asked_direction(question)
-        if numbered:
-            read = self._another_member(question, read, index)
+        if families:
+            read = self._another_member(question, read, index, families)
         if figures is not None:
             read = self._figure_of_the_kind(read, index, figures)
         if post:
@@ -496,8 +497,8 @@ class ExtractiveAnswerer:
         if direction is not None:
             read = self._the_asked_move(read, index, direction)
         read = self._reread(question, read, index)
-        if numbered:
-            read = self._another_member(question, read, index)
+        if families:
+            read = self._another_member(question, read, index, families)
         if figures is not None:  # a re-read span may have left the sentence's figure
             read = self._figure_of_the_kind(read, index, figures)
         if post:
@@ -561,27 +562,31 @@ class ExtractiveAnswerer:
         return out
 
     @staticmethod
-    def _another_member(question: str, read: list[ScoredSentence], index: IndexData) -> list[ScoredSentence]:
-        """Drop to score 0 each read sentence about another member of a family the question names (:mod:`rag._numbered`).
+    def _another_member(question: str, read: list[ScoredSentence], index: IndexData,
+                        families: list[Names]) -> list[ScoredSentence]:
+        """Drop to score 0 each read sentence about another member of a family the question names.
 
-        "The 2020 US Open" never answers "Who won the 2021 US Open?", nor the
-        A380's first flight "When did the A400M first fly?", however alike
-        their words read to the reader. A dropped sentence can still join a
-        statement as the same claim, as a "how many" drop can.
+        The families are numbered names (:mod:`rag._numbered`) and named
+        events (:mod:`rag._events`): "The 2020 US Open" never answers "Who
+        won the 2021 US Open?", nor the A380's first flight "When did the
+        A400M first fly?", nor the French Open's champion "Who won the US
+        Open?", however alike their words read to the reader. A dropped
+        sentence can still join a statement as the same claim, as a "how
+        many" drop can.
         """
-        def about_another(item: ScoredSentence) -> bool:
+        def another(item: ScoredSentence, names: Names) -> bool:
             sentence = index.documents[item.doc_i].text[item.start : item.end]
             before = sentence_before(index, item.row)
-            if names_another(question, sentence, before):
+            if about_another(question, sentence, before, [names]):
                 return True
             # The reader's words in the sentence before, about another member, and a quote of its own that names no
             # asked one: the answer would quote and cite that sentence ("the 777-200LR" for "the last Boeing 717").
-            if item.span is None or item.span.piece != "before" or names_asked(question, sentence):
+            if item.span is None or item.span.piece != "before" or names_asked(question, sentence, names):
                 return False
             row = index.neighbour(item.row, -1)
-            return row is not None and names_another(question, before, sentence_before(index, row))
+            return row is not None and about_another(question, before, sentence_before(index, row), [names])
 
-        out = [replace(s, score=0.0) if about_another(s) else s for s in read]
+        out = [replace(s, score=0.0) if any(another(s, names) for names in families) else s for s in read]
         out.sort(key=lambda s: (-s.score, s.passage_rank, s.start))
         return out
 

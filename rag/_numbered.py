@@ -29,6 +29,7 @@ Example:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 __all__ = ["names_another", "names_asked", "numbered_names"]
 
@@ -97,7 +98,8 @@ def _singular(member: str) -> str:
     return member.lower()
 
 
-def names_another(question: str, sentence: str, before: str = "") -> bool:
+def names_another(question: str, sentence: str, before: str = "",
+                  names: Callable[[str], frozenset[tuple[str, str]]] = numbered_names) -> bool:
     """Whether ``sentence`` names another member of a family ``question`` names, and not the asked one.
 
     "The A380 made its first flight" names another member of the A-family
@@ -110,14 +112,16 @@ def names_another(question: str, sentence: str, before: str = "") -> bool:
     question about what is to come ("Where will the plant open in 2024?")
     is when it happens, not which one: reports from the year before name
     their own. Nor is a year judged when the question asks a time: its
-    answer may well be another year.
+    answer may well be another year. ``names`` reads the families; another
+    kind of names of the same shape (:func:`rag._events.event_names`) is
+    compared the same way.
     """
-    asked = numbered_names(question)
+    asked = names(question)
     if _FUTURE.search(question) or _ASKS_TIME.search(question):
         asked = frozenset(name for name in asked if name[0] != "year")
     if not asked:
         return False
-    named = numbered_names(sentence)
+    named = names(sentence)
     said = {member for _, member in named}
     flagged = False
     for family in {family for family, _ in asked}:
@@ -126,10 +130,10 @@ def names_another(question: str, sentence: str, before: str = "") -> bool:
             flagged = True
     if not flagged or not before:
         return flagged
-    return not {member for _, member in numbered_names(before)} & {member for _, member in asked}
+    return not {member for _, member in names(before)} & {member for _, member in asked}
 
 
-def names_asked(question: str, text: str) -> bool:
+def names_asked(question: str, text: str, names: Callable[[str], frozenset[tuple[str, str]]] = numbered_names) -> bool:
     """Whether ``text`` names a member the question names ("the 787" for "When did the Boeing 787 first fly?")."""
-    asked = {member for _, member in numbered_names(question)}
-    return bool(asked & {member for _, member in numbered_names(text)})
+    asked = {member for _, member in names(question)}
+    return bool(asked & {member for _, member in names(text)})

@@ -17,10 +17,12 @@ Example:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from ._events import event_names, mentions_asked
 from ._evidence import QuestionTerms, sentence_evidence
 from ._index import IndexData
 from ._numbered import names_another, numbered_names
@@ -28,7 +30,8 @@ from ._reader import Span
 from ._text import numbers_in
 from ._types import Passage
 
-__all__ = ["ANOTHER_MEMBER", "CONTEXT_WEIGHT", "ScoredSentence", "question_type", "score_sentences", "sentence_before"]
+__all__ = ["ANOTHER_MEMBER", "CONTEXT_WEIGHT", "Names", "ScoredSentence", "about_another", "question_type", "score_sentences",
+           "sentence_before"]
 
 CONTEXT_WEIGHT = 0.10  # the passage's own similarity: a sentence in a relevant passage is likelier evidence
 # A sentence about another member of a family the question names ("the A380" for "the A400M", "the 2020 US Open"
@@ -94,6 +97,29 @@ class ScoredSentence:
 
 
 
+Names = Callable[[str], frozenset[tuple[str, str]]]
+
+
+def about_another(question: str, sentence: str, before: str, families: list[Names]) -> bool:
+    """Whether ``sentence`` is about another member of a family ``question`` names (numbered names or named events).
+
+    :func:`rag._numbered.names_another` over each of ``families``; a
+    sentence that names an asked event by its own word alone ("six-time
+    Grammy winner", :func:`rag._events.mentions_asked`) is about it, whatever
+    other event it names in full.
+
+    Example:
+        >>> about_another("Who won the US Open in 2021?", "Osaka won the Australian Open.", "", [event_names])
+        True
+    """
+    for names in families:
+        if names_another(question, sentence, before, names):
+            if names is event_names and mentions_asked(question, sentence + " " + before):
+                continue
+            return True
+    return False
+
+
 def score_sentences(
     question: str, passages: list[Passage], index: IndexData, query_vector: np.ndarray
 ) -> list[ScoredSentence]:
@@ -102,10 +128,11 @@ def score_sentences(
     The score is the sentence's evidence (:func:`rag._evidence.sentence_evidence`)
     plus :data:`CONTEXT_WEIGHT` of its passage's similarity; a question asking
     for a figure, a time or a duration marks down (x 0.8) a sentence that states none, and a sentence about
-    another member of a numbered family the question names is marked down by :data:`ANOTHER_MEMBER`.
+    another member of a numbered family or of a kind of named event the question names is marked down by
+    :data:`ANOTHER_MEMBER`.
     """
     qtype = question_type(question)
-    numbered = bool(numbered_names(question))
+    families = [names for names in (numbered_names, event_names) if names(question)]
     rows: list[int] = []
     origin: dict[int, Passage] = {}
     for passage in passages:
@@ -127,7 +154,7 @@ def score_sentences(
             score *= 0.8
         elif qtype == "duration" and not (DURATION.search(text) and numbers_in(text)):
             score *= 0.8
-        if numbered and names_another(question, text, sentence_before(index, evidence.row)):
+        if families and about_another(question, text, sentence_before(index, evidence.row), families):
             score *= ANOTHER_MEMBER
         scored.append(ScoredSentence(evidence.row, doc_i, start, end, score, evidence.dense, passage.rank))
     scored.sort(key=lambda s: (-s.score, s.passage_rank, s.start))
