@@ -43,12 +43,12 @@ _NAME = r"(?-i:[A-Z][\w.&'’-]*)(?:\s+(?:(?-i:[A-Z][\w.&'’-]*)|of|and|for|&))
 _BE = r"(?:is|was|will\s+be|would\s+be|became|has\s+been|had\s+been|'s|’s|are|were)"
 
 _ASKED_OF = re.compile(
-    rf"^\s*who\s+{_BE}\s+(?:the\s+)?(?:(?P<former>{_FORMER})\s+|{_TIME_WORDS}\s+)?(?P<post>{_POST})\s+(?:of|at|for)\s+"
+    rf"^\s*who(?:\s+{_BE}|['’]s)\s+(?:the\s+)?(?:(?P<former>{_FORMER})\s+|{_TIME_WORDS}\s+)?(?P<post>{_POST})\s+(?:of|at|for)\s+"
     rf"(?:the\s+)?(?P<body>{_NAME})",
     re.IGNORECASE,
 )
 _ASKED_POSSESSIVE = re.compile(
-    rf"^\s*who\s+{_BE}\s+(?:the\s+)?(?P<body>{_NAME})(?:['’]s?)?\s+(?:(?P<former>{_FORMER})\s+|{_TIME_WORDS}\s+)?"
+    rf"^\s*who(?:\s+{_BE}|['’]s)\s+(?:the\s+)?(?P<body>{_NAME})(?:['’]s?)?\s+(?:(?P<former>{_FORMER})\s+|{_TIME_WORDS}\s+)?"
     rf"(?P<post>{_POST})\b",
     re.IGNORECASE,
 )
@@ -115,7 +115,7 @@ def asked_post(question: str) -> Asked | None:
     body = _trim(found.group("body"))
     if not body:
         return None
-    present = re.match(r"^\s*who\s+(?:is|'s|’s|are)\b", question, re.IGNORECASE) is not None
+    present = re.match(r"^\s*who(?:\s+(?:is|are)\b|['’]s\b)", question, re.IGNORECASE) is not None
     return Asked(re.sub(r"\s+", " ", found.group("post")), body, present)
 
 

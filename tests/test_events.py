@@ -24,6 +24,9 @@ from rag._scoring import about_another
         ("the Nobel Peace Prize, not the Nobel Prize in Literature", {("prize", "peace"), ("prize", "nobel")}),
         ("at the Winter Olympic Games", {("games", "olympic")}),
         ("the girls' race and the boys' race", {("division", "women"), ("division", "men")}),
+        ("the King’s Cup and the Queen's Cup", {("cup", "king"), ("cup", "queen")}),  # possessives, both apostrophes
+        ("the Monaco Grand  Prix", {("grand prix", "monaco")}),  # any space inside the kind
+        ("The Ford open day came before the Monaco Grand Prix.", {("grand prix", "monaco")}),  # a verb, then an event
         ("Microsoft Open Source licences", set()),  # the kind's word followed by another name
         ("Ford will open two plants.", set()),  # a verb
         ("He won The Open.", set()),  # no name before the kind
@@ -43,6 +46,12 @@ def test_event_names(text: str, names: set[tuple[str, str]]) -> None:
         ("Who is the Maxwell Award winner?", "CFDA Awards winners: Brandon Maxwell, Rick Owens.", False),  # inside a name
         ("Who won the French Open?", "The French Open final was played on Sunday.", True),
         ("Who won the French Open?", "Nothing at all.", False),
+        ("Who won the French Open?", "The french champion spoke.", True),  # any case for a longer word
+        ("Who won The Open?", "The champion spoke.", False),  # "The" names nothing
+        ("Did the Ford open day come before the Monaco Grand Prix?", "Monaco fans waited.", True),
+        ("Who won the Maxwell Award?", "Maxwell House coffee sponsors it.", False),  # a word of another name
+        ("Who won the Queen’s Cup?", "The Queen was there.", True),
+        ("Who won the U.S. Open?", "The U.S. champion spoke.", True),
     ],
 )
 def test_mentions_asked(question: str, text: str, mentions: bool) -> None:

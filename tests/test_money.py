@@ -24,6 +24,8 @@ from rag._money import asks_money, money_spans
         ("How much is the painting worth?", True),
         ("How many dollars did the charity raise?", True),
         ("How much money did Ford lose?", True),
+        ("How much money did investors lose when the shares fell?", True),  # money asked, whatever else moved
+        ("HOW MUCH MONEY WAS LOST AS RATES ROSE?", True),
         # a change, a share, a rate or another quantity: most often a percentage or a measure
         ("How much did revenue fall last quarter?", False),
         ("How much did the Fed raise interest rates?", False),

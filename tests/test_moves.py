@@ -27,6 +27,14 @@ from tests.helpers import wikinews
         ("How much does it cost to gain entry to a parliament meeting?", None),
         ("How much free storage will iCloud offer when it launches in the fall of 2011?", None),
         ("How much of the population ended up seeing the images?", None),
+        ("How much did the company end up paying?", None),  # a particle, not a move
+        ("How much did the shares close down?", None),
+        ("How much did the shares end higher?", None),
+        ("How much did the index close lower?", None),
+        ("How much money has the bank lost?", None),  # a loss of money, in each form
+        ("How much does the club lose each year?", None),
+        ("How much do the owners expect the club will be losing?", None),
+        ("How much do analysts think the airline loses a day?", None),
     ],
 )
 def test_asked_direction(question: str, direction: str | None) -> None:
@@ -57,6 +65,13 @@ def test_moves() -> None:
     text = "Bank of America shares rose by 3.2%, whilst Citigroup fell 9.7% and Ford was flat."
     assert [text[a:b] for a, b in moves(text, "down")] == ["9.7%"]
     assert [text[a:b] for a, b in moves(text, "up")] == ["3.2%"]
+    text = "Sales were 4% higher in May and 2% lower in June."  # the direction written after the figure
+    assert [text[a:b] for a, b in moves(text, "up")] == ["4%"]
+    assert [text[a:b] for a, b in moves(text, "down")] == ["2%"]
+
+
+def test_the_move_may_open_the_text() -> None:
+    assert move_of("Fell 5% on the day.", 5, 7) == "down"
 
 
 def test_a_rise_never_answers_how_much_shares_fell(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
