@@ -27,6 +27,7 @@ from rag._scoring import about_another
         ("the King’s Cup and the Queen's Cup", {("cup", "king"), ("cup", "queen")}),  # possessives, both apostrophes
         ("the Monaco Grand  Prix", {("grand prix", "monaco")}),  # any space inside the kind
         ("The Ford open day came before the Monaco Grand Prix.", {("grand prix", "monaco")}),  # a verb, then an event
+        ("He won The Open and the Ryder Cup.", {("cup", "ryder")}),  # "The" names nothing, then an event
         ("Microsoft Open Source licences", set()),  # the kind's word followed by another name
         ("Ford will open two plants.", set()),  # a verb
         ("He won The Open.", set()),  # no name before the kind
@@ -48,6 +49,7 @@ def test_event_names(text: str, names: set[tuple[str, str]]) -> None:
         ("Who won the French Open?", "Nothing at all.", False),
         ("Who won the French Open?", "The french champion spoke.", True),  # any case for a longer word
         ("Who won The Open?", "The champion spoke.", False),  # "The" names nothing
+        ("Did the winner of The Open also win the Ryder Cup?", "The Ryder captain spoke.", True),
         ("Did the Ford open day come before the Monaco Grand Prix?", "Monaco fans waited.", True),
         ("Who won the Maxwell Award?", "Maxwell House coffee sponsors it.", False),  # a word of another name
         ("Who won the Queen’s Cup?", "The Queen was there.", True),

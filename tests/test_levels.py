@@ -39,7 +39,8 @@ def test_asks_level(question: str, asks: bool) -> None:
         ("The Nikkei fell another 1.4% after the 9.0 magnitude earthquake.", []),
         ("The yen rose to 76.25 against the dollar.", []),
         ("The FTSE fell to 52.9 points lower.", []),
-        ("The FTSE 100, which closed at 5,210.17, rose.", ["5,210.17"]),  # the name's figure, then the level
+        ("The FTSE 100, which closed at 5,210.17, rose.", ["5,210.17"]),
+        ("The index rose 2.1% to close at 8,017.", ["8,017"]),  # the change, then the level  # the name's figure, then the level
         ("After a 9.0 magnitude quake the Nikkei closed at 8,962.", ["8,962"]),
     ],
 )

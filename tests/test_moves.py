@@ -31,7 +31,8 @@ from tests.helpers import wikinews
         ("How much did the shares close down?", None),
         ("How much did the shares end higher?", None),
         ("How much did the index close lower?", None),
-        ("How much money has the bank lost?", None),  # a loss of money, in each form
+        ("How much has the bank lost this year?", None),  # a loss of money, in each form
+        ("HOW MUCH HAS THE BANK LOST?", None),
         ("How much does the club lose each year?", None),
         ("How much do the owners expect the club will be losing?", None),
         ("How much do analysts think the airline loses a day?", None),
