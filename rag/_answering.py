@@ -482,30 +482,39 @@ class ExtractiveAnswerer:
         read.sort(key=lambda s: (-s.score, s.passage_rank, s.start))
         if self.similarity is not None and asks_how_many(question):
             read = self._counting_the_asked(question, read, index)
-        # Another member of the asked family is judged before the re-read (none of those is re-read) and after it
+        # What a read sentence may answer is judged before the re-read (a dropped one is not re-read) and after it
         # (its span may then lie in the sentence before).
-        families = [names for names in (numbered_names, event_names) if names(question)]
-        figures = money_spans if asks_money(question) else level_spans if asks_level(question) else None
-        post = asked_post(question) is not None
-        direction = asked_direction(question)
-        if families:
-            read = self._another_member(question, read, index, families)
-        if figures is not None:
-            read = self._figure_of_the_kind(read, index, figures)
-        if post:
-            read = self._another_holder(question, read, index)
-        if direction is not None:
-            read = self._the_asked_move(read, index, direction)
+        # The same checks run again after it: a re-read span may have left the sentence's figure.
+        checks = self._checks(question, index)
+        for check in checks:
+            read = check(read)
         read = self._reread(question, read, index)
-        if families:
-            read = self._another_member(question, read, index, families)
-        if figures is not None:  # a re-read span may have left the sentence's figure
-            read = self._figure_of_the_kind(read, index, figures)
-        if post:
-            read = self._another_holder(question, read, index)
-        if direction is not None:
-            read = self._the_asked_move(read, index, direction)
+        for check in checks:
+            read = check(read)
         return read + [replace(s, score=0.0) for s in tail]
+
+    def _checks(self, question: str, index: IndexData) -> list[Callable[[list[ScoredSentence]], list[ScoredSentence]]]:
+        """The checks of what a read sentence may answer that apply to ``question``, in the order they run.
+
+        Another member of an asked family (:meth:`_another_member`), a figure
+        of another kind than an amount of money or a market's level
+        (:meth:`_figure_of_the_kind`), the holder of the asked post at another
+        body (:meth:`_another_holder`) and a move the other way
+        (:meth:`_the_asked_move`).
+        """
+        checks: list[Callable[[list[ScoredSentence]], list[ScoredSentence]]] = []
+        families = [names for names in (numbered_names, event_names) if names(question)]
+        if families:
+            checks.append(lambda read: self._another_member(question, read, index, families))
+        figures = money_spans if asks_money(question) else level_spans if asks_level(question) else None
+        if figures is not None:
+            checks.append(lambda read: self._figure_of_the_kind(read, index, figures))
+        if asked_post(question) is not None:
+            checks.append(lambda read: self._another_holder(question, read, index))
+        direction = asked_direction(question)
+        if direction is not None:
+            checks.append(lambda read: self._the_asked_move(read, index, direction))
+        return checks
 
     def _reread(self, question: str, read: list[ScoredSentence], index: IndexData) -> list[ScoredSentence]:
         """The best :attr:`rereads` read again by :attr:`span_reader`, its choice first; the rest as they were.
@@ -602,10 +611,7 @@ class ExtractiveAnswerer:
             span = item.span
             if span is None or span.piece == "title" or item.score == 0.0:
                 return False
-            sentence = index.documents[item.doc_i].text[item.start : item.end]
-            if span.piece == "before":
-                return holds_another(question, sentence_before(index, item.row), span.start, span.end)
-            return holds_another(question, sentence, span.start, span.end)
+            return holds_another(question, _spanned_text(item, index), span.start, span.end)
 
         out = [replace(s, score=0.0) if another(s) else s for s in read]
         out.sort(key=lambda s: (-s.score, s.passage_rank, s.start))
@@ -626,10 +632,7 @@ class ExtractiveAnswerer:
             span = item.span
             if span is None or span.piece == "title" or item.score == 0.0:
                 return item
-            if span.piece == "before":
-                words = sentence_before(index, item.row)
-            else:
-                words = index.documents[item.doc_i].text[item.start : item.end]
+            words = _spanned_text(item, index)
             if move_of(words, span.start, span.end) != other:
                 return item
             asked = moves(words, direction)
@@ -661,10 +664,9 @@ class ExtractiveAnswerer:
             span = item.span
             if span is None or span.piece == "title" or item.score == 0.0:
                 return item
-            sentence = index.documents[item.doc_i].text[item.start : item.end]
-            pieces = [("sentence", sentence)]
+            pieces = [("sentence", index.documents[item.doc_i].text[item.start : item.end])]
             if span.piece == "before":
-                pieces.insert(0, ("before", sentence_before(index, item.row)))
+                pieces.insert(0, ("before", _spanned_text(item, index)))
             if any(a < span.end and span.start < b for a, b in figures(pieces[0][1])):
                 return item
             for piece, words in pieces:
@@ -716,3 +718,10 @@ class ExtractiveAnswerer:
         if title and (cut or title in sentence or title in before or sentence in title):
             title = ""
         return ReaderInput(question, sentence, before, title)
+
+
+def _spanned_text(item: ScoredSentence, index: IndexData) -> str:
+    """The text ``item``'s span offsets point into: the sentence before for a span there, else the sentence."""
+    if item.span is not None and item.span.piece == "before":
+        return sentence_before(index, item.row)
+    return index.documents[item.doc_i].text[item.start : item.end]

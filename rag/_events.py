@@ -27,6 +27,7 @@ Example:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 __all__ = ["event_names", "mentions_asked"]
 
@@ -65,16 +66,7 @@ def event_names(text: str) -> frozenset[tuple[str, str]]:
         >>> sorted(event_names("Microsoft Open Source licences"))
         []
     """
-    found = set()
-    for m in _EVENT.finditer(text):
-        if not m.group("kind")[0].isupper():
-            continue  # "Ford open", "a Nobel prize": no event's name
-        kind = _KINDS.get(re.sub(r"\s+", " ", m.group("kind").lower()))
-        member = m.group("member").replace(".", "").replace("’", "'").lower()
-        member = member[:-2] if member.endswith("'s") else member
-        if kind is None or member in _NOT_A_NAME or not member:
-            continue
-        found.add((kind, member))
+    found = {(kind, member.lower()) for kind, _, member in _named_events(text)}
     for m in _DIVISION.finditer(text):
         found.add(("division", _DIVISIONS[m.group("who").lower()]))
     return frozenset(found)
@@ -99,14 +91,7 @@ def mentions_asked(question: str, text: str) -> bool:
         >>> mentions_asked("Who is the Maxwell Award winner?", "CFDA Awards winners: Brandon Maxwell, Rick Owens.")
         False
     """
-    for m in _EVENT.finditer(question):
-        if not m.group("kind")[0].isupper():
-            continue
-        written = m.group("member")
-        member = written.replace(".", "").replace("’", "'")
-        member = member[:-2] if member.lower().endswith("'s") else member
-        if member.lower() in _NOT_A_NAME or not member:
-            continue
+    for _, written, member in _named_events(question):
         flags = 0 if len(member) <= 2 else re.IGNORECASE
         for found in re.finditer(rf"\b(?:{re.escape(written)}(?!\w)|{re.escape(member)}\b)", text, flags):
             before = _IN_A_NAME.search(text[: found.start()])
@@ -118,3 +103,19 @@ def mentions_asked(question: str, text: str) -> bool:
             if before is None and after is None:
                 return True
     return False
+
+
+def _named_events(text: str) -> Iterator[tuple[str, str, str]]:
+    """Each named event of ``text``: its kind, its member as written, and the member without dots or possessive.
+
+    A kind's word in lower case ("Ford open", "a Nobel prize") and a member
+    that names nothing ("The Open") are no event's name.
+    """
+    for m in _EVENT.finditer(text):
+        if not m.group("kind")[0].isupper():
+            continue
+        written = m.group("member")
+        member = written.replace(".", "").replace("’", "'")
+        member = member[:-2] if member.lower().endswith("'s") else member
+        if member and member.lower() not in _NOT_A_NAME:
+            yield _KINDS[re.sub(r"\s+", " ", m.group("kind").lower())], written, member

@@ -29,7 +29,7 @@ import re
 
 from ._text import NUMBER_WORDS
 
-__all__ = ["asks_money", "money_spans"]
+__all__ = ["CURRENCY_SIGNS", "asks_money", "money_spans"]
 
 # What is paid, earned or owed: "how much … cost", "how much revenue".
 _MONEY_WORDS = (
@@ -62,6 +62,8 @@ _WHAT_IS = re.compile(
     re.IGNORECASE,
 )
 
+# The signs written before an amount ("$15.5 million", "US$10", "€2.5bn").
+CURRENCY_SIGNS = "$€£¥₹"
 _SCALE = r"(?:\s*(?:hundred|thousand|million|billion|trillion|bn|mn|m|k)\b)?"
 _AMOUNT = (
     rf"(?:\d[\d,]*(?:\.\d+)?|(?:{NUMBER_WORDS}|a|one|several|a\s+few|hundreds\s+of|thousands\s+of|millions\s+of|"
@@ -75,7 +77,7 @@ _CURRENCY_WORD = (
     r"USD|EUR|GBP|JPY|CNY|RMB|INR|CHF|CAD|AUD)\b"
 )
 _MONEY = re.compile(
-    rf"(?:\b[A-Z]{{1,3}})?[$€£¥₹]\s?\d[\d,]*(?:\.\d+)?{_SCALE}"
+    rf"(?:\b[A-Z]{{1,3}})?[{re.escape(CURRENCY_SIGNS)}]\s?\d[\d,]*(?:\.\d+)?{_SCALE}"
     rf"|\b(?:USD|EUR|GBP|JPY|CNY|RMB|INR|CHF|Rs\.?)\s?\d[\d,]*(?:\.\d+)?{_SCALE}"
     rf"|\b{_AMOUNT}\s+{_CURRENCY_WORD}",
     re.IGNORECASE,

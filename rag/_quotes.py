@@ -35,6 +35,7 @@ from ._entities import (
 )
 from ._index import IndexData
 from ._levels import asks_level
+from ._money import CURRENCY_SIGNS
 from ._quotable import quotable
 from ._reader import Span
 from ._scoring import ScoredSentence
@@ -639,7 +640,7 @@ def _whole_figure(text: str, start: int, end: int) -> tuple[int, int]:
         end += 2
         while end < len(text) and text[end].isdigit():
             end += 1
-    if start > 0 and text[start].isdigit() and text[start - 1] in _CURRENCY_SIGNS:
+    if start > 0 and text[start].isdigit() and text[start - 1] in CURRENCY_SIGNS:
         start -= 1
         # "US$10", "HK$5": the country's letters belong to the sign
         sign = re.search(r"\b[A-Z]{1,3}$", text[max(0, start - 3) : start])
@@ -648,7 +649,6 @@ def _whole_figure(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-_CURRENCY_SIGNS = "$€£¥₹"
 _MONTH_WORD = rf"(?:{MONTH_WORDS})\.?"
 # A day of a month ending the words ("July 29", "29th of July"), and the year right after it (", 2021").
 _DAY_OF_MONTH = re.compile(rf"(?:\b{_MONTH_WORD}\s+\d{{1,2}}(?:st|nd|rd|th)?|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_WORD})$",
