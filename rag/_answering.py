@@ -657,8 +657,12 @@ class ExtractiveAnswerer:
         "How much did Edison offer Tesla?" is never answered "1885" or
         "Tesla", "What was Tesla's revenue?" "184,877 vehicles", nor "Where did
         the Nikkei close?" "1.4%". A span in the sentence before looks for the
-        figure there first. A dropped sentence can still join a statement as
-        the same claim, as a "how many" drop can.
+        figure there first. A sentence with none whose next sentence gives one
+        hands its score to that sentence, its first figure the span: news
+        often says what happened, then the figure ("The FTSE 100 closed at its
+        highest in over a year." then "… to finish the day at a level of
+        5,210.17"). A dropped sentence can still join a statement as the same
+        claim, as a "how many" drop can.
         """
         def checked(item: ScoredSentence) -> ScoredSentence:
             span = item.span
@@ -675,11 +679,22 @@ class ExtractiveAnswerer:
                     near = span.start if piece == span.piece else 0
                     a, b = min(amounts, key=lambda amount: (abs(amount[0] - near), amount[0]))
                     return replace(item, span=Span(piece, a, b, span.score))
+            after = index.neighbour(item.row, 1)
+            amounts = figures(index.sentence_text(after)) if after is not None else []
+            if amounts:  # "The FTSE closed at its highest in a year. … to finish at 5,210.17": the next one answers
+                _, start, end = (int(v) for v in index.sentence_rows[after])
+                return replace(item, row=after, start=start, end=end, span=Span("sentence", *amounts[0], span.score))
             return replace(item, score=0.0)
 
         out = [checked(s) for s in read]
         out.sort(key=lambda s: (-s.score, s.passage_rank, s.start))
-        return out
+        rows: set[int] = set()
+        kept = []
+        for item in out:  # a sentence handed a score may have been read itself: it counts once, at its best
+            if item.row not in rows:
+                rows.add(item.row)
+                kept.append(item)
+        return kept
 
     def _counting_span(self, question: str, sentence: str, span: Span, similarity: Callable[[str, str], float]) -> Span | None:
         """``span`` unless its figure counts another thing than "how many" asks; then the sentence's asked figure, or ``None``.
