@@ -76,6 +76,7 @@ from ._acronyms import Aliases
 from ._calibration import shipped_calibration
 from ._citations import cite
 from ._counting import SHARED_CHECKER, CountChecker, asks_how_many
+from ._dates import fuller_date
 from ._disagreement import (
     by_date,
     claims,
@@ -95,7 +96,7 @@ from ._money import asks_money, money_spans
 from ._moves import asked_direction, move_of, moves
 from ._numbered import names_asked, numbered_names
 from ._quotable import after_headline, quotable
-from ._quotes import answers_nothing, expand, unquotable_span
+from ._quotes import answers_nothing, asks_about_time, expand, unquotable_span
 from ._reader import Reader, ReaderInput, Span
 from ._scoring import Names, ScoredSentence, about_another, score_sentences, sentence_before
 from ._statements import group_statements
@@ -491,6 +492,8 @@ class ExtractiveAnswerer:
         read = self._reread(question, read, index)
         for check in checks:
             read = check(read)
+        if asks_about_time(question):
+            read = self._the_whole_date(read, index)
         return read + [replace(s, score=0.0) for s in tail]
 
     def _checks(self, question: str, index: IndexData) -> list[Callable[[list[ScoredSentence]], list[ScoredSentence]]]:
@@ -644,6 +647,30 @@ class ExtractiveAnswerer:
         out = [checked(s) for s in read]
         out.sort(key=lambda s: (-s.score, s.passage_rank, s.start))
         return out
+
+    def _the_whole_date(self, read: list[ScoredSentence], index: IndexData) -> list[ScoredSentence]:
+        """For a "when" question whose best answer gives a date in part ("July", "December 10", "August 2021"): the best
+        other answering sentence that gives that date in full (day, month and year, agreeing with every part) leads instead.
+
+        "When was Splatoon 2 released?" is answered "July 21, 2017" from "It
+        was released on July 21, 2017", not "July" from "Splatoon 2 release
+        date slated for July". The scores keep their places, best first (as
+        the re-read's choice does), so whether the question is answered does
+        not change.
+        """
+        lead = read[0] if read else None
+        if lead is None or lead.span is None or lead.span.piece == "title" or lead.score < self.threshold:
+            return read
+        words = _spanned_text(lead, index)[lead.span.start : lead.span.end]
+        for k, item in enumerate(read[1:], start=1):
+            if item.score < self.threshold:
+                break
+            found = fuller_date(words, index.documents[item.doc_i].text[item.start : item.end])
+            if found is not None:
+                span = Span("sentence", *found, item.span.score if item.span else 0.0)
+                return ([replace(item, score=lead.score, span=span, reread=True)] + read[1:k]
+                        + [replace(lead, score=item.score)] + read[k + 1 :])
+        return read
 
     @staticmethod
     def _figure_of_the_kind(read: list[ScoredSentence], index: IndexData,

@@ -48,6 +48,7 @@ __all__ = [
     "dateline_end",
     "dateline_outlet",
     "dates_in",
+    "fuller_date",
     "parse_date",
     "question_scope",
     "text_date",
@@ -772,3 +773,50 @@ def dates_in(text: str, published: str | None) -> list[MentionedDate]:
             add(m.start("month"), m.end(), f"{year:04d}-{month:02d}", "explicit" if m.group("year") else "partial")
     found.sort(key=lambda d: d.start)
     return found
+
+
+# A month named in a short answer, capitalised ("may" is a verb), with a day beside it either way round.
+_NAMED_MONTH = re.compile(r"\b(?P<month>" + "|".join(n.capitalize() for n in sorted(_MONTHS, key=len, reverse=True))
+                          + r")\b\.?")
+_BESIDE = r"[0-3]?\d(?:st|nd|rd|th)?"
+
+
+def _date_parts(words: str) -> tuple[int | None, int, int | None] | None:
+    """The year, month and day a short answer's words name (``None`` for a part they leave out); ``None`` without a month."""
+    month = _NAMED_MONTH.search(words)
+    if month is None:
+        return None
+    day = (re.match(r"\s+(" + _BESIDE + r")\b", words[month.end() :])
+           or re.search(r"\b(" + _BESIDE + r")\s+(?:of\s+)?$", words[: month.start()]))
+    year = re.search(r"\b((?:19|20)\d\d)\b", words)
+    return (int(year.group(1)) if year else None, _month_of(month.group("month")),
+            int(re.match(r"\d+", day.group(1)).group(0)) if day else None)  # type: ignore[union-attr]
+
+
+def fuller_date(words: str, sentence: str) -> tuple[int, int] | None:
+    """Where ``sentence`` gives in full the date that ``words`` give in part; ``None`` if it does not.
+
+    A short answer "July" or "December 10" (no year) or "August 2021" (no
+    day) is completed by a date in another sentence that has day, month and
+    year and agrees with every part the words give.
+
+    Example:
+        >>> s = "It was released on July 21, 2017, to good reviews."
+        >>> s[slice(*fuller_date("slated for July", s))], s[slice(*fuller_date("21st July", s))]
+        ('July 21, 2017', 'July 21, 2017')
+        >>> fuller_date("July 22", s), fuller_date("July 2016", s), fuller_date("July 21, 2017", s)
+        (None, None, None)
+    """
+    parts = _date_parts(words)
+    if parts is None or (parts[0] is not None and parts[2] is not None):
+        return None
+    year, month, day = parts
+    for found in dates_in(sentence, None):
+        full = found.iso.split("-")
+        if len(full) != 3:
+            continue
+        y, m, d = (int(v) for v in full)
+        if m == month and (day is None or d == day) and (year is None or y == year):
+            return found.start, found.end
+    return None
+

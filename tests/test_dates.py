@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 
-from rag import InputError
+from rag import Assistant, InputError, MiniLMEmbeddings
 from rag._dates import (
     DateRange,
     dateline_outlet,
     dates_in,
+    fuller_date,
     parse_date,
     question_scope,
     text_date,
@@ -661,3 +664,45 @@ def test_two_time_phrases_both_bound_the_range_and_leave_the_question() -> None:
 def test_a_long_line_before_the_date_line_is_passed_over() -> None:
     text = "Storm hits coast\n" + "The storm hit the coast and flooded the streets of the town. " * 4 + "\nPublished: 2021-08-09\nMore."
     assert text_date(text) == "2021-08-09"
+
+
+@pytest.mark.parametrize(
+    ("words", "sentence", "full"),
+    [
+        ("July", "It was released on July 21, 2017, to good reviews.", "July 21, 2017"),
+        ("slated for July", "It came out on 21 July 2017.", "21 July 2017"),
+        ("Thursday, Nov. 12", "The season premieres Nov 12, 2020 on ABC.", "Nov 12, 2020"),
+        ("19th October", "The event was held on October 19, 2021.", "October 19, 2021"),
+        ("August 2021", "Google announced it on August 17, 2021.", "August 17, 2021"),
+        ("December 1963", "Kenya became independent on 12 December 1963.", "12 December 1963"),
+        ("July 22", "It was released on July 21, 2017.", None),  # another day
+        ("July 2016", "It was released on July 21, 2017.", None),  # another year
+        ("June", "It was released on July 21, 2017.", None),  # another month
+        ("July 21, 2017", "It was released on July 21, 2017.", None),  # already whole
+        ("2017", "It was released on July 21, 2017.", None),  # a year alone names no month to complete
+        ("may be late", "It was released on May 21, 2017.", None),  # "may" is a verb
+        ("July", "It will be released in July 2017.", None),  # no day: not whole either
+    ],
+)
+def test_fuller_date(words: str, sentence: str, full: str | None) -> None:
+    found = fuller_date(words, sentence)
+    assert (sentence[found[0] : found[1]] if found else None) == full
+
+
+def test_a_date_given_in_part_is_answered_with_the_whole_date(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
+    """Without the rule the short answer was "July", from the preview the reader ranks first."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    articles = {
+        "preview": "Nintendo says the Skyward Racer 2 release date is slated for July. The sequel adds online races.",
+        "review": ("Skyward Racer 2 review: a faster, fuller sequel. It was released on July 21, 2017, for the Switch. "
+                   "Critics praised its tracks."),
+    }
+    for name, text in articles.items():
+        record = {"id": name, "title": f"Skyward Racer 2 {name}", "published": "2017-08-01", "outlet": "Wire", "text": text}
+        (folder / f"{name}.json").write_text(json.dumps(record))
+    assistant = Assistant(tmp_path / "ix", embeddings=embedder)
+    assistant.index([folder])
+    answer = assistant.ask("What is the release date of Skyward Racer 2?")
+    assert not answer.refused and answer.short_answer == "July 21, 2017"
+    assert "released on July 21, 2017" in answer.citations[0].quote
