@@ -69,6 +69,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 
 import numpy as np
 
@@ -87,7 +88,14 @@ from ._disagreement import (
     source_label,
     terms_with_title,
 )
-from ._entities import SHARED_RECOGNIZER, EntityRecognizer, asked_labels, names_other_entity
+from ._entities import (
+    SHARED_RECOGNIZER,
+    EntityRecognizer,
+    asked_labels,
+    fuller_name,
+    name_labels,
+    names_other_entity,
+)
 from ._events import event_names
 from ._holders import asked_post, holds_another
 from ._index import IndexData
@@ -492,8 +500,7 @@ class ExtractiveAnswerer:
         read = self._reread(question, read, index)
         for check in checks:
             read = check(read)
-        if asks_about_time(question):
-            read = self._the_whole_date(read, index)
+        read = self._the_whole_answer(question, read, index)
         return read + [replace(s, score=0.0) for s in tail]
 
     def _checks(self, question: str, index: IndexData) -> list[Callable[[list[ScoredSentence]], list[ScoredSentence]]]:
@@ -648,24 +655,41 @@ class ExtractiveAnswerer:
         out.sort(key=lambda s: (-s.score, s.passage_rank, s.start))
         return out
 
-    def _the_whole_date(self, read: list[ScoredSentence], index: IndexData) -> list[ScoredSentence]:
-        """For a "when" question whose best answer gives a date in part ("July", "December 10", "August 2021"): the best
-        other answering sentence that gives that date in full (day, month and year, agreeing with every part) leads instead.
+    def _the_whole_answer(self, question: str, read: list[ScoredSentence], index: IndexData) -> list[ScoredSentence]:
+        """When the best answer gives in part what another answering sentence gives whole, that sentence leads instead.
 
-        "When was Splatoon 2 released?" is answered "July 21, 2017" from "It
-        was released on July 21, 2017", not "July" from "Splatoon 2 release
-        date slated for July". The scores keep their places, best first (as
-        the re-read's choice does), so whether the question is answered does
-        not change.
+        Two kinds of part. A date without its day or year ("July", "December
+        10", "Thursday, Nov. 12", "August 2021") for a question asking or
+        naming a time, completed by a date with day, month and year agreeing
+        with every part (:func:`rag._dates.fuller_date`): "When was Splatoon 2
+        released?" is answered "July 21, 2017" from "It was released on July
+        21, 2017", not "July" from "Splatoon 2 release date slated for July".
+        And a surname alone ("Musk") for a question asking who, when its own
+        article never names the person in full (where it does,
+        :func:`rag._entities.full_name` completes the words from there),
+        completed by a sentence naming that person in full
+        (:func:`rag._entities.fuller_name`: "Tesla CEO Elon Musk …").
+        The best such sentence above the threshold leads, its whole date or
+        name the span; the scores keep their places, best first (as the
+        re-read's choice does), so whether the question is answered does not
+        change.
         """
         lead = read[0] if read else None
         if lead is None or lead.span is None or lead.span.piece == "title" or lead.score < self.threshold:
             return read
-        words = _spanned_text(lead, index)[lead.span.start : lead.span.end]
+        words = _spanned_text(lead, index)[lead.span.start : lead.span.end].strip(" ,;:")
+        whole: Callable[[str], tuple[int, int] | None] | None = None
+        if asks_about_time(question):
+            whole = partial(fuller_date, words)
+        elif (self.entities is not None and "PERSON" in name_labels(question) and lead.span.piece == "sentence"
+              and fuller_name(words, index.documents[lead.doc_i].text, self.entities) is None):
+            whole = partial(fuller_name, words, recognizer=self.entities)
+        if whole is None:
+            return read
         for k, item in enumerate(read[1:], start=1):
             if item.score < self.threshold:
                 break
-            found = fuller_date(words, index.documents[item.doc_i].text[item.start : item.end])
+            found = whole(index.documents[item.doc_i].text[item.start : item.end])
             if found is not None:
                 span = Span("sentence", *found, item.span.score if item.span else 0.0)
                 return ([replace(item, score=lead.score, span=span, reread=True)] + read[1:k]

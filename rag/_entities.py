@@ -85,6 +85,7 @@ __all__ = [
     "completion_labels",
     "first_name",
     "full_name",
+    "fuller_name",
     "is_description",
     "load_pipeline",
     "name_labels",
@@ -450,7 +451,25 @@ def full_name(text: str, start: int, end: int, recognizer: EntityRecognizer) -> 
     word = text[start:end]
     if not re.fullmatch(r"[A-Z][\w'’-]+", word):
         return None
-    for match in list(re.finditer(rf"\b{_GIVEN}{re.escape(word)}\b", text[:start]))[::-1][:_FULL_NAME_TRIES]:
+    return _last_in_full(text, word, start, recognizer)
+
+
+def fuller_name(words: str, sentence: str, recognizer: EntityRecognizer) -> tuple[int, int] | None:
+    """Where ``sentence`` names in full the person ``words`` name by surname alone; ``None`` if it does not.
+
+    Example:
+        >>> s = "Tesla CEO Elon Musk said production is on hold."
+        >>> fuller_name("Musk", s, EntityRecognizer())  # doctest: +SKIP
+        (10, 19)
+    """
+    if not re.fullmatch(r"[A-Z][\w'’-]+", words):
+        return None
+    return _last_in_full(sentence, words, len(sentence), recognizer)
+
+
+def _last_in_full(text: str, word: str, before: int, recognizer: EntityRecognizer) -> tuple[int, int] | None:
+    """The last full mention in ``text[:before]`` of the person named ``word`` (a surname) that the recognizer reads as one."""
+    for match in list(re.finditer(rf"\b{_GIVEN}{re.escape(word)}\b", text[:before]))[::-1][:_FULL_NAME_TRIES]:
         # The recognizer reads the mention in its sentence: "Elon Musk" alone is no one to it.
         window = max(0, match.start() - _FULL_NAME_WINDOW)
         stop = _SENTENCE_END.search(text, match.end(), min(len(text), match.end() + _FULL_NAME_WINDOW))

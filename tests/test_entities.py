@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from rag import Assistant, ReaderError
+from rag import Assistant, MiniLMEmbeddings, ReaderError
 from rag._answering import ExtractiveAnswerer
 from rag._citations import cite
 from rag._disagreement import claims
-from rag._entities import SHARED_RECOGNIZER, EntityRecognizer, asked_labels, names_other_entity
+from rag._entities import SHARED_RECOGNIZER, EntityRecognizer, asked_labels, fuller_name, names_other_entity
 from rag._index import IndexData
 from rag._quotes import answers_nothing, expand, unquotable_span
 from rag._reader import Reader, Span
@@ -382,3 +382,41 @@ def test_a_pronoun_is_named_from_the_sentence_before_or_the_title(  # type: igno
     assert short == expected
     assert index.documents[item.doc_i].text[quoted.start : quoted.end].startswith(cited_from)
     assert answers_nothing(question, short) is (short == "He")
+
+
+@pytest.mark.parametrize(
+    ("words", "sentence", "full"),
+    [
+        ("Musk", "Tesla CEO Elon Musk said production is on hold.", "Elon Musk"),
+        ("Zhao", "In this image, Chloe Zhao accepts the award for best director.", "Chloe Zhao"),
+        ("Musk", "Musk said production is on hold.", None),  # the surname alone again
+        ("Musk", "Mr. Musk said production is on hold.", None),  # an honorific names no more
+        ("Elon Musk", "Tesla CEO Elon Musk said so.", None),  # already whole
+        ("the company", "Tesla CEO Elon Musk said so.", None),  # not a surname
+    ],
+)
+def test_fuller_name(words: str, sentence: str, full: str | None) -> None:
+    found = fuller_name(words, sentence, SHARED_RECOGNIZER)
+    assert (sentence[found[0] : found[1]] if found else None) == full
+
+
+def test_a_surname_alone_is_completed_from_another_article_naming_the_person_in_full(
+    tmp_path: Path, embedder: MiniLMEmbeddings
+) -> None:
+    """The article the reader prefers says only "Musk"; without the rule the short answer was "Musk"."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    articles = {
+        "pay": ("Musk, the founder and chief executive of Volta Motors, realized compensation worth almost "
+                "$23.5 billion in 2021. Most of it came from exercising stock options."),
+        "semi": ("Elon Musk said on Tuesday that production of Volta Motors' Semi truck is on hold. "
+                 "The company blamed a shortage of battery cells."),
+    }
+    for name, text in articles.items():
+        record = {"id": name, "title": f"Volta Motors {name}", "published": "2022-01-27", "outlet": "Wire", "text": text}
+        (folder / f"{name}.json").write_text(json.dumps(record))
+    assistant = Assistant(tmp_path / "ix", embeddings=embedder)
+    assistant.index([folder])
+    answer = assistant.ask("Who runs Volta Motors?")
+    assert not answer.refused and answer.short_answer == "Elon Musk"
+    assert answer.short_answer in answer.citations[0].quote
