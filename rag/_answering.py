@@ -103,6 +103,7 @@ from ._levels import asks_level, level_spans
 from ._money import asks_money, money_spans
 from ._moves import asked_direction, move_of, moves
 from ._numbered import names_asked, numbered_names
+from ._pending import asks_a_result, pending
 from ._quotable import after_headline, quotable
 from ._quotes import answers_nothing, asks_about_time, expand, unquotable_span
 from ._reader import Reader, ReaderInput, Span
@@ -509,8 +510,9 @@ class ExtractiveAnswerer:
         Another member of an asked family (:meth:`_another_member`), a figure
         of another kind than an amount of money or a market's level
         (:meth:`_figure_of_the_kind`), the holder of the asked post at another
-        body (:meth:`_another_holder`) and a move the other way
-        (:meth:`_the_asked_move`).
+        body (:meth:`_another_holder`), a move the other way
+        (:meth:`_the_asked_move`) and a result still to come
+        (:meth:`_no_result_yet`).
         """
         checks: list[Callable[[list[ScoredSentence]], list[ScoredSentence]]] = []
         families = [names for names in (numbered_names, event_names) if names(question)]
@@ -524,6 +526,8 @@ class ExtractiveAnswerer:
         direction = asked_direction(question)
         if direction is not None:
             checks.append(lambda read: self._the_asked_move(read, index, direction))
+        if asks_a_result(question):
+            checks.append(lambda read: self._no_result_yet(read, index))
         return checks
 
     def _reread(self, question: str, read: list[ScoredSentence], index: IndexData) -> list[ScoredSentence]:
@@ -695,6 +699,20 @@ class ExtractiveAnswerer:
                 return ([replace(item, score=lead.score, span=span, reread=True)] + read[1:k]
                         + [replace(lead, score=item.score)] + read[k + 1 :])
         return read
+
+    @staticmethod
+    def _no_result_yet(read: list[ScoredSentence], index: IndexData) -> list[ScoredSentence]:
+        """For a question asking who won or was chosen: each read sentence saying the result is still to come drops to 0.
+
+        "The winner of the 2019 Maxwell Award will be announced as part of the
+        Home Depot College Football Awards Show" names no winner
+        (:func:`rag._pending.pending`); read for "Who is the Maxwell Award
+        winner in 2019?" it had answered "Home Depot College Football".
+        """
+        out = [replace(s, score=0.0) if s.score > 0.0 and pending(index.documents[s.doc_i].text[s.start : s.end]) else s
+               for s in read]
+        out.sort(key=lambda s: (-s.score, s.passage_rank, s.start))
+        return out
 
     @staticmethod
     def _figure_of_the_kind(read: list[ScoredSentence], index: IndexData,
