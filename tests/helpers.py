@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -19,6 +20,19 @@ def wikinews(tmp_path: Path, embedder: MiniLMEmbeddings, *names: str) -> Assista
         shutil.copy(WIKINEWS / f"{name}.md", folder)
     Assistant(tmp_path / "ix", embeddings=embedder).index([folder])
     return Assistant.load(tmp_path / "ix", embeddings=embedder)
+
+
+def written(tmp_path: Path, embedder: MiniLMEmbeddings, articles: dict[str, str], *, topic: str,
+            published: str) -> Assistant:
+    """An assistant over articles written for a test: one JSON record each (id ``name``, title "``topic`` ``name``")."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for name, text in articles.items():
+        record = {"id": name, "title": f"{topic} {name}", "published": published, "outlet": "Wire", "text": text}
+        (folder / f"{name}.json").write_text(json.dumps(record))
+    assistant = Assistant(tmp_path / "ix", embeddings=embedder)
+    assistant.index([folder])
+    return assistant
 
 
 def make_pdf(lines: list[str], title: str = "", info: dict[str, str] | None = None) -> bytes:

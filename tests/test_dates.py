@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from rag import Assistant, InputError, MiniLMEmbeddings
+from rag import InputError, MiniLMEmbeddings
 from rag._dates import (
     DateRange,
     dateline_outlet,
@@ -22,6 +21,7 @@ from rag._dates import (
 )
 from rag._query import date_range
 from rag._types import TimeScope
+from tests.helpers import written
 
 
 @pytest.mark.parametrize(
@@ -691,18 +691,12 @@ def test_fuller_date(words: str, sentence: str, full: str | None) -> None:
 
 def test_a_date_given_in_part_is_answered_with_the_whole_date(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
     """Without the rule the short answer was "July", from the preview the reader ranks first."""
-    folder = tmp_path / "articles"
-    folder.mkdir()
     articles = {
         "preview": "Nintendo says the Skyward Racer 2 release date is slated for July. The sequel adds online races.",
         "review": ("Skyward Racer 2 review: a faster, fuller sequel. It was released on July 21, 2017, for the Switch. "
                    "Critics praised its tracks."),
     }
-    for name, text in articles.items():
-        record = {"id": name, "title": f"Skyward Racer 2 {name}", "published": "2017-08-01", "outlet": "Wire", "text": text}
-        (folder / f"{name}.json").write_text(json.dumps(record))
-    assistant = Assistant(tmp_path / "ix", embeddings=embedder)
-    assistant.index([folder])
+    assistant = written(tmp_path, embedder, articles, topic="Skyward Racer 2", published="2017-08-01")
     answer = assistant.ask("What is the release date of Skyward Racer 2?")
     assert not answer.refused and answer.short_answer == "July 21, 2017"
     assert "released on July 21, 2017" in answer.citations[0].quote

@@ -19,6 +19,7 @@ from rag._quotes import answers_nothing, expand, unquotable_span
 from rag._reader import Reader, Span
 from rag._scoring import ScoredSentence
 from rag._text import content_terms
+from tests.helpers import written
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -404,19 +405,13 @@ def test_a_surname_alone_is_completed_from_another_article_naming_the_person_in_
     tmp_path: Path, embedder: MiniLMEmbeddings
 ) -> None:
     """The article the reader prefers says only "Musk"; without the rule the short answer was "Musk"."""
-    folder = tmp_path / "articles"
-    folder.mkdir()
     articles = {
         "pay": ("Musk, the founder and chief executive of Volta Motors, realized compensation worth almost "
                 "$23.5 billion in 2021. Most of it came from exercising stock options."),
         "semi": ("Elon Musk said on Tuesday that production of Volta Motors' Semi truck is on hold. "
                  "The company blamed a shortage of battery cells."),
     }
-    for name, text in articles.items():
-        record = {"id": name, "title": f"Volta Motors {name}", "published": "2022-01-27", "outlet": "Wire", "text": text}
-        (folder / f"{name}.json").write_text(json.dumps(record))
-    assistant = Assistant(tmp_path / "ix", embeddings=embedder)
-    assistant.index([folder])
+    assistant = written(tmp_path, embedder, articles, topic="Volta Motors", published="2022-01-27")
     answer = assistant.ask("Who runs Volta Motors?")
     assert not answer.refused and answer.short_answer == "Elon Musk"
     assert answer.short_answer in answer.citations[0].quote

@@ -9,6 +9,7 @@ import pytest
 
 from rag import Assistant, MiniLMEmbeddings
 from rag._money import asks_money, money_spans
+from tests.helpers import written
 
 
 @pytest.mark.parametrize(
@@ -90,15 +91,9 @@ def test_a_count_never_answers_a_question_about_money(tmp_path: Path, embedder: 
 
 def test_an_amount_in_the_next_sentence_answers(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
     """The sentence about the revenue gives no sum and the next one does: without the hand-over the question was refused."""
-    folder = tmp_path / "articles"
-    folder.mkdir()
     text = ("Kestrel Motors reported record revenue for the first quarter on Monday, beating analysts' forecasts. "
             "The total came to $10.4 billion, the carmaker said. Deliveries rose to 184,800 vehicles.")
-    record = {"id": "kestrel-q1", "title": "Kestrel Motors posts record quarter", "published": "2021-04-27",
-              "outlet": "Wire", "text": text}
-    (folder / "kestrel-q1.json").write_text(json.dumps(record))
-    assistant = Assistant(tmp_path / "ix", embeddings=embedder)
-    assistant.index([folder])
+    assistant = written(tmp_path, embedder, {"quarter": text}, topic="Kestrel Motors posts record", published="2021-04-27")
     answer = assistant.ask("What was Kestrel Motors' revenue in the first quarter?")
     assert not answer.refused and answer.short_answer == "$10.4 billion"
     assert answer.citations[0].quote == "The total came to $10.4 billion, the carmaker said."
