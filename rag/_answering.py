@@ -107,7 +107,7 @@ from ._pending import asks_a_result, pending
 from ._quotable import after_headline, quotable
 from ._quotes import answers_nothing, asks_about_time, expand, unquotable_span
 from ._reader import Reader, ReaderInput, Span
-from ._scoring import Names, ScoredSentence, about_another, score_sentences, sentence_before
+from ._scoring import Names, ScoredSentence, about_another, best_first, score_sentences, sentence_before
 from ._statements import group_statements
 from ._text import neutral_markers, strip_markers
 from ._types import Answer, Citation, Disagreement, Passage
@@ -489,7 +489,7 @@ class ExtractiveAnswerer:
         ]
         if len(read) > usual and max(s.score for s in read[:usual]) < self.threshold:
             read[usual:] = [replace(s, score=0.0) for s in read[usual:]]
-        read.sort(key=lambda s: (-s.score, s.passage_rank, s.start))
+        read.sort(key=best_first)
         if self.similarity is not None and asks_how_many(question):
             read = self._counting_the_asked(question, read, index)
         # What a read sentence may answer is judged before the re-read (a dropped one is not re-read) and after it
@@ -581,7 +581,7 @@ class ExtractiveAnswerer:
             found = self._counting_span(question, sentence, s.span, similarity)
             if found is not s.span:  # another thing counted: quoted for the asked figure, else dropped
                 out[i] = replace(s, score=0.0) if found is None else replace(s, span=found)
-        out.sort(key=lambda s: (-s.score, s.passage_rank, s.start))
+        out.sort(key=best_first)
         return out
 
     @staticmethod
@@ -610,7 +610,7 @@ class ExtractiveAnswerer:
             return row is not None and about_another(question, before, sentence_before(index, row), [names])
 
         out = [replace(s, score=0.0) if any(another(s, names) for names in families) else s for s in read]
-        out.sort(key=lambda s: (-s.score, s.passage_rank, s.start))
+        out.sort(key=best_first)
         return out
 
     @staticmethod
@@ -628,7 +628,7 @@ class ExtractiveAnswerer:
             return holds_another(question, _spanned_text(item, index), span.start, span.end)
 
         out = [replace(s, score=0.0) if another(s) else s for s in read]
-        out.sort(key=lambda s: (-s.score, s.passage_rank, s.start))
+        out.sort(key=best_first)
         return out
 
     @staticmethod
@@ -656,7 +656,7 @@ class ExtractiveAnswerer:
             return replace(item, span=Span(span.piece, a, b, span.score))
 
         out = [checked(s) for s in read]
-        out.sort(key=lambda s: (-s.score, s.passage_rank, s.start))
+        out.sort(key=best_first)
         return out
 
     def _the_whole_answer(self, question: str, read: list[ScoredSentence], index: IndexData) -> list[ScoredSentence]:
@@ -711,7 +711,7 @@ class ExtractiveAnswerer:
         """
         out = [replace(s, score=0.0) if s.score > 0.0 and pending(index.documents[s.doc_i].text[s.start : s.end]) else s
                for s in read]
-        out.sort(key=lambda s: (-s.score, s.passage_rank, s.start))
+        out.sort(key=best_first)
         return out
 
     @staticmethod
@@ -756,7 +756,7 @@ class ExtractiveAnswerer:
             return replace(item, score=0.0)
 
         out = [checked(s) for s in read]
-        out.sort(key=lambda s: (-s.score, s.passage_rank, s.start))
+        out.sort(key=best_first)
         rows: set[int] = set()
         kept = []
         for item in out:  # a sentence handed a score may have been read itself: it counts once, at its best

@@ -30,8 +30,8 @@ from ._reader import Span
 from ._text import numbers_in
 from ._types import Passage
 
-__all__ = ["ANOTHER_MEMBER", "CONTEXT_WEIGHT", "Names", "ScoredSentence", "about_another", "question_type", "score_sentences",
-           "sentence_before"]
+__all__ = ["ANOTHER_MEMBER", "CONTEXT_WEIGHT", "Names", "ScoredSentence", "about_another", "best_first", "question_type",
+           "score_sentences", "sentence_before"]
 
 CONTEXT_WEIGHT = 0.10  # the passage's own similarity: a sentence in a relevant passage is likelier evidence
 # A sentence about another member of a family the question names ("the A380" for "the A400M", "the 2020 US Open"
@@ -96,6 +96,10 @@ class ScoredSentence:
     reread: bool = False
 
 
+def best_first(item: ScoredSentence) -> tuple[float, int, int]:
+    """The order candidates are ranked in: highest score first, then the better passage, then the earlier sentence."""
+    return -item.score, item.passage_rank, item.start
+
 
 Names = Callable[[str], frozenset[tuple[str, str]]]
 
@@ -157,7 +161,7 @@ def score_sentences(
         if families and about_another(question, text, sentence_before(index, evidence.row), families):
             score *= ANOTHER_MEMBER
         scored.append(ScoredSentence(evidence.row, doc_i, start, end, score, evidence.dense, passage.rank))
-    scored.sort(key=lambda s: (-s.score, s.passage_rank, s.start))
+    scored.sort(key=best_first)
     return scored
 
 
