@@ -96,18 +96,25 @@ from ._entities import (
     name_labels,
     names_other_entity,
 )
-from ._events import event_names
 from ._holders import asked_post, holds_another
 from ._index import IndexData
 from ._levels import asks_level, level_spans
 from ._money import asks_money, money_spans
 from ._moves import asked_direction, move_of, moves
-from ._numbered import names_asked, numbered_names
+from ._numbered import names_asked
 from ._pending import asks_a_result, pending
 from ._quotable import after_headline, quotable
 from ._quotes import answers_nothing, asks_about_time, expand, unquotable_span
 from ._reader import Reader, ReaderInput, Span
-from ._scoring import Names, ScoredSentence, about_another, best_first, score_sentences, sentence_before
+from ._scoring import (
+    Names,
+    ScoredSentence,
+    about_another,
+    asked_families,
+    best_first,
+    score_sentences,
+    sentence_before,
+)
 from ._statements import group_statements
 from ._text import neutral_markers, strip_markers
 from ._types import Answer, Citation, Disagreement, Passage
@@ -515,7 +522,7 @@ class ExtractiveAnswerer:
         (:meth:`_no_result_yet`).
         """
         checks: list[Callable[[list[ScoredSentence]], list[ScoredSentence]]] = []
-        families = [names for names in (numbered_names, event_names) if names(question)]
+        families = asked_families(question)
         if families:
             checks.append(lambda read: self._another_member(question, read, index, families))
         figures = money_spans if asks_money(question) else level_spans if asks_level(question) else None

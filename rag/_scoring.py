@@ -30,7 +30,8 @@ from ._reader import Span
 from ._text import numbers_in
 from ._types import Passage
 
-__all__ = ["ANOTHER_MEMBER", "CONTEXT_WEIGHT", "Names", "ScoredSentence", "about_another", "best_first", "question_type",
+__all__ = ["ANOTHER_MEMBER", "CONTEXT_WEIGHT", "Names", "ScoredSentence", "about_another", "asked_families", "best_first",
+           "question_type",
            "score_sentences", "sentence_before"]
 
 CONTEXT_WEIGHT = 0.10  # the passage's own similarity: a sentence in a relevant passage is likelier evidence
@@ -104,6 +105,18 @@ def best_first(item: ScoredSentence) -> tuple[float, int, int]:
 Names = Callable[[str], frozenset[tuple[str, str]]]
 
 
+def asked_families(question: str) -> list[Names]:
+    """The families ``question`` names a member of: numbered names ("the A400M", "the 2021 US Open"), named events.
+
+    Example:
+        >>> asked_families("Who won the US Open in 2021?") == [numbered_names, event_names]
+        True
+        >>> asked_families("Who runs Tesla?")
+        []
+    """
+    return [names for names in (numbered_names, event_names) if names(question)]
+
+
 def about_another(question: str, sentence: str, before: str, families: list[Names]) -> bool:
     """Whether ``sentence`` is about another member of a family ``question`` names (numbered names or named events).
 
@@ -136,7 +149,7 @@ def score_sentences(
     :data:`ANOTHER_MEMBER`.
     """
     qtype = question_type(question)
-    families = [names for names in (numbered_names, event_names) if names(question)]
+    families = asked_families(question)
     rows: list[int] = []
     origin: dict[int, Passage] = {}
     for passage in passages:

@@ -9,8 +9,7 @@ import pytest
 
 from rag import Assistant, MiniLMEmbeddings
 from rag._events import event_names, mentions_asked
-from rag._numbered import numbered_names
-from rag._scoring import about_another
+from rag._scoring import about_another, asked_families
 
 
 @pytest.mark.parametrize(
@@ -74,8 +73,7 @@ def test_mentions_asked(question: str, text: str, mentions: bool) -> None:
     ],
 )
 def test_about_another(question: str, sentence: str, another: bool) -> None:
-    families = [names for names in (numbered_names, event_names) if names(question)]
-    assert about_another(question, sentence, "", families) is another
+    assert about_another(question, sentence, "", asked_families(question)) is another
 
 
 def test_another_events_winner_never_answers(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
