@@ -22,17 +22,28 @@ def wikinews(tmp_path: Path, embedder: MiniLMEmbeddings, *names: str) -> Assista
     return Assistant.load(tmp_path / "ix", embeddings=embedder)
 
 
-def written(tmp_path: Path, embedder: MiniLMEmbeddings, articles: dict[str, str], *, topic: str,
-            published: str) -> Assistant:
-    """An assistant over articles written for a test: one JSON record each (id ``name``, title "``topic`` ``name``")."""
-    folder = tmp_path / "articles"
-    folder.mkdir()
-    for name, text in articles.items():
-        record = {"id": name, "title": f"{topic} {name}", "published": published, "outlet": "Wire", "text": text}
-        (folder / f"{name}.json").write_text(json.dumps(record))
+def write_records(folder: Path, records: list[dict[str, str]]) -> Path:
+    """Article records written for a test into ``folder`` (made if missing): one JSON file each, named by its id."""
+    folder.mkdir(exist_ok=True)
+    for record in records:
+        (folder / f"{record['id']}.json").write_text(json.dumps(record))
+    return folder
+
+
+def indexed(tmp_path: Path, embedder: MiniLMEmbeddings, records: list[dict[str, str]]) -> Assistant:
+    """An assistant over article records written for a test (:func:`write_records` into ``tmp_path / "articles"``)."""
+    folder = write_records(tmp_path / "articles", records)
     assistant = Assistant(tmp_path / "ix", embeddings=embedder)
     assistant.index([folder])
     return assistant
+
+
+def written(tmp_path: Path, embedder: MiniLMEmbeddings, articles: dict[str, str], *, topic: str,
+            published: str) -> Assistant:
+    """An assistant over texts written for a test: one record each (id ``name``, title "``topic`` ``name``")."""
+    records = [{"id": name, "title": f"{topic} {name}", "published": published, "outlet": "Wire", "text": text}
+               for name, text in articles.items()]
+    return indexed(tmp_path, embedder, records)
 
 
 def make_pdf(lines: list[str], title: str = "", info: dict[str, str] | None = None) -> bytes:

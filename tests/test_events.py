@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from rag import Assistant, MiniLMEmbeddings
+from rag import MiniLMEmbeddings
 from rag._events import event_names, mentions_asked
 from rag._scoring import about_another, asked_families
+from tests.helpers import indexed
 
 
 @pytest.mark.parametrize(
@@ -78,8 +78,6 @@ def test_about_another(question: str, sentence: str, another: bool) -> None:
 
 def test_another_events_winner_never_answers(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
     """Without the check, the Australian Open's champion answered who won the US Open's women's title."""
-    folder = tmp_path / "articles"
-    folder.mkdir()
     records = [
         {"id": "melbourne-final", "title": "Osaka wins in Melbourne", "published": "2021-02-20", "outlet": "Wire",
          "text": "Naomi Osaka won the women's singles title at the Australian Open on Saturday, beating Jennifer Brady "
@@ -89,10 +87,7 @@ def test_another_events_winner_never_answers(tmp_path: Path, embedder: MiniLMEmb
          "text": "Emma Raducanu reached the semi-finals of the US Open on Wednesday without dropping a set. "
                  "The qualifier will play Maria Sakkari next. The final will be played on Saturday."},
     ]
-    for record in records:
-        (folder / f"{record['id']}.json").write_text(json.dumps(record))
-    assistant = Assistant(tmp_path / "ix", embeddings=embedder)
-    assistant.index([folder])
+    assistant = indexed(tmp_path, embedder, records)
     assert assistant.ask("Who won the women's singles title at the US Open?").refused
     own = assistant.ask("Who won the women's singles title at the Australian Open?")
     assert not own.refused and own.short_answer == "Naomi Osaka"

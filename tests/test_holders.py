@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from rag import Assistant, MiniLMEmbeddings
+from rag import MiniLMEmbeddings
 from rag._holders import Asked, Held, asked_post, holds_another, post_held
+from tests.helpers import indexed
 
 
 @pytest.mark.parametrize(
@@ -113,8 +113,6 @@ def test_holds_another(question: str, sentence: str, name: str, another: bool) -
 
 def test_another_bodys_chief_never_answers(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
     """Without the check, Niantic's chief answered for Nintendo's, and the LEGO Foundation's for the LEGO Group's."""
-    folder = tmp_path / "articles"
-    folder.mkdir()
     records = [
         {"id": "niantic-game", "title": "Niantic and Nintendo team up on a mobile game", "published": "2021-03-23",
          "outlet": "Wire",
@@ -125,10 +123,7 @@ def test_another_bodys_chief_never_answers(tmp_path: Path, embedder: MiniLMEmbed
          "text": "Anne-Birgitte Albrectsen is the new chief executive of the LEGO Foundation, the charity that owns a "
                  "quarter of the LEGO Group. She will oversee its research into learning through play."},
     ]
-    for record in records:
-        (folder / f"{record['id']}.json").write_text(json.dumps(record))
-    assistant = Assistant(tmp_path / "ix", embeddings=embedder)
-    assistant.index([folder])
+    assistant = indexed(tmp_path, embedder, records)
     assert assistant.ask("Who is Nintendo's chief executive?").refused
     assert assistant.ask("Who is the CEO of Lego?").refused
     own = assistant.ask("Who is Niantic's chief executive?")  # the holder of the asked body's post still answers

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from rag import Assistant, MiniLMEmbeddings
+from rag import MiniLMEmbeddings
 from rag._money import asks_money, money_spans
-from tests.helpers import written
+from tests.helpers import indexed, write_records, written
 
 
 @pytest.mark.parametrize(
@@ -66,16 +65,12 @@ def test_money_spans(text: str, amounts: list[str]) -> None:
 
 def test_a_count_never_answers_a_question_about_money(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
     """Without the check the reader answered both questions "184,800" (the vehicles delivered)."""
-    folder = tmp_path / "articles"
-    folder.mkdir()
     text = ("Kestrel Motors delivered 184,800 vehicles in the first quarter, the carmaker said on Monday. "
             "Net income reached a record as revenue surged 74 percent. "
             "The company expects deliveries to grow by half this year.")
     record = {"id": "kestrel-q1", "title": "Kestrel Motors posts record first quarter", "published": "2021-04-27",
               "outlet": "Wire", "text": text}
-    (folder / "kestrel-q1.json").write_text(json.dumps(record))
-    assistant = Assistant(tmp_path / "ix", embeddings=embedder)
-    assistant.index([folder])
+    assistant = indexed(tmp_path, embedder, [record])
     asked = "What was Kestrel Motors' revenue in the first quarter?"
     assert assistant.ask(asked).refused  # the article gives no sum
     deliveries = assistant.ask("How many vehicles did Kestrel Motors deliver in the first quarter?")
@@ -83,8 +78,7 @@ def test_a_count_never_answers_a_question_about_money(tmp_path: Path, embedder: 
 
     record["text"] = text.replace("Net income", "In the quarter the carmaker sold 184,800 cars worth $10.4 billion in all. "
                                                 "Net income")
-    (folder / "kestrel-q1.json").write_text(json.dumps(record))
-    assistant.index([folder])
+    assistant.index([write_records(tmp_path / "articles", [record])])
     answer = assistant.ask("How much revenue did Kestrel Motors make in the first quarter?")
     assert not answer.refused and answer.short_answer == "$10.4 billion"
 

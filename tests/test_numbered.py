@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from rag import Assistant, MiniLMEmbeddings
+from rag import MiniLMEmbeddings
 from rag._numbered import names_another, names_asked, numbered_names
+from tests.helpers import indexed
 
 
 @pytest.mark.parametrize(
@@ -92,8 +92,6 @@ def test_names_asked() -> None:
 
 def test_another_models_first_flight_never_answers(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
     """The 777's first flight was the answer to "When did the Boeing 787 first fly?" before; it answers only the 777's."""
-    folder = tmp_path / "articles"
-    folder.mkdir()
     records = [
         {"id": "triple-seven", "title": "Boeing delivers its 1,000th 777", "published": "2011-03-02", "outlet": "Wire",
          "text": "Boeing delivered its 1,000th 777 to Emirates on Wednesday. The first flight of the 777 was in June 1994, "
@@ -102,10 +100,7 @@ def test_another_models_first_flight_never_answers(tmp_path: Path, embedder: Min
          "text": "Boeing has postponed the maiden flight of the 787 Dreamliner, citing a problem with the wing. "
                  "The company said a new date for the flight would be set within weeks. Boeing has 850 orders for the 787."},
     ]
-    for record in records:
-        (folder / f"{record['id']}.json").write_text(json.dumps(record))
-    assistant = Assistant(tmp_path / "ix", embeddings=embedder)
-    assistant.index([folder])
+    assistant = indexed(tmp_path, embedder, records)
     for question in ("When did the Boeing 787 first fly?", "When was the 787's first flight?"):
         assert assistant.ask(question).refused, question
     own = assistant.ask("When did the 777 first fly?")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from rag import Assistant, MiniLMEmbeddings
 from rag._overview import about_topic, change, change_topic, overview, overview_topic
+from tests.helpers import write_records
 
 
 @pytest.mark.parametrize(("question", "topic"), [
@@ -95,10 +94,7 @@ RECORDS.append(_article("late-mention", "2021-08-03", "Carmakers in July",
 @pytest.fixture(scope="module")
 def recalls(tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbeddings) -> Assistant:
     root = tmp_path_factory.mktemp("overview")
-    folder = root / "articles"
-    folder.mkdir()
-    for record in RECORDS:
-        (folder / f"{record['id']}.json").write_text(json.dumps(record))
+    folder = write_records(root / "articles", RECORDS)
     Assistant(root / "ix", embeddings=embedder).index([folder])
     return Assistant.load(root / "ix", embeddings=embedder)
 

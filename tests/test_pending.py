@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from rag import Assistant, MiniLMEmbeddings
+from rag import MiniLMEmbeddings
 from rag._pending import asks_a_result, pending
+from tests.helpers import indexed, write_records
 
 
 @pytest.mark.parametrize(
@@ -50,26 +50,19 @@ def test_pending(sentence: str, to_come: bool) -> None:
 
 def test_a_preview_never_names_the_winner(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
     """Without the check the preview answered "Three quarterbacks"; with the result's report, the sources "differed"."""
-    folder = tmp_path / "articles"
-    folder.mkdir()
-
-    def write(name: str, title: str, published: str, text: str) -> None:
-        record = {"id": name, "title": title, "published": published, "outlet": "Wire", "text": text}
-        (folder / f"{name}.json").write_text(json.dumps(record))
-
-    write("preview", "Kestrel Award finalists named", "2024-11-20",
-          "Three quarterbacks are finalists for this year's Kestrel Award, given to the best college player. "
-          "The winner of the 2024 Kestrel Award will be announced as part of the Harbor Bank College Football Awards "
-          "Show on December 12.")
-    assistant = Assistant(tmp_path / "ix", embeddings=embedder)
-    assistant.index([folder])
+    preview = {"id": "preview", "title": "Kestrel Award finalists named", "published": "2024-11-20", "outlet": "Wire",
+               "text": "Three quarterbacks are finalists for this year's Kestrel Award, given to the best college player. "
+                       "The winner of the 2024 Kestrel Award will be announced as part of the Harbor Bank College "
+                       "Football Awards Show on December 12."}
+    assistant = indexed(tmp_path, embedder, [preview])
     assert assistant.ask("Who won the 2024 Kestrel Award?").refused
     when = assistant.ask("When will the Kestrel Award winner be announced?")  # the preview still answers when
     assert not when.refused and when.short_answer == "December 12"
 
-    write("result", "Whitfield wins Kestrel Award", "2024-12-13",
-          "Dana Whitfield of Lakeshore State won the 2024 Kestrel Award on Thursday night, beating two other quarterbacks.")
-    assistant.index([folder])
+    result = {"id": "result", "title": "Whitfield wins Kestrel Award", "published": "2024-12-13", "outlet": "Wire",
+              "text": "Dana Whitfield of Lakeshore State won the 2024 Kestrel Award on Thursday night, beating two other "
+                      "quarterbacks."}
+    assistant.index([write_records(tmp_path / "articles", [result])])
     answer = assistant.ask("Who is the Kestrel Award winner in 2024?")
     assert not answer.refused and answer.short_answer == "Dana Whitfield"
     assert not answer.disagreements and len({c.doc_id for c in answer.citations}) == 1
