@@ -31,7 +31,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-__all__ = ["names_another", "names_asked", "numbered_names"]
+__all__ = ["Names", "names_another", "names_asked", "numbered_names"]
+
+# What reads a family's members out of a text: numbered_names here, rag._events.event_names for named events.
+Names = Callable[[str], frozenset[tuple[str, str]]]
 
 # Letters joined to a number: "A400M", "G7", "F-35", "GPT-3", "Su-30SM".
 _JOINED = re.compile(r"\b([A-Za-z]{1,4})-?(\d{1,4}[A-Za-z]{0,3})\b")
@@ -99,7 +102,7 @@ def _singular(member: str) -> str:
 
 
 def names_another(question: str, sentence: str, before: str = "",
-                  names: Callable[[str], frozenset[tuple[str, str]]] = numbered_names) -> bool:
+                  names: Names = numbered_names) -> bool:
     """Whether ``sentence`` names another member of a family ``question`` names, and not the asked one.
 
     "The A380 made its first flight" names another member of the A-family
@@ -133,7 +136,7 @@ def names_another(question: str, sentence: str, before: str = "",
     return not {member for _, member in names(before)} & {member for _, member in asked}
 
 
-def names_asked(question: str, text: str, names: Callable[[str], frozenset[tuple[str, str]]] = numbered_names) -> bool:
+def names_asked(question: str, text: str, names: Names = numbered_names) -> bool:
     """Whether ``text`` names a member the question names ("the 787" for "When did the Boeing 787 first fly?")."""
     asked = {member for _, member in names(question)}
     return bool(asked & {member for _, member in names(text)})

@@ -17,7 +17,6 @@ Example:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,14 +24,13 @@ import numpy as np
 from ._events import event_names, mentions_asked
 from ._evidence import QuestionTerms, sentence_evidence
 from ._index import IndexData
-from ._numbered import names_another, numbered_names
+from ._numbered import Names, names_another, numbered_names
 from ._reader import Span
 from ._text import numbers_in
 from ._types import Passage
 
 __all__ = ["ANOTHER_MEMBER", "CONTEXT_WEIGHT", "Names", "ScoredSentence", "about_another", "asked_families", "best_first",
-           "question_type",
-           "score_sentences", "sentence_before"]
+           "question_type", "score_sentences", "sentence_before"]
 
 CONTEXT_WEIGHT = 0.10  # the passage's own similarity: a sentence in a relevant passage is likelier evidence
 # A sentence about another member of a family the question names ("the A380" for "the A400M", "the 2020 US Open"
@@ -100,9 +98,6 @@ class ScoredSentence:
 def best_first(item: ScoredSentence) -> tuple[float, int, int]:
     """The order candidates are ranked in: highest score first, then the better passage, then the earlier sentence."""
     return -item.score, item.passage_rank, item.start
-
-
-Names = Callable[[str], frozenset[tuple[str, str]]]
 
 
 def asked_families(question: str) -> list[Names]:
