@@ -67,6 +67,7 @@ Example:
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
@@ -101,6 +102,7 @@ from ._index import IndexData
 from ._levels import asks_level, level_spans
 from ._money import asks_money, money_spans
 from ._moves import asked_direction, move_of, moves
+from ._naming import asked_name, names_of
 from ._numbered import names_asked
 from ._pending import asks_a_result, pending
 from ._quotable import after_headline, quotable
@@ -509,6 +511,9 @@ class ExtractiveAnswerer:
         for check in checks:
             read = check(read)
         read = self._the_whole_answer(question, read, index)
+        kind = asked_name(question)
+        if kind is not None:
+            read = self._the_name(question, kind, read, index)
         return read + [replace(s, score=0.0) for s in tail]
 
     def _checks(self, question: str, index: IndexData) -> list[Callable[[list[ScoredSentence]], list[ScoredSentence]]]:
@@ -703,6 +708,43 @@ class ExtractiveAnswerer:
             found = whole(index.documents[item.doc_i].text[item.start : item.end])
             if found is not None:
                 span = Span("sentence", *found, item.span.score if item.span else 0.0)
+                return ([replace(item, score=lead.score, span=span, reread=True)] + read[1:k]
+                        + [replace(lead, score=item.score)] + read[k + 1 :])
+        return read
+
+    def _the_name(self, question: str, kind: str, read: list[ScoredSentence], index: IndexData) -> list[ScoredSentence]:
+        """For a question asking the name of a kind of thing: the best read sentence that names one leads, the name its span.
+
+        "What is the name of the drill?" is answered "Zapad/Interaction 2021"
+        from "The “Zapad/Interaction 2021” drill is expected to take place …",
+        not "combat terrorist forces" from a sentence about "this joint
+        military drill" (:func:`rag._naming.names_of`). Only when the reader
+        answers (its best reaches the threshold) and its own answer is not a
+        name already (capitalised, or with the kind's word: "the 50 fund").
+        The lead's sentence is looked in first, then each read sentence in
+        turn, below the threshold too: the sentence that names a thing is
+        often worded least like the question, which speaks of it by its kind.
+        The scores keep their places, best first, so whether the question is
+        answered does not change.
+        """
+        lead = read[0] if read else None
+        if lead is None or lead.span is None or lead.score < self.threshold:
+            return read
+        def named(item: ScoredSentence) -> list[tuple[int, int]]:
+            return names_of(index.documents[item.doc_i].text[item.start : item.end], kind, known=question)
+        words = _spanned_text(lead, index)[lead.span.start : lead.span.end]
+        # The reader's own answer is a name, or names the thing with its kind ("the 50 fund"): it stands.
+        if re.search(r"(?<![\w'’-])[A-Z]", words) or re.search(rf"\b{re.escape(kind)}", words, re.IGNORECASE):
+            return read
+        names = named(lead)
+        if names:
+            return [replace(lead, span=Span("sentence", *names[0], lead.span.score))] + read[1:]
+        for k, item in enumerate(read[1:], start=1):
+            if item.score <= 0.0:  # not read, or dropped by a check
+                break
+            names = named(item)
+            if names:
+                span = Span("sentence", *names[0], item.span.score if item.span else 0.0)
                 return ([replace(item, score=lead.score, span=span, reread=True)] + read[1:k]
                         + [replace(lead, score=item.score)] + read[k + 1 :])
         return read

@@ -112,6 +112,14 @@ def test_paraphrases_a_person_would_expect_to_work(assistant: Assistant, questio
     check_citations(assistant, answer)
 
 
+def test_the_drill_is_named_from_the_sentence_that_names_it(assistant: Assistant) -> None:
+    """The reader's best is "this joint military drill, ostensibly to “combat terrorist forces”" (rag._naming)."""
+    answer = assistant.ask("What is the name of the drill?")
+    assert not answer.refused and answer.short_answer == "Zapad/Interaction 2021"
+    assert "“Zapad/Interaction 2021” drill" in answer.citations[0].quote
+    check_citations(assistant, answer)
+
+
 def test_defence_minister_paraphrase_cites_the_sentence_naming_him(assistant: Assistant) -> None:
     answer = assistant.ask("Who is Russia's defence minister?")
     assert not answer.refused and "Sergei Shoigu" in answer.citations[0].quote

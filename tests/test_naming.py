@@ -1,0 +1,72 @@
+"""What a thing is called: which questions ask a name, which names a sentence gives a kind of thing, and the answer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag import MiniLMEmbeddings
+from rag._naming import asked_name, names_of
+from tests.helpers import indexed
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("What is the name of the drill?", "drill"),
+        ("What was the name of the French colony established in 1564?", "colony"),
+        ("What is the name of the bridge that joins parts of the campus?", "bridge"),
+        ("What was the name of the contest sponsored by QuickBooks?", "contest"),  # a participle ends the thing
+        ("What is the first major bend in the Rhine called?", "bend"),
+        ("What was Tesla's device called?", "device"),
+        ("What are the cities along the coast known as?", "cities"),
+        ("What is the exercise called?", "exercise"),
+        ("What was the upgraded Saturn I called?", None),  # a named thing's other name, not a kind's
+        ("Who announced the drill?", None),
+        ("What is the drill for?", None),
+    ],
+)
+def test_asked_name(question: str, kind: str | None) -> None:
+    assert asked_name(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind", "names"),
+    [
+        ("The “Zapad/Interaction 2021” drill is expected to take place in August.", "drill", ["Zapad/Interaction 2021"]),
+        ("More than 10,000 troops are taking part in the five-day Zapad/Interaction 2021 drills.", "drill",
+         ["Zapad/Interaction 2021"]),
+        ("The game was played at Levi's Stadium in Santa Clara.", "stadium", ["Levi's Stadium"]),
+        ("Its first major bend is known as the Rhine Knee.", "bend", ["Rhine Knee"]),
+        ("The company built a device, dubbed “Egg of Columbus”, to show the field.", "device", ["Egg of Columbus"]),
+        ("According to Wu Qian, this joint military drill shows a new era.", "drill", []),  # spoken of, not named
+        ("Refugees crossed the Mexican border.", "border", []),  # a people's adjective
+        ("Vaginal secretions are commonly called ink.", "secretion", []),  # a word capitalised where a sentence opens
+        ("The European Union agency patrols the coast.", "agency", []),  # the question's own words
+    ],
+)
+def test_names_of(sentence: str, kind: str, names: list[str]) -> None:
+    known = "What is the name of the European Union agency?"
+    assert [sentence[a:b] for a, b in names_of(sentence, kind, known=known)] == names
+
+
+EXERCISE = {
+    "id": "exercise", "title": "Navies to train together off the coast", "published": "2025-05-02", "outlet": "Wire",
+    "text": "The defence ministry announced on Thursday that the two navies would hold a joint exercise in the Pelan Sea "
+            "this month. The “Harbor Shield 2025” exercise is expected to take place near the port of Vessa from early to "
+            "mid-June. More than 4,000 sailors will take part, along with ships and aircraft. According to Admiral Rhea "
+            "Tonn, this joint naval exercise, ostensibly to “deter piracy” and keep the sea lanes open, shows a “new era” "
+            "of partnership between the two countries. Fishing groups said they feared the exercise would close their "
+            "waters for weeks.",
+}
+
+
+def test_the_name_answers_what_the_thing_is_called(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
+    """Without the rule the reader quoted the admiral's sentence about "this joint naval exercise": "deter piracy"."""
+    assistant = indexed(tmp_path, embedder, [EXERCISE])
+    answer = assistant.ask("What is the naval exercise called?")
+    assert not answer.refused and answer.short_answer == "Harbor Shield 2025"
+    assert answer.citations[0].quote.startswith("The “Harbor Shield 2025” exercise")
+    # A name the reader gives itself stands.
+    assert assistant.ask("What is the name of the admiral?").short_answer == "Admiral Rhea Tonn"
