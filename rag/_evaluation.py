@@ -381,10 +381,13 @@ def _refuse_foreign_index(index_dir: str, eval_set: EvalSet) -> None:
         ConfigError: ``index_dir`` (a folder or a database) holds documents that are not the set's.
     """
     try:
-        theirs = {d.id for d in open_index(index_dir).documents}
+        theirs = open_index(index_dir).documents
     except IndexNotFoundError:
         return
-    foreign = sorted(theirs - {d.id for d in eval_set.corpus or []})
+    # By source as well as id: a copy of a set (a file of some of its questions) names its articles' ids alike,
+    # and indexing them beside the original's would add every one again as a copy.
+    ours = {(d.id, d.source) for d in eval_set.corpus or []}
+    foreign = sorted(d.id for d in theirs if (d.id, d.source) not in ours)
     if foreign:
         raise ConfigError(
             f"--index {index_dir} holds {len(foreign)} document(s) that are not {eval_set.name}'s (e.g. {foreign[0]!r}); "

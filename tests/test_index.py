@@ -434,6 +434,28 @@ def test_eval_never_writes_a_sets_corpus_into_a_users_index(
     assert len(load_index(tmp_path / "ix").documents) == 2
 
 
+def test_eval_of_a_copy_of_a_set_never_adds_its_articles_to_the_originals_index(
+    tmp_path: Path, embedder: MiniLMEmbeddings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file of some of a set's questions names its articles' ids alike; from another file they are other documents."""
+    from rag.cli import main
+
+    squad = {"version": "1.1", "data": [{"title": "Harbour", "paragraphs": [{
+        "context": "The harbour reopened on Tuesday after the storm.",
+        "qas": [{"id": "q1", "question": "When did the harbour reopen?", "answers": [{"text": "Tuesday", "answer_start": 27}]}],
+    }]}]}
+    (tmp_path / "dev.json").write_text(json.dumps(squad))
+    (tmp_path / "some.json").write_text(json.dumps(squad))
+    index = tmp_path / "ix"
+    assert main(["eval", str(tmp_path / "dev.json"), "--index", str(index), "--limit", "1"]) == 0
+    capsys.readouterr()
+    assert main(["eval", str(tmp_path / "some.json"), "--index", str(index)]) == 2
+    err = capsys.readouterr().err
+    assert "never into another index" in err and "harbour-0" in err and err.count("\n") == 1
+    assert len(load_index(index).documents) == 1
+    assert main(["eval", str(tmp_path / "dev.json"), "--index", str(index)]) == 0  # the set's own index, again
+
+
 def test_an_index_inside_the_indexed_folder_is_not_ingested(tmp_path: Path, articles_copy: Path, embedder: MiniLMEmbeddings) -> None:
     inside = articles_copy / "index" / "default"
     for _ in range(3):
