@@ -49,7 +49,9 @@ _POSSESSOR = re.compile(r"^.*?['’]s?\s+")
 
 # A capitalised word of a name, or a figure inside one ("Interaction 2021"); "of", "and", "the" may join its words.
 _WORD = r"(?:(?-i:[A-Z][\w.&'’/-]*|[0-9][\w/-]*))"
-_NAME = rf"(?-i:[A-Z][\w.&'’/-]*)(?:\s+(?:{_WORD}|of|and|the|de|for)(?=\s|$|[,.;:!?])){{0,6}}"
+# Lower-case words that may join a name's words ("Bank of the West"), though never end one.
+_JOINERS = ("of", "and", "the", "for")
+_NAME = rf"(?-i:[A-Z][\w.&'’/-]*)(?:\s+(?:{_WORD}|{'|'.join(_JOINERS)})(?=\s|$|[,.;:!?])){{0,6}}"
 # Capitalised words that open a sentence or a phrase without naming anything.
 _NOT_A_NAME = {
     "the", "a", "an", "this", "that", "these", "those", "its", "their", "his", "her", "our", "in", "on", "at",
@@ -77,7 +79,7 @@ def asked_name(question: str) -> str | None:
     match = _NAME_OF.match(question) or _CALLED.match(question)
     if match is None:
         return None
-    phrase = _POSSESSOR.sub("", match.group("phrase").strip(" ?"))
+    phrase = _POSSESSOR.sub("", match.group("phrase"))
     words = re.findall(r"[A-Za-z][\w-]*", phrase)
     # A participle or an adverb after the first word starts what is said of the thing ("the contest sponsored by").
     for i, word in enumerate(words[1:], 1):
@@ -100,9 +102,9 @@ def _kind(word: str, *, capital: bool = False) -> str:
 def _trimmed(sentence: str, start: int, end: int) -> tuple[int, int] | None:
     """The span without capitalised words in front that name nothing ("The", "According"); ``None`` if none is left."""
     words = list(re.finditer(r"\S+", sentence[start:end]))
-    while words and words[0].group().lower().strip("“\"‘'") in _NOT_A_NAME:
+    while words and words[0].group().lower() in _NOT_A_NAME:
         words.pop(0)
-    while words and words[-1].group().lower() in {"of", "and", "the", "de", "for"}:
+    while words and words[-1].group().lower() in _JOINERS:
         words.pop()
     if not words:
         return None
@@ -144,30 +146,28 @@ def names_of(sentence: str, kind: str, *, known: str = "") -> list[tuple[int, in
     """
     word, capitalised = _kind(kind), _kind(kind, capital=True)
     found: list[tuple[int, int]] = []
-    for pattern in (
-        rf"{_QUOTED}\s+{word}",
-        rf"(?<![\w“\"‘'])({_NAME})\s+{word}",
-        rf"(?<![\w“\"‘'])({_NAME}\s+{capitalised})",
-        rf"{word}{_CALLED_AFTER}{_QUOTED}",
-        rf"{word}{_CALLED_AFTER}({_NAME})",
+    # Each pattern, and whether its name is trimmed of capitalised words that name nothing: a quoted name is the
+    # quote's words, whatever they open with ("the “Following Sea” exercise").
+    for pattern, trims in (
+        (rf"{_QUOTED}\s+{word}", False),
+        (rf"(?<![\w“\"‘'])({_NAME})\s+{word}", True),
+        (rf"(?<![\w“\"‘'])({_NAME}\s+{capitalised})", True),
+        (rf"{word}{_CALLED_AFTER}{_QUOTED}", False),
+        (rf"{word}{_CALLED_AFTER}({_NAME})", True),
     ):
-        for match in re.finditer(pattern, sentence, re.IGNORECASE):
-            group = next(g for g in range(1, len(match.groups()) + 1) if match.group(g) is not None)
-            span = _trimmed(sentence, match.start(group), match.end(group))
+        for match in re.finditer(pattern, sentence):
+            group = match.lastindex or 0  # the one group that matched (a quote has three kinds)
+            span = _trimmed(sentence, match.start(group), match.end(group)) if trims else (match.start(group), match.end(group))
             if span is None:
                 continue
             name = sentence[span[0] : span[1]]
             # One capitalised word opening the sentence is a word capitalised there, not a name ("Vaginal secretions").
-            opening = span[0] == len(sentence) - len(sentence.lstrip(" “\"‘'(")) and " " not in name
+            opening = trims and span[0] == len(sentence) - len(sentence.lstrip(" “\"‘'(")) and " " not in name
             if not opening and not _adjective(name) and not _known(name, known):
                 found.append(span)
-    found.sort()
-    # A name found by two patterns (quoted and capitalised) counts once: the longer.
+    # A name found by two patterns ("a bend called the Rhine Knee bend") counts once, the longest where they overlap.
     kept: list[tuple[int, int]] = []
-    for span in found:
-        if kept and span[0] < kept[-1][1]:
-            if span[1] - span[0] > kept[-1][1] - kept[-1][0]:
-                kept[-1] = span
-            continue
-        kept.append(span)
+    for span in sorted(set(found), key=lambda span: (span[0], -span[1])):
+        if not kept or span[0] >= kept[-1][1]:
+            kept.append(span)
     return kept

@@ -22,6 +22,11 @@ from tests.helpers import indexed
         ("What was Tesla's device called?", "device"),
         ("What are the cities along the coast known as?", "cities"),
         ("What is the exercise called?", "exercise"),
+        ("What is the name of the ox?", None),  # too short to tell a kind
+        ("What was the name of the ship Endeavour?", None),
+        ("What is the name of the dog?", "dog"),  # a short word
+        ("What was the name of the company held by the family?", "company"),  # a participle ends the thing
+        ("What was the name of the team managed by Smith?", "team"),
         ("What was the upgraded Saturn I called?", None),  # a named thing's other name, not a kind's
         ("Who announced the drill?", None),
         ("What is the drill for?", None),
@@ -44,10 +49,26 @@ def test_asked_name(question: str, kind: str | None) -> None:
         ("Refugees crossed the Mexican border.", "border", []),  # a people's adjective
         ("Vaginal secretions are commonly called ink.", "secretion", []),  # a word capitalised where a sentence opens
         ("The European Union agency patrols the coast.", "agency", []),  # the question's own words
+        ("He met Watt’s partner in 1775.", "partner", []),  # "Watt's" is the question's, whatever its apostrophe
+        ("Guards from the Frontex agency patrol the coast.", "agency", ["Frontex"]),  # one word, not a people's
+        ("They toured the Twin Cities and two other cities.", "city", ["Twin Cities"]),  # a kind's plural in -ies
+        ("The first major bend, known as the Rhine Knee and the start of the gorge, is wide.", "bend", ["Rhine Knee"]),
+        ("A bend called the Rhine Knee bend and the Binger Loch bend follow.", "bend", ["Rhine Knee", "Binger Loch"]),
+        ("The aid was paid by a fund known as Aid U.S.", "fund", ["Aid U.S."]),  # an abbreviation keeps its stop
+        ("The rescue fund known as Harbor Relief Trust.", "fund", ["Harbor Relief Trust"]),  # a full stop is not the name's
+        ("The fund called Harbor Relief for the poor opened.", "fund", ["Harbor Relief"]),
+        ("Its first bend, known as Rhine Knee Bend Park, is wide.", "bend", ["Rhine Knee Bend Park"]),  # the longest
+        ("A bank named Bank of the West opened a branch.", "bank", ["Bank of the West"]),
+        ("In Harbor Shield exercises, sailors trained.", "exercise", ["Harbor Shield"]),  # "In" names nothing
+        ("Harbor Shield exercises began.", "exercise", ["Harbor Shield"]),  # two words opening a sentence: a name
+        ("In Levi's Stadium, fans cheered.", "stadium", ["Levi's Stadium"]),
+        ("The navy held a drill dubbed “The Long Watch” in May.", "drill", ["The Long Watch"]),
+        ("The sailors call it the “Following Sea” exercise.", "exercise", ["Following Sea"]),  # quoted: kept whole
+        ("“Bluefin” exercises began on Monday.", "exercise", ["Bluefin"]),
     ],
 )
 def test_names_of(sentence: str, kind: str, names: list[str]) -> None:
-    known = "What is the name of the European Union agency?"
+    known = "What is the name of the European Union agency that Watt's partner paid?"
     assert [sentence[a:b] for a, b in names_of(sentence, kind, known=known)] == names
 
 
