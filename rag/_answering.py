@@ -67,7 +67,6 @@ Example:
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
@@ -102,7 +101,7 @@ from ._index import IndexData
 from ._levels import asks_level, level_spans
 from ._money import asks_money, money_spans
 from ._moves import asked_direction, move_of, moves
-from ._naming import asked_name, names_of
+from ._naming import asked_name, is_a_name, names_of
 from ._numbered import names_asked
 from ._pending import asks_a_result, pending
 from ._quotable import after_headline, quotable
@@ -707,9 +706,7 @@ class ExtractiveAnswerer:
                 break
             found = whole(index.documents[item.doc_i].text[item.start : item.end])
             if found is not None:
-                span = Span("sentence", *found, item.span.score if item.span else 0.0)
-                return ([replace(item, score=lead.score, span=span, reread=True)] + read[1:k]
-                        + [replace(lead, score=item.score)] + read[k + 1 :])
+                return _leads_instead(read, k, found)
         return read
 
     def _the_name(self, question: str, kind: str, read: list[ScoredSentence], index: IndexData) -> list[ScoredSentence]:
@@ -728,25 +725,16 @@ class ExtractiveAnswerer:
         answered does not change.
         """
         lead = read[0] if read else None
-        if lead is None or lead.span is None or lead.score < self.threshold:
+        if lead is None or lead.span is None or lead.span.piece == "title" or lead.score < self.threshold:
             return read
-        def named(item: ScoredSentence) -> list[tuple[int, int]]:
-            return names_of(index.documents[item.doc_i].text[item.start : item.end], kind, known=question)
-        words = _spanned_text(lead, index)[lead.span.start : lead.span.end]
-        # The reader's own answer is a name, or names the thing with its kind ("the 50 fund"): it stands.
-        if re.search(r"(?<![\w'’-])[A-Z]", words) or re.search(rf"\b{re.escape(kind)}", words, re.IGNORECASE):
+        if is_a_name(_spanned_text(lead, index)[lead.span.start : lead.span.end], kind):
             return read
-        names = named(lead)
-        if names:
-            return [replace(lead, span=Span("sentence", *names[0], lead.span.score))] + read[1:]
-        for k, item in enumerate(read[1:], start=1):
+        for k, item in enumerate(read):
             if item.score <= 0.0:  # not read, or dropped by a check
                 break
-            names = named(item)
+            names = names_of(index.documents[item.doc_i].text[item.start : item.end], kind, known=question)
             if names:
-                span = Span("sentence", *names[0], item.span.score if item.span else 0.0)
-                return ([replace(item, score=lead.score, span=span, reread=True)] + read[1:k]
-                        + [replace(lead, score=item.score)] + read[k + 1 :])
+                return _leads_instead(read, k, names[0])
         return read
 
     @staticmethod
@@ -851,6 +839,22 @@ class ExtractiveAnswerer:
         if title and (cut or title in sentence or title in before or sentence in title):
             title = ""
         return ReaderInput(question, sentence, before, title)
+
+
+def _leads_instead(read: list[ScoredSentence], k: int, span: tuple[int, int]) -> list[ScoredSentence]:
+    """``read`` with its ``k``-th sentence leading, ``span`` (offsets in that sentence) its short answer.
+
+    The scores keep their places, best first: the new lead takes the old
+    lead's score and the old lead the new one's, so whether the question is
+    answered does not change. ``k`` may be 0 (the lead quotes other words).
+    """
+    lead, item = read[0], read[k]
+    # Marked as re-read: the span reader never replaces the span a rule chose (ExtractiveAnswerer._respanned).
+    spanned = replace(item, score=lead.score, span=Span("sentence", *span, item.span.score if item.span else 0.0),
+                      reread=True)
+    if k == 0:
+        return [spanned] + read[1:]
+    return [spanned] + read[1:k] + [replace(lead, score=item.score)] + read[k + 1 :]
 
 
 def _spanned_text(item: ScoredSentence, index: IndexData) -> str:

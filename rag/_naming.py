@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["asked_name", "names_of"]
+__all__ = ["asked_name", "is_a_name", "names_of"]
 
 # Words that end the phrase naming the thing: a clause, a place or time, a participle's complement.
 _PHRASE_END = (r"(?:that|which|who|whom|whose|where|when|in|on|at|for|from|by|with|of|to|during|after|before|"
@@ -90,6 +90,20 @@ def asked_name(question: str) -> str | None:
     if not words or len(words[-1]) < 3 or words[-1][0].isupper():
         return None
     return words[-1].lower()
+
+
+def is_a_name(words: str, kind: str) -> bool:
+    """Whether an answer's ``words`` name a thing of ``kind`` already: a capitalised word, or the kind's word.
+
+    The reader's own answer stands when it is one ("Afranji", "the 50 fund");
+    only words that name nothing ("combat terrorist forces") give way to a
+    sentence's name of the thing.
+
+    Example:
+        >>> is_a_name("the 50 fund", "fund"), is_a_name("Afranji", "castle"), is_a_name("combat terrorist forces", "drill")
+        (True, True, False)
+    """
+    return re.search(r"(?<![\w'’-])[A-Z]", words) is not None or re.search(rf"\b{re.escape(kind)}", words, re.IGNORECASE) is not None
 
 
 def _kind(word: str, *, capital: bool = False) -> str:

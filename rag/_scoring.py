@@ -77,7 +77,9 @@ class ScoredSentence:
     ``no_entity`` (1.0 when the question asks for a kind of entity and the
     sentence names none but the question's own), and ``span`` is where the
     reader found the answer's words. ``reread`` marks a sentence a second
-    reader has read again (its span is that reader's).
+    reader has read again (its span is that reader's), or whose span a rule
+    chose (a whole date, a full name, a thing's name): either way the span
+    is final.
     """
 
     row: int
