@@ -95,6 +95,8 @@ def asked_name(question: str) -> str | None:
 def is_a_name(words: str, kind: str) -> bool:
     """Whether an answer's ``words`` name a thing of ``kind`` already: a capitalised word, or the kind's word.
 
+    (A capitalised kind's word is a capitalised word: the kind is looked for as written, in lower case.)
+
     The reader's own answer stands when it is one ("Afranji", "the 50 fund");
     only words that name nothing ("combat terrorist forces") give way to a
     sentence's name of the thing.
@@ -103,7 +105,7 @@ def is_a_name(words: str, kind: str) -> bool:
         >>> is_a_name("the 50 fund", "fund"), is_a_name("Afranji", "castle"), is_a_name("combat terrorist forces", "drill")
         (True, True, False)
     """
-    return re.search(r"(?<![\w'’-])[A-Z]", words) is not None or re.search(rf"\b{re.escape(kind)}", words, re.IGNORECASE) is not None
+    return re.search(r"(?<![\w'’-])[A-Z]", words) is not None or re.search(rf"\b{re.escape(kind)}", words) is not None
 
 
 def _kind(word: str, *, capital: bool = False) -> str:

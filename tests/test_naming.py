@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from rag import MiniLMEmbeddings
-from rag._naming import asked_name, names_of
+from rag._naming import asked_name, is_a_name, names_of
 from tests.helpers import indexed
 
 
@@ -70,6 +70,23 @@ def test_asked_name(question: str, kind: str | None) -> None:
 def test_names_of(sentence: str, kind: str, names: list[str]) -> None:
     known = "What is the name of the European Union agency that Watt's partner paid?"
     assert [sentence[a:b] for a, b in names_of(sentence, kind, known=known)] == names
+
+
+@pytest.mark.parametrize(
+    ("words", "kind", "name"),
+    [
+        ("Afranji", "castle", True),
+        ("the 50 fund", "fund", True),  # the kind's word
+        ("Rhine Knee", "bend", True),
+        ("combat terrorist forces", "drill", False),
+        ("guardians of the tradition", "interpretation", False),
+        ("sparse Aboriginal inhabitants", "inhabitants", True),
+        ("O'Neill's", "stadium", True),
+        ("d'Artagnan", "musketeer", False),  # a capital inside a word is not one
+    ],
+)
+def test_is_a_name(words: str, kind: str, name: bool) -> None:
+    assert is_a_name(words, kind) is name
 
 
 EXERCISE = {
