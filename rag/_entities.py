@@ -6,7 +6,8 @@ Four uses in the answerer (:mod:`rag._answering`):
   ends on word pieces, and a span that ends or starts inside a name is
   widened to the whole name ("President Joe" → "President Joe Biden",
   "James" → "LeBron James"); two names of one kind joined by "and", "or"
-  or "&" are kept together ("Chocolate" → "Chocolate and Chip").
+  or "&" are kept together ("Chocolate" → "Chocolate and Chip"), with a
+  "the" the recognizer leaves out of the second ("Al-Qaeda and the Taliban").
 - **Descriptions named** (:func:`is_description`, :func:`first_name`): a
   quote whose subject is "the tech giant" or "he" names it only in the
   sentence before or the title; for a "who"/"which" question the first
@@ -299,9 +300,10 @@ def _bounds(text: str, entity: Entity) -> tuple[int, int]:
     return start, end
 
 
-# Between two names of a pair: "A and B", "A or B", "A & B" (a comma-separated enumeration is not one:
-# SQuAD's answers often take one item of it, "Emmy Awards" of "Academy Awards, Emmy Awards, …").
-_JOIN = re.compile(r"\s+(?:and|or)\s+|\s*&\s*", re.IGNORECASE)
+# Between two names of a pair: "A and B", "A or B", "A & B", "Al-Qaeda and the Taliban" (the recognizer leaves
+# "the" out of a name). A comma-separated enumeration is not one: SQuAD's answers often take one item of it,
+# "Emmy Awards" of "Academy Awards, Emmy Awards, …".
+_JOIN = re.compile(r"(?:\s+(?:and|or)\s+|\s*&\s*)(?:the\s+)?", re.IGNORECASE)
 
 
 def completion_labels(question: str) -> frozenset[str]:
@@ -325,7 +327,7 @@ def completion_labels(question: str) -> frozenset[str]:
 
 
 def complete(
-    text: str, start: int, end: int, entities: Sequence[Entity], labels: frozenset[str] = NAMED
+    text: str, start: int, end: int, entities: Sequence[Entity], labels: frozenset[str] = NAMED, asked: str = ""
 ) -> tuple[int, int]:
     """``text[start:end]`` widened so it neither starts nor ends inside a name, and keeps a pair of names whole.
 
@@ -334,7 +336,10 @@ def complete(
     (:func:`completion_labels`: "Jimmy Kimmel" answers "who" whole, not as
     the show "Jimmy Kimmel Live"). A pair is two names of one label joined
     by "and", "or" or "&" ("Chocolate and Chip"); the span is widened to the
-    pair when it holds one of them.
+    pair when it holds one of them, unless the other is a name of the
+    question ``asked`` ("another university after the University of
+    Warsaw" is not answered "Polish Academy of Sciences and the University
+    of Warsaw").
 
     Example:
         >>> text = "President Joe Biden met LeBron James and Chocolate and Chip."
@@ -353,14 +358,17 @@ def complete(
             start = s
         if s < end < e:
             end = e
+    question_words = _words(asked)
     for ((s1, e1), label1), ((s2, e2), label2) in zip(names, names[1:]):
         if label1 == label2 and _JOIN.fullmatch(text[e1:s2]) and (s1 < end and start < e1 or s2 < end and start < e2):
-            start, end = min(start, s1), max(end, e2)
+            other = Entity(label2, s2, e2) if s1 < end and start < e1 else Entity(label1, s1, e1)
+            if not _own(question_words, text, other):
+                start, end = min(start, s1), max(end, e2)
     return start, end
 
 
-_CAPITALISED_BEFORE = re.compile(r"([^\W\d_][\w'’.-]*)(?:\s*(?:,|and|or|&))?\s*$")
-_CAPITALISED_AFTER = re.compile(r"^\s*(?:(?:,|and|or|&)\s*)?([^\W\d_][\w'’.-]*)")
+_CAPITALISED_BEFORE = re.compile(r"([^\W\d_][\w'’.-]*)(?:\s*(?:,|and|or|&)(?:\s+the)?)?\s*$")
+_CAPITALISED_AFTER = re.compile(r"^\s*(?:(?:,|and|or|&)\s*(?:the\s+)?)?([^\W\d_][\w'’.-]*)")
 
 
 def next_to_a_name(text: str, start: int, end: int, floor: int = 0, ceil: int | None = None) -> bool:

@@ -272,7 +272,7 @@ def expand(
         found: list[Entity] = []
         if maybe or (widen and next_to_a_name(text, start, end, item.start, item.end)):  # the recognizer only where it can matter
             found = _entities_at(entities, text, item.start, item.end)
-            start, end = bounds(text, item.start + span.start, item.start + span.end, item.start, found, widen)
+            start, end = bounds(text, item.start + span.start, item.start + span.end, item.start, found, widen, question)
             words = text[start:end].strip(" ,;:") or None
         described = maybe and is_description(words or "", text, start, found, lead)
         if not (plain or described):
@@ -303,7 +303,7 @@ def expand(
         found = []
         if widen and next_to_a_name(text, start, end, before_start, before_end):
             found = _entities_at(entities, text, before_start, before_end)
-            start, end = bounds(text, before_start + span.start, before_start + span.end, before_start, found, widen)
+            start, end = bounds(text, before_start + span.start, before_start + span.end, before_start, found, widen, question)
         words = text[start:end].strip(" ,;:") or None
         if words and entities is not None and "PERSON" in name_labels(question):
             person = _person_named(question, text, start, end, (before_start, before_end), found, entities)
@@ -592,9 +592,12 @@ def answer_words(text: str, start: int, end: int, floor: int = 0) -> str | None:
 
 
 def bounds(
-    text: str, start: int, end: int, floor: int = 0, entities: Sequence[Entity] = (), labels: frozenset[str] = NAMED
+    text: str, start: int, end: int, floor: int = 0, entities: Sequence[Entity] = (), labels: frozenset[str] = NAMED,
+    asked: str = "",
 ) -> tuple[int, int]:
     """The offsets :func:`answer_words` takes, then widened to whole names of ``entities`` (offsets into ``text``) with ``labels``.
+
+    A pair of names joins only where the other is not the question's (``asked``; :func:`rag._entities.complete`).
 
     Example:
         >>> text = "Fans cheered as LeBron James scored."
@@ -610,7 +613,7 @@ def bounds(
         qualifier = _QUALIFIER.search(_TRAILING_MARKS.sub("", text[floor:start]))
         if qualifier is not None:
             start = floor + qualifier.start()
-    start, end = complete(text, start, end, entities, labels) if entities else (start, end)
+    start, end = complete(text, start, end, entities, labels, asked) if entities else (start, end)
     year = _YEAR_AFTER.match(text, end) if _DAY_OF_MONTH.search(text, start, end) else None
     if year is not None:  # "July 29" of "July 29, 2021": the date whole
         end = year.end()

@@ -54,6 +54,8 @@ ARTICLES = [
     {"id": "headline", "title": "Norvik recall",
      "text": "Carmaker Recalls 1.2 Million Vehicles Over Airbags\nThe carmaker is recalling 1.2 million vehicles, it said "
              "on Monday. Dealers will replace the faulty airbags."},
+    {"id": "groups", "title": "Charity investigated",
+     "text": "The charity funded extremist groups such as Al-Qaeda and the Taliban, investigators said."},
     {"id": "final", "title": "World Cup final",
      "text": "France captured the title after defeating Croatia 4-2 in the final on Sunday."},
     {"id": "ftse", "title": "London shares",
@@ -135,6 +137,12 @@ def test_a_short_answer_never_cuts_a_name(news, answerer, question: str, sentenc
         ("Which dogs won the top prize?", "Chocolate and Chip", "Chocolate", "Chocolate and Chip"),
         ("Which dogs won the top prize?", "Chocolate and Chip", "Chip", "Chocolate and Chip"),
         ("Which countries began a drill?", "Russia and China", "China", "Russia and China"),
+        # The recognizer leaves "the" out of "the Taliban"; the pair is still one.
+        ("Which groups did the charity fund?", "The charity funded", "Al-Qaeda", "Al-Qaeda and the Taliban"),
+        ("Which groups did the charity fund?", "The charity funded", "Taliban", "Al-Qaeda and the Taliban"),
+        # The question names one of the pair: the answer is the other.
+        ("Which group besides the Taliban did the charity fund?", "The charity funded", "Al-Qaeda", "Al-Qaeda"),
+        ("Which country joined China in the drill?", "Russia and China", "Russia", "Russia"),
     ],
 )
 def test_a_list_of_names_is_kept_whole(news, answerer, question: str, sentence: str, span: str, expected: str) -> None:  # type: ignore[no-untyped-def]
