@@ -130,8 +130,8 @@ class CountChecker:
         for token in self._parse(question):
             if token.lower_ == "many" and token.head.pos_ in ("NOUN", "PROPN") and token.head.i != token.i:
                 head = token.head
-                phrase = frozenset(t.lemma_.lower() for t in head.subtree if t.pos_ in ("NOUN", "PROPN", "ADJ"))
-                return None if head.lemma_.lower() in _GENERIC else _Counted(head.lemma_.lower(), phrase)
+                phrase = frozenset(_lemma(t) for t in head.subtree if t.pos_ in ("NOUN", "PROPN", "ADJ"))
+                return None if _lemma(head) in _GENERIC else _Counted(_lemma(head), phrase)
         return None
 
     def counts_other(
@@ -166,11 +166,11 @@ class CountChecker:
         head = _counted_noun(number)
         if head is None:
             return False
-        counted = head.lemma_.lower()
+        counted = _lemma(head)
         if _counts_asked(asked, head) or counted in _GENERIC or not counted.isalpha():
             return False
         # The sentence names the asked thing elsewhere: it could have counted it, and counted another.
-        named = any(t.lemma_.lower() == asked.lemma and t.pos_ in ("NOUN", "PROPN") and t.i != head.i for t in doc)
+        named = any(_lemma(t) == asked.lemma and t.pos_ in ("NOUN", "PROPN") and t.i != head.i for t in doc)
         return (named or not elsewhere) and similarity(asked.lemma, counted) < min_similarity
 
     def asked_figure(self, question: str, sentence: str, near: int) -> tuple[int, int] | None:
@@ -209,6 +209,18 @@ class CountChecker:
         return min(figures, key=lambda f: (abs(f[0] - near), f[0]), default=None)
 
 
+def _lemma(token: Any) -> str:
+    """A word's lemma, lower case; a model's plural is its model ("A380s" is "a380", as "787s" is "787").
+
+    The tagger leaves such plurals whole, so "How many A350s did Qatar order?" never matched "ordered 80 A350
+    jets" and the check passed over every figure.
+    """
+    lemma = str(token.lemma_).lower()
+    if len(lemma) > 2 and lemma.endswith("s") and any(c.isdigit() for c in lemma):
+        return lemma[:-1].rstrip("'’")
+    return lemma
+
+
 def _counted_noun(number: Any) -> Any:
     """The noun a figure's last word counts ("troops" in "ten thousand troops"), or ``None`` when it modifies none."""
     head = number.head
@@ -228,7 +240,7 @@ def _names_asked_next(asked: _Counted, doc: Any, number: Any, reach: int = 3) ->
     is counted.
     """
     for token in doc[number.i + 1 : number.i + 1 + reach]:
-        if token.lemma_.lower() == asked.lemma and token.pos_ in ("NOUN", "PROPN"):
+        if _lemma(token) == asked.lemma and token.pos_ in ("NOUN", "PROPN"):
             return True
         if token.pos_ not in ("ADJ", "VERB", "NOUN", "PROPN", "NUM", "ADV") or token.is_punct:
             return False
@@ -238,8 +250,8 @@ def _names_asked_next(asked: _Counted, doc: Any, number: Any, reach: int = 3) ->
 def _counts_asked(asked: _Counted, head: Any) -> bool:
     """Whether the noun ``head`` is what the question counts: in its phrase, or compounded with its noun."""
     # "10,000 job cuts" counts jobs too: the nouns compounded with the counted one belong to what it counts.
-    compounds = {t.lemma_.lower() for t in head.children if t.dep_ == "compound"}
-    return head.lemma_.lower() in asked.phrase or asked.lemma in compounds
+    compounds = {_lemma(t) for t in head.children if t.dep_ == "compound"}
+    return _lemma(head) in asked.phrase or asked.lemma in compounds
 
 
 # The process's one checker (loaded when a "how many" question first needs it), shared by every answerer.

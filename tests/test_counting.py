@@ -9,6 +9,7 @@ from rag import Assistant, MiniLMEmbeddings
 from rag._counting import MIN_SIMILARITY, CountChecker, asks_how_many, word_similarity
 
 DRILL = "More than ten thousand troops will be dispatched, along with various types of aircraft, artillery and armored equipment."
+EMIRATES = "The order brings Emirates to 43 A380 jets, alongside 150 Boeing 777 aircraft."
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +42,9 @@ def similarity():  # type: ignore[no-untyped-def]
         ("How many workers lost their jobs?", "About 5 percent of workers lost their jobs.", "5", False),
         # A model's name counted ("12 A380s") is not a word to compare: never judged.
         ("How many orders does Qantas have?", "Qantas has orders for 12 A380s.", "12", False),
+        # A model asked in the plural is the model: "A380s" is counted by "43 A380 jets", not by "150 … aircraft".
+        ("How many A380s has Emirates ordered?", EMIRATES, "150", True),
+        ("How many A380s has Emirates ordered?", EMIRATES, "43", False),
         # A figure that modifies no noun, words with no figure, a figure ending the text: nothing to judge.
         ("How many orders does Boeing have?", "Orders rose to 500.", "500", False),
         ("How many troops were sent?", "The troops were sent along with many tanks.", "tanks", False),
@@ -57,6 +61,7 @@ def test_what_a_figure_counts(similarity, question: str, sentence: str, figure: 
     ("question", "sentence", "near", "figure"),
     [
         ("How many orders does Boeing have?", "That brings the total to 677 orders from 47 customers.", "47", "677"),
+        ("How many A380s has Emirates ordered?", EMIRATES, "150", "43"),
         # Of two figures of the asked thing, the one nearest the reader's words.
         ("How many orders does Boeing have?",
          "Boeing announced 35 new orders, bringing the total to 677 orders from 47 customers.", "47", "677"),
@@ -123,6 +128,9 @@ def test_the_counted_thing_is_the_noun_many_modifies() -> None:
     assert found is not None and found.lemma == "troop"
     named = checker.asked("How many Dreamliners has ANA ordered?")  # a name counted
     assert named is not None and named.lemma == "dreamliners"
+    for question, model in [("How many Boeing 787s will China get?", "787"), ("How many F-16s will Poland buy?", "f-16")]:
+        plural = checker.asked(question)  # a model's plural is the model
+        assert plural is not None and plural.lemma == model
     assert checker.asked("How many times did they meet?") is None and checker.asked("Why Tajikistan?") is None
 
 
