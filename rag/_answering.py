@@ -74,6 +74,7 @@ from functools import partial
 import numpy as np
 
 from ._acronyms import Aliases
+from ._attribution import asks_about_a_source, quotes_the_source
 from ._calibration import shipped_calibration
 from ._citations import cite
 from ._counting import SHARED_CHECKER, CountChecker, asks_how_many
@@ -360,6 +361,14 @@ class ExtractiveAnswerer:
             if other is None:
                 rivals = []
         statements = self._respanned(question, statements, index, 2 if rivals else 1)
+        lead = statements[0][0]
+        if self.reader is not None and lead.span is not None and lead.span.piece != "title" \
+                and quotes_the_source(question, _spanned_text(lead, index), lead.span.start, lead.span.end):
+            # The span reader found the lead's answer in its source ("according to the department"): the
+            # sentence says who reported what happened, not who did it, and answers no more than a sentence
+            # _not_the_source drops. Each round drops one more sentence, so it ends.
+            rest = sorted((replace(s, score=0.0) if s.row == lead.row else s for s in scored), key=best_first)
+            return self.compose(question, rest, passages, index, threshold=threshold, prefer=prefer)
         statements = self._spanned_in_quote(question, statements, index, 2 if rivals else 1)
         citations: list[Citation] = []
         parts: list[str] = []
@@ -522,8 +531,9 @@ class ExtractiveAnswerer:
         of another kind than an amount of money or a market's level
         (:meth:`_figure_of_the_kind`), the holder of the asked post at another
         body (:meth:`_another_holder`), a move the other way
-        (:meth:`_the_asked_move`) and a result still to come
-        (:meth:`_no_result_yet`).
+        (:meth:`_the_asked_move`), a result still to come
+        (:meth:`_no_result_yet`) and the source of a report
+        (:meth:`_not_the_source`).
         """
         checks: list[Callable[[list[ScoredSentence]], list[ScoredSentence]]] = []
         families = asked_families(question)
@@ -539,6 +549,8 @@ class ExtractiveAnswerer:
             checks.append(lambda read: self._the_asked_move(read, index, direction))
         if asks_a_result(question):
             checks.append(lambda read: self._no_result_yet(read, index))
+        if not asks_about_a_source(question):
+            checks.append(lambda read: self._not_the_source(question, read, index))
         return checks
 
     def _reread(self, question: str, read: list[ScoredSentence], index: IndexData) -> list[ScoredSentence]:
@@ -748,6 +760,28 @@ class ExtractiveAnswerer:
         """
         out = [replace(s, score=0.0) if s.score > 0.0 and pending(index.documents[s.doc_i].text[s.start : s.end]) else s
                for s in read]
+        out.sort(key=best_first)
+        return out
+
+    @staticmethod
+    def _not_the_source(question: str, read: list[ScoredSentence], index: IndexData) -> list[ScoredSentence]:
+        """Each read sentence whose answer is the source of its report ("according to X") drops to score 0.
+
+        "The fire started Monday near a hiking trail, according to the Los
+        Angeles County Fire Department." read for "Who started the fire?" had
+        answered the department, which only reported it
+        (:func:`rag._attribution.quotes_the_source`). A dropped sentence can
+        still join a statement as the same claim, as a "how many" drop can.
+        """
+        def checked(item: ScoredSentence) -> ScoredSentence:
+            span = item.span
+            if span is None or span.piece == "title" or item.score == 0.0:
+                return item
+            if quotes_the_source(question, _spanned_text(item, index), span.start, span.end):
+                return replace(item, score=0.0)
+            return item
+
+        out = [checked(s) for s in read]
         out.sort(key=best_first)
         return out
 
