@@ -62,11 +62,17 @@ CHIEF = "The blaze is 85% contained, according to Fire Chief Anthony Marrone."
         ("How much of the blaze is contained?", CHIEF, "85%", False),
         ("Who contained the blaze?", CHIEF, "Fire Chief Anthony Marrone", True),
         ("Who?", FIRE, "the Los Angeles County Fire Department", False),  # no words to weigh: never judged
+        ("Who said the fire started Monday?", FIRE, "the Los Angeles County Fire Department", False),  # who said
     ],
 )
 def test_quotes_the_source(question: str, sentence: str, words: str, source: bool) -> None:
     start = sentence.index(words)
     assert quotes_the_source(question, sentence, start, start + len(words)) is source
+
+
+def test_no_words_are_no_source() -> None:
+    inside = FIRE.index("County")
+    assert quotes_the_source("Who started the fire?", FIRE, inside, inside) is False
 
 
 def test_the_source_never_answers_what_happened(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
