@@ -96,9 +96,11 @@ from ._entities import (
     fuller_name,
     name_labels,
     names_other_entity,
+    other_entities,
 )
 from ._holders import asked_post, holds_another
 from ._index import IndexData
+from ._kinds import asks_a_name, only_a_figure
 from ._levels import asks_level, level_spans
 from ._money import asks_money, money_spans
 from ._moves import asked_direction, move_of, moves
@@ -362,11 +364,12 @@ class ExtractiveAnswerer:
                 rivals = []
         statements = self._respanned(question, statements, index, 2 if rivals else 1)
         lead = statements[0][0]
-        if self.reader is not None and lead.span is not None and lead.span.piece != "title" \
-                and quotes_the_source(question, _spanned_text(lead, index), lead.span.start, lead.span.end):
-            # The span reader found the lead's answer in its source ("according to the department"): the
-            # sentence says who reported what happened, not who did it, and answers no more than a sentence
-            # _not_the_source drops. Each round drops one more sentence, so it ends.
+        if self.reader is not None and lead.score > 0.0 and lead.span is not None and lead.span.piece != "title" \
+                and self._wrong_words(question, _spanned_text(lead, index)[lead.span.start : lead.span.end],
+                                      _spanned_text(lead, index), lead.span):
+            # The span reader found the lead's answer in its source ("according to the department") or took a
+            # figure where a name is asked: the sentence answers no more than one the read checks drop. Each
+            # round drops one more sentence to 0, and a lead at 0 stays (forced answers), so it ends.
             rest = sorted((replace(s, score=0.0) if s.row == lead.row else s for s in scored), key=best_first)
             return self.compose(question, rest, passages, index, threshold=threshold, prefer=prefer)
         statements = self._spanned_in_quote(question, statements, index, 2 if rivals else 1)
@@ -432,6 +435,16 @@ class ExtractiveAnswerer:
             if out.span is not None:
                 group[0] = replace(group[0], span=out.span)
         return statements
+
+    @staticmethod
+    def _wrong_words(question: str, words: str, text: str, span: Span) -> bool:
+        """Whether a lead's short-answer ``words`` (at ``span`` in ``text``) answer nothing the read checks would keep.
+
+        Its source ("according to X", :func:`rag._attribution.quotes_the_source`),
+        or a figure where a name is asked (:func:`rag._kinds.only_a_figure`).
+        """
+        return (quotes_the_source(question, text, span.start, span.end)
+                or (bool(asks_a_name(question)) and only_a_figure(words)))
 
     def _spanned_in_quote(
         self, question: str, statements: list[list[ScoredSentence]], index: IndexData, leads: int
@@ -532,8 +545,9 @@ class ExtractiveAnswerer:
         (:meth:`_figure_of_the_kind`), the holder of the asked post at another
         body (:meth:`_another_holder`), a move the other way
         (:meth:`_the_asked_move`), a result still to come
-        (:meth:`_no_result_yet`) and the source of a report
-        (:meth:`_not_the_source`).
+        (:meth:`_no_result_yet`), the source of a report
+        (:meth:`_not_the_source`) and a figure where a name is asked
+        (:meth:`_a_name_not_a_figure`).
         """
         checks: list[Callable[[list[ScoredSentence]], list[ScoredSentence]]] = []
         families = asked_families(question)
@@ -551,6 +565,9 @@ class ExtractiveAnswerer:
             checks.append(lambda read: self._no_result_yet(read, index))
         if not asks_about_a_source(question):
             checks.append(lambda read: self._not_the_source(question, read, index))
+        kinds = asks_a_name(question)
+        if kinds and self.entities is not None:
+            checks.append(lambda read: self._a_name_not_a_figure(question, read, index, kinds))
         return checks
 
     def _reread(self, question: str, read: list[ScoredSentence], index: IndexData) -> list[ScoredSentence]:
@@ -780,6 +797,39 @@ class ExtractiveAnswerer:
             if quotes_the_source(question, _spanned_text(item, index), span.start, span.end):
                 return replace(item, score=0.0)
             return item
+
+        out = [checked(s) for s in read]
+        out.sort(key=best_first)
+        return out
+
+    def _a_name_not_a_figure(self, question: str, read: list[ScoredSentence], index: IndexData,
+                             kinds: frozenset[str]) -> list[ScoredSentence]:
+        """For a question asking a name ("who", "where", "which city"): a read span that is only a figure or a date
+        quotes the nearest name of an asked kind in its sentence instead, and a sentence with none drops to score 0.
+
+        "Who is the lead actress in La La Land?" read against "La La Land
+        (2016) cast and crew credits, including actors, actresses …" had
+        answered "2016" (:func:`rag._kinds.only_a_figure`). The question's
+        own names do not count. Only such a span's sentence is read by the
+        recognizer, so other questions cost nothing. The new span is final
+        (the span reader does not read it again).
+        """
+        entities = self.entities
+        if entities is None:
+            return read
+
+        def checked(item: ScoredSentence) -> ScoredSentence:
+            span = item.span
+            if span is None or span.piece == "title" or item.score == 0.0:
+                return item
+            text = _spanned_text(item, index)
+            if not only_a_figure(text[span.start : span.end]):
+                return item
+            names = other_entities(question, text, entities.find([text])[0], kinds)
+            if not names:
+                return replace(item, score=0.0)
+            near = min(names, key=lambda e: (abs(e.start - span.start), e.start))
+            return replace(item, span=Span(span.piece, near.start, near.end, span.score), reread=True)
 
         out = [checked(s) for s in read]
         out.sort(key=best_first)

@@ -91,6 +91,8 @@ __all__ = [
     "load_pipeline",
     "name_labels",
     "names_other_entity",
+    "other_entities",
+    "thing_labels",
     "next_to_a_name",
 ]
 
@@ -235,11 +237,24 @@ def asked_labels(question: str) -> frozenset[str]:
         return _TIMES
     if re.search(r"^where\b|\bin which (?:country|city|state|region)\b", q):
         return frozenset({"GPE", "LOC", "FAC"})
-    for nouns, labels in _THING_LABELS:
-        if re.search(rf"\b(?:which|what)\s+(?:\w+\s+)?(?:{nouns})\b", q):
-            return labels
+    labels = thing_labels(q)
+    if labels:
+        return labels
     if re.search(r"^(?:who|whom|whose)\b|\b(?:who|whom|whose)\b.*\?$", q):
         return frozenset({"PERSON", "ORG", "NORP"})
+    return frozenset()
+
+
+def thing_labels(question: str) -> frozenset[str]:
+    """The labels of the kind of thing a "which/what <thing>" question names ("Which company …?": ORG); else empty.
+
+    Example:
+        >>> sorted(thing_labels("Which city hosted the games?")), thing_labels("What years did it run?")
+        (['GPE', 'LOC'], frozenset())
+    """
+    for nouns, labels in _THING_LABELS:
+        if re.search(rf"\b(?:which|what)\s+(?:\w+\s+)?(?:{nouns})\b", question, re.IGNORECASE):
+            return labels
     return frozenset()
 
 
@@ -284,8 +299,20 @@ def names_other_entity(question: str, text: str, entities: Sequence[Entity], lab
         >>> names_other_entity(q, "The Maxwell Award is given yearly.", [Entity("ORG", 4, 17)], asked_labels(q))
         False
     """
+    return bool(other_entities(question, text, entities, labels))
+
+
+def other_entities(question: str, text: str, entities: Sequence[Entity], labels: frozenset[str]) -> list[Entity]:
+    """The entities of ``text`` with one of ``labels`` that are not the question's own, in order.
+
+    Example:
+        >>> q = "Who won the 2019 Maxwell Award?"
+        >>> text = "Joe Burrow won the Maxwell Award."
+        >>> other_entities(q, text, [Entity("PERSON", 0, 10), Entity("ORG", 15, 32)], asked_labels(q))
+        [Entity(label='PERSON', start=0, end=10)]
+    """
     question_words = _words(question)
-    return any(e.label in labels and not _own(question_words, text, e) for e in entities)
+    return [e for e in entities if e.label in labels and not _own(question_words, text, e)]
 
 
 def _bounds(text: str, entity: Entity) -> tuple[int, int]:

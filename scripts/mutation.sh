@@ -51,7 +51,7 @@ declare -A TESTS=(
   # numbered: the names read and the rule's cases, called directly; the test that builds an index is left out.
   [numbered]="rag/_numbered.py|tests/test_numbered.py -k 'not first_flight'"
   # counting: the parser's checks called directly; the one test that builds an index and asks is left out.
-  # money, levels, moves, holders, events, pending, naming, attribution: each rule's cases called directly; the tests that build an index are left out.
+  # money, levels, moves, holders, events, pending, naming, attribution, kinds: each rule's cases called directly; the tests that build an index are left out.
   [money]="rag/_money.py|tests/test_money.py -k 'not count_never'"
   [levels]="rag/_levels.py|tests/test_levels.py -k 'not change_never'"
   [moves]="rag/_moves.py|tests/test_moves.py -k 'not rise_never'"
@@ -59,6 +59,7 @@ declare -A TESTS=(
   [events]="rag/_events.py|tests/test_events.py -k 'not winner_never'"
   [pending]="rag/_pending.py|tests/test_pending.py -k 'not preview_never'"
   [attribution]="rag/_attribution.py|tests/test_attribution.py -k 'not what_happened'"
+  [kinds]="rag/_kinds.py|tests/test_kinds.py -k 'not never_names'"
   [naming]="rag/_naming.py|tests/test_naming.py -k 'not the_name_answers'"
   [counting]="rag/_counting.py|tests/test_counting.py -k 'not quoted_for_the_asked_one'"
   # cli: the in-process tests only; those that run `rag` in a subprocess are invisible to mutmut's trampolines.

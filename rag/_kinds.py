@@ -1,0 +1,82 @@
+"""A figure never answers "who" or "where": the reader's words must be of the kind of thing asked.
+
+The reader finds the words that answer best in a sentence it believes
+answers, and on news it sometimes takes a year or a date for a name: "Who
+is the lead actress in La La Land?" read against "La La Land (2016) cast
+and crew credits, including actors, actresses, directors …" gives "2016";
+"Which city hosted the Olympic Games in 2008?" against "… to host the 2004
+Summer Olympics …" gives "2004". A careful reader sees that a year is no
+person and no city. :func:`asks_a_name` gives the kinds of name a question
+asks for (none when a figure or a time could answer it);
+:func:`only_a_figure` says whether an answer's words are only a figure, a
+year or a date.
+
+Of SQuAD 1.1 dev's 1,096 "who" questions, no gold answer is only a figure
+or a date; of its 520 "where" and "which city / country …" questions, one
+is a rank ("9th"). "Where" questions are left alone: news asks where a
+market closed, which a figure answers.
+
+Example:
+    >>> sorted(asks_a_name("Who is the lead actress in La La Land?"))
+    ['NORP', 'ORG', 'PERSON']
+    >>> asks_a_name("When did La La Land open?"), asks_a_name("How many awards did it win?")
+    (frozenset(), frozenset())
+    >>> only_a_figure("2016"), only_a_figure("Emma Stone"), only_a_figure("9th")
+    (True, False, False)
+"""
+
+from __future__ import annotations
+
+import re
+
+from ._entities import thing_labels
+
+__all__ = ["asks_a_name", "only_a_figure"]
+
+_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
+          r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+# Numbers, months and the small words between them ("April 29", "the 1990s", "2004 and 2008", "June 21-27").
+_FIGURE = re.compile(
+    rf"(?:\d[\d,.:/]*(?:st|nd|rd|th|s)?|{_MONTH}|the|in|on|of|and|to|mid|early|late|[\s,()'’–—-])+",
+    re.IGNORECASE,
+)
+_RANK = re.compile(r"\s*\d+(?:st|nd|rd|th)\s*")
+# Only a question that opens with "who" or "which/what <kind of name>" is judged: "Where" asks a place, but news
+# also asks where a figure stood ("Where did the Dow close?", "Where does Warsaw rank?"), and a "who" later in a
+# question may be a name ("What was the date of the first episode of Doctor Who?").
+_WHO = re.compile(r"\s*(?:who|whom|whose)\b", re.IGNORECASE)
+_WHICH = re.compile(r"\s*(?:(?:in|of|for|to|from|at|by)\s+)?(?:which|what)\b", re.IGNORECASE)
+_PEOPLE = frozenset({"PERSON", "ORG", "NORP"})
+
+
+def asks_a_name(question: str) -> frozenset[str]:
+    """The kinds of name ``question`` asks for (spaCy labels), or none when a figure or a time may answer it.
+
+    Only questions that open with "who", "whom" or "whose" (a person, an
+    organisation or a group) or with "which/what <kind of name>" (a city, a
+    company, a player: :func:`rag._entities.thing_labels`).
+
+    Example:
+        >>> sorted(asks_a_name("Which city hosted the Olympic Games in 2008?"))
+        ['GPE', 'LOC']
+        >>> asks_a_name("What year did Beijing host the Olympics?"), asks_a_name("Where did the Nikkei close?")
+        (frozenset(), frozenset())
+        >>> asks_a_name("What was the date of the first episode of Doctor Who?")  # "Who" is a name here
+        frozenset()
+    """
+    if _WHO.match(question):
+        return _PEOPLE
+    if _WHICH.match(question):
+        return thing_labels(question)
+    return frozenset()
+
+
+def only_a_figure(words: str) -> bool:
+    """Whether ``words`` are only a figure, a year or a date (with a digit), never a rank alone ("9th").
+
+    Example:
+        >>> only_a_figure("April 29, 2015"), only_a_figure("the 1990s"), only_a_figure("April")
+        (True, True, False)
+    """
+    return (any(c.isdigit() for c in words) and _FIGURE.fullmatch(words) is not None
+            and _RANK.fullmatch(words) is None)
