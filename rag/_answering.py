@@ -100,7 +100,7 @@ from ._entities import (
 )
 from ._holders import asked_post, holds_another
 from ._index import IndexData
-from ._kinds import asks_a_name, only_a_figure
+from ._kinds import a_pronoun_unnamed, asks_a_name, only_a_figure
 from ._levels import asks_level, level_spans
 from ._money import asks_money, money_spans
 from ._moves import asked_direction, move_of, moves
@@ -382,7 +382,14 @@ class ExtractiveAnswerer:
             markers = []
             for k, item in enumerate(group):
                 if k == 0:
+                    row = item.row
                     item, words = expand(item, index, citations, question, self.entities if self.reader else None)
+                    if not citations and self.reader is not None and item.score > 0.0 and words is not None \
+                            and asks_a_name(question) and a_pronoun_unnamed(words):
+                        # "In 1997, he wrote and directed Titanic" with no name before it or in the title: the
+                        # sentence does not say who. The lead gives way, as a source or a figure does above.
+                        rest = sorted((replace(s, score=0.0) if s.row == row else s for s in scored), key=best_first)
+                        return self.compose(question, rest, passages, index, threshold=threshold, prefer=prefer)
                     if words is not None and answers_nothing(question, words, index.documents[item.doc_i].published):
                         words = None
                     short_answer = short_answer if citations else words

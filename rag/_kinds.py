@@ -31,7 +31,7 @@ import re
 
 from ._entities import thing_labels
 
-__all__ = ["asks_a_name", "only_a_figure"]
+__all__ = ["a_pronoun_unnamed", "asks_a_name", "only_a_figure"]
 
 _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
           r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
@@ -80,3 +80,33 @@ def only_a_figure(words: str) -> bool:
     """
     return (any(c.isdigit() for c in words) and _FIGURE.fullmatch(words) is not None
             and _RANK.fullmatch(words) is None)
+
+
+_PRONOUN = frozenset("he she they him her them it we us i you".split())
+_SUBJECT = frozenset("he she they it we i".split())
+
+
+def a_pronoun_unnamed(words: str) -> bool:
+    """Whether a short answer is a pronoun that names no one: the pronoun alone, or a clause it opens.
+
+    The short answer is made after a pronoun or a description has been
+    replaced by the name in the sentence before or the title, where there is
+    one; one still left names no one ("he wrote and directed Titanic"). A
+    possessive opening a noun phrase names a relation, which can answer
+    ("his mother").
+
+    Example:
+        >>> a_pronoun_unnamed("He"), a_pronoun_unnamed("he wrote and directed Titanic")
+        (True, True)
+        >>> a_pronoun_unnamed("his mother"), a_pronoun_unnamed("James Cameron"), a_pronoun_unnamed("US")
+        (False, False, False)
+    """
+    tokens = words.split()
+    if not tokens:
+        return False
+    first = tokens[0].strip(".,;:!?\"'“”‘’()")
+    if len(first) > 1 and first.isupper():  # "US", "IT": initials, not "us" or "it"
+        return False
+    first = first.lower()
+    return (len(tokens) == 1 and first in _PRONOUN) or (len(tokens) > 1 and first in _SUBJECT)
+

@@ -1,4 +1,4 @@
-"""A figure never answers "who" or "where": which questions ask a name, which words are only a figure, and through ask()."""
+"""A figure or a pronoun never answers "who": which questions ask a name, which words name no one, and through ask()."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from rag import MiniLMEmbeddings
-from rag._kinds import asks_a_name, only_a_figure
+from rag._kinds import a_pronoun_unnamed, asks_a_name, only_a_figure
 from tests.helpers import indexed
 
 
@@ -65,3 +65,42 @@ def test_a_year_never_names_who(tmp_path: Path, embedder: MiniLMEmbeddings) -> N
     assert who.refused or not only_a_figure(who.short_answer or "")
     when = assistant.ask("When was Harbor Lights made?")  # a figure still answers a question asking one
     assert not when.refused and "2016" in when.text
+
+
+@pytest.mark.parametrize(
+    ("words", "unnamed"),
+    [
+        ("he", True),
+        ("They", True),
+        ("he wrote and directed Titanic", True),  # a clause the pronoun opens
+        ("It", True),
+        ("his mother", False),  # a relation can answer "who"
+        ("her brother Tom", False),
+        ("US", False),  # initials, not "us"
+        ("IT", False),
+        ("James Cameron", False),
+        ("Hershey", False),
+        ("", False),
+    ],
+)
+def test_a_pronoun_unnamed(words: str, unnamed: bool) -> None:
+    assert a_pronoun_unnamed(words) is unnamed
+
+
+def test_a_pronoun_never_names_who(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
+    """With no name before it or in the title, "he" does not say who; with one, the name answers.
+
+    The first report's quote answered "Who directed Harbor Lights?" with no short answer (its "he" was dropped):
+    now the lead gives way, and with nothing else to quote the question is refused.
+    """
+    unnamed = {"id": "profile", "title": "A life in film", "published": "2023-01-05", "outlet": "Wire",
+               "text": "The film premiered in December. In 1997, he wrote and directed Harbor Lights (1997), a romance "
+                       "epic about two young lovers from different social classes who meet on board the famous ship."}
+    named = {"id": "profile-named", "title": "A life in film", "published": "2023-01-06", "outlet": "Wire",
+             "text": "Marcus Vale grew up near the sea and studied physics. In 1999, he wrote and directed Salt Road, "
+                     "a drama about two sisters who run a ferry."}
+    assistant = indexed(tmp_path, embedder, [unnamed, named])
+    who = assistant.ask("Who directed Harbor Lights?")  # before: the quote answered, "he" its short answer dropped
+    assert who.refused or (who.short_answer is not None and not a_pronoun_unnamed(who.short_answer))
+    other = assistant.ask("Who directed Salt Road?")
+    assert not other.refused and other.short_answer == "Marcus Vale"
