@@ -74,6 +74,10 @@ def test_a_year_never_names_who(tmp_path: Path, embedder: MiniLMEmbeddings) -> N
         ("They", True),
         ("he wrote and directed Titanic", True),  # a clause the pronoun opens
         ("It", True),
+        ("I", True),  # one capital letter is the pronoun, not initials
+        ("“He", True),  # quotes and brackets around it
+        ("he resigned", True),
+        ("Xi", False),
         ("his mother", False),  # a relation can answer "who"
         ("her brother Tom", False),
         ("US", False),  # initials, not "us"
