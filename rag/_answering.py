@@ -370,8 +370,8 @@ class ExtractiveAnswerer:
             # The span reader found the lead's answer in its source ("according to the department") or took a
             # figure where a name is asked: the sentence answers no more than one the read checks drop. Each
             # round drops one more sentence to 0, and a lead at 0 stays (forced answers), so it ends.
-            rest = sorted((replace(s, score=0.0) if s.row == lead.row else s for s in scored), key=best_first)
-            return self.compose(question, rest, passages, index, threshold=threshold, prefer=prefer)
+            return self.compose(question, _given_way(scored, lead.row), passages, index, threshold=threshold,
+                                prefer=prefer)
         statements = self._spanned_in_quote(question, statements, index, 2 if rivals else 1)
         citations: list[Citation] = []
         parts: list[str] = []
@@ -388,8 +388,8 @@ class ExtractiveAnswerer:
                             and asks_a_name(question) and a_pronoun_unnamed(words):
                         # "In 1997, he wrote and directed Titanic" with no name before it or in the title: the
                         # sentence does not say who. The lead gives way, as a source or a figure does above.
-                        rest = sorted((replace(s, score=0.0) if s.row == row else s for s in scored), key=best_first)
-                        return self.compose(question, rest, passages, index, threshold=threshold, prefer=prefer)
+                        return self.compose(question, _given_way(scored, row), passages, index, threshold=threshold,
+                                            prefer=prefer)
                     if words is not None and answers_nothing(question, words, index.documents[item.doc_i].published):
                         words = None
                     short_answer = short_answer if citations else words
@@ -656,9 +656,7 @@ class ExtractiveAnswerer:
             row = index.neighbour(item.row, -1)
             return row is not None and about_another(question, before, sentence_before(index, row), [names])
 
-        out = [replace(s, score=0.0) if any(another(s, names) for names in families) else s for s in read]
-        out.sort(key=best_first)
-        return out
+        return _each_checked(read, lambda s: replace(s, score=0.0) if any(another(s, names) for names in families) else s)
 
     @staticmethod
     def _another_holder(question: str, read: list[ScoredSentence], index: IndexData) -> list[ScoredSentence]:
@@ -674,9 +672,7 @@ class ExtractiveAnswerer:
                 return False
             return holds_another(question, _spanned_text(item, index), span.start, span.end)
 
-        out = [replace(s, score=0.0) if another(s) else s for s in read]
-        out.sort(key=best_first)
-        return out
+        return _each_checked(read, lambda s: replace(s, score=0.0) if another(s) else s)
 
     @staticmethod
     def _the_asked_move(read: list[ScoredSentence], index: IndexData, direction: str) -> list[ScoredSentence]:
@@ -702,9 +698,7 @@ class ExtractiveAnswerer:
             a, b = min(asked, key=lambda found: (abs(found[0] - span.start), found[0]))
             return replace(item, span=Span(span.piece, a, b, span.score))
 
-        out = [checked(s) for s in read]
-        out.sort(key=best_first)
-        return out
+        return _each_checked(read, checked)
 
     def _the_whole_answer(self, question: str, read: list[ScoredSentence], index: IndexData) -> list[ScoredSentence]:
         """When the best answer gives in part what another answering sentence gives whole, that sentence leads instead.
@@ -782,10 +776,8 @@ class ExtractiveAnswerer:
         (:func:`rag._pending.pending`); read for "Who is the Maxwell Award
         winner in 2019?" it had answered "Home Depot College Football".
         """
-        out = [replace(s, score=0.0) if s.score > 0.0 and pending(index.documents[s.doc_i].text[s.start : s.end]) else s
-               for s in read]
-        out.sort(key=best_first)
-        return out
+        return _each_checked(read, lambda s: replace(s, score=0.0)
+                             if s.score > 0.0 and pending(index.documents[s.doc_i].text[s.start : s.end]) else s)
 
     @staticmethod
     def _not_the_source(question: str, read: list[ScoredSentence], index: IndexData) -> list[ScoredSentence]:
@@ -805,9 +797,7 @@ class ExtractiveAnswerer:
                 return replace(item, score=0.0)
             return item
 
-        out = [checked(s) for s in read]
-        out.sort(key=best_first)
-        return out
+        return _each_checked(read, checked)
 
     def _a_name_not_a_figure(self, question: str, read: list[ScoredSentence], index: IndexData,
                              kinds: frozenset[str]) -> list[ScoredSentence]:
@@ -838,9 +828,7 @@ class ExtractiveAnswerer:
             near = min(names, key=lambda e: (abs(e.start - span.start), e.start))
             return replace(item, span=Span(span.piece, near.start, near.end, span.score), reread=True)
 
-        out = [checked(s) for s in read]
-        out.sort(key=best_first)
-        return out
+        return _each_checked(read, checked)
 
     @staticmethod
     def _figure_of_the_kind(read: list[ScoredSentence], index: IndexData,
@@ -883,8 +871,7 @@ class ExtractiveAnswerer:
                 return replace(item, row=after, start=start, end=end, span=Span("sentence", *amounts[0], span.score))
             return replace(item, score=0.0)
 
-        out = [checked(s) for s in read]
-        out.sort(key=best_first)
+        out = _each_checked(read, checked)
         rows: set[int] = set()
         kept = []
         for item in out:  # a sentence handed a score may have been read itself: it counts once, at its best
@@ -946,6 +933,16 @@ def _leads_instead(read: list[ScoredSentence], k: int, span: tuple[int, int]) ->
     if k == 0:
         return [spanned] + read[1:]
     return [spanned] + read[1:k] + [replace(lead, score=item.score)] + read[k + 1 :]
+
+
+def _each_checked(read: list[ScoredSentence], checked: Callable[[ScoredSentence], ScoredSentence]) -> list[ScoredSentence]:
+    """``checked`` applied to each read sentence, best first again (a check may drop one to score 0 or move its span)."""
+    return sorted((checked(s) for s in read), key=best_first)
+
+
+def _given_way(scored: list[ScoredSentence], row: int) -> list[ScoredSentence]:
+    """``scored`` with the sentence at ``row`` dropped to score 0, best first: a lead whose words answer nothing gives way."""
+    return sorted((replace(s, score=0.0) if s.row == row else s for s in scored), key=best_first)
 
 
 def _spanned_text(item: ScoredSentence, index: IndexData) -> str:
