@@ -40,6 +40,14 @@ __all__ = ["asks_about_a_source", "quotes_the_source", "source_spans"]
 _SOURCE = re.compile(r"\baccording\s+to\s+([^,;:.!?()\u2013\u2014\"“”]+?)(?=\s+(?:that|which|who)\b|\s*[,;:.!?()\u2013\u2014\"“”]|\s*$)",
                      re.IGNORECASE)
 
+# A report's speaker after it, at the sentence's end: "…, and 14 structures were destroyed, the department said."
+# Not after a quotation, whose "we" and "I" are the speaker's own ("'We will strike,' Fain said": Fain's union).
+_SAID = re.compile(
+    r"(?<![\"”’']),\s+((?:the\s+|a\s+|an\s+)?[^,;:\"“”()]{1,60}?)\s+(?:said|says|told\s+\w+|added|announced|reported|"
+    r"stated|confirmed)(?:\s+(?:on|in|late|early)\s+[^,;:\"“”]{1,30}?|\s+\w+day)?\s*[.!?]?\s*$",
+    re.IGNORECASE,
+)
+
 # A question about a source: who said, told, reported, published, found or estimated something.
 _ASKS_SOURCE = re.compile(
     r"\b(?:according|sa(?:y|ys|id|ying)|told|tells?|announc\w*|report\w*|stat(?:e|ed|es|ing|ement)|claim\w*|"
@@ -51,14 +59,25 @@ _ASKS_SOURCE = re.compile(
 
 
 def source_spans(sentence: str) -> list[tuple[int, int]]:
-    """Where ``sentence`` names a source: the words after each "according to", as ``(start, end)`` offsets.
+    """Where ``sentence`` names a source, as ``(start, end)`` offsets.
+
+    The words after each "according to", and a speaker who closes the
+    sentence after a comma ("…, the department said."), unless a quotation
+    comes right before (a quotation's "we" is its speaker).
 
     Example:
         >>> s = "Sales fell 5%, according to data from the ministry, and prices rose."
         >>> [s[a:b] for a, b in source_spans(s)]
         ['data from the ministry']
+        >>> s = "Two firefighters were hurt and 14 homes were destroyed, the department said Thursday."
+        >>> [s[a:b] for a, b in source_spans(s)]
+        ['the department']
     """
-    return [match.span(1) for match in _SOURCE.finditer(sentence)]
+    spans = [match.span(1) for match in _SOURCE.finditer(sentence)]
+    said = _SAID.search(sentence)
+    if said is not None:
+        spans.append(said.span(1))
+    return spans
 
 
 def asks_about_a_source(question: str) -> bool:

@@ -22,7 +22,13 @@ from tests.helpers import indexed
         ("The vote passed (according to officials) on Friday.", ["officials"]),
         ("It rose 3% — according to Reuters — in May; according to the AP, it fell.", ["Reuters", "the AP"]),
         ("The fire started Monday near a hiking trail.", []),
-        ("Officials said the fire started Monday.", []),  # a speaker, not "according to"
+        ("Officials said the fire started Monday.", []),  # a speaker who opens the report: often its subject too
+        ("Two firefighters were hurt and 14 homes were destroyed, the department said.", ["the department"]),
+        ("The company will cut 500 jobs, a spokesman told Reuters on Monday.", ["a spokesman"]),
+        ("Firefighters contained 85% of the fire, officials said Thursday.", ["officials"]),
+        ("\u201cWe are turning a corner,\u201d Fire Chief Anthony Marrone told reporters.", []),  # a quotation's speaker
+        ("\"We will strike,\" Fain said on Thursday.", []),
+        ("The plan, he said, is sound.", []),  # not at the sentence's end
     ],
 )
 def test_source_spans(sentence: str, sources: list[str]) -> None:
@@ -49,6 +55,7 @@ def test_asks_about_a_source(question: str, asks: bool) -> None:
 
 FIRE = "The fire started Monday near a hiking trail, according to the Los Angeles County Fire Department."
 CHIEF = "The blaze is 85% contained, according to Fire Chief Anthony Marrone."
+DESTROYED = "Two firefighters were hurt and 14 homes were destroyed, the department said."
 
 
 @pytest.mark.parametrize(
@@ -63,6 +70,8 @@ CHIEF = "The blaze is 85% contained, according to Fire Chief Anthony Marrone."
         ("Who contained the blaze?", CHIEF, "Fire Chief Anthony Marrone", True),
         ("Who?", FIRE, "the Los Angeles County Fire Department", False),  # no words to weigh: never judged
         ("Who said the fire started Monday?", FIRE, "the Los Angeles County Fire Department", False),  # who said
+        ("Who destroyed 14 homes?", DESTROYED, "the department", True),
+        ("Who was hurt?", DESTROYED, "Two firefighters", False),
     ],
 )
 def test_quotes_the_source(question: str, sentence: str, words: str, source: bool) -> None:
@@ -92,3 +101,13 @@ def test_the_source_never_answers_what_happened(tmp_path: Path, embedder: MiniLM
     assert not source.refused and "Fire Department" in (source.short_answer or "")
     where = assistant.ask("Where did the fire start?")  # the sentence still answers what it reports
     assert not where.refused and "hiking trail" in where.text
+
+
+def test_a_speaker_at_the_end_gives_way_to_the_span_readers_words(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
+    """The 6-layer reader took "the department" for who was hurt; the 12-layer reader's "Two firefighters" answers."""
+    report = {"id": "ridge-fire", "title": "Ridge Fire mostly contained", "published": "2023-08-10", "outlet": "Wire",
+              "text": "Firefighters have contained most of the Ridge Fire, which burned 12,400 acres north of the city. "
+                      "Two firefighters suffered minor injuries, and 14 structures were destroyed, the department said."}
+    assistant = indexed(tmp_path, embedder, [report])
+    hurt = assistant.ask("Who suffered minor injuries?")
+    assert not hurt.refused and hurt.short_answer == "Two firefighters"
