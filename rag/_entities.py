@@ -225,8 +225,8 @@ def asked_labels(question: str) -> frozenset[str]:
         ['CARDINAL', 'DATE', 'MONEY', 'PERCENT', 'QUANTITY', 'TIME']
         >>> sorted(asked_labels("Which company bought Twitter?"))
         ['ORG']
-        >>> asked_labels("Why Tajikistan?")
-        frozenset()
+        >>> asked_labels("Why Tajikistan?"), asked_labels("What was the date of the first episode of Doctor Who?")
+        (frozenset(), frozenset())
     """
     q = question.lower().strip()
     if re.search(rf"\bhow (?:many|much)\b(?:\s+{_TIME_UNITS})|\bhow (?:long|old)\b", q):
@@ -240,7 +240,8 @@ def asked_labels(question: str) -> frozenset[str]:
     labels = thing_labels(q)
     if labels:
         return labels
-    if re.search(r"^(?:who|whom|whose)\b|\b(?:who|whom|whose)\b.*\?$", q):
+    # "Who …?", or a lower-case "who" later on ("In 2019, who won?"); a capitalised one inside is a name ("Doctor Who").
+    if re.search(r"^(?:who|whom|whose)\b", q) or re.search(r"\b(?:who|whom|whose)\b.*\?\s*$", question.strip()):
         return frozenset({"PERSON", "ORG", "NORP"})
     return frozenset()
 

@@ -423,3 +423,17 @@ def test_a_surname_alone_is_completed_from_another_article_naming_the_person_in_
     answer = assistant.ask("Who runs Volta Motors?")
     assert not answer.refused and answer.short_answer == "Elon Musk"
     assert answer.short_answer in answer.citations[0].quote
+
+
+@pytest.mark.parametrize(
+    ("question", "people"),
+    [
+        ("Who won the Cup?", True),
+        ("In 2019, who won the Cup?", True),  # a lower-case "who" later on asks who too
+        ("The drill was led by who?", True),
+        ("What was the date of the first episode of Doctor Who?", False),  # a capitalised one is a name
+        ("What did the WHO say about the outbreak?", False),
+    ],
+)
+def test_a_who_inside_a_name_asks_no_one(question: str, people: bool) -> None:
+    assert ("PERSON" in asked_labels(question)) is people
