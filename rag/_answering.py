@@ -365,8 +365,7 @@ class ExtractiveAnswerer:
         statements = self._respanned(question, statements, index, 2 if rivals else 1)
         lead = statements[0][0]
         if self.reader is not None and lead.score > 0.0 and lead.span is not None and lead.span.piece != "title" \
-                and self._wrong_words(question, _spanned_text(lead, index)[lead.span.start : lead.span.end],
-                                      _spanned_text(lead, index), lead.span):
+                and _wrong_words(question, _spanned_text(lead, index), lead.span):
             # The span reader found the lead's answer in its source ("according to the department") or took a
             # figure where a name is asked: the sentence answers no more than one the read checks drop. Each
             # round drops one more sentence to 0, and a lead at 0 stays (forced answers), so it ends.
@@ -442,16 +441,6 @@ class ExtractiveAnswerer:
             if out.span is not None:
                 group[0] = replace(group[0], span=out.span)
         return statements
-
-    @staticmethod
-    def _wrong_words(question: str, words: str, text: str, span: Span) -> bool:
-        """Whether a lead's short-answer ``words`` (at ``span`` in ``text``) answer nothing the read checks would keep.
-
-        Its source ("according to X", :func:`rag._attribution.quotes_the_source`),
-        or a figure where a name is asked (:func:`rag._kinds.only_a_figure`).
-        """
-        return (quotes_the_source(question, text, span.start, span.end)
-                or (bool(asks_a_name(question)) and only_a_figure(words)))
 
     def _spanned_in_quote(
         self, question: str, statements: list[list[ScoredSentence]], index: IndexData, leads: int
@@ -793,35 +782,42 @@ class ExtractiveAnswerer:
         reader takes "Two firefighters". A dropped sentence can still join a
         statement as the same claim, as a "how many" drop can.
         """
+        return self._unless_the_span_reader_passes(question, read, index, partial(_the_source, question),
+                                                   lambda item, text: replace(item, score=0.0))
+
+    def _unless_the_span_reader_passes(
+        self, question: str, read: list[ScoredSentence], index: IndexData, wrong: Callable[[str, Span], bool],
+        otherwise: Callable[[ScoredSentence, str], ScoredSentence],
+    ) -> list[ScoredSentence]:
+        """Each read sentence whose words are ``wrong`` (given the text they are in and their span) takes the span
+        reader's words where those are not, and else becomes ``otherwise(item, text)``.
+
+        The 6-layer reader's words are a weak guess where a sentence
+        answers, so before a check drops a sentence over them the span
+        reader reads that sentence alone: one 12-layer read, for such
+        sentences only. Its words, where they pass, are final.
+        """
         def checked(item: ScoredSentence) -> ScoredSentence:
             span = item.span
             if span is None or span.piece == "title" or item.score == 0.0:
                 return item
-            if not quotes_the_source(question, _spanned_text(item, index), span.start, span.end):
+            text = _spanned_text(item, index)
+            if not wrong(text, span):
                 return item
-            again = self._second_span(question, item, index)
-            if again is not None and not quotes_the_source(question, _spanned_text(again, index), again.span.start,
-                                                           again.span.end):
-                return again
-            return replace(item, score=0.0)
+            if self.span_reader is not None and not item.reread:
+                again = self.span_reader.read([self.reader_input(question, item, index)])[0].span
+                if again is not None and again.piece != "title":
+                    reread = replace(item, span=again, reread=True)
+                    if not wrong(_spanned_text(reread, index), again):
+                        return reread
+            return otherwise(item, text)
 
         return _each_checked(read, checked)
 
-    def _second_span(self, question: str, item: ScoredSentence, index: IndexData) -> ScoredSentence | None:
-        """``item`` with the span reader's words, read alone and final (``None`` without a span reader or words).
-
-        A read check asks for it before it drops a sentence over the first
-        reader's words: one 12-layer read, for such sentences only.
-        """
-        if self.span_reader is None or item.reread:
-            return None
-        span = self.span_reader.read([self.reader_input(question, item, index)])[0].span
-        return None if span is None or span.piece == "title" else replace(item, span=span, reread=True)
-
     def _a_name_not_a_figure(self, question: str, read: list[ScoredSentence], index: IndexData,
                              kinds: frozenset[str]) -> list[ScoredSentence]:
-        """For a question asking a name ("who", "where", "which city"): a read span that is only a figure or a date
-        quotes the nearest name of an asked kind in its sentence instead, and a sentence with none drops to score 0.
+        """For a question asking a name ("who", "which city"): a read span that is only a figure or a date quotes the
+        nearest name of an asked kind in its sentence instead, and a sentence with none drops to score 0.
 
         "Who is the lead actress in La La Land?" read against "La La Land
         (2016) cast and crew credits, including actors, actresses …" had
@@ -835,24 +831,15 @@ class ExtractiveAnswerer:
         if entities is None:
             return read
 
-        def checked(item: ScoredSentence) -> ScoredSentence:
+        def named(item: ScoredSentence, text: str) -> ScoredSentence:
             span = item.span
-            if span is None or span.piece == "title" or item.score == 0.0:
-                return item
-            text = _spanned_text(item, index)
-            if not only_a_figure(text[span.start : span.end]):
-                return item
-            again = self._second_span(question, item, index)
-            if again is not None and again.span is not None \
-                    and not only_a_figure(_spanned_text(again, index)[again.span.start : again.span.end]):
-                return again
             names = other_entities(question, text, entities.find([text])[0], kinds)
-            if not names:
+            if span is None or not names:
                 return replace(item, score=0.0)
             near = min(names, key=lambda e: (abs(e.start - span.start), e.start))
             return replace(item, span=Span(span.piece, near.start, near.end, span.score), reread=True)
 
-        return _each_checked(read, checked)
+        return self._unless_the_span_reader_passes(question, read, index, _a_figure, named)
 
     @staticmethod
     def _figure_of_the_kind(read: list[ScoredSentence], index: IndexData,
@@ -957,6 +944,24 @@ def _leads_instead(read: list[ScoredSentence], k: int, span: tuple[int, int]) ->
     if k == 0:
         return [spanned] + read[1:]
     return [spanned] + read[1:k] + [replace(lead, score=item.score)] + read[k + 1 :]
+
+
+def _the_source(question: str, text: str, span: Span) -> bool:
+    """Whether the words at ``span`` in ``text`` are the source of its report (:func:`rag._attribution.quotes_the_source`)."""
+    return quotes_the_source(question, text, span.start, span.end)
+
+
+def _a_figure(text: str, span: Span) -> bool:
+    """Whether the words at ``span`` in ``text`` are only a figure or a date (:func:`rag._kinds.only_a_figure`)."""
+    return only_a_figure(text[span.start : span.end])
+
+
+def _wrong_words(question: str, text: str, span: Span) -> bool:
+    """Whether a lead's words (at ``span`` in ``text``) fail a read check that the span reader's words may fail too.
+
+    Its source (:func:`_the_source`), or a figure where a name is asked (:func:`_a_figure`).
+    """
+    return _the_source(question, text, span) or (bool(asks_a_name(question)) and _a_figure(text, span))
 
 
 def _each_checked(read: list[ScoredSentence], checked: Callable[[ScoredSentence], ScoredSentence]) -> list[ScoredSentence]:
