@@ -62,11 +62,20 @@ _ASKS_TIME = re.compile(r"^\s*when\b|\bsince when\b|\b(?:what|which)\b(?:\s+\w+)
                         re.IGNORECASE)
 # Letters before a figure that do not name a family: "mid-1990", "No. 5", "x2".
 _NOT_PREFIXES = frozenset({"mid", "no", "x", "us"})
-# Words before a figure that make it a date, a count or a reference rather than a member of a family.
-_NOT_FAMILIES = frozenset(
+_MONTH_WORDS = frozenset(
     "january february march april may june july august september october november december jan feb mar apr jun jul "
-    "aug sep sept oct nov dec the a an in on at by of and or to for from after before since about over under than "
+    "aug sep sept oct nov dec".split()
+)
+# Words before a figure that make it a date, a count or a reference rather than a member of a family.
+_NOT_FAMILIES = _MONTH_WORDS | frozenset(
+    "the a an in on at by of and or to for from after before since about over under than "
     "with page number no chapter top".split()
+)
+# The words a date stamp holds besides its figures: months, weekdays, times and zones, "published", "updated".
+_STAMP_WORDS = _MONTH_WORDS | frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs "
+    "fri sat sun published updated posted last modified on at am pm a m p gmt utc et est edt ct cst cdt pt pst pdt bst "
+    "cet cest ist jst th st nd rd".split()
 )
 
 
@@ -111,7 +120,9 @@ def names_another(question: str, sentence: str, before: str = "",
     of it as "the plane", so neither is flagged. Nor is a sentence whose
     sentence ``before`` names the asked member: news names the thing once
     and compares it after ("The drought of 2010 was the worst. It covered
-    1.2 million square miles, against 734,000 in 2005."). The year of a
+    1.2 million square miles, against 734,000 in 2005."), unless that
+    sentence is only the date the page was published ("Oct 29, 2019 ..."):
+    a stamp says when a report was written, not which one it is. The year of a
     question about what is to come ("Where will the plant open in 2024?")
     is when it happens, not which one: reports from the year before name
     their own. Nor is a year judged when the question asks a time: its
@@ -131,9 +142,27 @@ def names_another(question: str, sentence: str, before: str = "",
         members = {member for f, member in named if f == family}
         if members and not said & {member for f, member in asked if f == family}:
             flagged = True
-    if not flagged or not before:
+    if not flagged or not before or _is_a_stamp(before):
         return flagged
     return not {member for _, member in names(before)} & {member for _, member in asked}
+
+
+def _is_a_stamp(text: str) -> bool:
+    """Whether ``text`` is only a date stamp ("Oct 29, 2019 ...", "Updated 3:15 PM ET, Tue May 4, 2021").
+
+    Pages copied from the web and search results open with the day they were
+    published. That day says when the report was written, not which year's
+    event it speaks of, so it never stands for the sentence after it.
+
+    Example:
+        >>> _is_a_stamp("Oct 29, 2019 ..."), _is_a_stamp("Updated 3:15 PM ET, Tue May 4, 2021")
+        (True, True)
+        >>> _is_a_stamp("The drought of 2010 was the worst."), _is_a_stamp("2019")
+        (False, False)
+    """
+    words = [word.lower() for word in re.findall(r"[A-Za-z]+", text)]
+    # A month, for a year alone may be a heading over the year's winners ("2019. Joe Burrow, LSU").
+    return bool(_YEAR.search(text)) and any(w in _MONTH_WORDS for w in words) and all(w in _STAMP_WORDS for w in words)
 
 
 def names_asked(question: str, text: str, names: Names = numbered_names) -> bool:

@@ -59,6 +59,19 @@ def test_a_sentence_after_one_naming_the_asked_member_may_compare() -> None:
 
 
 @pytest.mark.parametrize(
+    "stamp", ["Oct 29, 2019 ...", "Updated 3:15 PM ET, Tue Oct 29, 2019", "Published: 29 October 2019", "Posted Oct. 29th, 2019"]
+)
+def test_a_date_stamp_before_names_no_member(stamp: str) -> None:
+    """A page's publication stamp says when it was written, not which year's award the next sentence is about."""
+    question = "Who is the Maxwell Award winner in 2019?"
+    sentence = "Headlining the list of semifinalists is 2018 Maxwell Award winner Tua Tagovailoa."
+    assert names_another(question, sentence, stamp)
+    # A sentence that speaks of the asked year does, as does a year heading with no month (a list of winners).
+    assert not names_another(question, sentence, "On Oct 29, 2019, the 2019 semifinalists were named.")
+    assert not names_another(question, sentence, "2019")
+
+
+@pytest.mark.parametrize(
     ("question", "sentence", "another"),
     [
         ("When did the A400M first fly?", "The A380 first flew in April 2005.", True),
