@@ -1,4 +1,4 @@
-"""A figure never answers "who" or "where": the reader's words must be of the kind of thing asked.
+"""A figure never answers "who" or "which city", and words without one never "how many": the kind of thing asked.
 
 The reader finds the words that answer best in a sentence it believes
 answers, and on news it sometimes takes a year or a date for a name: "Who
@@ -16,6 +16,12 @@ or a date; of its 520 "where" and "which city / country …" questions, one
 is a rank ("9th"). "Where" questions are left alone: news asks where a
 market closed, which a figure answers.
 
+The other way round, "How big a stake in Chrysler does Fiat have?" read
+against "… Chrysler should have cars designed by Fiat out on the market by
+2011" gave "cars". :func:`asks_a_figure` says a question asks a count or a
+size, and :func:`no_figure` that words state none: no digit, number word or
+word of quantity ("several", "half", "twice", "none").
+
 Example:
     >>> sorted(asks_a_name("Who is the lead actress in La La Land?"))
     ['NORP', 'ORG', 'PERSON']
@@ -30,8 +36,9 @@ from __future__ import annotations
 import re
 
 from ._entities import thing_labels
+from ._text import NUMBER_WORDS
 
-__all__ = ["a_pronoun_unnamed", "asks_a_name", "only_a_figure"]
+__all__ = ["a_pronoun_unnamed", "asks_a_figure", "asks_a_name", "no_figure", "only_a_figure"]
 
 _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
           r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
@@ -80,6 +87,51 @@ def only_a_figure(words: str) -> bool:
     """
     return (any(c.isdigit() for c in words) and _FIGURE.fullmatch(words) is not None
             and _RANK.fullmatch(words) is None)
+
+
+# "How many", "how big a stake", "what percentage": a count or a size, never "how much" (which a degree answers:
+# "very little", "free") nor "how often" ("each year", "annually").
+_A_FIGURE = re.compile(r"\bhow\s+(?:many|big|large)\b|\bwhat\s+(?:number|percentage|proportion|share)\s+of\b", re.IGNORECASE)
+_QUESTION_WORD = re.compile(r"\b(?:how|what|which|who|whom|whose|when|where|why)\b", re.IGNORECASE)
+# A figure or a word of quantity: digits, number words, "dozens", "several", "none", "twice", "half".
+_AMOUNT = re.compile(
+    rf"\d|\b(?:{NUMBER_WORDS}|zero|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|sixty|seventy|"
+    r"eighty|ninety|dozens?|hundreds?|thousands?|millions?|billions?|trillions?|scores?|several|few|many|multiple|"
+    r"numerous|countless|no|none|nobody|all|both|most|half|quarters?|thirds?|fifths?|percent|once|twice|thrice|single|"
+    r"double|triple|a (?:number|lot|handful))\b",
+    re.IGNORECASE,
+)
+
+
+def asks_a_figure(question: str) -> bool:
+    """Whether ``question`` asks a count or a size ("how many", "how big a stake", "what percentage of").
+
+    Example:
+        >>> asks_a_figure("How big a stake in Chrysler does Fiat have?"), asks_a_figure("How much does entry cost?")
+        (True, False)
+        >>> asks_a_figure("The receptors must bind to how many complexes?"), asks_a_figure("How was it decided how many sit?")
+        (True, False)
+    """
+    # The first question word asks it: "How was it decided how many would sit?" asks a way, not a count.
+    first = _QUESTION_WORD.search(question)
+    return first is not None and _A_FIGURE.match(question, first.start()) is not None
+
+
+def no_figure(words: str) -> bool:
+    """Whether ``words`` state no figure: no digit and no word that counts ("cars", not "a dozen cars" or "half").
+
+    Of SQuAD 1.1 dev's 891 questions asking how many, how much, how far or
+    how big, 25 gold answers are no figure. Of those
+    :func:`asks_a_figure` judges (689; it leaves out "how much", a degree: "very
+    little", "free", and "how far"), two: "unmanned" for "How many people
+    were on the test flight?" and "letters" for a "how many" inside a
+    "what" question.
+
+    Example:
+        >>> no_figure("cars"), no_figure("20 percent"), no_figure("a dozen"), no_figure("twice")
+        (True, False, False, False)
+    """
+    return _AMOUNT.search(words) is None
 
 
 _PRONOUN = frozenset("he she they him her them it we us i you".split())

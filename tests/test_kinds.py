@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from rag import MiniLMEmbeddings
-from rag._kinds import a_pronoun_unnamed, asks_a_name, only_a_figure
+from rag._kinds import a_pronoun_unnamed, asks_a_figure, asks_a_name, no_figure, only_a_figure
 from tests.helpers import indexed
 
 
@@ -108,3 +108,52 @@ def test_a_pronoun_never_names_who(tmp_path: Path, embedder: MiniLMEmbeddings) -
     assert who.refused or (who.short_answer is not None and not a_pronoun_unnamed(who.short_answer))
     other = assistant.ask("Who directed Salt Road?")
     assert not other.refused and other.short_answer == "Marcus Vale"
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("How many troops took part?", True),
+        ("How big a stake in Chrysler does Fiat have?", True),
+        ("How large was the crowd?", True),
+        ("What percentage of voters backed the plan?", True),
+        ("The receptors must bind to how many complexes?", True),  # the first question word asks it
+        ("How much did the Dow fall?", False),  # a degree may answer "how much" ("very little")
+        ("How often does the council meet?", False),
+        ("How far did the storm travel?", False),
+        ("How was it decided how many seats each party gets?", False),  # a way, not a count
+        ("Who won?", False),
+    ],
+)
+def test_asks_a_figure(question: str, asks: bool) -> None:
+    assert asks_a_figure(question) is asks
+
+
+@pytest.mark.parametrize(
+    ("words", "none"),
+    [
+        ("cars", True),
+        ("the deal", True),
+        ("20 percent", False),
+        ("a dozen", False),
+        ("twice", False),
+        ("half", False),
+        ("several hundred", False),
+        ("zero", False),
+        ("3,800", False),
+    ],
+)
+def test_no_figure(words: str, none: bool) -> None:
+    assert no_figure(words) is none
+
+
+def test_words_without_a_figure_never_answer_how_many(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
+    """Without the check the merger report answered "How big a stake in Chrysler does Fiat have?" with "cars"."""
+    report = {"id": "deal", "title": "Chrysler deal goes through", "published": "2009-05-01", "outlet": "Wire",
+              "text": "Meanwhile, the deal with Fiat did go through, and Chrysler should have cars designed by Fiat out "
+                      "on the market by 2011. The emerging Chrysler will be owned mostly by the union."}
+    assistant = indexed(tmp_path, embedder, [report])
+    stake = assistant.ask("How big a stake in Chrysler does Fiat have?")
+    assert stake.refused or not no_figure(stake.short_answer or "")
+    count = assistant.ask("By what year should Chrysler have cars designed by Fiat?")  # other questions still answer
+    assert not count.refused and "2011" in count.text
