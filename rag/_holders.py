@@ -52,6 +52,12 @@ _ASKED_POSSESSIVE = re.compile(
     rf"(?P<post>{_POST})\b",
     re.IGNORECASE,
 )
+# "Who coaches the Hawks?", "Who runs Tesla?": a post asked by its verb.
+_ASKED_VERB = re.compile(
+    rf"^\s*who\s+(?:now\s+|currently\s+)?(?P<post>coaches|leads|runs|heads|chairs|manages|owns|captains|directs|"
+    rf"edits|governs)\s+(?:the\s+)?(?P<body>{_NAME})",
+    re.IGNORECASE,
+)
 # "Facebook CEO Mark Zuckerberg", "Nintendo's CEO Doug Bowser", "former Google chief Eric Schmidt".
 _HELD_BEFORE = re.compile(
     rf"(?:(?P<former>{_FORMER})\s+)?(?P<body>{_NAME})(?:['’]s)?\s+(?:(?P<former2>{_FORMER})\s+|{_TIME_WORDS}\s+)?"
@@ -108,7 +114,13 @@ def asked_post(question: str) -> Asked | None:
         Asked(post='CEO', body='Nintendo', present=True)
         >>> asked_post("Who was the president of the university in 1900?") is None  # no proper name
         True
+        >>> asked_post("Who coaches the Lakeside Owls?")
+        Asked(post='coaches', body='Lakeside Owls', present=True)
     """
+    verb = _ASKED_VERB.search(question)
+    if verb is not None:  # "who coaches" asks who does now
+        body = _trim(verb.group("body"))
+        return Asked(verb.group("post").lower(), body, True) if body else None
     found = _ASKED_OF.search(question) or _ASKED_POSSESSIVE.search(question)
     if found is None or found.group("former"):
         return None

@@ -28,6 +28,12 @@ from tests.helpers import indexed
         ("Who was the former CEO of Google?", None),  # a former holder is what is asked
         ("Who won the 2018 World Cup?", None),
         ("Who replaced Steve Jobs as Apple's CEO?", None),
+        # a post asked by its verb: who holds it now
+        ("Who coaches the Lakeside Owls?", Asked("coaches", "Lakeside Owls", True)),
+        ("Who runs Tesla?", Asked("runs", "Tesla", True)),
+        ("Who currently heads the World Bank?", Asked("heads", "World Bank", True)),
+        ("Who runs the company?", None),  # no proper name
+        ("Who scored the winner for the Hawks?", None),
     ],
 )
 def test_asked_post(question: str, asked: Asked | None) -> None:
@@ -101,6 +107,11 @@ def test_post_held(sentence: str, name: str, held: Held | None) -> None:
         ("Who was the founder of the Oracle Corporation?",
          "Alumni include Microsoft CEO Satya Nadella, Oracle Corporation founder Larry Ellison and others.",
          "Satya Nadella", False),
+        # a post asked by its verb
+        ("Who coaches the Southern League champions?", '"I am proud of them," Hawks coach Martin Reyes said.',
+         "Martin Reyes", True),
+        ("Who coaches the Hawks?", '"I am proud of them," Hawks coach Martin Reyes said.', "Martin Reyes", False),
+        ("Who runs Tesla?", "Musk, the founder and CEO of SpaceX and Tesla, sold shares.", "Musk", False),
         # no post next to the name, or no post asked
         ("Who is Nintendo's CEO?", "Mark Zuckerberg spoke on Monday.", "Mark Zuckerberg", False),
         ("Who spoke on Monday?", "Facebook CEO Mark Zuckerberg spoke on Monday.", "Mark Zuckerberg", False),
