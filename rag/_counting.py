@@ -89,6 +89,7 @@ def word_similarity(embeddings: Embeddings, cache_size: int = 4096) -> Callable[
 class _Counted:
     lemma: str
     phrase: frozenset[str]
+    fates: frozenset[str] = frozenset()  # what befell them, as the question asks ("died": dead)
 
 
 class CountChecker:
@@ -131,7 +132,7 @@ class CountChecker:
             if token.lower_ == "many" and token.head.pos_ in ("NOUN", "PROPN") and token.head.i != token.i:
                 head = token.head
                 phrase = frozenset(_lemma(t) for t in head.subtree if t.pos_ in ("NOUN", "PROPN", "ADJ"))
-                return None if _lemma(head) in _GENERIC else _Counted(_lemma(head), phrase)
+                return None if _lemma(head) in _GENERIC else _Counted(_lemma(head), phrase, _fates(self._parse(question)))
         return None
 
     def counts_other(
@@ -167,7 +168,9 @@ class CountChecker:
         if head is None:
             return False
         counted = _lemma(head)
-        if _counts_asked(asked, head) or counted in _GENERIC or not counted.isalpha():
+        if _counts_asked(asked, head):
+            return _another_fate(asked, head)  # "killing at least 42 people" does not count the missing
+        if counted in _GENERIC or not counted.isalpha():
             return False
         # The sentence names the asked thing elsewhere: it could have counted it, and counted another.
         named = any(_lemma(t) == asked.lemma and t.pos_ in ("NOUN", "PROPN") and t.i != head.i for t in doc)
@@ -200,7 +203,10 @@ class CountChecker:
             if not token.like_num or (token.i + 1 < len(doc) and doc[token.i + 1].like_num):
                 continue
             head = _counted_noun(token)
-            if (head is None or not _counts_asked(asked, head)) and not _names_asked_next(asked, doc, token):
+            if (head is None or not _counts_asked(asked, head)) and not _names_asked_next(asked, doc, token) \
+                    and not (head is None and _elided_with_asked_fate(asked, token)):
+                continue
+            if _another_fate(asked, head if head is not None else token):
                 continue
             first = token
             while first.i > 0 and doc[first.i - 1].like_num:
@@ -252,6 +258,49 @@ def _counts_asked(asked: _Counted, head: Any) -> bool:
     # "10,000 job cuts" counts jobs too: the nouns compounded with the counted one belong to what it counts.
     compounds = {_lemma(t) for t in head.children if t.dep_ == "compound"}
     return _lemma(head) in asked.phrase or asked.lemma in compounds
+
+
+# Words that say what befell the people a figure counts (lemmas; "missing" is lemmatized "miss"): news counts the
+# dead, the hurt, the missing, the arrested, the evacuated and the rescued of one event in one sentence.
+_FATES = {
+    **dict.fromkeys("die dead death kill fatality toll perish life drown".split(), "dead"),
+    **dict.fromkeys("injure injured injury wound wounded hurt hospitalize hospitalise".split(), "hurt"),
+    **dict.fromkeys("miss missing unaccounted disappear".split(), "missing"),
+    **dict.fromkeys("arrest detain jail imprison custody".split(), "held"),
+    **dict.fromkeys("evacuate flee displace relocate homeless".split(), "moved"),
+    **dict.fromkeys("rescue save survive survivor".split(), "saved"),
+}
+
+
+def _fates(tokens: Any) -> frozenset[str]:
+    """The fates (:data:`_FATES`) the words of ``tokens`` name."""
+    return frozenset(f for f in (_FATES.get(_lemma(t)) or _FATES.get(t.lower_) for t in tokens) if f)
+
+
+def _fate_of(head: Any) -> frozenset[str]:
+    """What befell the thing ``head`` names: the fates of the clause that governs it, less the clauses joined to it.
+
+    "…, killing at least 42 people and injuring more than 300": the people of "42" were killed (the clause of
+    "killing"), not hurt ("injuring …" is a clause joined to it).
+    """
+    verb = head.head
+    while verb.pos_ not in ("VERB", "AUX", "ADJ") and verb.head.i != verb.i:
+        verb = verb.head
+    joined = {t.i for child in verb.children if child.dep_ == "conj" for t in child.subtree}
+    return _fates(t for t in verb.subtree if t.i not in joined)
+
+
+def _elided_with_asked_fate(asked: _Counted, number: Any) -> bool:
+    """Whether a figure with no noun is what a verb of the asked fate did ("… and injuring more than 300": people)."""
+    return bool(asked.fates) and number.dep_ in ("dobj", "nsubj", "nsubjpass") and bool(_fate_of(number) & asked.fates)
+
+
+def _another_fate(asked: _Counted, head: Any) -> bool:
+    """Whether the figure's things met another fate than the question asks: both are named and none is shared."""
+    if not asked.fates:
+        return False
+    fates = _fate_of(head)
+    return bool(fates) and not fates & asked.fates
 
 
 # The process's one checker (loaded when a "how many" question first needs it), shared by every answerer.

@@ -10,6 +10,8 @@ from rag._counting import MIN_SIMILARITY, CountChecker, asks_how_many, word_simi
 
 DRILL = "More than ten thousand troops will be dispatched, along with various types of aircraft, artillery and armored equipment."
 EMIRATES = "The order brings Emirates to 43 A380 jets, alongside 150 Boeing 777 aircraft."
+QUAKE = ("A magnitude 6.8 earthquake struck southern Peru on Tuesday, killing at least 42 people and injuring more than "
+         "300, officials said.")
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +52,16 @@ def similarity():  # type: ignore[no-untyped-def]
         ("How many troops were sent?", "The troops were sent along with many tanks.", "tanks", False),
         ("How many troops were sent?", "The troops sent numbered 500", "500", False),
         ("Why did they go?", DRILL, "More than ten thousand", False),
+        # The asked people, but another fate: the dead are not the missing, nor the arrested.
+        ("How many people are missing after the quake?", QUAKE, "at least 42", True),
+        ("How many people were arrested?", QUAKE, "at least 42", True),
+        ("How many people died in the earthquake?", QUAKE, "at least 42", False),
+        ("How many people were killed?", QUAKE, "at least 42", False),
+        ("How many people died?", "The death toll rose to 42 people.", "42", False),
+        ("How many people were hurt?", "The blast left 12 people injured and two dead.", "12", False),
+        # A question naming no fate, or a figure whose clause names none: not judged on fate.
+        ("How many people live in the region?", QUAKE, "at least 42", False),
+        ("How many people are missing?", "Rescuers searched for 15 people overnight.", "15", False),
     ],
 )
 def test_what_a_figure_counts(similarity, question: str, sentence: str, figure: str, counts_other: bool) -> None:  # type: ignore[no-untyped-def]
@@ -87,6 +99,10 @@ def test_what_a_figure_counts(similarity, question: str, sentence: str, figure: 
         # Modifiers that lead to another noun; a figure ending the text.
         ("How many orders does Boeing have?", "Boeing has 40 big new planes on order.", "Boeing", None),
         ("How many orders does Boeing have?", "Boeing's order count reached 677", "Boeing", None),
+        # The asked fate's figure, not the one the reader took ("15 others are missing" names others, not people).
+        ("How many people were hurt?", "The blast killed 2 people and injured 12 people.", "2", "12"),
+        ("How many people are missing?", QUAKE, "at least", None),
+        ("How many people were injured in the quake?", QUAKE, "at least", "300"),  # "injuring more than 300": people
         # No figure of the asked thing: nothing to quote instead (the sentence drops).
         ("How many aircraft took part in the drill?", DRILL, "More", None),
         ("Why did they go?", DRILL, "More", None),
@@ -112,6 +128,34 @@ def test_a_sentence_read_for_another_figure_is_quoted_for_the_asked_one(tmp_path
     assert not orders.refused and orders.short_answer == "677" and "677 orders" in orders.citations[0].quote
     customers = assistant.ask("How many customers have ordered the 787?")  # the reader's own figure stands
     assert not customers.refused and customers.short_answer == "47"
+
+
+def test_the_dead_never_answer_how_many_are_missing(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
+    """Without the fate check "How many people are missing after the quake?" was answered "at least 42" (the dead)."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    page = (  # a page as copied from the web: headline, byline, dateline, the "Advertisement" between paragraphs
+        "Strong quake kills dozens in southern Peru; thousands spend night outdoors\n\nBy Carla Ruiz | Associated Press\n"
+        "Published 11:05 AM EST, Tue November 14, 2023\n\nAREQUIPA, Peru (AP) — A magnitude 6.8 earthquake struck "
+        "southern Peru before dawn on Tuesday, killing at least 42 people and injuring more than 300, officials said.\n\n"
+        "The quake hit at 3:12 a.m. local time about 40 kilometers (25 miles) south of Arequipa, the country's "
+        "second-largest city, at a depth of 10 kilometers, the U.S. Geological Survey said.\n\nAdvertisement\n\n"
+        "President Dina Castillo declared a 60-day state of emergency in the regions of Arequipa, Moquegua and Tacna.\n\n"
+        "Around 1,200 homes were damaged or destroyed, according to the national civil defense institute. More than 40 "
+        "aftershocks followed, the strongest a magnitude 5.1.\n\nShare this article\n\nThe last quake of similar "
+        "strength in the region, in 2001, killed 74 people."
+    )
+    record = {"id": "quake", "title": "Strong quake kills dozens in southern Peru", "published": "2023-11-14",
+              "outlet": "Wire", "text": page}
+    (folder / "quake.json").write_text(json.dumps(record))
+    assistant = Assistant(tmp_path / "ix", embeddings=embedder)
+    assistant.index([folder])
+    missing = assistant.ask("How many people are missing after the quake?")
+    assert missing.refused or "42" not in (missing.short_answer or "")
+    dead = assistant.ask("How many people died in the earthquake?")  # the figure of the asked fate still answers
+    assert not dead.refused and dead.short_answer == "at least 42"
+    hurt = assistant.ask("How many people were injured in the quake?")  # "… and injuring more than 300" counts people
+    assert not hurt.refused and "300" in (hurt.short_answer or "")
 
 
 def test_two_words_as_alike_as_the_threshold_count_the_same_thing() -> None:
