@@ -255,7 +255,8 @@ def expand(
         start, end = bounds(text, item.start + span.start, item.start + span.end, item.start)
         words = text[start:end].strip(" ,;:") or None
         lead = text[item.start : item.start + span.start].strip().lower()
-        plain = lead in _REFERRING or (words or "").lower() in _PRONOUNS
+        # "The" before a capitalised word opens a name ("The Harbor City Hawks"), not a description.
+        plain = (lead in _REFERRING and not (lead == "the" and _title_case(words))) or (words or "").lower() in _PRONOUNS
         labels = name_labels(question) if entities is not None else frozenset()
         widen = completion_labels(question) if entities is not None else frozenset()
         opening = (words or "").split()[:1]
@@ -305,6 +306,11 @@ def expand(
     if any(c.doc_id == doc.id and c.start < item.start and c.end > before_start for c in cited):
         return item, named  # the sentence before is cited already: its name is in the answer
     return replace(item, start=before_start), words
+
+
+def _title_case(words: str | None) -> bool:
+    """Whether ``words`` open with a capitalised word that is not all capitals ("Harbor", not "CEO")."""
+    return bool(words) and len(words) > 1 and words[0].isupper() and words[1].islower()
 
 
 def _person_named(question: str, text: str, start: int, end: int, sentence: tuple[int, int], found: list[Entity],
