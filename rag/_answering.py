@@ -100,7 +100,7 @@ from ._entities import (
 )
 from ._holders import asked_post, holds_another
 from ._index import IndexData
-from ._kinds import a_pronoun_unnamed, asks_a_figure, asks_a_name, no_figure, only_a_figure
+from ._kinds import a_pronoun_unnamed, asks_a_name, only_a_figure
 from ._levels import asks_level, level_spans
 from ._money import asks_money, money_spans
 from ._moves import asked_direction, move_of, moves
@@ -542,11 +542,8 @@ class ExtractiveAnswerer:
         body (:meth:`_another_holder`), a move the other way
         (:meth:`_the_asked_move`), a result still to come
         (:meth:`_no_result_yet`), the source of a report
-        (:meth:`_not_the_source`), a figure where a name is asked
-        (:meth:`_a_name_not_a_figure`) and words with no figure where a count
-        or a size is asked (:func:`rag._kinds.no_figure`: "How big a stake
-        does Fiat have?" is never answered "cars"; the sentence drops to 0
-        unless the span reader finds a figure in it).
+        (:meth:`_not_the_source`) and a figure where a name is asked
+        (:meth:`_a_name_not_a_figure`).
         """
         checks: list[Callable[[list[ScoredSentence]], list[ScoredSentence]]] = []
         families = asked_families(question)
@@ -567,9 +564,6 @@ class ExtractiveAnswerer:
         kinds = asks_a_name(question)
         if kinds and self.entities is not None:
             checks.append(lambda read: self._a_name_not_a_figure(question, read, index, kinds))
-        if asks_a_figure(question):
-            checks.append(lambda read: self._unless_the_span_reader_passes(
-                question, read, index, _no_figure, lambda item, text: replace(item, score=0.0)))
         return checks
 
     def _reread(self, question: str, read: list[ScoredSentence], index: IndexData) -> list[ScoredSentence]:
@@ -962,19 +956,12 @@ def _a_figure(text: str, span: Span) -> bool:
     return only_a_figure(text[span.start : span.end])
 
 
-def _no_figure(text: str, span: Span) -> bool:
-    """Whether the words at ``span`` in ``text`` state no figure (:func:`rag._kinds.no_figure`)."""
-    return no_figure(text[span.start : span.end])
-
-
 def _wrong_words(question: str, text: str, span: Span) -> bool:
     """Whether a lead's words (at ``span`` in ``text``) fail a read check that the span reader's words may fail too.
 
-    Its source (:func:`_the_source`), a figure where a name is asked (:func:`_a_figure`), or no figure where a
-    count is asked (:func:`_no_figure`).
+    Its source (:func:`_the_source`), or a figure where a name is asked (:func:`_a_figure`).
     """
-    return (_the_source(question, text, span) or (bool(asks_a_name(question)) and _a_figure(text, span))
-            or (asks_a_figure(question) and _no_figure(text, span)))
+    return _the_source(question, text, span) or (bool(asks_a_name(question)) and _a_figure(text, span))
 
 
 def _each_checked(read: list[ScoredSentence], checked: Callable[[ScoredSentence], ScoredSentence]) -> list[ScoredSentence]:

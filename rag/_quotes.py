@@ -34,7 +34,7 @@ from ._entities import (
     next_to_a_name,
 )
 from ._index import IndexData
-from ._kinds import no_figure
+from ._kinds import asks_a_figure, no_figure
 from ._levels import asks_level
 from ._money import CURRENCY_SIGNS
 from ._quotable import quotable
@@ -157,7 +157,8 @@ def answers_nothing(question: str, words: str, published: str | None = None) -> 
     happened (:func:`asks_what_happened`: the whole sentence is the account);
     a time (:func:`only_when`) for a question that asks none ("What did
     officials say?" is not answered "Monday evening"); words that state no
-    amount for a "how many" question ("overwhelming Apple and AT&T"),
+    amount for a "how many", "how big" or "what percentage" question
+    ("overwhelming Apple and AT&T", :func:`rag._kinds.no_figure`),
     words that name no time for a "when" question ("GM"), and a who/which
     answer that only repeats the question ("Steve Jobs" for "Who replaced
     Steve Jobs as CEO?").
@@ -177,7 +178,7 @@ def answers_nothing(question: str, words: str, published: str | None = None) -> 
     """
     return (not content_terms(words) or asks_yes_no(question) or asks_what_happened(question)
             or (not asks_about_time(question) and only_when(words, published))
-            or (asks_how_many(question) and no_figure(words))
+            or ((asks_how_many(question) or asks_a_figure(question)) and no_figure(words))
             or (asked_labels(question) == _WHEN and not _WHEN_CLAUSE.match(question) and not _A_TIME.search(words))
             or _repeats_who(question, words))
 

@@ -147,13 +147,16 @@ def test_no_figure(words: str, none: bool) -> None:
     assert no_figure(words) is none
 
 
-def test_words_without_a_figure_never_answer_how_many(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
-    """Without the check the merger report answered "How big a stake in Chrysler does Fiat have?" with "cars"."""
+def test_words_without_a_figure_never_answer_how_big(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
+    """Without the check the merger report answered "How big a stake in Chrysler does Fiat have?" with "cars".
+
+    The quote may stand (it is the best the articles say); its short answer is a figure or none.
+    """
     report = {"id": "deal", "title": "Chrysler deal goes through", "published": "2009-05-01", "outlet": "Wire",
               "text": "Meanwhile, the deal with Fiat did go through, and Chrysler should have cars designed by Fiat out "
                       "on the market by 2011. The emerging Chrysler will be owned mostly by the union."}
     assistant = indexed(tmp_path, embedder, [report])
     stake = assistant.ask("How big a stake in Chrysler does Fiat have?")
-    assert stake.refused or not no_figure(stake.short_answer or "")
+    assert stake.refused or stake.short_answer is None or not no_figure(stake.short_answer)
     count = assistant.ask("By what year should Chrysler have cars designed by Fiat?")  # other questions still answer
     assert not count.refused and "2011" in count.text
