@@ -173,10 +173,14 @@ def answers_nothing(question: str, words: str, published: str | None = None) -> 
         (True, False)
         >>> answers_nothing("When will GM decide?", "GM"), answers_nothing("When will GM decide?", "by March 31")
         (True, False)
+        >>> answers_nothing("When will the final be played?", "May"), answers_nothing("When will it be?", "may")
+        (False, True)
         >>> answers_nothing("Who replaced Steve Jobs?", "Steve Jobs"), answers_nothing("Who replaced Steve Jobs?", "Tim Cook")
         (True, False)
     """
-    return (not content_terms(words) or asks_yes_no(question) or asks_what_happened(question)
+    # "May" is a stopword to the term list (the verb), but capitalised in an answer it is the month.
+    return ((not content_terms(words) and not _THE_MONTH_MAY.search(words)) or asks_yes_no(question)
+            or asks_what_happened(question)
             or (not asks_about_time(question) and only_when(words, published))
             or ((asks_how_many(question) or asks_a_figure(question)) and no_figure(words))
             or (asked_labels(question) == _WHEN and not _WHEN_CLAUSE.match(question) and not _A_TIME.search(words))
@@ -195,6 +199,7 @@ def _repeats_who(question: str, words: str) -> bool:
     return bool(said) and bool(_WHO_WHICH.match(question)) and said <= {w.lower() for w in _WORD.findall(question)}
 
 
+_THE_MONTH_MAY = re.compile(r"\bMay\b")
 _WHEN = frozenset({"DATE", "TIME"})  # what "when", "what year" and "on what day" ask for (rag._entities.asked_labels)
 # "When B cells begin to replicate, what do they become?": a clause of time, then the question
 _WHEN_CLAUSE = re.compile(r"^\s*when\b[^?]*,\s*(?:what|who|whom|which|where|why|how)\b", re.IGNORECASE)

@@ -162,6 +162,8 @@ def test_a_how_many_short_answer_states_an_amount(words: str, nothing: bool) -> 
     ("What time did a river system develop?", "the Miocene", False),  # an epoch (SQuAD)
     ("In what year were the first experiments conducted?", "2nd century BCE", False),
     ("When did the festival start?", "at Christmas", False),
+    ("When will the Hawks play in the national cup?", "May", False),  # the month, not the verb "may"
+    ("When will the Hawks play in the national cup?", "in May", False),
     # a clause of time, then another question: not a "when" question (SQuAD)
     ("When B cells begin to replicate, what do some of their offspring cells become?", "long-lived memory cells", False),
 ])
