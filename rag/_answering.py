@@ -100,7 +100,7 @@ from ._entities import (
 )
 from ._holders import asked_post, holds_another
 from ._index import IndexData
-from ._kinds import a_pronoun_unnamed, asks_a_name, only_a_figure
+from ._kinds import a_pronoun_unnamed, asks_a_name, asks_a_score, only_a_figure, score_spans
 from ._levels import asks_level, level_spans
 from ._money import asks_money, money_spans
 from ._moves import asked_direction, move_of, moves
@@ -537,8 +537,8 @@ class ExtractiveAnswerer:
         """The checks of what a read sentence may answer that apply to ``question``, in the order they run.
 
         Another member of an asked family (:meth:`_another_member`), a figure
-        of another kind than an amount of money or a market's level
-        (:meth:`_figure_of_the_kind`), the holder of the asked post at another
+        of another kind than an amount of money, a market's level or a game's
+        score (:meth:`_figure_of_the_kind`), the holder of the asked post at another
         body (:meth:`_another_holder`), a move the other way
         (:meth:`_the_asked_move`), a result still to come
         (:meth:`_no_result_yet`), the source of a report
@@ -549,7 +549,8 @@ class ExtractiveAnswerer:
         families = asked_families(question)
         if families:
             checks.append(lambda read: self._another_member(question, read, index, families))
-        figures = money_spans if asks_money(question) else level_spans if asks_level(question) else None
+        figures = (money_spans if asks_money(question) else level_spans if asks_level(question)
+                   else score_spans if asks_a_score(question) else None)
         if figures is not None:
             checks.append(lambda read: self._figure_of_the_kind(read, index, figures))
         if asked_post(question) is not None:
@@ -848,11 +849,13 @@ class ExtractiveAnswerer:
         sentence instead, and a sentence with none drops to score 0.
 
         The kinds are an amount of money (:func:`rag._money.money_spans` for
-        :func:`rag._money.asks_money`) and a market's level
-        (:func:`rag._levels.level_spans` for :func:`rag._levels.asks_level`):
-        "How much did Edison offer Tesla?" is never answered "1885" or
-        "Tesla", "What was Tesla's revenue?" "184,877 vehicles", nor "Where did
-        the Nikkei close?" "1.4%". A span in the sentence before looks for the
+        :func:`rag._money.asks_money`), a market's level
+        (:func:`rag._levels.level_spans` for :func:`rag._levels.asks_level`)
+        and a game's score (:func:`rag._kinds.score_spans` for
+        :func:`rag._kinds.asks_a_score`): "How much did Edison offer Tesla?" is
+        never answered "1885" or "Tesla", "What was Tesla's revenue?" "184,877
+        vehicles", "Where did the Nikkei close?" "1.4%", nor "What was the score
+        of the final?" "18,250" (the crowd). A span in the sentence before looks for the
         figure there first. A sentence with none whose next sentence gives one
         hands its score to that sentence, its first figure the span: news
         often says what happened, then the figure ("The FTSE 100 closed at its

@@ -231,7 +231,8 @@ def asked_labels(question: str) -> frozenset[str]:
     q = question.lower().strip()
     if re.search(rf"\bhow (?:many|much)\b(?:\s+{_TIME_UNITS})|\bhow (?:long|old)\b", q):
         return _NUMBERS | _TIMES
-    if re.search(r"\bhow (?:many|much)\b|\bwhat (?:number|percentage|share|amount)\b", q):
+    if re.search(r"\bhow (?:many|much)\b|\bwhat (?:number|percentage|share|amount)\b"
+                 r"|^what (?:was|is|were) the (?:final |full-time |half-time )?score\b", q):  # "3-2" answers whole
         return _NUMBERS
     if re.search(r"^when\b|\bwhat (?:year|date|day|month|time)\b|\bin which (?:year|month)\b", q):
         return _TIMES

@@ -38,7 +38,7 @@ import re
 from ._entities import thing_labels
 from ._text import NUMBER_WORDS
 
-__all__ = ["a_pronoun_unnamed", "asks_a_figure", "asks_a_name", "no_figure", "only_a_figure"]
+__all__ = ["a_pronoun_unnamed", "asks_a_figure", "asks_a_name", "asks_a_score", "no_figure", "only_a_figure", "score_spans"]
 
 _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
           r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
@@ -132,6 +132,37 @@ def no_figure(words: str) -> bool:
         (True, False, False, False)
     """
     return _AMOUNT.search(words) is None
+
+
+# "What was the (final) score …?" asks a game's result, which news writes "3-2", "24–10", "6-4".
+_ASKS_SCORE = re.compile(r"^\s*what\s+(?:was|is|were|will\s+be)\s+the\s+(?:final\s+|full-time\s+|half-time\s+)?score\b",
+                         re.IGNORECASE)
+_SCORE = re.compile(r"(?<![\d,.:/])\b\d{1,3}\s*[-–—]\s*\d{1,3}\b(?![-–—/:]?\d|\s*(?:percent|%))")
+_MONTH_BEFORE = re.compile(rf"\b{_MONTH}\s*$", re.IGNORECASE)
+
+
+def asks_a_score(question: str) -> bool:
+    """Whether ``question`` asks a game's score ("What was the final score of Super Bowl 50?").
+
+    Example:
+        >>> asks_a_score("What was the final score of Super Bowl 50?"), asks_a_score("Who scored the winner?")
+        (True, False)
+    """
+    return _ASKS_SCORE.match(question) is not None
+
+
+def score_spans(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` gives a score ("beat the Owls 3-2": "3-2"), never a range of days ("June 21-27").
+
+    Every "What was the (final) score …" question of SQuAD 1.1 dev (8) has a
+    gold answer of this form.
+
+    Example:
+        >>> text = "The Hawks beat the Owls 3-2 on June 21-27 in the 2023-24 season."
+        >>> [text[a:b] for a, b in score_spans(text)]
+        ['3-2']
+    """
+    return [(m.start(), m.end()) for m in _SCORE.finditer(text) if not _MONTH_BEFORE.search(text[: m.start()])]
 
 
 _PRONOUN = frozenset("he she they him her them it we us i you".split())

@@ -1,4 +1,4 @@
-"""A figure or a pronoun never answers "who": which questions ask a name, which words name no one, and through ask()."""
+"""A figure never answers "who", words without one never "how many", a score "what was the score": through ask() too."""
 
 from __future__ import annotations
 
@@ -7,7 +7,15 @@ from pathlib import Path
 import pytest
 
 from rag import MiniLMEmbeddings
-from rag._kinds import a_pronoun_unnamed, asks_a_figure, asks_a_name, no_figure, only_a_figure
+from rag._kinds import (
+    a_pronoun_unnamed,
+    asks_a_figure,
+    asks_a_name,
+    asks_a_score,
+    no_figure,
+    only_a_figure,
+    score_spans,
+)
 from tests.helpers import indexed
 
 
@@ -160,3 +168,53 @@ def test_words_without_a_figure_never_answer_how_big(tmp_path: Path, embedder: M
     assert stake.refused or stake.short_answer is None or not no_figure(stake.short_answer)
     count = assistant.ask("By what year should Chrysler have cars designed by Fiat?")  # other questions still answer
     assert not count.refused and "2011" in count.text
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("What was the final score of Super Bowl 50?", True),
+        ("What was the score of the final?", True),
+        ("What is the score?", True),
+        ("Who scored the winner?", False),
+        ("What was the score of the film by Hans Zimmer called?", True),  # the form alone decides
+        ("How did the score change?", False),
+    ],
+)
+def test_asks_a_score(question: str, asks: bool) -> None:
+    assert asks_a_score(question) is asks
+
+
+@pytest.mark.parametrize(
+    ("text", "scores"),
+    [
+        ("The Hawks beat the Owls 3-2 in overtime.", ["3-2"]),
+        ("Denver won 24–10 over Carolina.", ["24–10"]),
+        ("They drew 1 - 1 at home.", ["1 - 1"]),
+        ("The drill runs June 21-27.", []),  # a range of days
+        ("It was the 2023-24 season.", []),
+        ("Turnout was 40-45% this year.", []),  # a range of shares
+        ("The vote was 52-48 in favour.", ["52-48"]),
+        ("A crowd of 18,250 filled the stadium.", []),
+    ],
+)
+def test_score_spans(text: str, scores: list[str]) -> None:
+    assert [text[a:b] for a, b in score_spans(text)] == scores
+
+
+def test_a_crowd_never_answers_the_score(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
+    """Without the check "What was the score of the final?" was answered "18,250" from the crowd's sentence."""
+    page = {"id": "final", "title": "Hawks edge Owls in overtime to win first league title", "published": "2024-03-03",
+            "outlet": "Herald",
+            "text": "Hawks edge Owls in overtime to win first league title\n\nSports | Harbor City Herald\n"
+                    "Sunday, March 3, 2024\n\nThe Harbor City Hawks beat the Lakeside Owls 3-2 in overtime on Saturday "
+                    "night to win the Northern League championship for the first time in the club's 48-year history.\n\n"
+                    "Defender Maya Okafor scored the winner in the 104th minute, heading in a corner from captain Jess "
+                    "Doyle.\n\nA crowd of 18,250 filled Riverside Stadium, a record for the league final.\n\nAdvertisement"
+                    "\n\nThe Owls, who won the title last season, led 2-1 until the 88th minute, when Doyle equalized "
+                    "from the penalty spot."}
+    assistant = indexed(tmp_path, embedder, [page])
+    score = assistant.ask("What was the score of the final?")
+    assert score.refused or score.short_answer in {"3-2", "2-1"}
+    crowd = assistant.ask("How many fans filled Riverside Stadium?")  # the crowd still answers its own question
+    assert not crowd.refused and "18,250" in (crowd.short_answer or "")
