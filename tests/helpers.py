@@ -288,3 +288,17 @@ def write_two_articles(folder: Path) -> Path:
     (folder / "bridge.txt").write_text(
         "Bridge closes\n\nThe old bridge closed for repairs on 3 March 2024, the council said.\n", encoding="utf-8")
     return folder
+
+
+# A local paper's report of a league final as copied from the web: headline, section line, date line, "Advertisement".
+LEAGUE_FINAL = {
+    "id": "final", "title": "Hawks edge Owls in overtime to win first league title", "published": "2024-03-03",
+    "outlet": "Herald",
+    "text": "Hawks edge Owls in overtime to win first league title\n\nSports | Harbor City Herald\n"
+            "Sunday, March 3, 2024\n\nThe Harbor City Hawks beat the Lakeside Owls 3-2 in overtime on Saturday "
+            "night to win the Northern League championship for the first time in the club's 48-year history.\n\n"
+            "Defender Maya Okafor scored the winner in the 104th minute, heading in a corner from captain Jess "
+            "Doyle.\n\nA crowd of 18,250 filled Riverside Stadium, a record for the league final.\n\nAdvertisement"
+            "\n\nThe Owls, who won the title last season, led 2-1 until the 88th minute, when Doyle equalized "
+            "from the penalty spot.",
+}

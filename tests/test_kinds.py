@@ -16,7 +16,7 @@ from rag._kinds import (
     only_a_figure,
     score_spans,
 )
-from tests.helpers import indexed
+from tests.helpers import LEAGUE_FINAL, indexed
 
 
 @pytest.mark.parametrize(
@@ -204,16 +204,7 @@ def test_score_spans(text: str, scores: list[str]) -> None:
 
 def test_a_crowd_never_answers_the_score(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
     """Without the check "What was the score of the final?" was answered "18,250" from the crowd's sentence."""
-    page = {"id": "final", "title": "Hawks edge Owls in overtime to win first league title", "published": "2024-03-03",
-            "outlet": "Herald",
-            "text": "Hawks edge Owls in overtime to win first league title\n\nSports | Harbor City Herald\n"
-                    "Sunday, March 3, 2024\n\nThe Harbor City Hawks beat the Lakeside Owls 3-2 in overtime on Saturday "
-                    "night to win the Northern League championship for the first time in the club's 48-year history.\n\n"
-                    "Defender Maya Okafor scored the winner in the 104th minute, heading in a corner from captain Jess "
-                    "Doyle.\n\nA crowd of 18,250 filled Riverside Stadium, a record for the league final.\n\nAdvertisement"
-                    "\n\nThe Owls, who won the title last season, led 2-1 until the 88th minute, when Doyle equalized "
-                    "from the penalty spot."}
-    assistant = indexed(tmp_path, embedder, [page])
+    assistant = indexed(tmp_path, embedder, [LEAGUE_FINAL])
     score = assistant.ask("What was the score of the final?")
     assert score.refused or score.short_answer in {"3-2", "2-1"}
     crowd = assistant.ask("How many fans filled Riverside Stadium?")  # the crowd still answers its own question

@@ -19,7 +19,7 @@ from rag._quotes import (
     successor_of,
     winner_of,
 )
-from tests.helpers import indexed, wikinews
+from tests.helpers import LEAGUE_FINAL, indexed, wikinews
 
 
 def _words(text: str, span: str, floor: str = "") -> str | None:
@@ -304,12 +304,6 @@ def test_the_level_reached_is_the_last_figure_of_a_longer_answer(question: str, 
 
 def test_the_before_a_capitalised_word_opens_a_name(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
     """The date line before the lead is never quoted; the short answer was dropped as a description referring to it."""
-    page = {"id": "final", "title": "Hawks edge Owls in overtime to win first league title", "published": "2024-03-03",
-            "outlet": "Herald",
-            "text": "Hawks edge Owls in overtime to win first league title\n\nSports | Harbor City Herald\n"
-                    "Sunday, March 3, 2024\n\nThe Harbor City Hawks beat the Lakeside Owls 3-2 in overtime on Saturday "
-                    "night to win the Northern League championship for the first time in the club's 48-year history.\n\n"
-                    "A crowd of 18,250 filled Riverside Stadium, a record for the league final."}
-    assistant = indexed(tmp_path, embedder, [page])
+    assistant = indexed(tmp_path, embedder, [LEAGUE_FINAL])
     won = assistant.ask("Who won the Northern League championship?")
     assert not won.refused and won.short_answer is not None and "Harbor City Hawks" in won.short_answer
