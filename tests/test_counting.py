@@ -59,6 +59,9 @@ def similarity():  # type: ignore[no-untyped-def]
         ("How many people were killed?", QUAKE, "at least 42", False),
         ("How many people died?", "The death toll rose to 42 people.", "42", False),
         ("How many people were hurt?", "The blast left 12 people injured and two dead.", "12", False),
+        # The fate of the figure's own clause, up through "were" and "to", less the clause joined by "and".
+        ("How many people were hurt?", "Officials said 42 people were dead and 300 were hurt.", "42", True),
+        ("How many people were injured?", "The death toll rose to 42 people.", "42", True),
         # A question naming no fate, or a figure whose clause names none: not judged on fate.
         ("How many people live in the region?", QUAKE, "at least 42", False),
         ("How many people are missing?", "Rescuers searched for 15 people overnight.", "15", False),
@@ -103,6 +106,9 @@ def test_what_a_figure_counts(similarity, question: str, sentence: str, figure: 
         ("How many people were hurt?", "The blast killed 2 people and injured 12 people.", "2", "12"),
         ("How many people are missing?", QUAKE, "at least", None),
         ("How many people were injured in the quake?", QUAKE, "at least", "300"),  # "injuring more than 300": people
+        ("How many people died?", "The fire injured 30 people and 12 died.", "30", "12"),  # "12 died": people
+        ("How many people were hurt?", "The quake killed 2 people, and 12 were injured.", "2", "12"),
+        ("How many people were hurt?", "Storms destroyed 300 and killed 12 people.", "12", None),  # 300 of what?
         # No figure of the asked thing: nothing to quote instead (the sentence drops).
         ("How many aircraft took part in the drill?", DRILL, "More", None),
         ("Why did they go?", DRILL, "More", None),
