@@ -168,8 +168,10 @@ class CountChecker:
         if head is None:
             return False
         counted = _lemma(head)
+        if _another_fate(asked, head):  # "killing at least 42 people" counts no missing, nor "hire 2,000" cuts
+            return True
         if _counts_asked(asked, head):
-            return _another_fate(asked, head)  # "killing at least 42 people" does not count the missing
+            return False
         if counted in _GENERIC or not counted.isalpha():
             return False
         # The sentence names the asked thing elsewhere: it could have counted it, and counted another.
@@ -261,7 +263,8 @@ def _counts_asked(asked: _Counted, head: Any) -> bool:
 
 
 # Words that say what befell the people a figure counts (lemmas; "missing" is lemmatized "miss"): news counts the
-# dead, the hurt, the missing, the arrested, the evacuated and the rescued of one event in one sentence.
+# dead, the hurt, the missing, the arrested, the evacuated and the rescued of one event in one sentence, and the
+# jobs cut beside those added.
 _FATES = {
     **dict.fromkeys("die dead death kill fatality toll perish life drown".split(), "dead"),
     **dict.fromkeys("injure injured injury wound wounded hurt hospitalize hospitalise".split(), "hurt"),
@@ -269,6 +272,11 @@ _FATES = {
     **dict.fromkeys("arrest detain jail imprison custody".split(), "held"),
     **dict.fromkeys("evacuate flee displace relocate homeless".split(), "moved"),
     **dict.fromkeys("rescue save survive survivor".split(), "saved"),
+    # and the jobs a company cuts or adds
+    # (with the forms the tagger leaves whole in a question: "How many jobs is GM cutting?")
+    **dict.fromkeys("cut cutting eliminate eliminating slash slashing shed shedding axe layoff lay furlough".split(),
+                    "cut"),
+    **dict.fromkeys("hire hiring recruit recruiting create creating".split(), "hired"),
 }
 
 

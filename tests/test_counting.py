@@ -62,6 +62,13 @@ def similarity():  # type: ignore[no-untyped-def]
         # The fate of the figure's own clause, up through "were" and "to", less the clause joined by "and".
         ("How many people were hurt?", "Officials said 42 people were dead and 300 were hurt.", "42", True),
         ("How many people were injured?", "The death toll rose to 42 people.", "42", True),
+        # Another fate whatever the noun: the hired are not the jobs cut, the hurt residents not the dead.
+        ("How many jobs is Eastline cutting?", "Eastline said it would hire 2,000 workers for a new plant.", "2,000",
+         True),
+        ("How many people died?", "The storm injured 30 residents.", "30", True),
+        ("How many jobs is Northwind cutting?", "Northwind said it would cut 4,500 jobs.", "4,500", False),
+        ("How many workers were laid off?", "The firm laid off 300 workers.", "300", False),
+        ("How many workers will Eastline hire?", "Eastline said it would hire 2,000 workers.", "2,000", False),
         # A question naming no fate, or a figure whose clause names none: not judged on fate.
         ("How many people live in the region?", QUAKE, "at least 42", False),
         ("How many people are missing?", "Rescuers searched for 15 people overnight.", "15", False),
