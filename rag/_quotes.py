@@ -262,7 +262,7 @@ def expand(
         words = text[start:end].strip(" ,;:") or None
         lead = text[item.start : item.start + span.start].strip().lower()
         # "The" before a capitalised word opens a name ("The Harbor City Hawks"), not a description.
-        plain = (lead in _REFERRING and not (lead == "the" and _title_case(words))) or (words or "").lower() in _PRONOUNS
+        plain = (lead in _REFERRING and not (lead == "the" and _opens_with_a_capitalised_word(words))) or (words or "").lower() in _PRONOUNS
         labels = name_labels(question) if entities is not None else frozenset()
         widen = completion_labels(question) if entities is not None else frozenset()
         opening = (words or "").split()[:1]
@@ -314,7 +314,7 @@ def expand(
     return replace(item, start=before_start), words
 
 
-def _title_case(words: str | None) -> bool:
+def _opens_with_a_capitalised_word(words: str | None) -> bool:
     """Whether ``words`` open with a capitalised word that is not all capitals ("Harbor", not "CEO")."""
     return bool(words) and len(words) > 1 and words[0].isupper() and words[1].islower()
 
