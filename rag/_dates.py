@@ -609,6 +609,7 @@ def question_scope(question: str, reference: date | None = None) -> TimeScope:
     today = reference or date.today()
     phrases: list[str] = []
     spans: list[tuple[int, int]] = []
+    named: list[tuple[int, int]] = []  # the spans of a month named without a year: articles name it too
     since: date | None = None
     until: date | None = None
     day: date | None = None
@@ -617,6 +618,8 @@ def question_scope(question: str, reference: date | None = None) -> TimeScope:
             since, until = first or since, last or until
             phrases.append(found.group(0).strip())
             spans.append(found.span())
+            if not re.search(r"\d", found.group(0)):  # a month alone; a year read again refuses another year's report
+                named.append(found.span())
         relative = _RELATIVE_SPAN.search(question)
         period = _relative_period(relative, today) if relative else None
         if relative and period:  # None: the words name an event's coming time ("this weekend" on a Wednesday)
@@ -646,10 +649,7 @@ def question_scope(question: str, reference: date | None = None) -> TimeScope:
         phrases.append(word)
     if not phrases:
         return TimeScope()
-    rest = question
-    for start, end in sorted(spans, reverse=True):
-        rest = rest[:start] + " " + rest[end:]
-    rest = re.sub(r"\s+([?.!,])", r"\1", " ".join(rest.split()))
+    rest, outside = _without(question, spans), _without(question, [s for s in spans if s not in named])
     return TimeScope(
         phrase=", ".join(dict.fromkeys(phrases)),
         since=since.isoformat() if since else None,
@@ -658,7 +658,16 @@ def question_scope(question: str, reference: date | None = None) -> TimeScope:
         reference=today.isoformat(),
         question=rest if re.search(r"\w", rest) else question,
         day=day.isoformat() if day else None,
+        outside=outside if re.search(r"\w", outside) else question,
     )
+
+
+def _without(question: str, spans: list[tuple[int, int]]) -> str:
+    """``question`` with the words at ``spans`` taken out."""
+    rest = question
+    for start, end in sorted(spans, reverse=True):
+        rest = rest[:start] + " " + rest[end:]
+    return re.sub(r"\s+([?.!,])", r"\1", " ".join(rest.split()))
 
 
 _WEEKDAY_PHRASE = re.compile(r"\b(?:(?P<mod>last|this past|this|next|on|by|from|since|until)\s+)?(?P<weekday>" + "|".join(_WEEKDAYS) + r")\b", re.I)

@@ -522,10 +522,22 @@ def answer_scoped(
     before all of ``wider`` is searched. When
     neither answers, the wider range's refusal stands: the words alone never
     cause one.
+
+    Outside the asked range a month the question names filters nothing, so
+    there its words are searched and read again (``scope.outside``): "What
+    was inflation in October?" finds "inflation, which stood at 6.2% in
+    October" in a November report by its month, which the words without it
+    ("What was inflation?") read too weakly to answer. Relative words stay
+    out ("last month" in an article is its own), and so does a year: read
+    again, it makes the nearest year's report another year's, which the
+    read checks refuse.
     """
     answer = answer_in_range(answerer, search, passages, dates, scope)
     if not answer.refused or wider is None or scope is None:
         return answer, scope
+    if scope.outside and scope.outside != search.read:
+        search = Search(search.index, search.searcher, scope.outside, search.searcher.embed_query(scope.outside),
+                        search.top_k)
     fallback = answer
     for window in widening(dates, wider):
         wide = search.passages(window)

@@ -271,6 +271,12 @@ class TimeScope:
         day: The day the question names ("on Thursday", "on March 5"), ISO,
             or ``None``. The range holds that day's reports; the best of
             them leads, not the newest (a later day's report is of another day).
+        outside: What is searched and read outside that range, when it
+            holds no answer: :attr:`question` with a month it names
+            without a year put back ("What was inflation in October?": a
+            November report says "6.2% in October"). Relative words stay
+            out ("last month" in an article is the article's own month), and
+            so does a year: read, it would refuse the nearest year's report.
     """
 
     phrase: str = ""
@@ -282,6 +288,7 @@ class TimeScope:
     note: str = ""
     implied: bool = False
     day: str | None = None
+    outside: str = ""
 
     def __bool__(self) -> bool:
         return bool(self.phrase)

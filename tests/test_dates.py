@@ -700,3 +700,20 @@ def test_a_date_given_in_part_is_answered_with_the_whole_date(tmp_path: Path, em
     answer = assistant.ask("What is the release date of Skyward Racer 2?")
     assert not answer.refused and answer.short_answer == "July 21, 2017"
     assert "released on July 21, 2017" in answer.citations[0].quote
+
+
+@pytest.mark.parametrize(
+    ("question", "read", "outside"),
+    [
+        ("What was inflation in October?", "What was inflation?", "What was inflation in October?"),
+        # a year is not: read again, it would refuse the nearest year's report ("No article from 2024; from 2023: …")
+        ("Who won the election in 2021?", "Who won the election?", "Who won the election?"),
+        ("What was inflation in October 2026?", "What was inflation?", "What was inflation?"),
+        # "last month" in an article is that article's month: never read outside the range
+        ("How much did sales fall last month?", "How much did sales fall?", "How much did sales fall?"),
+        ("What was recalled this week in May?", "What was recalled?", "What was recalled in May?"),
+    ],
+)
+def test_outside_its_range_a_question_keeps_the_month_or_year_it_names(question: str, read: str, outside: str) -> None:
+    scope = question_scope(question, date(2026, 11, 20))
+    assert (scope.question, scope.outside) == (read, outside)

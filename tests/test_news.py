@@ -209,6 +209,27 @@ def test_time_words_without_an_answer_widen_to_the_nearest_article(
     assert answer.to_dict()["time_scope"]["widened"] is True and answer.to_dict()["time_scope"]["note"] == note
 
 
+def test_a_month_named_is_read_again_outside_its_range(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
+    """A month's figure comes out the month after: with "in October" left out of what was read, the November
+    report's sentence scored under the threshold ("What was inflation?") and the question was refused."""
+    records = [
+        _article("rates", "2026-11-14", "Central bank lifts rates to 15-year high",
+                 "The Bank of Caldonia raised its main interest rate by a quarter of a percentage point on Thursday, "
+                 "taking it to 5.5%. Governor Elena Varga said inflation, which stood at 6.2% in October, was "
+                 "\"still far too high\" but that the committee expected it to fall to around 3% by the end of next "
+                 "year. The next rate decision is due on 18 December."),
+        _article("budget", "2026-10-02", "Finance minister presents budget",
+                 "Finance Minister Tomas Reyes presented a budget that raises spending on schools by 4%. The "
+                 "opposition said households were paying the price for the government's mistakes."),
+    ]
+    assistant = _indexed(tmp_path, records, embedder)
+    answer = assistant.ask("What was inflation in October?", as_of="2026-11-20")
+    assert not answer.refused and answer.short_answer == "6.2%"
+    assert answer.text.startswith("No article from October (2026-10-01 to 2026-10-31); from 2026-11-14: ")
+    scope = answer.time_scope
+    assert scope is not None and (scope.question, scope.outside) == ("What was inflation?", "What was inflation in October?")
+
+
 def _monthly_sales(plant: bool = True) -> list[dict]:
     """Every April brings a report of March's sales, worded alike; 2023's came out on April 1."""
     records = [_article(f"march-{year}", f"{year}-04-02", f"Kestrel Motors US sales in March {year}",
