@@ -67,6 +67,7 @@ Example:
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
@@ -98,9 +99,9 @@ from ._entities import (
     names_other_entity,
     other_entities,
 )
-from ._holders import asked_post, holds_another
+from ._holders import asked_holder, asked_post, holds_another, implied_holder
 from ._index import IndexData
-from ._kinds import a_pronoun_unnamed, asks_a_name, asks_a_score, only_a_figure, score_spans
+from ._kinds import a_pronoun_unnamed, asks_a_name, asks_a_score, only_a_description, only_a_figure, score_spans
 from ._levels import asks_level, level_spans
 from ._money import asks_money, money_spans
 from ._moves import asked_direction, move_of, moves
@@ -558,11 +559,13 @@ class ExtractiveAnswerer:
         direction = asked_direction(question)
         if direction is not None:
             checks.append(lambda read: self._the_asked_move(read, index, direction))
+        kinds = asks_a_name(question)
         if asks_a_result(question):
             checks.append(lambda read: self._no_result_yet(read, index))
+            if kinds and self.entities is not None:
+                checks.append(lambda read: self._a_named_result(question, read, index, kinds))
         if not asks_about_a_source(question):
             checks.append(lambda read: self._not_the_source(question, read, index))
-        kinds = asks_a_name(question)
         if kinds and self.entities is not None:
             checks.append(lambda read: self._a_name_not_a_figure(question, read, index, kinds))
         return checks
@@ -612,14 +615,39 @@ class ExtractiveAnswerer:
             return read
         out = list(read)
         for i, s in enumerate(read[:checked]):
-            if s.span is None or s.span.piece != "sentence" or s.score < self.threshold:
+            if s.span is None or s.score < self.threshold:
                 continue
-            sentence = index.documents[s.doc_i].text[s.start : s.end]
-            found = self._counting_span(question, sentence, s.span, similarity)
+            if s.span.piece == "title":
+                out[i] = self._counting_under_a_title(question, s, index, similarity)
+                continue
+            # a span in the sentence before is judged there: "…, forcing about 12,000 people to leave their homes."
+            # then "The Ridge Fire has burned …" read for "How many people died?"
+            found = self._counting_span(question, _spanned_text(s, index), s.span, similarity)
             if found is not s.span:  # another thing counted: quoted for the asked figure, else dropped
-                out[i] = replace(s, score=0.0) if found is None else replace(s, span=found)
+                out[i] = replace(s, score=0.0) if found is None else replace(
+                    s, span=Span(s.span.piece, found.start, found.end, found.score))
         out.sort(key=best_first)
         return out
+
+    def _counting_under_a_title(self, question: str, item: ScoredSentence, index: IndexData,
+                                similarity: Callable[[str, str], float]) -> ScoredSentence:
+        """A read sentence whose reader's figure lies in its article's title: the sentence's own figure of the asked
+        thing becomes the span, and a sentence whose every figure counts another thing drops to score 0.
+
+        A title is never quoted, so such a lead answers with its sentence
+        alone: "Rival Eastline Motors said last month it would hire 2,000
+        workers", read under the title "Northwind Motors to cut 4,500 jobs",
+        had answered "How many jobs is Eastline cutting?" (the title's
+        figure is Northwind's, the sentence's counts workers hired).
+        """
+        sentence = index.documents[item.doc_i].text[item.start : item.end]
+        figure = self.counter.asked_figure(question, sentence, 0)
+        if figure is not None:
+            return replace(item, span=Span("sentence", *figure, item.span.score if item.span else 0.0))
+        figures = [m.span() for m in _DIGITS.finditer(sentence)]
+        if figures and all(self.counter.counts_other(question, sentence, a, b, similarity) for a, b in figures):
+            return replace(item, score=0.0)
+        return item
 
     @staticmethod
     def _another_member(question: str, read: list[ScoredSentence], index: IndexData,
@@ -648,21 +676,40 @@ class ExtractiveAnswerer:
 
         return _each_checked(read, lambda s: replace(s, score=0.0) if any(another(s, names) for names in families) else s)
 
-    @staticmethod
-    def _another_holder(question: str, read: list[ScoredSentence], index: IndexData) -> list[ScoredSentence]:
-        """Drop to score 0 each read sentence whose span names the holder of the asked post at another body (:mod:`rag._holders`).
+    def _another_holder(self, question: str, read: list[ScoredSentence], index: IndexData) -> list[ScoredSentence]:
+        """Each read sentence that names the holder of the asked post quotes that name; one whose span names the
+        holder of the asked post at another body drops to score 0 (:mod:`rag._holders`).
 
         "Facebook CEO Mark Zuckerberg" never answers "Who is Nintendo's CEO?",
-        nor "Eric Schmidt, former CEO of Google" "Who is Google's CEO?". A
-        dropped sentence can still join a statement as the same claim.
+        nor "Eric Schmidt, former CEO of Google" "Who is Google's CEO?". But
+        "Skyforge CEO Daniel Okoro will join Veltrix's board", read with the
+        sentence before ("Veltrix Chief Executive Priya Natarajan said …"),
+        answers "Who is the CEO of Skyforge?" with its own words, wherever the
+        reader took them from. A sentence naming the post with no body
+        ("Chief Executive Laura Mendes told analysts …") in an article whose
+        title or lead names the asked body answers too, at the threshold at
+        least: its words are the question's answer, though they share little
+        with the question (:func:`rag._holders.implied_holder`). A dropped
+        sentence can still join a statement as the same claim.
         """
-        def another(item: ScoredSentence) -> bool:
+        def checked(item: ScoredSentence) -> ScoredSentence:
             span = item.span
             if span is None or span.piece == "title" or item.score == 0.0:
-                return False
-            return holds_another(question, _spanned_text(item, index), span.start, span.end)
+                return item
+            doc = index.documents[item.doc_i]
+            sentence = doc.text[item.start : item.end]
+            holder = asked_holder(question, sentence)
+            implied = holder is None and item.score < self.threshold
+            if implied:
+                holder = implied_holder(question, sentence, f"{doc.title}\n{doc.text[:LEAD_CHARS]}")
+            if holder is not None:
+                score = max(item.score, self.threshold) if implied else item.score
+                if span.piece == "sentence" and span.start < holder[1] and holder[0] < span.end:
+                    return replace(item, score=score)  # the reader found that name: its bounds are the better
+                return replace(item, score=score, span=Span("sentence", *holder, span.score), reread=True)
+            return replace(item, score=0.0) if holds_another(question, _spanned_text(item, index), span.start, span.end) else item
 
-        return _each_checked(read, lambda s: replace(s, score=0.0) if another(s) else s)
+        return _each_checked(read, checked)
 
     @staticmethod
     def _the_asked_move(read: list[ScoredSentence], index: IndexData, direction: str) -> list[ScoredSentence]:
@@ -768,6 +815,32 @@ class ExtractiveAnswerer:
         """
         return _each_checked(read, lambda s: replace(s, score=0.0)
                              if s.score > 0.0 and pending(index.documents[s.doc_i].text[s.start : s.end]) else s)
+
+    def _a_named_result(self, question: str, read: list[ScoredSentence], index: IndexData,
+                        kinds: frozenset[str]) -> list[ScoredSentence]:
+        """For a question asking who or which won or was named: a read sentence whose words are only a description
+        drops to score 0 when it names no one of an asked kind but the question's own.
+
+        "Who won the French Presidential Election 2017?" read against "The
+        2017 French presidential election remains the clearest failed attempt
+        by …" had answered "the clearest failed attempt", and "Which movie won
+        Best Picture at the 90th Academy Awards?" "love" from "Against all
+        odds, love won out at the 90th Academy Awards"
+        (:func:`rag._kinds.only_a_description`). A winner is named; a
+        sentence that names none does not say who won. The span reader's words
+        come first where they are no description, and a sentence that names
+        someone of the asked kind keeps its words. Of SQuAD 1.1 dev's name
+        questions asking a result, two gold answers are descriptions
+        ("teachers", "inconclusively, with both sides withdrawing").
+        """
+        entities = self.entities
+        if entities is None:
+            return read
+
+        def unnamed(item: ScoredSentence, text: str) -> ScoredSentence:
+            return item if other_entities(question, text, entities.find([text])[0], kinds) else replace(item, score=0.0)
+
+        return self._unless_the_span_reader_passes(question, read, index, _a_description, unnamed)
 
     def _not_the_source(self, question: str, read: list[ScoredSentence], index: IndexData) -> list[ScoredSentence]:
         """Each read sentence whose answer is the source of its report ("according to X", "…, the department said")
@@ -933,6 +1006,12 @@ class ExtractiveAnswerer:
         return ReaderInput(question, sentence, before, title)
 
 
+# A figure written in digits ("2,000", "4.5"): what a sentence may count.
+_DIGITS = re.compile(r"\d[\d,.]*\d|\d")
+# How much of an article's opening is its lead: where a report names the body its people's posts belong to.
+LEAD_CHARS = 400
+
+
 def _leads_instead(read: list[ScoredSentence], k: int, span: tuple[int, int]) -> list[ScoredSentence]:
     """``read`` with its ``k``-th sentence leading, ``span`` (offsets in that sentence) its short answer.
 
@@ -957,6 +1036,11 @@ def _the_source(question: str, text: str, span: Span) -> bool:
 def _a_figure(text: str, span: Span) -> bool:
     """Whether the words at ``span`` in ``text`` are only a figure or a date (:func:`rag._kinds.only_a_figure`)."""
     return only_a_figure(text[span.start : span.end])
+
+
+def _a_description(text: str, span: Span) -> bool:
+    """Whether the words at ``span`` in ``text`` name nothing (:func:`rag._kinds.only_a_description`)."""
+    return only_a_description(text[span.start : span.end])
 
 
 def _wrong_words(question: str, text: str, span: Span) -> bool:

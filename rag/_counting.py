@@ -281,9 +281,20 @@ _FATES = {
 }
 
 
+# "forcing 12,000 people to leave their homes", "lost their homes": moved, though "leave" and "lose" alone are not.
+_HOMES = frozenset({"home", "homes", "house", "houses"})
+
+
 def _fates(tokens: Any) -> frozenset[str]:
     """The fates (:data:`_FATES`) the words of ``tokens`` name."""
-    return frozenset(f for f in (_FATES.get(_lemma(t)) or _FATES.get(t.lower_) for t in tokens) if f)
+    found = set()
+    for t in tokens:
+        fate = _FATES.get(_lemma(t)) or _FATES.get(t.lower_)
+        if fate is None and _lemma(t) in ("leave", "lose", "flee") and any(c.lower_ in _HOMES for c in t.children):
+            fate = "moved"
+        if fate:
+            found.add(fate)
+    return frozenset(found)
 
 
 def _fate_of(head: Any) -> frozenset[str]:

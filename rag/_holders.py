@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Asked", "Held", "asked_post", "holds_another", "post_held"]
+__all__ = ["Asked", "Held", "asked_holder", "asked_post", "holds_another", "implied_holder", "post_held"]
 
 _POST = (
     r"(?:chief\s+executive(?:\s+officer)?|CEO|president|chairman|chairwoman|chairperson|chair|director|"
@@ -189,6 +189,118 @@ def holds_another(question: str, sentence: str, start: int, end: int) -> bool:
     if _DEMONYM.match(held.body):  # "the Australian director": a nationality, not a body (unless it is the asked one)
         return False
     return not any(_same_body(asked.body, part) for part in re.split(r"\s+(?:and|&)\s+|,\s*", held.body) if part)
+
+
+# A person's name: two to four capitalised words ("Daniel Okoro", "Mary T. Barra").
+# Never a post's own word: "Apple Chief Executive Officer" names no "Executive Officer".
+_PERSON_WORD = rf"\b(?!(?:{_POST}|executive|officer|vice)\b)(?-i:[A-Z][\w'’-]*\.?)"
+_PERSON = rf"{_PERSON_WORD}(?:\s+{_PERSON_WORD}){{1,3}}"
+# A name right after a post is that post's holder ("Microsoft CEO Satya Nadella, Oracle founder Larry Ellison").
+_AFTER_A_POST = re.compile(rf"\b(?:{_POST})\s*$", re.IGNORECASE)
+# "Skyforge CEO Daniel Okoro", "Nintendo's president Doug Bowser"; "Daniel Okoro, the chief executive of Skyforge".
+_HOLDER_AFTER_POST = re.compile(
+    rf"(?:(?P<former>{_FORMER})\s+)?(?P<body>{_NAME})(?:['’]s)?\s+(?:(?P<former2>{_FORMER})\s+|{_TIME_WORDS}\s+)?"
+    rf"(?P<post>{_POST})\s+(?P<name>{_PERSON})",
+    re.IGNORECASE,
+)
+# "Daniel Okoro, the chief executive of Skyforge", "Steve Jobs, the Apple Chief Executive Officer".
+_HOLDER_BEFORE_POST = re.compile(
+    rf"(?P<name>{_PERSON})\s*,\s*(?:the\s+|its\s+)?(?:(?P<former>{_FORMER})\s+|{_TIME_WORDS}\s+)?(?:(?P<post>{_POST})"
+    rf"\s+(?:of|at)\s+(?:the\s+)?(?P<body>{_NAME})|(?P<body2>{_NAME})(?:['’]s)?\s+(?P<post2>{_POST})\b)",
+    re.IGNORECASE,
+)
+# "Veltrix named Priya Natarajan as its new chief executive", "… has appointed Daniel Okoro CEO".
+_HOLDER_NAMED = re.compile(
+    rf"(?P<body>{_NAME})\s+(?:has\s+|have\s+|on\s+\w+\s+)?(?:named|appointed|hired|picked|chose|tapped|elected|promoted)\s+"
+    rf"(?P<name>{_PERSON})\s*,?\s+(?:as\s+)?(?:its\s+|the\s+|their\s+)?(?:{_TIME_WORDS}\s+)?(?P<post>{_POST})\b",
+    re.IGNORECASE,
+)
+# A post with no body before it, its holder after it: "Chief Executive Laura Mendes told analysts …".
+_BARE_POST = re.compile(
+    rf"(?:^|(?<=[\s\"“(—–-]))(?:(?P<former>{_FORMER})\s+|{_TIME_WORDS}\s+)?(?P<post>{_POST})\s+(?P<name>{_PERSON})",
+    re.IGNORECASE,
+)
+# The words of one post: "CEO" is the chief executive, "coaches" asks the coach.
+_SAME_POST = {
+    "ceo": "ceo", "chief executive": "ceo", "chief executive officer": "ceo", "chief": "ceo", "runs": "ceo",
+    "chairman": "chair", "chairwoman": "chair", "chairperson": "chair", "chair": "chair", "chairs": "chair",
+    "head coach": "coach", "coach": "coach", "coaches": "coach", "head": "head", "heads": "head", "leads": "leader",
+    "leader": "leader", "manager": "manager", "general manager": "manager", "manages": "manager", "owner": "owner",
+    "owns": "owner", "director": "director", "directs": "director", "managing director": "director",
+    "editor": "editor", "editor-in-chief": "editor", "edits": "editor", "governor": "governor", "governs": "governor",
+}
+
+
+def _post(words: str) -> str:
+    words = re.sub(r"\s+", " ", words.lower())
+    return _SAME_POST.get(words, words)
+
+
+def asked_holder(question: str, sentence: str) -> tuple[int, int] | None:
+    """Where ``sentence`` names the holder of the post and body ``question`` asks about, now; else ``None``.
+
+    The reader may take its words from the sentence before, or another name
+    of the sentence, when the sentence itself says who holds the asked post:
+    "Skyforge CEO Daniel Okoro will join Veltrix's board" answers "Who is
+    the CEO of Skyforge?".
+
+    Example:
+        >>> sentence = "Skyforge CEO Daniel Okoro will join Veltrix's board."
+        >>> start, end = asked_holder("Who is the CEO of Skyforge?", sentence)
+        >>> sentence[start:end]
+        'Daniel Okoro'
+        >>> asked_holder("Who is Veltrix's chief executive?", sentence) is None
+        True
+        >>> asked_holder("Who is Google's CEO?", "Eric Schmidt, former CEO of Google, spoke.") is None
+        True
+    """
+    asked = asked_post(question)
+    if asked is None:
+        return None
+    for pattern in (_HOLDER_AFTER_POST, _HOLDER_BEFORE_POST, _HOLDER_NAMED):
+        for found in pattern.finditer(sentence):
+            former = found.groupdict().get("former") or found.groupdict().get("former2")
+            if former and asked.present:
+                continue
+            if pattern is _HOLDER_BEFORE_POST and _AFTER_A_POST.search(sentence, 0, found.start("name")):
+                continue
+            body = _trim(found.group("body") or found.groupdict().get("body2") or "")
+            post = found.group("post") or found.groupdict().get("post2") or ""
+            if body and _post(post) == _post(asked.post) and _same_body(asked.body, body) \
+                    and _same_body(body, asked.body):
+                return found.start("name"), found.end("name")
+    return None
+
+
+def implied_holder(question: str, sentence: str, context: str) -> tuple[int, int] | None:
+    """Where ``sentence`` names the holder of the asked post with no body, its article naming the asked one.
+
+    News names a body once, then its people by their posts alone: "Chief
+    Executive Laura Mendes told analysts …" in a report whose headline or
+    lead (``context``) is about Northwind Motors answers "Who is the CEO of
+    Northwind Motors?". Only when the sentence names no body's post and
+    ``context`` names the asked body.
+
+    Example:
+        >>> implied_holder("Who is the CEO of Northwind Motors?", "Chief Executive Laura Mendes told analysts.",
+        ...                "Northwind Motors to cut 4,500 jobs")
+        (16, 28)
+        >>> implied_holder("Who is the CEO of Eastline?", "Chief Executive Laura Mendes told analysts.",
+        ...                "Northwind Motors to cut 4,500 jobs") is None
+        True
+    """
+    asked = asked_post(question)
+    if asked is None or _posts_named(sentence):
+        return None
+    if not any(_same_body(asked.body, body) and _same_body(body, asked.body)
+               for body in (_trim(m.group(0)) for m in re.finditer(_NAME, context)) if _words(body)):
+        return None
+    for found in _BARE_POST.finditer(sentence):
+        if found.group("former") and asked.present:
+            continue
+        if _post(found.group("post")) == _post(asked.post):
+            return found.start("name"), found.end("name")
+    return None
 
 
 # A post named with its body anywhere in a sentence: "Oracle Corporation founder", "president of the NFL".

@@ -39,7 +39,10 @@ from ._dates import MONTH_WORDS
 from ._entities import thing_labels
 from ._text import NUMBER_WORDS
 
-__all__ = ["a_pronoun_unnamed", "asks_a_figure", "asks_a_name", "asks_a_score", "no_figure", "only_a_figure", "score_spans"]
+__all__ = [
+    "a_pronoun_unnamed", "asks_a_figure", "asks_a_name", "asks_a_score", "no_figure", "only_a_description", "only_a_figure",
+    "score_spans",
+]
 
 _MONTH = rf"(?:{MONTH_WORDS})\.?"  # the names and abbreviations rag._dates reads
 # Numbers, months and the small words between them ("April 29", "the 1990s", "2004 and 2008", "June 21-27").
@@ -87,6 +90,32 @@ def only_a_figure(words: str) -> bool:
     """
     return (any(c.isdigit() for c in words) and _FIGURE.fullmatch(words) is not None
             and _RANK.fullmatch(words) is None)
+
+
+# Words that may open a description without naming anything: "The", "Her", "This".
+_OPENERS = frozenset({"the", "a", "an", "his", "her", "their", "its", "this", "that", "these", "those", "our", "my",
+                      "your", "some", "one", "another", "each", "every", "both", "all", "such"})
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+
+
+def only_a_description(words: str) -> bool:
+    """Whether ``words`` name nothing: words with no capital but an opening article or pronoun, and no digit.
+
+    "Who won the 2017 French presidential election?" is not answered "the
+    clearest failed attempt", nor "Which movie won Best Picture?" "love".
+    A demonym or a place is a name ("Austrian author", "Las Vegas").
+
+    Example:
+        >>> only_a_description("the clearest failed attempt"), only_a_description("Her innovative approach")
+        (True, True)
+        >>> only_a_description("Austrian author"), only_a_description("the 2019 winner"), only_a_description("")
+        (False, False, False)
+    """
+    found = _WORD.findall(words)
+    if not found or any(c.isdigit() for c in words):
+        return False
+    first, rest = found[0], found[1:]
+    return (first[0].islower() or first.lower() in _OPENERS) and not any(w[0].isupper() for w in rest)
 
 
 # "How many", "how big a stake", "what percentage": a count or a size, never "how much" (which a degree answers:

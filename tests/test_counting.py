@@ -1,6 +1,7 @@
 """What a figure counts: a "how many X" answer must count X (rag/_counting.py)."""
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,7 @@ import pytest
 from rag import Assistant, MiniLMEmbeddings
 from rag._counting import MIN_SIMILARITY, CountChecker, asks_how_many, word_similarity
 
+PAGES = Path(__file__).resolve().parents[1] / "bench" / "data" / "news-pages" / "pages"
 DRILL = "More than ten thousand troops will be dispatched, along with various types of aircraft, artillery and armored equipment."
 EMIRATES = "The order brings Emirates to 43 A380 jets, alongside 150 Boeing 777 aircraft."
 QUAKE = ("A magnitude 6.8 earthquake struck southern Peru on Tuesday, killing at least 42 people and injuring more than "
@@ -69,6 +71,13 @@ def similarity():  # type: ignore[no-untyped-def]
         ("How many jobs is Northwind cutting?", "Northwind said it would cut 4,500 jobs.", "4,500", False),
         ("How many workers were laid off?", "The firm laid off 300 workers.", "300", False),
         ("How many workers will Eastline hire?", "Eastline said it would hire 2,000 workers.", "2,000", False),
+        # Leaving or losing one's home is being moved; "leave" alone is no fate.
+        ("How many people died in the fire?", "The fire spread, forcing about 12,000 people to leave their homes.",
+         "about 12,000", True),
+        ("How many people had to leave their homes?", "The fire spread, forcing about 12,000 people to leave their homes.",
+         "about 12,000", False),
+        ("How many people were evacuated?", "The floods left 900 people who lost their homes.", "900", False),
+        ("How many people died?", "About 300 workers will leave the company.", "About 300", False),
         # A question naming no fate, or a figure whose clause names none: not judged on fate.
         ("How many people live in the region?", QUAKE, "at least 42", False),
         ("How many people are missing?", "Rescuers searched for 15 people overnight.", "15", False),
@@ -169,6 +178,21 @@ def test_the_dead_never_answer_how_many_are_missing(tmp_path: Path, embedder: Mi
     assert not dead.refused and dead.short_answer == "at least 42"
     hurt = assistant.ask("How many people were injured in the quake?")  # "… and injuring more than 300" counts people
     assert not hurt.refused and "300" in (hurt.short_answer or "")
+
+
+def test_a_figure_the_reader_took_from_the_sentence_before_is_judged_there(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
+    """"How many people died in the fire?" was answered "about 12,000" (the evacuated) twice over: from the lead
+    sentence, and, once that was dropped, from the next one, whose reader's words lay in the sentence before."""
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for name in ("wildfire", "rates", "acquisition", "election"):  # four of the news pages (bench/data/news-pages)
+        shutil.copy(PAGES / f"{name}.txt", folder / f"{name}.txt")
+    assistant = Assistant(tmp_path / "ix", embeddings=embedder)
+    assistant.index([folder])
+    died = assistant.ask("How many people died in the fire?")
+    assert died.refused or "12,000" not in (died.short_answer or ""), died.short_answer
+    left = assistant.ask("How many people had to leave their homes?")  # the figure of the asked fate still answers
+    assert not left.refused and left.short_answer == "about 12,000"
 
 
 def test_two_words_as_alike_as_the_threshold_count_the_same_thing() -> None:

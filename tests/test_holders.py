@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
-from rag import MiniLMEmbeddings
-from rag._holders import Asked, Held, asked_post, holds_another, post_held
+from rag import Assistant, MiniLMEmbeddings
+from rag._holders import Asked, Held, asked_holder, asked_post, holds_another, implied_holder, post_held
 from tests.helpers import indexed
+
+PAGES = Path(__file__).resolve().parents[1] / "bench" / "data" / "news-pages" / "pages"
 
 
 @pytest.mark.parametrize(
@@ -141,3 +144,120 @@ def test_another_bodys_chief_never_answers(tmp_path: Path, embedder: MiniLMEmbed
     assert not own.refused and own.short_answer == "John Hanke"
     foundation = assistant.ask("Who is the LEGO Foundation's chief executive?")
     assert not foundation.refused and foundation.short_answer == "Anne-Birgitte Albrectsen"
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "holder"),
+    [
+        ("Who is the CEO of Skyforge?", "Skyforge CEO Daniel Okoro will join Veltrix's board.", "Daniel Okoro"),
+        ("Who is Skyforge's chief executive?", "Skyforge CEO Daniel Okoro will join Veltrix's board.", "Daniel Okoro"),
+        ("Who runs Skyforge?", "Skyforge chief executive Daniel Okoro will join Veltrix's board.", "Daniel Okoro"),
+        ("Who is the CEO of Apple?", "Tim Cook, the chief executive of Apple Inc., spoke.", "Tim Cook"),
+        ("Who is GM's chairman?", "General Motors chairwoman Mary Barra spoke.", "Mary Barra"),
+        ("Who is Apple's CEO?", "Apple Chief Executive Officer Steve Jobs spoke.", "Steve Jobs"),
+        ("Who is Apple's CEO?", "Steve Jobs, the Apple Chief Executive Officer, spoke.", "Steve Jobs"),
+        ("Who coaches the Hawks?", '"I am proud of them," Hawks head coach Martin Reyes said.', "Martin Reyes"),
+        # another body, another post, a former holder, a body of its own: no holder of the asked post
+        ("Who is Veltrix's CEO?", "Skyforge CEO Daniel Okoro will join Veltrix's board.", None),
+        ("Who is the chairman of Skyforge?", "Skyforge CEO Daniel Okoro will join Veltrix's board.", None),
+        ("Who is Google's CEO?", "Eric Schmidt, former CEO of Google, spoke.", None),
+        ("Who was Google's CEO in 2005?", "Eric Schmidt, former CEO of Google, spoke.", "Eric Schmidt"),
+        ("Who is the CEO of Lego?", "LEGO Foundation CEO John Goodwin will step down.", None),
+        ("Who won the final?", "Hawks coach Martin Reyes said the final was hard.", None),
+        # a name after a post holds that post, whatever follows it
+        ("Who was the founder of the Oracle Corporation?",
+         "Alumni include Microsoft CEO Satya Nadella, Oracle Corporation founder Larry Ellison and others.", "Larry Ellison"),
+        ("Who is the CEO of Oracle?", "Alumni include Microsoft CEO Satya Nadella, Oracle CEO Safra Catz and others.",
+         "Safra Catz"),
+        ("Who is the founder of Oracle?", "Alumni include Microsoft CEO Satya Nadella, the Oracle founder.", None),
+        # named to the post
+        ("Who is the CEO of Veltrix?", "Veltrix named Priya Natarajan as its new chief executive in May.", "Priya Natarajan"),
+        ("Who is the CEO of Veltrix?", "On Monday Veltrix appointed Priya Natarajan CEO.", "Priya Natarajan"),
+        ("Who is the CEO of Skyforge?", "Veltrix named Priya Natarajan as its new chief executive in May.", None),
+    ],
+)
+def test_asked_holder(question: str, sentence: str, holder: str | None) -> None:
+    found = asked_holder(question, sentence)
+    assert (None if found is None else sentence[found[0] : found[1]]) == holder
+
+
+def test_a_sentence_naming_the_asked_holder_answers_with_its_own_name(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
+    """Read with the sentence before, "Skyforge CEO Daniel Okoro will join Veltrix's board" took Veltrix's chief's
+    name from it, which the check of another body's holder then dropped: the question was refused."""
+    records = [
+        {"id": "veltrix-skyforge", "title": "Veltrix agrees to buy cloud firm Skyforge", "published": "2026-11-24",
+         "outlet": "Wire",
+         "text": (
+             "Reuters staff · 3 min read\n"
+             "Tuesday, November 24, 2026\n"
+             "\n"
+             "SAN FRANCISCO (Reuters) - Software maker Veltrix Inc said on Tuesday it would buy cloud "
+             "security company Skyforge for $12.4 billion in cash, its largest deal ever, as it races to add "
+             "artificial intelligence tools.\n"
+             "\n"
+             "Veltrix will pay $86 per share, a premium of 28% to Skyforge's closing price on Monday. The "
+             "deal is expected to close in the second quarter of 2027, subject to approval by regulators and "
+             "Skyforge shareholders.\n"
+             "\n"
+             "Skyforge's shares jumped 24% in premarket trading, while Veltrix fell 3%.\n"
+             "\n"
+             "Veltrix Chief Executive Priya Natarajan said the combined company would serve more than 40,000 "
+             "business customers. Skyforge CEO Daniel Okoro will join Veltrix's board once the deal closes.\n"
+             "\n"
+             "ADVERTISEMENT\n"
+             "\n"
+             "Skyforge, founded in 2014 and based in Austin, Texas, employs about 3,100 people. It reported "
+             "revenue of $1.9 billion last year.\n"
+             "\n"
+             "Veltrix had approached Skyforge in September, according to two people familiar with the "
+             "matter. A rival bid from private equity firm Northgate Partners was rejected last month.\n"
+             "\n"
+             "Goldman Sachs advised Veltrix, while Morgan Stanley advised Skyforge.\n"
+             "\n"
+             "Reporting by Mei Lin in San Francisco; Editing by Mark Potter"
+         )},
+    ]
+    assistant = indexed(tmp_path, embedder, records)
+    skyforge = assistant.ask("Who is the CEO of Skyforge?")
+    assert not skyforge.refused and skyforge.short_answer == "Daniel Okoro"
+    veltrix = assistant.ask("Who is the CEO of Veltrix?")
+    assert not veltrix.refused and veltrix.short_answer == "Priya Natarajan"
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "context", "holder"),
+    [
+        ("Who is the CEO of Northwind Motors?", "Chief Executive Laura Mendes told analysts the cuts would fall in Ohio.",
+         "Northwind Motors to cut 4,500 jobs", "Laura Mendes"),
+        ("Who is Northwind's chief executive?", '"We had no choice," CEO Laura Mendes said.', "Northwind Motors cuts jobs",
+         "Laura Mendes"),
+        # the article is about another body, the sentence names a body's post, or another post
+        ("Who is the CEO of Eastline Motors?", "Chief Executive Laura Mendes told analysts.", "Northwind Motors cuts jobs",
+         None),
+        ("Who is the CEO of Northwind Motors?", "Eastline CEO Laura Mendes told analysts.", "Northwind Motors cuts jobs",
+         None),
+        ("Who is the chairman of Northwind Motors?", "Chief Executive Laura Mendes told analysts.",
+         "Northwind Motors cuts jobs", None),
+        ("Who is the CEO of Northwind Motors?", "Former Chief Executive Laura Mendes told analysts.",
+         "Northwind Motors cuts jobs", None),
+        ("Who is the CEO of the company?", "Chief Executive Laura Mendes told analysts.", "Northwind Motors cuts jobs",
+         None),  # no body asked
+    ],
+)
+def test_implied_holder(question: str, sentence: str, context: str, holder: str | None) -> None:
+    found = implied_holder(question, sentence, context)
+    assert (None if found is None else sentence[found[0] : found[1]]) == holder
+
+
+def test_a_post_named_without_its_body_answers_for_the_articles_body(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
+    """"Chief Executive Laura Mendes told analysts …" scored 0.066 for "Who is the CEO of Northwind Motors?" (the
+    threshold is 0.072): it shares little with the question but its answer, the report being about Northwind."""
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for name in ("reuters-jobs", "ap-quake", "local-final"):  # three of the news pages (bench/data/news-pages)
+        shutil.copy(PAGES / f"{name}.txt", folder / f"{name}.txt")
+    Assistant(tmp_path / "ix", embeddings=embedder).index([folder])
+    assistant = Assistant.load(tmp_path / "ix", embeddings=embedder)
+    chief = assistant.ask("Who is the CEO of Northwind Motors?")
+    assert not chief.refused and chief.short_answer == "Laura Mendes"
+    assert assistant.ask("Who is the CEO of Eastline Motors?").refused  # the article is not about Eastline

@@ -13,6 +13,7 @@ from rag._kinds import (
     asks_a_name,
     asks_a_score,
     no_figure,
+    only_a_description,
     only_a_figure,
     score_spans,
 )
@@ -209,3 +210,40 @@ def test_a_crowd_never_answers_the_score(tmp_path: Path, embedder: MiniLMEmbeddi
     assert score.refused or score.short_answer in {"3-2", "2-1"}
     crowd = assistant.ask("How many fans filled Riverside Stadium?")  # the crowd still answers its own question
     assert not crowd.refused and "18,250" in (crowd.short_answer or "")
+
+
+@pytest.mark.parametrize(
+    ("words", "description"),
+    [
+        ("the clearest failed attempt", True),
+        ("love", True),
+        ("Her innovative approach led her", True),
+        ("Austrian author", False),  # a people's word is a name
+        ("Las Vegas", False),
+        ("the Normans", False),
+        ("the 2019 winner", False),  # a figure
+        ("The four-time nominee won the best supporting actor Oscar", False),  # a capitalised word inside
+        ("", False),
+    ],
+)
+def test_only_a_description(words: str, description: bool) -> None:
+    assert only_a_description(words) is description
+
+
+def test_a_winner_is_named(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
+    """Without the check "Who won the French presidential election in 2017?" was answered "the clearest failed
+    attempt" from a sentence that names no one; a sentence that names the winner still answers."""
+    essay = {"id": "essay", "title": "Why the far right keeps losing", "published": "2021-04-02", "outlet": "Review",
+             "text": "The 2017 French presidential election remains the clearest failed attempt by the far right to "
+                     "win power through the ballot box. Its leaders have since changed their message on Europe. "
+                     "Polls suggest the next contest will be closer."}
+    (tmp_path / "one").mkdir()
+    (tmp_path / "both").mkdir()
+    assistant = indexed(tmp_path / "one", embedder, [essay])
+    won = assistant.ask("Who won the French presidential election in 2017?")
+    assert won.refused or not only_a_description(won.short_answer or ""), won.short_answer
+    report = {"id": "result", "title": "Macron wins", "published": "2017-05-08", "outlet": "Wire",
+              "text": "Emmanuel Macron won the French presidential election on Sunday with 66% of the vote."}
+    both = indexed(tmp_path / "both", embedder, [essay, report])
+    named = both.ask("Who won the French presidential election in 2017?")
+    assert not named.refused and named.short_answer == "Emmanuel Macron"
