@@ -44,7 +44,8 @@ def group_statements(
     asks for a number; never when each gives a figure the other lacks,
     whatever the question asks).
     Near-copies within one article (cosine 0.95) are
-    left out. At most ``max_statements``.
+    left out, and so is a further lead whose reader's words lie in the
+    sentence before when that one is quoted already. At most ``max_statements``.
     """
     wants_number = question_type(question) == "number"
     floor = max(threshold, scored[0].score * runner_up)
@@ -57,6 +58,11 @@ def group_statements(
         if lead.score < floor or len(groups) >= max_statements:
             break
         if lead.row in used:
+            continue
+        # A further statement whose reader's words lie in the sentence before, when that sentence is quoted
+        # already, says nothing more: "Skyforge CEO Daniel Okoro will join …", read for "Who is the CEO of
+        # Veltrix?" with "Veltrix Chief Executive Priya Natarajan said …" before it, was quoted second.
+        if groups and lead.span is not None and lead.span.piece == "before" and index.neighbour(lead.row, -1) in used:
             continue
         group = [lead]
         used.add(lead.row)

@@ -6,12 +6,14 @@ exactly: the grouping rules are checked against hand-computed groups, not agains
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from rag._index import IndexData
+from rag._reader import Span
 from rag._scoring import ScoredSentence
 from rag._statements import figures, group_statements
 from rag._types import SourceDocument
@@ -102,3 +104,31 @@ def test_asked_for_a_number_a_sentence_without_the_leads_figures_never_joins_how
     assert _groups("How many cars did Norvik recall?", index, [0.9, 0.85, 0.8, 0.7]) == [[0, 2], [1], [3]]
     # Asked why, the same sentence joins the lead.
     assert _groups("Why did Norvik recall cars?", index, [0.9, 0.85, 0.8, 0.7])[0] == [0, 3]
+
+
+def test_a_further_lead_whose_words_lie_in_the_quoted_sentence_before_says_nothing_more() -> None:
+    """Read for "Who is the CEO of Veltrix?", "Skyforge CEO Daniel Okoro will join the board." took its words from
+    the sentence before, which led: it was quoted second, a citation that holds no answer."""
+    text = "Veltrix Chief Executive Priya Natarajan spoke. Skyforge CEO Daniel Okoro will join the board."
+    cut = text.index("Skyforge")
+    docs = [SourceDocument(id="d0", title="D0", source="d0.txt", text=text, sha256="0")]
+    sentences = np.array([[0, 0, cut - 1], [0, cut, len(text)]], dtype=np.int32)
+    chunks = np.array([[0, 0, len(text), 0, 2, 20]], dtype=np.int32)
+    vectors = np.eye(2, dtype=np.float16)  # unlike each other: never one claim
+    index = IndexData(Path("statements"), {}, docs, chunks, sentences, np.zeros((1, 2), np.float32), vectors, None,
+                      None, {})
+    name = (text.index("Priya"), text.index(" spoke"))
+    lead = ScoredSentence(row=0, doc_i=0, start=0, end=cut - 1, score=0.5, dense=0.0, passage_rank=1,
+                          span=Span("sentence", *name, 1.0))
+    after = ScoredSentence(row=1, doc_i=0, start=cut, end=len(text), score=0.4, dense=0.0, passage_rank=1,
+                           span=Span("before", *name, 1.0))
+
+    def groups(scored: list[ScoredSentence]) -> list[list[int]]:
+        found = group_statements("Who is the CEO of Veltrix?", scored, index, 0.1, max_statements=3, runner_up=0.0,
+                                 merge_similarity=0.8)
+        return [[s.row for s in group] for group in found]
+
+    assert groups([lead, after]) == [[0]]
+    own = replace(after, span=Span("sentence", 13, 25, 1.0))  # its own words: a statement of its own
+    assert groups([lead, own]) == [[0], [1]]
+    assert groups([replace(after, score=0.6), replace(lead, score=0.4)]) == [[1], [0]]  # it leads: quoted first
