@@ -1,13 +1,14 @@
 """News pages as people copy them from the web: is each question answered, or refused, as a careful reader would?
 
-    python -m bench.pages                  # 84 questions over 7 pages (about half a minute)
+    python -m bench.pages                  # 128 questions over 11 pages (about half a minute)
     python -m bench.pages --reader large   # with the 12-layer reader
     python -m bench.pages --config rag.toml
 
-The set is ``bench/data/news-pages/``: seven news pages written for this
+The set is ``bench/data/news-pages/``: eleven news pages written for this
 project about made-up events (an earthquake, job cuts at a carmaker, a league
 final, a central bank's rate decision, an acquisition, a presidential
-run-off, a wildfire), in the form a page takes when it is saved as text:
+run-off, a wildfire, a court ruling, a football transfer, a phone launch, a
+storm), in the form a page takes when it is saved as text:
 headline first, then a byline, a date line, "Advertisement", "Share this
 article", "Related:" links. ``questions.jsonl`` asks each page what people
 ask of such news, answerable and not, one JSON object a line:
@@ -20,7 +21,7 @@ ask of such news, answerable and not, one JSON object a line:
 - ``miss`` (optional): why the product gets it wrong today, in a few words.
   Such questions are counted like the rest; the tests leave them out.
 
-All seven pages are indexed together, as a folder of news is, so a question
+All the pages are indexed together, as a folder of news is, so a question
 about one page must not be answered from another. A question is right when
 an answerable one is answered and its short answer (or, with none, its text)
 holds one of the ``answers``, or when an unanswerable one is refused.

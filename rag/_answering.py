@@ -439,9 +439,19 @@ class ExtractiveAnswerer:
             return statements
         outputs = self.span_reader.read([self.reader_input(question, g[0], index) for g in chosen])
         for group, out in zip(chosen, outputs):
-            if out.span is not None:
+            # its words for "how many" may count another thing, in the sentence before: "Two people died when a
+            # tree fell …" read for "How many people died?" took "about 80,000" (homes without power) from there
+            if out.span is not None and not self._counts_another(question, group[0], out.span, index):
                 group[0] = replace(group[0], span=out.span)
         return statements
+
+    def _counts_another(self, question: str, item: ScoredSentence, span: Span, index: IndexData) -> bool:
+        """Whether the words at ``span`` for ``item`` give a figure of another thing than "how many" asks."""
+        if self.similarity is None or span.piece == "title" or not asks_how_many(question):
+            return False
+        text = sentence_before(index, item.row) if span.piece == "before" else \
+            index.documents[item.doc_i].text[item.start : item.end]
+        return self._counting_span(question, text, span, self.similarity) is not span
 
     def _spanned_in_quote(
         self, question: str, statements: list[list[ScoredSentence]], index: IndexData, leads: int

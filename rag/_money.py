@@ -104,12 +104,29 @@ def asks_money(question: str) -> bool:
     return bool(_HOW_MUCH.search(question) or _WHAT_IS.search(question))
 
 
+# A sum given as a share of one: "fined up to 4% of their global turnover", "10 percent of annual revenue".
+_SHARE_OF_MONEY = re.compile(
+    r"\b\d+(?:\.\d+)?\s*(?:%|percent\b|per\s+cent\b)\s+of\s+(?:(?:the|their|its|his|her|a|an|each|every|one's)\s+)?"
+    r"(?:(?:global|worldwide|annual|yearly|monthly|total|gross|net|group|company's|firm's)\s+){0,2}"
+    r"(?:turnover|revenues?|sales|income|profits?|earnings|salary|salaries|pay|wages?)\b",
+    re.IGNORECASE,
+)
+
+
 def money_spans(text: str) -> list[tuple[int, int]]:
     """The offsets of each amount of money ``text`` gives ("$15.5 million", "fifty thousand dollars", "3 pence").
+
+    A share of a sum counts too ("up to 4% of their global turnover"): a fine
+    or a fee is often set that way.
 
     Example:
         >>> text = "Revenue was $6.04 billion; it sold 90,650 cars for 20 million euros."
         >>> [text[a:b] for a, b in money_spans(text)]
         ['$6.04 billion', '20 million euros']
+        >>> text = "It would have fined platforms up to 4% of their global turnover; sales rose 4%."
+        >>> [text[a:b] for a, b in money_spans(text)]
+        ['4% of their global turnover']
     """
-    return [(m.start(), m.end()) for m in _MONEY.finditer(text)]
+    found = [(m.start(), m.end()) for m in _MONEY.finditer(text)]
+    found += [(m.start(), m.end()) for m in _SHARE_OF_MONEY.finditer(text)]
+    return sorted(found)

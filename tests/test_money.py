@@ -57,6 +57,10 @@ def test_asks_money(question: str, asks: bool) -> None:
         ("It raised several million dollars.", ["several million dollars"]),
         ("Tesla delivered 184,877 vehicles in 2021.", []),
         ("Revenue surged 74 percent in 1998.", []),
+        # a sum set as a share of one: a fine, a fee
+        ("It would have fined platforms up to 4% of their global turnover.", ["4% of their global turnover"]),
+        ("The fee is 2.5 percent of annual revenue; sales rose 3 percent of late.", ["2.5 percent of annual revenue"]),
+        ("Turnout was 61% of voters.", []),
     ],
 )
 def test_money_spans(text: str, amounts: list[str]) -> None:
