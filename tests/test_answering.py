@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import math
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from rag import REFUSAL_TEXT, Assistant, EmptyQuestionError, InputError
-from rag._answering import COMBINE, ExtractiveAnswerer
+from rag import REFUSAL_TEXT, Assistant, EmptyQuestionError, InputError, MiniLMEmbeddings
+from rag._answering import COMBINE, ExtractiveAnswerer, asked_event
 from rag._reader import Reader, ReaderInput, ReaderOutput
 from rag._scoring import question_type
 from rag._types import Disagreement
+
+PAGES = Path(__file__).resolve().parents[1] / "bench" / "data" / "news-pages" / "pages"
 
 TROOPS_1 = "More than ten thousand troops will be dispatched"
 TROOPS_2 = "More than 10,000 troops are taking part"
@@ -974,3 +977,44 @@ def test_without_a_reader_each_side_of_a_disagreement_gives_all_its_values(corpu
     scored = [_item(index, "The joint drill will run from August", 0.9), _item(index, "The joint drill will run from September", 0.8)]
     answer = ExtractiveAnswerer().compose("When will the joint drill run?", scored, [], index)
     assert answer.disagreements == (Disagreement("date", ("2021-09-02", "2021-08-09, 2021-08-13"), (1, 2)),)
+
+
+@pytest.mark.parametrize(
+    ("question", "event"),
+    [
+        ("How many people were injured in the storm?", "storm"),
+        ("Who declared a state of emergency after the earthquake?", "earthquake"),
+        ("How many people died in the fire?", "fire"),
+        ("How large is the troop deployment in the exercise?", "exercise"),
+        ("How many goals did Okafor score this season?", None),  # a time, not an event
+        ("What did Northwind lose in the third quarter?", None),
+        ("Who won the battle of Lake George?", None),  # no event in the last words
+        ("What happened at the Oscars?", None),  # a name: left to the checks of names
+        ("Where was it in the war?", None),  # too short a word to tell
+    ],
+)
+def test_asked_event(question: str, event: str | None) -> None:
+    assert asked_event(question) == event
+
+
+def test_a_report_of_another_event_never_answers(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
+    """"How many people were injured in the storm?" was answered "more than 300" from an earthquake report (which
+    never says "storm") beside a storm report that names no injured; a question worded with a word no article
+    uses ("exercise" for "drills") still answers."""
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for name in ("storm", "ap-quake", "wildfire"):  # three of the news pages (bench/data/news-pages)
+        shutil.copy(PAGES / f"{name}.txt", folder / f"{name}.txt")
+    Assistant(tmp_path / "ix", embeddings=embedder).index([folder])
+    pages = Assistant.load(tmp_path / "ix", embeddings=embedder)
+    assert pages.ask("How many people were injured in the storm?").refused
+    quake = pages.ask("How many people were injured in the earthquake?")
+    assert not quake.refused and "300" in (quake.short_answer or "")
+    drills = Assistant(tmp_path / "drills", embeddings=embedder)
+    (tmp_path / "drills-in").mkdir()
+    (tmp_path / "drills-in" / "drill.txt").write_text(
+        "Joint drills begin in Ningxia\n\nMore than 10,000 troops are taking part in the five-day drills in "
+        "northwestern China, the defence ministry said on Monday.\n", encoding="utf-8")
+    drills.index([tmp_path / "drills-in"])
+    troops = drills.ask("How many troops are taking part in the exercise?")
+    assert not troops.refused and "10,000" in (troops.short_answer or "")
