@@ -50,8 +50,8 @@ from typing import Any
 
 import numpy as np
 
-from rag import Assistant, ConfigError, Settings, SourceDocument, load_paths
-from rag.components import READERS
+from bench._answering_options import add_answering_options, built, settings_of
+from rag import Settings, SourceDocument, load_paths
 from rag.evaluation import Evidence, GoldExample, answer_contained, answer_scores, refusal_scores, write_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -179,11 +179,6 @@ def sample(questions: list[Question], limit: int | None, seed: int) -> list[Ques
     return [q for q in questions if q.id in chosen]
 
 
-def _build(index_dir: Path, folder: Path, settings: Settings) -> Assistant:
-    Assistant(index_dir, settings=settings).index([folder])
-    return Assistant.load(index_dir, settings=settings)
-
-
 def ask_all(questions: list[Question], articles: Path, work: Path, reader: str | None = None,
             settings: Settings | None = None) -> list[dict[str, Any]]:
     """Each question asked in both arms; one record per question with both outcomes."""
@@ -194,8 +189,8 @@ def ask_all(questions: list[Question], articles: Path, work: Path, reader: str |
         if doc.id not in held:
             shutil.copy2(doc.source, partial / Path(doc.source).name)
     settings = settings or Settings()
-    assistants = {"full": _build(work / "index-full", articles, settings),
-                  "withheld": _build(work / "index-withheld", partial, settings)}
+    assistants = {"full": built(work / "index-full", articles, settings),
+                  "withheld": built(work / "index-withheld", partial, settings)}
     records = []
     for q in questions:
         assistant = assistants["withheld" if q.unanswerable == "withheld" else "full"]
@@ -317,14 +312,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DATA, help="folder with articles/ and questions.jsonl")
     parser.add_argument("--limit", type=int, default=None, help="a seeded subset of this many questions")
     parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--reader", choices=list(READERS), default=None, help="the reader answering (default: the settings')")
-    parser.add_argument("--config", type=Path, default=None, help="TOML file of settings (as `rag --config`)")
+    add_answering_options(parser)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args(argv)
-    try:
-        settings = Settings.from_file(args.config) if args.config else Settings()
-    except ConfigError as error:
-        parser.error(str(error))
+    settings = settings_of(parser, args)
     questions = sample(load_questions(args.data / "questions.jsonl"), args.limit, args.seed)
     result = {"command": " ".join(["python -m bench.news_dated", *(argv if argv is not None else sys.argv[1:])]),
               **_commit(), **run(questions, args.data / "articles", args.reader, settings)}

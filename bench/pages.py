@@ -38,8 +38,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rag import Answer, Assistant, ConfigError, Settings
-from rag.components import READERS
+from bench._answering_options import add_answering_options, built, settings_of
+from rag import Answer, Assistant, Settings
 from rag.evaluation import write_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -101,9 +101,7 @@ def ask_all(assistant: Assistant, questions: list[PageQuestion], reader: str | N
 
 def build(pages: Path, work: Path, settings: Settings | None = None) -> Assistant:
     """An assistant over the pages of ``pages``, indexed into ``work``."""
-    settings = settings or Settings()
-    Assistant(work, settings=settings).index([pages])
-    return Assistant.load(work, settings=settings)
+    return built(work, pages, settings or Settings())
 
 
 def summary(records: list[dict[str, Any]]) -> dict[str, Any]:
@@ -119,14 +117,10 @@ def summary(records: list[dict[str, Any]]) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.pages", description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA, help="folder with pages/ and questions.jsonl")
-    parser.add_argument("--reader", choices=list(READERS), default=None, help="the reader answering (default: the settings')")
-    parser.add_argument("--config", type=Path, default=None, help="TOML file of settings (as `rag --config`)")
+    add_answering_options(parser)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args(argv)
-    try:
-        settings = Settings.from_file(args.config) if args.config else Settings()
-    except ConfigError as error:
-        parser.error(str(error))
+    settings = settings_of(parser, args)
     try:
         questions = load_questions(args.data / "questions.jsonl")
     except (OSError, ValueError) as error:
