@@ -197,21 +197,24 @@ _PERSON_WORD = rf"\b(?!(?:{_POST}|executive|officer|vice)\b)(?-i:[A-Z][\w'’-]*
 _PERSON = rf"{_PERSON_WORD}(?:\s+{_PERSON_WORD}){{1,3}}"
 # A name right after a post is that post's holder ("Microsoft CEO Satya Nadella, Oracle founder Larry Ellison").
 _AFTER_A_POST = re.compile(rf"\b(?:{_POST})\s*$", re.IGNORECASE)
+# A body's name that holds no post's word: "Former Skyforge CEO Ann Lee and Skyforge CEO Daniel Okoro" names two.
+_BODY_WORD = rf"(?!(?:{_POST})\b)(?-i:[A-Z][\w.&'’-]*)"
+_BODY = rf"{_BODY_WORD}(?:\s+(?:{_BODY_WORD}|of|and|for|&)){{0,5}}"
 # "Skyforge CEO Daniel Okoro", "Nintendo's president Doug Bowser"; "Daniel Okoro, the chief executive of Skyforge".
 _HOLDER_AFTER_POST = re.compile(
-    rf"(?:(?P<former>{_FORMER})\s+)?(?P<body>{_NAME})(?:['’]s)?\s+(?:(?P<former2>{_FORMER})\s+|{_TIME_WORDS}\s+)?"
+    rf"(?:(?P<former>{_FORMER})\s+)?(?P<body>{_BODY})(?:['’]s)?\s+(?:(?P<former2>{_FORMER})\s+|{_TIME_WORDS}\s+)?"
     rf"(?P<post>{_POST})\s+(?P<name>{_PERSON})",
     re.IGNORECASE,
 )
 # "Daniel Okoro, the chief executive of Skyforge", "Steve Jobs, the Apple Chief Executive Officer".
 _HOLDER_BEFORE_POST = re.compile(
     rf"(?P<name>{_PERSON})\s*,\s*(?:the\s+|its\s+)?(?:(?P<former>{_FORMER})\s+|{_TIME_WORDS}\s+)?(?:(?P<post>{_POST})"
-    rf"\s+(?:of|at)\s+(?:the\s+)?(?P<body>{_NAME})|(?P<body2>{_NAME})(?:['’]s)?\s+(?P<post2>{_POST})\b)",
+    rf"\s+(?:of|at)\s+(?:the\s+)?(?P<body>{_BODY})|(?P<body2>{_BODY})(?:['’]s)?\s+(?P<post2>{_POST})\b)",
     re.IGNORECASE,
 )
 # "Veltrix named Priya Natarajan as its new chief executive", "… has appointed Daniel Okoro CEO".
 _HOLDER_NAMED = re.compile(
-    rf"(?P<body>{_NAME})\s+(?:has\s+|have\s+|on\s+\w+\s+)?(?:named|appointed|hired|picked|chose|tapped|elected|promoted)\s+"
+    rf"(?P<body>{_BODY})\s+(?:has\s+|have\s+|on\s+\w+\s+)?(?:named|appointed|hired|picked|chose|tapped|elected|promoted)\s+"
     rf"(?P<name>{_PERSON})\s*,?\s+(?:as\s+)?(?:its\s+|the\s+|their\s+)?(?:{_TIME_WORDS}\s+)?(?P<post>{_POST})\b",
     re.IGNORECASE,
 )
@@ -229,6 +232,14 @@ _SAME_POST = {
     "owns": "owner", "director": "director", "directs": "director", "managing director": "director",
     "editor": "editor", "editor-in-chief": "editor", "edits": "editor", "governor": "governor", "governs": "governor",
 }
+
+
+def _name_at(sentence: str, found: re.Match[str]) -> tuple[int, int]:
+    """The offsets of ``found``'s name, less a full stop ending the sentence ("Laura Mendes." but "Ford Jr.")."""
+    start, end = found.start("name"), found.end("name")
+    if sentence[end - 1] == "." and len(sentence[start:end].split()[-1]) > 3:
+        end -= 1
+    return start, end
 
 
 def _post(words: str) -> str:
@@ -268,7 +279,7 @@ def asked_holder(question: str, sentence: str) -> tuple[int, int] | None:
             post = found.group("post") or found.groupdict().get("post2") or ""
             if body and _post(post) == _post(asked.post) and _same_body(asked.body, body) \
                     and _same_body(body, asked.body):
-                return found.start("name"), found.end("name")
+                return _name_at(sentence, found)
     return None
 
 
@@ -299,7 +310,7 @@ def implied_holder(question: str, sentence: str, context: str) -> tuple[int, int
         if found.group("former") and asked.present:
             continue
         if _post(found.group("post")) == _post(asked.post):
-            return found.start("name"), found.end("name")
+            return _name_at(sentence, found)
     return None
 
 

@@ -170,6 +170,12 @@ def test_another_bodys_chief_never_answers(tmp_path: Path, embedder: MiniLMEmbed
         ("Who is the CEO of Oracle?", "Alumni include Microsoft CEO Satya Nadella, Oracle CEO Safra Catz and others.",
          "Safra Catz"),
         ("Who is the founder of Oracle?", "Alumni include Microsoft CEO Satya Nadella, the Oracle founder.", None),
+        # a post's words spaced out, another post, a former holder before the present one, a name right after a post
+        ("Who is the chief   executive of Skyforge?", "Skyforge CEO Daniel Okoro spoke.", "Daniel Okoro"),
+        ("Who is the president of Sarnia?", "Sarnia secretary Jo Bell spoke.", None),
+        ("Who is Google's CEO?", "Google's former CEO Eric Schmidt spoke.", None),
+        ("Who is the CEO of Skyforge?", "Former Skyforge CEO Ann Lee and Skyforge CEO Daniel Okoro spoke.", "Daniel Okoro"),
+        ("Who is the founder of Oracle?", "CEO Satya Nadella, the Oracle founder, spoke.", None),
         # named to the post
         ("Who is the CEO of Veltrix?", "Veltrix named Priya Natarajan as its new chief executive in May.", "Priya Natarajan"),
         ("Who is the CEO of Veltrix?", "On Monday Veltrix appointed Priya Natarajan CEO.", "Priya Natarajan"),
@@ -240,6 +246,8 @@ def test_a_sentence_naming_the_asked_holder_answers_with_its_own_name(tmp_path: 
          "Northwind Motors cuts jobs", None),
         ("Who is the CEO of Northwind Motors?", "Former Chief Executive Laura Mendes told analysts.",
          "Northwind Motors cuts jobs", None),
+        ("Who is the CEO of Northwind Motors?", "Former Chief Executive Ann Lee handed over to Chief Executive Laura Mendes.",
+         "Northwind Motors cuts jobs", "Laura Mendes"),
         ("Who is the CEO of the company?", "Chief Executive Laura Mendes told analysts.", "Northwind Motors cuts jobs",
          None),  # no body asked
     ],
