@@ -302,3 +302,16 @@ LEAGUE_FINAL = {
             "\n\nThe Owls, who won the title last season, led 2-1 until the 88th minute, when Doyle equalized "
             "from the penalty spot.",
 }
+
+
+PAGES = Path(__file__).resolve().parents[1] / "bench" / "data" / "news-pages" / "pages"
+
+
+def news_pages(tmp_path: Path, embedder: MiniLMEmbeddings, *names: str) -> Assistant:
+    """An assistant over some of the news pages of ``bench/data/news-pages`` (``names``: their files, no ``.txt``)."""
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for name in names:
+        shutil.copy(PAGES / f"{name}.txt", folder / f"{name}.txt")
+    Assistant(tmp_path / "ix", embeddings=embedder).index([folder])
+    return Assistant.load(tmp_path / "ix", embeddings=embedder)

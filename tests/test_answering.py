@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,8 +13,7 @@ from rag._answering import COMBINE, ExtractiveAnswerer, asked_event
 from rag._reader import Reader, ReaderInput, ReaderOutput
 from rag._scoring import question_type
 from rag._types import Disagreement
-
-PAGES = Path(__file__).resolve().parents[1] / "bench" / "data" / "news-pages" / "pages"
+from tests.helpers import news_pages
 
 TROOPS_1 = "More than ten thousand troops will be dispatched"
 TROOPS_2 = "More than 10,000 troops are taking part"
@@ -1001,12 +999,7 @@ def test_a_report_of_another_event_never_answers(tmp_path: Path, embedder: MiniL
     """"How many people were injured in the storm?" was answered "more than 300" from an earthquake report (which
     never says "storm") beside a storm report that names no injured; a question worded with a word no article
     uses ("exercise" for "drills") still answers."""
-    folder = tmp_path / "pages"
-    folder.mkdir()
-    for name in ("storm", "ap-quake", "wildfire"):  # three of the news pages (bench/data/news-pages)
-        shutil.copy(PAGES / f"{name}.txt", folder / f"{name}.txt")
-    Assistant(tmp_path / "ix", embeddings=embedder).index([folder])
-    pages = Assistant.load(tmp_path / "ix", embeddings=embedder)
+    pages = news_pages(tmp_path, embedder, "storm", "ap-quake", "wildfire")
     assert pages.ask("How many people were injured in the storm?").refused
     quake = pages.ask("How many people were injured in the earthquake?")
     assert not quake.refused and "300" in (quake.short_answer or "")

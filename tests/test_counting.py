@@ -1,15 +1,14 @@
 """What a figure counts: a "how many X" answer must count X (rag/_counting.py)."""
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 from rag import Assistant, MiniLMEmbeddings
 from rag._counting import MIN_SIMILARITY, CountChecker, asks_how_many, word_similarity
+from tests.helpers import news_pages
 
-PAGES = Path(__file__).resolve().parents[1] / "bench" / "data" / "news-pages" / "pages"
 DRILL = "More than ten thousand troops will be dispatched, along with various types of aircraft, artillery and armored equipment."
 EMIRATES = "The order brings Emirates to 43 A380 jets, alongside 150 Boeing 777 aircraft."
 QUAKE = ("A magnitude 6.8 earthquake struck southern Peru on Tuesday, killing at least 42 people and injuring more than "
@@ -183,12 +182,7 @@ def test_the_dead_never_answer_how_many_are_missing(tmp_path: Path, embedder: Mi
 def test_a_figure_the_reader_took_from_the_sentence_before_is_judged_there(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
     """"How many people died in the fire?" was answered "about 12,000" (the evacuated) twice over: from the lead
     sentence, and, once that was dropped, from the next one, whose reader's words lay in the sentence before."""
-    folder = tmp_path / "pages"
-    folder.mkdir()
-    for name in ("wildfire", "rates", "acquisition", "election"):  # four of the news pages (bench/data/news-pages)
-        shutil.copy(PAGES / f"{name}.txt", folder / f"{name}.txt")
-    assistant = Assistant(tmp_path / "ix", embeddings=embedder)
-    assistant.index([folder])
+    assistant = news_pages(tmp_path, embedder, "wildfire", "rates", "acquisition", "election")
     died = assistant.ask("How many people died in the fire?")
     assert died.refused or "12,000" not in (died.short_answer or ""), died.short_answer
     left = assistant.ask("How many people had to leave their homes?")  # the figure of the asked fate still answers

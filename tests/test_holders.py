@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from rag import Assistant, MiniLMEmbeddings
+from rag import MiniLMEmbeddings
 from rag._holders import Asked, Held, asked_holder, asked_post, holds_another, implied_holder, post_held
-from tests.helpers import indexed
-
-PAGES = Path(__file__).resolve().parents[1] / "bench" / "data" / "news-pages" / "pages"
+from tests.helpers import indexed, news_pages
 
 
 @pytest.mark.parametrize(
@@ -260,12 +257,7 @@ def test_implied_holder(question: str, sentence: str, context: str, holder: str 
 def test_a_post_named_without_its_body_answers_for_the_articles_body(tmp_path: Path, embedder: MiniLMEmbeddings) -> None:
     """"Chief Executive Laura Mendes told analysts …" scored 0.066 for "Who is the CEO of Northwind Motors?" (the
     threshold is 0.072): it shares little with the question but its answer, the report being about Northwind."""
-    folder = tmp_path / "pages"
-    folder.mkdir()
-    for name in ("reuters-jobs", "ap-quake", "local-final"):  # three of the news pages (bench/data/news-pages)
-        shutil.copy(PAGES / f"{name}.txt", folder / f"{name}.txt")
-    Assistant(tmp_path / "ix", embeddings=embedder).index([folder])
-    assistant = Assistant.load(tmp_path / "ix", embeddings=embedder)
+    assistant = news_pages(tmp_path, embedder, "reuters-jobs", "ap-quake", "local-final")
     chief = assistant.ask("Who is the CEO of Northwind Motors?")
     assert not chief.refused and chief.short_answer == "Laura Mendes"
     assert assistant.ask("Who is the CEO of Eastline Motors?").refused  # the article is not about Eastline
