@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from bench._answering_options import add_answering_options, built, settings_of
-from rag import Answer, Assistant, Settings
+from rag import Answer, Assistant
 from rag.evaluation import write_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,11 +99,6 @@ def ask_all(assistant: Assistant, questions: list[PageQuestion], reader: str | N
     return records
 
 
-def build(pages: Path, work: Path, settings: Settings | None = None) -> Assistant:
-    """An assistant over the pages of ``pages``, indexed into ``work``."""
-    return built(work, pages, settings or Settings())
-
-
 def summary(records: list[dict[str, Any]]) -> dict[str, Any]:
     """Counts of right questions: all, answerable, unanswerable, and those not known to miss."""
     def count(rows: list[dict[str, Any]]) -> dict[str, int]:
@@ -126,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as error:
         parser.error(str(error))
     with tempfile.TemporaryDirectory() as work:
-        records = ask_all(build(args.data / "pages", Path(work) / "index", settings), questions, args.reader)
+        records = ask_all(built(Path(work) / "index", args.data / "pages", settings), questions, args.reader)
     result = {"command": " ".join(["python -m bench.pages", *(argv if argv is not None else sys.argv[1:])]),
               "summary": summary(records), "questions": records}
     args.out.mkdir(parents=True, exist_ok=True)

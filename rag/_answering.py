@@ -449,9 +449,8 @@ class ExtractiveAnswerer:
         """Whether the words at ``span`` for ``item`` give a figure of another thing than "how many" asks."""
         if self.similarity is None or span.piece == "title" or not asks_how_many(question):
             return False
-        text = sentence_before(index, item.row) if span.piece == "before" else \
-            index.documents[item.doc_i].text[item.start : item.end]
-        return self._counting_span(question, text, span, self.similarity) is not span
+        return self._counting_span(question, _spanned_text(replace(item, span=span), index), span, self.similarity) \
+            is not span
 
     def _spanned_in_quote(
         self, question: str, statements: list[list[ScoredSentence]], index: IndexData, leads: int

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.pages import DATA, PageQuestion, ask_all, build, load_questions, main, right, summary
+from bench._answering_options import built
+from bench.pages import DATA, PageQuestion, ask_all, load_questions, main, right, summary
 from rag import Answer, Assistant, MiniLMEmbeddings, Settings
 
 QUESTIONS = load_questions()
@@ -60,7 +61,7 @@ def test_bench_pages_writes_its_counts(tmp_path: Path, embedder: MiniLMEmbedding
     result = json.loads((tmp_path / "out" / "pages.json").read_text("utf-8"))
     assert [r["question"] for r in result["questions"]] == [q.question for q in chosen]
     assert result["summary"] == summary(result["questions"]) and result["summary"]["all"]["questions"] == 6
-    again = ask_all(build(data / "pages", tmp_path / "again", Settings()), chosen)
+    again = ask_all(built(tmp_path / "again", data / "pages", Settings()), chosen)
     assert [r["right"] for r in again] == [r["right"] for r in result["questions"]]
 
 
